@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './retry';
+export * from './limiter';
+export * from './redact';
+export * from './transport';

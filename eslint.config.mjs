@@ -1,0 +1,54 @@
+// Lint rules that protect Temporal determinism (workflows/ may not touch Node or wall-clock APIs)
+// and async correctness everywhere (no floating promises).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries,
+    // and only type imports from activities (see ../shared/reference/temporal.md §2.1).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Node builtins are not allowed in workflow code.' })),
+          patterns: [
+            { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
+            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'fetch', message: 'Workflows do no I/O; call an activity.' },
+        { name: 'process', message: 'No process access in workflows.' },
+        { name: 'require', message: 'Use import.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'crypto', property: 'randomUUID', message: 'Use uuid4() from @temporalio/workflow.' },
+        { object: 'performance', property: 'now', message: 'Non-deterministic.' },
+      ],
+    },
+  },
+);
