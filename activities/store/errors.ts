@@ -1,0 +1,43 @@
+/**
+ * Errors of the local stores. Messages name the file or the record (connection name, kind, hash),
+ * never secret values or key material.
+ */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The vault key is missing, malformed, too widely readable, or does not open this vault. */
+export class VaultKeyError extends StoreError {
+  constructor(message: string, readonly file?: string) {
+    super(message);
+  }
+}
+
+/** The vault file was modified outside the connector (or is corrupt); nothing was changed. */
+export class VaultIntegrityError extends StoreError {
+  constructor(message: string, readonly file: string) {
+    super(message);
+  }
+}
+
+/** No credentials stored under this connection name and kind. */
+export class CredentialNotFoundError extends StoreError {
+  constructor(readonly connection: string, readonly kind: string, readonly file: string) {
+    super(`no ${kind} credentials named "${connection}" in ${file}`);
+  }
+}
+
+/** Secret or metadata does not have the expected shape (message lists field paths, not values). */
+export class CredentialShapeError extends StoreError {}
+
+export class ArtifactNotFoundError extends StoreError {
+  constructor(readonly hash: string) {
+    super(`artifact ${hash} not found`);
+  }
+}
+
+/** Content on disk does not hash to its name, or a hash is malformed. */
+export class ArtifactIntegrityError extends StoreError {}

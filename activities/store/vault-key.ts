@@ -1,0 +1,73 @@
+/**
+ * Where the vault's master key comes from: `ML_CONNECTOR_MASTER_KEY` (hex or base64 of 32 bytes),
+ * else a key file (`ML_CONNECTOR_MASTER_KEY_FILE`, default `.data/master.key`) that must be readable
+ * by its owner only. The default key file is created on first use, with a warning, but only while
+ * no vault exists yet: a fresh key could never open an existing vault.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/codec-keys';
+import { VaultKeyError } from './errors';
+
+export const DEFAULT_KEY_FILE = path.join('.data', 'master.key');
+
+export interface MasterKeyOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Key file path; overrides ML_CONNECTOR_MASTER_KEY_FILE. */
+  keyFile?: string;
+  /** Create the key file if missing. Default: true only for the embedded default path. */
+  createKeyFile?: boolean;
+  /** The vault the key is for; creation is refused when this file already exists. */
+  vaultFile?: string;
+}
+
+export interface ResolvedMasterKey {
+  key: Buffer;
+  source: 'env' | 'file' | 'created';
+  keyFile?: string;
+  warning?: string;
+}
+
+function wrap<T>(fn: () => T, file?: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KeyMaterialError) throw new VaultKeyError(e.message, file);
+    throw e;
+  }
+}
+
+export function resolveMasterKey(opts: MasterKeyOptions = {}): ResolvedMasterKey {
+  const env = opts.env ?? process.env;
+  const inline = env.ML_CONNECTOR_MASTER_KEY;
+  if (inline !== undefined && inline.trim() !== '') {
+    return { key: wrap(() => parseKeyMaterial(inline, 'ML_CONNECTOR_MASTER_KEY')), source: 'env' };
+  }
+  const explicit = opts.keyFile ?? env.ML_CONNECTOR_MASTER_KEY_FILE;
+  const keyFile = explicit || DEFAULT_KEY_FILE;
+  if (fs.existsSync(keyFile)) {
+    wrap(() => assertOwnerOnly(keyFile), keyFile);
+    const text = fs.readFileSync(keyFile, 'utf8');
+    return { key: wrap(() => parseKeyMaterial(text, `key file ${keyFile}`), keyFile), source: 'file', keyFile };
+  }
+  const mayCreate = opts.createKeyFile ?? !explicit;
+  if (!mayCreate) {
+    throw new VaultKeyError(`no vault key: set ML_CONNECTOR_MASTER_KEY or create the key file ${keyFile} (mode 0600)`, keyFile);
+  }
+  if (opts.vaultFile && fs.existsSync(opts.vaultFile)) {
+    throw new VaultKeyError(
+      `vault ${opts.vaultFile} exists but its key file ${keyFile} is missing; restore the key or set ML_CONNECTOR_MASTER_KEY`,
+      keyFile,
+    );
+  }
+  const key = generateKey();
+  writeOwnerOnlyFile(keyFile, key.toString('base64') + '\n');
+  return {
+    key,
+    source: 'created',
+    keyFile,
+    warning:
+      `created vault key file ${keyFile} (mode 0600). Anyone who can read it can read the credentials; ` +
+      `back it up apart from the vault, or use ML_CONNECTOR_MASTER_KEY from a secret manager.`,
+  };
+}
