@@ -1,0 +1,86 @@
+/**
+ * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
+ */
+import { notImplemented, parseCommandArgs, renderHelp, UsageError, type Command } from './command';
+import { devCommand, startCommand } from './commands/start';
+import { workerCommand } from './commands/worker';
+
+const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
+  name,
+  summary,
+  usage,
+  subcommands,
+  run: notImplemented(name, issue),
+});
+
+export const COMMANDS: Command[] = [
+  startCommand,
+  devCommand,
+  workerCommand,
+  pending('sandbox', 'Start the NetSuite and Anaplan sandboxes (seeded demo company)', 'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--write-config F]', 3),
+  pending('cycle', 'Start and control planning cycles', 'ml-connector cycle <start|status|pause|resume|cancel> [...]', 5, {
+    start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--json]',
+    status: 'Show a cycle\'s status: <workflow-id>',
+    pause: 'Pause a cycle between steps/batches: <workflow-id>',
+    resume: 'Resume a paused cycle: <workflow-id>',
+    cancel: 'Cancel a cycle (cancels the Anaplan task in flight): <workflow-id>',
+  }),
+  pending('schedule', 'Manage close-calendar schedules', 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [...]', 5, {
+    create: 'Create the Temporal Schedule from the config\'s close calendar',
+    list: 'List schedules',
+    pause: 'Pause a schedule',
+    unpause: 'Unpause a schedule',
+    trigger: 'Run a schedule now',
+    delete: 'Delete a schedule',
+  }),
+  pending('audit', 'Query the audit trail', 'ml-connector audit --cycle ID [--account A] [--external-id E] [--outcome O] [--json]', 6),
+  pending('replay', 'Re-run a failed step from its stored artifact', 'ml-connector replay --cycle ID [--step S]', 6),
+  pending('credentials', 'Manage encrypted credentials', 'ml-connector credentials <set|list|remove> [...]', 6, {
+    set: 'Store a connection\'s credentials (keys read from files)',
+    list: 'List stored connections (no secrets)',
+    remove: 'Remove a connection\'s credentials',
+  }),
+  pending('ping', 'Check credentials, reachability and model fit', 'ml-connector ping --config F', 6),
+  pending('codec-server', 'Serve /encode and /decode for the Temporal UI', 'ml-connector codec-server [--port 8888]', 6),
+];
+
+export function topHelp(): string {
+  const lines = ['ml-connector — durable NetSuite ↔ Anaplan connector on Temporal', '', 'Usage: ml-connector <command> [options]', '', 'Commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(14)} ${c.summary}`);
+  lines.push('', 'Run `ml-connector <command> --help` for a command\'s options.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(topHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`unknown command: ${name}\n\n${topHelp()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals, help } = parseCommandArgs(cmd, rest);
+    if (help) {
+      io.out(renderHelp(cmd));
+      return 0;
+    }
+    return await cmd.run({ values, positionals, out: io.out, err: io.err });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${err.message}\n\n${renderHelp(cmd)}`);
+      return 2;
+    }
+    io.err(`ml-connector ${name}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * Names that users, scripts and the Temporal UI rely on (DESIGN.md §3). Workflows, worker, CLI and
+ * tests import them from here. No Node imports: this file is bundled into workflow code.
+ */
+export const TASK_QUEUE = 'ml-connector';
+
+export type CycleKind = 'actuals' | 'plan' | 'full';
+
+/** `cycle:<workspaceId>:<modelId>:<period>:<kind>` — conflict policy FAIL keeps one run per cycle. */
+export function cycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind): string {
+  return `cycle:${workspaceId}:${modelId}:${period}:${kind}`;
+}
+
+/** `anaplan-model:<workspaceId>:<modelId>` — one lock workflow per Anaplan model. */
+export function modelLockWorkflowId(workspaceId: string, modelId: string): string {
+  return `anaplan-model:${workspaceId}:${modelId}`;
+}
+
+export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
+  const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)$/.exec(id);
+  if (!m) return undefined;
+  return { workspaceId: m[1]!, modelId: m[2]!, period: m[3]!, kind: m[4] as CycleKind };
+}

@@ -1,0 +1,65 @@
+/**
+ * Builds the connector's Temporal worker. Used by `ml-connector worker`, the embedded `start`, and
+ * the tests (which pass their own activities), so every path runs the same options.
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { TASK_QUEUE } from '../common/ids';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the SDK runtime once per process. Signals are handled by our own code (start/worker
+ * commands) so the dev server and sandboxes can be stopped in the right order.
+ */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+}
+
+let bundleCache: Promise<{ code: string }> | undefined;
+/** Bundles workflow code once per process (webpack takes a couple of seconds). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundleCache ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleCache;
+}
+
+export interface ConnectorWorkerOptions {
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  activities: object;
+  dataConverter?: DataConverter;
+  identity?: string;
+  /** Extra Worker options (tests lower caches and timeouts). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createConnectorWorker(options: ConnectorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: options.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: options.namespace ?? 'default',
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities: options.activities,
+      dataConverter: options.dataConverter,
+      identity: options.identity ?? `ml-connector-worker@${process.pid}`,
+      // Small machines: keep the cache bounded (../shared/reference/temporal.md §4.5).
+      maxCachedWorkflows: 100,
+      maxConcurrentActivityTaskExecutions: 20,
+      // Let in-flight activities finish (they heartbeat a cursor, so a cut is safe but wasteful).
+      shutdownGraceTime: '10s',
+      ...options.overrides,
+    });
+    return { worker, connection };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

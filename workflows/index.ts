@@ -1,0 +1,2 @@
+// Every export here is a workflow type registered on the `ml-connector` task queue.
+export { connectorDemo } from './demo';
