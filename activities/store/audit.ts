@@ -1,0 +1,303 @@
+/**
+ * Audit trail (issue 6 item 4, DESIGN.md §5) in SQLite (`.data/audit.db` by default, WAL):
+ * one row per record moved and one per external call, append-only (audit-schema.ts). Answers
+ * `ml-connector audit` and tells a replay which targets (journals) did not post.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { redactText } from '../http/redact';
+import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind } from './audit-schema';
+import { StoreError } from './errors';
+
+export { OUTCOMES, RECORD_KINDS } from './audit-schema';
+export type { Outcome, RecordKind } from './audit-schema';
+
+export const DEFAULT_AUDIT_FILE = path.join('.data', 'audit.db');
+
+export class AuditError extends StoreError {}
+
+export interface AuditRecordInput {
+  cycleId: string;
+  step: string;
+  recordKind: RecordKind;
+  /** Query hash / export id plus row number, e.g. "q:9f2c…#41". */
+  sourceRef?: string | null;
+  artifactHash?: string | null;
+  /** Anaplan task id, or the NetSuite journal externalId (the idempotency key). */
+  targetRef?: string | null;
+  targetInternalId?: string | null;
+  outcome: Outcome;
+  reason?: string | null;
+  account?: string | null;
+  /** Decimal amount; keep it a string to avoid float rounding. */
+  amount?: string | number | null;
+  /** Default: now. */
+  at?: Date | string;
+}
+
+export interface AuditRecord {
+  id: number;
+  cycleId: string;
+  step: string;
+  recordKind: RecordKind;
+  sourceRef: string | null;
+  artifactHash: string | null;
+  targetRef: string | null;
+  targetInternalId: string | null;
+  outcome: Outcome;
+  reason: string | null;
+  account: string | null;
+  amount: string | null;
+  at: string;
+}
+
+export interface AuditCallInput {
+  system: string;
+  method: string;
+  /** Request path; redacted again here, so a token in a query string never lands on disk. */
+  path: string;
+  /** HTTP status; null when no response arrived. */
+  status: number | null;
+  attempt: number;
+  durationMs: number;
+  cycleId?: string | null;
+  at?: Date | string;
+}
+
+export interface AuditCall extends Required<Omit<AuditCallInput, 'at' | 'cycleId'>> {
+  id: number;
+  cycleId: string | null;
+  at: string;
+}
+
+export interface RecordFilter {
+  cycleId?: string;
+  step?: string;
+  account?: string;
+  /** NetSuite externalId / Anaplan task id (target_ref). */
+  externalId?: string;
+  outcome?: Outcome;
+  recordKind?: RecordKind;
+  /** Default 1000; rows come in insertion order. */
+  limit?: number;
+  /** Rows with id greater than this (paging). */
+  afterId?: number;
+}
+
+export interface LatestOutcome {
+  outcome: Outcome;
+  reason: string | null;
+  targetInternalId: string | null;
+  at: string;
+  id: number;
+}
+
+export interface AuditTrailOptions {
+  /** Default ML_CONNECTOR_AUDIT_DB or `.data/audit.db`. */
+  file?: string;
+  /** Open an existing database for queries only (the CLI). */
+  readonly?: boolean;
+  /** Rows per transaction in bulk appends. */
+  batchSize?: number;
+  now?: () => Date;
+}
+
+const RECORD_COLUMNS = `id, cycle_id AS cycleId, step, record_kind AS recordKind, source_ref AS sourceRef,
+  artifact_hash AS artifactHash, target_ref AS targetRef, target_internal_id AS targetInternalId, outcome,
+  reason, account, amount, at`;
+
+const iso = (at: Date | string | undefined, now: () => Date) =>
+  at === undefined ? now().toISOString() : typeof at === 'string' ? at : at.toISOString();
+
+export class AuditTrail {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+  private readonly insertRecord?: Database.Statement;
+  private readonly insertCall?: Database.Statement;
+
+  constructor(opts: AuditTrailOptions = {}) {
+    this.file = opts.file ?? (process.env.ML_CONNECTOR_AUDIT_DB || DEFAULT_AUDIT_FILE);
+    this.batchSize = opts.batchSize ?? 10_000;
+    this.now = opts.now ?? (() => new Date());
+    if (opts.readonly) {
+      this.db = new Database(this.file, { readonly: true, fileMustExist: true });
+    } else {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.db = new Database(this.file);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the
+      // last transactions (sqlite.org/pragma.html#pragma_synchronous).
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(AUDIT_SCHEMA);
+      this.insertRecord = this.db.prepare(
+        `INSERT INTO records (cycle_id, step, record_kind, source_ref, artifact_hash, target_ref, target_internal_id,
+           outcome, reason, account, amount, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.insertCall = this.db.prepare(
+        `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+    }
+  }
+
+  /**
+   * Appends records in transactions of `batchSize` rows (1M rows: 100 commits). Returns the number
+   * written. A bad row (unknown kind/outcome) aborts its batch; earlier batches stay committed.
+   */
+  appendRecords(rows: Iterable<AuditRecordInput>): number {
+    let batch: AuditRecordInput[] = [];
+    let total = 0;
+    for (const row of rows) {
+      batch.push(row);
+      if (batch.length >= this.batchSize) {
+        total += this.writeBatch(batch, total);
+        batch = [];
+      }
+    }
+    if (batch.length) total += this.writeBatch(batch, total);
+    return total;
+  }
+
+  /** As appendRecords, for rows produced asynchronously (e.g. parsed from a streamed CSV). */
+  async appendRecordsAsync(rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>): Promise<number> {
+    let batch: AuditRecordInput[] = [];
+    let total = 0;
+    for await (const row of rows) {
+      batch.push(row);
+      if (batch.length >= this.batchSize) {
+        total += this.writeBatch(batch, total);
+        batch = [];
+      }
+    }
+    if (batch.length) total += this.writeBatch(batch, total);
+    return total;
+  }
+
+  appendRecord(row: AuditRecordInput): void {
+    this.writeBatch([row], 0);
+  }
+
+  appendCall(call: AuditCallInput): void {
+    const stmt = this.writable(this.insertCall);
+    stmt.run(
+      call.system,
+      call.method,
+      redactText(call.path),
+      call.status,
+      call.attempt,
+      Math.round(call.durationMs),
+      call.cycleId ?? null,
+      iso(call.at, this.now),
+    );
+  }
+
+  queryRecords(filter: RecordFilter = {}): AuditRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const eq = (col: string, v: unknown) => {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(v);
+      }
+    };
+    eq('cycle_id', filter.cycleId);
+    eq('step', filter.step);
+    eq('account', filter.account);
+    eq('target_ref', filter.externalId);
+    eq('outcome', filter.outcome);
+    eq('record_kind', filter.recordKind);
+    if (filter.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(filter.afterId);
+    }
+    const sql = `SELECT ${RECORD_COLUMNS} FROM records ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
+    return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditRecord[];
+  }
+
+  queryCalls(filter: { cycleId?: string; system?: string; limit?: number } = {}): AuditCall[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [col, v] of [['cycle_id', filter.cycleId], ['system', filter.system]] as const) {
+      if (v === undefined) continue;
+      where.push(`${col} = ?`);
+      args.push(v);
+    }
+    const sql = `SELECT id, system, method, path, status, attempt, duration_ms AS durationMs, cycle_id AS cycleId, at
+      FROM calls ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
+    return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditCall[];
+  }
+
+  /** Row counts per outcome for a cycle (optionally one step); every outcome present, zero if none. */
+  countsByOutcome(cycleId: string, step?: string): Record<Outcome, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT outcome, COUNT(*) AS n FROM records WHERE cycle_id = ? ${step === undefined ? '' : 'AND step = ?'} GROUP BY outcome`,
+      )
+      .all(...(step === undefined ? [cycleId] : [cycleId, step])) as Array<{ outcome: Outcome; n: number }>;
+    const out = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    for (const r of rows) out[r.outcome] = r.n;
+    return out;
+  }
+
+  /**
+   * The last recorded outcome per target (journal externalId / task id) of a step. A replay
+   * re-sends the targets whose latest outcome is not `accepted`; later rows supersede earlier ones
+   * because the table only grows.
+   */
+  latestOutcomeByTarget(cycleId: string, step: string, recordKind?: RecordKind): Map<string, LatestOutcome> {
+    const kind = recordKind === undefined ? '' : 'AND record_kind = ?';
+    const args = recordKind === undefined ? [cycleId, step] : [cycleId, step, recordKind];
+    const rows = this.db
+      .prepare(
+        `SELECT r.target_ref AS targetRef, r.outcome, r.reason, r.target_internal_id AS targetInternalId, r.at, r.id
+         FROM records r JOIN (
+           SELECT MAX(id) AS id FROM records
+           WHERE cycle_id = ? AND step = ? AND target_ref IS NOT NULL ${kind} GROUP BY target_ref
+         ) m ON r.id = m.id ORDER BY r.id`,
+      )
+      .all(...args) as Array<LatestOutcome & { targetRef: string }>;
+    return new Map(rows.map(({ targetRef, ...rest }) => [targetRef, rest]));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private writable(stmt: Database.Statement | undefined): Database.Statement {
+    if (!stmt) throw new AuditError(`audit database ${this.file} was opened read-only`);
+    return stmt;
+  }
+
+  private writeBatch(batch: AuditRecordInput[], offset: number): number {
+    const stmt = this.writable(this.insertRecord);
+    const at = this.now().toISOString();
+    let i = 0;
+    try {
+      this.db.transaction(() => {
+        for (; i < batch.length; i++) {
+          const r = batch[i];
+          stmt.run(
+            r.cycleId,
+            r.step,
+            r.recordKind,
+            r.sourceRef ?? null,
+            r.artifactHash ?? null,
+            r.targetRef ?? null,
+            r.targetInternalId ?? null,
+            r.outcome,
+            r.reason ?? null,
+            r.account ?? null,
+            r.amount === undefined || r.amount === null ? null : String(r.amount),
+            r.at === undefined ? at : iso(r.at, this.now),
+          );
+        }
+      })();
+    } catch (e) {
+      throw new AuditError(`audit record ${offset + i + 1} refused: ${(e as Error).message}`, { cause: e });
+    }
+    return batch.length;
+  }
+}
