@@ -1,0 +1,96 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { defaultPayloadConverter, Payload } from '@temporalio/common';
+import { CodecServer, fromWire, startCodecServer, toWire } from '../../client/codec-server';
+import { EncryptionCodec } from '../../common/codec';
+
+const keys = { activeKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
+const token = randomBytes(24).toString('base64url');
+const value = { account: '4000', amount: '98765.43' };
+let open: CodecServer;
+let guarded: CodecServer;
+const lines: string[] = [];
+
+before(async () => {
+  open = await startCodecServer({ port: 0, keys, log: (l) => lines.push(l) });
+  guarded = await startCodecServer({ port: 0, keys, bearerToken: token, corsOrigins: ['http://localhost:8233', 'https://ui.example'] });
+});
+after(async () => {
+  await open.close();
+  await guarded.close();
+});
+
+async function post(server: CodecServer, op: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await request(`${server.url}/${op}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.statusCode, headers: res.headers, json: (await res.body.json()) as any };
+}
+
+void describe('codec server', () => {
+  void it('encodes and decodes payloads over HTTP, interoperating with the codec', async () => {
+    const plain = toWire(defaultPayloadConverter.toPayload(value) as Payload);
+    const enc = await post(open, 'encode', { payloads: [plain] });
+    assert.equal(enc.status, 200);
+    const [wire] = enc.json.payloads;
+    assert.equal(Buffer.from(wire.metadata.encoding, 'base64').toString(), 'binary/encrypted');
+    assert.equal(Buffer.from(wire.metadata['encryption-key-id'], 'base64').toString(), 'k1');
+    assert.ok(!Buffer.from(wire.data, 'base64').includes('98765.43'));
+
+    const dec = await post(open, 'decode', { payloads: [wire] });
+    assert.equal(dec.status, 200);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(fromWire(dec.json.payloads[0])), value);
+
+    // what a worker wrote to history decodes through the server
+    const [fromWorker] = await new EncryptionCodec(keys).encode([defaultPayloadConverter.toPayload(value) as Payload]);
+    const viaUi = await post(open, 'decode', { payloads: [toWire(fromWorker)] });
+    assert.deepEqual(defaultPayloadConverter.fromPayload(fromWire(viaUi.json.payloads[0])), value);
+    assert.ok(lines.every((l) => !l.includes('98765.43')));
+  });
+
+  void it('requires the bearer token when one is configured', async () => {
+    const [wire] = (await post(open, 'encode', { payloads: [toWire(defaultPayloadConverter.toPayload(value) as Payload)] })).json.payloads;
+    const missing = await post(guarded, 'decode', { payloads: [wire] });
+    assert.equal(missing.status, 401);
+    assert.match(String(missing.headers['www-authenticate']), /^Bearer/);
+    assert.equal((await post(guarded, 'decode', { payloads: [wire] }, { authorization: `Bearer ${token}x` })).status, 401);
+    assert.equal((await post(guarded, 'decode', { payloads: [wire] }, { authorization: token })).status, 401);
+    const ok = await post(guarded, 'decode', { payloads: [wire] }, { authorization: `Bearer ${token}` });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(fromWire(ok.json.payloads[0])), value);
+  });
+
+  void it('answers the CORS preflight for the UI origin only', async () => {
+    const preflight = (origin: string) =>
+      request(`${guarded.url}/decode`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-namespace,content-type,authorization' },
+      });
+    const res = await preflight('http://localhost:8233');
+    await res.body.dump();
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.headers['access-control-allow-origin'], 'http://localhost:8233');
+    assert.match(String(res.headers['access-control-allow-methods']), /POST/);
+    const allowed = String(res.headers['access-control-allow-headers']).toLowerCase();
+    for (const h of ['x-namespace', 'content-type', 'authorization']) assert.ok(allowed.includes(h), h);
+
+    const other = await preflight('https://evil.example');
+    await other.body.dump();
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+
+  void it('reports bad requests without crashing', async () => {
+    assert.equal((await post(open, 'decode', '{not json')).status, 400);
+    assert.equal((await post(open, 'decode', { payloads: [{ metadata: { encoding: '***' } }] })).status, 400);
+    assert.equal((await post(open, 'nothing', { payloads: [] })).status, 404);
+    const foreign = { metadata: { encoding: Buffer.from('binary/encrypted').toString('base64'), 'encryption-key-id': Buffer.from('k0').toString('base64') }, data: randomBytes(40).toString('base64') };
+    const unknown = await post(open, 'decode', { payloads: [foreign] });
+    assert.equal(unknown.status, 422);
+    assert.match(unknown.json.error, /"k0"/);
+    assert.deepEqual((await post(open, 'decode', { payloads: [] })).json, { payloads: [] });
+  });
+});
