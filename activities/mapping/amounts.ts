@@ -1,0 +1,22 @@
+/**
+ * Money as integer cents, so sums tie out exactly (no floating-point drift over a million rows).
+ * NetSuite returns amounts as decimal strings; Anaplan exports whatever the line item format
+ * prints. Both are parsed strictly: a value that is not a plain decimal is an error, not a zero.
+ */
+const DECIMAL = /^[-+]?(\d+)(\.\d+)?([eE][-+]?\d+)?$/;
+
+export function parseCents(raw: string | number | null | undefined): number | null {
+  if (raw === null || raw === undefined) return null;
+  const s = typeof raw === 'number' ? String(raw) : raw.trim();
+  if (s === '') return null;
+  if (!DECIMAL.test(s)) return Number.NaN;
+  const n = Number(s);
+  if (!Number.isFinite(n)) return Number.NaN;
+  return Math.round(n * 100);
+}
+
+export function centsToString(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}

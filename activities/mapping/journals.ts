@@ -1,0 +1,136 @@
+/**
+ * Approved plan values → balanced NetSuite journal entries (pure).
+ *
+ * One journal per subsidiary × period × version, split deterministically when it has more lines
+ * than the limit; every part balances on its own against the configured offset account. Each part's
+ * externalId is derived from model, version, period, subsidiary and part number, so a re-run of the
+ * same plan upserts the same records (the idempotency key of the write, STYLE.md §12) and a changed
+ * plan replaces their lines. Amounts follow the actuals convention: positive = debit.
+ */
+import { centsToString } from './amounts';
+
+export interface PlanValue {
+  /** NetSuite internal IDs (already mapped from Anaplan codes). */
+  accountId: string;
+  subsidiaryId: string;
+  departmentId: string | null;
+  /** YYYY-MM */
+  period: string;
+  version: string;
+  cents: number;
+  /** 1-based line of the export file, for the audit trail. */
+  sourceLine: number;
+}
+
+export interface JournalLine {
+  accountId: string;
+  departmentId: string | null;
+  debitCents: number;
+  creditCents: number;
+  /** Export file lines folded into this journal line (empty for the offset line). */
+  sourceLines: number[];
+  isOffset: boolean;
+}
+
+export interface PlannedJournal {
+  externalId: string;
+  subsidiaryId: string;
+  period: string;
+  version: string;
+  part: number;
+  parts: number;
+  lines: JournalLine[];
+  debitCents: number;
+  creditCents: number;
+}
+
+export interface JournalPlanOptions {
+  modelId: string;
+  externalIdPrefix: string;
+  offsetAccountId: string;
+  maxLinesPerJournal: number;
+}
+
+/** NetSuite external IDs allow letters, digits, `_` and `-` (../shared/reference/netsuite.md §5.1). */
+export function journalExternalId(o: Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>, version: string, period: string, subsidiaryId: string, part: number): string {
+  const v = version.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'v';
+  return `${o.externalIdPrefix}-${o.modelId.slice(0, 12).toLowerCase()}-${v}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function planJournals(values: Iterable<PlanValue>, o: JournalPlanOptions): PlannedJournal[] {
+  if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
+  // Fold values onto (group, account, department): an export can carry one value per cell only,
+  // but several Anaplan members may map onto one NetSuite account.
+  const groups = new Map<string, Map<string, { accountId: string; departmentId: string | null; cents: number; sourceLines: number[] }>>();
+  for (const v of values) {
+    const g = `${v.version}\u0000${v.period}\u0000${v.subsidiaryId}`;
+    let lines = groups.get(g);
+    if (!lines) groups.set(g, (lines = new Map()));
+    const k = `${v.accountId}\u0000${v.departmentId ?? ''}`;
+    const line = lines.get(k);
+    if (line) {
+      line.cents += v.cents;
+      line.sourceLines.push(v.sourceLine);
+    } else lines.set(k, { accountId: v.accountId, departmentId: v.departmentId, cents: v.cents, sourceLines: [v.sourceLine] });
+  }
+  const out: PlannedJournal[] = [];
+  for (const g of [...groups.keys()].sort(cmp)) {
+    const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
+    const lines = [...groups.get(g)!.values()]
+      .filter((l) => l.cents !== 0)
+      .sort((a, b) => cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) || cmp(a.departmentId ?? '', b.departmentId ?? ''));
+    if (lines.length === 0) continue;
+    const perPart = o.maxLinesPerJournal - 1;
+    const parts = Math.ceil(lines.length / perPart);
+    for (let p = 0; p < parts; p++) {
+      const slice = lines.slice(p * perPart, (p + 1) * perPart);
+      const jl: JournalLine[] = slice.map((l) => ({
+        accountId: l.accountId,
+        departmentId: l.departmentId,
+        debitCents: l.cents > 0 ? l.cents : 0,
+        creditCents: l.cents < 0 ? -l.cents : 0,
+        sourceLines: l.sourceLines,
+        isOffset: false,
+      }));
+      const net = slice.reduce((s, l) => s + l.cents, 0);
+      if (net !== 0) jl.push({ accountId: o.offsetAccountId, departmentId: null, debitCents: net < 0 ? -net : 0, creditCents: net > 0 ? net : 0, sourceLines: [], isOffset: true });
+      const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
+      const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
+      out.push({ externalId: journalExternalId(o, version, period, subsidiaryId, p + 1), subsidiaryId, period, version, part: p + 1, parts, lines: jl, debitCents, creditCents });
+    }
+  }
+  return out;
+}
+
+export interface JournalBodyOptions {
+  postingPeriodId: string;
+  tranDate: string;
+  memo: string;
+  accountingBookId?: number;
+  approved: boolean;
+}
+
+/** The REST record body (`PUT /record/v1/journalEntry/eid:<externalId>?replace=line`). */
+export function journalBody(j: PlannedJournal, o: JournalBodyOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    externalId: j.externalId,
+    subsidiary: { id: j.subsidiaryId },
+    postingPeriod: { id: o.postingPeriodId },
+    tranDate: o.tranDate,
+    memo: `${o.memo} · ${j.version} ${j.period}${j.parts > 1 ? ` · part ${j.part}/${j.parts}` : ''}`,
+    approved: o.approved,
+    line: {
+      items: j.lines.map((l) => ({
+        account: { id: l.accountId },
+        ...(l.debitCents ? { debit: Number(centsToString(l.debitCents)) } : {}),
+        ...(l.creditCents ? { credit: Number(centsToString(l.creditCents)) } : {}),
+        ...(l.departmentId ? { department: { id: l.departmentId } } : {}),
+        memo: l.isOffset ? 'ml-connector offset' : `${j.version} plan`,
+      })),
+    },
+  };
+  if (o.accountingBookId !== undefined) body.accountingBook = { id: String(o.accountingBookId) };
+  return body;
+}

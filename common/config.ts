@@ -1,0 +1,183 @@
+/**
+ * The connection config file (`ml-connector.config.json`): one file per customer connection.
+ * zod is the single source of its types (STYLE.md §14); `loadConfig` reports every problem at once,
+ * with its path, before anything runs. The config holds no secrets: credentials are referenced by
+ * name and resolved from the encrypted vault inside activities.
+ */
+import { z } from 'zod';
+
+/** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (../shared/reference/anaplan.md §3.4). */
+export const WorkspaceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');
+export const ModelId = z.string().regex(/^[0-9A-F]{32}$/, 'must be 32 uppercase hex characters (Anaplan model ID; IDs are case-sensitive)');
+/** NetSuite account IDs: digits, optionally `_SB<n>` / `_RP<n>` for sandbox and release-preview accounts. */
+export const AccountId = z.string().regex(/^\d+(_(SB|RP)\d+)?$/i, 'must look like 1234567 or 1234567_SB1 (NetSuite account ID)');
+export const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
+
+const ActionRef = z.string().min(1, 'action name or ID is required');
+const CredentialRef = z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'credential names use letters, digits, dot, dash, underscore');
+
+/** One dimension: where NetSuite's list goes in Anaplan and how members map. */
+const DimensionConfig = z
+  .object({
+    /** Anaplan list name. */
+    list: z.string().min(1),
+    /** Import action that loads this list (Code,Name,Parent); omit for lists planners maintain. */
+    importAction: ActionRef.optional(),
+    /** Whether the connector creates/updates members in Anaplan (true) or only checks them (false). */
+    sync: z.boolean(),
+    /**
+     * NetSuite key → Anaplan member code overrides; identity (the NetSuite code) otherwise.
+     * `null` excludes the member: its rows are quarantined, never loaded.
+     */
+    overrides: z.record(z.string(), z.string().nullable()).default({}),
+    /** Member code for rows with no value in this dimension (e.g. no department); without it such rows are quarantined. */
+    unassigned: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const ConnectionConfigSchema = z
+  .object({
+    name: CredentialRef,
+    netsuite: z
+      .object({
+        accountId: AccountId,
+        /** Override of the account-specific host (sandbox, Company URLs). */
+        baseUrl: z.string().url().optional(),
+        credentials: CredentialRef,
+        /** In-flight request cap; keep under the account's concurrency governance limit. */
+        concurrency: z.number().int().min(1).max(50).default(5),
+        /** Accounting book of the actuals (primary when omitted). */
+        accountingBook: z.number().int().positive().optional(),
+      })
+      .strict(),
+    anaplan: z
+      .object({
+        workspaceId: WorkspaceId,
+        modelId: ModelId,
+        authUrl: z.string().url().default('https://auth.anaplan.com'),
+        apiUrl: z.string().url().default('https://api.anaplan.com'),
+        oauthUrl: z.string().url().default('https://us1a.app.anaplan.com'),
+        credentials: CredentialRef,
+        /** Client-side request budget, under the tenant's 600 requests/minute. */
+        requestsPerMinute: z.number().int().min(1).max(600).default(540),
+        /** Upload chunk size; Anaplan accepts 1–50 MB chunks. */
+        chunkSizeMb: z.number().min(1).max(50).default(10),
+      })
+      .strict(),
+    actions: z
+      .object({
+        importActuals: ActionRef,
+        exportPlan: ActionRef,
+      })
+      .strict(),
+    dimensions: z
+      .object({
+        accounts: DimensionConfig.extend({
+          /** NetSuite account types that belong to the plan (others are out of scope, not quarantined). */
+          accountTypes: z.array(z.string()).default(['Income', 'COGS', 'Expense', 'OthIncome', 'OthExpense']),
+        }),
+        subsidiaries: DimensionConfig,
+        departments: DimensionConfig,
+        classes: DimensionConfig,
+        locations: DimensionConfig,
+      })
+      .strict(),
+    periods: z
+      .object({
+        /** NetSuite period (YYYY-MM) → Anaplan time period code; default `Oct 26` style. */
+        overrides: z.record(Period, z.string()).default({}),
+      })
+      .strict()
+      .default({}),
+    plan: z
+      .object({
+        /** Versions whose approved values post to NetSuite. */
+        versions: z.array(z.string().min(1)).min(1).default(['Budget', 'Forecast']),
+      })
+      .strict()
+      .default({}),
+    journals: z
+      .object({
+        /** Balancing line account (NetSuite acctnumber). */
+        offsetAccount: z.string().min(1),
+        /** Secondary accounting book for plan journals (primary when omitted). */
+        accountingBook: z.number().int().positive().optional(),
+        /** Approval status to create journals with (NetSuite: 1 pending approval, 2 approved). */
+        approvalStatus: z.enum(['pendingApproval', 'approved']).default('approved'),
+        memo: z.string().max(999).default('ml-connector plan'),
+        /** Prefix of deterministic externalIds; change it only with a migration plan. */
+        externalIdPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/).default('mlc'),
+        /** Lines per journal (offset line included) before a deterministic split: Oracle lists 200 lines for creating transactions (../shared/reference/netsuite.md §5.4). */
+        maxLinesPerJournal: z.number().int().min(2).max(1_000).default(200),
+      })
+      .strict(),
+    schedule: z
+      .object({
+        /** Business day after month end on which the cycle runs. */
+        businessDay: z.number().int().min(1).max(20).default(3),
+        hour: z.number().int().min(0).max(23).default(6),
+        minute: z.number().int().min(0).max(59).default(0),
+        timezone: z.string().default('America/New_York'),
+        kind: z.enum(['full', 'actuals', 'plan']).default('full'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type ConnectionConfig = z.infer<typeof ConnectionConfigSchema>;
+export type ConnectionConfigInput = z.input<typeof ConnectionConfigSchema>;
+export type DimensionName = 'accounts' | 'subsidiaries' | 'departments' | 'classes' | 'locations';
+export const DIMENSIONS: DimensionName[] = ['accounts', 'subsidiaries', 'departments', 'classes', 'locations'];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates parsed JSON; throws ConfigError listing every problem with its path. */
+export function parseConfig(raw: unknown, source = 'config'): ConnectionConfig {
+  const result = ConnectionConfigSchema.safeParse(raw);
+  if (result.success) {
+    const cfg = result.data;
+    const problems: string[] = [];
+    for (const [p, code] of Object.entries(cfg.periods.overrides)) if (!code.trim()) problems.push(`periods.overrides.${p}: empty Anaplan period code`);
+    if (problems.length) throw new ConfigError(source, problems);
+    return cfg;
+  }
+  throw new ConfigError(
+    source,
+    result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-10` → `Oct 26` unless overridden. */
+export function anaplanPeriodCode(cfg: Pick<ConnectionConfig, 'periods'>, period: string): string {
+  const o = cfg.periods.overrides[period];
+  if (o) return o;
+  const [y, m] = period.split('-');
+  return `${MONTHS[Number(m) - 1]} ${y!.slice(2)}`;
+}
+
+/** NetSuite period name for a YYYY-MM month: `Oct 2026`. */
+export function netsuitePeriodName(period: string): string {
+  const [y, m] = period.split('-');
+  return `${MONTHS[Number(m) - 1]} ${y}`;
+}
+
+/** Inverse of anaplanPeriodCode over a set of periods. */
+export function periodFromAnaplanCode(cfg: Pick<ConnectionConfig, 'periods'>, code: string): string | undefined {
+  for (const [p, c] of Object.entries(cfg.periods.overrides)) if (c === code) return p;
+  const m = /^([A-Z][a-z]{2}) (\d{2})$/.exec(code.trim());
+  if (!m) return undefined;
+  const idx = MONTHS.indexOf(m[1]!);
+  if (idx < 0) return undefined;
+  return `20${m[2]}-${String(idx + 1).padStart(2, '0')}`;
+}
