@@ -5,7 +5,7 @@
  * a whole-file GET is 404 while there is no content.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -64,7 +64,7 @@ export class FileStore {
   async startUpload(file: StoredFile, chunkCount: number, now: number): Promise<void> {
     await this.deleteContent(file);
     file.chunkCount = chunkCount;
-    file.completed = chunkCount > 0 ? false : false;
+    file.completed = false;
     file.updatedAt = now;
   }
 
@@ -154,4 +154,8 @@ export async function* readChunks(chunks: StoredChunk[], highWaterMark = 1024 * 
 
 export function totalSize(chunks: StoredChunk[]): number {
   return chunks.reduce((s, c) => s + c.size, 0);
+}
+
+export async function statChunks(paths: string[]): Promise<StoredChunk[]> {
+  return Promise.all(paths.map(async (path) => ({ path, size: (await stat(path)).size })));
 }

@@ -1,0 +1,148 @@
+/**
+ * The Anaplan sandbox: auth service (`/token/*`), OAuth service (`/oauth/*`) and Integration API v2
+ * (`/2/0/*`) on one base URL, plus the control plane (`/__sandbox/*`). Binds port 0 by default and
+ * reports its URL. See README.md for the seeded model, the control plane and what is not reproduced.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createCertificate } from '../certs';
+import { sleep } from '../../activities/http/retry';
+import { apiError, HttpFailure } from './errors';
+import { Router, type Ctx } from './http';
+import { registerAuthRoutes } from './routes-auth';
+import { registerOAuthRoutes } from './routes-oauth';
+import { registerModelRoutes } from './routes-model';
+import { registerFileRoutes } from './routes-files';
+import { registerTaskRoutes } from './routes-tasks';
+import { registerControlRoutes, cellTotals } from './routes-control';
+import { DEFAULT_CONFIG, SandboxState, type DemoUser, type SandboxConfig } from './state';
+import { TaskScheduler } from './tasks';
+
+export interface AnaplanSandboxOptions extends Partial<SandboxConfig> {
+  port?: number;
+  host?: string;
+  /** Directory for file chunks, dumps and export outputs; a fresh temp dir (removed on close) by default. */
+  dataDir?: string;
+  /** Demo user e-mail; its password and certificate are generated at start-up, never stored. */
+  demoEmail?: string;
+}
+
+export interface AnaplanSandbox {
+  url: string;
+  workspaceId: string;
+  modelId: string;
+  /** Device-grant OAuth client registered in the tenant. */
+  oauthClientId: string;
+  demoUser: DemoUser;
+  state: SandboxState;
+  /** Cell count and total of a module line item, filtered by member codes (same as `GET /__sandbox/cells`). */
+  cellTotals(moduleName: string, lineItem: string, filter?: Record<string, string>): { cells: number; total: number };
+  close(): Promise<void>;
+}
+
+export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Promise<AnaplanSandbox> {
+  const config: SandboxConfig = { ...DEFAULT_CONFIG };
+  for (const k of Object.keys(DEFAULT_CONFIG) as Array<keyof SandboxConfig>) if (opts[k] !== undefined) (config as any)[k] = opts[k];
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'anaplan-sandbox-')));
+  // 2048-bit keeps start-up fast; Anaplan accepts CA-issued RSA certificates of common sizes.
+  const cert = await createCertificate({ kind: 'rsa', rsaBits: 2048, days: 365, commonName: 'ml-connector integration' });
+  const demoUser: DemoUser = { email: opts.demoEmail ?? 'integration@meridian.example', password: randomBytes(12).toString('base64url'), certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem };
+  const state = new SandboxState(config, dataDir, demoUser);
+  state.scheduler = new TaskScheduler(state);
+
+  const api = new Router();
+  registerAuthRoutes(api, state);
+  registerOAuthRoutes(api, state);
+  registerModelRoutes(api, state);
+  registerFileRoutes(api, state);
+  registerTaskRoutes(api, state);
+  const control = new Router();
+  registerControlRoutes(control, state);
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) apiError(res, 500, req.url ?? '/');
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: Ctx['req'], res: Ctx['res']): Promise<void> {
+    const url = new URL(req.url ?? '/', state.baseUrl);
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const isControl = path.startsWith('/__sandbox/');
+    if (!isControl) {
+      const fault = state.faults.forRequest(method, path);
+      if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status) {
+        req.resume();
+        const headers: Record<string, string> = fault.status.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
+        return apiError(res, fault.status.status!, path, undefined, headers);
+      }
+      // The request budget covers the Integration API (the auth and OAuth services are other hosts).
+      if (path.startsWith('/2/0/')) {
+        const admitted = state.budget.admit(Date.now());
+        if (!admitted.ok) {
+          req.resume();
+          return apiError(res, 429, path, 'Too Many Requests', { 'retry-after': String(admitted.retryAfterSec) });
+        }
+      }
+    }
+    const router = isControl ? control : api;
+    const { handler, params, methodMismatch } = router.match(method, path);
+    const ctx: Ctx = { req, res, url, method, params };
+    if (!handler) {
+      req.resume();
+      return apiError(res, methodMismatch ? 405 : 404, path);
+    }
+    try {
+      await handler(ctx);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      req.resume();
+      if (err instanceof HttpFailure) return apiError(res, err.status, path, err.message, err.headers);
+      if (err instanceof SyntaxError) return apiError(res, 400, path, 'Malformed request body');
+      throw err;
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('sandbox did not bind a TCP port');
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  state.baseUrl = `http://${host}:${addr.port}`;
+
+  return {
+    url: state.baseUrl,
+    get workspaceId() {
+      return state.model.workspaceId;
+    },
+    get modelId() {
+      return state.model.id;
+    },
+    oauthClientId: state.demoClientId,
+    demoUser,
+    state,
+    cellTotals: (moduleName, lineItem, filter = {}) => cellTotals(state, moduleName, lineItem, filter),
+    async close() {
+      await state.scheduler.drain();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

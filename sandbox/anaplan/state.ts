@@ -1,0 +1,256 @@
+/**
+ * Everything the sandbox remembers: the seeded model, server files, users and their credentials,
+ * tokens (auth service and OAuth), tasks with a per-model timeline, dumps, faults, the tenant budget
+ * and a clock offset (so a test can jump past a 35-minute token lifetime without waiting).
+ */
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { FileStore, type StoredChunk } from './files';
+import { Faults } from './faults';
+import { TenantBudget } from './rate-limit';
+import { buildSeed, type Seed } from './seed';
+import type { SandboxTask, TaskScheduler, TimelineEntry } from './tasks';
+import { hex32, uuid } from './ids';
+import { rng } from '../demo-company';
+
+export interface SandboxConfig {
+  seed: number;
+  /** Auth-service token lifetime (35 minutes on the real service, reference §2.3). */
+  tokenLifetimeSec: number;
+  requestsPerMinute: number;
+  /** Budget window; 60 000 for "per minute", shorter only to make tests fast. */
+  rateWindowMs: number;
+  /** Minimum run time of every task (the model lock is held this long). */
+  taskDurationMs: number;
+  /** Extra run time per source/exported row (large imports take longer). */
+  msPerRow: number;
+  /** Accepted clock skew for certificate v2 timestamps (UNCONFIRMED on the real service). */
+  certSkewSec: number;
+  /** Refuse v1 (un-timestamped) certificate payloads, as Anaplan does after its 2026 cut-over. */
+  requireCertV2: boolean;
+  deviceCodeTtlSec: number;
+  /** Device-grant polling interval sent to clients (RFC 8628 `interval`; Anaplan's example 5 s). */
+  deviceIntervalSec: number;
+  /** OAuth access-token lifetime (`expires_in` 2100 s live, reference §2.7). */
+  oauthAccessTokenSec: number;
+  /** Rotatable refresh tokens: a new one on every use and the old one refused (reference §2.7). */
+  rotateRefreshTokens: boolean;
+  dumpChunkBytes: number;
+  exportChunkBytes: number;
+  /** `/token/refresh` returns a new tokenValue (Anaplan Connect fixtures) instead of the same one (live report). */
+  refreshNewTokenValue: boolean;
+}
+
+export const DEFAULT_CONFIG: SandboxConfig = {
+  seed: 42,
+  tokenLifetimeSec: 35 * 60,
+  requestsPerMinute: 600,
+  rateWindowMs: 60_000,
+  taskDurationMs: 500,
+  msPerRow: 0,
+  certSkewSec: 300,
+  requireCertV2: false,
+  deviceCodeTtlSec: 900,
+  deviceIntervalSec: 5,
+  oauthAccessTokenSec: 2100,
+  rotateRefreshTokens: true,
+  dumpChunkBytes: 10 * 1024 * 1024,
+  exportChunkBytes: 10 * 1024 * 1024,
+  refreshNewTokenValue: false,
+};
+
+export interface SandboxUser {
+  id: string;
+  email: string;
+  password?: string;
+  certificatePem?: string;
+  certFingerprint?: string;
+  firstName: string;
+  lastName: string;
+}
+
+export interface IssuedToken {
+  tokenId: string;
+  value: string;
+  refreshTokenId: string;
+  userId: string;
+  expiresAt: number;
+  revoked: boolean;
+  source: 'auth' | 'oauth';
+}
+
+export interface DeviceAuthorization {
+  deviceCode: string;
+  userCode: string;
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+  intervalMs: number;
+  lastPollAt?: number;
+  approvedUserId?: string;
+  denied: boolean;
+  consumed: boolean;
+}
+
+export interface RefreshToken {
+  value: string;
+  clientId: string;
+  userId: string;
+  scope: string;
+  expiresAt?: number;
+  used: boolean;
+}
+
+export interface AuthEvent {
+  at: number;
+  kind: 'authenticate' | 'refresh' | 'validate' | 'logout' | 'device-code' | 'oauth-token' | 'oauth-refresh' | 'revoke';
+  method?: 'basic' | 'certificate-v1' | 'certificate-v2' | 'device' | 'refresh_token';
+  email?: string;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface DemoUser {
+  email: string;
+  password: string;
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export class SandboxState {
+  seedData!: Seed;
+  files!: FileStore;
+  readonly users = new Map<string, SandboxUser>();
+  readonly tokens = new Map<string, IssuedToken>();
+  readonly devices = new Map<string, DeviceAuthorization>();
+  readonly refreshTokens = new Map<string, RefreshToken>();
+  /** OAuth device-grant client registered in the tenant (client_id → rotatable). */
+  readonly oauthClients = new Map<string, { rotatable: boolean }>();
+  /** SHA-256 of v2 certificate payloads already used, with the time they may be forgotten. */
+  readonly usedCertPayloads = new Map<string, number>();
+  readonly tasks = new Map<string, SandboxTask>();
+  readonly timeline = new Map<string, TimelineEntry[]>();
+  /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
+  readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[] }>();
+  readonly authLog: AuthEvent[] = [];
+  faults: Faults;
+  budget: TenantBudget;
+  clockOffsetMs = 0;
+  /** Bumped by reset so tasks of the previous model never write into the new one. */
+  epoch = 0;
+  readonly demoClientId: string;
+  /** Set by the server right after construction (tasks.ts needs the state, and vice versa). */
+  scheduler!: TaskScheduler;
+  /** Base URL the server listens on (for `meta.validationUrl`, paging links, verification URIs). */
+  baseUrl = '';
+
+  constructor(
+    readonly config: SandboxConfig,
+    readonly dataDir: string,
+    readonly demoUser: DemoUser,
+  ) {
+    this.faults = new Faults(config.seed);
+    this.budget = new TenantBudget(config.requestsPerMinute, config.rateWindowMs);
+    const random = rng(config.seed + 7);
+    this.demoClientId = hex32(random);
+    this.reseed();
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  get model() {
+    return this.seedData.model;
+  }
+
+  private reseed(): void {
+    this.seedData = buildSeed(this.config.seed);
+    this.files = new FileStore(this.dataDir);
+    this.files.seed(this.seedData.files);
+    this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });
+    this.addUser({ email: this.demoUser.email, password: this.demoUser.password, certificatePem: this.demoUser.certificatePem });
+  }
+
+  async reset(): Promise<void> {
+    this.epoch++;
+    for (const f of this.files.files.values()) await this.files.deleteContent(f);
+    for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
+    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump]) m.clear();
+    this.authLog.length = 0;
+    this.faults.clear();
+    this.budget.reset();
+    this.clockOffsetMs = 0;
+    this.reseed();
+  }
+
+  addUser(input: { email: string; password?: string; certificatePem?: string; firstName?: string; lastName?: string }): SandboxUser {
+    const existing = [...this.users.values()].find((u) => u.email.toLowerCase() === input.email.toLowerCase());
+    const user: SandboxUser = existing ?? { id: randomBytes(16).toString('hex'), email: input.email, firstName: input.firstName ?? input.email.split('@')[0]!, lastName: input.lastName ?? 'User' };
+    if (input.password !== undefined) user.password = input.password;
+    if (input.certificatePem !== undefined) {
+      user.certificatePem = input.certificatePem;
+      user.certFingerprint = new X509Certificate(input.certificatePem).fingerprint256;
+    }
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  userByEmail(email: string): SandboxUser | undefined {
+    return [...this.users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase());
+  }
+
+  userByCertificate(fingerprint: string): SandboxUser | undefined {
+    return [...this.users.values()].find((u) => u.certFingerprint === fingerprint);
+  }
+
+  /** A token value shaped like the documented example: three base64 segments joined by dots (§2.2). */
+  issueToken(userId: string, source: IssuedToken['source'], lifetimeSec: number): IssuedToken {
+    const seg = (n: number) => randomBytes(n).toString('base64');
+    const token: IssuedToken = {
+      tokenId: uuid(),
+      value: `${seg(12)}.${seg(48)}.${seg(24)}`,
+      refreshTokenId: uuid(),
+      userId,
+      expiresAt: this.now() + lifetimeSec * 1000,
+      revoked: false,
+      source,
+    };
+    this.tokens.set(token.value, token);
+    return token;
+  }
+
+  /** The token behind an Integration API `Authorization` header, if live. */
+  liveToken(value: string): IssuedToken | undefined {
+    const t = this.tokens.get(value);
+    if (!t || t.revoked || t.expiresAt <= this.now()) return undefined;
+    return t;
+  }
+
+  revokeTokens(email?: string): number {
+    let n = 0;
+    for (const t of this.tokens.values()) {
+      const u = this.users.get(t.userId);
+      if (!t.revoked && (email === undefined || u?.email.toLowerCase() === email.toLowerCase())) {
+        t.revoked = true;
+        n++;
+      }
+    }
+    this.authLog.push({ at: this.now(), kind: 'revoke', email, ok: true, reason: `${n} tokens` });
+    return n;
+  }
+
+  rememberCertPayload(encodedData: string, untilMs: number): boolean {
+    const now = this.now();
+    for (const [k, until] of this.usedCertPayloads) if (until < now) this.usedCertPayloads.delete(k);
+    const h = createHash('sha256').update(encodedData).digest('hex');
+    if (this.usedCertPayloads.has(h)) return false;
+    this.usedCertPayloads.set(h, untilMs);
+    return true;
+  }
+
+  timelineFor(modelId: string): TimelineEntry[] {
+    let t = this.timeline.get(modelId);
+    if (!t) this.timeline.set(modelId, (t = []));
+    return t;
+  }
+}
