@@ -1,0 +1,161 @@
+/**
+ * The REST surface on its real paths: token endpoint, SuiteQL, journal entries, governance limits.
+ * Auth is checked before anything else touches the request (server.ts), as NetSuite does.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nsError, invalidParameter, notFound, searchError, type SandboxResponse } from './errors';
+import { TOKEN_PATH, type AuthRegistry } from './auth';
+import { createJournal, parseRecordKey, renderJournal, writeJournal } from './journals';
+import { deleteJournal, findJournalId } from './journal-store';
+import { SuiteQLSyntaxError } from './sql-translate';
+import { SuiteQLExecutionError, type NetSuiteState } from './state';
+
+export const SUITEQL_PATH = '/services/rest/query/v1/suiteql';
+export const GOVERNANCE_PATH = '/services/rest/system/v1/governanceLimits';
+const RECORD_PREFIX = '/services/rest/record/v1/';
+/** §3.1: at most 1000 rows per page, 1000 pages, 100,000 results without SuiteAnalytics Connect. */
+export const MAX_PAGE_SIZE = 1000;
+export const MAX_PAGES = 1000;
+export const MAX_RESULTS = 100_000;
+
+export interface ApiContext {
+  state: NetSuiteState;
+  auth: AuthRegistry;
+  accountId: string;
+  concurrencyLimit: number;
+  pageLatencyMs: number;
+  baseUrl: string;
+}
+
+export interface ApiRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** `METHOD /path` with ids replaced, for statistics and fault matching. */
+export function routeKey(method: string, pathname: string): string {
+  const lower = pathname.toLowerCase();
+  if (lower.startsWith(RECORD_PREFIX)) {
+    const [type, id, ...rest] = pathname.slice(RECORD_PREFIX.length).split('/');
+    const typeName = (type ?? '').toLowerCase();
+    if (id === undefined || id === '') return `${method} ${RECORD_PREFIX}${typeName}`;
+    return `${method} ${RECORD_PREFIX}${typeName}/${decodeURIComponent(id).startsWith('eid:') ? '{eid}' : '{id}'}${rest.length ? '/' + rest.join('/') : ''}`;
+  }
+  return `${method} ${pathname}`;
+}
+
+const header = (req: ApiRequest, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+};
+
+function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; response: SandboxResponse } {
+  try {
+    return { ok: true, value: req.body.length === 0 ? undefined : JSON.parse(req.body.toString('utf8')) };
+  } catch {
+    return { ok: false, response: nsError(400, { detail: 'Invalid content in the request body: the JSON is malformed.', code: 'INVALID_CONTENT' }) };
+  }
+}
+
+export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
+  if (req.method !== 'POST') return nsError(405, { detail: 'Use POST on the token endpoint.', code: 'METHOD_NOT_ALLOWED' });
+  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request' } };
+  const audiences = [
+    `https://${ctx.accountId.toLowerCase().replace(/_/g, '-')}.suitetalk.api.netsuite.com${TOKEN_PATH}`,
+    `${ctx.baseUrl}${TOKEN_PATH}`,
+  ];
+  return ctx.auth.issueToken(new URLSearchParams(req.body.toString('utf8')), audiences);
+}
+
+export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
+  const path = req.url.pathname;
+  if (path === SUITEQL_PATH) return suiteql(ctx, req);
+  if (path === GOVERNANCE_PATH) {
+    if (req.method !== 'GET') return nsError(405, { detail: 'Use GET.', code: 'METHOD_NOT_ALLOWED' });
+    // §6.2: account-level limit, no integration-specific allocation in the sandbox.
+    return { status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } };
+  }
+  if (path.toLowerCase().startsWith(RECORD_PREFIX)) return record(ctx, req);
+  return nsError(404, { detail: `The requested resource ${path} was not found.`, code: 'NONEXISTENT_URL' });
+}
+
+async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
+  if (req.method !== 'POST') return nsError(405, { detail: 'SuiteQL queries are sent with POST.', code: 'METHOD_NOT_ALLOWED' });
+  // Oracle's examples send `Prefer: transient` (§3.1); the sandbox insists so clients do not forget it.
+  if (!/\btransient\b/i.test(header(req, 'prefer') ?? '')) return nsError(400, { detail: "SuiteQL requests must carry the header 'Prefer: transient'.", code: 'INVALID_HEADER' });
+  const parsed = parseJsonBody(req);
+  if (!parsed.ok) return parsed.response;
+  const q = (parsed.value as { q?: unknown } | undefined)?.q;
+  if (typeof q !== 'string' || q.trim() === '') return nsError(400, { detail: "The request body must be a JSON object with the query in property 'q'.", code: 'INVALID_CONTENT' });
+
+  const limitRaw = req.url.searchParams.get('limit');
+  const offsetRaw = req.url.searchParams.get('offset');
+  const limit = limitRaw === null ? MAX_PAGE_SIZE : Number(limitRaw);
+  const offset = offsetRaw === null ? 0 : Number(offsetRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) return invalidParameter('limit', `Invalid value for the 'limit' query parameter: it must be an integer between 1 and ${MAX_PAGE_SIZE}.`);
+  if (!Number.isInteger(offset) || offset < 0) return invalidParameter('offset', "Invalid value for the 'offset' query parameter: it must be a non-negative integer.");
+  if (offset % limit !== 0) return invalidParameter('offset', "Invalid value for the 'offset' query parameter: it must be a multiple of 'limit'.");
+  const ceiling = Math.min(MAX_RESULTS, limit * MAX_PAGES);
+  if (offset + limit > ceiling) return invalidParameter('offset', `The maximum number of results that can be paged through is ${ceiling}; use a narrower query (e.g. filter on id > last id).`);
+
+  let page: ReturnType<NetSuiteState['suiteqlPage']>;
+  try {
+    page = ctx.state.suiteqlPage(q, limit, offset);
+  } catch (err) {
+    if (err instanceof SuiteQLSyntaxError || err instanceof SuiteQLExecutionError) return searchError(err.message);
+    if (err instanceof Error && err.name === 'SqliteError') return searchError(err.message);
+    if (err instanceof Error && /^TO_DATE/.test(err.message)) return searchError(err.message);
+    throw err;
+  }
+  if (ctx.pageLatencyMs > 0) await sleep(ctx.pageLatencyMs);
+  const count = page.rows.length;
+  const hasMore = offset + count < page.totalResults;
+  const href = (o: number) => `${ctx.baseUrl}${SUITEQL_PATH}?limit=${limit}&offset=${o}`;
+  const lastOffset = Math.max(0, Math.min(Math.floor((page.totalResults - 1) / limit) * limit, ceiling - limit));
+  const links = [
+    ...(offset > 0 ? [{ rel: 'previous', href: href(Math.max(0, offset - limit)) }, { rel: 'first', href: href(0) }] : []),
+    ...(hasMore && offset + limit < ceiling ? [{ rel: 'next', href: href(offset + limit) }] : []),
+    { rel: 'last', href: href(lastOffset) },
+    { rel: 'self', href: href(offset) },
+  ];
+  // §3.2 envelope: items carry an empty `links` array that is not a column.
+  return { status: 200, body: { links, count, hasMore, items: page.rows.map((r) => ({ links: [], ...r })), offset, totalResults: page.totalResults } };
+}
+
+async function record(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
+  const [type, idPart, sub] = req.url.pathname.slice(RECORD_PREFIX.length).split('/');
+  // Record type names: Oracle documents `journalentry`; `journalEntry` is accepted too (§5.1, UNCONFIRMED).
+  if ((type ?? '').toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
+  if (sub !== undefined) return nsError(404, { detail: 'Sub-resources are not available in this sandbox; use expandSubResources=true.', code: 'NONEXISTENT_URL' });
+  const replace = (req.url.searchParams.get('replace') ?? '').split(',').map((s) => s.trim().toLowerCase()).includes('line');
+  const base = ctx.baseUrl;
+  if (idPart === undefined || idPart === '') {
+    if (req.method !== 'POST') return nsError(405, { detail: 'Use POST to create a record.', code: 'METHOD_NOT_ALLOWED' });
+    const body = parseJsonBody(req);
+    return body.ok ? createJournal(ctx.state, base, body.value, replace) : body.response;
+  }
+  const key = parseRecordKey(idPart);
+  if ('status' in key) return key;
+  switch (req.method) {
+    case 'GET':
+      return renderJournal(ctx.state, base, key, req.url.searchParams.get('expandSubResources') === 'true');
+    case 'PUT': {
+      // Upsert exists only with an external ID and PUT (§5.2).
+      if (!('externalId' in key)) return nsError(405, { detail: 'PUT is only supported with an external ID (eid:) for upsert.', code: 'METHOD_NOT_ALLOWED' });
+      const body = parseJsonBody(req);
+      return body.ok ? writeJournal(ctx.state, base, key, body.value, replace, 'upsert') : body.response;
+    }
+    case 'PATCH': {
+      const body = parseJsonBody(req);
+      return body.ok ? writeJournal(ctx.state, base, key, body.value, replace, 'update') : body.response;
+    }
+    case 'DELETE': {
+      const id = findJournalId(ctx.state, key);
+      return id !== undefined && deleteJournal(ctx.state, id) ? { status: 204 } : notFound();
+    }
+    default:
+      return nsError(405, { detail: `Method ${req.method} is not supported.`, code: 'METHOD_NOT_ALLOWED' });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The NetSuite sandbox: one HTTP server per simulated account, speaking SuiteTalk REST on the real
+ * paths plus a control plane under /__sandbox/. `startNetSuiteSandbox()` is what tests, `npm start`
+ * and `ml-connector sandbox` call; it binds port 0 unless told otherwise and reports its URL.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCertificate } from '../certs';
+import { AuthRegistry, TOKEN_PATH } from './auth';
+import { handleControl } from './control';
+import { concurrencyExceeded, nsError, type SandboxResponse } from './errors';
+import { FaultRegistry, GovernanceStats } from './governance';
+import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
+import { NetSuiteState } from './state';
+import type { DateFormat } from './oracle-functions';
+
+export interface NetSuiteSandboxOptions {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Seed of the generated GL activity (default 42). */
+  seed?: number;
+  /** Accounting lines of seeded GL activity (default 20,000; millions are fine with dbPath). */
+  glLines?: number;
+  /** Default '1234567_SB1'. */
+  accountId?: string;
+  /** Access token lifetime; NetSuite's is 3600 s (§2.5). Short values let tests see expiry. */
+  tokenLifetimeSec?: number;
+  /** Account concurrency limit (default 5, the developer/standard tier base, §6.2). */
+  concurrencyLimit?: number;
+  /** Added to every SuiteQL page, to benchmark against realistic latency. */
+  pageLatencyMs?: number;
+  /** SQLite file instead of memory (recreated at start). */
+  dbPath?: string;
+  /** User date preference for DATE columns in SuiteQL results (default M/D/YYYY). */
+  dateFormat?: DateFormat;
+  /** Key type of the generated demo M2M client: 'ec' → ES256 (default), 'rsa' → PS256. */
+  demoKeyKind?: 'ec' | 'rsa';
+}
+
+export interface DemoClient {
+  clientId: string;
+  certificateId: string;
+  privateKeyPem: string;
+  certificatePem: string;
+  algorithm: 'ES256' | 'PS256';
+}
+
+const MAX_BODY_BYTES = 104 * 1024 * 1024; // §1.3 request size limit
+
+export class NetSuiteSandbox {
+  readonly stats: GovernanceStats;
+  readonly faults = new FaultRegistry();
+  readonly auth: AuthRegistry;
+  readonly api: ApiContext;
+  url = '';
+  private server?: http.Server;
+
+  constructor(
+    readonly state: NetSuiteState,
+    readonly accountId: string,
+    readonly demoClient: DemoClient,
+    options: NetSuiteSandboxOptions,
+  ) {
+    this.auth = new AuthRegistry(accountId, options.tokenLifetimeSec ?? 3600);
+    this.stats = new GovernanceStats(options.concurrencyLimit ?? 5);
+    this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
+    this.registerDemoClient();
+  }
+
+  private registerDemoClient(): void {
+    this.auth.register(this.demoClient.clientId, this.demoClient.certificateId, this.demoClient.certificatePem);
+  }
+
+  setConcurrencyLimit(limit: number): void {
+    this.stats.concurrencyLimit = limit;
+    this.api.concurrencyLimit = limit;
+  }
+
+  /** Fresh seed, demo client only, no tokens, faults or statistics. */
+  reset(): void {
+    this.state.reset();
+    this.auth.mappings.clear();
+    this.auth.revokeAllTokens();
+    this.registerDemoClient();
+    this.faults.clear();
+    this.stats.reset();
+  }
+
+  async listen(port: number, host: string): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' }));
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    this.api.baseUrl = this.url;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    this.state.close();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname.startsWith('/__sandbox/')) {
+      const body = await readBody(req);
+      write(res, await handleControl(this, { method, url, headers: req.headers, body }));
+      return;
+    }
+    const route = routeKey(method, url.pathname);
+    const isToken = url.pathname === TOKEN_PATH;
+    // The token endpoint is not counted against concurrency governance (sandbox choice, README).
+    const admitted = isToken ? true : this.stats.arrive();
+    let left = false;
+    const leave = () => {
+      if (!left && !isToken) this.stats.leave(admitted);
+      left = true;
+    };
+    try {
+      if (!admitted) {
+        req.resume();
+        leave();
+        this.stats.record(route, 429);
+        write(res, concurrencyExceeded());
+        return;
+      }
+      const body = await readBody(req);
+      const apiReq: ApiRequest = { method, url, headers: req.headers, body };
+      const response = await this.process(route, isToken, apiReq);
+      leave();
+      if (response === 'drop') {
+        this.stats.record(route, 'dropped');
+        req.socket.destroy();
+        return;
+      }
+      this.stats.record(route, response.status);
+      write(res, response);
+    } finally {
+      leave();
+    }
+  }
+
+  private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
+    let terminal: SandboxResponse | 'drop' | undefined;
+    for (const f of this.faults.draw(route, isToken)) {
+      this.stats.fault(f.kind);
+      if (f.kind === 'latency') await sleep(f.latencyMs ?? 1000);
+      else if (terminal !== undefined) continue;
+      else if (f.kind === 'drop') terminal = 'drop';
+      else if (f.kind === '429') terminal = concurrencyExceeded();
+      else if (f.kind === '5xx') terminal = nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+      else if (f.kind === 'revoke-token') {
+        const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+        if (token) this.auth.revokeToken(token);
+      }
+    }
+    if (terminal !== undefined) return terminal;
+    if (isToken) return handleToken(this.api, req);
+    const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+    if ('status' in auth) return auth;
+    return handleApi(this.api, req);
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RangeError('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function write(res: http.ServerResponse, r: SandboxResponse): void {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  let payload: string | Buffer | undefined;
+  if (r.body !== undefined && r.status !== 204) {
+    payload = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
+
+export interface StartedNetSuiteSandbox {
+  url: string;
+  accountId: string;
+  demoClient: DemoClient;
+  sandbox: NetSuiteSandbox;
+  state: NetSuiteState;
+  close(): Promise<void>;
+}
+
+export async function startNetSuiteSandbox(options: NetSuiteSandboxOptions = {}): Promise<StartedNetSuiteSandbox> {
+  const accountId = options.accountId ?? '1234567_SB1';
+  const kind = options.demoKeyKind ?? 'ec';
+  const cert = await createCertificate({ kind, commonName: 'ml-connector NetSuite demo client', days: 365 });
+  const demoClient: DemoClient = {
+    clientId: 'ml-connector-demo-client',
+    certificateId: 'demo-certificate-1',
+    privateKeyPem: cert.privateKeyPem,
+    certificatePem: cert.certificatePem,
+    algorithm: kind === 'ec' ? 'ES256' : 'PS256',
+  };
+  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat });
+  const sandbox = new NetSuiteSandbox(state, accountId, demoClient, options);
+  let url: string;
+  try {
+    url = await sandbox.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  } catch (err) {
+    state.close();
+    throw err;
+  }
+  return { url, accountId, demoClient, sandbox, state, close: () => sandbox.close() };
+}

@@ -1,0 +1,141 @@
+/**
+ * The sandbox account's data: one SQLite database (better-sqlite3, in memory or a file) holding the
+ * NetSuite tables, plus the SuiteQL runner over it. Everything the HTTP layer changes goes through
+ * here; `version` moves on every write so cached result counts stay correct.
+ */
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import { INDEX_SQL, SCHEMA_SQL } from './schema';
+import { seedGlActivity, seedMasterData } from './seed';
+import { translateSuiteQL } from './sql-translate';
+import { formatNumber, formatUserDate, registerOracleFunctions, type DateFormat } from './oracle-functions';
+
+export interface StateOptions {
+  seed: number;
+  /** Accounting lines of seeded GL activity (a few to millions). */
+  glLines: number;
+  /** SQLite file; omitted → in memory. An existing file is replaced by a fresh seed. */
+  dbPath?: string;
+  /** The integration user's date preference: how DATE columns render in SuiteQL results. */
+  dateFormat?: DateFormat;
+}
+
+export type SuiteQLRow = Record<string, string>;
+
+export class SuiteQLExecutionError extends Error {}
+
+export class NetSuiteState {
+  db!: Database.Database;
+  /** Bumped on every write. */
+  version = 0;
+  readonly dateFormat: DateFormat;
+  private readonly counts = new Map<string, number>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly options: StateOptions) {
+    this.dateFormat = options.dateFormat ?? 'M/D/YYYY';
+    this.open();
+  }
+
+  private open(): void {
+    if (this.options.dbPath) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.options.dbPath + suffix, { force: true });
+    this.db = new Database(this.options.dbPath ?? ':memory:');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = OFF');
+    registerOracleFunctions(this.db, this.dateFormat);
+    this.db.exec(SCHEMA_SQL);
+    seedMasterData(this.db);
+    seedGlActivity(this.db, { seed: this.options.seed, lines: this.options.glLines });
+    this.db.exec(INDEX_SQL);
+    this.db.pragma('optimize');
+  }
+
+  /** Back to the freshly seeded company (same seed, same rows). */
+  reset(): void {
+    this.close();
+    this.counts.clear();
+    this.version++;
+    this.open();
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db?.open) this.db.close();
+  }
+
+  touch(): void {
+    this.version++;
+    this.counts.clear();
+  }
+
+  /**
+   * One SuiteQL page. Rows come back the way SuiteQL's REST resource renders them: lowercase keys,
+   * every value a string, dates in the user's format, null columns omitted (§3.2).
+   */
+  suiteqlPage(q: string, limit: number, offset: number): { rows: SuiteQLRow[]; totalResults: number } {
+    const { sql } = translateSuiteQL(q);
+    const page = this.prepare(`SELECT * FROM (${sql}) LIMIT ? OFFSET ?`);
+    const total = this.count(sql);
+    const cols = page.columns().map((c) => ({ name: c.name.toLowerCase(), date: c.type === 'DATE' || c.type === 'DATETIME' }));
+    page.raw(true);
+    const raw = page.all(limit, offset) as unknown[][];
+    const rows = raw.map((values) => {
+      const row: SuiteQLRow = {};
+      values.forEach((v, i) => {
+        if (v === null || v === undefined) return;
+        const col = cols[i]!;
+        row[col.name] = typeof v === 'number' ? formatNumber(v) : col.date ? formatUserDate(String(v), this.dateFormat) : String(v);
+      });
+      return row;
+    });
+    return { rows, totalResults: total };
+  }
+
+  private count(sql: string): number {
+    const hit = this.counts.get(sql);
+    if (hit !== undefined) return hit;
+    const n = (this.prepare(`SELECT COUNT(*) AS n FROM (${sql})`).get() as { n: number }).n;
+    if (this.counts.size > 200) this.counts.clear();
+    this.counts.set(sql, n);
+    return n;
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      try {
+        st = this.db.prepare(sql);
+      } catch (err) {
+        throw new SuiteQLExecutionError(describeSqliteError((err as Error).message));
+      }
+      if (!st.readonly) throw new SuiteQLExecutionError('Only SELECT statements are supported.');
+      if (this.statements.size > 100) this.statements.clear();
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Read-only raw SQL over everything (control plane, for tests to read totals). */
+  readOnlyQuery(sql: string): unknown[] {
+    const st = this.db.prepare(sql);
+    if (!st.readonly) throw new Error('only read-only statements are allowed');
+    return st.reader ? st.all() : [];
+  }
+
+  setPeriodClosed(periodId: number, closed: boolean): boolean {
+    const r = this.db
+      .prepare("UPDATE accountingperiod SET closed = ?, alllocked = ?, aplocked = ?, arlocked = ?, closedondate = CASE WHEN ? = 'T' THEN date('now') ELSE NULL END WHERE id = ?")
+      .run(closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', periodId);
+    this.touch();
+    return r.changes > 0;
+  }
+}
+
+/** SQLite's messages rephrased the way SuiteQL reports them ("Unknown identifier", §3.4). */
+function describeSqliteError(message: string): string {
+  const col = /no such column: (.+)$/.exec(message);
+  if (col) return `Unknown identifier '${col[1]}'. Field may not exist or may not be accessible.`;
+  const fn = /no such function: (.+)$/.exec(message);
+  if (fn) return `Invalid or unsupported function ${fn[1]}.`;
+  return `Invalid or unsupported search. ${message.replace(/^.*?: /, '')}`;
+}
