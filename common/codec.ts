@@ -95,11 +95,25 @@ function aad(keyId: string): Buffer {
   return Buffer.from(`${ENCRYPTED_ENCODING}\n${keyId}`);
 }
 
+/** Path for `failureConverterPath` (also pass it to `bundleWorkflowCode` when pre-bundling). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./codec-failure-converter');
+
+export interface DataConverterOptions {
+  /**
+   * Also encrypt failure messages and stack traces (vendor error text can hold amounts and
+   * account names). Default true; the UI then shows "Encoded failure" unless it uses the codec server.
+   */
+  encryptFailures?: boolean;
+}
+
 /**
  * The DataConverter for worker (`Worker.create({ dataConverter })`) and client
- * (`new Client({ dataConverter })`). Without keys payloads stay plaintext, which callers should
- * allow only for local development.
+ * (`new Client({ dataConverter })`); both sides need the same one. Without keys payloads stay
+ * plaintext, which callers should allow only for local development.
  */
-export function createDataConverter(keys: CodecKeys | undefined): DataConverter {
-  return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : {};
+export function createDataConverter(keys: CodecKeys | undefined, opts: DataConverterOptions = {}): DataConverter {
+  if (!keys) return {};
+  const dc: DataConverter = { payloadCodecs: [new EncryptionCodec(keys)] };
+  if (opts.encryptFailures ?? true) dc.failureConverterPath = FAILURE_CONVERTER_PATH;
+  return dc;
 }

@@ -4,7 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { defaultPayloadConverter, Payload } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, Payload } from '@temporalio/common';
+import {
+  decodeFromPayloadsAtIndex,
+  decodeOptionalFailureToOptionalError,
+  encodeErrorToFailure,
+  encodeToPayloads,
+  loadDataConverter,
+} from '@temporalio/common/lib/internal-non-workflow';
 import { CodecError, createDataConverter, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../common/codec';
 import { createCodecKeyFile, KeyMaterialError, loadCodecKeys, parseCodecKeysEnv } from '../../common/codec-keys';
 
@@ -82,11 +89,28 @@ void describe('payload codec', () => {
     await assert.rejects(codec('k1', [['k1', k1]]).decode([{ ...p, metadata: { encoding: p.metadata!.encoding } }]), /no encryption-key-id/);
   });
 
-  void it('builds a data converter for worker and client', () => {
+  void it('builds a data converter the SDK loads, encrypting values and failure messages', async () => {
     const dc = createDataConverter({ activeKeyId: 'k1', keys: new Map([['k1', k1]]) });
     assert.equal(dc.payloadCodecs?.length, 1);
     assert.ok(dc.payloadCodecs?.[0] instanceof EncryptionCodec);
     assert.deepEqual(createDataConverter(undefined), {});
+    assert.equal(createDataConverter({ activeKeyId: 'k1', keys: new Map([['k1', k1]]) }, { encryptFailures: false }).failureConverterPath, undefined);
+
+    // the same helpers the SDK's client and worker use on the way to and from the server
+    const loaded = loadDataConverter(dc);
+    const wire = (await encodeToPayloads(loaded, value, 'second'))!;
+    assert.equal(str(wire[0].metadata?.encoding), ENCRYPTED_ENCODING);
+    assert.equal(Buffer.from(wire[0].data!).includes('1250.10'), false);
+    assert.deepEqual(await decodeFromPayloadsAtIndex(loaded, 0, wire), value);
+    assert.equal(await decodeFromPayloadsAtIndex(loaded, 1, wire), 'second');
+
+    const failure = await encodeErrorToFailure(loaded, ApplicationFailure.nonRetryable('journal JE-7 rejected: amount 98765.43 exceeds limit'));
+    assert.equal(failure.message, 'Encoded failure');
+    assert.equal(failure.stackTrace, '');
+    assert.equal(str(failure.encodedAttributes?.metadata?.encoding), ENCRYPTED_ENCODING);
+    assert.equal(Buffer.from(failure.encodedAttributes!.data!).includes('98765.43'), false);
+    const back = await decodeOptionalFailureToOptionalError(loaded, failure);
+    assert.match(back!.message, /amount 98765\.43 exceeds limit/);
     assert.throws(() => codec('k9', [['k1', k1]]), CodecError);
     assert.throws(() => codec('k1', [['k1', randomBytes(16)]]), CodecError);
   });
