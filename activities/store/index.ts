@@ -1,0 +1,59 @@
+/**
+ * Local stores of the connector: credential vault, artifact store, audit trail. The worker opens
+ * them once (`openStores()`) and hands them to `createActivities({ ..., store })`.
+ */
+import * as path from 'node:path';
+import { ArtifactStore } from './artifacts';
+import { AuditTrail } from './audit';
+import { CredentialVault, CredentialVaultOptions } from './vault';
+import type { CredentialInfo } from './vault-types';
+
+export * from './artifacts';
+export * from './audit';
+export * from './errors';
+export * from './vault';
+export * from './vault-types';
+export { resolveMasterKey, DEFAULT_KEY_FILE } from './vault-key';
+
+export interface Stores {
+  vault: CredentialVault;
+  artifacts: ArtifactStore;
+  audit: AuditTrail;
+  close(): void;
+}
+
+/**
+ * Opens all three under `dataDir` (default `.data`): `credentials.vault`, `master.key`,
+ * `artifacts/`, `audit.db`. Env overrides (ML_CONNECTOR_VAULT_FILE, ML_CONNECTOR_MASTER_KEY[_FILE],
+ * ML_CONNECTOR_ARTIFACT_DIR, ML_CONNECTOR_AUDIT_DB) win over the directory layout.
+ */
+export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; vault?: CredentialVaultOptions } = {}): Stores {
+  const env = opts.env ?? process.env;
+  const dir = opts.dataDir ?? '.data';
+  const vault = new CredentialVault({
+    env,
+    file: env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault'),
+    keyFile: env.ML_CONNECTOR_MASTER_KEY_FILE ? undefined : path.join(dir, 'master.key'),
+    // the embedded default key file may be created on first use; a configured one never is
+    createKeyFile: !env.ML_CONNECTOR_MASTER_KEY_FILE,
+    ...opts.vault,
+  });
+  const artifacts = new ArtifactStore(env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dir, 'artifacts'));
+  const audit = new AuditTrail({ file: env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db') });
+  return { vault, artifacts, audit, close: () => audit.close() };
+}
+
+export interface CertificateStatus {
+  state: 'ok' | 'expiring' | 'expired' | 'none';
+  expiresAt?: string;
+  /** Whole days left (negative once expired). */
+  daysLeft?: number;
+}
+
+/** Certificate watch (issue 6 item 6): `expiring` within `warnDays` (default 30), `expired` after validTo. */
+export function certificateStatus(info: Pick<CredentialInfo, 'certificateExpiry'>, now = new Date(), warnDays = 30): CertificateStatus {
+  if (!info.certificateExpiry) return { state: 'none' };
+  const ms = Date.parse(info.certificateExpiry) - now.getTime();
+  const daysLeft = Math.floor(ms / 86_400_000);
+  return { state: ms <= 0 ? 'expired' : ms <= warnDays * 86_400_000 ? 'expiring' : 'ok', expiresAt: info.certificateExpiry, daysLeft };
+}
