@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createCertificate, TestCertificate } from '../../sandbox/certs';
 import { CredentialVault } from '../../activities/store/vault';
 import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError } from '../../activities/store/errors';
@@ -258,5 +259,28 @@ void describe('credential vault', () => {
     assert.deepEqual(fs.readFileSync(file), before);
     // An explicitly named key file is never created implicitly.
     assert.throws(() => new CredentialVault({ file: path.join(dir, 'new.vault'), env: { ML_CONNECTOR_MASTER_KEY_FILE: path.join(dir, 'nope.key') } }), VaultKeyError);
+  });
+
+  void it('serialises writers with a lock file and breaks a stale one', async () => {
+    const dir = tmp();
+    const vault = openVault(dir);
+    vault.set('acme', 'anaplan', oauth());
+    const lock = `${vault.file}.lock`;
+
+    // another process holds the lock for a moment: the update waits for it instead of racing
+    const holder = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(lock)}, ''); console.log('held'); setTimeout(() => require('fs').rmSync(${JSON.stringify(lock)}), 300);`]);
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const t0 = Date.now();
+    vault.update('acme', 'anaplan', { refreshToken: 'rt-after-wait-123' });
+    assert.ok(Date.now() - t0 >= 200, 'update did not wait for the lock');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    assert.equal((vault.get('acme', 'anaplan') as { refreshToken: string }).refreshToken, 'rt-after-wait-123');
+
+    // a lock left by a crashed process (older than 30 s) is removed
+    fs.writeFileSync(lock, '');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, old, old);
+    vault.update('acme', 'anaplan', { refreshToken: 'rt-after-stale-456' });
+    assert.equal(fs.existsSync(lock), false);
   });
 });
