@@ -1,0 +1,243 @@
+/**
+ * Anaplan authentication (reference §2): Basic, CA certificate (v2 payload) and OAuth device grant
+ * with a stored refresh token. One token per session: cached, refreshed shortly before it expires,
+ * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
+ */
+import { createSign, randomBytes } from 'node:crypto';
+import { readJson, send, sleep, withRetry, type RetryPolicy, type TransportOptions, type WindowRateLimiter } from '../http';
+import { AnaplanAuthError, fromResponse } from './errors';
+import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
+
+export type AnaplanCredentials =
+  | { kind: 'basic'; email: string; password: string }
+  | {
+      kind: 'certificate';
+      certificatePem: string;
+      privateKeyPem: string;
+      /** v2 (default) prefixes an 8-byte timestamp; Anaplan requires it from June 2026 (reference §2.6). */
+      format?: 'v1' | 'v2';
+      /** Timestamp unit: Anaplan's own sample decodes to seconds (default); one client sends ms. UNCONFIRMED. */
+      timestampUnit?: 's' | 'ms';
+    }
+  | {
+      kind: 'refresh-token';
+      clientId: string;
+      refreshToken: string;
+      /** Client secret: only authorization-code clients have one (reference §2.7). */
+      clientSecret?: string;
+      /**
+       * Called with a rotated refresh token before it is used further. Rotated tokens are single use,
+       * so the caller must persist it durably (reference §14.2); a failure here aborts the call.
+       */
+      onRefreshToken?: (refreshToken: string) => Promise<void> | void;
+      /** An access token already in hand (e.g. from the device flow), used until it nears expiry. */
+      accessToken?: string;
+      accessTokenExpiresAt?: number;
+    };
+
+/** Shared plumbing for every Anaplan call: transport, budget limiter, retry policy. */
+export interface AnaplanHttp {
+  transport: TransportOptions;
+  limiter?: WindowRateLimiter;
+  retryPolicy?: RetryPolicy;
+}
+
+/** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */
+export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
+  return withRetry(
+    async (attempt) => {
+      await http.limiter?.take(signal);
+      const res = await send('anaplan', { method, url, headers: { accept: 'application/json', ...headers }, body, signal, attempt }, http.transport);
+      const parsed = await readJson(res);
+      if (res.status >= 200 && res.status < 300) return parsed;
+      throw fromResponse(res, parsed, { method, path: url.pathname });
+    },
+    { policy: http.retryPolicy, signal },
+  );
+}
+
+/**
+ * The CA-certificate body (reference §2.6): random bytes (≥100), for v2 prefixed with an 8-byte
+ * big-endian timestamp, signed SHA512withRSA over the raw bytes; the header carries base64 of the PEM.
+ */
+export function certificateAuthRequest(cred: Extract<AnaplanCredentials, { kind: 'certificate' }>, now = Date.now()): { authorization: string; body: string } {
+  const random = randomBytes(100);
+  let data = random;
+  if ((cred.format ?? 'v2') === 'v2') {
+    const ts = Buffer.alloc(8);
+    ts.writeBigUInt64BE(BigInt(cred.timestampUnit === 'ms' ? now : Math.floor(now / 1000)));
+    data = Buffer.concat([ts, random]);
+  }
+  const signature = createSign('SHA512').update(data).sign(cred.privateKeyPem, 'base64');
+  const body: Record<string, string> = { encodedData: data.toString('base64'), encodedSignedData: signature };
+  if ((cred.format ?? 'v2') === 'v2') body.encodedDataFormat = 'v2';
+  return { authorization: `CACertificate ${Buffer.from(cred.certificatePem, 'utf8').toString('base64')}`, body: JSON.stringify(body) };
+}
+
+interface Session {
+  value: string;
+  expiresAt: number;
+  /** Auth-service tokens refresh at `/token/refresh`; OAuth access tokens via the refresh token. */
+  source: 'auth' | 'oauth';
+}
+
+export interface TokenManagerOptions {
+  authUrl: string;
+  oauthUrl: string;
+  credentials: AnaplanCredentials;
+  http: AnaplanHttp;
+  /** Refresh this long before expiry (default 5 minutes of the 35-minute lifetime). */
+  refreshMarginMs?: number;
+  now?: () => number;
+}
+
+export class AnaplanTokenManager {
+  private session?: Session;
+  private pending?: Promise<Session>;
+  private refreshToken?: string;
+  readonly stats = { authenticated: 0, refreshed: 0, reauthenticatedAfter401: 0 };
+  private readonly now: () => number;
+  private readonly margin: number;
+
+  constructor(private readonly opts: TokenManagerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.margin = opts.refreshMarginMs ?? 5 * 60_000;
+    const c = opts.credentials;
+    if (c.kind === 'refresh-token') {
+      this.refreshToken = c.refreshToken;
+      if (c.accessToken && c.accessTokenExpiresAt) this.session = { value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' };
+    }
+  }
+
+  /** A live token, refreshed or re-minted only when needed; concurrent callers share one in-flight request. */
+  async token(signal?: AbortSignal): Promise<string> {
+    const s = this.session;
+    if (s && this.now() < s.expiresAt - this.margin) return s.value;
+    if (!this.pending) {
+      this.pending = (s && this.now() < s.expiresAt ? this.refresh(s, signal) : this.mint(signal)).finally(() => (this.pending = undefined));
+    }
+    this.session = await this.pending;
+    return this.session.value;
+  }
+
+  /** After a 401: drop the token (if still current) so the next call re-authenticates. */
+  invalidate(value: string): void {
+    if (this.session?.value === value) {
+      this.session = undefined;
+      this.stats.reauthenticatedAfter401++;
+    }
+  }
+
+  /** Ends the session (`POST /token/logout`); OAuth access tokens simply lapse. */
+  async logout(signal?: AbortSignal): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    if (!s || s.source !== 'auth') return;
+    await callJson(this.opts.http, 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
+  }
+
+  private async mint(signal?: AbortSignal): Promise<Session> {
+    const c = this.opts.credentials;
+    this.stats.authenticated++;
+    if (c.kind === 'refresh-token') return this.oauthRefresh(signal);
+    const url = new URL('/token/authenticate', this.opts.authUrl);
+    let headers: Record<string, string>;
+    let body: string | undefined;
+    if (c.kind === 'basic') headers = { authorization: `Basic ${Buffer.from(`${c.email}:${c.password}`, 'utf8').toString('base64')}` };
+    else {
+      const r = certificateAuthRequest(c, this.now());
+      headers = { authorization: r.authorization, 'content-type': 'application/json' };
+      body = r.body;
+    }
+    // A v2 certificate payload is single use (reference §2.6): every retry must build a new one,
+    // so the certificate path retries here rather than resending the same body.
+    const parsed = AuthTokenResponse.parse(c.kind === 'certificate' ? await this.certificateWithRetry(c, signal) : await callJson(this.opts.http, 'POST', url, headers, body, signal));
+    return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
+  }
+
+  private async certificateWithRetry(c: Extract<AnaplanCredentials, { kind: 'certificate' }>, signal?: AbortSignal): Promise<unknown> {
+    const url = new URL('/token/authenticate', this.opts.authUrl);
+    return withRetry(
+      async () => {
+        const r = certificateAuthRequest(c, this.now());
+        return callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', url, { authorization: r.authorization, 'content-type': 'application/json' }, r.body, signal);
+      },
+      { policy: this.opts.http.retryPolicy, signal },
+    );
+  }
+
+  private async refresh(s: Session, signal?: AbortSignal): Promise<Session> {
+    if (s.source === 'oauth') return this.oauthRefresh(signal);
+    try {
+      const parsed = AuthTokenResponse.parse(await callJson(this.opts.http, 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
+      this.stats.refreshed++;
+      // Adopt whatever comes back: live refresh kept the value, other sources show a new one (§2.3).
+      return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
+    } catch (err) {
+      if (err instanceof AnaplanAuthError) return this.mint(signal);
+      throw err;
+    }
+  }
+
+  private async oauthRefresh(signal?: AbortSignal): Promise<Session> {
+    const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
+    const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: this.refreshToken! };
+    if (c.clientSecret) body.client_secret = c.clientSecret;
+    const started = this.now();
+    // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
+    const parsed = OAuthTokenResponse.parse(
+      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+    );
+    this.stats.refreshed++;
+    if (parsed.refresh_token && parsed.refresh_token !== this.refreshToken) {
+      this.refreshToken = parsed.refresh_token;
+      await c.onRefreshToken?.(parsed.refresh_token);
+    }
+    return { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' };
+  }
+}
+
+export interface DeviceAuthorization extends DeviceCodeResponse {
+  /** Epoch ms after which the device code is useless. */
+  expiresAtMs: number;
+}
+
+/** Step 1 of the device grant: show `user_code` and `verification_uri` to a human (reference §2.7). */
+export async function startDeviceAuthorization(opts: { oauthUrl: string; clientId: string; scope?: string; http: AnaplanHttp; signal?: AbortSignal }): Promise<DeviceAuthorization> {
+  const body = JSON.stringify({ client_id: opts.clientId, scope: opts.scope ?? 'openid profile email offline_access' });
+  const parsed = DeviceCodeResponse.parse(await callJson(opts.http, 'POST', new URL('/oauth/device/code', opts.oauthUrl), { 'content-type': 'application/json' }, body, opts.signal));
+  return { ...parsed, expiresAtMs: Date.now() + parsed.expires_in * 1000 };
+}
+
+export interface DeviceTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number;
+}
+
+/**
+ * Step 2: poll `/oauth/token` at the server's interval until the human approves. RFC 8628 §3.5:
+ * `authorization_pending` → keep polling; `slow_down` → add 5 s to the interval; `expired_token`,
+ * `access_denied` → fail.
+ */
+export async function pollDeviceToken(opts: { oauthUrl: string; clientId: string; device: DeviceAuthorization; http: AnaplanHttp; signal?: AbortSignal; slowDownIncrementMs?: number }): Promise<DeviceTokens> {
+  let intervalMs = (opts.device.interval ?? 5) * 1000;
+  const url = new URL('/oauth/token', opts.oauthUrl);
+  const body = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: opts.device.device_code, client_id: opts.clientId });
+  for (;;) {
+    await sleep(intervalMs, opts.signal);
+    try {
+      const parsed = OAuthTokenResponse.parse(await callJson(opts.http, 'POST', url, { 'content-type': 'application/json' }, body, opts.signal));
+      if (!parsed.refresh_token) throw new AnaplanAuthError('device grant returned no refresh token (is offline_access in scope?)', { method: 'POST', path: url.pathname });
+      return { accessToken: parsed.access_token, refreshToken: parsed.refresh_token, expiresAt: Date.now() + parsed.expires_in * 1000 };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'authorization_pending') continue;
+      if (code === 'slow_down') {
+        intervalMs += opts.slowDownIncrementMs ?? 5000;
+        continue;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The Anaplan client: three injected base URLs (auth service, OAuth service, Integration API — the
+ * real hosts differ, reference §1), credentials, dispatcher, retry policy, observer and a client-side
+ * request budget under the tenant's 600/min. Every call takes the budget, carries the session token,
+ * retries 429/5xx/network per the shared HTTP policy, and re-authenticates once on 401.
+ */
+import type { Readable } from 'node:stream';
+import type { ZodType, ZodTypeDef } from 'zod';
+import { DEFAULT_RETRY_POLICY, WindowRateLimiter, readJson, send, withRetry, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
+import type { Dispatcher } from 'undici';
+import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
+import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
+import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, Model, NamedObject, User, VersionInfo, Workspace } from './types';
+import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
+import { runAction, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
+
+/** Production hosts (reference §1); the OAuth service is not on auth.anaplan.com. */
+export const ANAPLAN_DEFAULT_URLS = {
+  authUrl: 'https://auth.anaplan.com',
+  oauthUrl: 'https://us1a.app.anaplan.com',
+  apiUrl: 'https://api.anaplan.com/2/0',
+} as const;
+
+export interface AnaplanClientOptions {
+  authUrl?: string;
+  oauthUrl?: string;
+  /** Integration API base including `/2/0`. */
+  apiUrl?: string;
+  workspaceId: string;
+  /** Case-sensitive: model IDs are uppercase hex (reference §1). */
+  modelId: string;
+  credentials: AnaplanCredentials;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  observer?: CallObserver;
+  /** Client-side budget; default 540/min, 10% under the 600/min third parties publish (reference §9). */
+  requestsPerMinute?: number;
+  /** Budget window (60 000 ms; shorter only in tests). */
+  rateWindowMs?: number;
+  /** Refresh the token this long before it expires (default 5 min). */
+  refreshMarginMs?: number;
+  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+  /** Clock for token expiry decisions (injectable so tests can cross a 35-minute boundary instantly). */
+  now?: () => number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  taskId?: string;
+}
+
+export class AnaplanClient {
+  readonly workspaceId: string;
+  readonly modelId: string;
+  readonly tokens: AnaplanTokenManager;
+  readonly limiter: WindowRateLimiter;
+  private readonly apiUrl: string;
+  private readonly http: AnaplanHttp;
+
+  constructor(private readonly opts: AnaplanClientOptions) {
+    this.workspaceId = opts.workspaceId;
+    this.modelId = opts.modelId;
+    this.apiUrl = (opts.apiUrl ?? ANAPLAN_DEFAULT_URLS.apiUrl).replace(/\/+$/, '');
+    this.limiter = new WindowRateLimiter(opts.requestsPerMinute ?? 540, opts.rateWindowMs ?? 60_000);
+    this.http = { transport: { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, observer: opts.observer }, limiter: this.limiter, retryPolicy: opts.retryPolicy ?? DEFAULT_RETRY_POLICY };
+    this.tokens = new AnaplanTokenManager({ authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl, oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl, credentials: opts.credentials, http: this.http, refreshMarginMs: opts.refreshMarginMs, now: opts.now });
+  }
+
+  /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (reference §3.3). */
+  get modelPath(): string {
+    return `/workspaces/${this.workspaceId}/models/${this.modelId}`;
+  }
+
+  /**
+   * One Integration API call; resolves with a 2xx response whose body the caller must consume.
+   * `body` must be replayable (string/Buffer) because retries and the 401 replay resend it.
+   */
+  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, init: { body?: string | Buffer; headers?: Record<string, string>; accept?: string } & CallOptions = {}): Promise<HttpResponse> {
+    const url = new URL(this.apiUrl + path);
+    return withRetry(
+      async (attempt) => {
+        for (let replayed = false; ; replayed = true) {
+          await this.limiter.take(init.signal);
+          const token = await this.tokens.token(init.signal);
+          const headers: Record<string, string> = { authorization: `AnaplanAuthToken ${token}`, accept: init.accept ?? 'application/json', ...init.headers };
+          if (typeof init.body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
+          const res = await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
+          if (res.status >= 200 && res.status < 300) return res;
+          const err = fromResponse(res, await readJson(res).catch(() => undefined), { method, path: url.pathname, taskId: init.taskId });
+          // Token expired or revoked mid-session: re-authenticate once and replay (reference §2.3, §14.1).
+          if (err instanceof AnaplanAuthError && !replayed) {
+            this.tokens.invalidate(token);
+            continue;
+          }
+          throw err;
+        }
+      },
+      { policy: this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
+    );
+  }
+
+  async getJson(path: string, opts: CallOptions = {}): Promise<Record<string, unknown>> {
+    const res = await this.request('GET', path, opts);
+    return ((await readJson(res)) ?? {}) as Record<string, unknown>;
+  }
+
+  async sendJson(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, opts: CallOptions = {}): Promise<Record<string, unknown>> {
+    const res = await this.request(method, path, { ...opts, body: body === undefined ? undefined : JSON.stringify(body) });
+    return ((await readJson(res)) ?? {}) as Record<string, unknown>;
+  }
+
+  /** Every page of a collection (`limit`/`offset`, max 5000); an absent key is an empty page (reference §3.1). */
+  async *paginate<T>(path: string, key: string, schema: ZodType<T, ZodTypeDef, unknown>, opts: CallOptions = {}): AsyncGenerator<T[]> {
+    for (let offset = 0; ; ) {
+      const sep = path.includes('?') ? '&' : '?';
+      const body = Envelope.parse(await this.getJson(`${path}${sep}limit=5000&offset=${offset}`, opts));
+      const items = ((body as Record<string, unknown>)[key] as unknown[] | undefined) ?? [];
+      const parsed = items.map((i) => schema.parse(i));
+      if (parsed.length > 0) yield parsed;
+      const paging = body.meta?.paging;
+      offset += parsed.length;
+      if (!paging || parsed.length === 0 || offset >= paging.totalSize) return;
+    }
+  }
+
+  async all<T>(path: string, key: string, schema: ZodType<T, ZodTypeDef, unknown>, opts: CallOptions = {}): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.paginate(path, key, schema, opts)) out.push(...page);
+    return out;
+  }
+
+  // --- tenant and model structure -------------------------------------------------------------
+
+  async me(opts?: CallOptions): Promise<User> {
+    return User.parse((await this.getJson('/users/me', opts)).user);
+  }
+  workspaces(opts?: CallOptions): Promise<Workspace[]> {
+    return this.all('/workspaces', 'workspaces', Workspace, opts);
+  }
+  models(opts?: CallOptions): Promise<Model[]> {
+    return this.all(`/workspaces/${this.workspaceId}/models`, 'models', Model, opts);
+  }
+  lists(opts?: CallOptions): Promise<NamedObject[]> {
+    return this.all(`${this.modelPath}/lists`, 'lists', NamedObject, opts);
+  }
+  /** List members (not paged on the real service, reference §3.1). */
+  async listItems(listId: string, opts?: CallOptions): Promise<ListItem[]> {
+    const body = await this.getJson(`${this.modelPath}/lists/${listId}/items?includeAll=true`, opts);
+    return ((body.listItems as unknown[] | undefined) ?? []).map((i) => ListItem.parse(i));
+  }
+  modules(opts?: CallOptions): Promise<NamedObject[]> {
+    return this.all(`${this.modelPath}/modules`, 'modules', NamedObject, opts);
+  }
+  async lineItems(moduleId?: string, opts?: CallOptions): Promise<LineItem[]> {
+    const body = await this.getJson(moduleId ? `/models/${this.modelId}/modules/${moduleId}/lineItems` : `/models/${this.modelId}/lineItems`, opts);
+    return ((body.items as unknown[] | undefined) ?? []).map((i) => LineItem.parse(i));
+  }
+  async versions(opts?: CallOptions): Promise<VersionInfo[]> {
+    const body = await this.getJson(`/models/${this.modelId}/versions`, opts);
+    return ((body.versionMetadata as unknown[] | undefined) ?? []).map((v) => VersionInfo.parse(v));
+  }
+  files(opts?: CallOptions): Promise<FileInfo[]> {
+    return this.all(`${this.modelPath}/files`, 'files', FileInfo, opts);
+  }
+  imports(opts?: CallOptions): Promise<ImportInfo[]> {
+    return this.all(`${this.modelPath}/imports`, 'imports', ImportInfo, opts);
+  }
+  exports(opts?: CallOptions): Promise<ExportInfo[]> {
+    return this.all(`${this.modelPath}/exports`, 'exports', ExportInfo, opts);
+  }
+  processes(opts?: CallOptions): Promise<NamedObject[]> {
+    return this.all(`${this.modelPath}/processes`, 'processes', NamedObject, opts);
+  }
+  async importMetadata(importId: string, opts?: CallOptions): Promise<ImportMetadata> {
+    return ImportMetadata.parse((await this.getJson(`${this.modelPath}/imports/${importId}`, opts)).importMetadata);
+  }
+  async exportMetadata(exportId: string, opts?: CallOptions): Promise<ExportMetadata> {
+    return ExportMetadata.parse((await this.getJson(`${this.modelPath}/exports/${exportId}`, opts)).exportMetadata);
+  }
+
+  // --- lookups by name (action definitions are built in the UI; the API knows them by ID) ----------
+
+  private async byName<T extends { id: string; name: string }>(kind: string, items: Promise<T[]>, name: string): Promise<T> {
+    const found = (await items).find((i) => i.name === name);
+    if (!found) throw new AnaplanNotFoundError(`no ${kind} named "${name}" in model ${this.modelId}`, { method: 'GET', path: `${this.modelPath}/${kind}s`, code: 'name-not-found' });
+    return found;
+  }
+  findImport(name: string, opts?: CallOptions): Promise<ImportInfo> {
+    return this.byName('import', this.imports(opts), name);
+  }
+  findExport(name: string, opts?: CallOptions): Promise<ExportInfo> {
+    return this.byName('export', this.exports(opts), name);
+  }
+  findProcess(name: string, opts?: CallOptions): Promise<NamedObject> {
+    return this.byName('process', this.processes(opts), name);
+  }
+  findFile(name: string, opts?: CallOptions): Promise<FileInfo> {
+    return this.byName('file', this.files(opts), name);
+  }
+  findList(name: string, opts?: CallOptions): Promise<NamedObject> {
+    return this.byName('list', this.lists(opts), name);
+  }
+
+  // --- files and actions ---------------------------------------------------------------------
+
+  uploadFile(fileId: string, source: string | Readable, opts?: UploadOptions): Promise<UploadResult> {
+    return uploadFile(this, fileId, source, opts);
+  }
+  downloadFile(fileId: string, destPath: string, opts?: CallOptions): Promise<DownloadResult> {
+    return downloadFile(this, fileId, destPath, opts);
+  }
+  runImport(importId: string, opts?: ActionRunOptions): Promise<ImportRunResult> {
+    return runAction(this, 'imports', importId, opts) as Promise<ImportRunResult>;
+  }
+  runExport(exportId: string, opts?: ActionRunOptions): Promise<ExportRunResult> {
+    return runAction(this, 'exports', exportId, opts) as Promise<ExportRunResult>;
+  }
+  runProcess(processId: string, opts?: ActionRunOptions): Promise<ProcessRunResult> {
+    return runAction(this, 'processes', processId, opts) as Promise<ProcessRunResult>;
+  }
+
+  /** Ends the auth session (`/token/logout`). */
+  close(): Promise<void> {
+    return this.tokens.logout();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Running actions (reference §7): start a task, poll it with backoff to COMPLETE or CANCELLED, and
+ * return a typed result with row counts. An import's failure dump is fetched and parsed at once,
+ * because dumps are replaced by the next run and expire (reference §7.2, §14.6). Aborting the signal
+ * cancels the task on the server (DELETE) before the abort propagates.
+ */
+import { parse } from 'csv-parse';
+import { sleep } from '../http';
+import type { AnaplanClient } from './client';
+import { AnaplanTaskCancelledError, AnaplanTaskFailedError } from './errors';
+import { Chunk, Task, TASK_TERMINAL, type ActionType, type TaskDetail, type TaskResult } from './types';
+
+/**
+ * Poll cadence. Anaplan asks for no more than one status call per 5 s, longer for long runs
+ * (reference §7.3): start at 5 s and stretch ×1.5 up to 60 s. Tests shorten it.
+ */
+export interface PollPolicy {
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+}
+export const DEFAULT_POLL: PollPolicy = { initialMs: 5000, factor: 1.5, maxMs: 60_000 };
+
+export interface ActionRunOptions {
+  signal?: AbortSignal;
+  poll?: PollPolicy;
+  /** Run-time mapping for dimensions the import leaves open, e.g. `[{entityType:'Version', entityName:'Actual'}]`. */
+  mappingParameters?: Array<{ entityType: string; entityName: string }>;
+  /** `en_US` is the documented value (reference §7.1). */
+  localeName?: string;
+  onProgress?: (task: Task) => void;
+  /** Dump rows kept in memory (all are counted); default 10 000. */
+  maxDumpRows?: number;
+}
+
+export interface RowCounts {
+  total: number;
+  successful: number;
+  failed: number;
+  ignored: number;
+  created: number;
+  updated: number;
+}
+
+export interface DumpRow {
+  /** `E` error or `W` warning. */
+  status: string;
+  /** Line in the source file (`_Line_`). */
+  line: number;
+  error: string;
+  /** Source columns by header name. */
+  values: Record<string, string>;
+}
+
+export interface FailureDump {
+  columns: string[];
+  rows: DumpRow[];
+  totalRows: number;
+  truncated: boolean;
+}
+
+interface RunBase {
+  taskId: string;
+  actionId: string;
+  successful: boolean;
+  result: TaskResult;
+}
+export interface ImportRunResult extends RunBase {
+  counts: RowCounts;
+  failureDumpAvailable: boolean;
+  dump?: FailureDump;
+}
+export type ExportRunResult = RunBase;
+export interface ProcessRunResult extends RunBase {
+  counts: RowCounts;
+  /** Parsed dumps of the process's imports, by import (object) id. */
+  dumps: Record<string, FailureDump>;
+}
+
+/** Sums the documented `details.values` keys (reference §7.2) across details and nested results. */
+export function countsOf(result: TaskResult): RowCounts {
+  const c: RowCounts = { total: 0, successful: 0, failed: 0, ignored: 0, created: 0, updated: 0 };
+  const keys: Record<string, keyof RowCounts> = { totalRowCount: 'total', successRowCount: 'successful', failedCount: 'failed', ignoredCount: 'ignored', createdCount: 'created', updatedCount: 'updated' };
+  const visit = (r: TaskResult) => {
+    for (const d of r.details ?? ([] as TaskDetail[])) {
+      const v = d.values ?? [];
+      for (let i = 0; i + 1 < v.length; i += 2) {
+        const k = keys[v[i]!];
+        const n = Number(v[i + 1]);
+        if (k && Number.isFinite(n)) c[k] += n;
+      }
+    }
+    for (const n of r.nestedResults ?? []) visit(n);
+  };
+  visit(result);
+  return c;
+}
+
+function resultMessage(r: TaskResult): string {
+  return (r.details ?? []).map((d) => d.localMessageText).filter(Boolean).join('; ') || 'no details';
+}
+
+export async function runAction(client: AnaplanClient, type: ActionType, actionId: string, opts: ActionRunOptions = {}): Promise<ImportRunResult | ExportRunResult | ProcessRunResult> {
+  const base = `${client.modelPath}/${type}/${actionId}/tasks`;
+  const body: Record<string, unknown> = { localeName: opts.localeName ?? 'en_US' };
+  // `localeName` must precede `mappingParameters` in the body (reference §7.1).
+  if (opts.mappingParameters) body.mappingParameters = opts.mappingParameters;
+  // Starting a task is not idempotent; a retried POST after a lost response may start a second run.
+  // Imports write values (not deltas) and exports overwrite their file, so a duplicate run is harmless.
+  const started = Task.parse((await client.sendJson('POST', base, body, { signal: opts.signal })).task);
+  const taskId = started.taskId;
+  const task = await pollTask(client, `${base}/${taskId}`, taskId, opts);
+  if (task.taskState === 'CANCELLED') throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, { method: 'GET', path: `${base}/${taskId}`, taskId });
+  const result = task.result;
+  if (!result) throw new AnaplanTaskFailedError(`task ${taskId} completed without a result`, { method: 'GET', path: `${base}/${taskId}`, taskId });
+  const dumps: Record<string, FailureDump> = {};
+  if (type === 'imports' && result.failureDumpAvailable) dumps[actionId] = await fetchDump(client, `${client.modelPath}/imports/${actionId}/tasks/${taskId}/dump`, opts);
+  if (type === 'processes') {
+    for (const n of result.nestedResults ?? []) {
+      if (n.failureDumpAvailable && n.objectId) dumps[n.objectId] = await fetchDump(client, `${client.modelPath}/processes/${actionId}/tasks/${taskId}/dumps/${n.objectId}`, opts);
+    }
+  }
+  if (!result.successful) throw new AnaplanTaskFailedError(`task ${taskId} of ${type} ${actionId} failed: ${resultMessage(result)}`, { method: 'GET', path: `${base}/${taskId}`, taskId }, result);
+  if (type === 'imports') return { taskId, actionId, successful: true, result, counts: countsOf(result), failureDumpAvailable: result.failureDumpAvailable, dump: dumps[actionId] };
+  if (type === 'processes') return { taskId, actionId, successful: true, result, counts: countsOf(result), dumps };
+  return { taskId, actionId, successful: true, result };
+}
+
+async function pollTask(client: AnaplanClient, path: string, taskId: string, opts: ActionRunOptions): Promise<Task> {
+  const policy = opts.poll ?? DEFAULT_POLL;
+  let delay = policy.initialMs;
+  try {
+    for (;;) {
+      await sleep(delay, opts.signal);
+      const task = Task.parse((await client.getJson(path, { signal: opts.signal, taskId })).task);
+      opts.onProgress?.(task);
+      if (task.taskState && TASK_TERMINAL.has(task.taskState)) return task;
+      delay = Math.min(policy.maxMs, Math.round(delay * policy.factor));
+    }
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      // Cancel server-side so the model lock is released, with a fresh signal (ours is spent).
+      await client.request('DELETE', path, { taskId, signal: AbortSignal.timeout(30_000) }).then((r) => r.body.dump(), () => undefined);
+    }
+    throw err;
+  }
+}
+
+/** Downloads the dump chunk by chunk into a streaming CSV parser (`_Status_`, …, `_Line_`, `_Error_1_`). */
+export async function fetchDump(client: AnaplanClient, dumpPath: string, opts: ActionRunOptions = {}): Promise<FailureDump> {
+  const max = opts.maxDumpRows ?? 10_000;
+  const chunks = await client.all(`${dumpPath}/chunks`, 'chunks', Chunk, { signal: opts.signal });
+  const parser = parse({ relax_column_count: true, bom: true });
+  const out: FailureDump = { columns: [], rows: [], totalRows: 0, truncated: false };
+  const consume = (async () => {
+    let header: string[] | undefined;
+    for await (const rec of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = rec;
+        out.columns = rec.filter((c) => c !== '_Status_' && c !== '_Line_' && !/^_Error_\d+_$/.test(c));
+        continue;
+      }
+      out.totalRows++;
+      if (out.rows.length >= max) {
+        out.truncated = true;
+        continue;
+      }
+      const values: Record<string, string> = {};
+      const errors: string[] = [];
+      let status = '';
+      let line = 0;
+      header.forEach((h, i) => {
+        const v = rec[i] ?? '';
+        if (h === '_Status_') status = v;
+        else if (h === '_Line_') line = Number(v);
+        else if (/^_Error_\d+_$/.test(h)) {
+          if (v) errors.push(v);
+        }
+        else values[h] = v;
+      });
+      out.rows.push({ status, line, error: errors.join('; '), values });
+    }
+  })();
+  try {
+    for (const c of chunks) {
+      const res = await client.request('GET', `${dumpPath}/chunks/${c.id}`, { accept: 'text/csv', signal: opts.signal });
+      for await (const b of res.body) if (!parser.write(b)) await new Promise((r) => parser.once('drain', r));
+    }
+    parser.end();
+  } catch (err) {
+    parser.destroy(err as Error);
+    await consume.catch(() => undefined);
+    throw err;
+  }
+  await consume;
+  return out;
+}
