@@ -1,0 +1,126 @@
+/**
+ * OAuth 2.0 client credentials with a JWT client assertion (../shared/reference/netsuite.md §2):
+ * the assertion is signed with the customer's private key (PS256/ES256…, `kid` = certificate ID,
+ * `iss` = client ID, `aud` = token URL), exchanged for a bearer token that is cached and re-minted
+ * shortly before it expires, or once when a call comes back 401 — never one token per call.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, importPKCS8, type CryptoKey, type KeyObject } from 'jose';
+import { DEFAULT_RETRY_POLICY, readText, send, withRetry, type RetryPolicy, type TransportOptions } from '../http';
+import { NetSuiteAuthError, NetSuiteError, NetSuiteProtocolError } from './errors';
+import { TokenResponseSchema } from './types';
+
+export const TOKEN_PATH = '/services/rest/auth/oauth2/v1/token';
+/** §2.3: the algorithms NetSuite accepts; RS256 (PKCS#1 v1.5) is refused since March 2025. */
+export type SigningAlgorithm = 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
+
+export interface NetSuiteCredentials {
+  /** Consumer key of the integration record (JWT `iss`). */
+  clientId: string;
+  /** Certificate ID from the M2M mapping (JWT `kid`). */
+  certificateId: string;
+  /** PKCS#8 PEM of the key whose certificate was uploaded. */
+  privateKeyPem: string;
+  algorithm: SigningAlgorithm;
+  /** Default ['rest_webservices']. */
+  scope?: string[];
+}
+
+export interface TokenProviderOptions {
+  baseUrl: string;
+  credentials: NetSuiteCredentials;
+  transport: TransportOptions;
+  retryPolicy?: RetryPolicy;
+  now?: () => number;
+}
+
+/** Assertion lifetime: the token endpoint requires exp − iat under 60 minutes (§2.3). */
+const ASSERTION_LIFETIME_SEC = 300;
+/** §2.5: tokens live 60 minutes; used when the response omits expires_in. */
+const DEFAULT_TOKEN_LIFETIME_SEC = 3600;
+
+export class TokenProvider {
+  private current?: { token: string; expiresAt: number; refreshAt: number };
+  private inflight?: Promise<string>;
+  private key?: Promise<CryptoKey | KeyObject>;
+  /** Tokens minted so far (for statistics and tests). */
+  mints = 0;
+  private readonly now: () => number;
+  readonly tokenUrl: string;
+
+  constructor(private readonly options: TokenProviderOptions) {
+    this.now = options.now ?? Date.now;
+    this.tokenUrl = `${options.baseUrl}${TOKEN_PATH}`;
+  }
+
+  /** A valid token, minting one only when there is none or it is about to expire. */
+  async get(signal?: AbortSignal): Promise<string> {
+    const c = this.current;
+    if (c && this.now() < c.refreshAt) return c.token;
+    // Single flight: concurrent callers share one mint.
+    this.inflight ??= this.mint(signal).finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** After a 401: drop the token if it is still the current one, so the next get() mints. */
+  invalidate(token: string): void {
+    if (this.current?.token === token) this.current = undefined;
+  }
+
+  private async mint(signal?: AbortSignal): Promise<string> {
+    const assertion = await this.assertion();
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString();
+    const url = new URL(this.tokenUrl);
+    const json = await withRetry(
+      async (attempt) => {
+        const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, attempt }, this.options.transport);
+        const text = await readText(res);
+        const parsed = parseJson(text);
+        if (res.status >= 400) throw NetSuiteError.fromResponse({ status: res.status, body: parsed }, { method: 'POST', path: TOKEN_PATH });
+        return parsed;
+      },
+      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, signal },
+    );
+    const parsed = TokenResponseSchema.safeParse(json);
+    if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
+    const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
+    const issuedAt = this.now();
+    // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
+    const margin = Math.min(60_000, lifetimeMs * 0.1);
+    this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
+    this.mints++;
+    return parsed.data.access_token;
+  }
+
+  private async assertion(): Promise<string> {
+    const { credentials } = this.options;
+    this.key ??= importPKCS8(credentials.privateKeyPem, credentials.algorithm).catch(() => {
+      this.key = undefined;
+      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH });
+    });
+    const key = await this.key;
+    const iat = Math.floor(this.now() / 1000);
+    // Scope as a JSON array, like Oracle's own sample assertion (§2.3, §10.8).
+    return new SignJWT({ scope: credentials.scope ?? ['rest_webservices'] })
+      .setProtectedHeader({ alg: credentials.algorithm, typ: 'JWT', kid: credentials.certificateId })
+      .setIssuer(credentials.clientId)
+      .setAudience(this.tokenUrl)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ASSERTION_LIFETIME_SEC)
+      .setJti(randomUUID())
+      .sign(key);
+  }
+}
+
+export function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

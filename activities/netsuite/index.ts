@@ -1,0 +1,6 @@
+export * from './client';
+export * from './auth';
+export * from './errors';
+export * from './types';
+export * from './suiteql';
+export * from './journals';
