@@ -97,7 +97,13 @@ export function countsOf(result: TaskResult): RowCounts {
 }
 
 function resultMessage(r: TaskResult): string {
-  return (r.details ?? []).map((d) => d.localMessageText).filter(Boolean).join('; ') || 'no details';
+  const texts: string[] = [];
+  const visit = (x: TaskResult) => {
+    for (const d of x.details ?? []) if (d.localMessageText) texts.push(`${x.objectName ?? x.objectId ?? ''}: ${d.localMessageText}`.replace(/^: /, ''));
+    for (const n of x.nestedResults ?? []) visit(n);
+  };
+  visit(r);
+  return texts.join('; ') || 'no details';
 }
 
 export async function runAction(client: AnaplanClient, type: ActionType, actionId: string, opts: ActionRunOptions = {}): Promise<ImportRunResult | ExportRunResult | ProcessRunResult> {

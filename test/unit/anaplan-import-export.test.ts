@@ -1,0 +1,133 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
+import { FAST_POLL, client, control, glCsv, sandbox } from '../fixtures/anaplan/harness';
+
+let sb: AnaplanSandbox;
+let dir: string;
+before(async () => {
+  sb = await sandbox({ exportChunkBytes: 64 * 1024 });
+  dir = await mkdtemp(join(tmpdir(), 'anaplan-io-'));
+});
+after(async () => {
+  await sb.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('an import with 5 bad rows completes: the 5 rows come back in the parsed dump, the rest are loaded', async () => {
+  await control(sb, 'POST', '/reset');
+  const c = client(sb);
+  const good: string[][] = [];
+  let expected = 0;
+  const accounts = ['4010', '5010', '6100', '6200', '7010'];
+  const periods = ['Jan 26', 'Feb 26', 'Mar 26', 'Oct 26'];
+  for (let i = 0; i < 100; i++) {
+    const amount = ((i + 1) * 137.25).toFixed(2);
+    // Distinct cells, so every good row is one cell.
+    good.push([accounts[i % 5]!, `SUB-${2 + (Math.floor(i / 5) % 3)}`, 'DEP-104', ['CLS-201', 'CLS-202', 'CLS-203'][Math.floor(i / 15) % 3]!, 'LOC-301', periods[Math.floor(i / 45) % 4]!, amount]);
+  }
+  const seen = new Set(good.map((r) => r.slice(0, 6).join('|')));
+  assert.equal(seen.size, 100);
+  for (const r of good) expected += Number(r[6]);
+  const bad: string[][] = [
+    ['6100', 'SUB-2', 'DEP-108', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // department not in the model
+    ['9999', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // unknown account
+    ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Foo 26', '10'], // bad period
+    ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', 'abc'], // not a number
+    ['6000', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // aggregate (summary account)
+  ];
+  const rows = [...good.slice(0, 10), bad[0]!, ...good.slice(10, 40), bad[1]!, bad[2]!, ...good.slice(40, 90), bad[3]!, ...good.slice(90), bad[4]!];
+  const file = join(dir, 'bad-rows.csv');
+  await writeFile(file, glCsv(rows));
+  const imp = await c.findImport('Import GL Actuals');
+  await c.uploadFile(imp.importDataSourceId!, file, { chunkSizeBytes: 1024 * 1024, gzip: true });
+  const r = await c.runImport(imp.id, { poll: FAST_POLL });
+  assert.equal(r.successful, true);
+  assert.equal(r.failureDumpAvailable, true);
+  assert.deepEqual({ total: r.counts.total, ok: r.counts.successful, failed: r.counts.failed }, { total: 105, ok: 100, failed: 5 });
+  assert.ok(r.dump);
+  assert.equal(r.dump.totalRows, 5);
+  assert.deepEqual(r.dump.columns, ['Account', 'Subsidiary', 'Department', 'Class', 'Location', 'Period', 'Amount']);
+  // _Line_ counts the header as line 1.
+  assert.deepEqual(r.dump.rows.map((d) => d.line), [12, 43, 44, 95, 106]);
+  assert.deepEqual(r.dump.rows.map((d) => d.status), ['E', 'E', 'E', 'E', 'E']);
+  assert.match(r.dump.rows[0]!.error, /Item not located in Departments list: DEP-108/);
+  assert.match(r.dump.rows[1]!.error, /Accounts list: 9999/);
+  assert.match(r.dump.rows[2]!.error, /Invalid date/);
+  assert.match(r.dump.rows[3]!.error, /Invalid number: abc/);
+  assert.match(r.dump.rows[4]!.error, /aggregate/);
+  assert.equal(r.dump.rows[3]!.values.Amount, 'abc');
+  const totals = sb.cellTotals('ACT01 GL Actuals', 'Amount');
+  assert.equal(totals.cells, 100);
+  assert.ok(Math.abs(totals.total - expected) < 0.005, `${totals.total} vs ${expected}`);
+  const oct = sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26' });
+  const octExpected = good.filter((g) => g[5] === 'Oct 26').reduce((s, g) => s + Number(g[6]), 0);
+  assert.ok(Math.abs(oct.total - octExpected) < 0.005);
+
+  // Dumps are kept for the latest task only: a new run replaces the old task's dump (404).
+  const again = await c.runImport(imp.id, { poll: FAST_POLL });
+  const stale = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${r.taskId}/dump`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  assert.equal(stale.status, 404);
+  assert.equal(again.dump?.totalRows, 5);
+});
+
+test('list import creates and updates members with parents; bad parents go to the dump', async () => {
+  const c = client(sb);
+  const imp = await c.findImport('Import Accounts');
+  const file = join(dir, 'accounts.csv');
+  await writeFile(file, 'Code,Name,Parent\n6900,"Training, Conferences",6000\n6100,Salaries & Wages,6000\n6910,Orphan,9999\n6920,Child of new,6900\n');
+  await c.uploadFile(imp.importDataSourceId!, file, { chunkSizeBytes: 1024 * 1024 });
+  const r = await c.runImport(imp.id, { poll: FAST_POLL });
+  assert.deepEqual({ created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed }, { created: 2, updated: 1, failed: 1 });
+  assert.equal(r.dump?.rows[0]?.error, 'Invalid parent');
+  const list = await c.findList('Accounts');
+  const items = await c.listItems(list.id);
+  const byCode = new Map(items.map((i) => [i.code, i]));
+  assert.equal(byCode.get('6900')?.name, 'Training, Conferences');
+  assert.equal(byCode.get('6900')?.parent, 'Operating Expenses');
+  assert.equal(byCode.get('6920')?.parent, 'Training, Conferences');
+  assert.equal(byCode.get('6100')?.name, 'Salaries & Wages');
+  assert.equal(byCode.has('6910'), false);
+});
+
+test('export of approved plan values is downloaded in chunks and parsed; it matches the model', async () => {
+  const c = client(sb);
+  const exp = await c.findExport('Export Approved Plan');
+  const meta = await c.exportMetadata(exp.id);
+  assert.deepEqual(meta.headerNames, ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount']);
+  const r = await c.runExport(exp.id, { poll: FAST_POLL });
+  assert.equal(r.successful, true);
+  const dest = join(dir, 'plan.csv');
+  const dl = await c.downloadFile(exp.id, dest);
+  assert.ok(dl.chunkCount > 1, `expected several 64 KB chunks, got ${dl.chunkCount}`);
+  const rows = parse(await readFile(dest), { columns: true }) as Array<Record<string, string>>;
+  // Expected straight from the model: Amount of every cell whose Approved flag is set.
+  const pln = sb.state.model.modules.get('PLN01 Plan')!;
+  const amount = pln.lineItem('Amount')!.cells;
+  let n = 0;
+  let total = 0;
+  for (const [k, v] of pln.lineItem('Approved')!.cells) {
+    if (!v) continue;
+    n++;
+    total += amount.get(k) ?? 0;
+  }
+  assert.equal(rows.length, n);
+  assert.ok(Math.abs(rows.reduce((s, x) => s + Number(x.Amount), 0) - total) < 0.01);
+  assert.ok(rows.every((x) => x.Version === 'Budget' || x.Version === 'Forecast'));
+  assert.ok(rows.some((x) => x.Version === 'Forecast' && x.Period === 'Oct 26'));
+  assert.ok(!rows.some((x) => x.Version === 'Forecast' && x.Period === 'Sep 26'), 'unapproved forecast months are filtered out');
+  assert.ok(!rows.some((x) => x.Department === 'DEP-108'));
+});
+
+test('the Refresh Actuals process runs its imports in one task with nested results', async () => {
+  const c = client(sb);
+  const proc = await c.findProcess('Refresh Actuals');
+  const r = await c.runProcess(proc.id, { poll: FAST_POLL });
+  assert.equal(r.result.nestedResults?.length, 2);
+  assert.ok(r.counts.total > 0);
+  assert.ok(Object.keys(r.dumps).length >= 1, 'nested dumps fetched');
+});
