@@ -4,7 +4,8 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
-import { readJson, send, sleep, withRetry, type RetryPolicy, type TransportOptions, type WindowRateLimiter } from '../http';
+import { readJson, send, sleep, withRetry, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
+import type { TenantRequestBudget } from './budget';
 import { AnaplanAuthError, fromResponse } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
 
@@ -38,7 +39,7 @@ export type AnaplanCredentials =
 /** Shared plumbing for every Anaplan call: transport, budget limiter, retry policy. */
 export interface AnaplanHttp {
   transport: TransportOptions;
-  limiter?: WindowRateLimiter;
+  limiter?: TenantRequestBudget;
   retryPolicy?: RetryPolicy;
 }
 
@@ -46,8 +47,13 @@ export interface AnaplanHttp {
 export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
   return withRetry(
     async (attempt) => {
-      await http.limiter?.take(signal);
-      const res = await send('anaplan', { method, url, headers: { accept: 'application/json', ...headers }, body, signal, attempt }, http.transport);
+      const release = await http.limiter?.acquire(signal);
+      let res: HttpResponse;
+      try {
+        res = await send('anaplan', { method, url, headers: { accept: 'application/json', ...headers }, body, signal, attempt }, http.transport);
+      } finally {
+        release?.();
+      }
       const parsed = await readJson(res);
       if (res.status >= 200 && res.status < 300) return parsed;
       throw fromResponse(res, parsed, { method, path: url.pathname });

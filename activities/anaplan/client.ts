@@ -6,9 +6,10 @@
  */
 import type { Readable } from 'node:stream';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { DEFAULT_RETRY_POLICY, WindowRateLimiter, readJson, send, withRetry, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
+import { DEFAULT_RETRY_POLICY, readJson, send, withRetry, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
 import type { Dispatcher } from 'undici';
 import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
+import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
 import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, Model, NamedObject, User, VersionInfo, Workspace } from './types';
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
@@ -54,7 +55,7 @@ export class AnaplanClient {
   readonly workspaceId: string;
   readonly modelId: string;
   readonly tokens: AnaplanTokenManager;
-  readonly limiter: WindowRateLimiter;
+  readonly limiter: TenantRequestBudget;
   private readonly apiUrl: string;
   private readonly http: AnaplanHttp;
 
@@ -62,7 +63,7 @@ export class AnaplanClient {
     this.workspaceId = opts.workspaceId;
     this.modelId = opts.modelId;
     this.apiUrl = (opts.apiUrl ?? ANAPLAN_DEFAULT_URLS.apiUrl).replace(/\/+$/, '');
-    this.limiter = new WindowRateLimiter(opts.requestsPerMinute ?? 540, opts.rateWindowMs ?? 60_000);
+    this.limiter = new TenantRequestBudget(opts.requestsPerMinute ?? 540, opts.rateWindowMs ?? 60_000);
     this.http = { transport: { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, observer: opts.observer }, limiter: this.limiter, retryPolicy: opts.retryPolicy ?? DEFAULT_RETRY_POLICY };
     this.tokens = new AnaplanTokenManager({ authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl, oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl, credentials: opts.credentials, http: this.http, refreshMarginMs: opts.refreshMarginMs, now: opts.now });
   }
@@ -81,11 +82,16 @@ export class AnaplanClient {
     return withRetry(
       async (attempt) => {
         for (let replayed = false; ; replayed = true) {
-          await this.limiter.take(init.signal);
           const token = await this.tokens.token(init.signal);
           const headers: Record<string, string> = { authorization: `AnaplanAuthToken ${token}`, accept: init.accept ?? 'application/json', ...init.headers };
           if (typeof init.body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
-          const res = await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
+          const release = await this.limiter.acquire(init.signal);
+          let res: HttpResponse;
+          try {
+            res = await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
+          } finally {
+            release();
+          }
           if (res.status >= 200 && res.status < 300) return res;
           const err = fromResponse(res, await readJson(res).catch(() => undefined), { method, path: url.pathname, taskId: init.taskId });
           // Token expired or revoked mid-session: re-authenticate once and replay (reference §2.3, §14.1).
