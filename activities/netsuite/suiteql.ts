@@ -10,7 +10,9 @@
  *   `WHERE key > :lastKey ORDER BY key` each time a window of 100,000 rows is used up (§3.3, §10.1).
  *   The ORDER BY must be unique and match `key()`, or rows are lost or repeated (§10.2).
  *
- * Both yield pages (not rows) so an activity can heartbeat the cursor (`offset`, `after`) and resume.
+ * Both yield pages (not rows) so an activity can heartbeat a cursor and resume: in offset mode the
+ * next `offset` (→ `startOffset`), in keyset mode `key(last row of the page)` (→ `after`), which is
+ * valid at any page boundary because each window's query is `key > after`.
  */
 import type { z } from 'zod';
 import { NetSuiteProtocolError, NetSuiteResultLimitError } from './errors';

@@ -140,7 +140,12 @@ function parseLine(state: NetSuiteState, item: unknown, path: string, subsidiary
 export type RecordKey = { id: number } | { externalId: string };
 
 export function parseRecordKey(segment: string): RecordKey | SandboxResponse {
-  const decoded = decodeURIComponent(segment);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    return notFound();
+  }
   if (decoded.startsWith('eid:')) {
     const externalId = decoded.slice(4);
     if (!EXTERNAL_ID.test(externalId)) return userError(`Invalid external ID ${JSON.stringify(externalId)}: use letters, digits, '_' and '-'.`, 'externalId');

@@ -41,7 +41,7 @@ export function routeKey(method: string, pathname: string): string {
     const [type, id, ...rest] = pathname.slice(RECORD_PREFIX.length).split('/');
     const typeName = (type ?? '').toLowerCase();
     if (id === undefined || id === '') return `${method} ${RECORD_PREFIX}${typeName}`;
-    return `${method} ${RECORD_PREFIX}${typeName}/${decodeURIComponent(id).startsWith('eid:') ? '{eid}' : '{id}'}${rest.length ? '/' + rest.join('/') : ''}`;
+    return `${method} ${RECORD_PREFIX}${typeName}/${id.toLowerCase().startsWith('eid') ? '{eid}' : '{id}'}${rest.length ? '/' + rest.join('/') : ''}`;
   }
   return `${method} ${pathname}`;
 }
