@@ -148,7 +148,7 @@ export class FileStore {
 }
 
 /** Reads chunk files one after another as a single byte stream. */
-export async function* readChunks(chunks: StoredChunk[], highWaterMark = 1024 * 1024): AsyncGenerator<Buffer> {
+export async function* readChunks(chunks: StoredChunk[], highWaterMark = 256 * 1024): AsyncGenerator<Buffer> {
   for (const c of chunks) for await (const b of createReadStream(c.path, { highWaterMark })) yield b as Buffer;
 }
 
