@@ -24,12 +24,17 @@ export type SuiteQLRow = Record<string, string>;
 
 export class SuiteQLExecutionError extends Error {}
 
+const EXPENSIVE = /\b(GROUP BY|DISTINCT|UNION|INTERSECT|EXCEPT)\b/i;
+/** Offset paging never reaches past 100,000 rows (§3.1), so that is all a page cache needs. */
+const MATERIALISE_MAX = 100_000;
+
 export class NetSuiteState {
   db!: Database.Database;
   /** Bumped on every write. */
   version = 0;
   readonly dateFormat: DateFormat;
   private readonly counts = new Map<string, number>();
+  private readonly results = new Map<string, { rows: SuiteQLRow[]; total: number }>();
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly options: StateOptions) {
@@ -54,6 +59,7 @@ export class NetSuiteState {
   reset(): void {
     this.close();
     this.counts.clear();
+    this.results.clear();
     this.version++;
     this.open();
   }
@@ -66,6 +72,7 @@ export class NetSuiteState {
   touch(): void {
     this.version++;
     this.counts.clear();
+    this.results.clear();
   }
 
   /**
@@ -74,12 +81,38 @@ export class NetSuiteState {
    */
   suiteqlPage(q: string, limit: number, offset: number): { rows: SuiteQLRow[]; totalResults: number } {
     const { sql } = translateSuiteQL(q);
-    const page = this.prepare(`SELECT * FROM (${sql}) LIMIT ? OFFSET ?`);
-    const total = this.count(sql);
-    const cols = page.columns().map((c) => ({ name: c.name.toLowerCase(), date: c.type === 'DATE' || c.type === 'DATETIME' }));
-    page.raw(true);
-    const raw = page.all(limit, offset) as unknown[][];
-    const rows = raw.map((values) => {
+    try {
+      // Aggregations would be recomputed for every page; they are materialised once (at most the
+      // 100,000 rows offset paging can reach) and served from memory until the next write.
+      if (EXPENSIVE.test(sql)) {
+        const m = this.materialise(sql);
+        return { rows: m.rows.slice(offset, offset + limit), totalResults: m.total };
+      }
+      const page = this.prepare(`SELECT * FROM (${sql}) LIMIT ? OFFSET ?`);
+      const total = this.count(sql);
+      return { rows: this.render(page, [limit, offset]), totalResults: total };
+    } catch (err) {
+      if (err instanceof SuiteQLExecutionError) throw err;
+      throw new SuiteQLExecutionError(describeSqliteError((err as Error).message));
+    }
+  }
+
+  private materialise(sql: string): { rows: SuiteQLRow[]; total: number } {
+    const hit = this.results.get(sql);
+    if (hit) return hit;
+    const rows = this.render(this.prepare(`SELECT * FROM (${sql}) LIMIT ?`), [MATERIALISE_MAX + 1]);
+    const total = rows.length > MATERIALISE_MAX ? this.count(sql) : rows.length;
+    rows.length = Math.min(rows.length, MATERIALISE_MAX);
+    const entry = { rows, total };
+    if (this.results.size >= 3) this.results.delete(this.results.keys().next().value!);
+    this.results.set(sql, entry);
+    return entry;
+  }
+
+  private render(st: Database.Statement, params: unknown[]): SuiteQLRow[] {
+    const cols = st.columns().map((c) => ({ name: c.name.toLowerCase(), date: c.type === 'DATE' || c.type === 'DATETIME' }));
+    st.raw(true);
+    return (st.all(...params) as unknown[][]).map((values) => {
       const row: SuiteQLRow = {};
       values.forEach((v, i) => {
         if (v === null || v === undefined) return;
@@ -88,7 +121,6 @@ export class NetSuiteState {
       });
       return row;
     });
-    return { rows, totalResults: total };
   }
 
   private count(sql: string): number {
