@@ -1,0 +1,100 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { AnaplanNotFoundError, AnaplanValidationError } from '../../activities/anaplan/errors';
+import type { CallRecord } from '../../activities/http';
+import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
+import { client, control, sandbox } from '../fixtures/anaplan/harness';
+
+let sb: AnaplanSandbox;
+before(async () => {
+  sb = await sandbox();
+});
+after(() => sb.close());
+
+test('seeded tenant: ID formats, names the connector expects, lists seeded from the demo company', async () => {
+  const c = client(sb);
+  assert.match(sb.workspaceId, /^[0-9a-f]{32}$/);
+  assert.match(sb.modelId, /^[0-9A-F]{32}$/);
+  const ws = await c.workspaces();
+  assert.deepEqual(ws.map((w) => w.name), ['ML Demo Workspace']);
+  assert.deepEqual((await c.models()).map((m) => [m.id, m.name]), [[sb.modelId, 'FP&A Planning']]);
+  assert.deepEqual((await c.lists()).map((l) => l.name), ['Accounts', 'Subsidiaries', 'Departments', 'Classes', 'Locations']);
+  assert.deepEqual((await c.modules()).map((m) => m.name), ['ACT01 GL Actuals', 'PLN01 Plan']);
+  assert.deepEqual((await c.versions()).map((v) => v.name), ['Actual', 'Budget', 'Forecast']);
+  const imports = await c.imports();
+  assert.deepEqual(imports.map((i) => i.name), ['Import Accounts', 'Import Subsidiaries', 'Import Departments', 'Import Classes', 'Import Locations', 'Import GL Actuals']);
+  assert.ok(imports.every((i) => /^112\d{9}$/.test(i.id) && /^113\d{9}$/.test(i.importDataSourceId ?? '')));
+  const exp = await c.findExport('Export Approved Plan');
+  assert.match(exp.id, /^116\d{9}$/);
+  assert.equal((await c.findProcess('Refresh Actuals')).id.slice(0, 3), '118');
+  const deps = await c.listItems((await c.findList('Departments')).id);
+  assert.ok(deps.some((d) => d.code === 'DEP-104' && d.parent === 'Engineering'));
+  assert.ok(!deps.some((d) => d.code === 'DEP-108'), 'members not in Anaplan are absent');
+  const lineItems = await c.lineItems((await c.modules()).find((m) => m.name === 'PLN01 Plan')!.id);
+  assert.deepEqual(lineItems.map((l) => l.name), ['Amount', 'Approved']);
+  await assert.rejects(c.findImport('Import Nothing'), AnaplanNotFoundError);
+
+  // Same seed → same IDs; another seed → different ones.
+  const again = await sandbox();
+  const other = await sandbox({ seed: 7 });
+  try {
+    assert.equal(again.modelId, sb.modelId);
+    assert.notEqual(other.modelId, sb.modelId);
+  } finally {
+    await again.close();
+    await other.close();
+  }
+});
+
+test('protocol details: case-sensitive IDs, paging links, empty collections omitted, 405 on the workspace model path, Bearer refused by token endpoints', async () => {
+  const c = client(sb);
+  const lower = client(sb, { modelId: sb.modelId.toLowerCase() });
+  await assert.rejects(lower.imports(), (e: unknown) => e instanceof AnaplanNotFoundError && e.status === 404);
+  const page = await c.getJson(`${c.modelPath}/imports?limit=2&offset=2`);
+  const paging = (page.meta as any).paging;
+  assert.deepEqual([paging.currentPageSize, paging.offset, paging.totalSize], [2, 2, 6]);
+  assert.match(paging.next, /limit=2&offset=4/);
+  assert.match(paging.previous, /offset=0/);
+  const empty = await c.getJson(`${c.modelPath}/imports?limit=2&offset=10`);
+  assert.equal('imports' in empty, false);
+  await assert.rejects(c.getJson(`/workspaces/${sb.workspaceId}/models/${sb.modelId}`), (e: unknown) => e instanceof AnaplanValidationError && e.status === 405);
+  const token = await c.tokens.token();
+  const validate = await fetch(`${sb.url}/token/validate`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(validate.status, 400);
+  const ok = await fetch(`${sb.url}/token/validate`, { headers: { authorization: `AnaplanAuthToken ${token}` } });
+  assert.equal(((await ok.json()) as any).userInfo.userId, sb.demoUser.email);
+  // Bearer is accepted on the Integration API (reference §2.1).
+  assert.equal((await fetch(`${sb.url}/2/0/users/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await fetch(`${sb.url}/2/0/users/me`)).status, 401);
+});
+
+test('file protocol: unknown file id is refused (the server would create a new file), missing content is 404, round trip is byte-exact', async () => {
+  const c = client(sb);
+  await assert.rejects(c.uploadFile('113999999999', Readable.from(['x\n'])), (e: unknown) => e instanceof AnaplanNotFoundError && e.code === 'file-id-mismatch');
+  const fileId = (await c.findFile('Classes.csv')).id;
+  await fetch(`${sb.url}/2/0${c.modelPath}/files/${fileId}`, { method: 'DELETE', headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  await assert.rejects(c.getJson(`${c.modelPath}/files/${fileId}`), AnaplanNotFoundError);
+  const text = 'Code,Name,Parent\n' + Array.from({ length: 50_000 }, (_, i) => `CLS-9${i},"Class ""${i}"", gzip",CLS-200`).join('\n') + '\n';
+  const up = await c.uploadFile(fileId, Readable.from([Buffer.from(text)]), { chunkSizeBytes: 1024 * 1024, gzip: true });
+  assert.equal(up.chunkCount, Math.ceil(Buffer.byteLength(text) / (1024 * 1024)));
+  const res = await fetch(`${sb.url}/2/0${c.modelPath}/files/${fileId}`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  assert.equal(await res.text(), text, 'gzip chunks are stored decompressed, in order');
+  await assert.rejects(c.uploadFile(fileId, Readable.from(['x']), { chunkSizeBytes: 51 * 1024 * 1024 }), RangeError);
+  await assert.rejects(c.uploadFile(fileId, Readable.from(['x']), { chunkSizeBytes: 1000 }), RangeError);
+});
+
+test('dropped connections, 503s and latency are retried by the shared HTTP policy', async () => {
+  const calls: CallRecord[] = [];
+  const c = client(sb, { observer: (r) => calls.push(r) });
+  await c.me();
+  await control(sb, 'POST', '/faults', { kind: 'drop', count: 1, path: '/imports' });
+  await control(sb, 'POST', '/faults', { kind: 'status', status: 503, count: 2, path: '/imports' });
+  await control(sb, 'POST', '/faults', { kind: 'latency', latencyMs: 150, count: 1, path: '/imports' });
+  const started = Date.now();
+  assert.equal((await c.imports()).length, 6);
+  assert.ok(Date.now() - started >= 150);
+  const statuses = calls.filter((r) => r.path.endsWith('/imports')).map((r) => r.status);
+  assert.deepEqual(statuses, ['network-error', 503, 503, 200]);
+  assert.deepEqual((await control(sb, 'GET', '/state')).faults, [], 'one-shot faults are used up');
+});
