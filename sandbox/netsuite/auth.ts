@@ -101,7 +101,7 @@ export class AuthRegistry {
     }
     const grant = (detail: string, m?: M2MMapping) => this.refuse(oauthError(400, 'invalid_grant'), detail, m);
     if (!header.alg || !ACCEPTED_ALGORITHMS.includes(header.alg)) return grant(`UnsupportedAlgorithm: ${String(header.alg)}`);
-    if (header.typ !== undefined && String(header.typ).toUpperCase() !== 'JWT') return grant('InvalidTokenType');
+    if (String(header.typ ?? '').toUpperCase() !== 'JWT') return grant('InvalidTokenType: typ must be JWT');
     const mapping = header.kid ? this.mappings.get(header.kid) : undefined;
     if (!mapping) return grant(`InvalidCertificateId: ${String(header.kid)}`);
     const nowMs = this.now();

@@ -19,6 +19,8 @@ export interface FaultSpec {
   latencyMs?: number;
   /** Status for '5xx' (default 503). */
   status?: number;
+  /** Adds `Retry-After: <seconds>` to an injected 429/5xx (NetSuite documents none, §6.3). */
+  retryAfterSec?: number;
   seed?: number;
 }
 

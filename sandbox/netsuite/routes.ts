@@ -105,8 +105,6 @@ async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxRespons
     page = ctx.state.suiteqlPage(q, limit, offset);
   } catch (err) {
     if (err instanceof SuiteQLSyntaxError || err instanceof SuiteQLExecutionError) return searchError(err.message);
-    if (err instanceof Error && err.name === 'SqliteError') return searchError(err.message);
-    if (err instanceof Error && /^TO_DATE/.test(err.message)) return searchError(err.message);
     throw err;
   }
   if (ctx.pageLatencyMs > 0) await sleep(ctx.pageLatencyMs);

@@ -165,8 +165,10 @@ export class NetSuiteSandbox {
       if (f.kind === 'latency') await sleep(f.latencyMs ?? 1000);
       else if (terminal !== undefined) continue;
       else if (f.kind === 'drop') terminal = 'drop';
-      else if (f.kind === '429') terminal = concurrencyExceeded();
-      else if (f.kind === '5xx') terminal = nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+      else if (f.kind === '429' || f.kind === '5xx') {
+        terminal = f.kind === '429' ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+        if (f.retryAfterSec !== undefined) terminal.headers = { ...terminal.headers, 'retry-after': String(f.retryAfterSec) };
+      }
       else if (f.kind === 'revoke-token') {
         const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
         if (token) this.auth.revokeToken(token);

@@ -17,11 +17,11 @@ before(async () => {
 });
 after(() => sb.close());
 
-async function assertion(o: { alg: string; kid: string; iss: string; aud?: string; iat?: number; exp?: number; scope?: unknown; pem: string }): Promise<string> {
+async function assertion(o: { alg: string; kid: string; iss: string; aud?: string; iat?: number; exp?: number; scope?: unknown; pem: string; typ?: string }): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const key = await importPKCS8(o.pem, o.alg);
   return new SignJWT({ scope: o.scope ?? ['restlets', 'rest_webservices'] })
-    .setProtectedHeader({ alg: o.alg, typ: 'JWT', kid: o.kid })
+    .setProtectedHeader({ alg: o.alg, typ: o.typ ?? 'JWT', kid: o.kid })
     .setIssuer(o.iss)
     .setAudience(o.aud ?? `${sb.url}${TOKEN}`)
     .setIssuedAt(o.iat ?? now)
@@ -69,6 +69,7 @@ test('the token endpoint refuses RS256, none, wrong aud, wrong kid, expired and 
     ['wrong iss', assertion({ ...base, alg: 'PS256', iss: 'someone-else' }), /InvalidIntegration/],
     ['expired', assertion({ ...base, alg: 'PS256', iat: now - 7200, exp: now - 3700 }), /AssertionExpired/],
     ['> 60 minutes', assertion({ ...base, alg: 'PS256', iat: now, exp: now + 3601 }), /AssertionLifetimeTooLong/],
+    ['typ not JWT', assertion({ ...base, alg: 'PS256', typ: 'at+jwt' }), /InvalidTokenType/],
     ['no rest_webservices scope', assertion({ ...base, alg: 'PS256', scope: ['restlets'] }), /ScopeMismatched/],
     ['signed by another key', assertion({ ...base, alg: 'ES256', kid: sb.demoClient.certificateId, iss: sb.demoClient.clientId, pem: (await createCertificate({ kind: 'ec' })).privateKeyPem }), /InvalidSignature/],
   ];

@@ -87,6 +87,12 @@ test('5xx responses and dropped connections are retried; retries are bounded', a
   const stats = await control(sb, 'GET', 'stats');
   assert.ok(stats.faultsFired['5xx'] === 2 && stats.faultsFired.drop === 2, JSON.stringify(stats.faultsFired));
 
+  // A Retry-After (not documented for NetSuite, but honoured if a proxy or future API sends one).
+  await control(sb, 'POST', 'faults', { kind: '429', count: 1, retryAfterSec: 1, route: 'governanceLimits' });
+  const started = Date.now();
+  await client.governanceLimits();
+  assert.ok(Date.now() - started >= 1_000, `waited ${Date.now() - started} ms`);
+
   const impatient = clientFor(sb, { retryPolicy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } });
   await impatient.tokens.get();
   await control(sb, 'POST', 'faults', { kind: '429', count: 3, route: 'governanceLimits' });
