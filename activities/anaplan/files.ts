@@ -29,6 +29,12 @@ export interface UploadOptions extends CallOptions {
   gzip?: boolean;
   /** Called after each chunk is stored (heartbeat hook: the chunk index is a resumable cursor). */
   onChunk?: (info: { index: number; bytes: number; totalBytes: number }) => void;
+  /**
+   * Resume a broken upload of the same file path with the same chunk size: chunks below this index
+   * are already on the server (from an earlier attempt's heartbeat), so the upload is not restarted
+   * and the source is read from `startChunk × chunkSizeBytes`.
+   */
+  startChunk?: number;
 }
 
 export interface UploadResult {
@@ -69,12 +75,21 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
   const size = opts.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isInteger(size) || size < MIN_CHUNK_BYTES || size > MAX_CHUNK_BYTES) throw new RangeError(`chunkSizeBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}`);
   const base = `${client.modelPath}/files/${fileId}`;
-  const started = FileInfo.parse((await client.sendJson('POST', base, { chunkCount: -1 }, opts)).file);
-  // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
-  if (started.id !== fileId) throw new AnaplanNotFoundError(`file ${fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: base, code: 'file-id-mismatch' });
-  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: MB }) : source;
-  let index = 0;
-  let bytes = 0;
+  const startChunk = opts.startChunk ?? 0;
+  if (startChunk > 0 && typeof source !== 'string') throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
+  let name: string;
+  if (startChunk === 0) {
+    // Setting the chunk count (re)starts the upload and discards old content.
+    const started = FileInfo.parse((await client.sendJson('POST', base, { chunkCount: -1 }, opts)).file);
+    // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
+    if (started.id !== fileId) throw new AnaplanNotFoundError(`file ${fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: base, code: 'file-id-mismatch' });
+    name = started.name;
+  } else {
+    name = FileInfo.parse((await client.files(opts)).find((f) => f.id === fileId) ?? { id: fileId, name: fileId }).name;
+  }
+  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: MB, start: startChunk * size }) : source;
+  let index = startChunk;
+  let bytes = startChunk * size;
   try {
     for await (const slice of slices(stream, size)) {
       if (index >= MAX_CHUNKS) throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, { method: 'PUT', path: base });
@@ -84,14 +99,14 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
       opts.onChunk?.({ index, bytes: slice.length, totalBytes: bytes });
       index++;
     }
-    if (index === 0) {
+    if (index === 0 && startChunk === 0) {
       await client.request('PUT', `${base}/chunks/0`, { body: Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
       index = 1;
     }
   } finally {
     if (typeof source === 'string') stream.destroy();
   }
-  const done = FileInfo.parse((await client.sendJson('POST', `${base}/complete`, { id: fileId, name: started.name, chunkCount: index, firstDataRow: 2, headerRow: 1 }, opts)).file);
+  const done = FileInfo.parse((await client.sendJson('POST', `${base}/complete`, { id: fileId, name, chunkCount: index, firstDataRow: 2, headerRow: 1 }, opts)).file);
   return { fileId, chunkCount: done.chunkCount ?? index, bytes };
 }
 

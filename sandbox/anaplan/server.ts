@@ -11,13 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { createCertificate } from '../certs';
 import { sleep } from '../../activities/http/retry';
 import { apiError, HttpFailure } from './errors';
-import { Router, type Ctx } from './http';
-import { registerAuthRoutes } from './routes-auth';
-import { registerOAuthRoutes } from './routes-oauth';
-import { registerModelRoutes } from './routes-model';
-import { registerFileRoutes } from './routes-files';
-import { registerTaskRoutes } from './routes-tasks';
-import { registerControlRoutes, cellTotals } from './routes-control';
+import type { Ctx } from './http';
+import { buildRouters } from './routes';
+import { cellTotals } from './routes-control';
 import { DEFAULT_CONFIG, SandboxState, type DemoUser, type SandboxConfig } from './state';
 import { TaskScheduler } from './tasks';
 
@@ -54,14 +50,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
   const state = new SandboxState(config, dataDir, demoUser);
   state.scheduler = new TaskScheduler(state);
 
-  const api = new Router();
-  registerAuthRoutes(api, state);
-  registerOAuthRoutes(api, state);
-  registerModelRoutes(api, state);
-  registerFileRoutes(api, state);
-  registerTaskRoutes(api, state);
-  const control = new Router();
-  registerControlRoutes(control, state);
+  const { api, control } = buildRouters(state);
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch(() => {

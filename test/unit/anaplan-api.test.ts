@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AnaplanNotFoundError, AnaplanValidationError } from '../../activities/anaplan/errors';
 import type { CallRecord } from '../../activities/http';
 import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
@@ -97,4 +100,29 @@ test('dropped connections, 503s and latency are retried by the shared HTTP polic
   const statuses = calls.filter((r) => r.path.endsWith('/imports')).map((r) => r.status);
   assert.deepEqual(statuses, ['network-error', 503, 503, 200]);
   assert.deepEqual((await control(sb, 'GET', '/state')).faults, [], 'one-shot faults are used up');
+});
+
+test('a broken upload resumes from its last stored chunk without re-sending the earlier ones', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'anaplan-resume-'));
+  try {
+    const c = client(sb);
+    const fileId = (await c.findFile('Locations.csv')).id;
+    const path = join(dir, 'locations.csv');
+    const text = 'Code,Name,Parent\n' + Array.from({ length: 120_000 }, (_, i) => `LOC-9${i},Office ${i},LOC-300`).join('\n') + '\n';
+    await writeFile(path, text);
+    // Chunk 2 is refused with a non-retryable 400: the first attempt stops after chunks 0 and 1.
+    await control(sb, 'POST', '/faults', { kind: 'status', status: 400, count: 1, path: `/files/${fileId}/chunks/2`, method: 'PUT' });
+    let stored = -1;
+    await assert.rejects(c.uploadFile(fileId, path, { chunkSizeBytes: 1024 * 1024, onChunk: ({ index }) => (stored = index) }), AnaplanValidationError);
+    assert.equal(stored, 1);
+    const puts: string[] = [];
+    const c2 = client(sb, { observer: (r) => r.method === 'PUT' && puts.push(r.path) });
+    const up = await c2.uploadFile(fileId, path, { chunkSizeBytes: 1024 * 1024, startChunk: stored + 1 });
+    assert.equal(up.chunkCount, Math.ceil(Buffer.byteLength(text) / (1024 * 1024)));
+    assert.ok(puts.every((p) => !/\/chunks\/[01]$/.test(p)), 'chunks 0 and 1 were not sent again');
+    const res = await fetch(`${sb.url}/2/0${c.modelPath}/files/${fileId}`, { headers: { authorization: `AnaplanAuthToken ${await c2.tokens.token()}` } });
+    assert.equal(await res.text(), text);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,24 @@
+/**
+ * Route table of the sandbox: the three services on one base URL (the client still takes their base
+ * URLs separately, as the real hosts differ — reference §1) and the control plane on its own router.
+ */
+import { Router } from './http';
+import { registerAuthRoutes } from './routes-auth';
+import { registerControlRoutes } from './routes-control';
+import { registerFileRoutes } from './routes-files';
+import { registerModelRoutes } from './routes-model';
+import { registerOAuthRoutes } from './routes-oauth';
+import { registerTaskRoutes } from './routes-tasks';
+import type { SandboxState } from './state';
+
+export function buildRouters(state: SandboxState): { api: Router; control: Router } {
+  const api = new Router();
+  registerAuthRoutes(api, state); // /token/*
+  registerOAuthRoutes(api, state); // /oauth/*
+  registerModelRoutes(api, state); // /2/0 users, workspaces, models, lists, modules, versions
+  registerFileRoutes(api, state); // /2/0 files and chunks
+  registerTaskRoutes(api, state); // /2/0 imports, exports, processes, tasks, dumps
+  const control = new Router();
+  registerControlRoutes(control, state); // /__sandbox/*
+  return { api, control };
+}
