@@ -175,17 +175,21 @@ export function registerOracleFunctions(db: Database.Database, userFormat: DateF
   });
   // Neumaier-compensated SUM: Oracle NUMBER sums are exact decimals, SQLite doubles are not; with
   // compensation a million cent amounts still sum to the exact cents after formatNumber().
+  type Acc = { sum: number; comp: number; n: number };
+  const add = (acc: Acc, v: unknown, sign: 1 | -1): Acc => {
+    if (v === null || v === undefined) return acc;
+    const x = sign * (typeof v === 'number' ? v : Number(v));
+    const t = acc.sum + x;
+    acc.comp += Math.abs(acc.sum) >= Math.abs(x) ? acc.sum - t + x : x - t + acc.sum;
+    acc.sum = t;
+    acc.n += sign;
+    return acc;
+  };
   db.aggregate('SUM', {
-    start: () => ({ sum: 0, comp: 0, seen: false }),
-    step: (acc: { sum: number; comp: number; seen: boolean }, v: unknown) => {
-      if (v === null || v === undefined) return acc;
-      const x = typeof v === 'number' ? v : Number(v);
-      const t = acc.sum + x;
-      acc.comp += Math.abs(acc.sum) >= Math.abs(x) ? acc.sum - t + x : x - t + acc.sum;
-      acc.sum = t;
-      acc.seen = true;
-      return acc;
-    },
-    result: (acc: { sum: number; comp: number; seen: boolean }) => (acc.seen ? acc.sum + acc.comp : null),
+    start: () => ({ sum: 0, comp: 0, n: 0 }),
+    step: (acc: Acc, v: unknown) => add(acc, v, 1),
+    // `inverse` makes it usable as a window function (SUM(x) OVER (ORDER BY …)).
+    inverse: (acc: Acc, v: unknown) => add(acc, v, -1),
+    result: (acc: Acc) => (acc.n > 0 ? acc.sum + acc.comp : null),
   });
 }

@@ -105,7 +105,7 @@ export function translateSuiteQL(input: string): Translation {
     }
     out.push(render(t, toks, i));
   }
-  return { sql: out.join(' '), tables: aliases };
+  return { sql: joinSql(out), tables: aliases };
 }
 
 function render(t: Token, toks: Token[], i: number): string {
@@ -154,7 +154,7 @@ function collectTables(toks: Token[]): Record<string, string> {
 
 /** BUILTIN.DF(ref): the display name of the referenced record, as a correlated sub-select. */
 function displayOf(inner: Token[], aliases: Record<string, string>, defaultTable: string | undefined): string {
-  let innerSql = inner.map((t, j) => render(t, inner, j)).join(' ');
+  let innerSql = joinSql(inner.map((t, j) => render(t, inner, j)));
   let alias: string | undefined;
   let column: string | undefined;
   if (inner.length === 3 && inner[1]!.text === '.' && inner[0]!.kind === 'ident' && inner[2]!.kind === 'ident') {
@@ -168,7 +168,7 @@ function displayOf(inner: Token[], aliases: Record<string, string>, defaultTable
   if (!alias) {
     // Qualify a bare column with the outer table's alias so the sub-select cannot capture it.
     const outer = Object.keys(aliases).find((k) => aliases[k] === table)!;
-    innerSql = `${outer}.${render(inner[0]!, inner, 0)}`;
+    innerSql = `${QUOTE_IDENTS.has(outer.toUpperCase()) ? `"${outer}"` : outer}.${render(inner[0]!, inner, 0)}`;
   }
   const target = column === 'parent' ? table : (REFERENCES[`${table}.${column}`] ?? REFERENCES[`*.${column}`]);
   const display = target ? DISPLAY_COLUMN[target] : undefined;
@@ -204,7 +204,7 @@ function orderBy(toks: Token[], start: number, out: string[], aliases: Record<st
       depth--;
     }
     const u = upper(t);
-    if (depth === 0 && (u === 'FETCH' || u === 'OFFSET' || u === 'LIMIT' || u === 'UNION')) break;
+    if (depth === 0 && (u === 'FETCH' || u === 'OFFSET' || u === 'LIMIT' || u === 'UNION' || u === 'ROWS' || u === 'RANGE')) break;
     if (depth === 0 && t.text === ',' && t.kind === 'op') {
       flush();
       out.push(',');
@@ -225,5 +225,17 @@ function translateFragment(toks: Token[], aliases: Record<string, string>, defau
       i = close;
     } else parts.push(render(toks[i]!, toks, i));
   }
-  return parts.join(' ');
+  return joinSql(parts);
+}
+
+/** Joins rendered tokens with spaces, except around `.`, `(`, `)` and `,`, so expression column
+ * names read like the query (`count(*)`, not `count ( * )`). */
+function joinSql(parts: string[]): string {
+  let out = '';
+  for (const p of parts) {
+    const prev = out[out.length - 1];
+    const glue = out === '' || p === '.' || p === ',' || p === ')' || prev === '.' || prev === '(' || (p === '(' && /[A-Za-z0-9_"]$/.test(out)) ? '' : ' ';
+    out += glue + p;
+  }
+  return out;
 }
