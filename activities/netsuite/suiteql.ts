@@ -142,3 +142,31 @@ export async function* keysetPages<T = SuiteQLRow, K = unknown>(fetch: FetchPage
     after = next;
   }
 }
+
+/**
+ * A SuiteQL literal. SuiteQL has no bind parameters over REST (§3.1: seen only in one client's
+ * tests, UNCONFIRMED), so values are inlined: strings quoted with `''` escaping, numbers checked
+ * finite, booleans as 'T'/'F', dates as TO_DATE(…, 'YYYY-MM-DD') so the user's date format never matters (§10.3).
+ */
+export function suiteqlLiteral(value: string | number | boolean | Date | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? "'T'" : "'F'";
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError('SuiteQL literal must be a finite number');
+    return String(value);
+  }
+  if (value instanceof Date) return `TO_DATE('${value.toISOString().slice(0, 10)}', 'YYYY-MM-DD')`;
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Keyset predicate for a composite sort key: `(a > 1 OR (a = 1 AND b > 2))`, or `1 = 1` for the
+ * first window. Pair it with `ORDER BY a, b` over a unique key (§3.3, §10.2).
+ */
+export function keysetPredicate(columns: string[], after: ReadonlyArray<string | number> | undefined): string {
+  if (after === undefined) return '1 = 1';
+  if (after.length !== columns.length) throw new RangeError('keyset: one value per column');
+  for (const c of columns) if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(c)) throw new RangeError(`keyset: bad column ${c}`);
+  const terms = columns.map((c, i) => [...columns.slice(0, i).map((p, j) => `${p} = ${suiteqlLiteral(after[j]!)}`), `${c} > ${suiteqlLiteral(after[i]!)}`].join(' AND '));
+  return `(${terms.map((t) => `(${t})`).join(' OR ')})`;
+}

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { NetSuiteResultLimitError, NetSuiteValidationError, type NetSuiteClient } from '../../activities/netsuite';
+import { NetSuiteResultLimitError, NetSuiteValidationError, keysetPredicate, suiteqlLiteral, type NetSuiteClient } from '../../activities/netsuite';
 import type { StartedNetSuiteSandbox } from '../../sandbox/netsuite/server';
 import { clientFor, control, sql, startSandbox } from '../fixtures/netsuite/harness';
 
@@ -28,7 +28,7 @@ async function raw(q: string, qs = '', headers: Record<string, string> = { prefe
 
 test('250,000 accounting lines page past the 100,000 ceiling with keyset paging, none lost or repeated', async () => {
   const Row = z.object({ transaction: z.string(), transactionline: z.string(), debit: z.string().optional(), credit: z.string().optional() });
-  type Key = { t: number; l: number };
+  type Key = [number, number];
   const seen = new Set<string>();
   let rows = 0;
   let windows = 0;
@@ -37,9 +37,9 @@ test('250,000 accounting lines page past the 100,000 ceiling with keyset paging,
   for await (const page of client.suiteqlKeyset<z.infer<typeof Row>, Key>({
     schema: Row,
     build: (a) => `SELECT tal.transaction, tal.transactionline, tal.debit, tal.credit FROM transactionaccountingline tal
-      WHERE tal.accountingbook = 1 ${a ? `AND tal.transaction >= ${a.t} AND (tal.transaction > ${a.t} OR tal.transactionline > ${a.l})` : ''}
+      WHERE tal.accountingbook = 1 AND ${keysetPredicate(['tal.transaction', 'tal.transactionline'], a)}
       ORDER BY tal.transaction, tal.transactionline`,
-    key: (r) => ({ t: Number(r.transaction), l: Number(r.transactionline) }),
+    key: (r) => [Number(r.transaction), Number(r.transactionline)],
   })) {
     if (page.offset === 0) windows++;
     for (const r of page.rows) {
@@ -119,7 +119,7 @@ test('connector SuiteQL constructs run: NVL, BUILTIN.DF, TO_DATE/TO_CHAR, T/F bo
       INNER JOIN accountingperiod ap ON ap.id = t.postingperiod
     WHERE tal.posting = 'T' AND ab.isprimary = 'T' AND ap.isquarter = 'F' AND ap.isyear = 'F'
       AND ap.startdate >= TO_DATE('2026-01-01', 'YYYY-MM-DD') AND ap.enddate <= TO_DATE('2026-03-31', 'YYYY-MM-DD')
-      AND NVL(t.memo, 'x') <> 'it''s -- not; a [comment] NVL( BUILTIN.DF('
+      AND NVL(t.memo, 'x') <> ${suiteqlLiteral("it's -- not; a [comment] NVL( BUILTIN.DF(")}
     GROUP BY t.postingperiod, BUILTIN.DF(t.postingperiod), ap.startdate, tl.subsidiary
     ORDER BY t.postingperiod, tl.subsidiary`);
   assert.equal(rows.length, 9, '3 months × 3 posting subsidiaries');
@@ -138,4 +138,14 @@ test('connector SuiteQL constructs run: NVL, BUILTIN.DF, TO_DATE/TO_CHAR, T/F bo
   assert.equal(accounts[0]!.parent_name, '6000 Operating Expenses');
   const stats = await control(sb, 'GET', 'stats');
   assert.ok(stats.requests['POST /services/rest/query/v1/suiteql']['200'] > 250);
+});
+
+test('literals and keyset predicates are built safely', () => {
+  assert.equal(suiteqlLiteral("O'Brien"), "'O''Brien'");
+  assert.equal(suiteqlLiteral(true), "'T'");
+  assert.equal(suiteqlLiteral(new Date('2026-11-30T23:00:00Z')), "TO_DATE('2026-11-30', 'YYYY-MM-DD')");
+  assert.throws(() => suiteqlLiteral(Number.NaN), RangeError);
+  assert.equal(keysetPredicate(['a', 'b'], undefined), '1 = 1');
+  assert.equal(keysetPredicate(['t.a', 'b'], [1, "x'"]), "((t.a > 1) OR (t.a = 1 AND b > 'x'''))");
+  assert.throws(() => keysetPredicate(['a; DROP'], [1]), RangeError);
 });
