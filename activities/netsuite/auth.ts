@@ -75,6 +75,8 @@ export class TokenProvider {
       client_assertion: assertion,
     }).toString();
     const url = new URL(this.tokenUrl);
+    // Lifetime counts from before the request, so the cached expiry is never later than the server's.
+    const requestedAt = this.now();
     const json = await withRetry(
       async (attempt) => {
         const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, attempt }, this.options.transport);
@@ -88,7 +90,7 @@ export class TokenProvider {
     const parsed = TokenResponseSchema.safeParse(json);
     if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
     const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
-    const issuedAt = this.now();
+    const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
     this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };

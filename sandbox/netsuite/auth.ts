@@ -129,6 +129,7 @@ export class AuthRegistry {
     const scopes = Array.isArray(claims.scope) ? claims.scope.map(String) : typeof claims.scope === 'string' ? claims.scope.split(/[\s,]+/) : [];
     if (!scopes.includes('rest_webservices')) return grant('ScopeMismatched', mapping);
 
+    if (this.tokens.size > 1000) for (const [t, v] of this.tokens) if (v.expiresAt <= nowMs) this.tokens.delete(t);
     const token = randomBytes(48).toString('base64url');
     this.tokens.set(token, { clientId: mapping.clientId, certificateId: mapping.certificateId, expiresAt: nowMs + this.tokenLifetimeSec * 1000 });
     this.tokensIssued++;
