@@ -105,3 +105,18 @@ async function count(pages: AsyncIterable<{ rows: unknown[] }>): Promise<number>
   for await (const p of pages) n += p.rows.length;
   return n;
 }
+
+test('with realistic page latency, concurrent page fetching beats sequential paging', async () => {
+  await control(sb, 'POST', 'config', { pageLatencyMs: 100 });
+  try {
+    const client = clientFor(sb, { concurrency: 5 });
+    await client.tokens.get();
+    const started = Date.now();
+    assert.equal(await count(client.suiteql('SELECT id FROM transaction WHERE id <= 2000 ORDER BY id', { pageSize: 100 })), 2000);
+    const elapsed = Date.now() - started;
+    // 20 pages × 100 ms would take ≥ 2 s one at a time.
+    assert.ok(elapsed < 1_500, `20 pages took ${elapsed} ms`);
+  } finally {
+    await control(sb, 'POST', 'config', { pageLatencyMs: 5 });
+  }
+});
