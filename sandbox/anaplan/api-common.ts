@@ -2,6 +2,7 @@
  * Shared pieces of the Integration API v2 routes: token check, case-sensitive workspace/model
  * resolution, the `{meta, status, <key>}` envelope and limit/offset paging (reference §3).
  */
+import { sleep } from '../../activities/http/retry';
 import { HttpFailure } from './errors';
 import { header, sendJson, type Ctx, type Handler, type Router } from './http';
 import type { SandboxState, SandboxUser } from './state';
@@ -30,10 +31,19 @@ export function checkModel(state: SandboxState, ctx: Ctx): void {
   if (mid !== undefined && mid !== state.model.id) throw new HttpFailure(404);
 }
 
+/** Endpoints that still answer while an import/export runs (reference §8); everything else waits. */
+const ANSWERS_WHILE_BUSY = /\/(imports|exports|processes|actions)(\/|$)|\/status$/;
+
+async function waitForModel(state: SandboxState, ctx: Ctx): Promise<void> {
+  const modelId = state.model.id;
+  while (state.scheduler.busy(modelId) && !ctx.req.socket.destroyed) await sleep(20);
+}
+
 export function api(state: SandboxState, handler: ApiHandler): Handler {
-  return (ctx) => {
+  return async (ctx) => {
     const user = authenticate(state, ctx);
     checkModel(state, ctx);
+    if (state.config.blockWhileBusy && ctx.params.mid !== undefined && !ANSWERS_WHILE_BUSY.test(ctx.url.pathname)) await waitForModel(state, ctx);
     return handler(Object.assign(ctx, { user }));
   };
 }

@@ -139,6 +139,11 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
         continue;
       }
       const existing = staged.get(code)?.existing ?? list.getByCode(code);
+      if (!existing && !staged.has(code) && list.size + c.created >= list.capacity) {
+        c.failed++;
+        await dump!.add(r.fields, r.line, `List ${list.name} is full (${list.capacity} items)`);
+        continue;
+      }
       staged.set(code, { name, parent: error.parentCode === null ? null : { code: error.parentCode }, existing });
       stagedNames.set(name.toLowerCase(), code);
       c.success++;

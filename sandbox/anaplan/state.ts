@@ -36,6 +36,11 @@ export interface SandboxConfig {
   rotateRefreshTokens: boolean;
   dumpChunkBytes: number;
   exportChunkBytes: number;
+  /**
+   * While a task holds a model, model endpoints other than actions/tasks/dumps/status wait for it
+   * ("All other endpoints wait for the model to become available", reference §8).
+   */
+  blockWhileBusy: boolean;
   /** `/token/refresh` returns a new tokenValue (Anaplan Connect fixtures) instead of the same one (live report). */
   refreshNewTokenValue: boolean;
 }
@@ -56,6 +61,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   dumpChunkBytes: 10 * 1024 * 1024,
   exportChunkBytes: 10 * 1024 * 1024,
   refreshNewTokenValue: false,
+  blockWhileBusy: true,
 };
 
 export interface SandboxUser {

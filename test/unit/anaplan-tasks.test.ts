@@ -79,3 +79,23 @@ test('polling backs off instead of hot-looping', async () => {
   const gaps = polls.slice(1).map((t, i) => t - polls[i]!);
   assert.ok(gaps[gaps.length - 1]! >= 300, `last gap ${gaps[gaps.length - 1]}`);
 });
+
+test('while a task holds the model, task endpoints answer but other model reads wait for the lock', async () => {
+  const c = client(sb);
+  const importId = (await c.findImport('Import GL Actuals')).id;
+  await control(sb, 'POST', '/faults', { kind: 'task-duration', durationMs: 600 });
+  const run = c.runImport(importId, { poll: FAST_POLL });
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  await c.imports();
+  const importsMs = Date.now() - t0;
+  await c.lists();
+  const listsMs = Date.now() - t0;
+  const r = await run;
+  await control(sb, 'DELETE', '/faults');
+  assert.ok(importsMs < 200, `imports answered in ${importsMs} ms`);
+  assert.ok(listsMs >= 350, `lists waited ${listsMs} ms for the lock`);
+  const { entries } = await control(sb, 'GET', '/timeline');
+  const mine = entries.find((e: any) => e.taskId === r.taskId);
+  assert.ok(t0 + listsMs >= mine.endedAt, 'the read finished after the task released the model');
+});
