@@ -129,7 +129,8 @@ export class TaskScheduler {
     const failNow = state.faults.takeTaskFailure();
     const actions = task.type === 'processes' ? state.model.processes.get(task.actionId)!.actionIds : [task.actionId];
     const executions: Array<{ id: string; exec: Execution }> = [];
-    for (let i = 0; i < actions.length && !task.cancelRequested; i++) {
+    // An injected failure runs nothing, so it leaves the model untouched.
+    for (let i = 0; i < actions.length && !task.cancelRequested && !failNow; i++) {
       const id = actions[i]!;
       const env: EngineEnv = {
         model: state.model,
@@ -144,6 +145,9 @@ export class TaskScheduler {
       executions.push({ id, exec });
       task.rows += exec.rows;
       if (!exec.result.successful) break;
+      // Inside a process each action is applied before the next runs (a later import may need the
+      // members an earlier one created); a cancel then stops the process between actions.
+      if (task.type === 'processes' && !task.cancelRequested && epoch === state.epoch) await this.apply(task, id, exec);
     }
     // Hold the lock for the configured run time (fixed + per row), reporting progress meanwhile.
     const duration = (state.faults.taskDurationMs ?? state.config.taskDurationMs) + state.config.msPerRow * task.rows;
@@ -160,15 +164,7 @@ export class TaskScheduler {
       task.currentStep = 'Complete.';
       task.result = { successful: false, failureDumpAvailable: false, objectId: task.actionId, objectName: task.actionName, details: [{ localMessageText: 'The action failed (injected by the sandbox).', occurrences: 1, type: 'actionFailed', values: [] }] };
     } else {
-      for (const { id, exec } of executions) {
-        if (!exec.result.successful) continue;
-        exec.commit();
-        if (exec.output) await state.files.setContent(state.files.get(id)!, exec.output, state.now());
-        if (exec.dump) {
-          state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump });
-          task.dumps.set(id, true);
-        }
-      }
+      if (task.type !== 'processes') for (const { id, exec } of executions) await this.apply(task, id, exec);
       task.state = 'COMPLETE';
       task.currentStep = 'Complete.';
       const results = executions.map((e) => e.exec.result);
@@ -180,5 +176,16 @@ export class TaskScheduler {
     task.progress = 1;
     entry.endedAt = Date.now();
     entry.state = task.state;
+  }
+
+  private async apply(task: SandboxTask, id: string, exec: Execution): Promise<void> {
+    const state = this.state;
+    if (!exec.result.successful) return;
+    exec.commit();
+    if (exec.output) await state.files.setContent(state.files.get(id)!, exec.output, state.now());
+    if (exec.dump) {
+      state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump });
+      task.dumps.set(id, true);
+    }
   }
 }

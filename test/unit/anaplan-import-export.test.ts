@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
 import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
 import { FAST_POLL, client, control, glCsv, sandbox } from '../fixtures/anaplan/harness';
 
@@ -125,9 +126,14 @@ test('export of approved plan values is downloaded in chunks and parsed; it matc
 
 test('the Refresh Actuals process runs its imports in one task with nested results', async () => {
   const c = client(sb);
+  await c.uploadFile((await c.findFile('Accounts.csv')).id, Readable.from(['Code,Name,Parent\n6950,Bank Charges,6000\n']));
+  await c.uploadFile((await c.findFile('GL Actuals.csv')).id, Readable.from([glCsv([['6950', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '12.5'], ['6950', 'SUB-2', 'DEP-108', 'CLS-201', 'LOC-301', 'Oct 26', '1']])]));
   const proc = await c.findProcess('Refresh Actuals');
   const r = await c.runProcess(proc.id, { poll: FAST_POLL });
   assert.equal(r.result.nestedResults?.length, 2);
-  assert.ok(r.counts.total > 0);
-  assert.ok(Object.keys(r.dumps).length >= 1, 'nested dumps fetched');
+  assert.deepEqual({ total: r.counts.total, created: r.counts.created, failed: r.counts.failed }, { total: 3, created: 1, failed: 1 });
+  // The account created by the first import is usable by the second one in the same process.
+  assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Account: '6950' }).total, 12.5);
+  const glImport = (await c.findImport('Import GL Actuals')).id;
+  assert.equal(r.dumps[glImport]?.rows[0]?.values.Department, 'DEP-108', 'the nested dump was fetched and parsed');
 });
