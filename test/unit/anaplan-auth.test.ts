@@ -99,6 +99,28 @@ test('device grant: pending until approved, slow_down when polled too fast, rota
   const reuse = await fetch(`${sb.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', client_id: sb.oauthClientId, refresh_token: got.refreshToken }) });
   assert.equal(((await reuse.json()) as any).error, 'invalid_grant', 'a rotated refresh token is single use');
 
+  // Non-rotatable client: the same refresh token keeps working and nothing needs persisting.
+  await control(sb, 'POST', '/oauth/clients', { clientId: sb.oauthClientId, rotatable: false });
+  try {
+    const dev2 = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
+    const pending = pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: dev2, http });
+    await control(sb, 'POST', '/device/approve', { userCode: dev2.user_code });
+    const t2 = await pending;
+    const seen: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const ci = client(sb, { credentials: { kind: 'refresh-token', clientId: sb.oauthClientId, refreshToken: t2.refreshToken, onRefreshToken: (t) => void seen.push(t) } });
+      assert.equal((await ci.me()).email, sb.demoUser.email);
+    }
+    assert.deepEqual(seen, [], 'a non-rotatable refresh token is reused, not replaced');
+  } finally {
+    await control(sb, 'POST', '/oauth/clients', { clientId: sb.oauthClientId, rotatable: true });
+  }
+
+  // Denied by the human.
+  const denied = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
+  await control(sb, 'POST', '/device/approve', { userCode: denied.user_code, deny: true });
+  await assert.rejects(pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: denied, http }), (e: unknown) => e instanceof AnaplanAuthError && e.code === 'access_denied');
+
   // Expired device code.
   const late = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
   await control(sb, 'POST', '/clock', { advanceMs: 16 * 60_000 });

@@ -72,7 +72,11 @@ test('polling backs off instead of hot-looping', async () => {
   const importId = await uploadGl(c, [['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '100']]);
   await control(sb, 'POST', '/faults', { kind: 'task-duration', durationMs: 1200 });
   const polls: number[] = [];
-  await c.runImport(importId, { poll: { initialMs: 50, factor: 2, maxMs: 400 }, onProgress: () => polls.push(Date.now()) });
+  const progress: number[] = [];
+  await c.runImport(importId, { poll: { initialMs: 50, factor: 2, maxMs: 400 }, onProgress: (t) => (polls.push(Date.now()), progress.push(t.progress ?? -1)) });
+  assert.ok(progress.some((p) => p > 0 && p < 1), `in-progress values ${progress}`);
+  assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]!), 'progress never goes back');
+  assert.equal(progress[progress.length - 1], 1);
   await control(sb, 'DELETE', '/faults');
   // 1.2 s at 50,100,200,400,400… ms is about 6 polls; a hot loop would be hundreds.
   assert.ok(polls.length >= 3 && polls.length <= 9, `${polls.length} polls`);
