@@ -126,3 +126,17 @@ test('a broken upload resumes from its last stored chunk without re-sending the 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('rate-based faults fire on a share of matching requests until cleared', async () => {
+  const calls: CallRecord[] = [];
+  const c = client(sb, { observer: (r) => calls.push(r) });
+  await control(sb, 'POST', '/faults', { kind: 'status', status: 500, rate: 0.3, path: '/modules' });
+  for (let i = 0; i < 20; i++) assert.equal((await c.modules()).length, 2);
+  const failures = calls.filter((r) => r.path.endsWith('/modules') && r.status === 500).length;
+  assert.ok(failures > 0 && failures < 20, `${failures} injected 500s`);
+  assert.equal((await control(sb, 'GET', '/state')).faults.length, 1, 'a rate fault stays until cleared');
+  await control(sb, 'DELETE', '/faults');
+  calls.length = 0;
+  await c.modules();
+  assert.deepEqual(calls.map((r) => r.status), [200]);
+});

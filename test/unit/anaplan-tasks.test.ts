@@ -102,3 +102,18 @@ test('while a task holds the model, task endpoints answer but other model reads 
   assert.ok(t0 + importsMs < mine.endedAt, `the import list answered while the task ran (${importsMs} ms)`);
   assert.ok(t0 + listsMs >= mine.endedAt, `the list read waited for the model (${listsMs} ms)`);
 });
+
+test('task run time can be proportional to rows (msPerRow)', async () => {
+  const c = client(sb);
+  const rows = Array.from({ length: 400 }, (_, i) => ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', String(i + 1)]);
+  const importId = await uploadGl(c, rows);
+  sb.state.config.msPerRow = 1;
+  try {
+    const r = await c.runImport(importId, { poll: FAST_POLL });
+    const entry = (await control(sb, 'GET', '/timeline')).entries.find((e: any) => e.taskId === r.taskId);
+    assert.ok(entry.endedAt - entry.startedAt >= 250 + 400, `held ${entry.endedAt - entry.startedAt} ms for 400 rows`);
+    assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Account: '6100', Period: 'Oct 26', Subsidiary: 'SUB-2' }).total, 400, 'the last row for a cell wins');
+  } finally {
+    sb.state.config.msPerRow = 0;
+  }
+});
