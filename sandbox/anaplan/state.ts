@@ -181,6 +181,7 @@ export class SandboxState {
     this.epoch++;
     for (const f of this.files.files.values()) await this.files.deleteContent(f);
     for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
+    this.scheduler?.clearQueues();
     for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump]) m.clear();
     this.authLog.length = 0;
     this.faults.clear();

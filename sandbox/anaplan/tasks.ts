@@ -186,6 +186,15 @@ export class TaskScheduler {
     if (exec.dump) {
       state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump });
       task.dumps.set(id, true);
+    } else if (state.model.imports.has(id)) {
+      // A clean run of the import removes the user's previous dump (reference §7.2).
+      state.latestDump.delete(`${task.userId}:${id}`);
     }
+  }
+
+  /** Forgets queued tasks (reset); running ones were flagged for cancellation by the caller. */
+  clearQueues(): void {
+    for (const q of this.queues.values()) for (const t of q) t.cancelRequested = true;
+    this.queues.clear();
   }
 }

@@ -74,6 +74,12 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
   const stale = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${r.taskId}/dump`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
   assert.equal(stale.status, 404);
   assert.equal(again.dump?.totalRows, 5);
+  // A clean run removes the dump altogether.
+  await c.uploadFile(imp.importDataSourceId!, Readable.from([glCsv(good.slice(0, 3))]));
+  const clean = await c.runImport(imp.id, { poll: FAST_POLL });
+  assert.equal(clean.failureDumpAvailable, false);
+  const gone = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${again.taskId}/dump`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  assert.equal(gone.status, 404);
 });
 
 test('list import creates and updates members with parents; bad parents go to the dump', async () => {
