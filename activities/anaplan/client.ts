@@ -19,13 +19,13 @@ import { runAction, type ActionRunOptions, type ExportRunResult, type ImportRunR
 export const ANAPLAN_DEFAULT_URLS = {
   authUrl: 'https://auth.anaplan.com',
   oauthUrl: 'https://us1a.app.anaplan.com',
-  apiUrl: 'https://api.anaplan.com/2/0',
+  apiUrl: 'https://api.anaplan.com',
 } as const;
 
 export interface AnaplanClientOptions {
   authUrl?: string;
   oauthUrl?: string;
-  /** Integration API base including `/2/0`. */
+  /** Integration API host; `/2/0` is appended unless already there (the connection config stores the bare host). */
   apiUrl?: string;
   workspaceId: string;
   /** Case-sensitive: model IDs are uppercase hex (reference §1). */
@@ -62,7 +62,8 @@ export class AnaplanClient {
   constructor(private readonly opts: AnaplanClientOptions) {
     this.workspaceId = opts.workspaceId;
     this.modelId = opts.modelId;
-    this.apiUrl = (opts.apiUrl ?? ANAPLAN_DEFAULT_URLS.apiUrl).replace(/\/+$/, '');
+    const api = (opts.apiUrl ?? ANAPLAN_DEFAULT_URLS.apiUrl).replace(/\/+$/, '');
+    this.apiUrl = /\/2\/0$/.test(api) ? api : `${api}/2/0`;
     this.limiter = new TenantRequestBudget(opts.requestsPerMinute ?? 540, opts.rateWindowMs ?? 60_000);
     this.http = { transport: { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, observer: opts.observer }, limiter: this.limiter, retryPolicy: opts.retryPolicy ?? DEFAULT_RETRY_POLICY };
     this.tokens = new AnaplanTokenManager({ authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl, oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl, credentials: opts.credentials, http: this.http, refreshMarginMs: opts.refreshMarginMs, now: opts.now });

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './files';
 export * from './tasks';
 export * from './types';
+export * from './port';

@@ -52,6 +52,8 @@ test('seeded tenant: ID formats, names the connector expects, lists seeded from 
 
 test('protocol details: case-sensitive IDs, paging links, empty collections omitted, 405 on the workspace model path, Bearer refused by token endpoints', async () => {
   const c = client(sb);
+  // The API base works with or without `/2/0` (the connection config stores the bare host).
+  assert.equal((await client(sb, { apiUrl: sb.url }).me()).email, sb.demoUser.email);
   const lower = client(sb, { modelId: sb.modelId.toLowerCase() });
   await assert.rejects(lower.imports(), (e: unknown) => e instanceof AnaplanNotFoundError && e.status === 404);
   const page = await c.getJson(`${c.modelPath}/imports?limit=2&offset=2`);
