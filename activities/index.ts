@@ -2,14 +2,33 @@
  * Activities are thin and built by a factory (STYLE.md §5): the worker wires real dependencies,
  * tests wire sandboxes. Arguments and results carry IDs, counts and artifact hashes only.
  */
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { makeActuals } from './cycle/actuals';
+import { makeAlign } from './cycle/align';
+import type { CycleDeps } from './cycle/context';
+import { makeJournals } from './cycle/journals';
+import { makeLock } from './cycle/lock';
+import { makePlan } from './cycle/plan';
+import { makePreflight } from './cycle/preflight';
 
 export interface ActivityDeps {
-  /** Where activities write progress lines (the worker's logger). */
+  /** Everything the planning-cycle steps need; absent in processes that only run the demo. */
+  cycle?: CycleDeps;
+  /** Client for signal-with-start of the model lock (defaults to the worker's own client). */
+  temporal?: Client;
+  taskQueue?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
+  const cycle: CycleDeps =
+    deps.cycle ??
+    new Proxy({} as CycleDeps, {
+      get() {
+        throw new Error('planning-cycle activities are not configured in this worker (no connection config)');
+      },
+    });
   return {
     /** Demonstration step: does a little bounded work and reports how much. */
     async demoStep(name: string): Promise<{ name: string; items: number }> {
@@ -19,6 +38,12 @@ export function createActivities(deps: ActivityDeps = {}) {
       deps.log?.(`demo step ${name} done`, { items });
       return { name, items };
     },
+    requestModelLock: makeLock(() => deps.temporal ?? (Context.current().client as Client | undefined), deps.taskQueue),
+    preflight: makePreflight(cycle),
+    alignDimensions: makeAlign(cycle),
+    ...makeActuals(cycle),
+    ...makePlan(cycle),
+    postJournals: makeJournals(cycle),
   };
 }
 

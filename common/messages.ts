@@ -28,3 +28,28 @@ export interface CycleStatus {
 }
 
 export const statusQuery = defineQuery<CycleStatus>('status');
+
+/** A request to hold one Anaplan model (sent with signal-with-start to `anaplan-model:<ws>:<model>`). */
+export interface LockRequest {
+  /** Workflow ID of the requester; the grant is signalled back to it. */
+  requesterId: string;
+  /** Unique per acquisition; echoed in the grant and used to release. */
+  requestId: string;
+  /** Backstop: the lock is taken back after this long without a release. */
+  leaseMs: number;
+  /** What the holder will do (shown in history and status). */
+  purpose: string;
+}
+
+export const lockRequestSignal = defineSignal<[LockRequest]>('lock-request');
+export const lockReleaseSignal = defineSignal<[{ requestId: string }]>('lock-release');
+/** Sent by the lock workflow to the requester. */
+export const lockGrantedSignal = defineSignal<[{ requestId: string }]>('lock-granted');
+
+export interface LockState {
+  holder: (LockRequest & { grantedAt: string }) | null;
+  queue: LockRequest[];
+  granted: number;
+  leasesExpired: number;
+}
+export const lockStateQuery = defineQuery<LockState>('lock-state');

@@ -1,2 +1,4 @@
 // Every export here is a workflow type registered on the `ml-connector` task queue.
 export { connectorDemo } from './demo';
+export { modelLock } from './model-lock';
+export { planningCycle } from './planning-cycle';

@@ -1,0 +1,216 @@
+/**
+ * `extractActuals` and `runActualsImport`.
+ *
+ * Extraction streams SuiteQL pages → mapped CSV rows into per-account part files under the work
+ * directory, several accounts at a time (the client caps in-flight requests under the account's
+ * governance limit). A finished part is never redone: a retried attempt (worker crash, timeout)
+ * resumes with the accounts not yet done. Parts are then concatenated into one content-addressed
+ * artifact. Memory stays flat whatever the row count; history gets counts and hashes only.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Context, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { parse } from 'csv-parse/sync';
+import type { ConnectionConfig, DimensionName } from '../../common/config';
+import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
+import { ACTUALS_HEADER, mapGlRow, type GlRow } from '../mapping/actuals';
+import { parseCents } from '../mapping/amounts';
+import { csvLine } from '../mapping/csv';
+import type { MemberMaps } from '../mapping/dimensions';
+import type { AuditRecordInput } from '../store';
+import { classify, getJson, type CycleDeps } from './context';
+import { accountsWithActivitySql, glActivitySql, glTotalSql } from './queries';
+
+interface PartStats {
+  rows: number;
+  cents: number;
+  quarantined: number;
+  quarantinedCents: number;
+  pages: number;
+}
+
+export function cycleWorkDir(deps: CycleDeps, cycleId: string, step: string): string {
+  return path.join(deps.workDir, createHash('sha256').update(cycleId).digest('hex').slice(0, 24), step);
+}
+
+async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<void> {
+  if (!stream.write(line)) await once(stream, 'drain');
+}
+
+async function closeStream(stream: NodeJS.WritableStream & { close?: unknown }): Promise<void> {
+  stream.end();
+  await once(stream, 'finish');
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight, preserving nothing but completion. */
+async function pool<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await worker(items[next++]!);
+  });
+  await Promise.all(runners);
+}
+
+export function makeActuals(deps: CycleDeps) {
+  async function extractActuals(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; anaplanPeriodCode: string; memberMapsHash: string }): Promise<ExtractResult> {
+    const { config, cycleId, periodInfo } = input;
+    const { netsuite } = await deps.ports(config);
+    const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
+    const dir = cycleWorkDir(deps, cycleId, `actuals-${input.memberMapsHash.slice(0, 12)}`);
+    await fsp.mkdir(dir, { recursive: true });
+    const book = config.netsuite.accountingBook;
+    const unassigned: Partial<Record<DimensionName, string>> = {};
+    for (const [dim, d] of Object.entries(config.dimensions)) if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
+    const ctx = { maps, unassigned, periodCode: input.anaplanPeriodCode };
+    const signal = cancellationSignal();
+
+    try {
+      const accounts: string[] = [];
+      for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) accounts.push(String(r.account_id));
+      const outOfScope = new Set(maps.accounts.outOfScope);
+      const partitions = accounts.filter((a) => !outOfScope.has(a));
+      let done = 0;
+      await pool(partitions, config.netsuite.concurrency, async (accountId) => {
+        const base = path.join(dir, `part-${accountId}`);
+        const statsFile = `${base}.json`;
+        const finished = await fsp.readFile(statsFile, 'utf8').then(() => true, () => false);
+        if (!finished) {
+          const csv = createWriteStream(`${base}.csv.tmp`);
+          const quarantine = createWriteStream(`${base}.q.tmp`);
+          const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
+          let row = 0;
+          for await (const page of netsuite.query(glActivitySql(periodInfo.id, accountId, book), { signal })) {
+            stats.pages++;
+            for (const r of page) {
+              row++;
+              const out = mapGlRow(r as unknown as GlRow, ctx);
+              if (out.kind === 'row') {
+                stats.rows++;
+                stats.cents += out.cents;
+                await writeLine(csv, csvLine(out.cells));
+              } else if (out.kind === 'quarantine') {
+                stats.quarantined++;
+                const cents = parseCents(r.net);
+                if (cents !== null && !Number.isNaN(cents)) stats.quarantinedCents += cents;
+                await writeLine(quarantine, JSON.stringify({ source: `gl:${periodInfo.id}:${accountId}#${row}`, dimension: out.dimension, reason: out.reason, row: r }) + '\n');
+              }
+            }
+            Context.current().heartbeat({ partitionsDone: done, accountId });
+          }
+          await Promise.all([closeStream(csv), closeStream(quarantine)]);
+          await fsp.rename(`${base}.csv.tmp`, `${base}.csv`);
+          await fsp.rename(`${base}.q.tmp`, `${base}.q`);
+          // The stats file marks the part finished: written last, atomically.
+          await fsp.writeFile(`${statsFile}.tmp`, JSON.stringify(stats));
+          await fsp.rename(`${statsFile}.tmp`, statsFile);
+        }
+        done++;
+        heartbeat({ partitionsDone: done, of: partitions.length });
+      });
+
+      // Concatenate parts in account order into the import file and the quarantine report.
+      const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
+      const csvOut = deps.artifacts.writeStream();
+      const qOut = deps.artifacts.writeStream();
+      await writeLine(csvOut, csvLine([...ACTUALS_HEADER]));
+      const audit: AuditRecordInput[] = [];
+      for (const accountId of partitions) {
+        const base = path.join(dir, `part-${accountId}`);
+        const s = JSON.parse(await fsp.readFile(`${base}.json`, 'utf8')) as PartStats;
+        total.rows += s.rows;
+        total.cents += s.cents;
+        total.quarantined += s.quarantined;
+        total.quarantinedCents += s.quarantinedCents;
+        total.pages += s.pages;
+        for await (const chunk of createReadStream(`${base}.csv`)) await writeLine(csvOut, chunk as string);
+        if (s.quarantined > 0) {
+          for await (const line of createInterface({ input: createReadStream(`${base}.q`) })) {
+            if (!line) continue;
+            await writeLine(qOut, line + '\n');
+            const q = JSON.parse(line) as { source: string; reason: string; row: { net?: string } };
+            audit.push({ cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: q.source, outcome: 'quarantined', reason: q.reason, account: accountId, amount: q.row.net ?? null });
+            if (audit.length >= 5_000) deps.audit.appendRecords(audit.splice(0));
+          }
+        }
+      }
+      csvOut.end();
+      qOut.end();
+      const [csvRef, qRef] = await Promise.all([csvOut.done(), qOut.done()]);
+      deps.audit.appendRecords(audit.map((a) => ({ ...a, artifactHash: qRef.hash })));
+
+      // NetSuite's own total over the same accounts, for the tie-out.
+      let netsuiteCents = 0;
+      if (partitions.length) {
+        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) netsuiteCents += parseCents(page[0]?.net ?? '0') ?? 0;
+      }
+      await fsp.rm(dir, { recursive: true, force: true });
+      deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined });
+      return {
+        csvHash: csvRef.hash,
+        rows: total.rows,
+        quarantined: total.quarantined,
+        outOfScope: accounts.length - partitions.length,
+        quarantineHash: total.quarantined ? qRef.hash : null,
+        csvCents: total.cents,
+        quarantinedCents: total.quarantinedCents,
+        netsuiteCents,
+        pages: total.pages,
+      };
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async function runActualsImport(input: { config: ConnectionConfig; cycleId: string; csvHash: string; rows: number }): Promise<ImportResult> {
+    const { config, cycleId, csvHash } = input;
+    const { anaplan } = await deps.ports(config);
+    const stat = await deps.artifacts.stat(csvHash);
+    if (!stat) throw new Error(`artifact ${csvHash} is missing from the artifact store`);
+    let outcome;
+    try {
+      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), onProgress: (p) => heartbeat(p) });
+    } catch (err) {
+      throw classify(err);
+    }
+    // Rejected rows, by file line (header is line 1), from the failure dump.
+    const rejected = new Map<number, string>();
+    let rejectedCents = 0;
+    let dumpHash: string | null = null;
+    if (outcome.dumpCsv) {
+      dumpHash = (await deps.artifacts.put(outcome.dumpCsv)).hash;
+      for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Array<Record<string, string>>) {
+        const line = Number(row._Line_);
+        rejected.set(line, row._Error_1_ ?? 'rejected');
+        const c = parseCents(row.Amount);
+        if (c !== null && !Number.isNaN(c)) rejectedCents += c;
+      }
+    }
+    // One audit row per record moved, streamed from the artifact (flat memory).
+    const batch: AuditRecordInput[] = [];
+    let line = 0;
+    for await (const text of createInterface({ input: await deps.artifacts.openRead(csvHash) })) {
+      line++;
+      if (line === 1 || !text) continue;
+      const cells = text.split(',');
+      const reason = rejected.get(line);
+      batch.push({ cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: outcome.taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] ?? null, amount: cells.at(-1) ?? null });
+      if (batch.length >= 10_000) deps.audit.appendRecords(batch.splice(0));
+    }
+    deps.audit.appendRecords(batch);
+    return {
+      taskId: outcome.taskId,
+      fileBytes: stat.bytes,
+      chunks: outcome.chunks,
+      rowsImported: outcome.rowsImported,
+      rowsRejected: outcome.rowsRejected,
+      dumpHash,
+      rejectedCents,
+      successful: outcome.successful,
+    };
+  }
+
+  return { extractActuals, runActualsImport };
+}

@@ -1,0 +1,97 @@
+/**
+ * `postJournals`: upserts a batch of the planned journals into NetSuite by externalId
+ * (`PUT …/journalEntry/eid:<externalId>?replace=line`): the externalId is the idempotency key, so a
+ * retried attempt, a re-run or a replay updates the same record and never posts twice. A journal the
+ * ledger already holds with the same content is left alone ("unchanged"). A journal NetSuite refuses
+ * (validation) is recorded with the vendor's reason and the batch goes on; the workflow fails the
+ * step afterwards and `ml-connector replay` re-sends from the same artifact.
+ */
+import { createHash } from 'node:crypto';
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import type { ConnectionConfig } from '../../common/config';
+import type { PostJournalsResult } from '../../common/dto';
+import { centsToString } from '../mapping/amounts';
+import { journalBody } from '../mapping/journals';
+import type { AuditRecordInput } from '../store';
+import { getJson, type CycleDeps } from './context';
+import type { StoredJournals } from './plan';
+
+function canonical(lines: Array<Record<string, unknown>>): string {
+  return JSON.stringify(
+    lines
+      .map((l) => [String((l.account as { id?: string })?.id ?? ''), Number(l.debit ?? 0).toFixed(2), Number(l.credit ?? 0).toFixed(2), String((l.department as { id?: string } | undefined)?.id ?? '')])
+      .sort(),
+  );
+}
+
+function sameContent(existing: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  const items = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> })?.items ?? []);
+  const ref = (v: unknown) => String((v as { id?: string })?.id ?? v ?? '');
+  return ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
+}
+
+let cache: { hash: string; value: StoredJournals } | undefined;
+
+export function makeJournals(deps: CycleDeps) {
+  return async function postJournals(input: { config: ConnectionConfig; cycleId: string; journalsHash: string; from: number; to: number }): Promise<PostJournalsResult> {
+    const { config, cycleId, journalsHash } = input;
+    const { netsuite } = await deps.ports(config);
+    if (cache?.hash !== journalsHash) cache = { hash: journalsHash, value: await getJson<StoredJournals>(deps.artifacts, journalsHash) };
+    const stored = cache.value;
+    const resumeAt = Math.max(input.from, (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from);
+    const prior = deps.audit.latestOutcomeByTarget(cycleId, 'postJournals', 'journal');
+    const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
+    const done = new Set<number>();
+    let low = resumeAt;
+    let next = resumeAt;
+
+    const one = async (i: number) => {
+      const j = stored.journals[i]!;
+      const p = stored.periods[j.period]!;
+      const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved' });
+      const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+      const sourceRef = `journal:${i}@${bodyHash}`;
+      const before = prior.get(j.externalId);
+      const audit: AuditRecordInput[] = [];
+      try {
+        let internalId: string | undefined;
+        let kind: 'posted' | 'updated' | 'unchanged' = before ? 'updated' : 'posted';
+        if (before?.outcome === 'accepted') {
+          // Posted before by this cycle: ask the ledger, and leave it alone when it already matches.
+          const existing = await netsuite.getJournal(j.externalId);
+          if (existing && sameContent(existing.body, body)) {
+            kind = 'unchanged';
+            internalId = existing.internalId;
+          }
+        }
+        if (kind !== 'unchanged') internalId = (await netsuite.upsertJournal(j.externalId, body)).internalId;
+        result[kind]++;
+        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, targetInternalId: internalId ?? null, outcome: 'accepted', reason: kind, amount: centsToString(j.debitCents) });
+        if (kind !== 'unchanged') {
+          for (const [n, l] of j.lines.entries()) {
+            audit.push({ cycleId, step: 'postJournals', recordKind: 'journal_line', sourceRef: l.sourceLines.length ? `export#${l.sourceLines.join('+')}` : 'offset', artifactHash: journalsHash, targetRef: `${j.externalId}#${n + 1}`, targetInternalId: internalId ?? null, outcome: 'accepted', account: l.accountId, amount: centsToString(l.debitCents - l.creditCents) });
+          }
+        }
+      } catch (err) {
+        const e = err as { retryable?: boolean; status?: number; message?: string; code?: string };
+        // Throttling and outages are retried (by the client, then by Temporal); a refusal is data.
+        if (e.retryable !== false || e.status === 401) throw err;
+        const reason = `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+        result.failed++;
+        result.failures.push({ externalId: j.externalId, reason });
+        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, outcome: 'rejected', reason, amount: centsToString(j.debitCents) });
+      } finally {
+        deps.audit.appendRecords(audit);
+      }
+      done.add(i);
+      while (done.has(low)) done.delete(low++);
+      heartbeat({ next: low });
+    };
+
+    const workers = Array.from({ length: Math.min(config.netsuite.concurrency, input.to - resumeAt) }, async () => {
+      while (next < input.to) await one(next++);
+    });
+    await Promise.all(workers);
+    return result;
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * `runPlanExport` (under the model lock) and `preparePlan`.
+ *
+ * The export action's output (approved cells only: the action filters on the plan's Approved flag)
+ * is streamed into an artifact. `preparePlan` parses it, keeps the configured versions, maps member
+ * codes back to NetSuite internal IDs through the same member map the import used, quarantines what
+ * does not map (with the export line), skips periods that are closed in NetSuite, and stores the
+ * planned journals as an artifact for `postJournals`.
+ */
+import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { parse } from 'csv-parse';
+import { periodFromAnaplanCode, type ConnectionConfig } from '../../common/config';
+import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/dto';
+import { parseCents } from '../mapping/amounts';
+import type { MemberMaps } from '../mapping/dimensions';
+import { planJournals, type PlanValue } from '../mapping/journals';
+import type { AuditRecordInput } from '../store';
+import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
+
+/** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
+export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'] as const;
+
+export interface StoredJournals {
+  period: string;
+  journals: ReturnType<typeof planJournals>;
+  /** NetSuite period internal ID and end date per YYYY-MM. */
+  periods: Record<string, { id: string; endDate: string }>;
+}
+
+export function makePlan(deps: CycleDeps) {
+  async function runPlanExport(input: { config: ConnectionConfig; cycleId: string }): Promise<ExportResult> {
+    const { anaplan } = await deps.ports(input.config);
+    let ref: { hash: string; bytes: number } | undefined;
+    try {
+      const { taskId } = await anaplan.runExport(
+        input.config.actions.exportPlan,
+        async (body) => {
+          const w = deps.artifacts.writeStream();
+          body.pipe(w);
+          ref = await w.done();
+        },
+        { signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
+      );
+      if (!ref) throw new Error('export produced no file');
+      let rows = 0;
+      for await (const chunk of await deps.artifacts.openRead(ref.hash)) for (const b of chunk as Buffer) if (b === 10) rows++;
+      deps.audit.appendRecord({ cycleId: input.cycleId, step: 'exportPlan', recordKind: 'plan_value', sourceRef: `export:${input.config.actions.exportPlan}`, artifactHash: ref.hash, targetRef: taskId, outcome: 'accepted', reason: `${Math.max(0, rows - 1)} rows exported` });
+      return { taskId, exportHash: ref.hash, rows: Math.max(0, rows - 1), bytes: ref.bytes };
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async function preparePlan(input: { config: ConnectionConfig; cycleId: string; exportHash: string; memberMapsHash: string; periods: PeriodInfo[]; period: string }): Promise<PreparePlanResult> {
+    const { config, cycleId } = input;
+    const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
+    const periodsByMonth = new Map(input.periods.map((p) => [p.period, p]));
+    const versions = new Set(config.plan.versions);
+    const offset = maps.accounts.fromCode[config.journals.offsetAccount] ?? null;
+    const offsetId = offset ?? (await resolveAccountId(deps, config, config.journals.offsetAccount));
+    const values: PlanValue[] = [];
+    const audit: AuditRecordInput[] = [];
+    let quarantined = 0;
+    let skippedClosed = 0;
+    const quarantine: Array<{ line: number; reason: string; row: Record<string, string> }> = [];
+    const parser = (await deps.artifacts.openRead(input.exportHash)).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true }));
+    let headerChecked = false;
+    try {
+      for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+        const row = rec.record;
+        const line = rec.info.lines;
+        if (!headerChecked) {
+          const missing = PLAN_COLUMNS.filter((c) => !(c in row));
+          if (missing.length) throw nonRetryable(`plan export "${config.actions.exportPlan}" lacks column(s) ${missing.join(', ')} (has: ${Object.keys(row).join(', ')}); fix the export action's layout`);
+          headerChecked = true;
+        }
+        if (!versions.has(row.Version!)) continue;
+        const q = (reason: string) => {
+          quarantined++;
+          quarantine.push({ line, reason, row });
+          audit.push({ cycleId, step: 'postJournals', recordKind: 'plan_value', sourceRef: `export#${line}`, artifactHash: input.exportHash, outcome: 'quarantined', reason, account: row.Account ?? null, amount: row.Amount ?? null });
+        };
+        const cents = parseCents(row.Amount);
+        if (cents === null || Number.isNaN(cents)) {
+          q(`line ${line}: amount ${JSON.stringify(row.Amount)} is not a number`);
+          continue;
+        }
+        const month = periodFromAnaplanCode(config, row.Period!);
+        if (!month) {
+          q(`line ${line}: period ${JSON.stringify(row.Period)} is not a month code this connection maps`);
+          continue;
+        }
+        const p = periodsByMonth.get(month);
+        if (!p) {
+          q(`line ${line}: no NetSuite accounting period for ${month}`);
+          continue;
+        }
+        // Only the plan still ahead posts: periods after the cycle's period that are open.
+        if (month <= input.period || p.closed) {
+          skippedClosed++;
+          continue;
+        }
+        const accountId = maps.accounts.fromCode[row.Account!];
+        const subsidiaryId = maps.subsidiaries.fromCode[row.Subsidiary!];
+        const departmentId = row.Department ? maps.departments.fromCode[row.Department] : null;
+        if (!accountId) {
+          q(`line ${line}: account ${row.Account} does not map to a NetSuite account`);
+          continue;
+        }
+        if (!subsidiaryId) {
+          q(`line ${line}: subsidiary ${row.Subsidiary} does not map to a NetSuite subsidiary`);
+          continue;
+        }
+        if (departmentId === undefined) {
+          q(`line ${line}: department ${row.Department} does not map to a NetSuite department`);
+          continue;
+        }
+        values.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
+        if (values.length % 10_000 === 0) heartbeat({ values: values.length });
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
+      throw err;
+    }
+    deps.audit.appendRecords(audit);
+    const journals = planJournals(values, { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
+    const periods: StoredJournals['periods'] = {};
+    for (const j of journals) {
+      const p = periodsByMonth.get(j.period)!;
+      periods[j.period] = { id: p.id, endDate: p.endDate };
+    }
+    const stored: StoredJournals = { period: input.period, journals, periods };
+    const journalsHash = await putJson(deps.artifacts, stored);
+    const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
+    return { journalsHash, journals: journals.length, values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
+  }
+
+  return { runPlanExport, preparePlan };
+}
+
+async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(acctnumber)) throw nonRetryable(`journals.offsetAccount ${JSON.stringify(acctnumber)} is not an account number`);
+  const { netsuite } = await deps.ports(config);
+  for await (const page of netsuite.query(`SELECT id, isinactive FROM account WHERE acctnumber = '${acctnumber}'`)) {
+    const r = page[0];
+    if (r) {
+      if (r.isinactive === 'T') throw nonRetryable(`journals.offsetAccount ${acctnumber} is inactive in NetSuite`);
+      return String(r.id);
+    }
+  }
+  throw nonRetryable(`journals.offsetAccount ${acctnumber} does not exist in NetSuite`);
+}

@@ -1,0 +1,56 @@
+/**
+ * What the cycle's activities need from each system, narrowed to the calls they make. The worker
+ * adapts the production clients (activities/netsuite, activities/anaplan) to these; the step code
+ * stays readable and the adapters are the one place that knows each client's method names.
+ */
+import type { Readable } from 'node:stream';
+
+export type SuiteQlRow = Record<string, string | null>;
+
+export interface NetSuitePort {
+  /** All rows of a query, page by page, past the 100,000-row offset ceiling (keyset on `keyColumn`). */
+  query(sql: string, opts?: { signal?: AbortSignal }): AsyncIterable<SuiteQlRow[]>;
+  /**
+   * Keyset-paged query: `build(after)` returns SQL selecting rows with key > after, ordered by key.
+   * Used for large scans; the last key is the resumable cursor.
+   */
+  queryKeyset(build: (afterKey: string | null) => string, key: (row: SuiteQlRow) => string, opts?: { signal?: AbortSignal; startAfter?: string | null }): AsyncIterable<SuiteQlRow[]>;
+  /** PUT …/journalEntry/eid:<externalId>?replace=line — creates or replaces. */
+  upsertJournal(externalId: string, body: Record<string, unknown>): Promise<{ internalId: string }>;
+  /** GET …/journalEntry/eid:<externalId>, or null when there is none. */
+  getJournal(externalId: string): Promise<{ internalId: string; body: Record<string, unknown> } | null>;
+  /** Certificate expiry of the credentials in use, when known. */
+  certificateExpiresAt?(): Date | undefined;
+}
+
+export interface AnaplanListItem {
+  code: string;
+  name: string;
+  parent?: string | null;
+}
+
+export interface AnaplanTaskOutcome {
+  taskId: string;
+  successful: boolean;
+  /** Rows the action loaded/updated and rows it rejected (from the task result details). */
+  rowsImported: number;
+  rowsRejected: number;
+  /** Parsed failure dump rows: original columns plus `_Line_`, `_Error_1_`. */
+  dumpCsv?: string;
+  message?: string;
+}
+
+export interface AnaplanPort {
+  listItems(listName: string): Promise<AnaplanListItem[]>;
+  /** Uploads `file` in chunks to the import's data source, runs the import, polls to a terminal state. */
+  runImport(importName: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void }): Promise<AnaplanTaskOutcome & { chunks: number }>;
+  /** Runs the export, polls, and streams the output file to `sink`. */
+  runExport(exportName: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; progress?: number }) => void }): Promise<{ taskId: string }>;
+  /** Import/export definitions (names, IDs, source/header columns) for preflight. */
+  describeActions(): Promise<{ imports: Array<{ id: string; name: string; columns?: string[] }>; exports: Array<{ id: string; name: string; columns?: string[] }> }>;
+}
+
+export interface Ports {
+  netsuite: NetSuitePort;
+  anaplan: AnaplanPort;
+}

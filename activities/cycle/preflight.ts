@@ -1,0 +1,65 @@
+/**
+ * `preflight`: reads what the cycle depends on before it moves anything. NetSuite periods (is the
+ * cycle's period there, is it closed), the Anaplan import/export definitions (do the configured
+ * actions exist), and the certificate's expiry. A missing action or an expired certificate fails
+ * fast and non-retryably, with a message that names what to fix.
+ */
+import { createHash } from 'node:crypto';
+import { anaplanPeriodCode, type ConnectionConfig } from '../../common/config';
+import type { PeriodInfo, PreflightResult } from '../../common/dto';
+import type { CycleKind } from '../../common/ids';
+import { classify, nonRetryable, type CycleDeps } from './context';
+import { PERIODS_SQL } from './queries';
+
+const CERT_WARN_DAYS = 30;
+
+export async function readPeriods(deps: CycleDeps, config: ConnectionConfig): Promise<PeriodInfo[]> {
+  const ports = await deps.ports(config);
+  const out: PeriodInfo[] = [];
+  for await (const page of ports.netsuite.query(PERIODS_SQL)) {
+    for (const r of page) {
+      const start = r.startdate ?? '';
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) continue;
+      out.push({ period: start.slice(0, 7), id: String(r.id), name: String(r.periodname), startDate: start, endDate: String(r.enddate), closed: r.closed === 'T' || r.closed === 'true' });
+    }
+  }
+  return out;
+}
+
+export function makePreflight(deps: CycleDeps) {
+  return async function preflight(input: { config: ConnectionConfig; period: string; kind: CycleKind }): Promise<PreflightResult> {
+    const { config, period, kind } = input;
+    const ports = await deps.ports(config);
+    const warnings: string[] = [];
+    const expires = ports.netsuite.certificateExpiresAt?.();
+    if (expires) {
+      const days = Math.floor((expires.getTime() - Date.now()) / 86_400_000);
+      if (expires.getTime() <= Date.now()) throw nonRetryable(`NetSuite certificate of connection ${config.name} expired on ${expires.toISOString().slice(0, 10)}: upload a new certificate to the M2M mapping and store it with \`ml-connector credentials set\``);
+      if (days <= CERT_WARN_DAYS) warnings.push(`NetSuite certificate of connection ${config.name} expires in ${days} days (${expires.toISOString().slice(0, 10)})`);
+    }
+    let periods: PeriodInfo[];
+    let actions: Awaited<ReturnType<typeof ports.anaplan.describeActions>>;
+    try {
+      [periods, actions] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions()]);
+    } catch (err) {
+      throw classify(err);
+    }
+    const info = periods.find((p) => p.period === period);
+    if (!info) throw nonRetryable(`period ${period} is not a NetSuite posting period (known: ${periods[0]?.period ?? '—'} … ${periods.at(-1)?.period ?? '—'})`);
+    if (kind !== 'plan' && !info.closed) warnings.push(`period ${period} (${info.name}) is still open in NetSuite: actuals may change after this import`);
+
+    const needed: Array<[string, 'imports' | 'exports', string]> = [];
+    if (kind !== 'plan') needed.push(['actions.importActuals', 'imports', config.actions.importActuals]);
+    if (kind !== 'actuals') needed.push(['actions.exportPlan', 'exports', config.actions.exportPlan]);
+    for (const [dim, d] of Object.entries(config.dimensions)) if (d.sync && d.importAction) needed.push([`dimensions.${dim}.importAction`, 'imports', d.importAction]);
+    const missing = needed.filter(([, kindOf, name]) => !actions[kindOf].some((a) => a.name === name || a.id === name));
+    if (missing.length) {
+      throw nonRetryable(`Anaplan model ${config.anaplan.modelId} lacks ${missing.map(([where, k, name]) => `${k.slice(0, -1)} action "${name}" (${where})`).join(', ')}`);
+    }
+    const definitionHash = createHash('sha256')
+      .update(JSON.stringify(needed.map(([, k, name]) => actions[k].find((a) => a.name === name || a.id === name))))
+      .digest('hex');
+    deps.log?.('preflight done', { period, warnings: warnings.length });
+    return { periodInfo: info, anaplanPeriodCode: anaplanPeriodCode(config, period), periods, definitionHash, warnings, certificateExpiresAt: expires?.toISOString() };
+  };
+}

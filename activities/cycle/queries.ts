@@ -1,0 +1,58 @@
+/**
+ * The SuiteQL the connector runs (../shared/reference/netsuite.md §4). Values that come from
+ * outside (period IDs, account IDs) are validated as integers before they reach a query string:
+ * SuiteQL over REST has no bind parameters, so nothing else is ever concatenated.
+ */
+export function sqlInt(value: string | number, what: string): string {
+  const s = String(value);
+  if (!/^\d{1,12}$/.test(s)) throw new TypeError(`${what} must be a NetSuite internal ID (digits), got ${JSON.stringify(s).slice(0, 40)}`);
+  return s;
+}
+
+/** Monthly posting periods (quarters and years excluded). Dates as YYYY-MM-DD whatever the user's date preference. */
+export const PERIODS_SQL = `SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed
+FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F' ORDER BY startdate, id`;
+
+export const ACCOUNTS_SQL = `SELECT id, acctnumber, accountsearchdisplayname AS name, accttype, parent, isinactive, issummary FROM account ORDER BY id`;
+
+export const LIST_SQL: Record<'subsidiaries' | 'departments' | 'classes' | 'locations', string> = {
+  subsidiaries: `SELECT id, name, parent, isinactive FROM subsidiary ORDER BY id`,
+  departments: `SELECT id, name, parent, isinactive FROM department ORDER BY id`,
+  classes: `SELECT id, name, parent, isinactive FROM classification ORDER BY id`,
+  locations: `SELECT id, name, parent, isinactive FROM location ORDER BY id`,
+};
+
+function bookFilter(book: number | undefined): string {
+  // Multi-Book accounts: without a book filter secondary-book lines are summed too (reference §4.1).
+  return book === undefined ? `tal.accountingbook = (SELECT id FROM accountingbook WHERE isprimary = 'T')` : `tal.accountingbook = ${sqlInt(book, 'accounting book')}`;
+}
+
+/**
+ * Posted GL activity of one period and one account, aggregated by subsidiary × department × class ×
+ * location. Net = debit − credit (sign-safe, reference §4.1). Partitioning by account keeps each
+ * result well under the 100,000-row offset ceiling and gives a resumable cursor.
+ */
+export function glActivitySql(periodId: string, accountId: string, book?: number): string {
+  return `SELECT tal.account AS account_id, tl.subsidiary AS subsidiary_id, tl.department AS department_id, tl.class AS class_id, tl.location AS location_id,
+  SUM(NVL(tal.debit, 0)) AS debit, SUM(NVL(tal.credit, 0)) AS credit, SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net
+FROM transactionaccountingline tal
+  INNER JOIN transaction t ON t.id = tal.transaction
+  INNER JOIN transactionline tl ON tl.transaction = tal.transaction AND tl.id = tal.transactionline
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account = ${sqlInt(accountId, 'account id')} AND ${bookFilter(book)}
+GROUP BY tal.account, tl.subsidiary, tl.department, tl.class, tl.location
+ORDER BY tl.subsidiary, tl.department, tl.class, tl.location`;
+}
+
+/** Accounts that have posted activity in the period: the partitions of the extraction. */
+export function accountsWithActivitySql(periodId: string, book?: number): string {
+  return `SELECT DISTINCT tal.account AS account_id FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND ${bookFilter(book)} ORDER BY tal.account`;
+}
+
+/** NetSuite's own total for the tie-out: the same scope, summed by the server. */
+export function glTotalSql(periodId: string, accountIds: string[], book?: number): string {
+  const ids = accountIds.map((a) => sqlInt(a, 'account id')).join(', ') || '-1';
+  return `SELECT SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net, COUNT(*) AS lines
+FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids}) AND ${bookFilter(book)}`;
+}

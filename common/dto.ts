@@ -1,0 +1,136 @@
+/**
+ * What moves through workflow history: IDs, counts, hashes of stored artifacts. Never rows, never
+ * secrets (DESIGN.md §4). Shared by workflows (types only), activities, CLI and tests.
+ */
+import type { CycleKind } from './ids';
+import type { ConnectionConfig, DimensionName } from './config';
+
+export interface PeriodInfo {
+  /** YYYY-MM */
+  period: string;
+  id: string;
+  name: string;
+  startDate: string;
+  endDate: string;
+  closed: boolean;
+}
+
+export interface CycleInput {
+  config: ConnectionConfig;
+  /** YYYY-MM; the month whose actuals are imported. */
+  period: string;
+  kind: CycleKind;
+  options?: CycleOptions;
+}
+
+export interface CycleOptions {
+  /** Journals per postJournals activity (pause takes effect between batches). */
+  journalBatchSize?: number;
+  /** Backstop for a lock holder that died without releasing. */
+  lockLeaseMs?: number;
+  /** Activity timeouts scale with data size; big runs may raise them. */
+  activityTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+export interface PreflightResult {
+  periodInfo: PeriodInfo;
+  anaplanPeriodCode: string;
+  /** All NetSuite months (YYYY-MM → info), for plan periods. */
+  periods: PeriodInfo[];
+  /** Hash of the import/export definitions read at preflight (a changed definition fails fast). */
+  definitionHash: string;
+  warnings: string[];
+  certificateExpiresAt?: string;
+}
+
+export interface DimensionCounts {
+  members: number;
+  mapped: number;
+  unmapped: number;
+  outOfScope: number;
+  imported: number;
+  rejected: number;
+}
+
+export interface AlignResult {
+  memberMapsHash: string;
+  quarantineHash: string | null;
+  dimensions: Record<DimensionName, DimensionCounts>;
+  anaplanTaskIds: string[];
+}
+
+export interface ExtractResult {
+  csvHash: string;
+  rows: number;
+  quarantined: number;
+  outOfScope: number;
+  quarantineHash: string | null;
+  /** Sum of amounts written to the CSV, and of quarantined rows, in cents. */
+  csvCents: number;
+  quarantinedCents: number;
+  /** NetSuite's own total for the same scope (separate SUM query), for the tie-out. */
+  netsuiteCents: number;
+  pages: number;
+}
+
+export interface ImportResult {
+  taskId: string;
+  fileBytes: number;
+  chunks: number;
+  rowsImported: number;
+  rowsRejected: number;
+  dumpHash: string | null;
+  rejectedCents: number;
+  successful: boolean;
+}
+
+export interface ExportResult {
+  taskId: string;
+  exportHash: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface PreparePlanResult {
+  journalsHash: string;
+  journals: number;
+  values: number;
+  quarantined: number;
+  quarantineHash: string | null;
+  skippedClosedPeriods: number;
+  planCents: number;
+}
+
+export interface PostJournalsResult {
+  posted: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  failures: Array<{ externalId: string; reason: string }>;
+}
+
+export interface TieOut {
+  netsuiteCents: number;
+  loadedCents: number;
+  quarantinedCents: number;
+  rejectedCents: number;
+  /** netsuite = loaded + quarantined + rejected */
+  balanced: boolean;
+}
+
+export interface CycleSummary {
+  workflowId: string;
+  period: string;
+  kind: CycleKind;
+  status: 'completed' | 'failed';
+  align?: AlignResult;
+  extract?: ExtractResult;
+  import?: ImportResult;
+  export?: ExportResult;
+  plan?: PreparePlanResult;
+  journals?: PostJournalsResult;
+  tieOut?: TieOut;
+  quarantined: number;
+  warnings: string[];
+}

@@ -1,0 +1,79 @@
+/**
+ * `modelLock`: one per Anaplan model (ID `anaplan-model:<workspaceId>:<modelId>`). Anaplan locks a
+ * model while an import/export/process runs and queues or refuses a second one
+ * (../shared/reference/anaplan.md §8), so every action from any workflow runs while holding this.
+ * Requests arrive by signal-with-start; grants go back by signal; the holder releases in `finally`;
+ * a lease timeout is the backstop for a holder that died. Its history shows who held the model when.
+ */
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
+
+export interface ModelLockInput {
+  /** Requests carried over a continue-as-new. */
+  queue?: LockRequest[];
+  /** Stay alive this long with an empty queue before completing (the next request starts a new run). */
+  idleMs?: number;
+  granted?: number;
+  leasesExpired?: number;
+}
+
+export async function modelLock(input: ModelLockInput = {}): Promise<LockState> {
+  const queue: LockRequest[] = [...(input.queue ?? [])];
+  const released = new Set<string>();
+  let holder: LockState['holder'] = null;
+  let granted = input.granted ?? 0;
+  let leasesExpired = input.leasesExpired ?? 0;
+
+  setHandler(lockRequestSignal, (req) => {
+    // Signal-with-start may be retried by its activity: the same requestId queues once.
+    if (holder?.requestId === req.requestId || queue.some((q) => q.requestId === req.requestId)) return;
+    queue.push(req);
+  });
+  setHandler(lockReleaseSignal, ({ requestId }) => {
+    if (holder?.requestId === requestId) released.add(requestId);
+    else {
+      // Released before it was granted (the requester was cancelled while waiting): drop it.
+      const i = queue.findIndex((q) => q.requestId === requestId);
+      if (i >= 0) queue.splice(i, 1);
+    }
+  });
+  setHandler(lockStateQuery, () => ({ holder, queue: [...queue], granted, leasesExpired }));
+
+  const idleMs = input.idleMs ?? 5 * 60_000;
+  for (;;) {
+    if (queue.length === 0) {
+      const got = await condition(() => queue.length > 0, idleMs);
+      // A request that raced the idle timeout is still served, never dropped.
+      if (!got && queue.length === 0) break;
+    }
+    const next = queue.shift()!;
+    holder = { ...next, grantedAt: new Date().toISOString() };
+    granted++;
+    try {
+      await getExternalWorkflowHandle(next.requesterId).signal(lockGrantedSignal, { requestId: next.requestId });
+    } catch (err) {
+      // The requester is gone (completed, cancelled, terminated): nobody to hold the model.
+      log.warn('lock requester unreachable; skipping', { requesterId: next.requesterId, error: (err as Error).message });
+      holder = null;
+      continue;
+    }
+    const ok = await condition(() => released.has(next.requestId), next.leaseMs);
+    if (!ok) {
+      leasesExpired++;
+      log.warn('model lock lease expired without release', { requesterId: next.requesterId, purpose: next.purpose });
+    }
+    released.delete(next.requestId);
+    holder = null;
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000) {
+      await continueAsNew<typeof modelLock>({ queue, idleMs, granted, leasesExpired });
+    }
+  }
+  return { holder: null, queue: [], granted, leasesExpired };
+}

@@ -1,0 +1,182 @@
+/**
+ * `planningCycle`: one cycle for one connection and one period (DESIGN.md §3). Steps run as durable
+ * activities; every Anaplan action runs under the model lock; pause/resume take effect between steps
+ * and batches; the `status` query shows step, counts, paused, quarantined and last error. History
+ * carries IDs, counts and artifact hashes only (DESIGN.md §4).
+ */
+import {
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { CycleInput, CycleSummary, PostJournalsResult } from '../common/dto';
+import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
+import { createLockClient } from './lock-client';
+
+type Acts = ReturnType<typeof createActivities>;
+
+export const CYCLE_STEPS = ['preflight', 'alignDimensions', 'importActuals', 'exportPlan', 'postJournals'] as const;
+export type CycleStep = (typeof CYCLE_STEPS)[number];
+
+function stepsFor(kind: CycleInput['kind']): Set<CycleStep> {
+  if (kind === 'actuals') return new Set(['preflight', 'alignDimensions', 'importActuals']);
+  if (kind === 'plan') return new Set(['preflight', 'alignDimensions', 'exportPlan', 'postJournals']);
+  return new Set(CYCLE_STEPS);
+}
+
+export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
+  const { config, period, kind } = input;
+  const opts = input.options ?? {};
+  const heartbeatTimeout = opts.heartbeatTimeoutMs ?? 60_000;
+  const long = proxyActivities<Acts>({
+    startToCloseTimeout: opts.activityTimeoutMs ?? 2 * 60 * 60_000,
+    heartbeatTimeout,
+    retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
+  });
+  const withModelLock = createLockClient();
+  const lockTarget = { workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId };
+  const leaseMs = opts.lockLeaseMs ?? 2 * 60 * 60_000;
+  const cycleId = workflowInfo().workflowId;
+  const selected = stepsFor(kind);
+
+  const steps: StepStatus[] = CYCLE_STEPS.map((name) => ({ name, state: selected.has(name) ? 'pending' : 'skipped', counts: {} }));
+  const summary: CycleSummary = { workflowId: cycleId, period, kind, status: 'completed', quarantined: 0, warnings: [] };
+  let paused = false;
+  let pauseReason: string | undefined;
+  let lastError: string | undefined;
+  let waitingForLock = false;
+
+  setHandler(pauseSignal, (arg) => {
+    paused = true;
+    pauseReason = arg?.reason;
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+    pauseReason = undefined;
+  });
+  setHandler(statusQuery, (): CycleStatus => ({
+    workflowId: cycleId,
+    step: steps.find((s) => s.state === 'running')?.name ?? null,
+    steps,
+    paused,
+    pauseReason: waitingForLock ? 'waiting for the Anaplan model lock' : pauseReason,
+    quarantined: summary.quarantined,
+    lastError,
+    warnings: summary.warnings,
+  }));
+
+  const gate = () => condition(() => !paused);
+  const run = async <T>(name: CycleStep, fn: (s: StepStatus) => Promise<T>): Promise<T | undefined> => {
+    const s = steps.find((x) => x.name === name)!;
+    if (!selected.has(name)) return undefined;
+    await gate();
+    s.state = 'running';
+    s.startedAt = new Date().toISOString();
+    try {
+      const r = await fn(s);
+      s.state = 'done';
+      return r;
+    } catch (err) {
+      s.state = 'failed';
+      lastError = describe(err);
+      throw err;
+    } finally {
+      s.endedAt = new Date().toISOString();
+    }
+  };
+  const locked = <T>(purpose: string, fn: () => Promise<T>) => withModelLock(lockTarget, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w));
+
+  try {
+    const pre = (await run('preflight', async (s) => {
+      const r = await long.preflight({ config, period, kind });
+      s.counts = { periods: r.periods.length };
+      summary.warnings.push(...r.warnings);
+      return r;
+    }))!;
+
+    const align = (await run('alignDimensions', async (s) => {
+      const r = await locked('alignDimensions', () => long.alignDimensions({ config, cycleId }));
+      const d = Object.values(r.dimensions);
+      s.counts = {
+        members: d.reduce((a, x) => a + x.members, 0),
+        mapped: d.reduce((a, x) => a + x.mapped, 0),
+        unmapped: d.reduce((a, x) => a + x.unmapped, 0),
+        imported: d.reduce((a, x) => a + x.imported, 0),
+      };
+      summary.align = r;
+      return r;
+    }))!;
+
+    await run('importActuals', async (s) => {
+      const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash });
+      summary.extract = ex;
+      summary.quarantined += ex.quarantined;
+      s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+      await gate();
+      const im = await locked('importActuals', () => long.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows }));
+      summary.import = im;
+      s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };
+      const loadedCents = ex.csvCents - im.rejectedCents;
+      summary.tieOut = {
+        netsuiteCents: ex.netsuiteCents,
+        loadedCents,
+        quarantinedCents: ex.quarantinedCents,
+        rejectedCents: im.rejectedCents,
+        balanced: ex.netsuiteCents === loadedCents + ex.quarantinedCents + im.rejectedCents,
+      };
+      if (!summary.tieOut.balanced) summary.warnings.push(`tie-out: NetSuite ${ex.netsuiteCents} cents ≠ loaded ${loadedCents} + quarantined ${ex.quarantinedCents} + rejected ${im.rejectedCents}`);
+      return im;
+    });
+
+    const prepared = await run('exportPlan', async (s) => {
+      const ex = await locked('exportPlan', () => long.runPlanExport({ config, cycleId }));
+      summary.export = ex;
+      const p = await long.preparePlan({ config, cycleId, exportHash: ex.exportHash, memberMapsHash: align.memberMapsHash, periods: pre.periods, period });
+      summary.plan = p;
+      summary.quarantined += p.quarantined;
+      s.counts = { rows: ex.rows, values: p.values, journals: p.journals, quarantined: p.quarantined, skippedClosedPeriods: p.skippedClosedPeriods };
+      return p;
+    });
+
+    await run('postJournals', async (s) => {
+      if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
+      const batch = opts.journalBatchSize ?? 25;
+      const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
+      for (let from = 0; from < prepared.journals; from += batch) {
+        await gate();
+        const r = await long.postJournals({ config, cycleId, journalsHash: prepared.journalsHash, from, to: Math.min(prepared.journals, from + batch) });
+        total.posted += r.posted;
+        total.updated += r.updated;
+        total.unchanged += r.unchanged;
+        total.failed += r.failed;
+        total.failures.push(...r.failures.slice(0, Math.max(0, 20 - total.failures.length)));
+        s.counts = { journals: prepared.journals, posted: total.posted, updated: total.updated, unchanged: total.unchanged, failed: total.failed };
+      }
+      summary.journals = total;
+      if (total.failed > 0) {
+        throw ApplicationFailure.nonRetryable(
+          `${total.failed} of ${prepared.journals} journals were refused by NetSuite (first: ${total.failures[0]?.externalId}: ${total.failures[0]?.reason}); fix and run \`ml-connector replay --cycle ${cycleId} --step postJournals\``,
+          'JournalsRefused',
+          { failures: total.failures },
+        );
+      }
+      return total;
+    });
+    return summary;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    lastError = describe(err);
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  // Activity failures wrap the real reason: report the innermost message.
+  while (e && typeof e === 'object' && e.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
