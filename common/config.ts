@@ -62,6 +62,9 @@ export const ConnectionConfigSchema = z
         requestsPerMinute: z.number().int().min(1).max(600).default(540),
         /** Upload chunk size; Anaplan accepts 1–50 MB chunks. */
         chunkSizeMb: z.number().min(1).max(50).default(10),
+        /** Task polling: first interval and cap (Anaplan's guidance is seconds, not a hot loop). */
+        pollInitialMs: z.number().int().min(100).max(60_000).default(5_000),
+        pollMaxMs: z.number().int().min(100).max(300_000).default(60_000),
       })
       .strict(),
     actions: z

@@ -48,7 +48,7 @@ export function mapGlRow(row: GlRow, ctx: ActualsMappingContext): ActualOutcome 
   const cells: string[] = [];
   for (const [dim, col] of COLUMNS) {
     const id = row[col];
-    if (id === null || id === '') {
+    if (id === null || id === undefined || id === '') {
       const fallback = ctx.unassigned[dim];
       if (!fallback) return { kind: 'quarantine', dimension: dim, reason: `no ${dim.slice(0, -1)} on the line and no ${dim}.unassigned member configured` };
       cells.push(fallback);

@@ -1,0 +1,90 @@
+/**
+ * Resolves a connection config to live system ports, inside the worker only. Credentials come from
+ * the encrypted vault by name; clients are cached per connection so tokens are reused for their
+ * whole lifetime (NetSuite 60 min, Anaplan 35 min), never minted per call or per activity.
+ */
+import { createHash } from 'node:crypto';
+import type { ConnectionConfig } from '../../common/config';
+import { AnaplanClient, createAnaplanPort, type AnaplanCredentials } from '../anaplan';
+import type { CallObserver } from '../http';
+import { NetSuiteClient } from '../netsuite';
+import type { CredentialVault } from '../store';
+import { netsuitePort } from './netsuite-port';
+import type { Ports } from './ports';
+
+export interface PortsResolverOptions {
+  vault: CredentialVault;
+  observer?: CallObserver;
+}
+
+export interface PortsResolver {
+  (config: ConnectionConfig): Promise<Ports>;
+  /** Tokens minted so far per system (for tests and the benchmark's "no token per call" check). */
+  close(): Promise<void>;
+}
+
+export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
+  const cache = new Map<string, Promise<Ports & { close(): Promise<void> }>>();
+  const resolve = (async (config: ConnectionConfig) => {
+    const key = createHash('sha256').update(JSON.stringify([config.name, config.netsuite, config.anaplan])).digest('hex');
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = build(config, opts);
+      cache.set(key, entry);
+      entry.catch(() => cache.delete(key));
+    }
+    return entry;
+  }) as unknown as PortsResolver;
+  resolve.close = async () => {
+    for (const e of cache.values()) await (await e.catch(() => undefined))?.close();
+    cache.clear();
+  };
+  return resolve;
+}
+
+async function build(config: ConnectionConfig, opts: PortsResolverOptions): Promise<Ports & { close(): Promise<void> }> {
+  const ns = opts.vault.get(config.netsuite.credentials, 'netsuite');
+  const ap = opts.vault.get(config.anaplan.credentials, 'anaplan');
+  const netsuite = new NetSuiteClient({
+    accountId: config.netsuite.accountId,
+    baseUrl: config.netsuite.baseUrl,
+    credentials: { clientId: ns.clientId, certificateId: ns.certificateId, privateKeyPem: ns.privateKeyPem, algorithm: ns.algorithm as never },
+    concurrency: config.netsuite.concurrency,
+    observer: opts.observer,
+  });
+  let credentials: AnaplanCredentials;
+  if (ap.type === 'basic') credentials = { kind: 'basic', email: ap.username, password: ap.password };
+  else if (ap.type === 'certificate') credentials = { kind: 'certificate', certificatePem: ap.certificatePem, privateKeyPem: ap.privateKeyPem };
+  else {
+    credentials = {
+      kind: 'refresh-token',
+      clientId: ap.clientId,
+      refreshToken: ap.refreshToken,
+      // Rotated refresh tokens are single use: persist before use, atomically (vault.update).
+      onRefreshToken: (refreshToken) => {
+        opts.vault.update(config.anaplan.credentials, 'anaplan', { refreshToken });
+      },
+    };
+  }
+  const anaplanClient = new AnaplanClient({
+    authUrl: config.anaplan.authUrl,
+    oauthUrl: config.anaplan.oauthUrl,
+    apiUrl: config.anaplan.apiUrl,
+    workspaceId: config.anaplan.workspaceId,
+    modelId: config.anaplan.modelId,
+    credentials,
+    requestsPerMinute: config.anaplan.requestsPerMinute,
+    observer: opts.observer,
+  });
+  const anaplan = createAnaplanPort(anaplanClient, {
+    chunkSizeBytes: Math.round(config.anaplan.chunkSizeMb * 1024 * 1024),
+    poll: { initialMs: config.anaplan.pollInitialMs, factor: 1.5, maxMs: config.anaplan.pollMaxMs },
+  });
+  return {
+    netsuite: netsuitePort(netsuite, ns.certificatePem),
+    anaplan,
+    close: async () => {
+      await anaplanClient.close?.().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Both sandboxes in one process, plus the connection config (and vault credentials) that points the
+ * connector at them: what `ml-connector sandbox`, `npm start` and the e2e tests run.
+ */
+import type { ConnectionConfigInput } from '../common/config';
+import type { CredentialVault } from '../activities/store';
+import { startAnaplanSandbox, type AnaplanSandbox, type AnaplanSandboxOptions } from './anaplan';
+import { startNetSuiteSandbox, type NetSuiteSandboxOptions } from './netsuite/server';
+
+export type NetSuiteSandboxHandle = Awaited<ReturnType<typeof startNetSuiteSandbox>>;
+
+export interface Sandboxes {
+  netsuite: NetSuiteSandboxHandle;
+  anaplan: AnaplanSandbox;
+  close(): Promise<void>;
+}
+
+export interface SandboxesOptions {
+  seed?: number;
+  netsuite?: NetSuiteSandboxOptions;
+  anaplan?: AnaplanSandboxOptions;
+}
+
+export async function startSandboxes(opts: SandboxesOptions = {}): Promise<Sandboxes> {
+  const seed = opts.seed ?? 42;
+  const netsuite = await startNetSuiteSandbox({ seed, ...opts.netsuite });
+  let anaplan: AnaplanSandbox;
+  try {
+    anaplan = await startAnaplanSandbox({ seed, ...opts.anaplan });
+  } catch (err) {
+    await netsuite.close();
+    throw err;
+  }
+  return {
+    netsuite,
+    anaplan,
+    close: async () => {
+      await Promise.allSettled([netsuite.close(), anaplan.close()]);
+    },
+  };
+}
+
+/**
+ * Stores the sandboxes' demo credentials in the vault under `<name>-netsuite` / `<name>-anaplan`
+ * and returns a connection config for them (the default mapping of the demo company).
+ */
+export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = 'demo', overrides: Partial<ConnectionConfigInput> = {}): ConnectionConfigInput {
+  const d = s.netsuite.demoClient;
+  vault.set(`${name}-netsuite`, 'netsuite', { accountId: s.netsuite.accountId, clientId: d.clientId, certificateId: d.certificateId, privateKeyPem: d.privateKeyPem, certificatePem: d.certificatePem, algorithm: d.algorithm }, { source: 'sandbox' });
+  vault.set(`${name}-anaplan`, 'anaplan', { type: 'basic', username: s.anaplan.demoUser.email, password: s.anaplan.demoUser.password }, { source: 'sandbox' });
+  const dim = (list: string, sync: boolean) => ({ list, sync, ...(sync ? { importAction: `Import ${list}` } : {}) });
+  return {
+    name,
+    netsuite: { accountId: s.netsuite.accountId, baseUrl: s.netsuite.url, credentials: `${name}-netsuite`, concurrency: 5 },
+    anaplan: {
+      workspaceId: s.anaplan.workspaceId,
+      modelId: s.anaplan.modelId,
+      authUrl: s.anaplan.url,
+      apiUrl: s.anaplan.url,
+      oauthUrl: s.anaplan.url,
+      credentials: `${name}-anaplan`,
+      // The sandbox's tasks take about half a second: poll at a matching pace.
+      pollInitialMs: 250,
+      pollMaxMs: 2_000,
+    },
+    actions: { importActuals: 'Import GL Actuals', exportPlan: 'Export Approved Plan' },
+    dimensions: {
+      // 6990 Suspense is kept out of the plan's chart: its postings are quarantined and reported.
+      accounts: { ...dim('Accounts', true), overrides: { '6990': null } },
+      subsidiaries: dim('Subsidiaries', true),
+      // Planners maintain Departments in Anaplan; a NetSuite department missing there is quarantined.
+      departments: dim('Departments', false),
+      classes: dim('Classes', true),
+      locations: dim('Locations', true),
+    },
+    plan: { versions: ['Budget', 'Forecast'] },
+    journals: { offsetAccount: '2900', approvalStatus: 'approved', memo: 'ml-connector plan', externalIdPrefix: 'mlc', maxLinesPerJournal: 200 },
+    schedule: { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' },
+    ...overrides,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Wires the real dependencies of the activities: stores under the data directory (vault, artifacts,
+ * audit), the ports resolver (clients cached per connection), and an observer that records every
+ * external call in the audit trail with the cycle it belongs to.
+ */
+import * as path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { createPortsResolver } from '../activities/cycle/connections';
+import type { CallObserver } from '../activities/http';
+import { openStores, type Stores } from '../activities/store';
+
+export interface WorkerDepsOptions {
+  dataDir: string;
+  temporal?: Client;
+  taskQueue?: string;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function currentCycleId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnType<typeof createActivities>; stores: Stores; close(): Promise<void> } {
+  const stores = openStores({ dataDir: opts.dataDir, env: opts.env });
+  const observer: CallObserver = (call) => {
+    stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() });
+  };
+  const ports = createPortsResolver({ vault: stores.vault, observer });
+  const activities = createActivities({
+    temporal: opts.temporal,
+    taskQueue: opts.taskQueue,
+    log: opts.log,
+    cycle: { ports, artifacts: stores.artifacts, audit: stores.audit, workDir: path.join(opts.dataDir, 'work'), log: opts.log },
+  });
+  return {
+    activities,
+    stores,
+    close: async () => {
+      await ports.close();
+      stores.close();
+    },
+  };
+}
