@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { ArtifactStore } from './artifacts';
 import { AuditTrail } from './audit';
 import { CredentialVault, CredentialVaultOptions } from './vault';
-import type { CredentialInfo } from './vault-types';
 
 export * from './artifacts';
+export * from './certificate-watch';
 export * from './audit';
 export * from './errors';
 export * from './vault';
@@ -41,19 +41,4 @@ export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; va
   const artifacts = new ArtifactStore(env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dir, 'artifacts'));
   const audit = new AuditTrail({ file: env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db') });
   return { vault, artifacts, audit, close: () => audit.close() };
-}
-
-export interface CertificateStatus {
-  state: 'ok' | 'expiring' | 'expired' | 'none';
-  expiresAt?: string;
-  /** Whole days left (negative once expired). */
-  daysLeft?: number;
-}
-
-/** Certificate watch (issue 6 item 6): `expiring` within `warnDays` (default 30), `expired` after validTo. */
-export function certificateStatus(info: Pick<CredentialInfo, 'certificateExpiry'>, now = new Date(), warnDays = 30): CertificateStatus {
-  if (!info.certificateExpiry) return { state: 'none' };
-  const ms = Date.parse(info.certificateExpiry) - now.getTime();
-  const daysLeft = Math.floor(ms / 86_400_000);
-  return { state: ms <= 0 ? 'expired' : ms <= warnDays * 86_400_000 ? 'expiring' : 'ok', expiresAt: info.certificateExpiry, daysLeft };
 }
