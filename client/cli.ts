@@ -4,6 +4,8 @@
 import { notImplemented, parseCommandArgs, renderHelp, UsageError, type Command } from './command';
 import { devCommand, startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
+import { sandboxCommand } from './commands/sandbox';
+import { cycleCommand } from './commands/cycle';
 
 const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
   name,
@@ -17,14 +19,8 @@ export const COMMANDS: Command[] = [
   startCommand,
   devCommand,
   workerCommand,
-  pending('sandbox', 'Start the NetSuite and Anaplan sandboxes (seeded demo company)', 'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--write-config F]', 3),
-  pending('cycle', 'Start and control planning cycles', 'ml-connector cycle <start|status|pause|resume|cancel> [...]', 5, {
-    start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--json]',
-    status: 'Show a cycle\'s status: <workflow-id>',
-    pause: 'Pause a cycle between steps/batches: <workflow-id>',
-    resume: 'Resume a paused cycle: <workflow-id>',
-    cancel: 'Cancel a cycle (cancels the Anaplan task in flight): <workflow-id>',
-  }),
+  sandboxCommand,
+  cycleCommand,
   pending('schedule', 'Manage close-calendar schedules', 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [...]', 5, {
     create: 'Create the Temporal Schedule from the config\'s close calendar',
     list: 'List schedules',

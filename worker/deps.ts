@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
-import { createPortsResolver } from '../activities/cycle/connections';
+import { createPortsResolver, type PortsResolver } from '../activities/cycle/connections';
 import type { CallObserver } from '../activities/http';
 import { openStores, type Stores } from '../activities/store';
 
@@ -27,7 +27,7 @@ export function currentCycleId(): string | null {
   }
 }
 
-export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnType<typeof createActivities>; stores: Stores; close(): Promise<void> } {
+export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnType<typeof createActivities>; stores: Stores; ports: PortsResolver; close(): Promise<void> } {
   const stores = openStores({ dataDir: opts.dataDir, env: opts.env });
   const observer: CallObserver = (call) => {
     stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() });
@@ -42,6 +42,7 @@ export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnTy
   return {
     activities,
     stores,
+    ports,
     close: async () => {
       await ports.close();
       stores.close();

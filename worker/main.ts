@@ -1,25 +1,34 @@
 /**
  * Worker process entry: `ml-connector worker` (or `node --import tsx worker/main.ts`).
- * Connects to TEMPORAL_ADDRESS, polls the `ml-connector` task queue, drains on SIGINT/SIGTERM.
+ * Connects to TEMPORAL_ADDRESS, polls the `ml-connector` task queue with the real activities
+ * (stores under ML_CONNECTOR_DATA_DIR), drains on SIGINT/SIGTERM.
  */
-import { createActivities } from '../activities';
+import type { DataConverter } from '@temporalio/common';
+import { Client, Connection } from '@temporalio/client';
+import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
+import { buildActivities } from './deps';
 
 export interface RunWorkerOptions {
   address: string;
   namespace?: string;
   taskQueue?: string;
-  activities?: object;
+  dataDir?: string;
+  dataConverter?: DataConverter;
   log?: (line: string) => void;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const clientConnection = await Connection.connect({ address: options.address });
+  const temporal = new Client({ connection: clientConnection, namespace: options.namespace ?? 'default', dataConverter: options.dataConverter });
+  const built = buildActivities({ dataDir: options.dataDir ?? dataDir(), temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
   const { worker, connection } = await createConnectorWorker({
     address: options.address,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities ?? createActivities({ log: (m) => log(m) }),
+    activities: built.activities,
+    dataConverter: options.dataConverter,
   });
   const shutdown = () => {
     log('worker: shutting down (draining in-flight tasks)');
@@ -34,12 +43,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     process.off('SIGINT', shutdown);
     process.off('SIGTERM', shutdown);
     await connection.close();
+    await clientConnection.close();
+    await built.close();
   }
 }
 
 if (require.main === module) {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  runWorker({ address, namespace: process.env.TEMPORAL_NAMESPACE }).catch((err) => {
+  runWorker({ address, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

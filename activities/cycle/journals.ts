@@ -59,7 +59,8 @@ export function makeJournals(deps: CycleDeps) {
         if (before?.outcome === 'accepted') {
           // Posted before by this cycle: ask the ledger, and leave it alone when it already matches.
           const existing = await netsuite.getJournal(j.externalId);
-          if (existing && sameContent(existing.body, body)) {
+          if (!existing) kind = 'posted';
+          else if (sameContent(existing.body, body)) {
             kind = 'unchanged';
             internalId = existing.internalId;
           }

@@ -19,6 +19,8 @@ import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './cont
 
 /** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
 export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'] as const;
+/** A plan row is six short cells; a record past this is a broken export, refused before it is buffered whole. */
+export const MAX_PLAN_RECORD_BYTES = 64 * 1024;
 
 export interface StoredJournals {
   period: string;
@@ -55,6 +57,7 @@ export function makePlan(deps: CycleDeps) {
     const { config, cycleId } = input;
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const periodsByMonth = new Map(input.periods.map((p) => [p.period, p]));
+    const lastMonth = input.periods.reduce((m, p) => (p.period > m ? p.period : m), '');
     const versions = new Set(config.plan.versions);
     const offset = maps.accounts.fromCode[config.journals.offsetAccount] ?? null;
     const offsetId = offset ?? (await resolveAccountId(deps, config, config.journals.offsetAccount));
@@ -63,7 +66,7 @@ export function makePlan(deps: CycleDeps) {
     let quarantined = 0;
     let skippedClosed = 0;
     const quarantine: Array<{ line: number; reason: string; row: Record<string, string> }> = [];
-    const parser = (await deps.artifacts.openRead(input.exportHash)).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true }));
+    const parser = (await deps.artifacts.openRead(input.exportHash)).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true, max_record_size: MAX_PLAN_RECORD_BYTES }));
     let headerChecked = false;
     try {
       for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -74,6 +77,9 @@ export function makePlan(deps: CycleDeps) {
           if (missing.length) throw nonRetryable(`plan export "${config.actions.exportPlan}" lacks column(s) ${missing.join(', ')} (has: ${Object.keys(row).join(', ')}); fix the export action's layout`);
           headerChecked = true;
         }
+        // csv-parse decodes each field as UTF-8 and turns invalid bytes into U+FFFD: a Latin-1 export would
+        // otherwise turn codes into near misses that quarantine silently, so the file is refused whole.
+        if (Object.values(row).some((v) => v.includes('\uFFFD'))) throw nonRetryable(`plan export "${config.actions.exportPlan}" is not UTF-8: line ${line} holds bytes that are not valid UTF-8; set the export action's encoding to UTF-8`);
         if (!versions.has(row.Version!)) continue;
         const q = (reason: string) => {
           quarantined++;
@@ -82,17 +88,22 @@ export function makePlan(deps: CycleDeps) {
         };
         const cents = parseCents(row.Amount);
         if (cents === null || Number.isNaN(cents)) {
-          q(`line ${line}: amount ${JSON.stringify(row.Amount)} is not a number`);
+          q(`amount ${JSON.stringify(row.Amount)} is not a number`);
           continue;
         }
         const month = periodFromAnaplanCode(config, row.Period!);
         if (!month) {
-          q(`line ${line}: period ${JSON.stringify(row.Period)} is not a month code this connection maps`);
+          q(`period ${JSON.stringify(row.Period)} is not a month code this connection maps`);
           continue;
         }
         const p = periodsByMonth.get(month);
+        if (!p && month > lastMonth) {
+          // Beyond NetSuite's calendar: a period not opened yet, like a closed one it is not posted now.
+          skippedClosed++;
+          continue;
+        }
         if (!p) {
-          q(`line ${line}: no NetSuite accounting period for ${month}`);
+          q(`no NetSuite accounting period for ${month}`);
           continue;
         }
         // Only the plan still ahead posts: periods after the cycle's period that are open.
@@ -104,15 +115,15 @@ export function makePlan(deps: CycleDeps) {
         const subsidiaryId = maps.subsidiaries.fromCode[row.Subsidiary!];
         const departmentId = row.Department ? maps.departments.fromCode[row.Department] : null;
         if (!accountId) {
-          q(`line ${line}: account ${row.Account} does not map to a NetSuite account`);
+          q(`account ${row.Account} does not map to a NetSuite account`);
           continue;
         }
         if (!subsidiaryId) {
-          q(`line ${line}: subsidiary ${row.Subsidiary} does not map to a NetSuite subsidiary`);
+          q(`subsidiary ${row.Subsidiary} does not map to a NetSuite subsidiary`);
           continue;
         }
         if (departmentId === undefined) {
-          q(`line ${line}: department ${row.Department} does not map to a NetSuite department`);
+          q(`department ${row.Department} does not map to a NetSuite department`);
           continue;
         }
         values.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });

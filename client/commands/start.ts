@@ -1,75 +1,84 @@
 /**
  * `ml-connector start` / `dev`: the embedded default. A Temporal dev server (SQLite under .data/,
- * UI on :8233), a worker in this process, one run, a summary and the UI link. `start --once` exits
- * after the run; otherwise (and with `dev`) it stays up until Ctrl-C, then stops everything.
+ * UI on :8233), both sandboxes with the seeded demo company, a worker in this process, one full
+ * planning cycle for the latest closed period with progress, a summary and the UI link.
+ * `start --once` exits after the cycle; otherwise (and with `dev`) it stays up until Ctrl-C.
  */
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { TASK_QUEUE } from '../../common/ids';
-import { statusQuery } from '../../common/messages';
+import { parseConfig } from '../../common/config';
+import { sandboxConnection, startSandboxes } from '../../sandbox/embedded';
 import { createConnectorWorker } from '../../worker/create-worker';
-import { connectorDemo } from '../../workflows';
+import { buildActivities } from '../../worker/deps';
 import type { Command, CommandContext } from '../command';
+import { cliDataConverter } from '../codec';
+import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cycle-runner';
 import { startTemporal } from '../dev-server';
 import { dataDir } from '../paths';
 
 export const startOptions = {
-  once: { type: 'boolean', description: 'Exit after the run completes' },
+  once: { type: 'boolean', description: 'Exit after the cycle completes' },
   port: { type: 'string', description: 'Temporal gRPC port', default: '7233' },
   'ui-port': { type: 'string', description: 'Temporal Web UI port', default: '8233' },
+  'gl-lines': { type: 'string', description: 'Accounting lines of seeded GL activity', default: '20000' },
+  seed: { type: 'string', description: 'Seed of the demo company', default: '42' },
 } as const;
 
 export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise<number> {
   const out = ctx.out;
-  const server = await startTemporal({
-    dbFile: path.join(dataDir(), 'temporal.db'),
-    port: Number(ctx.values.port ?? 7233),
-    uiPort: Number(ctx.values['ui-port'] ?? 8233),
-    log: (l) => out(`• ${l}`),
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
-  const { worker, connection: workerConnection } = await createConnectorWorker({ address: server.address, activities: createActivities() });
-  const workerRun = worker.run();
+  const dir = dataDir();
+  const cleanups: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun.catch(() => undefined);
-    await workerConnection.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-    await server.stop();
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   const onSignal = () => {
-    out('\nstopping (worker, Temporal server)…');
+    out('\nstopping (worker, sandboxes, Temporal server)…');
     void stopAll().then(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const workflowId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    out(`• starting workflow ${workflowId}`);
-    const handle = await client.workflow.start(connectorDemo, { taskQueue: TASK_QUEUE, workflowId, args: [{ steps: ['preflight', 'alignDimensions', 'importActuals', 'exportPlan', 'postJournals'] }] });
-    let last = '';
-    const progress = setInterval(() => {
-      handle.query(statusQuery).then(
-        (s) => {
-          const line = `  step: ${s.step ?? '—'} (${s.steps.filter((x) => x.state === 'done').length}/${s.steps.length} done)`;
-          if (line !== last) out((last = line));
-        },
-        () => undefined,
-      );
-    }, 300);
-    const result = await handle.result().finally(() => clearInterval(progress));
-    out(`✔ workflow ${workflowId} completed: ${result.completed.join(' → ')}`);
-    if (server.uiUrl) out(`Temporal UI: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(workflowId)}`);
+    const server = await startTemporal({ dbFile: path.join(dir, 'temporal.db'), port: Number(ctx.values.port ?? 7233), uiPort: Number(ctx.values['ui-port'] ?? 8233), log: (l) => out(`• ${l}`) });
+    cleanups.push(() => server.stop());
+    const sandboxes = await startSandboxes({ seed: Number(ctx.values.seed ?? 42), netsuite: { glLines: Number(ctx.values['gl-lines'] ?? 20_000) } });
+    cleanups.push(() => sandboxes.close());
+    out(`• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`);
+    const dataConverter = cliDataConverter();
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: server.namespace, dataConverter });
+    const built = buildActivities({ dataDir: dir, temporal: client });
+    cleanups.push(() => built.close());
+    const config = parseConfig(sandboxConnection(sandboxes, built.stores.vault, 'demo'));
+    const { worker, connection: workerConnection } = await createConnectorWorker({ address: server.address, activities: built.activities, dataConverter });
+    const running = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await workerConnection.close();
+    });
+    const period = await latestClosedPeriod({ ports: built.ports }, config);
+    out(`• full cycle for ${period} (latest closed NetSuite period)`);
+    const handle = await startCycle(client, config, period, 'full');
+    if (server.uiUrl) out(`• watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    let code = 0;
+    try {
+      const summary = await watchCycle(handle, out);
+      for (const l of renderSummary(summary)) out(l);
+      if (summary.tieOut && !summary.tieOut.balanced) code = 1;
+    } catch (err) {
+      ctx.err(`✖ cycle failed: ${(err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message}`);
+      code = 1;
+    }
+    if (server.uiUrl) out(`Temporal UI: ${server.uiUrl}`);
     if (stayUp) {
-      out('Running. Press Ctrl-C to stop.');
+      out('Running (worker, sandboxes, Temporal). Press Ctrl-C to stop.');
       await new Promise<void>(() => undefined);
     }
-    return 0;
+    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -80,7 +89,7 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
 export const startCommand: Command = {
   name: 'start',
   summary: 'Embedded default: dev server + sandboxes + worker, one planning cycle, summary',
-  usage: 'ml-connector start [--once] [--port 7233] [--ui-port 8233]',
+  usage: 'ml-connector start [--once] [--port 7233] [--ui-port 8233] [--gl-lines N] [--seed S]',
   options: startOptions,
   run: (ctx) => runEmbedded(ctx, ctx.values.once !== true),
 };
@@ -89,6 +98,6 @@ export const devCommand: Command = {
   name: 'dev',
   summary: 'Like start, but stays up after the cycle (until Ctrl-C)',
   usage: 'ml-connector dev [--port 7233] [--ui-port 8233]',
-  options: { port: startOptions.port, 'ui-port': startOptions['ui-port'] },
+  options: { port: startOptions.port, 'ui-port': startOptions['ui-port'], 'gl-lines': startOptions['gl-lines'], seed: startOptions.seed },
   run: (ctx) => runEmbedded(ctx, true),
 };

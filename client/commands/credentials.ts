@@ -1,0 +1,238 @@
+/**
+ * `ml-connector credentials set|list|remove` (issue 6 item 1): the encrypted vault from the CLI.
+ * Private keys and certificates are read from files; passwords and refresh tokens from the
+ * environment or stdin, never from argv (argv is visible in `ps` and shell history).
+ */
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CredentialVault, certificateMessage, certificateStatus, netsuiteSecretSchema,
+  type AnaplanSecret, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
+} from '../../activities/store';
+import { UsageError, type Command, type CommandContext } from '../command';
+import { dataDir } from '../paths';
+import { formatTable } from './audit';
+
+const ALGORITHMS = netsuiteSecretSchema.shape.algorithm.options;
+
+export interface CredentialsDeps {
+  env?: NodeJS.ProcessEnv;
+  /** Whole stdin as text (passwords, refresh tokens). */
+  readStdin?: () => Promise<string>;
+}
+
+async function readAllStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('(reading the secret from stdin; end with Ctrl-D)\n');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The vault under the data directory, as openStores() lays it out. */
+export function openVault(env: NodeJS.ProcessEnv, onWarning: (m: string) => void): CredentialVault {
+  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
+  return new CredentialVault({
+    env,
+    file: env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault'),
+    keyFile: env.ML_CONNECTOR_MASTER_KEY_FILE ? undefined : path.join(dir, 'master.key'),
+    createKeyFile: !env.ML_CONNECTOR_MASTER_KEY_FILE,
+    onWarning,
+  });
+}
+
+function str(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.values[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+function need(ctx: CommandContext, name: string, why: string): string {
+  const v = str(ctx, name);
+  if (!v) throw new UsageError(`--${name} is required ${why}`);
+  return v;
+}
+function readPemFile(ctx: CommandContext, option: string, why: string): string {
+  const file = need(ctx, option, why);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${option}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new UsageError(`--${option}: ${file} is not a PEM file`);
+  return text;
+}
+
+/** The key must belong to the certificate and suit the algorithm; messages name files, not contents. */
+function checkKeyPair(privateKeyPem: string, certificatePem: string, algorithm?: string): void {
+  let key;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    throw new UsageError('--private-key-file does not hold a readable private key (PKCS#8 or PKCS#1 PEM, unencrypted)');
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certificatePem);
+  } catch {
+    throw new UsageError('--certificate-file does not hold a readable X.509 certificate');
+  }
+  const der = (k: ReturnType<typeof createPublicKey>) => k.export({ type: 'spki', format: 'der' });
+  if (!der(createPublicKey(key)).equals(der(cert.publicKey))) {
+    throw new UsageError('the private key does not belong to the certificate (public keys differ)');
+  }
+  if (algorithm) {
+    const type = key.asymmetricKeyType;
+    const ok = algorithm.startsWith('ES') ? type === 'ec' : type === 'rsa' || type === 'rsa-pss';
+    if (!ok) throw new UsageError(`--algorithm ${algorithm} does not fit a ${type} key (RSA: PS256/PS384/PS512/RS256; EC: ES256/ES384/ES512)`);
+  }
+}
+
+async function secretFromEnvOrStdin(env: NodeJS.ProcessEnv, variable: string, deps: CredentialsDeps, what: string): Promise<string> {
+  const fromEnv = env[variable];
+  if (fromEnv) return fromEnv;
+  const text = (await (deps.readStdin ?? readAllStdin)()).replace(/\r?\n$/, '');
+  if (!text) throw new UsageError(`no ${what}: set ${variable} or pipe it on stdin`);
+  return text;
+}
+
+async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.ProcessEnv): Promise<number> {
+  const name = need(ctx, 'name', 'for set');
+  const kind = need(ctx, 'kind', '(netsuite or anaplan)');
+  let info: CredentialInfo;
+  if (kind === 'netsuite') {
+    const why = 'for NetSuite credentials';
+    const algorithm = str(ctx, 'algorithm') ?? 'PS256';
+    if (!(ALGORITHMS as readonly string[]).includes(algorithm)) throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}`);
+    const secret: NetsuiteSecret = {
+      accountId: need(ctx, 'account-id', why),
+      clientId: need(ctx, 'client-id', why),
+      certificateId: need(ctx, 'certificate-id', why),
+      privateKeyPem: readPemFile(ctx, 'private-key-file', why),
+      certificatePem: readPemFile(ctx, 'certificate-file', why),
+      algorithm: algorithm as NetsuiteSecret['algorithm'],
+    };
+    checkKeyPair(secret.privateKeyPem, secret.certificatePem, algorithm);
+    info = openVault(env, ctx.err).set(name, 'netsuite', secret, { accountId: secret.accountId, certificateId: secret.certificateId, algorithm });
+  } else if (kind === 'anaplan') {
+    const auth = need(ctx, 'auth', 'for Anaplan credentials (basic, certificate or oauth)');
+    let secret: AnaplanSecret;
+    let meta: Record<string, string> = {};
+    if (auth === 'basic') {
+      const username = need(ctx, 'username', 'for --auth basic');
+      secret = { type: 'basic', username, password: await secretFromEnvOrStdin(env, 'ANAPLAN_PASSWORD', deps, 'password') };
+      meta = { username };
+    } else if (auth === 'certificate') {
+      const why = 'for --auth certificate';
+      secret = { type: 'certificate', certificatePem: readPemFile(ctx, 'certificate-file', why), privateKeyPem: readPemFile(ctx, 'private-key-file', why) };
+      checkKeyPair(secret.privateKeyPem, secret.certificatePem);
+    } else if (auth === 'oauth') {
+      const clientId = need(ctx, 'client-id', 'for --auth oauth');
+      secret = { type: 'oauth', clientId, refreshToken: await secretFromEnvOrStdin(env, 'ANAPLAN_REFRESH_TOKEN', deps, 'refresh token') };
+    } else {
+      throw new UsageError('--auth must be basic, certificate or oauth');
+    }
+    info = openVault(env, ctx.err).set(name, 'anaplan', secret, meta);
+  } else {
+    throw new UsageError('--kind must be netsuite or anaplan');
+  }
+  ctx.out(`✔ stored ${info.kind} credentials "${info.name}" (${info.authType})`);
+  const warn = certificateMessage(info);
+  if (warn) ctx.err(`⚠ ${warn}`);
+  return 0;
+}
+
+function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+  const vault = openVaultIfExists(env, ctx);
+  const items = vault ? vault.list() : [];
+  const now = new Date();
+  if (ctx.values.json === true) {
+    ctx.out(JSON.stringify(items.map((i) => ({ ...i, certificate: certificateStatus(i, now) })), null, 2));
+    return 0;
+  }
+  if (items.length === 0) {
+    ctx.out('no credentials stored');
+    return 0;
+  }
+  ctx.out(
+    formatTable(
+      ['NAME', 'KIND', 'AUTH', 'CERTIFICATE EXPIRES', 'UPDATED', 'DETAILS'],
+      items.map((i) => {
+        const s = certificateStatus(i, now);
+        const cert = s.state === 'none' ? '—' : `${s.expiresAt!.slice(0, 10)}${s.state === 'expired' ? ' ✖ EXPIRED' : s.state === 'expiring' ? ` ⚠ ${s.daysLeft} days` : ''}`;
+        const details = Object.entries(i.metadata).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        return [i.name, i.kind, i.authType, cert, i.updatedAt.slice(0, 19) + 'Z', details];
+      }),
+    ),
+  );
+  for (const i of items) {
+    const m = certificateMessage(i, now);
+    if (m) ctx.err(`⚠ ${m}`);
+  }
+  return 0;
+}
+
+/** list/remove never create a key file: with no vault there is nothing to open. */
+function openVaultIfExists(env: NodeJS.ProcessEnv, ctx: CommandContext): CredentialVault | undefined {
+  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
+  const file = env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault');
+  return fs.existsSync(file) ? openVault(env, ctx.err) : undefined;
+}
+
+function runRemove(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+  const name = need(ctx, 'name', 'for remove');
+  const kinds = str(ctx, 'kind') ? [need(ctx, 'kind', '')] : ['netsuite', 'anaplan'];
+  for (const k of kinds) if (k !== 'netsuite' && k !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
+  const vault = openVaultIfExists(env, ctx);
+  const removed = vault ? kinds.filter((k) => vault.remove(name, k as CredentialKind)) : [];
+  if (removed.length === 0) {
+    ctx.err(`no credentials named "${name}"${str(ctx, 'kind') ? ` of kind ${kinds[0]}` : ''}`);
+    return 1;
+  }
+  ctx.out(`✔ removed ${removed.join(' and ')} credentials "${name}"`);
+  return 0;
+}
+
+export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
+  return {
+    name: 'credentials',
+    summary: 'Manage encrypted credentials',
+    usage: [
+      'ml-connector credentials <set|list|remove> [...]',
+      '  set --name N --kind netsuite --account-id A --client-id C --certificate-id K --private-key-file key.pem --certificate-file cert.pem [--algorithm PS256]',
+      '  set --name N --kind anaplan --auth basic --username U          (password from ANAPLAN_PASSWORD or stdin)',
+      '  set --name N --kind anaplan --auth certificate --certificate-file cert.pem --private-key-file key.pem',
+      '  set --name N --kind anaplan --auth oauth --client-id C         (refresh token from ANAPLAN_REFRESH_TOKEN or stdin)',
+      '  list [--json]',
+      '  remove --name N [--kind netsuite|anaplan]',
+    ].join('\n'),
+    subcommands: {
+      set: "Store a connection's credentials (keys read from files, secrets from env/stdin)",
+      list: 'List stored connections (no secrets), with certificate expiry',
+      remove: "Remove a connection's credentials",
+    },
+    options: {
+      name: { type: 'string', description: 'Credential (connection) name, referenced by the config' },
+      kind: { type: 'string', description: 'netsuite | anaplan' },
+      'account-id': { type: 'string', description: 'NetSuite account ID (e.g. 1234567_SB1)' },
+      'client-id': { type: 'string', description: 'NetSuite integration consumer key / Anaplan OAuth client ID' },
+      'certificate-id': { type: 'string', description: 'NetSuite M2M certificate ID' },
+      'private-key-file': { type: 'string', description: 'PEM private key file' },
+      'certificate-file': { type: 'string', description: 'PEM certificate file' },
+      algorithm: { type: 'string', description: `NetSuite JWT algorithm (${ALGORITHMS.join(', ')}; default PS256)` },
+      auth: { type: 'string', description: 'Anaplan: basic | certificate | oauth' },
+      username: { type: 'string', description: 'Anaplan user (basic auth)' },
+      json: { type: 'boolean', description: 'list: JSON output' },
+    },
+    async run(ctx) {
+      const env = deps.env ?? process.env;
+      const [sub, ...extra] = ctx.positionals;
+      if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')} (secrets are never taken from argv)`);
+      if (sub === 'set') return runSet(ctx, deps, env);
+      if (sub === 'list') return runList(ctx, env);
+      if (sub === 'remove') return runRemove(ctx, env);
+      throw new UsageError('expected a sub-command: set, list or remove');
+    },
+  };
+}
+
+export const credentialsCommand = createCredentialsCommand();
