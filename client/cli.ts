@@ -6,6 +6,9 @@ import { devCommand, startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
 import { sandboxCommand } from './commands/sandbox';
 import { cycleCommand } from './commands/cycle';
+import { replayCommand } from './commands/replay';
+import { auditCommand } from './commands/audit';
+import { credentialsCommand } from './commands/credentials';
 
 const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
   name,
@@ -29,13 +32,9 @@ export const COMMANDS: Command[] = [
     trigger: 'Run a schedule now',
     delete: 'Delete a schedule',
   }),
-  pending('audit', 'Query the audit trail', 'ml-connector audit --cycle ID [--account A] [--external-id E] [--outcome O] [--json]', 6),
-  pending('replay', 'Re-run a failed step from its stored artifact', 'ml-connector replay --cycle ID [--step S]', 6),
-  pending('credentials', 'Manage encrypted credentials', 'ml-connector credentials <set|list|remove> [...]', 6, {
-    set: 'Store a connection\'s credentials (keys read from files)',
-    list: 'List stored connections (no secrets)',
-    remove: 'Remove a connection\'s credentials',
-  }),
+  auditCommand,
+  replayCommand,
+  credentialsCommand,
   pending('ping', 'Check credentials, reachability and model fit', 'ml-connector ping --config F', 6),
   pending('codec-server', 'Serve /encode and /decode for the Temporal UI', 'ml-connector codec-server [--port 8888]', 6),
 ];

@@ -1,0 +1,115 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createCertificate, type TestCertificate } from '../../sandbox/certs';
+import { parseCommandArgs, UsageError } from '../../client/command';
+import { createCredentialsCommand } from '../../client/commands/credentials';
+import { CredentialVault } from '../../activities/store';
+
+let dir: string;
+let ec: TestCertificate;
+let soon: TestCertificate;
+let other: TestCertificate;
+const env = () => ({ ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 3).toString('hex') });
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-cred-'));
+  [ec, soon, other] = await Promise.all([createCertificate({ kind: 'ec', days: 300 }), createCertificate({ kind: 'ec', days: 10 }), createCertificate({ kind: 'ec', days: 300 })]);
+  for (const [n, c] of [['ec', ec], ['soon', soon], ['other', other]] as const) {
+    fs.writeFileSync(path.join(dir, `${n}.key.pem`), c.privateKeyPem, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, `${n}.cert.pem`), c.certificatePem);
+  }
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) {
+  const cmd = createCredentialsCommand({ env: opts.env ?? env(), readStdin: async () => opts.stdin ?? '' });
+  const out: string[] = [];
+  const err: string[] = [];
+  const { values, positionals } = parseCommandArgs(cmd, argv);
+  const code = await cmd.run({ values, positionals, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+const nsArgs = (name: string, cert: string, extra: string[] = []) => [
+  'set', '--name', name, '--kind', 'netsuite', '--account-id', '1234567_SB1', '--client-id', 'consumer-key-abc', '--certificate-id', 'cert-id-1',
+  '--private-key-file', path.join(dir, `${cert}.key.pem`), '--certificate-file', path.join(dir, `${cert}.cert.pem`), '--algorithm', 'ES256', ...extra,
+];
+
+describe('ml-connector credentials', () => {
+  it('stores NetSuite credentials from files; list shows metadata and expiry, never the key', async () => {
+    const r = await run(nsArgs('acme-ns', 'ec'));
+    assert.equal(r.code, 0, r.err);
+    const secret = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') }).get('acme-ns', 'netsuite');
+    assert.equal(secret.privateKeyPem, ec.privateKeyPem);
+    const list = await run(['list']);
+    assert.match(list.out, /acme-ns\s+netsuite\s+certificate\s+\d{4}-\d{2}-\d{2}/);
+    assert.match(list.out, /accountId=1234567_SB1/);
+    const keyLine = ec.privateKeyPem.split('\n')[1]!;
+    assert.ok(!list.out.includes(keyLine) && !list.out.includes('consumer-key-abc'));
+    const json = JSON.parse((await run(['list', '--json'])).out) as Array<Record<string, any>>;
+    assert.equal(json[0]!.name, 'acme-ns');
+    assert.equal(json[0]!.certificate.state, 'ok');
+    assert.ok(!JSON.stringify(json).includes(keyLine));
+  });
+
+  it('warns when the certificate expires within 30 days, at set and in list', async () => {
+    const r = await run(nsArgs('soon-ns', 'soon'));
+    assert.equal(r.code, 0);
+    assert.match(r.err, /expires in \d+ days/);
+    const list = await run(['list']);
+    assert.match(list.out, /soon-ns.*⚠ \d+ days/);
+    assert.match(list.err, /"soon-ns" expires in/);
+  });
+
+  it('refuses a key that does not belong to the certificate, and an algorithm that does not fit the key', async () => {
+    const mismatched = nsArgs('bad', 'ec');
+    mismatched[mismatched.indexOf('--private-key-file') + 1] = path.join(dir, 'other.key.pem');
+    await assert.rejects(() => run(mismatched), /does not belong to the certificate/);
+    await assert.rejects(() => run(nsArgs('bad', 'ec').slice(0, -1).concat('PS256')), /does not fit a ec key/);
+    assert.doesNotMatch((await run(['list'])).out, /\bbad\b/);
+  });
+
+  it('takes the Anaplan password from ANAPLAN_PASSWORD or stdin, never from argv', async () => {
+    const pw = `pw-${randomBytes(8).toString('hex')}`;
+    assert.equal((await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], { env: { ...env(), ANAPLAN_PASSWORD: pw } })).code, 0);
+    const vault = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') });
+    assert.deepEqual(vault.get('ap', 'anaplan'), { type: 'basic', username: 'u@x.example', password: pw });
+    const pw2 = `pw-${randomBytes(8).toString('hex')}`;
+    assert.equal((await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], { stdin: `${pw2}\n` })).code, 0);
+    assert.equal((vault.get('ap', 'anaplan') as { password: string }).password, pw2);
+    await assert.rejects(() => run(['set', 'hunter2', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']), UsageError);
+    await assert.rejects(() => run(['set', '--name', 'ap2', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']), /ANAPLAN_PASSWORD/);
+    assert.ok(!fs.readFileSync(path.join(dir, 'credentials.vault'), 'utf8').includes(pw2), 'vault holds no clear password');
+  });
+
+  it('stores Anaplan OAuth (refresh token from stdin) and certificate credentials', async () => {
+    const rt = `rt-${randomBytes(12).toString('hex')}`;
+    assert.equal((await run(['set', '--name', 'ap-oauth', '--kind', 'anaplan', '--auth', 'oauth', '--client-id', 'cid'], { stdin: rt })).code, 0);
+    assert.equal((await run(['set', '--name', 'ap-cert', '--kind', 'anaplan', '--auth', 'certificate', '--certificate-file', path.join(dir, 'ec.cert.pem'), '--private-key-file', path.join(dir, 'ec.key.pem')])).code, 0);
+    const json = JSON.parse((await run(['list', '--json'])).out) as Array<{ name: string; authType: string }>;
+    assert.equal(json.find((j) => j.name === 'ap-oauth')!.authType, 'oauth');
+    assert.equal(json.find((j) => j.name === 'ap-cert')!.authType, 'certificate');
+    assert.ok(!JSON.stringify(json).includes(rt));
+  });
+
+  it('removes by name, and says so when there is nothing to remove', async () => {
+    assert.equal((await run(['remove', '--name', 'ap-oauth'])).code, 0);
+    assert.doesNotMatch((await run(['list'])).out, /ap-oauth/);
+    const again = await run(['remove', '--name', 'ap-oauth']);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /no credentials named "ap-oauth"/);
+  });
+
+  it('list on a data dir without a vault creates no key file', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-empty-'));
+    try {
+      const r = await run(['list'], { env: { ML_CONNECTOR_DATA_DIR: empty } });
+      assert.equal(r.out, 'no credentials stored');
+      assert.deepEqual(fs.readdirSync(empty), []);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
