@@ -9,6 +9,7 @@ import { cycleCommand } from './commands/cycle';
 import { replayCommand } from './commands/replay';
 import { auditCommand } from './commands/audit';
 import { credentialsCommand } from './commands/credentials';
+import { codecServerCommand } from './commands/codec-server';
 
 const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
   name,
@@ -36,7 +37,7 @@ export const COMMANDS: Command[] = [
   replayCommand,
   credentialsCommand,
   pending('ping', 'Check credentials, reachability and model fit', 'ml-connector ping --config F', 6),
-  pending('codec-server', 'Serve /encode and /decode for the Temporal UI', 'ml-connector codec-server [--port 8888]', 6),
+  codecServerCommand,
 ];
 
 export function topHelp(): string {
