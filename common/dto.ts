@@ -134,3 +134,24 @@ export interface CycleSummary {
   quarantined: number;
   warnings: string[];
 }
+
+/** Artifact hashes a cycle produced (kept in its memo for replay). */
+export interface CycleArtifacts {
+  memberMapsHash?: string;
+  csvHash?: string;
+  csvRows?: number;
+  exportHash?: string;
+  journalsHash?: string;
+  journals?: number;
+}
+
+export type ReplayableStep = 'importActuals' | 'postJournals';
+
+export interface ReplayInput {
+  config: ConnectionConfig;
+  /** The cycle whose step is re-sent: audit rows and idempotency keys stay the same. */
+  cycleId: string;
+  step: ReplayableStep;
+  artifacts: CycleArtifacts;
+  options?: CycleOptions;
+}

@@ -2,3 +2,4 @@
 export { connectorDemo } from './demo';
 export { modelLock } from './model-lock';
 export { planningCycle } from './planning-cycle';
+export { replayStep } from './replay';

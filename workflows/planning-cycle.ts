@@ -10,10 +10,11 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { CycleInput, CycleSummary, PostJournalsResult } from '../common/dto';
+import type { CycleArtifacts, CycleInput, CycleSummary, PostJournalsResult } from '../common/dto';
 import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
 import { createLockClient } from './lock-client';
 
@@ -70,6 +71,15 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   }));
 
   const gate = () => condition(() => !paused);
+  // Artifact hashes go to the memo as they are produced, so `ml-connector replay` can re-send a
+  // failed step from them (memo is encoded by the payload codec like any payload).
+  const artifacts: CycleArtifacts = {};
+  // The (secret-free) config and period too: a replay re-sends with exactly what this cycle used.
+  upsertMemo({ config, period, kind });
+  const remember = (a: Partial<CycleArtifacts>) => {
+    Object.assign(artifacts, a);
+    upsertMemo({ artifacts: { ...artifacts } });
+  };
   const run = async <T>(name: CycleStep, fn: (s: StepStatus) => Promise<T>): Promise<T | undefined> => {
     const s = steps.find((x) => x.name === name)!;
     if (!selected.has(name)) return undefined;
@@ -108,12 +118,14 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
         imported: d.reduce((a, x) => a + x.imported, 0),
       };
       summary.align = r;
+      remember({ memberMapsHash: r.memberMapsHash });
       return r;
     }))!;
 
     await run('importActuals', async (s) => {
       const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash });
       summary.extract = ex;
+      remember({ csvHash: ex.csvHash, csvRows: ex.rows });
       summary.quarantined += ex.quarantined;
       s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
       await gate();
@@ -137,6 +149,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       summary.export = ex;
       const p = await long.preparePlan({ config, cycleId, exportHash: ex.exportHash, memberMapsHash: align.memberMapsHash, periods: pre.periods, period });
       summary.plan = p;
+      remember({ exportHash: ex.exportHash, journalsHash: p.journalsHash, journals: p.journals });
       summary.quarantined += p.quarantined;
       s.counts = { rows: ex.rows, values: p.values, journals: p.journals, quarantined: p.quarantined, skippedClosedPeriods: p.skippedClosedPeriods };
       return p;

@@ -55,7 +55,7 @@ export function makeJournals(deps: CycleDeps) {
       const audit: AuditRecordInput[] = [];
       try {
         let internalId: string | undefined;
-        let kind: 'posted' | 'updated' | 'unchanged' = before ? 'updated' : 'posted';
+        let kind: 'posted' | 'updated' | 'unchanged' = before?.outcome === 'accepted' ? 'updated' : 'posted';
         if (before?.outcome === 'accepted') {
           // Posted before by this cycle: ask the ledger, and leave it alone when it already matches.
           const existing = await netsuite.getJournal(j.externalId);

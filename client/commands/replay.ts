@@ -1,0 +1,56 @@
+/**
+ * `ml-connector replay --cycle ID [--step S]`: re-sends a failed step from its stored artifact with
+ * the same idempotency keys (see workflows/replay.ts). The config, period and artifact hashes come
+ * from the cycle's memo, so the replay uses exactly what the cycle used.
+ */
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { ConnectionConfig } from '../../common/config';
+import type { CycleArtifacts, ReplayableStep } from '../../common/dto';
+import { TASK_QUEUE } from '../../common/ids';
+import { statusQuery } from '../../common/messages';
+import type { replayStep } from '../../workflows';
+import { UsageError, type Command } from '../command';
+import { cliDataConverter } from '../codec';
+import { connectClient } from '../temporal';
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'Re-run a failed step from its stored artifact',
+  usage: 'ml-connector replay --cycle ID [--step importActuals|postJournals] [--json]',
+  options: {
+    cycle: { type: 'string', description: 'Cycle workflow ID' },
+    step: { type: 'string', description: 'Step to re-send (default: the step that failed)' },
+    json: { type: 'boolean', description: 'Machine-readable output' },
+    'task-queue': { type: 'string', description: 'Task queue', default: TASK_QUEUE },
+  },
+  async run(ctx) {
+    const cycleId = ctx.values.cycle as string | undefined;
+    if (!cycleId) throw new UsageError('--cycle is required');
+    const { client, close } = await connectClient(undefined, cliDataConverter());
+    try {
+      const handle = client.workflow.getHandle(cycleId);
+      const desc = await handle.describe();
+      const memo = (desc.memo ?? {}) as { config?: ConnectionConfig; artifacts?: CycleArtifacts };
+      if (!memo.config) throw new Error(`cycle ${cycleId} carries no replay information (started by an older version?)`);
+      let step = ctx.values.step as ReplayableStep | undefined;
+      if (!step) {
+        const s = await handle.query(statusQuery).catch(() => undefined);
+        const failed = s?.steps.find((x) => x.state === 'failed')?.name;
+        step = (failed === 'importActuals' || failed === 'postJournals' ? failed : memo.artifacts?.journalsHash ? 'postJournals' : 'importActuals') as ReplayableStep;
+      }
+      if (step !== 'importActuals' && step !== 'postJournals') throw new UsageError(`--step must be importActuals or postJournals (got ${step})`);
+      const r = await client.workflow.execute<typeof replayStep>('replayStep', {
+        taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
+        workflowId: `replay:${cycleId}:${step}`,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        args: [{ config: memo.config, cycleId, step, artifacts: memo.artifacts ?? {} }],
+      });
+      if (ctx.values.json) ctx.out(JSON.stringify(r));
+      else if (r.journals) ctx.out(`replayed ${step} of ${cycleId}: ${r.journals.posted} posted, ${r.journals.updated} updated, ${r.journals.unchanged} unchanged`);
+      else if (r.import) ctx.out(`replayed ${step} of ${cycleId}: ${r.import.rowsImported} imported, ${r.import.rowsRejected} rejected (task ${r.import.taskId})`);
+      return 0;
+    } finally {
+      await close();
+    }
+  },
+};

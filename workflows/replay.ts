@@ -1,0 +1,45 @@
+/**
+ * `replayStep`: re-sends a failed step of a cycle from the artifact it stored — not a new query —
+ * with the same idempotency keys (journal externalIds come from the stored journals; the actuals
+ * import re-uploads the same file under the model lock). Replaying a step that already succeeded
+ * changes nothing downstream: journals already in the ledger with the same content stay untouched.
+ */
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { ImportResult, PostJournalsResult, ReplayInput } from '../common/dto';
+import { createLockClient } from './lock-client';
+
+type Acts = ReturnType<typeof createActivities>;
+
+export async function replayStep(input: ReplayInput): Promise<{ step: string; journals?: PostJournalsResult; import?: ImportResult }> {
+  const { config, cycleId, step, artifacts } = input;
+  const acts = proxyActivities<Acts>({
+    startToCloseTimeout: input.options?.activityTimeoutMs ?? 2 * 60 * 60_000,
+    heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 60_000,
+    retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
+  });
+  if (step === 'postJournals') {
+    if (!artifacts.journalsHash || artifacts.journals === undefined) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no planned journals to replay`, 'NonRetryable');
+    const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
+    const batch = input.options?.journalBatchSize ?? 25;
+    for (let from = 0; from < artifacts.journals; from += batch) {
+      const r = await acts.postJournals({ config, cycleId, journalsHash: artifacts.journalsHash, from, to: Math.min(artifacts.journals, from + batch) });
+      total.posted += r.posted;
+      total.updated += r.updated;
+      total.unchanged += r.unchanged;
+      total.failed += r.failed;
+      total.failures.push(...r.failures.slice(0, Math.max(0, 20 - total.failures.length)));
+    }
+    if (total.failed > 0) throw ApplicationFailure.nonRetryable(`${total.failed} journals still refused on replay (first: ${total.failures[0]?.externalId}: ${total.failures[0]?.reason})`, 'JournalsRefused', { failures: total.failures });
+    return { step, journals: total };
+  }
+  if (step === 'importActuals') {
+    if (!artifacts.csvHash) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no actuals file to replay`, 'NonRetryable');
+    const withModelLock = createLockClient();
+    const r = await withModelLock({ workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId }, `${workflowInfo().workflowId} replay importActuals`, input.options?.lockLeaseMs ?? 2 * 60 * 60_000, () =>
+      acts.runActualsImport({ config, cycleId, csvHash: artifacts.csvHash!, rows: artifacts.csvRows ?? 0 }),
+    );
+    return { step, import: r };
+  }
+  throw ApplicationFailure.nonRetryable(`step ${String(step)} cannot be replayed (replayable: importActuals, postJournals)`, 'NonRetryable');
+}
