@@ -12,7 +12,9 @@ export function parseCents(raw: string | number | null | undefined): number | nu
   if (!DECIMAL.test(s)) return Number.NaN;
   const n = Number(s);
   if (!Number.isFinite(n)) return Number.NaN;
-  return Math.round(n * 100);
+  const cents = Math.round(n * 100);
+  // Past 2^53 cents a sum can no longer balance to the cent: refuse rather than round silently.
+  return Number.isSafeInteger(cents) ? cents : Number.NaN;
 }
 
 export function centsToString(cents: number): string {

@@ -34,6 +34,8 @@ export interface TokenProviderOptions {
   now?: () => number;
 }
 
+const ACCEPTED_ALGORITHMS = new Set<string>(['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512']);
+
 /** Assertion lifetime: the token endpoint requires exp − iat under 60 minutes (§2.3). */
 const ASSERTION_LIFETIME_SEC = 300;
 /** §2.5: tokens live 60 minutes; used when the response omits expires_in. */
@@ -82,7 +84,7 @@ export class TokenProvider {
         const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, attempt }, this.options.transport);
         const text = await readText(res);
         const parsed = parseJson(text);
-        if (res.status >= 400) throw NetSuiteError.fromResponse({ status: res.status, body: parsed }, { method: 'POST', path: TOKEN_PATH });
+        if (res.status >= 400) throw explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: parsed }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
         return parsed;
       },
       { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, signal },
@@ -100,6 +102,11 @@ export class TokenProvider {
 
   private async assertion(): Promise<string> {
     const { credentials } = this.options;
+    // Stored credentials may still say RS256 (the vault keeps what was entered): say so here rather
+    // than sending an assertion NetSuite answers with a bare invalid_grant.
+    if (!ACCEPTED_ALGORITHMS.has(credentials.algorithm)) {
+      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH });
+    }
     this.key ??= importPKCS8(credentials.privateKeyPem, credentials.algorithm).catch(() => {
       this.key = undefined;
       throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH });
@@ -116,6 +123,18 @@ export class TokenProvider {
       .setJti(randomUUID())
       .sign(key);
   }
+}
+
+/**
+ * NetSuite answers every refused assertion with a bare `invalid_grant` and keeps the reason in its
+ * Login Audit Trail (§2.6): name the certificate and the usual causes so the error is actionable.
+ */
+function explainGrantRefusal(err: NetSuiteError, credentials: NetSuiteCredentials): NetSuiteError {
+  if (!(err instanceof NetSuiteAuthError) || err.code !== 'invalid_grant') return err;
+  return new NetSuiteAuthError(
+    `${err.message} — NetSuite refused the client assertion for certificate ${credentials.certificateId}: the private key does not match the uploaded certificate, the certificate is expired or revoked, or the certificate ID is wrong (the exact reason is in NetSuite's Login Audit Trail)`,
+    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId },
+  );
 }
 
 export function parseJson(text: string): unknown {
