@@ -7,6 +7,7 @@ import { workerCommand } from './commands/worker';
 import { sandboxCommand } from './commands/sandbox';
 import { cycleCommand } from './commands/cycle';
 import { replayCommand } from './commands/replay';
+import { scheduleCommand } from './commands/schedule';
 import { auditCommand } from './commands/audit';
 import { credentialsCommand } from './commands/credentials';
 import { codecServerCommand } from './commands/codec-server';
@@ -25,14 +26,7 @@ export const COMMANDS: Command[] = [
   workerCommand,
   sandboxCommand,
   cycleCommand,
-  pending('schedule', 'Manage close-calendar schedules', 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [...]', 5, {
-    create: 'Create the Temporal Schedule from the config\'s close calendar',
-    list: 'List schedules',
-    pause: 'Pause a schedule',
-    unpause: 'Unpause a schedule',
-    trigger: 'Run a schedule now',
-    delete: 'Delete a schedule',
-  }),
+  scheduleCommand,
   auditCommand,
   replayCommand,
   credentialsCommand,

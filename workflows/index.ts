@@ -3,3 +3,4 @@ export { connectorDemo } from './demo';
 export { modelLock } from './model-lock';
 export { planningCycle } from './planning-cycle';
 export { replayStep } from './replay';
+export { scheduledCycle } from './scheduled-cycle';

@@ -1,0 +1,105 @@
+/**
+ * `ml-connector schedule create|list|pause|unpause|trigger|delete`: Temporal Schedules on the
+ * config's close calendar (time-zone aware calendar spec, overlap BUFFER_ONE: a run that comes due
+ * while one is going waits for it instead of overlapping or being dropped).
+ */
+import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
+import { candidateDays } from '../../common/close-calendar';
+import { TASK_QUEUE } from '../../common/ids';
+import type { scheduledCycle } from '../../workflows';
+import { UsageError, type Command, type CommandContext } from '../command';
+import { cliDataConverter } from '../codec';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config-file';
+import { connectClient } from '../temporal';
+
+const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] as const;
+
+export function scheduleId(connection: string, kind: string): string {
+  return `close:${connection}:${kind}`;
+}
+
+async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<number> {
+  const config = loadConfigFile(String(ctx.values.config ?? DEFAULT_CONFIG_FILE));
+  const cal = config.schedule ?? { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' as const };
+  const id = scheduleId(config.name, cal.kind);
+  const handle = await schedules.create({
+    scheduleId: id,
+    spec: {
+      calendars: [{ dayOfMonth: candidateDays(cal.businessDay), dayOfWeek: [...WEEKDAYS], hour: cal.hour, minute: cal.minute, comment: `business day ${cal.businessDay} at ${cal.hour}:${String(cal.minute).padStart(2, '0')}` }],
+      timezone: cal.timezone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledCycle',
+      taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
+      workflowId: `scheduled:${config.name}:${cal.kind}`,
+      args: [{ config, kind: cal.kind, businessDay: cal.businessDay, timezone: cal.timezone }] satisfies Parameters<typeof scheduledCycle>,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
+  });
+  const d = await handle.describe();
+  ctx.out(ctx.values.json ? JSON.stringify({ scheduleId: id, nextActionTimes: d.info.nextActionTimes }) : `created schedule ${id} (business day ${cal.businessDay}, ${cal.hour}:${String(cal.minute).padStart(2, '0')} ${cal.timezone}); next fires: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
+  return 0;
+}
+
+export const scheduleCommand: Command = {
+  name: 'schedule',
+  summary: 'Manage close-calendar schedules',
+  usage: 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [id] [--config F]',
+  subcommands: {
+    create: "Create the Temporal Schedule from the config's close calendar (--config F)",
+    list: 'List schedules',
+    pause: 'Pause a schedule: <id> [--reason R]',
+    unpause: 'Unpause a schedule: <id>',
+    trigger: 'Fire a schedule now (the close-calendar check runs; use `cycle start` to force a cycle): <id>',
+    delete: 'Delete a schedule: <id>',
+  },
+  options: {
+    config: { type: 'string', description: 'Connection config file', default: DEFAULT_CONFIG_FILE },
+    reason: { type: 'string', description: 'Note recorded with pause/unpause' },
+    json: { type: 'boolean', description: 'Machine-readable output' },
+    'task-queue': { type: 'string', description: 'Task queue of the scheduled workflows', default: TASK_QUEUE },
+  },
+  async run(ctx) {
+    const sub = ctx.positionals[0];
+    const { client, close } = await connectClient(undefined, cliDataConverter());
+    try {
+      const id = () => {
+        const v = ctx.positionals[1];
+        if (!v) throw new UsageError(`schedule ${sub} needs a schedule ID (see \`ml-connector schedule list\`)`);
+        return client.schedule.getHandle(v);
+      };
+      switch (sub) {
+        case 'create':
+          return await create(ctx, client.schedule);
+        case 'list': {
+          const rows: Array<Record<string, unknown>> = [];
+          for await (const s of client.schedule.list()) rows.push({ scheduleId: s.scheduleId, paused: s.state.paused, next: s.info.nextActionTimes[0]?.toISOString() ?? null, note: s.state.note ?? null });
+          if (ctx.values.json) ctx.out(JSON.stringify(rows));
+          else for (const r of rows) ctx.out(`${String(r.scheduleId).padEnd(40)} ${r.paused ? 'paused ' : 'active '} next ${r.next ?? '—'}`);
+          return 0;
+        }
+        case 'pause':
+          await id().pause(ctx.values.reason as string | undefined);
+          ctx.out(`paused ${ctx.positionals[1]}`);
+          return 0;
+        case 'unpause':
+          await id().unpause(ctx.values.reason as string | undefined);
+          ctx.out(`unpaused ${ctx.positionals[1]}`);
+          return 0;
+        case 'trigger':
+          await id().trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+          ctx.out(`triggered ${ctx.positionals[1]}`);
+          return 0;
+        case 'delete':
+          await id().delete();
+          ctx.out(`deleted ${ctx.positionals[1]}`);
+          return 0;
+        default:
+          throw new UsageError(`unknown or missing sub-command: ${sub ?? '(none)'}`);
+      }
+    } finally {
+      await close();
+    }
+  },
+};

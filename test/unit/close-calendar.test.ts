@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { businessDayOfMonth, candidateDays, localDate, previousMonth } from '../../common/close-calendar';
+
+describe('close calendar', () => {
+  it('numbers business days within a month and skips weekends', () => {
+    // December 2026: Tue 1, Wed 2, Thu 3, Fri 4, Sat 5, Sun 6, Mon 7.
+    const dec = (day: number) => localDate(new Date(Date.UTC(2026, 11, day, 15)), 'America/New_York');
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((d) => businessDayOfMonth(dec(d))), [1, 2, 3, 4, 0, 0, 5]);
+    // August 2026 starts on a Saturday: business day 3 is Wednesday the 5th.
+    const aug = (day: number) => localDate(new Date(Date.UTC(2026, 7, day, 15)), 'America/New_York');
+    assert.equal(businessDayOfMonth(aug(5)), 3);
+    assert.equal(businessDayOfMonth(aug(3)), 1);
+  });
+
+  it('takes the date in the configured time zone, not UTC', () => {
+    const instant = new Date('2026-12-01T03:00:00Z'); // still Nov 30 in New York
+    assert.deepEqual(localDate(instant, 'America/New_York'), { year: 2026, month: 11, day: 30, weekday: 1 });
+    assert.equal(localDate(instant, 'Europe/Berlin').day, 1);
+  });
+
+  it('covers every month layout with its candidate days', () => {
+    for (const n of [1, 3, 5, 8]) {
+      const days = candidateDays(n);
+      for (let first = 0; first < 7; first++) {
+        // Find business day n for a month whose 1st has weekday `first`.
+        let count = 0;
+        let hit = 0;
+        for (let day = 1; day <= 31 && !hit; day++) {
+          const wd = (first + day - 1) % 7;
+          if (wd !== 0 && wd !== 6 && ++count === n) hit = day;
+        }
+        assert.ok(days.includes(hit), `business day ${n} on day ${hit} (1st weekday ${first}) is a candidate of ${days}`);
+      }
+    }
+  });
+
+  it('names the month that just closed', () => {
+    assert.equal(previousMonth({ year: 2026, month: 11 }), '2026-10');
+    assert.equal(previousMonth({ year: 2027, month: 1 }), '2026-12');
+  });
+});
