@@ -21,7 +21,7 @@ import { parseCents } from '../mapping/amounts';
 import { csvLine } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecordInput } from '../store';
-import { classify, getJson, type CycleDeps } from './context';
+import { classify, getJson, taskFailed, type CycleDeps } from './context';
 import { accountsWithActivitySql, glActivitySql, glTotalSql } from './queries';
 
 interface PartStats {
@@ -175,6 +175,9 @@ export function makeActuals(deps: CycleDeps) {
     } catch (err) {
       throw classify(err);
     }
+    // A task that ran and reported failure applied nothing: retry the activity (upload + import write
+    // values, so a repeat is idempotent) rather than report a completed cycle without its actuals.
+    if (!outcome.successful) throw taskFailed(config.actions.importActuals, outcome);
     // Rejected rows, by file line (header is line 1), from the failure dump.
     const rejected = new Map<number, string>();
     let rejectedCents = 0;

@@ -12,7 +12,7 @@ import type { AlignResult, DimensionCounts } from '../../common/dto';
 import { alignDimension, memberMap, type MemberMaps, type NetSuiteMember } from '../mapping/dimensions';
 import { csvLine } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
-import { classify, putJson, type CycleDeps } from './context';
+import { classify, putJson, taskFailed, type CycleDeps } from './context';
 import { ACCOUNTS_SQL, LIST_SQL } from './queries';
 
 const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
@@ -62,6 +62,7 @@ export function makeAlign(deps: CycleDeps) {
           const ref = await w.done();
           const outcome = await anaplan.runImport(rule.importAction, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { onProgress: (p) => heartbeat({ dimension: dim, ...p }) });
           taskIds.push(outcome.taskId);
+          if (!outcome.successful) throw taskFailed(rule.importAction, outcome);
           imported = outcome.rowsImported;
           rejected = outcome.rowsRejected;
           if (outcome.dumpCsv) {

@@ -38,3 +38,11 @@ export function classify(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * An Anaplan task that ran but reported `successful: false` (nothing applied): retryable, because the
+ * action re-runs from the same file with the same effect; Temporal's attempts bound it.
+ */
+export function taskFailed(action: string, outcome: { taskId: string; message?: string }): ApplicationFailure {
+  return ApplicationFailure.create({ message: `Anaplan action "${action}" task ${outcome.taskId} failed: ${outcome.message ?? 'no reason given'}`, type: 'AnaplanTaskFailed' });
+}
