@@ -11,6 +11,7 @@ import { scheduleCommand } from './commands/schedule';
 import { auditCommand } from './commands/audit';
 import { credentialsCommand } from './commands/credentials';
 import { codecServerCommand } from './commands/codec-server';
+import { pingCommand } from './commands/ping';
 
 const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
   name,
@@ -30,7 +31,7 @@ export const COMMANDS: Command[] = [
   auditCommand,
   replayCommand,
   credentialsCommand,
-  pending('ping', 'Check credentials, reachability and model fit', 'ml-connector ping --config F', 6),
+  pingCommand,
   codecServerCommand,
 ];
 

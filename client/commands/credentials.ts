@@ -171,8 +171,8 @@ function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
   return 0;
 }
 
-/** list/remove never create a key file: with no vault there is nothing to open. */
-function openVaultIfExists(env: NodeJS.ProcessEnv, ctx: CommandContext): CredentialVault | undefined {
+/** list/remove/ping never create a key file: with no vault there is nothing to open. */
+export function openVaultIfExists(env: NodeJS.ProcessEnv, ctx: Pick<CommandContext, 'err'>): CredentialVault | undefined {
   const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
   const file = env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault');
   return fs.existsSync(file) ? openVault(env, ctx.err) : undefined;
