@@ -1,7 +1,7 @@
 /**
  * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
  */
-import { notImplemented, parseCommandArgs, renderHelp, UsageError, type Command } from './command';
+import { parseCommandArgs, renderHelp, UsageError, type Command } from './command';
 import { devCommand, startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
 import { sandboxCommand } from './commands/sandbox';
@@ -12,14 +12,6 @@ import { auditCommand } from './commands/audit';
 import { credentialsCommand } from './commands/credentials';
 import { codecServerCommand } from './commands/codec-server';
 import { pingCommand } from './commands/ping';
-
-const pending = (name: string, summary: string, usage: string, issue: number, subcommands?: Record<string, string>): Command => ({
-  name,
-  summary,
-  usage,
-  subcommands,
-  run: notImplemented(name, issue),
-});
 
 export const COMMANDS: Command[] = [
   startCommand,
