@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createCertificate, type TestCertificate } from '../../sandbox/certs';
 import { parseCommandArgs, UsageError } from '../../client/command';
 import { createCredentialsCommand } from '../../client/commands/credentials';
@@ -100,6 +101,24 @@ describe('ml-connector credentials', () => {
     const again = await run(['remove', '--name', 'ap-oauth']);
     assert.equal(again.code, 1);
     assert.match(again.err, /no credentials named "ap-oauth"/);
+  });
+
+  it('reads the password piped on stdin through the real entry point (bin process)', async () => {
+    const pw = `piped-${randomBytes(8).toString('hex')}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'credentials', 'set', '--name', 'piped', '--kind', 'anaplan', '--auth', 'basic', '--username', 'p@x.example'], {
+      env: { ...process.env, ...env(), ANAPLAN_PASSWORD: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdin.end(`${pw}\n`);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, output);
+    assert.match(output, /stored anaplan credentials "piped" \(basic\)/);
+    assert.ok(!output.includes(pw));
+    const vault = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') });
+    assert.equal((vault.get('piped', 'anaplan') as { password: string }).password, pw);
   });
 
   it('list on a data dir without a vault creates no key file', async () => {
