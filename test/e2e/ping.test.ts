@@ -122,6 +122,23 @@ describe('ml-connector ping', () => {
     assert.ok(!r.out.includes(wrong) && !r.out.includes(sb.anaplan.demoUser.password));
   });
 
+  it('with rotating OAuth refresh tokens, writes the rotated token back so the next ping (and cycle) still works', async () => {
+    const base = sb.anaplan.url;
+    const form = (p: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p).toString() });
+    const code = (await (await fetch(`${base}/oauth/device/code`, form({ client_id: sb.anaplan.oauthClientId }))).json()) as { device_code: string; user_code: string };
+    await fetch(`${base}/__sandbox/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userCode: code.user_code }) });
+    const tok = (await (await fetch(`${base}/oauth/token`, form({ client_id: sb.anaplan.oauthClientId, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: code.device_code }))).json()) as { refresh_token: string };
+    stores.vault.set('oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: tok.refresh_token });
+    const cfg = { ...input, anaplan: { ...input.anaplan, credentials: 'oauth-anaplan' } };
+    const first = await ping(cfg);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, /✔ token obtained \(oauth authentication\)/);
+    const stored = (stores.vault.get('oauth-anaplan', 'anaplan') as { refreshToken: string }).refreshToken;
+    assert.notEqual(stored, tok.refresh_token, 'the rotated refresh token is in the vault');
+    assert.ok(!first.out.includes(stored) && !first.out.includes(tok.refresh_token));
+    assert.equal((await ping(cfg)).code, 0, 'a second ping uses the rotated token');
+  });
+
   it('fails every credential check with the command to run when the vault has no such credentials', async () => {
     const r = await ping({ ...input, netsuite: { ...input.netsuite, credentials: 'nobody' } });
     assert.equal(r.code, 1);
