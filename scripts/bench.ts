@@ -79,6 +79,8 @@ interface Measured {
   throttled: number;
   /** Extra facts (not part of the contract line's required keys). */
   note?: string;
+  /** Seconds per activity type, from the largest cycle's history. */
+  steps_s?: Record<string, number>;
 }
 
 interface Env {
@@ -175,9 +177,22 @@ function peakRssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-async function historyOf(h: WorkflowHandle): Promise<{ events: number; bytes: number }> {
+async function historyOf(h: WorkflowHandle): Promise<{ events: number; bytes: number; steps: Record<string, number> }> {
   const history = await h.fetchHistory();
-  return { events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length };
+  // Seconds from schedule to completion of each activity type (summed over its runs): where the wall time went.
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const steps: Record<string, number> = {};
+  const ms = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  for (const e of history.events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a) scheduled.set(String(e.eventId), { type: a.activityType?.name ?? '?', at: ms(e) });
+    const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId));
+      if (s) steps[s.type] = Math.round(((steps[s.type] ?? 0) + (ms(e) - s.at) / 1000) * 10) / 10;
+    }
+  }
+  return { events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length, steps };
 }
 
 async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; throttled: number }> {
@@ -194,7 +209,7 @@ async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; thr
   return { netsuite, anaplan, throttled: ns.rejectedOverLimit + limited };
 }
 
-async function runCycles(env: Env, runs: Array<{ model: number; period: string; kind: CycleKind }>): Promise<{ wall: number; summaries: CycleSummary[]; history: { events: number; bytes: number } }> {
+async function runCycles(env: Env, runs: Array<{ model: number; period: string; kind: CycleKind }>): Promise<{ wall: number; summaries: CycleSummary[]; history: { events: number; bytes: number; steps: Record<string, number> } }> {
   const t0 = performance.now();
   const handles = await Promise.all(
     runs.map((r) => {
@@ -208,7 +223,7 @@ async function runCycles(env: Env, runs: Array<{ model: number; period: string; 
   );
   const summaries = await Promise.all(handles.map((h) => h.result()));
   const wall = (performance.now() - t0) / 1000;
-  let history = { events: 0, bytes: 0 };
+  let history: { events: number; bytes: number; steps: Record<string, number> } = { events: 0, bytes: 0, steps: {} };
   for (const h of handles) {
     const x = await historyOf(h);
     if (x.bytes > history.bytes) history = x;
@@ -377,7 +392,7 @@ function label(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}m` : n >= 1_000 ? `${n / 1_000}k` : String(n);
 }
 
-function finish(scenario: string, rows: number, wall: number, bound: number, env: Env, history: { events: number; bytes: number }, c: { netsuite: number; anaplan: number; throttled: number }, note: string): Measured {
+function finish(scenario: string, rows: number, wall: number, bound: number, env: Env, history: { events: number; bytes: number; steps: Record<string, number> }, c: { netsuite: number; anaplan: number; throttled: number }, note: string): Measured {
   return {
     scenario,
     rows,
@@ -391,6 +406,7 @@ function finish(scenario: string, rows: number, wall: number, bound: number, env
     calls_anaplan: c.anaplan,
     throttled: c.throttled,
     note,
+    steps_s: history.steps,
   };
 }
 const round = (x: number) => Math.round(x * 100) / 100;
