@@ -81,6 +81,8 @@ interface Measured {
   note?: string;
   /** Seconds per activity type, from the largest cycle's history. */
   steps_s?: Record<string, number>;
+  /** CPU seconds during the cycles: sandboxes (bench process) and worker. */
+  cpu_s?: { sandboxes: number; worker: number };
 }
 
 interface Env {
@@ -171,6 +173,12 @@ async function resetStats(s: Sandboxes): Promise<void> {
   b.limited = 0;
 }
 
+/** CPU seconds (user + system) a live process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** VmHWM of a live process: the kernel's peak resident set. */
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -211,6 +219,7 @@ async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; thr
 
 async function runCycles(env: Env, runs: Array<{ model: number; period: string; kind: CycleKind }>): Promise<{ wall: number; summaries: CycleSummary[]; history: { events: number; bytes: number; steps: Record<string, number> } }> {
   const t0 = performance.now();
+  const cpu0 = { bench: process.cpuUsage(), worker: cpuSeconds(env.worker.pid!) };
   const handles = await Promise.all(
     runs.map((r) => {
       const config = env.configs[r.model]!;
@@ -223,6 +232,10 @@ async function runCycles(env: Env, runs: Array<{ model: number; period: string; 
   );
   const summaries = await Promise.all(handles.map((h) => h.result()));
   const wall = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu0.bench);
+  // The sandboxes run in this process: their CPU competes with the worker on a small machine.
+  cpu.sandboxes = Math.round((used.user + used.system) / 1e5) / 10;
+  cpu.worker = Math.round((cpuSeconds(env.worker.pid!) - cpu0.worker) * 10) / 10;
   let history: { events: number; bytes: number; steps: Record<string, number> } = { events: 0, bytes: 0, steps: {} };
   for (const h of handles) {
     const x = await historyOf(h);
@@ -407,9 +420,12 @@ function finish(scenario: string, rows: number, wall: number, bound: number, env
     throttled: c.throttled,
     note,
     steps_s: history.steps,
+    cpu_s: { ...cpu },
   };
 }
 const round = (x: number) => Math.round(x * 100) / 100;
+/** CPU seconds of the last runCycles: the sandboxes (this process) and the worker. */
+const cpu = { sandboxes: 0, worker: 0 };
 
 const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows: number) => Promise<Measured> }> = [
   { name: 'actuals', rows: 10_000, run: actualsScenario },
