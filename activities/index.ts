@@ -11,6 +11,14 @@ import { makeJournals } from './cycle/journals';
 import { makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
+import { keepAlive } from './cycle/heartbeat';
+
+/** Every cycle step heartbeats while it waits on the network (see cycle/heartbeat.ts). */
+function wrapAll<T extends Record<string, (...args: any[]) => Promise<unknown>>>(acts: T): T {
+  const out = {} as T;
+  for (const [k, fn] of Object.entries(acts)) (out as Record<string, unknown>)[k] = keepAlive(fn);
+  return out;
+}
 
 export interface ActivityDeps {
   /** Everything the planning-cycle steps need; absent in processes that only run the demo. */
@@ -39,11 +47,13 @@ export function createActivities(deps: ActivityDeps = {}) {
       return { name, items };
     },
     requestModelLock: makeLock(() => deps.temporal ?? (Context.current().client as Client | undefined), deps.taskQueue),
-    preflight: makePreflight(cycle),
-    alignDimensions: makeAlign(cycle),
-    ...makeActuals(cycle),
-    ...makePlan(cycle),
-    postJournals: makeJournals(cycle),
+    ...wrapAll({
+      preflight: makePreflight(cycle),
+      alignDimensions: makeAlign(cycle),
+      ...makeActuals(cycle),
+      ...makePlan(cycle),
+      postJournals: makeJournals(cycle),
+    }),
   };
 }
 

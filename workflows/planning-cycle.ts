@@ -32,7 +32,9 @@ function stepsFor(kind: CycleInput['kind']): Set<CycleStep> {
 export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   const { config, period, kind } = input;
   const opts = input.options ?? {};
-  const heartbeatTimeout = opts.heartbeatTimeoutMs ?? 60_000;
+  // Heartbeats are throttled to 80% of this, and a cancellation reaches an activity only on a
+  // heartbeat (../shared/reference/temporal.md §3): 20 s keeps cancel and crash detection prompt.
+  const heartbeatTimeout = opts.heartbeatTimeoutMs ?? 20_000;
   const long = proxyActivities<Acts>({
     startToCloseTimeout: opts.activityTimeoutMs ?? 2 * 60 * 60_000,
     heartbeatTimeout,

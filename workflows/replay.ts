@@ -15,7 +15,7 @@ export async function replayStep(input: ReplayInput): Promise<{ step: string; jo
   const { config, cycleId, step, artifacts } = input;
   const acts = proxyActivities<Acts>({
     startToCloseTimeout: input.options?.activityTimeoutMs ?? 2 * 60 * 60_000,
-    heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 60_000,
+    heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 20_000,
     retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
   });
   if (step === 'postJournals') {

@@ -12,7 +12,8 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { Context, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { cancellationSignal } from '@temporalio/activity';
+import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
 import type { ConnectionConfig, DimensionName } from '../../common/config';
 import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
@@ -98,7 +99,7 @@ export function makeActuals(deps: CycleDeps) {
                 await writeLine(quarantine, JSON.stringify({ source: `gl:${periodInfo.id}:${accountId}#${row}`, dimension: out.dimension, reason: out.reason, row: r }) + '\n');
               }
             }
-            Context.current().heartbeat({ partitionsDone: done, accountId });
+            beat({ partitionsDone: done, accountId });
           }
           await Promise.all([closeStream(csv), closeStream(quarantine)]);
           await fsp.rename(`${base}.csv.tmp`, `${base}.csv`);
@@ -108,7 +109,7 @@ export function makeActuals(deps: CycleDeps) {
           await fsp.rename(`${statsFile}.tmp`, statsFile);
         }
         done++;
-        heartbeat({ partitionsDone: done, of: partitions.length });
+        beat({ partitionsDone: done, of: partitions.length });
       });
 
       // Concatenate parts in account order into the import file and the quarantine report.
@@ -171,7 +172,7 @@ export function makeActuals(deps: CycleDeps) {
     if (!stat) throw new Error(`artifact ${csvHash} is missing from the artifact store`);
     let outcome;
     try {
-      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), onProgress: (p) => heartbeat(p) });
+      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat(p) });
     } catch (err) {
       throw classify(err);
     }

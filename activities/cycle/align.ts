@@ -5,7 +5,8 @@
  * member map artifact every later step uses, so each actual and plan value lands on a member that
  * exists on both sides; members that do not map are reported, and rows using them are quarantined.
  */
-import { heartbeat } from '@temporalio/activity';
+import { cancellationSignal } from '@temporalio/activity';
+import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
 import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../common/config';
 import type { AlignResult, DimensionCounts } from '../../common/dto';
@@ -46,7 +47,7 @@ export function makeAlign(deps: CycleDeps) {
     const taskIds: string[] = [];
     try {
       for (const dim of DIMENSIONS) {
-        heartbeat({ dimension: dim });
+        beat({ dimension: dim });
         const rule = config.dimensions[dim];
         const members = await readMembers(deps, config, dim);
         const existing = new Set((await anaplan.listItems(rule.list)).map((i) => i.code));
@@ -60,7 +61,7 @@ export function makeAlign(deps: CycleDeps) {
           for (const r of result.importRows) w.write(csvLine([r.code, r.name, r.parent]));
           w.end();
           const ref = await w.done();
-          const outcome = await anaplan.runImport(rule.importAction, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { onProgress: (p) => heartbeat({ dimension: dim, ...p }) });
+          const outcome = await anaplan.runImport(rule.importAction, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) });
           taskIds.push(outcome.taskId);
           if (!outcome.successful) throw taskFailed(rule.importAction, outcome);
           imported = outcome.rowsImported;

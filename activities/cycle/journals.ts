@@ -7,7 +7,8 @@
  * step afterwards and `ml-connector replay` re-sends from the same artifact.
  */
 import { createHash } from 'node:crypto';
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo } from '@temporalio/activity';
+import { beat } from './heartbeat';
 import type { ConnectionConfig } from '../../common/config';
 import type { PostJournalsResult } from '../../common/dto';
 import { centsToString } from '../mapping/amounts';
@@ -86,7 +87,7 @@ export function makeJournals(deps: CycleDeps) {
       }
       done.add(i);
       while (done.has(low)) done.delete(low++);
-      heartbeat({ next: low });
+      beat({ next: low });
     };
 
     const workers = Array.from({ length: Math.min(config.netsuite.concurrency, input.to - resumeAt) }, async () => {

@@ -7,7 +7,8 @@
  * does not map (with the export line), skips periods that are closed in NetSuite, and stores the
  * planned journals as an artifact for `postJournals`.
  */
-import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { cancellationSignal } from '@temporalio/activity';
+import { beat } from './heartbeat';
 import { parse } from 'csv-parse';
 import { periodFromAnaplanCode, type ConnectionConfig } from '../../common/config';
 import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/dto';
@@ -41,7 +42,7 @@ export function makePlan(deps: CycleDeps) {
           body.pipe(w);
           ref = await w.done();
         },
-        { signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
+        { signal: cancellationSignal(), onProgress: (p) => beat(p) },
       );
       if (!ref) throw new Error('export produced no file');
       let rows = 0;
@@ -127,7 +128,7 @@ export function makePlan(deps: CycleDeps) {
           continue;
         }
         values.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
-        if (values.length % 10_000 === 0) heartbeat({ values: values.length });
+        if (values.length % 10_000 === 0) beat({ values: values.length });
       }
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);

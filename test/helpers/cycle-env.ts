@@ -23,10 +23,14 @@ export interface CycleEnv {
   close(): Promise<void>;
 }
 
+let envCount = 0;
+
 export async function cycleEnv(t: TestTemporal, opts: SandboxesOptions & { configOverrides?: Partial<ConnectionConfigInput>; env?: NodeJS.ProcessEnv } = {}): Promise<CycleEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-e2e-'));
   const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ...opts.env };
-  const sandboxes = await startSandboxes(opts);
+  // A seed of its own per environment: workspace/model IDs derive from it, so cycle and model-lock
+  // workflow IDs never collide with another test's (each lives on its own test's task queue).
+  const sandboxes = await startSandboxes({ seed: opts.seed ?? 1000 + (process.pid % 1000) * 100 + envCount++, ...opts });
   const taskQueue = uniqueTaskQueue('e2e');
   const built = buildActivities({ dataDir, temporal: t.client, taskQueue, env });
   const config = parseConfig(sandboxConnection(sandboxes, built.stores.vault, 'demo', opts.configOverrides));
