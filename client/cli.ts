@@ -1,6 +1,9 @@
 /**
  * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
  */
+import { resolveDataConverter } from '../common/codec-config';
+import { setDataConverterResolver } from './codec';
+import { dataDir } from './paths';
 import { parseCommandArgs, renderHelp, UsageError, type Command } from './command';
 import { devCommand, startCommand } from './commands/start';
 import { workerCommand } from './commands/worker';
@@ -47,6 +50,9 @@ export async function main(argv: string[], io = { out: (l: string) => console.lo
   }
   try {
     const { values, positionals, help } = parseCommandArgs(cmd, rest);
+    // Payload encryption: keys from ML_CONNECTOR_CODEC_KEYS / key file; the embedded default
+    // creates its own key file on first use.
+    setDataConverterResolver(() => resolveDataConverter({ dataDir: dataDir(), createIfMissing: cmd.name === 'start' || cmd.name === 'dev' }));
     if (help) {
       io.out(renderHelp(cmd));
       return 0;

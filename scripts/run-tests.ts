@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
@@ -28,6 +29,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const server = await startTemporal({ log: (l) => console.log(`[test-run] ${l}`), startTimeoutMs: 120_000 });
+  // Tests never touch the developer's .data (vault, codec key, audit): a data dir of the run's own.
+  const testData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-test-data-'));
   let child: ReturnType<typeof spawn> | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     child?.kill(sig);
@@ -39,13 +42,14 @@ async function main(): Promise<number> {
       child = spawn(
         process.execPath,
         ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=900000', ...files],
-        { stdio: 'inherit', cwd: PROJECT_ROOT, env: { ...process.env, TEMPORAL_ADDRESS: server.address, ML_CONNECTOR_TEST_RUN: '1' } },
+        { stdio: 'inherit', cwd: PROJECT_ROOT, env: { ...process.env, TEMPORAL_ADDRESS: server.address, ML_CONNECTOR_TEST_RUN: '1', ML_CONNECTOR_DATA_DIR: testData } },
       );
       child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
     });
     return code;
   } finally {
     await server.stop();
+    fs.rmSync(testData, { recursive: true, force: true });
   }
 }
 

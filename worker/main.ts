@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
 import { buildActivities } from './deps';
+import { certificateWarnings } from '../activities/store';
+import { resolveDataConverter } from '../common/codec-config';
 
 export interface RunWorkerOptions {
   address: string;
@@ -23,6 +25,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const clientConnection = await Connection.connect({ address: options.address });
   const temporal = new Client({ connection: clientConnection, namespace: options.namespace ?? 'default', dataConverter: options.dataConverter });
   const built = buildActivities({ dataDir: options.dataDir ?? dataDir(), temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
+  for (const w of certificateWarnings(built.stores.vault)) log(`⚠ ${w}`);
   const { worker, connection } = await createConnectorWorker({
     address: options.address,
     namespace: options.namespace,
@@ -50,7 +53,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
 if (require.main === module) {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  runWorker({ address, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE }).catch((err) => {
+  runWorker({ address, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter: resolveDataConverter({ dataDir: dataDir() }) }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });
