@@ -24,6 +24,7 @@ export type SuiteQLRow = Record<string, string>;
 
 export class SuiteQLExecutionError extends Error {}
 
+const RESULT_CACHE_ENTRIES = 16;
 const EXPENSIVE = /\b(GROUP BY|DISTINCT|UNION|INTERSECT|EXCEPT)\b/i;
 /** Offset paging never reaches past 100,000 rows (§3.1), so that is all a page cache needs. */
 const MATERIALISE_MAX = 100_000;
@@ -104,7 +105,9 @@ export class NetSuiteState {
     const total = rows.length > MATERIALISE_MAX ? this.count(sql) : rows.length;
     rows.length = Math.min(rows.length, MATERIALISE_MAX);
     const entry = { rows, total };
-    if (this.results.size >= 3) this.results.delete(this.results.keys().next().value!);
+    // Room for every query a client pages concurrently (the concurrency limit, twice over): with
+    // fewer, interleaved pagers evict each other and every later page recomputes the aggregation.
+    if (this.results.size >= RESULT_CACHE_ENTRIES) this.results.delete(this.results.keys().next().value!);
     this.results.set(sql, entry);
     return entry;
   }
