@@ -11,7 +11,8 @@ const lastDetails = new WeakMap<Context, unknown>();
 
 /** Records progress (and the resume cursor) for the current activity. */
 export function beat(details?: unknown): void {
-  const ctx = Context.current();
+  const ctx = current();
+  if (!ctx) return;
   if (details !== undefined) lastDetails.set(ctx, details);
   ctx.heartbeat(details ?? lastDetails.get(ctx));
 }
@@ -19,7 +20,9 @@ export function beat(details?: unknown): void {
 /** Wraps an activity so it heartbeats at a third of its heartbeat timeout for as long as it runs. */
 export function keepAlive<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
-    const ctx = Context.current();
+    const ctx = current();
+    // Called outside a worker (a unit test, a script): nothing to keep alive.
+    if (!ctx) return fn(...args);
     const timeoutMs = ctx.info.heartbeatTimeoutMs;
     const timer = timeoutMs ? setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
     try {
@@ -28,4 +31,12 @@ export function keepAlive<A extends unknown[], R>(fn: (...args: A) => Promise<R>
       if (timer) clearInterval(timer);
     }
   };
+}
+
+function current(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }
