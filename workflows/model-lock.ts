@@ -18,7 +18,7 @@ import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery
 export interface ModelLockInput {
   /** Requests carried over a continue-as-new. */
   queue?: LockRequest[];
-  /** Stay alive this long with an empty queue before completing (the next request starts a new run). */
+  /** Stay alive this long with an empty queue before completing (default 0: complete at once). */
   idleMs?: number;
   granted?: number;
   leasesExpired?: number;
@@ -46,11 +46,16 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
   });
   setHandler(lockStateQuery, () => ({ holder, queue: [...queue], granted, leasesExpired }));
 
-  const idleMs = input.idleMs ?? 5 * 60_000;
+  // No idling by default: a lock run lives only while the model is held or awaited, so it never
+  // sits on a task queue whose workers are gone.
+  const idleMs = input.idleMs ?? 0;
   for (;;) {
     if (queue.length === 0) {
+      // Done when nobody waits: the next request starts a fresh run (signal-with-start). A request
+      // that arrives while this run completes makes the server refuse the completion, so it is
+      // served by this run instead — never dropped.
+      if (idleMs <= 0) break;
       const got = await condition(() => queue.length > 0, idleMs);
-      // A request that raced the idle timeout is still served, never dropped.
       if (!got && queue.length === 0) break;
     }
     const next = queue.shift()!;
