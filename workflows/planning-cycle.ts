@@ -14,8 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { CycleArtifacts, CycleInput, CycleSummary, PostJournalsResult } from '../common/dto';
+import type { CycleArtifacts, CycleInput, CycleSummary } from '../common/dto';
 import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
+import { postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -159,18 +160,15 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
 
     await run('postJournals', async (s) => {
       if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
-      const batch = opts.journalBatchSize ?? 25;
-      const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
-      for (let from = 0; from < prepared.journals; from += batch) {
-        await gate();
-        const r = await long.postJournals({ config, cycleId, journalsHash: prepared.journalsHash, from, to: Math.min(prepared.journals, from + batch) });
-        total.posted += r.posted;
-        total.updated += r.updated;
-        total.unchanged += r.unchanged;
-        total.failed += r.failed;
-        total.failures.push(...r.failures.slice(0, Math.max(0, 20 - total.failures.length)));
-        s.counts = { journals: prepared.journals, posted: total.posted, updated: total.updated, unchanged: total.unchanged, failed: total.failed };
-      }
+      const total = await postJournalBatches(long.postJournals, {
+        config,
+        cycleId,
+        journalsHash: prepared.journalsHash,
+        journals: prepared.journals,
+        batchSize: opts.journalBatchSize ?? 25,
+        beforeBatch: gate,
+        onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, failed: t.failed }),
+      });
       summary.journals = total;
       if (total.failed > 0) {
         throw ApplicationFailure.nonRetryable(

@@ -7,6 +7,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ImportResult, PostJournalsResult, ReplayInput } from '../common/dto';
+import { postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -20,16 +21,7 @@ export async function replayStep(input: ReplayInput): Promise<{ step: string; jo
   });
   if (step === 'postJournals') {
     if (!artifacts.journalsHash || artifacts.journals === undefined) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no planned journals to replay`, 'NonRetryable');
-    const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
-    const batch = input.options?.journalBatchSize ?? 25;
-    for (let from = 0; from < artifacts.journals; from += batch) {
-      const r = await acts.postJournals({ config, cycleId, journalsHash: artifacts.journalsHash, from, to: Math.min(artifacts.journals, from + batch) });
-      total.posted += r.posted;
-      total.updated += r.updated;
-      total.unchanged += r.unchanged;
-      total.failed += r.failed;
-      total.failures.push(...r.failures.slice(0, Math.max(0, 20 - total.failures.length)));
-    }
+    const total = await postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash, journals: artifacts.journals, batchSize: input.options?.journalBatchSize ?? 25 });
     if (total.failed > 0) throw ApplicationFailure.nonRetryable(`${total.failed} journals still refused on replay (first: ${total.failures[0]?.externalId}: ${total.failures[0]?.reason})`, 'JournalsRefused', { failures: total.failures });
     return { step, journals: total };
   }

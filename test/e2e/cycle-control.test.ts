@@ -13,16 +13,8 @@ import { PROJECT_ROOT } from '../../client/paths';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { until, ledgerJournals } from '../helpers/until';
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms (last: ${JSON.stringify(v)?.slice(0, 300)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 type Run = { taskId: string; actionName?: string; startedAt: string | number; endedAt?: string | number | null; state?: string };
 async function timeline(env: CycleEnv): Promise<Run[]> {
@@ -32,10 +24,6 @@ async function timeline(env: CycleEnv): Promise<Run[]> {
 }
 const ms = (v: string | number | null | undefined) => (typeof v === 'number' ? v : v ? Date.parse(v) : Number.POSITIVE_INFINITY);
 
-async function ledgerJournals(env: CycleEnv): Promise<Array<{ externalId?: string }>> {
-  const body = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journals`)).json()) as any;
-  return (Array.isArray(body) ? body : body.items ?? []).filter((j: any) => String(j.externalId ?? '').startsWith('mlc-'));
-}
 
 describe('cycle control against both sandboxes', () => {
   let t: TestTemporal;
@@ -111,7 +99,7 @@ describe('cycle control against both sandboxes', () => {
       // Cells equal NetSuite (a re-run import sets the same cells again; nothing is added twice).
       const total = env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: 'Oct 26' });
       assert.equal(Math.round(total.total * 100), r.tieOut!.loadedCents);
-      const journals = await ledgerJournals(env);
+      const journals = await ledgerJournals(env.sandboxes.netsuite.url);
       assert.equal(journals.length, r.plan!.journals);
       assert.equal(new Set(journals.map((j) => j.externalId)).size, journals.length, 'no journal twice');
     } finally {

@@ -10,16 +10,8 @@ import { startCycle } from '../../client/cycle-runner';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { until, ledgerJournals } from '../helpers/until';
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 describe('replay of a failed journal posting', () => {
   let t: TestTemporal;
@@ -51,7 +43,7 @@ describe('replay of a failed journal posting', () => {
     const rejected = env.built.stores.audit.queryRecords({ cycleId: handle.workflowId, step: 'postJournals', recordKind: 'journal', outcome: 'rejected' });
     assert.ok(rejected.length > 0, 'the audit names the journals that did not post');
     assert.ok(rejected.every((r) => /-202611-/.test(r.targetRef ?? '')), 'only November journals were refused');
-    const journalsBefore = await listJournals(ns.url);
+    const journalsBefore = await ledgerJournals(ns.url);
     for (const r of rejected) assert.ok(!journalsBefore.some((j) => j.externalId === r.targetRef), `${r.targetRef} is not in the ledger`);
 
     assert.equal((await fetch(`${ns.url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
@@ -62,7 +54,7 @@ describe('replay of a failed journal posting', () => {
     assert.equal(replayed.journals.failed, 0);
     assert.equal(replayed.journals.posted, rejected.length, 'exactly the refused journals are posted');
 
-    const all = await listJournals(ns.url);
+    const all = await ledgerJournals(ns.url);
     const ids = all.map((j) => j.externalId).filter((e) => e?.startsWith('mlc-'));
     assert.equal(new Set(ids).size, ids.length, 'no externalId twice');
     for (const r of rejected) assert.ok(ids.includes(r.targetRef!), `${r.targetRef} posted by the replay`);
@@ -78,7 +70,3 @@ describe('replay of a failed journal posting', () => {
   });
 });
 
-async function listJournals(url: string): Promise<Array<{ externalId?: string }>> {
-  const body = (await (await fetch(`${url}/__sandbox/journals`)).json()) as any;
-  return Array.isArray(body) ? body : body.items ?? [];
-}

@@ -5,16 +5,8 @@ import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { connectorDemo } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('demo workflow on a real Temporal dev server', () => {
   let t: TestTemporal;

@@ -13,6 +13,7 @@ import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { planningCycle } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
 const WS = '8a81b09d5f3c4e21a0b1c2d3e4f5a6b7';
 // Each test uses its own model: a lock workflow lives on the task queue of the test that started it.
@@ -78,15 +79,6 @@ function fakes(timeline: Interval[], calls: string[], holdMs = 150): Partial<Act
   };
 }
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined as T);
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('planningCycle workflow (fake activities, real server)', () => {
   let t: TestTemporal;
