@@ -156,6 +156,12 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
     worker,
     client,
     async close() {
+      // The next scenario reuses the model IDs (same seeds) on this server: a lock run left on this
+      // scenario's task queue would wait there for a worker that is gone.
+      for (const c of configs) {
+        const lock = client.workflow.getHandle(`anaplan-model:${c.anaplan.workspaceId}:${c.anaplan.modelId}`);
+        if ((await lock.describe().catch(() => undefined))?.status.name === 'RUNNING') await lock.terminate('benchmark scenario finished').catch(() => undefined);
+      }
       worker.kill('SIGTERM');
       await new Promise((r) => (worker.exitCode !== null ? r(undefined) : worker.once('exit', r)));
       await connection.close();
