@@ -63,6 +63,8 @@ export const SETTINGS = {
 };
 
 const MASTER_KEY = Buffer.alloc(32, 5).toString('hex');
+/** `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it needs). */
+let workerNodeOptions: string | undefined;
 const PERIOD = '2026-10';
 
 interface Measured {
@@ -132,7 +134,7 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
     cwd: PROJECT_ROOT,
-    env: { ...env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_TASK_QUEUE: taskQueue },
+    env: { ...env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_TASK_QUEUE: taskQueue, ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -444,7 +446,8 @@ const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows
 ];
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { scenario: { type: 'string' }, rows: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenario: { type: 'string' }, rows: { type: 'string' }, 'worker-node-options': { type: 'string' } } });
+  workerNodeOptions = values['worker-node-options'];
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   const selected = SCENARIOS.filter((s) => (!values.scenario || s.name === values.scenario) && (rows === undefined || s.rows === rows || values.scenario !== undefined));
   const todo = rows !== undefined && values.scenario ? [{ ...selected[0]!, rows }] : selected;
