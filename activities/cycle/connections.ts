@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionConfig } from '../../common/config';
 import { AnaplanClient, createAnaplanPort, type AnaplanCredentials } from '../anaplan';
-import type { CallObserver } from '../http';
+import { ConcurrencyLimiter, type CallObserver } from '../http';
 import { NetSuiteClient } from '../netsuite';
 import type { CredentialVault } from '../store';
 import { netsuitePort } from './netsuite-port';
@@ -25,11 +25,20 @@ export interface PortsResolver {
 
 export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
   const cache = new Map<string, Promise<Ports & { close(): Promise<void> }>>();
+  // One in-flight cap per NetSuite account, whatever the number of connections (models) using it:
+  // the account's governance limit is shared (../shared/reference/netsuite.md §6.2).
+  const limiters = new Map<string, ConcurrencyLimiter>();
+  const limiterFor = (config: ConnectionConfig) => {
+    const key = (config.netsuite.baseUrl ?? config.netsuite.accountId).toLowerCase();
+    let l = limiters.get(key);
+    if (!l) limiters.set(key, (l = new ConcurrencyLimiter(config.netsuite.concurrency)));
+    return l;
+  };
   const resolve = (async (config: ConnectionConfig) => {
     const key = createHash('sha256').update(JSON.stringify([config.name, config.netsuite, config.anaplan])).digest('hex');
     let entry = cache.get(key);
     if (!entry) {
-      entry = build(config, opts);
+      entry = build(config, opts, limiterFor(config));
       cache.set(key, entry);
       entry.catch(() => cache.delete(key));
     }
@@ -42,14 +51,14 @@ export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
   return resolve;
 }
 
-async function build(config: ConnectionConfig, opts: PortsResolverOptions): Promise<Ports & { close(): Promise<void> }> {
+async function build(config: ConnectionConfig, opts: PortsResolverOptions, limiter: ConcurrencyLimiter): Promise<Ports & { close(): Promise<void> }> {
   const ns = opts.vault.get(config.netsuite.credentials, 'netsuite');
   const ap = opts.vault.get(config.anaplan.credentials, 'anaplan');
   const netsuite = new NetSuiteClient({
     accountId: config.netsuite.accountId,
     baseUrl: config.netsuite.baseUrl,
     credentials: { clientId: ns.clientId, certificateId: ns.certificateId, privateKeyPem: ns.privateKeyPem, algorithm: ns.algorithm as never },
-    concurrency: config.netsuite.concurrency,
+    limiter,
     observer: opts.observer,
   });
   let credentials: AnaplanCredentials;

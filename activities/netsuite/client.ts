@@ -42,6 +42,11 @@ export interface NetSuiteClientOptions {
   dispatcher?: Dispatcher;
   /** In-flight requests at most; keep under governanceLimits (default 5, the smallest tier). */
   concurrency?: number;
+  /**
+   * A limiter shared by every client of the same account: NetSuite's concurrency limit is per
+   * account (§6.2), so connections that share one must share the cap too. Overrides `concurrency`.
+   */
+  limiter?: ConcurrencyLimiter;
   retryPolicy?: RetryPolicy;
   observer?: CallObserver;
   /** Per-request timeout (default 120 s; NetSuite itself stops at 15 minutes, §1.3). */
@@ -73,7 +78,7 @@ export class NetSuiteClient {
   constructor(options: NetSuiteClientOptions) {
     this.accountId = options.accountId;
     this.baseUrl = (options.baseUrl ?? accountIdToBaseUrl(options.accountId)).replace(/\/+$/, '');
-    this.limiter = new ConcurrencyLimiter(options.concurrency ?? 5);
+    this.limiter = options.limiter ?? new ConcurrencyLimiter(options.concurrency ?? 5);
     this.transport = { dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, observer: options.observer };
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, retryPolicy: this.retryPolicy, now: options.now });
