@@ -12,7 +12,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 
+# A heap cap keeps peak RSS flat: V8 otherwise grows the heap lazily before a major GC (bench/results.md, finding 4).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=512 \
     ML_CONNECTOR_DATA_DIR=/data \
     TEMPORAL_ADDRESS=temporal:7233
 VOLUME ["/data"]

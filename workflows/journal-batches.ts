@@ -35,3 +35,11 @@ export async function postJournalBatches(postJournals: PostJournals, input: Jour
   }
   return total;
 }
+
+/**
+ * Journals per postJournals activity: 25 (pause granularity), growing with the count so a plan of
+ * any size takes at most ~30 batches and the cycle's history stays flat (≤ 300 events).
+ */
+export function journalBatchSize(journals: number, requested?: number): number {
+  return requested ?? Math.max(25, Math.ceil(journals / 30));
+}

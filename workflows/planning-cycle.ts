@@ -16,7 +16,7 @@ import {
 import type { createActivities } from '../activities';
 import type { CycleArtifacts, CycleInput, CycleSummary } from '../common/dto';
 import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
-import { postJournalBatches } from './journal-batches';
+import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -165,7 +165,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
         cycleId,
         journalsHash: prepared.journalsHash,
         journals: prepared.journals,
-        batchSize: opts.journalBatchSize ?? 25,
+        batchSize: journalBatchSize(prepared.journals, opts.journalBatchSize),
         beforeBatch: gate,
         onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, failed: t.failed }),
       });

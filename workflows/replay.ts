@@ -7,7 +7,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ImportResult, PostJournalsResult, ReplayInput } from '../common/dto';
-import { postJournalBatches } from './journal-batches';
+import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -21,7 +21,7 @@ export async function replayStep(input: ReplayInput): Promise<{ step: string; jo
   });
   if (step === 'postJournals') {
     if (!artifacts.journalsHash || artifacts.journals === undefined) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no planned journals to replay`, 'NonRetryable');
-    const total = await postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash, journals: artifacts.journals, batchSize: input.options?.journalBatchSize ?? 25 });
+    const total = await postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash, journals: artifacts.journals, batchSize: journalBatchSize(artifacts.journals, input.options?.journalBatchSize) });
     if (total.failed > 0) throw ApplicationFailure.nonRetryable(`${total.failed} journals still refused on replay (first: ${total.failures[0]?.externalId}: ${total.failures[0]?.reason})`, 'JournalsRefused', { failures: total.failures });
     return { step, journals: total };
   }
