@@ -88,6 +88,8 @@ export function addGlActivity(s: Sandboxes, extra: ExtraMembers, periodName: str
     }
   });
   for (let left = Math.floor(lines / 2); left > 0; left -= 5_000) batch(Math.min(5_000, left));
+  // Fresh planner statistics for the generated volume (the sandbox analyzed only its seed).
+  db.exec('ANALYZE');
   s.netsuite.state.touch();
   return combos.size;
 }
