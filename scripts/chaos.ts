@@ -26,6 +26,7 @@ import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { planningCycle } from '../workflows';
 import { checkActuals, checkJournals, checkNoOverlap, formatResults, type InvariantResult } from './chaos-invariants';
+import { rng } from '../sandbox/demo-company';
 
 export interface ChaosOptions {
   cycles: number;
@@ -48,16 +49,6 @@ export interface ChaosReport {
 
 const MASTER_KEY = Buffer.alloc(32, 3).toString('hex');
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function monthsBefore(period: string, n: number): string {
   const [y, m] = period.split('-').map(Number) as [number, number];
@@ -67,7 +58,7 @@ function monthsBefore(period: string, n: number): string {
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const log = opts.log;
-  const random = mulberry(opts.seed);
+  const random = rng(opts.seed);
   const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-chaos-'));
   const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir, TEMPORAL_ADDRESS: server.address };

@@ -16,6 +16,7 @@ import { resolveDataConverter } from '../../common/codec-config';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { connectorDemo } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { historyText } from '../helpers/history-text';
 
 /** Every Payload object inside a history (anything with Uint8Array `data` and a metadata map). */
 function collectPayloads(node: unknown, out: Payload[] = []): Payload[] {
@@ -29,24 +30,6 @@ function collectPayloads(node: unknown, out: Payload[] = []): Payload[] {
   return out;
 }
 
-/** The history as text: JSON with every byte array shown both as UTF-8 and as base64. */
-function historyText(history: unknown): string {
-  // Walk the objects ourselves: proto messages' toJSON would render payload bytes as base64.
-  const parts: string[] = [];
-  const walk = (n: unknown): void => {
-    if (n instanceof Uint8Array) parts.push(Buffer.from(n).toString('utf8'), Buffer.from(n).toString('base64'));
-    else if (Array.isArray(n)) n.forEach(walk);
-    else if (n !== null && typeof n === 'object') {
-      for (const [k, v] of Object.entries(n)) {
-        parts.push(k);
-        walk(v);
-      }
-    }
-    else if (n !== undefined && n !== null) parts.push(String(n));
-  };
-  walk(history);
-  return parts.join('\n');
-}
 
 describe('encrypted payloads in workflow histories', () => {
   let t: TestTemporal;

