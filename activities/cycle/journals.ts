@@ -28,7 +28,8 @@ function canonical(lines: Array<Record<string, unknown>>): string {
 function sameContent(existing: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
   const items = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> })?.items ?? []);
   const ref = (v: unknown) => String((v as { id?: string })?.id ?? v ?? '');
-  return ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
+  const sameBook = wanted.accountingBook === undefined || ref(existing.accountingBook) === ref(wanted.accountingBook);
+  return sameBook && ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
 }
 
 let cache: { hash: string; value: StoredJournals } | undefined;

@@ -47,6 +47,7 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
         postingPeriod: refId(body.postingPeriod),
         memo: body.memo as string | undefined,
         approved: body.approved as boolean | undefined,
+        accountingBook: refId(body.accountingBook),
         lines: items,
       });
       return { internalId: id };

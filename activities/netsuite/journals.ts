@@ -26,6 +26,7 @@ export function toJournalBody(input: JournalEntryInput, externalId?: string): Re
     currency: ref(j.currency),
     memo: j.memo,
     approved: j.approved,
+    accountingBook: ref(j.accountingBook),
     line: {
       items: j.lines.map((l) => ({
         account: ref(l.account),

@@ -89,6 +89,8 @@ export const JournalEntryInputSchema = z.object({
   memo: z.string().max(4000).optional(),
   /** Without approval routing journals post on save; false leaves it pending (not posted). */
   approved: z.boolean().optional(),
+  /** Accounting book (Multi-Book); the primary book when omitted. */
+  accountingBook: InternalId.optional(),
   /** At most 200 lines when creating transactions over REST (§5.4). */
   lines: z.array(JournalLineInputSchema).min(1).max(200),
 });

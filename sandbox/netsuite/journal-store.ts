@@ -25,6 +25,8 @@ export interface JournalData {
   exchangeRate: number;
   memo?: string;
   approved: boolean;
+  /** Accounting book the lines post to (1 = primary); Multi-Book accounts post plans to a secondary book. */
+  accountingBook: number;
   lines: JournalLine[];
 }
 
@@ -60,12 +62,12 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
       db.prepare('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
     }
     const tl = db.prepare('INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, entity, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const tal = db.prepare('INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting, exchangerate) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)');
+    const tal = db.prepare('INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting, exchangerate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     data.lines.forEach((l, i) => {
       const foreign = (cents(l.debit) - cents(l.credit)) / 100;
       const base = Math.round(foreign * data.exchangeRate * 100) / 100;
       tl.run(id, i, i, data.subsidiary, l.department ?? null, l.class ?? null, l.location ?? null, l.entity ?? null, l.memo ?? null, foreign);
-      tal.run(id, i, l.account, base, base > 0 ? base : null, base < 0 ? -base : null, base, posting, data.exchangeRate);
+      tal.run(id, i, data.accountingBook, l.account, base, base > 0 ? base : null, base < 0 ? -base : null, base, posting, data.exchangeRate);
     });
     return id;
   });
@@ -97,8 +99,8 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
   const db = state.db;
   const t = db.prepare('SELECT * FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(id) as Record<string, any> | undefined;
   if (!t) return undefined;
-  const lines = db.prepare(`SELECT tl.id, tl.subsidiary, tl.department, tl.class, tl.location, tl.entity, tl.memo, tal.account, tal.debit, tal.credit, tl.foreignamount
-    FROM transactionline tl JOIN transactionaccountingline tal ON tal."transaction" = tl."transaction" AND tal.transactionline = tl.id AND tal.accountingbook = 1
+  const lines = db.prepare(`SELECT tl.id, tl.subsidiary, tl.department, tl.class, tl.location, tl.entity, tl.memo, tal.account, tal.debit, tal.credit, tal.accountingbook, tl.foreignamount
+    FROM transactionline tl JOIN transactionaccountingline tal ON tal."transaction" = tl."transaction" AND tal.transactionline = tl.id
     WHERE tl."transaction" = ? ORDER BY tl.id`).all(id) as Array<Record<string, any>>;
   const opt = (v: unknown) => (v === null ? undefined : (v as any));
   return {
@@ -112,6 +114,7 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
     exchangeRate: t.exchangerate,
     memo: opt(t.memo),
     approved: t.posting === 'T',
+    accountingBook: lines[0]?.accountingbook ?? 1,
     createdDate: t.createddate,
     lastModifiedDate: t.lastmodifieddate,
     lines: lines.map((l) => ({

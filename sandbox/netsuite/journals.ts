@@ -77,6 +77,9 @@ export function buildJournal(state: NetSuiteState, body: unknown, existing: Stor
     if (row.closed === 'T' || row.alllocked === 'T') fail(`The accounting period ${postingPeriod} is closed or locked for posting.`, 'postingPeriod');
   });
 
+  const accountingBook = refId(field(body, 'accountingBook'), 'accountingBook', 'accounting book') ?? existing?.accountingBook ?? 1;
+  checkRef(state, 'accountingbook', accountingBook, 'accountingBook', 'accounting book');
+
   const memoRaw = field(body, 'memo');
   const approvedRaw = field(body, 'approved');
   const exchangeRaw = field(body, 'exchangeRate');
@@ -110,6 +113,7 @@ export function buildJournal(state: NetSuiteState, body: unknown, existing: Stor
     exchangeRate,
     memo: memoRaw === undefined ? existing?.memo : memoRaw === null ? undefined : String(memoRaw),
     approved: approvedRaw === undefined ? (existing?.approved ?? true) : approvedRaw === true || approvedRaw === 'T' || approvedRaw === 'true',
+    accountingBook,
     lines,
   };
 }
@@ -226,6 +230,7 @@ export function renderJournal(state: NetSuiteState, base: string, key: RecordKey
       postingPeriod: ref('accountingperiod', 'accountingperiod', 'periodname', j.postingPeriod),
       subsidiary: ref('subsidiary', 'subsidiary', 'name', j.subsidiary),
       currency: ref('currency', 'currency', 'name', j.currency),
+      accountingBook: ref('accountingbook', 'accountingbook', 'name', j.accountingBook),
       exchangeRate: j.exchangeRate,
       memo: j.memo,
       approved: j.approved,

@@ -48,6 +48,8 @@ export function seedMasterData(db: Database.Database): void {
     segment('location', LOCATIONS, locationSub);
 
     db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (1, 'Primary Book', 'T')").run();
+    // A secondary book (Multi-Book): plans can post there instead of the primary ledger.
+    db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (2, 'Plan Book', 'F')").run();
 
     const per = db.prepare(`INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, closedondate, alllocked, aplocked, arlocked, parent)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

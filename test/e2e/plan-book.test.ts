@@ -1,0 +1,49 @@
+/**
+ * Plans posted to a secondary accounting book (journals.accountingBook): every line of the plan
+ * journals lands in that book, the primary book's actuals are untouched, and a book NetSuite does
+ * not have is refused with the vendor's error naming the field.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCycle } from '../../client/cycle-runner';
+import { NetSuiteClient } from '../../activities/netsuite';
+import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { testTemporal, type TestTemporal } from '../helpers/temporal';
+
+describe('plan journals in a secondary accounting book', () => {
+  let t: TestTemporal;
+  let env: CycleEnv;
+  before(async () => {
+    t = await testTemporal();
+    env = await cycleEnv(t, { netsuite: { glLines: 1_500 }, configOverrides: { journals: { offsetAccount: '2900', accountingBook: 2 } } });
+    await env.startWorker();
+  });
+  after(async () => {
+    await env?.close();
+    await t?.close();
+  });
+
+  it('posts every plan line to book 2 and leaves the primary book alone', async () => {
+    const db = env.sandboxes.netsuite.state.db;
+    const primaryBefore = (db.prepare('SELECT COUNT(*) AS n FROM transactionaccountingline WHERE accountingbook = 1').get() as { n: number }).n;
+    const r = await (await startCycle(t.client, env.config, '2026-10', 'plan', undefined, env.taskQueue)).result();
+    assert.ok(r.journals!.posted > 0);
+    const byBook = db
+      .prepare(`SELECT tal.accountingbook AS book, COUNT(*) AS n FROM transactionaccountingline tal JOIN "transaction" t ON t.id = tal."transaction" WHERE t.externalid LIKE 'mlc-%' GROUP BY 1`)
+      .all() as Array<{ book: number; n: number }>;
+    assert.deepEqual(byBook.map((b) => b.book), [2], 'plan lines are in the plan book only');
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM transactionaccountingline WHERE accountingbook = 1').get() as { n: number }).n, primaryBefore);
+    // The same plan again: recognised as unchanged in book 2.
+    const again = await (await startCycle(t.client, env.config, '2026-10', 'plan', undefined, env.taskQueue)).result();
+    assert.equal(again.journals!.unchanged, r.journals!.posted);
+  });
+
+  it('refuses a book NetSuite does not have, naming the field', async () => {
+    const d = env.sandboxes.netsuite.demoClient;
+    const client = new NetSuiteClient({ accountId: env.sandboxes.netsuite.accountId, baseUrl: env.sandboxes.netsuite.url, credentials: d });
+    await assert.rejects(
+      client.upsertJournal('mlc-test-book-9', { subsidiary: '2', tranDate: '2026-11-30', accountingBook: '9', lines: [{ account: '41', debit: 10 }, { account: '90', credit: 10 }] }),
+      (err: { status?: number; message?: string }) => err.status === 400 && /accountingBook/.test(err.message ?? ''),
+    );
+  });
+});
