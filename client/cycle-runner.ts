@@ -12,7 +12,7 @@ import type { planningCycle } from '../workflows';
 
 /** The latest NetSuite month that is closed: the default period of a cycle. */
 export async function latestClosedPeriod(deps: Pick<CycleDeps, 'ports'>, config: ConnectionConfig): Promise<string> {
-  const periods = await readPeriods(deps as CycleDeps, config);
+  const periods = await readPeriods(deps, config);
   const closed = periods.filter((p) => p.closed).sort((a, b) => (a.period < b.period ? -1 : 1));
   if (!closed.length) throw new Error('NetSuite has no closed posting period yet: pass --period YYYY-MM');
   return closed.at(-1)!.period;

@@ -10,6 +10,7 @@ import { AnaplanNotFoundError, AnaplanTaskFailedError } from './errors';
 import { DEFAULT_CHUNK_BYTES } from './files';
 import { Chunk, type ExportInfo, type ImportInfo } from './types';
 import { countsOf, type FailureDump, type PollPolicy } from './tasks';
+import { csvLine } from '../mapping/csv';
 
 export interface AnaplanPortOptions {
   chunkSizeBytes?: number;
@@ -19,18 +20,14 @@ export interface AnaplanPortOptions {
   maxDumpRows?: number;
 }
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 type Progress = { phase: string; chunk?: number; chunks?: number; progress?: number };
 
 /** Failure dump back to CSV text: source columns, then `_Status_`, `_Line_`, `_Error_1_`. */
 export function dumpToCsv(dump: FailureDump): string {
   const header = [...dump.columns, '_Status_', '_Line_', '_Error_1_'];
-  const lines = [header.map(csvField).join(',')];
-  for (const r of dump.rows) lines.push([...dump.columns.map((c) => r.values[c] ?? ''), r.status, String(r.line), r.error].map(csvField).join(','));
-  return lines.join('\n') + '\n';
+  let out = csvLine(header);
+  for (const r of dump.rows) out += csvLine([...dump.columns.map((c) => r.values[c] ?? ''), r.status, String(r.line), r.error]);
+  return out;
 }
 
 export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOptions = {}) {

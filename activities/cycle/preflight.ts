@@ -13,7 +13,7 @@ import { PERIODS_SQL } from './queries';
 
 const CERT_WARN_DAYS = 30;
 
-export async function readPeriods(deps: CycleDeps, config: ConnectionConfig): Promise<PeriodInfo[]> {
+export async function readPeriods(deps: Pick<CycleDeps, 'ports'>, config: ConnectionConfig): Promise<PeriodInfo[]> {
   const ports = await deps.ports(config);
   const out: PeriodInfo[] = [];
   for await (const page of ports.netsuite.query(PERIODS_SQL)) {

@@ -148,32 +148,36 @@ export class AuditTrail {
    * written. A bad row (unknown kind/outcome) aborts its batch; earlier batches stay committed.
    */
   appendRecords(rows: Iterable<AuditRecordInput>): number {
-    let batch: AuditRecordInput[] = [];
-    let total = 0;
-    for (const row of rows) {
-      batch.push(row);
-      if (batch.length >= this.batchSize) {
-        total += this.writeBatch(batch, total);
-        batch = [];
-      }
-    }
-    if (batch.length) total += this.writeBatch(batch, total);
-    return total;
+    const b = this.batcher();
+    for (const row of rows) b.push(row);
+    return b.finish();
   }
 
   /** As appendRecords, for rows produced asynchronously (e.g. parsed from a streamed CSV). */
   async appendRecordsAsync(rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>): Promise<number> {
+    const b = this.batcher();
+    for await (const row of rows) b.push(row);
+    return b.finish();
+  }
+
+  /** Collects rows and writes them `batchSize` at a time, one transaction per batch. */
+  private batcher(): { push(row: AuditRecordInput): void; finish(): number } {
     let batch: AuditRecordInput[] = [];
     let total = 0;
-    for await (const row of rows) {
-      batch.push(row);
-      if (batch.length >= this.batchSize) {
-        total += this.writeBatch(batch, total);
+    return {
+      push: (row) => {
+        batch.push(row);
+        if (batch.length >= this.batchSize) {
+          total += this.writeBatch(batch, total);
+          batch = [];
+        }
+      },
+      finish: () => {
+        if (batch.length) total += this.writeBatch(batch, total);
         batch = [];
-      }
-    }
-    if (batch.length) total += this.writeBatch(batch, total);
-    return total;
+        return total;
+      },
+    };
   }
 
   appendRecord(row: AuditRecordInput): void {
