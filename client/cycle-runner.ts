@@ -74,7 +74,7 @@ export function renderSummary(s: CycleSummary): string[] {
   if (s.import) row('actuals imported / rejected', `${s.import.rowsImported} / ${s.import.rowsRejected} (task ${s.import.taskId})`);
   if (s.tieOut) row('tie-out (NetSuite = loaded + quarantined + rejected)', `${money(s.tieOut.netsuiteCents)} = ${money(s.tieOut.loadedCents)} + ${money(s.tieOut.quarantinedCents)} + ${money(s.tieOut.rejectedCents)} ${s.tieOut.balanced ? '✔' : '✖'}`);
   if (s.plan) row('plan values / quarantined', `${s.plan.values} / ${s.plan.quarantined} (${s.plan.skippedClosedPeriods} outside open periods)`);
-  if (s.journals) row('journals posted/updated/unchanged', `${s.journals.posted} / ${s.journals.updated} / ${s.journals.unchanged}${s.journals.failed ? `, ${s.journals.failed} refused` : ''}`);
+  if (s.journals) row('journals posted/updated/unchanged', `${s.journals.posted} / ${s.journals.updated} / ${s.journals.unchanged}${s.journals.retired ? `, ${s.journals.retired} stale deleted` : ''}${s.journals.failed ? `, ${s.journals.failed} refused` : ''}`);
   row('quarantined in total', s.quarantined);
   for (const w of s.warnings) lines.push(`  ⚠ ${w}`);
   return lines;

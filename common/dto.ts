@@ -95,6 +95,8 @@ export interface ExportResult {
 export interface PreparePlanResult {
   journalsHash: string;
   journals: number;
+  /** Plan journals in NetSuite this plan no longer needs; deleted after the planned ones are posted. */
+  retire?: number;
   values: number;
   quarantined: number;
   quarantineHash: string | null;
@@ -106,6 +108,8 @@ export interface PostJournalsResult {
   posted: number;
   updated: number;
   unchanged: number;
+  /** Stale plan journals deleted (absent in results recorded before this field existed). */
+  retired?: number;
   failed: number;
   failures: Array<{ externalId: string; reason: string }>;
 }

@@ -38,6 +38,8 @@ import { parseConfig, type ConnectionConfig, type ConnectionConfigInput } from '
 import { resolveDataConverter } from '../common/codec-config';
 import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
+import { DIMENSIONS } from '../common/config';
+import { cycleActions } from '../activities/cycle/preflight';
 import { openStores } from '../activities/store';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
@@ -79,6 +81,13 @@ interface Measured {
   calls_netsuite: number;
   calls_anaplan: number;
   throttled: number;
+  /** Fewest calls the cycles' work allows (see `minimumCalls`); `calls_*_excess_pct` = how far above it. */
+  calls_netsuite_min: number;
+  calls_anaplan_min: number;
+  calls_netsuite_excess_pct: number;
+  calls_anaplan_excess_pct: number;
+  /** Anaplan requests by purpose, from the sandbox's per-route counts. */
+  anaplan_calls: Record<AnaplanPurpose, number>;
   /** Extra facts (not part of the contract line's required keys). */
   note?: string;
   /** Seconds per activity type, from the largest cycle's history. */
@@ -88,6 +97,8 @@ interface Measured {
 }
 
 interface Env {
+  /** The last `runCycles` call: what ran, and what each cycle reported. */
+  last?: { runs: Array<{ model: number; kind: CycleKind }>; summaries: CycleSummary[] };
   models: Sandboxes[];
   configs: ConnectionConfig[];
   dataDir: string;
@@ -211,6 +222,56 @@ async function historyOf(h: WorkflowHandle): Promise<{ events: number; bytes: nu
   return { events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length, steps };
 }
 
+type AnaplanPurpose = 'auth' | 'structure' | 'upload' | 'task' | 'poll' | 'download';
+
+/** Purpose of one sandbox route key (`METHOD /route/:pattern`). */
+function purposeOf(key: string): AnaplanPurpose {
+  const [method, route = ''] = key.split(' ');
+  if (route.startsWith('/token/') || route.startsWith('/oauth/')) return 'auth';
+  if (method === 'POST' && route.endsWith('/tasks')) return 'task';
+  if (method === 'GET' && route.endsWith('/tasks/:taskId')) return 'poll';
+  if (/\/files\/:fileId(\/chunks\/:chunkId|\/complete)?$/.test(route) && method !== 'GET') return 'upload';
+  if (method === 'GET' && (/\/chunks(\/:chunkId)?$/.test(route) || /\/dumps?(\/|$)/.test(route))) return 'download';
+  return 'structure';
+}
+
+function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
+  const out: Record<AnaplanPurpose, number> = { auth: 0, structure: 0, upload: 0, task: 0, poll: 0, download: 0 };
+  for (const s of env.models) for (const [key, n] of s.anaplan.state.requests) out[purposeOf(key)] += n;
+  return out;
+}
+
+/**
+ * The fewest calls the cycles' work allows, from what each cycle had to do (its summary) and the
+ * connector's settings — not from how many calls it made:
+ *   NetSuite: 1 token per connection + P SuiteQL pages + one upsert per journal posted or updated.
+ *   Anaplan, per model: 1 token (reused for the session); per cycle the action definitions it
+ *   checks (1 import list, 1 export list when it runs the export, 1 metadata read per action it
+ *   runs) and one member read per dimension; the model's list catalogue once per session; per task
+ *   the cycle needed (a list import with new members, the actuals import, the plan export) one start
+ *   and ONE poll; and the file transfers as made (single PUT, or chunks + start + complete; export
+ *   and dump chunks), which move bytes the data needs as long as no task ran twice. So the excess
+ *   is extra polls, extra tokens and repeated structure reads.
+ */
+function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
+  const { runs, summaries } = env.last!;
+  const journals = summaries.reduce((a, x) => a + (x.journals ? x.journals.posted + x.journals.updated : 0), 0);
+  const by = anaplanCalls(env);
+  let anaplan = by.upload + by.download;
+  let tasksNeeded = 0;
+  const seen = new Set<number>();
+  for (const [i, r] of runs.entries()) {
+    const sum = summaries[i]!;
+    if (!seen.has(r.model)) anaplan += 2; // token + list catalogue, once per model and session
+    seen.add(r.model);
+    anaplan += 1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(env.configs[r.model]!, r.kind).length + DIMENSIONS.length;
+    const tasks = (sum.align?.anaplanTaskIds.length ?? 0) + (sum.import ? 1 : 0) + (sum.export ? 1 : 0);
+    tasksNeeded += tasks;
+    anaplan += 2 * tasks;
+  }
+  return { netsuite: seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
+}
+
 async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; throttled: number }> {
   const ns = (await (await fetch(`${env.models[0]!.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>>; rejectedOverLimit: number };
   let netsuite = 0;
@@ -239,6 +300,7 @@ async function runCycles(env: Env, runs: Array<{ model: number; period: string; 
     }),
   );
   const summaries = await Promise.all(handles.map((h) => h.result()));
+  env.last = { runs, summaries };
   const wall = (performance.now() - t0) / 1000;
   const used = process.cpuUsage(cpu0.bench);
   // The sandboxes run in this process: their CPU competes with the worker on a small machine.
@@ -330,7 +392,7 @@ async function actualsScenario(address: string, rowsTarget: number): Promise<Mea
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
-    return finish(`actuals-${label(rowsTarget)}`, rows, wall, bound, env, history, c, `generated ${rowsWritten} combinations; imported ${sum.import!.rowsImported}, tie-out balanced ${sum.tieOut!.balanced}; SuiteQL pages needed ${P}`);
+    return finish(`actuals-${label(rowsTarget)}`, rows, wall, bound, env, history, c, `generated ${rowsWritten} combinations; imported ${sum.import!.rowsImported}, tie-out balanced ${sum.tieOut!.balanced}; SuiteQL pages needed ${P}`, P);
   } finally {
     await env.close();
   }
@@ -357,7 +419,7 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + Math.ceil(J / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
-    return finish(`plan-${label(valuesTarget)}`, sum.plan!.values, wall, bound, env, history, c, `generated ${planned} bench values; exported ${sum.export!.rows} rows; ${J} journals posted ${sum.journals!.posted}, quarantined ${sum.plan!.quarantined}`);
+    return finish(`plan-${label(valuesTarget)}`, sum.plan!.values, wall, bound, env, history, c, `generated ${planned} bench values; exported ${sum.export!.rows} rows; ${J} journals posted ${sum.journals!.posted}, quarantined ${sum.plan!.quarantined}`, P);
   } finally {
     await env.close();
   }
@@ -379,7 +441,7 @@ async function dimensionScenario(address: string, membersTarget: number): Promis
     const U = 1 + tasks.length * (ANAPLAN_FIXED_PER_TASK + 2);
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
-    return finish(`dimensions-${label(membersTarget)}`, members, wall, bound, env, history, c, `imported ${d.reduce((a, x) => a + x.imported, 0)}, rejected by list capacity ${d.reduce((a, x) => a + x.rejected, 0)}, unmapped ${d.reduce((a, x) => a + x.unmapped, 0)}`);
+    return finish(`dimensions-${label(membersTarget)}`, members, wall, bound, env, history, c, `imported ${d.reduce((a, x) => a + x.imported, 0)}, rejected by list capacity ${d.reduce((a, x) => a + x.rejected, 0)}, unmapped ${d.reduce((a, x) => a + x.unmapped, 0)}`, P);
   } finally {
     await env.close();
   }
@@ -403,7 +465,7 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
     const bound = Math.max(Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000), ...perModel.values());
     const c = await calls(env);
     const rows = summaries.reduce((a, x) => a + (x.extract?.rows ?? 0) + (x.extract?.quarantined ?? 0), 0);
-    return finish(`concurrent-${cycles}x${models}`, rows, wall, bound, env, history, c, `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle`);
+    return finish(`concurrent-${cycles}x${models}`, rows, wall, bound, env, history, c, `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle`, P);
   } finally {
     await env.close();
   }
@@ -413,7 +475,10 @@ function label(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}m` : n >= 1_000 ? `${n / 1_000}k` : String(n);
 }
 
-function finish(scenario: string, rows: number, wall: number, bound: number, env: Env, history: { events: number; bytes: number; steps: Record<string, number> }, c: { netsuite: number; anaplan: number; throttled: number }, note: string): Measured {
+function finish(scenario: string, rows: number, wall: number, bound: number, env: Env, history: { events: number; bytes: number; steps: Record<string, number> }, c: { netsuite: number; anaplan: number; throttled: number }, note: string, pages: number): Measured {
+  const min = minimumCalls(env, pages);
+  const excess = (calls: number, minimum: number) => round(((calls - minimum) / minimum) * 100);
+  if (min.anaplanTasksStarted !== min.anaplanTasksNeeded) note += `; Anaplan tasks started ${min.anaplanTasksStarted}, needed ${min.anaplanTasksNeeded}`;
   return {
     scenario,
     rows,
@@ -426,6 +491,11 @@ function finish(scenario: string, rows: number, wall: number, bound: number, env
     calls_netsuite: c.netsuite,
     calls_anaplan: c.anaplan,
     throttled: c.throttled,
+    calls_netsuite_min: min.netsuite,
+    calls_anaplan_min: min.anaplan,
+    calls_netsuite_excess_pct: excess(c.netsuite, min.netsuite),
+    calls_anaplan_excess_pct: excess(c.anaplan, min.anaplan),
+    anaplan_calls: anaplanCalls(env),
     note,
     steps_s: history.steps,
     cpu_s: { ...cpu },

@@ -12,6 +12,7 @@ export interface JournalBatchesInput {
   config: ConnectionConfig;
   cycleId: string;
   journalsHash: string;
+  /** Items to send: the planned journals, then the stale ones to retire. */
   journals: number;
   batchSize: number;
   /** Awaited before each batch (the pause gate). */
@@ -21,13 +22,14 @@ export interface JournalBatchesInput {
 }
 
 export async function postJournalBatches(postJournals: PostJournals, input: JournalBatchesInput): Promise<PostJournalsResult> {
-  const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
+  const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
   for (let from = 0; from < input.journals; from += input.batchSize) {
     await input.beforeBatch?.();
     const r = await postJournals({ config: input.config, cycleId: input.cycleId, journalsHash: input.journalsHash, from, to: Math.min(input.journals, from + input.batchSize) });
     total.posted += r.posted;
     total.updated += r.updated;
     total.unchanged += r.unchanged;
+    total.retired! += r.retired ?? 0;
     total.failed += r.failed;
     // Keep the first 20 reasons: enough to act on, bounded in history.
     total.failures.push(...r.failures.slice(0, Math.max(0, 20 - total.failures.length)));

@@ -152,22 +152,24 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       summary.export = ex;
       const p = await long.preparePlan({ config, cycleId, exportHash: ex.exportHash, memberMapsHash: align.memberMapsHash, periods: pre.periods, period });
       summary.plan = p;
-      remember({ exportHash: ex.exportHash, journalsHash: p.journalsHash, journals: p.journals });
+      // Replay posts the same items: planned journals, then the stale ones to retire.
+      remember({ exportHash: ex.exportHash, journalsHash: p.journalsHash, journals: p.journals + (p.retire ?? 0) });
       summary.quarantined += p.quarantined;
-      s.counts = { rows: ex.rows, values: p.values, journals: p.journals, quarantined: p.quarantined, skippedClosedPeriods: p.skippedClosedPeriods };
+      s.counts = { rows: ex.rows, values: p.values, journals: p.journals, retire: p.retire ?? 0, quarantined: p.quarantined, skippedClosedPeriods: p.skippedClosedPeriods };
       return p;
     });
 
     await run('postJournals', async (s) => {
       if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
+      const items = prepared.journals + (prepared.retire ?? 0);
       const total = await postJournalBatches(long.postJournals, {
         config,
         cycleId,
         journalsHash: prepared.journalsHash,
-        journals: prepared.journals,
-        batchSize: journalBatchSize(prepared.journals, opts.journalBatchSize),
+        journals: items,
+        batchSize: journalBatchSize(items, opts.journalBatchSize),
         beforeBatch: gate,
-        onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, failed: t.failed }),
+        onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
       });
       summary.journals = total;
       if (total.failed > 0) {

@@ -2,10 +2,12 @@
  * Chunked file transfer (reference §5). Upload: `POST …/files/{id}` `{chunkCount:-1}` (Anaplan's
  * recommended open-ended form), `PUT …/chunks/{n}` for each 1–50 MB slice (optionally gzip), then
  * `POST …/complete`. The source is streamed: one chunk buffer is held at a time, never the file.
+ * A file on disk that fits in one chunk goes up uncompressed in a single `PUT …/files/{id}`
+ * (one request instead of three; reference §5 "single-request upload").
  * Download: list chunks, fetch each, write it at its offset so a retried chunk overwrites itself.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
@@ -77,6 +79,16 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
   const base = `${client.modelPath}/files/${fileId}`;
   const startChunk = opts.startChunk ?? 0;
   if (startChunk > 0 && typeof source !== 'string') throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
+  if (startChunk === 0 && typeof source === 'string' && !opts.gzip) {
+    const bytes = (await stat(source)).size;
+    if (bytes <= size) {
+      // At most one chunk's worth in memory, as the chunked path holds.
+      const body = await readFile(source);
+      await client.request('PUT', base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
+      opts.onChunk?.({ index: 0, bytes, totalBytes: bytes });
+      return { fileId, chunkCount: 1, bytes };
+    }
+  }
   let name: string;
   if (startChunk === 0) {
     // Setting the chunk count (re)starts the upload and discards old content.

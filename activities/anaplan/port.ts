@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { AnaplanClient } from './client';
 import { AnaplanNotFoundError, AnaplanTaskFailedError } from './errors';
 import { DEFAULT_CHUNK_BYTES } from './files';
-import { Chunk, type ExportInfo, type ImportInfo } from './types';
+import { Chunk, type ExportInfo, type ImportInfo, type NamedObject } from './types';
 import { countsOf, type FailureDump, type PollPolicy } from './tasks';
 import { csvLine } from '../mapping/csv';
 
@@ -30,27 +30,74 @@ export function dumpToCsv(dump: FailureDump): string {
   return out;
 }
 
+/**
+ * Names → IDs of the model's lists and actions, read once per port (one port per connection and
+ * worker, so once per session) instead of once per step: the structure changes only when a model
+ * builder edits it. Preflight re-reads the actions every cycle (`describeActions`); a name that is
+ * not in the cached catalog, or an ID that answers 404, re-reads it once before failing.
+ */
+class Catalog<T extends { id: string; name: string }> {
+  private items?: Promise<T[]>;
+  constructor(
+    private readonly load: (opts: { signal?: AbortSignal }) => Promise<T[]>,
+    private readonly notFound: (ref: string) => Error,
+  ) {}
+
+  refresh(opts: { signal?: AbortSignal } = {}): Promise<T[]> {
+    const loading = this.load(opts);
+    this.items = loading;
+    loading.catch(() => {
+      if (this.items === loading) this.items = undefined;
+    });
+    return loading;
+  }
+
+  /** The item named (or with ID) `ref`; `fresh` says whether it came from a read made just now. */
+  async find(ref: string, opts: { signal?: AbortSignal } = {}): Promise<{ item: T; fresh: boolean }> {
+    const byRef = (items: T[]) => items.find((i) => i.name === ref) ?? items.find((i) => i.id === ref);
+    const cached = this.items ? byRef(await this.items) : undefined;
+    if (cached) return { item: cached, fresh: false };
+    const item = byRef(await this.refresh(opts));
+    if (!item) throw this.notFound(ref);
+    return { item, fresh: true };
+  }
+
+  /** Runs `use` on the item; if a cached ID has gone (404), re-reads the catalog and tries once more. */
+  async with<R>(ref: string, opts: { signal?: AbortSignal }, use: (item: T) => Promise<R>): Promise<R> {
+    const { item, fresh } = await this.find(ref, opts);
+    try {
+      return await use(item);
+    } catch (err) {
+      if (fresh || !(err instanceof AnaplanNotFoundError)) throw err;
+      this.items = undefined;
+      return use((await this.find(ref, opts)).item);
+    }
+  }
+}
+
 export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOptions = {}) {
   const chunkSize = options.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
-  const pick = <T extends { id: string; name: string }>(kind: string, items: T[], ref: string): T => {
-    const found = items.find((i) => i.name === ref) ?? items.find((i) => i.id === ref);
-    if (!found) throw new AnaplanNotFoundError(`no ${kind} "${ref}" in model ${client.modelId}`, { method: 'GET', path: `${client.modelPath}/${kind}s`, code: 'name-not-found' });
-    return found;
-  };
+  const notFound = (kind: string) => (ref: string) => new AnaplanNotFoundError(`no ${kind} "${ref}" in model ${client.modelId}`, { method: 'GET', path: `${client.modelPath}/${kind}s`, code: 'name-not-found' });
+  const lists = new Catalog<NamedObject>((o) => client.lists(o), notFound('list'));
+  const imports = new Catalog<ImportInfo>((o) => client.imports(o), notFound('import'));
+  const exports = new Catalog<ExportInfo>((o) => client.exports(o), notFound('export'));
 
   return {
     async listItems(listName: string): Promise<Array<{ code: string; name: string; parent: string | null }>> {
-      const list = await client.findList(listName);
-      const items = await client.listItems(list.id);
+      const items = await lists.with(listName, {}, (list) => client.listItems(list.id));
       const codeById = new Map(items.map((i) => [i.id, i.code ?? i.name]));
       return items.map((i) => ({ code: i.code ?? i.name, name: i.name, parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null }));
     },
 
     async runImport(importRef: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
-      const imp: ImportInfo = pick('import', await client.imports({ signal: opts.signal }), importRef);
-      if (!imp.importDataSourceId) throw new AnaplanNotFoundError(`import "${imp.name}" has no source file`, { method: 'GET', path: `${client.modelPath}/imports/${imp.id}` });
       const chunks = Math.max(1, Math.ceil(file.bytes / chunkSize));
-      const up = await client.uploadFile(imp.importDataSourceId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
+      let imp: ImportInfo | undefined;
+      const up = await imports.with(importRef, { signal: opts.signal }, (found) => {
+        imp = found;
+        if (!found.importDataSourceId) throw new AnaplanNotFoundError(`import "${found.name}" has no source file`, { method: 'GET', path: `${client.modelPath}/imports/${found.id}` });
+        return client.uploadFile(found.importDataSourceId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
+      });
+      if (!imp) throw new Error('unreachable: import resolved without an item');
       try {
         const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
         return { taskId: r.taskId, successful: true, rowsImported: r.counts.successful, rowsRejected: r.counts.failed, dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined, chunks: up.chunkCount };
@@ -63,8 +110,12 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
     },
 
     async runExport(exportRef: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
-      const exp: ExportInfo = pick('export', await client.exports({ signal: opts.signal }), exportRef);
-      const r = await client.runExport(exp.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) });
+      let exp: ExportInfo | undefined;
+      const r = await exports.with(exportRef, { signal: opts.signal }, (found) => {
+        exp = found;
+        return client.runExport(found.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) });
+      });
+      if (!exp) throw new Error('unreachable: export resolved without an item');
       // The output file shares the export's ID (reference §5); its chunks are streamed in order.
       const base = `${client.modelPath}/files/${exp.id}`;
       const list = await client.all(`${base}/chunks`, 'chunks', Chunk, { signal: opts.signal });
@@ -81,11 +132,16 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
       return { taskId: r.taskId };
     },
 
-    async describeActions() {
-      const [imports, exports] = await Promise.all([client.imports(), client.exports()]);
+    /**
+     * The model's import and export actions, read now (this also refreshes the session catalog), with
+     * the source/header columns of the actions named in `detail` (by name or ID; default: all).
+     */
+    async describeActions(detail?: { imports?: string[]; exports?: string[] }) {
+      const wanted = (refs: string[] | undefined, a: { id: string; name: string }) => !refs || refs.includes(a.name) || refs.includes(a.id);
+      const [imps, exps] = await Promise.all([!detail || detail.imports?.length ? imports.refresh() : [], !detail || detail.exports?.length ? exports.refresh() : []]);
       return {
-        imports: await Promise.all(imports.map(async (i) => ({ id: i.id, name: i.name, columns: (await client.importMetadata(i.id)).source?.headerNames }))),
-        exports: await Promise.all(exports.map(async (e) => ({ id: e.id, name: e.name, columns: (await client.exportMetadata(e.id)).headerNames }))),
+        imports: await Promise.all(imps.map(async (i) => ({ id: i.id, name: i.name, columns: wanted(detail?.imports, i) ? (await client.importMetadata(i.id)).source?.headerNames : undefined }))),
+        exports: await Promise.all(exps.map(async (e) => ({ id: e.id, name: e.name, columns: wanted(detail?.exports, e) ? (await client.exportMetadata(e.id)).headerNames : undefined }))),
       };
     },
   };

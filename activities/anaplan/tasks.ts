@@ -12,7 +12,9 @@ import { Chunk, Task, TASK_TERMINAL, type ActionType, type TaskDetail, type Task
 
 /**
  * Poll cadence. Anaplan asks for no more than one status call per 5 s, longer for long runs
- * (reference §7.3): start at 5 s and stretch ×1.5 up to 60 s. Tests shorten it.
+ * (reference §7.3): start at 5 s and stretch ×1.5 up to 60 s. Tests shorten it. The task's own
+ * `progress` (0.0–1.0, reference §7.2) moves the next poll out to when the task should be done
+ * (`nextPollDelay`), so a long import is polled about twice instead of once per backoff step.
  */
 export interface PollPolicy {
   initialMs: number;
@@ -132,16 +134,29 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
   return { taskId, actionId, successful: true, result };
 }
 
+/**
+ * Wait before the next status call: never shorter than the backoff step `floorMs`, and, when the
+ * task reports partial progress, long enough for the rest at the rate seen so far (+5 %), capped
+ * at `policy.maxMs`. Polls are therefore never more frequent than plain backoff.
+ */
+export function nextPollDelay(policy: PollPolicy, floorMs: number, elapsedMs: number, progress: number | undefined): number {
+  const estimate = progress !== undefined && progress > 0 && progress < 1 ? (elapsedMs * (1 - progress) * 1.05) / progress : 0;
+  return Math.round(Math.min(policy.maxMs, Math.max(floorMs, estimate)));
+}
+
 async function pollTask(client: AnaplanClient, path: string, taskId: string, opts: ActionRunOptions): Promise<Task> {
   const policy = opts.poll ?? DEFAULT_POLL;
-  let delay = policy.initialMs;
+  const startedAt = Date.now();
+  let floor = policy.initialMs;
+  let delay = floor;
   try {
     for (;;) {
       await sleep(delay, opts.signal);
       const task = Task.parse((await client.getJson(path, { signal: opts.signal, taskId })).task);
       opts.onProgress?.(task);
       if (task.taskState && TASK_TERMINAL.has(task.taskState)) return task;
-      delay = Math.min(policy.maxMs, Math.round(delay * policy.factor));
+      floor = Math.min(policy.maxMs, Math.round(floor * policy.factor));
+      delay = nextPollDelay(policy, floor, Date.now() - startedAt, task.taskState === 'IN_PROGRESS' ? task.progress : undefined);
     }
   } catch (err) {
     if (opts.signal?.aborted) {

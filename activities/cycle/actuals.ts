@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { cancellationSignal } from '@temporalio/activity';
 import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
@@ -19,11 +18,14 @@ import type { ConnectionConfig, DimensionName } from '../../common/config';
 import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
 import { ACTUALS_HEADER, mapGlRow, type GlRow } from '../mapping/actuals';
 import { parseCents } from '../mapping/amounts';
-import { csvLine } from '../mapping/csv';
+import { csvLine, readLines } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, taskFailed, type CycleDeps } from './context';
 import { accountsWithActivitySql, glActivitySql, glTotalSql } from './queries';
+
+/** Read size when an artifact is split into lines (see ArtifactStore.openRead). */
+const LINE_CHUNK_BYTES = 64 * 1024;
 
 interface PartStats {
   rows: number;
@@ -128,7 +130,7 @@ export function makeActuals(deps: CycleDeps) {
         total.pages += s.pages;
         for await (const chunk of createReadStream(`${base}.csv`)) await writeLine(csvOut, chunk as string);
         if (s.quarantined > 0) {
-          for await (const line of createInterface({ input: createReadStream(`${base}.q`) })) {
+          for await (const line of readLines(createReadStream(`${base}.q`))) {
             if (!line) continue;
             await writeLine(qOut, line + '\n');
             const q = JSON.parse(line) as { source: string; reason: string; row: { net?: string } };
@@ -195,7 +197,7 @@ export function makeActuals(deps: CycleDeps) {
     // One audit row per record moved, streamed from the artifact (flat memory).
     const batch: AuditRecordInput[] = [];
     let line = 0;
-    for await (const text of createInterface({ input: await deps.artifacts.openRead(csvHash) })) {
+    for await (const text of readLines(await deps.artifacts.openRead(csvHash, { chunkBytes: LINE_CHUNK_BYTES }))) {
       line++;
       if (line === 1 || !text) continue;
       const cells = text.split(',');

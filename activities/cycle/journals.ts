@@ -4,7 +4,9 @@
  * retried attempt, a re-run or a replay updates the same record and never posts twice. A journal the
  * ledger already holds with the same content is left alone ("unchanged"). A journal NetSuite refuses
  * (validation) is recorded with the vendor's reason and the batch goes on; the workflow fails the
- * step afterwards and `ml-connector replay` re-sends from the same artifact.
+ * step afterwards and `ml-connector replay` re-sends from the same artifact. Indexes past the
+ * planned journals delete the stale plan journals preparePlan found (a plan that shrank), by
+ * external ID as well; they come last, after the journals that replace them are sent.
  */
 import { createHash } from 'node:crypto';
 import { activityInfo } from '@temporalio/activity';
@@ -42,12 +44,35 @@ export function makeJournals(deps: CycleDeps) {
     const stored = cache.value;
     const resumeAt = Math.max(input.from, (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from);
     const prior = deps.audit.latestOutcomeByTarget(cycleId, 'postJournals', 'journal');
-    const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, failed: 0, failures: [] };
+    const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
     const done = new Set<number>();
     let low = resumeAt;
     let next = resumeAt;
 
-    const one = async (i: number) => {
+    const refused = (err: unknown) => {
+      const e = err as { retryable?: boolean; status?: number; message?: string; code?: string };
+      // Throttling and outages are retried (by the client, then by Temporal); a refusal is data.
+      if (e.retryable !== false || e.status === 401) throw err;
+      return `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+    };
+
+    // Items past the planned journals are stale ones to delete (StoredJournals.retire), so they go last.
+    const retireOne = async (externalId: string) => {
+      const sourceRef = `retire:${externalId}`;
+      try {
+        // The external ID is the key here too: deleting one already gone is a no-op.
+        const existed = await netsuite.deleteJournal(externalId);
+        if (existed) result.retired!++;
+        deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'accepted', reason: existed ? 'retired: no longer in the plan' : 'retired: already gone' });
+      } catch (err) {
+        const reason = refused(err);
+        result.failed++;
+        result.failures.push({ externalId, reason });
+        deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'rejected', reason: `retire refused: ${reason}` });
+      }
+    };
+
+    const postOne = async (i: number) => {
       const j = stored.journals[i]!;
       const p = stored.periods[j.period]!;
       const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved' });
@@ -76,16 +101,18 @@ export function makeJournals(deps: CycleDeps) {
           }
         }
       } catch (err) {
-        const e = err as { retryable?: boolean; status?: number; message?: string; code?: string };
-        // Throttling and outages are retried (by the client, then by Temporal); a refusal is data.
-        if (e.retryable !== false || e.status === 401) throw err;
-        const reason = `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+        const reason = refused(err);
         result.failed++;
         result.failures.push({ externalId: j.externalId, reason });
         audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, outcome: 'rejected', reason, amount: centsToString(j.debitCents) });
       } finally {
         deps.audit.appendRecords(audit);
       }
+    };
+
+    const one = async (i: number) => {
+      if (i < stored.journals.length) await postOne(i);
+      else await retireOne(stored.retire![i - stored.journals.length]!.externalId);
       done.add(i);
       while (done.has(low)) done.delete(low++);
       beat({ next: low });

@@ -56,6 +56,7 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
       const rec = await client.getJournalByExternalId(externalId);
       return rec ? { internalId: String(rec.id), body: rec as unknown as Record<string, unknown> } : null;
     },
+    deleteJournal: (externalId) => client.deleteJournalByExternalId(externalId),
     certificateExpiresAt: () => expiry,
   };
 }

@@ -14,9 +14,10 @@ import { periodFromAnaplanCode, type ConnectionConfig } from '../../common/confi
 import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/dto';
 import { parseCents } from '../mapping/amounts';
 import type { MemberMaps } from '../mapping/dimensions';
-import { planJournals, type PlanValue } from '../mapping/journals';
+import { journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
+import { connectorJournalsSql } from './queries';
 
 /** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
 export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'] as const;
@@ -28,6 +29,12 @@ export interface StoredJournals {
   journals: ReturnType<typeof planJournals>;
   /** NetSuite period internal ID and end date per YYYY-MM. */
   periods: Record<string, { id: string; endDate: string }>;
+  /**
+   * Plan journals already in NetSuite that this plan no longer needs: same model, a version and open
+   * period the export covers, but no planned journal with that external ID (a plan that shrank to
+   * fewer parts, or a subsidiary with no approved values left). Posted first, then deleted.
+   */
+  retire?: Array<{ externalId: string; period: string }>;
 }
 
 export function makePlan(deps: CycleDeps) {
@@ -67,7 +74,9 @@ export function makePlan(deps: CycleDeps) {
     let quarantined = 0;
     let skippedClosed = 0;
     const quarantine: Array<{ line: number; reason: string; row: Record<string, string> }> = [];
-    const parser = (await deps.artifacts.openRead(input.exportHash)).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true, max_record_size: MAX_PLAN_RECORD_BYTES }));
+    /** `version|YYYY-MM` pairs the export speaks for in the periods this cycle writes. */
+    const covered = new Set<string>();
+    const parser = (await deps.artifacts.openRead(input.exportHash, { chunkBytes: 64 * 1024 })).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true, max_record_size: MAX_PLAN_RECORD_BYTES }));
     let headerChecked = false;
     try {
       for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -112,6 +121,7 @@ export function makePlan(deps: CycleDeps) {
           skippedClosed++;
           continue;
         }
+        covered.add(`${versionSlug(row.Version!)}|${month}`);
         const accountId = maps.accounts.fromCode[row.Account!];
         const subsidiaryId = maps.subsidiaries.fromCode[row.Subsidiary!];
         const departmentId = row.Department ? maps.departments.fromCode[row.Department] : null;
@@ -135,19 +145,40 @@ export function makePlan(deps: CycleDeps) {
       throw err;
     }
     deps.audit.appendRecords(audit);
-    const journals = planJournals(values, { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
+    const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
+    const journals = planJournals(values, { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
     const periods: StoredJournals['periods'] = {};
     for (const j of journals) {
       const p = periodsByMonth.get(j.period)!;
       periods[j.period] = { id: p.id, endDate: p.endDate };
     }
-    const stored: StoredJournals = { period: input.period, journals, periods };
+    const retire = await staleJournals(deps, config, idOptions, covered, new Set(journals.map((j) => j.externalId)));
+    const stored: StoredJournals = { period: input.period, journals, periods, retire };
     const journalsHash = await putJson(deps.artifacts, stored);
     const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
-    return { journalsHash, journals: journals.length, values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
+    return { journalsHash, journals: journals.length, retire: retire.length, values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
   }
 
   return { runPlanExport, preparePlan };
+}
+
+/** The connector's journals for this model, in the covered version × periods, that no planned journal replaces. */
+async function staleJournals(deps: CycleDeps, config: ConnectionConfig, o: { modelId: string; externalIdPrefix: string }, covered: Set<string>, planned: Set<string>): Promise<NonNullable<StoredJournals['retire']>> {
+  const out: NonNullable<StoredJournals['retire']> = [];
+  if (covered.size === 0) return out;
+  const { netsuite } = await deps.ports(config);
+  try {
+    for await (const page of netsuite.query(connectorJournalsSql(journalIdPrefix(o)))) {
+      for (const r of page) {
+        const externalId = String(r.externalid ?? '');
+        const k = parseJournalExternalId(o, externalId);
+        if (k && covered.has(`${k.version}|${k.period}`) && !planned.has(externalId)) out.push({ externalId, period: k.period });
+      }
+    }
+  } catch (err) {
+    throw classify(err);
+  }
+  return out;
 }
 
 async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {

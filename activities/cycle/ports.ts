@@ -17,6 +17,8 @@ export interface NetSuitePort {
   queryKeyset(build: (afterKey: string | null) => string, key: (row: SuiteQlRow) => string, opts?: { signal?: AbortSignal; startAfter?: string | null }): AsyncIterable<SuiteQlRow[]>;
   /** PUT …/journalEntry/eid:<externalId>?replace=line — creates or replaces. */
   upsertJournal(externalId: string, body: Record<string, unknown>): Promise<{ internalId: string }>;
+  /** DELETE …/journalEntry/eid:<externalId>; false when there was none. */
+  deleteJournal(externalId: string): Promise<boolean>;
   /** GET …/journalEntry/eid:<externalId>, or null when there is none. */
   getJournal(externalId: string): Promise<{ internalId: string; body: Record<string, unknown> } | null>;
   /** Certificate expiry of the credentials in use, when known. */
@@ -46,8 +48,11 @@ export interface AnaplanPort {
   runImport(importName: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void }): Promise<AnaplanTaskOutcome & { chunks: number }>;
   /** Runs the export, polls, and streams the output file to `sink`. */
   runExport(exportName: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; progress?: number }) => void }): Promise<{ taskId: string }>;
-  /** Import/export definitions (names, IDs, source/header columns) for preflight. */
-  describeActions(): Promise<{ imports: Array<{ id: string; name: string; columns?: string[] }>; exports: Array<{ id: string; name: string; columns?: string[] }> }>;
+  /**
+   * Import/export definitions (names, IDs) read now, for preflight; source/header columns only for
+   * the actions named in `detail` (all when omitted). A kind with an empty `detail` list is not read.
+   */
+  describeActions(detail?: { imports?: string[]; exports?: string[] }): Promise<{ imports: Array<{ id: string; name: string; columns?: string[] }>; exports: Array<{ id: string; name: string; columns?: string[] }> }>;
 }
 
 export interface Ports {

@@ -1,8 +1,9 @@
 /**
  * `preflight`: reads what the cycle depends on before it moves anything. NetSuite periods (is the
  * cycle's period there, is it closed), the Anaplan import/export definitions (do the configured
- * actions exist), and the certificate's expiry. A missing action or an expired certificate fails
- * fast and non-retryably, with a message that names what to fix.
+ * actions exist, with the columns the connector writes and reads), and the certificate's expiry.
+ * A missing action, a missing column or an expired certificate fails fast and non-retryably, with
+ * a message that names what to fix.
  */
 import { createHash } from 'node:crypto';
 import { anaplanPeriodCode, type ConnectionConfig } from '../../common/config';
@@ -10,6 +11,7 @@ import type { PeriodInfo, PreflightResult } from '../../common/dto';
 import type { CycleKind } from '../../common/ids';
 import { classify, nonRetryable, type CycleDeps } from './context';
 import { PERIODS_SQL } from './queries';
+import { neededActions } from '../ping/checks';
 
 const CERT_WARN_DAYS = 30;
 
@@ -26,6 +28,11 @@ export async function readPeriods(deps: Pick<CycleDeps, 'ports'>, config: Connec
   return out;
 }
 
+/** The Anaplan actions a cycle of `kind` runs (list imports of synced dimensions included). */
+export function cycleActions(config: ConnectionConfig, kind: CycleKind) {
+  return neededActions(config).filter((n) => !(kind === 'plan' && n.where === 'actions.importActuals') && !(kind === 'actuals' && n.where === 'actions.exportPlan'));
+}
+
 export function makePreflight(deps: CycleDeps) {
   return async function preflight(input: { config: ConnectionConfig; period: string; kind: CycleKind }): Promise<PreflightResult> {
     const { config, period, kind } = input;
@@ -37,10 +44,14 @@ export function makePreflight(deps: CycleDeps) {
       if (expires.getTime() <= Date.now()) throw nonRetryable(`NetSuite certificate of connection ${config.name} expired on ${expires.toISOString().slice(0, 10)}: upload a new certificate to the M2M mapping and store it with \`ml-connector credentials set\``);
       if (days <= CERT_WARN_DAYS) warnings.push(`NetSuite certificate of connection ${config.name} expires in ${days} days (${expires.toISOString().slice(0, 10)})`);
     }
+    // The actions this kind of cycle runs; their columns are read (and checked) now, before anything moves.
+    const needed = cycleActions(config, kind);
+    const named = (k: 'import' | 'export') => needed.filter((n) => n.kind === k).map((n) => n.name);
+
     let periods: PeriodInfo[];
     let actions: Awaited<ReturnType<typeof ports.anaplan.describeActions>>;
     try {
-      [periods, actions] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions()]);
+      [periods, actions] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions({ imports: named('import'), exports: named('export') })]);
     } catch (err) {
       throw classify(err);
     }
@@ -48,17 +59,20 @@ export function makePreflight(deps: CycleDeps) {
     if (!info) throw nonRetryable(`period ${period} is not a NetSuite posting period (known: ${periods[0]?.period ?? '—'} … ${periods.at(-1)?.period ?? '—'})`);
     if (kind !== 'plan' && !info.closed) warnings.push(`period ${period} (${info.name}) is still open in NetSuite: actuals may change after this import`);
 
-    const needed: Array<[string, 'imports' | 'exports', string]> = [];
-    if (kind !== 'plan') needed.push(['actions.importActuals', 'imports', config.actions.importActuals]);
-    if (kind !== 'actuals') needed.push(['actions.exportPlan', 'exports', config.actions.exportPlan]);
-    for (const [dim, d] of Object.entries(config.dimensions)) if (d.sync && d.importAction) needed.push([`dimensions.${dim}.importAction`, 'imports', d.importAction]);
-    const missing = needed.filter(([, kindOf, name]) => !actions[kindOf].some((a) => a.name === name || a.id === name));
+    const definition = (n: (typeof needed)[number]) => actions[`${n.kind}s`].find((a) => a.name === n.name || a.id === n.name);
+    const missing = needed.filter((n) => !definition(n));
     if (missing.length) {
-      throw nonRetryable(`Anaplan model ${config.anaplan.modelId} lacks ${missing.map(([where, k, name]) => `${k.slice(0, -1)} action "${name}" (${where})`).join(', ')}`);
+      throw nonRetryable(`Anaplan model ${config.anaplan.modelId} lacks ${missing.map((n) => `${n.kind} action "${n.name}" (${n.where})`).join(', ')}`);
     }
-    const definitionHash = createHash('sha256')
-      .update(JSON.stringify(needed.map(([, k, name]) => actions[k].find((a) => a.name === name || a.id === name))))
-      .digest('hex');
+    const wrongColumns = needed.flatMap((n) => {
+      const has = definition(n)?.columns;
+      const lacks = has?.length ? n.columns.filter((c) => !has.includes(c)) : [];
+      return lacks.length ? [`${n.kind} action "${n.name}" (${n.where}) lacks column(s) ${lacks.join(', ')} (it has ${has!.join(', ')})`] : [];
+    });
+    if (wrongColumns.length) {
+      throw nonRetryable(`Anaplan model ${config.anaplan.modelId}: ${wrongColumns.join('; ')}; map these columns in the action's definition`);
+    }
+    const definitionHash = createHash('sha256').update(JSON.stringify(needed.map(definition))).digest('hex');
     deps.log?.('preflight done', { period, warnings: warnings.length });
     return { periodInfo: info, anaplanPeriodCode: anaplanPeriodCode(config, period), periods, definitionHash, warnings, certificateExpiresAt: expires?.toISOString() };
   };

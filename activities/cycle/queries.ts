@@ -56,3 +56,13 @@ export function glTotalSql(periodId: string, accountIds: string[], book?: number
 FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
 WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids}) AND ${bookFilter(book)}`;
 }
+
+/**
+ * Journals whose external ID starts with `prefix` (the connector's `<prefix>-<model12>-`), to find
+ * plan journals a smaller plan no longer needs. `transaction.externalid` in SuiteQL is UNCONFIRMED
+ * (reference §4 table); LIKE's `_` wildcard only widens the match, so callers re-check the prefix.
+ */
+export function connectorJournalsSql(prefix: string): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);
+  return `SELECT t.id, t.externalid FROM transaction t WHERE t.type = 'Journal' AND t.externalid LIKE '${prefix}%' ORDER BY t.id`;
+}

@@ -51,10 +51,29 @@ export interface JournalPlanOptions {
   maxLinesPerJournal: number;
 }
 
+type IdOptions = Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>;
+
+/** The version as it appears in external IDs. */
+export function versionSlug(version: string): string {
+  return version.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'v';
+}
+
+/** Start of every external ID the connector gives this model's plan journals. */
+export function journalIdPrefix(o: IdOptions): string {
+  return `${o.externalIdPrefix}-${o.modelId.slice(0, 12).toLowerCase()}-`;
+}
+
 /** NetSuite external IDs allow letters, digits, `_` and `-` (../shared/reference/netsuite.md §5.1). */
-export function journalExternalId(o: Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>, version: string, period: string, subsidiaryId: string, part: number): string {
-  const v = version.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'v';
-  return `${o.externalIdPrefix}-${o.modelId.slice(0, 12).toLowerCase()}-${v}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
+export function journalExternalId(o: IdOptions, version: string, period: string, subsidiaryId: string, part: number): string {
+  return `${journalIdPrefix(o)}${versionSlug(version)}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
+}
+
+/** The parts of an external ID `journalExternalId` made for this model, or null for any other. */
+export function parseJournalExternalId(o: IdOptions, externalId: string): { version: string; period: string; subsidiaryId: string; part: number } | null {
+  const prefix = journalIdPrefix(o);
+  if (!externalId.startsWith(prefix)) return null;
+  const m = /^([a-z0-9_]+)-(\d{4})(\d{2})-s(\d+)-p(\d+)$/.exec(externalId.slice(prefix.length));
+  return m ? { version: m[1]!, period: `${m[2]}-${m[3]}`, subsidiaryId: m[4]!, part: Number(m[5]) } : null;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -19,7 +19,7 @@ import {
 } from '../http';
 import { TokenProvider, parseJson, type NetSuiteCredentials } from './auth';
 import { NetSuiteError, NetSuiteProtocolError } from './errors';
-import { createJournal, getJournal, upsertJournal } from './journals';
+import { createJournal, deleteJournal, getJournal, upsertJournal } from './journals';
 import { keysetPages, offsetPages, type KeysetOptions, type SuiteQLOptions, type SuiteQLPage } from './suiteql';
 import { GovernanceLimitsSchema, SuiteQLPageSchema, type GovernanceLimits, type JournalEntryInput, type JournalRecord, type SuiteQLPageWire, type SuiteQLRow } from './types';
 
@@ -164,6 +164,10 @@ export class NetSuiteClient {
     return createJournal(this, journal, externalId, signal);
   }
 
+  /** Deletes the journal with this external ID; false when there was none. */
+  deleteJournalByExternalId(externalId: string, signal?: AbortSignal): Promise<boolean> {
+    return deleteJournal(this, externalId, signal);
+  }
   getJournalByExternalId(externalId: string, signal?: AbortSignal): Promise<JournalRecord | undefined> {
     return getJournal(this, { externalId }, signal);
   }

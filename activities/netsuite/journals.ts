@@ -76,3 +76,18 @@ export async function getJournal(client: NetSuiteClient, idOrEid: { id: string }
     throw err;
   }
 }
+
+/**
+ * Deletes a journal by external ID (`DELETE …/journalentry/eid:<externalId>`, 204; reference §5
+ * lists Delete, its status UNCONFIRMED). Returns false when there is none, so a repeat is harmless.
+ */
+export async function deleteJournal(client: NetSuiteClient, externalId: string, signal?: AbortSignal): Promise<boolean> {
+  const path = `${JOURNAL_PATH}/eid:${ExternalIdSchema.parse(externalId)}`;
+  try {
+    await client.request('DELETE', path, { signal });
+    return true;
+  } catch (err) {
+    if (err instanceof NetSuiteNotFoundError) return false;
+    throw err;
+  }
+}

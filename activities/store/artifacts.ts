@@ -145,9 +145,11 @@ export class ArtifactStore {
 
   /**
    * Reads an artifact. With `verify` (default) the bytes are re-hashed as they pass and the stream
-   * errors with ArtifactIntegrityError at the end if they do not match the name.
+   * errors with ArtifactIntegrityError at the end if they do not match the name. `chunkBytes`
+   * (default 1 MiB) sizes the reads: keep it small when each chunk becomes a string (line
+   * parsing), so chunks stay in V8's young generation instead of piling up as large objects.
    */
-  async openRead(hash: string, opts: { verify?: boolean } = {}): Promise<Readable> {
+  async openRead(hash: string, opts: { verify?: boolean; chunkBytes?: number } = {}): Promise<Readable> {
     const file = this.path(hash);
     let handle: fsp.FileHandle;
     try {
@@ -156,7 +158,7 @@ export class ArtifactStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ArtifactNotFoundError(hash);
       throw e;
     }
-    const raw = handle.createReadStream({ highWaterMark: 1 << 20 });
+    const raw = handle.createReadStream({ highWaterMark: opts.chunkBytes ?? 1 << 20 });
     if (opts.verify === false) return raw;
     const hasher = createHash('sha256');
     const check = new Transform({

@@ -46,7 +46,7 @@ export const replayCommand: Command = {
         args: [{ config: memo.config, cycleId, step, artifacts: memo.artifacts ?? {} }],
       });
       if (ctx.values.json) ctx.out(JSON.stringify(r));
-      else if (r.journals) ctx.out(`replayed ${step} of ${cycleId}: ${r.journals.posted} posted, ${r.journals.updated} updated, ${r.journals.unchanged} unchanged`);
+      else if (r.journals) ctx.out(`replayed ${step} of ${cycleId}: ${r.journals.posted} posted, ${r.journals.updated} updated, ${r.journals.unchanged} unchanged${r.journals.retired ? `, ${r.journals.retired} stale deleted` : ''}`);
       else if (r.import) ctx.out(`replayed ${step} of ${cycleId}: ${r.import.rowsImported} imported, ${r.import.rowsRejected} rejected (task ${r.import.taskId})`);
       return 0;
     } finally {

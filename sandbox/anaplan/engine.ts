@@ -39,7 +39,8 @@ export interface EngineEnv {
   files: FileStore;
   dumpChunkBytes: number;
   exportChunkBytes: number;
-  progress(p: number): void;
+  /** Share of the input read so far, and the rows it held. */
+  progress(share: number, rowsSoFar: number): void;
   mappingParameters?: Array<{ entityType: string; entityName: string }>;
 }
 
@@ -89,6 +90,7 @@ class DumpWriter {
 async function* records(chunks: StoredChunk[], env: EngineEnv) {
   const total = totalSize(chunks) || 1;
   let seen = 0;
+  let rows = 0;
   for await (const batch of readCsvBatches(
     (async function* () {
       for await (const b of readChunks(chunks)) {
@@ -97,7 +99,8 @@ async function* records(chunks: StoredChunk[], env: EngineEnv) {
       }
     })(),
   )) {
-    env.progress(Math.min(0.99, seen / total));
+    rows += batch.length;
+    env.progress(Math.min(0.99, seen / total), rows);
     yield batch;
   }
 }
@@ -288,7 +291,7 @@ export async function executeExport(env: EngineEnv, def: ExportDef): Promise<Exe
     const labels = idx.map((i, d) => csvField(model.memberLabel(mod.dims[d]!, i)));
     const values = items.map((li) => String(li.cells.get(k) ?? 0));
     await writer.write(labels.join(',') + ',' + values.join(',') + '\n');
-    if (++n % 5000 === 0) env.progress(n / sorted.length);
+    if (++n % 5000 === 0) env.progress(n / sorted.length, n);
   }
   return {
     rows: n,

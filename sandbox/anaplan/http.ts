@@ -15,6 +15,7 @@ export type Handler = (ctx: Ctx) => Promise<void> | void;
 
 interface Route {
   method: string;
+  pattern: string;
   segments: string[];
   handler: Handler;
 }
@@ -23,11 +24,11 @@ export class Router {
   private readonly routes: Route[] = [];
 
   add(method: string, pattern: string, handler: Handler): void {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
   }
 
   /** Returns the handler and params, or `methodMismatch` when the path exists under another method. */
-  match(method: string, pathname: string): { handler?: Handler; params: Record<string, string>; methodMismatch: boolean } {
+  match(method: string, pathname: string): { handler?: Handler; pattern?: string; params: Record<string, string>; methodMismatch: boolean } {
     const parts = pathname.split('/').filter(Boolean);
     let methodMismatch = false;
     for (const r of this.routes) {
@@ -47,7 +48,7 @@ export class Router {
         methodMismatch = true;
         continue;
       }
-      return { handler: r.handler, params, methodMismatch: false };
+      return { handler: r.handler, pattern: r.pattern, params, methodMismatch: false };
     }
     return { params: {}, methodMismatch };
   }

@@ -107,6 +107,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       modules: [...m.modules.values()].map((mod) => ({ id: mod.id, name: mod.name, lineItems: mod.lineItems.map((li) => ({ name: li.name, cells: li.cells.size })) })),
       budget: { limit: state.budget.limit, windowMs: state.budget.windowMs, admitted: state.budget.admitted, limited: state.budget.limited, peak: state.budget.peak },
       faults: state.faults.rules,
+      requests: Object.fromEntries(state.requests),
     });
   });
   router.add('GET', `${P}/lists/:name`, (ctx) => {

@@ -86,7 +86,11 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
       }
     }
     const router = isControl ? control : api;
-    const { handler, params, methodMismatch } = router.match(method, path);
+    const { handler, pattern, params, methodMismatch } = router.match(method, path);
+    if (!isControl) {
+      const key = `${method} ${pattern ?? '(no route)'}`;
+      state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
+    }
     const ctx: Ctx = { req, res, url, method, params };
     if (!handler) {
       req.resume();

@@ -138,6 +138,8 @@ export class SandboxState {
   /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
   readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[] }>();
   readonly authLog: AuthEvent[] = [];
+  /** Requests answered per `METHOD /route/:pattern` (control plane excluded), for call-count checks. */
+  readonly requests = new Map<string, number>();
   faults: Faults;
   budget: TenantBudget;
   clockOffsetMs = 0;
@@ -182,7 +184,7 @@ export class SandboxState {
     for (const f of this.files.files.values()) await this.files.deleteContent(f);
     for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
     this.scheduler?.clearQueues();
-    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump]) m.clear();
+    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump, this.requests]) m.clear();
     this.authLog.length = 0;
     this.faults.clear();
     this.budget.reset();

@@ -138,7 +138,13 @@ export class TaskScheduler {
         dumpChunkBytes: state.config.dumpChunkBytes,
         exportChunkBytes: state.config.exportChunkBytes,
         mappingParameters: task.mappingParameters,
-        progress: (p) => (task.progress = Math.round(((i + p) / actions.length) * 0.9 * 1000) / 1000),
+        // Progress is the elapsed share of the simulated run time; while the rows are still being
+        // counted, that run time is extrapolated from the share read so far.
+        progress: (share, rowsSoFar) => {
+          if (share <= 0) return;
+          const expected = (state.faults.taskDurationMs ?? state.config.taskDurationMs) + state.config.msPerRow * (task.rows + rowsSoFar / share);
+          task.progress = Math.max(task.progress, Math.round(Math.min(0.99, (Date.now() - started) / expected) * 1000) / 1000);
+        },
       };
       const imp = state.model.imports.get(id);
       const exec = imp ? await executeImport(env, imp) : await executeExport(env, state.model.exports.get(id)!);
@@ -151,10 +157,9 @@ export class TaskScheduler {
     }
     // Hold the lock for the configured run time (fixed + per row), reporting progress meanwhile.
     const duration = (state.faults.taskDurationMs ?? state.config.taskDurationMs) + state.config.msPerRow * task.rows;
-    const base = task.progress;
     while (!task.cancelRequested && Date.now() - started < duration) {
       await sleep(Math.min(25, duration - (Date.now() - started)));
-      task.progress = Math.round((base + (1 - base) * Math.min(0.99, (Date.now() - started) / duration)) * 1000) / 1000;
+      task.progress = Math.max(task.progress, Math.round(Math.min(0.99, (Date.now() - started) / duration) * 1000) / 1000);
     }
     if (task.cancelRequested || epoch !== state.epoch) {
       task.state = 'CANCELLED';

@@ -3,7 +3,7 @@
  * Auth is checked before anything else touches the request (server.ts), as NetSuite does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nsError, invalidParameter, notFound, searchError, type SandboxResponse } from './errors';
+import { nsError, invalidParameter, notFound, searchError, userError, type SandboxResponse } from './errors';
 import { TOKEN_PATH, type AuthRegistry } from './auth';
 import { createJournal, parseRecordKey, renderJournal, writeJournal } from './journals';
 import { deleteJournal, findJournalId } from './journal-store';
@@ -151,7 +151,11 @@ async function record(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse
     }
     case 'DELETE': {
       const id = findJournalId(ctx.state, key);
-      return id !== undefined && deleteJournal(ctx.state, id) ? { status: 204 } : notFound();
+      if (id === undefined) return notFound();
+      // As for writes, a journal in a closed or locked period stays (§5.4 / §8.2).
+      const period = ctx.state.db.prepare('SELECT ap.id, ap.closed, ap.alllocked FROM "transaction" t JOIN accountingperiod ap ON ap.id = t.postingperiod WHERE t.id = ?').get(id) as { id: number; closed: string; alllocked: string } | undefined;
+      if (period && (period.closed === 'T' || period.alllocked === 'T')) return userError(`The accounting period ${period.id} is closed or locked: the transaction cannot be deleted.`, 'postingPeriod');
+      return deleteJournal(ctx.state, id) ? { status: 204 } : notFound();
     }
     default:
       return nsError(405, { detail: `Method ${req.method} is not supported.`, code: 'METHOD_NOT_ALLOWED' });

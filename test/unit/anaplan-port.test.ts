@@ -63,3 +63,36 @@ test('port adapter: runImport by name uploads, runs and returns counts with the 
   assert.equal(rows.length, sb.cellTotals('PLN01 Plan', 'Approved').cells);
   await assert.rejects(port.runExport('No Such Export', async () => undefined), /no export "No Such Export"/);
 });
+
+test('port adapter: lists and actions are read once per session; preflight reads only what it asks for; a cached ID that 404s is re-read once', async () => {
+  await control(sb, 'POST', '/reset');
+  const requests = async () => (await control(sb, 'GET', '/state')).requests as Record<string, number>;
+  const count = (r: Record<string, number>, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith('GET ') && k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
+
+  const described = await port.describeActions({ imports: ['Import GL Actuals'], exports: [] });
+  assert.deepEqual(described.exports, [], 'exports not read when none is asked for');
+  assert.ok(described.imports.find((i) => i.name === 'Import GL Actuals')?.columns?.includes('Amount'));
+  assert.ok(described.imports.filter((i) => i.name !== 'Import GL Actuals').every((i) => i.columns === undefined), 'metadata only for the named import');
+  let r = await requests();
+  assert.equal(count(r, '/imports/:id'), 1, 'one metadata read');
+  assert.equal(count(r, '/exports'), 0);
+
+  const path = join(dir, 'cache.csv');
+  const text = glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '1']]);
+  await writeFile(path, text);
+  for (let i = 0; i < 2; i++) assert.equal((await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful, true);
+  await port.listItems('Departments');
+  await port.listItems('Classes');
+  r = await requests();
+  assert.equal(count(r, '/imports'), 1, 'imports listed once (by describeActions), reused by both runs');
+  assert.equal(count(r, '/lists'), 1, 'lists listed once for two list reads');
+  const calls = (method: string, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  assert.equal(calls('PUT', '/files/:fileId'), 2, 'a one-chunk file goes up in a single PUT');
+  assert.equal(calls('POST', '/files/:fileId') + calls('POST', '/complete') + calls('PUT', '/chunks/:chunkId'), 0, 'no chunked-upload calls for it');
+
+  // The import's file answers 404 once (as if the action was rebuilt): the catalog is re-read and the upload retried.
+  await control(sb, 'POST', '/faults', { kind: 'status', status: 404, path: '/files/', count: 1 });
+  assert.equal((await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful, true);
+  assert.equal(count(await requests(), '/imports'), 2, 're-read once after the 404');
+});

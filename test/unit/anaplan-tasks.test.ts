@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { AnaplanTaskFailedError } from '../../activities/anaplan/errors';
+import { nextPollDelay } from '../../activities/anaplan/tasks';
 import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
 import { FAST_POLL, client, control, glCsv, sandbox } from '../fixtures/anaplan/harness';
 
@@ -82,6 +83,30 @@ test('polling backs off instead of hot-looping', async () => {
   assert.ok(polls.length >= 3 && polls.length <= 9, `${polls.length} polls`);
   const gaps = polls.slice(1).map((t, i) => t - polls[i]!);
   assert.ok(gaps[gaps.length - 1]! >= 300, `last gap ${gaps[gaps.length - 1]}`);
+});
+
+test('a long task is polled about twice: progress moves the next poll to when it should finish', async () => {
+  const c = client(sb);
+  const importId = await uploadGl(c, [['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '100']]);
+  await control(sb, 'POST', '/faults', { kind: 'task-duration', durationMs: 2000 });
+  const polls: Array<{ at: number; state: string }> = [];
+  const t0 = Date.now();
+  const r = await c.runImport(importId, { poll: { initialMs: 100, factor: 1.5, maxMs: 10_000 }, onProgress: (t) => polls.push({ at: Date.now() - t0, state: t.taskState ?? '' }) });
+  await control(sb, 'DELETE', '/faults');
+  assert.equal(r.successful, true);
+  // Backoff alone (100, 150, 225, 338, 506, 759 ms…) needs 6 polls for 2 s.
+  assert.ok(polls.length <= 3, `${polls.length} polls: ${JSON.stringify(polls)}`);
+  assert.equal(polls.at(-1)!.state, 'COMPLETE');
+  assert.ok(polls.at(-1)!.at < 2000 * 1.3 + 300, `finished polling at ${polls.at(-1)!.at} ms for a 2 s task`);
+});
+
+test('nextPollDelay: never below the backoff step, aims at the estimated end, capped at maxMs', () => {
+  const policy = { initialMs: 5000, factor: 1.5, maxMs: 60_000 };
+  assert.equal(nextPollDelay(policy, 7500, 5000, undefined), 7500, 'no progress: plain backoff');
+  assert.equal(nextPollDelay(policy, 7500, 5000, 0), 7500);
+  assert.equal(nextPollDelay(policy, 7500, 10_000, 0.5), 10_500, 'half done after 10 s: 10 s more (+5 %)');
+  assert.equal(nextPollDelay(policy, 7500, 5000, 0.9), 7500, 'nearly done: the backoff floor still applies');
+  assert.equal(nextPollDelay(policy, 7500, 5000, 0.01), 60_000, 'a long task waits at most maxMs');
 });
 
 test('while a task holds the model, task endpoints answer but other model reads wait for the lock', async () => {

@@ -101,6 +101,18 @@ describe('bad inputs against the sandboxes', () => {
     await nonRetryable(acts.preflight({ config: cfg, period: '2026-10', kind: 'actuals' }), /import action "import accounts" \(dimensions\.accounts\.importAction\)/);
   });
 
+  it('preflight fails naming an import whose definition lacks a column the connector sends', async () => {
+    const cfg = config(() => undefined);
+    const imp = [...sb.anaplan.state.model.imports.values()].find((i) => i.name === 'Import GL Actuals')! as { valueColumn: string };
+    const before = imp.valueColumn;
+    imp.valueColumn = 'Value';
+    try {
+      await nonRetryable(acts.preflight({ config: cfg, period: '2026-10', kind: 'actuals' }), /import action "Import GL Actuals" \(actions\.importActuals\) lacks column\(s\) Amount \(it has .*Value\)/);
+    } finally {
+      imp.valueColumn = before;
+    }
+  });
+
   it('a missing export action fails a plan cycle at preflight, and an actuals cycle does not need it', async () => {
     const cfg = config((c) => (c.actions = { ...c.actions!, exportPlan: 'Export Plan v2' }));
     await nonRetryable(acts.preflight({ config: cfg, period: '2026-10', kind: 'plan' }), /lacks export action "Export Plan v2" \(actions\.exportPlan\)/);

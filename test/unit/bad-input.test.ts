@@ -139,6 +139,9 @@ function recordingNetSuite(queries: string[]): NetSuitePort {
     async getJournal() {
       throw new Error('preparePlan must never read journals');
     },
+    async deleteJournal() {
+      throw new Error('preparePlan must never delete');
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planJournals, journalBody, type PlanValue } from '../../activities/mapping/journals';
+import { journalExternalId, parseJournalExternalId, planJournals, journalBody, type PlanValue } from '../../activities/mapping/journals';
 import { centsToString, parseCents } from '../../activities/mapping/amounts';
 
 const opts = { modelId: '75A40874E6B64FA3AE0743278996BF8D', externalIdPrefix: 'mlc', offsetAccountId: '90', maxLinesPerJournal: 4 };
@@ -60,5 +60,14 @@ describe('plan → journals', () => {
     assert.equal(parseCents(''), null);
     assert.equal(centsToString(-123456), '-1234.56');
     assert.equal(centsToString(5), '0.05');
+  });
+
+  it('reads back the parts of its own external IDs and no other model\'s or prefix\'s', () => {
+    const id = journalExternalId(opts, 'Forecast Q4', '2026-11', '3', 12);
+    assert.equal(id, 'mlc-75a40874e6b6-forecast_q4-202611-s3-p12');
+    assert.deepEqual(parseJournalExternalId(opts, id), { version: 'forecast_q4', period: '2026-11', subsidiaryId: '3', part: 12 });
+    assert.equal(parseJournalExternalId({ ...opts, modelId: 'FFFFFFFFFFFF4FA3AE0743278996BF8D' }, id), null, 'another model');
+    assert.equal(parseJournalExternalId({ ...opts, externalIdPrefix: 'ml' }, id), null, 'a shorter prefix does not claim it');
+    assert.equal(parseJournalExternalId(opts, 'mlc-75a40874e6b6-budget-202611-s3-p1-copy'), null, 'hand-made look-alikes are left alone');
   });
 });

@@ -100,6 +100,17 @@ test('journals into a closed period are refused until it is reopened', async () 
   const closed = await client.suiteqlAll(`SELECT closed, alllocked FROM accountingperiod WHERE id = ${oct!.id}`);
   assert.deepEqual(closed[0], { closed: 'T', alllocked: 'T' });
   await assert.rejects(client.upsertJournal('plan-closed-oct', journal(11, { tranDate: '2026-10-15' })), rejection('USER_ERROR', 'postingPeriod'));
+  // Nor can it be deleted while its period is closed.
+  await assert.rejects(client.deleteJournalByExternalId('plan-closed-oct'), rejection('USER_ERROR', 'postingPeriod'));
+  assert.ok(await client.getJournalByExternalId('plan-closed-oct'));
+});
+
+test('deleting by externalId removes the journal and its lines; a second delete reports there was none', async () => {
+  const { id } = await client.upsertJournal('plan-delete-me', journal(25));
+  assert.equal(await client.deleteJournalByExternalId('plan-delete-me'), true);
+  assert.equal(await client.getJournalByExternalId('plan-delete-me'), undefined);
+  assert.deepEqual(await sql(sb, `SELECT COUNT(*) AS n FROM transactionaccountingline WHERE "transaction" = ${id}`), [{ n: 0 }]);
+  assert.equal(await client.deleteJournalByExternalId('plan-delete-me'), false);
 });
 
 test('an update without ?replace=line appends lines, as NetSuite does for non-keyed sublists', async () => {
