@@ -122,6 +122,11 @@ export const ConnectionConfigSchema = z
         minute: z.number().int().min(0).max(59).default(0),
         timezone: z.string().default('America/New_York'),
         kind: z.enum(['full', 'actuals', 'plan']).default('full'),
+        /** Days that are not business days (YYYY-MM-DD in the schedule's time zone), e.g. public holidays. */
+        holidays: z
+          .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date'))
+          .max(400)
+          .default([]),
       })
       .strict()
       .optional(),

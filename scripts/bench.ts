@@ -249,7 +249,9 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  *   checks (1 import list, 1 export list when it runs the export, 1 metadata read per action it
  *   runs) and one member read per dimension; the model's list catalogue once per session; per task
  *   the cycle needed (a list import with new members, the actuals import, the plan export) one start
- *   and ONE poll; and the file transfers as made (single PUT, or chunks + start + complete; export
+ *   and the fewest polls that can see it finish: one if it ran no longer than the first poll delay
+ *   poll₀, else two (one that finds it running — no poll may come sooner than poll₀ — and one that
+ *   finds it done); and the file transfers as made (single PUT, or chunks + start + complete; export
  *   and dump chunks), which move bytes the data needs as long as no task ran twice. So the excess
  *   is extra polls, extra tokens and repeated structure reads.
  */
@@ -267,7 +269,11 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     anaplan += 1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(env.configs[r.model]!, r.kind).length + DIMENSIONS.length;
     const tasks = (sum.align?.anaplanTaskIds.length ?? 0) + (sum.import ? 1 : 0) + (sum.export ? 1 : 0);
     tasksNeeded += tasks;
-    anaplan += 2 * tasks;
+    anaplan += tasks; // starts
+  }
+  // Polls, from how long each task ran (the sandbox's timeline of every model).
+  for (const s of env.models) {
+    for (const e of s.anaplan.state.timelineFor(s.anaplan.state.model.id)) anaplan += (e.endedAt ?? Infinity) - e.startedAt > SETTINGS.pollInitialMs ? 2 : 1;
   }
   return { netsuite: seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
 }
@@ -279,8 +285,10 @@ async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; thr
   let anaplan = 0;
   let limited = 0;
   for (const s of env.models) {
-    const b = s.anaplan.state.budget as { admitted: number; limited: number };
-    anaplan += b.admitted + b.limited;
+    // Every request the sandbox routed (auth included), plus the 429s the budget answered before routing.
+    const b = s.anaplan.state.budget as { limited: number };
+    for (const n of s.anaplan.state.requests.values()) anaplan += n;
+    anaplan += b.limited;
     limited += b.limited;
   }
   return { netsuite, anaplan, throttled: ns.rejectedOverLimit + limited };

@@ -119,7 +119,6 @@ export function makeActuals(deps: CycleDeps) {
       const csvOut = deps.artifacts.writeStream();
       const qOut = deps.artifacts.writeStream();
       await writeLine(csvOut, csvLine([...ACTUALS_HEADER]));
-      const audit: AuditRecordInput[] = [];
       for (const accountId of partitions) {
         const base = path.join(dir, `part-${accountId}`);
         const s = JSON.parse(await fsp.readFile(`${base}.json`, 'utf8')) as PartStats;
@@ -129,20 +128,24 @@ export function makeActuals(deps: CycleDeps) {
         total.quarantinedCents += s.quarantinedCents;
         total.pages += s.pages;
         for await (const chunk of createReadStream(`${base}.csv`)) await writeLine(csvOut, chunk as string);
-        if (s.quarantined > 0) {
-          for await (const line of readLines(createReadStream(`${base}.q`))) {
-            if (!line) continue;
-            await writeLine(qOut, line + '\n');
-            const q = JSON.parse(line) as { source: string; reason: string; row: { net?: string } };
-            audit.push({ cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: q.source, outcome: 'quarantined', reason: q.reason, account: accountId, amount: q.row.net ?? null });
-            if (audit.length >= 5_000) deps.audit.appendRecords(audit.splice(0));
-          }
-        }
+        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as string);
       }
       csvOut.end();
       qOut.end();
       const [csvRef, qRef] = await Promise.all([csvOut.done(), qOut.done()]);
-      deps.audit.appendRecords(audit.map((a) => ({ ...a, artifactHash: qRef.hash })));
+      // One audit row per quarantined record, pointing at the quarantine report that holds it.
+      if (total.quarantined > 0) {
+        const report = await deps.artifacts.openRead(qRef.hash, { chunkBytes: LINE_CHUNK_BYTES });
+        await deps.audit.appendRecordsAsync(
+          (async function* (): AsyncGenerator<AuditRecordInput> {
+            for await (const line of readLines(report)) {
+              if (!line) continue;
+              const q = JSON.parse(line) as { source: string; reason: string; row: { account_id?: string | null; net?: string | null } };
+              yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: q.source, artifactHash: qRef.hash, outcome: 'quarantined', reason: q.reason, account: q.row.account_id ?? null, amount: q.row.net ?? null };
+            }
+          })(),
+        );
+      }
 
       // NetSuite's own total over the same accounts, for the tie-out.
       let netsuiteCents = 0;
@@ -195,17 +198,20 @@ export function makeActuals(deps: CycleDeps) {
       }
     }
     // One audit row per record moved, streamed from the artifact (flat memory).
-    const batch: AuditRecordInput[] = [];
-    let line = 0;
-    for await (const text of readLines(await deps.artifacts.openRead(csvHash, { chunkBytes: LINE_CHUNK_BYTES }))) {
-      line++;
-      if (line === 1 || !text) continue;
-      const cells = text.split(',');
-      const reason = rejected.get(line);
-      batch.push({ cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: outcome.taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] ?? null, amount: cells.at(-1) ?? null });
-      if (batch.length >= 10_000) deps.audit.appendRecords(batch.splice(0));
-    }
-    deps.audit.appendRecords(batch);
+    const lines = await deps.artifacts.openRead(csvHash, { chunkBytes: LINE_CHUNK_BYTES });
+    const taskId = outcome.taskId;
+    await deps.audit.appendRecordsAsync(
+      (async function* (): AsyncGenerator<AuditRecordInput> {
+        let line = 0;
+        for await (const text of readLines(lines)) {
+          line++;
+          if (line === 1 || !text) continue;
+          const cells = text.split(',');
+          const reason = rejected.get(line);
+          yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] ?? null, amount: cells.at(-1) ?? null };
+        }
+      })(),
+    );
     return {
       taskId: outcome.taskId,
       fileBytes: stat.bytes,

@@ -117,6 +117,8 @@ export class AuditTrail {
   private readonly now: () => Date;
   private readonly insertRecord?: Database.Statement;
   private readonly insertCall?: Database.Statement;
+  /** Rows appendRecordsAsync inserted in the open transaction, not committed yet. */
+  private streamed = 0;
 
   constructor(opts: AuditTrailOptions = {}) {
     this.file = opts.file ?? (process.env.ML_CONNECTOR_AUDIT_DB || DEFAULT_AUDIT_FILE);
@@ -156,11 +158,37 @@ export class AuditTrail {
     return b.finish();
   }
 
-  /** As appendRecords, for rows produced asynchronously (e.g. parsed from a streamed CSV). */
+  /**
+   * As appendRecords, for rows produced asynchronously (e.g. one per line of a streamed CSV). Each
+   * row is inserted as it arrives, in transactions of `batchSize` rows, so no row outlives its
+   * insert: holding 10,000-row batches across awaits let V8 promote them and grew a 1M-row pass's
+   * heap by ~100 MB. A refused row stops the pass; the rows before it stay.
+   */
   async appendRecordsAsync(rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>): Promise<number> {
-    const b = this.batcher();
-    for await (const row of rows) b.push(row);
-    return b.finish();
+    const stmt = this.writable(this.insertRecord);
+    const at = this.now().toISOString();
+    let total = 0;
+    try {
+      for await (const row of rows) {
+        if (!this.db.inTransaction) this.db.exec('BEGIN');
+        try {
+          this.insertRow(stmt, row, at);
+        } catch (e) {
+          throw new AuditError(`audit record ${total + 1} refused: ${(e as Error).message}`, { cause: e });
+        }
+        total++;
+        if (++this.streamed >= this.batchSize) this.commitStreamed();
+      }
+    } finally {
+      this.commitStreamed();
+    }
+    return total;
+  }
+
+  /** Commits the open streaming transaction, so other writes are durable on their own. */
+  private commitStreamed(): void {
+    if (this.streamed > 0 && this.db.inTransaction) this.db.exec('COMMIT');
+    this.streamed = 0;
   }
 
   /** Collects rows and writes them `batchSize` at a time, one transaction per batch. */
@@ -189,6 +217,7 @@ export class AuditTrail {
 
   appendCall(call: AuditCallInput): void {
     const stmt = this.writable(this.insertCall);
+    this.commitStreamed();
     stmt.run(
       call.system,
       call.method,
@@ -270,6 +299,7 @@ export class AuditTrail {
   }
 
   close(): void {
+    if (this.db.open && !this.db.readonly) this.commitStreamed();
     this.db.close();
   }
 
@@ -278,29 +308,31 @@ export class AuditTrail {
     return stmt;
   }
 
+  private insertRow(stmt: Database.Statement, r: AuditRecordInput, at: string): void {
+    stmt.run(
+      r.cycleId,
+      r.step,
+      r.recordKind,
+      r.sourceRef ?? null,
+      r.artifactHash ?? null,
+      r.targetRef ?? null,
+      r.targetInternalId ?? null,
+      r.outcome,
+      r.reason ?? null,
+      r.account ?? null,
+      r.amount === undefined || r.amount === null ? null : String(r.amount),
+      r.at === undefined ? at : iso(r.at, this.now),
+    );
+  }
+
   private writeBatch(batch: AuditRecordInput[], offset: number): number {
     const stmt = this.writable(this.insertRecord);
     const at = this.now().toISOString();
+    this.commitStreamed();
     let i = 0;
     try {
       this.db.transaction(() => {
-        for (; i < batch.length; i++) {
-          const r = batch[i];
-          stmt.run(
-            r.cycleId,
-            r.step,
-            r.recordKind,
-            r.sourceRef ?? null,
-            r.artifactHash ?? null,
-            r.targetRef ?? null,
-            r.targetInternalId ?? null,
-            r.outcome,
-            r.reason ?? null,
-            r.account ?? null,
-            r.amount === undefined || r.amount === null ? null : String(r.amount),
-            r.at === undefined ? at : iso(r.at, this.now),
-          );
-        }
+        for (; i < batch.length; i++) this.insertRow(stmt, batch[i]!, at);
       })();
     } catch (e) {
       throw new AuditError(`audit record ${offset + i + 1} refused: ${(e as Error).message}`, { cause: e });

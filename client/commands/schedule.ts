@@ -4,7 +4,7 @@
  * while one is going waits for it instead of overlapping or being dropped).
  */
 import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
-import { candidateDays } from '../../common/close-calendar';
+import { candidateDays, weekdayHolidaysPerMonth } from '../../common/close-calendar';
 import { TASK_QUEUE } from '../../common/ids';
 import type { scheduledCycle } from '../../workflows';
 import { UsageError, type Command, type CommandContext } from '../command';
@@ -20,12 +20,12 @@ export function scheduleId(connection: string, kind: string): string {
 
 async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<number> {
   const config = loadConfigFile(String(ctx.values.config ?? DEFAULT_CONFIG_FILE));
-  const cal = config.schedule ?? { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' as const };
+  const cal = config.schedule ?? { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' as const, holidays: [] };
   const id = scheduleId(config.name, cal.kind);
   const handle = await schedules.create({
     scheduleId: id,
     spec: {
-      calendars: [{ dayOfMonth: candidateDays(cal.businessDay), dayOfWeek: [...WEEKDAYS], hour: cal.hour, minute: cal.minute, comment: `business day ${cal.businessDay} at ${cal.hour}:${String(cal.minute).padStart(2, '0')}` }],
+      calendars: [{ dayOfMonth: candidateDays(cal.businessDay, weekdayHolidaysPerMonth(cal.holidays)), dayOfWeek: [...WEEKDAYS], hour: cal.hour, minute: cal.minute, comment: `business day ${cal.businessDay} at ${cal.hour}:${String(cal.minute).padStart(2, '0')}` }],
       timezone: cal.timezone,
     },
     action: {
@@ -33,12 +33,12 @@ async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<n
       workflowType: 'scheduledCycle',
       taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
       workflowId: `scheduled:${config.name}:${cal.kind}`,
-      args: [{ config, kind: cal.kind, businessDay: cal.businessDay, timezone: cal.timezone }] satisfies Parameters<typeof scheduledCycle>,
+      args: [{ config, kind: cal.kind, businessDay: cal.businessDay, timezone: cal.timezone, holidays: cal.holidays }] satisfies Parameters<typeof scheduledCycle>,
     },
     policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
   });
   const d = await handle.describe();
-  ctx.out(ctx.values.json ? JSON.stringify({ scheduleId: id, nextActionTimes: d.info.nextActionTimes }) : `created schedule ${id} (business day ${cal.businessDay}, ${cal.hour}:${String(cal.minute).padStart(2, '0')} ${cal.timezone}); next fires: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
+  ctx.out(ctx.values.json ? JSON.stringify({ scheduleId: id, nextActionTimes: d.info.nextActionTimes }) : `created schedule ${id} (business day ${cal.businessDay}${cal.holidays.length ? `, ${cal.holidays.length} holidays skipped` : ''}, ${cal.hour}:${String(cal.minute).padStart(2, '0')} ${cal.timezone}); next fires: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
   return 0;
 }
 

@@ -63,6 +63,7 @@ const CONFIG_CASES: ConfigCase[] = [
   { file: 'period-override-blank-code.json', title: 'a blank Anaplan period code is refused at its key', problems: [/^periods\.overrides\.2026-10: empty Anaplan period code/], count: 1 },
   { file: 'external-id-prefix-quote.json', title: 'an externalId prefix with a quote is refused', problems: [/^journals\.externalIdPrefix: /], count: 1 },
   { file: 'credential-ref-path.json', title: 'a credential reference that looks like a path is refused', problems: [/^netsuite\.credentials: credential names use letters/], count: 1 },
+  { file: 'schedule-holidays-bad.json', title: 'holidays that are not calendar dates are refused at their index', problems: [/^schedule\.holidays\.1: not a calendar date/, /^schedule\.holidays\.2: holidays are YYYY-MM-DD dates/] },
   { file: 'unknown-key.json', title: 'a misspelt key is refused, naming the key and where it is', problems: [/^anaplan: Unrecognized key\(s\) in object: 'pollInterval'/], count: 1 },
 ];
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { businessDayOfMonth, candidateDays, localDate, previousMonth } from '../../common/close-calendar';
+import { businessDayOfMonth, candidateDays, localDate, previousMonth, weekdayHolidaysPerMonth } from '../../common/close-calendar';
 
 describe('close calendar', () => {
   it('numbers business days within a month and skips weekends', () => {
@@ -31,6 +31,33 @@ describe('close calendar', () => {
           if (wd !== 0 && wd !== 6 && ++count === n) hit = day;
         }
         assert.ok(days.includes(hit), `business day ${n} on day ${hit} (1st weekday ${first}) is a candidate of ${days}`);
+      }
+    }
+  });
+
+  it('skips configured holidays: business day 3 of January 2027 moves from the 5th to the 6th', () => {
+    // Fri 1 (New Year's Day), Mon 4, Tue 5, Wed 6.
+    const jan = (day: number) => localDate(new Date(Date.UTC(2027, 0, day, 15)), 'America/New_York');
+    const holidays = new Set(['2027-01-01']);
+    assert.deepEqual([1, 4, 5, 6].map((d) => businessDayOfMonth(jan(d))), [1, 2, 3, 4]);
+    assert.deepEqual([1, 4, 5, 6].map((d) => businessDayOfMonth(jan(d), holidays)), [0, 1, 2, 3]);
+    assert.equal(weekdayHolidaysPerMonth(['2027-01-01', '2026-12-25', '2026-12-24', '2026-12-26']), 2, 'two weekday holidays in Dec 2026 (the 26th is a Saturday)');
+  });
+
+  it('widens the candidate days by the weekday holidays a month can hold', () => {
+    for (const n of [1, 3, 8]) {
+      for (const h of [1, 2]) {
+        const days = candidateDays(n, h);
+        for (let first = 0; first < 7; first++) {
+          // Holidays on the month's first h weekdays: business day n is the (n + h)-th weekday.
+          let count = 0;
+          let hit = 0;
+          for (let day = 1; day <= 31 && !hit; day++) {
+            const wd = (first + day - 1) % 7;
+            if (wd !== 0 && wd !== 6 && ++count === n + h) hit = day;
+          }
+          assert.ok(days.includes(hit), `business day ${n} with ${h} holidays on day ${hit} (1st weekday ${first}) is a candidate of ${days}`);
+        }
       }
     }
   });
