@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 
-# A heap cap keeps peak RSS flat: V8 otherwise grows the heap lazily before a major GC (bench/results.md, finding 4).
+# A heap cap bounds the container's memory; the worker's RSS stays flat without it too (bench/results.md, findings 8-9).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=512 \
     ML_CONNECTOR_DATA_DIR=/data \

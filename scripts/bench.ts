@@ -244,7 +244,8 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
 /**
  * The fewest calls the cycles' work allows, from what each cycle had to do (its summary) and the
  * connector's settings — not from how many calls it made:
- *   NetSuite: 1 token per connection + P SuiteQL pages + one upsert per journal posted or updated.
+ *   NetSuite: 1 token per connection + P SuiteQL pages + one upsert per journal posted or updated
+ *   (+ one delete per stale journal retired).
  *   Anaplan, per model: 1 token (reused for the session); per cycle the action definitions it
  *   checks (1 import list, 1 export list when it runs the export, 1 metadata read per action it
  *   runs) and one member read per dimension; the model's list catalogue once per session; per task
@@ -257,7 +258,7 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  */
 function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
   const { runs, summaries } = env.last!;
-  const journals = summaries.reduce((a, x) => a + (x.journals ? x.journals.posted + x.journals.updated : 0), 0);
+  const journals = summaries.reduce((a, x) => a + (x.journals ? x.journals.posted + x.journals.updated + (x.journals.retired ?? 0) : 0), 0);
   const by = anaplanCalls(env);
   let anaplan = by.upload + by.download;
   let tasksNeeded = 0;
@@ -325,14 +326,15 @@ async function runCycles(env: Env, runs: Array<{ model: number; period: string; 
 // ---------------------------------------------------------------------------------------------- bound
 
 /** Σ ⌈rows/1000⌉ over the queries a cycle must run (data read from the NetSuite sandbox's tables). */
-function suiteqlPages(s: Sandboxes, periods: string[], withActuals: boolean): number {
+function suiteqlPages(s: Sandboxes, periods: string[], withActuals: boolean, withPlan = !withActuals): number {
   const db = s.netsuite.state.db;
   const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
   const count = (sql: string, ...p: unknown[]) => (db.prepare(sql).get(...p) as { n: number }).n;
   let P = 1; // posting periods
   P += pages(count('SELECT COUNT(*) AS n FROM account'));
   for (const t of ['subsidiary', 'department', 'classification', 'location']) P += pages(count(`SELECT COUNT(*) AS n FROM ${t}`));
-  if (!withActuals) return P + 1; // + offset account lookup
+  if (withPlan) P += 2; // offset account lookup, the model's plan journals already in the ledger
+  if (!withActuals) return P;
   for (const period of periods) {
     const [y, m] = period.split('-');
     const name = `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m) - 1]} ${y}`;
@@ -465,7 +467,7 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
     let P = 0;
     const perModel = new Map<number, number>();
     for (const [i, r] of runs.entries()) {
-      P += suiteqlPages(s, [r.period], true);
+      P += suiteqlPages(s, [r.period], true, r.kind === 'full');
       const sum = summaries[i]!;
       const tasks = [...alignTasks(s), { rows: sum.extract!.rows }, ...(sum.export ? [{ rows: sum.export.rows }] : [])];
       perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(tasks));
