@@ -6,7 +6,7 @@
  * (validation) is recorded with the vendor's reason and the batch goes on; the workflow fails the
  * step afterwards and `ml-connector replay` re-sends from the same artifact. Indexes past the
  * planned journals delete the stale plan journals preparePlan found (a plan that shrank), by
- * external ID as well; they come last, after the journals that replace them are sent.
+ * external ID as well; they come last, once the journals that replace them are sent.
  */
 import { createHash } from 'node:crypto';
 import { activityInfo } from '@temporalio/activity';
@@ -118,10 +118,15 @@ export function makeJournals(deps: CycleDeps) {
       beat({ next: low });
     };
 
-    const workers = Array.from({ length: Math.min(config.netsuite.concurrency, input.to - resumeAt) }, async () => {
-      while (next < input.to) await one(next++);
-    });
-    await Promise.all(workers);
+    // Up to `concurrency` in flight; every planned journal of the batch is done before a stale one is deleted.
+    const run = async (end: number) => {
+      const workers = Array.from({ length: Math.max(0, Math.min(config.netsuite.concurrency, end - next)) }, async () => {
+        while (next < end) await one(next++);
+      });
+      await Promise.all(workers);
+    };
+    await run(Math.min(input.to, Math.max(next, stored.journals.length)));
+    await run(input.to);
     return result;
   };
 }

@@ -1,0 +1,146 @@
+/**
+ * Stale plan journals: which ones `preparePlan` marks for deletion (only this model's, only in the
+ * version × open periods the export speaks for, only those no planned journal replaces), and how
+ * `postJournals` deletes them — after the planned ones, audited, with a refusal reported like a
+ * refused journal instead of failing the batch.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { makeJournals } from '../../activities/cycle/journals';
+import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
+import type { CycleDeps } from '../../activities/cycle/context';
+import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
+import { journalExternalId } from '../../activities/mapping/journals';
+import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
+import { ArtifactStore, AuditTrail } from '../../activities/store';
+import type { ConnectionConfig } from '../../common/config';
+import { loadConfigFile } from '../../client/config-file';
+import type { PeriodInfo, PostJournalsResult, PreparePlanResult } from '../../common/dto';
+
+const MODEL = '75A40874E6B64FA3AE0743278996850F';
+const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
+4010,SUB-2,DEP-101,Nov 26,Budget,-1500.00
+6100,SUB-2,DEP-101,Dec 26,Budget,1300
+4010,SUB-2,DEP-101,Oct 26,Budget,-900
+`;
+
+const map = (fromCode: Record<string, string>): MemberMap => ({ fromCode, toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])), unmapped: {}, outOfScope: [] });
+const MAPS: MemberMaps = {
+  accounts: map({ '4010': '41', '6100': '61', '2900': '90' }),
+  subsidiaries: map({ 'SUB-2': '2', 'SUB-3': '3' }),
+  departments: map({ 'DEP-101': '101' }),
+  classes: map({}),
+  locations: map({}),
+};
+const month = (period: string, id: string, closed: boolean): PeriodInfo => ({ period, id, name: period, startDate: `${period}-01`, endDate: `${period}-28`, closed });
+const PERIODS = [month('2026-10', '10', true), month('2026-11', '11', false), month('2026-12', '12', false), month('2027-01', '13', false)];
+
+describe('stale plan journals', () => {
+  let dir: string;
+  let artifacts: ArtifactStore;
+  let audit: AuditTrail;
+  let config: ConnectionConfig;
+  const id = (version: string, period: string, sub: string, part: number) => journalExternalId({ externalIdPrefix: 'mlc', modelId: MODEL }, version, period, sub, part);
+  const deleted: string[] = [];
+  /** Every write, in the order it completed (upserts) or started (deletes). */
+  const calls: string[] = [];
+  let refuse = new Set<string>();
+  /** The ledger's connector journals, as the SuiteQL prefix query returns them. */
+  let ledger: string[] = [];
+
+  const netsuite: NetSuitePort = {
+    async *query(sql) {
+      if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
+      else yield [];
+    },
+    // eslint-disable-next-line require-yield
+    async *queryKeyset() {
+      throw new Error('not used');
+    },
+    async upsertJournal(externalId) {
+      await new Promise((r) => setTimeout(r, 20));
+      calls.push(`upsert ${externalId}`);
+      return { internalId: `9${externalId.length}` };
+    },
+    async getJournal() {
+      return null;
+    },
+    async deleteJournal(externalId) {
+      calls.push(`delete ${externalId}`);
+      if (refuse.has(externalId)) throw Object.assign(new Error('The accounting period 12 is closed or locked: the transaction cannot be deleted.'), { status: 400, code: 'USER_ERROR', retryable: false });
+      deleted.push(externalId);
+      return true;
+    },
+  };
+  const deps = (): CycleDeps => ({
+    ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
+    artifacts,
+    audit,
+    workDir: path.join(dir, 'work'),
+  });
+  const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-retire-'));
+    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
+    config = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
+    assert.equal(config.anaplan.modelId, MODEL);
+  });
+  after(() => {
+    audit.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function prepare(): Promise<{ r: PreparePlanResult; stored: StoredJournals }> {
+    const exportHash = (await artifacts.put(EXPORT)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:retire', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    return { r, stored: JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals };
+  }
+
+  it('marks only this model\'s journals, in the version × open months the export covers, that no planned journal replaces', async () => {
+    ledger = [
+      id('Budget', '2026-11', '2', 1), // planned again: kept (upserted)
+      id('Budget', '2026-11', '2', 2), // the group shrank to one part: stale
+      id('Budget', '2026-11', '3', 1), // SUB-3 has no Nov values any more: stale
+      id('Budget', '2026-10', '2', 1), // Oct 26 is closed: not the plan's to touch
+      id('Forecast', '2026-11', '2', 1), // the export has no Forecast rows for Nov: not covered
+      id('Budget', '2027-01', '2', 1), // Jan 27 is open but the export does not cover it
+      'mlc-ffffffffffff-budget-202611-s2-p2', // another model
+      'mlc-75a40874e6b6-budget-202611-s2-p2-manual', // a look-alike made by hand
+    ];
+    const { r, stored } = await prepare();
+    assert.deepEqual(stored.journals.map((j) => j.externalId).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-12', '2', 1)]);
+    assert.deepEqual(stored.retire?.map((x) => x.externalId).sort(), [id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '3', 1)]);
+    assert.equal(r.retire, 2);
+  });
+
+  it('deletes them after the planned journals, audits each, and reports a refused delete without failing the rest', async () => {
+    ledger = [id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '3', 1)];
+    const { stored, r } = await prepare();
+    refuse = new Set([id('Budget', '2026-11', '3', 1)]);
+    deleted.length = 0;
+    const total = stored.journals.length + stored.retire!.length;
+    const result = (await env().run(makeJournals(deps()), { config, cycleId: 'cycle:retire', journalsHash: r.journalsHash, from: 0, to: total })) as PostJournalsResult;
+    assert.equal(result.posted, 2);
+    assert.equal(result.retired, 1);
+    assert.equal(result.failed, 1);
+    assert.equal(result.failures[0]!.externalId, id('Budget', '2026-11', '3', 1));
+    assert.match(result.failures[0]!.reason, /400 USER_ERROR .*closed or locked/);
+    assert.deepEqual(deleted, [id('Budget', '2026-11', '2', 2)]);
+    const lastUpsert = calls.map((c) => c.startsWith('upsert')).lastIndexOf(true);
+    const firstDelete = calls.findIndex((c) => c.startsWith('delete'));
+    assert.ok(lastUpsert < firstDelete, `deletes only after every planned journal is sent: ${calls.join(', ')}`);
+    const rows = audit.queryRecords({ cycleId: 'cycle:retire', step: 'postJournals', recordKind: 'journal' });
+    const byTarget = new Map(rows.map((x) => [x.targetRef, x]));
+    assert.equal(byTarget.get(id('Budget', '2026-11', '2', 2))?.reason, 'retired: no longer in the plan');
+    assert.equal(byTarget.get(id('Budget', '2026-11', '3', 1))?.outcome, 'rejected');
+    assert.match(byTarget.get(id('Budget', '2026-11', '3', 1))?.reason ?? '', /^retire refused: /);
+  });
+});
