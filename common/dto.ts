@@ -72,6 +72,8 @@ export interface ExtractResult {
   /** NetSuite's own total for the same scope (separate SUM query), for the tie-out. */
   netsuiteCents: number;
   pages: number;
+  /** Chunks uploaded to the import's data source during the extraction (`uploadTo`). */
+  uploadedChunks?: number;
 }
 
 export interface ImportResult {

@@ -16,6 +16,16 @@ export function modelLockWorkflowId(workspaceId: string, modelId: string): strin
   return `anaplan-model:${workspaceId}:${modelId}`;
 }
 
+/**
+ * Lock on the data file of one import (`modelLock` workflow type, another ID): Anaplan does not lock
+ * files, and an upload that overwrites a file while an import reads it loads wrong data silently
+ * (../shared/reference/anaplan.md §5 and §14.3). Held from the upload through the import task, so an
+ * upload can run during the extraction without holding the whole model. Taken before the model lock.
+ */
+export function fileLockWorkflowId(workspaceId: string, modelId: string, importRef: string): string {
+  return `anaplan-file:${workspaceId}:${modelId}:${importRef}`;
+}
+
 export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
   const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)$/.exec(id);
   if (!m) return undefined;

@@ -4,7 +4,7 @@
  */
 import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { modelLockWorkflowId } from '../common/ids';
+import { fileLockWorkflowId, modelLockWorkflowId } from '../common/ids';
 import { lockGrantedSignal, lockReleaseSignal } from '../common/messages';
 
 const { requestModelLock } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -15,6 +15,8 @@ const { requestModelLock } = proxyActivities<ReturnType<typeof createActivities>
 export interface LockTarget {
   workspaceId: string;
   modelId: string;
+  /** Lock the data file of this import instead of the model (`fileLockWorkflowId`). */
+  importFile?: string;
 }
 
 export type WithModelLock = <T>(target: LockTarget, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void) => Promise<T>;
@@ -30,7 +32,7 @@ export function createLockClient(): WithModelLock {
 
 /** Runs `fn` while holding the model lock; `onWait` reports waiting (for the status query). */
 async function withModelLock<T>(grants: Set<string>, target: LockTarget, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void): Promise<T> {
-  const lockId = modelLockWorkflowId(target.workspaceId, target.modelId);
+  const lockId = target.importFile === undefined ? modelLockWorkflowId(target.workspaceId, target.modelId) : fileLockWorkflowId(target.workspaceId, target.modelId, target.importFile);
   const requestId = uuid4();
   const request = { requesterId: workflowInfo().workflowId, requestId, leaseMs, purpose };
   const release = () =>

@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -126,13 +127,22 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     }))!;
 
     await run('importActuals', async (s) => {
-      const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash });
+      // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
+      // from the upload through the import; runs started before that extract, then upload and import.
+      const pipelined = patched('actuals-upload-during-extraction');
+      if (!pipelined) return importActuals(s, false);
+      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, () => importActuals(s, true), (w) => (waitingForLock = w));
+    });
+
+    async function importActuals(s: StepStatus, pipelined: boolean) {
+      const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
       summary.extract = ex;
       remember({ csvHash: ex.csvHash, csvRows: ex.rows });
       summary.quarantined += ex.quarantined;
       s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
       await gate();
-      const im = await locked('importActuals', () => long.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows }));
+      const uploaded = ex.uploadedChunks === undefined ? {} : { uploaded: { chunks: ex.uploadedChunks } };
+      const im = await locked('importActuals', () => long.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }));
       summary.import = im;
       s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };
       const loadedCents = ex.csvCents - im.rejectedCents;
@@ -145,7 +155,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       };
       if (!summary.tieOut.balanced) summary.warnings.push(`tie-out: NetSuite ${ex.netsuiteCents} cents ≠ loaded ${loadedCents} + quarantined ${ex.quarantinedCents} + rejected ${im.rejectedCents}`);
       return im;
-    });
+    }
 
     const prepared = await run('exportPlan', async (s) => {
       const ex = await locked('exportPlan', () => long.runPlanExport({ config, cycleId }));

@@ -1,10 +1,10 @@
 /**
  * `replayStep`: re-sends a failed step of a cycle from the artifact it stored — not a new query —
  * with the same idempotency keys (journal externalIds come from the stored journals; the actuals
- * import re-uploads the same file under the model lock). Replaying a step that already succeeded
+ * import re-uploads the same file under the file's lock and the model lock). Replaying a step that already succeeded
  * changes nothing downstream: journals already in the ledger with the same content stay untouched.
  */
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ImportResult, PostJournalsResult, ReplayInput } from '../common/dto';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
@@ -28,9 +28,12 @@ export async function replayStep(input: ReplayInput): Promise<{ step: string; jo
   if (step === 'importActuals') {
     if (!artifacts.csvHash) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no actuals file to replay`, 'NonRetryable');
     const withModelLock = createLockClient();
-    const r = await withModelLock({ workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId }, `${workflowInfo().workflowId} replay importActuals`, input.options?.lockLeaseMs ?? 2 * 60 * 60_000, () =>
-      acts.runActualsImport({ config, cycleId, csvHash: artifacts.csvHash!, rows: artifacts.csvRows ?? 0 }),
-    );
+    const target = { workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId };
+    const purpose = `${workflowInfo().workflowId} replay importActuals`;
+    const lease = input.options?.lockLeaseMs ?? 2 * 60 * 60_000;
+    const importUnderModelLock = () => withModelLock(target, purpose, lease, () => acts.runActualsImport({ config, cycleId, csvHash: artifacts.csvHash!, rows: artifacts.csvRows ?? 0 }));
+    // The upload overwrites the import's data file: take the file's lock first, as cycles do.
+    const r = patched('replay-takes-file-lock') ? await withModelLock({ ...target, importFile: config.actions.importActuals }, `${purpose} (file)`, lease, importUnderModelLock) : await importUnderModelLock();
     return { step, import: r };
   }
   throw ApplicationFailure.nonRetryable(`step ${String(step)} cannot be replayed (replayable: importActuals, postJournals)`, 'NonRetryable');

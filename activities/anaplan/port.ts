@@ -82,6 +82,11 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
   const imports = new Catalog<ImportInfo>((o) => client.imports(o), notFound('import'));
   const exports = new Catalog<ExportInfo>((o) => client.exports(o), notFound('export'));
 
+  const sourceFileOf = (imp: ImportInfo): string => {
+    if (!imp.importDataSourceId) throw new AnaplanNotFoundError(`import "${imp.name}" has no source file`, { method: 'GET', path: `${client.modelPath}/imports/${imp.id}` });
+    return imp.importDataSourceId;
+  };
+
   return {
     async listItems(listName: string): Promise<Array<{ code: string; name: string; parent: string | null }>> {
       const items = await lists.with(listName, {}, (list) => client.listItems(list.id));
@@ -89,13 +94,21 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
       return items.map((i) => ({ code: i.code ?? i.name, name: i.name, parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null }));
     },
 
-    async runImport(importRef: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
+    async uploadImportFile(importRef: string, source: Readable, opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void } = {}) {
+      const up = await imports.with(importRef, { signal: opts.signal }, (found) =>
+        client.uploadFile(sourceFileOf(found), source, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onChunk?.(index + 1) }),
+      );
+      return { chunks: up.chunkCount, bytes: up.bytes };
+    },
+
+    async runImport(importRef: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: Progress) => void } = {}) {
       const chunks = Math.max(1, Math.ceil(file.bytes / chunkSize));
       let imp: ImportInfo | undefined;
-      const up = await imports.with(importRef, { signal: opts.signal }, (found) => {
+      const up = await imports.with(importRef, { signal: opts.signal }, async (found) => {
         imp = found;
-        if (!found.importDataSourceId) throw new AnaplanNotFoundError(`import "${found.name}" has no source file`, { method: 'GET', path: `${client.modelPath}/imports/${found.id}` });
-        return client.uploadFile(found.importDataSourceId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
+        const fileId = sourceFileOf(found);
+        if (opts.uploaded) return { chunkCount: opts.uploaded.chunks };
+        return client.uploadFile(fileId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
       });
       if (!imp) throw new Error('unreachable: import resolved without an item');
       try {

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { cancellationSignal } from '@temporalio/activity';
@@ -58,9 +59,9 @@ async function pool<T>(items: T[], limit: number, worker: (item: T) => Promise<v
 }
 
 export function makeActuals(deps: CycleDeps) {
-  async function extractActuals(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; anaplanPeriodCode: string; memberMapsHash: string }): Promise<ExtractResult> {
+  async function extractActuals(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; anaplanPeriodCode: string; memberMapsHash: string; uploadTo?: string }): Promise<ExtractResult> {
     const { config, cycleId, periodInfo } = input;
-    const { netsuite } = await deps.ports(config);
+    const { netsuite, anaplan } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const dir = cycleWorkDir(deps, cycleId, `actuals-${input.memberMapsHash.slice(0, 12)}`);
     await fsp.mkdir(dir, { recursive: true });
@@ -70,11 +71,46 @@ export function makeActuals(deps: CycleDeps) {
     const ctx = { maps, unassigned, periodCode: input.anaplanPeriodCode };
     const signal = cancellationSignal();
 
+    // The import file is assembled as partitions finish (in that order), into the artifact and — with
+    // `uploadTo` — into the import's data source at the same time, so the upload runs alongside the
+    // extraction instead of after it. The caller holds the file's lock (the workflow's file lock).
+    const csvOut = deps.artifacts.writeStream();
+    const qOut = deps.artifacts.writeStream();
+    const upload = input.uploadTo ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined;
+    let uploaded: Promise<{ chunks: number; bytes: number }> | undefined;
+    let uploadFailed: unknown;
+    if (upload) {
+      // A failed upload ends the extraction: a write waiting on 'drain' is woken by the error.
+      upload.on('error', () => undefined);
+      uploaded = anaplan.uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) });
+      uploaded.catch((e: unknown) => {
+        uploadFailed = e;
+        upload.destroy(e instanceof Error ? e : new Error(String(e)));
+      });
+    }
+    const emit = async (chunk: string | Buffer) => {
+      if (uploadFailed) throw uploadFailed;
+      await writeLine(csvOut, chunk as string);
+      if (upload) await writeLine(upload, chunk as string);
+    };
+    // One part at a time, whole, in the order parts finish.
+    let appending: Promise<void> = emit(csvLine([...ACTUALS_HEADER]));
+    appending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    const appendPart = (base: string, s: PartStats) => {
+      appending = appending.then(async () => {
+        for await (const chunk of createReadStream(`${base}.csv`)) await emit(chunk as Buffer);
+        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as string);
+      });
+      appending.catch(() => undefined);
+      return appending;
+    };
+
     try {
       const accounts: string[] = [];
       for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) accounts.push(String(r.account_id));
       const outOfScope = new Set(maps.accounts.outOfScope);
       const partitions = accounts.filter((a) => !outOfScope.has(a));
+      const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
       let done = 0;
       await pool(partitions, config.netsuite.concurrency, async (accountId) => {
         const base = path.join(dir, `part-${accountId}`);
@@ -110,29 +146,21 @@ export function makeActuals(deps: CycleDeps) {
           await fsp.writeFile(`${statsFile}.tmp`, JSON.stringify(stats));
           await fsp.rename(`${statsFile}.tmp`, statsFile);
         }
-        done++;
-        beat({ partitionsDone: done, of: partitions.length });
-      });
-
-      // Concatenate parts in account order into the import file and the quarantine report.
-      const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
-      const csvOut = deps.artifacts.writeStream();
-      const qOut = deps.artifacts.writeStream();
-      await writeLine(csvOut, csvLine([...ACTUALS_HEADER]));
-      for (const accountId of partitions) {
-        const base = path.join(dir, `part-${accountId}`);
-        const s = JSON.parse(await fsp.readFile(`${base}.json`, 'utf8')) as PartStats;
+        const s = JSON.parse(await fsp.readFile(statsFile, 'utf8')) as PartStats;
         total.rows += s.rows;
         total.cents += s.cents;
         total.quarantined += s.quarantined;
         total.quarantinedCents += s.quarantinedCents;
         total.pages += s.pages;
-        for await (const chunk of createReadStream(`${base}.csv`)) await writeLine(csvOut, chunk as string);
-        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as string);
-      }
+        await appendPart(base, s);
+        done++;
+        beat({ partitionsDone: done, of: partitions.length });
+      });
+      await appending;
       csvOut.end();
       qOut.end();
-      const [csvRef, qRef] = await Promise.all([csvOut.done(), qOut.done()]);
+      upload?.end();
+      const [csvRef, qRef, up] = await Promise.all([csvOut.done(), qOut.done(), uploaded]);
       // One audit row per quarantined record, pointing at the quarantine report that holds it.
       if (total.quarantined > 0) {
         const report = await deps.artifacts.openRead(qRef.hash, { chunkBytes: LINE_CHUNK_BYTES });
@@ -164,20 +192,24 @@ export function makeActuals(deps: CycleDeps) {
         quarantinedCents: total.quarantinedCents,
         netsuiteCents,
         pages: total.pages,
+        ...(up ? { uploadedChunks: up.chunks } : {}),
       };
     } catch (err) {
-      throw classify(err);
+      upload?.destroy();
+      csvOut.destroy();
+      qOut.destroy();
+      throw classify(uploadFailed ?? err);
     }
   }
 
-  async function runActualsImport(input: { config: ConnectionConfig; cycleId: string; csvHash: string; rows: number }): Promise<ImportResult> {
+  async function runActualsImport(input: { config: ConnectionConfig; cycleId: string; csvHash: string; rows: number; uploaded?: { chunks: number } }): Promise<ImportResult> {
     const { config, cycleId, csvHash } = input;
     const { anaplan } = await deps.ports(config);
     const stat = await deps.artifacts.stat(csvHash);
     if (!stat) throw new Error(`artifact ${csvHash} is missing from the artifact store`);
     let outcome;
     try {
-      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat(p) });
+      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), uploaded: input.uploaded, onProgress: (p) => beat(p) });
     } catch (err) {
       throw classify(err);
     }

@@ -44,8 +44,13 @@ export interface AnaplanTaskOutcome {
 
 export interface AnaplanPort {
   listItems(listName: string): Promise<AnaplanListItem[]>;
-  /** Uploads `file` in chunks to the import's data source, runs the import, polls to a terminal state. */
-  runImport(importName: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void }): Promise<AnaplanTaskOutcome & { chunks: number }>;
+  /**
+   * Uploads `file` in chunks to the import's data source, runs the import, polls to a terminal state.
+   * With `uploaded`, the file is already on the data source (`uploadImportFile`): only the task runs.
+   */
+  runImport(importName: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void }): Promise<AnaplanTaskOutcome & { chunks: number }>;
+  /** Streams `source` (size unknown) to the import's data source in chunks, as it is produced. */
+  uploadImportFile(importName: string, source: Readable, opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void }): Promise<{ chunks: number; bytes: number }>;
   /** Runs the export, polls, and streams the output file to `sink`. */
   runExport(exportName: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; progress?: number }) => void }): Promise<{ taskId: string }>;
   /**
