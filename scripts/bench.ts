@@ -252,15 +252,15 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  *   the cycle needed (a list import with new members, the actuals import, the plan export) one start
  *   and the fewest polls that can see it finish: one if it ran no longer than the first poll delay
  *   poll₀, else two (one that finds it running — no poll may come sooner than poll₀ — and one that
- *   finds it done); and the file transfers as made (single PUT, or chunks + start + complete; export
- *   and dump chunks), which move bytes the data needs as long as no task ran twice. So the excess
- *   is extra polls, extra tokens and repeated structure reads.
+ *   finds it done); uploads by file size (one PUT for a file within one chunk — every list file
+ *   here — else chunks + start + complete); downloads as made (export and dump chunks are cut by the
+ *   server). So the excess is extra polls, tokens, uploads and repeated structure reads.
  */
 function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
   const { runs, summaries } = env.last!;
   const journals = summaries.reduce((a, x) => a + (x.journals ? x.journals.posted + x.journals.updated + (x.journals.retired ?? 0) : 0), 0);
   const by = anaplanCalls(env);
-  let anaplan = by.upload + by.download;
+  let anaplan = by.download;
   let tasksNeeded = 0;
   const seen = new Set<number>();
   for (const [i, r] of runs.entries()) {
@@ -271,6 +271,10 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     const tasks = (sum.align?.anaplanTaskIds.length ?? 0) + (sum.import ? 1 : 0) + (sum.export ? 1 : 0);
     tasksNeeded += tasks;
     anaplan += tasks; // starts
+    // Uploads: a list file is far below one chunk (one PUT); the actuals file by its size.
+    const chunk = SETTINGS.chunkSizeMb * 1024 * 1024;
+    anaplan += sum.align?.anaplanTaskIds.length ?? 0;
+    if (sum.import) anaplan += sum.import.fileBytes <= chunk ? 1 : Math.ceil(sum.import.fileBytes / chunk) + 2;
   }
   // Polls, from how long each task ran (the sandbox's timeline of every model).
   for (const s of env.models) {

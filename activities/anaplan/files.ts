@@ -2,8 +2,9 @@
  * Chunked file transfer (reference §5). Upload: `POST …/files/{id}` `{chunkCount:-1}` (Anaplan's
  * recommended open-ended form), `PUT …/chunks/{n}` for each 1–50 MB slice (optionally gzip), then
  * `POST …/complete`. The source is streamed: one chunk buffer is held at a time, never the file.
- * A file on disk that fits in one chunk goes up uncompressed in a single `PUT …/files/{id}`
- * (one request instead of three; reference §5 "single-request upload").
+ * A file that fits in one chunk goes up uncompressed in a single `PUT …/files/{id}` (one request
+ * instead of three; reference §5 "single-request upload"): known from its size on disk, or — for a
+ * stream — from reading ahead one chunk.
  * Download: list chunks, fetch each, write it at its offset so a retried chunk overwrites itself.
  */
 import { createReadStream } from 'node:fs';
@@ -89,21 +90,38 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
       return { fileId, chunkCount: 1, bytes };
     }
   }
-  let name: string;
-  if (startChunk === 0) {
-    // Setting the chunk count (re)starts the upload and discards old content.
-    const started = FileInfo.parse((await client.sendJson('POST', base, { chunkCount: -1 }, opts)).file);
-    // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
-    if (started.id !== fileId) throw new AnaplanNotFoundError(`file ${fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: base, code: 'file-id-mismatch' });
-    name = started.name;
-  } else {
-    name = FileInfo.parse((await client.files(opts)).find((f) => f.id === fileId) ?? { id: fileId, name: fileId }).name;
-  }
   const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: MB, start: startChunk * size }) : source;
-  let index = startChunk;
-  let bytes = startChunk * size;
+  const parts = slices(stream, size)[Symbol.asyncIterator]();
+  /** Slices read ahead of the chunk loop (see below), sent first. */
+  const ahead: Buffer[] = [];
   try {
-    for await (const slice of slices(stream, size)) {
+    if (startChunk === 0 && typeof source !== 'string' && !opts.gzip) {
+      // A stream of unknown size: read up to two slices; if the first was all, one PUT does.
+      const first = await parts.next();
+      const firstCopy = first.done ? Buffer.alloc(0) : Buffer.from(first.value); // slices() reuses its buffer
+      const second = first.done ? first : await parts.next();
+      if (second.done) {
+        await client.request('PUT', base, { body: firstCopy, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
+        opts.onChunk?.({ index: 0, bytes: firstCopy.length, totalBytes: firstCopy.length });
+        return { fileId, chunkCount: 1, bytes: firstCopy.length };
+      }
+      ahead.push(firstCopy, second.value);
+    }
+    let name: string;
+    if (startChunk === 0) {
+      // Setting the chunk count (re)starts the upload and discards old content.
+      const started = FileInfo.parse((await client.sendJson('POST', base, { chunkCount: -1 }, opts)).file);
+      // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
+      if (started.id !== fileId) throw new AnaplanNotFoundError(`file ${fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: base, code: 'file-id-mismatch' });
+      name = started.name;
+    } else {
+      name = FileInfo.parse((await client.files(opts)).find((f) => f.id === fileId) ?? { id: fileId, name: fileId }).name;
+    }
+    let index = startChunk;
+    let bytes = startChunk * size;
+    for (;;) {
+      const slice = ahead.shift() ?? (await parts.next()).value;
+      if (!slice) break;
       if (index >= MAX_CHUNKS) throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, { method: 'PUT', path: base });
       const body = opts.gzip ? await gzip(slice) : slice;
       await client.request('PUT', `${base}/chunks/${index}`, { body, headers: { 'content-type': opts.gzip ? 'application/x-gzip' : 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
@@ -115,11 +133,11 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
       await client.request('PUT', `${base}/chunks/0`, { body: Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
       index = 1;
     }
+    const done = FileInfo.parse((await client.sendJson('POST', `${base}/complete`, { id: fileId, name, chunkCount: index, firstDataRow: 2, headerRow: 1 }, opts)).file);
+    return { fileId, chunkCount: done.chunkCount ?? index, bytes };
   } finally {
     if (typeof source === 'string') stream.destroy();
   }
-  const done = FileInfo.parse((await client.sendJson('POST', `${base}/complete`, { id: fileId, name, chunkCount: index, firstDataRow: 2, headerRow: 1 }, opts)).file);
-  return { fileId, chunkCount: done.chunkCount ?? index, bytes };
 }
 
 export async function downloadFile(client: AnaplanClient, fileId: string, destPath: string, opts: CallOptions = {}): Promise<DownloadResult> {

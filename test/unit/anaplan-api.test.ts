@@ -76,7 +76,11 @@ test('protocol details: case-sensitive IDs, paging links, empty collections omit
 
 test('file protocol: unknown file id is refused (the server would create a new file), missing content is 404, round trip is byte-exact', async () => {
   const c = client(sb);
-  await assert.rejects(c.uploadFile('113999999999', Readable.from(['x\n'])), (e: unknown) => e instanceof AnaplanNotFoundError && e.code === 'file-id-mismatch');
+  // Chunked (more than one chunk): POST would create a new file, so the id it answers is checked.
+  const big = Buffer.alloc(1024 * 1024 + 10, 'x');
+  await assert.rejects(c.uploadFile('113999999999', Readable.from([big]), { chunkSizeBytes: 1024 * 1024 }), (e: unknown) => e instanceof AnaplanNotFoundError && e.code === 'file-id-mismatch');
+  // One chunk's worth goes up as a single PUT, which answers 404 for an unknown file.
+  await assert.rejects(c.uploadFile('113999999999', Readable.from(['x\n'])), AnaplanNotFoundError);
   const fileId = (await c.findFile('Classes.csv')).id;
   await fetch(`${sb.url}/2/0${c.modelPath}/files/${fileId}`, { method: 'DELETE', headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
   await assert.rejects(c.getJson(`${c.modelPath}/files/${fileId}`), AnaplanNotFoundError);

@@ -96,3 +96,30 @@ test('port adapter: lists and actions are read once per session; preflight reads
   assert.equal((await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful, true);
   assert.equal(count(await requests(), '/imports'), 2, 're-read once after the 404');
 });
+
+test('port adapter: a streamed import file goes up as it is produced — one PUT when it fits a chunk, else chunks', async () => {
+  await control(sb, 'POST', '/reset');
+  const requests = async () => (await control(sb, 'GET', '/state')).requests as Record<string, number>;
+  const calls = (r: Record<string, number>, method: string, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix)).reduce((n, [, v]) => n + v, 0);
+  const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
+  const { Readable } = await import('node:stream');
+
+  const small = glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '5']]);
+  assert.deepEqual(await port.uploadImportFile('Import GL Actuals', Readable.from([small]), {}), { chunks: 1, bytes: Buffer.byteLength(small) });
+  let r = await requests();
+  assert.equal(calls(r, 'PUT', '/files/:fileId'), 1);
+  assert.equal(calls(r, 'POST', '/files/:fileId') + calls(r, 'PUT', '/chunks/:chunkId'), 0);
+  const ran = await port.runImport('Import GL Actuals', { path: '/nonexistent', bytes: 0 }, { uploaded: { chunks: 1 } });
+  assert.deepEqual([ran.successful, ran.rowsImported, ran.chunks], [true, 1, 1], 'the import runs on what was uploaded, without reading a file');
+
+  const rows = Array.from({ length: 40_000 }, (_, i) => ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', String(i)]);
+  const big = glCsv(rows);
+  const pieces = (async function* () {
+    for (let i = 0; i < big.length; i += 100_000) yield big.slice(i, i + 100_000);
+  })();
+  const up = await port.uploadImportFile('Import GL Actuals', Readable.from(pieces), {});
+  assert.equal(up.chunks, Math.ceil(Buffer.byteLength(big) / (1024 * 1024)));
+  r = await requests();
+  assert.equal(calls(r, 'PUT', '/chunks/:chunkId'), up.chunks);
+  assert.equal(calls(r, 'POST', '/complete'), 1);
+});
