@@ -99,6 +99,8 @@ export interface PreparePlanResult {
   journals: number;
   /** Plan journals in NetSuite this plan no longer needs; deleted after the planned ones are posted. */
   retire?: number;
+  /** Why stale journals could not be looked for, when they could not. */
+  warning?: string;
   values: number;
   quarantined: number;
   quarantineHash: string | null;

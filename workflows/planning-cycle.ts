@@ -162,6 +162,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       summary.export = ex;
       const p = await long.preparePlan({ config, cycleId, exportHash: ex.exportHash, memberMapsHash: align.memberMapsHash, periods: pre.periods, period });
       summary.plan = p;
+      if (p.warning) summary.warnings.push(p.warning);
       // Replay posts the same items: planned journals, then the stale ones to retire.
       remember({ exportHash: ex.exportHash, journalsHash: p.journalsHash, journals: p.journals + (p.retire ?? 0) });
       summary.quarantined += p.quarantined;

@@ -152,33 +152,38 @@ export function makePlan(deps: CycleDeps) {
       const p = periodsByMonth.get(j.period)!;
       periods[j.period] = { id: p.id, endDate: p.endDate };
     }
-    const retire = await staleJournals(deps, config, idOptions, covered, new Set(journals.map((j) => j.externalId)));
+    const { retire, warning } = await staleJournals(deps, config, idOptions, covered, new Set(journals.map((j) => j.externalId)));
     const stored: StoredJournals = { period: input.period, journals, periods, retire };
     const journalsHash = await putJson(deps.artifacts, stored);
     const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
-    return { journalsHash, journals: journals.length, retire: retire.length, values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
+    return { journalsHash, journals: journals.length, retire: retire.length, ...(warning ? { warning } : {}), values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
   }
 
   return { runPlanExport, preparePlan };
 }
 
-/** The connector's journals for this model, in the covered version × periods, that no planned journal replaces. */
-async function staleJournals(deps: CycleDeps, config: ConnectionConfig, o: { modelId: string; externalIdPrefix: string }, covered: Set<string>, planned: Set<string>): Promise<NonNullable<StoredJournals['retire']>> {
-  const out: NonNullable<StoredJournals['retire']> = [];
-  if (covered.size === 0) return out;
+/**
+ * The connector's journals for this model, in the covered version × periods, that no planned journal
+ * replaces. If NetSuite refuses the query itself (400: `transaction.externalid` in SuiteQL is
+ * UNCONFIRMED), the plan is still posted and nothing is deleted; the cycle says so in a warning.
+ */
+async function staleJournals(deps: CycleDeps, config: ConnectionConfig, o: { modelId: string; externalIdPrefix: string }, covered: Set<string>, planned: Set<string>): Promise<{ retire: NonNullable<StoredJournals['retire']>; warning?: string }> {
+  const retire: NonNullable<StoredJournals['retire']> = [];
+  if (covered.size === 0) return { retire };
   const { netsuite } = await deps.ports(config);
   try {
     for await (const page of netsuite.query(connectorJournalsSql(journalIdPrefix(o)))) {
       for (const r of page) {
         const externalId = String(r.externalid ?? '');
         const k = parseJournalExternalId(o, externalId);
-        if (k && covered.has(`${k.version}|${k.period}`) && !planned.has(externalId)) out.push({ externalId, period: k.period });
+        if (k && covered.has(`${k.version}|${k.period}`) && !planned.has(externalId)) retire.push({ externalId, period: k.period });
       }
     }
   } catch (err) {
-    throw classify(err);
+    if ((err as { status?: number }).status !== 400) throw classify(err);
+    return { retire: [], warning: `stale plan journals were not looked for (NetSuite refused the query: ${(err as Error).message}); journals a smaller plan no longer needs stay in the ledger` };
   }
-  return out;
+  return { retire };
 }
 
 async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {

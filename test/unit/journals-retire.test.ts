@@ -50,13 +50,16 @@ describe('stale plan journals', () => {
   /** Every write, in the order it completed (upserts) or started (deletes). */
   const calls: string[] = [];
   let refuse = new Set<string>();
+  let refuseQuery = false;
   /** The ledger's connector journals, as the SuiteQL prefix query returns them. */
   let ledger: string[] = [];
 
   const netsuite: NetSuitePort = {
     async *query(sql) {
-      if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
-      else yield [];
+      if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
+        if (refuseQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found"), { status: 400, retryable: false });
+        yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
+      } else yield [];
     },
     // eslint-disable-next-line require-yield
     async *queryKeyset() {
@@ -142,5 +145,19 @@ describe('stale plan journals', () => {
     assert.equal(byTarget.get(id('Budget', '2026-11', '2', 2))?.reason, 'retired: no longer in the plan');
     assert.equal(byTarget.get(id('Budget', '2026-11', '3', 1))?.outcome, 'rejected');
     assert.match(byTarget.get(id('Budget', '2026-11', '3', 1))?.reason ?? '', /^retire refused: /);
+  });
+
+  it('posts the plan and deletes nothing, with a warning, when NetSuite refuses the stale-journal query', async () => {
+    ledger = [id('Budget', '2026-11', '2', 2)];
+    refuseQuery = true;
+    try {
+      const { r, stored } = await prepare();
+      assert.equal(r.retire, 0);
+      assert.deepEqual(stored.retire, []);
+      assert.equal(stored.journals.length, 2, 'the plan is still prepared');
+      assert.match(r.warning ?? '', /stale plan journals were not looked for .*400 Invalid search query/);
+    } finally {
+      refuseQuery = false;
+    }
   });
 });
