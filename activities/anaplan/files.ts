@@ -80,16 +80,13 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
   const base = `${client.modelPath}/files/${fileId}`;
   const startChunk = opts.startChunk ?? 0;
   if (startChunk > 0 && typeof source !== 'string') throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
-  if (startChunk === 0 && typeof source === 'string' && !opts.gzip) {
-    const bytes = (await stat(source)).size;
-    if (bytes <= size) {
-      // At most one chunk's worth in memory, as the chunked path holds.
-      const body = await readFile(source);
-      await client.request('PUT', base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
-      opts.onChunk?.({ index: 0, bytes, totalBytes: bytes });
-      return { fileId, chunkCount: 1, bytes };
-    }
-  }
+  /** The whole file in one uncompressed request: at most one chunk's worth, as the chunked path holds. */
+  const putWhole = async (body: Buffer): Promise<UploadResult> => {
+    await client.request('PUT', base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
+    opts.onChunk?.({ index: 0, bytes: body.length, totalBytes: body.length });
+    return { fileId, chunkCount: 1, bytes: body.length };
+  };
+  if (startChunk === 0 && typeof source === 'string' && !opts.gzip && (await stat(source)).size <= size) return putWhole(await readFile(source));
   const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: MB, start: startChunk * size }) : source;
   const parts = slices(stream, size)[Symbol.asyncIterator]();
   /** Slices read ahead of the chunk loop (see below), sent first. */
@@ -100,11 +97,7 @@ export async function uploadFile(client: AnaplanClient, fileId: string, source: 
       const first = await parts.next();
       const firstCopy = first.done ? Buffer.alloc(0) : Buffer.from(first.value); // slices() reuses its buffer
       const second = first.done ? first : await parts.next();
-      if (second.done) {
-        await client.request('PUT', base, { body: firstCopy, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
-        opts.onChunk?.({ index: 0, bytes: firstCopy.length, totalBytes: firstCopy.length });
-        return { fileId, chunkCount: 1, bytes: firstCopy.length };
-      }
+      if (second.done) return await putWhole(firstCopy);
       ahead.push(firstCopy, second.value);
     }
     let name: string;

@@ -63,14 +63,15 @@ class Catalog<T extends { id: string; name: string }> {
   }
 
   /** Runs `use` on the item; if a cached ID has gone (404), re-reads the catalog and tries once more. */
-  async with<R>(ref: string, opts: { signal?: AbortSignal }, use: (item: T) => Promise<R>): Promise<R> {
+  async with<R>(ref: string, opts: { signal?: AbortSignal }, use: (item: T) => Promise<R>): Promise<{ item: T; value: R }> {
     const { item, fresh } = await this.find(ref, opts);
     try {
-      return await use(item);
+      return { item, value: await use(item) };
     } catch (err) {
       if (fresh || !(err instanceof AnaplanNotFoundError)) throw err;
       this.items = undefined;
-      return use((await this.find(ref, opts)).item);
+      const again = (await this.find(ref, opts)).item;
+      return { item: again, value: await use(again) };
     }
   }
 }
@@ -89,13 +90,13 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
 
   return {
     async listItems(listName: string): Promise<Array<{ code: string; name: string; parent: string | null }>> {
-      const items = await lists.with(listName, {}, (list) => client.listItems(list.id));
+      const { value: items } = await lists.with(listName, {}, (list) => client.listItems(list.id));
       const codeById = new Map(items.map((i) => [i.id, i.code ?? i.name]));
       return items.map((i) => ({ code: i.code ?? i.name, name: i.name, parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null }));
     },
 
     async uploadImportFile(importRef: string, source: Readable, opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void } = {}) {
-      const up = await imports.with(importRef, { signal: opts.signal }, (found) =>
+      const { value: up } = await imports.with(importRef, { signal: opts.signal }, (found) =>
         client.uploadFile(sourceFileOf(found), source, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onChunk?.(index + 1) }),
       );
       return { chunks: up.chunkCount, bytes: up.bytes };
@@ -103,14 +104,11 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
 
     async runImport(importRef: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: Progress) => void } = {}) {
       const chunks = Math.max(1, Math.ceil(file.bytes / chunkSize));
-      let imp: ImportInfo | undefined;
-      const up = await imports.with(importRef, { signal: opts.signal }, async (found) => {
-        imp = found;
+      const { item: imp, value: up } = await imports.with(importRef, { signal: opts.signal }, async (found) => {
         const fileId = sourceFileOf(found);
         if (opts.uploaded) return { chunkCount: opts.uploaded.chunks };
         return client.uploadFile(fileId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
       });
-      if (!imp) throw new Error('unreachable: import resolved without an item');
       try {
         const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
         return { taskId: r.taskId, successful: true, rowsImported: r.counts.successful, rowsRejected: r.counts.failed, dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined, chunks: up.chunkCount };
@@ -123,12 +121,9 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
     },
 
     async runExport(exportRef: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
-      let exp: ExportInfo | undefined;
-      const r = await exports.with(exportRef, { signal: opts.signal }, (found) => {
-        exp = found;
-        return client.runExport(found.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) });
-      });
-      if (!exp) throw new Error('unreachable: export resolved without an item');
+      const { item: exp, value: r } = await exports.with(exportRef, { signal: opts.signal }, (found) =>
+        client.runExport(found.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) }),
+      );
       // The output file shares the export's ID (reference §5); its chunks are streamed in order.
       const base = `${client.modelPath}/files/${exp.id}`;
       const list = await client.all(`${base}/chunks`, 'chunks', Chunk, { signal: opts.signal });

@@ -40,7 +40,7 @@ export function cycleWorkDir(deps: CycleDeps, cycleId: string, step: string): st
   return path.join(deps.workDir, createHash('sha256').update(cycleId).digest('hex').slice(0, 24), step);
 }
 
-async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<void> {
+async function writeLine(stream: NodeJS.WritableStream, line: string | Uint8Array): Promise<void> {
   if (!stream.write(line)) await once(stream, 'drain');
 }
 
@@ -90,8 +90,8 @@ export function makeActuals(deps: CycleDeps) {
     }
     const emit = async (chunk: string | Buffer) => {
       if (uploadFailed) throw uploadFailed;
-      await writeLine(csvOut, chunk as string);
-      if (upload) await writeLine(upload, chunk as string);
+      await writeLine(csvOut, chunk);
+      if (upload) await writeLine(upload, chunk);
     };
     // One part at a time, whole, in the order parts finish.
     let appending: Promise<void> = emit(csvLine([...ACTUALS_HEADER]));
@@ -99,7 +99,7 @@ export function makeActuals(deps: CycleDeps) {
     const appendPart = (base: string, s: PartStats) => {
       appending = appending.then(async () => {
         for await (const chunk of createReadStream(`${base}.csv`)) await emit(chunk as Buffer);
-        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as string);
+        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as Buffer);
       });
       appending.catch(() => undefined);
       return appending;
@@ -115,8 +115,9 @@ export function makeActuals(deps: CycleDeps) {
       await pool(partitions, config.netsuite.concurrency, async (accountId) => {
         const base = path.join(dir, `part-${accountId}`);
         const statsFile = `${base}.json`;
-        const finished = await fsp.readFile(statsFile, 'utf8').then(() => true, () => false);
-        if (!finished) {
+        // A part finished by an earlier attempt is read back; otherwise it is extracted now.
+        let s = await fsp.readFile(statsFile, 'utf8').then((text) => JSON.parse(text) as PartStats, () => undefined);
+        if (!s) {
           const csv = createWriteStream(`${base}.csv.tmp`);
           const quarantine = createWriteStream(`${base}.q.tmp`);
           const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
@@ -145,8 +146,8 @@ export function makeActuals(deps: CycleDeps) {
           // The stats file marks the part finished: written last, atomically.
           await fsp.writeFile(`${statsFile}.tmp`, JSON.stringify(stats));
           await fsp.rename(`${statsFile}.tmp`, statsFile);
+          s = stats;
         }
-        const s = JSON.parse(await fsp.readFile(statsFile, 'utf8')) as PartStats;
         total.rows += s.rows;
         total.cents += s.cents;
         total.quarantined += s.quarantined;
