@@ -107,6 +107,11 @@ export const ConnectionConfigSchema = z
         accountingBook: z.number().int().positive().optional(),
         /** Approval status to create journals with (NetSuite: 1 pending approval, 2 approved). */
         approvalStatus: z.enum(['pendingApproval', 'approved']).default('approved'),
+        /**
+         * Whether the account routes journal approval through SuiteFlow: then journals carry
+         * `approvalStatus` instead of the `approved` checkbox. No safe probe tells (reference §12), so it is set here.
+         */
+        approvalRouting: z.boolean().default(false),
         memo: z.string().max(999).default('ml-connector plan'),
         /** Prefix of deterministic externalIds; change it only with a migration plan. */
         externalIdPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/).default('mlc'),

@@ -1,10 +1,13 @@
 /**
- * `postJournals`: upserts a batch of the planned journals into NetSuite by externalId
- * (`PUT …/journalEntry/eid:<externalId>?replace=line`): the externalId is the idempotency key, so a
- * retried attempt, a re-run or a replay updates the same record and never posts twice. A journal the
- * ledger already holds with the same content is left alone ("unchanged"). A journal NetSuite refuses
- * (validation) is recorded with the vendor's reason and the batch goes on; the workflow fails the
- * step afterwards and `ml-connector replay` re-sends from the same artifact. Indexes past the
+ * `postJournals`: writes a batch of the planned journals into NetSuite by externalId, the idempotency
+ * key, so a retried attempt, a re-run or a replay lands on the same record and never posts twice.
+ * Each journal is read first: one the ledger holds with the same content is left alone ("unchanged"),
+ * an existing one gets its lines replaced (`PATCH …/eid:X?replace=line`), a new one is created
+ * (`PUT …/eid:X`); then it is read back and compared with what was sent (lines, totals, period,
+ * subsidiary, book) and repaired once (netsuite/journals.ts `writeJournal`). A journal NetSuite
+ * refuses — or stores differently even after the repair — is recorded with the reason and the batch
+ * goes on; it is never counted as posted. The workflow fails the step afterwards and
+ * `ml-connector replay` re-sends from the same artifact. Indexes past the
  * planned journals delete the stale plan journals preparePlan found (a plan that shrank), by
  * external ID as well; they come last, once the journals that replace them are sent.
  */
@@ -43,17 +46,22 @@ export function makeJournals(deps: CycleDeps) {
     if (cache?.hash !== journalsHash) cache = { hash: journalsHash, value: await getJson<StoredJournals>(deps.artifacts, journalsHash) };
     const stored = cache.value;
     const resumeAt = Math.max(input.from, (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from);
-    const prior = deps.audit.latestOutcomeByTarget(cycleId, 'postJournals', 'journal');
     const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
     const done = new Set<number>();
     let low = resumeAt;
     let next = resumeAt;
 
     const refused = (err: unknown) => {
-      const e = err as { retryable?: boolean; status?: number; message?: string; code?: string };
+      const e = err as { retryable?: boolean; status?: number; message?: string; code?: string; errorPath?: string };
       // Throttling and outages are retried (by the client, then by Temporal); a refusal is data.
       if (e.retryable !== false || e.status === 401) throw err;
-      return `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+      // Each approval mode refuses the other's field (reference §12): say which setting fixes it.
+      const hint = e.status === 400 && e.errorPath === 'approved' && !config.journals.approvalRouting
+        ? ' (the account seems to route journal approval through SuiteFlow: set journals.approvalRouting: true)'
+        : e.status === 400 && e.errorPath === 'approvalStatus' && config.journals.approvalRouting
+          ? ' (the account has no journal approval routing: set journals.approvalRouting: false)'
+          : '';
+      return `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}${hint}`.trim();
     };
 
     // Items past the planned journals are stale ones to delete (StoredJournals.retire), so they go last.
@@ -75,26 +83,26 @@ export function makeJournals(deps: CycleDeps) {
     const postOne = async (i: number) => {
       const j = stored.journals[i]!;
       const p = stored.periods[j.period]!;
-      const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved' });
+      const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved', approvalRouting: config.journals.approvalRouting });
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
       const sourceRef = `journal:${i}@${bodyHash}`;
-      const before = prior.get(j.externalId);
       const audit: AuditRecordInput[] = [];
       try {
         let internalId: string | undefined;
-        let kind: 'posted' | 'updated' | 'unchanged' = before?.outcome === 'accepted' ? 'updated' : 'posted';
-        if (before?.outcome === 'accepted') {
-          // Posted before by this cycle: ask the ledger, and leave it alone when it already matches.
-          const existing = await netsuite.getJournal(j.externalId);
-          if (!existing) kind = 'posted';
-          else if (sameContent(existing.body, body)) {
-            kind = 'unchanged';
-            internalId = existing.internalId;
-          }
+        let repaired: string | undefined;
+        // Read the ledger first: it decides create vs replace-lines, and spares a write that changes nothing.
+        const existing = await netsuite.getJournal(j.externalId);
+        let kind: 'posted' | 'updated' | 'unchanged' = existing ? 'updated' : 'posted';
+        if (existing && sameContent(existing.body, body)) {
+          kind = 'unchanged';
+          internalId = existing.internalId;
+        } else {
+          const w = await netsuite.upsertJournal(j.externalId, body, { exists: existing !== null });
+          internalId = w.internalId;
+          repaired = w.repaired;
         }
-        if (kind !== 'unchanged') internalId = (await netsuite.upsertJournal(j.externalId, body)).internalId;
         result[kind]++;
-        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, targetInternalId: internalId ?? null, outcome: 'accepted', reason: kind, amount: centsToString(j.debitCents) });
+        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, targetInternalId: internalId ?? null, outcome: 'accepted', reason: repaired ? `${kind}; repaired after read-back: ${repaired}` : kind, amount: centsToString(j.debitCents) });
         if (kind !== 'unchanged') {
           for (const [n, l] of j.lines.entries()) {
             audit.push({ cycleId, step: 'postJournals', recordKind: 'journal_line', sourceRef: l.sourceLines.length ? `export#${l.sourceLines.join('+')}` : 'offset', artifactHash: journalsHash, targetRef: `${j.externalId}#${n + 1}`, targetInternalId: internalId ?? null, outcome: 'accepted', account: l.accountId, amount: centsToString(l.debitCents - l.creditCents) });

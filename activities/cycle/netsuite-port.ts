@@ -1,6 +1,6 @@
 /** Adapts the production NetSuite client to the cycle's NetSuitePort. */
 import { inspectCertificate } from '../../sandbox/certs';
-import type { NetSuiteClient } from '../netsuite';
+import { describeDifferences, type NetSuiteClient } from '../netsuite';
 import type { NetSuitePort, SuiteQlRow } from './ports';
 
 const toRow = (r: Record<string, string | undefined>): SuiteQlRow => {
@@ -31,7 +31,7 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
         yield page.rows.map(toRow);
       }
     },
-    async upsertJournal(externalId, body) {
+    async upsertJournal(externalId, body, opts) {
       const items = ((body.line as { items?: Array<Record<string, unknown>> })?.items ?? []).map((l) => ({
         account: refId(l.account)!,
         debit: l.debit as number | undefined,
@@ -41,16 +41,17 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
         location: refId(l.location),
         memo: l.memo as string | undefined,
       }));
-      const { id } = await client.upsertJournal(externalId, {
+      const w = await client.writeJournal(externalId, {
         subsidiary: refId(body.subsidiary)!,
         tranDate: String(body.tranDate),
         postingPeriod: refId(body.postingPeriod),
         memo: body.memo as string | undefined,
         approved: body.approved as boolean | undefined,
+        approvalStatus: refId(body.approvalStatus),
         accountingBook: refId(body.accountingBook),
         lines: items,
-      });
-      return { internalId: id };
+      }, { exists: opts?.exists ?? false });
+      return { internalId: w.id, repaired: w.repaired ? describeDifferences(w.repaired) : undefined };
     },
     async getJournal(externalId) {
       const rec = await client.getJournalByExternalId(externalId);

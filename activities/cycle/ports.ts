@@ -15,8 +15,12 @@ export interface NetSuitePort {
    * Used for large scans; the last key is the resumable cursor.
    */
   queryKeyset(build: (afterKey: string | null) => string, key: (row: SuiteQlRow) => string, opts?: { signal?: AbortSignal; startAfter?: string | null }): AsyncIterable<SuiteQlRow[]>;
-  /** PUT …/journalEntry/eid:<externalId>?replace=line — creates or replaces. */
-  upsertJournal(externalId: string, body: Record<string, unknown>): Promise<{ internalId: string }>;
+  /**
+   * Creates (PUT …/eid:X) or, with `exists`, replaces the lines of (PATCH …/eid:X?replace=line) a
+   * journal, then reads it back and compares; one repair on a difference. `repaired` names what the
+   * first write got wrong. Throws a non-retryable error when the ledger still differs.
+   */
+  upsertJournal(externalId: string, body: Record<string, unknown>, opts?: { exists: boolean }): Promise<{ internalId: string; repaired?: string }>;
   /** DELETE …/journalEntry/eid:<externalId>; false when there was none. */
   deleteJournal(externalId: string): Promise<boolean>;
   /** GET …/journalEntry/eid:<externalId>, or null when there is none. */

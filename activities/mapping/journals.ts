@@ -129,6 +129,8 @@ export interface JournalBodyOptions {
   memo: string;
   accountingBookId?: number;
   approved: boolean;
+  /** SuiteFlow journal approval routing: the record has `approvalStatus` (1 pending, 2 approved) instead of `approved`. */
+  approvalRouting?: boolean;
 }
 
 /** The REST record body (`PUT /record/v1/journalEntry/eid:<externalId>?replace=line`). */
@@ -139,7 +141,7 @@ export function journalBody(j: PlannedJournal, o: JournalBodyOptions): Record<st
     postingPeriod: { id: o.postingPeriodId },
     tranDate: o.tranDate,
     memo: `${o.memo} · ${j.version} ${j.period}${j.parts > 1 ? ` · part ${j.part}/${j.parts}` : ''}`,
-    approved: o.approved,
+    ...(o.approvalRouting ? { approvalStatus: { id: o.approved ? '2' : '1' } } : { approved: o.approved }),
     line: {
       items: j.lines.map((l) => ({
         account: { id: l.accountId },
@@ -150,6 +152,10 @@ export function journalBody(j: PlannedJournal, o: JournalBodyOptions): Record<st
       })),
     },
   };
-  if (o.accountingBookId !== undefined) body.accountingBook = { id: String(o.accountingBookId) };
+  if (o.accountingBookId !== undefined) {
+    // A journal for one book only is book-specific: the record needs both fields (reference §12).
+    body.accountingBook = { id: String(o.accountingBookId) };
+    body.isBookSpecific = true;
+  }
   return body;
 }

@@ -19,7 +19,7 @@ import {
 } from '../http';
 import { TokenProvider, parseJson, type NetSuiteCredentials } from './auth';
 import { NetSuiteError, NetSuiteProtocolError } from './errors';
-import { createJournal, deleteJournal, getJournal, upsertJournal } from './journals';
+import { createJournal, deleteJournal, getJournal, upsertJournal, writeJournal, type VerifiedJournalWrite } from './journals';
 import { keysetPages, offsetPages, type KeysetOptions, type SuiteQLOptions, type SuiteQLPage } from './suiteql';
 import { GovernanceLimitsSchema, SuiteQLPageSchema, type GovernanceLimits, type JournalEntryInput, type JournalRecord, type SuiteQLPageWire, type SuiteQLRow } from './types';
 
@@ -158,6 +158,11 @@ export class NetSuiteClient {
   /** Creates or replaces (lines included) the journal with this externalId; returns its internal id. */
   upsertJournal(externalId: string, journal: JournalEntryInput, signal?: AbortSignal): Promise<{ id: string }> {
     return upsertJournal(this, externalId, journal, signal);
+  }
+
+  /** Creates (PUT) or replaces the lines of (PATCH ?replace=line) a journal, then reads it back and compares (see `writeJournal`). */
+  writeJournal(externalId: string, journal: JournalEntryInput, opts: { exists: boolean; signal?: AbortSignal }): Promise<VerifiedJournalWrite> {
+    return writeJournal(this, externalId, journal, opts);
   }
 
   createJournal(journal: JournalEntryInput, externalId?: string, signal?: AbortSignal): Promise<{ id: string }> {

@@ -122,6 +122,37 @@ export class NetSuiteResultLimitError extends NetSuiteError {
     super(message, fields, false);
   }
 }
+/** One field where the journal NetSuite holds differs from the one the connector sent. */
+export interface JournalDifference {
+  field: 'lines' | 'debitTotal' | 'creditTotal' | 'postingPeriod' | 'subsidiary' | 'accountingBook' | 'record';
+  sent: string;
+  held: string;
+}
+
+export const describeDifferences = (d: JournalDifference[]) => d.map((x) => `${x.field} sent ${x.sent}, NetSuite holds ${x.held}`).join('; ');
+
+/**
+ * A journal write NetSuite accepted (2xx) but stored differently from what was sent — lines appended,
+ * re-dated into another period, book ignored — and one repair with the documented call did not fix.
+ * Not retried: the same call would do the same. `removed` says whether the connector deleted the
+ * journal it had just created (so nothing wrong stays in the ledger); an existing one is left as found.
+ */
+export class NetSuiteJournalMismatchError extends NetSuiteError {
+  constructor(
+    readonly externalId: string,
+    readonly differences: JournalDifference[],
+    readonly removed: boolean,
+    fields: NetSuiteErrorFields,
+    /** Why NetSuite refused the repair call, when it did. */
+    readonly repairRefused?: string,
+  ) {
+    super(
+      `NetSuite stored journal ${externalId} differently from what was sent (${describeDifferences(differences)}) ${repairRefused ? `and refused the repair (${repairRefused})` : 'after one repair'}; ${removed ? 'the journal this write created was deleted again' : 'the journal existed before and is left as NetSuite holds it'}`,
+      { ...fields, code: fields.code ?? 'JOURNAL_MISMATCH' },
+      false,
+    );
+  }
+}
 
 function truncate(s: string, max = 500): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;

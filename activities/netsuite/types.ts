@@ -89,11 +89,16 @@ export const JournalEntryInputSchema = z.object({
   memo: z.string().max(4000).optional(),
   /** Without approval routing journals post on save; false leaves it pending (not posted). */
   approved: z.boolean().optional(),
-  /** Accounting book (Multi-Book); the primary book when omitted. */
+  /**
+   * With SuiteFlow journal approval routing the record has `approvalStatus` instead of `approved`
+   * (1 pending approval, 2 approved; values UNCONFIRMED, §5.4/§12). Send one or the other.
+   */
+  approvalStatus: InternalId.optional(),
+  /** Accounting book (Multi-Book); the primary book when omitted. Sent with `isBookSpecific: true` (§12). */
   accountingBook: InternalId.optional(),
   /** At most 200 lines when creating transactions over REST (§5.4). */
   lines: z.array(JournalLineInputSchema).min(1).max(200),
-});
+}).refine((j) => j.approved === undefined || j.approvalStatus === undefined, { message: 'send approved (no approval routing) or approvalStatus (approval routing), not both', path: ['approvalStatus'] });
 export type JournalLineInput = z.input<typeof JournalLineInputSchema>;
 export type JournalEntryInput = z.input<typeof JournalEntryInputSchema>;
 
@@ -114,6 +119,8 @@ export const JournalRecordSchema = z
     currency: RefSchema.optional(),
     memo: z.string().optional(),
     approved: z.boolean().optional(),
+    approvalStatus: RefSchema.optional(),
+    accountingBook: RefSchema.optional(),
     lastModifiedDate: z.string().optional(),
     line: z
       .object({

@@ -5,6 +5,7 @@
  */
 import { MappingError } from './auth';
 import { listApiJournals } from './journal-store';
+import { journalSwitches, setJournalSwitches } from './journals';
 import type { SandboxResponse } from './errors';
 import type { ApiRequest } from './routes';
 import type { NetSuiteSandbox } from './server';
@@ -26,6 +27,7 @@ export async function handleControl(sb: NetSuiteSandbox, req: ApiRequest): Promi
   }
   if (m === 'POST' && path === '/__sandbox/reset') {
     sb.reset();
+    setJournalSwitches(sb.state, {}, true);
     return json(200, { ok: true });
   }
   if (path === '/__sandbox/m2m-mappings') {
@@ -72,6 +74,17 @@ export async function handleControl(sb: NetSuiteSandbox, req: ApiRequest): Promi
       return json(200, sb.state.readOnlyQuery(String(body.sql ?? '')));
     } catch (err) {
       return bad((err as Error).message);
+    }
+  }
+  if (path === '/__sandbox/journal-switches') {
+    if (m === 'GET') return json(200, journalSwitches(sb.state));
+    if (m === 'POST') {
+      try {
+        const { reset, ...patch } = body;
+        return json(200, setJournalSwitches(sb.state, patch, reset === true));
+      } catch (err) {
+        return bad((err as Error).message);
+      }
     }
   }
   if (m === 'GET' && path === '/__sandbox/login-audit') return json(200, sb.auth.audit);

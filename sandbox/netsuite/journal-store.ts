@@ -25,6 +25,8 @@ export interface JournalData {
   exchangeRate: number;
   memo?: string;
   approved: boolean;
+  /** With journal approval routing: 1 pending approval, 2 approved, 3 rejected (values UNCONFIRMED, §5.4). */
+  approvalStatus?: number;
   /** Accounting book the lines post to (1 = primary); Multi-Book accounts post plans to a secondary book. */
   accountingBook: number;
   lines: JournalLine[];
@@ -47,16 +49,17 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
     const now = nowIso();
     let id: number;
     const posting = data.approved ? 'T' : 'F';
+    const approvalStatus = data.approvalStatus ?? (data.approved ? 2 : 1);
     if (existingId === undefined) {
       id = ((db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
       db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
         VALUES (?, ?, ?, ?, 'Journal', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(id, `JE${id}`, data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', data.approved ? 2 : 1, data.memo ?? null, data.currency, data.exchangeRate, data.externalId ?? null, now, now);
+        .run(id, `JE${id}`, data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', approvalStatus, data.memo ?? null, data.currency, data.exchangeRate, data.externalId ?? null, now, now);
       db.prepare('INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, data.externalId ?? null, data.subsidiary, now, now);
     } else {
       id = existingId;
       db.prepare('UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?')
-        .run(data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', data.approved ? 2 : 1, data.memo ?? null, data.currency, data.exchangeRate, now, id);
+        .run(data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', approvalStatus, data.memo ?? null, data.currency, data.exchangeRate, now, id);
       db.prepare('UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?').run(data.subsidiary, now, id);
       db.prepare('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
       db.prepare('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
@@ -114,6 +117,7 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
     exchangeRate: t.exchangerate,
     memo: opt(t.memo),
     approved: t.posting === 'T',
+    approvalStatus: opt(t.approvalstatus),
     accountingBook: lines[0]?.accountingbook ?? 1,
     createdDate: t.createddate,
     lastModifiedDate: t.lastmodifieddate,

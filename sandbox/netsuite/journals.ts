@@ -7,6 +7,41 @@ import { nsError, notFound, userError, type SandboxResponse } from './errors';
 import { findJournalId, loadJournal, saveJournal, type JournalData, type JournalLine, type StoredJournal } from './journal-store';
 import type { NetSuiteState } from './state';
 
+/**
+ * Switches that play NetSuite behaviours the reference marks UNCONFIRMED (§5.3, §5.4, §12); all off is
+ * the strict reading. Set through the control plane (`POST /__sandbox/journal-switches`), cleared by reset.
+ */
+export interface JournalSwitches {
+  /** (a) `PUT …/eid:X` ignores `?replace=line`: an existing journal's lines are appended to, not replaced. */
+  putIgnoresReplace: boolean;
+  /** (b) A write into a closed or locked period is saved in the next open period instead of refused. */
+  redateLockedPeriods: boolean;
+  /** (c) `accountingBook` / `isBookSpecific` are accepted and ignored: the lines post to the primary book. */
+  ignoreBook: boolean;
+  /** SuiteFlow journal approval routing: `approvalStatus` (1 pending, 2 approved, 3 rejected) instead of `approved`. */
+  approvalRouting: boolean;
+}
+const DEFAULT_SWITCHES: JournalSwitches = { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false };
+const switchesByState = new WeakMap<NetSuiteState, JournalSwitches>();
+
+export function journalSwitches(state: NetSuiteState): JournalSwitches {
+  let s = switchesByState.get(state);
+  if (!s) switchesByState.set(state, (s = { ...DEFAULT_SWITCHES }));
+  return s;
+}
+
+/** Sets the named switches (unknown names and non-booleans are refused); `reset` = back to all off. */
+export function setJournalSwitches(state: NetSuiteState, patch: Record<string, unknown>, reset = false): JournalSwitches {
+  for (const [k, v] of Object.entries(patch)) {
+    if (!(k in DEFAULT_SWITCHES)) throw new Error(`unknown journal switch ${JSON.stringify(k)} (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`);
+    if (typeof v !== 'boolean') throw new Error(`journal switch ${k} must be true or false`);
+  }
+  const s = journalSwitches(state);
+  if (reset) Object.assign(s, DEFAULT_SWITCHES);
+  Object.assign(s, patch);
+  return { ...s };
+}
+
 /** "Limitations for Creating Transactions": 200 journal lines over REST (§5.4). */
 export const MAX_JOURNAL_LINES = 200;
 /** External IDs: letters, digits, `_` and `-` (§5.1). */
@@ -71,17 +106,47 @@ export function buildJournal(state: NetSuiteState, body: unknown, existing: Stor
     if (!p) fail(`No accounting period covers the transaction date ${tranDate}.`, 'tranDate');
     postingPeriod = p!.id;
   }
-  // Closed or locked periods are refused (not silently moved, §5.4 / §8.2): the connector must see it.
+  const switches = journalSwitches(state);
+  // Closed or locked periods are refused by default (§5.4 / §8.2); switch (b) plays the preference
+  // "Default Posting Period When Transaction Date in Closed Period": saved in the next open period.
+  let locked = false;
   checkRef(state, 'accountingperiod', postingPeriod, 'postingPeriod', 'accounting period', (row) => {
     if (row.isposting !== 'T') fail(`The accounting period ${postingPeriod} is not a posting period.`, 'postingPeriod');
-    if (row.closed === 'T' || row.alllocked === 'T') fail(`The accounting period ${postingPeriod} is closed or locked for posting.`, 'postingPeriod');
+    locked = row.closed === 'T' || row.alllocked === 'T';
   });
+  if (locked) {
+    if (!switches.redateLockedPeriods) fail(`The accounting period ${postingPeriod} is closed or locked for posting.`, 'postingPeriod');
+    const next = state.db
+      .prepare("SELECT id FROM accountingperiod WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND closed = 'F' AND alllocked = 'F' AND startdate > (SELECT startdate FROM accountingperiod WHERE id = ?) ORDER BY startdate LIMIT 1")
+      .get(postingPeriod) as { id: number } | undefined;
+    if (!next) fail(`The accounting period ${postingPeriod} is closed or locked for posting and no later period is open.`, 'postingPeriod');
+    postingPeriod = next!.id;
+  }
 
-  const accountingBook = refId(field(body, 'accountingBook'), 'accountingBook', 'accounting book') ?? existing?.accountingBook ?? 1;
-  checkRef(state, 'accountingbook', accountingBook, 'accountingBook', 'accounting book');
+  // Book-specific journals need both fields (SOAP JournalEntry has isBookSpecific next to accountingBook, §12).
+  const bookRaw = refId(field(body, 'accountingBook'), 'accountingBook', 'accounting book');
+  const specificRaw = field(body, 'isBookSpecific');
+  const bookSpecific = specificRaw === true || specificRaw === 'T' || specificRaw === 'true';
+  let accountingBook = existing?.accountingBook ?? 1;
+  if (!switches.ignoreBook) {
+    if (bookRaw !== undefined && !bookSpecific) fail(`Please enter value(s) for: Book Specific. A journal for accounting book ${bookRaw} must be book-specific (isBookSpecific: true).`, 'isBookSpecific');
+    if (bookSpecific && bookRaw === undefined && existing === undefined) fail('Please enter value(s) for: Accounting Book. A book-specific journal names its accounting book.', 'accountingBook');
+    accountingBook = bookRaw ?? accountingBook;
+    checkRef(state, 'accountingbook', accountingBook, 'accountingBook', 'accounting book');
+  }
 
   const memoRaw = field(body, 'memo');
+  // Each approval mode refuses the field the other mode has (whether NetSuite REST refuses or ignores
+  // a field the form does not show is UNCONFIRMED, §12; the refusal is the stricter reading).
   const approvedRaw = field(body, 'approved');
+  const statusRaw = field(body, 'approvalStatus');
+  if (switches.approvalRouting && approvedRaw !== undefined) throw new Invalid(nsError(400, { detail: 'Invalid field \'approved\': the field is not available on this record. Use approvalStatus (journal approval routing is enabled).', code: 'INVALID_CONTENT', path: 'approved' }));
+  if (!switches.approvalRouting && statusRaw !== undefined) throw new Invalid(nsError(400, { detail: 'Invalid field \'approvalStatus\': the field is not available on this record.', code: 'INVALID_CONTENT', path: 'approvalStatus' }));
+  let approvalStatus = existing?.approvalStatus ?? (switches.approvalRouting ? 1 : undefined);
+  if (statusRaw !== undefined && statusRaw !== null) {
+    approvalStatus = refId(statusRaw, 'approvalStatus', 'approval status');
+    if (approvalStatus !== 1 && approvalStatus !== 2 && approvalStatus !== 3) fail(`Invalid approval status reference key ${approvalStatus}.`, 'approvalStatus');
+  }
   const exchangeRaw = field(body, 'exchangeRate');
   const exchangeRate = exchangeRaw === undefined ? (existing?.exchangeRate ?? 1) : Number(exchangeRaw);
   if (!(exchangeRate > 0)) fail('Invalid exchange rate.', 'exchangeRate');
@@ -112,7 +177,10 @@ export function buildJournal(state: NetSuiteState, body: unknown, existing: Stor
     currency,
     exchangeRate,
     memo: memoRaw === undefined ? existing?.memo : memoRaw === null ? undefined : String(memoRaw),
-    approved: approvedRaw === undefined ? (existing?.approved ?? true) : approvedRaw === true || approvedRaw === 'T' || approvedRaw === 'true',
+    approved: switches.approvalRouting
+      ? approvalStatus === 2
+      : approvedRaw === undefined ? (existing?.approved ?? true) : approvedRaw === true || approvedRaw === 'T' || approvedRaw === 'true',
+    approvalStatus: switches.approvalRouting ? approvalStatus : undefined,
     accountingBook,
     lines,
   };
@@ -159,6 +227,8 @@ export function parseRecordKey(segment: string): RecordKey | SandboxResponse {
   return { id: Number(decoded) };
 }
 
+const APPROVAL_NAMES: Record<number, string> = { 1: 'Pending Approval', 2: 'Approved', 3: 'Rejected' };
+
 const ok = (base: string, id: number): SandboxResponse => ({ status: 204, headers: { location: `${base}/services/rest/record/v1/journalentry/${id}` } });
 
 function attempt(fn: () => SandboxResponse): SandboxResponse {
@@ -188,7 +258,9 @@ export function writeJournal(state: NetSuiteState, base: string, key: RecordKey,
     const id = findJournalId(state, key);
     if (id === undefined && (mode === 'update' || !('externalId' in key))) return notFound();
     const existing = id === undefined ? undefined : loadJournal(state, id);
-    const data = buildJournal(state, body, existing, replaceLines, 'externalId' in key ? key.externalId : undefined);
+    // Switch (a): an upsert that does not honour ?replace appends, like any update without it (§12).
+    const replace = replaceLines && !(mode === 'upsert' && journalSwitches(state).putIgnoresReplace);
+    const data = buildJournal(state, body, existing, replace, 'externalId' in key ? key.externalId : undefined);
     return ok(base, saveJournal(state, data, id));
   });
 }
@@ -231,9 +303,12 @@ export function renderJournal(state: NetSuiteState, base: string, key: RecordKey
       subsidiary: ref('subsidiary', 'subsidiary', 'name', j.subsidiary),
       currency: ref('currency', 'currency', 'name', j.currency),
       accountingBook: ref('accountingbook', 'accountingbook', 'name', j.accountingBook),
+      isBookSpecific: j.accountingBook !== 1,
       exchangeRate: j.exchangeRate,
       memo: j.memo,
-      approved: j.approved,
+      ...(journalSwitches(state).approvalRouting
+        ? { approvalStatus: { id: String(j.approvalStatus ?? (j.approved ? 2 : 1)), refName: APPROVAL_NAMES[j.approvalStatus ?? (j.approved ? 2 : 1)] } }
+        : { approved: j.approved }),
       debitTotal,
       creditTotal: debitTotal,
       createdDate: j.createdDate.replace(' ', 'T') + 'Z',
