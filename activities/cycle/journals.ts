@@ -34,7 +34,9 @@ function sameContent(existing: Record<string, unknown>, wanted: Record<string, u
   const items = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> })?.items ?? []);
   const ref = (v: unknown) => String((v as { id?: string })?.id ?? v ?? '');
   const sameBook = wanted.accountingBook === undefined || ref(existing.accountingBook) === ref(wanted.accountingBook);
-  return sameBook && ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
+  // A changed approval setting is a change too (compared where the ledger shows the field).
+  const sameApproval = (['approved', 'approvalStatus'] as const).every((f) => wanted[f] === undefined || existing[f] === undefined || ref(existing[f]) === ref(wanted[f]));
+  return sameBook && sameApproval && ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
 }
 
 let cache: { hash: string; value: StoredJournals } | undefined;

@@ -1,11 +1,14 @@
 /**
  * Plans posted to a secondary accounting book (journals.accountingBook): every line of the plan
- * journals lands in that book, the primary book's actuals are untouched, and a book NetSuite does
- * not have is refused with the vendor's error naming the field.
+ * journals lands in that book (sent as a book-specific journal: isBookSpecific + accountingBook, which
+ * the sandbox requires), the primary book's actuals are untouched, and a book NetSuite does not have is
+ * refused with the vendor's error naming the field. When NetSuite ignores the book (sandbox switch
+ * ignoreBook), the read-back catches it: the journals are refused and audited, none stays in the primary book.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
+import { statusQuery } from '../../common/messages';
 import { NetSuiteClient } from '../../activities/netsuite';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
@@ -45,5 +48,23 @@ describe('plan journals in a secondary accounting book', () => {
       client.upsertJournal('mlc-test-book-9', { subsidiary: '2', tranDate: '2026-11-30', accountingBook: '9', lines: [{ account: '41', debit: 10 }, { account: '90', credit: 10 }] }),
       (err: { status?: number; message?: string }) => err.status === 400 && /accountingBook/.test(err.message ?? ''),
     );
+  });
+
+  it('refuses and removes plan journals NetSuite saved in the primary book (book ignored), reporting none posted', async () => {
+    const ns = env.sandboxes.netsuite;
+    const post = (path: string, body?: unknown) => fetch(`${ns.url}/__sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    assert.equal((await post('reset')).status, 200);
+    assert.equal((await post('journal-switches', { ignoreBook: true })).status, 200);
+    const db = ns.state.db;
+    const primaryBefore = (db.prepare('SELECT COUNT(*) AS n FROM transactionaccountingline WHERE accountingbook = 1').get() as { n: number }).n;
+    const h = await startCycle(t.client, env.config, '2026-10', 'plan', undefined, env.taskQueue);
+    await assert.rejects(h.result(), (e: { cause?: { type?: string; message?: string } }) => e.cause?.type === 'JournalsRefused' && /accountingBook sent 2, NetSuite holds 1/.test(e.cause.message ?? ''));
+    assert.equal((db.prepare(`SELECT COUNT(*) AS n FROM "transaction" WHERE externalid LIKE 'mlc-%'`).get() as { n: number }).n, 0, 'no plan journal left in the ledger');
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM transactionaccountingline WHERE accountingbook = 1').get() as { n: number }).n, primaryBefore, 'the primary book is as before');
+    const status = await h.query(statusQuery);
+    const step = status.steps.find((s) => s.name === 'postJournals')!;
+    assert.equal(step.counts?.posted, 0);
+    assert.ok((step.counts?.failed ?? 0) > 0);
+    assert.equal((await post('journal-switches', { reset: true })).status, 200);
   });
 });
