@@ -16,7 +16,7 @@
  * and the data (not from the run):
  *   bound_s = ⌈P / C⌉·L_page                 every SuiteQL page the data needs (1,000 rows a page),
  *                                              at the concurrency limit
- *           + ⌈J / C⌉·L_rec                  journal upserts (plan write-back)
+ *           + ⌈3J / C⌉·L_rec                 journals written (plan write-back): read, write, read-back
  *           + Σ_tasks max(d + r·msPerRow, poll₀)   every Anaplan task on the model; tasks on one model
  *                                              never overlap, and none is seen done before the first poll
  *           + max(U·L_req, (U − 600)/10 s)   the minimum Anaplan requests U (auth, action lookups,
@@ -258,7 +258,8 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  */
 function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
   const { runs, summaries } = env.last!;
-  const journals = summaries.reduce((a, x) => a + (x.journals ? x.journals.posted + x.journals.updated + (x.journals.retired ?? 0) : 0), 0);
+  // Per planned journal one read of the ledger; a written one also its write and the read-back that verifies it.
+  const journals = summaries.reduce((a, x) => a + (x.journals ? 3 * (x.journals.posted + x.journals.updated) + x.journals.unchanged + (x.journals.retired ?? 0) : 0), 0);
   const by = anaplanCalls(env);
   let anaplan = by.download;
   let tasksNeeded = 0;
@@ -431,7 +432,7 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
     const tasks = [...alignTasks(s), { rows: sum.export!.rows }];
     const chunks = Math.max(1, Math.ceil(sum.export!.bytes / (10 * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
-    const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + Math.ceil(J / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
+    const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + Math.ceil((3 * J) / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
     return finish(`plan-${label(valuesTarget)}`, sum.plan!.values, wall, bound, env, history, c, `generated ${planned} bench values; exported ${sum.export!.rows} rows; ${J} journals posted ${sum.journals!.posted}, quarantined ${sum.plan!.quarantined}`, P);
   } finally {
