@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import type { ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
@@ -123,7 +124,16 @@ describe('journals are read back and compared after every write', () => {
     assert.ok(!audit.some((r) => r.outcome === 'accepted' && isNov(r.targetRef ?? '')), 'no November journal is reported posted');
     assert.equal(step.counts?.failed, novPlanned.length, 'counted as failed');
     await assertLedgerEqualsPlan(plan, isNov);
+
+    // Refused, so replayable: once November is open again, the replay posts exactly the missing journals.
     assert.equal((await fetch(`${ns().url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
+    const out: string[] = [];
+    const code = await main(['replay', '--cycle', h.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json'], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    assert.equal(code, 0, out.join('\n'));
+    const replayed = JSON.parse(out.at(-1)!) as { journals: { posted: number; failed: number } };
+    assert.equal(replayed.journals.failed, 0);
+    assert.equal(replayed.journals.posted, novPlanned.length);
+    await assertLedgerEqualsPlan(plan);
   });
 
   it('journal approval routing: the account mode decides the field; the wrong mode is refused with the setting to change', async () => {
