@@ -18,7 +18,7 @@ import { parse } from 'csv-parse/sync';
 import type { ConnectionConfig, DimensionName } from '../../common/config';
 import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
 import { ACTUALS_HEADER, mapGlRow, type GlRow } from '../mapping/actuals';
-import { parseCents } from '../mapping/amounts';
+import { AmountFormatError, parseCents, toCents } from '../mapping/amounts';
 import { csvLine, readLines } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecordInput } from '../store';
@@ -181,7 +181,11 @@ export function makeActuals(deps: CycleDeps) {
       // NetSuite's own total over the same accounts, for the tie-out.
       let netsuiteCents = 0;
       if (partitions.length) {
-        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) netsuiteCents += parseCents(page[0]?.net ?? '0') ?? 0;
+        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) {
+          // SUM over no lines is NULL, and SuiteQL omits null columns (§3.2).
+          const net = page[0]?.net;
+          if (net !== null && net !== undefined && net !== '') netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
+        }
       }
       await fsp.rm(dir, { recursive: true, force: true });
       deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined });
@@ -201,7 +205,7 @@ export function makeActuals(deps: CycleDeps) {
       upload?.destroy();
       csvOut.destroy();
       qOut.destroy();
-      if (err instanceof AccountingBookSettingError) throw nonRetryable(err.message);
+      if (err instanceof AccountingBookSettingError || err instanceof AmountFormatError) throw nonRetryable(err.message);
       throw classify(uploadFailed ?? err);
     }
   }
