@@ -9,6 +9,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetSuiteAuthError, NetSuiteCredentialsError, judgeUnauthorized } from '../../activities/netsuite';
 import { classify } from '../../activities/cycle/context';
+import { ConcurrencyLimiter } from '../../activities/http';
 import type { StartedNetSuiteSandbox } from '../../sandbox/netsuite/server';
 import { clientFor, control, startSandbox } from '../fixtures/netsuite/harness';
 
@@ -112,4 +113,28 @@ test('the 401 verdicts, one per situation', () => {
   assert.equal(judgeUnauthorized({ ...base }), 'credentials', 'fresh token, alone');
   assert.equal(judgeUnauthorized({ ...base, replaced: true }), 'retry-current', 'someone else re-minted already');
   assert.equal(judgeUnauthorized({ ...base, overlapped: true, refused: true }), 'credentials', 'already judged');
+});
+
+test('the in-flight cap goes down on throttling, never below 1, and climbs back after successes', async () => {
+  const limiter = new ConcurrencyLimiter(4);
+  const gates: Array<() => void> = [];
+  const hold = () => limiter.run(() => new Promise<void>((resolve) => gates.push(resolve)));
+  const running = [hold(), hold(), hold(), hold()];
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.inFlight, 4);
+  limiter.throttle();
+  assert.equal(limiter.cap, 3, 'one fewer than were in flight');
+  for (let i = 0; i < 5; i++) limiter.throttle();
+  assert.equal(limiter.cap, 1, 'never below one');
+  const queued = hold();
+  gates.splice(0).forEach((open) => open());
+  await Promise.all(running);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(limiter.inFlight, 1, 'the queued call runs alone under the lowered cap');
+  for (let i = 0; i < 20; i++) limiter.succeeded();
+  assert.equal(limiter.cap, 2);
+  for (let i = 0; i < 100; i++) limiter.succeeded();
+  assert.equal(limiter.cap, 4, 'back to the configured limit, not above');
+  gates.splice(0).forEach((open) => open());
+  await queued;
 });
