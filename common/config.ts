@@ -46,8 +46,13 @@ export const ConnectionConfigSchema = z
         credentials: CredentialRef,
         /** In-flight request cap; keep under the account's concurrency governance limit. */
         concurrency: z.number().int().min(1).max(50).default(5),
-        /** Accounting book of the actuals (primary when omitted). */
+        /** Accounting book of the actuals (primary when omitted); needs Multi-Book Accounting. */
         accountingBook: z.number().int().positive().optional(),
+        /**
+         * Whether the account has Multi-Book Accounting (most do not, reference §12): `auto` asks the
+         * account once per connection (a one-row SuiteQL probe of `accountingbook`); `on`/`off` skip it.
+         */
+        multiBook: z.enum(['auto', 'on', 'off']).default('auto'),
       })
       .strict(),
     anaplan: z

@@ -244,7 +244,7 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
 /**
  * The fewest calls the cycles' work allows, from what each cycle had to do (its summary) and the
  * connector's settings — not from how many calls it made:
- *   NetSuite: 1 token per connection + P SuiteQL pages + one upsert per journal posted or updated
+ *   NetSuite: 1 token and 1 Multi-Book probe per connection + P SuiteQL pages + one upsert per journal posted or updated
  *   (+ one delete per stale journal retired).
  *   Anaplan, per model: 1 token (reused for the session); per cycle the action definitions it
  *   checks (1 import list, 1 export list when it runs the export, 1 metadata read per action it
@@ -281,7 +281,8 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
   for (const s of env.models) {
     for (const e of s.anaplan.state.timelineFor(s.anaplan.state.model.id)) anaplan += (e.endedAt ?? Infinity) - e.startedAt > SETTINGS.pollInitialMs ? 2 : 1;
   }
-  return { netsuite: seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
+  // Per connection: its token and its Multi-Book probe (activities/cycle/books.ts, cached per connection).
+  return { netsuite: 2 * seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
 }
 
 async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; throttled: number }> {

@@ -18,12 +18,13 @@ import { parse } from 'csv-parse/sync';
 import type { ConnectionConfig, DimensionName } from '../../common/config';
 import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
 import { ACTUALS_HEADER, mapGlRow, type GlRow } from '../mapping/actuals';
-import { parseCents } from '../mapping/amounts';
+import { AmountFormatError, parseCents, toCents } from '../mapping/amounts';
 import { csvLine, readLines } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecordInput } from '../store';
-import { classify, getJson, taskFailed, type CycleDeps } from './context';
+import { classify, getJson, nonRetryable, taskFailed, type CycleDeps } from './context';
 import { accountsWithActivitySql, glActivitySql, glTotalSql } from './queries';
+import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
 
 /** Read size when an artifact is split into lines (see ArtifactStore.openRead). */
 const LINE_CHUNK_BYTES = 64 * 1024;
@@ -65,7 +66,6 @@ export function makeActuals(deps: CycleDeps) {
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const dir = cycleWorkDir(deps, cycleId, `actuals-${input.memberMapsHash.slice(0, 12)}`);
     await fsp.mkdir(dir, { recursive: true });
-    const book = config.netsuite.accountingBook;
     const unassigned: Partial<Record<DimensionName, string>> = {};
     for (const [dim, d] of Object.entries(config.dimensions)) if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
     const ctx = { maps, unassigned, periodCode: input.anaplanPeriodCode };
@@ -106,6 +106,8 @@ export function makeActuals(deps: CycleDeps) {
     };
 
     try {
+      // Single-book accounts have no accountingbook to filter on (reference §12): detected once per connection.
+      const book = glBookScope(await bookSupport(netsuite, config.netsuite.multiBook), config);
       const accounts: string[] = [];
       for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) accounts.push(String(r.account_id));
       const outOfScope = new Set(maps.accounts.outOfScope);
@@ -179,7 +181,11 @@ export function makeActuals(deps: CycleDeps) {
       // NetSuite's own total over the same accounts, for the tie-out.
       let netsuiteCents = 0;
       if (partitions.length) {
-        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) netsuiteCents += parseCents(page[0]?.net ?? '0') ?? 0;
+        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) {
+          // SUM over no lines is NULL, and SuiteQL omits null columns (§3.2).
+          const net = page[0]?.net;
+          if (net !== null && net !== undefined && net !== '') netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
+        }
       }
       await fsp.rm(dir, { recursive: true, force: true });
       deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined });
@@ -199,6 +205,7 @@ export function makeActuals(deps: CycleDeps) {
       upload?.destroy();
       csvOut.destroy();
       qOut.destroy();
+      if (err instanceof AccountingBookSettingError || err instanceof AmountFormatError) throw nonRetryable(err.message);
       throw classify(uploadFailed ?? err);
     }
   }

@@ -32,8 +32,9 @@ export function nonRetryable(message: string, details?: unknown): ApplicationFai
 
 /** Maps client errors that retrying cannot fix (4xx other than 429) to non-retryable failures. */
 export function classify(err: unknown): unknown {
-  const e = err as { retryable?: boolean; status?: number; message?: string; name?: string };
-  if (e && typeof e === 'object' && e.retryable === false && e.status !== undefined && e.status !== 401) {
+  const e = err as { retryable?: boolean; status?: number; message?: string; name?: string; credentialsRefused?: boolean };
+  // A 401 may be an expired token another attempt re-mints; one judged a credential failure is not (NetSuiteCredentialsError).
+  if (e && typeof e === 'object' && e.retryable === false && e.status !== undefined && (e.status !== 401 || e.credentialsRefused === true)) {
     return ApplicationFailure.create({ message: `${e.name ?? 'Error'}: ${e.message}`, type: 'NonRetryable', nonRetryable: true });
   }
   return err;

@@ -11,6 +11,7 @@ import type { PeriodInfo, PreflightResult } from '../../common/dto';
 import type { CycleKind } from '../../common/ids';
 import { classify, nonRetryable, type CycleDeps } from './context';
 import { PERIODS_SQL } from './queries';
+import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
 import { neededActions } from '../ping/checks';
 
 const CERT_WARN_DAYS = 30;
@@ -50,10 +51,18 @@ export function makePreflight(deps: CycleDeps) {
 
     let periods: PeriodInfo[];
     let actions: Awaited<ReturnType<typeof ports.anaplan.describeActions>>;
+    let books: Awaited<ReturnType<typeof bookSupport>>;
     try {
-      [periods, actions] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions({ imports: named('import'), exports: named('export') })]);
+      [periods, actions, books] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions({ imports: named('import'), exports: named('export') }), bookSupport(ports.netsuite, config.netsuite.multiBook)]);
     } catch (err) {
       throw classify(err);
+    }
+    // A configured book on an account without Multi-Book is refused now, before anything moves.
+    try {
+      glBookScope(books, config);
+    } catch (err) {
+      if (err instanceof AccountingBookSettingError) throw nonRetryable(err.message);
+      throw err;
     }
     const info = periods.find((p) => p.period === period);
     if (!info) throw nonRetryable(`period ${period} is not a NetSuite posting period (known: ${periods[0]?.period ?? '—'} … ${periods.at(-1)?.period ?? '—'})`);
@@ -73,7 +82,7 @@ export function makePreflight(deps: CycleDeps) {
       throw nonRetryable(`Anaplan model ${config.anaplan.modelId}: ${wrongColumns.join('; ')}; map these columns in the action's definition`);
     }
     const definitionHash = createHash('sha256').update(JSON.stringify(needed.map(definition))).digest('hex');
-    deps.log?.('preflight done', { period, warnings: warnings.length });
+    deps.log?.('preflight done', { period, warnings: warnings.length, multiBook: books.multiBook });
     return { periodInfo: info, anaplanPeriodCode: anaplanPeriodCode(config, period), periods, definitionHash, warnings, certificateExpiresAt: expires?.toISOString() };
   };
 }

@@ -22,39 +22,52 @@ export const LIST_SQL: Record<'subsidiaries' | 'departments' | 'classes' | 'loca
   locations: `SELECT id, name, parent, isinactive FROM location ORDER BY id`,
 };
 
-function bookFilter(book: number | undefined): string {
-  // Multi-Book accounts: without a book filter secondary-book lines are summed too (reference §4.1).
-  return book === undefined ? `tal.accountingbook = (SELECT id FROM accountingbook WHERE isprimary = 'T')` : `tal.accountingbook = ${sqlInt(book, 'accounting book')}`;
+/**
+ * The accounting-book filter of the GL queries. Most accounts lack Multi-Book Accounting and have no
+ * `accountingbook` record or column at all, so naming it fails with a 400 (reference §12):
+ * `'single-book'` leaves it out. In Multi-Book accounts every line exists once per book, so without a
+ * filter secondary-book lines are summed too (§4.1): `'primary'` filters on the primary book by
+ * sub-select, a number on that book's internal ID.
+ */
+export type BookScope = 'single-book' | 'primary' | number;
+
+function bookFilter(book: BookScope): string {
+  if (book === 'single-book') return '';
+  if (book === 'primary') return ` AND tal.accountingbook = (SELECT id FROM accountingbook WHERE isprimary = 'T')`;
+  return ` AND tal.accountingbook = ${sqlInt(book, 'accounting book')}`;
 }
+
+/** The primary book's ID, or a 400 on accounts without Multi-Book (the feature probe, one row). */
+export const PRIMARY_BOOK_SQL = `SELECT id FROM accountingbook WHERE isprimary = 'T' ORDER BY id`;
 
 /**
  * Posted GL activity of one period and one account, aggregated by subsidiary × department × class ×
  * location. Net = debit − credit (sign-safe, reference §4.1). Partitioning by account keeps each
  * result well under the 100,000-row offset ceiling and gives a resumable cursor.
  */
-export function glActivitySql(periodId: string, accountId: string, book?: number): string {
+export function glActivitySql(periodId: string, accountId: string, book: BookScope = 'primary'): string {
   return `SELECT tal.account AS account_id, tl.subsidiary AS subsidiary_id, tl.department AS department_id, tl.class AS class_id, tl.location AS location_id,
   SUM(NVL(tal.debit, 0)) AS debit, SUM(NVL(tal.credit, 0)) AS credit, SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net
 FROM transactionaccountingline tal
   INNER JOIN transaction t ON t.id = tal.transaction
   INNER JOIN transactionline tl ON tl.transaction = tal.transaction AND tl.id = tal.transactionline
-WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account = ${sqlInt(accountId, 'account id')} AND ${bookFilter(book)}
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account = ${sqlInt(accountId, 'account id')}${bookFilter(book)}
 GROUP BY tal.account, tl.subsidiary, tl.department, tl.class, tl.location
 ORDER BY tl.subsidiary, tl.department, tl.class, tl.location`;
 }
 
 /** Accounts that have posted activity in the period: the partitions of the extraction. */
-export function accountsWithActivitySql(periodId: string, book?: number): string {
+export function accountsWithActivitySql(periodId: string, book: BookScope = 'primary'): string {
   return `SELECT DISTINCT tal.account AS account_id FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
-WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND ${bookFilter(book)} ORDER BY tal.account`;
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')}${bookFilter(book)} ORDER BY tal.account`;
 }
 
 /** NetSuite's own total for the tie-out: the same scope, summed by the server. */
-export function glTotalSql(periodId: string, accountIds: string[], book?: number): string {
+export function glTotalSql(periodId: string, accountIds: string[], book: BookScope = 'primary'): string {
   const ids = accountIds.map((a) => sqlInt(a, 'account id')).join(', ') || '-1';
   return `SELECT SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net, COUNT(*) AS lines
 FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
-WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids}) AND ${bookFilter(book)}`;
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids})${bookFilter(book)}`;
 }
 
 /**

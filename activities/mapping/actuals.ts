@@ -8,7 +8,7 @@
  * the model flips signs for display if it wants to. Plan write-back uses the same convention.
  */
 import type { DimensionName } from '../../common/config';
-import { centsToString, parseCents } from './amounts';
+import { amountProblem, centsToString, parseCents } from './amounts';
 import type { MemberMaps } from './dimensions';
 
 export const ACTUALS_HEADER = ['Account', 'Subsidiary', 'Department', 'Class', 'Location', 'Period', 'Amount'] as const;
@@ -62,7 +62,7 @@ export function mapGlRow(row: GlRow, ctx: ActualsMappingContext): ActualOutcome 
     cells.push(code);
   }
   const cents = parseCents(row.net);
-  if (cents === null || Number.isNaN(cents)) return { kind: 'quarantine', dimension: 'amount', reason: `amount ${JSON.stringify(row.net)} is not a number` };
+  if (cents === null || Number.isNaN(cents)) return { kind: 'quarantine', dimension: 'amount', reason: amountProblem(row.net) ?? `amount ${JSON.stringify(row.net)} is not a number` };
   cells.push(ctx.periodCode, centsToString(cents));
   return { kind: 'row', cells, cents };
 }

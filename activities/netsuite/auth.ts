@@ -41,8 +41,43 @@ const ASSERTION_LIFETIME_SEC = 300;
 /** §2.5: tokens live 60 minutes; used when the response omits expires_in. */
 const DEFAULT_TOKEN_LIFETIME_SEC = 3600;
 
+/** What the client knows about the token a 401 came back on (see `judgeUnauthorized`). */
+export interface UnauthorizedContext {
+  /** The provider has minted another token since (someone else already answered a 401). */
+  replaced: boolean;
+  /** This request already re-minted once. */
+  reminted: boolean;
+  /** The token had served a successful call before this request was sent. */
+  provenBefore: boolean;
+  /** A call with this token succeeded after this request was sent: the token itself is fine. */
+  succeededSince: boolean;
+  /** Other requests were in flight (or admitted) while this one waited for its answer. */
+  overlapped: boolean;
+  /** An earlier 401 on this token was already judged a credential failure. */
+  refused: boolean;
+}
+
+export type UnauthorizedVerdict = 'retry-current' | 'remint' | 'throttled' | 'credentials';
+
+/**
+ * What a 401 means. NetSuite answers an expired or revoked token with 401 INVALID_LOGIN (§2.6),
+ * but over-limit calls have been seen to come back the same way, after a delay (§6.3, §12) — and
+ * re-minting on every such 401 would flood the token endpoint and can lock the integration out.
+ * So: a token that has worked is re-minted once (expiry, revocation); a 401 on a token that is
+ * demonstrably good (another call with it succeeded meanwhile), or on a fresh token while other
+ * requests are in flight, is throttling (back off, fewer in flight, same token); a fresh token
+ * refused with nothing else in flight is a credential failure, reported at once.
+ */
+export function judgeUnauthorized(c: UnauthorizedContext): UnauthorizedVerdict {
+  if (c.refused) return 'credentials';
+  if (c.replaced && !c.reminted) return 'retry-current';
+  if (c.succeededSince) return 'throttled';
+  if (c.provenBefore && !c.reminted) return 'remint';
+  return c.overlapped ? 'throttled' : 'credentials';
+}
+
 export class TokenProvider {
-  private current?: { token: string; expiresAt: number; refreshAt: number };
+  private current?: { token: string; expiresAt: number; refreshAt: number; successes: number; lastSuccessAt: number; refused: boolean };
   private inflight?: Promise<string>;
   private key?: Promise<CryptoKey | KeyObject>;
   /** Tokens minted so far (for statistics and tests). */
@@ -67,6 +102,25 @@ export class TokenProvider {
   /** After a 401: drop the token if it is still the current one, so the next get() mints. */
   invalidate(token: string): void {
     if (this.current?.token === token) this.current = undefined;
+  }
+
+  /** A call with `token` succeeded (the token is proven good). */
+  noteSuccess(token: string): void {
+    if (this.current?.token !== token) return;
+    this.current.successes++;
+    this.current.lastSuccessAt = this.now();
+  }
+
+  /** What the provider knows about `token` for judging a 401 on a request sent at `sentAt`. */
+  describe(token: string, sentAt: number): { replaced: boolean; succeededSince: boolean; refused: boolean; successes: number } {
+    const c = this.current;
+    if (c?.token !== token) return { replaced: c !== undefined || this.inflight !== undefined, succeededSince: false, refused: false, successes: 0 };
+    return { replaced: false, succeededSince: c.successes > 0 && c.lastSuccessAt >= sentAt, refused: c.refused, successes: c.successes };
+  }
+
+  /** A fresh token was refused with nothing else in flight: later 401s on it fail at once too. */
+  refuse(token: string): void {
+    if (this.current?.token === token) this.current.refused = true;
   }
 
   private async mint(signal?: AbortSignal): Promise<string> {
@@ -95,7 +149,7 @@ export class TokenProvider {
     const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
-    this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin };
+    this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
     this.mints++;
     return parsed.data.access_token;
   }

@@ -5,7 +5,8 @@
  *
  * Every request goes through the shared HTTP policy (activities/http): one in-flight cap kept under
  * the account's concurrency governance limit (§6.2), 429/5xx/network errors retried with
- * full-jitter backoff honouring Retry-After, and a 401 answered by re-minting the token once.
+ * full-jitter backoff honouring Retry-After, and a 401 judged by `judgeUnauthorized` (auth.ts):
+ * re-mint once, back off as throttling, or report a credential failure at once.
  *
  *   const ns = new NetSuiteClient({ accountId: '1234567_SB1', credentials });
  *   for await (const page of ns.suiteql('SELECT id, acctnumber FROM account ORDER BY id')) …
@@ -17,8 +18,8 @@ import {
   ConcurrencyLimiter, DEFAULT_RETRY_POLICY, NetworkError, parseRetryAfter, readText, send, withRetry,
   type CallObserver, type HttpRequest, type RetryPolicy, type TransportOptions,
 } from '../http';
-import { TokenProvider, parseJson, type NetSuiteCredentials } from './auth';
-import { NetSuiteError, NetSuiteProtocolError } from './errors';
+import { TokenProvider, judgeUnauthorized, parseJson, type NetSuiteCredentials } from './auth';
+import { NetSuiteCredentialsError, NetSuiteError, NetSuiteLoginThrottledError, NetSuiteProtocolError } from './errors';
 import { createJournal, deleteJournal, getJournal, upsertJournal, writeJournal, type VerifiedJournalWrite } from './journals';
 import { keysetPages, offsetPages, type KeysetOptions, type SuiteQLOptions, type SuiteQLPage } from './suiteql';
 import { GovernanceLimitsSchema, SuiteQLPageSchema, type GovernanceLimits, type JournalEntryInput, type JournalRecord, type SuiteQLPageWire, type SuiteQLRow } from './types';
@@ -74,6 +75,7 @@ export class NetSuiteClient {
   readonly tokens: TokenProvider;
   private readonly transport: TransportOptions;
   private readonly retryPolicy: RetryPolicy;
+  private readonly now: () => number;
 
   constructor(options: NetSuiteClientOptions) {
     this.accountId = options.accountId;
@@ -81,6 +83,7 @@ export class NetSuiteClient {
     this.limiter = options.limiter ?? new ConcurrencyLimiter(options.concurrency ?? 5);
     this.transport = { dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, observer: options.observer };
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.now = options.now ?? Date.now;
     this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, retryPolicy: this.retryPolicy, now: options.now });
   }
 
@@ -95,7 +98,12 @@ export class NetSuiteClient {
         let reminted = false;
         for (;;) {
           const token = await this.tokens.get(options.signal);
+          const sentAt = this.now();
+          const provenBefore = this.tokens.describe(token, sentAt).successes > 0;
+          let overlapped = false;
           const res = await this.limiter.run(async () => {
+            const admittedAtStart = this.limiter.admitted;
+            overlapped = this.limiter.inFlight > 1;
             const r = await send('netsuite', {
               method, url, body, signal: options.signal, attempt,
               headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
@@ -107,17 +115,35 @@ export class NetSuiteClient {
               if (options.signal?.aborted) throw err;
               throw new NetworkError({ method, path: logPath, status: r.status, reason: 'connection lost while reading the response' });
             }
+            overlapped ||= this.limiter.inFlight > 1 || this.limiter.admitted > admittedAtStart;
             return { status: r.status, headers: r.headers, json: parseJson(text) };
           });
-          // §2.6 / DESIGN §7: a 401 means the token is expired or revoked; re-mint once, then fail.
-          if (res.status === 401 && !reminted) {
-            this.tokens.invalidate(token);
-            reminted = true;
-            continue;
+          if (res.status === 401) {
+            // §2.6 / §6.3 / §12: expiry and revocation, throttling dressed as a bad login, or bad credentials.
+            const known = this.tokens.describe(token, sentAt);
+            const verdict = judgeUnauthorized({ replaced: known.replaced, reminted, provenBefore, succeededSince: known.succeededSince, overlapped, refused: known.refused });
+            if (verdict === 'retry-current' || verdict === 'remint') {
+              if (verdict === 'remint') this.tokens.invalidate(token);
+              reminted = true;
+              continue;
+            }
+            const base = NetSuiteError.fromResponse({ status: 401, body: res.json }, { method, path: logPath });
+            const fields = { method, path: logPath, status: 401, code: base.code, details: base.details };
+            if (verdict === 'throttled') {
+              this.limiter.throttle();
+              throw new NetSuiteLoginThrottledError(`${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`, fields);
+            }
+            this.tokens.refuse(token);
+            throw new NetSuiteCredentialsError(
+              `${base.message} — a freshly issued token was refused with no other request in flight: the role, entity or integration record cannot use REST web services (see NetSuite's Login Audit Trail). Not retried, so the account is not locked by repeated logins`,
+              fields,
+            );
           }
           if (res.status >= 400) {
             throw NetSuiteError.fromResponse({ status: res.status, body: res.json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method, path: logPath });
           }
+          this.tokens.noteSuccess(token);
+          this.limiter.succeeded();
           const location = res.headers.location;
           return { status: res.status, json: res.json, location: Array.isArray(location) ? location[0] : location };
         }

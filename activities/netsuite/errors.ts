@@ -154,6 +154,21 @@ export class NetSuiteJournalMismatchError extends NetSuiteError {
   }
 }
 
+/**
+ * A freshly minted token refused (401) with no other request in flight: the credentials, role or
+ * integration record are unusable. Reported at once and never retried, by this client or by
+ * Temporal — repeated logins would only add failed entries and can lock the integration out.
+ */
+export class NetSuiteCredentialsError extends NetSuiteAuthError {
+  /** Read by the activities' error classification: this 401 must not be retried. */
+  readonly credentialsRefused = true;
+}
+/**
+ * A 401 "Invalid login attempt" judged to be concurrency throttling (reference §6.3, §12): the
+ * token is good or fresh and other requests were in flight. Retried with backoff, like a 429.
+ */
+export class NetSuiteLoginThrottledError extends NetSuiteRateLimitError {}
+
 function truncate(s: string, max = 500): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }

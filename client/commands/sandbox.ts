@@ -12,12 +12,14 @@ import { dataDir } from '../paths';
 export const sandboxCommand: Command = {
   name: 'sandbox',
   summary: 'Start the NetSuite and Anaplan sandboxes (seeded demo company)',
-  usage: 'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--gl-lines L] [--write-config F]',
+  usage: 'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--gl-lines L] [--multibook] [--write-config F]',
   options: {
     'netsuite-port': { type: 'string', description: 'NetSuite sandbox port (0 = any free port)', default: '0' },
     'anaplan-port': { type: 'string', description: 'Anaplan sandbox port (0 = any free port)', default: '0' },
     seed: { type: 'string', description: 'Seed of the demo company', default: '42' },
     'gl-lines': { type: 'string', description: 'Accounting lines of seeded GL activity', default: '20000' },
+    // Most NetSuite accounts lack Multi-Book Accounting (reference §12): the default demo company is single-book.
+    multibook: { type: 'boolean', description: "Seed a Multi-Book NetSuite account (secondary 'Plan Book')", default: false },
     'write-config': { type: 'string', description: 'Write a connection config for the sandboxes to this file' },
     name: { type: 'string', description: 'Connection name used in the config and vault', default: 'demo' },
   },
@@ -27,8 +29,8 @@ export const sandboxCommand: Command = {
       if (!Number.isInteger(v) || v < 0) throw new Error(`--${k} must be a non-negative integer`);
       return v;
     };
-    const s = await startSandboxes({ seed: int('seed'), netsuite: { port: int('netsuite-port'), glLines: int('gl-lines') }, anaplan: { port: int('anaplan-port') } });
-    ctx.out(`NetSuite sandbox: ${s.netsuite.url}  (account ${s.netsuite.accountId})`);
+    const s = await startSandboxes({ seed: int('seed'), netsuite: { port: int('netsuite-port'), glLines: int('gl-lines'), multiBook: ctx.values.multibook === true }, anaplan: { port: int('anaplan-port') } });
+    ctx.out(`NetSuite sandbox: ${s.netsuite.url}  (account ${s.netsuite.accountId}, ${s.netsuite.state.multiBook ? "Multi-Book: primary + 'Plan Book'" : 'single-book'})`);
     ctx.out(`Anaplan sandbox:  ${s.anaplan.url}  (workspace ${s.anaplan.workspaceId}, model ${s.anaplan.modelId})`);
     const file = ctx.values['write-config'] as string | undefined;
     if (file) {

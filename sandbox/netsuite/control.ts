@@ -9,7 +9,7 @@ import { journalSwitches, setJournalSwitches } from './journals';
 import type { SandboxResponse } from './errors';
 import type { ApiRequest } from './routes';
 import type { NetSuiteSandbox } from './server';
-import type { FaultSpec } from './governance';
+import { parseOverLimit, type FaultSpec } from './governance';
 
 const json = (status: number, body: unknown): SandboxResponse => ({ status, body });
 const bad = (message: string) => json(400, { error: message });
@@ -90,11 +90,16 @@ export async function handleControl(sb: NetSuiteSandbox, req: ApiRequest): Promi
   if (m === 'GET' && path === '/__sandbox/login-audit') return json(200, sb.auth.audit);
   if (path === '/__sandbox/config') {
     if (m === 'POST') {
+      try {
+        sb.overLimit = parseOverLimit({ response: body.overLimitResponse, delayMs: body.overLimitDelayMs }, sb.overLimit);
+      } catch (err) {
+        return bad((err as Error).message);
+      }
       if (body.tokenLifetimeSec !== undefined) sb.auth.tokenLifetimeSec = Number(body.tokenLifetimeSec);
       if (body.concurrencyLimit !== undefined) sb.setConcurrencyLimit(Number(body.concurrencyLimit));
       if (body.pageLatencyMs !== undefined) sb.api.pageLatencyMs = Number(body.pageLatencyMs);
     }
-    if (m === 'GET' || m === 'POST') return json(200, { accountId: sb.accountId, tokenLifetimeSec: sb.auth.tokenLifetimeSec, concurrencyLimit: sb.api.concurrencyLimit, pageLatencyMs: sb.api.pageLatencyMs, dateFormat: sb.state.dateFormat });
+    if (m === 'GET' || m === 'POST') return json(200, { accountId: sb.accountId, tokenLifetimeSec: sb.auth.tokenLifetimeSec, concurrencyLimit: sb.api.concurrencyLimit, pageLatencyMs: sb.api.pageLatencyMs, dateFormat: sb.state.dateFormat, multiBook: sb.state.multiBook, overLimitResponse: sb.overLimit.response, overLimitDelayMs: sb.overLimit.delayMs });
   }
   return json(404, { error: `no control endpoint ${m} ${path}` });
 }

@@ -5,6 +5,24 @@
  */
 import { rng } from '../demo-company';
 
+/**
+ * How the account answers a request over its concurrency limit. REST documents 429 (§6.3), but
+ * refusals have been reported to come back as 401 "Invalid login attempt" after about 60 s
+ * (§12, julbrs/netsuite-api-client#26): '401' plays that alternative, after `delayMs`.
+ */
+export interface OverLimitBehaviour {
+  response: '429' | '401';
+  delayMs: number;
+}
+
+export function parseOverLimit(input: { response?: unknown; delayMs?: unknown }, current: OverLimitBehaviour): OverLimitBehaviour {
+  const response = input.response ?? current.response;
+  const delayMs = input.delayMs === undefined ? current.delayMs : Number(input.delayMs);
+  if (response !== '429' && response !== '401') throw new Error("overLimitResponse must be '429' or '401'");
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 120_000) throw new Error('overLimitDelayMs must be an integer between 0 and 120000');
+  return { response, delayMs };
+}
+
 export type FaultKind = 'latency' | '429' | '5xx' | 'drop' | 'revoke-token';
 export const FAULT_KINDS: FaultKind[] = ['latency', '429', '5xx', 'drop', 'revoke-token'];
 

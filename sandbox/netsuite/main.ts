@@ -1,6 +1,6 @@
 /**
  * Standalone NetSuite sandbox: `node --import tsx sandbox/netsuite/main.ts --port 4100 --seed 42
- * --gl-lines 100000 [--db-path f.db] [--page-latency-ms 200] [--token-lifetime-sec 3600]`.
+ * --gl-lines 100000 [--multibook] [--db-path f.db] [--page-latency-ms 200] [--token-lifetime-sec 3600]`.
  * Prints the URL and the demo client's IDs; the private key goes to a 0600 temp file, never stdout.
  * Runs until SIGINT/SIGTERM. (`ml-connector sandbox` starts it together with the Anaplan sandbox.)
  */
@@ -25,6 +25,7 @@ function parseArgs(argv: string[]): NetSuiteSandboxOptions {
     pageLatencyMs: num('page-latency-ms'),
     tokenLifetimeSec: num('token-lifetime-sec'),
     concurrencyLimit: num('concurrency-limit'),
+    multiBook: argv.includes('--multibook'),
   };
 }
 

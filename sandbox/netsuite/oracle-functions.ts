@@ -126,10 +126,32 @@ export function formatUserDate(iso: string, format: DateFormat): string {
   return `${date} ${h12}:${pad(p.mi)} ${p.hh < 12 ? 'am' : 'pm'}`;
 }
 
-/** Numbers without binary-float noise (sums of 2-decimal amounts print as 2-decimal amounts). */
+/**
+ * Numbers as Oracle's number-to-text conversion writes them: "exactly long enough to hold its
+ * significant digits" (TO_CHAR(number) without a format,
+ * https://docs.oracle.com/en/database/oracle/oracle-database/23/sqlrf/TO_CHAR-number.html) — no
+ * leading zero before the point (`.5`, `-.25`), no trailing zeros, integers without a point. Whether
+ * SuiteQL passes this text through is UNCONFIRMED (reference §12); the sandbox plays it so clients
+ * must parse it. Past 40 characters the sandbox switches to scientific notation (`1E+40`,
+ * `-1.5E-130`): NUMBER text is capped at 40 characters in SQL*Plus-style output, but where exactly
+ * Oracle switches is UNCONFIRMED. Binary-float noise is removed first (15 significant digits), so
+ * sums of 2-decimal amounts print as 2-decimal amounts.
+ */
 export function formatNumber(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  return String(Number(n.toPrecision(15)));
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return '0';
+  const clean = Number.isInteger(n) ? n : Number(n.toPrecision(15));
+  // Shortest round-trip digits and decimal exponent: "1.2345e+3" → digits 12345, exponent 3.
+  const [mantissa, exp] = Math.abs(clean).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const e = Number(exp);
+  const sign = clean < 0 ? '-' : '';
+  let fixed: string;
+  if (e >= digits.length - 1) fixed = digits + '0'.repeat(e - digits.length + 1);
+  else if (e >= 0) fixed = `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
+  else fixed = `.${'0'.repeat(-e - 1)}${digits}`;
+  if (sign.length + fixed.length <= 40) return sign + fixed;
+  return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}E${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }
 
 function daysIn(y: number, m: number): number {

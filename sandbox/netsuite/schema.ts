@@ -58,6 +58,14 @@ export const SUITEQL_TABLES = new Set([
   'accountingbook', 'accountingperiod', 'transaction', 'transactionline', 'transactionaccountingline',
 ]);
 
+/**
+ * Names that exist only with the Multi-Book Accounting feature: the `accountingbook` record and the
+ * `accountingbook` columns pointing at it. A single-book account (most accounts) has neither, so
+ * SuiteQL naming them fails like any unknown record or field (../shared/reference/netsuite.md §12;
+ * the exact refusal is inferred, not documented).
+ */
+export const MULTI_BOOK_NAMES = new Set(['accountingbook']);
+
 /** Display column per table: what `BUILTIN.DF()` shows for a reference to a row of it. */
 export const DISPLAY_COLUMN: Record<string, string> = {
   accountingperiod: 'periodname', currency: 'name', subsidiary: 'name', department: 'fullname', classification: 'fullname',

@@ -18,8 +18,12 @@ function fullName<T extends { id: number; parent: number | null; name: string }>
   return parts.join(' : ');
 }
 
-/** Master data: currencies, subsidiaries, chart of accounts, segments, the primary book, periods. */
-export function seedMasterData(db: Database.Database): void {
+/**
+ * Master data: currencies, subsidiaries, chart of accounts, segments, books, periods. The primary
+ * book row always exists internally (every accounting line belongs to book 1); only a Multi-Book
+ * account also has the secondary 'Plan Book', and only there is `accountingbook` visible to SuiteQL.
+ */
+export function seedMasterData(db: Database.Database, options: { multiBook?: boolean } = {}): void {
   const tx = db.transaction(() => {
     const cur = db.prepare('INSERT INTO currency (id, symbol, name) VALUES (?, ?, ?)');
     for (const c of CURRENCIES) cur.run(c.id, c.symbol, c.name);
@@ -49,7 +53,7 @@ export function seedMasterData(db: Database.Database): void {
 
     db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (1, 'Primary Book', 'T')").run();
     // A secondary book (Multi-Book): plans can post there instead of the primary ledger.
-    db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (2, 'Plan Book', 'F')").run();
+    if (options.multiBook) db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (2, 'Plan Book', 'F')").run();
 
     const per = db.prepare(`INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, closedondate, alllocked, aplocked, arlocked, parent)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

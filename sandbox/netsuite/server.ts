@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCertificate } from '../certs';
 import { AuthRegistry, TOKEN_PATH } from './auth';
 import { handleControl } from './control';
-import { concurrencyExceeded, nsError, type SandboxResponse } from './errors';
-import { FaultRegistry, GovernanceStats } from './governance';
+import { concurrencyExceeded, invalidLogin, nsError, type SandboxResponse } from './errors';
+import { FaultRegistry, GovernanceStats, parseOverLimit, type OverLimitBehaviour } from './governance';
 import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
 import { NetSuiteState } from './state';
 import type { DateFormat } from './oracle-functions';
@@ -38,6 +38,15 @@ export interface NetSuiteSandboxOptions {
   dateFormat?: DateFormat;
   /** Key type of the generated demo M2M client: 'ec' → ES256 (default), 'rsa' → PS256. */
   demoKeyKind?: 'ec' | 'rsa';
+  /**
+   * Seed a Multi-Book account (primary book + secondary 'Plan Book', `accountingbook` queryable).
+   * Default false: a single-book account, where SuiteQL naming `accountingbook` gets a 400 (§12).
+   */
+  multiBook?: boolean;
+  /** Answer over-limit requests with '429' (default, documented) or '401' "Invalid login attempt" (§12). */
+  overLimitResponse?: '429' | '401';
+  /** Delay before an over-limit refusal (default 0; NetSuite's 401 form was seen after ~60 s). */
+  overLimitDelayMs?: number;
 }
 
 export interface DemoClient {
@@ -55,6 +64,7 @@ export class NetSuiteSandbox {
   readonly faults = new FaultRegistry();
   readonly auth: AuthRegistry;
   readonly api: ApiContext;
+  overLimit: OverLimitBehaviour;
   url = '';
   private server?: http.Server;
 
@@ -66,6 +76,7 @@ export class NetSuiteSandbox {
   ) {
     this.auth = new AuthRegistry(accountId, options.tokenLifetimeSec ?? 3600);
     this.stats = new GovernanceStats(options.concurrencyLimit ?? 5);
+    this.overLimit = parseOverLimit({ response: options.overLimitResponse, delayMs: options.overLimitDelayMs }, { response: '429', delayMs: 0 });
     this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
     this.registerDemoClient();
   }
@@ -137,9 +148,13 @@ export class NetSuiteSandbox {
     try {
       if (!admitted) {
         req.resume();
+        // The refused request stays present (peakAttempted) while NetSuite makes it wait.
+        const { response, delayMs } = this.overLimit;
+        if (delayMs > 0) await sleep(delayMs);
         leave();
-        this.stats.record(route, 429);
-        write(res, concurrencyExceeded());
+        const refusal = response === '401' ? invalidLogin(this.accountId) : concurrencyExceeded();
+        this.stats.record(route, refusal.status);
+        write(res, refusal);
         return;
       }
       const body = await readBody(req);
@@ -224,7 +239,7 @@ export async function startNetSuiteSandbox(options: NetSuiteSandboxOptions = {})
     certificatePem: cert.certificatePem,
     algorithm: kind === 'ec' ? 'ES256' : 'PS256',
   };
-  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat });
+  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat, multiBook: options.multiBook });
   const sandbox = new NetSuiteSandbox(state, accountId, demoClient, options);
   let url: string;
   try {

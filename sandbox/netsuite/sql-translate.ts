@@ -6,7 +6,7 @@
  * tokens are. Rules enforced here mirror SuiteQL's: SELECT only, no WITH, no square brackets, no
  * multiple statements, only NetSuite tables.
  */
-import { DISPLAY_COLUMN, REFERENCES, SUITEQL_TABLES } from './schema';
+import { DISPLAY_COLUMN, MULTI_BOOK_NAMES, REFERENCES, SUITEQL_TABLES } from './schema';
 
 export class SuiteQLSyntaxError extends Error {}
 
@@ -67,13 +67,23 @@ export interface Translation {
   tables: Record<string, string>;
 }
 
-export function translateSuiteQL(input: string): Translation {
+export interface TranslateOptions {
+  /** The account has the Multi-Book Accounting feature (default true); without it `accountingbook` is unknown. */
+  multiBook?: boolean;
+}
+
+/** Raised for a record or field the account does not have: SuiteQL's 400 "not found" / "Unknown identifier". */
+export class SuiteQLUnknownNameError extends SuiteQLSyntaxError {}
+
+export function translateSuiteQL(input: string, options: TranslateOptions = {}): Translation {
   const toks = tokenize(input).filter((t) => t.kind !== 'ws');
   const first = upper(toks[0]);
   if (first === 'WITH') throw new SuiteQLSyntaxError('WITH clauses are not supported.');
   if (first !== 'SELECT' && !(toks[0]?.text === '(' && upper(toks[1]) === 'SELECT')) throw new SuiteQLSyntaxError('Only SELECT statements are supported.');
 
-  const aliases = collectTables(toks);
+  const multiBook = options.multiBook ?? true;
+  const aliases = collectTables(toks, multiBook ? undefined : MULTI_BOOK_NAMES);
+  if (!multiBook) refuseNames(toks, MULTI_BOOK_NAMES);
   const defaultTable = Object.values(aliases)[0];
   const out: string[] = [];
   for (let i = 0; i < toks.length; i++) {
@@ -125,8 +135,20 @@ function matchParen(toks: Token[], open: number): number {
   throw new SuiteQLSyntaxError('Unbalanced parentheses.');
 }
 
+/**
+ * A column (or any identifier) the account does not have: "Unknown identifier", named the way the
+ * query wrote it (`tal.accountingbook`), like SQLite's "no such column" rephrased in state.ts.
+ */
+function refuseNames(toks: Token[], hidden: Set<string>): void {
+  toks.forEach((t, i) => {
+    if ((t.kind !== 'ident' && t.kind !== 'qident') || !hidden.has(t.text.replace(/"/g, '').toLowerCase())) return;
+    const qualified = toks[i - 1]?.text === '.' && toks[i - 2] ? `${toks[i - 2]!.text}.${t.text}` : t.text;
+    throw new SuiteQLUnknownNameError(`Unknown identifier '${qualified.replace(/"/g, '')}'. Field may not exist or may not be accessible.`);
+  });
+}
+
 /** FROM/JOIN table references (validated against the NetSuite tables) and their aliases. */
-function collectTables(toks: Token[]): Record<string, string> {
+function collectTables(toks: Token[], hidden?: Set<string>): Record<string, string> {
   const aliases: Record<string, string> = {};
   const inFrom: boolean[] = [];
   let depth = 0;
@@ -142,7 +164,7 @@ function collectTables(toks: Token[]): Record<string, string> {
     const name = toks[i + 1];
     if (!name || (name.kind !== 'ident' && name.kind !== 'qident')) continue;
     const table = name.text.replace(/"/g, '').toLowerCase();
-    if (!SUITEQL_TABLES.has(table)) throw new SuiteQLSyntaxError(`Record '${name.text.replace(/"/g, '')}' was not found.`);
+    if (!SUITEQL_TABLES.has(table) || hidden?.has(table)) throw new SuiteQLUnknownNameError(`Record '${name.text.replace(/"/g, '')}' was not found.`);
     let k = i + 2;
     if (upper(toks[k]) === 'AS') k++;
     const alias = toks[k];

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
-import { INDEX_SQL, SCHEMA_SQL } from './schema';
+import { INDEX_SQL, MULTI_BOOK_NAMES, SCHEMA_SQL } from './schema';
 import { seedGlActivity, seedMasterData } from './seed';
 import { translateSuiteQL } from './sql-translate';
 import { formatNumber, formatUserDate, registerOracleFunctions, type DateFormat } from './oracle-functions';
@@ -18,6 +18,11 @@ export interface StateOptions {
   dbPath?: string;
   /** The integration user's date preference: how DATE columns render in SuiteQL results. */
   dateFormat?: DateFormat;
+  /**
+   * The Multi-Book Accounting feature (default off, like most accounts): with it a secondary
+   * 'Plan Book' exists and `accountingbook` is queryable; without it SuiteQL naming it gets a 400.
+   */
+  multiBook?: boolean;
 }
 
 export type SuiteQLRow = Record<string, string>;
@@ -34,12 +39,14 @@ export class NetSuiteState {
   /** Bumped on every write. */
   version = 0;
   readonly dateFormat: DateFormat;
+  readonly multiBook: boolean;
   private readonly counts = new Map<string, number>();
   private readonly results = new Map<string, { rows: SuiteQLRow[]; total: number }>();
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly options: StateOptions) {
     this.dateFormat = options.dateFormat ?? 'M/D/YYYY';
+    this.multiBook = options.multiBook ?? false;
     this.open();
   }
 
@@ -50,7 +57,7 @@ export class NetSuiteState {
     this.db.pragma('synchronous = OFF');
     registerOracleFunctions(this.db, this.dateFormat);
     this.db.exec(SCHEMA_SQL);
-    seedMasterData(this.db);
+    seedMasterData(this.db, { multiBook: this.multiBook });
     seedGlActivity(this.db, { seed: this.options.seed, lines: this.options.glLines });
     this.db.exec(INDEX_SQL);
     // Statistics for the planner: without them it drives the per-account GL query from the period
@@ -84,7 +91,7 @@ export class NetSuiteState {
    * every value a string, dates in the user's format, null columns omitted (§3.2).
    */
   suiteqlPage(q: string, limit: number, offset: number): { rows: SuiteQLRow[]; totalResults: number } {
-    const { sql } = translateSuiteQL(q);
+    const { sql } = translateSuiteQL(q, { multiBook: this.multiBook });
     try {
       // Aggregations would be recomputed for every page; they are materialised once (at most the
       // 100,000 rows offset paging can reach) and served from memory until the next write.
@@ -123,6 +130,8 @@ export class NetSuiteState {
       values.forEach((v, i) => {
         if (v === null || v === undefined) return;
         const col = cols[i]!;
+        // `SELECT *` on a single-book account: the internal book column is not a field there.
+        if (!this.multiBook && MULTI_BOOK_NAMES.has(col.name)) return;
         row[col.name] = typeof v === 'number' ? formatNumber(v) : col.date ? formatUserDate(String(v), this.dateFormat) : String(v);
       });
       return row;

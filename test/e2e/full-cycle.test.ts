@@ -9,6 +9,7 @@ import { cycleWorkflowId } from '../../common/ids';
 import { statusQuery } from '../../common/messages';
 import type { CycleSummary } from '../../common/dto';
 import { planningCycle } from '../../workflows';
+import { startCycle } from '../../client/cycle-runner';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { UNMAPPED_DEPARTMENT_ID } from '../../sandbox/demo-company';
@@ -70,6 +71,24 @@ describe('full planning cycle against both sandboxes', () => {
     assert.equal(first.tieOut!.balanced, true, JSON.stringify(first.tieOut));
     const status = await h.query(statusQuery);
     assert.ok(status.quarantined >= quarantined);
+    // The demo company is a single-book account (most NetSuite accounts, reference §12): the one
+    // SuiteQL refusal of the cycle is the Multi-Book probe; no GL query named accountingbook.
+    assert.equal(env.sandboxes.netsuite.state.multiBook, false);
+    const stats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>> };
+    assert.equal(stats.requests['POST /services/rest/query/v1/suiteql']!['400'], 1, JSON.stringify(stats.requests['POST /services/rest/query/v1/suiteql']));
+  });
+
+  it('refuses an accounting book setting on a single-book account in preflight, naming the setting', async () => {
+    const ours = async () => ((await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journals`)).json()) as any[]).map((j) => JSON.stringify(j)).sort().join();
+    const before = await ours();
+    const config = { ...env.config, journals: { ...env.config.journals, accountingBook: 2 } };
+    const h = await startCycle(t.client, config, '2026-11', 'plan', undefined, env.taskQueue);
+    await assert.rejects(h.result(), (err: unknown) => {
+      const messages: string[] = [];
+      for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
+      return messages.some((m) => /journals\.accountingBook \(2\) cannot be used/.test(m) && /no Multi-Book Accounting/.test(m));
+    });
+    assert.equal(await ours(), before, 'nothing posted or changed');
   });
 
   it('aligns list members on both sides', () => {

@@ -4,6 +4,8 @@
  * the sandbox requires), the primary book's actuals are untouched, and a book NetSuite does not have is
  * refused with the vendor's error naming the field. When NetSuite ignores the book (sandbox switch
  * ignoreBook), the read-back catches it: the journals are refused and audited, none stays in the primary book.
+ * Runs on the Multi-Book seed (`ml-connector sandbox --multibook`); the actuals of that account filter on
+ * the primary book.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +20,8 @@ describe('plan journals in a secondary accounting book', () => {
   let env: CycleEnv;
   before(async () => {
     t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 1_500 }, configOverrides: { journals: { offsetAccount: '2900', accountingBook: 2 } } });
+    // A secondary book exists only with Multi-Book Accounting: the --multibook seed.
+    env = await cycleEnv(t, { netsuite: { glLines: 1_500, multiBook: true }, configOverrides: { journals: { offsetAccount: '2900', accountingBook: 2 } } });
     await env.startWorker();
   });
   after(async () => {
@@ -39,6 +42,25 @@ describe('plan journals in a secondary accounting book', () => {
     // The same plan again: recognised as unchanged in book 2.
     const again = await (await startCycle(t.client, env.config, '2026-10', 'plan', undefined, env.taskQueue)).result();
     assert.equal(again.journals!.unchanged, r.journals!.posted);
+  });
+
+  it('ties out a full cycle on the primary book while plan journals sit in the Plan Book', async () => {
+    const db = env.sandboxes.netsuite.state.db;
+    // The month holding the most Plan Book lines written by the plan cycle above.
+    const busiest = db
+      .prepare(`SELECT t.postingperiod AS id, ap.startdate AS start FROM transactionaccountingline tal JOIN "transaction" t ON t.id = tal."transaction"
+        JOIN accountingperiod ap ON ap.id = t.postingperiod WHERE tal.accountingbook = 2 GROUP BY 1, 2 ORDER BY COUNT(*) DESC LIMIT 1`)
+      .get() as { id: number; start: string };
+    assert.ok(busiest, 'the plan cycle wrote Plan Book lines');
+    const netOf = (bookClause: string) =>
+      (db.prepare(`SELECT ROUND(SUM(IFNULL(tal.debit,0) - IFNULL(tal.credit,0)) * 100) AS c FROM transactionaccountingline tal JOIN "transaction" t ON t.id = tal."transaction"
+        JOIN account a ON a.id = tal.account WHERE tal.posting = 'T' AND t.postingperiod = ? AND a.accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') ${bookClause}`).get(busiest.id) as { c: number }).c;
+    const primary = netOf('AND tal.accountingbook = 1');
+    assert.notEqual(netOf(''), primary, 'summing every book would differ');
+    const r = await (await startCycle(t.client, env.config, busiest.start.slice(0, 7), 'full', undefined, env.taskQueue)).result();
+    assert.equal(r.status, 'completed');
+    assert.equal(r.tieOut!.balanced, true, JSON.stringify(r.tieOut));
+    assert.equal(r.tieOut!.netsuiteCents, primary, 'NetSuite total is the primary book only');
   });
 
   it('refuses a book NetSuite does not have, naming the field', async () => {

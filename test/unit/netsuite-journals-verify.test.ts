@@ -18,7 +18,8 @@ let nov: string;
 let oct: string;
 
 before(async () => {
-  sb = await startSandbox();
+  // The Multi-Book seed: the book-specific journal below needs a secondary book (Plan Book, ID 2).
+  sb = await startSandbox({ multiBook: true });
   client = clientFor(sb);
   const ids = await sql<{ id: number; periodname: string }>(sb, "SELECT id, periodname FROM accountingperiod WHERE periodname IN ('Oct 2026', 'Nov 2026')");
   const byName = (n: string) => String(ids.find((p) => p.periodname === n)!.id);

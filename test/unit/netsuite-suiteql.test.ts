@@ -11,7 +11,8 @@ let client: NetSuiteClient;
 let token: string;
 
 before(async () => {
-  sb = await startSandbox({ glLines: LINES, seed: 7 });
+  // Multi-Book: the queries below use the book table and column (§4.2); single-book is in netsuite-books.test.ts.
+  sb = await startSandbox({ glLines: LINES, seed: 7, multiBook: true });
   client = clientFor(sb);
   token = await client.tokens.get();
 });
