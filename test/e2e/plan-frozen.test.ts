@@ -102,10 +102,10 @@ describe('plan write-back under mapping drift and locked periods', () => {
     try {
       const r = await run();
       assert.ok(r.plan!.quarantined > 0, 'the old code no longer maps');
+      assert.deepEqual(await snapshot(), baseline, 'the ledger is exactly as posted: no line dropped, nothing deleted');
       assert.ok((r.plan!.frozenScopes ?? 0) > 0);
       assert.ok((r.plan!.heldValues ?? 0) > 0, 'scopes already posted are not overwritten with partial journals');
       assert.equal(r.journals!.retired ?? 0, 0);
-      assert.deepEqual(await snapshot(), baseline, 'the ledger is exactly as posted: no line dropped, nothing deleted');
     } finally {
       db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(acctnumber, Number(account));
     }
@@ -123,12 +123,12 @@ describe('plan write-back under mapping drift and locked periods', () => {
     const restore = unapprove((dims) => dims[deptAxis >= 0 ? deptAxis : 2] === di);
     try {
       const r = await run(withOverrides('departments', { [`DEP-${dept}`]: 'DEP-DROPPED' }));
-      assert.ok((r.plan!.frozenScopes ?? 0) > 0);
-      assert.ok(r.plan!.frozen!.some((f) => f.reason.includes(`department ${dept}`)), JSON.stringify(r.plan!.frozen));
-      assert.equal(r.journals!.retired ?? 0, 0);
       const after = await snapshot();
       for (const id of touched) assert.equal(after.get(id), baseline.get(id), `${id} keeps its lines`);
       assert.deepEqual(after, baseline);
+      assert.ok((r.plan!.frozenScopes ?? 0) > 0);
+      assert.ok(r.plan!.frozen!.some((f) => f.reason.includes(`department ${dept}`)), JSON.stringify(r.plan!.frozen));
+      assert.equal(r.journals!.retired ?? 0, 0);
     } finally {
       restore();
     }
