@@ -67,6 +67,11 @@ describe('plan write-back under mapping drift and locked periods', () => {
   }
 
   let baseline: Map<string, string>;
+  /** Each case starts from the posted plan, whatever the case before it left behind. */
+  async function fresh(): Promise<void> {
+    await run();
+    assert.deepEqual(await snapshot(), baseline, 'the ledger starts as the posted plan');
+  }
 
   it('baseline: a plan cycle posts the approved plan', async () => {
     const first = await run();
@@ -76,6 +81,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
   });
 
   it('a subsidiary set to null in the mapping: its journals are kept, the frozen scopes are reported', async () => {
+    await fresh();
     const sub = [...baseline.keys()].map((id) => key(id).subsidiaryId).find((s) => s !== '2')!;
     const ours = [...baseline.keys()].filter((id) => key(id).subsidiaryId === sub);
     assert.ok(ours.length >= 2, `subsidiary ${sub} has journals: ${ours.join(', ')}`);
@@ -94,6 +100,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
   });
 
   it('an account renumbered in NetSuite: values on the old code quarantine, the journals that carry it stay as posted', async () => {
+    await fresh();
     const db = env.sandboxes.netsuite.state.db;
     const numberOf = (id: string) => (db.prepare('SELECT acctnumber FROM account WHERE id = ?').get(Number(id)) as { acctnumber: string } | undefined)?.acctnumber;
     const account = (await linesOf()).find((l) => numberOf(l.account) && numberOf(l.account) !== base.journals.offsetAccount)!.account;
@@ -114,6 +121,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
   });
 
   it('a department dropped from Anaplan: journals with lines on it are neither rewritten nor deleted', async () => {
+    await fresh();
     const dept = (await linesOf()).find((l) => l.department !== '')!.department;
     const touched = new Set((await linesOf()).filter((l) => l.department === dept).map((l) => l.externalId));
     const deps = env.sandboxes.anaplan.state.model.lists.get('Departments')!;
@@ -137,6 +145,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
   });
 
   it('an export that lost a version: that version is frozen, its journals stay', async () => {
+    await fresh();
     const forecast = env.sandboxes.anaplan.state.model.version('Forecast')!.index;
     const ours = [...baseline.keys()].filter((id) => key(id).version === 'forecast');
     assert.ok(ours.length > 0);
@@ -152,6 +161,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
   });
 
   it('a period locked for all transactions is skipped like a closed one; an A/P lock alone does not stop journals', async () => {
+    await fresh();
     const ns = env.sandboxes.netsuite;
     const id = (name: string) => (ns.state.db.prepare('SELECT id FROM accountingperiod WHERE periodname = ?').get(name) as { id: number }).id;
     const [nov, dec] = [id('Nov 2026'), id('Dec 2026')];

@@ -160,4 +160,17 @@ describe('stale plan journals', () => {
       refuseQuery = false;
     }
   });
+
+  it('fails the step non-retryably, posting nothing, when two planned journals would share an externalId', async () => {
+    ledger = [];
+    // Config validation refuses these versions; the activity does not rely on it.
+    const both = { ...config, plan: { versions: ['Budget', 'BUDGET'] } };
+    const exportHash = (await artifacts.put(`${EXPORT}4010,SUB-2,DEP-101,Nov 26,BUDGET,-700\n`)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    await assert.rejects(env().run(makePlan(deps()).preparePlan, { config: both, cycleId: 'cycle:retire-dup', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' }), (e: Error & { nonRetryable?: boolean }) => {
+      assert.equal(e.nonRetryable, true);
+      assert.match(e.message, /share the externalId mlc-75a40874e6b6-budget-202611-s2-p1 \((Budget|BUDGET) 2026-11 .* and (BUDGET|Budget) 2026-11/);
+      return true;
+    });
+  });
 });
