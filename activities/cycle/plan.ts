@@ -4,8 +4,9 @@
  * The export action's output (approved cells only: the action filters on the plan's Approved flag)
  * is streamed into an artifact. `preparePlan` parses it, keeps the configured versions, maps member
  * codes back to NetSuite internal IDs through the same member map the import used, quarantines what
- * does not map (with the export line), skips periods that are closed in NetSuite, and stores the
- * planned journals as an artifact for `postJournals`.
+ * does not map (with the export line), skips periods that are closed or locked in NetSuite, freezes
+ * the scopes the export cannot speak for (plan-scopes.ts), and stores the planned journals and the
+ * stale ones to retire as an artifact for `postJournals`.
  */
 import { cancellationSignal } from '@temporalio/activity';
 import { beat } from './heartbeat';
@@ -33,7 +34,8 @@ export interface StoredJournals {
   /**
    * Plan journals already in NetSuite that this plan no longer needs: same model, a version and open
    * period the export covers, but no planned journal with that external ID (a plan that shrank to
-   * fewer parts, or a subsidiary with no approved values left). Posted first, then deleted.
+   * fewer parts, or a subsidiary with no approved values left), outside frozen scopes (plan-scopes.ts,
+   * README "What is retired when"). Posted first, then deleted.
    */
   retire?: Array<{ externalId: string; period: string }>;
 }
@@ -235,7 +237,7 @@ export function makePlan(deps: CycleDeps) {
     if (ledger.warning) warnings.push(ledger.warning);
     if (frozenList.length) {
       const shown = frozenList.slice(0, 3).map((f) => `${describeScope(f)} (${f.reason})`);
-      warnings.push(`${frozenList.length} plan scope(s) frozen, nothing deleted there${heldValues ? ` and ${heldValues} plan value(s) held back` : ''}${kept ? `; ${kept} ledger journal(s) kept that the plan alone would have retired` : ''}: ${shown.join('; ')}${frozenList.length > 3 ? `; +${frozenList.length - 3} more (ml-connector audit --cycle ${cycleId} --step exportPlan)` : ''}`);
+      warnings.push(`${frozenList.length} plan scope(s) frozen, nothing deleted there${heldValues ? ` and ${heldValues} plan value(s) held back` : ''}${kept ? `; ${kept} ledger journal(s) kept as posted` : ''}: ${shown.join('; ')}${frozenList.length > 3 ? `; +${frozenList.length - 3} more (ml-connector audit --cycle ${cycleId} --step exportPlan)` : ''}`);
     }
     if (skippedLocked) warnings.push(`${skippedLocked} plan value(s) not posted: period(s) ${[...lockedMonths].sort().join(', ')} locked in NetSuite (all transactions)`);
     return {

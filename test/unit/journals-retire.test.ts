@@ -173,4 +173,26 @@ describe('stale plan journals', () => {
       return true;
     });
   });
+
+  it('freezes scopes the export cannot speak for: keeps their journals, holds back partial ones, audits both', async () => {
+    ledger = [
+      id('Budget', '2026-11', '2', 1), // scope has a quarantined row (account 9999) and is posted: held back
+      id('Budget', '2026-11', '2', 2), // would be stale, but its scope is frozen: kept
+      id('Budget', '2026-12', '3', 1), // Dec has a row whose subsidiary does not map: every subsidiary frozen
+      id('Budget', '2026-11', '7', 1), // subsidiary 7 is not in the member map at all: kept
+    ];
+    const exportHash = (await artifacts.put(`${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:frozen', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+    assert.deepEqual(stored.retire, [], 'nothing retired');
+    assert.deepEqual(stored.journals.map((j) => j.externalId), [id('Budget', '2026-12', '2', 1)], 'the posted Nov scope is not overwritten by a journal without the quarantined value');
+    assert.equal(r.keptJournals, 4, 'the held-back one included');
+    assert.equal(r.heldValues, 1);
+    assert.deepEqual(r.frozen!.map((f) => `${f.version}|${f.period}|${f.subsidiaryId}`).sort(), ['Budget|2026-11|2', 'Budget|2026-11|7', 'Budget|2026-12|*', 'Forecast|*|*']);
+    assert.match(r.warning ?? '', /4 plan scope\(s\) frozen, nothing deleted there and 1 plan value\(s\) held back; 4 ledger journal\(s\) kept as posted/);
+    const rows = audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
+    assert.deepEqual(rows.filter((x) => x.reason?.startsWith('kept')).map((x) => x.targetRef).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-12', '3', 1), id('Budget', '2026-11', '7', 1)].sort());
+    assert.equal(rows.filter((x) => x.targetRef?.startsWith('scope:')).length, 4);
+  });
 });
