@@ -293,18 +293,25 @@ async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: M
     const byId = new Map(journals.map((j) => [j.externalId.toLowerCase(), j.k]));
     const accounts = Object.keys(maps.accounts.unmapped).filter((id) => id !== offsetId && /^\d{1,12}$/.test(id));
     const departments = Object.keys(maps.departments.unmapped).filter((id) => /^\d{1,12}$/.test(id));
-    for (let i = 0; i < Math.max(accounts.length, departments.length); i += MEMBER_BATCH) {
-      const a = accounts.slice(i, i + MEMBER_BATCH);
-      const d = departments.slice(i, i + MEMBER_BATCH);
-      for await (const page of netsuite.query(connectorJournalsOnMembersSql(prefix, a, d))) {
-        for (const r of page) {
-          const k = byId.get(String(r.externalid ?? '').toLowerCase());
-          if (!k || !writable(k.period)) continue;
-          const acct = r.account_id != null && a.includes(String(r.account_id)) ? `account ${r.account_id} (${maps.accounts.unmapped[String(r.account_id)]})` : null;
-          const dept = r.department_id != null && d.includes(String(r.department_id)) ? `department ${r.department_id} (${maps.departments.unmapped[String(r.department_id)]})` : null;
-          frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `a posted journal has a line on NetSuite ${acct ?? dept ?? 'a member'} that no longer maps`, true);
+    try {
+      for (let i = 0; i < Math.max(accounts.length, departments.length); i += MEMBER_BATCH) {
+        const a = accounts.slice(i, i + MEMBER_BATCH);
+        const d = departments.slice(i, i + MEMBER_BATCH);
+        for await (const page of netsuite.query(connectorJournalsOnMembersSql(prefix, a, d))) {
+          for (const r of page) {
+            const k = byId.get(String(r.externalid ?? '').toLowerCase());
+            if (!k || !writable(k.period)) continue;
+            const acct = r.account_id != null && a.includes(String(r.account_id)) ? `account ${r.account_id} (${maps.accounts.unmapped[String(r.account_id)]})` : null;
+            const dept = r.department_id != null && d.includes(String(r.department_id)) ? `department ${r.department_id} (${maps.departments.unmapped[String(r.department_id)]})` : null;
+            frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `a posted journal has a line on NetSuite ${acct ?? dept ?? 'a member'} that no longer maps`, true);
+          }
         }
       }
+    } catch (err) {
+      // Without the lines, no scope can be shown to be fully mapped: nothing is retired anywhere (the
+      // journals found still hold back partial posts over them and guard split parts).
+      if ((err as { status?: number }).status !== 400) throw err;
+      for (const v of config.plan.versions) frozen.freeze(v, ANY, ANY, `the lines of posted journals could not be read (NetSuite refused the query: ${(err as Error).message})`);
     }
   } catch (err) {
     if ((err as { status?: number }).status !== 400) throw classify(err);

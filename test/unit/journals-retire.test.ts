@@ -51,12 +51,16 @@ describe('stale plan journals', () => {
   const calls: string[] = [];
   let refuse = new Set<string>();
   let refuseQuery = false;
+  let refuseMembersQuery = false;
   /** The ledger's connector journals, as the SuiteQL prefix query returns them. */
   let ledger: string[] = [];
 
   const netsuite: NetSuitePort = {
     async *query(sql) {
-      if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
+      if (/DISTINCT t\.externalid/.test(sql)) {
+        if (refuseMembersQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'department' was not found"), { status: 400, retryable: false });
+        yield [];
+      } else if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
         if (refuseQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found"), { status: 400, retryable: false });
         yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
       } else yield [];
@@ -194,5 +198,23 @@ describe('stale plan journals', () => {
     const rows = audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
     assert.deepEqual(rows.filter((x) => x.reason?.startsWith('kept')).map((x) => x.targetRef).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-12', '3', 1), id('Budget', '2026-11', '7', 1)].sort());
     assert.equal(rows.filter((x) => x.targetRef?.startsWith('scope:')).length, 4);
+  });
+
+  it('retires nothing, and still posts, when NetSuite refuses the query for the lines of posted journals', async () => {
+    ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '3', 1)];
+    refuseMembersQuery = true;
+    try {
+      const withUnmapped: MemberMaps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } } };
+      const exportHash = (await artifacts.put(EXPORT)).hash;
+      const memberMapsHash = (await artifacts.put(JSON.stringify(withUnmapped))).hash;
+      const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:lines-refused', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      assert.equal(stored.journals.length, 2, 'the plan still posts');
+      assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
+      assert.equal(r.keptJournals, 1);
+      assert.ok(r.frozen!.some((f) => f.version === 'Budget' && f.period === '*' && /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason)), JSON.stringify(r.frozen));
+    } finally {
+      refuseMembersQuery = false;
+    }
   });
 });
