@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
+import { statusQuery } from '../../common/messages';
 import type { ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
 import { parseJournalExternalId } from '../../activities/mapping/journals';
@@ -85,7 +86,10 @@ describe('plan write-back under mapping drift and locked periods', () => {
     const sub = [...baseline.keys()].map((id) => key(id).subsidiaryId).find((s) => s !== '2')!;
     const ours = [...baseline.keys()].filter((id) => key(id).subsidiaryId === sub);
     assert.ok(ours.length >= 2, `subsidiary ${sub} has journals: ${ours.join(', ')}`);
-    const r = await run(withOverrides('subsidiaries', { [`SUB-${sub}`]: null }));
+    const handle = await startCycle(t.client, withOverrides('subsidiaries', { [`SUB-${sub}`]: null }), PERIOD, 'plan', undefined, env.taskQueue);
+    const r = await handle.result();
+    const status = await handle.query(statusQuery);
+    assert.ok(status.warnings.some((w) => /plan scope\(s\) frozen, nothing deleted there; \d+ ledger journal\(s\) kept as posted: .*subsidiary/.test(w)), `the status query shows the frozen scopes: ${status.warnings.join(' / ')}`);
     const after = await snapshot();
     for (const id of ours) assert.equal(after.get(id), baseline.get(id), `${id} is still in the ledger, unchanged`);
     assert.equal(r.journals!.retired ?? 0, 0, 'nothing retired');
