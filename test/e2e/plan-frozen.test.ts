@@ -74,8 +74,8 @@ describe('plan write-back under mapping drift and locked periods', () => {
     assert.deepEqual(await snapshot(), baseline, 'the ledger starts as the posted plan');
   }
 
-  it('baseline: a plan cycle posts the approved plan', async () => {
-    const first = await run();
+  it('baseline: a full cycle posts the approved plan', async () => {
+    const first = await (await startCycle(t.client, base, PERIOD, 'full', undefined, env.taskQueue)).result();
     assert.ok(first.journals!.posted >= 12, `posted ${first.journals!.posted}`);
     assert.equal(first.plan!.frozenScopes ?? 0, 0, `no scope frozen on a fully mapped export: ${JSON.stringify(first.plan!.frozen)}`);
     baseline = await snapshot();
