@@ -5,6 +5,7 @@
  * name and resolved from the encrypted vault inside activities.
  */
 import { z } from 'zod';
+import { collidingVersions } from './version-slug';
 
 /** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (../shared/reference/anaplan.md §3.4). */
 export const WorkspaceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');
@@ -100,7 +101,15 @@ export const ConnectionConfigSchema = z
     plan: z
       .object({
         /** Versions whose approved values post to NetSuite. */
-        versions: z.array(z.string().min(1)).min(1).default(['Budget', 'Forecast']),
+        versions: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(['Budget', 'Forecast'])
+          // Each version's journals carry its name in their external IDs: two names that normalise alike
+          // (`Budget`/`BUDGET`, `Forecast Q1`/`Forecast-Q1`) would upsert over each other's journals.
+          .superRefine((versions, ctx) => {
+            for (const [a, b] of collidingVersions(versions)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `versions ${JSON.stringify(a)} and ${JSON.stringify(b)} are the same in journal external IDs (NetSuite external IDs ignore case; separators and letters outside a-z are normalised); keep one, or rename one in Anaplan` });
+          }),
       })
       .strict()
       .default({}),

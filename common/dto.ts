@@ -13,6 +13,11 @@ export interface PeriodInfo {
   startDate: string;
   endDate: string;
   closed: boolean;
+  /**
+   * `alllocked` (reference §8.2): no GL posting, so no plan journals — treated like closed for posting.
+   * Absent in results recorded before locks were read.
+   */
+  locked?: boolean;
 }
 
 export interface CycleInput {
@@ -105,7 +110,27 @@ export interface PreparePlanResult {
   quarantined: number;
   quarantineHash: string | null;
   skippedClosedPeriods: number;
+  /** Plan values not posted because their period is locked (`alllocked`) in NetSuite. */
+  skippedLockedPeriods?: number;
+  /** The locked months those values were in (YYYY-MM). */
+  lockedMonths?: string[];
   planCents: number;
+  /** Scopes the plan does not speak for: nothing deleted there (README "What is retired when"). */
+  frozenScopes?: number;
+  /** The first frozen scopes (all of them are in the audit trail, step exportPlan). */
+  frozen?: FrozenScope[];
+  /** Ledger journals that would have been retired but stay because their scope is frozen. */
+  keptJournals?: number;
+  /** Mapped plan values not posted because their scope is frozen (a partial journal would overwrite). */
+  heldValues?: number;
+}
+
+/** A version × month × NetSuite subsidiary the plan does not speak for; `*` = every month / subsidiary. */
+export interface FrozenScope {
+  version: string;
+  period: string;
+  subsidiaryId: string;
+  reason: string;
 }
 
 export interface PostJournalsResult {

@@ -12,7 +12,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
 import { once } from 'node:events';
-import { cancellationSignal } from '@temporalio/activity';
+import { activityInfo, cancellationSignal } from '@temporalio/activity';
 import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
 import type { ConnectionConfig, DimensionName } from '../../common/config';
@@ -35,6 +35,14 @@ interface PartStats {
   quarantined: number;
   quarantinedCents: number;
   pages: number;
+  /**
+   * Whose part this is: the workflow run that wrote it and a hash of the query and mapping that made
+   * it. A part is reused only by the same run with the same query (a retried attempt); a part left by
+   * an earlier run of the same cycle ID (failed, cancelled, terminated) holds data NetSuite may have
+   * changed since, so it is discarded. Parts written before these fields existed are discarded too.
+   */
+  runId?: string;
+  queryHash?: string;
 }
 
 export function cycleWorkDir(deps: CycleDeps, cycleId: string, step: string): string {
@@ -65,6 +73,11 @@ export function makeActuals(deps: CycleDeps) {
     const { netsuite, anaplan } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const dir = cycleWorkDir(deps, cycleId, `actuals-${input.memberMapsHash.slice(0, 12)}`);
+    const info = activityInfo();
+    const runId = info.workflowExecution?.runId ?? `activity:${info.activityId}`;
+    // Leftovers of this cycle ID under another member map belong to an earlier run: never reused.
+    const parent = path.dirname(dir);
+    for (const d of await fsp.readdir(parent).catch(() => [] as string[])) if (d.startsWith('actuals-') && d !== path.basename(dir)) await fsp.rm(path.join(parent, d), { recursive: true, force: true });
     await fsp.mkdir(dir, { recursive: true });
     const unassigned: Partial<Record<DimensionName, string>> = {};
     for (const [dim, d] of Object.entries(config.dimensions)) if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
@@ -117,14 +130,21 @@ export function makeActuals(deps: CycleDeps) {
       await pool(partitions, config.netsuite.concurrency, async (accountId) => {
         const base = path.join(dir, `part-${accountId}`);
         const statsFile = `${base}.json`;
-        // A part finished by an earlier attempt is read back; otherwise it is extracted now.
+        // A part finished by an earlier attempt of this run, with this query, is read back; anything
+        // else there is discarded and the part extracted now.
+        const sql = glActivitySql(periodInfo.id, accountId, book);
+        const queryHash = createHash('sha256').update(JSON.stringify([sql, input.memberMapsHash, ctx.periodCode, unassigned])).digest('hex').slice(0, 32);
         let s = await fsp.readFile(statsFile, 'utf8').then((text) => JSON.parse(text) as PartStats, () => undefined);
+        if (s && (s.runId !== runId || s.queryHash !== queryHash)) {
+          await Promise.all([statsFile, `${base}.csv`, `${base}.q`].map((f) => fsp.rm(f, { force: true })));
+          s = undefined;
+        }
         if (!s) {
           const csv = createWriteStream(`${base}.csv.tmp`);
           const quarantine = createWriteStream(`${base}.q.tmp`);
-          const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
+          const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0, runId, queryHash };
           let row = 0;
-          for await (const page of netsuite.query(glActivitySql(periodInfo.id, accountId, book), { signal })) {
+          for await (const page of netsuite.query(sql, { signal })) {
             stats.pages++;
             for (const r of page) {
               row++;

@@ -4,8 +4,9 @@
  * The export action's output (approved cells only: the action filters on the plan's Approved flag)
  * is streamed into an artifact. `preparePlan` parses it, keeps the configured versions, maps member
  * codes back to NetSuite internal IDs through the same member map the import used, quarantines what
- * does not map (with the export line), skips periods that are closed in NetSuite, and stores the
- * planned journals as an artifact for `postJournals`.
+ * does not map (with the export line), skips periods that are closed or locked in NetSuite, freezes
+ * the scopes the export cannot speak for (plan-scopes.ts), and stores the planned journals and the
+ * stale ones to retire as an artifact for `postJournals`.
  */
 import { cancellationSignal } from '@temporalio/activity';
 import { beat } from './heartbeat';
@@ -14,10 +15,11 @@ import { periodFromAnaplanCode, type ConnectionConfig } from '../../common/confi
 import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/dto';
 import { parseCents } from '../mapping/amounts';
 import type { MemberMaps } from '../mapping/dimensions';
-import { journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
+import { assertDistinctExternalIds, DuplicateExternalIdError, journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
-import { connectorJournalsSql } from './queries';
+import { ANY, describeScope, FrozenScopes } from './plan-scopes';
+import { connectorJournalsOnMembersSql, connectorJournalsSql } from './queries';
 
 /** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
 export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'] as const;
@@ -32,7 +34,8 @@ export interface StoredJournals {
   /**
    * Plan journals already in NetSuite that this plan no longer needs: same model, a version and open
    * period the export covers, but no planned journal with that external ID (a plan that shrank to
-   * fewer parts, or a subsidiary with no approved values left). Posted first, then deleted.
+   * fewer parts, or a subsidiary with no approved values left), outside frozen scopes (plan-scopes.ts,
+   * README "What is retired when"). Posted first, then deleted.
    */
   retire?: Array<{ externalId: string; period: string }>;
 }
@@ -69,13 +72,22 @@ export function makePlan(deps: CycleDeps) {
     const versions = new Set(config.plan.versions);
     const offset = maps.accounts.fromCode[config.journals.offsetAccount] ?? null;
     const offsetId = offset ?? (await resolveAccountId(deps, config, config.journals.offsetAccount));
-    const values: PlanValue[] = [];
+    const mapped: PlanValue[] = [];
     const audit: AuditRecordInput[] = [];
     let quarantined = 0;
     let skippedClosed = 0;
+    let skippedLocked = 0;
+    const lockedMonths = new Set<string>();
     const quarantine: Array<{ line: number; reason: string; row: Record<string, string> }> = [];
-    /** `version|YYYY-MM` pairs the export speaks for in the periods this cycle writes. */
+    /** `versionSlug|YYYY-MM` pairs for which the export holds mapped rows in the months this cycle writes. */
     const covered = new Set<string>();
+    const frozen = new FrozenScopes();
+    const inExport = new Set<string>();
+    /** A month this cycle posts to: after the cycle's period, with an open, unlocked NetSuite period. */
+    const writable = (month: string) => {
+      const p = periodsByMonth.get(month);
+      return month > input.period && !!p && !p.closed && !p.locked;
+    };
     const parser = (await deps.artifacts.openRead(input.exportHash, { chunkBytes: 64 * 1024 })).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true, max_record_size: MAX_PLAN_RECORD_BYTES }));
     let headerChecked = false;
     try {
@@ -91,10 +103,16 @@ export function makePlan(deps: CycleDeps) {
         // otherwise turn codes into near misses that quarantine silently, so the file is refused whole.
         if (Object.values(row).some((v) => v.includes('\uFFFD'))) throw nonRetryable(`plan export "${config.actions.exportPlan}" is not UTF-8: line ${line} holds bytes that are not valid UTF-8; set the export action's encoding to UTF-8`);
         if (!versions.has(row.Version!)) continue;
+        inExport.add(row.Version!);
         const q = (reason: string) => {
           quarantined++;
           quarantine.push({ line, reason, row });
           audit.push({ cycleId, step: 'postJournals', recordKind: 'plan_value', sourceRef: `export#${line}`, artifactHash: input.exportHash, outcome: 'quarantined', reason, account: row.Account ?? null, amount: row.Amount ?? null });
+          // The row's scope is frozen, as precisely as the row can be placed: an unknown month or
+          // subsidiary freezes every month or subsidiary of the version (rule 1, plan-scopes.ts).
+          const month = periodFromAnaplanCode(config, row.Period!) ?? ANY;
+          if (month !== ANY && !writable(month)) return;
+          frozen.freeze(row.Version!, month, maps.subsidiaries.fromCode[row.Subsidiary!] ?? ANY, `export line ${line} quarantined: ${reason}`);
         };
         const cents = parseCents(row.Amount);
         if (cents === null || Number.isNaN(cents)) {
@@ -121,7 +139,15 @@ export function makePlan(deps: CycleDeps) {
           skippedClosed++;
           continue;
         }
-        covered.add(`${versionSlug(row.Version!)}|${month}`);
+        // A period locked for all transactions takes no journal (reference §8.2), like a closed one.
+        // The A/P and A/R locks (`aplocked`, `arlocked`) are not read: they lock those subledgers'
+        // transactions (bills, invoices, payments), while plan journals are GL journal entries, which
+        // only "lock all" (`alllocked`) stops — §8.2 names it the "cannot post" flag.
+        if (p.locked) {
+          skippedLocked++;
+          lockedMonths.add(month);
+          continue;
+        }
         const accountId = maps.accounts.fromCode[row.Account!];
         const subsidiaryId = maps.subsidiaries.fromCode[row.Subsidiary!];
         const departmentId = row.Department ? maps.departments.fromCode[row.Department] : null;
@@ -137,53 +163,161 @@ export function makePlan(deps: CycleDeps) {
           q(`department ${row.Department} does not map to a NetSuite department`);
           continue;
         }
-        values.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
-        if (values.length % 10_000 === 0) beat({ values: values.length });
+        covered.add(`${versionSlug(row.Version!)}|${month}`);
+        mapped.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
+        if (mapped.length % 10_000 === 0) beat({ values: mapped.length });
       }
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
       throw err;
     }
     deps.audit.appendRecords(audit);
+    // A configured version the export does not hold at all: the export says nothing about it.
+    for (const v of config.plan.versions) if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
+
     const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
-    const journals = planJournals(values, { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
+    const ledger = await ledgerJournals(deps, config, maps, idOptions, offsetId, frozen, writable);
+    // A scope frozen for its own subsidiary whose ledger already holds journals: posting would replace
+    // them with journals that lack the quarantined or unmappable values.
+    for (const { k } of ledger.journals) if (writable(k.period) && frozen.frozenFor(k.version, k.period, k.subsidiaryId)) frozen.hold(k.version, k.period, k.subsidiaryId);
+    const plan = (vs: PlanValue[]) => planJournals(vs, { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
+    const held = (v: PlanValue) => frozen.holdsBack(versionSlug(v.version), v.period, v.subsidiaryId);
+    let values = mapped.filter((v) => !held(v));
+    let journals = plan(values);
+    // A frozen scope whose ledger journals would stay while new ones are posted beside them (a part the
+    // smaller plan no longer has): its new parts would re-split lines the kept part still carries, so
+    // the whole scope waits until it maps fully.
+    const plannedNow = new Set(journals.map((j) => j.externalId));
+    let heldMore = false;
+    for (const { externalId, k } of ledger.journals) {
+      if (!covered.has(`${k.version}|${k.period}`) || plannedNow.has(externalId) || !frozen.blocksRetire(k.version, k.period, k.subsidiaryId)) continue;
+      if (!frozen.holdsBack(k.version, k.period, k.subsidiaryId)) {
+        frozen.hold(k.version, k.period, k.subsidiaryId);
+        heldMore = true;
+      }
+    }
+    if (heldMore) {
+      values = mapped.filter((v) => !held(v));
+      journals = plan(values);
+    }
+    try {
+      assertDistinctExternalIds(journals);
+    } catch (err) {
+      if (err instanceof DuplicateExternalIdError) throw nonRetryable(err.message);
+      throw err;
+    }
     const periods: StoredJournals['periods'] = {};
     for (const j of journals) {
       const p = periodsByMonth.get(j.period)!;
       periods[j.period] = { id: p.id, endDate: p.endDate };
     }
-    const { retire, warning } = await staleJournals(deps, config, idOptions, covered, new Set(journals.map((j) => j.externalId)));
+    const planned = new Set(journals.map((j) => j.externalId));
+    const retire: NonNullable<StoredJournals['retire']> = [];
+    const frozenAudit: AuditRecordInput[] = [];
+    let kept = 0;
+    for (const { externalId, k } of ledger.journals) {
+      if (!covered.has(`${k.version}|${k.period}`) || planned.has(externalId)) continue;
+      const f = frozen.blocksRetire(k.version, k.period, k.subsidiaryId);
+      if (!f) {
+        retire.push({ externalId, period: k.period });
+        continue;
+      }
+      kept++;
+      frozenAudit.push({ cycleId, step: 'exportPlan', recordKind: 'journal', sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`, artifactHash: input.exportHash, targetRef: externalId, outcome: 'quarantined', reason: `kept, not retired: scope frozen (${f.reason})` });
+    }
+    const frozenList = frozen.list();
+    for (const f of frozenList) frozenAudit.push({ cycleId, step: 'exportPlan', recordKind: 'journal', sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`, artifactHash: input.exportHash, targetRef: `scope:${f.version}|${f.period}|${f.subsidiaryId}`, outcome: 'quarantined', reason: `frozen (nothing posted or deleted there): ${f.reason}` });
+    deps.audit.appendRecords(frozenAudit);
+
     const stored: StoredJournals = { period: input.period, journals, periods, retire };
     const journalsHash = await putJson(deps.artifacts, stored);
     const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
-    return { journalsHash, journals: journals.length, retire: retire.length, ...(warning ? { warning } : {}), values: values.length, quarantined, quarantineHash, skippedClosedPeriods: skippedClosed, planCents: values.reduce((s, v) => s + v.cents, 0) };
+    const heldValues = mapped.length - values.length;
+    const warnings: string[] = [];
+    if (ledger.warning) warnings.push(ledger.warning);
+    if (frozenList.length) {
+      const shown = frozenList.slice(0, 3).map((f) => `${describeScope(f)} (${f.reason})`);
+      warnings.push(`${frozenList.length} plan scope(s) frozen, nothing deleted there${heldValues ? ` and ${heldValues} plan value(s) held back` : ''}${kept ? `; ${kept} ledger journal(s) kept as posted` : ''}: ${shown.join('; ')}${frozenList.length > 3 ? `; +${frozenList.length - 3} more (ml-connector audit --cycle ${cycleId} --step exportPlan)` : ''}`);
+    }
+    if (skippedLocked) warnings.push(`${skippedLocked} plan value(s) not posted: period(s) ${[...lockedMonths].sort().join(', ')} locked in NetSuite (all transactions)`);
+    return {
+      journalsHash,
+      journals: journals.length,
+      retire: retire.length,
+      ...(warnings.length ? { warning: warnings.join(' | ') } : {}),
+      values: values.length,
+      quarantined,
+      quarantineHash,
+      skippedClosedPeriods: skippedClosed,
+      ...(skippedLocked ? { skippedLockedPeriods: skippedLocked, lockedMonths: [...lockedMonths].sort() } : {}),
+      planCents: values.reduce((s, v) => s + v.cents, 0),
+      ...(frozenList.length ? { frozenScopes: frozenList.length, frozen: frozenList.slice(0, MAX_FROZEN_IN_RESULT), keptJournals: kept, heldValues } : {}),
+    };
   }
 
   return { runPlanExport, preparePlan };
 }
 
+/** Frozen scopes listed in an activity result (history stays small; the audit trail has all). */
+const MAX_FROZEN_IN_RESULT = 20;
+/** Unmapped member IDs per ledger-lines query (keeps the SuiteQL text short). */
+const MEMBER_BATCH = 200;
+
 /**
- * The connector's journals for this model, in the covered version × periods, that no planned journal
- * replaces. If NetSuite refuses the query itself (400: `transaction.externalid` in SuiteQL is
- * UNCONFIRMED), the plan is still posted and nothing is deleted; the cycle says so in a warning.
+ * The connector's journals for this model already in the ledger, and the scopes they freeze: a
+ * journal on a subsidiary, account or department the current mapping cannot express (unmapped since
+ * it was posted, e.g. a department dropped from Anaplan or a renamed account code) belongs to a scope
+ * the export cannot speak for. If NetSuite refuses the query itself (400: `transaction.externalid` in
+ * SuiteQL is UNCONFIRMED), nothing is retired; the cycle says so in a warning.
  */
-async function staleJournals(deps: CycleDeps, config: ConnectionConfig, o: { modelId: string; externalIdPrefix: string }, covered: Set<string>, planned: Set<string>): Promise<{ retire: NonNullable<StoredJournals['retire']>; warning?: string }> {
-  const retire: NonNullable<StoredJournals['retire']> = [];
-  if (covered.size === 0) return { retire };
+async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, writable: (month: string) => boolean): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; warning?: string }> {
+  const journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }> = [];
   const { netsuite } = await deps.ports(config);
+  const prefix = journalIdPrefix(o);
+  const versionName = new Map(config.plan.versions.map((v) => [versionSlug(v), v]));
   try {
-    for await (const page of netsuite.query(connectorJournalsSql(journalIdPrefix(o)))) {
+    for await (const page of netsuite.query(connectorJournalsSql(prefix))) {
       for (const r of page) {
         const externalId = String(r.externalid ?? '');
         const k = parseJournalExternalId(o, externalId);
-        if (k && covered.has(`${k.version}|${k.period}`) && !planned.has(externalId)) retire.push({ externalId, period: k.period });
+        if (!k) continue;
+        journals.push({ externalId, k });
+        // Months this cycle does not write are left alone anyway: no need to freeze (and report) them.
+        if (!maps.subsidiaries.toCode[k.subsidiaryId] && writable(k.period)) {
+          const why = maps.subsidiaries.unmapped[k.subsidiaryId] ?? 'not in the member map';
+          frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `NetSuite subsidiary ${k.subsidiaryId} does not map (${why})`);
+        }
       }
+    }
+    if (journals.length === 0) return { journals };
+    const byId = new Map(journals.map((j) => [j.externalId.toLowerCase(), j.k]));
+    const accounts = Object.keys(maps.accounts.unmapped).filter((id) => id !== offsetId && /^\d{1,12}$/.test(id));
+    const departments = Object.keys(maps.departments.unmapped).filter((id) => /^\d{1,12}$/.test(id));
+    try {
+      for (let i = 0; i < Math.max(accounts.length, departments.length); i += MEMBER_BATCH) {
+        const a = accounts.slice(i, i + MEMBER_BATCH);
+        const d = departments.slice(i, i + MEMBER_BATCH);
+        for await (const page of netsuite.query(connectorJournalsOnMembersSql(prefix, a, d))) {
+          for (const r of page) {
+            const k = byId.get(String(r.externalid ?? '').toLowerCase());
+            if (!k || !writable(k.period)) continue;
+            const acct = r.account_id != null && a.includes(String(r.account_id)) ? `account ${r.account_id} (${maps.accounts.unmapped[String(r.account_id)]})` : null;
+            const dept = r.department_id != null && d.includes(String(r.department_id)) ? `department ${r.department_id} (${maps.departments.unmapped[String(r.department_id)]})` : null;
+            frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `a posted journal has a line on NetSuite ${acct ?? dept ?? 'a member'} that no longer maps`, true);
+          }
+        }
+      }
+    } catch (err) {
+      // Without the lines, no scope can be shown to be fully mapped: nothing is retired anywhere (the
+      // journals found still hold back partial posts over them and guard split parts).
+      if ((err as { status?: number }).status !== 400) throw err;
+      for (const v of config.plan.versions) frozen.freeze(v, ANY, ANY, `the lines of posted journals could not be read (NetSuite refused the query: ${(err as Error).message})`);
     }
   } catch (err) {
     if ((err as { status?: number }).status !== 400) throw classify(err);
-    return { retire: [], warning: `stale plan journals were not looked for (NetSuite refused the query: ${(err as Error).message}); journals a smaller plan no longer needs stay in the ledger` };
+    return { journals: [], warning: `stale plan journals were not looked for (NetSuite refused the query: ${(err as Error).message}); journals a smaller plan no longer needs stay in the ledger` };
   }
-  return { retire };
+  return { journals };
 }
 
 async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {

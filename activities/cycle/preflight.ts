@@ -23,7 +23,7 @@ export async function readPeriods(deps: Pick<CycleDeps, 'ports'>, config: Connec
     for (const r of page) {
       const start = r.startdate ?? '';
       if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) continue;
-      out.push({ period: start.slice(0, 7), id: String(r.id), name: String(r.periodname), startDate: start, endDate: String(r.enddate), closed: r.closed === 'T' || r.closed === 'true' });
+      out.push({ period: start.slice(0, 7), id: String(r.id), name: String(r.periodname), startDate: start, endDate: String(r.enddate), closed: r.closed === 'T' || r.closed === 'true', locked: r.alllocked === 'T' || r.alllocked === 'true' });
     }
   }
   return out;

@@ -9,8 +9,11 @@ export function sqlInt(value: string | number, what: string): string {
   return s;
 }
 
-/** Monthly posting periods (quarters and years excluded). Dates as YYYY-MM-DD whatever the user's date preference. */
-export const PERIODS_SQL = `SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed
+/**
+ * Monthly posting periods (quarters and years excluded). Dates as YYYY-MM-DD whatever the user's date
+ * preference. `alllocked`: a period locked for all transactions takes no journal (reference §8.2).
+ */
+export const PERIODS_SQL = `SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed, alllocked
 FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F' ORDER BY startdate, id`;
 
 export const ACCOUNTS_SQL = `SELECT id, acctnumber, accountsearchdisplayname AS name, accttype, parent, isinactive, issummary FROM account ORDER BY id`;
@@ -78,4 +81,20 @@ WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} A
 export function connectorJournalsSql(prefix: string): string {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);
   return `SELECT t.id, t.externalid FROM transaction t WHERE t.type = 'Journal' AND t.externalid LIKE '${prefix}%' ORDER BY t.id`;
+}
+
+/**
+ * The connector's journals (external ID starting with `prefix`) with a line on one of the given
+ * accounts or departments: members the current mapping cannot express, so those journals' scopes
+ * are frozen (plan-scopes.ts). Callers pass only unmapped IDs (few), in batches.
+ */
+export function connectorJournalsOnMembersSql(prefix: string, accountIds: string[], departmentIds: string[]): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);
+  const list = (ids: string[], what: string) => ids.map((i) => sqlInt(i, what)).join(', ') || '-1';
+  return `SELECT DISTINCT t.externalid, tal.account AS account_id, tl.department AS department_id
+FROM transaction t
+  INNER JOIN transactionaccountingline tal ON tal.transaction = t.id
+  INNER JOIN transactionline tl ON tl.transaction = tal.transaction AND tl.id = tal.transactionline
+WHERE t.type = 'Journal' AND t.externalid LIKE '${prefix}%' AND (tal.account IN (${list(accountIds, 'account id')}) OR tl.department IN (${list(departmentIds, 'department id')}))
+ORDER BY t.externalid`;
 }

@@ -7,6 +7,7 @@
  * same plan upserts the same records (the idempotency key of the write, STYLE.md §12) and a changed
  * plan replaces their lines. Amounts follow the actuals convention: positive = debit.
  */
+import { versionSlug } from '../../common/version-slug';
 import { centsToString } from './amounts';
 
 export interface PlanValue {
@@ -53,10 +54,14 @@ export interface JournalPlanOptions {
 
 type IdOptions = Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>;
 
-/** The version as it appears in external IDs. */
-export function versionSlug(version: string): string {
-  return version.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'v';
-}
+/**
+ * Our ceiling for a journal externalId. NetSuite documents the characters (letters, digits, `_`, `-`;
+ * ../shared/reference/netsuite.md §7) but no maximum length for REST — UNCONFIRMED — so IDs are kept
+ * short enough for any plausible limit and `journalExternalId` refuses to build a longer one.
+ */
+export const MAX_JOURNAL_EXTERNAL_ID_LENGTH = 96;
+
+export { canonicalVersion, collidingVersions, versionSlug, VERSION_SLUG_MAX } from '../../common/version-slug';
 
 /** Start of every external ID the connector gives this model's plan journals. */
 export function journalIdPrefix(o: IdOptions): string {
@@ -65,7 +70,29 @@ export function journalIdPrefix(o: IdOptions): string {
 
 /** NetSuite external IDs allow letters, digits, `_` and `-` (../shared/reference/netsuite.md §5.1). */
 export function journalExternalId(o: IdOptions, version: string, period: string, subsidiaryId: string, part: number): string {
-  return `${journalIdPrefix(o)}${versionSlug(version)}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
+  const id = `${journalIdPrefix(o)}${versionSlug(version)}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
+  if (id.length > MAX_JOURNAL_EXTERNAL_ID_LENGTH) throw new RangeError(`journal externalId ${id} is longer than ${MAX_JOURNAL_EXTERNAL_ID_LENGTH} characters`);
+  return id;
+}
+
+/** Two planned journals with one externalId: posting both would overwrite one with the other. */
+export class DuplicateExternalIdError extends Error {
+  constructor(readonly externalId: string, readonly first: string, readonly second: string) {
+    super(`two planned journals share the externalId ${externalId} (${first} and ${second}); nothing was posted — make the plan versions distinct`);
+    this.name = 'DuplicateExternalIdError';
+  }
+}
+
+/** Refuses a plan in which two journals would land on one NetSuite record (IDs compare case-insensitively there). */
+export function assertDistinctExternalIds(journals: Iterable<Pick<PlannedJournal, 'externalId' | 'version' | 'period' | 'subsidiaryId' | 'part'>>): void {
+  const seen = new Map<string, string>();
+  for (const j of journals) {
+    const key = j.externalId.toLowerCase();
+    const what = `${j.version} ${j.period} subsidiary ${j.subsidiaryId} part ${j.part}`;
+    const first = seen.get(key);
+    if (first !== undefined) throw new DuplicateExternalIdError(j.externalId, first, what);
+    seen.set(key, what);
+  }
 }
 
 /** The parts of an external ID `journalExternalId` made for this model, or null for any other. */

@@ -69,6 +69,14 @@ export async function handleControl(sb: NetSuiteSandbox, req: ApiRequest): Promi
   if (m === 'POST' && period) {
     return sb.state.setPeriodClosed(Number(period[1]), period[2] === 'close') ? json(200, { id: Number(period[1]), closed: period[2] === 'close' }) : json(404, { error: 'no such period' });
   }
+  // Locks without closing (reference §8.2): body {"all": true} locks all transactions, {"ap"|"ar": …} one subledger.
+  const lock = /^\/__sandbox\/periods\/(\d+)\/(lock|unlock)$/.exec(path);
+  if (m === 'POST' && lock) {
+    const on = lock[2] === 'lock';
+    const given = ['all', 'ap', 'ar'].filter((k) => body[k] !== undefined);
+    const locks = given.length ? Object.fromEntries(given.map((k) => [k, on && body[k] === true])) : { all: on, ap: on, ar: on };
+    return sb.state.setPeriodLocks(Number(lock[1]), locks) ? json(200, { id: Number(lock[1]), ...locks }) : json(404, { error: 'no such period' });
+  }
   if (m === 'POST' && path === '/__sandbox/sql') {
     try {
       return json(200, sb.state.readOnlyQuery(String(body.sql ?? '')));

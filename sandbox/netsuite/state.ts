@@ -169,6 +169,16 @@ export class NetSuiteState {
     return st.reader ? st.all() : [];
   }
 
+  /** Sets the per-subledger locks of a period (`alllocked`, `aplocked`, `arlocked`), leaving `closed` as it is. */
+  setPeriodLocks(periodId: number, locks: { all?: boolean; ap?: boolean; ar?: boolean }): boolean {
+    const tf = (v: boolean | undefined) => (v === undefined ? null : v ? 'T' : 'F');
+    const r = this.db
+      .prepare('UPDATE accountingperiod SET alllocked = COALESCE(?, alllocked), aplocked = COALESCE(?, aplocked), arlocked = COALESCE(?, arlocked) WHERE id = ?')
+      .run(tf(locks.all), tf(locks.ap), tf(locks.ar), periodId);
+    this.touch();
+    return r.changes > 0;
+  }
+
   setPeriodClosed(periodId: number, closed: boolean): boolean {
     const r = this.db
       .prepare("UPDATE accountingperiod SET closed = ?, alllocked = ?, aplocked = ?, arlocked = ?, closedondate = CASE WHEN ? = 'T' THEN date('now') ELSE NULL END WHERE id = ?")

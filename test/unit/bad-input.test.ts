@@ -62,6 +62,12 @@ const CONFIG_CASES: ConfigCase[] = [
   { file: 'period-override-bad-month.json', title: 'a period override for month 13 is refused at its key', problems: [/^periods\.overrides\.2026-13: must be YYYY-MM/], count: 1 },
   { file: 'period-override-blank-code.json', title: 'a blank Anaplan period code is refused at its key', problems: [/^periods\.overrides\.2026-10: empty Anaplan period code/], count: 1 },
   { file: 'external-id-prefix-quote.json', title: 'an externalId prefix with a quote is refused', problems: [/^journals\.externalIdPrefix: /], count: 1 },
+  {
+    file: 'plan-versions-collide.json',
+    title: 'plan versions that normalise alike in journal external IDs are refused, naming both (case, separators, non-Latin case)',
+    problems: [/^plan\.versions: versions "Forecast Q1" and "Forecast-Q1" are the same in journal external IDs/, /^plan\.versions: versions "Budget" and "BUDGET" /, /^plan\.versions: versions "Бюджет" and "бюджет" /],
+    count: 3,
+  },
   { file: 'credential-ref-path.json', title: 'a credential reference that looks like a path is refused', problems: [/^netsuite\.credentials: credential names use letters/], count: 1 },
   { file: 'schedule-holidays-bad.json', title: 'holidays that are not calendar dates are refused at their index', problems: [/^schedule\.holidays\.1: not a calendar date/, /^schedule\.holidays\.2: holidays are YYYY-MM-DD dates/] },
   { file: 'unknown-key.json', title: 'a misspelt key is refused, naming the key and where it is', problems: [/^anaplan: Unrecognized key\(s\) in object: 'pollInterval'/], count: 1 },

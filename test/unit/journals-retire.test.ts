@@ -51,12 +51,16 @@ describe('stale plan journals', () => {
   const calls: string[] = [];
   let refuse = new Set<string>();
   let refuseQuery = false;
+  let refuseMembersQuery = false;
   /** The ledger's connector journals, as the SuiteQL prefix query returns them. */
   let ledger: string[] = [];
 
   const netsuite: NetSuitePort = {
     async *query(sql) {
-      if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
+      if (/DISTINCT t\.externalid/.test(sql)) {
+        if (refuseMembersQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'department' was not found"), { status: 400, retryable: false });
+        yield [];
+      } else if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
         if (refuseQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found"), { status: 400, retryable: false });
         yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
       } else yield [];
@@ -158,6 +162,59 @@ describe('stale plan journals', () => {
       assert.match(r.warning ?? '', /stale plan journals were not looked for .*400 Invalid search query/);
     } finally {
       refuseQuery = false;
+    }
+  });
+
+  it('fails the step non-retryably, posting nothing, when two planned journals would share an externalId', async () => {
+    ledger = [];
+    // Config validation refuses these versions; the activity does not rely on it.
+    const both = { ...config, plan: { versions: ['Budget', 'BUDGET'] } };
+    const exportHash = (await artifacts.put(`${EXPORT}4010,SUB-2,DEP-101,Nov 26,BUDGET,-700\n`)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    await assert.rejects(env().run(makePlan(deps()).preparePlan, { config: both, cycleId: 'cycle:retire-dup', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' }), (e: Error & { nonRetryable?: boolean }) => {
+      assert.equal(e.nonRetryable, true);
+      assert.match(e.message, /share the externalId mlc-75a40874e6b6-budget-202611-s2-p1 \((Budget|BUDGET) 2026-11 .* and (BUDGET|Budget) 2026-11/);
+      return true;
+    });
+  });
+
+  it('freezes scopes the export cannot speak for: keeps their journals, holds back partial ones, audits both', async () => {
+    ledger = [
+      id('Budget', '2026-11', '2', 1), // scope has a quarantined row (account 9999) and is posted: held back
+      id('Budget', '2026-11', '2', 2), // would be stale, but its scope is frozen: kept
+      id('Budget', '2026-12', '3', 1), // Dec has a row whose subsidiary does not map: every subsidiary frozen
+      id('Budget', '2026-11', '7', 1), // subsidiary 7 is not in the member map at all: kept
+    ];
+    const exportHash = (await artifacts.put(`${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:frozen', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+    assert.deepEqual(stored.retire, [], 'nothing retired');
+    assert.deepEqual(stored.journals.map((j) => j.externalId), [id('Budget', '2026-12', '2', 1)], 'the posted Nov scope is not overwritten by a journal without the quarantined value');
+    assert.equal(r.keptJournals, 4, 'the held-back one included');
+    assert.equal(r.heldValues, 1);
+    assert.deepEqual(r.frozen!.map((f) => `${f.version}|${f.period}|${f.subsidiaryId}`).sort(), ['Budget|2026-11|2', 'Budget|2026-11|7', 'Budget|2026-12|*', 'Forecast|*|*']);
+    assert.match(r.warning ?? '', /4 plan scope\(s\) frozen, nothing deleted there and 1 plan value\(s\) held back; 4 ledger journal\(s\) kept as posted/);
+    const rows = audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
+    assert.deepEqual(rows.filter((x) => x.reason?.startsWith('kept')).map((x) => x.targetRef).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-12', '3', 1), id('Budget', '2026-11', '7', 1)].sort());
+    assert.equal(rows.filter((x) => x.targetRef?.startsWith('scope:')).length, 4);
+  });
+
+  it('retires nothing, and still posts, when NetSuite refuses the query for the lines of posted journals', async () => {
+    ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '3', 1)];
+    refuseMembersQuery = true;
+    try {
+      const withUnmapped: MemberMaps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } } };
+      const exportHash = (await artifacts.put(EXPORT)).hash;
+      const memberMapsHash = (await artifacts.put(JSON.stringify(withUnmapped))).hash;
+      const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:lines-refused', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      assert.equal(stored.journals.length, 2, 'the plan still posts');
+      assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
+      assert.equal(r.keptJournals, 1);
+      assert.ok(r.frozen!.some((f) => f.version === 'Budget' && f.period === '*' && /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason)), JSON.stringify(r.frozen));
+    } finally {
+      refuseMembersQuery = false;
     }
   });
 });

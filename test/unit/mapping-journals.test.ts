@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { journalExternalId, parseJournalExternalId, planJournals, journalBody, type PlanValue } from '../../activities/mapping/journals';
+import { assertDistinctExternalIds, collidingVersions, DuplicateExternalIdError, journalExternalId, MAX_JOURNAL_EXTERNAL_ID_LENGTH, parseJournalExternalId, planJournals, journalBody, versionSlug, VERSION_SLUG_MAX, type PlanValue } from '../../activities/mapping/journals';
 import { centsToString, parseCents } from '../../activities/mapping/amounts';
 
 const opts = { modelId: '75A40874E6B64FA3AE0743278996BF8D', externalIdPrefix: 'mlc', offsetAccountId: '90', maxLinesPerJournal: 4 };
@@ -69,5 +69,51 @@ describe('plan → journals', () => {
     assert.equal(parseJournalExternalId({ ...opts, modelId: 'FFFFFFFFFFFF4FA3AE0743278996BF8D' }, id), null, 'another model');
     assert.equal(parseJournalExternalId({ ...opts, externalIdPrefix: 'ml' }, id), null, 'a shorter prefix does not claim it');
     assert.equal(parseJournalExternalId(opts, 'mlc-75a40874e6b6-budget-202611-s3-p1-copy'), null, 'hand-made look-alikes are left alone');
+  });
+});
+
+describe('journal external IDs that cannot collide', () => {
+  const ids = { modelId: opts.modelId, externalIdPrefix: opts.externalIdPrefix };
+
+  it('keeps the IDs of short ASCII version names exactly as earlier releases made them (ledgers already posted stay recognised)', () => {
+    assert.equal(versionSlug('Budget'), 'budget');
+    assert.equal(versionSlug('Forecast Q1'), 'forecast_q1');
+    assert.equal(versionSlug('FY27 Plan (v2)'), 'fy27_plan_v2');
+    assert.equal(journalExternalId(ids, 'Budget', '2026-11', '2', 1), 'mlc-75a40874e6b6-budget-202611-s2-p1');
+  });
+
+  it('gives non-Latin names distinct slugs (they used to collapse to "v"), readable back by the parser', () => {
+    const names = ['Бюджет', 'Прогноз', '予算', 'Prévision', 'Prevision'];
+    const slugs = names.map(versionSlug);
+    assert.equal(new Set(slugs).size, names.length, slugs.join(', '));
+    for (const s of slugs) assert.match(s, /^[a-z0-9_]+$/);
+    assert.equal(versionSlug('Prevision'), 'prevision', 'ASCII unchanged');
+    assert.match(versionSlug('Prévision'), /^pr_vision_[0-9a-f]{8}$/);
+    const id = journalExternalId(ids, 'Бюджет', '2026-11', '2', 1);
+    assert.deepEqual(parseJournalExternalId(ids, id), { version: versionSlug('Бюджет'), period: '2026-11', subsidiaryId: '2', part: 1 });
+  });
+
+  it('keeps long names unique with a hash suffix and every ID within the documented maximum', () => {
+    const a = 'Rolling forecast for the EMEA region scenario A';
+    const b = 'Rolling forecast for the EMEA region scenario B';
+    assert.notEqual(versionSlug(a), versionSlug(b));
+    assert.ok(versionSlug(a).length <= VERSION_SLUG_MAX);
+    const longest = journalExternalId({ modelId: opts.modelId, externalIdPrefix: 'p'.repeat(20) }, a, '2026-11', '9'.repeat(12), 99_999);
+    assert.ok(longest.length <= MAX_JOURNAL_EXTERNAL_ID_LENGTH, `${longest.length}: ${longest}`);
+  });
+
+  it('names the configured versions that would share IDs: case, separators, non-Latin case', () => {
+    assert.deepEqual(collidingVersions(['Forecast Q1', 'Forecast-Q1', 'Budget', 'BUDGET', 'Бюджет', 'бюджет', 'Прогноз']), [
+      ['Forecast Q1', 'Forecast-Q1'],
+      ['Budget', 'BUDGET'],
+      ['Бюджет', 'бюджет'],
+    ]);
+    assert.deepEqual(collidingVersions(['Budget', 'Forecast', 'Бюджет', 'Прогноз']), []);
+  });
+
+  it('refuses a plan in which two journals share an externalId (NetSuite compares them case-insensitively)', () => {
+    const js = planJournals([...values(2, '2', 'Budget'), ...values(2, '2', 'BUDGET')], opts);
+    assert.throws(() => assertDistinctExternalIds(js), (e: Error) => e instanceof DuplicateExternalIdError && /mlc-75a40874e6b6-budget-202611-s2-p1/.test(e.message) && /Budget 2026-11/.test(e.message) && /BUDGET 2026-11/.test(e.message));
+    assert.doesNotThrow(() => assertDistinctExternalIds(planJournals([...values(2, '2', 'Budget'), ...values(2, '3', 'Budget')], opts)));
   });
 });
