@@ -77,7 +77,8 @@ describe('extraction part files', () => {
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
     const loaded = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     // One account at a time: account 41's part is finished before account 61's query fails.
-    config = { ...loaded, netsuite: { ...loaded.netsuite, concurrency: 1 } };
+    // Multi-Book set in config: the fake port answers GL queries only (no book probe), and the last test varies the book.
+    config = { ...loaded, netsuite: { ...loaded.netsuite, concurrency: 1, multiBook: 'on' } };
     memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
   });
   after(() => {
