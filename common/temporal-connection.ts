@@ -44,8 +44,10 @@ export function explainConnectError(s: TemporalSettings, err: unknown): Temporal
       : 'the server may require TLS: set TEMPORAL_TLS=true (and the CA / client certificate / API key it needs)';
   } else if (/unauthenticated|permission denied|permissiondenied|401|403/.test(lower)) {
     hint = s.apiKey !== undefined ? 'the API key was refused: check TEMPORAL_API_KEY and TEMPORAL_NAMESPACE' : 'the server refused this client: it may need an API key (TEMPORAL_API_KEY) or a client certificate';
-  } else if (/protocol|http2|h2|frame|connection reset|broken pipe|transport|unavailable/.test(lower) && !s.tls) {
-    hint = 'if the server speaks TLS, set TEMPORAL_TLS=true; otherwise check that TEMPORAL_ADDRESS is a Temporal frontend';
+  } else if (/protocol|http2|h2|frame|connection reset|broken pipe|transport|unavailable/.test(lower)) {
+    hint = s.tls
+      ? `check that TEMPORAL_ADDRESS is a TLS endpoint of Temporal and that it accepts ${s.tls.clientCertPair ? `the client certificate from ${s.sources.clientCert}` : 'clients without a certificate (if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)'}`
+      : 'if the server speaks TLS, set TEMPORAL_TLS=true; otherwise check that TEMPORAL_ADDRESS is a Temporal frontend';
   } else {
     hint = 'check TEMPORAL_ADDRESS and that the server is running and reachable';
   }
@@ -65,6 +67,11 @@ export async function diagnoseTls(s: TemporalSettings, timeoutMs = 5_000): Promi
   const name = s.tls.serverNameOverride ?? host;
   return new Promise((resolve) => {
     let done = false;
+    let handshakeDone = false;
+    // After a completed handshake, a reset or close instead of the server's SETTINGS is the server
+    // refusing us; without a client certificate that is almost always mTLS (the alert may be lost).
+    const afterHandshake = (what: string) =>
+      s.tls!.clientCertPair ? `${what} right after the TLS handshake (is the client certificate trusted by the server?)` : `${what} right after the TLS handshake: it requires a client certificate (mTLS)`;
     const finish = (reason: string | undefined) => {
       if (done) return;
       done = true;
@@ -84,13 +91,17 @@ export async function diagnoseTls(s: TemporalSettings, timeoutMs = 5_000): Promi
     });
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     socket.once('secureConnect', () => {
+      handshakeDone = true;
       // Connection preface + an empty SETTINGS frame: a server that refuses our certificate after a
       // TLS 1.3 handshake answers with an alert instead of its own SETTINGS.
       socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
     });
     socket.once('data', () => finish(undefined));
-    socket.once('error', (e: NodeJS.ErrnoException) => finish(`${e.code ? `${e.code}: ` : ''}${e.message.trim()}`));
-    socket.once('close', () => finish('the server closed the connection during the TLS handshake'));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      const text = `${e.code ? `${e.code}: ` : ''}${e.message.trim()}`;
+      finish(handshakeDone && /ECONNRESET|EPIPE/.test(text) ? afterHandshake(`the server reset the connection (${e.code})`) : text);
+    });
+    socket.once('close', () => finish(handshakeDone ? afterHandshake('the server closed the connection') : 'the server closed the connection during the TLS handshake'));
   });
 }
 
@@ -99,6 +110,7 @@ export async function openClientConnection(s: TemporalSettings, opts: OpenOption
   try {
     return await Connection.connect({ ...connectOptions(s), connectTimeout: opts.connectTimeoutMs ?? 10_000 });
   } catch (err) {
+    // The JS client says only "Failed to connect before the deadline": let Node's handshake say why.
     const tlsReason = await diagnoseTls(s).catch(() => undefined);
     throw explainConnectError(s, tlsReason ? new Error(`TLS handshake failed: ${tlsReason}`, { cause: err }) : err);
   }
@@ -109,6 +121,12 @@ export async function openNativeConnection(s: TemporalSettings): Promise<NativeC
   try {
     return await NativeConnection.connect(connectOptions(s));
   } catch (err) {
-    throw explainConnectError(s, err);
+    throw explainConnectError(s, await withTlsDiagnosis(s, err));
   }
+}
+
+/** The core's own message names the TLS failure; Node's handshake adds the reason it sees. */
+async function withTlsDiagnosis(s: TemporalSettings, err: unknown): Promise<unknown> {
+  const tlsReason = await diagnoseTls(s).catch(() => undefined);
+  return tlsReason ? new Error(`TLS handshake failed: ${tlsReason} (${err instanceof Error ? err.message : String(err)})`, { cause: err }) : err;
 }
