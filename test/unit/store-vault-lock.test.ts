@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withFileLock, withFileLockAsync } from '../../activities/store/atomic-file';
 import { CredentialVault } from '../../activities/store/vault';
 import { vaultOAuthTokenStore } from '../../activities/store/oauth-token-store';
 
@@ -78,5 +79,41 @@ describe('vault lock and the refresh path', () => {
     assert.deepEqual([...seen].sort(), ['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4']);
     const s = vault.get('acme-anaplan', 'anaplan');
     assert.ok(s.type === 'oauth' && s.refreshToken === 'rt-5');
+  });
+
+  it('a lock left by a crashed process (untouched past staleMs) is broken; a holder never removes a lock that is no longer its own', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-lock-'));
+    dirs.push(d);
+    const file = path.join(d, 'x.vault');
+    const lock = `${file}.lock`;
+    fs.writeFileSync(lock, 'crashed-owner');
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, old, old);
+    const ran = await withFileLockAsync(file, async () => fs.readFileSync(lock, 'utf8'), { staleMs: 30_000 });
+    assert.notEqual(ran, 'crashed-owner', 'the stale lock was replaced by ours');
+    assert.ok(!fs.existsSync(lock));
+    // Our lock was taken from us (judged stale elsewhere) while we ran: we must leave the new owner's lock alone.
+    withFileLock(file, () => fs.writeFileSync(lock, 'new-owner'));
+    assert.equal(fs.readFileSync(lock, 'utf8'), 'new-owner');
+    fs.rmSync(lock);
+    await withFileLockAsync(file, async () => fs.writeFileSync(lock, 'new-owner'));
+    assert.equal(fs.readFileSync(lock, 'utf8'), 'new-owner');
+    fs.rmSync(lock);
+  });
+
+  it('a live lock is not broken while its holder is slow: the holder keeps it fresh', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-lock-'));
+    dirs.push(d);
+    const file = path.join(d, 'x.vault');
+    const order: string[] = [];
+    const slow = withFileLockAsync(file, async () => {
+      order.push('slow:start');
+      await new Promise((r) => setTimeout(r, 4_000));
+      order.push('slow:end');
+    }, { staleMs: 3_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = withFileLockAsync(file, async () => void order.push('second'), { staleMs: 3_000 });
+    await Promise.all([slow, second]);
+    assert.deepEqual(order, ['slow:start', 'slow:end', 'second'], 'the waiter did not take a lock held longer than staleMs by a live holder');
   });
 });
