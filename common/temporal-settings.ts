@@ -15,6 +15,7 @@
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
+import { inspect } from 'node:util';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
@@ -215,7 +216,15 @@ export function temporalSettingsFromEnv(env: Env = process.env, overrides: Tempo
     if (cert && key) settings.tls.clientCertPair = { crt: cert.pem, key: key.pem };
   }
   if (apiKey !== undefined) settings.apiKey = apiKey;
-  return settings;
+  return withoutSecretsInLogs(settings);
+}
+
+/** console.log / JSON.stringify of the settings show the description, never the key or API key. */
+function withoutSecretsInLogs(s: TemporalSettings): TemporalSettings {
+  const shown = () => `TemporalSettings(${describeTemporalSettings(s)})`;
+  Object.defineProperty(s, 'toJSON', { value: shown, enumerable: false });
+  Object.defineProperty(s, inspect.custom, { value: shown, enumerable: false });
+  return s;
 }
 
 /** One line for logs: where, and how protected. Names sources, never key material or the API key. */

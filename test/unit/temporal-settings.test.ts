@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { inspect } from 'node:util';
 import { describeTemporalSettings, plaintextWarning, temporalSettingsFromEnv, TemporalSettingsError } from '../../common/temporal-settings';
 import { createTestCa } from '../helpers/tls-terminator';
 
@@ -41,6 +42,7 @@ describe('Temporal connection settings from the environment (issue 13 item 2)', 
     assert.equal(cloud.apiKey, 'k-123');
     assert.equal(cloud.namespace, 'acme.a1b2c');
     assert.ok(!describeTemporalSettings(cloud).includes('k-123'), 'the key is never described');
+    assert.ok(!JSON.stringify({ cloud }).includes('k-123') && !inspect(cloud).includes('k-123'), 'logging the settings object shows no key');
     assert.match(plaintextWarning(temporalSettingsFromEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }))!, /not encrypted/);
   });
 
