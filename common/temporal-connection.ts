@@ -49,7 +49,7 @@ export function explainConnectError(s: TemporalSettings, err: unknown): Temporal
       ? `check that TEMPORAL_ADDRESS is a TLS endpoint of Temporal and that it accepts ${s.tls.clientCertPair ? `the client certificate from ${s.sources.clientCert}` : 'clients without a certificate (if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)'}`
       : 'if the server speaks TLS, set TEMPORAL_TLS=true; otherwise check that TEMPORAL_ADDRESS is a Temporal frontend';
   } else {
-    hint = 'check TEMPORAL_ADDRESS and that the server is running and reachable';
+    hint = `check TEMPORAL_ADDRESS and that the server is running and reachable${s.tls ? '' : ' (a server that requires TLS also looks like this: then set TEMPORAL_TLS=true)'}`;
   }
   return new TemporalConnectError(`cannot connect to Temporal at ${describeTemporalSettings(s)}: ${cause}\n  hint: ${hint}`, s.address, { cause: err });
 }
@@ -99,6 +99,8 @@ export async function diagnoseTls(s: TemporalSettings, timeoutMs = 5_000): Promi
     socket.once('data', () => finish(undefined));
     socket.once('error', (e: NodeJS.ErrnoException) => {
       const text = `${e.code ? `${e.code}: ` : ''}${e.message.trim()}`;
+      // Not a TLS problem at all (nothing listens, no such host): leave the SDK's own error.
+      if (!handshakeDone && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test(e.code ?? '')) return finish(undefined);
       finish(handshakeDone && /ECONNRESET|EPIPE/.test(text) ? afterHandshake(`the server reset the connection (${e.code})`) : text);
     });
     socket.once('close', () => finish(handshakeDone ? afterHandshake('the server closed the connection') : 'the server closed the connection during the TLS handshake'));

@@ -80,3 +80,17 @@ describe('Temporal connection settings from the environment (issue 13 item 2)', 
     assert.match(problems({ TEMPORAL_ADDRESS: 'https://temporal.example.com' })[0], /TEMPORAL_ADDRESS must be host:port/);
   });
 });
+
+describe('connection errors', () => {
+  it('a TLS setting against a port where nothing listens is reported as unreachable, not as a TLS failure', async () => {
+    const { openClientConnection, TemporalConnectError } = await import('../../common/temporal-connection');
+    const { freePort } = await import('../../client/dev-server');
+    const s = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TEMPORAL_TLS: 'true' });
+    await assert.rejects(openClientConnection(s, { connectTimeoutMs: 1_000 }), (e: unknown) => {
+      assert.ok(e instanceof TemporalConnectError, String(e));
+      assert.doesNotMatch(e.message, /TLS handshake failed/);
+      assert.match(e.message, /hint: check TEMPORAL_ADDRESS and that the server is running/);
+      return true;
+    });
+  });
+});
