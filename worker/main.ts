@@ -1,6 +1,7 @@
 /**
  * Worker process entry: `ml-connector worker` (or `node --import tsx worker/main.ts`).
- * Connects to TEMPORAL_ADDRESS, polls the `ml-connector` task queue with the real activities
+ * Connects to TEMPORAL_ADDRESS (TLS, mTLS or API key from the TEMPORAL_TLS_* / TEMPORAL_API_KEY
+ * settings, validated first: common/temporal-settings.ts), polls the `ml-connector` task queue with the real activities
  * (stores under ML_CONNECTOR_DATA_DIR), drains on SIGINT/SIGTERM.
  */
 import type { DataConverter } from '@temporalio/common';
