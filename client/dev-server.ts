@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { openClientConnection } from '../common/temporal-connection';
+import { localTemporalSettings, temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
 import { resolveTemporalCli, type CliResolution } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -31,6 +32,8 @@ export interface DevServerOptions {
 export interface TemporalServer {
   /** host:port of the frontend. */
   address: string;
+  /** How to connect to it: the environment's TLS / API key settings for an external server, plaintext loopback for one started here. */
+  settings: TemporalSettings;
   namespace: string;
   uiUrl?: string;
   /** True when this process started the server (and will stop it). */
@@ -80,14 +83,16 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** Waits until the frontend answers and the namespace is registered. */
-export async function waitForServer(address: string, namespace: string, timeoutMs: number, isDead: () => string | undefined = () => undefined): Promise<void> {
+export async function waitForServer(target: string | TemporalSettings, namespace: string, timeoutMs: number, isDead: () => string | undefined = () => undefined): Promise<void> {
+  const settings = typeof target === 'string' ? localTemporalSettings(target, namespace) : target;
+  const address = settings.address;
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
     const dead = isDead();
     if (dead) throw new Error(`Temporal dev server exited before it was ready: ${dead}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await openClientConnection(settings, { connectTimeoutMs: 2_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
         return;
@@ -107,8 +112,10 @@ export async function startTemporal(options: DevServerOptions = {}): Promise<Tem
   const log = options.log ?? (() => undefined);
   const external = process.env.TEMPORAL_ADDRESS;
   if (external && !options.forceStart) {
-    await waitForServer(external, namespace, options.startTimeoutMs ?? 30_000);
-    return { address: external, namespace, owned: false, stop: async () => undefined };
+    // An existing server is reached with the environment's TLS / API key settings, validated here.
+    const settings = temporalSettingsFromEnv(process.env, { namespace });
+    await waitForServer(settings, namespace, options.startTimeoutMs ?? 30_000);
+    return { address: settings.address, namespace, settings, owned: false, stop: async () => undefined };
   }
   const cli = resolveTemporalCli({ log });
   if (cli.kind === 'sdk-download') return startWithSdkDownload(cli, options, namespace, log);
@@ -157,7 +164,7 @@ export async function startTemporal(options: DevServerOptions = {}): Promise<Tem
     throw err;
   }
   log(`Temporal dev server (${cli.source}) at ${address}${uiPort !== false ? `, UI http://localhost:${uiPort}` : ''}`);
-  return { address, namespace, owned: true, pid: child.pid, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, stop };
+  return { address, namespace, settings: localTemporalSettings(address, namespace), owned: true, pid: child.pid, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, stop };
 }
 
 /**
@@ -175,7 +182,7 @@ async function startWithSdkDownload(cli: Extract<CliResolution, { kind: 'sdk-dow
         server: { executable: { type: 'cached-download' }, ip: '127.0.0.1', namespace, port: options.port || undefined, uiPort, dbFilename: options.dbFile },
       });
       const address = env.connection.options.address;
-      return { address, namespace, owned: true, uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined, stop: () => env.teardown() };
+      return { address, namespace, settings: localTemporalSettings(address, namespace), owned: true, uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined, stop: () => env.teardown() };
     } catch (err) {
       lastError = err;
     }

@@ -1,13 +1,20 @@
 /** Temporal client connections for the CLI, with the payload codec when keys are configured. */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { openClientConnection } from '../common/temporal-connection';
+import { temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
 
 export interface ConnectedClient {
   client: Client;
   close(): Promise<void>;
 }
 
-export async function connectClient(address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', dataConverter?: DataConverter, namespace = process.env.TEMPORAL_NAMESPACE ?? 'default'): Promise<ConnectedClient> {
-  const connection = await Connection.connect({ address, connectTimeout: '10s' });
-  return { client: new Client({ connection, namespace, dataConverter }), close: () => connection.close() };
+/**
+ * Connects with the environment's Temporal settings (TEMPORAL_ADDRESS, TLS, API key; see
+ * common/temporal-settings.ts), validated first. `address` / `namespace` override the environment.
+ */
+export async function connectClient(address?: string, dataConverter?: DataConverter, namespace?: string, settings?: TemporalSettings): Promise<ConnectedClient> {
+  const s = settings ?? temporalSettingsFromEnv(process.env, { address, namespace });
+  const connection = await openClientConnection(s);
+  return { client: new Client({ connection, namespace: s.namespace, dataConverter }), close: () => connection.close() };
 }

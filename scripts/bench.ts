@@ -32,7 +32,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { openClientConnection } from '../common/temporal-connection';
+import { localTemporalSettings } from '../common/temporal-settings';
 import { temporal } from '@temporalio/proto';
 import { parseConfig, type ConnectionConfig, type ConnectionConfigInput } from '../common/config';
 import { resolveDataConverter } from '../common/codec-config';
@@ -158,7 +160,7 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
     worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err}`)));
   });
   worker.stdout!.resume();
-  const connection = await Connection.connect({ address });
+  const connection = await openClientConnection(localTemporalSettings(address));
   const client = new Client({ connection, dataConverter: resolveDataConverter({ dataDir, env }) });
   for (const s of all) await resetStats(s);
   return {

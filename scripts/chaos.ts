@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { openClientConnection } from '../common/temporal-connection';
 import { parseConfig, type ConnectionConfig } from '../common/config';
 import { resolveDataConverter } from '../common/codec-config';
 import type { CycleSummary } from '../common/dto';
@@ -100,7 +101,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await exited;
   };
 
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await openClientConnection(server.settings);
   const kills: ChaosReport['kills'] = [];
   const results: InvariantResult[] = [];
   try {

@@ -5,6 +5,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { TASK_QUEUE } from '../common/ids';
+import { openNativeConnection } from '../common/temporal-connection';
+import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -28,7 +30,10 @@ export function workflowBundle(): Promise<{ code: string }> {
 }
 
 export interface ConnectorWorkerOptions {
-  address: string;
+  /** Where and how to connect (TLS, API key); see common/temporal-settings.ts. */
+  temporal?: TemporalSettings;
+  /** Plaintext loopback server started by this process (embedded start, tests); ignored with `temporal`. */
+  address?: string;
   namespace?: string;
   taskQueue?: string;
   activities: object;
@@ -40,11 +45,13 @@ export interface ConnectorWorkerOptions {
 
 export async function createConnectorWorker(options: ConnectorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
-  const connection = await NativeConnection.connect({ address: options.address });
+  if (!options.temporal && !options.address) throw new Error('createConnectorWorker: give `temporal` settings or the `address` of a local server');
+  const settings = options.temporal ?? localTemporalSettings(options.address!, options.namespace);
+  const connection = await openNativeConnection(settings);
   try {
     const worker = await Worker.create({
       connection,
-      namespace: options.namespace ?? 'default',
+      namespace: options.namespace ?? settings.namespace,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities: options.activities,

@@ -1,18 +1,24 @@
 /**
  * Worker process entry: `ml-connector worker` (or `node --import tsx worker/main.ts`).
- * Connects to TEMPORAL_ADDRESS, polls the `ml-connector` task queue with the real activities
+ * Connects to TEMPORAL_ADDRESS (TLS, mTLS or API key from the TEMPORAL_TLS_* / TEMPORAL_API_KEY
+ * settings, validated first: common/temporal-settings.ts), polls the `ml-connector` task queue with the real activities
  * (stores under ML_CONNECTOR_DATA_DIR), drains on SIGINT/SIGTERM.
  */
 import type { DataConverter } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
 import { buildActivities } from './deps';
 import { certificateWarnings } from '../activities/store';
 import { resolveDataConverter } from '../common/codec-config';
+import { openClientConnection } from '../common/temporal-connection';
+import { describeTemporalSettings, plaintextWarning, temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
 
 export interface RunWorkerOptions {
-  address: string;
+  /** Connection settings (TLS, API key); default: read from the environment and validated. */
+  temporal?: TemporalSettings;
+  /** Overrides TEMPORAL_ADDRESS when `temporal` is not given. */
+  address?: string;
   namespace?: string;
   taskQueue?: string;
   dataDir?: string;
@@ -22,13 +28,16 @@ export interface RunWorkerOptions {
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const clientConnection = await Connection.connect({ address: options.address });
-  const temporal = new Client({ connection: clientConnection, namespace: options.namespace ?? 'default', dataConverter: options.dataConverter });
+  // Validated before anything connects: a bad CA path or a key without its certificate stops here.
+  const settings = options.temporal ?? temporalSettingsFromEnv(process.env, { address: options.address, namespace: options.namespace });
+  const warning = plaintextWarning(settings);
+  if (warning) log(`⚠ ${warning}`);
+  const clientConnection = await openClientConnection(settings);
+  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace, dataConverter: options.dataConverter });
   const built = buildActivities({ dataDir: options.dataDir ?? dataDir(), temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
   for (const w of certificateWarnings(built.stores.vault)) log(`⚠ ${w}`);
   const { worker, connection } = await createConnectorWorker({
-    address: options.address,
-    namespace: options.namespace,
+    temporal: settings,
     taskQueue: options.taskQueue,
     activities: built.activities,
     dataConverter: options.dataConverter,
@@ -39,7 +48,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  log(`worker: polling task queue ${worker.options.taskQueue} on ${options.address}`);
+  log(`worker: polling task queue ${worker.options.taskQueue} on ${describeTemporalSettings(settings)}`);
   try {
     await worker.run();
   } finally {
@@ -52,8 +61,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 }
 
 if (require.main === module) {
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  runWorker({ address, namespace: process.env.TEMPORAL_NAMESPACE, taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter: resolveDataConverter({ dataDir: dataDir() }) }).catch((err) => {
+  runWorker({ taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter: resolveDataConverter({ dataDir: dataDir() }) }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

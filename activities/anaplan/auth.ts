@@ -31,10 +31,34 @@ export type AnaplanCredentials =
        * so the caller must persist it durably (reference §14.2); a failure here aborts the call.
        */
       onRefreshToken?: (refreshToken: string) => Promise<void> | void;
+      /**
+       * Where the credential lives when other processes (workers, `ping`) use it too. With a store,
+       * every refresh happens under its lock: the stored tokens are re-read first, a newer refresh
+       * token is adopted, an access token another process just obtained is used instead of
+       * refreshing, and a rotated token is saved before the new access token is used (issue 13
+       * item 5). `onRefreshToken` is not called then.
+       */
+      store?: OAuthTokenStore;
       /** An access token already in hand (e.g. from the device flow), used until it nears expiry. */
       accessToken?: string;
       accessTokenExpiresAt?: number;
     };
+
+/** The OAuth tokens of one credential as stored (vault) and shared between processes. */
+export interface StoredOAuthTokens {
+  refreshToken: string;
+  accessToken?: string;
+  /** Epoch ms. */
+  accessTokenExpiresAt?: number;
+}
+
+export interface OAuthTokenStore {
+  /**
+   * Runs `decide` holding the credential's cross-process lock, with the tokens stored now; `save` is
+   * written before the lock is released and before `result` is returned.
+   */
+  exclusive<T>(decide: (stored: StoredOAuthTokens) => Promise<{ save?: StoredOAuthTokens; result: T }>): Promise<T>;
+}
 
 /** Shared plumbing for every Anaplan call: transport, budget limiter, retry policy. */
 export interface AnaplanHttp {
@@ -101,7 +125,9 @@ export class AnaplanTokenManager {
   private session?: Session;
   private pending?: Promise<Session>;
   private refreshToken?: string;
-  readonly stats = { authenticated: 0, refreshed: 0, reauthenticatedAfter401: 0 };
+  readonly stats = { authenticated: 0, refreshed: 0, reauthenticatedAfter401: 0, adoptedFromStore: 0 };
+  /** Access tokens the API refused (401): never adopted again from the store. */
+  private readonly rejected = new Set<string>();
   private readonly now: () => number;
   private readonly margin: number;
 
@@ -128,6 +154,7 @@ export class AnaplanTokenManager {
 
   /** After a 401: drop the token (if still current) so the next call re-authenticates. */
   invalidate(value: string): void {
+    this.rejected.add(value);
     if (this.session?.value === value) {
       this.session = undefined;
       this.stats.reauthenticatedAfter401++;
@@ -186,6 +213,44 @@ export class AnaplanTokenManager {
   }
 
   private async oauthRefresh(signal?: AbortSignal): Promise<Session> {
+    const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
+    if (!c.store) return this.oauthRefreshAlone(signal);
+    // Rotated refresh tokens are single use (reference §2.7): two processes refreshing with the copy
+    // each read at start would make the second fail with invalid_grant. Under the store's lock, take
+    // what is stored now, which includes any rotation another process made meanwhile.
+    return c.store.exclusive(async (stored) => {
+      if (stored.refreshToken !== this.refreshToken) {
+        this.refreshToken = stored.refreshToken;
+        this.stats.adoptedFromStore++;
+      }
+      const a = stored.accessToken;
+      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.session?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
+        // Another process refreshed moments ago: its access token serves us too, no refresh needed.
+        this.stats.adoptedFromStore++;
+        return { result: { value: a, expiresAt: stored.accessTokenExpiresAt, source: 'oauth' as const } };
+      }
+      const { session, refreshToken } = await this.postRefresh(c, stored.refreshToken, signal);
+      this.refreshToken = refreshToken;
+      // Saved before the new access token is used: if the save fails, the call fails too.
+      return { save: { refreshToken, accessToken: session.value, accessTokenExpiresAt: session.expiresAt }, result: session };
+    });
+  }
+
+  /** One refresh-token grant; the rotated refresh token (or the same one, when not rotatable) comes back with the session. */
+  private async postRefresh(c: Extract<AnaplanCredentials, { kind: 'refresh-token' }>, refreshToken: string, signal?: AbortSignal): Promise<{ session: Session; refreshToken: string }> {
+    const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: refreshToken };
+    if (c.clientSecret) body.client_secret = c.clientSecret;
+    const started = this.now();
+    // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
+    const parsed = OAuthTokenResponse.parse(
+      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+    );
+    this.stats.refreshed++;
+    return { session: { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' }, refreshToken: parsed.refresh_token ?? refreshToken };
+  }
+
+  /** Without a store (a single process holding the only copy): refresh and hand a rotated token to onRefreshToken. */
+  private async oauthRefreshAlone(signal?: AbortSignal): Promise<Session> {
     const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
     const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: this.refreshToken! };
     if (c.clientSecret) body.client_secret = c.clientSecret;

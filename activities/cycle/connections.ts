@@ -8,7 +8,7 @@ import type { ConnectionConfig } from '../../common/config';
 import { AnaplanClient, createAnaplanPort, type AnaplanCredentials } from '../anaplan';
 import { ConcurrencyLimiter, type CallObserver } from '../http';
 import { NetSuiteClient } from '../netsuite';
-import type { CredentialVault } from '../store';
+import { vaultOAuthTokenStore, type CredentialVault } from '../store';
 import { netsuitePort } from './netsuite-port';
 import type { Ports } from './ports';
 
@@ -69,10 +69,11 @@ async function build(config: ConnectionConfig, opts: PortsResolverOptions, limit
       kind: 'refresh-token',
       clientId: ap.clientId,
       refreshToken: ap.refreshToken,
-      // Rotated refresh tokens are single use: persist before use, atomically (vault.update).
-      onRefreshToken: (refreshToken) => {
-        opts.vault.update(config.anaplan.credentials, 'anaplan', { refreshToken });
-      },
+      accessToken: ap.accessToken,
+      accessTokenExpiresAt: ap.accessTokenExpiresAt,
+      // Rotated refresh tokens are single use and other workers and `ping` hold the same credential:
+      // refresh under the vault lock, adopting what they stored, saving before use (issue 13 item 5).
+      store: vaultOAuthTokenStore(opts.vault, config.anaplan.credentials),
     };
   }
   const anaplanClient = new AnaplanClient({

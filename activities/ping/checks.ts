@@ -13,7 +13,7 @@ import type { RetryPolicy } from '../http';
 import { ACTUALS_HEADER } from '../mapping/actuals';
 import { JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, type SigningAlgorithm } from '../netsuite';
 import { PLAN_COLUMNS } from '../cycle/plan';
-import { certificateStatus, type AnaplanSecret, type CredentialInfo, type CredentialKind, type NetsuiteSecret } from '../store';
+import { certificateStatus, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../store';
 
 export const LIST_IMPORT_COLUMNS = ['Code', 'Name', 'Parent'] as const;
 
@@ -38,8 +38,8 @@ export interface PingVault {
   get(name: string, kind: 'netsuite'): NetsuiteSecret;
   get(name: string, kind: 'anaplan'): AnaplanSecret;
   info(name: string, kind: CredentialKind): CredentialInfo | undefined;
-  /** Persists a rotated refresh token (device-grant OAuth): a rotated token is single use. */
-  update(name: string, kind: 'anaplan', patch: { refreshToken: string }): unknown;
+  /** Refreshes a rotating OAuth token under the vault lock, like the workers (issue 13 item 5). */
+  exclusiveUpdate: CredentialVault['exclusiveUpdate'];
 }
 
 export interface PingOptions {
@@ -87,8 +87,8 @@ function readSecret<K extends CredentialKind>(list: Checklist, system: PingCheck
   }
   try {
     const secret = vault.get(name, kind as never) as K extends 'netsuite' ? NetsuiteSecret : AnaplanSecret;
-    const held = secret as Partial<Record<'password' | 'refreshToken', string>>;
-    for (const v of [held.password, held.refreshToken]) if (v) list.secrets.push(v);
+    const held = secret as Partial<Record<'password' | 'refreshToken' | 'accessToken', string>>;
+    for (const v of [held.password, held.refreshToken, held.accessToken]) if (v) list.secrets.push(v);
     list.add(system, `${system}.credentials`, 'pass', `credentials "${name}" found in the vault`);
     return secret;
   } catch (e) {
@@ -140,11 +140,12 @@ async function pingNetSuite(config: ConnectionConfig, opts: PingOptions, list: C
   }
 }
 
-function anaplanCredentials(secret: AnaplanSecret, persist: (refreshToken: string) => void): AnaplanCredentials {
+function anaplanCredentials(secret: AnaplanSecret, vault: PingVault | undefined, name: string): AnaplanCredentials {
   if (secret.type === 'basic') return { kind: 'basic', email: secret.username, password: secret.password };
   if (secret.type === 'certificate') return { kind: 'certificate', certificatePem: secret.certificatePem, privateKeyPem: secret.privateKeyPem };
-  // Rotated refresh tokens are single use: ping writes the new one back like the worker does.
-  return { kind: 'refresh-token', clientId: secret.clientId, refreshToken: secret.refreshToken, onRefreshToken: persist };
+  // Rotated refresh tokens are single use and workers may be refreshing the same one right now:
+  // ping takes its turn under the vault lock like they do.
+  return { kind: 'refresh-token', clientId: secret.clientId, refreshToken: secret.refreshToken, accessToken: secret.accessToken, accessTokenExpiresAt: secret.accessTokenExpiresAt, store: vault && vaultOAuthTokenStore(vault, name) };
 }
 
 /** Exact match, else a hint when the same ID/name exists in another letter case. */
@@ -160,10 +161,7 @@ async function pingAnaplan(config: ConnectionConfig, opts: PingOptions, list: Ch
   const later: Array<[string, string]> = [['anaplan.token', 'token'], ['anaplan.workspace', 'workspace'], ['anaplan.model', 'model'], ['anaplan.actions', 'import/export actions'], ['anaplan.lists', 'lists']];
   if (!secret) return list.skip('anaplan', later, 'no credentials');
   certificateCheck(list, 'anaplan', 'Anaplan', opts.vault?.info(a.credentials, 'anaplan'), now);
-  const creds = anaplanCredentials(secret, (refreshToken) => {
-    list.secrets.push(refreshToken);
-    opts.vault?.update(a.credentials, 'anaplan', { refreshToken });
-  });
+  const creds = anaplanCredentials(secret, opts.vault, a.credentials);
   const client = new AnaplanClient({
     authUrl: a.authUrl, oauthUrl: a.oauthUrl, apiUrl: a.apiUrl, workspaceId: a.workspaceId, modelId: a.modelId,
     credentials: creds, retryPolicy: opts.retryPolicy ?? PING_RETRY, timeoutMs: opts.timeoutMs ?? 20_000,

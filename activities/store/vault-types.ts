@@ -26,7 +26,16 @@ export const anaplanSecretSchema = z.discriminatedUnion('type', [
     .object({ type: z.literal('certificate'), certificatePem: pem('certificate'), privateKeyPem: pem('private key') })
     .strict(),
   // Device-grant OAuth: the refresh token rotates and is written back with CredentialVault.update().
-  z.object({ type: z.literal('oauth'), clientId: z.string().min(1), refreshToken: z.string().min(1) }).strict(),
+  z
+    .object({
+      type: z.literal('oauth'),
+      clientId: z.string().min(1),
+      refreshToken: z.string().min(1),
+      // The access token of the last refresh (any process), shared so others use it instead of refreshing.
+      accessToken: z.string().min(1).optional(),
+      accessTokenExpiresAt: z.number().int().positive().optional(),
+    })
+    .strict(),
 ]);
 
 export type NetsuiteSecret = z.infer<typeof netsuiteSecretSchema>;

@@ -11,7 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AtomicWriteHooks, withFileLock, writeFileAtomic } from './atomic-file';
+import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
 import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError } from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';
 import { MasterKeyOptions, resolveMasterKey } from './vault-key';
@@ -150,6 +150,35 @@ export class CredentialVault {
     });
   }
 
+  /**
+   * Read-decide-write on one credential under the vault lock, waited for without blocking the event
+   * loop (issue 13 item 5). `decide` gets the secret as stored NOW (another process may have rotated
+   * it since this one read it) and may await, e.g. an OAuth refresh; the patch it returns is written
+   * before the lock is released, so a rotated single-use refresh token is never lost between
+   * processes and no two processes spend the same one.
+   */
+  async exclusiveUpdate<K extends CredentialKind, T>(
+    name: string,
+    kind: K,
+    decide: (current: SecretByKind[K]) => Promise<{ patch?: Partial<SecretByKind[K]>; result: T }>,
+  ): Promise<T> {
+    checkConnection(name, kind);
+    const what = `${kind} credentials "${name}"`;
+    return withFileLockAsync(this.file, async () => {
+      const current = this.open<K>(this.find(this.load().records, name, kind));
+      const { patch, result } = await decide(current);
+      if (patch) {
+        // Re-read: we still hold the lock, but `decide` took time; write onto the file as it is now.
+        const { records } = this.load();
+        const i = records.indexOf(this.find(records, name, kind));
+        const value = parseSecret(kind, { ...this.open<K>(records[i]), ...patch }, what);
+        records[i] = this.seal(name, kind, value, records[i].metadata, records[i].createdAt, this.now().toISOString());
+        this.writeRecords(records);
+      }
+      return result;
+    });
+  }
+
   private find(records: SealedRecord[], name: string, kind: CredentialKind): SealedRecord {
     const rec = records.find((r) => r.name === name && r.kind === kind);
     if (!rec) throw new CredentialNotFoundError(name, kind, this.file);
@@ -211,13 +240,16 @@ export class CredentialVault {
     return withFileLock(this.file, () => {
       const { records } = this.load();
       const result = change(records);
-      if (shouldWrite()) {
-        const body = { format: FORMAT, version: VERSION, keyCheck: this.keys.check, records };
-        const doc: VaultDoc = { ...body, mac: fileMac(this.keys.mac, macBody(body)) };
-        writeFileAtomic(this.file, JSON.stringify(doc, null, 2) + '\n', 0o600, this.hooks);
-      }
+      if (shouldWrite()) this.writeRecords(records);
       return result;
     });
+  }
+
+  /** Seals the file MAC over `records` and replaces the file atomically; the caller holds the lock. */
+  private writeRecords(records: SealedRecord[]): void {
+    const body = { format: FORMAT, version: VERSION, keyCheck: this.keys.check, records };
+    const doc: VaultDoc = { ...body, mac: fileMac(this.keys.mac, macBody(body)) };
+    writeFileAtomic(this.file, JSON.stringify(doc, null, 2) + '\n', 0o600, this.hooks);
   }
 }
 

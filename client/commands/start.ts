@@ -5,8 +5,9 @@
  * `start --once` exits after the cycle; otherwise (and with `dev`) it stays up until Ctrl-C.
  */
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { parseConfig } from '../../common/config';
+import { openClientConnection } from '../../common/temporal-connection';
 import { sandboxConnection, startSandboxes } from '../../sandbox/embedded';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
@@ -47,13 +48,14 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     cleanups.push(() => sandboxes.close());
     out(`• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`);
     const dataConverter = cliDataConverter();
-    const connection = await Connection.connect({ address: server.address });
+    // server.settings: TLS / API key from the environment when TEMPORAL_ADDRESS names an existing server.
+    const connection = await openClientConnection(server.settings);
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: server.namespace, dataConverter });
     const built = buildActivities({ dataDir: dir, temporal: client });
     cleanups.push(() => built.close());
     const config = parseConfig(sandboxConnection(sandboxes, built.stores.vault, 'demo'));
-    const { worker, connection: workerConnection } = await createConnectorWorker({ address: server.address, activities: built.activities, dataConverter });
+    const { worker, connection: workerConnection } = await createConnectorWorker({ temporal: server.settings, activities: built.activities, dataConverter });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -2,7 +2,8 @@
  * Test access to the run's shared Temporal server. `npm test` starts one and sets TEMPORAL_ADDRESS;
  * a file run on its own (`node --import tsx --test file`) starts its own in-memory server.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import { openClientConnection } from '../../common/temporal-connection';
 import { startTemporal, type TemporalServer } from '../../client/dev-server';
 
 export interface TestTemporal {
@@ -14,7 +15,7 @@ export interface TestTemporal {
 
 export async function testTemporal(): Promise<TestTemporal> {
   const server = await startTemporal({ startTimeoutMs: 120_000 });
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await openClientConnection(server.settings);
   const client = new Client({ connection, namespace: server.namespace });
   return {
     server,
