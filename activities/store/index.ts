@@ -13,6 +13,7 @@ export * from './audit';
 export * from './errors';
 export * from './vault';
 export * from './vault-types';
+export * from './vault-pins';
 export { resolveMasterKey, DEFAULT_KEY_FILE } from './vault-key';
 
 export interface Stores {

@@ -23,7 +23,7 @@ import type { StoredJournals } from '../../activities/cycle/plan';
 import { NetSuiteAuthError, NetSuiteClient, NetSuiteValidationError, type JournalEntryInput } from '../../activities/netsuite';
 import { openStores, type Stores } from '../../activities/store';
 import { createCertificate } from '../../sandbox/certs';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxConnection, sandboxNetsuitePins, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200 };
 const quietEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
@@ -236,7 +236,7 @@ describe('bad inputs against the sandboxes', () => {
   it('an expired certificate stored in the vault fails preflight non-retryably, naming the connection and date, before any NetSuite call', async () => {
     const expired = await createCertificate({ kind: 'ec', notBefore: new Date(Date.now() - 400 * 86_400_000), days: 365 });
     const secret = stores.vault.get('bad-netsuite', 'netsuite');
-    stores.vault.set('expired-netsuite', 'netsuite', { ...secret, certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }, { source: 'test' });
+    stores.vault.set('expired-netsuite', 'netsuite', { ...secret, certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }, { source: 'test', ...sandboxNetsuitePins(sb) });
     const cfg = config((c) => {
       c.name = 'expired';
       c.netsuite = { ...c.netsuite!, credentials: 'expired-netsuite' };
