@@ -1,7 +1,7 @@
 /**
  * Credentials pinned to their hosts (issue 13 item 1): a connection config pointing at a stranger's
- * port (a listener that records everything it receives) is refused by the worker's cycle and by
- * `ml-connector ping` (a real CLI process), naming the config field and both hosts, and the stranger
+ * port (a listener that records everything it receives) is refused by the worker's cycle (in-process
+ * and as an `ml-connector worker` process) and by `ml-connector ping` (a real CLI process), naming the config field and both hosts, and the stranger
  * receives nothing: no Authorization header, no NetSuite assertion, no Anaplan password.
  */
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { parseConfig, type ConnectionConfig } from '../../common/config';
 import { cycleWorkflowId } from '../../common/ids';
 import { planningCycle } from '../../workflows';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 
 interface Received {
   method?: string;
@@ -70,9 +70,9 @@ describe('credentials pinned to their hosts', () => {
     assert.deepEqual(stranger.received.map((r) => `${r.method} ${r.url}`), [], 'the stranger received no request at all');
   }
 
-  async function refusedCycle(config: ConnectionConfig, suffix: string): Promise<ApplicationFailure> {
+  async function refusedCycle(config: ConnectionConfig, suffix: string, taskQueue = env.taskQueue): Promise<ApplicationFailure> {
     const workflowId = `${cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, '2026-10', 'full')}:${suffix}`;
-    const handle = await t.client.workflow.start(planningCycle, { taskQueue: env.taskQueue, workflowId, args: [{ config, period: '2026-10', kind: 'full' }] });
+    const handle = await t.client.workflow.start(planningCycle, { taskQueue, workflowId, args: [{ config, period: '2026-10', kind: 'full' }] });
     const err = await handle.result().then(
       () => assert.fail('the cycle must be refused'),
       (e: unknown) => e,
@@ -98,6 +98,33 @@ describe('credentials pinned to their hosts', () => {
     const app = await refusedCycle(config, 'pin-ns');
     assert.match(app.message, new RegExp(`netsuite\\.baseUrl points at ${stranger.url}, but credentials "demo-netsuite" are pinned to ${env.sandboxes.netsuite.url}`));
     assertStrangerGotNothing();
+  });
+
+  it('an `ml-connector worker` process refuses Anaplan OAuth and API hosts that are not the credential\'s', async () => {
+    const taskQueue = uniqueTaskQueue('pins');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'worker', '--task-queue', taskQueue, '--insecure-plaintext-payloads'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: t.server.address, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_MASTER_KEY: masterKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          output += d.toString();
+          if (output.includes('polling task queue')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`worker exited: ${output}`)));
+      });
+      const config = parseConfig({ ...env.config, name: 'stolen-oauth', anaplan: { ...env.config.anaplan, oauthUrl: stranger.url, apiUrl: `${stranger.url}/2/0` } });
+      const app = await refusedCycle(config, 'pin-proc', taskQueue);
+      assert.match(app.message, new RegExp(`anaplan\\.oauthUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`));
+      assertStrangerGotNothing();
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('`ml-connector ping` (a real process) refuses both, names the fields and hosts, and sends the stranger nothing', async () => {
