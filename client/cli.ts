@@ -2,7 +2,7 @@
  * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
  */
 import { resolveDataConverter } from '../common/codec-config';
-import { setDataConverterResolver } from './codec';
+import { PLAINTEXT_FLAG, WORKFLOW_COMMANDS, requireDataConverter, setDataConverterResolver } from './codec';
 import { dataDir } from './paths';
 import { parseCommandArgs, renderHelp, UsageError, type Command } from './command';
 import { devCommand, startCommand } from './commands/start';
@@ -37,6 +37,11 @@ export function topHelp(): string {
   return lines.join('\n');
 }
 
+function withPlaintextFlag(cmd: Command): Command {
+  const flag = { type: 'boolean' as const, description: 'Run without payload codec keys: Temporal histories hold plaintext (not for production)' };
+  return { ...cmd, options: { ...cmd.options, [PLAINTEXT_FLAG]: flag } };
+}
+
 export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -48,15 +53,19 @@ export async function main(argv: string[], io = { out: (l: string) => console.lo
     io.err(`unknown command: ${name}\n\n${topHelp()}`);
     return 2;
   }
+  // Workflow commands take --insecure-plaintext-payloads (issue 13 item 3); declared here once.
+  const spec = WORKFLOW_COMMANDS.has(cmd.name) ? withPlaintextFlag(cmd) : cmd;
   try {
-    const { values, positionals, help } = parseCommandArgs(cmd, rest);
+    const { values, positionals, help } = parseCommandArgs(spec, rest);
     // Payload encryption: keys from ML_CONNECTOR_CODEC_KEYS / key file; the embedded default
     // creates its own key file on first use.
     setDataConverterResolver(() => resolveDataConverter({ dataDir: dataDir(), createIfMissing: cmd.name === 'start' || cmd.name === 'dev' }));
     if (help) {
-      io.out(renderHelp(cmd));
+      io.out(renderHelp(spec));
       return 0;
     }
+    // Refused before any connection is made: without keys, only an explicit flag allows plaintext.
+    if (WORKFLOW_COMMANDS.has(cmd.name)) requireDataConverter(`ml-connector ${cmd.name}`, values[PLAINTEXT_FLAG] === true);
     return await cmd.run({ values, positionals, out: io.out, err: io.err });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,8 +1,13 @@
 /**
  * Codec server for the Temporal UI and CLI (issue 6 item 3, ../shared/reference/temporal.md §6.3):
  * `POST /encode` and `POST /decode` with `{"payloads": [{"metadata": {k: base64}, "data": base64}]}`
- * both ways, using the same EncryptionCodec as worker and client. Binds to 127.0.0.1 by default;
- * anything wider should set a bearer token (and sit behind HTTPS, which the UI requires for auth).
+ * both ways, using the same EncryptionCodec as worker and client. Binds to 127.0.0.1 by default.
+ *
+ * Rules (issue 13 item 4), enforced at start, not warned: a non-loopback bind needs a bearer token;
+ * `/encode` always needs the token (an open encoder lets any local process forge encrypted inputs);
+ * `*` is no CORS origin while cookies are allowed; the Host header must name the bind address or a
+ * configured name, so a DNS-rebinding page cannot reach a loopback server through its own hostname.
+ * TLS is served directly when a certificate and key are given (the UI sends tokens only over https).
  *
  * Point the UI at it: `temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8888`, or
  * "Configure Codec Server" in the UI; CLI: `--codec-endpoint` / `TEMPORAL_CODEC_ENDPOINT`.
@@ -10,7 +15,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as https from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { CodecError, CodecKeys, EncryptionCodec } from '../common/codec';
@@ -25,10 +31,16 @@ export interface CodecServerOptions {
   port?: number;
   host?: string;
   keys: CodecKeys;
-  /** When set, every POST needs `Authorization: Bearer <token>`. */
+  /** When set, every POST needs `Authorization: Bearer <token>`; required off loopback and for /encode. */
   bearerToken?: string;
-  /** Origins allowed by CORS (default the dev UI); "*" allows any origin. */
+  /** Origins allowed by CORS (default the dev UI); "*" allows any origin, only with `corsCredentials: false`. */
   corsOrigins?: string[];
+  /** Send `Access-Control-Allow-Credentials` (the UI's "include cross-origin credentials"); default true. */
+  corsCredentials?: boolean;
+  /** Host names clients use besides the bind address (a DNS name in front of it); loopback binds also accept localhost. */
+  allowedHosts?: string[];
+  /** Serve https with this certificate chain and key (PEM). */
+  tls?: { certPem: string; keyPem: string };
   /** Request body limit; default 16 MiB. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -83,26 +95,58 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+/** A codec server configuration that the rules above refuse. */
+export class CodecServerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecServerConfigError';
+  }
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+const isLoopback = (host: string) => LOOPBACK_NAMES.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+const bare = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();
+
+/** Hostname part of a Host header (`name:port`, `[v6]:port`), lowercased. */
+function hostOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim());
+  return m ? bare(m[1]) : undefined;
+}
+
+/** Checks the options against the rules; returns the Host names accepted. */
+export function checkCodecServerOptions(opts: CodecServerOptions): Set<string> {
+  const host = bare(opts.host ?? '127.0.0.1');
+  if (opts.bearerToken !== undefined && opts.bearerToken.length < 16) {
+    throw new CodecServerConfigError('codec server bearer token must be at least 16 characters');
+  }
+  if (!isLoopback(host) && opts.bearerToken === undefined) {
+    throw new CodecServerConfigError(`codec server on ${host} without a bearer token: anyone who reaches it could decrypt payloads; set a token (--token-env) or bind to 127.0.0.1`);
+  }
+  if ((opts.corsOrigins ?? []).includes('*') && opts.corsCredentials !== false) {
+    throw new CodecServerConfigError('CORS origin "*" with credentials allowed would let any web page use the codec server with the user\'s cookies; list the UI origins instead (or turn credentials off)');
+  }
+  const names = new Set((opts.allowedHosts ?? []).map((h) => bare(h)));
+  const wildcard = host === '0.0.0.0' || host === '::';
+  if (!wildcard) names.add(host);
+  if (isLoopback(host)) for (const n of LOOPBACK_NAMES) names.add(n);
+  if (names.size === 0) {
+    throw new CodecServerConfigError(`codec server bound to ${host} needs the names clients reach it by (--allowed-host), so requests for other hosts (DNS rebinding) are refused`);
+  }
+  for (const n of names) if (!n || /[\s/]/.test(n)) throw new CodecServerConfigError(`allowed host ${JSON.stringify(n)} is not a host name`);
+  return names;
+}
+
 export async function startCodecServer(opts: CodecServerOptions): Promise<CodecServer> {
   const codec: PayloadCodec = new EncryptionCodec(opts.keys);
   const origins = opts.corsOrigins ?? [DEFAULT_UI_ORIGIN];
+  const credentials = opts.corsCredentials !== false;
   const limit = opts.maxBodyBytes ?? 16 * 1024 * 1024;
   const log = opts.log ?? (() => undefined);
-  if (opts.bearerToken !== undefined && opts.bearerToken.length < 16) {
-    throw new Error('codec server bearer token must be at least 16 characters');
-  }
+  const allowedHosts = checkCodecServerOptions(opts);
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const origin = req.headers.origin;
-    if (origin && (origins.includes(origin) || origins.includes('*'))) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      // The UI's "Include cross-origin credentials" option sends cookies; allow it for listed origins.
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-      res.setHeader('Access-Control-Max-Age', '600');
-    }
     const pathname = new URL(req.url ?? '/', 'http://codec').pathname;
     const send = (status: number, body: unknown) => {
       res.statusCode = status;
@@ -112,6 +156,22 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
         res.end(JSON.stringify(body));
       }
     };
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends `Host: evil.example`.
+    const requested = hostOf(req.headers.host);
+    if (!requested || !allowedHosts.has(requested)) {
+      log(`codec-server ${req.method} ${pathname} 421 host not allowed`);
+      req.resume();
+      return send(421, { error: `Host ${JSON.stringify(req.headers.host ?? '')} is not served here (allowed: ${[...allowedHosts].join(', ')}); add it with --allowed-host` });
+    }
+    if (origin && (origins.includes(origin) || origins.includes('*'))) {
+      res.setHeader('Access-Control-Allow-Origin', origins.includes(origin) ? origin : '*');
+      res.setHeader('Vary', 'Origin');
+      // The UI's "Include cross-origin credentials" option sends cookies; allowed for listed origins only.
+      if (credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
 
     (async () => {
       if (req.method === 'OPTIONS') return send(204, undefined);
@@ -119,6 +179,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       if (req.method === 'GET' && (pathname === '/' || pathname === '/health')) return send(200, { status: 'ok' });
       if (!op) throw new HttpError(404, 'not found: use POST /encode or POST /decode');
       if (req.method !== 'POST') throw new HttpError(405, 'use POST');
+      if (op === 'encode' && opts.bearerToken === undefined) {
+        throw new HttpError(403, '/encode needs a bearer token (start the codec server with --token-env): an open encoder lets any local process forge encrypted payloads');
+      }
       if (opts.bearerToken !== undefined && !tokenMatches(req.headers.authorization, opts.bearerToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="ml-connector codec"');
         throw new HttpError(401, 'missing or wrong bearer token');
@@ -148,7 +211,13 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       if (!res.headersSent) send(status, { error: message });
       else res.destroy();
     });
-  });
+  };
+  let server: http.Server;
+  try {
+    server = opts.tls ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : http.createServer(handler);
+  } catch (e) {
+    throw new CodecServerConfigError(`codec server TLS certificate/key not usable: ${(e as Error).message}`);
+  }
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -159,9 +228,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const shownHost = isIP(bare(host)) === 6 ? `[${bare(host)}]` : host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {

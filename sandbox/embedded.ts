@@ -3,7 +3,7 @@
  * connector at them: what `ml-connector sandbox`, `npm start` and the e2e tests run.
  */
 import type { ConnectionConfigInput } from '../common/config';
-import type { CredentialVault } from '../activities/store';
+import { anaplanPins, netsuitePins, type CredentialMetadata, type CredentialVault } from '../activities/store';
 import { startAnaplanSandbox, type AnaplanSandbox, type AnaplanSandboxOptions } from './anaplan';
 import { startNetSuiteSandbox, type NetSuiteSandboxOptions } from './netsuite/server';
 
@@ -40,14 +40,25 @@ export async function startSandboxes(opts: SandboxesOptions = {}): Promise<Sandb
   };
 }
 
+/** Vault metadata pinning Anaplan credentials to the Anaplan sandbox (auth, OAuth and API on one URL). */
+export function sandboxAnaplanPins(s: Pick<Sandboxes, 'anaplan'>): CredentialMetadata {
+  return anaplanPins({ authUrl: s.anaplan.url, oauthUrl: s.anaplan.url, apiUrl: s.anaplan.url });
+}
+
+/** Vault metadata pinning NetSuite credentials to the NetSuite sandbox. */
+export function sandboxNetsuitePins(s: Pick<Sandboxes, 'netsuite'>): CredentialMetadata {
+  return netsuitePins(s.netsuite.accountId, s.netsuite.url);
+}
+
 /**
  * Stores the sandboxes' demo credentials in the vault under `<name>-netsuite` / `<name>-anaplan`
  * and returns a connection config for them (the default mapping of the demo company).
  */
 export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = 'demo', overrides: Partial<ConnectionConfigInput> = {}): ConnectionConfigInput {
   const d = s.netsuite.demoClient;
-  vault.set(`${name}-netsuite`, 'netsuite', { accountId: s.netsuite.accountId, clientId: d.clientId, certificateId: d.certificateId, privateKeyPem: d.privateKeyPem, certificatePem: d.certificatePem, algorithm: d.algorithm }, { source: 'sandbox' });
-  vault.set(`${name}-anaplan`, 'anaplan', { type: 'basic', username: s.anaplan.demoUser.email, password: s.anaplan.demoUser.password }, { source: 'sandbox' });
+  // Pinned to the sandboxes' loopback URLs (issue 13 item 1): these credentials go nowhere else.
+  vault.set(`${name}-netsuite`, 'netsuite', { accountId: s.netsuite.accountId, clientId: d.clientId, certificateId: d.certificateId, privateKeyPem: d.privateKeyPem, certificatePem: d.certificatePem, algorithm: d.algorithm }, { source: 'sandbox', ...sandboxNetsuitePins(s) });
+  vault.set(`${name}-anaplan`, 'anaplan', { type: 'basic', username: s.anaplan.demoUser.email, password: s.anaplan.demoUser.password }, { source: 'sandbox', ...sandboxAnaplanPins(s) });
   const dim = (list: string, sync: boolean) => ({ list, sync, ...(sync ? { importAction: `Import ${list}` } : {}) });
   return {
     name,

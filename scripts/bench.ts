@@ -147,7 +147,7 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
     cwd: PROJECT_ROOT,
-    env: { ...env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_TASK_QUEUE: taskQueue, ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}) },
+    env: { ...env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_TASK_QUEUE: taskQueue, ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true', ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

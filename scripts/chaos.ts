@@ -75,7 +75,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   let worker: ChildProcess | undefined;
   const startWorker = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {

@@ -61,7 +61,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 }
 
 if (require.main === module) {
-  runWorker({ taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter: resolveDataConverter({ dataDir: dataDir() }) }).catch((err) => {
+  const dataConverter = resolveDataConverter({ dataDir: dataDir() });
+  // Same rule as `ml-connector worker` (issue 13 item 3): no keys, no plaintext histories unless asked.
+  if (!dataConverter && process.env.ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS !== 'true') {
+    console.error('worker refused: no payload codec keys (set ML_CONNECTOR_CODEC_KEYS or ML_CONNECTOR_CODEC_KEY_FILE; ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS=true accepts plaintext histories)');
+    process.exit(1);
+  }
+  runWorker({ taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

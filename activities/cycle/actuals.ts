@@ -19,7 +19,7 @@ import type { ConnectionConfig, DimensionName } from '../../common/config';
 import type { ExtractResult, ImportResult, PeriodInfo } from '../../common/dto';
 import { ACTUALS_HEADER, mapGlRow, type GlRow } from '../mapping/actuals';
 import { AmountFormatError, parseCents, toCents } from '../mapping/amounts';
-import { csvLine, readLines } from '../mapping/csv';
+import { csvLine, readLines, restoreFormula } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, taskFailed, type CycleDeps } from './context';
@@ -268,7 +268,7 @@ export function makeActuals(deps: CycleDeps) {
           if (line === 1 || !text) continue;
           const cells = text.split(',');
           const reason = rejected.get(line);
-          yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] ?? null, amount: cells.at(-1) ?? null };
+          yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] === undefined ? null : restoreFormula(cells[0]), amount: cells.at(-1) ?? null };
         }
       })(),
     );

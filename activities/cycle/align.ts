@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../common/config';
 import type { AlignResult, DimensionCounts } from '../../common/dto';
 import { alignDimension, memberMap, type MemberMaps, type NetSuiteMember } from '../mapping/dimensions';
-import { csvLine } from '../mapping/csv';
+import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
 import { classify, putJson, taskFailed, type CycleDeps } from './context';
 import { ACCOUNTS_SQL, LIST_SQL } from './queries';
@@ -50,7 +50,8 @@ export function makeAlign(deps: CycleDeps) {
         beat({ dimension: dim });
         const rule = config.dimensions[dim];
         const members = await readMembers(deps, config, dim);
-        const existing = new Set((await anaplan.listItems(rule.list)).map((i) => i.code));
+        // Codes come back as imported, i.e. formula-guarded (csvLine): compare them as NetSuite knows them.
+        const existing = new Set((await anaplan.listItems(rule.list)).map((i) => restoreFormula(i.code)));
         const result = alignDimension(dim, members, { sync: rule.sync, overrides: rule.overrides, accountTypes: dim === 'accounts' ? config.dimensions.accounts.accountTypes : undefined }, existing);
         let imported = 0;
         let rejected = 0;
@@ -68,7 +69,7 @@ export function makeAlign(deps: CycleDeps) {
           rejected = outcome.rowsRejected;
           if (outcome.dumpCsv) {
             for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>) {
-              if (row.Code) rejectedCodes.set(row.Code, row._Error_1_ ?? 'rejected by the list import');
+              if (row.Code) rejectedCodes.set(restoreFormula(row.Code), row._Error_1_ ?? 'rejected by the list import');
             }
           }
         }

@@ -8,7 +8,8 @@ import type { ConnectionConfig } from '../../common/config';
 import { AnaplanClient, createAnaplanPort, type AnaplanCredentials } from '../anaplan';
 import { ConcurrencyLimiter, type CallObserver } from '../http';
 import { NetSuiteClient } from '../netsuite';
-import { vaultOAuthTokenStore, type CredentialVault } from '../store';
+import { CredentialPinError, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type CredentialVault } from '../store';
+import { nonRetryable } from './context';
 import { netsuitePort } from './netsuite-port';
 import type { Ports } from './ports';
 
@@ -54,9 +55,12 @@ export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
 async function build(config: ConnectionConfig, opts: PortsResolverOptions, limiter: ConcurrencyLimiter): Promise<Ports & { close(): Promise<void> }> {
   const ns = opts.vault.get(config.netsuite.credentials, 'netsuite');
   const ap = opts.vault.get(config.anaplan.credentials, 'anaplan');
+  // Host pins (issue 13 item 1): checked before any client exists, so a config pointing elsewhere
+  // never receives a request; the NetSuite account ID is the credential's own, not the config's.
+  const target = pinnedTargets(opts.vault, config, ns);
   const netsuite = new NetSuiteClient({
-    accountId: config.netsuite.accountId,
-    baseUrl: config.netsuite.baseUrl,
+    accountId: target.accountId,
+    baseUrl: target.baseUrl,
     credentials: { clientId: ns.clientId, certificateId: ns.certificateId, privateKeyPem: ns.privateKeyPem, algorithm: ns.algorithm as never },
     limiter,
     observer: opts.observer,
@@ -97,4 +101,18 @@ async function build(config: ConnectionConfig, opts: PortsResolverOptions, limit
       await anaplanClient.close?.().catch(() => undefined);
     },
   };
+}
+
+/** The pin check of both credentials; a refusal is non-retryable (retrying cannot change the config). */
+function pinnedTargets(vault: CredentialVault, config: ConnectionConfig, ns: { accountId: string }): { accountId: string; baseUrl: string } {
+  const n = config.netsuite;
+  const a = config.anaplan;
+  try {
+    const target = checkNetsuitePin(n.credentials, vault.info(n.credentials, 'netsuite'), ns, n);
+    checkAnaplanPins(a.credentials, vault.info(a.credentials, 'anaplan'), a);
+    return target;
+  } catch (e) {
+    if (e instanceof CredentialPinError) throw nonRetryable(`connection ${config.name}: ${e.message}`, { field: e.field, configured: e.configured, pinned: e.pinned });
+    throw e;
+  }
 }

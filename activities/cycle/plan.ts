@@ -14,6 +14,7 @@ import { parse } from 'csv-parse';
 import { periodFromAnaplanCode, type ConnectionConfig } from '../../common/config';
 import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/dto';
 import { parseCents } from '../mapping/amounts';
+import { restoreFormula } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
 import { assertDistinctExternalIds, DuplicateExternalIdError, journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
@@ -148,9 +149,10 @@ export function makePlan(deps: CycleDeps) {
           lockedMonths.add(month);
           continue;
         }
-        const accountId = maps.accounts.fromCode[row.Account!];
-        const subsidiaryId = maps.subsidiaries.fromCode[row.Subsidiary!];
-        const departmentId = row.Department ? maps.departments.fromCode[row.Department] : null;
+        // Codes come back as imported: a formula-guarded one (csvLine) carries a leading quote.
+        const accountId = maps.accounts.fromCode[restoreFormula(row.Account!)];
+        const subsidiaryId = maps.subsidiaries.fromCode[restoreFormula(row.Subsidiary!)];
+        const departmentId = row.Department ? maps.departments.fromCode[restoreFormula(row.Department)] : null;
         if (!accountId) {
           q(`account ${row.Account} does not map to a NetSuite account`);
           continue;

@@ -3,8 +3,30 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** A plain decimal number such as `-12.50`, `-100` or `-1e3`: safe in a spreadsheet, and data we must not change. */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const FORMULA_START = /^[=+@\t\r]|^-/;
+
+/**
+ * Formula-injection guard (OWASP "CSV injection"; issue 13 item 7): a cell a spreadsheet would read
+ * as a formula (`=`, `+`, `@`, tab, CR, or `-` not starting a number) gets a leading `'`, so a
+ * NetSuite name like `=HYPERLINK(...)` stays text when someone opens the artifact or Anaplan's file
+ * in Excel. Negative numbers and codes such as `-100` are left as they are, so amounts round-trip.
+ */
+export function neutralizeFormula(value: string): string {
+  if (!FORMULA_START.test(value)) return value;
+  if (value[0] === '-' && NUMBER.test(value)) return value;
+  return `'${value}`;
+}
+
+/** Inverse of neutralizeFormula for values read back from Anaplan (list codes, failure dumps). */
+export function restoreFormula(value: string): string {
+  return value.length > 1 && value[0] === "'" && neutralizeFormula(value.slice(1)) === value ? value.slice(1) : value;
+}
+
+/** One CSV line; every cell passes the formula guard first (headers are constants and unaffected). */
 export function csvLine(cells: readonly string[]): string {
-  return cells.map(csvField).join(',') + '\n';
+  return cells.map((c) => csvField(neutralizeFormula(c))).join(',') + '\n';
 }
 
 /**

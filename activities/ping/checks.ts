@@ -13,7 +13,7 @@ import type { RetryPolicy } from '../http';
 import { ACTUALS_HEADER } from '../mapping/actuals';
 import { JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, type SigningAlgorithm } from '../netsuite';
 import { PLAN_COLUMNS } from '../cycle/plan';
-import { certificateStatus, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../store';
+import { CredentialPinError, certificateStatus, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../store';
 
 export const LIST_IMPORT_COLUMNS = ['Code', 'Name', 'Parent'] as const;
 
@@ -100,15 +100,26 @@ function readSecret<K extends CredentialKind>(list: Checklist, system: PingCheck
 async function pingNetSuite(config: ConnectionConfig, opts: PingOptions, list: Checklist, now: Date): Promise<void> {
   const name = config.netsuite.credentials;
   const secret = readSecret(list, 'netsuite', opts.vault, name, 'netsuite');
-  const later: Array<[string, string]> = [['netsuite.token', 'token'], ['netsuite.suiteql', 'SuiteQL'], ['netsuite.journal-permission', 'journal permission']];
+  const later: Array<[string, string]> = [['netsuite.token', 'token request'], ['netsuite.suiteql', 'SuiteQL'], ['netsuite.journal-permission', 'journal permission']];
   if (!secret) return list.skip('netsuite', later, 'no credentials');
-  certificateCheck(list, 'netsuite', 'NetSuite', opts.vault?.info(name, 'netsuite'), now);
+  const info = opts.vault?.info(name, 'netsuite');
+  certificateCheck(list, 'netsuite', 'NetSuite', info, now);
+  // Host pin (issue 13 item 1): refused before a client exists, so nothing is sent anywhere.
+  let target: { accountId: string; baseUrl: string };
+  try {
+    target = checkNetsuitePin(name, info, secret, config.netsuite);
+    list.add('netsuite', 'netsuite.pin', 'pass', `credentials "${name}" are pinned to ${new URL(target.baseUrl).origin}`);
+  } catch (e) {
+    if (!(e instanceof CredentialPinError)) throw e;
+    list.add('netsuite', 'netsuite.pin', 'fail', `refused: ${e.message}`, `point ${e.field} at ${e.pinned ?? 'an https URL'}, or re-pin the credentials as the message says`);
+    return list.skip('netsuite', later, 'credentials not pinned to this host');
+  }
   if (secret.accountId.toUpperCase() !== config.netsuite.accountId.toUpperCase()) {
-    list.add('netsuite', 'netsuite.account', 'warn', `credentials "${name}" were stored for account ${secret.accountId}, the config says ${config.netsuite.accountId}`, 'make netsuite.accountId and the stored credentials name the same account');
+    list.add('netsuite', 'netsuite.account', 'warn', `credentials "${name}" were stored for account ${secret.accountId}, the config says ${config.netsuite.accountId} (the credentials' account is used)`, 'make netsuite.accountId and the stored credentials name the same account');
   }
   const client = new NetSuiteClient({
-    accountId: config.netsuite.accountId,
-    baseUrl: config.netsuite.baseUrl,
+    accountId: target.accountId,
+    baseUrl: target.baseUrl,
     credentials: { clientId: secret.clientId, certificateId: secret.certificateId, privateKeyPem: secret.privateKeyPem, algorithm: secret.algorithm as SigningAlgorithm },
     retryPolicy: opts.retryPolicy ?? PING_RETRY,
     timeoutMs: opts.timeoutMs ?? 20_000,
@@ -116,7 +127,7 @@ async function pingNetSuite(config: ConnectionConfig, opts: PingOptions, list: C
   });
   try {
     await client.tokens.get();
-    list.add('netsuite', 'netsuite.token', 'pass', `token minted for account ${config.netsuite.accountId} (client credentials, certificate ${secret.certificateId})`);
+    list.add('netsuite', 'netsuite.token', 'pass', `token minted for account ${target.accountId} (client credentials, certificate ${secret.certificateId})`);
   } catch (e) {
     list.add('netsuite', 'netsuite.token', 'fail', `no token: ${errText(e)}`, 'check the account ID, the integration record (client credentials grant, REST web services scope), that the certificate is uploaded in the M2M setup under this certificate ID, and the role mapped to it; Setup > Users/Roles > View Login Audit Trail shows the reason');
     return list.skip('netsuite', later.slice(1), 'no token');
@@ -158,9 +169,18 @@ function findCased<T>(items: T[], key: (i: T) => string[], wanted: string): { ex
 async function pingAnaplan(config: ConnectionConfig, opts: PingOptions, list: Checklist, now: Date): Promise<void> {
   const a = config.anaplan;
   const secret = readSecret(list, 'anaplan', opts.vault, a.credentials, 'anaplan');
-  const later: Array<[string, string]> = [['anaplan.token', 'token'], ['anaplan.workspace', 'workspace'], ['anaplan.model', 'model'], ['anaplan.actions', 'import/export actions'], ['anaplan.lists', 'lists']];
+  const later: Array<[string, string]> = [['anaplan.token', 'token request'], ['anaplan.workspace', 'workspace'], ['anaplan.model', 'model'], ['anaplan.actions', 'import/export actions'], ['anaplan.lists', 'lists']];
   if (!secret) return list.skip('anaplan', later, 'no credentials');
-  certificateCheck(list, 'anaplan', 'Anaplan', opts.vault?.info(a.credentials, 'anaplan'), now);
+  const info = opts.vault?.info(a.credentials, 'anaplan');
+  certificateCheck(list, 'anaplan', 'Anaplan', info, now);
+  try {
+    checkAnaplanPins(a.credentials, info, a);
+    list.add('anaplan', 'anaplan.pin', 'pass', `credentials "${a.credentials}" are pinned to ${[...new Set([a.authUrl, a.oauthUrl, a.apiUrl].map((u) => new URL(u).origin))].join(', ')}`);
+  } catch (e) {
+    if (!(e instanceof CredentialPinError)) throw e;
+    list.add('anaplan', 'anaplan.pin', 'fail', `refused: ${e.message}`, `point ${e.field} at ${e.pinned ?? 'an https URL'}, or re-pin the credentials as the message says`);
+    return list.skip('anaplan', later, 'credentials not pinned to these hosts');
+  }
   const creds = anaplanCredentials(secret, opts.vault, a.credentials);
   const client = new AnaplanClient({
     authUrl: a.authUrl, oauthUrl: a.oauthUrl, apiUrl: a.apiUrl, workspaceId: a.workspaceId, modelId: a.modelId,

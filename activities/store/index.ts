@@ -14,6 +14,7 @@ export * from './errors';
 export * from './vault';
 export * from './vault-types';
 export { vaultOAuthTokenStore } from './oauth-token-store';
+export * from './vault-pins';
 export { resolveMasterKey, DEFAULT_KEY_FILE } from './vault-key';
 
 export interface Stores {

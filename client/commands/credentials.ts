@@ -1,5 +1,5 @@
 /**
- * `ml-connector credentials set|list|remove` (issue 6 item 1): the encrypted vault from the CLI.
+ * `ml-connector credentials set|list|pin|remove` (issue 6 item 1; host pins: issue 13 item 1): the encrypted vault from the CLI.
  * Private keys and certificates are read from files; passwords and refresh tokens from the
  * environment or stdin, never from argv (argv is visible in `ps` and shell history).
  */
@@ -7,8 +7,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CredentialVault, certificateMessage, certificateStatus, netsuiteSecretSchema,
-  type AnaplanSecret, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
+  CredentialPinError, CredentialVault, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
+  type AnaplanSecret, type CredentialMetadata, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
 } from '../../activities/store';
 import { UsageError, type Command, type CommandContext } from '../command';
 import { dataDir } from '../paths';
@@ -112,9 +112,11 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.Pr
       algorithm: algorithm as NetsuiteSecret['algorithm'],
     };
     checkKeyPair(secret.privateKeyPem, secret.certificatePem, algorithm);
-    info = openVault(env, ctx.err).set(name, 'netsuite', secret, { accountId: secret.accountId, certificateId: secret.certificateId, algorithm });
+    const pins = pinsFrom(ctx, 'netsuite', secret.accountId);
+    info = openVault(env, ctx.err).set(name, 'netsuite', secret, { accountId: secret.accountId, certificateId: secret.certificateId, algorithm, ...pins });
   } else if (kind === 'anaplan') {
     const auth = need(ctx, 'auth', 'for Anaplan credentials (basic, certificate or oauth)');
+    const pins = pinsFrom(ctx, 'anaplan');
     let secret: AnaplanSecret;
     let meta: Record<string, string> = {};
     if (auth === 'basic') {
@@ -131,11 +133,11 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.Pr
     } else {
       throw new UsageError('--auth must be basic, certificate or oauth');
     }
-    info = openVault(env, ctx.err).set(name, 'anaplan', secret, meta);
+    info = openVault(env, ctx.err).set(name, 'anaplan', secret, { ...meta, ...pins });
   } else {
     throw new UsageError('--kind must be netsuite or anaplan');
   }
-  ctx.out(`✔ stored ${info.kind} credentials "${info.name}" (${info.authType})`);
+  ctx.out(`✔ stored ${info.kind} credentials "${info.name}" (${info.authType}), pinned to ${describePins(info)}`);
   const warn = certificateMessage(info);
   if (warn) ctx.err(`⚠ ${warn}`);
   return 0;
@@ -146,7 +148,7 @@ function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
   const items = vault ? vault.list() : [];
   const now = new Date();
   if (ctx.values.json === true) {
-    ctx.out(JSON.stringify(items.map((i) => ({ ...i, certificate: certificateStatus(i, now) })), null, 2));
+    ctx.out(JSON.stringify(items.map((i) => ({ ...i, pinnedTo: describePins(i), certificate: certificateStatus(i, now) })), null, 2));
     return 0;
   }
   if (items.length === 0) {
@@ -155,12 +157,12 @@ function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
   }
   ctx.out(
     formatTable(
-      ['NAME', 'KIND', 'AUTH', 'CERTIFICATE EXPIRES', 'UPDATED', 'DETAILS'],
+      ['NAME', 'KIND', 'AUTH', 'CERTIFICATE EXPIRES', 'UPDATED', 'PINNED TO', 'DETAILS'],
       items.map((i) => {
         const s = certificateStatus(i, now);
         const cert = s.state === 'none' ? '—' : `${s.expiresAt!.slice(0, 10)}${s.state === 'expired' ? ' ✖ EXPIRED' : s.state === 'expiring' ? ` ⚠ ${s.daysLeft} days` : ''}`;
-        const details = Object.entries(i.metadata).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-        return [i.name, i.kind, i.authType, cert, i.updatedAt.slice(0, 19) + 'Z', details];
+        const details = Object.entries(i.metadata).filter(([k]) => !k.startsWith('pin.')).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        return [i.name, i.kind, i.authType, cert, i.updatedAt.slice(0, 19) + 'Z', describePins(i), details];
       }),
     ),
   );
@@ -176,6 +178,38 @@ export function openVaultIfExists(env: NodeJS.ProcessEnv, ctx: Pick<CommandConte
   const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
   const file = env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault');
   return fs.existsSync(file) ? openVault(env, ctx.err) : undefined;
+}
+
+/**
+ * Re-pins stored credentials to other hosts without re-entering the secret (e.g. entries stored
+ * before pinning, or a Company URLs base URL). Taking the master key, like `set`, is what allows it.
+ */
+function runPin(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+  const name = need(ctx, 'name', 'for pin');
+  const kind = need(ctx, 'kind', '(netsuite or anaplan)');
+  if (kind !== 'netsuite' && kind !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
+  const vault = openVaultIfExists(env, ctx);
+  if (!vault?.info(name, kind)) {
+    ctx.err(`no ${kind} credentials named "${name}"`);
+    return 1;
+  }
+  const pins = kind === 'netsuite' ? pinsFrom(ctx, 'netsuite', vault.get(name, 'netsuite').accountId) : pinsFrom(ctx, 'anaplan');
+  const info = vault.update(name, kind, {}, pins);
+  ctx.out(`✔ ${kind} credentials "${name}" pinned to ${describePins(info)}`);
+  return 0;
+}
+
+/** Host pins from --base-url (NetSuite) or --auth-url/--oauth-url/--api-url (Anaplan); production hosts by default. */
+function pinsFrom(ctx: CommandContext, kind: CredentialKind, accountId?: string): CredentialMetadata {
+  const other = kind === 'netsuite' ? ['auth-url', 'oauth-url', 'api-url'] : ['base-url'];
+  for (const o of other) if (str(ctx, o)) throw new UsageError(`--${o} does not apply to ${kind} credentials`);
+  try {
+    if (kind === 'netsuite') return netsuitePins(accountId!, str(ctx, 'base-url'));
+    return anaplanPins({ authUrl: str(ctx, 'auth-url'), oauthUrl: str(ctx, 'oauth-url'), apiUrl: str(ctx, 'api-url') });
+  } catch (e) {
+    if (e instanceof CredentialPinError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 function runRemove(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
@@ -202,12 +236,15 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       '  set --name N --kind anaplan --auth basic --username U          (password from ANAPLAN_PASSWORD or stdin)',
       '  set --name N --kind anaplan --auth certificate --certificate-file cert.pem --private-key-file key.pem',
       '  set --name N --kind anaplan --auth oauth --client-id C         (refresh token from ANAPLAN_REFRESH_TOKEN or stdin)',
+      '  set … [--base-url U]  (NetSuite) / [--auth-url U] [--oauth-url U] [--api-url U]  (Anaplan): hosts the credentials may be sent to',
+      '  pin --name N --kind netsuite|anaplan [--base-url U | --auth-url U --oauth-url U --api-url U]   (re-pin without re-entering the secret)',
       '  list [--json]',
       '  remove --name N [--kind netsuite|anaplan]',
     ].join('\n'),
     subcommands: {
       set: "Store a connection's credentials (keys read from files, secrets from env/stdin)",
-      list: 'List stored connections (no secrets), with certificate expiry',
+      list: 'List stored connections (no secrets), with pinned hosts and certificate expiry',
+      pin: 'Change the hosts stored credentials may be sent to (defaults: production hosts)',
       remove: "Remove a connection's credentials",
     },
     options: {
@@ -221,6 +258,10 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       algorithm: { type: 'string', description: `NetSuite JWT algorithm (${ALGORITHMS.join(', ')}; default PS256)` },
       auth: { type: 'string', description: 'Anaplan: basic | certificate | oauth' },
       username: { type: 'string', description: 'Anaplan user (basic auth)' },
+      'base-url': { type: 'string', description: 'NetSuite: pin to this base URL (Company URLs value or sandbox) instead of the account host' },
+      'auth-url': { type: 'string', description: 'Anaplan: pin the auth host (default https://auth.anaplan.com)' },
+      'oauth-url': { type: 'string', description: 'Anaplan: pin the OAuth host (default https://us1a.app.anaplan.com)' },
+      'api-url': { type: 'string', description: 'Anaplan: pin the API host (default https://api.anaplan.com)' },
       json: { type: 'boolean', description: 'list: JSON output' },
     },
     async run(ctx) {
@@ -230,7 +271,8 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       if (sub === 'set') return runSet(ctx, deps, env);
       if (sub === 'list') return runList(ctx, env);
       if (sub === 'remove') return runRemove(ctx, env);
-      throw new UsageError('expected a sub-command: set, list or remove');
+      if (sub === 'pin') return runPin(ctx, env);
+      throw new UsageError('expected a sub-command: set, list, pin or remove');
     },
   };
 }

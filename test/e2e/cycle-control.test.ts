@@ -82,7 +82,7 @@ describe('cycle control against both sandboxes', () => {
     // Slow Anaplan tasks (3 s each) give time to kill the worker while the actuals import runs.
     const env = await cycleEnv(t, { netsuite: { glLines: 3_000 }, anaplan: { taskDurationMs: 3_000 } });
     const workerEnv = { ...process.env, TEMPORAL_ADDRESS: t.server.address, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ML_CONNECTOR_TASK_QUEUE: env.taskQueue };
-    const spawnWorker = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client/cli.ts'), 'worker'], { env: workerEnv, stdio: ['ignore', 'ignore', 'pipe'], cwd: PROJECT_ROOT });
+    const spawnWorker = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client/cli.ts'), 'worker', '--insecure-plaintext-payloads'], { env: workerEnv, stdio: ['ignore', 'ignore', 'pipe'], cwd: PROJECT_ROOT });
     let child = spawnWorker();
     try {
       const h = await startCycle(t.client, env.config, '2026-10', 'full', { heartbeatTimeoutMs: 3_000 }, env.taskQueue);

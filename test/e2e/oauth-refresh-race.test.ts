@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pollDeviceToken, startDeviceAuthorization } from '../../activities/anaplan/auth';
 import { createPortsResolver } from '../../activities/cycle/connections';
-import { CredentialVault } from '../../activities/store';
+import { CredentialVault, anaplanPins } from '../../activities/store';
 import { parseConfig } from '../../common/config';
 import { PROJECT_ROOT } from '../../client/paths';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
@@ -56,7 +56,8 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     const res = await fetch(`${a.url}/__sandbox/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userCode: device.user_code }) });
     assert.ok(res.status < 300);
     const got = await pending;
-    vault.set('race-anaplan', 'anaplan', { type: 'oauth', clientId: a.oauthClientId, refreshToken: got.refreshToken });
+    // Pinned to the sandbox, as `credentials set --auth oauth --auth-url … --oauth-url … --api-url …` stores it.
+    vault.set('race-anaplan', 'anaplan', { type: 'oauth', clientId: a.oauthClientId, refreshToken: got.refreshToken }, anaplanPins({ authUrl: a.url, oauthUrl: a.url, apiUrl: a.url }));
     return got.refreshToken;
   }
 

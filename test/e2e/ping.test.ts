@@ -13,7 +13,7 @@ import { openStores, type Stores } from '../../activities/store';
 import { parseCommandArgs } from '../../client/command';
 import { createPingCommand } from '../../client/commands/ping';
 import { parseConfig, type ConnectionConfig, type ConnectionConfigInput } from '../../common/config';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxAnaplanPins, sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
 
 describe('ml-connector ping', () => {
   let sb: Sandboxes;
@@ -113,7 +113,7 @@ describe('ml-connector ping', () => {
 
   it('fails at the token with a hint, and never prints the password, when the stored password is wrong', async () => {
     const wrong = `wrong-${Math.random().toString(36).slice(2)}-pw`;
-    stores.vault.set('bad-anaplan', 'anaplan', { type: 'basic', username: sb.anaplan.demoUser.email, password: wrong });
+    stores.vault.set('bad-anaplan', 'anaplan', { type: 'basic', username: sb.anaplan.demoUser.email, password: wrong }, sandboxAnaplanPins(sb));
     const r = await ping({ ...input, anaplan: { ...input.anaplan, credentials: 'bad-anaplan' } });
     assert.equal(r.code, 1);
     assert.match(r.out, /✖ no token: /);
@@ -128,7 +128,7 @@ describe('ml-connector ping', () => {
     const code = (await (await fetch(`${base}/oauth/device/code`, form({ client_id: sb.anaplan.oauthClientId }))).json()) as { device_code: string; user_code: string };
     await fetch(`${base}/__sandbox/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userCode: code.user_code }) });
     const tok = (await (await fetch(`${base}/oauth/token`, form({ client_id: sb.anaplan.oauthClientId, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: code.device_code }))).json()) as { refresh_token: string };
-    stores.vault.set('oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: tok.refresh_token });
+    stores.vault.set('oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: tok.refresh_token }, sandboxAnaplanPins(sb));
     const cfg = { ...input, anaplan: { ...input.anaplan, credentials: 'oauth-anaplan' } };
     const first = await ping(cfg);
     assert.equal(first.code, 0, first.out);

@@ -48,7 +48,7 @@ describe('replay of a failed journal posting', () => {
 
     assert.equal((await fetch(`${ns.url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', handle.workflowId, '--task-queue', env.taskQueue, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(['replay', '--cycle', handle.workflowId, '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     assert.equal(code, 0, lines.join('\n'));
     const replayed = JSON.parse(lines.at(-1)!) as { journals: { posted: number; unchanged: number; failed: number } };
     assert.equal(replayed.journals.failed, 0);
@@ -63,7 +63,7 @@ describe('replay of a failed journal posting', () => {
 
     // Replaying again changes nothing downstream.
     lines.length = 0;
-    assert.equal(await main(['replay', '--cycle', handle.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
+    assert.equal(await main(['replay', '--cycle', handle.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
     const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; unchanged: number } };
     assert.equal(again.journals.posted + again.journals.updated, 0);
     assert.equal(again.journals.unchanged, ids.length);

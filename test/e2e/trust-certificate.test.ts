@@ -10,6 +10,7 @@ import { certificateWarnings } from '../../activities/store';
 import { parseConfig, type ConnectionConfig } from '../../common/config';
 import { cycleWorkflowId } from '../../common/ids';
 import { createCertificate } from '../../sandbox/certs';
+import { sandboxNetsuitePins } from '../../sandbox/embedded';
 import { planningCycle } from '../../workflows';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
@@ -33,7 +34,7 @@ describe('certificate watch', () => {
     env.built.stores.vault.set(`${name}-netsuite`, 'netsuite', {
       accountId: env.sandboxes.netsuite.accountId, clientId: demo.clientId, certificateId: `${name}-cert`,
       privateKeyPem: cert.privateKeyPem, certificatePem: cert.certificatePem, algorithm: 'ES256',
-    });
+    }, sandboxNetsuitePins(env.sandboxes));
     return parseConfig({ ...env.config, name, netsuite: { ...env.config.netsuite, credentials: `${name}-netsuite` } });
   }
 

@@ -15,7 +15,7 @@ import type { Worker, NativeConnection } from '@temporalio/worker';
 import { parseConfig, type ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
 import { cycleWorkflowId } from '../../common/ids';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxAnaplanPins, sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
 import { planningCycle } from '../../workflows';
@@ -81,7 +81,7 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     built = buildActivities({ dataDir, temporal: t.client, taskQueue, env, log: (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`) });
     const config = parseConfig(sandboxConnection(sb, built.stores.vault, 'demo'));
     initialRefreshToken = await deviceGrantRefreshToken(sb);
-    built.stores.vault.set('demo-oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: initialRefreshToken });
+    built.stores.vault.set('demo-oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: initialRefreshToken }, sandboxAnaplanPins(sb));
     const oauthConfig: ConnectionConfig = { ...config, name: 'demo-oauth', anaplan: { ...config.anaplan, credentials: 'demo-oauth-anaplan' } };
     const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: built.activities, overrides: { shutdownGraceTime: '1s' } });
     w = { worker, connection, running: worker.run() };

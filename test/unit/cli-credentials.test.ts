@@ -121,6 +121,28 @@ describe('ml-connector credentials', () => {
     assert.equal((vault.get('piped', 'anaplan') as { password: string }).password, pw);
   });
 
+  it('pins credentials to production hosts by default, to given hosts on request, refuses plain http off loopback, and re-pins with `pin`', async () => {
+    assert.equal((await run(nsArgs('pin-ns', 'ec'))).code, 0);
+    const pw = `pw-${randomBytes(8).toString('hex')}`;
+    const set = await run(['set', '--name', 'pin-ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example', '--auth-url', 'https://auth.eu1.example.com'], { env: { ...env(), ANAPLAN_PASSWORD: pw } });
+    assert.equal(set.code, 0, set.err);
+    assert.match(set.out, /pinned to https:\/\/auth\.eu1\.example\.com https:\/\/us1a\.app\.anaplan\.com https:\/\/api\.anaplan\.com/);
+    const list = await run(['list']);
+    assert.match(list.out, /pin-ns\s+netsuite\s+.*https:\/\/1234567-sb1\.suitetalk\.api\.netsuite\.com/);
+    assert.match(list.out, /pin-ap\s+anaplan\s+.*https:\/\/auth\.eu1\.example\.com/);
+    const json = JSON.parse((await run(['list', '--json'])).out) as Array<{ name: string; pinnedTo: string }>;
+    assert.equal(json.find((j) => j.name === 'pin-ns')!.pinnedTo, 'https://1234567-sb1.suitetalk.api.netsuite.com');
+    await assert.rejects(() => run(nsArgs('pin-bad', 'ec', ['--base-url', 'http://ns.example.com'])), /--base-url: http:\/\/ns\.example\.com must use https/);
+    await assert.rejects(() => run(nsArgs('pin-bad', 'ec', ['--auth-url', 'https://a.example.com'])), /--auth-url does not apply to netsuite/);
+    const pinned = await run(['pin', '--name', 'pin-ns', '--kind', 'netsuite', '--base-url', 'http://127.0.0.1:4555/']);
+    assert.equal(pinned.code, 0, pinned.err);
+    assert.match(pinned.out, /"pin-ns" pinned to http:\/\/127\.0\.0\.1:4555$/);
+    const vault = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') });
+    assert.equal(vault.info('pin-ns', 'netsuite')!.metadata['pin.baseUrl'], 'http://127.0.0.1:4555');
+    assert.equal(vault.get('pin-ns', 'netsuite').privateKeyPem, ec.privateKeyPem, 're-pinning keeps the secret');
+    assert.equal((await run(['pin', '--name', 'nobody', '--kind', 'anaplan'])).code, 1);
+  });
+
   it('list on a data dir without a vault creates no key file', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-empty-'));
     try {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { defaultPayloadConverter, Payload } from '@temporalio/common';
-import { CodecServer, fromWire, startCodecServer, toWire } from '../../client/codec-server';
+import { Agent } from 'undici';
+import { CodecServer, CodecServerConfigError, fromWire, startCodecServer, toWire } from '../../client/codec-server';
+import { createCertificate } from '../../sandbox/certs';
 import { EncryptionCodec } from '../../common/codec';
 
 const keys = { activeKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
@@ -34,7 +36,7 @@ async function post(server: CodecServer, op: string, body: unknown, headers: Rec
 void describe('codec server', () => {
   void it('encodes and decodes payloads over HTTP, interoperating with the codec', async () => {
     const plain = toWire(defaultPayloadConverter.toPayload(value) as Payload);
-    const enc = await post(open, 'encode', { payloads: [plain] });
+    const enc = await post(guarded, 'encode', { payloads: [plain] }, { authorization: `Bearer ${token}` });
     assert.equal(enc.status, 200);
     const [wire] = enc.json.payloads;
     assert.equal(Buffer.from(wire.metadata.encoding, 'base64').toString(), 'binary/encrypted');
@@ -53,7 +55,7 @@ void describe('codec server', () => {
   });
 
   void it('requires the bearer token when one is configured', async () => {
-    const [wire] = (await post(open, 'encode', { payloads: [toWire(defaultPayloadConverter.toPayload(value) as Payload)] })).json.payloads;
+    const [wire] = (await post(guarded, 'encode', { payloads: [toWire(defaultPayloadConverter.toPayload(value) as Payload)] }, { authorization: `Bearer ${token}` })).json.payloads;
     const missing = await post(guarded, 'decode', { payloads: [wire] });
     assert.equal(missing.status, 401);
     assert.match(String(missing.headers['www-authenticate']), /^Bearer/);
@@ -81,6 +83,74 @@ void describe('codec server', () => {
     const other = await preflight('https://evil.example');
     await other.body.dump();
     assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+
+  void it('/encode needs the token: refused on a server without one, and without it on a server with one', async () => {
+    const plain = toWire(defaultPayloadConverter.toPayload(value) as Payload);
+    const openEncode = await post(open, 'encode', { payloads: [plain] });
+    assert.equal(openEncode.status, 403);
+    assert.match(openEncode.json.error, /\/encode needs a bearer token/);
+    assert.equal((await post(guarded, 'encode', { payloads: [plain] })).status, 401);
+  });
+
+  void it('refuses a non-loopback bind without a token, and CORS "*" while credentials are allowed', async () => {
+    await assert.rejects(startCodecServer({ port: 0, host: '0.0.0.0', keys }), (e: Error) => e instanceof CodecServerConfigError && /on 0\.0\.0\.0 without a bearer token/.test(e.message));
+    await assert.rejects(startCodecServer({ port: 0, keys, corsOrigins: ['*'] }), (e: Error) => e instanceof CodecServerConfigError && /"\*" with credentials/.test(e.message));
+    await assert.rejects(startCodecServer({ port: 0, host: '0.0.0.0', keys, bearerToken: token }), /--allowed-host/);
+    const any = await startCodecServer({ port: 0, keys, corsOrigins: ['*'], corsCredentials: false });
+    try {
+      const res = await request(`${any.url}/health`, { headers: { origin: 'https://ui.example' } });
+      await res.body.dump();
+      assert.equal(res.headers['access-control-allow-origin'], '*');
+      assert.equal(res.headers['access-control-allow-credentials'], undefined);
+    } finally {
+      await any.close();
+    }
+  });
+
+  void it('refuses requests whose Host is not the bind address or a configured name (DNS rebinding)', async () => {
+    const port = new URL(open.url).port;
+    const withHost = async (server: CodecServer, host: string) => {
+      const res = await request(`${server.url}/decode`, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{"payloads":[]}' });
+      const body = (await res.body.json()) as { error?: string };
+      return { status: res.statusCode, body };
+    };
+    const rebound = await withHost(open, `evil.example:${port}`);
+    assert.equal(rebound.status, 421);
+    assert.match(rebound.body.error!, /Host "evil\.example:\d+" is not served here/);
+    assert.equal((await withHost(open, `localhost:${port}`)).status, 200);
+    assert.equal((await withHost(open, `127.0.0.1:${port}`)).status, 200);
+    const named = await startCodecServer({ port: 0, host: '0.0.0.0', keys, bearerToken: token, allowedHosts: ['codec.internal.example'] });
+    try {
+      const url = `http://127.0.0.1:${named.port}/health`;
+      const ok = await request(url, { headers: { host: `codec.internal.example:${named.port}` } });
+      await ok.body.dump();
+      assert.equal(ok.statusCode, 200);
+      const other = await request(url, { headers: { host: `127.0.0.1:${named.port}` } });
+      await other.body.dump();
+      assert.equal(other.statusCode, 421, 'a wildcard bind serves its configured names only');
+    } finally {
+      await named.close();
+    }
+  });
+
+  void it('serves https with a given certificate and key', async () => {
+    const cert = await createCertificate({ kind: 'ec', commonName: 'localhost' });
+    const tls = await startCodecServer({ port: 0, keys, bearerToken: token, tls: { certPem: cert.certificatePem, keyPem: cert.privateKeyPem } });
+    const dispatcher = new Agent({ connect: { ca: cert.certificatePem, checkServerIdentity: () => undefined } });
+    try {
+      assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const plain = toWire(defaultPayloadConverter.toPayload(value) as Payload);
+      const res = await request(`${tls.url}/encode`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ payloads: [plain] }) });
+      assert.equal(res.statusCode, 200);
+      const [wire] = ((await res.body.json()) as { payloads: Array<{ metadata: Record<string, string> }> }).payloads;
+      assert.equal(Buffer.from(wire!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
+      await assert.rejects(request(`${tls.url.replace('https', 'http')}/health`, { headersTimeout: 2_000 }), 'plain http is not served on the TLS port');
+    } finally {
+      await dispatcher.close();
+      await tls.close();
+    }
+    await assert.rejects(startCodecServer({ port: 0, keys, tls: { certPem: 'x', keyPem: 'y' } }), CodecServerConfigError);
   });
 
   void it('reports bad requests without crashing', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvLine, readLines } from '../../activities/mapping/csv';
+import { csvLine, neutralizeFormula, readLines, restoreFormula } from '../../activities/mapping/csv';
 
 async function collect(chunks: Array<Buffer | string>): Promise<string[]> {
   const out: string[] = [];
@@ -37,4 +37,13 @@ test('readLines pulls the source only as fast as lines are consumed', async () =
   // A queueing reader would have drained all 1000 chunks by now.
   assert.ok(pulled <= 4, `pulled ${pulled} chunks for 3 lines`);
   await it.return(undefined);
+});
+
+test('csvLine neutralises cells a spreadsheet would run as formulas, and leaves numbers and -number codes alone', async () => {
+  const { parse } = await import('csv-parse/sync');
+  const cells = ['=1+2', '+SUM(A1)', '@cmd', '-A1*2', '\tx', '-100', '-12.50', '-1e3', '-.5', '4000', 'Sales - East', ''];
+  const [parsed] = parse(csvLine(cells)) as string[][];
+  assert.deepEqual(parsed, ["'=1+2", "'+SUM(A1)", "'@cmd", "'-A1*2", "'\tx", '-100', '-12.50', '-1e3', '-.5', '4000', 'Sales - East', '']);
+  for (const c of cells) assert.equal(restoreFormula(neutralizeFormula(c)), c, `${JSON.stringify(c)} round-trips`);
+  assert.equal(restoreFormula("'plain"), "'plain", 'a quote that guards nothing is data');
 });

@@ -37,7 +37,7 @@ describe('close-calendar schedules', () => {
     fs.writeFileSync(file, JSON.stringify(config(name)));
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
-    assert.equal(await main(['schedule', 'create', '--config', file, '--task-queue', taskQueue, '--json'], io), 0, out.join('\n'));
+    assert.equal(await main(['schedule', 'create', '--config', file, '--task-queue', taskQueue, '--json', '--insecure-plaintext-payloads'], io), 0, out.join('\n'));
     const id = `close:${name}:actuals`;
     const created = JSON.parse(out.at(-1)!) as { scheduleId: string; nextActionTimes: string[] };
     assert.equal(created.scheduleId, id);
@@ -54,17 +54,17 @@ describe('close-calendar schedules', () => {
     }
 
     out.length = 0;
-    assert.equal(await main(['schedule', 'list', '--json'], io), 0);
+    assert.equal(await main(['schedule', 'list', '--json', '--insecure-plaintext-payloads'], io), 0);
     assert.ok((JSON.parse(out.at(-1)!) as Array<{ scheduleId: string }>).some((s) => s.scheduleId === id));
-    assert.equal(await main(['schedule', 'pause', id, '--reason', 'audit week'], io), 0);
+    assert.equal(await main(['schedule', 'pause', id, '--reason', 'audit week', '--insecure-plaintext-payloads'], io), 0);
     assert.equal((await t.client.schedule.getHandle(id).describe()).state.paused, true);
-    assert.equal(await main(['schedule', 'unpause', id], io), 0);
+    assert.equal(await main(['schedule', 'unpause', id, '--insecure-plaintext-payloads'], io), 0);
 
     // Trigger: the scheduled workflow runs the close-calendar check now.
     const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
     try {
       await worker.runUntil(async () => {
-        assert.equal(await main(['schedule', 'trigger', id], io), 0);
+        assert.equal(await main(['schedule', 'trigger', id, '--insecure-plaintext-payloads'], io), 0);
         let runId: string | undefined;
         for (let i = 0; i < 100 && !runId; i++) {
           runId = (await t.client.schedule.getHandle(id).describe()).info.recentActions[0]?.action.workflow.firstExecutionRunId;
@@ -80,7 +80,7 @@ describe('close-calendar schedules', () => {
       await connection.close();
     }
 
-    assert.equal(await main(['schedule', 'delete', id], io), 0);
+    assert.equal(await main(['schedule', 'delete', id, '--insecure-plaintext-payloads'], io), 0);
     await assert.rejects(t.client.schedule.getHandle(id).describe());
   });
 });

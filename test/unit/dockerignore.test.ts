@@ -1,0 +1,19 @@
+/**
+ * The worker image is built from code only (issue 13 item 7): `.dockerignore` keeps local data,
+ * key material, tests and benchmarks out of the build context (Dockerfile: `COPY . .`).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../../client/paths';
+
+test('.dockerignore excludes .data, vault and key files, configs, tests and benchmarks', () => {
+  const lines = fs.readFileSync(path.join(PROJECT_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const entry of ['.data', '**/.data', '*.vault', '*.key', '*.pem', '.env', '/ml-connector.config.json', 'test', 'bench', 'scripts', 'node_modules', '.git']) {
+    assert.ok(lines.includes(entry), `${entry} is ignored`);
+  }
+  assert.ok(!lines.some((l) => l.startsWith('!')), 'nothing is re-included');
+  // What the image needs stays in: the CLI, the worker and the code they import.
+  for (const needed of ['client', 'worker', 'activities', 'workflows', 'common', 'sandbox', 'bin', 'package.json']) assert.ok(!lines.includes(needed), `${needed} is kept`);
+});
