@@ -128,7 +128,7 @@ describe('journals are read back and compared after every write', () => {
     // Refused, so replayable: once November is open again, the replay posts exactly the missing journals.
     assert.equal((await fetch(`${ns().url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
     const out: string[] = [];
-    const code = await main(['replay', '--cycle', h.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json'], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const code = await main(['replay', '--cycle', h.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => out.push(l), err: (l) => out.push(l) });
     assert.equal(code, 0, out.join('\n'));
     const replayed = JSON.parse(out.at(-1)!) as { journals: { posted: number; failed: number } };
     assert.equal(replayed.journals.failed, 0);
