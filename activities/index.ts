@@ -8,7 +8,7 @@ import { makeActuals } from './cycle/actuals';
 import { makeAlign } from './cycle/align';
 import type { CycleDeps } from './cycle/context';
 import { makeJournals } from './cycle/journals';
-import { makeLock } from './cycle/lock';
+import { makeLedgerWrites, makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
 import { keepAlive } from './cycle/heartbeat';
@@ -53,6 +53,8 @@ export function createActivities(deps: ActivityDeps = {}) {
       ...makeActuals(cycle),
       ...makePlan(cycle),
       postJournals: makeJournals(cycle),
+      // Resolved per call: the audit trail is part of the cycle wiring (absent in demo-only workers).
+      ...makeLedgerWrites({ get audit() { return cycle.audit; } }),
     }),
   };
 }

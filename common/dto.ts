@@ -162,4 +162,6 @@ export interface ReplayInput {
   step: ReplayableStep;
   artifacts: CycleArtifacts;
   options?: CycleOptions;
+  /** When the replayed cycle started (ISO): with no ledger write of its own on record, writes by other cycles after this are newer. */
+  since?: string;
 }

@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { CycleArtifacts, CycleInput, CycleSummary } from '../common/dto';
+import { ledgerLockWorkflowId } from '../common/ids';
 import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
@@ -53,7 +54,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   let paused = false;
   let pauseReason: string | undefined;
   let lastError: string | undefined;
-  let waitingForLock = false;
+  let waitingForLock: string | undefined;
 
   setHandler(pauseSignal, (arg) => {
     paused = true;
@@ -68,7 +69,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     step: steps.find((s) => s.state === 'running')?.name ?? null,
     steps,
     paused,
-    pauseReason: waitingForLock ? 'waiting for the Anaplan model lock' : pauseReason,
+    pauseReason: waitingForLock ?? pauseReason,
     quarantined: summary.quarantined,
     lastError,
     warnings: summary.warnings,
@@ -102,7 +103,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       s.endedAt = new Date().toISOString();
     }
   };
-  const locked = <T>(purpose: string, fn: () => Promise<T>) => withModelLock(lockTarget, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w));
+  const locked = <T>(purpose: string, fn: () => Promise<T>) => withModelLock(lockTarget, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w ? 'waiting for the Anaplan model lock' : undefined));
 
   try {
     const pre = (await run('preflight', async (s) => {
@@ -131,7 +132,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       // from the upload through the import; runs started before that extract, then upload and import.
       const pipelined = patched('actuals-upload-during-extraction');
       if (!pipelined) return importActuals(s, false);
-      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, () => importActuals(s, true), (w) => (waitingForLock = w));
+      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, () => importActuals(s, true), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
     });
 
     async function importActuals(s: StepStatus, pipelined: boolean) {
@@ -173,15 +174,26 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     await run('postJournals', async (s) => {
       if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
       const items = prepared.journals + (prepared.retire ?? 0);
-      const total = await postJournalBatches(long.postJournals, {
-        config,
-        cycleId,
-        journalsHash: prepared.journalsHash,
-        journals: items,
-        batchSize: journalBatchSize(items, opts.journalBatchSize),
-        beforeBatch: gate,
-        onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
-      });
+      const postAll = () =>
+        postJournalBatches(long.postJournals, {
+          config,
+          cycleId,
+          journalsHash: prepared.journalsHash,
+          journals: items,
+          batchSize: journalBatchSize(items, opts.journalBatchSize),
+          beforeBatch: gate,
+          onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
+        });
+      // One writer per ledger scope (NetSuite account × Anaplan model): every batch of this cycle
+      // runs under the ledger lock, so another cycle's or a replay's upserts and deletes never
+      // interleave with these. The write is recorded first (audit cycle_events) for replay's check.
+      // Cycles started before the ledger lock post without it.
+      const total = patched('ledger-lock')
+        ? await withModelLock({ ...lockTarget, ledgerAccountId: config.netsuite.accountId }, `${cycleId} postJournals (ledger)`, leaseMs, async () => {
+            await long.recordLedgerWrite({ scope: ledgerLockWorkflowId(config.netsuite.accountId, lockTarget.workspaceId, lockTarget.modelId), cycleId, writer: cycleId });
+            return postAll();
+          }, (w) => (waitingForLock = w ? 'waiting for the NetSuite ledger lock' : undefined))
+        : await postAll();
       summary.journals = total;
       if (total.failed > 0) {
         throw ApplicationFailure.nonRetryable(

@@ -8,6 +8,7 @@ import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@tem
 import type { createActivities } from '../activities';
 import type { ImportResult, PostJournalsResult, ReplayInput } from '../common/dto';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
+import { ledgerLockWorkflowId } from '../common/ids';
 import { createLockClient } from './lock-client';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -21,7 +22,24 @@ export async function replayStep(input: ReplayInput): Promise<{ step: string; jo
   });
   if (step === 'postJournals') {
     if (!artifacts.journalsHash || artifacts.journals === undefined) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no planned journals to replay`, 'NonRetryable');
-    const total = await postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash, journals: artifacts.journals, batchSize: journalBatchSize(artifacts.journals, input.options?.journalBatchSize) });
+    const post = () => postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash!, journals: artifacts.journals!, batchSize: journalBatchSize(artifacts.journals!, input.options?.journalBatchSize) });
+    // Under the scope's ledger lock like any cycle; and a replay never overwrites what a newer cycle
+    // wrote: the ledger-write record says who wrote the scope after the replayed cycle.
+    const total = patched('replay-ledger-lock')
+      ? await createLockClient()({ workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId, ledgerAccountId: config.netsuite.accountId }, `${workflowInfo().workflowId} replay postJournals (ledger)`, input.options?.lockLeaseMs ?? 2 * 60 * 60_000, async () => {
+          const scope = ledgerLockWorkflowId(config.netsuite.accountId, config.anaplan.workspaceId, config.anaplan.modelId);
+          const newer = await acts.newerLedgerWriters({ scope, cycleId, since: input.since ?? '1970-01-01T00:00:00.000Z' });
+          if (newer.length > 0) {
+            throw ApplicationFailure.nonRetryable(
+              `cannot replay postJournals of ${cycleId}: ${newer.map((n) => n.cycleId).join(', ')} wrote to the same ledger (${scope}) after it (last at ${newer.at(-1)!.at}); replaying would overwrite newer journals with an older plan. Run \`ml-connector replay --cycle ${cycleId} --rederive\` to re-prepare from the current plan instead`,
+              'LedgerMovedOn',
+              { newer },
+            );
+          }
+          await acts.recordLedgerWrite({ scope, cycleId, writer: workflowInfo().workflowId });
+          return post();
+        })
+      : await post();
     if (total.failed > 0) throw ApplicationFailure.nonRetryable(`${total.failed} journals still refused on replay (first: ${total.failures[0]?.externalId}: ${total.failures[0]?.reason})`, 'JournalsRefused', { failures: total.failures });
     return { step, journals: total };
   }

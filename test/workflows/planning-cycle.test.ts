@@ -76,6 +76,11 @@ function fakes(timeline: Interval[], calls: string[], holdMs = 150): Partial<Act
       calls.push(`postJournals:${from}-${to}`);
       return { posted: to - from, updated: 0, unchanged: 0, failed: 0, failures: [] };
     },
+    // The ledger-write record (audit) under the ledger lock; the lock itself is the real one.
+    async recordLedgerWrite() {
+      calls.push('recordLedgerWrite');
+      return 1;
+    },
   };
 }
 
