@@ -3,7 +3,7 @@
  */
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ConnectionConfig } from '../common/config';
-import type { CycleOptions, CycleSummary } from '../common/dto';
+import { cycleOptionsProblem, type CycleOptions, type CycleSummary } from '../common/dto';
 import { TASK_QUEUE, cycleWorkflowId, type CycleKind } from '../common/ids';
 import { statusQuery, type CycleStatus } from '../common/messages';
 import { readPeriods } from '../activities/cycle/preflight';
@@ -19,6 +19,8 @@ export async function latestClosedPeriod(deps: Pick<CycleDeps, 'ports'>, config:
 }
 
 export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
+  const bad = cycleOptionsProblem(options);
+  if (bad) throw new Error(bad);
   return client.workflow.start<typeof planningCycle>('planningCycle', {
     taskQueue,
     workflowId: cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, period, kind),

@@ -1,6 +1,6 @@
 /**
  * What moves through workflow history: IDs, counts, hashes of stored artifacts. Never rows, never
- * secrets (DESIGN.md §4). Shared by workflows (types only), activities, CLI and tests.
+ * secrets (DESIGN.md §4). Shared by workflows (types and the option bounds), activities, CLI and tests.
  */
 import type { CycleKind } from './ids';
 import type { ConnectionConfig, DimensionName } from './config';
@@ -31,6 +31,24 @@ export interface CycleOptions {
   /** Activity timeouts scale with data size; big runs may raise them. */
   activityTimeoutMs?: number;
   heartbeatTimeoutMs?: number;
+}
+
+/**
+ * Bounds of a lock lease (model, file and ledger locks). The lease is the backstop for a holder that
+ * died; a holder that outlives it is told and takes the lock again. Above the maximum, a dead
+ * holder would block every other cycle of the model for more than a working day.
+ */
+export const LOCK_LEASE_MIN_MS = 1_000;
+export const LOCK_LEASE_MAX_MS = 12 * 60 * 60_000;
+export const LOCK_LEASE_DEFAULT_MS = 2 * 60 * 60_000;
+
+/** The refusal of bad cycle options, naming the option and the bound (undefined when fine). */
+export function cycleOptionsProblem(options: CycleOptions | undefined): string | undefined {
+  const lease = options?.lockLeaseMs;
+  if (lease !== undefined && !(Number.isInteger(lease) && lease >= LOCK_LEASE_MIN_MS && lease <= LOCK_LEASE_MAX_MS)) {
+    return `lockLeaseMs must be an integer from ${LOCK_LEASE_MIN_MS} to ${LOCK_LEASE_MAX_MS} ms (got ${lease})`;
+  }
+  return undefined;
 }
 
 export interface PreflightResult {

@@ -45,6 +45,8 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('lock-request');
 export const lockReleaseSignal = defineSignal<[{ requestId: string }]>('lock-release');
 /** Sent by the lock workflow to the requester. */
 export const lockGrantedSignal = defineSignal<[{ requestId: string }]>('lock-granted');
+/** Sent by the lock workflow to a holder whose lease expired: the lock is no longer its. */
+export const lockLostSignal = defineSignal<[{ requestId: string }]>('lock-lost');
 
 export interface LockState {
   holder: (LockRequest & { grantedAt: string }) | null;

@@ -3,17 +3,18 @@
  * model while an import/export/process runs and queues or refuses a second one
  * (../shared/reference/anaplan.md §8), so every action from any workflow runs while holding this.
  * Requests arrive by signal-with-start; grants go back by signal; the holder releases in `finally`;
- * a lease timeout is the backstop for a holder that died. Its history shows who held the model when.
+ * a lease timeout is the backstop for a holder that died, and the holder is told (`lock-lost`). Its history shows who held the model when.
  */
 import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
+import { lockGrantedSignal, lockLostSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
 
 export interface ModelLockInput {
   /** Requests carried over a continue-as-new. */
@@ -73,6 +74,12 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
     if (!ok) {
       leasesExpired++;
       log.warn('model lock lease expired without release', { requesterId: next.requesterId, purpose: next.purpose });
+      // Tell the holder (if it is alive it stops and takes the lock again) before the next grant.
+      if (patched('lock-lost-signal')) {
+        await getExternalWorkflowHandle(next.requesterId)
+          .signal(lockLostSignal, { requestId: next.requestId })
+          .catch((err: Error) => log.warn('lock holder unreachable after its lease expired', { requesterId: next.requesterId, error: err.message }));
+      }
     }
     released.delete(next.requestId);
     holder = null;

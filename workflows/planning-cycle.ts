@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { CycleArtifacts, CycleInput, CycleSummary } from '../common/dto';
+import { cycleOptionsProblem, LOCK_LEASE_DEFAULT_MS, type CycleArtifacts, type CycleInput, type CycleSummary, type ExtractResult } from '../common/dto';
 import { ledgerLockWorkflowId } from '../common/ids';
 import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
@@ -45,7 +45,10 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   });
   const withModelLock = createLockClient();
   const lockTarget = { workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId };
-  const leaseMs = opts.lockLeaseMs ?? 2 * 60 * 60_000;
+  // Refused before any command: a lease above the maximum would let a dead holder block the model.
+  const bad = cycleOptionsProblem(opts);
+  if (bad) throw ApplicationFailure.nonRetryable(bad, 'InvalidOptions');
+  const leaseMs = opts.lockLeaseMs ?? LOCK_LEASE_DEFAULT_MS;
   const cycleId = workflowInfo().workflowId;
   const selected = stepsFor(kind);
 
@@ -127,22 +130,32 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       return r;
     }))!;
 
+    // The extraction of this step, and the file-lock attempt that uploaded it.
+    let extracted: { ex: ExtractResult; attempt: number } | undefined;
     await run('importActuals', async (s) => {
       // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
       // from the upload through the import; runs started before that extract, then upload and import.
       const pipelined = patched('actuals-upload-during-extraction');
       if (!pipelined) return importActuals(s, false);
-      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, () => importActuals(s, true), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
+      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, (attempt) => importActuals(s, true, attempt), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
     });
 
-    async function importActuals(s: StepStatus, pipelined: boolean) {
-      const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
-      summary.extract = ex;
-      remember({ csvHash: ex.csvHash, csvRows: ex.rows });
-      summary.quarantined += ex.quarantined;
-      s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+    async function importActuals(s: StepStatus, pipelined: boolean, attempt = 0) {
+      // A retry after the file lock lapsed keeps this cycle's extraction (its artifact): only the
+      // upload is redone, below, since another cycle may have written the file meanwhile.
+      if (!extracted) {
+        const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
+        extracted = { ex, attempt };
+        summary.extract = ex;
+        remember({ csvHash: ex.csvHash, csvRows: ex.rows });
+        summary.quarantined += ex.quarantined;
+        s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+      }
+      const ex = extracted.ex;
       await gate();
-      const uploaded = ex.uploadedChunks === undefined ? {} : { uploaded: { chunks: ex.uploadedChunks } };
+      // The file uploaded during the extraction is trusted only under the same hold of the file lock;
+      // otherwise runActualsImport uploads this cycle's artifact again before importing.
+      const uploaded = ex.uploadedChunks === undefined || extracted.attempt !== attempt ? {} : { uploaded: { chunks: ex.uploadedChunks } };
       const im = await locked('importActuals', () => long.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }));
       summary.import = im;
       s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };

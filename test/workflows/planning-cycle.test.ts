@@ -168,4 +168,48 @@ describe('planningCycle workflow (fake activities, real server)', () => {
       await connection.close();
     }
   });
+  it('a holder whose model-lock lease expires mid-action is told, and the action retries under a new grant', async () => {
+    MODEL = nextModel();
+    const taskQueue = uniqueTaskQueue('cycle-lease');
+    const timeline: Interval[] = [];
+    const calls: string[] = [];
+    const base = fakes(timeline, calls);
+    let exports = 0;
+    const activities = {
+      ...createActivities({ temporal: t.client, taskQueue }),
+      ...base,
+      // The first export outlives the 1.5 s lease (and ignores cancellation, as a stuck call would).
+      async runPlanExport(input: Parameters<NonNullable<typeof base.runPlanExport>>[0]) {
+        if (exports++ === 0) await new Promise((r) => setTimeout(r, 4_000));
+        return base.runPlanExport!(input);
+      },
+    };
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities });
+    try {
+      await worker.runUntil(async () => {
+        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `${cycleWorkflowId(WS, MODEL, '2026-10', 'plan')}-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 1_500 } } satisfies CycleInput] });
+        const r = await h.result();
+        assert.equal(r.status, 'completed');
+        const history = await h.fetchHistory();
+        const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+        assert.ok(signals.includes('lock-lost'), `the holder was told its lease expired (signals: ${signals.join(', ')})`);
+      });
+    } finally {
+      await connection.close();
+    }
+    assert.equal(calls.filter((c) => c === 'runPlanExport').length, 2, 'the export ran again after taking the lock again');
+  });
+
+  it('refuses a lock lease above the maximum, naming the option', async () => {
+    const taskQueue = uniqueTaskQueue('cycle-lease-max');
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities({ temporal: t.client, taskQueue }) });
+    try {
+      await worker.runUntil(async () => {
+        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `lease-max-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 13 * 60 * 60_000 } } satisfies CycleInput] });
+        await assert.rejects(h.result(), (err: Error & { cause?: Error }) => /lockLeaseMs must be an integer from 1000 to 43200000 ms \(got 46800000\)/.test(err.cause?.message ?? ''));
+      });
+    } finally {
+      await connection.close();
+    }
+  });
 });
