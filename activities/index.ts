@@ -8,6 +8,7 @@ import { makeActuals } from './cycle/actuals';
 import { makeAlign } from './cycle/align';
 import type { CycleDeps } from './cycle/context';
 import { makeJournals } from './cycle/journals';
+import { makeApprovalRecord, makeDiff } from './cycle/diff';
 import { makeLedgerWrites, makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
@@ -55,6 +56,8 @@ export function createActivities(deps: ActivityDeps = {}) {
       postJournals: makeJournals(cycle),
       // Resolved per call: the audit trail is part of the cycle wiring (absent in demo-only workers).
       ...makeLedgerWrites({ get audit() { return cycle.audit; } }),
+      diffJournals: makeDiff(cycle),
+      recordApproval: makeApprovalRecord({ get audit() { return cycle.audit; } }),
     }),
   };
 }

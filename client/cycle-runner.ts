@@ -18,7 +18,7 @@ export async function latestClosedPeriod(deps: Pick<CycleDeps, 'ports'>, config:
   return closed.at(-1)!.period;
 }
 
-export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
+export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE, extra: { dryRun?: boolean } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
   const bad = cycleOptionsProblem(options);
   if (bad) throw new Error(bad);
   return client.workflow.start<typeof planningCycle>('planningCycle', {
@@ -26,7 +26,7 @@ export async function startCycle(client: Client, config: ConnectionConfig, perio
     workflowId: cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, period, kind),
     // One run of a cycle at a time; a finished cycle may run again (idempotent by design).
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    args: [{ config, period, kind, options }],
+    args: [{ config, period, kind, options, ...(extra.dryRun ? { dryRun: true } : {}) }],
   });
 }
 

@@ -21,6 +21,8 @@ export interface CycleInput {
   period: string;
   kind: CycleKind;
   options?: CycleOptions;
+  /** Run up to the journal diff, store it, and end without writing to NetSuite. */
+  dryRun?: boolean;
 }
 
 export interface CycleOptions {
@@ -159,6 +161,36 @@ export interface CycleSummary {
   tieOut?: TieOut;
   quarantined: number;
   warnings: string[];
+  /** Manual approval or dry run: the diff shown and what was decided (absent with approval auto). */
+  approval?: ApprovalOutcome;
+}
+
+export type JournalDiffAction = 'create' | 'update' | 'unchanged' | 'retire';
+
+/** The diff artifact (`cycle diff`): per journal, and summed per subsidiary × period × version. */
+export interface JournalDiff {
+  cycleId: string;
+  journalsHash: string;
+  counts: Record<JournalDiffAction, number>;
+  rows: Array<{ subsidiaryId: string; period: string; version: string; planCents: number; ledgerCents: number } & Record<JournalDiffAction, number>>;
+  journals: Array<{ externalId: string; action: JournalDiffAction; subsidiaryId: string; period: string; version: string; debitCents: number; ledgerDebitCents: number }>;
+}
+
+/** What history carries of a diff: its artifact hash, counts and totals. */
+export interface JournalDiffResult {
+  diffHash: string;
+  counts: Record<JournalDiffAction, number>;
+  /** Debits of the planned journals, and of the ledger's current versions of the journals concerned. */
+  planCents: number;
+  ledgerCents: number;
+}
+
+export interface ApprovalOutcome {
+  state: 'waiting' | 'approved' | 'rejected' | 'expired' | 'dry-run';
+  diff: JournalDiffResult;
+  by?: string;
+  note?: string;
+  at?: string;
 }
 
 /** Artifact hashes a cycle produced (kept in its memo for replay). */
@@ -169,6 +201,8 @@ export interface CycleArtifacts {
   exportHash?: string;
   journalsHash?: string;
   journals?: number;
+  /** The journal diff shown for approval / dry run (`cycle diff`). */
+  diffHash?: string;
 }
 
 export type ReplayableStep = 'importActuals' | 'postJournals';

@@ -17,7 +17,7 @@ import {
 import type { createActivities } from '../activities';
 import { cycleOptionsProblem, LOCK_LEASE_DEFAULT_MS, type CycleArtifacts, type CycleInput, type CycleSummary, type ExtractResult } from '../common/dto';
 import { ledgerLockWorkflowId } from '../common/ids';
-import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
+import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery, type ApprovalDecision, type CycleStatus, type StepStatus } from '../common/messages';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
@@ -67,15 +67,23 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     paused = false;
     pauseReason = undefined;
   });
+  // Decisions count only while the cycle waits for one (the CLI checks the status before sending).
+  let decision: { approved: boolean; by: string; note?: string; at: string } | undefined;
+  const decide = (approved: boolean) => (d: ApprovalDecision) => {
+    if (summary.approval?.state === 'waiting' && decision === undefined) decision = { approved, by: d.by, note: d.note, at: new Date().toISOString() };
+  };
+  setHandler(approveSignal, decide(true));
+  setHandler(rejectSignal, decide(false));
   setHandler(statusQuery, (): CycleStatus => ({
     workflowId: cycleId,
     step: steps.find((s) => s.state === 'running')?.name ?? null,
     steps,
     paused,
-    pauseReason: waitingForLock ?? pauseReason,
+    pauseReason: waitingForLock ?? (summary.approval?.state === 'waiting' && decision === undefined ? 'waiting for approval' : pauseReason),
     quarantined: summary.quarantined,
     lastError,
     warnings: summary.warnings,
+    ...(summary.approval ? { approval: summary.approval } : {}),
   }));
 
   const gate = () => condition(() => !paused);
@@ -184,9 +192,37 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       return p;
     });
 
+    let notPosted = false;
     await run('postJournals', async (s) => {
       if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
       const items = prepared.journals + (prepared.retire ?? 0);
+      // Approval gate / dry run: the diff against the ledger first (stored as an artifact, shown by
+      // `cycle diff`), then nothing posts before a controller approves. Only manual or dry-run
+      // cycles take this branch (and record the patch marker); auto cycles run exactly as before.
+      let diffAt: string | undefined;
+      if ((config.journals.approval === 'manual' || input.dryRun === true) && patched('approval-gate')) {
+        diffAt = new Date().toISOString();
+        const diff = await long.diffJournals({ config, cycleId, journalsHash: prepared.journalsHash });
+        remember({ diffHash: diff.diffHash });
+        s.counts = { journals: prepared.journals, create: diff.counts.create, update: diff.counts.update, unchanged: diff.counts.unchanged, retire: diff.counts.retire };
+        if (input.dryRun) {
+          summary.approval = { state: 'dry-run', diff };
+          notPosted = true;
+          return undefined;
+        }
+        summary.approval = { state: 'waiting', diff };
+        const timeoutMs = Math.round((config.journals.approvalTimeoutHours ?? 72) * 60 * 60_000);
+        const decided = await condition(() => decision !== undefined, timeoutMs);
+        const d = decided ? decision! : undefined;
+        const state = !d ? 'expired' : d.approved ? 'approved' : 'rejected';
+        summary.approval = { state, diff, ...(d ? { by: d.by, note: d.note, at: d.at } : {}) };
+        await long.recordApproval({ cycleId, kind: state === 'expired' ? 'approval_expired' : state, by: d?.by ?? null, note: d?.note ?? `no decision within ${config.journals.approvalTimeoutHours ?? 72} h`, diffHash: diff.diffHash });
+        if (state !== 'approved') {
+          summary.warnings.push(state === 'expired' ? `not approved within ${config.journals.approvalTimeoutHours ?? 72} h: nothing posted` : `rejected by ${d!.by}${d!.note ? ` (${d!.note})` : ''}: nothing posted`);
+          notPosted = true;
+          return undefined;
+        }
+      }
       const postAll = () =>
         postJournalBatches(long.postJournals, {
           config,
@@ -203,7 +239,14 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       // Cycles started before the ledger lock post without it.
       const total = patched('ledger-lock')
         ? await withModelLock({ ...lockTarget, ledgerAccountId: config.netsuite.accountId }, `${cycleId} postJournals (ledger)`, leaseMs, async () => {
-            await long.recordLedgerWrite({ scope: ledgerLockWorkflowId(config.netsuite.accountId, lockTarget.workspaceId, lockTarget.modelId), cycleId, writer: cycleId });
+            const scope = ledgerLockWorkflowId(config.netsuite.accountId, lockTarget.workspaceId, lockTarget.modelId);
+            if (diffAt !== undefined) {
+              // The approved diff is what posts: if another writer changed the scope since it was
+              // computed, the controller approved something that is no longer true.
+              const newer = await long.newerLedgerWriters({ scope, cycleId, since: diffAt });
+              if (newer.length > 0) throw ApplicationFailure.nonRetryable(`the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`, 'LedgerMovedOn', { newer });
+            }
+            await long.recordLedgerWrite({ scope, cycleId, writer: cycleId });
             return postAll();
           }, (w) => (waitingForLock = w ? 'waiting for the NetSuite ledger lock' : undefined))
         : await postAll();
@@ -217,6 +260,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       }
       return total;
     });
+    if (notPosted) steps.find((x) => x.name === 'postJournals')!.state = 'skipped';
     return summary;
   } catch (err) {
     if (isCancellation(err)) throw err;
