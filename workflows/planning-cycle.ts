@@ -243,7 +243,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
             if (diffAt !== undefined) {
               // The approved diff is what posts: if another writer changed the scope since it was
               // computed, the controller approved something that is no longer true.
-              const newer = await long.newerLedgerWriters({ scope, cycleId, since: diffAt });
+              const newer = await long.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
               if (newer.length > 0) throw ApplicationFailure.nonRetryable(`the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`, 'LedgerMovedOn', { newer });
             }
             await long.recordLedgerWrite({ scope, cycleId, writer: cycleId });

@@ -37,8 +37,10 @@ export function makeLedgerWrites(deps: { audit: AuditTrail }) {
      * Cycles other than `cycleId` that wrote `scope` after `cycleId` last did (or, when it never
      * wrote, after `since`: the replayed cycle's start). Replaying `cycleId` would overwrite them.
      */
-    async newerLedgerWriters(input: { scope: string; cycleId: string; since: string }): Promise<Array<{ cycleId: string; writer: string; at: string }>> {
-      const own = deps.audit.queryEvents({ scope: input.scope, cycleId: input.cycleId, kind: 'ledger_write', limit: 100_000 }).at(-1);
+    async newerLedgerWriters(input: { scope: string; cycleId: string; since: string; sinceOnly?: boolean }): Promise<Array<{ cycleId: string; writer: string; at: string }>> {
+      // `sinceOnly`: measure from `since` alone (a cycle ID is reused by next month's run, so an
+      // approval gate must not measure from an earlier run's write).
+      const own = input.sinceOnly ? undefined : deps.audit.queryEvents({ scope: input.scope, cycleId: input.cycleId, kind: 'ledger_write', limit: 100_000 }).at(-1);
       const after = deps.audit.queryEvents({ scope: input.scope, kind: 'ledger_write', limit: 100_000, ...(own ? { afterId: own.id } : {}) });
       const newer = after.filter((e) => e.cycleId !== input.cycleId && (own || e.at >= input.since));
       const byCycle = new Map<string, { cycleId: string; writer: string; at: string }>();

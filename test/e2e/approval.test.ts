@@ -110,6 +110,21 @@ describe('approval gate and dry run', () => {
     assert.equal(env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approval_expired' }).length, 1);
   });
 
+  it('manual: an approved diff does not post when another cycle wrote the ledger after it was computed', async () => {
+    const h = await startCycle(t.client, withApproval('manual'), '2026-07', 'plan', undefined, env.taskQueue);
+    await until(() => h.query(statusQuery), (s) => s.approval?.state === 'waiting', 60_000);
+    // Meanwhile an auto cycle writes the same ledger scope.
+    const other = await startCycle(t.client, withApproval('auto'), '2026-06', 'plan', undefined, env.taskQueue);
+    await other.result();
+    const before = await ledger();
+    assert.equal((await cli(['cycle', 'approve', h.workflowId, '--by', 'carol'])).code, 0);
+    await assert.rejects(h.result());
+    const s = await h.query(statusQuery);
+    assert.match(s.lastError ?? '', /ledger changed after the approved diff/);
+    assert.ok(s.lastError!.includes(other.workflowId), `names the other writer: ${s.lastError}`);
+    assert.equal(await ledger(), before, 'nothing posted from the stale diff');
+  });
+
   it('cycle start --dry-run prints the diff and writes nothing to NetSuite', async () => {
     const before = await ledger();
     const file = path.join(env.dataDir, 'connection.json');
