@@ -77,6 +77,10 @@ describe('approval gate and dry run', () => {
     assert.equal(ev[0]!.actor, 'alice');
     assert.match(ev[0]!.note ?? '', /checked against the budget/);
     assert.ok(!Number.isNaN(Date.parse(ev[0]!.at)), 'when it was approved');
+    const shown = await cli(['audit', '--cycle', h.workflowId, '--events']);
+    assert.equal(shown.code, 0, shown.text);
+    assert.match(shown.text, /approved\s+alice/, shown.text);
+    assert.match(shown.text, /ledger_write/, 'the cycle’s write of the ledger scope is listed too');
   });
 
   it('manual: a rejection ends the cycle with nothing posted, recorded with who', async () => {
