@@ -35,7 +35,7 @@ function stepLine(s: CycleStatus): string {
   const counts = cur && Object.keys(cur.counts).length ? ` ${Object.entries(cur.counts).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
   const done = s.steps.filter((x) => x.state === 'done').length;
   const total = s.steps.filter((x) => x.state !== 'skipped').length;
-  return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}`;
+  return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}${s.approval?.state === 'waiting' ? ` (waiting for approval: \`ml-connector cycle diff|approve|reject ${s.workflowId}\`)` : ''}`;
 }
 
 /** Polls the status query and prints each change until the cycle ends; returns its summary. */

@@ -216,7 +216,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
         const d = decided ? decision! : undefined;
         const state = !d ? 'expired' : d.approved ? 'approved' : 'rejected';
         summary.approval = { state, diff, ...(d ? { by: d.by, note: d.note, at: d.at } : {}) };
-        await long.recordApproval({ cycleId, kind: state === 'expired' ? 'approval_expired' : state, by: d?.by ?? null, note: d?.note ?? `no decision within ${config.journals.approvalTimeoutHours ?? 72} h`, diffHash: diff.diffHash });
+        await long.recordApproval({ cycleId, kind: state === 'expired' ? 'approval_expired' : state, by: d?.by ?? null, note: d ? (d.note ?? null) : `no decision within ${config.journals.approvalTimeoutHours ?? 72} h`, diffHash: diff.diffHash });
         if (state !== 'approved') {
           summary.warnings.push(state === 'expired' ? `not approved within ${config.journals.approvalTimeoutHours ?? 72} h: nothing posted` : `rejected by ${d!.by}${d!.note ? ` (${d!.note})` : ''}: nothing posted`);
           notPosted = true;
