@@ -16,6 +16,13 @@ import {
 } from '@temporalio/workflow';
 import { lockGrantedSignal, lockLostSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
 
+/**
+ * How long a holder whose lease expired has to stop after being told, before the lock goes to the
+ * next requester: a cancelled activity notices on its next heartbeat (the cycles' heartbeat timeout
+ * is 20 s, heartbeats are throttled to 80 % of it), then cancels its Anaplan task.
+ */
+export const LOCK_LOST_GRACE_MS = 60_000;
+
 export interface ModelLockInput {
   /** Requests carried over a continue-as-new. */
   queue?: LockRequest[];
@@ -74,11 +81,19 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
     if (!ok) {
       leasesExpired++;
       log.warn('model lock lease expired without release', { requesterId: next.requesterId, purpose: next.purpose });
-      // Tell the holder (if it is alive it stops and takes the lock again) before the next grant.
+      // Tell the holder (if it is alive it stops and takes the lock again), and give it a grace
+      // period to stop before the next grant: its work is cancelled, and an activity in flight
+      // learns that on its next heartbeat; the holder releases once that activity has ended
+      // (activities wait for their cancellation to complete), so two holders never act at once.
       if (patched('lock-lost-signal')) {
-        await getExternalWorkflowHandle(next.requesterId)
+        const told = await getExternalWorkflowHandle(next.requesterId)
           .signal(lockLostSignal, { requestId: next.requestId })
-          .catch((err: Error) => log.warn('lock holder unreachable after its lease expired', { requesterId: next.requesterId, error: err.message }));
+          .then(() => true)
+          .catch((err: Error) => {
+            log.warn('lock holder unreachable after its lease expired', { requesterId: next.requesterId, error: err.message });
+            return false;
+          });
+        if (told) await condition(() => released.has(next.requestId), LOCK_LOST_GRACE_MS);
       }
     }
     released.delete(next.requestId);

@@ -3,6 +3,7 @@
  * (the e2e tests run the real ones against the sandboxes).
  */
 import { after, before, describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
 import assert from 'node:assert/strict';
 import { createActivities, type Activities } from '../../activities';
 import type { ConnectionConfig } from '../../common/config';
@@ -178,16 +179,23 @@ describe('planningCycle workflow (fake activities, real server)', () => {
     const activities = {
       ...createActivities({ temporal: t.client, taskQueue }),
       ...base,
-      // The first export outlives the 1.5 s lease (and ignores cancellation, as a stuck call would).
+      // The first export outlives the 1.5 s lease; like the real activities it heartbeats, so the
+      // cancellation that follows the lost lease reaches it (Context.sleep rejects on cancellation).
       async runPlanExport(input: Parameters<NonNullable<typeof base.runPlanExport>>[0]) {
-        if (exports++ === 0) await new Promise((r) => setTimeout(r, 4_000));
+        if (exports++ === 0) {
+          const ctx = Context.current();
+          for (let i = 0; i < 100; i++) {
+            ctx.heartbeat({ i });
+            await ctx.sleep(100);
+          }
+        }
         return base.runPlanExport!(input);
       },
     };
     const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities });
     try {
       await worker.runUntil(async () => {
-        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `${cycleWorkflowId(WS, MODEL, '2026-10', 'plan')}-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 1_500 } } satisfies CycleInput] });
+        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `${cycleWorkflowId(WS, MODEL, '2026-10', 'plan')}-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 1_500, heartbeatTimeoutMs: 2_000 } } satisfies CycleInput] });
         const r = await h.result();
         assert.equal(r.status, 'completed');
         const history = await h.fetchHistory();
@@ -197,7 +205,8 @@ describe('planningCycle workflow (fake activities, real server)', () => {
     } finally {
       await connection.close();
     }
-    assert.equal(calls.filter((c) => c === 'runPlanExport').length, 2, 'the export ran again after taking the lock again');
+    assert.equal(exports, 2, 'the export ran again after taking the lock again');
+    assert.equal(calls.filter((c) => c === 'runPlanExport').length, 1, 'the first export was cancelled (it never finished)');
   });
 
   it('refuses a lock lease above the maximum, naming the option', async () => {
