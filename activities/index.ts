@@ -8,7 +8,8 @@ import { makeActuals } from './cycle/actuals';
 import { makeAlign } from './cycle/align';
 import type { CycleDeps } from './cycle/context';
 import { makeJournals } from './cycle/journals';
-import { makeLock } from './cycle/lock';
+import { makeApprovalRecord, makeDiff } from './cycle/diff';
+import { makeLedgerWrites, makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
 import { keepAlive } from './cycle/heartbeat';
@@ -53,6 +54,10 @@ export function createActivities(deps: ActivityDeps = {}) {
       ...makeActuals(cycle),
       ...makePlan(cycle),
       postJournals: makeJournals(cycle),
+      // Resolved per call: the audit trail is part of the cycle wiring (absent in demo-only workers).
+      ...makeLedgerWrites({ get audit() { return cycle.audit; } }),
+      diffJournals: makeDiff(cycle),
+      recordApproval: makeApprovalRecord({ get audit() { return cycle.audit; } }),
     }),
   };
 }

@@ -3,7 +3,7 @@
  */
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ConnectionConfig } from '../common/config';
-import type { CycleOptions, CycleSummary } from '../common/dto';
+import { cycleOptionsProblem, type CycleOptions, type CycleSummary } from '../common/dto';
 import { TASK_QUEUE, cycleWorkflowId, type CycleKind } from '../common/ids';
 import { statusQuery, type CycleStatus } from '../common/messages';
 import { readPeriods } from '../activities/cycle/preflight';
@@ -18,13 +18,15 @@ export async function latestClosedPeriod(deps: Pick<CycleDeps, 'ports'>, config:
   return closed.at(-1)!.period;
 }
 
-export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
+export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE, extra: { dryRun?: boolean } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
+  const bad = cycleOptionsProblem(options);
+  if (bad) throw new Error(bad);
   return client.workflow.start<typeof planningCycle>('planningCycle', {
     taskQueue,
     workflowId: cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, period, kind),
     // One run of a cycle at a time; a finished cycle may run again (idempotent by design).
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    args: [{ config, period, kind, options }],
+    args: [{ config, period, kind, options, ...(extra.dryRun ? { dryRun: true } : {}) }],
   });
 }
 
@@ -33,7 +35,7 @@ function stepLine(s: CycleStatus): string {
   const counts = cur && Object.keys(cur.counts).length ? ` ${Object.entries(cur.counts).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
   const done = s.steps.filter((x) => x.state === 'done').length;
   const total = s.steps.filter((x) => x.state !== 'skipped').length;
-  return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}`;
+  return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}${s.approval?.state === 'waiting' ? ` (waiting for approval: \`ml-connector cycle diff|approve|reject ${s.workflowId}\`)` : ''}`;
 }
 
 /** Polls the status query and prints each change until the cycle ends; returns its summary. */

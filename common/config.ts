@@ -131,6 +131,13 @@ export const ConnectionConfigSchema = z
         externalIdPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/).default('mlc'),
         /** Lines per journal (offset line included) before a deterministic split: Oracle lists 200 lines for creating transactions (../shared/reference/netsuite.md §5.4). */
         maxLinesPerJournal: z.number().int().min(2).max(1_000).default(200),
+        /**
+         * `manual`: after the plan is prepared the cycle stores the diff against the ledger and waits
+         * for `ml-connector cycle approve|reject`; nothing posts before approval. `auto` posts at once.
+         */
+        approval: z.enum(['auto', 'manual']).default('auto'),
+        /** How long a manual cycle waits for a decision before it ends as not approved, posting nothing. */
+        approvalTimeoutHours: z.number().positive().max(24 * 31).default(72),
       })
       .strict(),
     schedule: z

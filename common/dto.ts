@@ -1,6 +1,6 @@
 /**
  * What moves through workflow history: IDs, counts, hashes of stored artifacts. Never rows, never
- * secrets (DESIGN.md §4). Shared by workflows (types only), activities, CLI and tests.
+ * secrets (DESIGN.md §4). Shared by workflows (types and the option bounds), activities, CLI and tests.
  */
 import type { CycleKind } from './ids';
 import type { ConnectionConfig, DimensionName } from './config';
@@ -26,6 +26,8 @@ export interface CycleInput {
   period: string;
   kind: CycleKind;
   options?: CycleOptions;
+  /** Run up to the journal diff, store it, and end without writing to NetSuite. */
+  dryRun?: boolean;
 }
 
 export interface CycleOptions {
@@ -36,6 +38,24 @@ export interface CycleOptions {
   /** Activity timeouts scale with data size; big runs may raise them. */
   activityTimeoutMs?: number;
   heartbeatTimeoutMs?: number;
+}
+
+/**
+ * Bounds of a lock lease (model, file and ledger locks). The lease is the backstop for a holder that
+ * died; a holder that outlives it is told and takes the lock again. Above the maximum, a dead
+ * holder would block every other cycle of the model for more than a working day.
+ */
+export const LOCK_LEASE_MIN_MS = 1_000;
+export const LOCK_LEASE_MAX_MS = 12 * 60 * 60_000;
+export const LOCK_LEASE_DEFAULT_MS = 2 * 60 * 60_000;
+
+/** The refusal of bad cycle options, naming the option and the bound (undefined when fine). */
+export function cycleOptionsProblem(options: CycleOptions | undefined): string | undefined {
+  const lease = options?.lockLeaseMs;
+  if (lease !== undefined && !(Number.isInteger(lease) && lease >= LOCK_LEASE_MIN_MS && lease <= LOCK_LEASE_MAX_MS)) {
+    return `lockLeaseMs must be an integer from ${LOCK_LEASE_MIN_MS} to ${LOCK_LEASE_MAX_MS} ms (got ${lease})`;
+  }
+  return undefined;
 }
 
 export interface PreflightResult {
@@ -166,6 +186,36 @@ export interface CycleSummary {
   tieOut?: TieOut;
   quarantined: number;
   warnings: string[];
+  /** Manual approval or dry run: the diff shown and what was decided (absent with approval auto). */
+  approval?: ApprovalOutcome;
+}
+
+export type JournalDiffAction = 'create' | 'update' | 'unchanged' | 'retire';
+
+/** The diff artifact (`cycle diff`): per journal, and summed per subsidiary × period × version. */
+export interface JournalDiff {
+  cycleId: string;
+  journalsHash: string;
+  counts: Record<JournalDiffAction, number>;
+  rows: Array<{ subsidiaryId: string; period: string; version: string; planCents: number; ledgerCents: number } & Record<JournalDiffAction, number>>;
+  journals: Array<{ externalId: string; action: JournalDiffAction; subsidiaryId: string; period: string; version: string; debitCents: number; ledgerDebitCents: number }>;
+}
+
+/** What history carries of a diff: its artifact hash, counts and totals. */
+export interface JournalDiffResult {
+  diffHash: string;
+  counts: Record<JournalDiffAction, number>;
+  /** Debits of the planned journals, and of the ledger's current versions of the journals concerned. */
+  planCents: number;
+  ledgerCents: number;
+}
+
+export interface ApprovalOutcome {
+  state: 'waiting' | 'approved' | 'rejected' | 'expired' | 'dry-run';
+  diff: JournalDiffResult;
+  by?: string;
+  note?: string;
+  at?: string;
 }
 
 /** Artifact hashes a cycle produced (kept in its memo for replay). */
@@ -176,6 +226,8 @@ export interface CycleArtifacts {
   exportHash?: string;
   journalsHash?: string;
   journals?: number;
+  /** The journal diff shown for approval / dry run (`cycle diff`). */
+  diffHash?: string;
 }
 
 export type ReplayableStep = 'importActuals' | 'postJournals';
@@ -187,4 +239,6 @@ export interface ReplayInput {
   step: ReplayableStep;
   artifacts: CycleArtifacts;
   options?: CycleOptions;
+  /** When the replayed cycle started (ISO): with no ledger write of its own on record, writes by other cycles after this are newer. */
+  since?: string;
 }

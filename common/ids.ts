@@ -26,6 +26,17 @@ export function fileLockWorkflowId(workspaceId: string, modelId: string, importR
   return `anaplan-file:${workspaceId}:${modelId}:${importRef}`;
 }
 
+/**
+ * `netsuite-ledger:<accountId>:<workspaceId>:<modelId>` — the ledger lock (`modelLock` workflow
+ * type, a third ID): every journal upsert and delete of plan journals from one Anaplan model into
+ * one NetSuite account runs while holding it, cycles and replays alike, so two writers never
+ * interleave. Taken last (order: file → model → ledger); also the scope key of the ledger-write
+ * record (`cycle_events`, kind `ledger_write`) that `replay` checks.
+ */
+export function ledgerLockWorkflowId(accountId: string, workspaceId: string, modelId: string): string {
+  return `netsuite-ledger:${accountId}:${workspaceId}:${modelId}`;
+}
+
 export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
   const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)$/.exec(id);
   if (!m) return undefined;

@@ -3,6 +3,7 @@
  * No Node imports: bundled into workflow code.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ApprovalOutcome } from './dto';
 
 /** Pause takes effect between steps and between batches; an Anaplan task already running finishes first. */
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
@@ -25,7 +26,18 @@ export interface CycleStatus {
   quarantined: number;
   lastError?: string;
   warnings: string[];
+  /** Manual approval / dry run: waiting for a decision (or decided), with the diff summary. */
+  approval?: ApprovalOutcome;
 }
+
+/** A controller's decision on a cycle waiting for approval (`cycle approve|reject`). */
+export interface ApprovalDecision {
+  /** Who decided (OS user or --by). */
+  by: string;
+  note?: string;
+}
+export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
+export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
 
 export const statusQuery = defineQuery<CycleStatus>('status');
 
@@ -45,6 +57,8 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('lock-request');
 export const lockReleaseSignal = defineSignal<[{ requestId: string }]>('lock-release');
 /** Sent by the lock workflow to the requester. */
 export const lockGrantedSignal = defineSignal<[{ requestId: string }]>('lock-granted');
+/** Sent by the lock workflow to a holder whose lease expired: the lock is no longer its. */
+export const lockLostSignal = defineSignal<[{ requestId: string }]>('lock-lost');
 
 export interface LockState {
   holder: (LockRequest & { grantedAt: string }) | null;

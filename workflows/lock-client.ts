@@ -1,11 +1,11 @@
 /**
- * The requester side of `modelLock`, used inside workflows: acquire (signal-with-start through an
+ * The requester side of `modelLock` (model, file and ledger locks alike), used inside workflows: acquire (signal-with-start through an
  * activity, since workflows cannot signal-with-start), wait for the grant, run, release in finally.
  */
-import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { fileLockWorkflowId, modelLockWorkflowId } from '../common/ids';
-import { lockGrantedSignal, lockReleaseSignal } from '../common/messages';
+import { fileLockWorkflowId, ledgerLockWorkflowId, modelLockWorkflowId } from '../common/ids';
+import { lockGrantedSignal, lockLostSignal, lockReleaseSignal } from '../common/messages';
 
 const { requestModelLock } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -17,22 +17,72 @@ export interface LockTarget {
   modelId: string;
   /** Lock the data file of this import instead of the model (`fileLockWorkflowId`). */
   importFile?: string;
+  /** Lock the NetSuite ledger scope of this account × model instead (`ledgerLockWorkflowId`). */
+  ledgerAccountId?: string;
 }
 
-export type WithModelLock = <T>(target: LockTarget, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void) => Promise<T>;
+/** The lock workflow ID of a target and its rank in the one lock order: file → model → ledger. */
+export function lockOf(target: LockTarget): { id: string; rank: number } {
+  if (target.ledgerAccountId !== undefined) return { id: ledgerLockWorkflowId(target.ledgerAccountId, target.workspaceId, target.modelId), rank: 2 };
+  if (target.importFile !== undefined) return { id: fileLockWorkflowId(target.workspaceId, target.modelId, target.importFile), rank: 0 };
+  return { id: modelLockWorkflowId(target.workspaceId, target.modelId), rank: 1 };
+}
 
-/** Call once at the top of a workflow: installs the grant handler and returns `withModelLock`. */
+export type WithModelLock = <T>(target: LockTarget, purpose: string, leaseMs: number, fn: (attempt: number) => Promise<T>, onWait?: (waiting: boolean) => void) => Promise<T>;
+
+/**
+ * Times a holder whose lease expired takes the lock again and re-runs its work before giving up:
+ * losing the lease more often means the lease is too short for the work (raise `lockLeaseMs`).
+ */
+export const LOCK_LOST_RETRIES = 3;
+
+/** Call once at the top of a workflow: installs the grant/lost handlers and returns `withModelLock`. */
 export function createLockClient(): WithModelLock {
   const grants = new Set<string>();
+  const lost = new Set<string>();
   setHandler(lockGrantedSignal, ({ requestId }) => {
     grants.add(requestId);
   });
-  return (target, purpose, leaseMs, fn, onWait) => withModelLock(grants, target, purpose, leaseMs, fn, onWait);
+  setHandler(lockLostSignal, ({ requestId }) => {
+    lost.add(requestId);
+  });
+  // Locks this workflow holds or waits for, by lock ID → rank. Waiting on a lock it already holds
+  // would wait forever (the lock serves one holder), and taking them out of order can deadlock
+  // with another cycle: both are programming errors, refused before any request is sent.
+  const held = new Map<string, number>();
+  return async (target, purpose, leaseMs, fn, onWait) => {
+    const lock = lockOf(target);
+    if (held.has(lock.id)) throw ApplicationFailure.nonRetryable(`lock ${lock.id} is already held by this workflow (${purpose}): waiting on it would never end`, 'LockOrder');
+    const above = [...held].find(([, rank]) => rank >= lock.rank);
+    if (above) throw ApplicationFailure.nonRetryable(`lock ${lock.id} requested while holding ${above[0]}: the order is file → model → ledger`, 'LockOrder');
+    held.set(lock.id, lock.rank);
+    try {
+      // A lost lease fails the work over to a retry that takes the lock again; `fn` learns from
+      // `attempt` that it runs again (e.g. it re-uploads a file another holder may have replaced).
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await withModelLock(grants, lost, lock.id, purpose, leaseMs, () => fn(attempt), onWait);
+        } catch (err) {
+          if (!(err instanceof LockLostError)) throw err;
+          if (attempt >= LOCK_LOST_RETRIES) {
+            throw ApplicationFailure.nonRetryable(`${err.message}, ${attempt + 1} times: the lease is too short for this work; raise lockLeaseMs`, 'LockLost');
+          }
+          log.warn('lock lease expired while held; taking the lock again', { lockId: lock.id, purpose, attempt });
+        }
+      }
+    } finally {
+      held.delete(lock.id);
+    }
+  };
 }
 
-/** Runs `fn` while holding the model lock; `onWait` reports waiting (for the status query). */
-async function withModelLock<T>(grants: Set<string>, target: LockTarget, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void): Promise<T> {
-  const lockId = target.importFile === undefined ? modelLockWorkflowId(target.workspaceId, target.modelId) : fileLockWorkflowId(target.workspaceId, target.modelId, target.importFile);
+/** The lock workflow took the lock back (lease expired) while `fn` ran: its work was cancelled. */
+export class LockLostError extends Error {
+  override name = 'LockLostError';
+}
+
+/** Runs `fn` while holding the lock; `onWait` reports waiting (for the status query). */
+async function withModelLock<T>(grants: Set<string>, lost: Set<string>, lockId: string, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void): Promise<T> {
   const requestId = uuid4();
   const request = { requesterId: workflowInfo().workflowId, requestId, leaseMs, purpose };
   const release = () =>
@@ -50,10 +100,27 @@ async function withModelLock<T>(grants: Set<string>, target: LockTarget, purpose
   } finally {
     onWait?.(false);
   }
+  // The holder is told when its lease expires (lock-lost signal): its work is cancelled at once —
+  // an Anaplan task in flight is cancelled by its activity — so it never acts on a model or file
+  // that someone else now holds.
+  const work = new CancellationScope();
+  const watch = new CancellationScope();
+  const watching = watch
+    .run(async () => {
+      await condition(() => lost.has(requestId));
+      work.cancel();
+    })
+    .catch(() => undefined);
   try {
-    return await fn();
+    return await work.run(fn);
+  } catch (err) {
+    if (lost.has(requestId)) throw new LockLostError(`the lease on ${lockId} (${leaseMs} ms) expired while ${purpose} held it`);
+    throw err;
   } finally {
+    watch.cancel();
+    await watching;
     grants.delete(requestId);
+    lost.delete(requestId);
     await release();
   }
 }

@@ -3,17 +3,25 @@
  * model while an import/export/process runs and queues or refuses a second one
  * (../shared/reference/anaplan.md §8), so every action from any workflow runs while holding this.
  * Requests arrive by signal-with-start; grants go back by signal; the holder releases in `finally`;
- * a lease timeout is the backstop for a holder that died. Its history shows who held the model when.
+ * a lease timeout is the backstop for a holder that died, and the holder is told (`lock-lost`). Its history shows who held the model when.
  */
 import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
+import { lockGrantedSignal, lockLostSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
+
+/**
+ * How long a holder whose lease expired has to stop after being told, before the lock goes to the
+ * next requester: a cancelled activity notices on its next heartbeat (the cycles' heartbeat timeout
+ * is 20 s, heartbeats are throttled to 80 % of it), then cancels its Anaplan task.
+ */
+export const LOCK_LOST_GRACE_MS = 60_000;
 
 export interface ModelLockInput {
   /** Requests carried over a continue-as-new. */
@@ -73,6 +81,20 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
     if (!ok) {
       leasesExpired++;
       log.warn('model lock lease expired without release', { requesterId: next.requesterId, purpose: next.purpose });
+      // Tell the holder (if it is alive it stops and takes the lock again), and give it a grace
+      // period to stop before the next grant: its work is cancelled, and an activity in flight
+      // learns that on its next heartbeat; the holder releases once that activity has ended
+      // (activities wait for their cancellation to complete), so two holders never act at once.
+      if (patched('lock-lost-signal')) {
+        const told = await getExternalWorkflowHandle(next.requesterId)
+          .signal(lockLostSignal, { requestId: next.requestId })
+          .then(() => true)
+          .catch((err: Error) => {
+            log.warn('lock holder unreachable after its lease expired', { requesterId: next.requesterId, error: err.message });
+            return false;
+          });
+        if (told) await condition(() => released.has(next.requestId), LOCK_LOST_GRACE_MS);
+      }
     }
     released.delete(next.requestId);
     holder = null;

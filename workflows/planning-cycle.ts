@@ -15,8 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { CycleArtifacts, CycleInput, CycleSummary } from '../common/dto';
-import { pauseSignal, resumeSignal, statusQuery, type CycleStatus, type StepStatus } from '../common/messages';
+import { cycleOptionsProblem, LOCK_LEASE_DEFAULT_MS, type CycleArtifacts, type CycleInput, type CycleSummary, type ExtractResult } from '../common/dto';
+import { ledgerLockWorkflowId } from '../common/ids';
+import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery, type ApprovalDecision, type CycleStatus, type StepStatus } from '../common/messages';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { createLockClient } from './lock-client';
 
@@ -44,7 +45,10 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   });
   const withModelLock = createLockClient();
   const lockTarget = { workspaceId: config.anaplan.workspaceId, modelId: config.anaplan.modelId };
-  const leaseMs = opts.lockLeaseMs ?? 2 * 60 * 60_000;
+  // Refused before any command: a lease above the maximum would let a dead holder block the model.
+  const bad = cycleOptionsProblem(opts);
+  if (bad) throw ApplicationFailure.nonRetryable(bad, 'InvalidOptions');
+  const leaseMs = opts.lockLeaseMs ?? LOCK_LEASE_DEFAULT_MS;
   const cycleId = workflowInfo().workflowId;
   const selected = stepsFor(kind);
 
@@ -53,7 +57,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
   let paused = false;
   let pauseReason: string | undefined;
   let lastError: string | undefined;
-  let waitingForLock = false;
+  let waitingForLock: string | undefined;
 
   setHandler(pauseSignal, (arg) => {
     paused = true;
@@ -63,15 +67,23 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     paused = false;
     pauseReason = undefined;
   });
+  // Decisions count only while the cycle waits for one (the CLI checks the status before sending).
+  let decision: { approved: boolean; by: string; note?: string; at: string } | undefined;
+  const decide = (approved: boolean) => (d: ApprovalDecision) => {
+    if (summary.approval?.state === 'waiting' && decision === undefined) decision = { approved, by: d.by, note: d.note, at: new Date().toISOString() };
+  };
+  setHandler(approveSignal, decide(true));
+  setHandler(rejectSignal, decide(false));
   setHandler(statusQuery, (): CycleStatus => ({
     workflowId: cycleId,
     step: steps.find((s) => s.state === 'running')?.name ?? null,
     steps,
     paused,
-    pauseReason: waitingForLock ? 'waiting for the Anaplan model lock' : pauseReason,
+    pauseReason: waitingForLock ?? (summary.approval?.state === 'waiting' && decision === undefined ? 'waiting for approval' : pauseReason),
     quarantined: summary.quarantined,
     lastError,
     warnings: summary.warnings,
+    ...(summary.approval ? { approval: summary.approval } : {}),
   }));
 
   const gate = () => condition(() => !paused);
@@ -102,7 +114,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       s.endedAt = new Date().toISOString();
     }
   };
-  const locked = <T>(purpose: string, fn: () => Promise<T>) => withModelLock(lockTarget, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w));
+  const locked = <T>(purpose: string, fn: () => Promise<T>) => withModelLock(lockTarget, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w ? 'waiting for the Anaplan model lock' : undefined));
 
   try {
     const pre = (await run('preflight', async (s) => {
@@ -126,22 +138,32 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       return r;
     }))!;
 
+    // The extraction of this step, and the file-lock attempt that uploaded it.
+    let extracted: { ex: ExtractResult; attempt: number } | undefined;
     await run('importActuals', async (s) => {
       // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
       // from the upload through the import; runs started before that extract, then upload and import.
       const pipelined = patched('actuals-upload-during-extraction');
       if (!pipelined) return importActuals(s, false);
-      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, () => importActuals(s, true), (w) => (waitingForLock = w));
+      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, (attempt) => importActuals(s, true, attempt), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
     });
 
-    async function importActuals(s: StepStatus, pipelined: boolean) {
-      const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
-      summary.extract = ex;
-      remember({ csvHash: ex.csvHash, csvRows: ex.rows });
-      summary.quarantined += ex.quarantined;
-      s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+    async function importActuals(s: StepStatus, pipelined: boolean, attempt = 0) {
+      // A retry after the file lock lapsed keeps this cycle's extraction (its artifact): only the
+      // upload is redone, below, since another cycle may have written the file meanwhile.
+      if (!extracted) {
+        const ex = await long.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
+        extracted = { ex, attempt };
+        summary.extract = ex;
+        remember({ csvHash: ex.csvHash, csvRows: ex.rows });
+        summary.quarantined += ex.quarantined;
+        s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+      }
+      const ex = extracted.ex;
       await gate();
-      const uploaded = ex.uploadedChunks === undefined ? {} : { uploaded: { chunks: ex.uploadedChunks } };
+      // The file uploaded during the extraction is trusted only under the same hold of the file lock;
+      // otherwise runActualsImport uploads this cycle's artifact again before importing.
+      const uploaded = ex.uploadedChunks === undefined || extracted.attempt !== attempt ? {} : { uploaded: { chunks: ex.uploadedChunks } };
       const im = await locked('importActuals', () => long.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }));
       summary.import = im;
       s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };
@@ -170,18 +192,64 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       return p;
     });
 
+    let notPosted = false;
     await run('postJournals', async (s) => {
       if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
       const items = prepared.journals + (prepared.retire ?? 0);
-      const total = await postJournalBatches(long.postJournals, {
-        config,
-        cycleId,
-        journalsHash: prepared.journalsHash,
-        journals: items,
-        batchSize: journalBatchSize(items, opts.journalBatchSize),
-        beforeBatch: gate,
-        onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
-      });
+      // Approval gate / dry run: the diff against the ledger first (stored as an artifact, shown by
+      // `cycle diff`), then nothing posts before a controller approves. Only manual or dry-run
+      // cycles take this branch (and record the patch marker); auto cycles run exactly as before.
+      let diffAt: string | undefined;
+      if ((config.journals.approval === 'manual' || input.dryRun === true) && patched('approval-gate')) {
+        diffAt = new Date().toISOString();
+        const diff = await long.diffJournals({ config, cycleId, journalsHash: prepared.journalsHash });
+        remember({ diffHash: diff.diffHash });
+        s.counts = { journals: prepared.journals, create: diff.counts.create, update: diff.counts.update, unchanged: diff.counts.unchanged, retire: diff.counts.retire };
+        if (input.dryRun) {
+          summary.approval = { state: 'dry-run', diff };
+          notPosted = true;
+          return undefined;
+        }
+        summary.approval = { state: 'waiting', diff };
+        const timeoutMs = Math.round((config.journals.approvalTimeoutHours ?? 72) * 60 * 60_000);
+        const decided = await condition(() => decision !== undefined, timeoutMs);
+        const d = decided ? decision! : undefined;
+        const state = !d ? 'expired' : d.approved ? 'approved' : 'rejected';
+        summary.approval = { state, diff, ...(d ? { by: d.by, note: d.note, at: d.at } : {}) };
+        await long.recordApproval({ cycleId, kind: state === 'expired' ? 'approval_expired' : state, by: d?.by ?? null, note: d ? (d.note ?? null) : `no decision within ${config.journals.approvalTimeoutHours ?? 72} h`, diffHash: diff.diffHash });
+        if (state !== 'approved') {
+          summary.warnings.push(state === 'expired' ? `not approved within ${config.journals.approvalTimeoutHours ?? 72} h: nothing posted` : `rejected by ${d!.by}${d!.note ? ` (${d!.note})` : ''}: nothing posted`);
+          notPosted = true;
+          return undefined;
+        }
+      }
+      const postAll = () =>
+        postJournalBatches(long.postJournals, {
+          config,
+          cycleId,
+          journalsHash: prepared.journalsHash,
+          journals: items,
+          batchSize: journalBatchSize(items, opts.journalBatchSize),
+          beforeBatch: gate,
+          onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
+        });
+      // One writer per ledger scope (NetSuite account × Anaplan model): every batch of this cycle
+      // runs under the ledger lock, so another cycle's or a replay's upserts and deletes never
+      // interleave with these. The write is recorded first (audit cycle_events) for replay's check.
+      // Cycles started before the ledger lock post without it.
+      const total = patched('ledger-lock')
+        ? await withModelLock({ ...lockTarget, ledgerAccountId: config.netsuite.accountId }, `${cycleId} postJournals (ledger)`, leaseMs, async () => {
+            const scope = ledgerLockWorkflowId(config.netsuite.accountId, lockTarget.workspaceId, lockTarget.modelId);
+            if (diffAt !== undefined) {
+              // The approved diff is what posts: if another writer changed the scope since it was
+              // computed, the controller approved something that is no longer true.
+              const newer = await long.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
+              if (newer.length > 0) throw ApplicationFailure.nonRetryable(`the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`, 'LedgerMovedOn', { newer });
+            }
+            await long.recordLedgerWrite({ scope, cycleId, writer: cycleId });
+            return postAll();
+          }, (w) => (waitingForLock = w ? 'waiting for the NetSuite ledger lock' : undefined))
+        : await postAll();
       summary.journals = total;
       if (total.failed > 0) {
         throw ApplicationFailure.nonRetryable(
@@ -192,6 +260,7 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       }
       return total;
     });
+    if (notPosted) steps.find((x) => x.name === 'postJournals')!.state = 'skipped';
     return summary;
   } catch (err) {
     if (isCancellation(err)) throw err;

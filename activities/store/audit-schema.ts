@@ -5,6 +5,8 @@
  */
 export const RECORD_KINDS = ['actual', 'list_member', 'plan_value', 'journal_line', 'journal'] as const;
 export const OUTCOMES = ['accepted', 'rejected', 'quarantined', 'pending'] as const;
+export const CYCLE_EVENT_KINDS = ['ledger_write', 'approved', 'rejected', 'approval_expired'] as const;
+export type CycleEventKind = (typeof CYCLE_EVENT_KINDS)[number];
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -42,6 +44,25 @@ CREATE TABLE IF NOT EXISTS calls (
   at          TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS calls_cycle ON calls (cycle_id);
+
+-- Cycle-level events that are not a record of data: who wrote a ledger scope when (kind
+-- ledger_write; replay refuses when another cycle wrote the scope after the replayed one), and
+-- approval decisions (approved / rejected / approval_expired, with who and a note).
+CREATE TABLE IF NOT EXISTS cycle_events (
+  id        INTEGER PRIMARY KEY,
+  cycle_id  TEXT NOT NULL,
+  kind      TEXT NOT NULL CHECK (kind IN (${list(CYCLE_EVENT_KINDS)})),
+  scope     TEXT,                     -- ledger lock ID for ledger_write
+  actor     TEXT,                     -- workflow ID that wrote / person who decided
+  note      TEXT,
+  at        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cycle_events_scope ON cycle_events (scope, id);
+CREATE INDEX IF NOT EXISTS cycle_events_cycle ON cycle_events (cycle_id, id);
+CREATE TRIGGER IF NOT EXISTS cycle_events_no_update BEFORE UPDATE ON cycle_events
+BEGIN SELECT RAISE(ABORT, 'audit cycle events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS cycle_events_no_delete BEFORE DELETE ON cycle_events
+BEGIN SELECT RAISE(ABORT, 'audit cycle events are append-only'); END;
 
 CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { redactText } from '../http/redact';
-import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind } from './audit-schema';
+import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind, type CycleEventKind } from './audit-schema';
 import { StoreError } from './errors';
 
-export { OUTCOMES, RECORD_KINDS } from './audit-schema';
-export type { Outcome, RecordKind } from './audit-schema';
+export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
+export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
 
 export const DEFAULT_AUDIT_FILE = path.join('.data', 'audit.db');
 
@@ -93,6 +93,20 @@ export interface LatestOutcome {
   id: number;
 }
 
+export interface CycleEventInput {
+  cycleId: string;
+  kind: CycleEventKind;
+  scope?: string | null;
+  actor?: string | null;
+  note?: string | null;
+  at?: Date | string;
+}
+
+export interface CycleEvent extends Required<Omit<CycleEventInput, 'at'>> {
+  id: number;
+  at: string;
+}
+
 export interface AuditTrailOptions {
   /** Default ML_CONNECTOR_AUDIT_DB or `.data/audit.db`. */
   file?: string;
@@ -117,6 +131,7 @@ export class AuditTrail {
   private readonly now: () => Date;
   private readonly insertRecord?: Database.Statement;
   private readonly insertCall?: Database.Statement;
+  private readonly insertEvent?: Database.Statement;
   /** Rows appendRecordsAsync inserted in the open transaction, not committed yet. */
   private streamed = 0;
 
@@ -145,6 +160,7 @@ export class AuditTrail {
       this.insertCall = this.db.prepare(
         `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
+      this.insertEvent = this.db.prepare(`INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)`);
     }
   }
 
@@ -296,6 +312,34 @@ export class AuditTrail {
       )
       .all(...args) as Array<LatestOutcome & { targetRef: string }>;
     return new Map(rows.map(({ targetRef, ...rest }) => [targetRef, rest]));
+  }
+
+  /** Appends one cycle event (ledger write, approval decision); returns its id (the scope's order). */
+  appendEvent(e: CycleEventInput): number {
+    const info = this.writable(this.insertEvent).run(e.cycleId, e.kind, e.scope ?? null, e.actor ?? null, e.note ?? null, iso(e.at, this.now));
+    return Number(info.lastInsertRowid);
+  }
+
+  queryEvents(filter: { cycleId?: string; scope?: string; kind?: CycleEventKind; afterId?: number; limit?: number } = {}): CycleEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [col, v] of [['cycle_id', filter.cycleId], ['scope', filter.scope], ['kind', filter.kind]] as const) {
+      if (v === undefined) continue;
+      where.push(`${col} = ?`);
+      args.push(v);
+    }
+    if (filter.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(filter.afterId);
+    }
+    const sql = `SELECT id, cycle_id AS cycleId, kind, scope, actor, note, at FROM cycle_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
+    try {
+      return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as CycleEvent[];
+    } catch (err) {
+      // A database written before cycle events existed, opened read-only (the CLI): none recorded.
+      if (/no such table: cycle_events/.test((err as Error).message)) return [];
+      throw err;
+    }
   }
 
   close(): void {

@@ -32,7 +32,7 @@ export function createAuditCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Comm
   return {
     name: 'audit',
     summary: 'Query the audit trail',
-    usage: 'ml-connector audit --cycle ID [--account A] [--external-id E] [--outcome O] [--step S] [--kind K] [--calls] [--limit N] [--json]',
+    usage: 'ml-connector audit --cycle ID [--account A] [--external-id E] [--outcome O] [--step S] [--kind K] [--calls | --events] [--limit N] [--json]',
     options: {
       cycle: { type: 'string', description: 'Cycle (workflow) ID' },
       account: { type: 'string', description: 'Account number' },
@@ -41,6 +41,7 @@ export function createAuditCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Comm
       step: { type: 'string', description: 'Cycle step (e.g. importActuals, postJournals)' },
       kind: { type: 'string', description: RECORD_KINDS.join(' | ') },
       calls: { type: 'boolean', description: 'List the external calls of the cycle instead of records' },
+      events: { type: 'boolean', description: 'List the cycle events instead: ledger writes, approvals and rejections (who, when, note)' },
       limit: { type: 'string', description: 'Rows at most', default: '1000' },
       json: { type: 'boolean', description: 'JSON output' },
     },
@@ -66,6 +67,13 @@ export function createAuditCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Comm
           if (ctx.values.json === true) ctx.out(JSON.stringify(calls, null, 2));
           else if (calls.length === 0) ctx.out(`no calls recorded for cycle ${cycleId}`);
           else ctx.out(formatTable(['AT', 'SYSTEM', 'METHOD', 'PATH', 'STATUS', 'ATTEMPT', 'MS'], calls.map((c) => [c.at, c.system, c.method, c.path, c.status ?? 'network error', c.attempt, c.durationMs]), 90));
+          return 0;
+        }
+        if (ctx.values.events === true) {
+          const events = audit.queryEvents({ cycleId, limit });
+          if (ctx.values.json === true) ctx.out(JSON.stringify(events, null, 2));
+          else if (events.length === 0) ctx.out(`no events recorded for cycle ${cycleId}`);
+          else ctx.out(formatTable(['AT', 'EVENT', 'WHO', 'SCOPE', 'NOTE'], events.map((e) => [e.at, e.kind, e.actor, e.scope, e.note]), 90));
           return 0;
         }
         const records = audit.queryRecords({

@@ -1,13 +1,17 @@
 /**
  * `ml-connector cycle start|status|pause|resume|cancel`.
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { getJson } from '../../activities/cycle/context';
+import { ArtifactStore } from '../../activities/store/artifacts';
 import { createPortsResolver } from '../../activities/cycle/connections';
 import { openStores } from '../../activities/store';
 import { Period } from '../../common/config';
-import type { CycleSummary } from '../../common/dto';
-import { parseCycleWorkflowId, type CycleKind } from '../../common/ids';
-import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
+import type { CycleArtifacts, CycleOptions, CycleSummary, JournalDiff, JournalDiffResult } from '../../common/dto';
+import { parseCycleWorkflowId, TASK_QUEUE, type CycleKind } from '../../common/ids';
+import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { UsageError, type Command, type CommandContext } from '../command';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../config-file';
 import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cycle-runner';
@@ -36,7 +40,7 @@ async function start(ctx: CommandContext): Promise<number> {
   try {
     let handle;
     try {
-      handle = await startCycle(client, config, period, kind);
+      handle = await startCycle(client, config, period, kind, undefined as CycleOptions | undefined, String(ctx.values['task-queue'] ?? TASK_QUEUE), { dryRun: ctx.values['dry-run'] === true });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         ctx.err(`cycle ${err.workflowId} is already running; see \`ml-connector cycle status ${err.workflowId}\``);
@@ -44,7 +48,8 @@ async function start(ctx: CommandContext): Promise<number> {
       }
       throw err;
     }
-    if (!ctx.values.wait) {
+    // A dry run ends at the diff: wait for it and print it.
+    if (!ctx.values.wait && !ctx.values['dry-run']) {
       ctx.out(ctx.values.json ? JSON.stringify({ workflowId: handle.workflowId, status: 'started' }) : `started ${handle.workflowId}`);
       return 0;
     }
@@ -58,8 +63,20 @@ async function start(ctx: CommandContext): Promise<number> {
       else ctx.err(`cycle ${handle.workflowId} failed: ${reason}`);
       return 1;
     }
+    if (ctx.values['dry-run'] && summary.approval) {
+      const diff = await readDiff((await handle.describe()).memo as { artifacts?: CycleArtifacts }, handle.workflowId);
+      if (ctx.values.json) ctx.out(JSON.stringify({ ...summary, diff }));
+      else {
+        for (const l of renderDiff(diff)) ctx.out(l);
+        ctx.out('dry run: nothing was written to NetSuite');
+      }
+      return 0;
+    }
     if (ctx.values.json) ctx.out(JSON.stringify(summary));
-    else for (const l of renderSummary(summary)) ctx.out(l);
+    else {
+      for (const l of renderSummary(summary)) ctx.out(l);
+      if (summary.approval) ctx.out(`  approval                     ${summary.approval.state}${summary.approval.by ? ` by ${summary.approval.by}` : ''}${summary.approval.note ? ` (${summary.approval.note})` : ''}`);
+    }
     return summary.tieOut && !summary.tieOut.balanced ? 1 : 0;
   } finally {
     await close();
@@ -78,13 +95,58 @@ async function withHandle(ctx: CommandContext, fn: (h: ReturnType<Awaited<Return
   }
 }
 
+/** The diff artifact of a cycle (memo artifacts.diffHash), read from this host's artifact store. */
+async function readDiff(memo: { artifacts?: CycleArtifacts } | undefined, id: string): Promise<JournalDiff> {
+  const hash = memo?.artifacts?.diffHash;
+  if (!hash) throw new Error(`cycle ${id} has no journal diff (it computes one only with journals.approval: manual or --dry-run, once the plan is prepared)`);
+  const store = new ArtifactStore(process.env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dataDir(), 'artifacts'));
+  return getJson<JournalDiff>(store, hash);
+}
+
+const money = (cents: number) => (cents / 100).toFixed(2);
+
+/** The diff as a table: one row per subsidiary × period × version. */
+export function renderDiff(d: JournalDiff): string[] {
+  const out = [`Journal diff of ${d.cycleId}: ${d.counts.create} to create, ${d.counts.update} to update, ${d.counts.unchanged} unchanged, ${d.counts.retire} to retire`];
+  const head = ['period', 'version', 'subsidiary', 'create', 'update', 'unchanged', 'retire', 'plan', 'ledger now'];
+  const rows = d.rows.map((r) => [r.period, r.version, r.subsidiaryId, String(r.create), String(r.update), String(r.unchanged), String(r.retire), money(r.planCents), money(r.ledgerCents)]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i < 3 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  out.push(line(head));
+  for (const r of rows) out.push(line(r));
+  return out;
+}
+
+function summaryLine(diff: JournalDiffResult): string {
+  return `${diff.counts.create} create, ${diff.counts.update} update, ${diff.counts.unchanged} unchanged, ${diff.counts.retire} retire; plan ${money(diff.planCents)}, ledger now ${money(diff.ledgerCents)}`;
+}
+
+/** approve / reject: only a cycle that waits for a decision takes one. */
+async function decide(ctx: CommandContext, approved: boolean): Promise<number> {
+  return withHandle(ctx, async (h) => {
+    const s = await h.query(statusQuery);
+    if (s.approval?.state !== 'waiting') {
+      ctx.err(`${h.workflowId} is not waiting for approval (${s.approval ? `approval: ${s.approval.state}` : 'no approval gate: journals.approval is auto or the plan is not prepared yet'})`);
+      return 1;
+    }
+    const by = String(ctx.values.by ?? os.userInfo().username);
+    const note = ctx.values.note as string | undefined;
+    await h.signal(approved ? approveSignal : rejectSignal, { by, ...(note ? { note } : {}) });
+    ctx.out(`${approved ? 'approved' : 'rejected'} ${h.workflowId} as ${by}${note ? ` (${note})` : ''}: ${approved ? 'posting' : 'nothing will be posted'}`);
+    return 0;
+  });
+}
+
 export const cycleCommand: Command = {
   name: 'cycle',
   summary: 'Start and control planning cycles',
-  usage: 'ml-connector cycle <start|status|pause|resume|cancel> [...]',
+  usage: 'ml-connector cycle <start|status|diff|approve|reject|pause|resume|cancel> [...]',
   subcommands: {
-    start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--json]',
+    start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--dry-run] [--json]',
     status: "Show a cycle's status: <workflow-id> [--json]",
+    diff: 'Show the journal diff a cycle waits to have approved (or its dry run computed): <workflow-id> [--json]',
+    approve: 'Approve the journal diff of a cycle waiting for approval: <workflow-id> [--note N] [--by NAME]',
+    reject: 'Reject it: nothing posts: <workflow-id> [--note N] [--by NAME]',
     pause: 'Pause a cycle between steps/batches: <workflow-id> [--reason R]',
     resume: 'Resume a paused cycle: <workflow-id>',
     cancel: 'Cancel a cycle (cancels the Anaplan task in flight): <workflow-id>',
@@ -96,6 +158,10 @@ export const cycleCommand: Command = {
     wait: { type: 'boolean', description: 'Show progress and wait for the summary' },
     json: { type: 'boolean', description: 'Machine-readable output' },
     reason: { type: 'string', description: 'Reason recorded with a pause' },
+    'dry-run': { type: 'boolean', description: 'Run up to the journal diff, print it, write nothing to NetSuite' },
+    note: { type: 'string', description: 'Note recorded with an approval or rejection' },
+    by: { type: 'string', description: 'Who approves or rejects (default: the OS user)' },
+    'task-queue': { type: 'string', description: 'Task queue', default: TASK_QUEUE },
   },
   async run(ctx) {
     const sub = ctx.positionals[0];
@@ -111,10 +177,22 @@ export const cycleCommand: Command = {
             for (const st of s?.steps ?? []) ctx.out(`  ${st.state.padEnd(8)} ${st.name.padEnd(16)} ${Object.entries(st.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
             if (s?.quarantined) ctx.out(`  quarantined: ${s.quarantined}`);
             if (s?.lastError) ctx.out(`  last error: ${s.lastError}`);
+            if (s?.approval) ctx.out(`  ${s.approval.state === 'waiting' ? 'waiting for approval' : `approval: ${s.approval.state}${s.approval.by ? ` by ${s.approval.by}` : ''}`} — ${summaryLine(s.approval.diff)}`);
             for (const w of s?.warnings ?? []) ctx.out(`  ⚠ ${w}`);
           }
           return 0;
         });
+      case 'diff':
+        return withHandle(ctx, async (h) => {
+          const diff = await readDiff((await h.describe()).memo as { artifacts?: CycleArtifacts }, h.workflowId);
+          if (ctx.values.json) ctx.out(JSON.stringify(diff));
+          else for (const l of renderDiff(diff)) ctx.out(l);
+          return 0;
+        });
+      case 'approve':
+        return decide(ctx, true);
+      case 'reject':
+        return decide(ctx, false);
       case 'pause':
         return withHandle(ctx, async (h) => {
           await h.signal(pauseSignal, { reason: ctx.values.reason as string | undefined });

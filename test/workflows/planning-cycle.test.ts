@@ -3,6 +3,7 @@
  * (the e2e tests run the real ones against the sandboxes).
  */
 import { after, before, describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
 import assert from 'node:assert/strict';
 import { createActivities, type Activities } from '../../activities';
 import type { ConnectionConfig } from '../../common/config';
@@ -75,6 +76,11 @@ function fakes(timeline: Interval[], calls: string[], holdMs = 150): Partial<Act
     async postJournals({ from, to }) {
       calls.push(`postJournals:${from}-${to}`);
       return { posted: to - from, updated: 0, unchanged: 0, failed: 0, failures: [] };
+    },
+    // The ledger-write record (audit) under the ledger lock; the lock itself is the real one.
+    async recordLedgerWrite() {
+      calls.push('recordLedgerWrite');
+      return 1;
     },
   };
 }
@@ -158,6 +164,58 @@ describe('planningCycle workflow (fake activities, real server)', () => {
         const s = await h.query(statusQuery);
         assert.equal(s.quarantined, 1);
         assert.deepEqual(s.steps.map((x) => x.state), ['done', 'done', 'done', 'skipped', 'skipped']);
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+  it('a holder whose model-lock lease expires mid-action is told, and the action retries under a new grant', async () => {
+    MODEL = nextModel();
+    const taskQueue = uniqueTaskQueue('cycle-lease');
+    const timeline: Interval[] = [];
+    const calls: string[] = [];
+    const base = fakes(timeline, calls);
+    let exports = 0;
+    const activities = {
+      ...createActivities({ temporal: t.client, taskQueue }),
+      ...base,
+      // The first export outlives the 1.5 s lease; like the real activities it heartbeats, so the
+      // cancellation that follows the lost lease reaches it (Context.sleep rejects on cancellation).
+      async runPlanExport(input: Parameters<NonNullable<typeof base.runPlanExport>>[0]) {
+        if (exports++ === 0) {
+          const ctx = Context.current();
+          for (let i = 0; i < 100; i++) {
+            ctx.heartbeat({ i });
+            await ctx.sleep(100);
+          }
+        }
+        return base.runPlanExport!(input);
+      },
+    };
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities });
+    try {
+      await worker.runUntil(async () => {
+        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `${cycleWorkflowId(WS, MODEL, '2026-10', 'plan')}-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 1_500, heartbeatTimeoutMs: 2_000 } } satisfies CycleInput] });
+        const r = await h.result();
+        assert.equal(r.status, 'completed');
+        const history = await h.fetchHistory();
+        const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+        assert.ok(signals.includes('lock-lost'), `the holder was told its lease expired (signals: ${signals.join(', ')})`);
+      });
+    } finally {
+      await connection.close();
+    }
+    assert.equal(exports, 2, 'the export ran again after taking the lock again');
+    assert.equal(calls.filter((c) => c === 'runPlanExport').length, 1, 'the first export was cancelled (it never finished)');
+  });
+
+  it('refuses a lock lease above the maximum, naming the option', async () => {
+    const taskQueue = uniqueTaskQueue('cycle-lease-max');
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities({ temporal: t.client, taskQueue }) });
+    try {
+      await worker.runUntil(async () => {
+        const h = await t.client.workflow.start(planningCycle, { taskQueue, workflowId: `lease-max-${taskQueue}`, args: [{ config: config(), period: '2026-10', kind: 'plan', options: { lockLeaseMs: 13 * 60 * 60_000 } } satisfies CycleInput] });
+        await assert.rejects(h.result(), (err: Error & { cause?: Error }) => /lockLeaseMs must be an integer from 1000 to 43200000 ms \(got 46800000\)/.test(err.cause?.message ?? ''));
       });
     } finally {
       await connection.close();
