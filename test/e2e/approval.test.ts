@@ -24,7 +24,9 @@ describe('approval gate and dry run', () => {
   let savedDataDir: string | undefined;
   const cli = async (args: string[]) => {
     const lines: string[] = [];
-    const code = await main(args, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    // The test run has no codec keys: workflow commands need the plaintext flag (issue 13 item 3).
+    const argv = ['cycle', 'replay', 'schedule'].includes(args[0]!) ? [...args, '--insecure-plaintext-payloads'] : args;
+    const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     return { code, lines, text: lines.join('\n') };
   };
   const withApproval = (approval: 'auto' | 'manual', approvalTimeoutHours = 72): ConnectionConfig => ({ ...env.config, journals: { ...env.config.journals, approval, approvalTimeoutHours } });

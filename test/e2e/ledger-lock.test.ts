@@ -44,7 +44,11 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     // Small batches: without the lock, the two cycles' batches would alternate.
     const opts = { journalBatchSize: 1 };
     const full = await startCycle(t.client, env.config, '2026-10', 'full', opts, env.taskQueue);
-    const plan = await startCycle(t.client, env.config, '2026-09', 'plan', opts, env.taskQueue);
+    // The plan cycle balances against another offset account, so its journals differ from the full
+    // cycle's: journals are read before they are written (write-then-verify), and identical ones would
+    // be left "unchanged", so the second writer would write nothing.
+    const planConfig = { ...env.config, journals: { ...env.config.journals, offsetAccount: '6990' } };
+    const plan = await startCycle(t.client, planConfig, '2026-09', 'plan', opts, env.taskQueue);
     // Hold both right before postJournals, then release them at once.
     // (Watched side by side: the plan cycle has no actuals step and gets there first.)
     await Promise.all(
@@ -86,7 +90,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     assert.ok(first && second, 'needs the two cycles of the first test');
     const before = writes().length;
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', first, '--step', 'postJournals', '--task-queue', env.taskQueue], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(['replay', '--cycle', first, '--step', 'postJournals', '--task-queue', env.taskQueue, '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     assert.equal(code, 1, lines.join('\n'));
     const text = lines.join('\n');
     assert.ok(text.includes(second), `the error names the newer cycle ${second}: ${text}`);
@@ -95,7 +99,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
 
     // The latest writer may replay: same plan, nothing to change.
     lines.length = 0;
-    assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
+    assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
     const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; failed: number } };
     assert.equal(again.journals.failed, 0);
   });
@@ -103,7 +107,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
   it('replay --rederive re-prepares from the current plan under the ledger lock', async () => {
     assert.ok(first && second, 'needs the two cycles of the first test');
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', first, '--rederive', '--task-queue', env.taskQueue, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(['replay', '--cycle', first, '--rederive', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     assert.equal(code, 0, lines.join('\n'));
     const r = JSON.parse(lines.at(-1)!) as { rederived: string; journals: { failed: number } };
     assert.match(r.rederived, /:plan$/, 'a plan cycle re-derived the journals');
@@ -114,7 +118,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     // And now the former latest writer is the older one: its replay is refused too.
     if (second !== r.rederived) {
       lines.length = 0;
-      assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 1, lines.join('\n'));
+      assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue, '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 1, lines.join('\n'));
       assert.ok(lines.join('\n').includes(r.rederived), lines.join('\n'));
     }
   });
