@@ -7,27 +7,16 @@
  */
 import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../common/dto';
+import { sameJournalContent } from '../mapping/journal-compare';
 import { journalBody, parseJournalExternalId, versionSlug } from '../mapping/journals';
 import { getJson, putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
 import type { StoredJournals } from './plan';
 import type { AuditTrail } from '../store';
 
-type Ref = { id?: string } | string | number | undefined;
-const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? (v as Ref) ?? '');
+const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? v ?? '');
 const lines = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
 const cents = (v: unknown) => Math.round(Number(v ?? 0) * 100);
-
-/** Line set as NetSuite compares it: account, debit, credit, department (order-free). */
-function canonical(b: Record<string, unknown>): string {
-  return JSON.stringify(lines(b).map((l) => [ref(l.account), cents(l.debit), cents(l.credit), ref(l.department)]).sort());
-}
-
-/** Same test as postJournals' unchanged check: book, subsidiary, period and the line set. */
-function sameContent(existing: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
-  const sameBook = wanted.accountingBook === undefined || ref(existing.accountingBook) === ref(wanted.accountingBook);
-  return sameBook && ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(existing) === canonical(wanted);
-}
 
 export function makeDiff(deps: CycleDeps) {
   return async function diffJournals(input: { config: ConnectionConfig; cycleId: string; journalsHash: string }): Promise<JournalDiffResult> {
@@ -47,7 +36,7 @@ export function makeDiff(deps: CycleDeps) {
         const p = stored.periods[j.period]!;
         const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved' });
         const existing = await netsuite.getJournal(j.externalId);
-        const action: JournalDiffAction = !existing ? 'create' : sameContent(existing.body, body) ? 'unchanged' : 'update';
+        const action: JournalDiffAction = !existing ? 'create' : sameJournalContent(existing.body, body) ? 'unchanged' : 'update';
         const before = existing ? lines(existing.body).reduce((a, l) => a + cents(l.debit), 0) : 0;
         journals.push({ externalId: j.externalId, action, subsidiaryId: j.subsidiaryId, period: j.period, version: j.version, debitCents: j.debitCents, ledgerDebitCents: before });
       } else {

@@ -17,27 +17,11 @@ import { beat } from './heartbeat';
 import type { ConnectionConfig } from '../../common/config';
 import type { PostJournalsResult } from '../../common/dto';
 import { centsToString } from '../mapping/amounts';
+import { sameJournalContent } from '../mapping/journal-compare';
 import { journalBody } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { getJson, type CycleDeps } from './context';
 import type { StoredJournals } from './plan';
-
-function canonical(lines: Array<Record<string, unknown>>): string {
-  return JSON.stringify(
-    lines
-      .map((l) => [String((l.account as { id?: string })?.id ?? ''), Number(l.debit ?? 0).toFixed(2), Number(l.credit ?? 0).toFixed(2), String((l.department as { id?: string } | undefined)?.id ?? '')])
-      .sort(),
-  );
-}
-
-function sameContent(existing: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
-  const items = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> })?.items ?? []);
-  const ref = (v: unknown) => String((v as { id?: string })?.id ?? v ?? '');
-  const sameBook = wanted.accountingBook === undefined || ref(existing.accountingBook) === ref(wanted.accountingBook);
-  // A changed approval setting is a change too (compared where the ledger shows the field).
-  const sameApproval = (['approved', 'approvalStatus'] as const).every((f) => wanted[f] === undefined || existing[f] === undefined || ref(existing[f]) === ref(wanted[f]));
-  return sameBook && sameApproval && ref(existing.subsidiary) === ref(wanted.subsidiary) && ref(existing.postingPeriod) === ref(wanted.postingPeriod) && canonical(items(existing)) === canonical(items(wanted));
-}
 
 let cache: { hash: string; value: StoredJournals } | undefined;
 
@@ -95,7 +79,7 @@ export function makeJournals(deps: CycleDeps) {
         // Read the ledger first: it decides create vs replace-lines, and spares a write that changes nothing.
         const existing = await netsuite.getJournal(j.externalId);
         let kind: 'posted' | 'updated' | 'unchanged' = existing ? 'updated' : 'posted';
-        if (existing && sameContent(existing.body, body)) {
+        if (existing && sameJournalContent(existing.body, body)) {
           kind = 'unchanged';
           internalId = existing.internalId;
         } else {
