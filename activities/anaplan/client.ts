@@ -49,6 +49,8 @@ export interface AnaplanClientOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   taskId?: string;
+  /** Overrides the client's retry policy for this call (e.g. one attempt where a 5xx has a fallback). */
+  retryPolicy?: RetryPolicy;
 }
 
 export class AnaplanClient {
@@ -72,6 +74,11 @@ export class AnaplanClient {
   /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (reference §3.3). */
   get modelPath(): string {
     return `/workspaces/${this.workspaceId}/models/${this.modelId}`;
+  }
+
+  /** The client's retry policy (callers derive one-off policies from it). */
+  get retryPolicy(): RetryPolicy {
+    return this.http.retryPolicy ?? DEFAULT_RETRY_POLICY;
   }
 
   /**
@@ -103,7 +110,7 @@ export class AnaplanClient {
           throw err;
         }
       },
-      { policy: this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
+      { policy: init.retryPolicy ?? this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
     );
   }
 

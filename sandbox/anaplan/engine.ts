@@ -37,6 +37,9 @@ export interface Execution {
 export interface EngineEnv {
   model: PlanningModel;
   files: FileStore;
+  /** The task's user: an import reads that user's own upload (reference §16). */
+  userId: string;
+  now: number;
   dumpChunkBytes: number;
   exportChunkBytes: number;
   /** Share of the input read so far, and the rows it held. */
@@ -107,7 +110,7 @@ async function* records(chunks: StoredChunk[], env: EngineEnv) {
 
 export async function executeImport(env: EngineEnv, def: ImportDef): Promise<Execution> {
   const file = env.files.get(def.fileId);
-  const content = file && env.files.content(file);
+  const content = file && env.files.content(file, env.userId, env.now);
   if (!content) return failed(def, `No data in source file ${file?.name ?? def.fileId}`);
   return def.kind === 'list' ? importList(env, def, content) : importModule(env, def, content);
 }
