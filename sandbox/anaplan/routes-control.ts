@@ -162,7 +162,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       return sendJson(ctx.res, 201, { taskDurationMs: state.faults.taskDurationMs });
     }
     if ((b.kind as string) === 'revoke-tokens') return sendJson(ctx.res, 201, { revoked: state.revokeTokens() });
-    if (!['status', 'latency', 'drop', 'task-failure'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-duration or revoke-tokens');
+    if (!['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-failed-no-result, task-duration or revoke-tokens');
     if (b.kind === 'status' && !(Number(b.status) >= 400 && Number(b.status) <= 599)) throw new HttpFailure(400, 'status must be 4xx/5xx');
     sendJson(ctx.res, 201, state.faults.add(b));
   });

@@ -166,6 +166,10 @@ export class TaskScheduler {
     if (task.cancelRequested || epoch !== state.epoch) {
       task.state = 'CANCELLED';
       task.currentStep = 'Cancelled.';
+    } else if (failNow === 'no-result') {
+      // Seen on real tenants: the task ends "Failed." and carries no result at all (reference §16).
+      task.state = 'COMPLETE';
+      task.currentStep = 'Failed.';
     } else if (failNow) {
       task.state = 'COMPLETE';
       task.currentStep = 'Complete.';
