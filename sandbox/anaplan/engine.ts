@@ -165,7 +165,7 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
     result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail('hierarchyRowsProcessed', list.name, c)] },
     commit() {
       for (const [code, s] of staged) {
-        const parent = s.parent ? list.getByCode(s.parent.code) : undefined;
+        const parent = s.parent ? (list.parentList ?? list).getByCode(s.parent.code) : undefined;
         const item = list.getByCode(code);
         if (item) list.update(item, s.name, parent && !list.isSelfOrDescendant(item, parent) ? parent : item.parentIndex === null ? undefined : list.items[item.parentIndex]);
         else list.add(code, s.name, parent);
@@ -179,6 +179,11 @@ function checkListRow(list: ModelList, staged: Map<string, unknown>, stagedNames
   const nameOwner = stagedNames.get(name.toLowerCase()) ?? list.getByName(name)?.code;
   if (nameOwner !== undefined && nameOwner !== code) return `Duplicate name: ${name}`;
   if (parentRef === '') return { parentCode: null };
+  // Composite hierarchy: the Parent must already be an item of the parent list (reference §16).
+  if (list.parentList) {
+    const p = list.parentList.byCodeOrName(parentRef);
+    return p ? { parentCode: p.code } : 'Invalid parent';
+  }
   if (parentRef === code) return 'Invalid parent';
   if (staged.has(parentRef)) return { parentCode: parentRef };
   const existing = list.byCodeOrName(parentRef);

@@ -120,7 +120,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const hasParents = l.items.some((i) => i.parentIndex !== null);
     // Fields per reference §4.2; `permittedItems` and `nextItemIndex` are required by third-party
     // clients (anaplan-sdk's ListMetadata), so they are always sent.
-    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.size, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments' });
+    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.size, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
   });
   // Item reads are not paged (reference §3.1); CSV when asked for it (§10). Served at the model
   // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (reference §16).

@@ -90,3 +90,20 @@ test('uploaded content and failure dumps expire after 48 h on the sandbox clock'
   assert.equal(listed.find((f) => f.id === fileId)!.expired, true);
   await assert.rejects(c.runImport(imp.id, { poll: FAST_POLL }), (e: unknown) => e instanceof AnaplanTaskFailedError && /No data in source file/.test(e.message));
 });
+
+test('list items are added and updated at the model form (/2/0/models/{mid}/lists/{id}/items); bad items fail one by one', async () => {
+  const c = client(sb);
+  const list = await c.findList('Locations');
+  const path = `/models/${sb.modelId}/lists/${list.id}/items`;
+  const added = await c.sendJson('POST', `${path}?action=add`, { items: [{ name: 'Lisbon Office', code: 'LOC-390', parent: 'LOC-300' }, { name: 'Nowhere', code: 'LOC-391', parent: 'LOC-999' }, { name: 'Lisbon Office', code: 'LOC-392' }] });
+  assert.deepEqual([added.added, added.ignored, added.total], [1, 2, 3]);
+  assert.deepEqual((added.failures as Array<{ requestIndex: number; failureMessageDetails: string }>).map((f) => [f.requestIndex, f.failureMessageDetails]), [[1, 'Invalid parent: LOC-999'], [2, 'Duplicate name: Lisbon Office']]);
+  const updated = await c.sendJson('PUT', path, { items: [{ code: 'LOC-390', parent: '' }] });
+  assert.deepEqual([updated.updated, updated.failures], [1, undefined], 'no failures key when all succeed');
+  const items = await c.listItems(list.id);
+  const lisbon = items.find((i) => i.code === 'LOC-390')!;
+  assert.equal(lisbon.parent, undefined);
+  // The same read at the model form, as third-party clients call it.
+  const viaModel = (await c.getJson(`${path}?includeAll=true`)).listItems as Array<{ code: string }>;
+  assert.deepEqual(viaModel.map((i) => i.code), items.map((i) => i.code));
+});
