@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
 import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
-import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, Model, NamedObject, User, VersionInfo, Workspace } from './types';
+import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, ListMetadata, Model, NamedObject, User, VersionInfo, Workspace } from './types';
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
 import { runAction, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
 
@@ -157,6 +157,9 @@ export class AnaplanClient {
   }
   lists(opts?: CallOptions): Promise<NamedObject[]> {
     return this.all(`${this.modelPath}/lists`, 'lists', NamedObject, opts);
+  }
+  async listMetadata(listId: string, opts?: CallOptions): Promise<ListMetadata> {
+    return ListMetadata.parse((await this.getJson(`${this.modelPath}/lists/${listId}`, opts)).metadata);
   }
   /** List members (not paged on the real service, reference §3.1). */
   async listItems(listId: string, opts?: CallOptions): Promise<ListItem[]> {

@@ -51,6 +51,8 @@ export interface SandboxConfig {
    * Which one the real service does is UNCONFIRMED; the connector survives both.
    */
   chunkCountFinalizes: boolean;
+  /** Seed Accounts as a composite hierarchy under `Account Groups` (default) instead of one parent-child list. */
+  compositeAccounts: boolean;
 }
 
 /** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
@@ -75,6 +77,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   blockWhileBusy: true,
   completeRequiresAdmin: false,
   chunkCountFinalizes: false,
+  compositeAccounts: true,
 };
 
 export interface SandboxUser {
@@ -191,7 +194,7 @@ export class SandboxState {
   }
 
   private reseed(): void {
-    this.seedData = buildSeed(this.config.seed);
+    this.seedData = buildSeed(this.config.seed, { compositeAccounts: this.config.compositeAccounts });
     this.files = new FileStore(this.dataDir);
     this.files.seed(this.seedData.files);
     this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });

@@ -154,7 +154,7 @@ test('model resources parse strictly at both the workspace form and the model fo
     }
     parse(envelope('versionMetadata', z.array(Version).length(3)), await get(`${base}/versions`), `${base}/versions`);
     const imports = (await get(`${base}/imports`)) as { imports: Array<{ id: string }> };
-    parse(envelope('imports', z.array(Import).length(6), true), imports, `${base}/imports`);
+    parse(envelope('imports', z.array(Import).length(7), true), imports, `${base}/imports`);
     for (const i of imports.imports) parse(envelope('importMetadata', ImportMetadata), await get(`${base}/imports/${i.id}`), `${base}/imports/${i.id}`);
     parse(envelope('exports', z.array(Export).length(1), true), await get(`${base}/exports`), `${base}/exports`);
     parse(envelope('tasks', z.array(TaskSummary).min(1), true), await get(`${base}/imports/${imp.id}/tasks`), `${base}/imports/{id}/tasks`);
