@@ -8,6 +8,7 @@ import { registerControlRoutes } from './routes-control';
 import { registerFileRoutes } from './routes-files';
 import { registerListItemRoutes } from './routes-list-items';
 import { registerModelRoutes } from './routes-model';
+import { registerModuleDataRoutes } from './routes-module-data';
 import { registerOAuthRoutes } from './routes-oauth';
 import { registerTaskRoutes } from './routes-tasks';
 import type { SandboxState } from './state';
@@ -18,6 +19,7 @@ export function buildRouters(state: SandboxState): { api: Router; control: Route
   registerOAuthRoutes(api, state); // /oauth/*
   registerModelRoutes(api, state); // /2/0 users, workspaces, models, lists, modules, versions
   registerListItemRoutes(api, state); // /2/0 list item add/update (both path forms)
+  registerModuleDataRoutes(api, state); // /2/0 views, cell writes
   registerFileRoutes(api, state); // /2/0 files and chunks
   registerTaskRoutes(api, state); // /2/0 imports, exports, processes, tasks, dumps
   const control = new Router();

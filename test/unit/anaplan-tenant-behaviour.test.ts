@@ -107,3 +107,26 @@ test('list items are added and updated at the model form (/2/0/models/{mid}/list
   const viaModel = (await c.getJson(`${path}?includeAll=true`)).listItems as Array<{ code: string }>;
   assert.deepEqual(viaModel.map((i) => i.code), items.map((i) => i.code));
 });
+
+test('cells are written at the model form (/2/0/models/{mid}/modules/{id}/data) with per-cell failures; views list each module', async () => {
+  const c = client(sb);
+  const mod = (await c.modules()).find((m) => m.name === 'ACT01 GL Actuals')!;
+  const coords = (sub: string) => [
+    { dimensionName: 'Accounts', itemCode: '6100' },
+    { dimensionName: 'Subsidiaries', itemCode: sub },
+    { dimensionName: 'Departments', itemCode: 'DEP-104' },
+    { dimensionName: 'Classes', itemCode: 'CLS-201' },
+    { dimensionName: 'Locations', itemCode: 'LOC-301' },
+    { dimensionId: '20000000003', itemName: 'Oct 26' },
+  ];
+  const r = await c.sendJson('POST', `/models/${sb.modelId}/modules/${mod.id}/data`, [
+    { lineItemName: 'Amount', dimensions: coords('SUB-2'), value: 12.5 },
+    { lineItemName: 'Amount', dimensions: coords('SUB-1'), value: 3 },
+    { lineItemName: 'Nope', dimensions: coords('SUB-2'), value: 1 },
+  ]);
+  assert.equal(r.numberOfCellsChanged, 1);
+  assert.deepEqual((r.failures as Array<{ requestIndex: number; failureType: string }>).map((f) => [f.requestIndex, f.failureType]), [[1, 'AGGREGATE_CELL'], [2, 'INVALID_LINE_ITEM']]);
+  assert.deepEqual(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26', Subsidiary: 'SUB-2' }), { cells: 1, total: 12.5 });
+  const views = (await c.getJson(`/models/${sb.modelId}/modules/${mod.id}/views`)).views as Array<Record<string, unknown>>;
+  assert.deepEqual(views, [{ code: '', id: mod.id, name: mod.name, moduleId: mod.id }], 'the default view shares the module id (reference §4.2)');
+});
