@@ -33,6 +33,14 @@ const DimensionConfig = z
     overrides: z.record(z.string(), z.string().nullable()).default({}),
     /** Member code for rows with no value in this dimension (e.g. no department); without it such rows are quarantined. */
     unassigned: z.string().min(1).optional(),
+    /**
+     * Composite hierarchy: the Anaplan list the parents live in (e.g. Accounts → "Account Groups").
+     * Parents are loaded there first, then the members with Parent = the parent's code. Omit for
+     * parents in the same list or a flat list.
+     */
+    parentList: z.string().min(1).optional(),
+    /** Import action of `parentList` (Code,Name,Parent); omit when planners maintain the parent list. */
+    parentImportAction: ActionRef.optional(),
   })
   .strict();
 

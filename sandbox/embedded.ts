@@ -77,7 +77,8 @@ export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = '
     actions: { importActuals: 'Import GL Actuals', exportPlan: 'Export Approved Plan' },
     dimensions: {
       // 6990 Suspense is kept out of the plan's chart: its postings are quarantined and reported.
-      accounts: { ...dim('Accounts', true), overrides: { '6990': null } },
+      // Accounts is a composite hierarchy in the seeded model: summary accounts live in Account Groups.
+      accounts: { ...dim('Accounts', true), overrides: { '6990': null }, ...(s.anaplan.state.config.compositeAccounts ? { parentList: 'Account Groups', parentImportAction: 'Import Account Groups' } : {}) },
       subsidiaries: dim('Subsidiaries', true),
       // Planners maintain Departments in Anaplan; a NetSuite department missing there is quarantined.
       departments: dim('Departments', false),

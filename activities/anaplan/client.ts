@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
 import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
-import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, Model, NamedObject, User, VersionInfo, Workspace } from './types';
+import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, ListMetadata, Model, NamedObject, User, VersionInfo, Workspace } from './types';
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
 import { runAction, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
 
@@ -49,6 +49,8 @@ export interface AnaplanClientOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   taskId?: string;
+  /** Overrides the client's retry policy for this call (e.g. one attempt where a 5xx has a fallback). */
+  retryPolicy?: RetryPolicy;
 }
 
 export class AnaplanClient {
@@ -72,6 +74,11 @@ export class AnaplanClient {
   /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (reference §3.3). */
   get modelPath(): string {
     return `/workspaces/${this.workspaceId}/models/${this.modelId}`;
+  }
+
+  /** The client's retry policy (callers derive one-off policies from it). */
+  get retryPolicy(): RetryPolicy {
+    return this.http.retryPolicy ?? DEFAULT_RETRY_POLICY;
   }
 
   /**
@@ -103,7 +110,7 @@ export class AnaplanClient {
           throw err;
         }
       },
-      { policy: this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
+      { policy: init.retryPolicy ?? this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
     );
   }
 
@@ -150,6 +157,9 @@ export class AnaplanClient {
   }
   lists(opts?: CallOptions): Promise<NamedObject[]> {
     return this.all(`${this.modelPath}/lists`, 'lists', NamedObject, opts);
+  }
+  async listMetadata(listId: string, opts?: CallOptions): Promise<ListMetadata> {
+    return ListMetadata.parse((await this.getJson(`${this.modelPath}/lists/${listId}`, opts)).metadata);
   }
   /** List members (not paged on the real service, reference §3.1). */
   async listItems(listId: string, opts?: CallOptions): Promise<ListItem[]> {

@@ -59,6 +59,16 @@ export class AnaplanServerError extends AnaplanError {
     super(message, fields, true);
   }
 }
+/**
+ * An open-ended upload could not be closed: `/complete` failed (5xx) and re-posting the exact chunk
+ * count restarted the upload instead of closing it. The chunks are gone; upload again from a source
+ * that can be re-read (a file on disk goes up with its exact count and needs no `/complete`).
+ */
+export class AnaplanUploadIncompleteError extends AnaplanError {
+  constructor(message: string, fields: AnaplanErrorFields) {
+    super(message, fields, false);
+  }
+}
 /** A task reached COMPLETE with `successful:false` (or its result is missing). */
 export class AnaplanTaskFailedError extends AnaplanError {
   constructor(

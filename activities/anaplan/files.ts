@@ -1,10 +1,16 @@
 /**
- * Chunked file transfer (reference §5). Upload: `POST …/files/{id}` `{chunkCount:-1}` (Anaplan's
- * recommended open-ended form), `PUT …/chunks/{n}` for each 1–50 MB slice (optionally gzip), then
- * `POST …/complete`. The source is streamed: one chunk buffer is held at a time, never the file.
- * A file that fits in one chunk goes up uncompressed in a single `PUT …/files/{id}` (one request
- * instead of three; reference §5 "single-request upload"): known from its size on disk, or — for a
- * stream — from reading ahead one chunk.
+ * Chunked file transfer (reference §5, §16).
+ * Upload of a file on disk (size known): `POST …/files/{id}` with the exact `{chunkCount: N}`, then
+ * `PUT …/chunks/0..N-1` — no `/complete`, which live tests saw fail with 500 for non-admin users
+ * (reference §16) and which the widely used clients skip when the size is known.
+ * Upload of a stream (size unknown): `{chunkCount: -1}`, the chunks, then `POST …/complete` with the
+ * minimal body (`id`, `name`, `chunkCount`): its other fields are file settings and would override
+ * what the model builder set (reference §16). When `/complete` answers 5xx the exact count is
+ * re-posted; if the service took that as a restart (chunks gone), `AnaplanUploadIncompleteError`
+ * tells the caller to upload again from a source it can re-read.
+ * The source is streamed: one chunk buffer is held at a time, never the file. A file that fits in
+ * one chunk goes up uncompressed in a single `PUT …/files/{id}` (reference §5 "single-request
+ * upload"): known from its size on disk, or — for a stream — from reading ahead one chunk.
  * Download: list chunks, fetch each, write it at its offset so a retried chunk overwrites itself.
  */
 import { createReadStream } from 'node:fs';
@@ -14,7 +20,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { withRetry } from '../http';
 import type { AnaplanClient, CallOptions } from './client';
-import { AnaplanNotFoundError, AnaplanValidationError } from './errors';
+import { AnaplanNotFoundError, AnaplanServerError, AnaplanUploadIncompleteError, AnaplanValidationError } from './errors';
 import { Chunk, FileInfo } from './types';
 
 const gzip = promisify(gzipCb);
@@ -44,6 +50,8 @@ export interface UploadResult {
   fileId: string;
   chunkCount: number;
   bytes: number;
+  /** How an open-ended upload was closed: `complete`, or `count` when `/complete` failed and re-posting the count did. */
+  closedBy?: 'complete' | 'count';
 }
 
 export interface DownloadResult {
@@ -74,63 +82,135 @@ async function* slices(source: Readable, size: number): AsyncGenerator<Buffer> {
   if (filled > 0) yield buf.subarray(0, filled);
 }
 
+/** One upload in progress: the file's base path and the calls every upload form shares. */
+class Upload {
+  readonly base: string;
+  constructor(
+    private readonly client: AnaplanClient,
+    readonly fileId: string,
+    private readonly opts: UploadOptions,
+  ) {
+    this.base = `${client.modelPath}/files/${fileId}`;
+  }
+
+  /** Sets the chunk count, which (re)starts the upload; refuses a file id the server does not know. */
+  async start(chunkCount: number): Promise<FileInfo> {
+    const started = FileInfo.parse((await this.client.sendJson('POST', this.base, { chunkCount }, this.opts)).file);
+    // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
+    if (started.id !== this.fileId) throw new AnaplanNotFoundError(`file ${this.fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: this.base, code: 'file-id-mismatch' });
+    return started;
+  }
+
+  async putChunk(index: number, slice: Buffer): Promise<void> {
+    if (index >= MAX_CHUNKS) throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, { method: 'PUT', path: this.base });
+    const body = this.opts.gzip ? await gzip(slice) : slice;
+    await this.client.request('PUT', `${this.base}/chunks/${index}`, { body, headers: { 'content-type': this.opts.gzip ? 'application/x-gzip' : 'application/octet-stream' }, signal: this.opts.signal }).then((r) => r.body.dump());
+  }
+
+  /** The whole file in one uncompressed request: at most one chunk's worth, as the chunked path holds. */
+  async putWhole(body: Buffer): Promise<UploadResult> {
+    await this.client.request('PUT', this.base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: this.opts.signal }).then((r) => r.body.dump());
+    this.opts.onChunk?.({ index: 0, bytes: body.length, totalBytes: body.length });
+    return { fileId: this.fileId, chunkCount: 1, bytes: body.length };
+  }
+
+  /**
+   * Closes an open-ended (`-1`) upload of `n` chunks. `/complete` gets one attempt per try (429 and
+   * network errors are still retried); a 5xx — how a non-admin user is refused (reference §16) —
+   * falls back to re-posting the exact count, and the chunk list then says whether the chunks stayed.
+   */
+  async close(name: string, n: number): Promise<'complete' | 'count'> {
+    const policy = this.client.retryPolicy;
+    const completed = await withRetry(
+      async () => {
+        try {
+          // Minimal documented body: identification only, no file settings (reference §16).
+          await this.client.sendJson('POST', `${this.base}/complete`, { id: this.fileId, name, chunkCount: n }, { ...this.opts, retryPolicy: { ...policy, maxAttempts: 1 } });
+          return true;
+        } catch (err) {
+          if (err instanceof AnaplanServerError) return false;
+          throw err;
+        }
+      },
+      { policy, signal: this.opts.signal },
+    );
+    if (completed) return 'complete';
+    await this.client.sendJson('POST', this.base, { chunkCount: n }, this.opts);
+    const held = await this.client.all(`${this.base}/chunks`, 'chunks', Chunk, this.opts);
+    if (held.length !== n) {
+      throw new AnaplanUploadIncompleteError(`file ${this.fileId}: /complete failed and re-posting the chunk count ${n} left ${held.length} chunks; upload it again from a source that can be re-read`, { method: 'POST', path: `${this.base}/complete`, code: 'upload-not-closed' });
+    }
+    return 'count';
+  }
+}
+
 export async function uploadFile(client: AnaplanClient, fileId: string, source: string | Readable, opts: UploadOptions = {}): Promise<UploadResult> {
   const size = opts.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isInteger(size) || size < MIN_CHUNK_BYTES || size > MAX_CHUNK_BYTES) throw new RangeError(`chunkSizeBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}`);
-  const base = `${client.modelPath}/files/${fileId}`;
   const startChunk = opts.startChunk ?? 0;
   if (startChunk > 0 && typeof source !== 'string') throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
-  /** The whole file in one uncompressed request: at most one chunk's worth, as the chunked path holds. */
-  const putWhole = async (body: Buffer): Promise<UploadResult> => {
-    await client.request('PUT', base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
-    opts.onChunk?.({ index: 0, bytes: body.length, totalBytes: body.length });
-    return { fileId, chunkCount: 1, bytes: body.length };
-  };
-  if (startChunk === 0 && typeof source === 'string' && !opts.gzip && (await stat(source)).size <= size) return putWhole(await readFile(source));
-  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: MB, start: startChunk * size }) : source;
-  const parts = slices(stream, size)[Symbol.asyncIterator]();
-  /** Slices read ahead of the chunk loop (see below), sent first. */
-  const ahead: Buffer[] = [];
+  const up = new Upload(client, fileId, opts);
+  return typeof source === 'string' ? uploadPath(up, source, size, startChunk, opts) : uploadStream(up, source, size, opts);
+}
+
+/** Size known: the exact chunk count first, then the chunks; the upload is whole when the last one lands. */
+async function uploadPath(up: Upload, path: string, size: number, startChunk: number, opts: UploadOptions): Promise<UploadResult> {
+  const total = (await stat(path)).size;
+  if (startChunk === 0 && !opts.gzip && total <= size) return up.putWhole(await readFile(path));
+  const n = Math.max(1, Math.ceil(total / size));
+  if (n > MAX_CHUNKS) throw new AnaplanValidationError(`file needs ${n} chunks, more than ${MAX_CHUNKS}; raise chunkSizeBytes`, { method: 'POST', path: up.base });
+  // A resumed upload keeps the count its first attempt declared (same file, same chunk size).
+  if (startChunk === 0) await up.start(n);
+  const stream = createReadStream(path, { highWaterMark: MB, start: startChunk * size });
+  let index = startChunk;
+  let bytes = startChunk * size;
   try {
-    if (startChunk === 0 && typeof source !== 'string' && !opts.gzip) {
-      // A stream of unknown size: read up to two slices; if the first was all, one PUT does.
-      const first = await parts.next();
-      const firstCopy = first.done ? Buffer.alloc(0) : Buffer.from(first.value); // slices() reuses its buffer
-      const second = first.done ? first : await parts.next();
-      if (second.done) return await putWhole(firstCopy);
-      ahead.push(firstCopy, second.value);
-    }
-    let name: string;
-    if (startChunk === 0) {
-      // Setting the chunk count (re)starts the upload and discards old content.
-      const started = FileInfo.parse((await client.sendJson('POST', base, { chunkCount: -1 }, opts)).file);
-      // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
-      if (started.id !== fileId) throw new AnaplanNotFoundError(`file ${fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: base, code: 'file-id-mismatch' });
-      name = started.name;
-    } else {
-      name = FileInfo.parse((await client.files(opts)).find((f) => f.id === fileId) ?? { id: fileId, name: fileId }).name;
-    }
-    let index = startChunk;
-    let bytes = startChunk * size;
-    for (;;) {
-      const slice = ahead.shift() ?? (await parts.next()).value;
-      if (!slice) break;
-      if (index >= MAX_CHUNKS) throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, { method: 'PUT', path: base });
-      const body = opts.gzip ? await gzip(slice) : slice;
-      await client.request('PUT', `${base}/chunks/${index}`, { body, headers: { 'content-type': opts.gzip ? 'application/x-gzip' : 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
+    for await (const slice of slices(stream, size)) {
+      await up.putChunk(index, slice);
       bytes += slice.length;
       opts.onChunk?.({ index, bytes: slice.length, totalBytes: bytes });
       index++;
     }
-    if (index === 0 && startChunk === 0) {
-      await client.request('PUT', `${base}/chunks/0`, { body: Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' }, signal: opts.signal }).then((r) => r.body.dump());
-      index = 1;
-    }
-    const done = FileInfo.parse((await client.sendJson('POST', `${base}/complete`, { id: fileId, name, chunkCount: index, firstDataRow: 2, headerRow: 1 }, opts)).file);
-    return { fileId, chunkCount: done.chunkCount ?? index, bytes };
   } finally {
-    if (typeof source === 'string') stream.destroy();
+    stream.destroy();
   }
+  // An empty file still has its one (empty) chunk (gzip of nothing is not nothing).
+  if (index === 0) await up.putChunk(0, Buffer.alloc(0));
+  else if (index !== n) throw new AnaplanValidationError(`file ${path} changed while it was uploaded (${index} chunks instead of ${n})`, { method: 'PUT', path: up.base });
+  return { fileId: up.fileId, chunkCount: n, bytes };
+}
+
+/** Size unknown: `-1`, the chunks as they come, then `/complete` (with the count fallback). */
+async function uploadStream(up: Upload, source: Readable, size: number, opts: UploadOptions): Promise<UploadResult> {
+  const parts = slices(source, size)[Symbol.asyncIterator]();
+  /** Slices read ahead of the chunk loop (see below), sent first. */
+  const ahead: Buffer[] = [];
+  if (!opts.gzip) {
+    // Read up to two slices; if the first was all, one PUT does.
+    const first = await parts.next();
+    const firstCopy = first.done ? Buffer.alloc(0) : Buffer.from(first.value); // slices() reuses its buffer
+    const second = first.done ? first : await parts.next();
+    if (second.done) return up.putWhole(firstCopy);
+    ahead.push(firstCopy, second.value);
+  }
+  // Setting the chunk count (re)starts the upload and discards old content.
+  const { name } = await up.start(-1);
+  let index = 0;
+  let bytes = 0;
+  for (;;) {
+    const slice = ahead.shift() ?? (await parts.next()).value;
+    if (!slice) break;
+    await up.putChunk(index, slice);
+    bytes += slice.length;
+    opts.onChunk?.({ index, bytes: slice.length, totalBytes: bytes });
+    index++;
+  }
+  if (index === 0) {
+    await up.putChunk(0, Buffer.alloc(0));
+    index = 1;
+  }
+  const closedBy = await up.close(name, index);
+  return { fileId: up.fileId, chunkCount: index, bytes, closedBy };
 }
 
 export async function downloadFile(client: AnaplanClient, fileId: string, destPath: string, opts: CallOptions = {}): Promise<DownloadResult> {

@@ -113,9 +113,10 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
         const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
         return { taskId: r.taskId, successful: true, rowsImported: r.counts.successful, rowsRejected: r.counts.failed, dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined, chunks: up.chunkCount };
       } catch (err) {
-        // A task that ran but reported failure is an outcome, not a transport error.
-        if (!(err instanceof AnaplanTaskFailedError) || !err.result) throw err;
-        const counts = countsOf(err.result);
+        // A task that ran but reported failure is an outcome, not a transport error — also one that
+        // ended "Failed." without a result (no counts: nothing is known to be loaded).
+        if (!(err instanceof AnaplanTaskFailedError)) throw err;
+        const counts = err.result ? countsOf(err.result) : { successful: 0, failed: 0 };
         return { taskId: err.taskId!, successful: false, rowsImported: counts.successful, rowsRejected: counts.failed, message: err.message, chunks: up.chunkCount };
       }
     },

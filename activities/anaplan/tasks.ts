@@ -120,7 +120,8 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
   const task = await pollTask(client, `${base}/${taskId}`, taskId, opts);
   if (task.taskState === 'CANCELLED') throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, { method: 'GET', path: `${base}/${taskId}`, taskId });
   const result = task.result;
-  if (!result) throw new AnaplanTaskFailedError(`task ${taskId} completed without a result`, { method: 'GET', path: `${base}/${taskId}`, taskId });
+  // A task can end "Failed." with no result at all (reference §16): report that, never assume anything loaded.
+  if (!result) throw new AnaplanTaskFailedError(`task ${taskId} of ${type} ${actionId} ended ${task.taskState ?? 'without a state'} ("${task.currentStep ?? 'no step'}") without a result: Anaplan gave no reason and no counts; nothing is known to be loaded (see the action's history in the model)`, { method: 'GET', path: `${base}/${taskId}`, taskId, code: 'task-without-result' });
   const dumps: Record<string, FailureDump> = {};
   if (type === 'imports' && result.failureDumpAvailable) dumps[actionId] = await fetchDump(client, `${client.modelPath}/imports/${actionId}/tasks/${taskId}/dump`, opts);
   if (type === 'processes') {

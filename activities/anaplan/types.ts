@@ -88,6 +88,10 @@ export type FileInfo = z.infer<typeof FileInfo>;
 
 export const Chunk = z.object({ id, name: z.string().optional() }).passthrough();
 
+/** `GET …/lists/{listId}` → `metadata` (reference §4.2); `parent` is set for a composite hierarchy's child list. */
+export const ListMetadata = z.object({ id, name: z.string(), itemCount: z.number().optional(), parent: z.object({ id, name: z.string() }).passthrough().optional() }).passthrough();
+export type ListMetadata = z.infer<typeof ListMetadata>;
+
 export const ListItem = z.object({ id, name: z.string(), code: z.string().optional(), parent: z.string().optional(), parentId: z.string().optional() }).passthrough();
 export type ListItem = z.infer<typeof ListItem>;
 

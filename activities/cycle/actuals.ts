@@ -90,12 +90,19 @@ export function makeActuals(deps: CycleDeps) {
     const csvOut = deps.artifacts.writeStream();
     const qOut = deps.artifacts.writeStream();
     const upload = input.uploadTo ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined;
-    let uploaded: Promise<{ chunks: number; bytes: number }> | undefined;
+    let uploaded: Promise<{ chunks: number; bytes: number } | undefined> | undefined;
     let uploadFailed: unknown;
     if (upload) {
       // A failed upload ends the extraction: a write waiting on 'drain' is woken by the error.
       upload.on('error', () => undefined);
-      uploaded = anaplan.uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) });
+      // A streamed upload the server would not close (`/complete` refused and the re-posted count
+      // restarted it, reference §16) is not a failed extraction: the import then uploads the
+      // artifact from disk with its exact chunk count, which needs no `/complete`.
+      uploaded = anaplan.uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) }).catch((e: unknown) => {
+        if ((e as { code?: string }).code !== 'upload-not-closed') throw e;
+        deps.log?.('streamed upload not closed; the import uploads the artifact instead', { importAction: input.uploadTo });
+        return undefined;
+      });
       uploaded.catch((e: unknown) => {
         uploadFailed = e;
         upload.destroy(e instanceof Error ? e : new Error(String(e)));

@@ -1,7 +1,8 @@
 /**
  * `alignDimensions` (runs under the model lock): the chart of accounts and the four dimension lists
  * are read from NetSuite, compared with the Anaplan lists, and — for lists the connector owns —
- * loaded through their list import actions (Code,Name,Parent; parents first). The result is a
+ * loaded through their list import actions (Code,Name,Parent; parents first — into the parent list
+ * first for a composite hierarchy, `dimensions.<name>.parentList`). The result is a
  * member map artifact every later step uses, so each actual and plan value lands on a member that
  * exists on both sides; members that do not map are reported, and rows using them are quarantined.
  */
@@ -10,13 +11,32 @@ import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
 import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../common/config';
 import type { AlignResult, DimensionCounts } from '../../common/dto';
-import { alignDimension, memberMap, type MemberMaps, type NetSuiteMember } from '../mapping/dimensions';
+import { alignDimension, memberMap, type AlignmentResult, type MemberMaps, type NetSuiteMember } from '../mapping/dimensions';
 import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
-import { classify, putJson, taskFailed, type CycleDeps } from './context';
+import { classify, nonRetryable, putJson, taskFailed, type CycleDeps } from './context';
 import { ACCOUNTS_SQL, LIST_SQL } from './queries';
 
 const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
+
+type ImportRow = AlignmentResult['importRows'][number];
+
+/**
+ * Rows for a composite hierarchy (reference §16): members that are parents — named as a Parent, or
+ * summary records in NetSuite — go to the parent list (one level: their own Parent is left empty),
+ * the rest to the list itself with Parent = the parent's code. Without a parent list, every row
+ * stays in the list (same-list parents, or none for a flat list).
+ */
+export function splitForParentList(result: AlignmentResult, members: NetSuiteMember[], parentList: string | undefined): { parents: ImportRow[]; children: ImportRow[] } {
+  if (!parentList) return { parents: [], children: result.importRows };
+  const summary = new Set(members.filter((m) => m.issummary).map((m) => m.id));
+  const parentCodes = new Set(result.importRows.map((r) => r.parent).filter(Boolean));
+  for (const o of result.outcomes) if (o.code && summary.has(o.id)) parentCodes.add(o.code);
+  return {
+    parents: result.importRows.filter((r) => parentCodes.has(r.code)).map((r) => ({ ...r, parent: '' })),
+    children: result.importRows.filter((r) => !parentCodes.has(r.code)),
+  };
+}
 
 async function readMembers(deps: CycleDeps, config: ConnectionConfig, dim: DimensionName): Promise<NetSuiteMember[]> {
   const { netsuite } = await deps.ports(config);
@@ -50,28 +70,36 @@ export function makeAlign(deps: CycleDeps) {
         beat({ dimension: dim });
         const rule = config.dimensions[dim];
         const members = await readMembers(deps, config, dim);
+        if (rule.parentImportAction && !rule.parentList) throw nonRetryable(`dimensions.${dim}.parentImportAction needs dimensions.${dim}.parentList (the list it loads)`);
+        // Members of a composite hierarchy's parent list count as existing too (they are its parents).
         // Codes come back as imported, i.e. formula-guarded (csvLine): compare them as NetSuite knows them.
-        const existing = new Set((await anaplan.listItems(rule.list)).map((i) => restoreFormula(i.code)));
+        const existing = new Set([...(await anaplan.listItems(rule.list)), ...(rule.parentList ? await anaplan.listItems(rule.parentList) : [])].map((i) => restoreFormula(i.code)));
         const result = alignDimension(dim, members, { sync: rule.sync, overrides: rule.overrides, accountTypes: dim === 'accounts' ? config.dimensions.accounts.accountTypes : undefined }, existing);
         let imported = 0;
         let rejected = 0;
         const rejectedCodes = new Map<string, string>();
-        if (rule.sync && rule.importAction && result.importRows.length > 0) {
+        const load = async (action: string, rows: ImportRow[]) => {
           const w = deps.artifacts.writeStream();
           w.write(csvLine(['Code', 'Name', 'Parent']));
-          for (const r of result.importRows) w.write(csvLine([r.code, r.name, r.parent]));
+          for (const r of rows) w.write(csvLine([r.code, r.name, r.parent]));
           w.end();
           const ref = await w.done();
-          const outcome = await anaplan.runImport(rule.importAction, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) });
+          const outcome = await anaplan.runImport(action, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) });
           taskIds.push(outcome.taskId);
-          if (!outcome.successful) throw taskFailed(rule.importAction, outcome);
-          imported = outcome.rowsImported;
-          rejected = outcome.rowsRejected;
+          if (!outcome.successful) throw taskFailed(action, outcome);
+          imported += outcome.rowsImported;
+          rejected += outcome.rowsRejected;
           if (outcome.dumpCsv) {
             for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>) {
               if (row.Code) rejectedCodes.set(restoreFormula(row.Code), row._Error_1_ ?? 'rejected by the list import');
             }
           }
+        };
+        if (rule.sync && result.importRows.length > 0) {
+          // Composite hierarchy: the parent list first, so every Parent the list names exists there.
+          const { parents, children } = splitForParentList(result, members, rule.parentList);
+          if (rule.parentImportAction && parents.length > 0) await load(rule.parentImportAction, parents);
+          if (rule.importAction && children.length > 0) await load(rule.importAction, children);
         }
         const map = memberMap(result);
         for (const [code, reason] of rejectedCodes) {

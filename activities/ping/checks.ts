@@ -233,6 +233,7 @@ export function neededActions(config: ConnectionConfig): NeededAction[] {
   ];
   for (const [dim, d] of Object.entries(config.dimensions)) {
     if (d.sync && d.importAction) out.push({ where: `dimensions.${dim}.importAction`, kind: 'import', name: d.importAction, columns: LIST_IMPORT_COLUMNS });
+    if (d.sync && d.parentImportAction) out.push({ where: `dimensions.${dim}.parentImportAction`, kind: 'import', name: d.parentImportAction, columns: LIST_IMPORT_COLUMNS });
   }
   return out;
 }
@@ -274,8 +275,15 @@ async function checkLists(config: ConnectionConfig, client: AnaplanClient, list:
   const lists = await client.lists();
   for (const [dim, d] of Object.entries(config.dimensions)) {
     const found = findCased(lists, (x) => [x.name, x.id], d.list);
-    if (found.exact) list.add('anaplan', `anaplan.list:${d.list}`, 'pass', `list "${d.list}" (dimensions.${dim}) exists`);
-    else {
+    if (found.exact) {
+      // Which hierarchy shape the list has (reference §16): composite (parents in a parent list),
+      // parents in the same list, or flat — and whether the config loads it that way.
+      const meta = await client.listMetadata(found.exact.id);
+      const shape = meta.parent ? `composite hierarchy, parents in list "${meta.parent.name}"` : (await client.listItems(found.exact.id)).some((i) => i.parentId) ? 'parents in the same list' : 'flat list';
+      if (meta.parent && d.parentList !== meta.parent.name) list.add('anaplan', `anaplan.list:${d.list}`, 'fail', `list "${d.list}" (dimensions.${dim}) exists: ${shape}, but dimensions.${dim}.parentList is ${d.parentList ? `"${d.parentList}"` : 'not set'}`, `set dimensions.${dim}.parentList to "${meta.parent.name}" (and parentImportAction to its import) so parents load there first; a Parent outside it is refused as "invalid parent"`);
+      else if (!meta.parent && d.parentList) list.add('anaplan', `anaplan.list:${d.list}`, 'fail', `list "${d.list}" (dimensions.${dim}) exists: ${shape}, but dimensions.${dim}.parentList names "${d.parentList}"`, `remove dimensions.${dim}.parentList: the list keeps its parents itself (or none)`);
+      else list.add('anaplan', `anaplan.list:${d.list}`, 'pass', `list "${d.list}" (dimensions.${dim}) exists: ${shape}`);
+    } else {
       list.add('anaplan', `anaplan.list:${d.list}`, 'fail', `list "${d.list}" (dimensions.${dim}.list) not found in model ${config.anaplan.modelId}`, found.cased ? `names are matched exactly: set dimensions.${dim}.list to "${found.cased.name}"` : `create the list or set dimensions.${dim}.list to one of: ${lists.map((x) => `"${x.name}"`).join(', ')}`);
     }
   }

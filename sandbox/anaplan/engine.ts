@@ -37,6 +37,9 @@ export interface Execution {
 export interface EngineEnv {
   model: PlanningModel;
   files: FileStore;
+  /** The task's user: an import reads that user's own upload (reference §16). */
+  userId: string;
+  now: number;
   dumpChunkBytes: number;
   exportChunkBytes: number;
   /** Share of the input read so far, and the rows it held. */
@@ -107,7 +110,7 @@ async function* records(chunks: StoredChunk[], env: EngineEnv) {
 
 export async function executeImport(env: EngineEnv, def: ImportDef): Promise<Execution> {
   const file = env.files.get(def.fileId);
-  const content = file && env.files.content(file);
+  const content = file && env.files.content(file, env.userId, env.now);
   if (!content) return failed(def, `No data in source file ${file?.name ?? def.fileId}`);
   return def.kind === 'list' ? importList(env, def, content) : importModule(env, def, content);
 }
@@ -162,7 +165,7 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
     result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail('hierarchyRowsProcessed', list.name, c)] },
     commit() {
       for (const [code, s] of staged) {
-        const parent = s.parent ? list.getByCode(s.parent.code) : undefined;
+        const parent = s.parent ? (list.parentList ?? list).getByCode(s.parent.code) : undefined;
         const item = list.getByCode(code);
         if (item) list.update(item, s.name, parent && !list.isSelfOrDescendant(item, parent) ? parent : item.parentIndex === null ? undefined : list.items[item.parentIndex]);
         else list.add(code, s.name, parent);
@@ -176,6 +179,11 @@ function checkListRow(list: ModelList, staged: Map<string, unknown>, stagedNames
   const nameOwner = stagedNames.get(name.toLowerCase()) ?? list.getByName(name)?.code;
   if (nameOwner !== undefined && nameOwner !== code) return `Duplicate name: ${name}`;
   if (parentRef === '') return { parentCode: null };
+  // Composite hierarchy: the Parent must already be an item of the parent list (reference §16).
+  if (list.parentList) {
+    const p = list.parentList.byCodeOrName(parentRef);
+    return p ? { parentCode: p.code } : 'Invalid parent';
+  }
   if (parentRef === code) return 'Invalid parent';
   if (staged.has(parentRef)) return { parentCode: parentRef };
   const existing = list.byCodeOrName(parentRef);

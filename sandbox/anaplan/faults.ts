@@ -5,7 +5,8 @@
  */
 import { rng } from '../demo-company';
 
-export type FaultKind = 'status' | 'latency' | 'drop' | 'task-failure';
+/** `task-failed-no-result`: the task ends `currentStep: "Failed."` with no `result` at all (reference §16). */
+export type FaultKind = 'status' | 'latency' | 'drop' | 'task-failure' | 'task-failed-no-result';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -67,7 +68,7 @@ export class Faults {
     let status: FaultRule | undefined;
     let drop = false;
     for (const r of [...this.rules]) {
-      if (r.kind === 'task-failure') continue;
+      if (r.kind === 'task-failure' || r.kind === 'task-failed-no-result') continue;
       if (r.path !== undefined && !path.includes(r.path)) continue;
       if (r.method !== undefined && r.method.toUpperCase() !== method) continue;
       if (r.kind === 'latency') {
@@ -80,8 +81,12 @@ export class Faults {
     return { latencyMs, status, drop };
   }
 
-  takeTaskFailure(): boolean {
-    for (const r of [...this.rules]) if (r.kind === 'task-failure' && this.fire(r)) return true;
+  /** How the next task fails, if a task fault fires: with a `successful:false` result, or with none. */
+  takeTaskFailure(): 'result' | 'no-result' | false {
+    for (const r of [...this.rules]) {
+      if (r.kind === 'task-failure' && this.fire(r)) return 'result';
+      if (r.kind === 'task-failed-no-result' && this.fire(r)) return 'no-result';
+    }
     return false;
   }
 }

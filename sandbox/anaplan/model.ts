@@ -17,6 +17,12 @@ export interface ListItem {
 
 export class ModelList {
   readonly items: ListItem[] = [];
+  /**
+   * Composite hierarchy: the list the parents live in (e.g. Accounts → Account Groups). Then every
+   * item's parent is an item of that list, and a Parent that is not one is "invalid parent"
+   * (reference §16). Without it, parents are items of this list (non-composite) or there are none (flat).
+   */
+  parentList?: ModelList;
   private readonly byCode = new Map<string, ListItem>();
   private readonly byName = new Map<string, ListItem>();
   private readonly childCounts: number[] = [];
@@ -52,7 +58,13 @@ export class ModelList {
   }
 
   parentOf(item: ListItem): ListItem | undefined {
-    return item.parentIndex === null ? undefined : this.items[item.parentIndex];
+    return item.parentIndex === null ? undefined : (this.parentList ?? this).items[item.parentIndex];
+  }
+
+  /** `composite` (parents in a parent list), `parent-child` (parents in this list) or `flat`. */
+  get shape(): 'composite' | 'parent-child' | 'flat' {
+    if (this.parentList) return 'composite';
+    return this.items.some((i) => i.parentIndex !== null) ? 'parent-child' : 'flat';
   }
 
   add(code: string, name: string, parent: ListItem | undefined): ListItem {
@@ -62,7 +74,8 @@ export class ModelList {
     this.childCounts.push(0);
     this.byCode.set(code, item);
     this.byName.set(name.toLowerCase(), item);
-    if (parent) this.childCounts[parent.index]!++;
+    // Children in a child list do not make an item of this list an aggregate here.
+    if (parent && !this.parentList) this.childCounts[parent.index]!++;
     return item;
   }
 
@@ -74,14 +87,17 @@ export class ModelList {
     }
     const newParent = parent?.index ?? null;
     if (newParent !== item.parentIndex) {
-      if (item.parentIndex !== null) this.childCounts[item.parentIndex]!--;
-      if (newParent !== null) this.childCounts[newParent]!++;
+      if (!this.parentList) {
+        if (item.parentIndex !== null) this.childCounts[item.parentIndex]!--;
+        if (newParent !== null) this.childCounts[newParent]!++;
+      }
       item.parentIndex = newParent;
     }
   }
 
   /** True if `candidate` is `item` or one of its descendants (a parent cycle). */
   isSelfOrDescendant(item: ListItem, candidate: ListItem): boolean {
+    if (this.parentList) return false;
     for (let c: ListItem | undefined = candidate; c; c = this.parentOf(c)) if (c.index === item.index) return true;
     return false;
   }

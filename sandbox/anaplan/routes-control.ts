@@ -8,7 +8,8 @@ import { readJsonBody, sendJson, type Ctx, type Router } from './http';
 import { fileJson } from './routes-files';
 import { taskJson } from './routes-tasks';
 import type { FaultSpec } from './faults';
-import type { SandboxState } from './state';
+import { RUNTIME_SWITCHES, type SandboxState } from './state';
+import { SETTING_KEYS } from './files';
 
 async function body(ctx: Ctx): Promise<Record<string, any>> {
   try {
@@ -62,13 +63,13 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     const b = await body(ctx);
     if (typeof b.email !== 'string' || !b.email.includes('@')) throw new HttpFailure(400, 'email is required');
     try {
-      const u = state.addUser({ email: b.email, password: b.password, certificatePem: b.certificatePem, firstName: b.firstName, lastName: b.lastName });
-      sendJson(ctx.res, 201, { id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null });
+      const u = state.addUser({ email: b.email, password: b.password, certificatePem: b.certificatePem, firstName: b.firstName, lastName: b.lastName, workspaceAdmin: typeof b.workspaceAdmin === 'boolean' ? b.workspaceAdmin : undefined });
+      sendJson(ctx.res, 201, { id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin });
     } catch {
       throw new HttpFailure(400, 'certificatePem is not a valid certificate');
     }
   });
-  router.add('GET', `${P}/users`, (ctx) => sendJson(ctx.res, 200, { users: [...state.users.values()].map((u) => ({ id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null })) }));
+  router.add('GET', `${P}/users`, (ctx) => sendJson(ctx.res, 200, { users: [...state.users.values()].map((u) => ({ id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin })) }));
 
   router.add('POST', `${P}/oauth/clients`, async (ctx) => {
     const b = await body(ctx);
@@ -121,7 +122,32 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     const { module: moduleName = '', lineItem = 'Amount', ...filter } = q;
     sendJson(ctx.res, 200, cellTotals(state, moduleName, lineItem, filter));
   });
-  router.add('GET', `${P}/files`, (ctx) => sendJson(ctx.res, 200, { files: [...state.files.files.values()].map((f) => ({ ...fileJson(f), kind: f.kind, bytes: f.chunks.reduce((s, c) => s + (c?.size ?? 0), 0), completed: f.completed })) }));
+  // One entry per file and user holding content (content is per user, reference §16); bare files once.
+  router.add('GET', `${P}/files`, (ctx) =>
+    sendJson(ctx.res, 200, {
+      files: [...state.files.files.values()].flatMap((f): Array<Record<string, unknown>> => {
+        const slots = [...f.content.entries()];
+        if (slots.length === 0) return [{ ...fileJson(f), kind: f.kind, user: null, bytes: 0, completed: false, expired: false }];
+        return slots.map(([userId, c]) => ({ ...fileJson(f, c), kind: f.kind, user: state.users.get(userId)?.email ?? userId, bytes: c.chunks.reduce((s, x) => s + (x?.size ?? 0), 0), completed: c.completed, expired: c.completed && state.files.content(f, userId, state.now()) === undefined }));
+      }),
+    }),
+  );
+  // The model builder's file settings (what `/complete` must not override, reference §16).
+  router.add('POST', `${P}/files/:id/settings`, async (ctx) => {
+    const f = state.files.get(ctx.params.id!);
+    if (!f) throw new HttpFailure(404);
+    const b = await body(ctx);
+    for (const k of SETTING_KEYS) if (b[k] !== undefined) (f.settings as unknown as Record<string, unknown>)[k] = b[k];
+    sendJson(ctx.res, 200, { id: f.id, settings: f.settings });
+  });
+  router.add('POST', `${P}/switches`, async (ctx) => {
+    const b = await body(ctx);
+    for (const [k, v] of Object.entries(b)) {
+      if (!(RUNTIME_SWITCHES as readonly string[]).includes(k) || typeof v !== 'boolean') throw new HttpFailure(400, `switches are booleans among ${RUNTIME_SWITCHES.join(', ')}`);
+      (state.config as unknown as Record<string, boolean>)[k] = v;
+    }
+    sendJson(ctx.res, 200, Object.fromEntries(RUNTIME_SWITCHES.map((k) => [k, state.config[k]])));
+  });
   router.add('GET', `${P}/tasks`, (ctx) => sendJson(ctx.res, 200, { tasks: [...state.tasks.values()].map((t) => ({ ...taskJson(t), type: t.type, actionId: t.actionId, actionName: t.actionName, rows: t.rows })) }));
   router.add('GET', `${P}/timeline`, (ctx) => {
     const modelId = ctx.url.searchParams.get('modelId') ?? state.model.id;
@@ -136,7 +162,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       return sendJson(ctx.res, 201, { taskDurationMs: state.faults.taskDurationMs });
     }
     if ((b.kind as string) === 'revoke-tokens') return sendJson(ctx.res, 201, { revoked: state.revokeTokens() });
-    if (!['status', 'latency', 'drop', 'task-failure'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-duration or revoke-tokens');
+    if (!['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-failed-no-result, task-duration or revoke-tokens');
     if (b.kind === 'status' && !(Number(b.status) >= 400 && Number(b.status) <= 599)) throw new HttpFailure(400, 'status must be 4xx/5xx');
     sendJson(ctx.res, 201, state.faults.add(b));
   });

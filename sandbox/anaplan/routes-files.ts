@@ -1,20 +1,27 @@
 /**
  * Files and chunks (reference §5): list, set chunk count (creating a new file for an unknown id),
  * PUT chunks (octet-stream or gzip), complete, whole-file and per-chunk download, delete content.
+ * Content is the calling user's own (reference §16). Switches: `completeRequiresAdmin` answers
+ * `/complete` with 500 for a user who is not a workspace admin (seen live, reference §16);
+ * `chunkCountFinalizes` lets a re-posted exact chunk count close an open-ended upload instead of
+ * restarting it (which of the two the real service does is UNCONFIRMED).
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { HttpFailure } from './errors';
 import { header, readJsonBody, sendEmpty, type Ctx } from './http';
 import { both, ok, paged, workspaceOnly, type ApiCtx } from './api-common';
-import { ChunkTooLargeError, MAX_CHUNKS, readChunks, type StoredChunk, type StoredFile } from './files';
+import { ChunkTooLargeError, MAX_CHUNKS, SETTING_KEYS, readChunks, type FileContent, type StoredChunk, type StoredFile } from './files';
 import type { Router } from './http';
 import type { SandboxState } from './state';
 
-export function fileJson(f: StoredFile) {
+/** A file as one user sees it: the model builder's settings and that user's chunk count. */
+export function fileJson(f: StoredFile, content?: FileContent) {
+  const chunkCount = content?.chunkCount ?? 0;
   // Export outputs carry only id, name, chunkCount, firstDataRow:0, headerRow:0 (reference §5).
-  if (f.kind === 'export-output') return { id: f.id, name: f.name, chunkCount: Math.max(0, f.chunkCount), firstDataRow: 0, headerRow: 0 };
-  return { id: f.id, name: f.name, chunkCount: f.chunkCount, delimiter: '"', encoding: 'UTF-8', firstDataRow: 2, format: 'txt', headerRow: 1, separator: ',' };
+  if (f.kind === 'export-output') return { id: f.id, name: f.name, chunkCount: Math.max(0, chunkCount), firstDataRow: 0, headerRow: 0 };
+  const s = f.settings;
+  return { id: f.id, name: f.name, chunkCount, delimiter: s.delimiter, encoding: s.encoding, firstDataRow: s.firstDataRow, format: s.format, headerRow: s.headerRow, separator: s.separator };
 }
 
 export async function streamChunks(ctx: Ctx, chunks: StoredChunk[], contentType = 'application/octet-stream'): Promise<void> {
@@ -40,10 +47,12 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     return f;
   };
 
-  both(router, state, 'GET', '/files', (ctx) => paged(ctx, state, 'file', 'files', [...state.files.files.values()].map(fileJson)));
+  const contentOf = (ctx: ApiCtx) => state.files.content(fileOf(ctx), ctx.user.id, state.now());
+
+  both(router, state, 'GET', '/files', (ctx) => paged(ctx, state, 'file', 'files', [...state.files.files.values()].map((f) => fileJson(f, f.content.get(ctx.user.id)))));
 
   both(router, state, 'GET', '/files/:fileId', async (ctx) => {
-    const content = state.files.content(fileOf(ctx));
+    const content = contentOf(ctx);
     if (!content) throw new HttpFailure(404); // no content → 404 (reference §5)
     await streamChunks(ctx, content);
   });
@@ -54,27 +63,29 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     if (!Number.isInteger(chunkCount) || chunkCount < -1 || chunkCount === 0 || chunkCount > MAX_CHUNKS) throw new HttpFailure(400, `chunkCount must be -1 or 1..${MAX_CHUNKS}`);
     // An unknown id silently creates a new, unreferenced file (reference §14.4).
     const f = state.files.get(ctx.params.fileId!) ?? state.files.createUnreferenced(typeof body?.name === 'string' ? body.name : `File ${ctx.params.fileId}`);
-    await state.files.startUpload(f, chunkCount, state.now());
-    ok(ctx, state, 'file', 'file', fileJson(f));
+    const open = f.content.get(ctx.user.id);
+    const finalized = state.config.chunkCountFinalizes && open?.chunkCount === -1 && chunkCount > 0 && state.files.finalize(f, ctx.user.id, state.now(), chunkCount);
+    if (!finalized) await state.files.startUpload(f, ctx.user.id, chunkCount, state.now());
+    ok(ctx, state, 'file', 'file', fileJson(f, f.content.get(ctx.user.id)));
   });
 
   // Single-request upload: the whole file as one chunk, uncompressed only (reference §5).
   both(router, state, 'PUT', '/files/:fileId', async (ctx) => {
     const f = fileOf(ctx);
-    await state.files.startUpload(f, 1, state.now());
+    await state.files.startUpload(f, ctx.user.id, 1, state.now());
     await putChunk(state, f, 0, ctx, false);
     sendEmpty(ctx.res, 204);
   });
 
   both(router, state, 'DELETE', '/files/:fileId', async (ctx) => {
-    await state.files.deleteContent(fileOf(ctx));
+    await state.files.deleteContent(fileOf(ctx), ctx.user.id);
     sendEmpty(ctx.res, 204);
   });
 
-  both(router, state, 'GET', '/files/:fileId/chunks', (ctx) => chunkList(ctx, state, state.files.content(fileOf(ctx))?.length ?? 0));
+  both(router, state, 'GET', '/files/:fileId/chunks', (ctx) => chunkList(ctx, state, contentOf(ctx)?.length ?? 0));
 
   both(router, state, 'GET', '/files/:fileId/chunks/:chunkId', async (ctx) => {
-    const content = state.files.content(fileOf(ctx));
+    const content = contentOf(ctx);
     const c = content?.[Number(ctx.params.chunkId)];
     if (!c || !/^\d+$/.test(ctx.params.chunkId!)) throw new HttpFailure(404);
     ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(c.size) });
@@ -85,22 +96,30 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     const f = fileOf(ctx);
     if (!/^\d+$/.test(ctx.params.chunkId!)) throw new HttpFailure(400, 'Invalid chunk id');
     const index = Number(ctx.params.chunkId);
-    if (f.chunkCount === 0 || (f.chunkCount > 0 && index >= f.chunkCount) || index >= MAX_CHUNKS) throw new HttpFailure(400, 'Chunk id out of range; set the chunk count first');
+    const declared = f.content.get(ctx.user.id)?.chunkCount ?? 0;
+    if (declared === 0 || (declared > 0 && index >= declared) || index >= MAX_CHUNKS) throw new HttpFailure(400, 'Chunk id out of range; set the chunk count first');
     await putChunk(state, f, index, ctx, isGzip(ctx));
     sendEmpty(ctx.res, 204);
   });
 
   workspaceOnly(router, state, 'POST', '/files/:fileId/complete', async (ctx) => {
     const f = fileOf(ctx);
-    await readJsonBody(ctx.req).catch(() => undefined); // metadata echo; not needed here
-    if (!state.files.complete(f, state.now())) throw new HttpFailure(400, 'Chunks are missing');
-    ok(ctx, state, 'file', 'file', fileJson(f));
+    const body = (await readJsonBody(ctx.req).catch(() => undefined)) as Record<string, unknown> | undefined;
+    // Live: 500 for a standard (non-admin) user (reference §16).
+    if (state.config.completeRequiresAdmin && !ctx.user.workspaceAdmin) throw new HttpFailure(500);
+    // The body's settings fields are file settings: sending them overrides the model builder's (§16).
+    for (const k of SETTING_KEYS) {
+      const v = body?.[k];
+      if (v !== undefined && typeof v === typeof f.settings[k]) (f.settings as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (!state.files.finalize(f, ctx.user.id, state.now())) throw new HttpFailure(400, 'Chunks are missing');
+    ok(ctx, state, 'file', 'file', fileJson(f, f.content.get(ctx.user.id)));
   });
 }
 
-async function putChunk(state: SandboxState, f: StoredFile, index: number, ctx: Ctx, gzip: boolean): Promise<void> {
+async function putChunk(state: SandboxState, f: StoredFile, index: number, ctx: ApiCtx, gzip: boolean): Promise<void> {
   try {
-    await state.files.putChunk(f, index, ctx.req, gzip, state.now());
+    await state.files.putChunk(f, ctx.user.id, index, ctx.req, gzip, state.now());
   } catch (err) {
     if (err instanceof ChunkTooLargeError) throw new HttpFailure(413, 'Chunk exceeds 50 MB');
     if ((err as { code?: string }).code === 'Z_DATA_ERROR') throw new HttpFailure(400, 'Invalid gzip data');

@@ -4,11 +4,16 @@
  */
 import { HttpFailure } from './errors';
 import { sendJson, type Router } from './http';
-import { both, api, ok, paged, schema, workspaceOnly } from './api-common';
+import { both, api, ok, paged, schema, type ApiCtx } from './api-common';
 import { csvField } from './csv';
-import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type ModelList } from './model';
+import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem, type Module, type ModelList } from './model';
 import { WORKSPACE_NAME } from './seed';
 import type { SandboxState, SandboxUser } from './state';
+
+/** Anaplan's timestamp form, e.g. `2022-02-10T19:14:23.000+0000` (reference §4.1). */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
 
 function userJson(u: SandboxUser) {
   return { id: u.id, active: true, email: u.email, emailOptIn: false, firstName: u.firstName, lastName: u.lastName, lastLoginDate: '2026-01-05T09:00:00.000+0000' };
@@ -19,17 +24,65 @@ function listItemsJson(list: ModelList, includeAll: boolean) {
     const parent = list.parentOf(it);
     const base: Record<string, unknown> = { id: it.id, name: it.name, code: it.code };
     if (parent) Object.assign(base, { parent: parent.name, parentId: parent.id });
-    if (includeAll) Object.assign(base, { listId: list.id, listName: list.name });
+    if (includeAll) Object.assign(base, { listId: list.id, listName: list.name, subsets: {}, properties: {} });
     return base;
   });
 }
 
+function dimensionId(d: Dimension): string {
+  return d.kind === 'list' ? d.list.id : d.kind === 'time' ? TIME_DIMENSION_ID : VERSIONS_DIMENSION_ID;
+}
+
+/** The `includeAll=true` definition of a line item (plain numbers and booleans; no formulas here). */
+function lineItemDetails(m: Module, li: LineItem, dims: Array<{ id: string; name: string }>): Record<string, unknown> {
+  const formatMetadata =
+    li.format === 'NUMBER'
+      ? { dataType: 'NUMBER', minimumSignificantDigits: 4, decimalPlaces: 2, zeroFormat: 'ZERO', comparisonIncrease: 'GOOD', groupingSeparator: 'COMMA', negativeNumberNotation: 'MINUS_SIGN', unitsType: 'NONE', unitsDisplayType: 'NONE', decimalSeparator: 'FULL_STOP' }
+      : { dataType: li.format };
+  const hasVersions = dims.some((d) => d.id === VERSIONS_DIMENSION_ID);
+  return {
+    format: li.format,
+    formatMetadata,
+    summary: li.format === 'NUMBER' ? 'Sum' : 'None',
+    appliesTo: dims.filter((d) => d.id !== TIME_DIMENSION_ID && d.id !== VERSIONS_DIMENSION_ID),
+    dataTags: [],
+    referencedBy: [],
+    timeScale: m.dims.some((d) => d.kind === 'time') ? 'Month' : 'Not Applicable',
+    timeRange: 'Model Calendar',
+    // The version setting as a dimension reference (its text is UNCONFIRMED; the shape is `{id, name}`).
+    version: { id: VERSIONS_DIMENSION_ID, name: hasVersions ? 'All Versions' : 'Actual Version' },
+    style: 'Normal',
+    notes: '',
+    isSummary: false,
+    formulaScope: 'All Versions',
+    useSwitchover: false,
+    breakback: false,
+    broughtForward: false,
+    startOfSection: false,
+  };
+}
+
 export function registerModelRoutes(router: Router, state: SandboxState): void {
   const model = () => state.model;
+  // Every model carries the fields third-party clients require (reference §16; anaplan-sdk validates
+  // all of them); `modelTransactionRunning` only with `modelDetails=true` (reference §4.1).
   const modelJson = (details: boolean) => {
     const m = model();
-    const base: Record<string, unknown> = { id: m.id, activeState: 'UNLOCKED', name: m.name, currentWorkspaceId: m.workspaceId, currentWorkspaceName: WORKSPACE_NAME, modelUrl: `${state.baseUrl}/a/modeling/${m.workspaceId}/${m.id}`, categoryValues: [] };
-    if (details) Object.assign(base, { lastSavedSerialNumber: 2_000_000, modelTransactionRunning: state.scheduler.busy(m.id) !== undefined, isoCreationDate: '2026-01-05T09:00:00.000+0000', lastModified: String(Date.now()) });
+    const base: Record<string, unknown> = {
+      id: m.id,
+      activeState: 'UNLOCKED',
+      name: m.name,
+      lastSavedSerialNumber: 2_000_000 + state.timelineFor(m.id).length,
+      lastModifiedByUserGuid: state.userByEmail(state.demoUser.email)?.id ?? '',
+      memoryUsage: 52_428_800,
+      currentWorkspaceId: m.workspaceId,
+      currentWorkspaceName: WORKSPACE_NAME,
+      modelUrl: `${state.baseUrl}/a/modeling/${m.workspaceId}/${m.id}`,
+      categoryValues: [],
+      isoCreationDate: '2026-01-05T09:00:00.000+0000',
+      lastModified: isoTime(state.now()),
+    };
+    if (details) base.modelTransactionRunning = state.scheduler.busy(m.id) !== undefined;
     return base;
   };
 
@@ -40,9 +93,13 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     ok(ctx, state, 'user', 'user', userJson(u));
   }));
   router.add('GET', '/2/0/users', api(state, (ctx) => paged(ctx, state, 'user', 'users', [...state.users.values()].map(userJson))));
-  const workspaceJson = (details: boolean) => ({ id: model().workspaceId, name: WORKSPACE_NAME, active: true, sizeAllowance: 10_737_418_240, ...(details ? { currentSize: 52_428_800 } : {}) });
-  router.add('GET', '/2/0/workspaces', api(state, (ctx) => paged(ctx, state, 'workspace', 'workspaces', [workspaceJson(ctx.url.searchParams.get('tenantDetails') === 'true')])));
-  router.add('GET', '/2/0/workspaces/:wid', api(state, (ctx) => ok(ctx, state, 'workspace', 'workspace', workspaceJson(ctx.url.searchParams.get('tenantDetails') === 'true'))));
+  // Third-party clients require `currentSize` too (reference §16), so it is always sent.
+  const workspaceJson = () => ({ id: model().workspaceId, name: WORKSPACE_NAME, active: true, sizeAllowance: 10_737_418_240, currentSize: 52_428_800 });
+  router.add('GET', '/2/0/workspaces', api(state, (ctx) => paged(ctx, state, 'workspace', 'workspaces', [workspaceJson()])));
+  router.add('GET', '/2/0/workspaces/:wid', api(state, (ctx) => {
+    if (ctx.params.wid !== model().workspaceId) throw new HttpFailure(404);
+    ok(ctx, state, 'workspace', 'workspace', workspaceJson());
+  }));
   router.add('GET', '/2/0/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
   router.add('GET', '/2/0/workspaces/:wid/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
   router.add('GET', '/2/0/models/:mid', api(state, (ctx) => ok(ctx, state, 'model', 'model', modelJson(ctx.url.searchParams.get('modelDetails') === 'true'))));
@@ -61,10 +118,13 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const l = model().listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
     const hasParents = l.items.some((i) => i.parentIndex !== null);
-    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, workflowEnabled: false, productionData: !hasParents && l.name === 'Departments' });
+    // Fields per reference §4.2; `permittedItems` and `nextItemIndex` are required by third-party
+    // clients (anaplan-sdk's ListMetadata), so they are always sent.
+    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.size, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
   });
-  // Item reads are not paged (reference §3.1); CSV when asked for it (§10).
-  workspaceOnly(router, state, 'GET', '/lists/:listId/items', (ctx) => {
+  // Item reads are not paged (reference §3.1); CSV when asked for it (§10). Served at the model
+  // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (reference §16).
+  both(router, state, 'GET', '/lists/:listId/items', (ctx) => {
     const l = model().listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
     const includeAll = ctx.url.searchParams.get('includeAll') === 'true';
@@ -82,27 +142,53 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   });
 
   both(router, state, 'GET', '/modules', (ctx) => paged(ctx, state, 'module', 'modules', [...model().modules.values()].map((m) => ({ id: m.id, name: m.name }))));
-  const lineItems = (moduleId?: string) => {
+  const dimsOf = (m: Module) => m.dims.map((d, i) => ({ id: dimensionId(d), name: m.dimName(i) }));
+  /**
+   * Line items in UI order: `{moduleId, moduleName, id, name}`, and with `includeAll=true` the full
+   * definition (reference §4.2; the field set third-party clients require, e.g. anaplan-sdk's LineItem).
+   * `appliesTo` and `version` are dimension objects `{id, name}`.
+   */
+  const lineItems = (includeAll: boolean, moduleId?: string) => {
     const out: Array<Record<string, unknown>> = [];
     for (const m of model().modules.values()) {
       if (moduleId && m.id !== moduleId) continue;
-      for (const li of m.lineItems) out.push({ moduleId: m.id, moduleName: m.name, id: li.id, name: li.name, format: li.format, appliesTo: m.dims.map((_, i) => m.dimName(i)) });
+      for (const li of m.lineItems) {
+        const base: Record<string, unknown> = { moduleId: m.id, moduleName: m.name, id: li.id, name: li.name };
+        if (includeAll) Object.assign(base, lineItemDetails(m, li, dimsOf(m)));
+        out.push(base);
+      }
     }
     return out;
   };
   both(router, state, 'GET', '/modules/:moduleId/lineItems', (ctx) => {
     if (!model().moduleById(ctx.params.moduleId!)) throw new HttpFailure(404);
-    ok(ctx, state, 'lineItem', 'items', lineItems(ctx.params.moduleId));
+    ok(ctx, state, 'lineItem', 'items', lineItems(ctx.url.searchParams.get('includeAll') === 'true', ctx.params.moduleId));
   });
-  both(router, state, 'GET', '/lineItems', (ctx) => ok(ctx, state, 'lineItem', 'items', lineItems()));
-  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions', (ctx) => {
-    for (const m of model().modules.values()) {
-      if (!m.lineItems.some((l) => l.id === ctx.params.lineItemId)) continue;
-      const dims = m.dims.map((d, i) => ({ id: d.kind === 'list' ? d.list.id : d.kind === 'time' ? TIME_DIMENSION_ID : VERSIONS_DIMENSION_ID, name: m.dimName(i) }));
-      return ok(ctx, state, 'dimension', 'dimensions', dims);
-    }
+  both(router, state, 'GET', '/lineItems', (ctx) => ok(ctx, state, 'lineItem', 'items', lineItems(ctx.url.searchParams.get('includeAll') === 'true')));
+  const moduleOfLineItem = (lineItemId: string) => {
+    for (const m of model().modules.values()) if (m.lineItems.some((l) => l.id === lineItemId)) return m;
     throw new HttpFailure(404);
-  });
+  };
+  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions', (ctx) => ok(ctx, state, 'dimension', 'dimensions', dimsOf(moduleOfLineItem(ctx.params.lineItemId!))));
+  // Dimension items (reference §4.2): lists, Versions; Time answers 400 at model level.
+  const dimensionItems = (dimId: string, m?: Module) => {
+    const d = m ? m.dims.find((x) => dimensionId(x) === dimId) : dimId === VERSIONS_DIMENSION_ID ? ({ kind: 'versions' } as const) : dimId === TIME_DIMENSION_ID ? ({ kind: 'time' } as const) : [...model().lists.values()].map((list) => ({ kind: 'list', list }) as const).find((x) => x.list.id === dimId);
+    if (!d) throw new HttpFailure(404);
+    if (d.kind === 'time') {
+      if (!m) throw new HttpFailure(400, 'Time dimension items cannot be read at model level');
+      return model().time.map((p) => ({ id: p.id, name: p.code }));
+    }
+    if (d.kind === 'versions') return model().versions.map((v) => ({ id: v.id, name: v.name }));
+    return d.list.items.map((it) => ({ id: it.id, name: it.name, code: it.code }));
+  };
+  const itemsBody = (ctx: ApiCtx, items: Array<Record<string, unknown>>) => {
+    // Not paged; an empty collection omits its key (reference §3.1).
+    const body: Record<string, unknown> = { meta: { schema: schema(state, 'item') }, status: { code: 200, message: 'Success' } };
+    if (items.length > 0) body.items = items;
+    sendJson(ctx.res, 200, body);
+  };
+  both(router, state, 'GET', '/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!)));
+  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!, moduleOfLineItem(ctx.params.lineItemId!))));
   both(router, state, 'GET', '/versions', (ctx) =>
     ok(ctx, state, 'version', 'versionMetadata', model().versions.map((v) => ({ id: v.id, name: v.name, isCurrent: v.isCurrent, isActual: v.isActual, editFrom: { periodText: 'Jan 25', date: '2025-01-01' }, editTo: { periodText: 'Dec 27', date: '2027-12-31' } }))),
   );

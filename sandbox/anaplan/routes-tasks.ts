@@ -6,6 +6,7 @@ import { HttpFailure } from './errors';
 import { readJsonBody } from './http';
 import { both, ok, paged, workspaceOnly, type ApiCtx } from './api-common';
 import { chunkList, streamChunks } from './routes-files';
+import { CONTENT_TTL_MS } from './files';
 import type { Router } from './http';
 import type { SandboxState } from './state';
 import type { SandboxTask, TaskType } from './tasks';
@@ -85,11 +86,11 @@ export function registerTaskRoutes(router: Router, state: SandboxState): void {
     });
   }
 
-  // Dumps: per user and import, only the latest task's dump is kept (reference §7.2).
+  // Dumps: per user and import, only the latest task's dump is kept, for 48 h (reference §7.2, §14.6).
   const dumpOf = (ctx: ApiCtx, importId: string) => {
     const t = state.tasks.get(ctx.params.taskId!);
     const latest = state.latestDump.get(`${ctx.user.id}:${importId}`);
-    if (!t || !latest || latest.taskId !== t.taskId) throw new HttpFailure(404);
+    if (!t || !latest || latest.taskId !== t.taskId || state.now() - latest.createdAt > CONTENT_TTL_MS) throw new HttpFailure(404);
     return latest.chunks;
   };
   workspaceOnly(router, state, 'GET', '/imports/:id/tasks/:taskId/dump', (ctx) => streamChunks(ctx, dumpOf(ctx, ctx.params.id!), 'text/csv'));

@@ -6,7 +6,9 @@ import { Router } from './http';
 import { registerAuthRoutes } from './routes-auth';
 import { registerControlRoutes } from './routes-control';
 import { registerFileRoutes } from './routes-files';
+import { registerListItemRoutes } from './routes-list-items';
 import { registerModelRoutes } from './routes-model';
+import { registerModuleDataRoutes } from './routes-module-data';
 import { registerOAuthRoutes } from './routes-oauth';
 import { registerTaskRoutes } from './routes-tasks';
 import type { SandboxState } from './state';
@@ -16,6 +18,8 @@ export function buildRouters(state: SandboxState): { api: Router; control: Route
   registerAuthRoutes(api, state); // /token/*
   registerOAuthRoutes(api, state); // /oauth/*
   registerModelRoutes(api, state); // /2/0 users, workspaces, models, lists, modules, versions
+  registerListItemRoutes(api, state); // /2/0 list item add/update (both path forms)
+  registerModuleDataRoutes(api, state); // /2/0 views, cell writes
   registerFileRoutes(api, state); // /2/0 files and chunks
   registerTaskRoutes(api, state); // /2/0 imports, exports, processes, tasks, dumps
   const control = new Router();

@@ -47,23 +47,33 @@ function addSegmentList(model: PlanningModel, ordinal: number, name: string, cap
   return list;
 }
 
-export function buildSeed(seed: number): Seed {
+/**
+ * @param compositeAccounts Accounts is a composite hierarchy (default): posting accounts in
+ *   `Accounts`, their summary parents in `Account Groups` (reference §16). Off: one parent-child
+ *   `Accounts` list holding both, as before.
+ */
+export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = {}): Seed {
   const random = rng(seed);
   const workspaceId = hex32(random);
   const modelId = hex32(random).toUpperCase();
   const model = new PlanningModel(modelId, MODEL_NAME, workspaceId);
+  const composite = opts.compositeAccounts ?? true;
 
   // Lists. Capacities bound the packed cell key (model.ts); Accounts gets the most room because the
   // connector syncs the whole chart into it.
   const accounts = model.addList(new ModelList(objectId(101, 1), 'Accounts', 1024, 211));
+  const groups = composite ? new ModelList(objectId(101, 6), 'Account Groups', 128, 216) : undefined;
+  if (groups) accounts.parentList = groups;
   for (const a of planAccounts()) {
     const parent = a.parent === null ? undefined : ACCOUNTS.find((p) => p.id === a.parent);
-    accounts.add(a.acctnumber, a.name, parent ? accounts.getByCode(parent.acctnumber) : undefined);
+    if (groups && a.issummary) groups.add(a.acctnumber, a.name, undefined);
+    else accounts.add(a.acctnumber, a.name, parent ? (groups ?? accounts).getByCode(parent.acctnumber) : undefined);
   }
   const subsidiaries = addSegmentList(model, 2, 'Subsidiaries', 128, SUBSIDIARIES.map((s) => ({ id: s.id, name: s.name, parent: s.parent, code: s.code, isinactive: false, inAnaplan: true })));
   const departments = addSegmentList(model, 3, 'Departments', 256, DEPARTMENTS);
   const classes = addSegmentList(model, 4, 'Classes', 128, CLASSES);
   const locations = addSegmentList(model, 5, 'Locations', 128, LOCATIONS);
+  if (groups) model.addList(groups);
 
   // Time: calendar months FY2025–FY2027, coded like `Oct 26` (reference §11).
   for (const y of FISCAL_YEARS) {
@@ -118,6 +128,12 @@ export function buildSeed(seed: number): Seed {
   const exportId = objectId(116, 0);
   model.exports.set(exportId, { id: exportId, name: 'Export Approved Plan', moduleName: pln.name, layout: 'TABULAR_MULTI_COLUMN', filterLineItem: 'Approved', dimHeaders: PLAN_EXPORT_COLUMNS.slice(0, 5), lineItems: ['Amount'] });
   files.push({ id: exportId, name: 'Approved Plan.csv', kind: 'export-output', headerNames: PLAN_EXPORT_COLUMNS });
+  if (groups) {
+    // The parent list's own import, loaded before the child list (parents must exist first).
+    const fileId = objectId(113, 6);
+    files.push({ id: fileId, name: 'Account Groups.csv', kind: 'import-source', headerNames: LIST_COLUMNS });
+    model.imports.set(objectId(112, 6), { id: objectId(112, 6), name: 'Import Account Groups', kind: 'list', fileId, listName: groups.name, columns: LIST_COLUMNS });
+  }
   const processId = objectId(118, 0);
   model.processes.set(processId, { id: processId, name: 'Refresh Actuals', actionIds: [objectId(112, 0), glImportId] });
   return { workspaceId, modelId, model, files };

@@ -43,7 +43,20 @@ export interface SandboxConfig {
   blockWhileBusy: boolean;
   /** `/token/refresh` returns a new tokenValue (Anaplan Connect fixtures) instead of the same one (live report). */
   refreshNewTokenValue: boolean;
+  /** `POST …/files/{id}/complete` answers 500 to users who are not workspace admins (seen live, reference §16). */
+  completeRequiresAdmin: boolean;
+  /**
+   * Re-posting the exact chunk count on an open-ended (`-1`) upload whose chunks are all present
+   * closes it; off (default), any chunk-count POST restarts the upload and discards the chunks.
+   * Which one the real service does is UNCONFIRMED; the connector survives both.
+   */
+  chunkCountFinalizes: boolean;
+  /** Seed Accounts as a composite hierarchy under `Account Groups` (default) instead of one parent-child list. */
+  compositeAccounts: boolean;
 }
+
+/** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
+export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2'] as const;
 
 export const DEFAULT_CONFIG: SandboxConfig = {
   seed: 42,
@@ -62,6 +75,9 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   exportChunkBytes: 10 * 1024 * 1024,
   refreshNewTokenValue: false,
   blockWhileBusy: true,
+  completeRequiresAdmin: false,
+  chunkCountFinalizes: false,
+  compositeAccounts: true,
 };
 
 export interface SandboxUser {
@@ -72,6 +88,8 @@ export interface SandboxUser {
   certFingerprint?: string;
   firstName: string;
   lastName: string;
+  /** Workspace administrator (the seeded integration user is one until the control plane says otherwise). */
+  workspaceAdmin: boolean;
 }
 
 export interface IssuedToken {
@@ -136,7 +154,7 @@ export class SandboxState {
   readonly tasks = new Map<string, SandboxTask>();
   readonly timeline = new Map<string, TimelineEntry[]>();
   /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
-  readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[] }>();
+  readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[]; createdAt: number }>();
   readonly authLog: AuthEvent[] = [];
   /** Requests answered per `METHOD /route/:pattern` (control plane excluded), for call-count checks. */
   readonly requests = new Map<string, number>();
@@ -151,11 +169,15 @@ export class SandboxState {
   /** Base URL the server listens on (for `meta.validationUrl`, paging links, verification URIs). */
   baseUrl = '';
 
+  /** Switch values at start-up, restored by reset. */
+  private readonly startSwitches: Pick<SandboxConfig, (typeof RUNTIME_SWITCHES)[number]>;
+
   constructor(
     readonly config: SandboxConfig,
     readonly dataDir: string,
     readonly demoUser: DemoUser,
   ) {
+    this.startSwitches = Object.fromEntries(RUNTIME_SWITCHES.map((k) => [k, config[k]])) as typeof this.startSwitches;
     this.faults = new Faults(config.seed);
     this.budget = new TenantBudget(config.requestsPerMinute, config.rateWindowMs);
     const random = rng(config.seed + 7);
@@ -172,7 +194,7 @@ export class SandboxState {
   }
 
   private reseed(): void {
-    this.seedData = buildSeed(this.config.seed);
+    this.seedData = buildSeed(this.config.seed, { compositeAccounts: this.config.compositeAccounts });
     this.files = new FileStore(this.dataDir);
     this.files.seed(this.seedData.files);
     this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });
@@ -181,7 +203,7 @@ export class SandboxState {
 
   async reset(): Promise<void> {
     this.epoch++;
-    for (const f of this.files.files.values()) await this.files.deleteContent(f);
+    for (const f of this.files.files.values()) await this.files.deleteAll(f);
     for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
     this.scheduler?.clearQueues();
     for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump, this.requests]) m.clear();
@@ -189,13 +211,15 @@ export class SandboxState {
     this.faults.clear();
     this.budget.reset();
     this.clockOffsetMs = 0;
+    Object.assign(this.config, this.startSwitches);
     this.reseed();
   }
 
-  addUser(input: { email: string; password?: string; certificatePem?: string; firstName?: string; lastName?: string }): SandboxUser {
+  addUser(input: { email: string; password?: string; certificatePem?: string; firstName?: string; lastName?: string; workspaceAdmin?: boolean }): SandboxUser {
     const existing = [...this.users.values()].find((u) => u.email.toLowerCase() === input.email.toLowerCase());
-    const user: SandboxUser = existing ?? { id: randomBytes(16).toString('hex'), email: input.email, firstName: input.firstName ?? input.email.split('@')[0]!, lastName: input.lastName ?? 'User' };
+    const user: SandboxUser = existing ?? { id: randomBytes(16).toString('hex'), email: input.email, firstName: input.firstName ?? input.email.split('@')[0]!, lastName: input.lastName ?? 'User', workspaceAdmin: true };
     if (input.password !== undefined) user.password = input.password;
+    if (input.workspaceAdmin !== undefined) user.workspaceAdmin = input.workspaceAdmin;
     if (input.certificatePem !== undefined) {
       user.certificatePem = input.certificatePem;
       user.certFingerprint = new X509Certificate(input.certificatePem).fingerprint256;

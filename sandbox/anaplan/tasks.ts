@@ -135,6 +135,8 @@ export class TaskScheduler {
       const env: EngineEnv = {
         model: state.model,
         files: state.files,
+        userId: task.userId,
+        now: state.now(),
         dumpChunkBytes: state.config.dumpChunkBytes,
         exportChunkBytes: state.config.exportChunkBytes,
         mappingParameters: task.mappingParameters,
@@ -164,6 +166,10 @@ export class TaskScheduler {
     if (task.cancelRequested || epoch !== state.epoch) {
       task.state = 'CANCELLED';
       task.currentStep = 'Cancelled.';
+    } else if (failNow === 'no-result') {
+      // Seen on real tenants: the task ends "Failed." and carries no result at all (reference §16).
+      task.state = 'COMPLETE';
+      task.currentStep = 'Failed.';
     } else if (failNow) {
       task.state = 'COMPLETE';
       task.currentStep = 'Complete.';
@@ -187,9 +193,9 @@ export class TaskScheduler {
     const state = this.state;
     if (!exec.result.successful) return;
     exec.commit();
-    if (exec.output) await state.files.setContent(state.files.get(id)!, exec.output, state.now());
+    if (exec.output) await state.files.setContent(state.files.get(id)!, task.userId, exec.output, state.now());
     if (exec.dump) {
-      state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump });
+      state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump, createdAt: state.now() });
       task.dumps.set(id, true);
     } else if (state.model.imports.has(id)) {
       // A clean run of the import removes the user's previous dump (reference §7.2).

@@ -94,7 +94,9 @@ describe('full planning cycle against both sandboxes', () => {
   it('aligns list members on both sides', () => {
     const db = env.sandboxes.netsuite.state.db;
     const nsAccounts = (db.prepare(`SELECT acctnumber FROM account WHERE accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') AND isinactive = 'F' AND acctnumber <> '6990'`).all() as Array<{ acctnumber: string }>).map((r) => r.acctnumber);
-    const anaplanAccounts = new Set(env.sandboxes.anaplan.state.model.lists.get('Accounts')!.items.map((i) => i.code));
+    // Accounts is a composite hierarchy: summary accounts are members of its parent list, Account Groups.
+    const accountLists = [env.sandboxes.anaplan.state.model.lists.get('Accounts')!, env.sandboxes.anaplan.state.model.lists.get('Account Groups')!];
+    const anaplanAccounts = new Set(accountLists.flatMap((l) => l.items.map((i) => i.code)));
     assert.ok(nsAccounts.length > 20);
     for (const a of nsAccounts) assert.ok(anaplanAccounts.has(a), `account ${a} exists in the Anaplan Accounts list`);
     assert.ok(!anaplanAccounts.has('6990'), 'the excluded suspense account was not created in Anaplan');

@@ -56,11 +56,29 @@ describe('ml-connector ping', () => {
       /✔ import action "Import GL Actuals" exists with columns Account,Subsidiary,Department,Class,Location,Period,Amount/,
       /✔ export action "Export Approved Plan" exists with columns Account,Subsidiary,Department,Period,Version,Amount/,
       /✔ import action "Import Accounts" exists with columns Code,Name,Parent/, /✔ list "Departments" \(dimensions.departments\) exists/,
+      // The shape of each configured list (issue 12 item 7).
+      /✔ import action "Import Account Groups" exists with columns Code,Name,Parent/,
+      /✔ list "Accounts" \(dimensions.accounts\) exists: composite hierarchy, parents in list "Account Groups"/,
+      /✔ list "Subsidiaries" \(dimensions.subsidiaries\) exists: parents in the same list/,
     ]) assert.match(r.out, line);
     assert.match(r.out, /✔ ready: \d+ passed, 0 warnings, 0 failed/);
     const json = JSON.parse((await ping(input, true)).out) as { ok: boolean; checks: Array<{ status: string }> };
     assert.equal(json.ok, true);
     assert.ok(json.checks.length >= 15 && json.checks.every((c) => c.status === 'pass'));
+  });
+
+  it('says which hierarchy shape each list has, and fails when the config does not load a composite list through its parent list', async () => {
+    const ok = await ping(input);
+    const shapes = ok.out.split('\n').filter((l) => /✔ list "/.test(l));
+    assert.equal(shapes.length, 5, ok.out);
+    assert.ok(shapes.every((l) => /exists: (composite hierarchy, parents in list "[^"]+"|parents in the same list|flat list)$/.test(l)), shapes.join('\n'));
+    const { parentList: _p, parentImportAction: _a, ...accounts } = input.dimensions.accounts as Record<string, unknown>;
+    const r = await ping({ ...input, dimensions: { ...input.dimensions, accounts } });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /✖ list "Accounts" \(dimensions.accounts\) exists: composite hierarchy, parents in list "Account Groups", but dimensions.accounts.parentList is not set/);
+    assert.match(r.out, /set dimensions.accounts.parentList to "Account Groups"/);
+    const wrong = await ping({ ...input, dimensions: { ...input.dimensions, subsidiaries: { ...input.dimensions.subsidiaries, parentList: 'Account Groups' } } });
+    assert.match(wrong.out, /✖ list "Subsidiaries" \(dimensions.subsidiaries\) exists: parents in the same list, but dimensions.subsidiaries.parentList names "Account Groups"/);
   });
 
   it('fails naming the export when the config names one the model does not have', async () => {

@@ -22,11 +22,11 @@ test('seeded tenant: ID formats, names the connector expects, lists seeded from 
   const ws = await c.workspaces();
   assert.deepEqual(ws.map((w) => w.name), ['ML Demo Workspace']);
   assert.deepEqual((await c.models()).map((m) => [m.id, m.name]), [[sb.modelId, 'FP&A Planning']]);
-  assert.deepEqual((await c.lists()).map((l) => l.name), ['Accounts', 'Subsidiaries', 'Departments', 'Classes', 'Locations']);
+  assert.deepEqual((await c.lists()).map((l) => l.name), ['Accounts', 'Subsidiaries', 'Departments', 'Classes', 'Locations', 'Account Groups']);
   assert.deepEqual((await c.modules()).map((m) => m.name), ['ACT01 GL Actuals', 'PLN01 Plan']);
   assert.deepEqual((await c.versions()).map((v) => v.name), ['Actual', 'Budget', 'Forecast']);
   const imports = await c.imports();
-  assert.deepEqual(imports.map((i) => i.name), ['Import Accounts', 'Import Subsidiaries', 'Import Departments', 'Import Classes', 'Import Locations', 'Import GL Actuals']);
+  assert.deepEqual(imports.map((i) => i.name), ['Import Accounts', 'Import Subsidiaries', 'Import Departments', 'Import Classes', 'Import Locations', 'Import GL Actuals', 'Import Account Groups']);
   assert.ok(imports.every((i) => /^112\d{9}$/.test(i.id) && /^113\d{9}$/.test(i.importDataSourceId ?? '')));
   const exp = await c.findExport('Export Approved Plan');
   assert.match(exp.id, /^116\d{9}$/);
@@ -58,7 +58,7 @@ test('protocol details: case-sensitive IDs, paging links, empty collections omit
   await assert.rejects(lower.imports(), (e: unknown) => e instanceof AnaplanNotFoundError && e.status === 404);
   const page = await c.getJson(`${c.modelPath}/imports?limit=2&offset=2`);
   const paging = (page.meta as any).paging;
-  assert.deepEqual([paging.currentPageSize, paging.offset, paging.totalSize], [2, 2, 6]);
+  assert.deepEqual([paging.currentPageSize, paging.offset, paging.totalSize], [2, 2, 7]);
   assert.match(paging.next, /limit=2&offset=4/);
   assert.match(paging.previous, /offset=0/);
   const empty = await c.getJson(`${c.modelPath}/imports?limit=2&offset=10`);
@@ -101,7 +101,7 @@ test('dropped connections, 503s and latency are retried by the shared HTTP polic
   await control(sb, 'POST', '/faults', { kind: 'status', status: 503, count: 2, path: '/imports' });
   await control(sb, 'POST', '/faults', { kind: 'latency', latencyMs: 150, count: 1, path: '/imports' });
   const started = Date.now();
-  assert.equal((await c.imports()).length, 6);
+  assert.equal((await c.imports()).length, 7);
   assert.ok(Date.now() - started >= 150);
   const statuses = calls.filter((r) => r.path.endsWith('/imports')).map((r) => r.status);
   assert.deepEqual(statuses, ['network-error', 503, 503, 200]);

@@ -39,7 +39,7 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
     ['9999', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // unknown account
     ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Foo 26', '10'], // bad period
     ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', 'abc'], // not a number
-    ['6000', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // aggregate (summary account)
+    ['6100', 'SUB-1', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // aggregate (parent subsidiary; summary accounts live in Account Groups)
   ];
   const rows = [...good.slice(0, 10), bad[0]!, ...good.slice(10, 40), bad[1]!, bad[2]!, ...good.slice(40, 90), bad[3]!, ...good.slice(90), bad[4]!];
   const file = join(dir, 'bad-rows.csv');
@@ -84,21 +84,32 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
 
 test('list import creates and updates members with parents; bad parents go to the dump', async () => {
   const c = client(sb);
+  // Accounts is a composite hierarchy: a Parent must be an item of Account Groups, not of Accounts.
   const imp = await c.findImport('Import Accounts');
   const file = join(dir, 'accounts.csv');
-  await writeFile(file, 'Code,Name,Parent\n6900,"Training, Conferences",6000\n6100,Salaries & Wages,6000\n6910,Orphan,9999\n6920,Child of new,6900\n');
+  await writeFile(file, 'Code,Name,Parent\n6900,"Training, Conferences",6000\n6100,Salaries & Wages,6000\n6910,Orphan,9999\n6920,Child of an account,6900\n');
   await c.uploadFile(imp.importDataSourceId!, file, { chunkSizeBytes: 1024 * 1024 });
   const r = await c.runImport(imp.id, { poll: FAST_POLL });
-  assert.deepEqual({ created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed }, { created: 2, updated: 1, failed: 1 });
-  assert.equal(r.dump?.rows[0]?.error, 'Invalid parent');
-  const list = await c.findList('Accounts');
-  const items = await c.listItems(list.id);
+  assert.deepEqual({ created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed }, { created: 1, updated: 1, failed: 2 });
+  assert.deepEqual(r.dump?.rows.map((d) => [d.values.Code, d.error]), [['6910', 'Invalid parent'], ['6920', 'Invalid parent']]);
+  const items = await c.listItems((await c.findList('Accounts')).id);
   const byCode = new Map(items.map((i) => [i.code, i]));
   assert.equal(byCode.get('6900')?.name, 'Training, Conferences');
   assert.equal(byCode.get('6900')?.parent, 'Operating Expenses');
-  assert.equal(byCode.get('6920')?.parent, 'Training, Conferences');
   assert.equal(byCode.get('6100')?.name, 'Salaries & Wages');
   assert.equal(byCode.has('6910'), false);
+  assert.equal(byCode.has('6920'), false);
+
+  // Subsidiaries keeps its parents in the same list: a row may name one created earlier in the file.
+  const subs = await c.findImport('Import Subsidiaries');
+  const subFile = join(dir, 'subs.csv');
+  await writeFile(subFile, 'Code,Name,Parent\nSUB-9,New Holding,SUB-1\nSUB-10,Child of new,SUB-9\nSUB-11,Orphan,SUB-99\n');
+  await c.uploadFile(subs.importDataSourceId!, subFile, { chunkSizeBytes: 1024 * 1024 });
+  const rs = await c.runImport(subs.id, { poll: FAST_POLL });
+  assert.deepEqual({ created: rs.counts.created, failed: rs.counts.failed }, { created: 2, failed: 1 });
+  assert.equal(rs.dump?.rows[0]?.error, 'Invalid parent');
+  const subItems = new Map((await c.listItems((await c.findList('Subsidiaries')).id)).map((i) => [i.code, i]));
+  assert.equal(subItems.get('SUB-10')?.parent, 'New Holding');
 });
 
 test('export of approved plan values is downloaded in chunks and parsed; it matches the model', async () => {

@@ -37,7 +37,7 @@ test('without a client-side limit the sandbox answers 429 + Retry-After and the 
   const calls: CallRecord[] = [];
   const c = client(sb, { requestsPerMinute: 10_000, observer: (r) => calls.push(r) });
   const results = await Promise.all(Array.from({ length: 40 }, () => c.imports()));
-  assert.ok(results.every((r) => r.length === 6));
+  assert.ok(results.every((r) => r.length === 7));
   const { budget } = await control(sb, 'GET', '/state');
   assert.ok(budget.limited > 0, 'the budget was hit');
   assert.ok(budget.peak <= 20, 'and never exceeded');
