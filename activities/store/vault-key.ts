@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/codec-keys';
 import { syncDir, writeFileAtomic } from './atomic-file';
 import { VaultKeyError } from './errors';
+import { VaultKeys, deriveVaultKeys, equalB64 } from './vault-crypto';
 
 export const DEFAULT_KEY_FILE = path.join('.data', 'master.key');
 
@@ -100,4 +101,20 @@ export function promotePendingKey(keyFile: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+}
+
+/**
+ * The keys in the key file, or in its pending `.next`, that open a vault with `keyCheck`: another
+ * process re-keyed the vault since this one read the key, or a rotation crashed between replacing the
+ * vault and the key file (then the rename is finished here). undefined when neither opens it.
+ */
+export function keyFileOpening(keyFile: string, keyCheck: string): VaultKeys | undefined {
+  for (const candidate of [keyFile, pendingKeyFile(keyFile)]) {
+    if (!fs.existsSync(candidate)) continue;
+    const keys = deriveVaultKeys(readKeyFile(candidate));
+    if (!equalB64(keyCheck, keys.check)) continue;
+    if (candidate !== keyFile) promotePendingKey(keyFile);
+    return keys;
+  }
+  return undefined;
 }

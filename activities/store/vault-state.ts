@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-file';
-import { VaultIntegrityError } from './errors';
+import { VaultIntegrityError, VaultRollbackError } from './errors';
 
 const STATE_FORMAT = 'ml-connector-vault-seen';
 
@@ -53,4 +53,58 @@ export function readSeen(stateFile: string, vaultFile: string): SeenState | unde
 
 export function writeSeen(stateFile: string, state: SeenState): void {
   writeFileAtomic(stateFile, JSON.stringify({ format: STATE_FORMAT, ...state }) + '\n', 0o600);
+}
+
+/** The rollback check of one vault against its state file. */
+export class SeenCounter {
+  private warned = false;
+
+  constructor(
+    readonly stateFile: string,
+    private readonly vaultFile: string,
+    private readonly warn: (message: string) => void,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Highest counter recorded; `tolerant` treats an unreadable state file as none. */
+  lastSeen(opts: { tolerant?: boolean } = {}): number | undefined {
+    try {
+      return readSeen(this.stateFile, this.vaultFile)?.counter;
+    } catch (e) {
+      if (opts.tolerant) return undefined;
+      throw e;
+    }
+  }
+
+  /** Refuses a counter below the last one seen; records a higher one. */
+  check(counter: number, keyId: string): void {
+    const seen = this.lastSeen();
+    if (seen !== undefined && counter < seen) {
+      throw new VaultRollbackError(
+        `vault ${this.vaultFile} is at version ${counter} but version ${seen} was seen before (${this.stateFile}): ` +
+          `an older copy of the vault was restored. If that was deliberate, run \`ml-connector credentials accept-rollback\`; nothing was changed`,
+        this.vaultFile,
+        this.stateFile,
+        counter,
+        seen,
+      );
+    }
+    // Two readers may race here and the lower write land last; the state then holds a counter that
+    // was genuinely seen, only less strict than it could be. Writers update it under the vault lock.
+    if (seen === undefined || counter > seen) this.note(counter, keyId);
+  }
+
+  /** Best effort, with one warning: reads must keep working on a read-only mount. */
+  note(counter: number, keyId: string): void {
+    try {
+      writeSeen(this.stateFile, { counter, keyId, seenAt: this.now().toISOString() });
+    } catch (e) {
+      if (this.warned) return;
+      this.warned = true;
+      this.warn(
+        `cannot record the vault version in ${this.stateFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}): rollback detection ` +
+          `is not kept up to date; set ML_CONNECTOR_VAULT_STATE_FILE to a writable path`,
+      );
+    }
+  }
 }

@@ -14,11 +14,11 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
-import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError, VaultRollbackError } from './errors';
+import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError } from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';
 import { RetiredKey, macBody, parseVaultText, serializeVault } from './vault-file';
-import { MasterKeyOptions, pendingKeyFile, promotePendingKey, readKeyFile, resolveMasterKey, writePendingKey } from './vault-key';
-import { defaultStateFile, readSeen, writeSeen } from './vault-state';
+import { MasterKeyOptions, keyFileOpening, promotePendingKey, resolveMasterKey, writePendingKey } from './vault-key';
+import { SeenCounter, defaultStateFile } from './vault-state';
 import {
   CredentialInfo,
   CredentialKind,
@@ -89,8 +89,7 @@ export class CredentialVault {
   private keys: VaultKeys;
   private readonly now: () => Date;
   private readonly hooks: VaultHooks;
-  private readonly warn: (message: string) => void;
-  private stateWarned = false;
+  private readonly seen: SeenCounter;
 
   constructor(opts: CredentialVaultOptions = {}) {
     const env = opts.env ?? process.env;
@@ -98,7 +97,8 @@ export class CredentialVault {
     this.now = opts.now ?? (() => new Date());
     this.hooks = opts.hooks ?? {};
     this.stateFile = opts.stateFile ?? (env.ML_CONNECTOR_VAULT_STATE_FILE || defaultStateFile(this.file));
-    this.warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning'));
+    const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning'));
+    this.seen = new SeenCounter(this.stateFile, this.file, warn, this.now);
     let master = opts.key;
     if (master) {
       if (master.length !== 32) throw new VaultKeyError('vault key must be 32 bytes', this.file);
@@ -110,7 +110,7 @@ export class CredentialVault {
       this.keyFile = resolved.keyFile;
       if (resolved.warning) {
         this.warnings.push(resolved.warning);
-        this.warn(resolved.warning);
+        warn(resolved.warning);
       }
     }
     this.keys = deriveVaultKeys(master);
@@ -273,8 +273,9 @@ export class CredentialVault {
       try {
         counter = this.writeRecords(records, { ...current, retiredKeys });
       } catch (e) {
+        // `.next` stays: the write may have failed after its rename (directory fsync), and then it
+        // holds the only key that opens the vault. Unused, it is ignored and overwritten next time.
         this.keys = old;
-        if (opts.keyFile) fs.rmSync(pendingKeyFile(opts.keyFile), { force: true });
         throw e;
       }
       this.hooks.beforeKeySwap?.();
@@ -292,12 +293,7 @@ export class CredentialVault {
     return withFileLock(this.file, () => {
       const current = this.load({ acceptRollback: true });
       if (!current.exists) throw new VaultKeyError(`no vault at ${this.file}`, this.file);
-      let lastSeen: number | undefined;
-      try {
-        lastSeen = readSeen(this.stateFile, this.file)?.counter;
-      } catch {
-        lastSeen = undefined; // an unreadable state file is what this command repairs
-      }
+      const lastSeen = this.seen.lastSeen({ tolerant: true }); // an unreadable state file is what this command repairs
       const counter = this.writeRecords(current.records, { ...current, counter: Math.max(current.counter, lastSeen ?? 0) });
       return { accepted: current.counter, lastSeen, counter };
     });
@@ -320,7 +316,7 @@ export class CredentialVault {
         this.file,
       );
     }
-    if (!opts.acceptRollback) this.checkCounter(doc.counter);
+    if (!opts.acceptRollback) this.seen.check(doc.counter, this.keys.id);
     return { exists: true, records: doc.records, counter: doc.counter, retiredKeys: doc.retiredKeys };
   }
 
@@ -331,15 +327,10 @@ export class CredentialVault {
    * does not open the file; it only chooses the wording, the key is refused either way.
    */
   private adoptNewerKey(doc: ReturnType<typeof parseVaultText>): void {
-    if (this.keyFile) {
-      for (const candidate of [this.keyFile, pendingKeyFile(this.keyFile)]) {
-        if (!fs.existsSync(candidate)) continue;
-        const keys = deriveVaultKeys(readKeyFile(candidate));
-        if (!equalB64(doc.keyCheck, keys.check)) continue;
-        if (candidate !== this.keyFile) promotePendingKey(this.keyFile);
-        this.keys = keys;
-        return;
-      }
+    const newer = this.keyFile && keyFileOpening(this.keyFile, doc.keyCheck);
+    if (newer) {
+      this.keys = newer;
+      return;
     }
     const retired = doc.retiredKeys.find((k) => k.keyId === this.keys.id);
     if (retired) {
@@ -352,41 +343,11 @@ export class CredentialVault {
         doc.keyId,
       );
     }
+    const ids = doc.keyId ? ` (the vault is under key id ${doc.keyId}, the configured key is ${this.keys.id})` : '';
     throw new VaultKeyError(
-      `the configured key does not open vault ${this.file} (check ML_CONNECTOR_MASTER_KEY or the key file); nothing was changed`,
+      `the configured key does not open vault ${this.file}${ids} (check ML_CONNECTOR_MASTER_KEY or the key file); nothing was changed`,
       this.file,
     );
-  }
-
-  /** Refuses a counter below the last one seen; records a higher one (best effort: reads must work on a read-only mount). */
-  private checkCounter(counter: number): void {
-    const seen = readSeen(this.stateFile, this.file);
-    if (seen && counter < seen.counter) {
-      throw new VaultRollbackError(
-        `vault ${this.file} is at version ${counter} but version ${seen.counter} was seen before (${this.stateFile}): ` +
-          `an older copy of the vault was restored. If that was deliberate, run \`ml-connector credentials accept-rollback\`; nothing was changed`,
-        this.file,
-        this.stateFile,
-        counter,
-        seen.counter,
-      );
-    }
-    // Two readers may race here and the lower write may land last; the state then holds a counter
-    // that was genuinely seen, only less strict than it could be. Writers update it under the lock.
-    if (!seen || counter > seen.counter) this.noteSeen(counter);
-  }
-
-  private noteSeen(counter: number): void {
-    try {
-      writeSeen(this.stateFile, { counter, keyId: this.keys.id, seenAt: this.now().toISOString() });
-    } catch (e) {
-      if (this.stateWarned) return;
-      this.stateWarned = true;
-      this.warn(
-        `cannot record the vault version in ${this.stateFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}): rollback detection ` +
-          `is not kept up to date; set ML_CONNECTOR_VAULT_STATE_FILE to a writable path`,
-      );
-    }
   }
 
   private mutate<T>(change: (records: SealedRecord[]) => T, shouldWrite: () => boolean = () => true): T {
@@ -404,15 +365,10 @@ export class CredentialVault {
    * the caller holds the lock. A v1 file read before is thereby migrated.
    */
   private writeRecords(records: SealedRecord[], prev: Loaded): number {
-    let seen = 0;
-    try {
-      seen = readSeen(this.stateFile, this.file)?.counter ?? 0;
-    } catch {
-      seen = 0; // only reachable from acceptRollback, which passes the highest counter it could read
-    }
-    const counter = Math.max(prev.counter, seen) + 1;
+    // tolerant: load() has refused an unreadable state already, except for acceptRollback, which repairs it
+    const counter = Math.max(prev.counter, this.seen.lastSeen({ tolerant: true }) ?? 0) + 1;
     writeFileAtomic(this.file, serializeVault(this.keys, counter, prev.retiredKeys, records), 0o600, this.hooks);
-    this.noteSeen(counter);
+    this.seen.note(counter, this.keys.id);
     return counter;
   }
 }
