@@ -267,7 +267,15 @@ export class CredentialVault {
         return sealRecord(next.record, header, this.open(r));
       });
       const retiredKeys = [...current.retiredKeys.filter((k) => k.keyId !== next.id), { keyId: old.id, retiredAt: this.now().toISOString() }];
-      if (opts.keyFile) writePendingKey(opts.keyFile, newKey);
+      if (opts.keyFile) {
+        const keyFile = opts.keyFile;
+        try {
+          writePendingKey(keyFile, newKey);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? 'error';
+          throw new VaultKeyError(`cannot write the new key next to the key file ${keyFile} (${code}); nothing was changed`, keyFile);
+        }
+      }
       let counter: number;
       this.keys = next;
       try {
