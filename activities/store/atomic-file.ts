@@ -35,7 +35,8 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
   }
 }
 
-function syncDir(dir: string): void {
+/** Makes a rename in `dir` durable (POSIX: fsync the directory). */
+export function syncDir(dir: string): void {
   if (process.platform === 'win32') return;
   const fd = fs.openSync(dir, 'r');
   try {

@@ -16,6 +16,23 @@ export class VaultKeyError extends StoreError {
   }
 }
 
+/**
+ * The configured key is one the vault was re-keyed away from (`credentials rotate-master-key`):
+ * told apart from a plain wrong key so an operator knows to fetch the new key, not to restore a backup.
+ */
+export class VaultRekeyedError extends VaultKeyError {
+  constructor(message: string, file: string, readonly retiredKeyId: string, readonly currentKeyId: string | undefined) {
+    super(message, file);
+  }
+}
+
+/** The vault's write counter is below the last one seen: an older copy of the file was restored. */
+export class VaultRollbackError extends StoreError {
+  constructor(message: string, readonly file: string, readonly stateFile: string, readonly counter: number, readonly lastSeen: number) {
+    super(message);
+  }
+}
+
 /** The vault file was modified outside the connector (or is corrupt); nothing was changed. */
 export class VaultIntegrityError extends StoreError {
   constructor(message: string, readonly file: string) {

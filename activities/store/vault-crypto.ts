@@ -1,7 +1,8 @@
 /**
  * Crypto of the credential vault. One 32-byte master key; HKDF-SHA256 derives separate keys for
  * record encryption, the whole-file MAC and a key-check value (so a wrong key is told apart from a
- * tampered file). Each record is AES-256-GCM with a fresh random 12-byte nonce (NIST SP 800-38D
+ * tampered file), plus a short public key ID naming the key in messages. Each record is
+ * AES-256-GCM with a fresh random 12-byte nonce (NIST SP 800-38D
  * §8.2.2: random 96-bit IVs) and associated data binding it to its connection name, kind and
  * metadata, so moving a ciphertext to another record fails authentication.
  */
@@ -15,6 +16,8 @@ export interface VaultKeys {
   record: Buffer;
   mac: Buffer;
   check: string;
+  /** Public fingerprint of the master key (hex, 8 bytes), shown to operators and kept for retired keys. */
+  id: string;
 }
 
 export function deriveVaultKeys(master: Buffer): VaultKeys {
@@ -23,6 +26,7 @@ export function deriveVaultKeys(master: Buffer): VaultKeys {
     record: derive('record-aes-256-gcm/v1'),
     mac: derive('file-hmac-sha256/v1'),
     check: derive('key-check/v1', 16).toString('base64'),
+    id: derive('key-id/v1', 8).toString('hex'),
   };
 }
 

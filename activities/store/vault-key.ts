@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/codec-keys';
+import { syncDir, writeFileAtomic } from './atomic-file';
 import { VaultKeyError } from './errors';
+import { VaultKeys, deriveVaultKeys, equalB64 } from './vault-crypto';
 
 export const DEFAULT_KEY_FILE = path.join('.data', 'master.key');
 
@@ -46,9 +48,7 @@ export function resolveMasterKey(opts: MasterKeyOptions = {}): ResolvedMasterKey
   const explicit = opts.keyFile ?? env.ML_CONNECTOR_MASTER_KEY_FILE;
   const keyFile = explicit || DEFAULT_KEY_FILE;
   if (fs.existsSync(keyFile)) {
-    wrap(() => assertOwnerOnly(keyFile), keyFile);
-    const text = fs.readFileSync(keyFile, 'utf8');
-    return { key: wrap(() => parseKeyMaterial(text, `key file ${keyFile}`), keyFile), source: 'file', keyFile };
+    return { key: readKeyFile(keyFile), source: 'file', keyFile };
   }
   const mayCreate = opts.createKeyFile ?? !explicit;
   if (!mayCreate) {
@@ -70,4 +70,51 @@ export function resolveMasterKey(opts: MasterKeyOptions = {}): ResolvedMasterKey
       `created vault key file ${keyFile} (mode 0600). Anyone who can read it can read the credentials; ` +
       `back it up apart from the vault, or use ML_CONNECTOR_MASTER_KEY from a secret manager.`,
   };
+}
+
+/** A key file's key; the file must be readable by its owner only. */
+export function readKeyFile(keyFile: string): Buffer {
+  wrap(() => assertOwnerOnly(keyFile), keyFile);
+  const text = fs.readFileSync(keyFile, 'utf8');
+  return wrap(() => parseKeyMaterial(text, `key file ${keyFile}`), keyFile);
+}
+
+/**
+ * `credentials rotate-master-key` on a key file (issue 13 item 8): the new key is written to
+ * `<key file>.next` BEFORE the vault is re-encrypted, and renamed over the key file after. A crash
+ * in between leaves the vault under the new key and that key in `.next`; the vault finds it there
+ * and finishes the rename (CredentialVault.adoptNewerKey), so no crash point loses the key.
+ */
+export function pendingKeyFile(keyFile: string): string {
+  return `${keyFile}.next`;
+}
+
+export function writePendingKey(keyFile: string, key: Buffer): void {
+  writeFileAtomic(pendingKeyFile(keyFile), key.toString('base64') + '\n', 0o600);
+}
+
+/** Renames `.next` over the key file; another process may have done it first (then `.next` is gone). */
+export function promotePendingKey(keyFile: string): void {
+  try {
+    fs.renameSync(pendingKeyFile(keyFile), keyFile);
+    syncDir(path.dirname(keyFile));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/**
+ * The keys in the key file, or in its pending `.next`, that open a vault with `keyCheck`: another
+ * process re-keyed the vault since this one read the key, or a rotation crashed between replacing the
+ * vault and the key file (then the rename is finished here). undefined when neither opens it.
+ */
+export function keyFileOpening(keyFile: string, keyCheck: string): VaultKeys | undefined {
+  for (const candidate of [keyFile, pendingKeyFile(keyFile)]) {
+    if (!fs.existsSync(candidate)) continue;
+    const keys = deriveVaultKeys(readKeyFile(candidate));
+    if (!equalB64(keyCheck, keys.check)) continue;
+    if (candidate !== keyFile) promotePendingKey(keyFile);
+    return keys;
+  }
+  return undefined;
 }

@@ -3,18 +3,22 @@
  * encrypted at rest in one file (`.data/credentials.vault` by default). Activities resolve
  * credentials here by connection name; secrets never travel in workflow arguments.
  *
- * File: JSON `{format, version, keyCheck, records[], mac}`. Each record is sealed on its own
- * (vault-crypto.ts); an HMAC over the whole body also catches removed or rolled-back records.
- * Every read verifies the key check and the MAC before anything else; every write re-reads and
- * verifies under a lock, then replaces the file atomically, so a refused vault is never modified.
+ * File: JSON, format in vault-file.ts. Each record is sealed on its own (vault-crypto.ts); an HMAC
+ * over the whole body also catches removed or swapped records, and a write counter under it, compared
+ * with the last one seen (vault-state.ts), catches an older copy of the whole file restored.
+ * Every read verifies the key check, the MAC and the counter before anything else; every write
+ * re-reads and verifies under a lock, then replaces the file atomically, so a refused vault is never
+ * modified. Lifecycle (issue 13 item 8): rotateMasterKey re-keys, acceptRollback accepts a restore.
  */
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
-import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError } from './errors';
+import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError } from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';
-import { MasterKeyOptions, resolveMasterKey } from './vault-key';
+import { RetiredKey, macBody, parseVaultText, serializeVault } from './vault-file';
+import { MasterKeyOptions, keyFileOpening, promotePendingKey, resolveMasterKey, writePendingKey } from './vault-key';
+import { SeenCounter, defaultStateFile } from './vault-state';
 import {
   CredentialInfo,
   CredentialKind,
@@ -26,8 +30,6 @@ import {
 } from './vault-types';
 
 export const DEFAULT_VAULT_FILE = path.join('.data', 'credentials.vault');
-const FORMAT = 'ml-connector-vault';
-const VERSION = 1;
 
 export interface CredentialVaultOptions extends MasterKeyOptions {
   /** Vault file; default ML_CONNECTOR_VAULT_FILE or `.data/credentials.vault`. */
@@ -37,43 +39,86 @@ export interface CredentialVaultOptions extends MasterKeyOptions {
   /** Receives warnings such as "key file created"; default process.emitWarning. */
   onWarning?: (message: string) => void;
   now?: () => Date;
+  /** Last vault counter seen (rollback detection); default ML_CONNECTOR_VAULT_STATE_FILE or `<file>.seen`. */
+  stateFile?: string;
   /** Fault injection for tests. */
-  hooks?: AtomicWriteHooks;
+  hooks?: VaultHooks;
 }
 
-interface VaultDoc {
-  format: string;
-  version: number;
-  keyCheck: string;
+export interface VaultHooks extends AtomicWriteHooks {
+  /** rotateMasterKey: after the vault is re-encrypted, before the new key replaces the key file. */
+  beforeKeySwap?: () => void;
+}
+
+/** A verified vault file as read; `exists: false` is the empty vault of a missing file. */
+interface Loaded {
+  exists: boolean;
   records: SealedRecord[];
-  mac: string;
+  counter: number;
+  retiredKeys: RetiredKey[];
+}
+
+export interface KeyRotation {
+  previousKeyId: string;
+  keyId: string;
+  records: number;
+  /** The vault's write counter after the rotation. */
+  counter: number;
+  /** Key file now holding the new key, when the key came from one. */
+  keyFile?: string;
+}
+
+export interface RollbackAcceptance {
+  /** Counter of the restored file that was accepted. */
+  accepted: number;
+  /** Highest counter seen before (undefined: no state file). */
+  lastSeen?: number;
+  /** Counter the vault was rewritten with: above anything seen, so other hosts accept it too. */
+  counter: number;
 }
 
 export class CredentialVault {
   readonly file: string;
   /** Warnings raised while opening (e.g. a key file was created). */
   readonly warnings: string[] = [];
-  private readonly keys: VaultKeys;
+  /** Where the last write counter seen is kept (vault-state.ts). */
+  readonly stateFile: string;
+  /** Where the master key came from; a key file is re-read when the vault was re-keyed meanwhile. */
+  readonly keySource: 'given' | 'env' | 'file' | 'created';
+  readonly keyFile?: string;
+  private keys: VaultKeys;
   private readonly now: () => Date;
-  private readonly hooks: AtomicWriteHooks;
+  private readonly hooks: VaultHooks;
+  private readonly seen: SeenCounter;
 
   constructor(opts: CredentialVaultOptions = {}) {
     const env = opts.env ?? process.env;
     this.file = opts.file ?? (env.ML_CONNECTOR_VAULT_FILE || DEFAULT_VAULT_FILE);
     this.now = opts.now ?? (() => new Date());
     this.hooks = opts.hooks ?? {};
+    this.stateFile = opts.stateFile ?? (env.ML_CONNECTOR_VAULT_STATE_FILE || defaultStateFile(this.file));
+    const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning'));
+    this.seen = new SeenCounter(this.stateFile, this.file, warn, this.now);
     let master = opts.key;
     if (master) {
       if (master.length !== 32) throw new VaultKeyError('vault key must be 32 bytes', this.file);
+      this.keySource = 'given';
     } else {
       const resolved = resolveMasterKey({ ...opts, env, vaultFile: this.file });
       master = resolved.key;
+      this.keySource = resolved.source;
+      this.keyFile = resolved.keyFile;
       if (resolved.warning) {
         this.warnings.push(resolved.warning);
-        (opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning')))(resolved.warning);
+        warn(resolved.warning);
       }
     }
     this.keys = deriveVaultKeys(master);
+  }
+
+  /** Public fingerprint of the key in use (never the key). */
+  get keyId(): string {
+    return this.keys.id;
   }
 
   /** Stores (or replaces) credentials. `metadata` is plain text: expiry dates, labels; never secrets. */
@@ -169,11 +214,12 @@ export class CredentialVault {
       const { patch, result } = await decide(current);
       if (patch) {
         // Re-read: we still hold the lock, but `decide` took time; write onto the file as it is now.
-        const { records } = this.load();
+        const loaded = this.load();
+        const { records } = loaded;
         const i = records.indexOf(this.find(records, name, kind));
         const value = parseSecret(kind, { ...this.open<K>(records[i]), ...patch }, what);
         records[i] = this.seal(name, kind, value, records[i].metadata, records[i].createdAt, this.now().toISOString());
-        this.writeRecords(records);
+        this.writeRecords(records, loaded);
       }
       return result;
     });
@@ -201,60 +247,138 @@ export class CredentialVault {
     return parseSecret(rec.kind as K, plain, `${rec.kind} credentials "${rec.name}" in ${this.file}`);
   }
 
+  /**
+   * Re-encrypts every record under `newKey` (issue 13 item 8), in one atomic file replacement under
+   * the vault lock: a crash leaves the old vault or the new one, never a mix. With `keyFile`, the new
+   * key goes to `<keyFile>.next` first and replaces the key file after the vault (vault-key.ts), so
+   * every crash point leaves a key that opens the vault. The old key is listed as retired in the file
+   * and refused afterwards with VaultRekeyedError.
+   */
+  rotateMasterKey(newKey: Buffer, opts: { keyFile?: string } = {}): KeyRotation {
+    if (newKey.length !== 32) throw new VaultKeyError('the new vault key must be 32 bytes', this.file);
+    const next = deriveVaultKeys(newKey);
+    return withFileLock(this.file, () => {
+      const current = this.load();
+      if (!current.exists) throw new VaultKeyError(`no vault at ${this.file} to re-key`, this.file);
+      const old = this.keys;
+      if (next.id === old.id) throw new VaultKeyError(`the new key is the key vault ${this.file} is already under (key id ${old.id})`, this.file);
+      const records = current.records.map((r) => {
+        const { nonce: _n, ciphertext: _c, ...header } = r;
+        return sealRecord(next.record, header, this.open(r));
+      });
+      const retiredKeys = [...current.retiredKeys.filter((k) => k.keyId !== next.id), { keyId: old.id, retiredAt: this.now().toISOString() }];
+      if (opts.keyFile) {
+        const keyFile = opts.keyFile;
+        try {
+          writePendingKey(keyFile, newKey);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? 'error';
+          throw new VaultKeyError(`cannot write the new key next to the key file ${keyFile} (${code}); nothing was changed`, keyFile);
+        }
+      }
+      let counter: number;
+      this.keys = next;
+      try {
+        counter = this.writeRecords(records, { ...current, retiredKeys });
+      } catch (e) {
+        // `.next` stays: the write may have failed after its rename (directory fsync), and then it
+        // holds the only key that opens the vault. Unused, it is ignored and overwritten next time.
+        this.keys = old;
+        throw e;
+      }
+      this.hooks.beforeKeySwap?.();
+      if (opts.keyFile) promotePendingKey(opts.keyFile);
+      return { previousKeyId: old.id, keyId: next.id, records: records.length, counter, keyFile: opts.keyFile };
+    });
+  }
+
+  /**
+   * Accepts the vault file as it is now although its counter is below the last one seen (a restore
+   * made on purpose). Verifies key and MAC as always, then rewrites the vault with a counter above
+   * anything seen, so other hosts that saw the newer file accept it too.
+   */
+  acceptRollback(): RollbackAcceptance {
+    return withFileLock(this.file, () => {
+      const current = this.load({ acceptRollback: true });
+      if (!current.exists) throw new VaultKeyError(`no vault at ${this.file}`, this.file);
+      const lastSeen = this.seen.lastSeen({ tolerant: true }); // an unreadable state file is what this command repairs
+      const counter = this.writeRecords(current.records, { ...current, counter: Math.max(current.counter, lastSeen ?? 0) });
+      return { accepted: current.counter, lastSeen, counter };
+    });
+  }
+
   /** Reads and verifies the whole file; an absent file is an empty vault. */
-  private load(): { records: SealedRecord[] } {
+  private load(opts: { acceptRollback?: boolean } = {}): Loaded {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [] };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, records: [], counter: 0, retiredKeys: [] };
       throw e;
     }
-    const corrupt = (why: string) => new VaultIntegrityError(`vault ${this.file} is not readable: ${why}; nothing was changed`, this.file);
-    let doc: VaultDoc;
-    try {
-      doc = JSON.parse(text) as VaultDoc;
-    } catch {
-      throw corrupt('not valid JSON');
-    }
-    if (doc?.format !== FORMAT || typeof doc.keyCheck !== 'string' || typeof doc.mac !== 'string' || !Array.isArray(doc.records)) {
-      throw corrupt('not an ml-connector vault file');
-    }
-    if (doc.version !== VERSION) throw corrupt(`unsupported version ${String(doc.version)}`);
-    if (!equalB64(doc.keyCheck, this.keys.check)) {
-      throw new VaultKeyError(
-        `the configured key does not open vault ${this.file} (check ML_CONNECTOR_MASTER_KEY or the key file); nothing was changed`,
-        this.file,
-      );
-    }
+    const doc = parseVaultText(text, this.file);
+    if (!equalB64(doc.keyCheck, this.keys.check)) this.adoptNewerKey(doc);
     if (!equalB64(doc.mac, fileMac(this.keys.mac, macBody(doc)))) {
       throw new VaultIntegrityError(
         `vault ${this.file} failed its integrity check (modified outside ml-connector?); nothing was changed`,
         this.file,
       );
     }
-    return { records: doc.records };
+    if (!opts.acceptRollback) this.seen.check(doc.counter, this.keys.id);
+    return { exists: true, records: doc.records, counter: doc.counter, retiredKeys: doc.retiredKeys };
+  }
+
+  /**
+   * The file is not under our key. A key file may hold a newer key (another process rotated it, or a
+   * rotation crashed before its `.next` replaced the key file): adopt it. Otherwise say whether our
+   * key is one the vault was re-keyed away from. `retiredKeys` cannot be MAC-checked with a key that
+   * does not open the file; it only chooses the wording, the key is refused either way.
+   */
+  private adoptNewerKey(doc: ReturnType<typeof parseVaultText>): void {
+    const newer = this.keyFile && keyFileOpening(this.keyFile, doc.keyCheck);
+    if (newer) {
+      this.keys = newer;
+      return;
+    }
+    const retired = doc.retiredKeys.find((k) => k.keyId === this.keys.id);
+    if (retired) {
+      throw new VaultRekeyedError(
+        `vault ${this.file} was re-keyed at ${retired.retiredAt} (ml-connector credentials rotate-master-key): the configured key ` +
+          `(key id ${retired.keyId}) is retired; configure the new key (key id ${doc.keyId ?? 'unknown'}) in ML_CONNECTOR_MASTER_KEY ` +
+          `or the key file; nothing was changed`,
+        this.file,
+        retired.keyId,
+        doc.keyId,
+      );
+    }
+    const ids = doc.keyId ? ` (the vault is under key id ${doc.keyId}, the configured key is ${this.keys.id})` : '';
+    throw new VaultKeyError(
+      `the configured key does not open vault ${this.file}${ids} (check ML_CONNECTOR_MASTER_KEY or the key file); nothing was changed`,
+      this.file,
+    );
   }
 
   private mutate<T>(change: (records: SealedRecord[]) => T, shouldWrite: () => boolean = () => true): T {
     return withFileLock(this.file, () => {
-      const { records } = this.load();
-      const result = change(records);
-      if (shouldWrite()) this.writeRecords(records);
+      const loaded = this.load();
+      const result = change(loaded.records);
+      if (shouldWrite()) this.writeRecords(loaded.records, loaded);
       return result;
     });
   }
 
-  /** Seals the file MAC over `records` and replaces the file atomically; the caller holds the lock. */
-  private writeRecords(records: SealedRecord[]): void {
-    const body = { format: FORMAT, version: VERSION, keyCheck: this.keys.check, records };
-    const doc: VaultDoc = { ...body, mac: fileMac(this.keys.mac, macBody(body)) };
-    writeFileAtomic(this.file, JSON.stringify(doc, null, 2) + '\n', 0o600, this.hooks);
+  /**
+   * Seals `records` as a v2 file with the next counter (above the file's and the last seen, so a
+   * vault re-created after a delete is not taken for a rollback) and replaces the file atomically;
+   * the caller holds the lock. A v1 file read before is thereby migrated.
+   */
+  private writeRecords(records: SealedRecord[], prev: Loaded): number {
+    // tolerant: load() has refused an unreadable state already, except for acceptRollback, which repairs it
+    const counter = Math.max(prev.counter, this.seen.lastSeen({ tolerant: true }) ?? 0) + 1;
+    writeFileAtomic(this.file, serializeVault(this.keys, counter, prev.retiredKeys, records), 0o600, this.hooks);
+    this.seen.note(counter, this.keys.id);
+    return counter;
   }
-}
-
-function macBody(doc: Omit<VaultDoc, 'mac'>): string {
-  return JSON.stringify([doc.format, doc.version, doc.keyCheck, doc.records]);
 }
 
 function info(r: SealedRecord): CredentialInfo {

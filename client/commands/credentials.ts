@@ -1,5 +1,6 @@
 /**
- * `ml-connector credentials set|list|pin|remove` (issue 6 item 1; host pins: issue 13 item 1): the encrypted vault from the CLI.
+ * `ml-connector credentials set|list|pin|remove` (issue 6 item 1; host pins: issue 13 item 1;
+ * `rotate-master-key`, `accept-rollback`: issue 13 item 8): the encrypted vault from the CLI.
  * Private keys and certificates are read from files; passwords and refresh tokens from the
  * environment or stdin, never from argv (argv is visible in `ps` and shell history).
  */
@@ -10,6 +11,7 @@ import {
   CredentialPinError, CredentialVault, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
   type AnaplanSecret, type CredentialMetadata, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
 } from '../../activities/store';
+import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial } from '../../common/codec-keys';
 import { UsageError, type Command, type CommandContext } from '../command';
 import { dataDir } from '../paths';
 import { formatTable } from './audit';
@@ -212,6 +214,60 @@ function pinsFrom(ctx: CommandContext, kind: CredentialKind, accountId?: string)
   }
 }
 
+/**
+ * The new master key: `--new-key-file F` (owner-only), else ML_CONNECTOR_NEW_MASTER_KEY, else — only
+ * when the current key lives in a key file — a fresh random key. With a key file (the embedded
+ * default `.data/master.key` included) the new key replaces it, so `npm start` and every process on
+ * this host keep working; with ML_CONNECTOR_MASTER_KEY the operator moves the new key into the
+ * secret manager, and workers still holding the old key get a clear "re-keyed" refusal.
+ */
+function newMasterKey(ctx: CommandContext, env: NodeJS.ProcessEnv, fromKeyFile: boolean): Buffer {
+  const file = str(ctx, 'new-key-file');
+  try {
+    if (file) {
+      if (!fs.existsSync(file)) throw new UsageError(`--new-key-file: ${file} does not exist`);
+      assertOwnerOnly(file);
+      return parseKeyMaterial(fs.readFileSync(file, 'utf8'), `--new-key-file ${file}`);
+    }
+    const inline = env.ML_CONNECTOR_NEW_MASTER_KEY;
+    if (inline && inline.trim() !== '') return parseKeyMaterial(inline, 'ML_CONNECTOR_NEW_MASTER_KEY');
+  } catch (e) {
+    if (e instanceof KeyMaterialError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!fromKeyFile) {
+    throw new UsageError('the vault key comes from ML_CONNECTOR_MASTER_KEY: give the new key with --new-key-file F (mode 0600) or ML_CONNECTOR_NEW_MASTER_KEY');
+  }
+  return generateKey();
+}
+
+function runRotate(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+  const vault = openVaultIfExists(env, ctx);
+  if (!vault) {
+    ctx.err('no vault to re-key (nothing stored yet)');
+    return 1;
+  }
+  const fromKeyFile = vault.keySource === 'file' || vault.keySource === 'created';
+  const key = newMasterKey(ctx, env, fromKeyFile);
+  const r = vault.rotateMasterKey(key, { keyFile: fromKeyFile ? vault.keyFile : undefined });
+  ctx.out(`✔ re-encrypted ${r.records} credential record(s) under key id ${r.keyId} (vault version ${r.counter}); key id ${r.previousKeyId} is retired and refused from now on`);
+  if (r.keyFile) ctx.out(`  the key file ${r.keyFile} now holds the new key: back it up apart from the vault (old backups need the old key)`);
+  else ctx.out('  set ML_CONNECTOR_MASTER_KEY to the new key for every worker and CLI user');
+  return 0;
+}
+
+function runAcceptRollback(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+  const vault = openVaultIfExists(env, ctx);
+  if (!vault) {
+    ctx.err('no vault to accept');
+    return 1;
+  }
+  const r = vault.acceptRollback();
+  const seen = r.lastSeen === undefined ? 'no version recorded before' : `version ${r.lastSeen} was seen before`;
+  ctx.out(`✔ accepted vault ${vault.file} at version ${r.accepted} (${seen}); rewritten as version ${r.counter}, recorded in ${vault.stateFile}`);
+  return 0;
+}
+
 function runRemove(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
   const name = need(ctx, 'name', 'for remove');
   const kinds = str(ctx, 'kind') ? [need(ctx, 'kind', '')] : ['netsuite', 'anaplan'];
@@ -231,7 +287,7 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
     name: 'credentials',
     summary: 'Manage encrypted credentials',
     usage: [
-      'ml-connector credentials <set|list|remove> [...]',
+      'ml-connector credentials <set|list|pin|remove|rotate-master-key|accept-rollback> [...]',
       '  set --name N --kind netsuite --account-id A --client-id C --certificate-id K --private-key-file key.pem --certificate-file cert.pem [--algorithm PS256]',
       '  set --name N --kind anaplan --auth basic --username U          (password from ANAPLAN_PASSWORD or stdin)',
       '  set --name N --kind anaplan --auth certificate --certificate-file cert.pem --private-key-file key.pem',
@@ -240,12 +296,16 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       '  pin --name N --kind netsuite|anaplan [--base-url U | --auth-url U --oauth-url U --api-url U]   (re-pin without re-entering the secret)',
       '  list [--json]',
       '  remove --name N [--kind netsuite|anaplan]',
+      '  rotate-master-key [--new-key-file F]   (new key: F, ML_CONNECTOR_NEW_MASTER_KEY, or generated into the key file)',
+      '  accept-rollback                         (accept a vault restored from an older copy, on purpose)',
     ].join('\n'),
     subcommands: {
       set: "Store a connection's credentials (keys read from files, secrets from env/stdin)",
       list: 'List stored connections (no secrets), with pinned hosts and certificate expiry',
       pin: 'Change the hosts stored credentials may be sent to (defaults: production hosts)',
       remove: "Remove a connection's credentials",
+      'rotate-master-key': 'Re-encrypt the vault under a new master key; the old key is refused afterwards',
+      'accept-rollback': 'Accept a vault file older than the last one seen (a deliberate restore)',
     },
     options: {
       name: { type: 'string', description: 'Credential (connection) name, referenced by the config' },
@@ -263,6 +323,7 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       'oauth-url': { type: 'string', description: 'Anaplan: pin the OAuth host (default https://us1a.app.anaplan.com)' },
       'api-url': { type: 'string', description: 'Anaplan: pin the API host (default https://api.anaplan.com)' },
       json: { type: 'boolean', description: 'list: JSON output' },
+      'new-key-file': { type: 'string', description: 'rotate-master-key: file holding the new 32-byte key (hex or base64, mode 0600)' },
     },
     async run(ctx) {
       const env = deps.env ?? process.env;
@@ -272,7 +333,9 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       if (sub === 'list') return runList(ctx, env);
       if (sub === 'remove') return runRemove(ctx, env);
       if (sub === 'pin') return runPin(ctx, env);
-      throw new UsageError('expected a sub-command: set, list, pin or remove');
+      if (sub === 'rotate-master-key') return runRotate(ctx, env);
+      if (sub === 'accept-rollback') return runAcceptRollback(ctx, env);
+      throw new UsageError('expected a sub-command: set, list, pin, remove, rotate-master-key or accept-rollback');
     },
   };
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createCertificate, type TestCertificate } from '../../sandbox/certs';
 import { parseCommandArgs, UsageError } from '../../client/command';
 import { createCredentialsCommand } from '../../client/commands/credentials';
-import { CredentialVault } from '../../activities/store';
+import { CredentialVault, VaultRekeyedError, VaultRollbackError } from '../../activities/store';
 
 let dir: string;
 let ec: TestCertificate;
@@ -151,6 +151,81 @@ describe('ml-connector credentials', () => {
       assert.deepEqual(fs.readdirSync(empty), []);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ml-connector credentials rotate-master-key and accept-rollback (issue 13 item 8)', () => {
+  const fresh = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-life-'));
+  const basicSet = (name: string) => ['set', '--name', name, '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'];
+
+  it('embedded-default layout: generates the new key into the key file (0600); list keeps working, the old key is refused as re-keyed', async () => {
+    const data = fresh();
+    try {
+      const e = { ML_CONNECTOR_DATA_DIR: data };
+      const pw = `pw-${randomBytes(8).toString('hex')}`;
+      assert.equal((await run(basicSet('life'), { env: { ...e, ANAPLAN_PASSWORD: pw } })).code, 0);
+      const keyFile = path.join(data, 'master.key');
+      const oldKey = fs.readFileSync(keyFile, 'utf8').trim();
+      const r = await run(['rotate-master-key'], { env: e });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /re-encrypted 1 credential record\(s\) under key id [0-9a-f]{16} .*key id [0-9a-f]{16} is retired/);
+      assert.match(r.out, /key file .*master\.key now holds the new key/);
+      const newKey = fs.readFileSync(keyFile, 'utf8').trim();
+      assert.notEqual(newKey, oldKey);
+      assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+      assert.ok(!r.out.includes(newKey) && !r.out.includes(oldKey), 'no key material printed');
+      assert.match((await run(['list'], { env: e })).out, /life\s+anaplan\s+basic/);
+      const vault = new CredentialVault({ env: e, file: path.join(data, 'credentials.vault'), keyFile });
+      assert.equal((vault.get('life', 'anaplan') as { password: string }).password, pw);
+      await assert.rejects(() => run(['list'], { env: { ...e, ML_CONNECTOR_MASTER_KEY: oldKey } }), (err: Error) => err instanceof VaultRekeyedError && /was re-keyed/.test(err.message));
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('key from ML_CONNECTOR_MASTER_KEY: the new key must be given (--new-key-file, owner-only); afterwards only the new key opens the vault', async () => {
+    const data = fresh();
+    try {
+      const oldKey = randomBytes(32).toString('hex');
+      const e = { ML_CONNECTOR_DATA_DIR: data, ML_CONNECTOR_MASTER_KEY: oldKey };
+      assert.equal((await run(basicSet('life'), { env: { ...e, ANAPLAN_PASSWORD: 'pw-1234567890' } })).code, 0);
+      await assert.rejects(() => run(['rotate-master-key'], { env: e }), (err: Error) => err instanceof UsageError && /--new-key-file/.test(err.message));
+      const newKeyFile = path.join(data, 'new.key');
+      const newKey = randomBytes(32).toString('base64');
+      fs.writeFileSync(newKeyFile, newKey, { mode: 0o644 });
+      await assert.rejects(() => run(['rotate-master-key', '--new-key-file', newKeyFile], { env: e }), /0644/);
+      fs.chmodSync(newKeyFile, 0o600);
+      const r = await run(['rotate-master-key', '--new-key-file', newKeyFile], { env: e });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /set ML_CONNECTOR_MASTER_KEY to the new key/);
+      assert.equal(fs.existsSync(path.join(data, 'master.key')), false, 'no key file is written when the key comes from the environment');
+      await assert.rejects(() => run(['list'], { env: e }), VaultRekeyedError);
+      assert.match((await run(['list'], { env: { ...e, ML_CONNECTOR_MASTER_KEY: newKey } })).out, /life\s+anaplan/);
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('an older copy of the vault put back is refused by list and set; accept-rollback accepts it on purpose', async () => {
+    const data = fresh();
+    try {
+      const e = { ML_CONNECTOR_DATA_DIR: data, ML_CONNECTOR_MASTER_KEY: randomBytes(32).toString('hex'), ANAPLAN_PASSWORD: 'pw-1234567890' };
+      const file = path.join(data, 'credentials.vault');
+      assert.equal((await run(basicSet('first'), { env: e })).code, 0);
+      const copy = fs.readFileSync(file);
+      assert.equal((await run(basicSet('second'), { env: e })).code, 0);
+      fs.writeFileSync(file, copy);
+      await assert.rejects(() => run(['list'], { env: e }), (err: Error) => err instanceof VaultRollbackError && /accept-rollback/.test(err.message));
+      await assert.rejects(() => run(basicSet('third'), { env: e }), VaultRollbackError);
+      const r = await run(['accept-rollback'], { env: e });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /accepted vault .* at version 1 \(version 2 was seen before\); rewritten as version 3/);
+      const list = (await run(['list'], { env: e })).out;
+      assert.match(list, /first/);
+      assert.doesNotMatch(list, /second/);
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,7 @@ import { createCertificate, TestCertificate } from '../../sandbox/certs';
 import { CredentialVault } from '../../activities/store/vault';
 import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError } from '../../activities/store/errors';
 import { deriveVaultKeys, fileMac, openRecord } from '../../activities/store/vault-crypto';
+import { macBody } from '../../activities/store/vault-file';
 import type { AnaplanSecret, NetsuiteSecret } from '../../activities/store/vault-types';
 
 const dirs: string[] = [];
@@ -172,7 +173,7 @@ void describe('credential vault', () => {
     assert.equal(openRecord(keys.record, b), undefined);
 
     // Even with a valid whole-file MAC (an attacker holding the MAC key), the AEAD binding refuses it.
-    doc.mac = fileMac(keys.mac, JSON.stringify([doc.format, doc.version, doc.keyCheck, doc.records]));
+    doc.mac = fileMac(keys.mac, macBody(doc));
     fs.writeFileSync(vault.file, JSON.stringify(doc));
     assert.throws(() => vault.get('alpha', 'anaplan'), (e: Error) => e instanceof VaultIntegrityError && e.message.includes('"alpha"'));
     assert.throws(() => vault.get('beta', 'anaplan'), VaultIntegrityError);
@@ -213,7 +214,7 @@ void describe('credential vault', () => {
     assert.throws(() => crashing.update('acme', 'anaplan', { refreshToken: `rt-${uniq()}` }), /simulated crash/);
     assert.ok(tempSeen);
     assert.deepEqual(fs.readFileSync(file), snapshot);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['credentials.vault']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['credentials.vault', 'credentials.vault.seen']);
     assert.equal(openVault(dir).get('acme', 'anaplan').type, 'oauth');
     assert.deepEqual(openVault(dir).get('acme', 'anaplan'), { ...first, refreshToken: rotated });
   });
