@@ -2,11 +2,22 @@
  * Builds the connector's Temporal worker. Used by `ml-connector worker`, the embedded `start`, and
  * the tests (which pass their own activities), so every path runs the same options.
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { TASK_QUEUE } from '../common/ids';
+import { activityMetricsInterceptor } from './activity-metrics';
+import { setupTracing } from './tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * The prebuilt workflow bundle `npm run build` writes (scripts/build-workflow-bundle.ts): beside the
+ * compiled worker, dist/workflow-bundle.js. Running from TypeScript sources (tsx) there is none, so
+ * dev and tests always bundle the current workflow code and can never load a stale bundle.
+ */
+export const PREBUILT_BUNDLE_PATH = process.env.ML_CONNECTOR_WORKFLOW_BUNDLE ?? path.resolve(__dirname, '..', 'workflow-bundle.js');
 
 let runtimeInstalled = false;
 
@@ -14,10 +25,10 @@ let runtimeInstalled = false;
  * Installs the SDK runtime once per process. Signals are handled by our own code (start/worker
  * commands) so the dev server and sandboxes can be stopped in the right order.
  */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+export function installRuntime(level: LogLevel = 'WARN', telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [], telemetryOptions });
 }
 
 let bundleCache: Promise<{ code: string }> | undefined;
@@ -25,6 +36,12 @@ let bundleCache: Promise<{ code: string }> | undefined;
 export function workflowBundle(): Promise<{ code: string }> {
   bundleCache ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundleCache;
+}
+
+/** The prebuilt bundle when there is one (production), else webpack at start (dev, tests). */
+export async function workerWorkflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (fs.existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
+  return { workflowBundle: await workflowBundle() };
 }
 
 export interface ConnectorWorkerOptions {
@@ -41,13 +58,15 @@ export interface ConnectorWorkerOptions {
 export async function createConnectorWorker(options: ConnectorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
+  const tracing = await setupTracing();
   try {
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? 'default',
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
+      ...(await workerWorkflowSource()),
       activities: options.activities,
+      interceptors: { activity: [activityMetricsInterceptor, ...(tracing ? [tracing.activity] : [])] },
       dataConverter: options.dataConverter,
       identity: options.identity ?? `ml-connector-worker@${process.pid}`,
       // Small machines: keep the cache bounded (../shared/reference/temporal.md §4.5).

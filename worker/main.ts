@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
+import { startObservability } from './observability';
 import { buildActivities } from './deps';
 import { certificateWarnings } from '../activities/store';
 import { resolveDataConverter } from '../common/codec-config';
@@ -18,10 +19,16 @@ export interface RunWorkerOptions {
   dataDir?: string;
   dataConverter?: DataConverter;
   log?: (line: string) => void;
+  /** Serve Prometheus `/metrics` (connector + Temporal SDK metrics) on this port. */
+  metricsPort?: number;
+  /** Bind address of `/metrics` (default 127.0.0.1; 0.0.0.0 in the image). */
+  metricsHost?: string;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // Before any connection: the SDK runtime's metrics exporter is fixed when the runtime is installed.
+  const observability = await startObservability({ metricsPort: options.metricsPort, metricsHost: options.metricsHost, log });
   const clientConnection = await Connection.connect({ address: options.address });
   const temporal = new Client({ connection: clientConnection, namespace: options.namespace ?? 'default', dataConverter: options.dataConverter });
   const built = buildActivities({ dataDir: options.dataDir ?? dataDir(), temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
@@ -48,6 +55,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     await connection.close();
     await clientConnection.close();
     await built.close();
+    await observability.close();
   }
 }
 
