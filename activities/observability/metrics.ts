@@ -40,7 +40,7 @@ const base = ['connection', 'model'] as const;
 const counter = (name: string, help: string, extra: string[] = []) => new Counter({ name, help, labelNames: [...base, ...extra], registers: [registry] });
 
 export const metrics = {
-  rowsExtracted: counter('mlc_rows_extracted_total', 'GL rows extracted from NetSuite and written to the import file'),
+  rowsExtracted: counter('mlc_rows_extracted_total', 'GL rows extracted from NetSuite in scope: written to the import file or quarantined (the summary\'s "rows extracted")'),
   rowsImported: counter('mlc_rows_imported_total', 'Rows Anaplan reported as imported'),
   rowsRejected: counter('mlc_rows_rejected_total', 'Rows Anaplan rejected during an import'),
   rowsQuarantined: counter('mlc_rows_quarantined_total', 'Rows quarantined (member missing on either side, bad amount)', ['step']),
@@ -82,7 +82,7 @@ export function recordActivityResult(activity: string, labels: CycleLabels, resu
   switch (activity) {
     case 'extractActuals': {
       const r = result as ExtractResult;
-      metrics.rowsExtracted.inc(labels, r.rows);
+      metrics.rowsExtracted.inc(labels, r.rows + r.quarantined);
       metrics.rowsQuarantined.inc({ ...labels, step: 'importActuals' }, r.quarantined);
       break;
     }
