@@ -6,6 +6,8 @@
  *                loaded, connection up; run() starts polling right after it)
  *   rss_mb       VmRSS after 10 s idle (the baseline the worker carries between cycles)
  *   hwm_mb       VmHWM, the process's peak RSS so far (includes webpack when it bundles at start)
+ *   cpu_ms       user + system CPU the process used until ready (all its threads): the part of
+ *                ready_ms that does not depend on what else the machine is doing
  * Variants: `source` runs `node --import tsx <root>/client/cli.ts worker` (dev, bundles at start);
  * `compiled` runs `node <root>/dist/client/cli.js worker` (after `npm run build`: prebuilt bundle).
  * `--root` points at another checkout (e.g. a worktree of the commit before, to measure "before").
@@ -18,13 +20,20 @@ import { parseArgs } from 'node:util';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
 
+/** utime + stime of a process in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+function procCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
   if (!m) throw new Error(`no ${field} for pid ${pid}`);
   return Math.round(Number(m[1]) / 1024);
 }
 
-async function oneRun(root: string, variant: string, address: string, idleMs: number): Promise<{ ready_ms: number; rss_mb: number; hwm_mb: number }> {
+async function oneRun(root: string, variant: string, address: string, idleMs: number): Promise<{ ready_ms: number; cpu_ms: number; rss_mb: number; hwm_mb: number }> {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-start-'));
   const args = variant === 'compiled' ? [path.join(root, 'dist/client/cli.js'), 'worker'] : ['--import', 'tsx', path.join(root, 'client/cli.ts'), 'worker'];
   const started = performance.now();
@@ -36,16 +45,20 @@ async function oneRun(root: string, variant: string, address: string, idleMs: nu
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   try {
+    let cpu_ms = 0;
     const ready_ms = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('polling task queue')) resolve(Math.round(performance.now() - started));
+        if (out.includes('polling task queue')) {
+          cpu_ms = procCpuMs(child.pid!);
+          resolve(Math.round(performance.now() - started));
+        }
       });
       child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err.slice(-500)}`)));
     });
     await new Promise((r) => setTimeout(r, idleMs));
-    return { ready_ms, rss_mb: procStatusMb(child.pid!, 'VmRSS'), hwm_mb: procStatusMb(child.pid!, 'VmHWM') };
+    return { ready_ms, cpu_ms, rss_mb: procStatusMb(child.pid!, 'VmRSS'), hwm_mb: procStatusMb(child.pid!, 'VmHWM') };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
