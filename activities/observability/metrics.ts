@@ -46,7 +46,7 @@ export const metrics = {
   rowsQuarantined: counter('mlc_rows_quarantined_total', 'Rows quarantined (member missing on either side, bad amount)', ['step']),
   journals: counter('mlc_journals_total', 'Plan journals by outcome: posted, updated, unchanged, retired, refused', ['outcome']),
   apiCalls: counter('mlc_api_calls_total', 'HTTP exchanges with a vendor API (every attempt)', ['system', 'status_class']),
-  throttles: counter('mlc_api_throttles_total', 'Vendor answers that asked us to slow down (HTTP 429)', ['system']),
+  throttles: counter('mlc_api_throttles_total', 'Vendor answers that asked us to slow down: HTTP 429, or a NetSuite 401 judged as concurrency throttling', ['system', 'reason']),
   retries: counter('mlc_api_retries_total', 'HTTP attempts after the first of a request', ['system']),
   tokenMints: counter('mlc_token_mints_total', 'Access tokens obtained from a vendor token endpoint', ['system']),
   activities: counter('mlc_activity_total', 'Cycle activities by type and outcome', ['activity', 'outcome']),
@@ -71,9 +71,14 @@ export function recordCall(call: CallRecord): void {
   const l = currentLabels();
   const statusClass = call.status === 'network-error' ? 'network-error' : `${Math.floor(call.status / 100)}xx`;
   metrics.apiCalls.inc({ ...l, system: call.system, status_class: statusClass });
-  if (call.status === 429) metrics.throttles.inc({ ...l, system: call.system });
+  if (call.status === 429) metrics.throttles.inc({ ...l, system: call.system, reason: '429' });
   if (call.attempt > 1) metrics.retries.inc({ ...l, system: call.system });
   if (isTokenMint(call)) metrics.tokenMints.inc({ ...l, system: call.system });
+}
+
+/** A refusal the client judged to be throttling although its status says otherwise (NetSuite §6.3, §12). */
+export function recordThrottle(system: CallRecord['system'], reason: string): void {
+  metrics.throttles.inc({ ...currentLabels(), system, reason });
 }
 
 /** Counts a completed activity's result; the same numbers the workflow adds into its summary. */

@@ -11,6 +11,7 @@ import { metrics, recordActivityResult, recordCall, registry, withCycleLabels } 
 import { labelsOf } from '../../worker/activity-metrics';
 import { startMetricsServer } from '../../worker/metrics-server';
 import { parseMetricsPort } from '../../client/commands/worker';
+import { clientFor, control, startSandbox } from '../fixtures/netsuite/harness';
 
 async function value(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
   const { values } = await counter.get();
@@ -51,6 +52,25 @@ describe('connector metrics', () => {
     assert.equal(await value(metrics.journals, { ...l, outcome: 'posted' }), 4);
     assert.equal(await value(metrics.journals, { ...l, outcome: 'retired' }), 4);
     assert.equal(await value(metrics.journals, { ...l, outcome: 'refused' }), 1);
+  });
+
+  it('counts a NetSuite 401 the client takes as throttling (reference §6.3, §12) as a throttle', async () => {
+    const sb = await startSandbox({ glLines: 500 });
+    try {
+      const client = clientFor(sb, { concurrency: 5 });
+      await client.tokens.get();
+      await control(sb, 'POST', 'config', { concurrencyLimit: 2, overLimitResponse: '401', overLimitDelayMs: 20 });
+      await control(sb, 'POST', 'faults', { kind: 'latency', latencyMs: 30, rate: 1, route: 'governanceLimits' });
+      const l = { connection: 'ns401', model: 'M3' };
+      await withCycleLabels(l, () => Promise.all(Array.from({ length: 10 }, () => client.governanceLimits())));
+      const stats = await control(sb, 'GET', 'stats');
+      const refused = stats.requests['GET /services/rest/system/v1/governanceLimits']['401'] ?? 0;
+      assert.ok(refused > 0, 'the sandbox refused over-limit calls with 401');
+      assert.equal(await value(metrics.throttles, { ...l, system: 'netsuite', reason: 'login-401' }), refused);
+      assert.equal(await value(metrics.throttles, { ...l, system: 'netsuite', reason: '429' }), 0);
+    } finally {
+      await sb.close();
+    }
   });
 
   it('serves its registry and the SDK exporter’s text on one /metrics, and its own when the SDK is down', async () => {
