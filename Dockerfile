@@ -1,23 +1,61 @@
-# ml-connector worker image. Runs TypeScript through tsx (no build step), same as development.
-FROM node:20-bookworm-slim
+# ml-connector worker image, multi-stage: compiled JavaScript and a prebuilt workflow bundle, production
+# dependencies only (no TypeScript, tsx, @temporalio/testing or sandboxes in the final image).
+# Glibc base: the Temporal SDK's native core has no musl build (shared/reference/temporal.md §8.2).
 
-# better-sqlite3 compiles its native module at install time; ca-certificates for TLS to
-# NetSuite, Anaplan and Temporal Cloud.
+# 1. Build: every dependency (typescript, tsx), `npm run build` = tsc to dist/ + dist/workflow-bundle.js.
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles its native module at install time.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY . .
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY workflows workflows
+COPY activities activities
+COPY worker worker
+COPY client client
+COPY common common
+COPY sandbox sandbox
+COPY scripts scripts
+# The sandboxes are compiled (start/sandbox load them on use) but not shipped, except sandbox/certs.js:
+# the NetSuite port reads certificate expiry with it. scripts/ are build and bench tools.
+RUN npm run build \
+ && mkdir /tmp/keep && mv dist/sandbox/certs.js /tmp/keep/ \
+ && rm -rf dist/sandbox dist/scripts \
+ && mkdir dist/sandbox && mv /tmp/keep/certs.js dist/sandbox/
 
-# A heap cap bounds the container's memory; the worker's RSS stays flat without it too (bench/results.md, findings 8-9).
+# 2. Production dependencies only, native modules built against this Node.
+FROM node:20-bookworm-slim AS prod-deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: node, ca-certificates (TLS to NetSuite, Anaplan, Temporal Cloud), the compiled app.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules node_modules
+COPY package.json ./
+COPY bin bin
+COPY --from=build /app/dist dist
+
+# A heap cap bounds the container's memory; the worker's RSS stays flat without it too (bench/results.md).
+# Metrics on 9464 (Prometheus's conventional exporter port range), all interfaces inside the container.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=512 \
     ML_CONNECTOR_DATA_DIR=/data \
+    ML_CONNECTOR_METRICS_PORT=9464 \
+    ML_CONNECTOR_METRICS_HOST=0.0.0.0 \
     TEMPORAL_ADDRESS=temporal:7233
+EXPOSE 9464
 VOLUME ["/data"]
 USER node
-ENTRYPOINT ["node", "--import", "tsx", "client/cli.ts"]
+ENTRYPOINT ["node", "dist/client/cli.js"]
 CMD ["worker", "--config", "/config/ml-connector.config.json"]

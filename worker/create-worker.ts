@@ -2,13 +2,24 @@
  * Builds the connector's Temporal worker. Used by `ml-connector worker`, the embedded `start`, and
  * the tests (which pass their own activities), so every path runs the same options.
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { TASK_QUEUE } from '../common/ids';
 import { openNativeConnection } from '../common/temporal-connection';
 import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
+import { activityMetricsInterceptor } from './activity-metrics';
+import { setupTracing } from './tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * The prebuilt workflow bundle `npm run build` writes (scripts/build-workflow-bundle.ts): beside the
+ * compiled worker, dist/workflow-bundle.js. Running from TypeScript sources (tsx) there is none, so
+ * dev and tests always bundle the current workflow code and can never load a stale bundle.
+ */
+export const PREBUILT_BUNDLE_PATH = process.env.ML_CONNECTOR_WORKFLOW_BUNDLE ?? path.resolve(__dirname, '..', 'workflow-bundle.js');
 
 let runtimeInstalled = false;
 
@@ -16,10 +27,10 @@ let runtimeInstalled = false;
  * Installs the SDK runtime once per process. Signals are handled by our own code (start/worker
  * commands) so the dev server and sandboxes can be stopped in the right order.
  */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+export function installRuntime(level: LogLevel = 'WARN', telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [], telemetryOptions });
 }
 
 let bundleCache: Promise<{ code: string }> | undefined;
@@ -27,6 +38,12 @@ let bundleCache: Promise<{ code: string }> | undefined;
 export function workflowBundle(): Promise<{ code: string }> {
   bundleCache ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundleCache;
+}
+
+/** The prebuilt bundle when there is one (production), else webpack at start (dev, tests). */
+export async function workerWorkflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (fs.existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
+  return { workflowBundle: await workflowBundle() };
 }
 
 export interface ConnectorWorkerOptions {
@@ -48,13 +65,15 @@ export async function createConnectorWorker(options: ConnectorWorkerOptions): Pr
   if (!options.temporal && !options.address) throw new Error('createConnectorWorker: give `temporal` settings or the `address` of a local server');
   const settings = options.temporal ?? localTemporalSettings(options.address!, options.namespace);
   const connection = await openNativeConnection(settings);
+  const tracing = await setupTracing();
   try {
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? settings.namespace,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
+      ...(await workerWorkflowSource()),
       activities: options.activities,
+      interceptors: { activity: [activityMetricsInterceptor, ...(tracing ? [tracing.activity] : [])] },
       dataConverter: options.dataConverter,
       identity: options.identity ?? `ml-connector-worker@${process.pid}`,
       // Small machines: keep the cache bounded (../shared/reference/temporal.md §4.5).

@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { createPortsResolver, type PortsResolver } from '../activities/cycle/connections';
 import type { CallObserver } from '../activities/http';
 import { openStores, type Stores } from '../activities/store';
+import { recordCall } from '../activities/observability/metrics';
 
 export interface WorkerDepsOptions {
   dataDir: string;
@@ -30,6 +31,7 @@ export function currentCycleId(): string | null {
 export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnType<typeof createActivities>; stores: Stores; ports: PortsResolver; close(): Promise<void> } {
   const stores = openStores({ dataDir: opts.dataDir, env: opts.env });
   const observer: CallObserver = (call) => {
+    recordCall(call);
     stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() });
   };
   const ports = createPortsResolver({ vault: stores.vault, observer });

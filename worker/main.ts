@@ -8,6 +8,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
 import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
+import { startObservability } from './observability';
 import { buildActivities } from './deps';
 import { certificateWarnings } from '../activities/store';
 import { resolveDataConverter } from '../common/codec-config';
@@ -24,10 +25,16 @@ export interface RunWorkerOptions {
   dataDir?: string;
   dataConverter?: DataConverter;
   log?: (line: string) => void;
+  /** Serve Prometheus `/metrics` (connector + Temporal SDK metrics) on this port. */
+  metricsPort?: number;
+  /** Bind address of `/metrics` (default 127.0.0.1; 0.0.0.0 in the image). */
+  metricsHost?: string;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // Before any connection: the SDK runtime's metrics exporter is fixed when the runtime is installed.
+  const observability = await startObservability({ metricsPort: options.metricsPort, metricsHost: options.metricsHost, log });
   // Validated before anything connects: a bad CA path or a key without its certificate stops here.
   const settings = options.temporal ?? temporalSettingsFromEnv(process.env, { address: options.address, namespace: options.namespace });
   const warning = plaintextWarning(settings);
@@ -57,6 +64,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     await connection.close();
     await clientConnection.close();
     await built.close();
+    await observability.close();
   }
 }
 

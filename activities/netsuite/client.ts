@@ -23,6 +23,7 @@ import { NetSuiteCredentialsError, NetSuiteError, NetSuiteLoginThrottledError, N
 import { createJournal, deleteJournal, getJournal, upsertJournal, writeJournal, type VerifiedJournalWrite } from './journals';
 import { keysetPages, offsetPages, type KeysetOptions, type SuiteQLOptions, type SuiteQLPage } from './suiteql';
 import { GovernanceLimitsSchema, SuiteQLPageSchema, type GovernanceLimits, type JournalEntryInput, type JournalRecord, type SuiteQLPageWire, type SuiteQLRow } from './types';
+import { recordThrottle } from '../observability/metrics';
 
 /**
  * Account ID → REST host: lowercase, `_` → `-` (`1234567_SB1` → `https://1234567-sb1.suitetalk.api.netsuite.com`).
@@ -131,6 +132,7 @@ export class NetSuiteClient {
             const fields = { method, path: logPath, status: 401, code: base.code, details: base.details };
             if (verdict === 'throttled') {
               this.limiter.throttle();
+              recordThrottle('netsuite', 'login-401');
               throw new NetSuiteLoginThrottledError(`${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`, fields);
             }
             this.tokens.refuse(token);

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { Client } from '@temporalio/client';
 import { parseConfig } from '../../common/config';
 import { openClientConnection } from '../../common/temporal-connection';
-import { sandboxConnection, startSandboxes } from '../../sandbox/embedded';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
 import type { Command, CommandContext } from '../command';
@@ -44,6 +43,8 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
   try {
     const server = await startTemporal({ dbFile: path.join(dir, 'temporal.db'), port: Number(ctx.values.port ?? 7233), uiPort: Number(ctx.values['ui-port'] ?? 8233), log: (l) => out(`• ${l}`) });
     cleanups.push(() => server.stop());
+    // Loaded on use: the production image ships without the sandboxes (Dockerfile).
+    const { sandboxConnection, startSandboxes } = await import('../../sandbox/embedded');
     const sandboxes = await startSandboxes({ seed: Number(ctx.values.seed ?? 42), netsuite: { glLines: Number(ctx.values['gl-lines'] ?? 20_000) } });
     cleanups.push(() => sandboxes.close());
     out(`• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`);
