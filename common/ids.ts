@@ -31,3 +31,23 @@ export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId
   if (!m) return undefined;
   return { workspaceId: m[1]!, modelId: m[2]!, period: m[3]!, kind: m[4] as CycleKind };
 }
+
+/** `backfill:<workspaceId>:<modelId>:<from>:<to>:<kind>` — one backfill per range; its children are ordinary cycles. */
+export function backfillWorkflowId(workspaceId: string, modelId: string, from: string, to: string, kind: CycleKind): string {
+  return `backfill:${workspaceId}:${modelId}:${from}:${to}:${kind}`;
+}
+
+/** The months from `from` to `to` (YYYY-MM, both included), oldest first. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let [y, m] = from.split('-').map(Number) as [number, number];
+  const [ty, tm] = to.split('-').map(Number) as [number, number];
+  while (y < ty || (y === ty && m <= tm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    if (++m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}

@@ -53,3 +53,37 @@ export interface LockState {
   leasesExpired: number;
 }
 export const lockStateQuery = defineQuery<LockState>('lock-state');
+
+/** One month of a backfill (workflows/backfill.ts). */
+export interface BackfillPeriod {
+  period: string;
+  cycleId: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  rows?: number;
+  quarantined?: number;
+  /** The cycle's tie-out (absent for a plan-only cycle). */
+  tiedOut?: boolean;
+  journals?: number;
+  warnings?: number;
+  error?: string;
+}
+
+export interface BackfillStatus {
+  workflowId: string;
+  kind: string;
+  from: string;
+  to: string;
+  concurrency: number;
+  periods: BackfillPeriod[];
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  rows: number;
+  quarantined: number;
+  tiedOut: number;
+  notTiedOut: number;
+}
+
+export const backfillStatusQuery = defineQuery<BackfillStatus>('backfill-status');

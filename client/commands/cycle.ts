@@ -14,6 +14,7 @@ import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cy
 import { dataDir } from '../paths';
 import { connectClient } from '../temporal';
 import { cliDataConverter } from '../codec';
+import { backfillCommand, backfillOptions } from './backfill';
 
 async function start(ctx: CommandContext): Promise<number> {
   const config = loadConfigFile((ctx.values.config as string | undefined) ?? DEFAULT_CONFIG_FILE);
@@ -81,21 +82,23 @@ async function withHandle(ctx: CommandContext, fn: (h: ReturnType<Awaited<Return
 export const cycleCommand: Command = {
   name: 'cycle',
   summary: 'Start and control planning cycles',
-  usage: 'ml-connector cycle <start|status|pause|resume|cancel> [...]',
+  usage: 'ml-connector cycle <start|status|pause|resume|cancel|backfill> [...]',
   subcommands: {
     start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--json]',
     status: "Show a cycle's status: <workflow-id> [--json]",
     pause: 'Pause a cycle between steps/batches: <workflow-id> [--reason R]',
     resume: 'Resume a paused cycle: <workflow-id>',
     cancel: 'Cancel a cycle (cancels the Anaplan task in flight): <workflow-id>',
+    backfill: 'One cycle per month: --config F --from 2024-01 --to 2026-10 [--kind actuals] [--concurrency N] [--wait]',
   },
   options: {
     config: { type: 'string', description: 'Connection config file', default: DEFAULT_CONFIG_FILE },
     period: { type: 'string', description: 'NetSuite period YYYY-MM (default: latest closed)' },
-    kind: { type: 'string', description: 'full | actuals | plan', default: 'full' },
+    kind: { type: 'string', description: 'full | actuals | plan (start: full, backfill: actuals)' },
     wait: { type: 'boolean', description: 'Show progress and wait for the summary' },
     json: { type: 'boolean', description: 'Machine-readable output' },
     reason: { type: 'string', description: 'Reason recorded with a pause' },
+    ...backfillOptions,
   },
   async run(ctx) {
     const sub = ctx.positionals[0];
@@ -127,6 +130,8 @@ export const cycleCommand: Command = {
           ctx.out(`resumed ${h.workflowId}`);
           return 0;
         });
+      case 'backfill':
+        return backfillCommand(ctx);
       case 'cancel':
         return withHandle(ctx, async (h) => {
           await h.cancel();
