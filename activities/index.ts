@@ -11,6 +11,7 @@ import { makeJournals } from './cycle/journals';
 import { makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
+import { makePeriodsWatch } from './cycle/periods-watch';
 import { keepAlive } from './cycle/heartbeat';
 
 /** Every cycle step heartbeats while it waits on the network (see cycle/heartbeat.ts). */
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       ...makeActuals(cycle),
       ...makePlan(cycle),
       postJournals: makeJournals(cycle),
+      ...makePeriodsWatch(cycle),
     }),
   };
 }

@@ -51,3 +51,21 @@ export function monthsBetween(from: string, to: string): string[] {
   }
   return out;
 }
+
+/** `close-watch:<connection>` — one period-close watcher per connection. */
+export function closeWatchWorkflowId(connection: string): string {
+  return `close-watch:${connection}`;
+}
+
+/**
+ * The final cycle of one close of a month: `cycle:<ws>:<model>:<period>:<kind>:close-<generation>`.
+ * The generation counts closes, so a month reopened and closed again gets a new cycle.
+ */
+export function closeCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, generation: number): string {
+  return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:close-${generation}`;
+}
+
+/** A flash (open-period) cycle of one day: `cycle:<ws>:<model>:<period>:<kind>:flash-<YYYY-MM-DD>`. */
+export function flashCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, day: string): string {
+  return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:flash-${day}`;
+}

@@ -87,3 +87,36 @@ export interface BackfillStatus {
 }
 
 export const backfillStatusQuery = defineQuery<BackfillStatus>('backfill-status');
+
+/** A cycle the close watcher started (workflows/close-watch.ts). */
+export interface CloseWatchStart {
+  period: string;
+  cycleId: string;
+  /** 1 for the first close of the month, 2 after a reopen and a second close… */
+  generation: number;
+  reason: 'closed' | 'locked' | 'flash';
+  at: string;
+  /** Set when the cycle ID was taken already (that close already ran): not started twice. */
+  alreadyStarted?: boolean;
+}
+
+export interface CloseWatchStatus {
+  workflowId: string;
+  connection: string;
+  intervalMs: number;
+  onLock: boolean;
+  flash: string | null;
+  paused: boolean;
+  checks: number;
+  lastCheck: string | null;
+  lastError: string | null;
+  /** Months seen final (closed, or locked with onLock) at the last check. */
+  finalMonths: number;
+  openMonths: string[];
+  /** The most recent starts, newest last (at most 20 kept). */
+  started: CloseWatchStart[];
+}
+
+export const closeWatchStatusQuery = defineQuery<CloseWatchStatus>('close-watch-status');
+/** Check NetSuite now instead of at the next interval. */
+export const checkNowSignal = defineSignal<[]>('check-now');
