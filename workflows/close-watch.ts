@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import { businessDayOfMonth, localDate } from '../common/close-calendar';
+import { flashDue, msUntilFlash } from '../common/flash-time';
 import type { ConnectionConfig } from '../common/config';
 import { closeCycleWorkflowId, flashCycleWorkflowId, type CycleKind } from '../common/ids';
 import { checkNowSignal, closeWatchStatusQuery, pauseSignal, resumeSignal, type CloseWatchStart, type CloseWatchStatus } from '../common/messages';
@@ -66,19 +66,11 @@ const KEEP_STARTED = 20;
 /** Checks per run before continue-as-new (history stays small whatever the interval). */
 const CHECKS_PER_RUN = 200;
 
-function localClock(now: Date, timeZone: string): { date: string; minutes: number; weekday: number; year: number; month: number; day: number } {
-  const d = localDate(now, timeZone);
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return { ...d, date: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`, minutes: get('hour') * 60 + get('minute') };
-}
-
 export async function closeWatch(input: CloseWatchInput): Promise<void> {
   const { config } = input;
   const kind = input.kind ?? 'actuals';
   const onLock = input.onLock === true;
   const tz = input.timezone ?? 'UTC';
-  const flashMinutes = input.flashAt ? Number(input.flashAt.slice(0, 2)) * 60 + Number(input.flashAt.slice(3, 5)) : null;
   const ws = config.anaplan.workspaceId;
   const model = config.anaplan.modelId;
   const s: CloseWatchState = input.state ?? { final: [], open: [], generation: {}, started: [], flashDays: [], checks: 0, lastCheck: null, lastError: null, paused: false, baseline: true };
@@ -157,24 +149,10 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
     s.baseline = false;
   };
 
-  const flashDue = (): { day: string; period: string } | null => {
-    if (flashMinutes === null) return null;
-    const c = localClock(new Date(), tz);
-    if (c.minutes < flashMinutes || s.flashDays.includes(c.date)) return null;
-    if (businessDayOfMonth(c, new Set(input.holidays ?? [])) === 0) return null;
-    return { day: c.date, period: c.date.slice(0, 7) };
-  };
-  const msToFlash = (): number => {
-    if (flashMinutes === null) return Infinity;
-    const c = localClock(new Date(), tz);
-    const delta = (flashMinutes - c.minutes + 1440) % 1440 || 1440;
-    return delta * 60_000;
-  };
-
   for (let run = 0; run < (input.checksPerRun ?? CHECKS_PER_RUN); run++) {
     if (!s.paused) {
       await check();
-      const f = flashDue();
+      const f = input.flashAt ? flashDue(new Date(), input.flashAt, tz, input.holidays ?? [], s.flashDays) : null;
       if (f) {
         s.flashDays = [...s.flashDays, f.day].slice(-10);
         // Only a month NetSuite still has open: a closed month gets its final cycle instead.
@@ -182,7 +160,7 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
       }
     }
     checkNow = false;
-    await condition(() => checkNow, Math.max(1000, Math.min(input.intervalMs, msToFlash())));
+    await condition(() => checkNow, Math.max(1000, Math.min(input.intervalMs, input.flashAt ? msUntilFlash(new Date(), input.flashAt, tz) : Infinity)));
   }
   await continueAsNew<typeof closeWatch>({ ...input, state: s });
 }
