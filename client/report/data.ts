@@ -353,7 +353,7 @@ export async function buildReportData(input: {
   const warnings = [...new Set([...(summary?.warnings ?? []), ...(workflow.warnings ?? [])])];
   if (workflow.error) warnings.unshift(`cycle failed: ${workflow.error}`);
   if (unplaced.length) warnings.push(`${unplaced.length} journal externalId(s) not in the connector's format are left out of the journal table`);
-  const parsedId = /^cycle:.*:(\d{4}-\d{2}):(full|actuals|plan)$/.exec(cycleId);
+  const parsedId = /^cycle:[^:]+:[^:]+:(\d{4}-\d{2}):(full|actuals|plan)(?::[^:]+)?$/.exec(cycleId);
   return {
     cycleId,
     period: summary?.period ?? parsedId?.[1] ?? null,

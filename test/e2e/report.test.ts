@@ -161,6 +161,19 @@ describe('reconciliation report in a real browser', () => {
     for (const r of await readActuals(page)) assert.equal(r.netsuite, r.loaded + r.quarantined + r.rejected);
   });
 
+  it('--json prints the same figures', async () => {
+    const lines: string[] = [];
+    const cmd = createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.file }, workflowInfo: (id) => workflowInfo(t.client, id) });
+    assert.equal(await cmd.run({ values: { cycle: cycleId, json: true }, positionals: [], out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0);
+    const data = JSON.parse(lines.join('\n')) as { totals: { netsuiteCents: number; loadedCents: number }; actuals: unknown[]; status: string; period: string };
+    const rows = await readActuals(page);
+    assert.equal(data.actuals.length, rows.length);
+    assert.equal(data.totals.loadedCents, rows.reduce((s, r) => s + r.loaded, 0));
+    assert.equal(data.totals.netsuiteCents, rows.reduce((s, r) => s + r.netsuite, 0));
+    assert.equal(data.status, 'completed');
+    assert.equal(data.period, PERIOD);
+  });
+
   it('needs no network: the only request is the file itself', async () => {
     assert.deepEqual(page.requests, [pathToFileURL(out).href]);
     if (process.env.MLC_REPORT_SCREENSHOT) await page.screenshot(process.env.MLC_REPORT_SCREENSHOT);
