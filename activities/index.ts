@@ -12,6 +12,7 @@ import { makeApprovalRecord, makeDiff } from './cycle/diff';
 import { makeLedgerWrites, makeLock } from './cycle/lock';
 import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
+import { makePeriodsWatch } from './cycle/periods-watch';
 import { keepAlive } from './cycle/heartbeat';
 
 /** Every cycle step heartbeats while it waits on the network (see cycle/heartbeat.ts). */
@@ -58,6 +59,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       ...makeLedgerWrites({ get audit() { return cycle.audit; } }),
       diffJournals: makeDiff(cycle),
       recordApproval: makeApprovalRecord({ get audit() { return cycle.audit; } }),
+      ...makePeriodsWatch(cycle),
     }),
   };
 }

@@ -12,6 +12,7 @@ import { cycleCommand } from './commands/cycle';
 import { replayCommand } from './commands/replay';
 import { scheduleCommand } from './commands/schedule';
 import { auditCommand } from './commands/audit';
+import { reportCommand } from './commands/report';
 import { credentialsCommand } from './commands/credentials';
 import { codecServerCommand } from './commands/codec-server';
 import { pingCommand } from './commands/ping';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   cycleCommand,
   scheduleCommand,
   auditCommand,
+  reportCommand,
   replayCommand,
   credentialsCommand,
   pingCommand,

@@ -42,3 +42,41 @@ export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId
   if (!m) return undefined;
   return { workspaceId: m[1]!, modelId: m[2]!, period: m[3]!, kind: m[4] as CycleKind };
 }
+
+/** `backfill:<workspaceId>:<modelId>:<from>:<to>:<kind>` — one backfill per range; its children are ordinary cycles. */
+export function backfillWorkflowId(workspaceId: string, modelId: string, from: string, to: string, kind: CycleKind): string {
+  return `backfill:${workspaceId}:${modelId}:${from}:${to}:${kind}`;
+}
+
+/** The months from `from` to `to` (YYYY-MM, both included), oldest first. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let [y, m] = from.split('-').map(Number) as [number, number];
+  const [ty, tm] = to.split('-').map(Number) as [number, number];
+  while (y < ty || (y === ty && m <= tm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    if (++m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}
+
+/** `close-watch:<connection>` — one period-close watcher per connection. */
+export function closeWatchWorkflowId(connection: string): string {
+  return `close-watch:${connection}`;
+}
+
+/**
+ * The final cycle of one close of a month: `cycle:<ws>:<model>:<period>:<kind>:close-<generation>`.
+ * The generation counts closes, so a month reopened and closed again gets a new cycle.
+ */
+export function closeCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, generation: number): string {
+  return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:close-${generation}`;
+}
+
+/** A flash (open-period) cycle of one day: `cycle:<ws>:<model>:<period>:<kind>:flash-<YYYY-MM-DD>`. */
+export function flashCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, day: string): string {
+  return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:flash-${day}`;
+}

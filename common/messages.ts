@@ -67,3 +67,70 @@ export interface LockState {
   leasesExpired: number;
 }
 export const lockStateQuery = defineQuery<LockState>('lock-state');
+
+/** One month of a backfill (workflows/backfill.ts). */
+export interface BackfillPeriod {
+  period: string;
+  cycleId: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  rows?: number;
+  quarantined?: number;
+  /** The cycle's tie-out (absent for a plan-only cycle). */
+  tiedOut?: boolean;
+  journals?: number;
+  warnings?: number;
+  error?: string;
+}
+
+export interface BackfillStatus {
+  workflowId: string;
+  kind: string;
+  from: string;
+  to: string;
+  concurrency: number;
+  periods: BackfillPeriod[];
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  rows: number;
+  quarantined: number;
+  tiedOut: number;
+  notTiedOut: number;
+}
+
+export const backfillStatusQuery = defineQuery<BackfillStatus>('backfill-status');
+
+/** A cycle the close watcher started (workflows/close-watch.ts). */
+export interface CloseWatchStart {
+  period: string;
+  cycleId: string;
+  /** 1 for the first close of the month, 2 after a reopen and a second close… */
+  generation: number;
+  reason: 'closed' | 'locked' | 'flash';
+  at: string;
+  /** Set when the cycle ID was taken already (that close already ran): not started twice. */
+  alreadyStarted?: boolean;
+}
+
+export interface CloseWatchStatus {
+  workflowId: string;
+  connection: string;
+  intervalMs: number;
+  onLock: boolean;
+  flash: string | null;
+  paused: boolean;
+  checks: number;
+  lastCheck: string | null;
+  lastError: string | null;
+  /** Months seen final (closed, or locked with onLock) at the last check. */
+  finalMonths: number;
+  openMonths: string[];
+  /** The most recent starts, newest last (at most 20 kept). */
+  started: CloseWatchStart[];
+}
+
+export const closeWatchStatusQuery = defineQuery<CloseWatchStatus>('close-watch-status');
+/** Check NetSuite now instead of at the next interval. */
+export const checkNowSignal = defineSignal<[]>('check-now');

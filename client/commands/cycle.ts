@@ -18,6 +18,7 @@ import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cy
 import { dataDir } from '../paths';
 import { connectClient } from '../temporal';
 import { cliDataConverter } from '../codec';
+import { backfillCommand, backfillOptions } from './backfill';
 
 async function start(ctx: CommandContext): Promise<number> {
   const config = loadConfigFile((ctx.values.config as string | undefined) ?? DEFAULT_CONFIG_FILE);
@@ -140,7 +141,7 @@ async function decide(ctx: CommandContext, approved: boolean): Promise<number> {
 export const cycleCommand: Command = {
   name: 'cycle',
   summary: 'Start and control planning cycles',
-  usage: 'ml-connector cycle <start|status|diff|approve|reject|pause|resume|cancel> [...]',
+  usage: 'ml-connector cycle <start|status|diff|approve|reject|pause|resume|cancel|backfill> [...]',
   subcommands: {
     start: 'Start a cycle: --config F [--period 2026-10] [--kind full|actuals|plan] [--wait] [--dry-run] [--json]',
     status: "Show a cycle's status: <workflow-id> [--json]",
@@ -150,11 +151,12 @@ export const cycleCommand: Command = {
     pause: 'Pause a cycle between steps/batches: <workflow-id> [--reason R]',
     resume: 'Resume a paused cycle: <workflow-id>',
     cancel: 'Cancel a cycle (cancels the Anaplan task in flight): <workflow-id>',
+    backfill: 'One cycle per month: --config F --from 2024-01 --to 2026-10 [--kind actuals] [--concurrency N] [--wait]',
   },
   options: {
     config: { type: 'string', description: 'Connection config file', default: DEFAULT_CONFIG_FILE },
     period: { type: 'string', description: 'NetSuite period YYYY-MM (default: latest closed)' },
-    kind: { type: 'string', description: 'full | actuals | plan', default: 'full' },
+    kind: { type: 'string', description: 'full | actuals | plan (start: full, backfill: actuals)' },
     wait: { type: 'boolean', description: 'Show progress and wait for the summary' },
     json: { type: 'boolean', description: 'Machine-readable output' },
     reason: { type: 'string', description: 'Reason recorded with a pause' },
@@ -162,6 +164,7 @@ export const cycleCommand: Command = {
     note: { type: 'string', description: 'Note recorded with an approval or rejection' },
     by: { type: 'string', description: 'Who approves or rejects (default: the OS user)' },
     'task-queue': { type: 'string', description: 'Task queue', default: TASK_QUEUE },
+    ...backfillOptions,
   },
   async run(ctx) {
     const sub = ctx.positionals[0];
@@ -205,6 +208,8 @@ export const cycleCommand: Command = {
           ctx.out(`resumed ${h.workflowId}`);
           return 0;
         });
+      case 'backfill':
+        return backfillCommand(ctx);
       case 'cancel':
         return withHandle(ctx, async (h) => {
           await h.cancel();

@@ -11,6 +11,7 @@ import { UsageError, type Command, type CommandContext } from '../command';
 import { cliDataConverter } from '../codec';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config-file';
 import { connectClient } from '../temporal';
+import { closeWatchOptions, controlCloseWatch, createCloseWatch, listCloseWatchers, renderCloseWatcher } from './close-watch';
 
 const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] as const;
 
@@ -45,9 +46,9 @@ async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<n
 export const scheduleCommand: Command = {
   name: 'schedule',
   summary: 'Manage close-calendar schedules',
-  usage: 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [id] [--config F]',
+  usage: 'ml-connector schedule <create|list|pause|unpause|trigger|delete> [id] [--config F] [--on period-close [--interval 1h] [--on-lock] [--flash "daily-at HH:MM"]]',
   subcommands: {
-    create: "Create the Temporal Schedule from the config's close calendar (--config F)",
+    create: "Create the Temporal Schedule from the config's close calendar (--config F), or with --on period-close a watcher that runs each month's final cycle when NetSuite closes it",
     list: 'List schedules',
     pause: 'Pause a schedule: <id> [--reason R]',
     unpause: 'Unpause a schedule: <id>',
@@ -59,6 +60,7 @@ export const scheduleCommand: Command = {
     reason: { type: 'string', description: 'Note recorded with pause/unpause' },
     json: { type: 'boolean', description: 'Machine-readable output' },
     'task-queue': { type: 'string', description: 'Task queue of the scheduled workflows', default: TASK_QUEUE },
+    ...closeWatchOptions,
   },
   async run(ctx) {
     const sub = ctx.positionals[0];
@@ -71,19 +73,26 @@ export const scheduleCommand: Command = {
       };
       switch (sub) {
         case 'create':
+          if (ctx.values.on !== undefined) return await createCloseWatch(ctx, client);
           return await create(ctx, client.schedule);
         case 'list': {
           const rows: Array<Record<string, unknown>> = [];
           for await (const s of client.schedule.list()) rows.push({ scheduleId: s.scheduleId, paused: s.state.paused, next: s.info.nextActionTimes[0]?.toISOString() ?? null, note: s.state.note ?? null });
-          if (ctx.values.json) ctx.out(JSON.stringify(rows));
-          else for (const r of rows) ctx.out(`${String(r.scheduleId).padEnd(40)} ${r.paused ? 'paused ' : 'active '} next ${r.next ?? '—'}`);
+          const watchers = await listCloseWatchers(client);
+          if (ctx.values.json) ctx.out(JSON.stringify(watchers.length ? [...rows, ...watchers.map((w) => ({ scheduleId: w.workflowId, watcher: w.status }))] : rows));
+          else {
+            for (const r of rows) ctx.out(`${String(r.scheduleId).padEnd(40)} ${r.paused ? 'paused ' : 'active '} next ${r.next ?? '—'}`);
+            for (const w of watchers) for (const l of renderCloseWatcher(w)) ctx.out(l);
+          }
           return 0;
         }
         case 'pause':
+          if (ctx.positionals[1]?.startsWith('close-watch:')) return (await controlCloseWatch(ctx, client, 'pause', ctx.positionals[1]))!;
           await id().pause(ctx.values.reason as string | undefined);
           ctx.out(`paused ${ctx.positionals[1]}`);
           return 0;
         case 'unpause':
+          if (ctx.positionals[1]?.startsWith('close-watch:')) return (await controlCloseWatch(ctx, client, 'unpause', ctx.positionals[1]))!;
           await id().unpause(ctx.values.reason as string | undefined);
           ctx.out(`unpaused ${ctx.positionals[1]}`);
           return 0;
@@ -92,6 +101,7 @@ export const scheduleCommand: Command = {
           ctx.out(`triggered ${ctx.positionals[1]}`);
           return 0;
         case 'delete':
+          if (ctx.positionals[1]?.startsWith('close-watch:')) return (await controlCloseWatch(ctx, client, 'delete', ctx.positionals[1]))!;
           await id().delete();
           ctx.out(`deleted ${ctx.positionals[1]}`);
           return 0;

@@ -15,6 +15,7 @@ import { cliDataConverter } from '../codec';
 import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cycle-runner';
 import { startTemporal } from '../dev-server';
 import { dataDir } from '../paths';
+import { defaultReportFile, workflowInfo, writeReport } from '../report';
 
 export const startOptions = {
   once: { type: 'boolean', description: 'Exit after the cycle completes' },
@@ -75,6 +76,13 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     } catch (err) {
       ctx.err(`✖ cycle failed: ${(err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message}`);
       code = 1;
+    }
+    // The reconciliation report of the demo cycle (issue 16 item 4), also for a failed cycle.
+    try {
+      const { file } = await writeReport({ cycleId: handle.workflowId, audit: built.stores.audit, artifacts: built.stores.artifacts, workflow: await workflowInfo(client, handle.workflowId), out: defaultReportFile(handle.workflowId, dir) });
+      out(`Reconciliation report: ${file}`);
+    } catch (err) {
+      ctx.err(`⚠ reconciliation report not written: ${(err as Error).message}`);
     }
     if (server.uiUrl) out(`Temporal UI: ${server.uiUrl}`);
     if (stayUp) {

@@ -54,6 +54,9 @@ describe('ml-connector start', () => {
       assert.match(out, /Cycle cycle:[0-9a-f]{32}:[0-9A-F]{32}:2026-10:full: completed/);
       assert.match(out, /tie-out .* ✔/);
       assert.match(out, /journals posted\/updated\/unchanged\s+\d+ \/ 0 \/ 0/);
+      // The reconciliation report of the demo cycle (issue 16 item 4), in the data directory.
+      const report = /Reconciliation report: (\S+\.html)/.exec(out)?.[1];
+      assert.ok(report && report.startsWith(data) && fs.readFileSync(report, 'utf8').includes('<svg id="chart"'), out);
       const kids = children(child.pid!);
       const temporal = kids.filter((p) => /temporal/.test(fs.readFileSync(`/proc/${p}/cmdline`, 'utf8')));
       assert.equal(temporal.length, 1, 'start runs one Temporal dev server as its child');
