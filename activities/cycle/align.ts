@@ -61,7 +61,7 @@ export function makeAlign(deps: CycleDeps) {
           for (const r of result.importRows) w.write(csvLine([r.code, r.name, r.parent]));
           w.end();
           const ref = await w.done();
-          const outcome = await anaplan.runImport(rule.importAction, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) });
+          const outcome = await deps.artifacts.withLocalFile(ref.hash, (file) => anaplan.runImport(rule.importAction!, { path: file, bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) }));
           taskIds.push(outcome.taskId);
           if (!outcome.successful) throw taskFailed(rule.importAction, outcome);
           imported = outcome.rowsImported;

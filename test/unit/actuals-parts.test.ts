@@ -15,7 +15,7 @@ import { makeActuals } from '../../activities/cycle/actuals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports, SuiteQlRow } from '../../activities/cycle/ports';
 import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { ExtractResult, PeriodInfo } from '../../common/dto';
@@ -65,7 +65,6 @@ describe('extraction part files', () => {
     ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
     artifacts,
     audit,
-    workDir: path.join(dir, 'work'),
   });
   const extract = async (runId: string, cfg: ConnectionConfig = config) =>
     (await new MockActivityEnvironment({ workflowExecution: { workflowId: 'cycle:parts', runId } }, { logger: new DefaultLogger('ERROR') }).run(makeActuals(deps()).extractActuals, { config: cfg, cycleId: 'cycle:parts', periodInfo: PERIOD, anaplanPeriodCode: 'Oct 26', memberMapsHash })) as ExtractResult;
@@ -73,7 +72,7 @@ describe('extraction part files', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-parts-'));
-    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    artifacts = new FsArtifactStore(path.join(dir, 'artifacts'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
     const loaded = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     // One account at a time: account 41's part is finished before account 61's query fails.

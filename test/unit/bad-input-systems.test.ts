@@ -59,7 +59,7 @@ describe('bad inputs against the sandboxes', () => {
         },
       };
     };
-    const deps: CycleDeps = { ports, artifacts: stores.artifacts, audit: stores.audit, workDir: path.join(dir, 'work') };
+    const deps: CycleDeps = { ports, artifacts: stores.artifacts, audit: stores.audit };
     acts = createActivities({ cycle: deps });
     const d = sb.netsuite.demoClient;
     ns = new NetSuiteClient({ accountId: sb.netsuite.accountId, baseUrl: sb.netsuite.url, credentials: { ...d }, retryPolicy: FAST_RETRY });
