@@ -21,7 +21,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { assertHash, assertPartName, readAll, verified, verifyingTransform, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type PartFiles, type PartWriteStream, type ReadOptions } from './artifact-store';
-import { ArtifactIntegrityError, ArtifactNotFoundError, PartFileNotFoundError } from './errors';
+import { ArtifactIntegrityError, ArtifactNotFoundError, ArtifactTooLargeError, PartFileNotFoundError } from './errors';
 
 export interface S3ArtifactStoreOptions {
   client: S3Client;
@@ -37,6 +37,8 @@ export interface S3ArtifactStoreOptions {
 /** Multipart part size: S3's minimum (5 MiB); two parts in flight per writer keep memory small. */
 const PART_BYTES = 5 * 1024 * 1024;
 const QUEUE = 2;
+/** CopyObject's limit; a larger artifact would need a multipart copy, which this store does not do yet. */
+const MAX_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 
 function isNotFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -52,6 +54,8 @@ class UploadWriter extends Writable {
   private readonly upload: Upload;
   private readonly uploaded: Promise<unknown>;
   private failure?: Error;
+  /** The write waiting for 'drain', woken with the error if the upload fails first (writes are serial). */
+  private waiting?: (error?: Error) => void;
   protected completed = false;
 
   constructor(store: S3Base, key: string, private readonly finish: () => Promise<void> = async () => undefined) {
@@ -61,6 +65,7 @@ class UploadWriter extends Writable {
     this.uploaded.catch((e: unknown) => {
       this.failure = e instanceof Error ? e : new Error(String(e));
       this.body.destroy();
+      this.waiting?.(this.failure);
     });
   }
 
@@ -70,15 +75,14 @@ class UploadWriter extends Writable {
     if (this.failure) return callback(this.failure);
     this.onChunk(chunk);
     if (this.body.write(chunk)) return callback();
-    const onDrain = () => {
-      this.uploaded.catch(() => undefined);
-      callback(this.failure ?? null);
-    };
-    this.body.once('drain', onDrain);
-    this.uploaded.then(undefined, () => {
+    const wake = (error?: Error) => {
+      this.waiting = undefined;
       this.body.off('drain', onDrain);
-      callback(this.failure);
-    });
+      callback(error ?? null);
+    };
+    const onDrain = () => wake();
+    this.waiting = wake;
+    this.body.once('drain', onDrain);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -111,6 +115,7 @@ class S3ArtifactWriter extends UploadWriter implements ArtifactWriteStream {
     super(store, temp, async () => {
       const hash = this.hasher.digest('hex');
       try {
+        if (this.bytes > MAX_COPY_BYTES) throw new ArtifactTooLargeError(`artifact of ${this.bytes} bytes exceeds the S3 store's 5 GiB limit per artifact (single CopyObject)`);
         if (!(await store.has(hash))) await store.client.send(new CopyObjectCommand({ Bucket: store.bucket, Key: store.artifactKey(hash), CopySource: `${store.bucket}/${encodeURI(temp)}`, ...store.sseParams() }));
       } finally {
         await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: temp })).catch(() => undefined);

@@ -51,3 +51,6 @@ export class PartFileNotFoundError extends StoreError {
 
 /** ML_CONNECTOR_ARTIFACTS or one of its companion settings is malformed (message names the setting). */
 export class ArtifactStoreConfigError extends StoreError {}
+
+/** An artifact larger than the backend can store (S3 store: 5 GiB, the CopyObject limit). */
+export class ArtifactTooLargeError extends StoreError {}

@@ -261,6 +261,21 @@ void describe('artifact store selection', () => {
     assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', AWS_ENDPOINT_URL: 'not a url' }), refused(/AWS_ENDPOINT_URL/));
   });
 
+  void it('a failed upload fails the writer (no hang on backpressure), and leaves nothing stored', async () => {
+    const { env } = await s3ArtifactEnv('gone');
+    // A bucket that does not exist: every upload is refused by the server.
+    const store = openArtifactStore({ ...env, ML_CONNECTOR_ARTIFACTS: 's3://mlc-no-such-bucket-for-this-test/x' }, tempDir());
+    const chunk = Buffer.alloc(1 << 20, 120);
+    async function* big() {
+      for (let i = 0; i < 64; i++) yield chunk;
+    }
+    const w = store.writeStream();
+    await assert.rejects(pipeline(Readable.from(big()), w), (e: Error) => /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`));
+    await assert.rejects(w.done());
+    const p = store.parts.writeStream('c/part-1.csv');
+    await assert.rejects(pipeline(Readable.from(big()), p), (e: Error) => /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`));
+  });
+
   void it('asks for server-side encryption on every object it writes when configured', async () => {
     const { env, bucket } = await s3ArtifactEnv('sse', { ML_CONNECTOR_ARTIFACTS_SSE: 'AES256' });
     const store = openArtifactStore(env, tempDir());
