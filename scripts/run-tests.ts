@@ -1,7 +1,8 @@
 /**
- * `npm test`: starts ONE Temporal dev server (in-memory) for the whole run, runs every test file
- * with Node's built-in runner against it (TEMPORAL_ADDRESS), prints the runner's summary, and
- * stops the server whatever happens. Pass file paths to run a subset: `npm test -- test/unit/x.test.ts`.
+ * `npm test`: starts ONE Temporal dev server (in-memory) and ONE S3-compatible server (MinIO on a
+ * temporary directory) for the whole run, runs every test file with Node's built-in runner against
+ * them (TEMPORAL_ADDRESS, ML_CONNECTOR_TEST_S3_*), prints the runner's summary, and stops both
+ * whatever happens. Pass file paths to run a subset: `npm test -- test/unit/x.test.ts`.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
+import { resolveMinio } from './ensure-minio';
+import { startS3Server, type S3Server } from './s3-server';
 
 function findTests(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -28,7 +31,12 @@ async function main(): Promise<number> {
     console.error('no test files found');
     return 1;
   }
-  const server = await startTemporal({ log: (l) => console.log(`[test-run] ${l}`), startTimeoutMs: 120_000 });
+  const log = (l: string) => console.log(`[test-run] ${l}`);
+  const server = await startTemporal({ log, startTimeoutMs: 120_000 });
+  const s3: S3Server = await (async () => startS3Server(resolveMinio({ log }).path, { log, startTimeoutMs: 120_000 }))().catch(async (e: unknown) => {
+    await server.stop();
+    throw e;
+  });
   // Tests never touch the developer's .data (vault, codec key, audit): a data dir of the run's own.
   const testData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-test-data-'));
   let child: ReturnType<typeof spawn> | undefined;
@@ -42,13 +50,21 @@ async function main(): Promise<number> {
       child = spawn(
         process.execPath,
         ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=900000', ...files],
-        { stdio: 'inherit', cwd: PROJECT_ROOT, env: { ...process.env, TEMPORAL_ADDRESS: server.address, ML_CONNECTOR_TEST_RUN: '1', ML_CONNECTOR_DATA_DIR: testData } },
+        { stdio: 'inherit', cwd: PROJECT_ROOT, env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: server.address,
+          ML_CONNECTOR_TEST_RUN: '1',
+          ML_CONNECTOR_DATA_DIR: testData,
+          ML_CONNECTOR_TEST_S3_ENDPOINT: s3.endpoint,
+          ML_CONNECTOR_TEST_S3_ACCESS_KEY: s3.accessKeyId,
+          ML_CONNECTOR_TEST_S3_SECRET_KEY: s3.secretAccessKey,
+        } },
       );
       child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
     });
     return code;
   } finally {
-    await server.stop();
+    await Promise.all([server.stop(), s3.stop()]);
     fs.rmSync(testData, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,8 @@
 /**
  * Wires the real dependencies of the activities: stores under the data directory (vault, artifacts,
- * audit), the ports resolver (clients cached per connection), and an observer that records every
+ * audit; artifacts and part files on S3 when ML_CONNECTOR_ARTIFACTS says so; see openStores), the ports resolver (clients cached per connection), and an observer that records every
  * external call in the audit trail with the cycle it belongs to.
  */
-import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
@@ -39,7 +38,7 @@ export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnTy
     temporal: opts.temporal,
     taskQueue: opts.taskQueue,
     log: opts.log,
-    cycle: { ports, artifacts: stores.artifacts, audit: stores.audit, workDir: path.join(opts.dataDir, 'work'), log: opts.log },
+    cycle: { ports, artifacts: stores.artifacts, audit: stores.audit, log: opts.log },
   });
   return {
     activities,

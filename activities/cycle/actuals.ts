@@ -1,16 +1,15 @@
 /**
  * `extractActuals` and `runActualsImport`.
  *
- * Extraction streams SuiteQL pages → mapped CSV rows into per-account part files under the work
- * directory, several accounts at a time (the client caps in-flight requests under the account's
- * governance limit). A finished part is never redone: a retried attempt (worker crash, timeout)
- * resumes with the accounts not yet done. Parts are then concatenated into one content-addressed
+ * Extraction streams SuiteQL pages → mapped CSV rows into per-account part files in the artifact
+ * store's part area (local `.data/work`, or S3 shared by every worker host), several accounts at a
+ * time (the client caps in-flight requests under the account's governance limit). A finished part
+ * is never redone: a retried attempt (worker crash, timeout), on this host or another, resumes
+ * with the accounts not yet done. Parts are then concatenated into one content-addressed
  * artifact. Memory stays flat whatever the row count; history gets counts and hashes only.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import * as path from 'node:path';
 import { once } from 'node:events';
 import { activityInfo, cancellationSignal } from '@temporalio/activity';
 import { beat } from './heartbeat';
@@ -45,17 +44,18 @@ interface PartStats {
   queryHash?: string;
 }
 
-export function cycleWorkDir(deps: CycleDeps, cycleId: string, step: string): string {
-  return path.join(deps.workDir, createHash('sha256').update(cycleId).digest('hex').slice(0, 24), step);
+/** The part-file directory of a cycle: cycle IDs are hashed, so names carry nothing of the connection. */
+export function cycleWorkDir(cycleId: string): string {
+  return createHash('sha256').update(cycleId).digest('hex').slice(0, 24);
 }
 
 async function writeLine(stream: NodeJS.WritableStream, line: string | Uint8Array): Promise<void> {
   if (!stream.write(line)) await once(stream, 'drain');
 }
 
-async function closeStream(stream: NodeJS.WritableStream & { close?: unknown }): Promise<void> {
+async function closeStream(stream: NodeJS.WritableStream & { done(): Promise<void> }): Promise<void> {
   stream.end();
-  await once(stream, 'finish');
+  await stream.done();
 }
 
 /** Runs `worker` over `items` with at most `limit` in flight, preserving nothing but completion. */
@@ -67,18 +67,28 @@ async function pool<T>(items: T[], limit: number, worker: (item: T) => Promise<v
   await Promise.all(runners);
 }
 
+/** A stats file that does not parse (torn by a foreign writer) counts as no part: it is redone. */
+function parseStats(text: string): PartStats | undefined {
+  try {
+    return JSON.parse(text) as PartStats;
+  } catch {
+    return undefined;
+  }
+}
+
 export function makeActuals(deps: CycleDeps) {
   async function extractActuals(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; anaplanPeriodCode: string; memberMapsHash: string; uploadTo?: string }): Promise<ExtractResult> {
     const { config, cycleId, periodInfo } = input;
     const { netsuite, anaplan } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
-    const dir = cycleWorkDir(deps, cycleId, `actuals-${input.memberMapsHash.slice(0, 12)}`);
+    const parts = deps.artifacts.parts;
+    const parent = cycleWorkDir(cycleId);
+    const step = `actuals-${input.memberMapsHash.slice(0, 12)}`;
+    const dir = `${parent}/${step}`;
     const info = activityInfo();
     const runId = info.workflowExecution?.runId ?? `activity:${info.activityId}`;
     // Leftovers of this cycle ID under another member map belong to an earlier run: never reused.
-    const parent = path.dirname(dir);
-    for (const d of await fsp.readdir(parent).catch(() => [] as string[])) if (d.startsWith('actuals-') && d !== path.basename(dir)) await fsp.rm(path.join(parent, d), { recursive: true, force: true });
-    await fsp.mkdir(dir, { recursive: true });
+    for (const d of await parts.list(parent)) if (d.startsWith('actuals-') && d !== step) await parts.removeTree(`${parent}/${d}`);
     const unassigned: Partial<Record<DimensionName, string>> = {};
     for (const [dim, d] of Object.entries(config.dimensions)) if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
     const ctx = { maps, unassigned, periodCode: input.anaplanPeriodCode };
@@ -118,8 +128,8 @@ export function makeActuals(deps: CycleDeps) {
     appending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const appendPart = (base: string, s: PartStats) => {
       appending = appending.then(async () => {
-        for await (const chunk of createReadStream(`${base}.csv`)) await emit(chunk as Buffer);
-        if (s.quarantined > 0) for await (const chunk of createReadStream(`${base}.q`)) await writeLine(qOut, chunk as Buffer);
+        for await (const chunk of await parts.openRead(`${base}.csv`)) await emit(chunk as Buffer);
+        if (s.quarantined > 0) for await (const chunk of await parts.openRead(`${base}.q`)) await writeLine(qOut, chunk as Buffer);
       });
       appending.catch(() => undefined);
       return appending;
@@ -134,49 +144,56 @@ export function makeActuals(deps: CycleDeps) {
       const partitions = accounts.filter((a) => !outOfScope.has(a));
       const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
       let done = 0;
+      let reused = 0;
       await pool(partitions, config.netsuite.concurrency, async (accountId) => {
-        const base = path.join(dir, `part-${accountId}`);
+        const base = `${dir}/part-${accountId}`;
         const statsFile = `${base}.json`;
         // A part finished by an earlier attempt of this run, with this query, is read back; anything
         // else there is discarded and the part extracted now.
         const sql = glActivitySql(periodInfo.id, accountId, book);
         const queryHash = createHash('sha256').update(JSON.stringify([sql, input.memberMapsHash, ctx.periodCode, unassigned])).digest('hex').slice(0, 32);
-        let s = await fsp.readFile(statsFile, 'utf8').then((text) => JSON.parse(text) as PartStats, () => undefined);
-        if (s && (s.runId !== runId || s.queryHash !== queryHash)) {
-          await Promise.all([statsFile, `${base}.csv`, `${base}.q`].map((f) => fsp.rm(f, { force: true })));
+        const text = await parts.readText(statsFile);
+        let s = text === undefined ? undefined : parseStats(text);
+        if (text !== undefined && (!s || s.runId !== runId || s.queryHash !== queryHash)) {
+          await parts.remove([statsFile, `${base}.csv`, `${base}.q`]);
           s = undefined;
         }
         if (!s) {
-          const csv = createWriteStream(`${base}.csv.tmp`);
-          const quarantine = createWriteStream(`${base}.q.tmp`);
+          // Each file appears whole under its name once closed (temp file + rename, or a completed upload).
+          const csv = parts.writeStream(`${base}.csv`);
+          const quarantine = parts.writeStream(`${base}.q`);
           const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0, runId, queryHash };
-          let row = 0;
-          for await (const page of netsuite.query(sql, { signal })) {
-            stats.pages++;
-            for (const r of page) {
-              row++;
-              const out = mapGlRow(r as unknown as GlRow, ctx);
-              if (out.kind === 'row') {
-                stats.rows++;
-                stats.cents += out.cents;
-                await writeLine(csv, csvLine(out.cells));
-              } else if (out.kind === 'quarantine') {
-                stats.quarantined++;
-                const cents = parseCents(r.net);
-                if (cents !== null && !Number.isNaN(cents)) stats.quarantinedCents += cents;
-                await writeLine(quarantine, JSON.stringify({ source: `gl:${periodInfo.id}:${accountId}#${row}`, dimension: out.dimension, reason: out.reason, row: r }) + '\n');
+          try {
+            let row = 0;
+            for await (const page of netsuite.query(sql, { signal })) {
+              stats.pages++;
+              for (const r of page) {
+                row++;
+                const out = mapGlRow(r as unknown as GlRow, ctx);
+                if (out.kind === 'row') {
+                  stats.rows++;
+                  stats.cents += out.cents;
+                  await writeLine(csv, csvLine(out.cells));
+                } else if (out.kind === 'quarantine') {
+                  stats.quarantined++;
+                  const cents = parseCents(r.net);
+                  if (cents !== null && !Number.isNaN(cents)) stats.quarantinedCents += cents;
+                  await writeLine(quarantine, JSON.stringify({ source: `gl:${periodInfo.id}:${accountId}#${row}`, dimension: out.dimension, reason: out.reason, row: r }) + '\n');
+                }
               }
+              beat({ partitionsDone: done, accountId });
             }
-            beat({ partitionsDone: done, accountId });
+            await Promise.all([closeStream(csv), closeStream(quarantine)]);
+          } catch (err) {
+            // An unfinished part never appears under its name: drop the temp file or abort the upload.
+            csv.destroy();
+            quarantine.destroy();
+            throw err;
           }
-          await Promise.all([closeStream(csv), closeStream(quarantine)]);
-          await fsp.rename(`${base}.csv.tmp`, `${base}.csv`);
-          await fsp.rename(`${base}.q.tmp`, `${base}.q`);
           // The stats file marks the part finished: written last, atomically.
-          await fsp.writeFile(`${statsFile}.tmp`, JSON.stringify(stats));
-          await fsp.rename(`${statsFile}.tmp`, statsFile);
+          await parts.writeText(statsFile, JSON.stringify(stats));
           s = stats;
-        }
+        } else reused++;
         total.rows += s.rows;
         total.cents += s.cents;
         total.quarantined += s.quarantined;
@@ -214,8 +231,9 @@ export function makeActuals(deps: CycleDeps) {
           if (net !== null && net !== undefined && net !== '') netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
         }
       }
-      await fsp.rm(dir, { recursive: true, force: true });
-      deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined });
+      await parts.removeTree(dir);
+      // `reusedParts`: parts an earlier attempt finished (on this host or another), read back instead of queried.
+      deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined, partitions: partitions.length, reusedParts: reused });
       return {
         csvHash: csvRef.hash,
         rows: total.rows,
@@ -244,7 +262,7 @@ export function makeActuals(deps: CycleDeps) {
     if (!stat) throw new Error(`artifact ${csvHash} is missing from the artifact store`);
     let outcome;
     try {
-      outcome = await anaplan.runImport(config.actions.importActuals, { path: deps.artifacts.path(csvHash), bytes: stat.bytes }, { signal: cancellationSignal(), uploaded: input.uploaded, onProgress: (p) => beat(p) });
+      outcome = await deps.artifacts.withLocalFile(csvHash, (file) => anaplan.runImport(config.actions.importActuals, { path: file, bytes: stat.bytes }, { signal: cancellationSignal(), uploaded: input.uploaded, onProgress: (p) => beat(p) }));
     } catch (err) {
       throw classify(err);
     }

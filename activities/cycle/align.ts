@@ -84,7 +84,7 @@ export function makeAlign(deps: CycleDeps) {
           for (const r of rows) w.write(csvLine([r.code, r.name, r.parent]));
           w.end();
           const ref = await w.done();
-          const outcome = await anaplan.runImport(action, { path: deps.artifacts.path(ref.hash), bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) });
+          const outcome = await deps.artifacts.withLocalFile(ref.hash, (file) => anaplan.runImport(action, { path: file, bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) }));
           taskIds.push(outcome.taskId);
           if (!outcome.successful) throw taskFailed(action, outcome);
           imported += outcome.rowsImported;

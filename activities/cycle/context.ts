@@ -12,8 +12,6 @@ export interface CycleDeps {
   ports(config: ConnectionConfig): Promise<Ports> | Ports;
   artifacts: ArtifactStore;
   audit: AuditTrail;
-  /** Scratch space for resumable partial files (`.data/work`). */
-  workDir: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 

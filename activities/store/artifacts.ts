@@ -1,8 +1,8 @@
 /**
- * Content-addressed artifact store (DESIGN.md §4): bulk data (SuiteQL results, import/export
- * files, failure dumps, journal batches) lives on disk under its SHA-256 and moves through
- * Temporal history by hash only. Files are named by hash alone, so nothing about their content
- * leaks through names.
+ * Filesystem artifact store, the embedded default (DESIGN.md §4): bulk data (SuiteQL results,
+ * import/export files, failure dumps, journal batches) lives on disk under its SHA-256 and moves
+ * through Temporal history by hash only. Files are named by hash alone, so nothing about their
+ * content leaks through names. The S3 backend (artifacts-s3.ts) implements the same interface.
  *
  * Writes hash while streaming into a temp file in `<root>/.tmp/`, fsync, then rename to
  * `<root>/<sha256>`; the same content twice is one file (the second write discards its temp
@@ -12,36 +12,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { assertHash, readAll, verified, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type ReadOptions } from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from './errors';
+import { FsPartFiles } from './part-files-fs';
 
 export const DEFAULT_ARTIFACT_ROOT = path.join('.data', 'artifacts');
-const HASH = /^[0-9a-f]{64}$/;
 
-export interface ArtifactRef {
-  /** Lower-case hex SHA-256 of the content. */
-  hash: string;
-  bytes: number;
-}
-
-export interface ArtifactStat extends ArtifactRef {
-  createdAt: Date;
-}
-
-export function assertHash(hash: string): void {
-  if (!HASH.test(hash)) throw new ArtifactIntegrityError('artifact hash must be 64 lower-case hex characters');
-}
-
-/** Writable sink returned by `ArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
-export class ArtifactWriter extends Writable {
+/** Writable sink returned by `FsArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
+export class ArtifactWriter extends Writable implements ArtifactWriteStream {
   private readonly hasher = createHash('sha256');
   private handle?: fsp.FileHandle;
   private readonly temp: string;
   private bytes = 0;
   private ref?: ArtifactRef;
 
-  constructor(private readonly store: ArtifactStore) {
+  constructor(private readonly store: FsArtifactStore) {
     super({ highWaterMark: 1 << 20 });
     this.temp = path.join(store.root, '.tmp', `${process.pid}-${randomBytes(8).toString('hex')}`);
   }
@@ -105,12 +92,21 @@ export class ArtifactWriter extends Writable {
   }
 }
 
-export class ArtifactStore {
+export class FsArtifactStore implements ArtifactStore {
   readonly root: string;
+  readonly parts: FsPartFiles;
 
-  /** `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `.data/artifacts`. */
-  constructor(root?: string) {
+  /**
+   * `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `.data/artifacts`; part files go to `workDir`,
+   * by default `work/` beside the root (`.data/work`), as they always have.
+   */
+  constructor(root?: string, opts: { workDir?: string } = {}) {
     this.root = path.resolve(root ?? (process.env.ML_CONNECTOR_ARTIFACT_DIR || DEFAULT_ARTIFACT_ROOT));
+    this.parts = new FsPartFiles(opts.workDir ?? path.join(path.dirname(this.root), 'work'));
+  }
+
+  get location(): string {
+    return this.root;
   }
 
   /** Stream content in: `await pipeline(source, w = store.writeStream()); const { hash } = await w.done()`. */
@@ -143,13 +139,8 @@ export class ArtifactStore {
     }
   }
 
-  /**
-   * Reads an artifact. With `verify` (default) the bytes are re-hashed as they pass and the stream
-   * errors with ArtifactIntegrityError at the end if they do not match the name. `chunkBytes`
-   * (default 1 MiB) sizes the reads: keep it small when each chunk becomes a string (line
-   * parsing), so chunks stay in V8's young generation instead of piling up as large objects.
-   */
-  async openRead(hash: string, opts: { verify?: boolean; chunkBytes?: number } = {}): Promise<Readable> {
+  /** See ArtifactStore.openRead: re-hashed as read unless `verify: false`; `chunkBytes` sizes the reads. */
+  async openRead(hash: string, opts: ReadOptions = {}): Promise<Readable> {
     const file = this.path(hash);
     let handle: fsp.FileHandle;
     try {
@@ -158,29 +149,20 @@ export class ArtifactStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ArtifactNotFoundError(hash);
       throw e;
     }
-    const raw = handle.createReadStream({ highWaterMark: opts.chunkBytes ?? 1 << 20 });
-    if (opts.verify === false) return raw;
-    const hasher = createHash('sha256');
-    const check = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hasher.update(chunk);
-        cb(null, chunk);
-      },
-      flush(cb) {
-        const actual = hasher.digest('hex');
-        cb(actual === hash ? null : new ArtifactIntegrityError(`artifact ${hash} is corrupt: content hashes to ${actual}`));
-      },
-    });
-    raw.on('error', (e) => check.destroy(e));
-    check.on('close', () => raw.destroy());
-    return raw.pipe(check);
+    return verified(handle.createReadStream({ highWaterMark: opts.chunkBytes ?? 1 << 20 }), hash, opts.verify);
   }
 
-  /** Whole artifact in memory (small artifacts only), verified. */
   async read(hash: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const c of await this.openRead(hash)) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    return readAll(await this.openRead(hash));
+  }
+
+  /**
+   * The artifact's own file (immutable, mode 0444), read in place by the caller once its content is
+   * checked: a corrupt file is refused before anything is uploaded from it.
+   */
+  async withLocalFile<T>(hash: string, use: (file: string) => Promise<T>): Promise<T> {
+    for await (const chunk of await this.openRead(hash)) void chunk;
+    return use(this.path(hash));
   }
 }
 

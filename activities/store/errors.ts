@@ -58,3 +58,16 @@ export class ArtifactNotFoundError extends StoreError {
 
 /** Content on disk does not hash to its name, or a hash is malformed. */
 export class ArtifactIntegrityError extends StoreError {}
+
+/** A part file (extraction scratch) that the caller expected is not in the store. */
+export class PartFileNotFoundError extends StoreError {
+  constructor(readonly partName: string) {
+    super(`part file ${partName} not found`);
+  }
+}
+
+/** ML_CONNECTOR_ARTIFACTS or one of its companion settings is malformed (message names the setting). */
+export class ArtifactStoreConfigError extends StoreError {}
+
+/** An artifact larger than the backend can store (S3 store: 5 GiB, the CopyObject limit). */
+export class ArtifactTooLargeError extends StoreError {}

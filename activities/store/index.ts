@@ -1,13 +1,17 @@
 /**
- * Local stores of the connector: credential vault, artifact store, audit trail. The worker opens
- * them once (`openStores()`) and hands them to `createActivities({ ..., store })`.
+ * Stores of the connector: credential vault, artifact store (filesystem or S3), audit trail. The
+ * worker opens them once (`openStores()`) and hands them to `createActivities({ ..., store })`.
  */
 import * as path from 'node:path';
-import { ArtifactStore } from './artifacts';
+import type { ArtifactStore } from './artifact-store';
+import { openArtifactStore } from './artifacts-config';
 import { AuditTrail } from './audit';
 import { CredentialVault, CredentialVaultOptions } from './vault';
 
+export * from './artifact-store';
 export * from './artifacts';
+export * from './artifacts-config';
+export * from './artifacts-s3';
 export * from './certificate-watch';
 export * from './audit';
 export * from './errors';
@@ -26,8 +30,9 @@ export interface Stores {
 
 /**
  * Opens all three under `dataDir` (default `.data`): `credentials.vault`, `master.key`,
- * `artifacts/`, `audit.db`. Env overrides (ML_CONNECTOR_VAULT_FILE, ML_CONNECTOR_MASTER_KEY[_FILE],
- * ML_CONNECTOR_ARTIFACT_DIR, ML_CONNECTOR_AUDIT_DB) win over the directory layout.
+ * `artifacts/` (+ part files in `work/`), `audit.db`. Env overrides (ML_CONNECTOR_VAULT_FILE,
+ * ML_CONNECTOR_MASTER_KEY[_FILE], ML_CONNECTOR_ARTIFACTS=s3://… or ML_CONNECTOR_ARTIFACT_DIR,
+ * ML_CONNECTOR_AUDIT_DB) win over the directory layout.
  */
 export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; vault?: CredentialVaultOptions } = {}): Stores {
   const env = opts.env ?? process.env;
@@ -40,7 +45,7 @@ export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; va
     createKeyFile: !env.ML_CONNECTOR_MASTER_KEY_FILE,
     ...opts.vault,
   });
-  const artifacts = new ArtifactStore(env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dir, 'artifacts'));
+  const artifacts = openArtifactStore(env, dir);
   const audit = new AuditTrail({ file: env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db') });
   return { vault, artifacts, audit, close: () => audit.close() };
 }

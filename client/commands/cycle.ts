@@ -2,10 +2,9 @@
  * `ml-connector cycle start|status|pause|resume|cancel`.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { getJson } from '../../activities/cycle/context';
-import { ArtifactStore } from '../../activities/store/artifacts';
+import { openArtifactStore } from '../../activities/store/artifacts-config';
 import { createPortsResolver } from '../../activities/cycle/connections';
 import { openStores } from '../../activities/store';
 import { Period } from '../../common/config';
@@ -100,7 +99,8 @@ async function withHandle(ctx: CommandContext, fn: (h: ReturnType<Awaited<Return
 async function readDiff(memo: { artifacts?: CycleArtifacts } | undefined, id: string): Promise<JournalDiff> {
   const hash = memo?.artifacts?.diffHash;
   if (!hash) throw new Error(`cycle ${id} has no journal diff (it computes one only with journals.approval: manual or --dry-run, once the plan is prepared)`);
-  const store = new ArtifactStore(process.env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dataDir(), 'artifacts'));
+  // The configured store (local directory or S3), like the workers'.
+  const store = openArtifactStore(process.env, dataDir());
   return getJson<JournalDiff>(store, hash);
 }
 

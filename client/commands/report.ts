@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { AuditTrail } from '../../activities/store';
+import { openArtifactStore } from '../../activities/store/artifacts-config';
 import { UsageError, type Command } from '../command';
 import { cliDataConverter } from '../codec';
 import { dataDir } from '../paths';
@@ -50,7 +51,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
         }
       }
       const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-      const artifacts = new ArtifactStore(env.ML_CONNECTOR_ARTIFACT_DIR || path.join(dir, 'artifacts'));
+      const artifacts = openArtifactStore(env, dir);
       const audit = new AuditTrail({ file, readonly: true });
       try {
         if (ctx.values.json === true) {

@@ -2,7 +2,8 @@
  * Extraction part files (issue 11, rule 7): a part finished by an earlier attempt of the same run
  * with the same query is reused (a retried attempt resumes); a part left by an earlier run of the
  * same cycle ID, or written for another query, is discarded and extracted again — so a re-run never
- * imports rows NetSuite has changed since.
+ * imports rows NetSuite has changed since. Runs on both artifact store backends: on S3 the retried
+ * attempt opens the store afresh with another local directory, as a worker on another host would.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,14 +12,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { makeActuals } from '../../activities/cycle/actuals';
+import { cycleWorkDir, makeActuals } from '../../activities/cycle/actuals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports, SuiteQlRow } from '../../activities/cycle/ports';
 import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { FsArtifactStore, AuditTrail, openArtifactStore, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { ExtractResult, PeriodInfo } from '../../common/dto';
+import { s3ArtifactEnv } from '../helpers/s3';
 
 const map = (fromCode: Record<string, string>): MemberMap => ({ fromCode, toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])), unmapped: {}, outOfScope: [] });
 const MAPS: MemberMaps = {
@@ -30,9 +32,24 @@ const MAPS: MemberMaps = {
 };
 const PERIOD: PeriodInfo = { period: '2026-10', id: '10', name: 'Oct 2026', startDate: '2026-10-01', endDate: '2026-10-31', closed: true };
 
-describe('extraction part files', () => {
+const backends: Array<{ name: string; open(dir: string): Promise<() => ArtifactStore> }> = [
+  { name: 'filesystem', open: async (dir) => () => new FsArtifactStore(path.join(dir, 'artifacts')) },
+  {
+    name: 's3',
+    async open(dir) {
+      const { env } = await s3ArtifactEnv('parts');
+      let host = 0;
+      return () => openArtifactStore(env, path.join(dir, `host-${host++}`));
+    },
+  },
+];
+
+for (const backend of backends)
+describe(`extraction part files (${backend.name})`, () => {
   let dir: string;
   let artifacts: ArtifactStore;
+  /** A new store instance per attempt: on S3, another host with its own local directory. */
+  let openStore: () => ArtifactStore;
   let audit: AuditTrail;
   let config: ConnectionConfig;
   let memberMapsHash: string;
@@ -63,9 +80,8 @@ describe('extraction part files', () => {
   };
   const deps = (): CycleDeps => ({
     ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
-    artifacts,
+    artifacts: openStore(),
     audit,
-    workDir: path.join(dir, 'work'),
   });
   const extract = async (runId: string, cfg: ConnectionConfig = config) =>
     (await new MockActivityEnvironment({ workflowExecution: { workflowId: 'cycle:parts', runId } }, { logger: new DefaultLogger('ERROR') }).run(makeActuals(deps()).extractActuals, { config: cfg, cycleId: 'cycle:parts', periodInfo: PERIOD, anaplanPeriodCode: 'Oct 26', memberMapsHash })) as ExtractResult;
@@ -73,7 +89,8 @@ describe('extraction part files', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-parts-'));
-    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    openStore = await backend.open(dir);
+    artifacts = openStore();
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
     const loaded = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     // One account at a time: account 41's part is finished before account 61's query fails.
@@ -85,8 +102,8 @@ describe('extraction part files', () => {
     audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(() => {
-    fs.rmSync(path.join(dir, 'work'), { recursive: true, force: true });
+  beforeEach(async () => {
+    await artifacts.parts.removeTree(cycleWorkDir('cycle:parts'));
     ledger = { '41': '-100.00', '61': '50.00' };
     failOn = '61';
     glQueries = [];

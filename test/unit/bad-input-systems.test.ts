@@ -21,7 +21,7 @@ import type { CycleDeps } from '../../activities/cycle/context';
 import type { Ports } from '../../activities/cycle/ports';
 import type { StoredJournals } from '../../activities/cycle/plan';
 import { NetSuiteAuthError, NetSuiteClient, NetSuiteValidationError, type JournalEntryInput } from '../../activities/netsuite';
-import { openStores, type Stores } from '../../activities/store';
+import { FsArtifactStore, openStores, type Stores } from '../../activities/store';
 import { createCertificate } from '../../sandbox/certs';
 import { sandboxConnection, sandboxNetsuitePins, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
 
@@ -59,7 +59,7 @@ describe('bad inputs against the sandboxes', () => {
         },
       };
     };
-    const deps: CycleDeps = { ports, artifacts: stores.artifacts, audit: stores.audit, workDir: path.join(dir, 'work') };
+    const deps: CycleDeps = { ports, artifacts: stores.artifacts, audit: stores.audit };
     acts = createActivities({ cycle: deps });
     const d = sb.netsuite.demoClient;
     ns = new NetSuiteClient({ accountId: sb.netsuite.accountId, baseUrl: sb.netsuite.url, credentials: { ...d }, retryPolicy: FAST_RETRY });
@@ -265,7 +265,8 @@ describe('bad inputs against the sandboxes', () => {
     const item = list.items.find((i) => i.name.includes('HYPERLINK'));
     assert.ok(item, 'the member was imported');
     assert.equal(item.name, `'${evil}`, 'the name starts with a quote, so Excel shows it as text');
-    const files = fs.readdirSync(stores.artifacts.root).filter((f) => /^[0-9a-f]{64}$/.test(f)).map((f) => fs.readFileSync(path.join(stores.artifacts.root, f), 'utf8'));
+    const root = (stores.artifacts as FsArtifactStore).root;
+    const files = fs.readdirSync(root).filter((f) => /^[0-9a-f]{64}$/.test(f)).map((f) => fs.readFileSync(path.join(root, f), 'utf8'));
     const csv = files.find((t) => t.startsWith('Code,Name,Parent') && t.includes('HYPERLINK'));
     assert.ok(csv, 'the list import file is an artifact');
     assert.match(csv, /,"'=HYPERLINK\(""http:\/\/evil\.example/);

@@ -20,7 +20,7 @@ import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { accountsWithActivitySql, glActivitySql, glTotalSql, sqlInt } from '../../activities/cycle/queries';
 import { alignDimension, memberMap, type MemberMaps, type NetSuiteMember } from '../../activities/mapping/dimensions';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import { ACCOUNTS, DEPARTMENTS, SUBSIDIARIES, CLASSES, LOCATIONS, buildPeriods } from '../../sandbox/demo-company';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'bad');
@@ -162,7 +162,7 @@ describe('bad plan exports (preparePlan)', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bad-plan-'));
-    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    artifacts = new FsArtifactStore(path.join(dir, 'artifacts'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
     config = loadConfigFile(fixture('config', 'valid.json'));
     maps = (await artifacts.put(JSON.stringify(demoMemberMaps(config)))).hash;
@@ -176,7 +176,6 @@ describe('bad plan exports (preparePlan)', () => {
     ports: (): Ports => ({ netsuite: recordingNetSuite(cfgQueries), anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('preparePlan must not call Anaplan')) }) }),
     artifacts,
     audit,
-    workDir: path.join(dir, 'work'),
   });
 
   async function prepare(content: Buffer | string, cfg: ConnectionConfig = config, d: CycleDeps = deps()) {

@@ -17,7 +17,7 @@ import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { journalExternalId } from '../../activities/mapping/journals';
 import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PostJournalsResult, PreparePlanResult } from '../../common/dto';
@@ -88,13 +88,12 @@ describe('stale plan journals', () => {
     ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
     artifacts,
     audit,
-    workDir: path.join(dir, 'work'),
   });
   const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-retire-'));
-    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    artifacts = new FsArtifactStore(path.join(dir, 'artifacts'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
     config = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     assert.equal(config.anaplan.modelId, MODEL);

@@ -15,7 +15,7 @@ import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { csvLine } from '../../activities/mapping/csv';
 import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
-import { ArtifactStore, AuditTrail } from '../../activities/store';
+import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PreparePlanResult } from '../../common/dto';
 
@@ -35,7 +35,7 @@ describe('formula-guarded codes in the plan export', () => {
   let audit: AuditTrail;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-formula-'));
-    artifacts = new ArtifactStore(path.join(dir, 'artifacts'));
+    artifacts = new FsArtifactStore(path.join(dir, 'artifacts'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
   });
   after(() => {
@@ -45,7 +45,7 @@ describe('formula-guarded codes in the plan export', () => {
 
   it('maps a guarded account code back to its NetSuite account; a -number code needs no guard', async () => {
     const netsuite = { async *query() { yield []; } } as unknown as NetSuitePort;
-    const deps: CycleDeps = { ports: async () => ({ netsuite, anaplan: {} as Ports['anaplan'] }), artifacts, audit, workDir: path.join(dir, 'work') };
+    const deps: CycleDeps = { ports: async () => ({ netsuite, anaplan: {} as Ports['anaplan'] }), artifacts, audit };
     // What Anaplan holds after our list import wrote the codes with csvLine.
     const exported = csvLine(['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'])
       + csvLine(['+4010', 'SUB-2', 'DEP-101', 'Nov 26', 'Budget', '-1500.00'])
