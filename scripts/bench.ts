@@ -142,7 +142,7 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
     input.dimensions = { ...input.dimensions!, departments: { list: 'Departments', sync: true, importAction: 'Import Departments' } };
     return parseConfig(input);
   });
-  stores.close();
+  await stores.close();
 
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {

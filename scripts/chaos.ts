@@ -68,7 +68,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const models: Sandboxes[] = [a, { netsuite: a.netsuite, anaplan: bAnaplan, close: () => bAnaplan.close() }];
   const stores = openStores({ dataDir, env });
   const configs: ConnectionConfig[] = models.map((s, i) => parseConfig(sandboxConnection(s, stores.vault, `chaos${i}`)));
-  stores.close();
+  await stores.close();
   const configFile = path.join(dataDir, 'ml-connector.config.json');
   fs.writeFileSync(configFile, JSON.stringify(configs[0], null, 2));
   const taskQueue = `chaos-${process.pid}-${Date.now().toString(36)}`;

@@ -1,7 +1,8 @@
 /**
- * `npm test`: starts ONE Temporal dev server (in-memory) and ONE S3-compatible server (MinIO on a
- * temporary directory) for the whole run, runs every test file with Node's built-in runner against
- * them (TEMPORAL_ADDRESS, ML_CONNECTOR_TEST_S3_*), prints the runner's summary, and stops both
+ * `npm test`: starts ONE Temporal dev server (in-memory), ONE S3-compatible server (MinIO on a
+ * temporary directory) and ONE PostgreSQL cluster (initdb in a temporary directory) for the whole
+ * run, runs every test file with Node's built-in runner against them (TEMPORAL_ADDRESS,
+ * ML_CONNECTOR_TEST_S3_*, ML_CONNECTOR_TEST_PG_URL), prints the runner's summary, and stops all three
  * whatever happens. Pass file paths to run a subset: `npm test -- test/unit/x.test.ts`.
  */
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
 import { resolveMinio } from './ensure-minio';
+import { startPgServer, type PgServer } from './pg-server';
 import { startS3Server, type S3Server } from './s3-server';
 
 function findTests(dir: string): string[] {
@@ -37,6 +39,10 @@ async function main(): Promise<number> {
     await server.stop();
     throw e;
   });
+  const pgServer: PgServer = await startPgServer({ log, startTimeoutMs: 120_000 }).catch(async (e: unknown) => {
+    await Promise.all([server.stop(), s3.stop()]);
+    throw e;
+  });
   // Tests never touch the developer's .data (vault, codec key, audit): a data dir of the run's own.
   const testData = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-test-data-'));
   let child: ReturnType<typeof spawn> | undefined;
@@ -58,13 +64,14 @@ async function main(): Promise<number> {
           ML_CONNECTOR_TEST_S3_ENDPOINT: s3.endpoint,
           ML_CONNECTOR_TEST_S3_ACCESS_KEY: s3.accessKeyId,
           ML_CONNECTOR_TEST_S3_SECRET_KEY: s3.secretAccessKey,
+          ML_CONNECTOR_TEST_PG_URL: pgServer.url,
         } },
       );
       child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
     });
     return code;
   } finally {
-    await Promise.all([server.stop(), s3.stop()]);
+    await Promise.all([server.stop(), s3.stop(), pgServer.stop()]);
     fs.rmSync(testData, { recursive: true, force: true });
   }
 }

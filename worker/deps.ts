@@ -31,7 +31,8 @@ export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnTy
   const stores = openStores({ dataDir: opts.dataDir, env: opts.env });
   const observer: CallObserver = (call) => {
     recordCall(call);
-    stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() });
+    // Not awaited: an observer cannot block the HTTP exchange; a failed write is logged, never thrown.
+    stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() }).catch((err: unknown) => opts.log?.('audit call not recorded', { error: (err as Error).message }));
   };
   const ports = createPortsResolver({ vault: stores.vault, observer });
   const activities = createActivities({
@@ -46,7 +47,7 @@ export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnTy
     ports,
     close: async () => {
       await ports.close();
-      stores.close();
+      await stores.close();
     },
   };
 }

@@ -124,7 +124,7 @@ export function makeAlign(deps: CycleDeps) {
           outcome: map.toCode[o.id] ? 'accepted' : map.unmapped[o.id] ? 'quarantined' : 'accepted',
           reason: map.unmapped[o.id] ?? (o.status === 'out-of-scope' ? o.reason : null),
         }));
-        deps.audit.appendRecords(audit);
+        await deps.audit.appendRecords(audit);
       }
     } catch (err) {
       throw classify(err);

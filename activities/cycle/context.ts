@@ -4,14 +4,14 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectionConfig } from '../../common/config';
-import type { ArtifactStore, AuditTrail } from '../store';
+import type { ArtifactStore, AuditStore } from '../store';
 import type { Ports } from './ports';
 
 export interface CycleDeps {
   /** Resolves (and caches, so tokens are reused) the system ports for a connection config. */
   ports(config: ConnectionConfig): Promise<Ports> | Ports;
   artifacts: ArtifactStore;
-  audit: AuditTrail;
+  audit: AuditStore;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 

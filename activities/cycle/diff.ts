@@ -12,7 +12,7 @@ import { journalBody, parseJournalExternalId, versionSlug } from '../mapping/jou
 import { getJson, putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
 import type { StoredJournals } from './plan';
-import type { AuditTrail } from '../store';
+import type { AuditStore } from '../store';
 
 const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? v ?? '');
 const lines = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
@@ -90,8 +90,8 @@ export function makeDiff(deps: CycleDeps) {
 }
 
 /** Approval decisions in the audit trail (cycle_events): who, when, and the diff they decided on. */
-export function makeApprovalRecord(deps: { audit: AuditTrail }) {
+export function makeApprovalRecord(deps: { audit: AuditStore }) {
   return async function recordApproval(input: { cycleId: string; kind: 'approved' | 'rejected' | 'approval_expired'; by: string | null; note: string | null; diffHash: string }): Promise<void> {
-    deps.audit.appendEvent({ cycleId: input.cycleId, kind: input.kind, actor: input.by, note: input.note === null ? `diff ${input.diffHash}` : `${input.note} (diff ${input.diffHash})` });
+    await deps.audit.appendEvent({ cycleId: input.cycleId, kind: input.kind, actor: input.by, note: input.note === null ? `diff ${input.diffHash}` : `${input.note} (diff ${input.diffHash})` });
   };
 }

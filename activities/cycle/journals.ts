@@ -57,12 +57,12 @@ export function makeJournals(deps: CycleDeps) {
         // The external ID is the key here too: deleting one already gone is a no-op.
         const existed = await netsuite.deleteJournal(externalId);
         if (existed) result.retired!++;
-        deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'accepted', reason: existed ? 'retired: no longer in the plan' : 'retired: already gone' });
+        await deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'accepted', reason: existed ? 'retired: no longer in the plan' : 'retired: already gone' });
       } catch (err) {
         const reason = refused(err);
         result.failed++;
         result.failures.push({ externalId, reason });
-        deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'rejected', reason: `retire refused: ${reason}` });
+        await deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'rejected', reason: `retire refused: ${reason}` });
       }
     };
 
@@ -100,7 +100,7 @@ export function makeJournals(deps: CycleDeps) {
         result.failures.push({ externalId: j.externalId, reason });
         audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, outcome: 'rejected', reason, amount: centsToString(j.debitCents) });
       } finally {
-        deps.audit.appendRecords(audit);
+        await deps.audit.appendRecords(audit);
       }
     };
 

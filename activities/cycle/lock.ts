@@ -3,7 +3,7 @@
  * signal-with-start themselves; ../shared/reference/temporal.md §2.8).
  */
 import type { Client } from '@temporalio/client';
-import type { AuditTrail } from '../store';
+import type { AuditStore } from '../store';
 import { TASK_QUEUE } from '../../common/ids';
 import { lockRequestSignal, type LockRequest } from '../../common/messages';
 
@@ -28,7 +28,7 @@ export function makeLock(getClient: () => Client | undefined, taskQueue = TASK_Q
  * written. The audit trail (not the lock workflow's state) keeps it: a lock run ends when nobody
  * waits, and its state with it; the audit trail is durable and append-only.
  */
-export function makeLedgerWrites(deps: { audit: AuditTrail }) {
+export function makeLedgerWrites(deps: { audit: AuditStore }) {
   return {
     async recordLedgerWrite(input: { scope: string; cycleId: string; writer: string }): Promise<number> {
       return deps.audit.appendEvent({ cycleId: input.cycleId, kind: 'ledger_write', scope: input.scope, actor: input.writer });
@@ -40,8 +40,8 @@ export function makeLedgerWrites(deps: { audit: AuditTrail }) {
     async newerLedgerWriters(input: { scope: string; cycleId: string; since: string; sinceOnly?: boolean }): Promise<Array<{ cycleId: string; writer: string; at: string }>> {
       // `sinceOnly`: measure from `since` alone (a cycle ID is reused by next month's run, so an
       // approval gate must not measure from an earlier run's write).
-      const own = input.sinceOnly ? undefined : deps.audit.queryEvents({ scope: input.scope, cycleId: input.cycleId, kind: 'ledger_write', limit: 100_000 }).at(-1);
-      const after = deps.audit.queryEvents({ scope: input.scope, kind: 'ledger_write', limit: 100_000, ...(own ? { afterId: own.id } : {}) });
+      const own = input.sinceOnly ? undefined : (await deps.audit.queryEvents({ scope: input.scope, cycleId: input.cycleId, kind: 'ledger_write', limit: 100_000 })).at(-1);
+      const after = await deps.audit.queryEvents({ scope: input.scope, kind: 'ledger_write', limit: 100_000, ...(own ? { afterId: own.id } : {}) });
       const newer = after.filter((e) => e.cycleId !== input.cycleId && (own || e.at >= input.since));
       const byCycle = new Map<string, { cycleId: string; writer: string; at: string }>();
       for (const e of newer) byCycle.set(e.cycleId, { cycleId: e.cycleId, writer: e.actor ?? e.cycleId, at: e.at });

@@ -58,7 +58,7 @@ export function makePlan(deps: CycleDeps) {
       if (!ref) throw new Error('export produced no file');
       let rows = 0;
       for await (const chunk of await deps.artifacts.openRead(ref.hash)) for (const b of chunk as Buffer) if (b === 10) rows++;
-      deps.audit.appendRecord({ cycleId: input.cycleId, step: 'exportPlan', recordKind: 'plan_value', sourceRef: `export:${input.config.actions.exportPlan}`, artifactHash: ref.hash, targetRef: taskId, outcome: 'accepted', reason: `${Math.max(0, rows - 1)} rows exported` });
+      await deps.audit.appendRecord({ cycleId: input.cycleId, step: 'exportPlan', recordKind: 'plan_value', sourceRef: `export:${input.config.actions.exportPlan}`, artifactHash: ref.hash, targetRef: taskId, outcome: 'accepted', reason: `${Math.max(0, rows - 1)} rows exported` });
       return { taskId, exportHash: ref.hash, rows: Math.max(0, rows - 1), bytes: ref.bytes };
     } catch (err) {
       throw classify(err);
@@ -173,7 +173,7 @@ export function makePlan(deps: CycleDeps) {
       if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
       throw err;
     }
-    deps.audit.appendRecords(audit);
+    await deps.audit.appendRecords(audit);
     // A configured version the export does not hold at all: the export says nothing about it.
     for (const v of config.plan.versions) if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
 
@@ -229,7 +229,7 @@ export function makePlan(deps: CycleDeps) {
     }
     const frozenList = frozen.list();
     for (const f of frozenList) frozenAudit.push({ cycleId, step: 'exportPlan', recordKind: 'journal', sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`, artifactHash: input.exportHash, targetRef: `scope:${f.version}|${f.period}|${f.subsidiaryId}`, outcome: 'quarantined', reason: `frozen (nothing posted or deleted there): ${f.reason}` });
-    deps.audit.appendRecords(frozenAudit);
+    await deps.audit.appendRecords(frozenAudit);
 
     const stored: StoredJournals = { period: input.period, journals, periods, retire };
     const journalsHash = await putJson(deps.artifacts, stored);

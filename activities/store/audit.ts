@@ -8,10 +8,12 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { redactText } from '../http/redact';
 import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind, type CycleEventKind } from './audit-schema';
+import type { AuditStore, CallFilter, EventFilter } from './audit-store';
 import { StoreError } from './errors';
 
 export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
 export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
+export type { AuditStore, CallFilter, EventFilter } from './audit-store';
 
 export const DEFAULT_AUDIT_FILE = path.join('.data', 'audit.db');
 
@@ -124,7 +126,8 @@ const RECORD_COLUMNS = `id, cycle_id AS cycleId, step, record_kind AS recordKind
 const iso = (at: Date | string | undefined, now: () => Date) =>
   at === undefined ? now().toISOString() : typeof at === 'string' ? at : at.toISOString();
 
-export class AuditTrail {
+/** The embedded backend: async methods over better-sqlite3's synchronous calls. */
+export class AuditTrail implements AuditStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly batchSize: number;
@@ -168,7 +171,7 @@ export class AuditTrail {
    * Appends records in transactions of `batchSize` rows (1M rows: 100 commits). Returns the number
    * written. A bad row (unknown kind/outcome) aborts its batch; earlier batches stay committed.
    */
-  appendRecords(rows: Iterable<AuditRecordInput>): number {
+  async appendRecords(rows: Iterable<AuditRecordInput>): Promise<number> {
     const b = this.batcher();
     for (const row of rows) b.push(row);
     return b.finish();
@@ -227,11 +230,11 @@ export class AuditTrail {
     };
   }
 
-  appendRecord(row: AuditRecordInput): void {
+  async appendRecord(row: AuditRecordInput): Promise<void> {
     this.writeBatch([row], 0);
   }
 
-  appendCall(call: AuditCallInput): void {
+  async appendCall(call: AuditCallInput): Promise<void> {
     const stmt = this.writable(this.insertCall);
     this.commitStreamed();
     stmt.run(
@@ -246,7 +249,7 @@ export class AuditTrail {
     );
   }
 
-  queryRecords(filter: RecordFilter = {}): AuditRecord[] {
+  async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const eq = (col: string, v: unknown) => {
@@ -269,7 +272,7 @@ export class AuditTrail {
     return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditRecord[];
   }
 
-  queryCalls(filter: { cycleId?: string; system?: string; limit?: number } = {}): AuditCall[] {
+  async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [col, v] of [['cycle_id', filter.cycleId], ['system', filter.system]] as const) {
@@ -283,7 +286,7 @@ export class AuditTrail {
   }
 
   /** Row counts per outcome for a cycle (optionally one step); every outcome present, zero if none. */
-  countsByOutcome(cycleId: string, step?: string): Record<Outcome, number> {
+  async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
     const rows = this.db
       .prepare(
         `SELECT outcome, COUNT(*) AS n FROM records WHERE cycle_id = ? ${step === undefined ? '' : 'AND step = ?'} GROUP BY outcome`,
@@ -299,7 +302,7 @@ export class AuditTrail {
    * re-sends the targets whose latest outcome is not `accepted`; later rows supersede earlier ones
    * because the table only grows.
    */
-  latestOutcomeByTarget(cycleId: string, step: string, recordKind?: RecordKind): Map<string, LatestOutcome> {
+  async latestOutcomeByTarget(cycleId: string, step: string, recordKind?: RecordKind): Promise<Map<string, LatestOutcome>> {
     const kind = recordKind === undefined ? '' : 'AND record_kind = ?';
     const args = recordKind === undefined ? [cycleId, step] : [cycleId, step, recordKind];
     const rows = this.db
@@ -315,12 +318,12 @@ export class AuditTrail {
   }
 
   /** Appends one cycle event (ledger write, approval decision); returns its id (the scope's order). */
-  appendEvent(e: CycleEventInput): number {
+  async appendEvent(e: CycleEventInput): Promise<number> {
     const info = this.writable(this.insertEvent).run(e.cycleId, e.kind, e.scope ?? null, e.actor ?? null, e.note ?? null, iso(e.at, this.now));
     return Number(info.lastInsertRowid);
   }
 
-  queryEvents(filter: { cycleId?: string; scope?: string; kind?: CycleEventKind; afterId?: number; limit?: number } = {}): CycleEvent[] {
+  async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [col, v] of [['cycle_id', filter.cycleId], ['scope', filter.scope], ['kind', filter.kind]] as const) {
@@ -342,7 +345,11 @@ export class AuditTrail {
     }
   }
 
-  close(): void {
+  get location(): string {
+    return this.file;
+  }
+
+  async close(): Promise<void> {
     if (this.db.open && !this.db.readonly) this.commitStreamed();
     this.db.close();
   }

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import type { ArtifactStore } from './artifact-store';
 import { openArtifactStore } from './artifacts-config';
-import { AuditTrail } from './audit';
+import type { AuditStore } from './audit';
+import { openAuditStore } from './audit-config';
 import { CredentialVault, CredentialVaultOptions } from './vault';
 
 export * from './artifact-store';
@@ -14,6 +15,8 @@ export * from './artifacts-config';
 export * from './artifacts-s3';
 export * from './certificate-watch';
 export * from './audit';
+export * from './audit-config';
+export { PgAuditStore, isPostgresUrl, redactDbUrl } from './audit-pg';
 export * from './errors';
 export * from './vault';
 export * from './vault-types';
@@ -24,15 +27,15 @@ export { resolveMasterKey, DEFAULT_KEY_FILE } from './vault-key';
 export interface Stores {
   vault: CredentialVault;
   artifacts: ArtifactStore;
-  audit: AuditTrail;
-  close(): void;
+  audit: AuditStore;
+  close(): Promise<void>;
 }
 
 /**
  * Opens all three under `dataDir` (default `.data`): `credentials.vault`, `master.key`,
  * `artifacts/` (+ part files in `work/`), `audit.db`. Env overrides (ML_CONNECTOR_VAULT_FILE,
  * ML_CONNECTOR_MASTER_KEY[_FILE], ML_CONNECTOR_ARTIFACTS=s3://… or ML_CONNECTOR_ARTIFACT_DIR,
- * ML_CONNECTOR_AUDIT_DB) win over the directory layout.
+ * ML_CONNECTOR_AUDIT_DB: a SQLite file or postgres://…) win over the directory layout.
  */
 export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; vault?: CredentialVaultOptions } = {}): Stores {
   const env = opts.env ?? process.env;
@@ -46,6 +49,6 @@ export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; va
     ...opts.vault,
   });
   const artifacts = openArtifactStore(env, dir);
-  const audit = new AuditTrail({ file: env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db') });
+  const audit = openAuditStore(env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db'));
   return { vault, artifacts, audit, close: () => audit.close() };
 }

@@ -32,7 +32,7 @@ async function start(ctx: CommandContext): Promise<number> {
       period = await latestClosedPeriod({ ports }, config);
     } finally {
       await ports.close();
-      stores.close();
+      await stores.close();
     }
     if (!ctx.values.json) ctx.out(`period: ${period} (latest closed NetSuite period)`);
   }

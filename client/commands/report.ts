@@ -2,9 +2,8 @@
  * `ml-connector report --cycle ID [--out report.html] [--json]`: the reconciliation report of one
  * cycle (issue 16 item 4) from its audit rows, artifacts and, when Temporal answers, its result.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditTrail } from '../../activities/store';
+import { openAuditStore } from '../../activities/store';
 import { openArtifactStore } from '../../activities/store/artifacts-config';
 import { UsageError, type Command } from '../command';
 import { cliDataConverter } from '../codec';
@@ -12,7 +11,7 @@ import { dataDir } from '../paths';
 import { buildReportData, defaultReportFile, workflowInfo, writeReport } from '../report';
 import type { ReportWorkflowInfo } from '../report/data';
 import { connectClient } from '../temporal';
-import { auditDbFile } from './audit';
+import { auditDbFile, auditDbMissing } from './audit';
 
 export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInfo?: (cycleId: string) => Promise<ReportWorkflowInfo> } = {}): Command {
   return {
@@ -30,7 +29,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
       const cycleId = ctx.values.cycle;
       if (typeof cycleId !== 'string' || !cycleId) throw new UsageError('--cycle is required');
       const file = auditDbFile(env);
-      if (!fs.existsSync(file)) {
+      if (auditDbMissing(file)) {
         ctx.err(`no audit database at ${file} (set ML_CONNECTOR_DATA_DIR or ML_CONNECTOR_AUDIT_DB)`);
         return 1;
       }
@@ -52,7 +51,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
       }
       const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
       const artifacts = openArtifactStore(env, dir);
-      const audit = new AuditTrail({ file, readonly: true });
+      const audit = openAuditStore(file, { readonly: true });
       try {
         if (ctx.values.json === true) {
           ctx.out(JSON.stringify(await buildReportData({ cycleId, audit, artifacts, workflow }), null, 2));
@@ -63,7 +62,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
         ctx.out(out);
         return 0;
       } finally {
-        audit.close();
+        await audit.close();
       }
     },
   };

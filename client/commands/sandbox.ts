@@ -42,7 +42,7 @@ export const sandboxCommand: Command = {
         ctx.out(`Config written to ${file}; credentials stored in the vault as ${cfg.netsuite.credentials} and ${cfg.anaplan.credentials}.`);
         for (const w of stores.vault.warnings ?? []) ctx.err(`⚠ ${w}`);
       } finally {
-        stores.close();
+        await stores.close();
       }
     }
     ctx.out('Sandboxes running. Control planes under /__sandbox/ (see sandbox/README.md). Ctrl-C to stop.');

@@ -1,8 +1,7 @@
 /**
  * The reconciliation report's figures (issue 16 item 4), computed from the audit trail of one cycle
  * plus, when at hand, the cycle's result and memo. All data access goes through `ReportAuditSource`
- * (read-only queries the SQLite AuditTrail answers today; a PostgreSQL store only has to answer the
- * same two calls) and the optional `ReportArtifactSource` (subsidiary of each actuals row, which the
+ * (read-only queries every AuditStore answers, SQLite or PostgreSQL) and the optional `ReportArtifactSource` (subsidiary of each actuals row, which the
  * audit row itself does not carry).
  */
 import { parse } from 'csv-parse/sync';
@@ -14,8 +13,8 @@ import type { StepStatus } from '../../common/messages';
 
 /** What the report reads from the audit store. */
 export interface ReportAuditSource {
-  queryRecords(filter: RecordFilter): AuditRecord[];
-  queryCalls(filter: { cycleId?: string; limit?: number }): AuditCall[];
+  queryRecords(filter: RecordFilter): Promise<AuditRecord[]>;
+  queryCalls(filter: { cycleId?: string; limit?: number }): Promise<AuditCall[]>;
 }
 
 /** Artifacts the audit rows point at (CSV sent to Anaplan, quarantine report). */
@@ -120,10 +119,10 @@ export interface ReportData {
 const PAGE = 5000;
 
 /** Every audit row of a cycle, paged by id (the store caps one query). */
-export function* cycleRecords(audit: ReportAuditSource, cycleId: string): Generator<AuditRecord> {
+export async function* cycleRecords(audit: ReportAuditSource, cycleId: string): AsyncGenerator<AuditRecord> {
   let afterId: number | undefined;
   for (;;) {
-    const page = audit.queryRecords({ cycleId, limit: PAGE, ...(afterId === undefined ? {} : { afterId }) });
+    const page = await audit.queryRecords({ cycleId, limit: PAGE, ...(afterId === undefined ? {} : { afterId }) });
     for (const r of page) yield r;
     if (page.length < PAGE) return;
     afterId = page.at(-1)!.id;
@@ -189,7 +188,7 @@ export async function buildReportData(input: {
   const retired = new Map<string, AuditRecord>();
   const stepSpan = new Map<string, { first: string; last: string }>();
   let auditRows = 0;
-  for (const r of cycleRecords(audit, cycleId)) {
+  for await (const r of cycleRecords(audit, cycleId)) {
     auditRows++;
     const span = stepSpan.get(r.step);
     if (!span) stepSpan.set(r.step, { first: r.at, last: r.at });
@@ -342,7 +341,7 @@ export async function buildReportData(input: {
     for (const [step, s] of stepSpan) timings.push({ step, startedAt: s.first, endedAt: s.last, ms: ms(s.first, s.last), source: 'audit' });
   }
   const calls = new Map<string, CallLine>();
-  for (const c of audit.queryCalls({ cycleId, limit: 1_000_000 })) {
+  for (const c of await audit.queryCalls({ cycleId, limit: 1_000_000 })) {
     const l = calls.get(c.system) ?? { system: c.system, calls: 0, failed: 0, totalMs: 0 };
     l.calls++;
     if (c.status === null || c.status >= 400) l.failed++;

@@ -74,7 +74,7 @@ describe('approval gate and dry run', () => {
     assert.equal(summary.journals?.posted, diff.counts.create, 'exactly the approved creates were posted');
     const posted = (await ledgerJournals(env.sandboxes.netsuite.url)).map((j) => j.externalId).sort();
     assert.deepEqual(posted, diff.journals.filter((j) => j.action === 'create').map((j) => j.externalId).sort());
-    const ev = env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approved' });
+    const ev = await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approved' });
     assert.equal(ev.length, 1);
     assert.equal(ev[0]!.actor, 'alice');
     assert.match(ev[0]!.note ?? '', /checked against the budget/);
@@ -96,7 +96,7 @@ describe('approval gate and dry run', () => {
     assert.equal(summary.journals, undefined, 'nothing posted');
     assert.equal((await h.query(statusQuery)).steps.find((s) => s.name === 'postJournals')!.state, 'skipped');
     assert.equal(await ledger(), before, 'the ledger is untouched');
-    const ev = env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'rejected' });
+    const ev = await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'rejected' });
     assert.equal(ev.length, 1);
     assert.equal(ev[0]!.actor, 'bob');
     // A decision on a cycle that no longer waits is refused.
@@ -113,7 +113,7 @@ describe('approval gate and dry run', () => {
     assert.equal(summary.approval?.state, 'expired');
     assert.equal(summary.journals, undefined);
     assert.equal(await ledger(), before);
-    assert.equal(env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approval_expired' }).length, 1);
+    assert.equal((await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approval_expired' })).length, 1);
   });
 
   it('manual: an approved diff does not post when another cycle wrote the ledger after it was computed', async () => {

@@ -69,7 +69,7 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     // The worker process reads the credentials from the vault in its data dir.
     const stores = openStores({ dataDir, env });
     config = parseConfig(sandboxConnection(sandboxes, stores.vault, 'compiled'));
-    stores.close();
+    await stores.close();
 
     // Two throttles on the GL query: the worker must count them and the retries they cause.
     const fault = await fetch(`${sandboxes.netsuite.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: '429', count: 2, route: SUITEQL, retryAfterSec: 0 }) });

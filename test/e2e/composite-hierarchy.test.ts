@@ -73,7 +73,7 @@ describe('composite hierarchy: Accounts → Account Groups', () => {
     assert.equal(summary.align!.dimensions.accounts.rejected, 1);
     assert.ok(!(await anaplanList(env, 'Accounts')).some((a) => a.code === '9010'));
     assert.ok(!(await anaplanList(env, 'Account Groups')).some((a) => a.code === '9000'));
-    const refused = env.built.stores.audit.queryRecords({ cycleId: summary.workflowId, step: 'alignDimensions', outcome: 'quarantined', limit: 10_000 }).filter((r) => r.targetRef === 'Accounts:9010');
+    const refused = (await env.built.stores.audit.queryRecords({ cycleId: summary.workflowId, step: 'alignDimensions', outcome: 'quarantined', limit: 10_000 })).filter((r) => r.targetRef === 'Accounts:9010');
     assert.equal(refused.length, 1);
     assert.match(refused[0]!.reason ?? '', /Anaplan refused 9010: Invalid parent/);
   });

@@ -25,7 +25,7 @@ async function timeline(env: CycleEnv): Promise<Run[]> {
 const ms = (v: string | number | null | undefined) => (typeof v === 'number' ? v : v ? Date.parse(v) : Number.POSITIVE_INFINITY);
 
 
-describe('cycle control against both sandboxes', () => {
+describe('cycle control against both sandboxes', async () => {
   let t: TestTemporal;
   before(async () => {
     t = await testTemporal();
@@ -61,18 +61,18 @@ describe('cycle control against both sandboxes', () => {
       await until(() => h.query(statusQuery), (s) => s.step === 'alignDimensions', 60_000, 20);
       await h.signal(pauseSignal, { reason: 'hold' });
       await until(() => h.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'alignDimensions')!.state === 'done');
-      const calls = () => env.built.stores.audit.queryCalls({ cycleId: h.workflowId, limit: 100_000 }).length;
+      const calls = async () => (await env.built.stores.audit.queryCalls({ cycleId: h.workflowId, limit: 100_000 })).length;
       const nsStats = async () => JSON.stringify((await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json() as { byRoute?: unknown }).byRoute ?? {});
-      const before = { calls: calls(), ns: await nsStats(), runs: (await timeline(env)).length };
+      const before = { calls: await calls(), ns: await nsStats(), runs: (await timeline(env)).length };
       await new Promise((r) => setTimeout(r, 2_000));
-      assert.equal(calls(), before.calls, 'no NetSuite or Anaplan call recorded while paused');
+      assert.equal(await calls(), before.calls, 'no NetSuite or Anaplan call recorded while paused');
       assert.equal(await nsStats(), before.ns, 'NetSuite saw no request while paused');
       assert.equal((await timeline(env)).length, before.runs, 'no Anaplan action while paused');
       assert.equal((await h.query(statusQuery)).steps.find((x) => x.name === 'importActuals')!.state, 'pending');
       await h.signal(resumeSignal);
       const r = await h.result();
       assert.equal(r.status, 'completed');
-      assert.ok(calls() > before.calls);
+      assert.ok((await calls()) > before.calls);
     } finally {
       await env.close();
     }

@@ -65,7 +65,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     assert.ok(written(fs.journals) > 3 && written(ps.journals) > 3, `both cycles wrote journals (${written(fs.journals)}, ${written(ps.journals)})`);
 
     // Who wrote first: the audit's journal rows by cycle, in write order — one switch, no alternation.
-    const rows = env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 100_000 }).filter((r) => r.cycleId === full.workflowId || r.cycleId === plan.workflowId);
+    const rows = (await env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 100_000 })).filter((r) => r.cycleId === full.workflowId || r.cycleId === plan.workflowId);
     first = rows[0]!.cycleId;
     second = first === full.workflowId ? plan.workflowId : full.workflowId;
     const switches = rows.filter((r, i) => i > 0 && r.cycleId !== rows[i - 1]!.cycleId).length;
@@ -82,7 +82,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
 
     // The ledger-write record (what replay checks) has both, in lock order.
     const scope = ledgerLockWorkflowId(env.config.netsuite.accountId, env.config.anaplan.workspaceId, env.config.anaplan.modelId);
-    const events = env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' });
+    const events = await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' });
     assert.deepEqual(events.map((e) => e.cycleId), [first, second], 'each cycle recorded its write of the scope, in write order');
   });
 
@@ -113,7 +113,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     assert.match(r.rederived, /:plan$/, 'a plan cycle re-derived the journals');
     assert.equal(r.journals.failed, 0);
     const scope = ledgerLockWorkflowId(env.config.netsuite.accountId, env.config.anaplan.workspaceId, env.config.anaplan.modelId);
-    const last = env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' }).at(-1)!;
+    const last = (await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' })).at(-1)!;
     assert.equal(last.cycleId, r.rederived, 'the re-derivation is the scope’s latest write');
     // And now the former latest writer is the older one: its replay is refused too.
     if (second !== r.rederived) {

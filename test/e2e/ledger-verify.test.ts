@@ -20,7 +20,7 @@ import { ledgerJournals, until } from '../helpers/until';
 
 const PERIOD = '2026-10';
 
-describe('journals are read back and compared after every write', () => {
+describe('journals are read back and compared after every write', async () => {
   let t: TestTemporal;
   let env: CycleEnv;
   before(async () => {
@@ -39,8 +39,8 @@ describe('journals are read back and compared after every write', () => {
   const run = (config: ConnectionConfig = env.config) => startCycle(t.client, config, PERIOD, 'plan', undefined, env.taskQueue);
   /** Journal audit rows of a cycle ID, only those after `afterId` (cycle IDs repeat per period and kind). */
   const auditOf = (cycleId: string, afterId?: number) => env.built.stores.audit.queryRecords({ cycleId, step: 'postJournals', recordKind: 'journal', afterId, limit: 10_000 });
-  const lastAuditId = () => env.built.stores.audit.queryRecords({ limit: 1_000_000 }).at(-1)?.id ?? 0;
-  const planOf = async (cycleId: string): Promise<StoredJournals> => getJson<StoredJournals>(env.built.stores.artifacts, auditOf(cycleId).at(-1)!.artifactHash!);
+  const lastAuditId = async () => (await env.built.stores.audit.queryRecords({ limit: 1_000_000 })).at(-1)?.id ?? 0;
+  const planOf = async (cycleId: string): Promise<StoredJournals> => getJson<StoredJournals>(env.built.stores.artifacts, (await auditOf(cycleId)).at(-1)!.artifactHash!);
 
   /** Every planned journal (but `except`) is in the ledger with exactly its lines, period and subsidiary; nothing else is. */
   async function assertLedgerEqualsPlan(plan: StoredJournals, except: (externalId: string) => boolean = () => false): Promise<number> {
@@ -101,7 +101,7 @@ describe('journals are read back and compared after every write', () => {
     await resetLedger();
     const nov = (ns().state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }).id;
     await switches({ redateLockedPeriods: true });
-    const since = lastAuditId();
+    const since = await lastAuditId();
     const h = await run();
     await until(() => h.query(statusQuery), (s) => s.step === 'exportPlan');
     await h.signal(pauseSignal, { reason: 'test: lock November' });
@@ -117,7 +117,7 @@ describe('journals are read back and compared after every write', () => {
     const isNov = (id: string) => /-202611-/.test(id);
     const novPlanned = plan.journals.filter((j) => isNov(j.externalId)).map((j) => j.externalId).sort();
     assert.ok(novPlanned.length > 0);
-    const audit = auditOf(h.workflowId, since);
+    const audit = await auditOf(h.workflowId, since);
     const rejected = audit.filter((r) => r.outcome === 'rejected');
     assert.deepEqual(rejected.map((r) => r.targetRef).sort(), novPlanned, 'exactly the November journals are refused');
     for (const r of rejected) assert.match(r.reason ?? '', /postingPeriod sent \d+, NetSuite holds \d+ \(Dec 2026\).*deleted again/);
@@ -139,10 +139,10 @@ describe('journals are read back and compared after every write', () => {
   it('journal approval routing: the account mode decides the field; the wrong mode is refused with the setting to change', async () => {
     await resetLedger();
     await switches({ approvalRouting: true });
-    const since = lastAuditId();
+    const since = await lastAuditId();
     const h = await run();
     await assert.rejects(h.result(), (e: { cause?: { message?: string; type?: string } }) => e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''));
-    const rejected = auditOf(h.workflowId, since).filter((r) => r.outcome === 'rejected');
+    const rejected = (await auditOf(h.workflowId, since)).filter((r) => r.outcome === 'rejected');
     assert.ok(rejected.length > 0);
     for (const r of rejected) assert.match(r.reason ?? '', /approved.*set journals\.approvalRouting: true/);
     assert.equal((await ledgerJournals(ns().url)).length, 0);

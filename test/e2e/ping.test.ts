@@ -31,7 +31,7 @@ describe('ml-connector ping', () => {
     config = parseConfig(input);
   });
   after(async () => {
-    stores?.close();
+    await stores?.close();
     await sb?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

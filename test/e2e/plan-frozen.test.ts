@@ -19,7 +19,7 @@ import { ledgerJournals } from '../helpers/until';
 
 const PERIOD = '2026-10';
 
-describe('plan write-back under mapping drift and locked periods', () => {
+describe('plan write-back under mapping drift and locked periods', async () => {
   let t: TestTemporal;
   let env: CycleEnv;
   let base: ConnectionConfig;
@@ -55,7 +55,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
     ...base,
     dimensions: { ...base.dimensions, [dimension]: { ...base.dimensions[dimension], overrides: { ...base.dimensions[dimension].overrides, ...overrides } } },
   });
-  const keptAudit = (cycleId: string) => env.built.stores.audit.queryRecords({ cycleId, step: 'exportPlan', recordKind: 'journal', limit: 10_000 }).filter((r) => r.reason?.startsWith('kept, not retired'));
+  const keptAudit = async (cycleId: string) => (await env.built.stores.audit.queryRecords({ cycleId, step: 'exportPlan', recordKind: 'journal', limit: 10_000 })).filter((r) => r.reason?.startsWith('kept, not retired'));
   const pln = () => [...env.sandboxes.anaplan.state.model.modules.values()].find((m) => m.name === 'PLN01 Plan')!;
   /** Un-approves the cells that match; returns a function that approves them again. */
   function unapprove(match: (dims: number[]) => boolean): () => void {
@@ -96,7 +96,7 @@ describe('plan write-back under mapping drift and locked periods', () => {
     assert.equal(r.plan!.keptJournals, ours.length, 'every journal of the subsidiary was kept, not retired');
     assert.ok((r.plan!.frozenScopes ?? 0) > 0 && r.plan!.frozen!.some((f) => f.subsidiaryId === sub || f.subsidiaryId === '*'));
     assert.ok(r.warnings.some((w) => /plan scope\(s\) frozen/.test(w)), `the warning shows in the cycle's status: ${r.warnings.join(' / ')}`);
-    assert.deepEqual(keptAudit(r.workflowId).map((x) => x.targetRef).sort(), [...ours].sort(), 'each kept journal has an audit row');
+    assert.deepEqual((await keptAudit(r.workflowId)).map((x) => x.targetRef).sort(), [...ours].sort(), 'each kept journal has an audit row');
     assert.deepEqual(await snapshot(), after);
     const back = await run();
     assert.equal(back.plan!.frozenScopes ?? 0, 0);

@@ -88,7 +88,7 @@ describe('plan write-back when the plan shrinks', () => {
     assert.ok(gone.every((id) => { const g = groupOf(id); return g === `budget|${shrinkMonth}|${shrinkSub}` || g === `budget|${goneMonth}|${goneSub}`; }), 'nothing outside the two changed groups was touched');
     assert.equal(ledgerPlanCents(after), second.plan!.planCents, 'ledger plan lines sum to the approved plan');
 
-    const audit = env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 10_000 }).filter((r) => r.reason?.startsWith('retired'));
+    const audit = (await env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 10_000 })).filter((r) => r.reason?.startsWith('retired'));
     assert.deepEqual(audit.map((r) => r.targetRef).sort(), [...gone].sort(), 'each deletion is in the audit trail');
 
     const third = await run();

@@ -40,7 +40,7 @@ describe('replay of a failed journal posting', () => {
     assert.equal(status.steps.find((s) => s.name === 'postJournals')!.state, 'failed');
     assert.match(status.lastError ?? '', /ml-connector replay/);
 
-    const rejected = env.built.stores.audit.queryRecords({ cycleId: handle.workflowId, step: 'postJournals', recordKind: 'journal', outcome: 'rejected' });
+    const rejected = await env.built.stores.audit.queryRecords({ cycleId: handle.workflowId, step: 'postJournals', recordKind: 'journal', outcome: 'rejected' });
     assert.ok(rejected.length > 0, 'the audit names the journals that did not post');
     assert.ok(rejected.every((r) => /-202611-/.test(r.targetRef ?? '')), 'only November journals were refused');
     const journalsBefore = await ledgerJournals(ns.url);

@@ -57,7 +57,7 @@ describe('reconciliation report in a real browser', () => {
     assert.equal(summary.status, 'completed');
     out = path.join(tmp, 'report.html');
     const lines: string[] = [];
-    const cmd = createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.file }, workflowInfo: (id) => workflowInfo(t.client, id) });
+    const cmd = createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.location }, workflowInfo: (id) => workflowInfo(t.client, id) });
     const code = await cmd.run({ values: { cycle: cycleId, out }, positionals: [], out: (l) => lines.push(l), err: (l) => lines.push(l) });
     assert.equal(code, 0, lines.join('\n'));
     assert.equal(lines.at(-1), path.resolve(out), 'prints the path it wrote');
@@ -76,7 +76,7 @@ describe('reconciliation report in a real browser', () => {
     const rows = await readActuals(page);
     assert.ok(rows.length > 20, `many account × subsidiary rows (${rows.length})`);
     // Loaded per account = the accepted importActuals audit rows, summed here with SQL.
-    const db = new Database(env.built.stores.audit.file, { readonly: true });
+    const db = new Database(env.built.stores.audit.location, { readonly: true });
     const audited = db
       .prepare(`SELECT account, outcome, SUM(CAST(amount AS REAL)) AS amount, COUNT(*) AS n FROM records WHERE cycle_id = ? AND step = 'importActuals' AND record_kind = 'actual' GROUP BY account, outcome`)
       .all(cycleId) as Array<{ account: string; outcome: string; amount: number; n: number }>;
@@ -134,7 +134,7 @@ describe('reconciliation report in a real browser', () => {
     const j = await page.evaluate<Array<{ created: number; amount: number; period: string }>>(`Array.from(document.querySelectorAll('#journals tbody tr')).map((tr) => ({ period: tr.cells[1].textContent, created: +tr.cells[3].dataset.v, amount: +tr.cells[4].dataset.v }))`);
     assert.ok(summary.journals!.posted > 0);
     assert.equal(j.reduce((s, r) => s + r.created, 0), summary.journals!.posted);
-    const db = new Database(env.built.stores.audit.file, { readonly: true });
+    const db = new Database(env.built.stores.audit.location, { readonly: true });
     const posted = db.prepare(`SELECT SUM(CAST(amount AS REAL)) AS a FROM records WHERE cycle_id = ? AND step = 'postJournals' AND record_kind = 'journal' AND reason LIKE 'posted%'`).get(cycleId) as { a: number };
     db.close();
     assert.equal(j.reduce((s, r) => s + r.amount, 0), toCents(posted.a));
@@ -163,7 +163,7 @@ describe('reconciliation report in a real browser', () => {
 
   it('--json prints the same figures', async () => {
     const lines: string[] = [];
-    const cmd = createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.file }, workflowInfo: (id) => workflowInfo(t.client, id) });
+    const cmd = createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.location }, workflowInfo: (id) => workflowInfo(t.client, id) });
     assert.equal(await cmd.run({ values: { cycle: cycleId, json: true }, positionals: [], out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0);
     const data = JSON.parse(lines.join('\n')) as { totals: { netsuiteCents: number; loadedCents: number }; actuals: unknown[]; status: string; period: string };
     const rows = await readActuals(page);
@@ -183,12 +183,12 @@ describe('reconciliation report in a real browser', () => {
     const file = path.join(tmp, 'hostile.db');
     const audit = new AuditTrail({ file });
     const evil = `<img src=x onerror="document.body.dataset.pwned=1">&amp;"'`;
-    audit.appendRecords([
+    await audit.appendRecords([
       { cycleId: 'c1', step: 'importActuals', recordKind: 'actual', sourceRef: 'csv#2', outcome: 'accepted', account: evil, amount: '10.00' },
       { cycleId: 'c1', step: 'importActuals', recordKind: 'actual', sourceRef: 'gl:1:9#1', outcome: 'quarantined', account: '9', amount: '-2.50', reason: `</td></tr><script>document.body.dataset.pwned=2</script>` },
     ]);
     const data = await buildReportData({ cycleId: 'c1', audit, workflow: { warnings: [`<b>bold</b>`] } });
-    audit.close();
+    await audit.close();
     const html = path.join(tmp, 'hostile.html');
     fs.writeFileSync(html, renderReportHtml(data));
     const p = await openPage(pathToFileURL(html).href, { readyExpression: `document.body && document.body.dataset.ready === '1'` });

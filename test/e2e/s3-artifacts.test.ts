@@ -103,7 +103,7 @@ describe('artifact store on S3', () => {
       // Host A provisions the credentials; host B gets a copy of the vault, as an operator would.
       const storesA = openStores({ dataDir: hostA, env: base });
       const input = sandboxConnection(sandboxes, storesA.vault, 'hosts');
-      storesA.close();
+      await storesA.close();
       // One account at a time, each query slowed down, so the kill lands mid-extraction.
       const config = parseConfig({ ...input, netsuite: { ...input.netsuite!, concurrency: 1 } });
       fs.copyFileSync(path.join(hostA, 'credentials.vault'), path.join(hostB, 'credentials.vault'));

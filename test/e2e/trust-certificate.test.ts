@@ -71,7 +71,7 @@ describe('certificate watch', () => {
     assert.deepEqual(preflightAttempts, [1], 'one attempt, no retries');
     const statsAfter = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { tokensIssued: number };
     assert.equal(statsAfter.tokensIssued, statsBefore.tokensIssued, 'no NetSuite token was requested');
-    assert.deepEqual(env.built.stores.audit.queryCalls({ cycleId: workflowId }).filter((c) => c.system === 'netsuite'), [], 'no NetSuite call recorded for the cycle');
+    assert.deepEqual((await env.built.stores.audit.queryCalls({ cycleId: workflowId })).filter((c) => c.system === 'netsuite'), [], 'no NetSuite call recorded for the cycle');
     assert.ok(certificateWarnings(env.built.stores.vault).some((w) => /"expired-netsuite" expired on/.test(w)), 'worker-log warning');
   });
 

@@ -136,7 +136,7 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     return hits;
   }
 
-  it('ran both cycles to completion with the secrets in use', () => {
+  it('ran both cycles to completion with the secrets in use', async () => {
     assert.equal(basic.status, 'completed');
     assert.equal(oauth.status, 'completed');
     const current = built.stores.vault.get('demo-oauth-anaplan', 'anaplan') as { refreshToken: string };
@@ -164,21 +164,21 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     assert.deepEqual(scan(sources), []);
   });
 
-  it('no secret in any log line, activity log or console', () => {
+  it('no secret in any log line, activity log or console', async () => {
     assert.ok(logs.length >= 3, `activity log lines were captured (${logs.length})`);
     assert.deepEqual(scan([['activity log', logs.join('\n')], ['console', consoleLines.join('')]]), []);
   });
 
-  it('no secret in any file under the data dir (artifacts, work files, audit DB) nor in the vault file', () => {
+  it('no secret in any file under the data dir (artifacts, work files, audit DB) nor in the vault file', async () => {
     const files = filesUnder(dataDir);
     assert.ok(files.some((f) => f.endsWith('credentials.vault')));
     assert.ok(files.filter((f) => f.includes(`${path.sep}artifacts${path.sep}`)).length > 3, 'artifacts were written');
     assert.deepEqual(scan(files.map((f) => [path.relative(dataDir, f), fs.readFileSync(f)])), []);
   });
 
-  it('no secret in the audit trail rows', () => {
-    const records = cycleIds.flatMap((id) => built.stores.audit.queryRecords({ cycleId: id, limit: 1_000_000 }));
-    const calls = built.stores.audit.queryCalls({ limit: 1_000_000 });
+  it('no secret in the audit trail rows', async () => {
+    const records = (await Promise.all(cycleIds.map((id) => built.stores.audit.queryRecords({ cycleId: id, limit: 1_000_000 })))).flat();
+    const calls = await built.stores.audit.queryCalls({ limit: 1_000_000 });
     assert.ok(records.length > 100 && calls.length > 10, `audit rows written (${records.length} records, ${calls.length} calls)`);
     assert.deepEqual(scan([['audit records', JSON.stringify(records)], ['audit calls', JSON.stringify(calls)]]), []);
   });

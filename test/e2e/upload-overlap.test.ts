@@ -15,7 +15,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
 const EXTRA: ExtraMembers = { accounts: 300, departments: 100, classes: 60, locations: 60 };
 
-describe('actuals upload during the extraction', () => {
+describe('actuals upload during the extraction', async () => {
   let t: TestTemporal;
   let env: CycleEnv;
   let config: ConnectionConfig;
@@ -45,7 +45,7 @@ describe('actuals upload during the extraction', () => {
     assert.equal(summary.import!.chunks, summary.extract!.uploadedChunks);
     assert.ok(summary.tieOut!.balanced);
 
-    const calls = env.built.stores.audit.queryCalls({ cycleId: summary.workflowId, limit: 100_000 });
+    const calls = await env.built.stores.audit.queryCalls({ cycleId: summary.workflowId, limit: 100_000 });
     const firstChunk = calls.find((c) => c.system === 'anaplan' && c.method === 'PUT' && /\/chunks\/0$/.test(c.path) && c.path.includes('/files/'));
     assert.ok(firstChunk, 'a chunked upload of the actuals file');
     const pagesAfter = calls.filter((c) => c.system === 'netsuite' && c.path.includes('/suiteql') && c.id > firstChunk.id).length;
@@ -59,11 +59,10 @@ describe('actuals upload during the extraction', () => {
   });
 
   /** Audit call ids so far (the cycle ID repeats across runs of one period). */
-  const lastCallId = () => Math.max(0, ...env.built.stores.audit.queryCalls({ limit: 100_000 }).map((c) => c.id));
+  const lastCallId = async () => Math.max(0, ...(await env.built.stores.audit.queryCalls({ limit: 100_000 })).map((c) => c.id));
   /** The run's calls to the actuals file's `/complete` (status per call). */
-  const completeCalls = (cycleId: string, after: number) =>
-    env.built.stores.audit
-      .queryCalls({ cycleId, limit: 100_000 })
+  const completeCalls = async (cycleId: string, after: number) =>
+    (await env.built.stores.audit.queryCalls({ cycleId, limit: 100_000 }))
       .filter((c) => c.id > after && c.system === 'anaplan' && c.method === 'POST' && /\/files\/\d+\/complete$/.test(c.path))
       .map((c) => c.status);
 
@@ -79,12 +78,12 @@ describe('actuals upload during the extraction', () => {
   it('non-admin user, /complete refused, a re-posted count closes the upload: the streamed file stands and is the artifact', async () => {
     await sandboxControl('/switches', { completeRequiresAdmin: true, chunkCountFinalizes: true });
     await sandboxControl('/users', { email: env.sandboxes.anaplan.demoUser.email, workspaceAdmin: false });
-    const mark = lastCallId();
+    const mark = await lastCallId();
     const summary = await (await startCycle(t.client, config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
     assert.equal(summary.status, 'completed');
     assert.ok(summary.tieOut!.balanced);
     assert.ok((summary.extract!.uploadedChunks ?? 0) >= 2, `still uploaded during extraction (${summary.extract!.uploadedChunks} chunks)`);
-    assert.deepEqual(completeCalls(summary.workflowId, mark), [500], 'one /complete attempt, refused, no retry storm');
+    assert.deepEqual(await completeCalls(summary.workflowId, mark), [500], 'one /complete attempt, refused, no retry storm');
     const artifactBytes = (await env.built.stores.artifacts.stat(summary.extract!.csvHash))!.bytes;
     assert.ok((await heldBytes()).some((f) => f.bytes === artifactBytes && f.completed));
   });
@@ -92,12 +91,12 @@ describe('actuals upload during the extraction', () => {
   it('non-admin user, /complete refused, a re-posted count restarts the upload: the import uploads the artifact with its exact count', async () => {
     await sandboxControl('/switches', { completeRequiresAdmin: true, chunkCountFinalizes: false });
     await sandboxControl('/users', { email: env.sandboxes.anaplan.demoUser.email, workspaceAdmin: false });
-    const mark = lastCallId();
+    const mark = await lastCallId();
     const summary = await (await startCycle(t.client, config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
     assert.equal(summary.status, 'completed');
     assert.ok(summary.tieOut!.balanced);
     assert.equal(summary.extract!.uploadedChunks, undefined, 'the streamed upload was not kept');
-    assert.deepEqual(completeCalls(summary.workflowId, mark), [500], 'the upload from disk needs no /complete');
+    assert.deepEqual(await completeCalls(summary.workflowId, mark), [500], 'the upload from disk needs no /complete');
     const artifactBytes = (await env.built.stores.artifacts.stat(summary.extract!.csvHash))!.bytes;
     assert.equal(summary.import!.fileBytes, artifactBytes);
     assert.equal(summary.import!.chunks, Math.ceil(artifactBytes / (1024 * 1024)));

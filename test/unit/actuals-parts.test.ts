@@ -98,8 +98,8 @@ describe(`extraction part files (${backend.name})`, () => {
     config = { ...loaded, netsuite: { ...loaded.netsuite, concurrency: 1, multiBook: 'on' } };
     memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
   });
-  after(() => {
-    audit.close();
+  after(async () => {
+    await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {

@@ -68,7 +68,7 @@ describe('bad inputs against the sandboxes', () => {
   });
   after(async () => {
     await resolver?.close();
-    stores?.close();
+    await stores?.close();
     await sb?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -167,8 +167,8 @@ describe('bad plan exports (preparePlan)', () => {
     config = loadConfigFile(fixture('config', 'valid.json'));
     maps = (await artifacts.put(JSON.stringify(demoMemberMaps(config)))).hash;
   });
-  after(() => {
-    audit.close();
+  after(async () => {
+    await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -98,8 +98,8 @@ describe('stale plan journals', () => {
     config = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     assert.equal(config.anaplan.modelId, MODEL);
   });
-  after(() => {
-    audit.close();
+  after(async () => {
+    await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -143,7 +143,7 @@ describe('stale plan journals', () => {
     const lastUpsert = calls.map((c) => c.startsWith('upsert')).lastIndexOf(true);
     const firstDelete = calls.findIndex((c) => c.startsWith('delete'));
     assert.ok(lastUpsert < firstDelete, `deletes only after every planned journal is sent: ${calls.join(', ')}`);
-    const rows = audit.queryRecords({ cycleId: 'cycle:retire', step: 'postJournals', recordKind: 'journal' });
+    const rows = await audit.queryRecords({ cycleId: 'cycle:retire', step: 'postJournals', recordKind: 'journal' });
     const byTarget = new Map(rows.map((x) => [x.targetRef, x]));
     assert.equal(byTarget.get(id('Budget', '2026-11', '2', 2))?.reason, 'retired: no longer in the plan');
     assert.equal(byTarget.get(id('Budget', '2026-11', '3', 1))?.outcome, 'rejected');
@@ -194,7 +194,7 @@ describe('stale plan journals', () => {
     assert.equal(r.heldValues, 1);
     assert.deepEqual(r.frozen!.map((f) => `${f.version}|${f.period}|${f.subsidiaryId}`).sort(), ['Budget|2026-11|2', 'Budget|2026-11|7', 'Budget|2026-12|*', 'Forecast|*|*']);
     assert.match(r.warning ?? '', /4 plan scope\(s\) frozen, nothing deleted there and 1 plan value\(s\) held back; 4 ledger journal\(s\) kept as posted/);
-    const rows = audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
+    const rows = await audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
     assert.deepEqual(rows.filter((x) => x.reason?.startsWith('kept')).map((x) => x.targetRef).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-12', '3', 1), id('Budget', '2026-11', '7', 1)].sort());
     assert.equal(rows.filter((x) => x.targetRef?.startsWith('scope:')).length, 4);
   });

@@ -15,20 +15,20 @@ describe('ledger-write record', () => {
   let dir: string;
   let audit: AuditTrail;
   let clock = Date.parse('2026-11-01T00:00:00.000Z');
-  before(() => {
+  before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-ledger-'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db'), now: () => new Date((clock += 1_000)) });
   });
-  after(() => {
-    audit.close();
+  after(async () => {
+    await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is append-only and kept per scope in write order', () => {
-    const id1 = audit.appendEvent({ cycleId: 'A', kind: 'ledger_write', scope: 'S', actor: 'A' });
-    const id2 = audit.appendEvent({ cycleId: 'B', kind: 'ledger_write', scope: 'T', actor: 'B' });
+  it('is append-only and kept per scope in write order', async () => {
+    const id1 = await audit.appendEvent({ cycleId: 'A', kind: 'ledger_write', scope: 'S', actor: 'A' });
+    const id2 = await audit.appendEvent({ cycleId: 'B', kind: 'ledger_write', scope: 'T', actor: 'B' });
     assert.ok(id2 > id1);
-    assert.deepEqual(audit.queryEvents({ scope: 'S' }).map((e) => e.cycleId), ['A']);
+    assert.deepEqual((await audit.queryEvents({ scope: 'S' })).map((e) => e.cycleId), ['A']);
     const db = new Database(path.join(dir, 'audit.db'));
     try {
       assert.throws(() => db.prepare('UPDATE cycle_events SET actor = ? WHERE id = ?').run('x', id1), /append-only/);

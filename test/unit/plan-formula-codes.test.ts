@@ -38,8 +38,8 @@ describe('formula-guarded codes in the plan export', () => {
     artifacts = new FsArtifactStore(path.join(dir, 'artifacts'));
     audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
   });
-  after(() => {
-    audit.close();
+  after(async () => {
+    await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

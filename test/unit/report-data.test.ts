@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { AuditTrail, type AuditRecordInput } from '../../activities/store';
 import { buildReportData, journalScope } from '../../client/report/data';
 
-describe('report data', () => {
+describe('report data', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-report-unit-'));
   const audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
   const c = 'cycle:x:2026-10:full';
@@ -22,7 +22,7 @@ describe('report data', () => {
     a({ sourceRef: 'gl:7:79#1', artifactHash: 'q1', account: '79', amount: '5.00', outcome: 'quarantined', reason: 'excluded' }),
   ];
   const eid = (sub: string, part: number) => `mlc-abcdef123456-budget-202611-s${sub}-p${part}`;
-  audit.appendRecords([
+  await audit.appendRecords([
     { cycleId: c, step: 'alignDimensions', recordKind: 'list_member', sourceRef: 'accounts:79', outcome: 'quarantined', reason: 'excluded by accounts.overrides["6990"] = null' },
     ...actuals,
     // The import activity was retried after its audit pass: the same rows again.
@@ -34,7 +34,7 @@ describe('report data', () => {
     { cycleId: c, step: 'postJournals', recordKind: 'journal', sourceRef: 'journal:0@a', targetRef: eid('2', 1), outcome: 'accepted', reason: 'unchanged', amount: '50.00' },
     { cycleId: 'another', step: 'importActuals', recordKind: 'actual', outcome: 'accepted', account: '4010', amount: '999' },
   ]);
-  audit.appendCall({ system: 'netsuite', method: 'GET', path: '/x', status: 404, attempt: 1, durationMs: 12, cycleId: c });
+  await audit.appendCall({ system: 'netsuite', method: 'GET', path: '/x', status: 404, attempt: 1, durationMs: 12, cycleId: c });
 
   it('counts each record once, per account, with reasons and the difference', async () => {
     const d = await buildReportData({ cycleId: c, audit });
@@ -67,9 +67,9 @@ describe('report data', () => {
 
   it('pages through more rows than one query returns', async () => {
     const big = new AuditTrail({ file: path.join(dir, 'big.db') });
-    big.appendRecords(Array.from({ length: 12_001 }, (_, i) => a({ sourceRef: `csv#${i + 2}`, artifactHash: 'h', account: String(4000 + (i % 3)), amount: '0.01' })));
+    await big.appendRecords(Array.from({ length: 12_001 }, (_, i) => a({ sourceRef: `csv#${i + 2}`, artifactHash: 'h', account: String(4000 + (i % 3)), amount: '0.01' })));
     const d = await buildReportData({ cycleId: c, audit: big });
-    big.close();
+    await big.close();
     assert.equal(d.auditRows, 12_001);
     assert.equal(d.totals.loadedCents, 12_001);
   });

@@ -14,8 +14,8 @@ void describe('store wiring', () => {
       assert.equal(warnings.length, 1);
       s.vault.set('demo', 'anaplan', { type: 'basic', username: 'u', password: 'p4ssw0rd-demo' });
       const { hash } = await s.artifacts.put('x');
-      s.audit.appendRecord({ cycleId: 'c', step: 's', recordKind: 'actual', outcome: 'accepted', artifactHash: hash });
-      s.close();
+      await s.audit.appendRecord({ cycleId: 'c', step: 's', recordKind: 'actual', outcome: 'accepted', artifactHash: hash });
+      await s.close();
       const files = fs.readdirSync(dir);
       for (const f of ['artifacts', 'audit.db', 'credentials.vault', 'master.key']) assert.ok(files.includes(f), f);
       assert.deepEqual(fs.readdirSync(path.join(dir, 'artifacts')).filter((f) => f !== '.tmp'), [hash]);
@@ -25,8 +25,8 @@ void describe('store wiring', () => {
       assert.equal(warnings.length, 1, 'no second key file');
       assert.equal(again.vault.get('demo', 'anaplan').type, 'basic');
       assert.equal(await again.artifacts.has(hash), true);
-      assert.equal(again.audit.queryRecords({ cycleId: 'c' })[0].artifactHash, hash);
-      again.close();
+      assert.equal((await again.audit.queryRecords({ cycleId: 'c' }))[0].artifactHash, hash);
+      await again.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
