@@ -14,6 +14,7 @@ import { makePlan } from './cycle/plan';
 import { makePreflight } from './cycle/preflight';
 import { makePeriodsWatch } from './cycle/periods-watch';
 import { keepAlive } from './cycle/heartbeat';
+import { makeTieOut } from './cycle/tie-out';
 
 /** Every cycle step heartbeats while it waits on the network (see cycle/heartbeat.ts). */
 function wrapAll<T extends Record<string, (...args: any[]) => Promise<unknown>>>(acts: T): T {
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       preflight: makePreflight(cycle),
       alignDimensions: makeAlign(cycle),
       ...makeActuals(cycle),
+      tieOutVariance: makeTieOut(cycle),
       ...makePlan(cycle),
       postJournals: makeJournals(cycle),
       // Resolved per call: the audit trail is part of the cycle wiring (absent in demo-only workers).

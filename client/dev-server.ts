@@ -92,7 +92,10 @@ export async function waitForServer(target: string | TemporalSettings, namespace
     const dead = isDead();
     if (dead) throw new Error(`Temporal dev server exited before it was ready: ${dead}`);
     try {
-      const connection = await openClientConnection(settings, { connectTimeoutMs: 2_000 });
+      // 10 s, not less: on a loaded machine a connect can take seconds, and when the SDK's connect
+      // times out its own retry timer can still fire on the closed channel ("Channel has been shut
+      // down", an uncaught exception). A server that is still starting is reached as soon as it listens.
+      const connection = await openClientConnection(settings, { connectTimeoutMs: Math.max(1_000, Math.min(10_000, deadline - Date.now())) });
       try {
         await connection.workflowService.describeNamespace({ namespace });
         return;

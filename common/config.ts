@@ -99,6 +99,17 @@ export const ConnectionConfigSchema = z
         locations: DimensionConfig,
       })
       .strict(),
+    actuals: z
+      .object({
+        /**
+         * What a tie-out mismatch (NetSuite's GL total ≠ loaded + quarantined + rejected) does: `warn`
+         * completes the cycle with a warning; `block` fails it before any plan journal is posted, with
+         * the variance by account stored as an artifact and named in the failure.
+         */
+        tieOut: z.enum(['warn', 'block']).default('warn'),
+      })
+      .strict()
+      .default({}),
     periods: z
       .object({
         /** NetSuite period (YYYY-MM) → Anaplan time period code; default `Oct 26` style. */

@@ -35,7 +35,8 @@ function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 async function oneRun(root: string, variant: string, address: string, idleMs: number): Promise<{ ready_ms: number; cpu_ms: number; rss_mb: number; hwm_mb: number }> {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-start-'));
-  const args = variant === 'compiled' ? [path.join(root, 'dist/client/cli.js'), 'worker'] : ['--import', 'tsx', path.join(root, 'client/cli.ts'), 'worker'];
+  // The bench has no codec keys: plaintext payloads, said explicitly (issue 13 item 3).
+  const args = [...(variant === 'compiled' ? [path.join(root, 'dist/client/cli.js'), 'worker'] : ['--import', 'tsx', path.join(root, 'client/cli.ts'), 'worker']), '--insecure-plaintext-payloads'];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,

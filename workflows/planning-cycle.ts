@@ -144,9 +144,33 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
       // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
       // from the upload through the import; runs started before that extract, then upload and import.
       const pipelined = patched('actuals-upload-during-extraction');
-      if (!pipelined) return importActuals(s, false);
-      return withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, (attempt) => importActuals(s, true, attempt), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
+      const im = !pipelined
+        ? await importActuals(s, false)
+        : await withModelLock({ ...lockTarget, importFile: config.actions.importActuals }, `${cycleId} importActuals (file)`, leaseMs, (attempt) => importActuals(s, true, attempt), (w) => (waitingForLock = w ? 'waiting for the Anaplan import file lock' : undefined));
+      await tieOutGate();
+      return im;
     });
+
+    /**
+     * Tie-out as a gate (`actuals.tieOut: block`): actuals that do not tie out stop the cycle here,
+     * before the plan is exported or any journal posted, with the variance by account (an artifact,
+     * its hash and top lines in the failure). Only a blocking, unbalanced cycle takes this branch
+     * and records the patch marker; every other cycle's commands are as before.
+     */
+    async function tieOutGate() {
+      const t = summary.tieOut;
+      if (!t || t.balanced || config.actuals?.tieOut !== 'block' || !extracted || !patched('tie-out-gate')) return;
+      const ex = extracted.ex;
+      const v = await long.tieOutVariance({ config, cycleId, periodInfo: pre.periodInfo, memberMapsHash: align.memberMapsHash, csvHash: ex.csvHash, quarantineHash: ex.quarantineHash });
+      const amount = (c: number) => `${c > 0 ? '+' : c < 0 ? '-' : ''}${(Math.abs(c) / 100).toFixed(2)}`;
+      const named = v.top.slice(0, 5).map((l) => `${l.account} ${amount(l.varianceCents)} (NetSuite ${amount(l.netsuiteCents)}, moved ${amount(l.movedCents)})`);
+      const more = v.accountsWithVariance > named.length ? ` and ${v.accountsWithVariance - named.length} more` : '';
+      throw ApplicationFailure.nonRetryable(
+        `actuals do not tie out (actuals.tieOut: block): NetSuite ${amount(t.netsuiteCents)} ≠ loaded ${amount(t.loadedCents)} + quarantined ${amount(t.quarantinedCents)} + rejected ${amount(t.rejectedCents)}; variance by account: ${named.join('; ') || 'none per account'}${more}; full list in artifact ${v.varianceHash}; no plan journal was posted`,
+        'TieOutFailed',
+        { tieOut: t, varianceHash: v.varianceHash, accountsWithVariance: v.accountsWithVariance, totalVarianceCents: v.totalVarianceCents, accounts: v.top },
+      );
+    }
 
     async function importActuals(s: StepStatus, pipelined: boolean, attempt = 0) {
       // A retry after the file lock lapsed keeps this cycle's extraction (its artifact): only the

@@ -73,6 +73,15 @@ FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transa
 WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids})${bookFilter(book)}`;
 }
 
+/** NetSuite's totals per account over the tie-out's scope: where a tie-out mismatch sits (the tie-out gate). */
+export function glTotalsByAccountSql(periodId: string, accountIds: string[], book: BookScope = 'primary'): string {
+  const ids = accountIds.map((a) => sqlInt(a, 'account id')).join(', ') || '-1';
+  return `SELECT tal.account AS account_id, SUM(NVL(tal.debit, 0) - NVL(tal.credit, 0)) AS net, COUNT(*) AS lines
+FROM transactionaccountingline tal INNER JOIN transaction t ON t.id = tal.transaction
+WHERE tal.posting = 'T' AND t.postingperiod = ${sqlInt(periodId, 'period id')} AND tal.account IN (${ids})${bookFilter(book)}
+GROUP BY tal.account ORDER BY tal.account`;
+}
+
 /**
  * Journals whose external ID starts with `prefix` (the connector's `<prefix>-<model12>-`), to find
  * plan journals a smaller plan no longer needs. `transaction.externalid` in SuiteQL is UNCONFIRMED

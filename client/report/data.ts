@@ -168,6 +168,15 @@ export function journalScope(externalId: string): { version: string; period: str
   return m ? { version: m[1]!, period: `${m[2]}-${m[3]}`, subsidiary: m[4]! } : null;
 }
 
+/** NetSuite id → member code of one alignment audit row (the tie-out gate labels accounts the same way). */
+export function listMemberCode(r: AuditRecord): { dim: string; id: string; code: string } | undefined {
+  if (r.recordKind !== 'list_member' || !r.sourceRef) return undefined;
+  const [dim, id] = [r.sourceRef.slice(0, r.sourceRef.indexOf(':')), r.sourceRef.slice(r.sourceRef.indexOf(':') + 1)];
+  // A member excluded by an override has no target; its reason names the code it would have had.
+  const code = r.targetRef ? r.targetRef.slice(r.targetRef.indexOf(':') + 1) : /overrides\["(.+)"\] = null/.exec(r.reason ?? '')?.[1];
+  return code ? { dim, id, code } : undefined;
+}
+
 const JOURNAL_RANK = { posted: 3, updated: 2, unchanged: 1 } as const;
 
 export async function buildReportData(input: {
@@ -196,12 +205,9 @@ export async function buildReportData(input: {
       if (r.at < span.first) span.first = r.at;
       if (r.at > span.last) span.last = r.at;
     }
-    if (r.recordKind === 'list_member' && r.sourceRef) {
-      const [dim, id] = [r.sourceRef.slice(0, r.sourceRef.indexOf(':')), r.sourceRef.slice(r.sourceRef.indexOf(':') + 1)];
-      // A member excluded by an override has no target; its reason names the code it would have had.
-      const code = r.targetRef ? r.targetRef.slice(r.targetRef.indexOf(':') + 1) : /overrides\["(.+)"\] = null/.exec(r.reason ?? '')?.[1];
-      if (code) (codes[dim] ??= new Map()).set(id, code);
-    } else if (r.recordKind === 'actual' && r.step === 'importActuals') {
+    const member = listMemberCode(r);
+    if (member) (codes[member.dim] ??= new Map()).set(member.id, member.code);
+    else if (r.recordKind === 'actual' && r.step === 'importActuals') {
       actuals.set(`${r.artifactHash ?? ''}|${r.sourceRef ?? r.id}`, r);
     } else if (r.recordKind === 'journal' && r.step === 'postJournals' && r.targetRef) {
       if (r.sourceRef?.startsWith('retire:')) retired.set(r.targetRef, r);

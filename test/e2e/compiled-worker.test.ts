@@ -75,7 +75,7 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     const fault = await fetch(`${sandboxes.netsuite.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: '429', count: 2, route: SUITEQL, retryAfterSec: 0 }) });
     assert.ok(fault.ok, `fault injection: ${fault.status}`);
 
-    worker = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/client/cli.js'), 'worker', '--metrics-port', '0', '--task-queue', taskQueue], {
+    worker = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/client/cli.js'), 'worker', '--metrics-port', '0', '--task-queue', taskQueue, '--insecure-plaintext-payloads'], {
       cwd: PROJECT_ROOT,
       env: { ...env, TEMPORAL_ADDRESS: t.server.address, TEMPORAL_NAMESPACE: t.server.namespace, ML_CONNECTOR_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],

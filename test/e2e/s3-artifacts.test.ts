@@ -90,7 +90,7 @@ describe('artifact store on S3', () => {
     const base = { ...process.env, ...s3env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, TEMPORAL_ADDRESS: t.server.address };
     const workers: ChildProcess[] = [];
     const startWorker = async (dataDir: string, configFile: string): Promise<{ child: ChildProcess; output: () => string }> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue], { cwd: PROJECT_ROOT, env: { ...base, ML_CONNECTOR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env: { ...base, ML_CONNECTOR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
       workers.push(child);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -19,6 +19,18 @@ describe('planningCycle, replayStep and modelLock replay their recorded historie
   it('has the recorded histories (cycle full and plan, replay of postJournals, a lock lease that expired; v1)', () => {
     for (const f of ['planning-cycle-full-v1.binpb', 'planning-cycle-plan-v1.binpb', 'replay-step-postJournals-v1.binpb', 'model-lock-lease-expired-v1.binpb']) assert.ok(recorded.includes(f), `${f} in ${recorded.join(', ')}`);
   });
+  it('has the tie-out gate histories: block configured, actuals unbalanced, before the gate (completed) and with it (failed)', () => {
+    const events = (f: string) => temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
+    // Patch markers carry the patch ID as JSON in their details: the bytes of the history hold it.
+    const markers = (f: string) => events(f).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').map((e) => Buffer.from(temporal.api.history.v1.HistoryEvent.encode(e).finish()).toString('latin1'));
+    const before = events('planning-cycle-full-unbalanced-completed-v3.binpb');
+    assert.ok(before.some((e) => e.workflowExecutionCompletedEventAttributes), 'recorded before the gate: the cycle completed');
+    assert.ok(!markers('planning-cycle-full-unbalanced-completed-v3.binpb').some((m) => m.includes('tie-out-gate')));
+    const after = events('planning-cycle-full-unbalanced-failed-v3.binpb');
+    const failed = after.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
+    assert.equal(failed?.failure?.applicationFailureInfo?.type, 'TieOutFailed');
+    assert.ok(markers('planning-cycle-full-unbalanced-failed-v3.binpb').some((m) => m.includes('tie-out-gate')), 'the gate recorded its patch marker');
+  });
   for (const file of recorded) {
     it(`replays ${file} with the current workflow code`, async () => {
       const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, file)));
