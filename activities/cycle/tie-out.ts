@@ -12,7 +12,8 @@ import type { ConnectionConfig } from '../../common/config';
 import type { PeriodInfo } from '../../common/dto';
 import { toCents } from '../mapping/amounts';
 import type { MemberMaps } from '../mapping/dimensions';
-import type { AuditRecord, AuditTrail, RecordFilter } from '../store/audit';
+import type { AuditRecord, RecordFilter } from '../store/audit';
+import type { AuditStore } from '../store/audit-store';
 import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { accountsWithActivitySql, glTotalsByAccountSql } from './queries';
@@ -46,21 +47,21 @@ const TOP_LINES = 10;
  * run) has older rows under other artifact hashes, which must not count twice. Pages stay full so
  * the report's paging (a short page ends it) reads everything.
  */
-function cycleRunAudit(audit: AuditTrail, hashes: Set<string>): ReportAuditSource {
+function cycleRunAudit(audit: AuditStore, hashes: Set<string>): ReportAuditSource {
   const keep = (r: AuditRecord) => r.recordKind !== 'actual' || (r.artifactHash !== null && hashes.has(r.artifactHash));
   return {
-    queryRecords(filter: RecordFilter): AuditRecord[] {
+    async queryRecords(filter: RecordFilter): Promise<AuditRecord[]> {
       const limit = filter.limit ?? 1000;
       const out: AuditRecord[] = [];
       let afterId = filter.afterId;
       for (;;) {
-        const page = audit.queryRecords({ ...filter, limit, ...(afterId === undefined ? {} : { afterId }) });
+        const page = await audit.queryRecords({ ...filter, limit, ...(afterId === undefined ? {} : { afterId }) });
         for (const r of page) if (keep(r)) out.push(r);
         if (page.length < limit || out.length >= limit) return out;
         afterId = page.at(-1)!.id;
       }
     },
-    queryCalls: () => [],
+    queryCalls: async () => [],
   };
 }
 
@@ -100,7 +101,7 @@ export function makeTieOut(deps: CycleDeps) {
     // an override), else `#<id>`; read back to NetSuite ids to meet NetSuite's per-account totals.
     const codeOf = new Map<string, string>();
     for (let afterId = 0; ; ) {
-      const page = deps.audit.queryRecords({ cycleId, recordKind: 'list_member', limit: 5000, afterId });
+      const page = await deps.audit.queryRecords({ cycleId, recordKind: 'list_member', limit: 5000, afterId });
       for (const r of page) {
         const m = listMemberCode(r);
         if (m?.dim === 'accounts') codeOf.set(m.id, m.code);
