@@ -213,6 +213,8 @@ export interface LedgerChaosOptions {
   glLines: number;
   /** Also a `plan` cycle for the full cycle's period in each round (three writers instead of two). */
   threeWriters: boolean;
+  /** What changes before each middle round (in turn); default one change per round. */
+  mutations?: LedgerMutation[][];
   log: (line: string) => void;
 }
 
@@ -229,7 +231,8 @@ export interface LedgerChaosReport {
 }
 
 /** Mapping / plan changes applied before a middle round (in turn). */
-const LEDGER_MUTATIONS = ['subsidiary-null', 'account-renumbered', 'scope-unapproved'] as const;
+export type LedgerMutation = 'subsidiary-null' | 'account-renumbered' | 'scope-unapproved';
+const LEDGER_MUTATIONS: LedgerMutation[][] = [['subsidiary-null'], ['account-renumbered'], ['scope-unapproved']];
 const LEDGER_FROM = '2026-09';
 
 /**
@@ -306,20 +309,24 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
         const amount = pln.lineItem('Amount')!.cells;
         for (const [k, v] of amount) amount.set(k, Math.round((v + 1.25) * 100) / 100);
       }
-      const mutation = round === 0 || last ? 'none' : LEDGER_MUTATIONS[(round - 1) % LEDGER_MUTATIONS.length]!;
+      const table = opts.mutations ?? LEDGER_MUTATIONS;
+      const changes = round === 0 || last ? [] : table[(round - 1) % table.length]!;
+      const mutation = changes.join('+') || 'none';
       const posted = expectedLedger(s, base, LEDGER_FROM);
       const subs = [...new Set([...posted.scopes.keys()].map((k) => k.split('|')[2]!))].sort();
-      if (mutation === 'subsidiary-null') {
+      if (changes.includes('subsidiary-null')) {
         const sub = subs.at(-1)!;
         config = { ...base, dimensions: { ...base.dimensions, subsidiaries: { ...base.dimensions.subsidiaries, overrides: { ...base.dimensions.subsidiaries.overrides, [`SUB-${sub}`]: null } } } };
         report.mutations.push(`round ${round}: subsidiary SUB-${sub} set to null in the mapping`);
-      } else if (mutation === 'account-renumbered') {
+      }
+      if (changes.includes('account-renumbered')) {
         const acct = [...posted.scopes.values()][0]!.keys().next().value!.split('|')[0]!;
         const { acctnumber } = db.prepare('SELECT acctnumber FROM account WHERE id = ?').get(Number(acct)) as { acctnumber: string };
         db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(`${acctnumber}9`, Number(acct));
         undo = () => void db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(acctnumber, Number(acct));
         report.mutations.push(`round ${round}: account ${acctnumber} renumbered ${acctnumber}9 in NetSuite (back after the round)`);
-      } else if (mutation === 'scope-unapproved') {
+      }
+      if (changes.includes('scope-unapproved')) {
         // The approved plan retires one scope for good: its journals may (must) be deleted.
         const scope = [...posted.scopes.keys()].filter((k) => k.startsWith('forecast|')).sort().at(-1)!;
         const [, month, sub] = scope.split('|') as [string, string, string];
@@ -363,7 +370,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
       for (const [i, h] of handles.entries()) {
         const o = outcomes[i]!;
         if (o instanceof Error || o.status !== 'completed' || (o.journals?.failed ?? 0) > 0) results.push({ name: `round ${round}: ${h.workflowId} completed`, ok: false, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : `status ${o.status}, ${o.journals?.failed ?? 0} journals failed` });
-        if (mutation === 'subsidiary-null' && !(o instanceof Error) && (o.plan?.frozenScopes ?? 0) === 0 && h.workflowId.endsWith(`${LEDGER_FROM}:plan`)) results.push({ name: `round ${round}: the unmapped subsidiary froze scopes`, ok: false, detail: 'no frozen scope reported' });
+        if (changes.includes('subsidiary-null') && !(o instanceof Error) && (o.plan?.frozenScopes ?? 0) === 0 && h.workflowId.endsWith(`${LEDGER_FROM}:plan`)) results.push({ name: `round ${round}: the unmapped subsidiary froze scopes`, ok: false, detail: 'no frozen scope reported' });
       }
       previous = handles.map((h) => h.workflowId);
     }
