@@ -141,6 +141,8 @@ export interface LedgerWrite {
   seq: number;
   ext: string;
   op: 'insert' | 'update' | 'delete';
+  /** When the sandbox applied it (ms since the epoch). */
+  at: number;
 }
 
 /**
@@ -152,12 +154,12 @@ export function recordLedgerWrites(s: Sandboxes, prefix: string): () => LedgerWr
   const db = s.netsuite.state.db;
   const like = `${prefix.replace(/'/g, "''")}%`;
   db.exec(`
-    CREATE TEMP TABLE IF NOT EXISTS mlc_chaos_writes (seq INTEGER PRIMARY KEY, ext TEXT, op TEXT);
+    CREATE TEMP TABLE IF NOT EXISTS mlc_chaos_writes (seq INTEGER PRIMARY KEY, ext TEXT, op TEXT, at TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
     CREATE TEMP TRIGGER IF NOT EXISTS mlc_chaos_ins AFTER INSERT ON "transaction" WHEN NEW.externalid LIKE '${like}' BEGIN INSERT INTO mlc_chaos_writes (ext, op) VALUES (NEW.externalid, 'insert'); END;
     CREATE TEMP TRIGGER IF NOT EXISTS mlc_chaos_upd AFTER UPDATE ON "transaction" WHEN NEW.externalid LIKE '${like}' BEGIN INSERT INTO mlc_chaos_writes (ext, op) VALUES (NEW.externalid, 'update'); END;
     CREATE TEMP TRIGGER IF NOT EXISTS mlc_chaos_del AFTER DELETE ON "transaction" WHEN OLD.externalid LIKE '${like}' BEGIN INSERT INTO mlc_chaos_writes (ext, op) VALUES (OLD.externalid, 'delete'); END;
   `);
-  return () => db.prepare('SELECT seq, ext, op FROM mlc_chaos_writes ORDER BY seq').all() as LedgerWrite[];
+  return () => (db.prepare('SELECT seq, ext, op, at FROM mlc_chaos_writes ORDER BY seq').all() as Array<Omit<LedgerWrite, 'at'> & { at: string }>).map((w) => ({ ...w, at: Date.parse(w.at) }));
 }
 
 /** `<prefix>-<model12>-` of this model's plan journals. */
@@ -343,33 +345,47 @@ export interface JournalAuditRow {
   targetRef: string | null;
   outcome: string;
   reason: string | null;
+  at: string;
 }
 
 /**
- * Every write in the sandbox's timeline is explained by an accepted journal audit row for that
- * externalId: a delete by a `retired` row, an insert or update by a posted / updated / unchanged
- * one (unchanged: the worker died after the write, before its audit row, and the retry found the
- * journal already written) — and no journal was written more often than it has such rows.
+ * Every write in the sandbox's timeline is explained by its own accepted journal audit row for that
+ * externalId, written after it: a delete by a `retired: no longer in the plan` row, an insert or
+ * update by a `posted` / `updated` row (one row explains one write). The one exception is a worker
+ * killed between a write and its audit row: then a kill happened after the write and the retry's
+ * row (`unchanged`: the journal was already written) comes after the kill.
  */
-export function checkWritesExplained(writes: LedgerWrite[], rows: JournalAuditRow[]): InvariantResult {
+export function checkWritesExplained(writes: LedgerWrite[], rows: JournalAuditRow[], killTimes: number[]): InvariantResult {
   const name = 'every journal write in the NetSuite timeline has an accepted audit row';
-  const upserts = new Map<string, number>();
-  const retires = new Map<string, number>();
+  const byExt = new Map<string, Array<{ at: number; kind: 'upsert' | 'retire' | 'unchanged'; used: boolean }>>();
   for (const r of rows) {
     if (r.outcome !== 'accepted' || !r.targetRef) continue;
-    const m = /^retired/.test(r.reason ?? '') ? retires : /^(posted|updated|unchanged)/.test(r.reason ?? '') ? upserts : undefined;
-    m?.set(r.targetRef, (m.get(r.targetRef) ?? 0) + 1);
+    const reason = r.reason ?? '';
+    const kind = /^retired: no longer/.test(reason) ? 'retire' : /^(posted|updated)/.test(reason) ? 'upsert' : /^(unchanged|retired)/.test(reason) ? 'unchanged' : undefined;
+    if (!kind) continue;
+    let list = byExt.get(r.targetRef);
+    if (!list) byExt.set(r.targetRef, (list = []));
+    list.push({ at: Date.parse(r.at), kind, used: false });
   }
-  const writesOf = new Map<string, number>();
+  for (const list of byExt.values()) list.sort((a, b) => a.at - b.at);
+  // Millisecond clocks of two writers (the sandbox's SQLite, the worker's audit store) on one host.
+  const SLACK_MS = 5;
   const wrong: string[] = [];
+  let afterKill = 0;
   for (const w of writes) {
-    if (w.op === 'delete') {
-      if (!retires.get(w.ext)) wrong.push(`delete of ${w.ext} (write ${w.seq}) has no retired audit row`);
+    const list = byExt.get(w.ext) ?? [];
+    const want = w.op === 'delete' ? 'retire' : 'upsert';
+    const own = list.find((r) => !r.used && r.kind === want && r.at >= w.at - SLACK_MS);
+    if (own) {
+      own.used = true;
       continue;
     }
-    const n = (writesOf.get(w.ext) ?? 0) + 1;
-    writesOf.set(w.ext, n);
-    if (n > (upserts.get(w.ext) ?? 0)) wrong.push(`${w.op} #${n} of ${w.ext} (write ${w.seq}) has no accepted audit row (${upserts.get(w.ext) ?? 0} rows)`);
+    const kill = killTimes.find((k) => k >= w.at - SLACK_MS);
+    if (kill !== undefined && list.some((r) => r.at >= kill)) {
+      afterKill++;
+      continue;
+    }
+    wrong.push(`${w.op} of ${w.ext} (write ${w.seq}) has no accepted audit row after it`);
   }
-  return { name, ok: wrong.length === 0 && writes.length > 0, detail: wrong.length ? `${wrong.length} unexplained, first: ${wrong.slice(0, 3).join('; ')}` : `${writes.length} writes (${writes.filter((w) => w.op === 'delete').length} deletes) explained by ${rows.length} audit rows` };
+  return { name, ok: wrong.length === 0 && writes.length > 0, detail: wrong.length ? `${wrong.length} unexplained, first: ${wrong.slice(0, 3).join('; ')}` : `${writes.length} writes (${writes.filter((w) => w.op === 'delete').length} deletes) each explained by its own audit row${afterKill ? ` (${afterKill} by the retry after a worker kill)` : ''}` };
 }

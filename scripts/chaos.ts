@@ -221,7 +221,7 @@ export interface LedgerChaosOptions {
 export const LEDGER_CHAOS_DEFAULTS: Omit<LedgerChaosOptions, 'log'> = { rounds: 6, kills: 12, seed: 1, minIntervalMs: 2_000, maxIntervalMs: 8_000, glLines: 1_000, threeWriters: true };
 
 export interface LedgerChaosReport {
-  kills: Array<{ at_s: number; pid: number; round: number }>;
+  kills: Array<{ at_s: number; pid: number; round: number; at: number }>;
   cycles: number;
   replays: { refused: number; applied: number };
   mutations: string[];
@@ -291,7 +291,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
       if (stopKills || !busy || report.kills.filter((k) => k.round === round).length >= Math.ceil(opts.kills / opts.rounds)) continue;
       const pid = w.pid()!;
       await w.stop('SIGKILL');
-      report.kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, round });
+      report.kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, round, at: Date.now() });
       log(`kill ${report.kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${report.kills.at(-1)!.at_s}s (round ${round}); restarting`);
       await w.start();
     }
@@ -397,7 +397,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
     results.push(checkDeletes(base, all, coveredAt));
     const audit = openStores({ dataDir, env });
     try {
-      results.push(checkWritesExplained(all, audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 })));
+      results.push(checkWritesExplained(all, audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }), report.kills.map((k) => k.at)));
     } finally {
       audit.close();
     }
