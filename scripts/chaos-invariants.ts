@@ -6,7 +6,9 @@
  *   subsidiary × department × class × location) equals its Anaplan cell; quarantined ones have none;
  * - journals: each connector journal exists once (no externalId twice), balances, and the journals'
  *   plan lines (offsets excluded) sum to the plan the cycle prepared (lines appended twice would not);
- * - tasks: no two Anaplan tasks overlapped on a model (the sandbox's per-model timeline).
+ * - tasks: no two Anaplan tasks overlapped on a model (the sandbox's per-model timeline);
+ * - ledger (the ledger chaos run): the ledger equals the approved, fully mapped plan computed here
+ *   from the sandboxes; no delete in a scope the plan covers; every write has its own audit row.
  */
 import type { ConnectionConfig } from '../common/config';
 import { anaplanPeriodCode, netsuitePeriodName } from '../common/config';

@@ -1,5 +1,6 @@
 /**
- * `npm run chaos [-- --cycles 5 --kills 20 --seed 1]`: planning cycles on two Anaplan models run
+ * `npm run chaos [-- --cycles 5 --kills 20 --seed 1]` (`-- --ledger [--rounds 6 --kills 12]`: the ledger
+ * chaos run, `runLedgerChaos` below): planning cycles on two Anaplan models run
  * while the worker process (`ml-connector worker --config F`) is SIGKILLed at random moments and
  * restarted; afterwards the invariants are checked against the sandboxes (scripts/chaos-invariants.ts):
  * every cycle completed, Anaplan actuals = NetSuite per combination, each planned journal exactly
@@ -457,14 +458,17 @@ if (require.main === module) {
         log: (l) => console.log(l),
       }),
     );
-  } else
-  void exit(runChaos({
-    cycles: num(values.cycles, CHAOS_DEFAULTS.cycles),
-    kills: num(values.kills, CHAOS_DEFAULTS.kills),
-    seed: num(values.seed, CHAOS_DEFAULTS.seed),
-    minIntervalMs: num(values['min-interval-ms'], CHAOS_DEFAULTS.minIntervalMs),
-    maxIntervalMs: num(values['max-interval-ms'], CHAOS_DEFAULTS.maxIntervalMs),
-    glLines: num(values['gl-lines'], CHAOS_DEFAULTS.glLines),
-    log: (l) => console.log(l),
-  }));
+  } else {
+    void exit(
+      runChaos({
+        cycles: num(values.cycles, CHAOS_DEFAULTS.cycles),
+        kills: num(values.kills, CHAOS_DEFAULTS.kills),
+        seed: num(values.seed, CHAOS_DEFAULTS.seed),
+        minIntervalMs: num(values['min-interval-ms'], CHAOS_DEFAULTS.minIntervalMs),
+        maxIntervalMs: num(values['max-interval-ms'], CHAOS_DEFAULTS.maxIntervalMs),
+        glLines: num(values['gl-lines'], CHAOS_DEFAULTS.glLines),
+        log: (l) => console.log(l),
+      }),
+    );
+  }
 }
