@@ -1,5 +1,6 @@
 /**
- * `npm run chaos [-- --cycles 5 --kills 20 --seed 1]`: planning cycles on two Anaplan models run
+ * `npm run chaos [-- --cycles 5 --kills 20 --seed 1]` (`-- --ledger [--rounds 6 --kills 12]`: the ledger
+ * chaos run, `runLedgerChaos` below): planning cycles on two Anaplan models run
  * while the worker process (`ml-connector worker --config F`) is SIGKILLed at random moments and
  * restarted; afterwards the invariants are checked against the sandboxes (scripts/chaos-invariants.ts):
  * every cycle completed, Anaplan actuals = NetSuite per combination, each planned journal exactly
@@ -26,7 +27,9 @@ import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { planningCycle } from '../workflows';
-import { checkActuals, checkJournals, checkNoOverlap, formatResults, type InvariantResult } from './chaos-invariants';
+import { checkActuals, checkDeletes, checkJournals, checkLedgerEqualsPlan, checkNoOverlap, checkWritesExplained, expectedLedger, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
+import { main as cli } from '../client/cli';
+import { startCycle } from '../client/cycle-runner';
 import { rng } from '../sandbox/demo-company';
 
 export interface ChaosOptions {
@@ -169,9 +172,262 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   return { kills, results, ok };
 }
 
+/** Spawns `ml-connector worker --config F` as a child process; SIGKILL and restart it at will. */
+function workerProcess(configFile: string, taskQueue: string, env: NodeJS.ProcessEnv) {
+  let worker: ChildProcess | undefined;
+  const start = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('polling')) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before polling: ${err.slice(-1500)}`)));
+    });
+    return (worker = child);
+  };
+  const stop = async (signal: NodeJS.Signals) => {
+    const w = worker;
+    if (!w || w.exitCode !== null || w.signalCode !== null) return;
+    const exited = new Promise((r) => w.once('exit', r));
+    w.kill(signal);
+    await exited;
+  };
+  return { start, stop, pid: () => worker?.pid };
+}
+
+export interface LedgerChaosOptions {
+  /** Rounds of cycles; the first posts the plan, the middle ones change the mapping, the last maps fully. */
+  rounds: number;
+  kills: number;
+  seed: number;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  glLines: number;
+  /** Also a `plan` cycle for the full cycle's period in each round (three writers instead of two). */
+  threeWriters: boolean;
+  /** What changes before each middle round (in turn); default one change per round. */
+  mutations?: LedgerMutation[][];
+  log: (line: string) => void;
+}
+
+export const LEDGER_CHAOS_DEFAULTS: Omit<LedgerChaosOptions, 'log'> = { rounds: 6, kills: 12, seed: 1, minIntervalMs: 2_000, maxIntervalMs: 8_000, glLines: 1_000, threeWriters: true };
+
+export interface LedgerChaosReport {
+  kills: Array<{ at_s: number; pid: number; round: number; at: number }>;
+  cycles: number;
+  replays: { refused: number; applied: number };
+  mutations: string[];
+  writes: { insert: number; update: number; delete: number };
+  results: InvariantResult[];
+  ok: boolean;
+}
+
+/** Mapping / plan changes applied before a middle round (in turn). */
+export type LedgerMutation = 'subsidiary-null' | 'account-renumbered' | 'scope-unapproved';
+const LEDGER_MUTATIONS: LedgerMutation[][] = [['subsidiary-null'], ['account-renumbered'], ['scope-unapproved']];
+const LEDGER_FROM = '2026-09';
+
+/**
+ * The ledger chaos run (issue 11 item 9). Each round starts a `plan` cycle for 2026-09 and a
+ * `full` cycle for 2026-10 (and, with `threeWriters`, a `plan` cycle for 2026-10) of one model ×
+ * NetSuite account at the same moment — they write overlapping months — together with `replay
+ * --step postJournals` of the previous round's cycles; the approved plan's amounts change before
+ * every round and the mapping before the middle ones (a subsidiary set to null, an account
+ * renumbered in NetSuite and renumbered back, a scope un-approved in Anaplan: the plan retires it);
+ * the worker process is SIGKILLed and restarted throughout. After the last (fully mapped) round,
+ * the older writer's replay must be refused and the latest writer's must change nothing; then the
+ * ledger must equal the plan computed from the sandboxes (chaos-invariants.ts), no journal may
+ * have been deleted where the plan covered it, and every write must have an audit row.
+ */
+export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerChaosReport> {
+  const log = opts.log;
+  const random = rng(opts.seed);
+  const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-ledger-chaos-'));
+  const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir, TEMPORAL_ADDRESS: server.address };
+  const s = await startSandboxes({ netsuite: { glLines: opts.glLines }, seed: 4_000 + opts.seed });
+  const stores = openStores({ dataDir, env });
+  const base: ConnectionConfig = parseConfig(sandboxConnection(s, stores.vault, 'ledgerchaos'));
+  stores.close();
+  const configFile = path.join(dataDir, 'ml-connector.config.json');
+  fs.writeFileSync(configFile, JSON.stringify(base, null, 2));
+  const taskQueue = `ledger-chaos-${process.pid}-${Date.now().toString(36)}`;
+  const writes = recordLedgerWrites(s, planJournalPrefix(base));
+  // The replay CLI runs in this process: it reads the same settings as the worker.
+  const savedEnv = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, ML_CONNECTOR_DATA_DIR: process.env.ML_CONNECTOR_DATA_DIR, ML_CONNECTOR_MASTER_KEY: process.env.ML_CONNECTOR_MASTER_KEY };
+  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, ML_CONNECTOR_DATA_DIR: dataDir, ML_CONNECTOR_MASTER_KEY: MASTER_KEY });
+  const w = workerProcess(configFile, taskQueue, env);
+  const connection = await openClientConnection(server.settings);
+  const report: LedgerChaosReport = { kills: [], cycles: 0, replays: { refused: 0, applied: 0 }, mutations: [], writes: { insert: 0, update: 0, delete: 0 }, results: [], ok: false };
+  const results = report.results;
+  /** Coverage of the approved plan from each write seq on (a round's plan is fixed while it runs). */
+  const coverage: Array<{ fromSeq: number; covered: Map<string, number> }> = [];
+  const coveredAt = (seq: number) => [...coverage].reverse().find((c) => seq >= c.fromSeq)!.covered;
+  const db = s.netsuite.state.db;
+  const pln = s.anaplan.state.model.modules.get('PLN01 Plan')!;
+  const replay = async (cycleId: string): Promise<{ code: number; text: string }> => {
+    const lines: string[] = [];
+    const code = await cli(['replay', '--cycle', cycleId, '--step', 'postJournals', '--task-queue', taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    if (code === 0) report.replays.applied++;
+    else report.replays.refused++;
+    return { code, text: lines.join(' ') };
+  };
+  let round = 0;
+  let busy = false;
+  let stopKills = false;
+  const t0 = performance.now();
+  const killer = (async () => {
+    while (!stopKills && report.kills.length < opts.kills) {
+      await new Promise((r) => setTimeout(r, opts.minIntervalMs + random() * (opts.maxIntervalMs - opts.minIntervalMs)));
+      // Spread over the rounds: at most ⌈kills / rounds⌉ in one round.
+      if (stopKills || !busy || report.kills.filter((k) => k.round === round).length >= Math.ceil(opts.kills / opts.rounds)) continue;
+      const pid = w.pid()!;
+      await w.stop('SIGKILL');
+      report.kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, round, at: Date.now() });
+      log(`kill ${report.kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${report.kills.at(-1)!.at_s}s (round ${round}); restarting`);
+      await w.start();
+    }
+  })();
+  try {
+    await w.start();
+    const client = new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir, env }) });
+    let previous: string[] = [];
+    for (round = 0; round < opts.rounds; round++) {
+      const last = round === opts.rounds - 1;
+      let config = base;
+      let undo = () => undefined as void;
+      if (round > 0) {
+        // A new approved plan every round: stale journals would show.
+        const amount = pln.lineItem('Amount')!.cells;
+        for (const [k, v] of amount) amount.set(k, Math.round((v + 1.25) * 100) / 100);
+      }
+      const table = opts.mutations ?? LEDGER_MUTATIONS;
+      const changes = round === 0 || last ? [] : table[(round - 1) % table.length]!;
+      const mutation = changes.join('+') || 'none';
+      const posted = expectedLedger(s, base, LEDGER_FROM);
+      const subs = [...new Set([...posted.scopes.keys()].map((k) => k.split('|')[2]!))].sort();
+      if (changes.includes('subsidiary-null')) {
+        const sub = subs.at(-1)!;
+        config = { ...base, dimensions: { ...base.dimensions, subsidiaries: { ...base.dimensions.subsidiaries, overrides: { ...base.dimensions.subsidiaries.overrides, [`SUB-${sub}`]: null } } } };
+        report.mutations.push(`round ${round}: subsidiary SUB-${sub} set to null in the mapping`);
+      }
+      if (changes.includes('account-renumbered')) {
+        const acct = [...posted.scopes.values()][0]!.keys().next().value!.split('|')[0]!;
+        const { acctnumber } = db.prepare('SELECT acctnumber FROM account WHERE id = ?').get(Number(acct)) as { acctnumber: string };
+        db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(`${acctnumber}9`, Number(acct));
+        undo = () => void db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(acctnumber, Number(acct));
+        report.mutations.push(`round ${round}: account ${acctnumber} renumbered ${acctnumber}9 in NetSuite (back after the round)`);
+      }
+      if (changes.includes('scope-unapproved')) {
+        // The approved plan retires one scope for good: its journals may (must) be deleted.
+        const scope = [...posted.scopes.keys()].filter((k) => k.startsWith('forecast|')).sort().at(-1)!;
+        const [, month, sub] = scope.split('|') as [string, string, string];
+        const model = s.anaplan.state.model;
+        const vi = model.versions.find((v) => v.name === 'Forecast')!.index;
+        const ti = model.time.find((t) => t.start.startsWith(month))!.index;
+        const si = s.anaplan.state.model.lists.get('Subsidiaries')!.getByCode(`SUB-${sub}`)!.index;
+        const axis = (n: string) => pln.dims.findIndex((_, i) => pln.dimName(i) === n);
+        const [vx, tx, sx] = [axis('Versions'), axis('Time'), axis('Subsidiaries')];
+        const approved = pln.lineItem('Approved')!.cells;
+        for (const k of [...approved.keys()]) {
+          const d = pln.decode(k);
+          if (d[vx] === vi && d[tx] === ti && d[sx] === si) approved.delete(k);
+        }
+        report.mutations.push(`round ${round}: scope ${scope} un-approved in Anaplan (retired by the plan)`);
+      }
+      coverage.push({ fromSeq: writes().length + 1, covered: expectedLedger(s, base, LEDGER_FROM).covered });
+
+      // Replays of the previous round's cycles race the new round's cycles: refused, or harmless.
+      // Each replay is running before the cycles start (a new run of the same cycle ID would
+      // otherwise be what `replay` reads); then all of them race for the ledger lock.
+      const since = new Date();
+      busy = true;
+      const replays = previous.map((id) => replay(id).then((r) => log(`round ${round}: replay of ${id.split(':').slice(-2).join(':')}: ${r.code === 0 ? 'applied' : `refused — ${r.text.slice(0, 200)}`}`)));
+      for (const id of previous) {
+        const h = client.workflow.getHandle(`replay:${id}:postJournals`);
+        for (let i = 0; i < 300; i++) {
+          const d = await h.describe().catch(() => undefined);
+          if (d && d.startTime >= since) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const specs: Array<[string, CycleKind]> = [[LEDGER_FROM, 'plan'], ['2026-10', 'full'], ...(opts.threeWriters ? ([['2026-10', 'plan']] as Array<[string, CycleKind]>) : [])];
+      const handles = await Promise.all(specs.map(([period, kind]) => startCycle(client, config, period, kind, { heartbeatTimeoutMs: 10_000 }, taskQueue)));
+      const outcomes = await Promise.all(handles.map((h) => h.result().then((r) => r, (e: Error) => e)));
+      await Promise.all(replays);
+      busy = false;
+      undo();
+      report.cycles += handles.length;
+      log(`round ${round} (${mutation}): ${handles.map((h, i) => { const o = outcomes[i]!; return `${h.workflowId.split(':').slice(-2).join(':')} ${o instanceof Error ? `FAILED ${o.message}` : `${o.status} +${o.journals?.posted ?? 0} ~${o.journals?.updated ?? 0} =${o.journals?.unchanged ?? 0} -${o.journals?.retired ?? 0} frozen ${o.plan?.frozenScopes ?? 0}`}`; }).join('; ')}`);
+      for (const [i, h] of handles.entries()) {
+        const o = outcomes[i]!;
+        if (o instanceof Error || o.status !== 'completed' || (o.journals?.failed ?? 0) > 0) results.push({ name: `round ${round}: ${h.workflowId} completed`, ok: false, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : `status ${o.status}, ${o.journals?.failed ?? 0} journals failed` });
+        if (changes.includes('subsidiary-null') && !(o instanceof Error) && (o.plan?.frozenScopes ?? 0) === 0 && h.workflowId.endsWith(`${LEDGER_FROM}:plan`)) results.push({ name: `round ${round}: the unmapped subsidiary froze scopes`, ok: false, detail: 'no frozen scope reported' });
+      }
+      previous = handles.map((h) => h.workflowId);
+    }
+    stopKills = true;
+    results.unshift({ name: `${report.cycles} cycles in ${opts.rounds} rounds completed with no journal refused`, ok: results.length === 0, detail: `${results.length} failed` });
+
+    // After the last round: the scope's latest writer may replay (nothing changes); everyone else is refused.
+    const events = openStores({ dataDir, env });
+    let lastWriter: string | undefined;
+    try {
+      const { ledgerLockWorkflowId } = await import('../common/ids');
+      lastWriter = events.audit.queryEvents({ scope: ledgerLockWorkflowId(base.netsuite.accountId, base.anaplan.workspaceId, base.anaplan.modelId), kind: 'ledger_write' }).at(-1)?.cycleId;
+    } finally {
+      events.close();
+    }
+    const before = writes().length;
+    const outcomes = await Promise.all(previous.map(async (id) => ({ id, ...(await replay(id)) })));
+    const refusedOk = outcomes.every((o) => (o.id === lastWriter ? o.code === 0 : o.code !== 0 && /wrote to the same ledger/.test(o.text)));
+    results.push({ name: 'final replays: older writers refused (naming the newer cycle), the latest one harmless', ok: refusedOk && writes().length === before && outcomes.some((o) => o.code !== 0), detail: `${outcomes.map((o) => `${o.id.split(':').slice(-2).join(':')}: ${o.code === 0 ? 'applied' : 'refused'}`).join(', ')}; ${writes().length - before} writes` });
+
+    const all = writes();
+    for (const x of all) report.writes[x.op]++;
+    results.push(checkLedgerEqualsPlan(s, base, LEDGER_FROM));
+    results.push(checkDeletes(base, all, coveredAt));
+    const audit = openStores({ dataDir, env });
+    try {
+      results.push(checkWritesExplained(all, audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }), report.kills.map((k) => k.at)));
+    } finally {
+      audit.close();
+    }
+    results.push(...(await checkJournals(s, base)));
+    results.push(checkNoOverlap(s, base.anaplan.modelId));
+  } finally {
+    stopKills = true;
+    await killer.catch(() => undefined);
+    await w.stop('SIGTERM').catch(() => undefined);
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await connection.close();
+    await s.close();
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  report.ok = results.length > 0 && results.every((r) => r.ok);
+  log(formatResults(results));
+  log(`${report.ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${report.cycles} cycles, ${report.replays.refused + report.replays.applied} replays (${report.replays.refused} refused), ${report.kills.length} kills; writes ${JSON.stringify(report.writes)}`);
+  return report;
+}
+
 if (require.main === module) {
   const { values } = parseArgs({
     options: {
+      ledger: { type: 'boolean' },
+      rounds: { type: 'string' },
       cycles: { type: 'string' },
       kills: { type: 'string' },
       seed: { type: 'string' },
@@ -181,19 +437,38 @@ if (require.main === module) {
     },
   });
   const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
-  runChaos({
-    cycles: num(values.cycles, CHAOS_DEFAULTS.cycles),
-    kills: num(values.kills, CHAOS_DEFAULTS.kills),
-    seed: num(values.seed, CHAOS_DEFAULTS.seed),
-    minIntervalMs: num(values['min-interval-ms'], CHAOS_DEFAULTS.minIntervalMs),
-    maxIntervalMs: num(values['max-interval-ms'], CHAOS_DEFAULTS.maxIntervalMs),
-    glLines: num(values['gl-lines'], CHAOS_DEFAULTS.glLines),
-    log: (l) => console.log(l),
-  }).then(
-    (r) => process.exit(r.ok ? 0 : 1),
-    (err) => {
-      console.error(`chaos failed: ${(err as Error).stack ?? err}`);
-      process.exit(2);
-    },
-  );
+  const exit = (p: Promise<{ ok: boolean }>) =>
+    p.then(
+      (r) => process.exit(r.ok ? 0 : 1),
+      (err) => {
+        console.error(`chaos failed: ${(err as Error).stack ?? err}`);
+        process.exit(2);
+      },
+    );
+  if (values.ledger) {
+    void exit(
+      runLedgerChaos({
+        rounds: num(values.rounds, LEDGER_CHAOS_DEFAULTS.rounds),
+        kills: num(values.kills, LEDGER_CHAOS_DEFAULTS.kills),
+        seed: num(values.seed, LEDGER_CHAOS_DEFAULTS.seed),
+        minIntervalMs: num(values['min-interval-ms'], LEDGER_CHAOS_DEFAULTS.minIntervalMs),
+        maxIntervalMs: num(values['max-interval-ms'], LEDGER_CHAOS_DEFAULTS.maxIntervalMs),
+        glLines: num(values['gl-lines'], LEDGER_CHAOS_DEFAULTS.glLines),
+        threeWriters: LEDGER_CHAOS_DEFAULTS.threeWriters,
+        log: (l) => console.log(l),
+      }),
+    );
+  } else {
+    void exit(
+      runChaos({
+        cycles: num(values.cycles, CHAOS_DEFAULTS.cycles),
+        kills: num(values.kills, CHAOS_DEFAULTS.kills),
+        seed: num(values.seed, CHAOS_DEFAULTS.seed),
+        minIntervalMs: num(values['min-interval-ms'], CHAOS_DEFAULTS.minIntervalMs),
+        maxIntervalMs: num(values['max-interval-ms'], CHAOS_DEFAULTS.maxIntervalMs),
+        glLines: num(values['gl-lines'], CHAOS_DEFAULTS.glLines),
+        log: (l) => console.log(l),
+      }),
+    );
+  }
 }
