@@ -257,7 +257,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const s = await startSandboxes({ netsuite: { glLines: opts.glLines }, seed: 4_000 + opts.seed });
   const stores = openStores({ dataDir, env });
   const base: ConnectionConfig = parseConfig(sandboxConnection(s, stores.vault, 'ledgerchaos'));
-  stores.close();
+  await stores.close();
   const configFile = path.join(dataDir, 'ml-connector.config.json');
   fs.writeFileSync(configFile, JSON.stringify(base, null, 2));
   const taskQueue = `ledger-chaos-${process.pid}-${Date.now().toString(36)}`;
@@ -383,9 +383,9 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
     let lastWriter: string | undefined;
     try {
       const { ledgerLockWorkflowId } = await import('../common/ids');
-      lastWriter = events.audit.queryEvents({ scope: ledgerLockWorkflowId(base.netsuite.accountId, base.anaplan.workspaceId, base.anaplan.modelId), kind: 'ledger_write' }).at(-1)?.cycleId;
+      lastWriter = (await events.audit.queryEvents({ scope: ledgerLockWorkflowId(base.netsuite.accountId, base.anaplan.workspaceId, base.anaplan.modelId), kind: 'ledger_write' })).at(-1)?.cycleId;
     } finally {
-      events.close();
+      await events.close();
     }
     const before = writes().length;
     const outcomes = await Promise.all(previous.map(async (id) => ({ id, ...(await replay(id)) })));
@@ -398,9 +398,9 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
     results.push(checkDeletes(base, all, coveredAt));
     const audit = openStores({ dataDir, env });
     try {
-      results.push(checkWritesExplained(all, audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }), report.kills.map((k) => k.at)));
+      results.push(checkWritesExplained(all, await audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }), report.kills.map((k) => k.at)));
     } finally {
-      audit.close();
+      await audit.close();
     }
     results.push(...(await checkJournals(s, base)));
     results.push(checkNoOverlap(s, base.anaplan.modelId));
