@@ -67,6 +67,14 @@ export interface AnaplanHttp {
   retryPolicy?: RetryPolicy;
 }
 
+/**
+ * Token requests are sent once: a failed login, refresh or logout surfaces to the API call's
+ * pipeline, whose one retry loop decides whether to try again (issue 13 item 6 — a loop here inside
+ * that one made up to attempts² token POSTs per call while the auth service answered 503).
+ */
+const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 };
+const once = (http: AnaplanHttp): AnaplanHttp => ({ ...http, retryPolicy: ONE_ATTEMPT });
+
 /** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */
 export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
   return withRetry(
@@ -166,7 +174,7 @@ export class AnaplanTokenManager {
     const s = this.session;
     this.session = undefined;
     if (!s || s.source !== 'auth') return;
-    await callJson(this.opts.http, 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
+    await callJson(once(this.opts.http), 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
   }
 
   private async mint(signal?: AbortSignal): Promise<Session> {
@@ -182,27 +190,16 @@ export class AnaplanTokenManager {
       headers = { authorization: r.authorization, 'content-type': 'application/json' };
       body = r.body;
     }
-    // A v2 certificate payload is single use (reference §2.6): every retry must build a new one,
-    // so the certificate path retries here rather than resending the same body.
-    const parsed = AuthTokenResponse.parse(c.kind === 'certificate' ? await this.certificateWithRetry(c, signal) : await callJson(this.opts.http, 'POST', url, headers, body, signal));
+    // A v2 certificate payload is single use (reference §2.6): built afresh for every mint, and a
+    // mint is one request, so a retry (by the API call's pipeline) always carries a new payload.
+    const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', url, headers, body, signal));
     return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
-  }
-
-  private async certificateWithRetry(c: Extract<AnaplanCredentials, { kind: 'certificate' }>, signal?: AbortSignal): Promise<unknown> {
-    const url = new URL('/token/authenticate', this.opts.authUrl);
-    return withRetry(
-      async () => {
-        const r = certificateAuthRequest(c, this.now());
-        return callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', url, { authorization: r.authorization, 'content-type': 'application/json' }, r.body, signal);
-      },
-      { policy: this.opts.http.retryPolicy, signal },
-    );
   }
 
   private async refresh(s: Session, signal?: AbortSignal): Promise<Session> {
     if (s.source === 'oauth') return this.oauthRefresh(signal);
     try {
-      const parsed = AuthTokenResponse.parse(await callJson(this.opts.http, 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
+      const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
       this.stats.refreshed++;
       // Adopt whatever comes back: live refresh kept the value, other sources show a new one (§2.3).
       return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
@@ -243,7 +240,7 @@ export class AnaplanTokenManager {
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
     this.stats.refreshed++;
     return { session: { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' }, refreshToken: parsed.refresh_token ?? refreshToken };
@@ -257,7 +254,7 @@ export class AnaplanTokenManager {
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
     this.stats.refreshed++;
     if (parsed.refresh_token && parsed.refresh_token !== this.refreshToken) {

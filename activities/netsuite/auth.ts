@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8, type CryptoKey, type KeyObject } from 'jose';
-import { DEFAULT_RETRY_POLICY, readText, send, withRetry, type RetryPolicy, type TransportOptions } from '../http';
+import { parseRetryAfter, readText, send, type TransportOptions } from '../http';
 import { NetSuiteAuthError, NetSuiteError, NetSuiteProtocolError } from './errors';
 import { TokenResponseSchema } from './types';
 
@@ -30,7 +30,6 @@ export interface TokenProviderOptions {
   baseUrl: string;
   credentials: NetSuiteCredentials;
   transport: TransportOptions;
-  retryPolicy?: RetryPolicy;
   now?: () => number;
 }
 
@@ -133,16 +132,14 @@ export class TokenProvider {
     const url = new URL(this.tokenUrl);
     // Lifetime counts from before the request, so the cached expiry is never later than the server's.
     const requestedAt = this.now();
-    const json = await withRetry(
-      async (attempt) => {
-        const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, attempt }, this.options.transport);
-        const text = await readText(res);
-        const parsed = parseJson(text);
-        if (res.status >= 400) throw explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: parsed }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
-        return parsed;
-      },
-      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, signal },
-    );
+    // One POST per mint, no retry loop of its own: a failed mint (503, 429, network) surfaces to the
+    // API call's pipeline, whose one retry loop decides whether and when to try again — so a call
+    // makes at most one token request per attempt, not attempts² (issue 13 item 6).
+    const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal }, this.options.transport);
+    const json = parseJson(await readText(res));
+    if (res.status >= 400) {
+      throw explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
+    }
     const parsed = TokenResponseSchema.safeParse(json);
     if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
     const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;

@@ -85,7 +85,7 @@ export class NetSuiteClient {
     this.transport = { dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, observer: options.observer };
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.now = options.now ?? Date.now;
-    this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, retryPolicy: this.retryPolicy, now: options.now });
+    this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, now: options.now });
   }
 
   /** One authenticated REST call under the shared policy; throws a NetSuiteError on 4xx/5xx. */
