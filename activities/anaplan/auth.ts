@@ -154,7 +154,14 @@ export class AnaplanTokenManager {
     const s = this.session;
     if (s && this.now() < s.expiresAt - this.margin) return s.value;
     if (!this.pending) {
-      this.pending = (s && this.now() < s.expiresAt ? this.refresh(s, signal) : this.mint(signal)).finally(() => (this.pending = undefined));
+      this.pending = (s && this.now() < s.expiresAt ? this.refresh(s, signal) : this.mint(signal))
+        .catch((err: unknown) => {
+          // The auth or OAuth service refused the credentials (bad password, unregistered certificate,
+          // invalid_grant): never retried, so a shared integration user is not locked out.
+          if (err instanceof AnaplanAuthError) err.loginRejected = true;
+          throw err;
+        })
+        .finally(() => (this.pending = undefined));
     }
     this.session = await this.pending;
     return this.session.value;

@@ -3,3 +3,4 @@ export * from './retry';
 export * from './limiter';
 export * from './redact';
 export * from './transport';
+export * from './activity-failure';

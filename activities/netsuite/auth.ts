@@ -138,7 +138,10 @@ export class TokenProvider {
     const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal }, this.options.transport);
     const json = parseJson(await readText(res));
     if (res.status >= 400) {
-      throw explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
+      const err = explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
+      // A refusal that is not about load (400 invalid_grant/invalid_client, 401) is the credentials themselves.
+      if (!err.retryable) err.loginRejected = true;
+      throw err;
     }
     const parsed = TokenResponseSchema.safeParse(json);
     if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
@@ -156,11 +159,11 @@ export class TokenProvider {
     // Stored credentials may still say RS256 (the vault keeps what was entered): say so here rather
     // than sending an assertion NetSuite answers with a bare invalid_grant.
     if (!ACCEPTED_ALGORITHMS.has(credentials.algorithm)) {
-      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH });
+      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
     }
     this.key ??= importPKCS8(credentials.privateKeyPem, credentials.algorithm).catch(() => {
       this.key = undefined;
-      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH });
+      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
     });
     const key = await this.key;
     const iat = Math.floor(this.now() / 1000);
@@ -184,7 +187,7 @@ function explainGrantRefusal(err: NetSuiteError, credentials: NetSuiteCredential
   if (!(err instanceof NetSuiteAuthError) || err.code !== 'invalid_grant') return err;
   return new NetSuiteAuthError(
     `${err.message} — NetSuite refused the client assertion for certificate ${credentials.certificateId}: the private key does not match the uploaded certificate, the certificate is expired or revoked, or the certificate ID is wrong (the exact reason is in NetSuite's Login Audit Trail)`,
-    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId },
+    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId, loginRejected: true },
   );
 }
 
