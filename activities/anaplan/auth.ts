@@ -4,7 +4,7 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
-import { readJson, send, sleep, withRetry, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
+import { TokenCache, readJson, send, sleep, withRetry, type CachedToken, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
 import type { TenantRequestBudget } from './budget';
 import { AnaplanAuthError, fromResponse } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
@@ -130,8 +130,8 @@ export interface TokenManagerOptions {
 }
 
 export class AnaplanTokenManager {
-  private session?: Session;
-  private pending?: Promise<Session>;
+  /** The shared token cache (activities/http/token-cache.ts); a session is refreshed `margin` before it expires. */
+  private readonly cache: TokenCache<Session & CachedToken>;
   private refreshToken?: string;
   readonly stats = { authenticated: 0, refreshed: 0, reauthenticatedAfter401: 0, adoptedFromStore: 0 };
   /** Access tokens the API refused (401): never adopted again from the store. */
@@ -142,44 +142,45 @@ export class AnaplanTokenManager {
   constructor(private readonly opts: TokenManagerOptions) {
     this.now = opts.now ?? Date.now;
     this.margin = opts.refreshMarginMs ?? 5 * 60_000;
+    this.cache = new TokenCache<Session & CachedToken>({
+      // A session past its refresh point but not expired is refreshed; otherwise a new login (one request either way).
+      obtain: (current, signal) =>
+        (current ? this.refresh(current, signal) : this.mint(signal)).then(
+          (session) => this.cached(session),
+          (err: unknown) => {
+            // The auth or OAuth service refused the credentials (bad password, unregistered certificate,
+            // invalid_grant): never retried, so a shared integration user is not locked out.
+            if (err instanceof AnaplanAuthError) err.loginRejected = true;
+            throw err;
+          },
+        ),
+      now: this.now,
+    });
     const c = opts.credentials;
     if (c.kind === 'refresh-token') {
       this.refreshToken = c.refreshToken;
-      if (c.accessToken && c.accessTokenExpiresAt) this.session = { value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' };
+      if (c.accessToken && c.accessTokenExpiresAt) this.cache.seed(this.cached({ value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' }));
     }
   }
 
+  private cached(session: Session): Session & CachedToken {
+    return { ...session, refreshAt: session.expiresAt - this.margin };
+  }
+
   /** A live token, refreshed or re-minted only when needed; concurrent callers share one in-flight request. */
-  async token(signal?: AbortSignal): Promise<string> {
-    const s = this.session;
-    if (s && this.now() < s.expiresAt - this.margin) return s.value;
-    if (!this.pending) {
-      this.pending = (s && this.now() < s.expiresAt ? this.refresh(s, signal) : this.mint(signal))
-        .catch((err: unknown) => {
-          // The auth or OAuth service refused the credentials (bad password, unregistered certificate,
-          // invalid_grant): never retried, so a shared integration user is not locked out.
-          if (err instanceof AnaplanAuthError) err.loginRejected = true;
-          throw err;
-        })
-        .finally(() => (this.pending = undefined));
-    }
-    this.session = await this.pending;
-    return this.session.value;
+  token(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
   }
 
   /** After a 401: drop the token (if still current) so the next call re-authenticates. */
   invalidate(value: string): void {
     this.rejected.add(value);
-    if (this.session?.value === value) {
-      this.session = undefined;
-      this.stats.reauthenticatedAfter401++;
-    }
+    if (this.cache.invalidate(value)) this.stats.reauthenticatedAfter401++;
   }
 
   /** Ends the session (`POST /token/logout`); OAuth access tokens simply lapse. */
   async logout(signal?: AbortSignal): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
+    const s = this.cache.clear();
     if (!s || s.source !== 'auth') return;
     await callJson(once(this.opts.http), 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
   }
@@ -228,7 +229,7 @@ export class AnaplanTokenManager {
         this.stats.adoptedFromStore++;
       }
       const a = stored.accessToken;
-      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.session?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
+      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.cache.current?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
         // Another process refreshed moments ago: its access token serves us too, no refresh needed.
         this.stats.adoptedFromStore++;
         return { result: { value: a, expiresAt: stored.accessTokenExpiresAt, source: 'oauth' as const } };

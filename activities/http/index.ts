@@ -4,3 +4,4 @@ export * from './limiter';
 export * from './redact';
 export * from './transport';
 export * from './activity-failure';
+export * from './token-cache';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8, type CryptoKey, type KeyObject } from 'jose';
-import { parseRetryAfter, readText, send, type TransportOptions } from '../http';
+import { TokenCache, parseRetryAfter, readText, send, type CachedToken, type TransportOptions } from '../http';
 import { NetSuiteAuthError, NetSuiteError, NetSuiteProtocolError } from './errors';
 import { TokenResponseSchema } from './types';
 
@@ -75,9 +75,16 @@ export function judgeUnauthorized(c: UnauthorizedContext): UnauthorizedVerdict {
   return c.overlapped ? 'throttled' : 'credentials';
 }
 
+/** A NetSuite token in the shared cache, with what the 401 judgement needs to know about it. */
+interface NetSuiteToken extends CachedToken {
+  successes: number;
+  lastSuccessAt: number;
+  refused: boolean;
+}
+
+/** NetSuite's token source: the shared TokenCache, filled by signing an assertion and exchanging it. */
 export class TokenProvider {
-  private current?: { token: string; expiresAt: number; refreshAt: number; successes: number; lastSuccessAt: number; refused: boolean };
-  private inflight?: Promise<string>;
+  private readonly cache: TokenCache<NetSuiteToken>;
   private key?: Promise<CryptoKey | KeyObject>;
   /** Tokens minted so far (for statistics and tests). */
   mints = 0;
@@ -87,42 +94,42 @@ export class TokenProvider {
   constructor(private readonly options: TokenProviderOptions) {
     this.now = options.now ?? Date.now;
     this.tokenUrl = `${options.baseUrl}${TOKEN_PATH}`;
+    // NetSuite has no refresh grant for client credentials (§2.5): an expiring token is re-minted.
+    this.cache = new TokenCache<NetSuiteToken>({ obtain: (_current, signal) => this.mint(signal), now: this.now });
   }
 
   /** A valid token, minting one only when there is none or it is about to expire. */
-  async get(signal?: AbortSignal): Promise<string> {
-    const c = this.current;
-    if (c && this.now() < c.refreshAt) return c.token;
-    // Single flight: concurrent callers share one mint.
-    this.inflight ??= this.mint(signal).finally(() => (this.inflight = undefined));
-    return this.inflight;
+  get(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
   }
 
   /** After a 401: drop the token if it is still the current one, so the next get() mints. */
   invalidate(token: string): void {
-    if (this.current?.token === token) this.current = undefined;
+    this.cache.invalidate(token);
   }
 
   /** A call with `token` succeeded (the token is proven good). */
   noteSuccess(token: string): void {
-    if (this.current?.token !== token) return;
-    this.current.successes++;
-    this.current.lastSuccessAt = this.now();
+    const c = this.cache.current;
+    if (c?.value !== token) return;
+    c.successes++;
+    c.lastSuccessAt = this.now();
   }
 
   /** What the provider knows about `token` for judging a 401 on a request sent at `sentAt`. */
   describe(token: string, sentAt: number): { replaced: boolean; succeededSince: boolean; refused: boolean; successes: number } {
-    const c = this.current;
-    if (c?.token !== token) return { replaced: c !== undefined || this.inflight !== undefined, succeededSince: false, refused: false, successes: 0 };
+    const c = this.cache.current;
+    if (c?.value !== token) return { replaced: c !== undefined || this.cache.obtaining, succeededSince: false, refused: false, successes: 0 };
     return { replaced: false, succeededSince: c.successes > 0 && c.lastSuccessAt >= sentAt, refused: c.refused, successes: c.successes };
   }
 
   /** A fresh token was refused with nothing else in flight: later 401s on it fail at once too. */
   refuse(token: string): void {
-    if (this.current?.token === token) this.current.refused = true;
+    const c = this.cache.current;
+    if (c?.value === token) c.refused = true;
   }
 
-  private async mint(signal?: AbortSignal): Promise<string> {
+  private async mint(signal?: AbortSignal): Promise<NetSuiteToken> {
     const assertion = await this.assertion();
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
@@ -149,9 +156,8 @@ export class TokenProvider {
     const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
-    this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
     this.mints++;
-    return parsed.data.access_token;
+    return { value: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
   }
 
   private async assertion(): Promise<string> {
