@@ -5,3 +5,4 @@ export * from './redact';
 export * from './transport';
 export * from './activity-failure';
 export * from './token-cache';
+export * from './pipeline';

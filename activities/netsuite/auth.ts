@@ -99,6 +99,11 @@ export class TokenProvider {
   }
 
   /** A valid token, minting one only when there is none or it is about to expire. */
+  token(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
+  }
+
+  /** Same as token() (the name callers such as `ping` use). */
   get(signal?: AbortSignal): Promise<string> {
     return this.cache.token(signal);
   }
