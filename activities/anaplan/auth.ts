@@ -4,7 +4,7 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
-import { readJson, send, sleep, withRetry, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
+import { TokenCache, readJson, send, sleep, withRetry, type CachedToken, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
 import type { TenantRequestBudget } from './budget';
 import { AnaplanAuthError, fromResponse } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
@@ -67,6 +67,14 @@ export interface AnaplanHttp {
   retryPolicy?: RetryPolicy;
 }
 
+/**
+ * Token requests are sent once: a failed login, refresh or logout surfaces to the API call's
+ * pipeline, whose one retry loop decides whether to try again (issue 13 item 6 — a loop here inside
+ * that one made up to attempts² token POSTs per call while the auth service answered 503).
+ */
+const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 };
+const once = (http: AnaplanHttp): AnaplanHttp => ({ ...http, retryPolicy: ONE_ATTEMPT });
+
 /** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */
 export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
   return withRetry(
@@ -122,8 +130,8 @@ export interface TokenManagerOptions {
 }
 
 export class AnaplanTokenManager {
-  private session?: Session;
-  private pending?: Promise<Session>;
+  /** The shared token cache (activities/http/token-cache.ts); a session is refreshed `margin` before it expires. */
+  private readonly cache: TokenCache<Session & CachedToken>;
   private refreshToken?: string;
   readonly stats = { authenticated: 0, refreshed: 0, reauthenticatedAfter401: 0, adoptedFromStore: 0 };
   /** Access tokens the API refused (401): never adopted again from the store. */
@@ -134,39 +142,47 @@ export class AnaplanTokenManager {
   constructor(private readonly opts: TokenManagerOptions) {
     this.now = opts.now ?? Date.now;
     this.margin = opts.refreshMarginMs ?? 5 * 60_000;
+    this.cache = new TokenCache<Session & CachedToken>({
+      // A session past its refresh point but not expired is refreshed; otherwise a new login (one request either way).
+      obtain: (current, signal) =>
+        (current ? this.refresh(current, signal) : this.mint(signal)).then(
+          (session) => this.cached(session),
+          (err: unknown) => {
+            // The auth or OAuth service refused the credentials (bad password, unregistered certificate,
+            // invalid_grant): never retried, so a shared integration user is not locked out.
+            if (err instanceof AnaplanAuthError) err.loginRejected = true;
+            throw err;
+          },
+        ),
+      now: this.now,
+    });
     const c = opts.credentials;
     if (c.kind === 'refresh-token') {
       this.refreshToken = c.refreshToken;
-      if (c.accessToken && c.accessTokenExpiresAt) this.session = { value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' };
+      if (c.accessToken && c.accessTokenExpiresAt) this.cache.seed(this.cached({ value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' }));
     }
   }
 
+  private cached(session: Session): Session & CachedToken {
+    return { ...session, refreshAt: session.expiresAt - this.margin };
+  }
+
   /** A live token, refreshed or re-minted only when needed; concurrent callers share one in-flight request. */
-  async token(signal?: AbortSignal): Promise<string> {
-    const s = this.session;
-    if (s && this.now() < s.expiresAt - this.margin) return s.value;
-    if (!this.pending) {
-      this.pending = (s && this.now() < s.expiresAt ? this.refresh(s, signal) : this.mint(signal)).finally(() => (this.pending = undefined));
-    }
-    this.session = await this.pending;
-    return this.session.value;
+  token(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
   }
 
   /** After a 401: drop the token (if still current) so the next call re-authenticates. */
   invalidate(value: string): void {
     this.rejected.add(value);
-    if (this.session?.value === value) {
-      this.session = undefined;
-      this.stats.reauthenticatedAfter401++;
-    }
+    if (this.cache.invalidate(value)) this.stats.reauthenticatedAfter401++;
   }
 
   /** Ends the session (`POST /token/logout`); OAuth access tokens simply lapse. */
   async logout(signal?: AbortSignal): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
+    const s = this.cache.clear();
     if (!s || s.source !== 'auth') return;
-    await callJson(this.opts.http, 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
+    await callJson(once(this.opts.http), 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
   }
 
   private async mint(signal?: AbortSignal): Promise<Session> {
@@ -182,27 +198,16 @@ export class AnaplanTokenManager {
       headers = { authorization: r.authorization, 'content-type': 'application/json' };
       body = r.body;
     }
-    // A v2 certificate payload is single use (reference §2.6): every retry must build a new one,
-    // so the certificate path retries here rather than resending the same body.
-    const parsed = AuthTokenResponse.parse(c.kind === 'certificate' ? await this.certificateWithRetry(c, signal) : await callJson(this.opts.http, 'POST', url, headers, body, signal));
+    // A v2 certificate payload is single use (reference §2.6): built afresh for every mint, and a
+    // mint is one request, so a retry (by the API call's pipeline) always carries a new payload.
+    const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', url, headers, body, signal));
     return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
-  }
-
-  private async certificateWithRetry(c: Extract<AnaplanCredentials, { kind: 'certificate' }>, signal?: AbortSignal): Promise<unknown> {
-    const url = new URL('/token/authenticate', this.opts.authUrl);
-    return withRetry(
-      async () => {
-        const r = certificateAuthRequest(c, this.now());
-        return callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', url, { authorization: r.authorization, 'content-type': 'application/json' }, r.body, signal);
-      },
-      { policy: this.opts.http.retryPolicy, signal },
-    );
   }
 
   private async refresh(s: Session, signal?: AbortSignal): Promise<Session> {
     if (s.source === 'oauth') return this.oauthRefresh(signal);
     try {
-      const parsed = AuthTokenResponse.parse(await callJson(this.opts.http, 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
+      const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
       this.stats.refreshed++;
       // Adopt whatever comes back: live refresh kept the value, other sources show a new one (§2.3).
       return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
@@ -224,7 +229,7 @@ export class AnaplanTokenManager {
         this.stats.adoptedFromStore++;
       }
       const a = stored.accessToken;
-      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.session?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
+      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.cache.current?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
         // Another process refreshed moments ago: its access token serves us too, no refresh needed.
         this.stats.adoptedFromStore++;
         return { result: { value: a, expiresAt: stored.accessTokenExpiresAt, source: 'oauth' as const } };
@@ -243,7 +248,7 @@ export class AnaplanTokenManager {
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
     this.stats.refreshed++;
     return { session: { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' }, refreshToken: parsed.refresh_token ?? refreshToken };
@@ -257,7 +262,7 @@ export class AnaplanTokenManager {
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson({ ...this.opts.http, retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } }, 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
     this.stats.refreshed++;
     if (parsed.refresh_token && parsed.refresh_token !== this.refreshToken) {

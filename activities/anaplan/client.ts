@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { DEFAULT_RETRY_POLICY, readJson, send, withRetry, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
+import { DEFAULT_RETRY_POLICY, readJson, runPipeline, send, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
 import type { Dispatcher } from 'undici';
 import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
 import { TenantRequestBudget } from './budget';
@@ -87,30 +87,30 @@ export class AnaplanClient {
    */
   async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, init: { body?: string | Buffer; headers?: Record<string, string>; accept?: string } & CallOptions = {}): Promise<HttpResponse> {
     const url = new URL(this.apiUrl + path);
-    return withRetry(
-      async (attempt) => {
-        for (let replayed = false; ; replayed = true) {
-          const token = await this.tokens.token(init.signal);
+    const fail = async (res: HttpResponse) => fromResponse(res, await readJson(res).catch(() => undefined), { method, path: url.pathname, taskId: init.taskId });
+    return runPipeline<HttpResponse, HttpResponse>(
+      {
+        send: async (token, attempt) => {
           const headers: Record<string, string> = { authorization: `AnaplanAuthToken ${token}`, accept: init.accept ?? 'application/json', ...init.headers };
           if (typeof init.body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
+          // The tenant budget (budget.ts) holds a slot from send until the status line arrives.
           const release = await this.limiter.acquire(init.signal);
-          let res: HttpResponse;
           try {
-            res = await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
+            return await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
           } finally {
             release();
           }
-          if (res.status >= 200 && res.status < 300) return res;
-          const err = fromResponse(res, await readJson(res).catch(() => undefined), { method, path: url.pathname, taskId: init.taskId });
-          // Token expired or revoked mid-session: re-authenticate once and replay (reference §2.3, §14.1).
-          if (err instanceof AnaplanAuthError && !replayed) {
-            this.tokens.invalidate(token);
-            continue;
-          }
-          throw err;
-        }
+        },
+        accept: (res) => res,
+        // Token expired or revoked mid-session: re-authenticate once and replay (reference §2.3, §14.1).
+        // The refused response's body is read either way, so its connection is reused.
+        unauthorized: async (res, _token, reminted) => {
+          const err = await fail(res);
+          return reminted || !(err instanceof AnaplanAuthError) ? err : 'remint';
+        },
+        fail,
       },
-      { policy: init.retryPolicy ?? this.http.retryPolicy, signal: init.signal, onRetry: this.opts.onRetry },
+      { tokens: this.tokens, policy: init.retryPolicy ?? this.http.retryPolicy ?? DEFAULT_RETRY_POLICY, signal: init.signal, onRetry: this.opts.onRetry },
     );
   }
 

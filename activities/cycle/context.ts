@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ConnectionConfig } from '../../common/config';
+import { toActivityFailure } from '../http';
 import type { ArtifactStore, AuditStore } from '../store';
 import type { Ports } from './ports';
 
@@ -28,14 +29,13 @@ export function nonRetryable(message: string, details?: unknown): ApplicationFai
   return ApplicationFailure.create({ message, type: 'NonRetryable', nonRetryable: true, details: details === undefined ? undefined : [details] });
 }
 
-/** Maps client errors that retrying cannot fix (4xx other than 429) to non-retryable failures. */
+/**
+ * Hands a client error to Temporal's retry policy: the pipeline's one mapping (activities/http
+ * activity-failure.ts) — rejected logins and other 4xx are not retried, a server-requested wait
+ * becomes `nextRetryDelay`.
+ */
 export function classify(err: unknown): unknown {
-  const e = err as { retryable?: boolean; status?: number; message?: string; name?: string; credentialsRefused?: boolean };
-  // A 401 may be an expired token another attempt re-mints; one judged a credential failure is not (NetSuiteCredentialsError).
-  if (e && typeof e === 'object' && e.retryable === false && e.status !== undefined && (e.status !== 401 || e.credentialsRefused === true)) {
-    return ApplicationFailure.create({ message: `${e.name ?? 'Error'}: ${e.message}`, type: 'NonRetryable', nonRetryable: true });
-  }
-  return err;
+  return toActivityFailure(err);
 }
 
 /**

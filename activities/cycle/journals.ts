@@ -20,7 +20,7 @@ import { centsToString } from '../mapping/amounts';
 import { sameJournalContent } from '../mapping/journal-compare';
 import { journalBody } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
-import { getJson, type CycleDeps } from './context';
+import { classify, getJson, type CycleDeps } from './context';
 import type { StoredJournals } from './plan';
 
 let cache: { hash: string; value: StoredJournals } | undefined;
@@ -39,8 +39,9 @@ export function makeJournals(deps: CycleDeps) {
 
     const refused = (err: unknown) => {
       const e = err as { retryable?: boolean; status?: number; message?: string; code?: string; errorPath?: string };
-      // Throttling and outages are retried (by the client, then by Temporal); a refusal is data.
-      if (e.retryable !== false || e.status === 401) throw err;
+      // Throttling and outages are retried (by the client, then by Temporal, waiting out a Retry-After);
+      // a rejected login stops the activity without retries (classify); any other refusal is data.
+      if (e.retryable !== false || e.status === 401) throw classify(err);
       // Each approval mode refuses the other's field (reference §12): say which setting fixes it.
       const hint = e.status === 400 && e.errorPath === 'approved' && !config.journals.approvalRouting
         ? ' (the account seems to route journal approval through SuiteFlow: set journals.approvalRouting: true)'

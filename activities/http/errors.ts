@@ -12,6 +12,8 @@ export interface ApiErrorFields {
   code?: string;
   requestId?: string;
   retryAfterMs?: number;
+  /** The token endpoint refused the credentials themselves (see `loginRejected` below). */
+  loginRejected?: boolean;
   cause?: unknown;
 }
 
@@ -24,6 +26,12 @@ export class ApiError extends Error {
   readonly retryAfterMs?: number;
   /** Whether the shared HTTP policy may try again (429, 5xx, network). */
   readonly retryable: boolean;
+  /**
+   * The login itself was refused (bad password, refused assertion, invalid_grant, unusable key):
+   * never retried, by the pipeline or by Temporal, so a shared integration user is not locked out.
+   * Set by the vendor's token source when a mint fails this way.
+   */
+  loginRejected: boolean;
 
   constructor(message: string, fields: ApiErrorFields, retryable: boolean) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -35,6 +43,7 @@ export class ApiError extends Error {
     this.requestId = fields.requestId;
     this.retryAfterMs = fields.retryAfterMs;
     this.retryable = retryable;
+    this.loginRejected = fields.loginRejected ?? false;
   }
 }
 

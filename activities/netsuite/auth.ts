@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8, type CryptoKey, type KeyObject } from 'jose';
-import { DEFAULT_RETRY_POLICY, readText, send, withRetry, type RetryPolicy, type TransportOptions } from '../http';
+import { TokenCache, parseRetryAfter, readText, send, type CachedToken, type TransportOptions } from '../http';
 import { NetSuiteAuthError, NetSuiteError, NetSuiteProtocolError } from './errors';
 import { TokenResponseSchema } from './types';
 
@@ -30,7 +30,6 @@ export interface TokenProviderOptions {
   baseUrl: string;
   credentials: NetSuiteCredentials;
   transport: TransportOptions;
-  retryPolicy?: RetryPolicy;
   now?: () => number;
 }
 
@@ -76,9 +75,16 @@ export function judgeUnauthorized(c: UnauthorizedContext): UnauthorizedVerdict {
   return c.overlapped ? 'throttled' : 'credentials';
 }
 
+/** A NetSuite token in the shared cache, with what the 401 judgement needs to know about it. */
+interface NetSuiteToken extends CachedToken {
+  successes: number;
+  lastSuccessAt: number;
+  refused: boolean;
+}
+
+/** NetSuite's token source: the shared TokenCache, filled by signing an assertion and exchanging it. */
 export class TokenProvider {
-  private current?: { token: string; expiresAt: number; refreshAt: number; successes: number; lastSuccessAt: number; refused: boolean };
-  private inflight?: Promise<string>;
+  private readonly cache: TokenCache<NetSuiteToken>;
   private key?: Promise<CryptoKey | KeyObject>;
   /** Tokens minted so far (for statistics and tests). */
   mints = 0;
@@ -88,42 +94,47 @@ export class TokenProvider {
   constructor(private readonly options: TokenProviderOptions) {
     this.now = options.now ?? Date.now;
     this.tokenUrl = `${options.baseUrl}${TOKEN_PATH}`;
+    // NetSuite has no refresh grant for client credentials (§2.5): an expiring token is re-minted.
+    this.cache = new TokenCache<NetSuiteToken>({ obtain: (_current, signal) => this.mint(signal), now: this.now });
   }
 
   /** A valid token, minting one only when there is none or it is about to expire. */
-  async get(signal?: AbortSignal): Promise<string> {
-    const c = this.current;
-    if (c && this.now() < c.refreshAt) return c.token;
-    // Single flight: concurrent callers share one mint.
-    this.inflight ??= this.mint(signal).finally(() => (this.inflight = undefined));
-    return this.inflight;
+  token(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
+  }
+
+  /** Same as token() (the name callers such as `ping` use). */
+  get(signal?: AbortSignal): Promise<string> {
+    return this.cache.token(signal);
   }
 
   /** After a 401: drop the token if it is still the current one, so the next get() mints. */
   invalidate(token: string): void {
-    if (this.current?.token === token) this.current = undefined;
+    this.cache.invalidate(token);
   }
 
   /** A call with `token` succeeded (the token is proven good). */
   noteSuccess(token: string): void {
-    if (this.current?.token !== token) return;
-    this.current.successes++;
-    this.current.lastSuccessAt = this.now();
+    const c = this.cache.current;
+    if (c?.value !== token) return;
+    c.successes++;
+    c.lastSuccessAt = this.now();
   }
 
   /** What the provider knows about `token` for judging a 401 on a request sent at `sentAt`. */
   describe(token: string, sentAt: number): { replaced: boolean; succeededSince: boolean; refused: boolean; successes: number } {
-    const c = this.current;
-    if (c?.token !== token) return { replaced: c !== undefined || this.inflight !== undefined, succeededSince: false, refused: false, successes: 0 };
+    const c = this.cache.current;
+    if (c?.value !== token) return { replaced: c !== undefined || this.cache.obtaining, succeededSince: false, refused: false, successes: 0 };
     return { replaced: false, succeededSince: c.successes > 0 && c.lastSuccessAt >= sentAt, refused: c.refused, successes: c.successes };
   }
 
   /** A fresh token was refused with nothing else in flight: later 401s on it fail at once too. */
   refuse(token: string): void {
-    if (this.current?.token === token) this.current.refused = true;
+    const c = this.cache.current;
+    if (c?.value === token) c.refused = true;
   }
 
-  private async mint(signal?: AbortSignal): Promise<string> {
+  private async mint(signal?: AbortSignal): Promise<NetSuiteToken> {
     const assertion = await this.assertion();
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
@@ -133,25 +144,25 @@ export class TokenProvider {
     const url = new URL(this.tokenUrl);
     // Lifetime counts from before the request, so the cached expiry is never later than the server's.
     const requestedAt = this.now();
-    const json = await withRetry(
-      async (attempt) => {
-        const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal, attempt }, this.options.transport);
-        const text = await readText(res);
-        const parsed = parseJson(text);
-        if (res.status >= 400) throw explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: parsed }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
-        return parsed;
-      },
-      { policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY, signal },
-    );
+    // One POST per mint, no retry loop of its own: a failed mint (503, 429, network) surfaces to the
+    // API call's pipeline, whose one retry loop decides whether and when to try again — so a call
+    // makes at most one token request per attempt, not attempts² (issue 13 item 6).
+    const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal }, this.options.transport);
+    const json = parseJson(await readText(res));
+    if (res.status >= 400) {
+      const err = explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
+      // A refusal that is not about load (400 invalid_grant/invalid_client, 401) is the credentials themselves.
+      if (!err.retryable) err.loginRejected = true;
+      throw err;
+    }
     const parsed = TokenResponseSchema.safeParse(json);
     if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
     const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
     const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
-    this.current = { token: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
     this.mints++;
-    return parsed.data.access_token;
+    return { value: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
   }
 
   private async assertion(): Promise<string> {
@@ -159,11 +170,11 @@ export class TokenProvider {
     // Stored credentials may still say RS256 (the vault keeps what was entered): say so here rather
     // than sending an assertion NetSuite answers with a bare invalid_grant.
     if (!ACCEPTED_ALGORITHMS.has(credentials.algorithm)) {
-      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH });
+      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
     }
     this.key ??= importPKCS8(credentials.privateKeyPem, credentials.algorithm).catch(() => {
       this.key = undefined;
-      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH });
+      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
     });
     const key = await this.key;
     const iat = Math.floor(this.now() / 1000);
@@ -187,7 +198,7 @@ function explainGrantRefusal(err: NetSuiteError, credentials: NetSuiteCredential
   if (!(err instanceof NetSuiteAuthError) || err.code !== 'invalid_grant') return err;
   return new NetSuiteAuthError(
     `${err.message} — NetSuite refused the client assertion for certificate ${credentials.certificateId}: the private key does not match the uploaded certificate, the certificate is expired or revoked, or the certificate ID is wrong (the exact reason is in NetSuite's Login Audit Trail)`,
-    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId },
+    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId, loginRejected: true },
   );
 }
 

@@ -15,7 +15,7 @@
  */
 import type { Dispatcher } from 'undici';
 import {
-  ConcurrencyLimiter, DEFAULT_RETRY_POLICY, NetworkError, parseRetryAfter, readText, send, withRetry,
+  ConcurrencyLimiter, DEFAULT_RETRY_POLICY, NetworkError, parseRetryAfter, readText, runPipeline, send,
   type CallObserver, type HttpRequest, type RetryPolicy, type TransportOptions,
 } from '../http';
 import { TokenProvider, judgeUnauthorized, parseJson, type NetSuiteCredentials } from './auth';
@@ -85,7 +85,7 @@ export class NetSuiteClient {
     this.transport = { dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, observer: options.observer };
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.now = options.now ?? Date.now;
-    this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, retryPolicy: this.retryPolicy, now: options.now });
+    this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, now: options.now });
   }
 
   /** One authenticated REST call under the shared policy; throws a NetSuiteError on 4xx/5xx. */
@@ -94,17 +94,16 @@ export class NetSuiteClient {
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
     const logPath = url.pathname + url.search;
-    return withRetry(
-      async (attempt) => {
-        let reminted = false;
-        for (;;) {
-          const token = await this.tokens.get(options.signal);
+    type Exchange = { status: number; headers: Record<string, string | string[] | undefined>; json: unknown; sentAt: number; provenBefore: boolean; overlapped: boolean };
+    return runPipeline<Exchange, RestResponse>(
+      {
+        send: async (token, attempt) => {
           const sentAt = this.now();
           const provenBefore = this.tokens.describe(token, sentAt).successes > 0;
-          let overlapped = false;
-          const res = await this.limiter.run(async () => {
+          // Concurrency cap of the account (§6.2); `overlapped` feeds the 401 judgement below.
+          return this.limiter.run(async () => {
             const admittedAtStart = this.limiter.admitted;
-            overlapped = this.limiter.inFlight > 1;
+            let overlapped = this.limiter.inFlight > 1;
             const r = await send('netsuite', {
               method, url, body, signal: options.signal, attempt,
               headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
@@ -117,40 +116,37 @@ export class NetSuiteClient {
               throw new NetworkError({ method, path: logPath, status: r.status, reason: 'connection lost while reading the response' });
             }
             overlapped ||= this.limiter.inFlight > 1 || this.limiter.admitted > admittedAtStart;
-            return { status: r.status, headers: r.headers, json: parseJson(text) };
+            return { status: r.status, headers: r.headers, json: parseJson(text), sentAt, provenBefore, overlapped };
           });
-          if (res.status === 401) {
-            // §2.6 / §6.3 / §12: expiry and revocation, throttling dressed as a bad login, or bad credentials.
-            const known = this.tokens.describe(token, sentAt);
-            const verdict = judgeUnauthorized({ replaced: known.replaced, reminted, provenBefore, succeededSince: known.succeededSince, overlapped, refused: known.refused });
-            if (verdict === 'retry-current' || verdict === 'remint') {
-              if (verdict === 'remint') this.tokens.invalidate(token);
-              reminted = true;
-              continue;
-            }
-            const base = NetSuiteError.fromResponse({ status: 401, body: res.json }, { method, path: logPath });
-            const fields = { method, path: logPath, status: 401, code: base.code, details: base.details };
-            if (verdict === 'throttled') {
-              this.limiter.throttle();
-              recordThrottle('netsuite', 'login-401');
-              throw new NetSuiteLoginThrottledError(`${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`, fields);
-            }
-            this.tokens.refuse(token);
-            throw new NetSuiteCredentialsError(
-              `${base.message} — a freshly issued token was refused with no other request in flight: the role, entity or integration record cannot use REST web services (see NetSuite's Login Audit Trail). Not retried, so the account is not locked by repeated logins`,
-              fields,
-            );
-          }
-          if (res.status >= 400) {
-            throw NetSuiteError.fromResponse({ status: res.status, body: res.json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method, path: logPath });
-          }
+        },
+        accept: (res, token) => {
           this.tokens.noteSuccess(token);
           this.limiter.succeeded();
           const location = res.headers.location;
           return { status: res.status, json: res.json, location: Array.isArray(location) ? location[0] : location };
-        }
+        },
+        // §2.6 / §6.3 / §12: expiry and revocation, throttling dressed as a bad login, or bad credentials.
+        unauthorized: (res, token, reminted) => {
+          const known = this.tokens.describe(token, res.sentAt);
+          const verdict = judgeUnauthorized({ replaced: known.replaced, reminted, provenBefore: res.provenBefore, succeededSince: known.succeededSince, overlapped: res.overlapped, refused: known.refused });
+          if (verdict === 'retry-current') return 'resend';
+          if (verdict === 'remint') return 'remint';
+          const base = NetSuiteError.fromResponse({ status: 401, body: res.json }, { method, path: logPath });
+          const fields = { method, path: logPath, status: 401, code: base.code, details: base.details };
+          if (verdict === 'throttled') {
+            this.limiter.throttle();
+            recordThrottle('netsuite', 'login-401');
+            return new NetSuiteLoginThrottledError(`${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`, fields);
+          }
+          this.tokens.refuse(token);
+          return new NetSuiteCredentialsError(
+            `${base.message} — a freshly issued token was refused with no other request in flight: the role, entity or integration record cannot use REST web services (see NetSuite's Login Audit Trail). Not retried, so the account is not locked by repeated logins`,
+            fields,
+          );
+        },
+        fail: (res) => NetSuiteError.fromResponse({ status: res.status, body: res.json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method, path: logPath }),
       },
-      { policy: this.retryPolicy, signal: options.signal },
+      { tokens: this.tokens, policy: this.retryPolicy, signal: options.signal },
     );
   }
 

@@ -160,8 +160,11 @@ export class NetSuiteJournalMismatchError extends NetSuiteError {
  * Temporal — repeated logins would only add failed entries and can lock the integration out.
  */
 export class NetSuiteCredentialsError extends NetSuiteAuthError {
-  /** Read by the activities' error classification: this 401 must not be retried. */
+  /** This 401 must not be retried (kept for callers that test for it; `loginRejected` is what the pipeline reads). */
   readonly credentialsRefused = true;
+  constructor(message: string, fields: NetSuiteErrorFields) {
+    super(message, { ...fields, loginRejected: true });
+  }
 }
 /**
  * A 401 "Invalid login attempt" judged to be concurrency throttling (reference §6.3, §12): the
