@@ -4,7 +4,8 @@
  * per-model timeline, auth log, budget), faults, clock. Documented in README.md.
  */
 import { HttpFailure } from './errors';
-import { readJsonBody, sendJson, type Ctx, type Router } from './http';
+import { sendJson, type Ctx, type Router } from '../kit/router';
+import { readJsonBody } from '../kit/body';
 import { fileJson } from './routes-files';
 import { taskJson } from './routes-tasks';
 import type { FaultSpec } from './faults';

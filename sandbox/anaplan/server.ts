@@ -3,15 +3,15 @@
  * (`/2/0/*`) on one base URL, plus the control plane (`/__sandbox/*`). Binds port 0 by default and
  * reports its URL. See README.md for the seeded model, the control plane and what is not reproduced.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createCertificate } from '../certs';
-import { sleep } from '../../activities/http/retry';
+import { sleep } from '../kit/sleep';
 import { apiError, HttpFailure } from './errors';
-import type { Ctx } from './http';
+import type { Ctx } from '../kit/router';
+import { startKitServer } from '../kit/server';
 import { buildRouters } from './routes';
 import { cellTotals } from './routes-control';
 import { DEFAULT_CONFIG, SandboxState, type DemoUser, type SandboxConfig } from './state';
@@ -51,13 +51,6 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
   state.scheduler = new TaskScheduler(state);
 
   const { api, control } = buildRouters(state);
-
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch(() => {
-      if (!res.headersSent) apiError(res, 500, req.url ?? '/');
-      else res.destroy();
-    });
-  });
 
   async function handle(req: Ctx['req'], res: Ctx['res']): Promise<void> {
     const url = new URL(req.url ?? '/', state.baseUrl);
@@ -110,14 +103,8 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('sandbox did not bind a TCP port');
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  state.baseUrl = `http://${host}:${addr.port}`;
+  const server = await startKitServer(handle, { port: opts.port, host: opts.host, onError: (req, res) => apiError(res, 500, req.url ?? '/') });
+  state.baseUrl = server.url;
 
   return {
     url: state.baseUrl,
@@ -133,8 +120,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     cellTotals: (moduleName, lineItem, filter = {}) => cellTotals(state, moduleName, lineItem, filter),
     async close() {
       await state.scheduler.drain();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

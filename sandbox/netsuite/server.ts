@@ -3,9 +3,10 @@
  * paths plus a control plane under /__sandbox/. `startNetSuiteSandbox()` is what tests, `npm start`
  * and `ml-connector sandbox` call; it binds port 0 unless told otherwise and reports its URL.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type * as http from 'node:http';
+import { readBody } from '../kit/body';
+import { startKitServer, type KitServer } from '../kit/server';
+import { sleep } from '../kit/sleep';
 import { createCertificate } from '../certs';
 import { AuthRegistry, TOKEN_PATH } from './auth';
 import { handleControl } from './control';
@@ -66,7 +67,7 @@ export class NetSuiteSandbox {
   readonly api: ApiContext;
   overLimit: OverLimitBehaviour;
   url = '';
-  private server?: http.Server;
+  private server?: KitServer;
 
   constructor(
     readonly state: NetSuiteState,
@@ -101,19 +102,14 @@ export class NetSuiteSandbox {
   }
 
   async listen(port: number, host: string): Promise<string> {
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch(() => {
-        if (!res.headersSent) write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' }));
-        else res.destroy();
-      });
+    this.server = await startKitServer((req, res) => this.handle(req, res), {
+      port,
+      host,
+      urlHost: host,
+      keepAliveTimeoutMs: 5_000,
+      onError: (_req, res) => write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' })),
     });
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const addr = this.server.address() as AddressInfo;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    this.url = this.server.url;
     this.api.baseUrl = this.url;
     return this.url;
   }
@@ -122,8 +118,7 @@ export class NetSuiteSandbox {
     if (this.server) {
       const server = this.server;
       this.server = undefined;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
     this.state.close();
   }
@@ -132,7 +127,7 @@ export class NetSuiteSandbox {
     const url = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname.startsWith('/__sandbox/')) {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
       write(res, await handleControl(this, { method, url, headers: req.headers, body }));
       return;
     }
@@ -157,7 +152,7 @@ export class NetSuiteSandbox {
         write(res, refusal);
         return;
       }
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
       const apiReq: ApiRequest = { method, url, headers: req.headers, body };
       const response = await this.process(route, isToken, apiReq);
       leave();
@@ -195,17 +190,6 @@ export class NetSuiteSandbox {
     if ('status' in auth) return auth;
     return handleApi(this.api, req);
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function write(res: http.ServerResponse, r: SandboxResponse): void {
