@@ -9,6 +9,8 @@ import { readJsonBody } from '../kit/body';
 import { fileJson } from './routes-files';
 import { taskJson } from './routes-tasks';
 import type { FaultSpec } from './faults';
+import { registerKitControl } from '../kit/control';
+import { FaultSpecError } from '../kit/faults';
 import { RUNTIME_SWITCHES, type SandboxState } from './state';
 import { SETTING_KEYS } from './files';
 
@@ -109,7 +111,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       modules: [...m.modules.values()].map((mod) => ({ id: mod.id, name: mod.name, lineItems: mod.lineItems.map((li) => ({ name: li.name, cells: li.cells.size })) })),
       budget: { limit: state.budget.limit, windowMs: state.budget.windowMs, admitted: state.budget.admitted, limited: state.budget.limited, peak: state.budget.peak },
       faults: state.faults.rules,
-      requests: Object.fromEntries(state.requests),
+      requests: state.stats.snapshot().requests,
     });
   });
   router.add('GET', `${P}/lists/:name`, (ctx) => {
@@ -156,19 +158,22 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   });
   router.add('GET', `${P}/auth-log`, (ctx) => sendJson(ctx.res, 200, { events: state.authLog }));
 
-  router.add('POST', `${P}/faults`, async (ctx) => {
-    const b = (await body(ctx)) as FaultSpec & { durationMs?: number };
-    if ((b.kind as string) === 'task-duration') {
-      state.faults.taskDurationMs = Number(b.durationMs);
-      return sendJson(ctx.res, 201, { taskDurationMs: state.faults.taskDurationMs });
-    }
-    if ((b.kind as string) === 'revoke-tokens') return sendJson(ctx.res, 201, { revoked: state.revokeTokens() });
-    if (!['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-failed-no-result, task-duration or revoke-tokens');
-    if (b.kind === 'status' && !(Number(b.status) >= 400 && Number(b.status) <= 599)) throw new HttpFailure(400, 'status must be 4xx/5xx');
-    sendJson(ctx.res, 201, state.faults.add(b));
-  });
-  router.add('DELETE', `${P}/faults`, (ctx) => {
-    state.faults.clear();
-    sendJson(ctx.res, 200, { ok: true });
+  // Faults and request statistics: the kit's endpoints; Anaplan adds its own kinds (task faults,
+  // `task-duration`, `revoke-tokens`) to the same POST.
+  registerKitControl(router, {
+    addFault: (b) => {
+      if (b.kind === 'task-duration') {
+        const ms = Number(b.durationMs);
+        if (!Number.isFinite(ms) || ms < 0) throw new FaultSpecError('durationMs must be a number ≥ 0');
+        state.faults.taskDurationMs = ms;
+        return { taskDurationMs: ms };
+      }
+      if (b.kind === 'revoke-tokens') return { revoked: state.revokeTokens() };
+      return state.faults.add(b as FaultSpec);
+    },
+    listFaults: () => state.faults.rules,
+    clearFaults: () => state.faults.clear(),
+    stats: () => state.stats.snapshot(),
+    resetStats: () => state.stats.reset(),
   });
 }

@@ -12,6 +12,7 @@ import { sleep } from '../kit/sleep';
 import { apiError, HttpFailure } from './errors';
 import type { Ctx } from '../kit/router';
 import { startKitServer } from '../kit/server';
+import { ControlError, controlError } from '../kit/control';
 import { buildRouters } from './routes';
 import { cellTotals } from './routes-control';
 import { DEFAULT_CONFIG, SandboxState, type DemoUser, type SandboxConfig } from './state';
@@ -57,17 +58,22 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const isControl = path.startsWith('/__sandbox/');
+    const router = isControl ? control : api;
+    const { handler, pattern, params, methodMismatch } = router.match(method, path);
+    const route = `${method} ${pattern ?? '(no route)'}`;
     if (!isControl) {
-      const fault = state.faults.forRequest(method, path);
+      const fault = state.faults.forRequest(method, path, route);
+      for (const f of fault.fired) state.stats.fault(f.label);
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.drop) {
         req.socket.destroy();
         return;
       }
-      if (fault.status) {
+      if (fault.status || fault.login401) {
         req.resume();
-        const headers: Record<string, string> = fault.status.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
-        return apiError(res, fault.status.status!, path, undefined, headers);
+        const status = fault.status?.status ?? 401;
+        const headers: Record<string, string> = fault.status?.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
+        return apiError(res, status, path, undefined, headers);
       }
       // The request budget covers the Integration API (the auth and OAuth services are other hosts).
       if (path.startsWith('/2/0/')) {
@@ -77,12 +83,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
           return apiError(res, 429, path, 'Too Many Requests', { 'retry-after': String(admitted.retryAfterSec) });
         }
       }
-    }
-    const router = isControl ? control : api;
-    const { handler, pattern, params, methodMismatch } = router.match(method, path);
-    if (!isControl) {
-      const key = `${method} ${pattern ?? '(no route)'}`;
-      state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
+      state.stats.record(route);
     }
     const ctx: Ctx = { req, res, url, method, params };
     if (!handler) {
@@ -97,6 +98,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
         return;
       }
       req.resume();
+      if (err instanceof ControlError) return controlError(res, err);
       if (err instanceof HttpFailure) return apiError(res, err.status, path, err.message, err.headers);
       if (err instanceof SyntaxError) return apiError(res, 400, path, 'Malformed request body');
       throw err;

@@ -7,9 +7,12 @@ import type * as http from 'node:http';
 import { readBody } from '../kit/body';
 import { startKitServer, type KitServer } from '../kit/server';
 import { sleep } from '../kit/sleep';
+import type { FaultRule } from '../kit/faults';
 import { createCertificate } from '../certs';
 import { AuthRegistry, TOKEN_PATH } from './auth';
-import { handleControl } from './control';
+import { buildControlRouter } from './control';
+import { ControlError, controlError } from '../kit/control';
+import type { Router } from '../kit/router';
 import { concurrencyExceeded, invalidLogin, nsError, type SandboxResponse } from './errors';
 import { FaultRegistry, GovernanceStats, parseOverLimit, type OverLimitBehaviour } from './governance';
 import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
@@ -66,6 +69,7 @@ export class NetSuiteSandbox {
   readonly auth: AuthRegistry;
   readonly api: ApiContext;
   overLimit: OverLimitBehaviour;
+  private readonly control: Router;
   url = '';
   private server?: KitServer;
 
@@ -80,6 +84,7 @@ export class NetSuiteSandbox {
     this.overLimit = parseOverLimit({ response: options.overLimitResponse, delayMs: options.overLimitDelayMs }, { response: '429', delayMs: 0 });
     this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
     this.registerDemoClient();
+    this.control = buildControlRouter(this);
   }
 
   private registerDemoClient(): void {
@@ -123,14 +128,22 @@ export class NetSuiteSandbox {
     this.state.close();
   }
 
+  private async handleControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string): Promise<void> {
+    const { handler, params } = this.control.match(method, url.pathname);
+    try {
+      if (!handler) throw new ControlError(404, `no control endpoint ${method} ${url.pathname.replace(/\/+$/, '')}`);
+      await handler({ req, res, url, method, params });
+    } catch (err) {
+      if (!(err instanceof ControlError) || res.headersSent) throw err;
+      req.resume();
+      controlError(res, err);
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
-    if (url.pathname.startsWith('/__sandbox/')) {
-      const body = await readBody(req, MAX_BODY_BYTES);
-      write(res, await handleControl(this, { method, url, headers: req.headers, body }));
-      return;
-    }
+    if (url.pathname.startsWith('/__sandbox/')) return this.handleControl(req, res, url, method);
     const route = routeKey(method, url.pathname);
     const isToken = url.pathname === TOKEN_PATH;
     // The token endpoint is not counted against concurrency governance (sandbox choice, README).
@@ -168,22 +181,26 @@ export class NetSuiteSandbox {
     }
   }
 
+  /** How NetSuite words an injected terminal fault. */
+  private faultResponse(f: FaultRule): SandboxResponse | 'drop' {
+    if (f.effect === 'drop') return 'drop';
+    if (f.effect === 'login401') return invalidLogin(this.accountId);
+    const r = f.status === 429 ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+    if (f.retryAfterSec !== undefined) r.headers = { ...r.headers, 'retry-after': String(f.retryAfterSec) };
+    return r;
+  }
+
   private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
-    let terminal: SandboxResponse | 'drop' | undefined;
-    for (const f of this.faults.draw(route, isToken)) {
-      this.stats.fault(f.kind);
-      if (f.kind === 'latency') await sleep(f.latencyMs ?? 1000);
-      else if (terminal !== undefined) continue;
-      else if (f.kind === 'drop') terminal = 'drop';
-      else if (f.kind === '429' || f.kind === '5xx') {
-        terminal = f.kind === '429' ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
-        if (f.retryAfterSec !== undefined) terminal.headers = { ...terminal.headers, 'retry-after': String(f.retryAfterSec) };
-      }
-      else if (f.kind === 'revoke-token') {
+    const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
+    for (const f of drawn.fired) this.stats.fault(f.label);
+    if (drawn.latencyMs > 0) await sleep(drawn.latencyMs);
+    for (const f of drawn.sideEffects) {
+      if (f.effect === 'revoke-token') {
         const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
         if (token) this.auth.revokeToken(token);
       }
     }
+    const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
     if (isToken) return handleToken(this.api, req);
     const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
