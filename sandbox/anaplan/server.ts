@@ -88,6 +88,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     const ctx: Ctx = { req, res, url, method, params };
     if (!handler) {
       req.resume();
+      if (isControl) return controlError(res, new ControlError(404, `no control endpoint ${method} ${path}`));
       return apiError(res, methodMismatch ? 405 : 404, path);
     }
     try {

@@ -118,6 +118,15 @@ for (const t of targets) {
       assert.deepEqual((await control(t, 'GET', 'requests')).body, { requests: {}, faultsFired: {} });
     });
 
+    test('one control-plane style: an unknown endpoint and a non-JSON body answer {error}', async () => {
+      const unknown = await control(t, 'GET', 'no-such-thing');
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.body.error, /no control endpoint GET \/__sandbox\/no-such-thing/);
+      const res = await fetch(`${t.url()}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { error: 'body must be JSON' });
+    });
+
     test('a bad fault is refused with 400 naming the problem', async () => {
       const two = await control(t, 'POST', 'faults', { match: { path: t.path }, status: 503, drop: true });
       assert.equal(two.status, 400);
