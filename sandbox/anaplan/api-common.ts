@@ -2,9 +2,9 @@
  * Shared pieces of the Integration API v2 routes: token check, case-sensitive workspace/model
  * resolution, the `{meta, status, <key>}` envelope and limit/offset paging (reference §3).
  */
-import { sleep } from '../../activities/http/retry';
+import { sleep } from '../kit/sleep';
 import { HttpFailure } from './errors';
-import { header, sendJson, type Ctx, type Handler, type Router } from './http';
+import { header, sendJson, type Ctx, type Handler, type Router } from '../kit/router';
 import type { SandboxState, SandboxUser } from './state';
 
 export const MAX_PAGE = 5000;

@@ -3,7 +3,7 @@
  * (../shared/reference/anaplan.md §2.4, §2.7, §3.2).
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson } from './http';
+import { sendJson } from '../kit/router';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',

@@ -1,13 +1,18 @@
 /**
- * Fault injection for the control plane (STYLE.md §16): HTTP statuses (429 with Retry-After, 5xx,
- * 409/423 busy), latency, dropped connections, task failures and task duration — each one-shot
- * (`count`) or as a rate (`rate` 0..1), optionally limited to a path substring and method.
+ * Anaplan's faults on the kit's FaultSet (sandbox/kit/faults.ts): HTTP statuses (429 with
+ * Retry-After, 5xx, 409/423 busy), latency, dropped connections and `login401` per request, plus the
+ * Anaplan-only task faults — each one-shot (`count`) or as a rate (`rate` 0..1). The original body
+ * (`{kind, path?, method?, …}`) is still accepted and translated.
  */
 import { rng } from '../demo-company';
+import { FaultSet, FaultSpecError, isKitFault, type FaultRule, type KitFaultSpec } from '../kit/faults';
 
 /** `task-failed-no-result`: the task ends `currentStep: "Failed."` with no `result` at all (reference §16). */
 export type FaultKind = 'status' | 'latency' | 'drop' | 'task-failure' | 'task-failed-no-result';
+export const FAULT_KINDS: FaultKind[] = ['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'];
+const TASK_EFFECTS = ['task-failure', 'task-failed-no-result'];
 
+/** The Anaplan sandbox's original fault body. */
 export interface FaultSpec {
   kind: FaultKind;
   /** For `status`: the HTTP status to answer (429, 500, 503, 409, 423…). */
@@ -25,68 +30,62 @@ export interface FaultSpec {
   rate?: number;
 }
 
-export interface FaultRule extends FaultSpec {
-  id: number;
-  fired: number;
+export type { FaultRule };
+
+export interface RequestFaults {
+  latencyMs: number;
+  status?: FaultRule;
+  drop: boolean;
+  login401: boolean;
+  fired: FaultRule[];
 }
 
 export class Faults {
-  rules: FaultRule[] = [];
+  readonly set: FaultSet;
   /** Fixed task run time override (ms), set by the `task-duration` control. */
   taskDurationMs?: number;
-  private nextId = 1;
-  private random: () => number;
+  /** Told of every task fault that fires (request faults are counted by the server). */
+  onFired?: (rule: FaultRule) => void;
 
   constructor(seed: number) {
-    this.random = rng(seed ^ 0x5eed);
+    // One random source for every rule (not one per rule), so rates replay as before the kit.
+    this.set = new FaultSet({ random: rng(seed ^ 0x5eed) });
   }
 
-  add(spec: FaultSpec): FaultRule {
-    const rule: FaultRule = { ...spec, count: spec.count ?? (spec.rate === undefined ? 1 : undefined), id: this.nextId++, fired: 0 };
-    this.rules.push(rule);
-    return rule;
+  get rules(): FaultRule[] {
+    return this.set.list();
+  }
+
+  /** Accepts the kit dialect (`{match, status|latency|drop|login401, rate|count}`) or the original `{kind, path, method, …}`. */
+  add(spec: FaultSpec | KitFaultSpec): FaultRule {
+    if (isKitFault(spec)) return this.set.add(spec);
+    const f = spec as FaultSpec;
+    if (!FAULT_KINDS.includes(f.kind)) throw new FaultSpecError(`kind must be one of ${FAULT_KINDS.join(', ')}, task-duration or revoke-tokens`);
+    if (f.kind === 'status' && !(Number(f.status) >= 400 && Number(f.status) <= 599)) throw new FaultSpecError('status must be 4xx/5xx');
+    const match = f.path === undefined && f.method === undefined ? undefined : { path: f.path, method: f.method };
+    const common = { match, rate: f.rate, count: f.count, label: f.kind, kind: f.kind };
+    if (f.kind === 'status') return this.set.addRule({ ...common, effect: 'status', status: Number(f.status), retryAfterSec: f.retryAfterSec });
+    if (f.kind === 'latency') return this.set.addRule({ ...common, effect: 'latency', latency: f.latencyMs ?? 0 });
+    return this.set.addRule({ ...common, effect: f.kind });
   }
 
   clear(): void {
-    this.rules = [];
+    this.set.clear();
     this.taskDurationMs = undefined;
   }
 
-  private fire(rule: FaultRule): boolean {
-    if (rule.rate !== undefined && this.random() >= rule.rate) return false;
-    rule.fired++;
-    if (rule.count !== undefined) {
-      rule.count--;
-      if (rule.count <= 0) this.rules = this.rules.filter((r) => r !== rule);
-    }
-    return true;
-  }
-
-  /** Request-level faults that fire for this request, in rule order (latency first, then one status/drop). */
-  forRequest(method: string, path: string): { latencyMs: number; status?: FaultRule; drop: boolean } {
-    let latencyMs = 0;
-    let status: FaultRule | undefined;
-    let drop = false;
-    for (const r of [...this.rules]) {
-      if (r.kind === 'task-failure' || r.kind === 'task-failed-no-result') continue;
-      if (r.path !== undefined && !path.includes(r.path)) continue;
-      if (r.method !== undefined && r.method.toUpperCase() !== method) continue;
-      if (r.kind === 'latency') {
-        if (this.fire(r)) latencyMs += r.latencyMs ?? 0;
-      } else if (!status && !drop && this.fire(r)) {
-        if (r.kind === 'drop') drop = true;
-        else status = r;
-      }
-    }
-    return { latencyMs, status, drop };
+  /** Request-level faults that fire for this request, in rule order (latency adds up, then one status/drop/login401). */
+  forRequest(method: string, path: string, route: string): RequestFaults {
+    const d = this.set.draw({ method, path, route }, (effect) => !TASK_EFFECTS.includes(effect));
+    const t = d.terminal;
+    return { latencyMs: d.latencyMs, status: t?.effect === 'status' ? t : undefined, drop: t?.effect === 'drop', login401: t?.effect === 'login401', fired: d.fired };
   }
 
   /** How the next task fails, if a task fault fires: with a `successful:false` result, or with none. */
   takeTaskFailure(): 'result' | 'no-result' | false {
-    for (const r of [...this.rules]) {
-      if (r.kind === 'task-failure' && this.fire(r)) return 'result';
-      if (r.kind === 'task-failed-no-result' && this.fire(r)) return 'no-result';
-    }
-    return false;
+    const r = this.set.take(TASK_EFFECTS);
+    if (!r) return false;
+    this.onFired?.(r);
+    return r.effect === 'task-failure' ? 'result' : 'no-result';
   }
 }

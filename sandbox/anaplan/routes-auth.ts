@@ -5,7 +5,8 @@
  */
 import { X509Certificate, verify } from 'node:crypto';
 import { authError } from './errors';
-import { header, readJsonBody, sendEmpty, sendJson, type Ctx, type Router } from './http';
+import { header, sendEmpty, sendJson, type Ctx, type Router } from '../kit/router';
+import { readJsonBody } from '../kit/body';
 import type { IssuedToken, SandboxState, SandboxUser } from './state';
 
 /** Anaplan's samples use at least 100 random bytes (reference §2.6). */

@@ -4,20 +4,14 @@
  * per-model timeline, auth log, budget), faults, clock. Documented in README.md.
  */
 import { HttpFailure } from './errors';
-import { readJsonBody, sendJson, type Ctx, type Router } from './http';
+import { sendJson, type Router } from '../kit/router';
 import { fileJson } from './routes-files';
 import { taskJson } from './routes-tasks';
 import type { FaultSpec } from './faults';
+import { ControlError, controlBody, registerKitControl } from '../kit/control';
+import { FaultSpecError } from '../kit/faults';
 import { RUNTIME_SWITCHES, type SandboxState } from './state';
 import { SETTING_KEYS } from './files';
-
-async function body(ctx: Ctx): Promise<Record<string, any>> {
-  try {
-    return ((await readJsonBody(ctx.req)) ?? {}) as Record<string, any>;
-  } catch {
-    throw new HttpFailure(400, 'Malformed JSON body');
-  }
-}
 
 /**
  * Cell count and total of one line item, filtered by dimension members given as
@@ -60,19 +54,19 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   });
 
   router.add('POST', `${P}/users`, async (ctx) => {
-    const b = await body(ctx);
-    if (typeof b.email !== 'string' || !b.email.includes('@')) throw new HttpFailure(400, 'email is required');
+    const b = await controlBody(ctx);
+    if (typeof b.email !== 'string' || !b.email.includes('@')) throw new ControlError(400, 'email is required');
     try {
       const u = state.addUser({ email: b.email, password: b.password, certificatePem: b.certificatePem, firstName: b.firstName, lastName: b.lastName, workspaceAdmin: typeof b.workspaceAdmin === 'boolean' ? b.workspaceAdmin : undefined });
       sendJson(ctx.res, 201, { id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin });
     } catch {
-      throw new HttpFailure(400, 'certificatePem is not a valid certificate');
+      throw new ControlError(400, 'certificatePem is not a valid certificate');
     }
   });
   router.add('GET', `${P}/users`, (ctx) => sendJson(ctx.res, 200, { users: [...state.users.values()].map((u) => ({ id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin })) }));
 
   router.add('POST', `${P}/oauth/clients`, async (ctx) => {
-    const b = await body(ctx);
+    const b = await controlBody(ctx);
     const id = typeof b.clientId === 'string' ? b.clientId : state.demoClientId;
     state.oauthClients.set(id, { rotatable: b.rotatable !== false });
     sendJson(ctx.res, 201, { clientId: id, rotatable: b.rotatable !== false });
@@ -80,21 +74,21 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   router.add('GET', `${P}/device`, (ctx) => sendJson(ctx.res, 200, { pending: [...state.devices.values()].filter((d) => !d.consumed && !d.approvedUserId && !d.denied).map((d) => ({ userCode: d.userCode, clientId: d.clientId, expiresAt: d.expiresAt })) }));
   // Stands in for the human who opens verification_uri and approves (or denies) the device.
   router.add('POST', `${P}/device/approve`, async (ctx) => {
-    const b = await body(ctx);
+    const b = await controlBody(ctx);
     const d = [...state.devices.values()].find((x) => x.userCode === b.userCode || x.userCode === b.user_code);
-    if (!d) throw new HttpFailure(404, 'Unknown user code');
+    if (!d) throw new ControlError(404, 'Unknown user code');
     const user = state.userByEmail(typeof b.email === 'string' ? b.email : state.demoUser.email);
-    if (!user) throw new HttpFailure(404, 'Unknown user');
+    if (!user) throw new ControlError(404, 'Unknown user');
     if (b.deny === true) d.denied = true;
     else d.approvedUserId = user.id;
     sendJson(ctx.res, 200, { ok: true, denied: d.denied });
   });
   router.add('POST', `${P}/tokens/revoke`, async (ctx) => {
-    const b = await body(ctx);
+    const b = await controlBody(ctx);
     sendJson(ctx.res, 200, { revoked: state.revokeTokens(typeof b.email === 'string' ? b.email : undefined) });
   });
   router.add('POST', `${P}/clock`, async (ctx) => {
-    const b = await body(ctx);
+    const b = await controlBody(ctx);
     state.clockOffsetMs += Number(b.advanceMs ?? 0);
     sendJson(ctx.res, 200, { offsetMs: state.clockOffsetMs });
   });
@@ -108,12 +102,12 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       modules: [...m.modules.values()].map((mod) => ({ id: mod.id, name: mod.name, lineItems: mod.lineItems.map((li) => ({ name: li.name, cells: li.cells.size })) })),
       budget: { limit: state.budget.limit, windowMs: state.budget.windowMs, admitted: state.budget.admitted, limited: state.budget.limited, peak: state.budget.peak },
       faults: state.faults.rules,
-      requests: Object.fromEntries(state.requests),
+      requests: state.stats.snapshot().requests,
     });
   });
   router.add('GET', `${P}/lists/:name`, (ctx) => {
     const l = state.model.lists.get(ctx.params.name!) ?? state.model.listById(ctx.params.name!);
-    if (!l) throw new HttpFailure(404);
+    if (!l) throw new ControlError(404, `no list ${ctx.params.name}`);
     sendJson(ctx.res, 200, { id: l.id, name: l.name, items: l.items.map((it) => ({ id: it.id, code: it.code, name: it.name, parent: l.parentOf(it)?.code ?? null })) });
   });
   // Cell totals: /__sandbox/cells?module=ACT01 GL Actuals&lineItem=Amount&Period=Oct 26&Subsidiary=SUB-2
@@ -135,15 +129,15 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   // The model builder's file settings (what `/complete` must not override, reference §16).
   router.add('POST', `${P}/files/:id/settings`, async (ctx) => {
     const f = state.files.get(ctx.params.id!);
-    if (!f) throw new HttpFailure(404);
-    const b = await body(ctx);
+    if (!f) throw new ControlError(404, `no file ${ctx.params.id}`);
+    const b = await controlBody(ctx);
     for (const k of SETTING_KEYS) if (b[k] !== undefined) (f.settings as unknown as Record<string, unknown>)[k] = b[k];
     sendJson(ctx.res, 200, { id: f.id, settings: f.settings });
   });
   router.add('POST', `${P}/switches`, async (ctx) => {
-    const b = await body(ctx);
+    const b = await controlBody(ctx);
     for (const [k, v] of Object.entries(b)) {
-      if (!(RUNTIME_SWITCHES as readonly string[]).includes(k) || typeof v !== 'boolean') throw new HttpFailure(400, `switches are booleans among ${RUNTIME_SWITCHES.join(', ')}`);
+      if (!(RUNTIME_SWITCHES as readonly string[]).includes(k) || typeof v !== 'boolean') throw new ControlError(400, `switches are booleans among ${RUNTIME_SWITCHES.join(', ')}`);
       (state.config as unknown as Record<string, boolean>)[k] = v;
     }
     sendJson(ctx.res, 200, Object.fromEntries(RUNTIME_SWITCHES.map((k) => [k, state.config[k]])));
@@ -155,19 +149,22 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   });
   router.add('GET', `${P}/auth-log`, (ctx) => sendJson(ctx.res, 200, { events: state.authLog }));
 
-  router.add('POST', `${P}/faults`, async (ctx) => {
-    const b = (await body(ctx)) as FaultSpec & { durationMs?: number };
-    if ((b.kind as string) === 'task-duration') {
-      state.faults.taskDurationMs = Number(b.durationMs);
-      return sendJson(ctx.res, 201, { taskDurationMs: state.faults.taskDurationMs });
-    }
-    if ((b.kind as string) === 'revoke-tokens') return sendJson(ctx.res, 201, { revoked: state.revokeTokens() });
-    if (!['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'].includes(b.kind)) throw new HttpFailure(400, 'kind must be status, latency, drop, task-failure, task-failed-no-result, task-duration or revoke-tokens');
-    if (b.kind === 'status' && !(Number(b.status) >= 400 && Number(b.status) <= 599)) throw new HttpFailure(400, 'status must be 4xx/5xx');
-    sendJson(ctx.res, 201, state.faults.add(b));
-  });
-  router.add('DELETE', `${P}/faults`, (ctx) => {
-    state.faults.clear();
-    sendJson(ctx.res, 200, { ok: true });
+  // Faults and request statistics: the kit's endpoints; Anaplan adds its own kinds (task faults,
+  // `task-duration`, `revoke-tokens`) to the same POST.
+  registerKitControl(router, {
+    addFault: (b) => {
+      if (b.kind === 'task-duration') {
+        const ms = Number(b.durationMs);
+        if (!Number.isFinite(ms) || ms < 0) throw new FaultSpecError('durationMs must be a number ≥ 0');
+        state.faults.taskDurationMs = ms;
+        return { taskDurationMs: ms };
+      }
+      if (b.kind === 'revoke-tokens') return { revoked: state.revokeTokens() };
+      return state.faults.add(b as FaultSpec);
+    },
+    listFaults: () => state.faults.rules,
+    clearFaults: () => state.faults.clear(),
+    stats: () => state.stats.snapshot(),
+    resetStats: () => state.stats.reset(),
   });
 }

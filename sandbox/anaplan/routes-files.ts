@@ -9,10 +9,11 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { HttpFailure } from './errors';
-import { header, readJsonBody, sendEmpty, type Ctx } from './http';
+import { header, sendEmpty, type Ctx } from '../kit/router';
+import { readJsonBody } from '../kit/body';
 import { both, ok, paged, workspaceOnly, type ApiCtx } from './api-common';
 import { ChunkTooLargeError, MAX_CHUNKS, SETTING_KEYS, readChunks, type FileContent, type StoredChunk, type StoredFile } from './files';
-import type { Router } from './http';
+import type { Router } from '../kit/router';
 import type { SandboxState } from './state';
 
 /** A file as one user sees it: the model builder's settings and that user's chunk count. */

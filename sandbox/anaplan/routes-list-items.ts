@@ -5,7 +5,8 @@
  * Not served: `?action=delete` (cells are keyed by member position here) and `resetIndex`.
  */
 import { HttpFailure } from './errors';
-import { readJsonBody, sendJson, type Router } from './http';
+import { sendJson, type Router } from '../kit/router';
+import { readJsonBody } from '../kit/body';
 import { both, schema, type ApiCtx } from './api-common';
 import type { ListItem, ModelList } from './model';
 import type { SandboxState } from './state';

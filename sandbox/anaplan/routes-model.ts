@@ -3,7 +3,7 @@
  * line items, versions, model status.
  */
 import { HttpFailure } from './errors';
-import { sendJson, type Router } from './http';
+import { sendJson, type Router } from '../kit/router';
 import { both, api, ok, paged, schema, type ApiCtx } from './api-common';
 import { csvField } from './csv';
 import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem, type Module, type ModelList } from './model';

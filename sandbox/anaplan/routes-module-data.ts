@@ -6,7 +6,8 @@
  * answered with `{numberOfCellsChanged, failures?}`; partial success, aggregate cells refused.
  */
 import { HttpFailure } from './errors';
-import { readBody, sendJson, type Router } from './http';
+import { sendJson, type Router } from '../kit/router';
+import { readBody } from '../kit/body';
 import { both, paged, schema } from './api-common';
 import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type Module } from './model';
 import type { SandboxState } from './state';

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { oauthError } from './errors';
-import { readBody, sendJson, type Ctx, type Router } from './http';
+import { sendJson, type Ctx, type Router } from '../kit/router';
+import { readBody } from '../kit/body';
 import type { SandboxState } from './state';
 
 /** Rotatable refresh-token expiry default, 43,000 s (reference §2.7). */

@@ -3,11 +3,11 @@
  * import failure dumps (whole and chunked) and per-import dumps inside processes.
  */
 import { HttpFailure } from './errors';
-import { readJsonBody } from './http';
+import { readJsonBody } from '../kit/body';
 import { both, ok, paged, workspaceOnly, type ApiCtx } from './api-common';
 import { chunkList, streamChunks } from './routes-files';
 import { CONTENT_TTL_MS } from './files';
-import type { Router } from './http';
+import type { Router } from '../kit/router';
 import type { SandboxState } from './state';
 import type { SandboxTask, TaskType } from './tasks';
 

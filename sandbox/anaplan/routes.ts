@@ -2,7 +2,7 @@
  * Route table of the sandbox: the three services on one base URL (the client still takes their base
  * URLs separately, as the real hosts differ — reference §1) and the control plane on its own router.
  */
-import { Router } from './http';
+import { Router } from '../kit/router';
 import { registerAuthRoutes } from './routes-auth';
 import { registerControlRoutes } from './routes-control';
 import { registerFileRoutes } from './routes-files';

@@ -3,15 +3,16 @@
  * (`/2/0/*`) on one base URL, plus the control plane (`/__sandbox/*`). Binds port 0 by default and
  * reports its URL. See README.md for the seeded model, the control plane and what is not reproduced.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createCertificate } from '../certs';
-import { sleep } from '../../activities/http/retry';
+import { sleep } from '../kit/sleep';
 import { apiError, HttpFailure } from './errors';
-import type { Ctx } from './http';
+import type { Ctx } from '../kit/router';
+import { startKitServer } from '../kit/server';
+import { ControlError, controlError } from '../kit/control';
 import { buildRouters } from './routes';
 import { cellTotals } from './routes-control';
 import { DEFAULT_CONFIG, SandboxState, type DemoUser, type SandboxConfig } from './state';
@@ -52,29 +53,27 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
 
   const { api, control } = buildRouters(state);
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch(() => {
-      if (!res.headersSent) apiError(res, 500, req.url ?? '/');
-      else res.destroy();
-    });
-  });
-
   async function handle(req: Ctx['req'], res: Ctx['res']): Promise<void> {
     const url = new URL(req.url ?? '/', state.baseUrl);
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const isControl = path.startsWith('/__sandbox/');
+    const router = isControl ? control : api;
+    const { handler, pattern, params, methodMismatch } = router.match(method, path);
+    const route = `${method} ${pattern ?? '(no route)'}`;
     if (!isControl) {
-      const fault = state.faults.forRequest(method, path);
+      const fault = state.faults.forRequest(method, path, route);
+      for (const f of fault.fired) state.stats.fault(f.label);
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.drop) {
         req.socket.destroy();
         return;
       }
-      if (fault.status) {
+      if (fault.status || fault.login401) {
         req.resume();
-        const headers: Record<string, string> = fault.status.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
-        return apiError(res, fault.status.status!, path, undefined, headers);
+        const status = fault.status?.status ?? 401;
+        const headers: Record<string, string> = fault.status?.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
+        return apiError(res, status, path, undefined, headers);
       }
       // The request budget covers the Integration API (the auth and OAuth services are other hosts).
       if (path.startsWith('/2/0/')) {
@@ -84,16 +83,12 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
           return apiError(res, 429, path, 'Too Many Requests', { 'retry-after': String(admitted.retryAfterSec) });
         }
       }
-    }
-    const router = isControl ? control : api;
-    const { handler, pattern, params, methodMismatch } = router.match(method, path);
-    if (!isControl) {
-      const key = `${method} ${pattern ?? '(no route)'}`;
-      state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
+      state.stats.record(route);
     }
     const ctx: Ctx = { req, res, url, method, params };
     if (!handler) {
       req.resume();
+      if (isControl) return controlError(res, new ControlError(404, `no control endpoint ${method} ${path}`));
       return apiError(res, methodMismatch ? 405 : 404, path);
     }
     try {
@@ -104,20 +99,15 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
         return;
       }
       req.resume();
+      if (err instanceof ControlError) return controlError(res, err);
       if (err instanceof HttpFailure) return apiError(res, err.status, path, err.message, err.headers);
       if (err instanceof SyntaxError) return apiError(res, 400, path, 'Malformed request body');
       throw err;
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('sandbox did not bind a TCP port');
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  state.baseUrl = `http://${host}:${addr.port}`;
+  const server = await startKitServer(handle, { port: opts.port, host: opts.host, onError: (req, res) => apiError(res, 500, req.url ?? '/') });
+  state.baseUrl = server.url;
 
   return {
     url: state.baseUrl,
@@ -133,8 +123,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     cellTotals: (moduleName, lineItem, filter = {}) => cellTotals(state, moduleName, lineItem, filter),
     async close() {
       await state.scheduler.drain();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { FileStore, type StoredChunk } from './files';
 import { Faults } from './faults';
+import { RequestStats } from '../kit/stats';
 import { TenantBudget } from './rate-limit';
 import { buildSeed, type Seed } from './seed';
 import type { SandboxTask, TaskScheduler, TimelineEntry } from './tasks';
@@ -156,8 +157,8 @@ export class SandboxState {
   /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
   readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[]; createdAt: number }>();
   readonly authLog: AuthEvent[] = [];
-  /** Requests answered per `METHOD /route/:pattern` (control plane excluded), for call-count checks. */
-  readonly requests = new Map<string, number>();
+  /** Kit statistics: requests per `METHOD /route/:pattern` (control plane excluded) and faults fired. */
+  readonly stats = new RequestStats();
   faults: Faults;
   budget: TenantBudget;
   clockOffsetMs = 0;
@@ -179,6 +180,7 @@ export class SandboxState {
   ) {
     this.startSwitches = Object.fromEntries(RUNTIME_SWITCHES.map((k) => [k, config[k]])) as typeof this.startSwitches;
     this.faults = new Faults(config.seed);
+    this.faults.onFired = (rule) => this.stats.fault(rule.label);
     this.budget = new TenantBudget(config.requestsPerMinute, config.rateWindowMs);
     const random = rng(config.seed + 7);
     this.demoClientId = hex32(random);
@@ -187,6 +189,11 @@ export class SandboxState {
 
   now(): number {
     return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Requests per route as a Map (the form scripts/bench.ts reads). */
+  get requests(): Map<string, number> {
+    return new Map(Object.entries(this.stats.requests));
   }
 
   get model() {
@@ -206,7 +213,8 @@ export class SandboxState {
     for (const f of this.files.files.values()) await this.files.deleteAll(f);
     for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
     this.scheduler?.clearQueues();
-    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump, this.requests]) m.clear();
+    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump]) m.clear();
+    this.stats.reset();
     this.authLog.length = 0;
     this.faults.clear();
     this.budget.reset();

@@ -5,7 +5,7 @@
  * (start/end) so tests can prove no two tasks ever overlapped.
  * States: NOT_STARTED → IN_PROGRESS → COMPLETE, or → CANCELLING → CANCELLED (reference §7.2).
  */
-import { sleep } from '../../activities/http/retry';
+import { sleep } from '../kit/sleep';
 import { executeExport, executeImport, type EngineEnv, type Execution, type TaskResult } from './engine';
 import { taskId as newTaskId } from './ids';
 import type { SandboxState } from './state';

@@ -3,7 +3,9 @@
  * request against one account-wide concurrency limit and rejects the excess with HTTP 429
  * (../shared/reference/netsuite.md §6.2–6.3); faults let tests reproduce the bad days.
  */
-import { rng } from '../demo-company';
+import { FaultSet, FaultSpecError, isKitFault, type Drawn, type FaultRule, type KitFaultSpec, type RequestKey } from '../kit/faults';
+import { RequestStats } from '../kit/stats';
+import { TOKEN_PATH } from './auth';
 
 /**
  * How the account answers a request over its concurrency limit. REST documents 429 (§6.3), but
@@ -26,6 +28,7 @@ export function parseOverLimit(input: { response?: unknown; delayMs?: unknown },
 export type FaultKind = 'latency' | '429' | '5xx' | 'drop' | 'revoke-token';
 export const FAULT_KINDS: FaultKind[] = ['latency', '429', '5xx', 'drop', 'revoke-token'];
 
+/** The NetSuite sandbox's original fault body, still accepted (translated to the kit vocabulary). */
 export interface FaultSpec {
   kind: FaultKind;
   /** Fire on the next `count` matching requests (one-shot when 1). */
@@ -42,42 +45,37 @@ export interface FaultSpec {
   seed?: number;
 }
 
-interface ActiveFault extends FaultSpec { id: number; remaining: number; random: () => number; fired: number }
-
+/**
+ * Faults of one account on the kit's FaultSet. Without `match` a fault covers every REST call but the
+ * token endpoint; `revoke-token` is NetSuite's own side effect (the presented token dies → 401).
+ */
 export class FaultRegistry {
-  private faults: ActiveFault[] = [];
-  private nextId = 1;
+  readonly set = new FaultSet({ defaultScope: (r) => r.path !== TOKEN_PATH });
 
-  add(spec: FaultSpec): number {
-    if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`kind must be one of ${FAULT_KINDS.join(', ')}`);
-    if (spec.rate !== undefined && !(spec.rate >= 0 && spec.rate <= 1)) throw new Error('rate must be between 0 and 1');
-    if (spec.count !== undefined && !(Number.isInteger(spec.count) && spec.count > 0)) throw new Error('count must be a positive integer');
-    const id = this.nextId++;
-    this.faults.push({ ...spec, id, remaining: spec.count ?? (spec.rate === undefined ? 1 : Infinity), random: rng(spec.seed ?? id * 7919), fired: 0 });
-    return id;
+  /** Accepts the kit dialect (`{match, status|latency|drop|login401, rate|count}`) or the original `{kind, route, …}`. */
+  add(spec: FaultSpec | KitFaultSpec): number {
+    if (isKitFault(spec)) return this.set.add(spec).id;
+    const f = spec as FaultSpec;
+    if (!FAULT_KINDS.includes(f.kind)) throw new FaultSpecError(`kind must be one of ${FAULT_KINDS.join(', ')}`);
+    if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1)) throw new FaultSpecError('rate must be between 0 and 1');
+    if (f.count !== undefined && !(Number.isInteger(f.count) && f.count > 0)) throw new FaultSpecError('count must be a positive integer');
+    const common = { match: f.route === undefined ? undefined : { route: f.route }, rate: f.rate, count: f.count, seed: f.seed, label: f.kind, kind: f.kind, retryAfterSec: f.retryAfterSec };
+    if (f.kind === 'latency') return this.set.addRule({ ...common, effect: 'latency', latency: f.latencyMs ?? 1000 }).id;
+    if (f.kind === '429') return this.set.addRule({ ...common, effect: 'status', status: 429 }).id;
+    if (f.kind === '5xx') return this.set.addRule({ ...common, effect: 'status', status: f.status ?? 503 }).id;
+    return this.set.addRule({ ...common, effect: f.kind }).id;
   }
 
-  /** The faults that fire for this request (counts are consumed here). */
-  draw(routeKey: string, isTokenEndpoint: boolean): ActiveFault[] {
-    const out: ActiveFault[] = [];
-    for (const f of this.faults) {
-      if (f.remaining <= 0) continue;
-      if (f.route === undefined ? isTokenEndpoint : !routeKey.includes(f.route)) continue;
-      if (f.rate !== undefined && f.random() >= f.rate) continue;
-      f.remaining--;
-      f.fired++;
-      out.push(f);
-    }
-    this.faults = this.faults.filter((f) => f.remaining > 0);
-    return out;
+  draw(req: RequestKey): Drawn {
+    return this.set.draw(req);
   }
 
-  list(): Array<FaultSpec & { id: number; fired: number; remaining: number | null }> {
-    return this.faults.map(({ random: _r, remaining, ...f }) => ({ ...f, remaining: Number.isFinite(remaining) ? remaining : null }));
+  list(): FaultRule[] {
+    return this.set.list();
   }
 
   clear(): void {
-    this.faults = [];
+    this.set.clear();
   }
 }
 
@@ -91,7 +89,12 @@ export class GovernanceStats {
   peakAttempted = 0;
   private attempted = 0;
   rejectedOverLimit = 0;
-  faultsFired: Record<string, number> = {};
+  /** The kit's statistics (`{requests: {route: n}, faultsFired}`), served at `/__sandbox/requests`. */
+  readonly kit = new RequestStats();
+
+  get faultsFired(): Record<string, number> {
+    return this.kit.faultsFired;
+  }
 
   constructor(public concurrencyLimit: number) {}
 
@@ -117,10 +120,11 @@ export class GovernanceStats {
   record(route: string, status: number | 'dropped'): void {
     const byStatus = (this.requests[route] ??= {});
     byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+    this.kit.record(route);
   }
 
-  fault(kind: string): void {
-    this.faultsFired[kind] = (this.faultsFired[kind] ?? 0) + 1;
+  fault(label: string): void {
+    this.kit.fault(label);
   }
 
   reset(): void {
@@ -128,7 +132,7 @@ export class GovernanceStats {
     this.peakConcurrency = this.inFlight;
     this.peakAttempted = this.attempted;
     this.rejectedOverLimit = 0;
-    this.faultsFired = {};
+    this.kit.reset();
   }
 
   snapshot() {
@@ -138,7 +142,7 @@ export class GovernanceStats {
       peakConcurrency: this.peakConcurrency,
       peakAttempted: this.peakAttempted,
       rejectedOverLimit: this.rejectedOverLimit,
-      faultsFired: this.faultsFired,
+      faultsFired: { ...this.faultsFired },
       requests: this.requests,
     };
   }

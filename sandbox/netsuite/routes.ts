@@ -2,7 +2,7 @@
  * The REST surface on its real paths: token endpoint, SuiteQL, journal entries, governance limits.
  * Auth is checked before anything else touches the request (server.ts), as NetSuite does.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../kit/sleep';
 import { nsError, invalidParameter, notFound, searchError, userError, type SandboxResponse } from './errors';
 import { TOKEN_PATH, type AuthRegistry } from './auth';
 import { createJournal, parseRecordKey, renderJournal, writeJournal } from './journals';

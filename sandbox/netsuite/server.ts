@@ -3,12 +3,16 @@
  * paths plus a control plane under /__sandbox/. `startNetSuiteSandbox()` is what tests, `npm start`
  * and `ml-connector sandbox` call; it binds port 0 unless told otherwise and reports its URL.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type * as http from 'node:http';
+import { readBody } from '../kit/body';
+import { startKitServer, type KitServer } from '../kit/server';
+import { sleep } from '../kit/sleep';
+import type { FaultRule } from '../kit/faults';
 import { createCertificate } from '../certs';
 import { AuthRegistry, TOKEN_PATH } from './auth';
-import { handleControl } from './control';
+import { buildControlRouter } from './control';
+import { ControlError, controlError } from '../kit/control';
+import type { Router } from '../kit/router';
 import { concurrencyExceeded, invalidLogin, nsError, type SandboxResponse } from './errors';
 import { FaultRegistry, GovernanceStats, parseOverLimit, type OverLimitBehaviour } from './governance';
 import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
@@ -65,8 +69,9 @@ export class NetSuiteSandbox {
   readonly auth: AuthRegistry;
   readonly api: ApiContext;
   overLimit: OverLimitBehaviour;
+  private readonly control: Router;
   url = '';
-  private server?: http.Server;
+  private server?: KitServer;
 
   constructor(
     readonly state: NetSuiteState,
@@ -79,6 +84,7 @@ export class NetSuiteSandbox {
     this.overLimit = parseOverLimit({ response: options.overLimitResponse, delayMs: options.overLimitDelayMs }, { response: '429', delayMs: 0 });
     this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
     this.registerDemoClient();
+    this.control = buildControlRouter(this);
   }
 
   private registerDemoClient(): void {
@@ -101,19 +107,14 @@ export class NetSuiteSandbox {
   }
 
   async listen(port: number, host: string): Promise<string> {
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch(() => {
-        if (!res.headersSent) write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' }));
-        else res.destroy();
-      });
+    this.server = await startKitServer((req, res) => this.handle(req, res), {
+      port,
+      host,
+      urlHost: host,
+      keepAliveTimeoutMs: 5_000,
+      onError: (_req, res) => write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' })),
     });
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const addr = this.server.address() as AddressInfo;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    this.url = this.server.url;
     this.api.baseUrl = this.url;
     return this.url;
   }
@@ -122,20 +123,27 @@ export class NetSuiteSandbox {
     if (this.server) {
       const server = this.server;
       this.server = undefined;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
     this.state.close();
+  }
+
+  private async handleControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string): Promise<void> {
+    const { handler, params } = this.control.match(method, url.pathname);
+    try {
+      if (!handler) throw new ControlError(404, `no control endpoint ${method} ${url.pathname.replace(/\/+$/, '')}`);
+      await handler({ req, res, url, method, params });
+    } catch (err) {
+      if (!(err instanceof ControlError) || res.headersSent) throw err;
+      req.resume();
+      controlError(res, err);
+    }
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
-    if (url.pathname.startsWith('/__sandbox/')) {
-      const body = await readBody(req);
-      write(res, await handleControl(this, { method, url, headers: req.headers, body }));
-      return;
-    }
+    if (url.pathname.startsWith('/__sandbox/')) return this.handleControl(req, res, url, method);
     const route = routeKey(method, url.pathname);
     const isToken = url.pathname === TOKEN_PATH;
     // The token endpoint is not counted against concurrency governance (sandbox choice, README).
@@ -157,7 +165,7 @@ export class NetSuiteSandbox {
         write(res, refusal);
         return;
       }
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
       const apiReq: ApiRequest = { method, url, headers: req.headers, body };
       const response = await this.process(route, isToken, apiReq);
       leave();
@@ -173,39 +181,32 @@ export class NetSuiteSandbox {
     }
   }
 
+  /** How NetSuite words an injected terminal fault. */
+  private faultResponse(f: FaultRule): SandboxResponse | 'drop' {
+    if (f.effect === 'drop') return 'drop';
+    if (f.effect === 'login401') return invalidLogin(this.accountId);
+    const r = f.status === 429 ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+    if (f.retryAfterSec !== undefined) r.headers = { ...r.headers, 'retry-after': String(f.retryAfterSec) };
+    return r;
+  }
+
   private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
-    let terminal: SandboxResponse | 'drop' | undefined;
-    for (const f of this.faults.draw(route, isToken)) {
-      this.stats.fault(f.kind);
-      if (f.kind === 'latency') await sleep(f.latencyMs ?? 1000);
-      else if (terminal !== undefined) continue;
-      else if (f.kind === 'drop') terminal = 'drop';
-      else if (f.kind === '429' || f.kind === '5xx') {
-        terminal = f.kind === '429' ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
-        if (f.retryAfterSec !== undefined) terminal.headers = { ...terminal.headers, 'retry-after': String(f.retryAfterSec) };
-      }
-      else if (f.kind === 'revoke-token') {
+    const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
+    for (const f of drawn.fired) this.stats.fault(f.label);
+    if (drawn.latencyMs > 0) await sleep(drawn.latencyMs);
+    for (const f of drawn.sideEffects) {
+      if (f.effect === 'revoke-token') {
         const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
         if (token) this.auth.revokeToken(token);
       }
     }
+    const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
     if (isToken) return handleToken(this.api, req);
     const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
     if ('status' in auth) return auth;
     return handleApi(this.api, req);
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function write(res: http.ServerResponse, r: SandboxResponse): void {

@@ -42,14 +42,13 @@ describe('fault sweep: 429s, 5xx, dropped connections, token revocations and a f
   it('completes with the invariants, or fails non-retryably and completes when the same cycle runs again', { timeout: 180_000 }, async () => {
     const ns = `${env.sandboxes.netsuite.url}/__sandbox/faults`;
     const ap = `${env.sandboxes.anaplan.url}/__sandbox/faults`;
-    await post(ns, { kind: '429', rate: 0.1, seed: 11 });
-    await post(ns, { kind: '5xx', rate: 0.03, seed: 12 });
-    await post(ns, { kind: 'drop', rate: 0.01, seed: 13 });
-    // The first journal write finds its token revoked (mid-run, after extraction).
+    // One fault dialect for both sandboxes (sandbox/kit/faults.ts): the same bodies to each.
+    for (const fault of [{ status: 429, rate: 0.1, seed: 11 }, { status: 503, rate: 0.03, seed: 12 }, { drop: true, rate: 0.01, seed: 13 }]) {
+      await post(ns, fault);
+      await post(ap, fault);
+    }
+    // NetSuite's own kind: the first journal write finds its token revoked (mid-run, after extraction).
     await post(ns, { kind: 'revoke-token', count: 1, route: 'PUT /services/rest/record' });
-    await post(ap, { kind: 'status', status: 429, rate: 0.1 });
-    await post(ap, { kind: 'status', status: 503, rate: 0.03 });
-    await post(ap, { kind: 'drop', rate: 0.01 });
 
     const workflowId = cycleWorkflowId(env.config.anaplan.workspaceId, env.config.anaplan.modelId, PERIOD, 'full');
     const run = async (): Promise<CycleSummary> => {
@@ -95,14 +94,15 @@ describe('fault sweep: 429s, 5xx, dropped connections, token revocations and a f
     }
     assert.equal(summary.status, 'completed');
 
-    // The faults really fired on both sides.
-    const nsStats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { faultsFired: Record<string, number> };
-    assert.ok((nsStats.faultsFired['429'] ?? 0) > 0, `NetSuite 429s fired: ${JSON.stringify(nsStats.faultsFired)}`);
+    // The faults really fired on both sides (the same rule listing and statistics on each).
+    const rules = async (url: string) => (await (await fetch(url)).json()) as Array<{ status?: number; kind?: string; fired: number }>;
+    const [nsRules, apRules] = [await rules(ns), await rules(ap)];
+    assert.ok(nsRules.some((f) => f.status === 429 && f.fired > 0), `NetSuite 429s fired: ${JSON.stringify(nsRules)}`);
+    assert.ok(apRules.some((f) => f.status === 429 && f.fired > 0), `Anaplan 429s fired: ${JSON.stringify(apRules)}`);
+    const nsStats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/requests`)).json()) as { faultsFired: Record<string, number> };
     assert.equal(nsStats.faultsFired['revoke-token'], 1, 'the NetSuite token was revoked once');
-    const apState = (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/state`)).json()) as { faults: Array<{ kind: string; status?: number; fired: number }> };
-    assert.ok(apState.faults.some((f) => f.kind === 'status' && f.status === 429 && f.fired > 0), `Anaplan 429s fired: ${JSON.stringify(apState.faults)}`);
     assert.ok(injected >= 1, 'the Anaplan token revocation and task failure were injected mid-run');
-    assert.ok(!apState.faults.some((f) => f.kind === 'task-failure'), 'the task failure was consumed');
+    assert.ok(!apRules.some((f) => f.kind === 'task-failure'), 'the task failure was consumed');
     const failedTasks = env.sandboxes.anaplan.state.timelineFor(env.config.anaplan.modelId).filter((e) => e.actionName === 'Import GL Actuals');
     assert.ok(failedTasks.length >= 2, `the failed actuals import ran again (${failedTasks.map((e) => e.state).join(', ')})`);
 

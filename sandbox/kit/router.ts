@@ -1,6 +1,6 @@
 /**
- * A minimal router for the sandbox: exact-segment patterns with `:params`, JSON helpers, and bounded
- * body reads. Large bodies (file chunks) are streamed by their handlers, never read here.
+ * A minimal router shared by the sandboxes: exact-segment patterns with `:params` (the pattern is the
+ * route key of request statistics), and JSON/empty response helpers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -63,24 +63,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendEmpty(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'content-length': '0' });
   res.end();
-}
-
-export async function readBody(req: IncomingMessage, maxBytes = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > maxBytes) throw new RangeError('body too large');
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Parses a JSON body; undefined when empty, throws SyntaxError when malformed. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const buf = await readBody(req);
-  if (buf.length === 0) return undefined;
-  return JSON.parse(buf.toString('utf8'));
 }
 
 export function header(req: IncomingMessage, name: string): string | undefined {
