@@ -22,7 +22,9 @@ function entry() {
   return require(path.join(__dirname, '..', 'dist', 'client', 'cli.js'));
 }
 
-entry()
+const cli = entry();
+cli.ignoreRetriesOnClosedChannel();
+cli
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;

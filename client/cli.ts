@@ -79,7 +79,22 @@ export async function main(argv: string[], io = { out: (l: string) => console.lo
   }
 }
 
+/**
+ * A CLI process ends by closing its Temporal connection; when a call was still being retried on a
+ * slow server, the client's retry timer can fire after that close and throw "Channel has been shut
+ * down" from a timer, i.e. as an uncaught exception that would replace the command's own outcome.
+ * That one error is dropped (the command has already reported); any other is fatal as usual.
+ */
+export function ignoreRetriesOnClosedChannel(): void {
+  process.on('uncaughtException', (err) => {
+    if (err instanceof Error && err.message === 'Channel has been shut down') return;
+    console.error(err);
+    process.exit(1);
+  });
+}
+
 if (require.main === module) {
+  ignoreRetriesOnClosedChannel();
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
