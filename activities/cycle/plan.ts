@@ -171,7 +171,7 @@ export function makePlan(deps: CycleDeps) {
       }
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
-      throw err;
+      throw classify(err);
     }
     await deps.audit.appendRecords(audit);
     // A configured version the export does not hold at all: the export says nothing about it.
@@ -206,7 +206,7 @@ export function makePlan(deps: CycleDeps) {
       assertDistinctExternalIds(journals);
     } catch (err) {
       if (err instanceof DuplicateExternalIdError) throw nonRetryable(err.message);
-      throw err;
+      throw classify(err);
     }
     const periods: StoredJournals['periods'] = {};
     for (const j of journals) {

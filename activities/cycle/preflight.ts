@@ -62,7 +62,7 @@ export function makePreflight(deps: CycleDeps) {
       glBookScope(books, config);
     } catch (err) {
       if (err instanceof AccountingBookSettingError) throw nonRetryable(err.message);
-      throw err;
+      throw classify(err);
     }
     const info = periods.find((p) => p.period === period);
     if (!info) throw nonRetryable(`period ${period} is not a NetSuite posting period (known: ${periods[0]?.period ?? '—'} … ${periods.at(-1)?.period ?? '—'})`);
