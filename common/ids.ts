@@ -38,7 +38,8 @@ export function ledgerLockWorkflowId(accountId: string, workspaceId: string, mod
 }
 
 export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
-  const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)$/.exec(id);
+  // Close-driven and flash cycles carry a suffix (`:close-<n>`, `:flash-<YYYY-MM-DD>`, see below).
+  const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)(?::(?:close-\d+|flash-\d{4}-\d{2}-\d{2}))?$/.exec(id);
   if (!m) return undefined;
   return { workspaceId: m[1]!, modelId: m[2]!, period: m[3]!, kind: m[4] as CycleKind };
 }
