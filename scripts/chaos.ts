@@ -76,39 +76,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   fs.writeFileSync(configFile, JSON.stringify(configs[0], null, 2));
   const taskQueue = `chaos-${process.pid}-${Date.now().toString(36)}`;
 
-  let worker: ChildProcess | undefined;
-  const startWorker = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('polling')) {
-          child.stdout!.off('data', onData);
-          child.stdout!.resume();
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before polling: ${err.slice(-1500)}`)));
-    });
-    return child;
-  };
-  const stopWorker = async (signal: NodeJS.Signals) => {
-    const w = worker;
-    if (!w || w.exitCode !== null || w.signalCode !== null) return;
-    const exited = new Promise((r) => w.once('exit', r));
-    w.kill(signal);
-    await exited;
-  };
+  const worker = workerProcess(configFile, taskQueue, env);
 
   const connection = await openClientConnection(server.settings);
   const kills: ChaosReport['kills'] = [];
   const results: InvariantResult[] = [];
   try {
-    worker = await startWorker();
+    await worker.start();
     const client = new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir, env }) });
     const runs = Array.from({ length: opts.cycles }, (_, i) => {
       const period = monthsBefore('2026-10', Math.floor(i / 2));
@@ -135,12 +109,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const wait = opts.minIntervalMs + random() * (opts.maxIntervalMs - opts.minIntervalMs);
       await Promise.race([new Promise((r) => setTimeout(r, wait)), done]);
       if (finished) break;
-      const pid = worker.pid!;
-      await stopWorker('SIGKILL');
+      const pid = worker.pid()!;
+      await worker.stop('SIGKILL');
       const running = outcomes.filter((o) => o === undefined).length;
       kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, running });
       log(`kill ${kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${kills.at(-1)!.at_s}s (${running} cycles running); restarting`);
-      worker = await startWorker();
+      await worker.start();
     }
     await done;
     log(`all cycles ended after ${Math.round((performance.now() - t0) / 1000)}s and ${kills.length} kills`);
@@ -159,7 +133,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       results.push(checkNoOverlap(models[m]!, configs[m]!.anaplan.modelId));
     }
   } finally {
-    await stopWorker('SIGTERM').catch(() => undefined);
+    await worker.stop('SIGTERM').catch(() => undefined);
     await connection.close();
     await bAnaplan.close();
     await a.close();
