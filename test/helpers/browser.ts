@@ -44,7 +44,13 @@ export async function openPage(url: string, opts: { readyExpression?: string; wi
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
     }
-    fs.rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after the browser
+    // exits: retry, and leave a temp dir behind rather than fail a test on its clean-up.
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    } catch {
+      // a temp dir left behind is harmless
+    }
   };
   try {
     const browserWs = await new Promise<string>((resolve, reject) => {
