@@ -73,7 +73,10 @@ export async function createCloseWatch(ctx: CommandContext, client: Client): Pro
 export async function listCloseWatchers(client: Client): Promise<Array<{ workflowId: string; status: CloseWatchStatus | null }>> {
   const out: Array<{ workflowId: string; status: CloseWatchStatus | null }> = [];
   for await (const w of client.workflow.list({ query: `WorkflowType = 'closeWatch' AND ExecutionStatus = 'Running'` })) {
-    const status = await Promise.race([client.workflow.getHandle(w.workflowId).query(closeWatchStatusQuery), new Promise<null>((r) => setTimeout(() => r(null), 5000).unref())]).catch(() => null);
+    // A gRPC deadline, not a race: a watcher with no worker is never answered, and a raced query would
+    // keep retrying in the background after the command closed its connection ("Channel has been shut
+    // down"). Past the deadline the call ends (DEADLINE_EXCEEDED is not retried).
+    const status = await client.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(w.workflowId).query(closeWatchStatusQuery)).catch(() => null);
     out.push({ workflowId: w.workflowId, status });
   }
   return out;
