@@ -9,7 +9,7 @@ import { redactText } from '../http/redact';
 import { OUTCOMES, RECORD_KINDS, type Outcome, type RecordKind } from './audit-schema';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './audit-pg-schema';
 import type { AuditStore, CallFilter, EventFilter } from './audit-store';
-import { AuditError, type AuditCall, type AuditCallInput, type AuditRecord, type AuditRecordInput, type CycleEvent, type CycleEventInput, type LatestOutcome, type RecordFilter } from './audit';
+import { AuditError, iso, recordParams, type AuditCall, type AuditCallInput, type AuditRecord, type AuditRecordInput, type CycleEvent, type CycleEventInput, type LatestOutcome, type RecordFilter } from './audit';
 
 export interface PgAuditStoreOptions {
   url: string;
@@ -44,8 +44,6 @@ export function redactDbUrl(url: string): string {
   }
 }
 
-const iso = (at: Date | string | undefined, now: () => Date) =>
-  at === undefined ? now().toISOString() : typeof at === 'string' ? at : at.toISOString();
 
 function whereClause(pairs: Array<[string, unknown]>, args: unknown[], extra: string[] = []): string {
   const where = [...extra];
@@ -340,19 +338,6 @@ export class PgAuditStore implements AuditStore {
   }
 
   private params(r: AuditRecordInput, at: string): unknown[] {
-    return [
-      r.cycleId,
-      r.step,
-      r.recordKind,
-      r.sourceRef ?? null,
-      r.artifactHash ?? null,
-      r.targetRef ?? null,
-      r.targetInternalId ?? null,
-      r.outcome,
-      r.reason ?? null,
-      r.account ?? null,
-      r.amount === undefined || r.amount === null ? null : String(r.amount),
-      r.at === undefined ? at : iso(r.at, this.now),
-    ];
+    return recordParams(r, at, this.now);
   }
 }

@@ -123,8 +123,27 @@ const RECORD_COLUMNS = `id, cycle_id AS cycleId, step, record_kind AS recordKind
   artifact_hash AS artifactHash, target_ref AS targetRef, target_internal_id AS targetInternalId, outcome,
   reason, account, amount, at`;
 
-const iso = (at: Date | string | undefined, now: () => Date) =>
+/** A row's time as stored by both backends: ISO text, `now()` when the row gives none. */
+export const iso = (at: Date | string | undefined, now: () => Date) =>
   at === undefined ? now().toISOString() : typeof at === 'string' ? at : at.toISOString();
+
+/** One record's column values in insert order (cycle_id … at), shared by the SQLite and PostgreSQL backends. */
+export function recordParams(r: AuditRecordInput, at: string, now: () => Date): unknown[] {
+  return [
+    r.cycleId,
+    r.step,
+    r.recordKind,
+    r.sourceRef ?? null,
+    r.artifactHash ?? null,
+    r.targetRef ?? null,
+    r.targetInternalId ?? null,
+    r.outcome,
+    r.reason ?? null,
+    r.account ?? null,
+    r.amount === undefined || r.amount === null ? null : String(r.amount),
+    r.at === undefined ? at : iso(r.at, now),
+  ];
+}
 
 /** The embedded backend: async methods over better-sqlite3's synchronous calls. */
 export class AuditTrail implements AuditStore {
@@ -360,20 +379,7 @@ export class AuditTrail implements AuditStore {
   }
 
   private insertRow(stmt: Database.Statement, r: AuditRecordInput, at: string): void {
-    stmt.run(
-      r.cycleId,
-      r.step,
-      r.recordKind,
-      r.sourceRef ?? null,
-      r.artifactHash ?? null,
-      r.targetRef ?? null,
-      r.targetInternalId ?? null,
-      r.outcome,
-      r.reason ?? null,
-      r.account ?? null,
-      r.amount === undefined || r.amount === null ? null : String(r.amount),
-      r.at === undefined ? at : iso(r.at, this.now),
-    );
+    stmt.run(...recordParams(r, at, this.now));
   }
 
   private writeBatch(batch: AuditRecordInput[], offset: number): number {
