@@ -38,17 +38,21 @@ function stepLine(s: CycleStatus): string {
   return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}${s.approval?.state === 'waiting' ? ` (waiting for approval: \`ml-connector cycle diff|approve|reject ${s.workflowId}\`)` : ''}`;
 }
 
-/** Polls the status query and prints each change until the cycle ends; returns its summary. */
-export async function watchCycle(handle: WorkflowHandle<typeof planningCycle>, out: (line: string) => void, intervalMs = 500): Promise<CycleSummary> {
+/**
+ * Polls a workflow's progress line (`line()`, usually a status query) and prints each change until the
+ * workflow ends; returns its result. A failed poll (not picked up by a worker yet, a worker being
+ * replaced, already closed) is skipped.
+ */
+export async function watchWorkflow<R>(handle: { result(): Promise<R> }, line: () => Promise<string>, out: (line: string) => void, intervalMs: number): Promise<R> {
   let last = '';
   let stop = false;
   const poll = (async () => {
     while (!stop) {
       try {
-        const line = stepLine(await handle.query(statusQuery));
-        if (line !== last) out((last = line));
+        const l = await line();
+        if (l !== last) out((last = l));
       } catch {
-        // Not yet picked up by a worker, or already closed.
+        // not answered this time: keep waiting
       }
       await new Promise((r) => setTimeout(r, intervalMs));
     }
@@ -59,6 +63,11 @@ export async function watchCycle(handle: WorkflowHandle<typeof planningCycle>, o
     stop = true;
     await poll;
   }
+}
+
+/** Polls the status query and prints each change until the cycle ends; returns its summary. */
+export function watchCycle(handle: WorkflowHandle<typeof planningCycle>, out: (line: string) => void, intervalMs = 500): Promise<CycleSummary> {
+  return watchWorkflow(handle, async () => stepLine(await handle.query(statusQuery)), out, intervalMs);
 }
 
 const money = (cents: number) => (cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });

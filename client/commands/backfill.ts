@@ -14,6 +14,7 @@ import { UsageError, type CommandContext, type OptionSpec } from '../command';
 import { cliDataConverter } from '../codec';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config-file';
 import { connectClient } from '../temporal';
+import { watchWorkflow } from '../cycle-runner';
 
 export const backfillOptions: OptionSpec = {
   from: { type: 'string', description: 'backfill: first month YYYY-MM' },
@@ -44,26 +45,8 @@ export function renderBackfill(s: BackfillStatus, configFile: string): string[] 
 const progressLine = (s: BackfillStatus) => `  [${s.done + s.failed + s.skipped}/${s.periods.length}] running ${s.periods.filter((p) => p.state === 'running').map((p) => p.period).join(', ') || '—'}; done ${s.done}, failed ${s.failed}, rows ${s.rows}`;
 
 /** Polls the status query, printing each change, until the backfill ends; returns its final status. */
-export async function watchBackfill(handle: WorkflowHandle<typeof backfill>, out: (line: string) => void, intervalMs = 1000): Promise<BackfillStatus> {
-  let last = '';
-  let stop = false;
-  const poll = (async () => {
-    while (!stop) {
-      try {
-        const line = progressLine(await handle.query(backfillStatusQuery));
-        if (line !== last) out((last = line));
-      } catch {
-        // Not picked up by a worker yet (or a worker is being replaced): keep waiting.
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  })();
-  try {
-    return await handle.result();
-  } finally {
-    stop = true;
-    await poll;
-  }
+export function watchBackfill(handle: WorkflowHandle<typeof backfill>, out: (line: string) => void, intervalMs = 1000): Promise<BackfillStatus> {
+  return watchWorkflow(handle, async () => progressLine(await handle.query(backfillStatusQuery)), out, intervalMs);
 }
 
 export async function startBackfill(client: Client, args: { configFile: string; from: string; to: string; kind: CycleKind; concurrency: number; taskQueue: string }) {
