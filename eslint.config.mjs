@@ -27,6 +27,14 @@ export default tseslint.config(
     },
   },
   {
+    // The sandboxes are a separate product: production code (everything the worker image runs) does not
+    // import them; the CLI's `sandbox` and demo commands under client/ may.
+    files: ['activities/**/*.ts', 'common/**/*.ts', 'worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' }] }],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries,
     // and only type imports from activities (see ../shared/reference/temporal.md §2.1).
     files: ['workflows/**/*.ts'],
@@ -37,7 +45,8 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Node builtins are not allowed in workflow code.' })),
           patterns: [
             { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
+            { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
+            { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
           ],
         },
       ],

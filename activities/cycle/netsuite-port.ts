@@ -1,5 +1,5 @@
 /** Adapts the production NetSuite client to the cycle's NetSuitePort. */
-import { inspectCertificate } from '../../sandbox/certs';
+import { X509Certificate } from 'node:crypto';
 import { describeDifferences, type NetSuiteClient } from '../netsuite';
 import type { NetSuitePort, SuiteQlRow } from './ports';
 
@@ -15,7 +15,7 @@ function refId(v: unknown): string | undefined {
 }
 
 export function netsuitePort(client: NetSuiteClient, certificatePem?: string): NetSuitePort {
-  const expiry = certificatePem ? inspectCertificate(certificatePem).notAfter : undefined;
+  const expiry = certificatePem ? new Date(new X509Certificate(certificatePem).validTo) : undefined;
   return {
     async *query(sql, opts) {
       for await (const page of client.suiteql(sql, { signal: opts?.signal })) yield page.rows.map(toRow);

@@ -28,6 +28,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   if (raw === undefined || raw.trim() === '') return undefined;
   const trimmed = raw.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Every HTTP-date form names its month (IMF-fixdate, RFC 850, asctime); Date.parse alone would take
+  // '-5' or '2' as a year and turn garbage into "retry now".
+  if (!/\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b/i.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

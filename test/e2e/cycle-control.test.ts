@@ -62,7 +62,13 @@ describe('cycle control against both sandboxes', async () => {
       await h.signal(pauseSignal, { reason: 'hold' });
       await until(() => h.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'alignDimensions')!.state === 'done');
       const calls = async () => (await env.built.stores.audit.queryCalls({ cycleId: h.workflowId, limit: 100_000 })).length;
-      const nsStats = async () => JSON.stringify((await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json() as { byRoute?: unknown }).byRoute ?? {});
+      // The kit's per-route counter (`{requests: {route: n}, faultsFired}`); a missing field fails here
+      // rather than comparing two empty objects.
+      const nsStats = async () => {
+        const { requests } = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/requests`)).json()) as { requests?: Record<string, number> };
+        assert.ok(requests && Object.keys(requests).length > 0, 'the NetSuite sandbox counted requests per route');
+        return JSON.stringify(requests);
+      };
       const before = { calls: await calls(), ns: await nsStats(), runs: (await timeline(env)).length };
       await new Promise((r) => setTimeout(r, 2_000));
       assert.equal(await calls(), before.calls, 'no NetSuite or Anaplan call recorded while paused');
