@@ -35,6 +35,21 @@ export default tseslint.config(
     },
   },
   {
+    // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into client/.
+    files: ['activities/**/*.ts', 'common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
+            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/ and common/ do not import the CLI (client/).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries,
     // and only type imports from activities (see ../shared/reference/temporal.md §2.1).
     files: ['workflows/**/*.ts'],

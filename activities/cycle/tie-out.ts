@@ -2,12 +2,12 @@
  * `tieOutVariance`: where a failed tie-out sits, account by account (issue 16 item 3, the tie-out
  * gate). NetSuite's totals per account (one grouped SuiteQL query over the extraction's scope) are
  * set against what the connector moved for that account — loaded, quarantined and rejected — read
- * from this cycle's audit rows by the reconciliation report's own code (client/report/data.ts), so
+ * from this cycle's audit rows by the reconciliation report's own code (activities/report/data.ts), so
  * the gate and the report never disagree. The lines go to an artifact; the workflow gets its hash and
  * the top lines only (history carries no row data beyond that).
  */
 import { cancellationSignal } from '@temporalio/activity';
-import { buildReportData, listMemberCode, type ReportAuditSource } from '../../client/report/data';
+import { buildReportData, listMemberCode, type ReportAuditSource } from '../report/data';
 import type { ConnectionConfig } from '../../common/config';
 import type { PeriodInfo } from '../../common/dto';
 import { toCents } from '../mapping/amounts';

@@ -9,7 +9,7 @@ import { UsageError, type Command } from '../command';
 import { cliDataConverter } from '../codec';
 import { dataDir } from '../paths';
 import { buildReportData, defaultReportFile, workflowInfo, writeReport } from '../report';
-import type { ReportWorkflowInfo } from '../report/data';
+import type { ReportWorkflowInfo } from '../../activities/report/data';
 import { connectClient } from '../temporal';
 import { auditDbFile, auditDbMissing } from './audit';
 

@@ -4,7 +4,7 @@
  * so the file shows the same offline, mailed or archived. Every text from a customer system
  * (account codes, subsidiary codes, reasons, warnings) goes through `esc`.
  */
-import type { ReportData } from './data';
+import type { ReportData } from '../../activities/report/data';
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { CycleSummary } from '../../common/dto';
 import { statusQuery } from '../../common/messages';
-import { buildReportData, type ReportArtifactSource, type ReportAuditSource, type ReportData, type ReportWorkflowInfo } from './data';
+import { buildReportData, type ReportArtifactSource, type ReportAuditSource, type ReportData, type ReportWorkflowInfo } from '../../activities/report/data';
 import { renderReportHtml } from './html';
 
-export { buildReportData, type ReportData } from './data';
+export { buildReportData, type ReportData } from '../../activities/report/data';
 export { renderReportHtml } from './html';
 
 /** The cycle as Temporal knows it; each part is optional (a pruned or unreachable workflow leaves the audit). */

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AuditTrail, type AuditRecordInput } from '../../activities/store';
-import { buildReportData, journalScope } from '../../client/report/data';
+import { buildReportData, journalScope } from '../../activities/report/data';
 
 describe('report data', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-report-unit-'));

@@ -5,9 +5,9 @@
  * audit row itself does not carry).
  */
 import { parse } from 'csv-parse/sync';
-import type { AuditCall, AuditRecord, RecordFilter } from '../../activities/store/audit';
-import { parseCents } from '../../activities/mapping/amounts';
-import { readLines } from '../../activities/mapping/csv';
+import type { AuditCall, AuditRecord, RecordFilter } from '../store/audit';
+import { parseCents } from '../mapping/amounts';
+import { readLines } from '../mapping/csv';
 import type { CycleSummary, TieOut } from '../../common/dto';
 import type { StepStatus } from '../../common/messages';
 
