@@ -27,16 +27,6 @@ export interface CommandContext {
 
 export class UsageError extends Error {}
 
-/** Exit code of a command that a later issue implements. */
-export const NOT_IMPLEMENTED = 3;
-
-export function notImplemented(what: string, issue: number): Command['run'] {
-  return async (ctx) => {
-    ctx.err(`ml-connector ${what}: not implemented yet (tracked in issue ${issue}).`);
-    return NOT_IMPLEMENTED;
-  };
-}
-
 export function renderHelp(cmd: Command): string {
   const lines = [`ml-connector ${cmd.name} — ${cmd.summary}`, '', `Usage: ${cmd.usage}`];
   if (cmd.subcommands) {

@@ -1,8 +1,8 @@
 /**
  * Client-side request budget for one Anaplan tenant (600/min per third parties, reference §9).
  *
- * Why not the shared `WindowRateLimiter` alone: it stamps a request when it is sent, but the server
- * counts it when it arrives. With bursts and uneven latency, a request sent just inside one window can
+ * Why not a plain sliding window that stamps a request when it is sent: the server counts it when it
+ * arrives. With bursts and uneven latency, a request sent just inside one window can
  * arrive late and share the server's window with the next burst, so the server sees more than the
  * limit (the rate-limit test reproduces this). Here a request holds its slot while in flight and is
  * stamped when its response arrives; since the server received it before answering, every request the

@@ -156,4 +156,3 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
   };
 }
 
-export type AnaplanPortAdapter = ReturnType<typeof createAnaplanPort>;

@@ -20,10 +20,6 @@ import { ApiError } from './errors';
 export const LOGIN_REJECTED = 'LoginRejected';
 export const NON_RETRYABLE = 'NonRetryable';
 
-export function isLoginRejected(err: unknown): boolean {
-  return err instanceof ApiError && err.loginRejected;
-}
-
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof ApiError)) return err;
   const message = `${err.name}: ${err.message}`;

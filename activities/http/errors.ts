@@ -53,7 +53,3 @@ export class NetworkError extends ApiError {
     super(`${fields.method} ${fields.path} failed: ${fields.reason}`, fields, true);
   }
 }
-
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
-}

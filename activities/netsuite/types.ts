@@ -13,7 +13,6 @@ export const TokenResponseSchema = z.object({
   expires_in: numberish.optional(),
   token_type: z.string().optional(),
 });
-export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 
 /** REST error document (§6.1) — or RFC 6749 `{error}` from the token endpoint (§2.6). */
 export const ErrorDetailSchema = z
@@ -36,7 +35,6 @@ export const ErrorBodySchema = z
     error_description: z.string().optional(),
   })
   .passthrough();
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** One SuiteQL page (§3.2): `count` rows of this page, `totalResults` of the whole query. */
 export const SuiteQLPageSchema = z.object({
@@ -99,7 +97,6 @@ export const JournalEntryInputSchema = z.object({
   /** At most 200 lines when creating transactions over REST (§5.4). */
   lines: z.array(JournalLineInputSchema).min(1).max(200),
 }).refine((j) => j.approved === undefined || j.approvalStatus === undefined, { message: 'send approved (no approval routing) or approvalStatus (approval routing), not both', path: ['approvalStatus'] });
-export type JournalLineInput = z.input<typeof JournalLineInputSchema>;
 export type JournalEntryInput = z.input<typeof JournalEntryInputSchema>;
 
 /** External IDs: letters, digits, `_` and `-` (§5.1); `|` would be parsed as a multi-select. */

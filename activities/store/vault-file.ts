@@ -14,7 +14,7 @@ import type { SealedRecord, VaultKeys } from './vault-crypto';
 import { fileMac } from './vault-crypto';
 
 export const VAULT_FORMAT = 'ml-connector-vault';
-export const VAULT_VERSION = 2;
+export const VAULT_VERSION = 2 as const;
 
 export interface RetiredKey {
   keyId: string;
@@ -70,7 +70,7 @@ export function macBody(v: Omit<ParsedVault, 'mac'>): string {
 
 /** A v2 file sealed with `keys`. */
 export function serializeVault(keys: VaultKeys, counter: number, retiredKeys: RetiredKey[], records: SealedRecord[]): string {
-  const body = { version: 2 as const, keyId: keys.id, keyCheck: keys.check, counter, retiredKeys, records };
+  const body = { version: VAULT_VERSION, keyId: keys.id, keyCheck: keys.check, counter, retiredKeys, records };
   const doc = { format: VAULT_FORMAT, ...body, mac: fileMac(keys.mac, macBody(body)) };
   return JSON.stringify(doc, null, 2) + '\n';
 }
