@@ -11,6 +11,8 @@ import {
   CredentialPinError, CredentialVault, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
   type AnaplanSecret, type CredentialMetadata, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
 } from '../../activities/store';
+import { ANAPLAN_DEFAULT_URLS } from '../../activities/anaplan/client';
+import { pollDeviceToken, startDeviceAuthorization } from '../../activities/anaplan/auth';
 import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial } from '../../common/codec-keys';
 import { UsageError, type Command, type CommandContext } from '../command';
 import { dataDir } from '../paths';
@@ -119,6 +121,7 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.Pr
   } else if (kind === 'anaplan') {
     const auth = need(ctx, 'auth', 'for Anaplan credentials (basic, certificate or oauth)');
     const pins = pinsFrom(ctx, 'anaplan');
+    if (ctx.values.device === true && auth !== 'oauth') throw new UsageError('--device applies to --auth oauth only');
     let secret: AnaplanSecret;
     let meta: Record<string, string> = {};
     if (auth === 'basic') {
@@ -131,7 +134,10 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.Pr
       checkKeyPair(secret.privateKeyPem, secret.certificatePem);
     } else if (auth === 'oauth') {
       const clientId = need(ctx, 'client-id', 'for --auth oauth');
-      secret = { type: 'oauth', clientId, refreshToken: await secretFromEnvOrStdin(env, 'ANAPLAN_REFRESH_TOKEN', deps, 'refresh token') };
+      secret =
+        ctx.values.device === true
+          ? await deviceGrant(ctx, clientId, pins)
+          : { type: 'oauth', clientId, refreshToken: await secretFromEnvOrStdin(env, 'ANAPLAN_REFRESH_TOKEN', deps, 'refresh token') };
     } else {
       throw new UsageError('--auth must be basic, certificate or oauth');
     }
@@ -143,6 +149,29 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.Pr
   const warn = certificateMessage(info);
   if (warn) ctx.err(`⚠ ${warn}`);
   return 0;
+}
+
+/**
+ * The OAuth device grant (RFC 8628; Anaplan reference §2.7) run from the terminal: the person approves
+ * in a browser, the connector polls, and the refresh token (with the first access token) goes straight
+ * into the vault — it is never printed, typed or piped. The OAuth host is the one pinned for these
+ * credentials, so the grant happens with the same host the refresh token will later be sent to.
+ */
+async function deviceGrant(ctx: CommandContext, clientId: string, pins: CredentialMetadata): Promise<AnaplanSecret> {
+  if (ctx.values['device-timeout'] !== undefined && !/^\d+$/.test(String(ctx.values['device-timeout']))) throw new UsageError('--device-timeout must be a whole number of seconds');
+  const pinned = pins['pin.oauthUrl'];
+  const oauthUrl = typeof pinned === 'string' ? pinned : ANAPLAN_DEFAULT_URLS.oauthUrl;
+  const http = { transport: {} };
+  const device = await startDeviceAuthorization({ oauthUrl, clientId, http });
+  const where = device.verification_uri_complete ?? device.verification_uri;
+  ctx.err(`To let ml-connector use Anaplan as you, open ${where} and enter the code ${device.user_code} (valid ${Math.max(1, Math.round(device.expires_in / 60))} min). Waiting for approval…`);
+  const limitMs = Math.min(device.expires_in * 1000, Number(ctx.values['device-timeout'] ?? Infinity) * 1000);
+  const tokens = await pollDeviceToken({ oauthUrl, clientId, device, http, signal: AbortSignal.timeout(Math.min(limitMs, 2 ** 31 - 1)) }).catch((e: unknown) => {
+    if (e instanceof DOMException && e.name === 'TimeoutError') throw new UsageError(`the device code ${device.user_code} was not approved in time; run the command again`);
+    throw e;
+  });
+  ctx.err('✔ approved');
+  return { type: 'oauth', clientId, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessTokenExpiresAt: Math.floor(tokens.expiresAt) };
 }
 
 function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
@@ -292,6 +321,7 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       '  set --name N --kind anaplan --auth basic --username U          (password from ANAPLAN_PASSWORD or stdin)',
       '  set --name N --kind anaplan --auth certificate --certificate-file cert.pem --private-key-file key.pem',
       '  set --name N --kind anaplan --auth oauth --client-id C         (refresh token from ANAPLAN_REFRESH_TOKEN or stdin)',
+      '  set --name N --kind anaplan --auth oauth --client-id C --device   (OAuth device grant: approve in a browser; the tokens go straight to the vault)',
       '  set … [--base-url U]  (NetSuite) / [--auth-url U] [--oauth-url U] [--api-url U]  (Anaplan): hosts the credentials may be sent to',
       '  pin --name N --kind netsuite|anaplan [--base-url U | --auth-url U --oauth-url U --api-url U]   (re-pin without re-entering the secret)',
       '  list [--json]',
@@ -322,6 +352,8 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       'auth-url': { type: 'string', description: 'Anaplan: pin the auth host (default https://auth.anaplan.com)' },
       'oauth-url': { type: 'string', description: 'Anaplan: pin the OAuth host (default https://us1a.app.anaplan.com)' },
       'api-url': { type: 'string', description: 'Anaplan: pin the API host (default https://api.anaplan.com)' },
+      device: { type: 'boolean', description: 'Anaplan --auth oauth: run the device grant (prints a code to approve in a browser) instead of reading a refresh token' },
+      'device-timeout': { type: 'string', description: 'with --device: give up after this many seconds (default: when the code expires)' },
       json: { type: 'boolean', description: 'list: JSON output' },
       'new-key-file': { type: 'string', description: 'rotate-master-key: file holding the new 32-byte key (hex or base64, mode 0600)' },
     },
