@@ -4,24 +4,18 @@
  * import re-uploads the same file under the file's lock and the model lock). Replaying a step that already succeeded
  * changes nothing downstream: journals already in the ledger with the same content stay untouched.
  */
-import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { cycleOptionsProblem, LOCK_LEASE_DEFAULT_MS, type ImportResult, type PostJournalsResult, type ReplayInput } from '../common/dto';
 import { journalBatchSize, postJournalBatches } from './journal-batches';
 import { ledgerLockWorkflowId } from '../common/ids';
+import { cycleActivities } from './activity-options';
 import { createLockClient } from './lock-client';
-
-type Acts = ReturnType<typeof createActivities>;
 
 export async function replayStep(input: ReplayInput): Promise<{ step: string; journals?: PostJournalsResult; import?: ImportResult }> {
   const { config, cycleId, step, artifacts } = input;
   const bad = cycleOptionsProblem(input.options);
   if (bad) throw ApplicationFailure.nonRetryable(bad, 'InvalidOptions');
-  const acts = proxyActivities<Acts>({
-    startToCloseTimeout: input.options?.activityTimeoutMs ?? 2 * 60 * 60_000,
-    heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 20_000,
-    retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
-  });
+  const acts = cycleActivities(input.options);
   if (step === 'postJournals') {
     if (!artifacts.journalsHash || artifacts.journals === undefined) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} stored no planned journals to replay`, 'NonRetryable');
     const post = () => postJournalBatches(acts.postJournals, { config, cycleId, journalsHash: artifacts.journalsHash!, journals: artifacts.journals!, batchSize: journalBatchSize(artifacts.journals!, input.options?.journalBatchSize) });
