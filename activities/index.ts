@@ -2,7 +2,7 @@
  * Activities are thin and built by a factory (STYLE.md §5): the worker wires real dependencies,
  * tests wire sandboxes. Arguments and results carry IDs, counts and artifact hashes only.
  */
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { makeActuals } from './cycle/actuals';
 import { makeAlign } from './cycle/align';
@@ -41,14 +41,6 @@ export function createActivities(deps: ActivityDeps = {}) {
       },
     });
   return {
-    /** Demonstration step: does a little bounded work and reports how much. */
-    async demoStep(name: string): Promise<{ name: string; items: number }> {
-      let items = 0;
-      for (const ch of name) items += ch.charCodeAt(0) % 7;
-      heartbeat({ items });
-      deps.log?.(`demo step ${name} done`, { items });
-      return { name, items };
-    },
     requestModelLock: makeLock(() => deps.temporal ?? (Context.current().client as Client | undefined), deps.taskQueue),
     ...wrapAll({
       preflight: makePreflight(cycle),

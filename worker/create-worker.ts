@@ -33,17 +33,21 @@ export function installRuntime(level: LogLevel = 'WARN', telemetryOptions?: Tele
   Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [], telemetryOptions });
 }
 
-let bundleCache: Promise<{ code: string }> | undefined;
-/** Bundles workflow code once per process (webpack takes a couple of seconds). */
-export function workflowBundle(): Promise<{ code: string }> {
-  bundleCache ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-  return bundleCache;
+const bundleCache = new Map<string, Promise<{ code: string }>>();
+/** Bundles workflow code once per process and module (webpack takes a couple of seconds). */
+export function workflowBundle(workflowsPath: string = WORKFLOWS_PATH): Promise<{ code: string }> {
+  let b = bundleCache.get(workflowsPath);
+  if (!b) bundleCache.set(workflowsPath, (b = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+  return b;
 }
 
-/** The prebuilt bundle when there is one (production), else webpack at start (dev, tests). */
-export async function workerWorkflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
-  if (fs.existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
-  return { workflowBundle: await workflowBundle() };
+/**
+ * The prebuilt bundle when there is one (production), else webpack at start (dev, tests). A test's
+ * own workflows module (`workflowsPath`) is always bundled from source.
+ */
+export async function workerWorkflowSource(workflowsPath?: string): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (workflowsPath === undefined && fs.existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
+  return { workflowBundle: await workflowBundle(workflowsPath) };
 }
 
 export interface ConnectorWorkerOptions {
@@ -56,6 +60,8 @@ export interface ConnectorWorkerOptions {
   activities: object;
   dataConverter?: DataConverter;
   identity?: string;
+  /** Tests: a workflows module of their own instead of the production one (e.g. with the demo workflow of test/fixtures). */
+  workflowsPath?: string;
   /** Extra Worker options (tests lower caches and timeouts). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -71,7 +77,7 @@ export async function createConnectorWorker(options: ConnectorWorkerOptions): Pr
       connection,
       namespace: options.namespace ?? settings.namespace,
       taskQueue: options.taskQueue ?? TASK_QUEUE,
-      ...(await workerWorkflowSource()),
+      ...(await workerWorkflowSource(options.workflowsPath)),
       activities: options.activities,
       interceptors: { activity: [activityMetricsInterceptor, ...(tracing ? [tracing.activity] : [])] },
       dataConverter: options.dataConverter,

@@ -1,7 +1,6 @@
 // Every export here is a workflow type registered on the `ml-connector` task queue.
 export { backfill } from './backfill';
 export { closeWatch } from './close-watch';
-export { connectorDemo } from './demo';
 export { modelLock } from './model-lock';
 export { planningCycle } from './planning-cycle';
 export { replayStep } from './replay';

@@ -17,7 +17,7 @@ import { resolveDataConverter } from '../../common/codec-config';
 import { TemporalConnectError } from '../../common/temporal-connection';
 import { temporalSettingsFromEnv } from '../../common/temporal-settings';
 import { createConnectorWorker } from '../../worker/create-worker';
-import { connectorDemo } from '../../workflows';
+import { connectorDemo, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { createTestCa, startTlsTerminator, type TlsTerminator } from '../helpers/tls-terminator';
 
@@ -92,7 +92,7 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
     assert.ok(workerSettings.tls?.clientCertPair && clientSettings.tls?.serverRootCACertificate);
     const mtlsBefore = mtlsEnd.accepted;
     const tlsBefore = tlsEnd.accepted;
-    const { worker, connection } = await createConnectorWorker({ temporal: workerSettings, taskQueue, activities: createActivities(), dataConverter });
+    const { worker, connection } = await createConnectorWorker({ temporal: workerSettings, taskQueue, ...demoWorkerOptions(), dataConverter });
     const { client, close } = await connectClient(undefined, dataConverter, undefined, clientSettings);
     const workflowId = `tls-demo-${taskQueue}`;
     try {

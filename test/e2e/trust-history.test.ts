@@ -10,11 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { createActivities } from '../../activities';
 import { ENCRYPTED_ENCODING } from '../../common/codec';
 import { resolveDataConverter } from '../../common/codec-config';
 import { createConnectorWorker } from '../../worker/create-worker';
-import { connectorDemo } from '../../workflows';
+import { connectorDemo, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { historyText } from '../helpers/history-text';
 
@@ -45,7 +44,7 @@ describe('encrypted payloads in workflow histories', () => {
     const dataConverter = resolveDataConverter({ dataDir, env: {}, createIfMissing: true, onWarning: () => undefined });
     assert.ok(dataConverter, 'the embedded default creates a codec key');
     const taskQueue = uniqueTaskQueue('trust-history');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities(), dataConverter, overrides: { shutdownGraceTime: '1s' } });
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions(), dataConverter, overrides: { shutdownGraceTime: '1s' } });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createActivities } from '../../activities';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { createConnectorWorker } from '../../worker/create-worker';
-import { connectorDemo } from '../../workflows';
+import { connectorDemo, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
@@ -19,7 +18,7 @@ describe('demo workflow on a real Temporal dev server', () => {
 
   it('holds while paused, reports it through the status query, and completes after resume', async () => {
     const taskQueue = uniqueTaskQueue('demo');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
     try {
       await worker.runUntil(async () => {
         const handle = await t.client.workflow.start(connectorDemo, {
@@ -52,7 +51,7 @@ describe('demo workflow on a real Temporal dev server', () => {
     const handle = await t.client.workflow.start(connectorDemo, { taskQueue, workflowId: `demo-${taskQueue}`, args: [{ steps: ['one', 'two'] }] });
     // Signal before any worker polls: the pause is in history before the first workflow task runs.
     await handle.signal(pauseSignal, { reason: 'operator hold' });
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
     try {
       await worker.runUntil(async () => {
         const s = await until(() => handle.query(statusQuery), (v) => v.paused);

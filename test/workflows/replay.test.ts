@@ -2,9 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { createConnectorWorker, workflowBundle } from '../../worker/create-worker';
-import { connectorDemo } from '../../workflows';
+import { connectorDemo, DEMO_WORKFLOWS_PATH, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 
 describe('workflow replay (determinism check)', () => {
@@ -14,7 +13,7 @@ describe('workflow replay (determinism check)', () => {
   before(async () => {
     t = await testTemporal();
     const taskQueue = uniqueTaskQueue('replay');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
     try {
       await worker.runUntil(async () => {
         const handle = await t.client.workflow.start(connectorDemo, { taskQueue, workflowId: `replay-${taskQueue}`, args: [{ steps: ['a', 'b'] }] });
@@ -31,7 +30,7 @@ describe('workflow replay (determinism check)', () => {
 
   it('replays a recorded history with the current workflow code', async () => {
     assert.ok((history.events?.length ?? 0) > 10, 'history has the activity events');
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(DEMO_WORKFLOWS_PATH) }, history);
   });
 
   it('catches a non-deterministic change to the workflow code', async () => {

@@ -7,10 +7,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createActivities } from '../../activities';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { setupTracing } from '../../worker/tracing';
-import { connectorDemo } from '../../workflows';
+import { connectorDemo, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 
 describe('OpenTelemetry traces over OTLP', () => {
@@ -39,7 +38,7 @@ describe('OpenTelemetry traces over OTLP', () => {
 
   it('exports one span per activity of a workflow run to the configured endpoint', async () => {
     const taskQueue = uniqueTaskQueue('otel');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
     try {
       await worker.runUntil(async () => {
         const result = await t.client.workflow.execute(connectorDemo, { taskQueue, workflowId: `otel-${taskQueue}`, args: [{ steps: ['align', 'import'] }] });
