@@ -5,6 +5,7 @@
  * name and resolved from the encrypted vault inside activities.
  */
 import { z } from 'zod';
+import { businessWeekdays, DEFAULT_WEEKEND, WEEKDAYS } from './close-calendar';
 import { collidingVersions } from './version-slug';
 
 /** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (../shared/reference/anaplan.md §3.4). */
@@ -172,8 +173,22 @@ export const ConnectionConfigSchema = z
           .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date'))
           .max(400)
           .default([]),
+        /**
+         * Weekdays that are not business days, for the close calendar and the watcher's flash cycles
+         * alike: default Saturday and Sunday; `["Fri", "Sat"]` for a Sunday–Thursday week.
+         */
+        weekend: z
+          .array(z.enum(WEEKDAYS))
+          .max(6, 'weekend leaves no business day: at most 6 weekdays')
+          .refine((w) => new Set(w).size === w.length, 'weekend lists a weekday twice')
+          .default([...DEFAULT_WEEKEND]),
       })
       .strict()
+      // Business day N must exist in every month: a 28-day month has 4 of each weekday.
+      .refine((s) => s.businessDay <= 4 * businessWeekdays(s.weekend).length, (s) => ({
+        path: ['businessDay'],
+        message: `business day ${s.businessDay} does not exist in every month with ${businessWeekdays(s.weekend).length} business days a week (at most ${4 * businessWeekdays(s.weekend).length})`,
+      }))
       .optional(),
   })
   .strict();

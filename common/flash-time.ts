@@ -2,7 +2,7 @@
  * When the close watcher's flash cycle is due (issue 16 item 1, `--flash daily-at HH:MM`). Pure
  * and without Node imports: used inside workflows/close-watch.ts and tested on fixed instants.
  */
-import { businessDayOfMonth, localDate } from './close-calendar';
+import { businessDayOfMonth, DEFAULT_WEEKEND, localDate } from './close-calendar';
 
 export interface LocalClock {
   year: number;
@@ -26,13 +26,21 @@ export function localClock(now: Date, timeZone: string): LocalClock {
 export const flashMinutes = (at: string) => Number(at.slice(0, 2)) * 60 + Number(at.slice(3, 5));
 
 /**
- * The flash of `now`'s local day, if due: a business day (weekday, not a holiday), at or after
- * HH:MM, not done yet that day. The month is the local date's.
+ * The flash of `now`'s local day, if due: a business day (not a weekend day — Saturday and Sunday
+ * unless `weekend` says otherwise — nor a holiday), at or after HH:MM, not done yet that day. The
+ * month is the local date's.
  */
-export function flashDue(now: Date, at: string, timeZone: string, holidays: readonly string[], doneDays: readonly string[]): { day: string; period: string } | null {
+export function flashDue(
+  now: Date,
+  at: string,
+  timeZone: string,
+  holidays: readonly string[],
+  doneDays: readonly string[],
+  weekend: readonly string[] = DEFAULT_WEEKEND,
+): { day: string; period: string } | null {
   const c = localClock(now, timeZone);
   if (c.minutes < flashMinutes(at) || doneDays.includes(c.date)) return null;
-  if (businessDayOfMonth(c, new Set(holidays)) === 0) return null;
+  if (businessDayOfMonth(c, new Set(holidays), weekend) === 0) return null;
   return { day: c.date, period: c.date.slice(0, 7) };
 }
 

@@ -6,7 +6,8 @@
  * (`…:<period>:<kind>:close-<n>`) and is never reused (REJECT_DUPLICATE), so a month reopened and
  * closed again gets a new cycle and a repeated check never starts one twice. Months already final
  * at the first check are the baseline, not started (load history with `cycle backfill`).
- * Optional flash: each business day at HH:MM (time zone) an actuals cycle for the open month.
+ * Optional flash: each business day (the config's weekend and holidays are not) at HH:MM (time
+ * zone) an actuals cycle for the open month.
  * The watcher carries its state through continue-as-new.
  */
 import {
@@ -56,6 +57,8 @@ export interface CloseWatchInput {
   flashAt?: string;
   timezone?: string;
   holidays?: string[];
+  /** Weekdays without a flash (`schedule.weekend`); absent in watchers started before it was configurable: Saturday and Sunday. */
+  weekend?: string[];
   /** Wake-ups per run before continue-as-new (default 200; tests lower it). */
   checksPerRun?: number;
   /** Carried over by continue-as-new. */
@@ -152,7 +155,7 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
   for (let run = 0; run < (input.checksPerRun ?? CHECKS_PER_RUN); run++) {
     if (!s.paused) {
       await check();
-      const f = input.flashAt ? flashDue(new Date(), input.flashAt, tz, input.holidays ?? [], s.flashDays) : null;
+      const f = input.flashAt ? flashDue(new Date(), input.flashAt, tz, input.holidays ?? [], s.flashDays, input.weekend) : null;
       if (f) {
         s.flashDays = [...s.flashDays, f.day].slice(-10);
         // Only a month NetSuite still has open: a closed month gets its final cycle instead.

@@ -19,13 +19,15 @@ export interface ScheduledCycleInput {
   timezone: string;
   /** Non-business days (YYYY-MM-DD); absent in schedules created before holidays were configurable. */
   holidays?: string[];
+  /** Weekend weekdays (`schedule.weekend`); absent in schedules created before it was configurable: Saturday and Sunday. */
+  weekend?: string[];
 }
 
 export type ScheduledCycleResult = { ran: false; reason: string } | { ran: true; period: string; summary: CycleSummary };
 
 export async function scheduledCycle(input: ScheduledCycleInput): Promise<ScheduledCycleResult> {
   const today = localDate(new Date(), input.timezone);
-  const bd = businessDayOfMonth(today, new Set(input.holidays ?? []));
+  const bd = businessDayOfMonth(today, new Set(input.holidays ?? []), input.weekend);
   const date = `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.day).padStart(2, '0')}`;
   if (bd !== input.businessDay) {
     return { ran: false, reason: `${date} is business day ${bd || '— (weekend or holiday)'} in ${input.timezone}; the cycle runs on business day ${input.businessDay}` };

@@ -5,8 +5,9 @@
  * Schedule: pause/resume are signals, delete cancels it, list reads its status query.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { businessWeekdays } from '../../common/close-calendar';
 import { closeWatchWorkflowId, TASK_QUEUE, type CycleKind } from '../../common/ids';
-import { closeWatchStatusQuery, pauseSignal, resumeSignal, type CloseWatchStatus } from '../../common/messages';
+import { checkNowSignal, closeWatchStatusQuery, pauseSignal, resumeSignal, type CloseWatchStatus } from '../../common/messages';
 import type { closeWatch } from '../../workflows';
 import { UsageError, type CommandContext, type OptionSpec } from '../command';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config-file';
@@ -56,7 +57,7 @@ export async function createCloseWatch(ctx: CommandContext, client: Client): Pro
       taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
       workflowId: id,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      args: [{ config, kind, intervalMs, onLock: ctx.values['on-lock'] === true, flashAt, timezone, holidays: config.schedule?.holidays ?? [] }],
+      args: [{ config, kind, intervalMs, onLock: ctx.values['on-lock'] === true, flashAt, timezone, holidays: config.schedule?.holidays ?? [], weekend: config.schedule?.weekend }],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -65,7 +66,7 @@ export async function createCloseWatch(ctx: CommandContext, client: Client): Pro
     }
     throw err;
   }
-  ctx.out(ctx.values.json ? JSON.stringify({ workflowId: id, intervalMs, onLock: ctx.values['on-lock'] === true, flashAt: flashAt ?? null }) : `created period-close watcher ${id} (checks NetSuite every ${String(ctx.values.interval ?? '1h')}; final ${kind} cycle when a month ${ctx.values['on-lock'] === true ? 'closes or is locked' : 'closes'}${flashAt ? `; flash actuals each business day at ${flashAt} ${timezone}` : ''})`);
+  ctx.out(ctx.values.json ? JSON.stringify({ workflowId: id, intervalMs, onLock: ctx.values['on-lock'] === true, flashAt: flashAt ?? null }) : `created period-close watcher ${id} (checks NetSuite every ${String(ctx.values.interval ?? '1h')}; final ${kind} cycle when a month ${ctx.values['on-lock'] === true ? 'closes or is locked' : 'closes'}${flashAt ? `; flash actuals each business day (${businessWeekdays(config.schedule?.weekend).join(' ')}${config.schedule?.holidays.length ? `, ${config.schedule.holidays.length} holidays skipped` : ''}) at ${flashAt} ${timezone}` : ''})`);
   return 0;
 }
 
@@ -90,13 +91,15 @@ export function renderCloseWatcher(w: { workflowId: string; status: CloseWatchSt
   return lines;
 }
 
-/** pause / unpause / delete of a watcher; returns undefined when `id` is not a watcher's. */
-export async function controlCloseWatch(ctx: CommandContext, client: Client, action: 'pause' | 'unpause' | 'delete', id: string): Promise<number | undefined> {
+/** pause / unpause / trigger (check now) / delete of a watcher; returns undefined when `id` is not a watcher's. */
+export async function controlCloseWatch(ctx: CommandContext, client: Client, action: 'pause' | 'unpause' | 'trigger' | 'delete', id: string): Promise<number | undefined> {
   if (!id.startsWith(CLOSE_WATCH_PREFIX)) return undefined;
   const h = client.workflow.getHandle(id);
   if (action === 'pause') await h.signal(pauseSignal, { reason: ctx.values.reason as string | undefined });
   else if (action === 'unpause') await h.signal(resumeSignal);
+  // A check now, as at the interval: a flash already started today is not started again.
+  else if (action === 'trigger') await h.signal(checkNowSignal);
   else await h.cancel();
-  ctx.out(`${action === 'delete' ? 'deleted (cancelled)' : action === 'pause' ? 'paused' : 'unpaused'} ${id}`);
+  ctx.out(`${{ delete: 'deleted (cancelled)', pause: 'paused', unpause: 'unpaused', trigger: 'triggered (checks now)' }[action]} ${id}`);
   return 0;
 }

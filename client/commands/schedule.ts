@@ -4,7 +4,7 @@
  * while one is going waits for it instead of overlapping or being dropped).
  */
 import { ScheduleOverlapPolicy, type ScheduleClient } from '@temporalio/client';
-import { candidateDays, weekdayHolidaysPerMonth } from '../../common/close-calendar';
+import { businessWeekdays, candidateDays, DEFAULT_WEEKEND, weekdayHolidaysPerMonth } from '../../common/close-calendar';
 import { TASK_QUEUE } from '../../common/ids';
 import type { scheduledCycle } from '../../workflows';
 import { UsageError, type Command, type CommandContext } from '../command';
@@ -13,7 +13,8 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config-file';
 import { connectClient } from '../temporal';
 import { closeWatchOptions, controlCloseWatch, createCloseWatch, listCloseWatchers, renderCloseWatcher } from './close-watch';
 
-const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] as const;
+/** Temporal calendar weekday names (ScheduleSpec `dayOfWeek`) by the config's short names. */
+const CALENDAR_WEEKDAYS = { Sun: 'SUNDAY', Mon: 'MONDAY', Tue: 'TUESDAY', Wed: 'WEDNESDAY', Thu: 'THURSDAY', Fri: 'FRIDAY', Sat: 'SATURDAY' } as const;
 
 export function scheduleId(connection: string, kind: string): string {
   return `close:${connection}:${kind}`;
@@ -21,12 +22,13 @@ export function scheduleId(connection: string, kind: string): string {
 
 async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<number> {
   const config = loadConfigFile(String(ctx.values.config ?? DEFAULT_CONFIG_FILE));
-  const cal = config.schedule ?? { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' as const, holidays: [] };
+  const cal = config.schedule ?? { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' as const, holidays: [], weekend: [...DEFAULT_WEEKEND] };
+  const workWeek = businessWeekdays(cal.weekend);
   const id = scheduleId(config.name, cal.kind);
   const handle = await schedules.create({
     scheduleId: id,
     spec: {
-      calendars: [{ dayOfMonth: candidateDays(cal.businessDay, weekdayHolidaysPerMonth(cal.holidays)), dayOfWeek: [...WEEKDAYS], hour: cal.hour, minute: cal.minute, comment: `business day ${cal.businessDay} at ${cal.hour}:${String(cal.minute).padStart(2, '0')}` }],
+      calendars: [{ dayOfMonth: candidateDays(cal.businessDay, weekdayHolidaysPerMonth(cal.holidays, cal.weekend), cal.weekend), dayOfWeek: workWeek.map((d) => CALENDAR_WEEKDAYS[d]), hour: cal.hour, minute: cal.minute, comment: `business day ${cal.businessDay} at ${cal.hour}:${String(cal.minute).padStart(2, '0')}` }],
       timezone: cal.timezone,
     },
     action: {
@@ -34,12 +36,12 @@ async function create(ctx: CommandContext, schedules: ScheduleClient): Promise<n
       workflowType: 'scheduledCycle',
       taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
       workflowId: `scheduled:${config.name}:${cal.kind}`,
-      args: [{ config, kind: cal.kind, businessDay: cal.businessDay, timezone: cal.timezone, holidays: cal.holidays }] satisfies Parameters<typeof scheduledCycle>,
+      args: [{ config, kind: cal.kind, businessDay: cal.businessDay, timezone: cal.timezone, holidays: cal.holidays, weekend: cal.weekend }] satisfies Parameters<typeof scheduledCycle>,
     },
     policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
   });
   const d = await handle.describe();
-  ctx.out(ctx.values.json ? JSON.stringify({ scheduleId: id, nextActionTimes: d.info.nextActionTimes }) : `created schedule ${id} (business day ${cal.businessDay}${cal.holidays.length ? `, ${cal.holidays.length} holidays skipped` : ''}, ${cal.hour}:${String(cal.minute).padStart(2, '0')} ${cal.timezone}); next fires: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
+  ctx.out(ctx.values.json ? JSON.stringify({ scheduleId: id, nextActionTimes: d.info.nextActionTimes }) : `created schedule ${id} (business day ${cal.businessDay} of ${workWeek.join(' ')}${cal.holidays.length ? `, ${cal.holidays.length} holidays skipped` : ''}, ${cal.hour}:${String(cal.minute).padStart(2, '0')} ${cal.timezone}); next fires: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
   return 0;
 }
 
@@ -52,7 +54,7 @@ export const scheduleCommand: Command = {
     list: 'List schedules',
     pause: 'Pause a schedule: <id> [--reason R]',
     unpause: 'Unpause a schedule: <id>',
-    trigger: 'Fire a schedule now (the close-calendar check runs; use `cycle start` to force a cycle): <id>',
+    trigger: 'Fire a schedule now (the close-calendar check runs; use `cycle start` to force a cycle), or make a period-close watcher check now: <id>',
     delete: 'Delete a schedule: <id>',
   },
   options: {
@@ -97,6 +99,7 @@ export const scheduleCommand: Command = {
           ctx.out(`unpaused ${ctx.positionals[1]}`);
           return 0;
         case 'trigger':
+          if (ctx.positionals[1]?.startsWith('close-watch:')) return (await controlCloseWatch(ctx, client, 'trigger', ctx.positionals[1]))!;
           await id().trigger(ScheduleOverlapPolicy.BUFFER_ONE);
           ctx.out(`triggered ${ctx.positionals[1]}`);
           return 0;

@@ -70,6 +70,9 @@ const CONFIG_CASES: ConfigCase[] = [
   },
   { file: 'credential-ref-path.json', title: 'a credential reference that looks like a path is refused', problems: [/^netsuite\.credentials: credential names use letters/], count: 1 },
   { file: 'schedule-holidays-bad.json', title: 'holidays that are not calendar dates are refused at their index', problems: [/^schedule\.holidays\.1: not a calendar date/, /^schedule\.holidays\.2: holidays are YYYY-MM-DD dates/] },
+  { file: 'schedule-weekend-twice.json', title: 'a weekend listing a weekday twice is refused', problems: [/^schedule\.weekend: weekend lists a weekday twice/], count: 1 },
+  { file: 'schedule-weekend-bad-name.json', title: 'a weekend day that is not a short weekday name is refused at its index', problems: [/^schedule\.weekend\.0: Invalid enum value\. Expected 'Sun' \| 'Mon'.*received 'Friday'/], count: 1 },
+  { file: 'schedule-business-day-beyond-week.json', title: 'a business day that a month with that weekend does not have is refused', problems: [/^schedule\.businessDay: business day 9 does not exist in every month with 2 business days a week \(at most 8\)/], count: 1 },
   { file: 'unknown-key.json', title: 'a misspelt key is refused, naming the key and where it is', problems: [/^anaplan: Unrecognized key\(s\) in object: 'pollInterval'/], count: 1 },
 ];
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { businessDayOfMonth, candidateDays, localDate, previousMonth, weekdayHolidaysPerMonth } from '../../common/close-calendar';
+import { businessDayOfMonth, businessWeekdays, candidateDays, localDate, previousMonth, WEEKDAYS, weekdayHolidaysPerMonth } from '../../common/close-calendar';
 
 describe('close calendar', () => {
   it('numbers business days within a month and skips weekends', () => {
@@ -57,6 +57,37 @@ describe('close calendar', () => {
             if (wd !== 0 && wd !== 6 && ++count === n + h) hit = day;
           }
           assert.ok(days.includes(hit), `business day ${n} with ${h} holidays on day ${hit} (1st weekday ${first}) is a candidate of ${days}`);
+        }
+      }
+    }
+  });
+
+  it('counts business days in a configured week: Sunday–Thursday (weekend Fri, Sat)', () => {
+    // December 2026: Tue 1 … Thu 3, Fri 4, Sat 5, Sun 6, Mon 7.
+    const dec = (day: number) => localDate(new Date(Date.UTC(2026, 11, day, 15)), 'Asia/Riyadh');
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((d) => businessDayOfMonth(dec(d), new Set(), ['Fri', 'Sat'])), [1, 2, 3, 0, 0, 4, 5]);
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((d) => businessDayOfMonth(dec(d), new Set(), [])), [1, 2, 3, 4, 5, 6, 7], 'no weekend: every day');
+    assert.deepEqual(businessWeekdays(['Fri', 'Sat']), ['Sun', 'Mon', 'Tue', 'Wed', 'Thu']);
+    assert.deepEqual(businessWeekdays(), ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']);
+    assert.equal(weekdayHolidaysPerMonth(['2026-12-04', '2026-12-06', '2026-12-07'], ['Fri', 'Sat']), 2, 'the Friday holiday is a weekend day there; Sunday and Monday count');
+  });
+
+  it('gives the same candidate days as before for the default weekend, and covers other weeks', () => {
+    // The closed form used before the weekend was configurable (Saturday and Sunday).
+    const before = (n: number, h: number) => {
+      const w = n + h;
+      const last = w + 2 + 2 * Math.floor((w - 1) / 5);
+      return Array.from({ length: Math.min(31, last) - n + 1 }, (_, i) => n + i);
+    };
+    for (const n of [1, 3, 5, 8, 20]) for (const h of [0, 1, 2]) assert.deepEqual(candidateDays(n, h), before(n, h), `business day ${n}, ${h} holidays`);
+    for (const weekend of [['Fri', 'Sat'], ['Sun'], [], ['Thu', 'Fri', 'Sat']]) {
+      for (const n of [1, 3, 8]) {
+        const days = candidateDays(n, 0, weekend);
+        for (let first = 0; first < 7; first++) {
+          let count = 0;
+          let hit = 0;
+          for (let day = 1; day <= 31 && !hit; day++) if (!weekend.includes(WEEKDAYS[(first + day - 1) % 7]!) && ++count === n) hit = day;
+          assert.ok(days.includes(hit), `weekend ${weekend.join(',')}: business day ${n} on day ${hit} (1st weekday ${first}) is a candidate of ${days}`);
         }
       }
     }

@@ -21,6 +21,20 @@ describe('flash cycles', () => {
     assert.equal(flashDue(new Date('2026-11-28T12:00:00Z'), '07:00', 'UTC', [], []), null, 'Saturday');
     assert.equal(flashDue(new Date('2026-11-30T12:00:00Z'), '07:00', 'UTC', ['2026-11-30'], []), null, 'holiday');
   });
+  it('follows the configured weekend: a Sunday–Thursday week flashes on Sunday, not on Friday', () => {
+    const friday = new Date('2026-11-27T12:00:00Z');
+    const sunday = new Date('2026-11-29T12:00:00Z');
+    assert.deepEqual(flashDue(friday, '07:00', 'UTC', [], []), { day: '2026-11-27', period: '2026-11' }, 'Friday is a business day by default');
+    assert.equal(flashDue(sunday, '07:00', 'UTC', [], []), null, 'Sunday is not by default');
+    assert.equal(flashDue(friday, '07:00', 'UTC', [], [], ['Fri', 'Sat']), null, 'Friday off');
+    assert.deepEqual(flashDue(sunday, '07:00', 'UTC', [], [], ['Fri', 'Sat']), { day: '2026-11-29', period: '2026-11' }, 'Sunday on');
+    assert.equal(flashDue(sunday, '07:00', 'UTC', ['2026-11-29'], [], ['Fri', 'Sat']), null, 'a holiday still is not');
+    // The weekday is the local one: Friday 23:30 UTC is already Saturday in Tokyo, and Sunday there is on.
+    const late = new Date('2026-11-27T23:30:00Z');
+    assert.deepEqual(flashDue(late, '07:00', 'Asia/Tokyo', [], [], ['Fri']), { day: '2026-11-28', period: '2026-11' });
+    assert.equal(flashDue(late, '07:00', 'Asia/Tokyo', [], [], ['Sat']), null);
+    assert.deepEqual(flashDue(late, '07:00', 'UTC', [], [], ['Sat']), { day: '2026-11-27', period: '2026-11' }, 'still Friday in UTC');
+  });
   it('uses the local date for the month (the 1st in Tokyo is still the 30th in UTC)', () => {
     assert.deepEqual(flashDue(new Date('2026-11-30T23:30:00Z'), '07:00', 'Asia/Tokyo', [], []), { day: '2026-12-01', period: '2026-12' });
   });

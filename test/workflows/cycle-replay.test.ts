@@ -1,5 +1,5 @@
 /**
- * Determinism of planningCycle, replayStep and modelLock across versions: histories RECORDED by earlier workflow code
+ * Determinism of planningCycle, replayStep, modelLock and closeWatch across versions: histories RECORDED by earlier workflow code
  * (test/fixtures/histories, written by record*.ts before each change) must replay against the current
  * code. Every change to the cycle's command sequence sits behind `patched()`, so an old history
  * takes the old branch; an unguarded change fails here with a DeterminismViolationError.
@@ -13,9 +13,9 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../worker/create-worker';
 
 const dir = path.join(__dirname, '../fixtures/histories');
-const recorded = fs.readdirSync(dir).filter((f) => /^(planning-cycle|replay-step|model-lock)-.*\.binpb$/.test(f)).sort();
+const recorded = fs.readdirSync(dir).filter((f) => /^(planning-cycle|replay-step|model-lock|close-watch)-.*\.binpb$/.test(f)).sort();
 
-describe('planningCycle, replayStep and modelLock replay their recorded histories', () => {
+describe('planningCycle, replayStep, modelLock and closeWatch replay their recorded histories', () => {
   it('has the recorded histories (cycle full and plan, replay of postJournals, a lock lease that expired; v1)', () => {
     for (const f of ['planning-cycle-full-v1.binpb', 'planning-cycle-plan-v1.binpb', 'replay-step-postJournals-v1.binpb', 'model-lock-lease-expired-v1.binpb']) assert.ok(recorded.includes(f), `${f} in ${recorded.join(', ')}`);
   });
@@ -30,6 +30,16 @@ describe('planningCycle, replayStep and modelLock replay their recorded historie
     const failed = after.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
     assert.equal(failed?.failure?.applicationFailureInfo?.type, 'TieOutFailed');
     assert.ok(markers('planning-cycle-full-unbalanced-failed-v3.binpb').some((m) => m.includes('tie-out-gate')), 'the gate recorded its patch marker');
+  });
+  it('has the closeWatch flash histories: before the weekend was configurable (v1) and with a Friday–Saturday weekend (v2)', () => {
+    for (const f of ['close-watch-flash-v1.binpb', 'close-watch-flash-v2.binpb']) {
+      const events = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
+      const flashes = events.filter((e) => /:flash-\d{4}-\d{2}-\d{2}$/.test(e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? ''));
+      assert.equal(flashes.length, 1, `${f}: one flash cycle started`);
+      assert.ok(events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes), `${f}: the run continued as new`);
+      const input = Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString();
+      assert.equal(input.includes('"weekend":["Fri","Sat"]'), f.endsWith('v2.binpb'), `${f}: weekend in the watcher's input only in v2`);
+    }
   });
   for (const file of recorded) {
     it(`replays ${file} with the current workflow code`, async () => {

@@ -83,4 +83,45 @@ describe('close-calendar schedules', () => {
     assert.equal(await main(['schedule', 'delete', id, '--insecure-plaintext-payloads'], io), 0);
     await assert.rejects(t.client.schedule.getHandle(id).describe());
   });
+
+  it('follows the configured weekend: fires on its business weekdays only, and today off is no business day', async () => {
+    const taskQueue = uniqueTaskQueue('sched');
+    const name = `gulf${process.pid}`;
+    const file = path.join(dir, 'w.json');
+    // The weekend is today and tomorrow in New York, whatever today is: a five-day week all the same.
+    const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+    const todayNy = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short' }).format(new Date());
+    const weekend = [todayNy, days[(days.indexOf(todayNy) + 1) % 7]!];
+    fs.writeFileSync(file, JSON.stringify({ ...config(name), schedule: { ...config(name).schedule, weekend } }));
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    assert.equal(await main(['schedule', 'create', '--config', file, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], io), 0, out.join('\n'));
+    const workWeek = days.filter((d) => !weekend.includes(d));
+    assert.match(out.at(-1)!, new RegExp(`business day 3 of ${workWeek.join(' ')}`));
+    const id = `close:${name}:actuals`;
+    const d = await t.client.schedule.getHandle(id).describe();
+    assert.deepEqual(d.spec.calendars?.[0]?.dayOfWeek?.map((r) => r.start), workWeek.map((w) => ({ Sun: 'SUNDAY', Mon: 'MONDAY', Tue: 'TUESDAY', Wed: 'WEDNESDAY', Thu: 'THURSDAY', Fri: 'FRIDAY', Sat: 'SATURDAY' })[w]));
+    for (const iso of d.info.nextActionTimes.slice(0, 5)) {
+      const wd = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short' }).format(new Date(iso));
+      assert.ok(workWeek.includes(wd), `fires on a business weekday: ${iso} is a ${wd}`);
+    }
+    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: createActivities() });
+    try {
+      await worker.runUntil(async () => {
+        assert.equal(await main(['schedule', 'trigger', id, '--insecure-plaintext-payloads'], io), 0);
+        let recent: { action: { workflow: { workflowId: string; firstExecutionRunId: string } } } | undefined;
+        for (let i = 0; i < 100 && !recent; i++) {
+          recent = (await t.client.schedule.getHandle(id).describe()).info.recentActions[0];
+          if (!recent) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(recent, 'the trigger started a workflow');
+        const result = (await t.client.workflow.getHandle(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId).result()) as { ran: boolean; reason?: string };
+        assert.equal(result.ran, false);
+        assert.match(result.reason!, /is business day — \(weekend or holiday\) in America\/New_York/);
+      });
+    } finally {
+      await connection.close();
+    }
+    assert.equal(await main(['schedule', 'delete', id, '--insecure-plaintext-payloads'], io), 0);
+  });
 });
