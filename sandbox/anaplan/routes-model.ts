@@ -29,6 +29,13 @@ function listItemsJson(list: ModelList, includeAll: boolean) {
   });
 }
 
+/** A list's items as CSV (`Accept: text/csv`, and the pages of a list read request): reference §10. */
+export function listItemsCsv(list: ModelList): string {
+  const lines = ['id,name,code,parent,parentId,listId,listName'];
+  for (const it of listItemsJson(list, false)) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', list.id, list.name].map((v) => csvField(String(v))).join(','));
+  return lines.join('\n') + '\n';
+}
+
 function dimensionId(d: Dimension): string {
   return d.kind === 'list' ? d.list.id : d.kind === 'time' ? TIME_DIMENSION_ID : VERSIONS_DIMENSION_ID;
 }
@@ -120,7 +127,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const hasParents = l.items.some((i) => i.parentIndex !== null);
     // Fields per reference §4.2; `permittedItems` and `nextItemIndex` are required by third-party
     // clients (anaplan-sdk's ListMetadata), so they are always sent.
-    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.size, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
+    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.nextIndex, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
   });
   // Item reads are not paged (reference §3.1); CSV when asked for it (§10). Served at the model
   // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (reference §16).
@@ -130,10 +137,8 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const includeAll = ctx.url.searchParams.get('includeAll') === 'true';
     const items = listItemsJson(l, includeAll);
     if ((ctx.req.headers.accept ?? '').includes('text/csv')) {
-      const lines = ['id,name,code,parent,parentId,listId,listName'];
-      for (const it of items) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', l.id, l.name].map((v) => csvField(String(v))).join(','));
       ctx.res.writeHead(200, { 'content-type': 'text/csv' });
-      ctx.res.end(lines.join('\n') + '\n');
+      ctx.res.end(listItemsCsv(l));
       return;
     }
     const body: Record<string, unknown> = { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' } };
