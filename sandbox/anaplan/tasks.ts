@@ -138,6 +138,7 @@ export class TaskScheduler {
         userId: task.userId,
         now: state.now(),
         dumpChunkBytes: state.config.dumpChunkBytes,
+        moduleDetailType: state.config.moduleDetailType,
         exportChunkBytes: state.config.exportChunkBytes,
         mappingParameters: task.mappingParameters,
         // Progress is the elapsed share of the simulated run time; while the rows are still being
