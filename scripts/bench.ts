@@ -294,10 +294,9 @@ async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; thr
   let anaplan = 0;
   let limited = 0;
   for (const s of env.models) {
-    // Every request the sandbox routed (auth included), plus the 429s the budget answered before routing.
+    // Every request that reached the sandbox (auth included; the budget's 429s are counted there too).
     const b = s.anaplan.state.budget as { limited: number };
     for (const n of s.anaplan.state.requests.values()) anaplan += n;
-    anaplan += b.limited;
     limited += b.limited;
   }
   return { netsuite, anaplan, throttled: ns.rejectedOverLimit + limited };
