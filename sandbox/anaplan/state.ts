@@ -185,6 +185,8 @@ export class SandboxState {
   readonly demoClientId: string;
   /** Set by the server right after construction (tasks.ts needs the state, and vice versa). */
   scheduler!: TaskScheduler;
+  /** When the model was (re)opened: the `creationTime` of its idle status (epoch ms). */
+  modelOpenedAt = 0;
   /** Base URL the server listens on (for `meta.validationUrl`, paging links, verification URIs). */
   baseUrl = '';
 
@@ -222,6 +224,7 @@ export class SandboxState {
     this.seedData = buildSeed(this.config.seed, { compositeAccounts: this.config.compositeAccounts });
     // The switch is read at lookup time, so flipping it at run time takes effect at once.
     this.seedData.model.periodCaseSensitive = () => this.config.periodCaseSensitive;
+    this.modelOpenedAt = this.now();
     this.files = new FileStore(this.dataDir);
     this.files.seed(this.seedData.files);
     this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });
