@@ -17,16 +17,22 @@ import { taskId } from './ids';
 import { listItemsCsv } from './routes-model';
 import { requireAdmin } from './routes-list-items';
 import { paginate, READ_REQUEST_IDLE_MS, type ReadRequest } from './read-requests';
-import { axisRef, defaultLayout, gridCellCount, gridCsv, gridPage, MAX_VIEW_CELLS, PageSelectorError, selectPages, tabularRows, type ViewLayout } from './views';
+import { allPages, axisRef, defaultLayout, gridCellCount, gridCsv, gridPage, MAX_VIEW_CELLS, PageSelectorError, selectPages, tabularRows, type ViewLayout } from './views';
 import type { SandboxState } from './state';
 
-const EXPORT_TYPES = ['GRID_CURRENT_PAGE', 'TABULAR_MULTI_COLUMN', 'TABULAR_SINGLE_COLUMN', 'TABULAR_SINGLE_ITEMS'] as const;
+const EXPORT_TYPES = ['GRID_CURRENT_PAGE', 'GRID_ALL_PAGES', 'TABULAR_MULTI_COLUMN', 'TABULAR_SINGLE_COLUMN', 'TABULAR_SINGLE_ITEMS'] as const;
 
 export function registerViewRoutes(router: Router, state: SandboxState): void {
+  /** A module's default view (view id = module id) or a line item read as a view (reference §10). */
   const viewOf = (ctx: ApiCtx): ViewLayout => {
-    const m = state.model.moduleById(ctx.params.viewId!);
-    if (!m) throw new HttpFailure(404);
-    return defaultLayout(m);
+    const id = ctx.params.viewId!;
+    const m = state.model.moduleById(id);
+    if (m) return defaultLayout(m);
+    for (const mod of state.model.modules.values()) {
+      const li = mod.lineItems.find((l) => l.id === id);
+      if (li) return defaultLayout(mod, li);
+    }
+    throw new HttpFailure(404);
   };
   const pagesOf = (ctx: ApiCtx, v: ViewLayout) => {
     try {
@@ -40,7 +46,7 @@ export function registerViewRoutes(router: Router, state: SandboxState): void {
   both(router, state, 'GET', '/views/:viewId', (ctx) => {
     const v = viewOf(ctx);
     const axis = (key: 'rows' | 'columns' | 'pages') => (v[key].length ? { [key]: v[key].map((a) => axisRef(v.module, a)) } : {});
-    sendJson(ctx.res, 200, { meta: { schema: schema(state, 'view') }, status: { code: 200, message: 'Success' }, viewName: v.module.name, viewId: v.module.id, ...axis('rows'), ...axis('columns'), ...axis('pages') });
+    sendJson(ctx.res, 200, { meta: { schema: schema(state, 'view') }, status: { code: 200, message: 'Success' }, viewName: v.name, viewId: v.id, ...axis('rows'), ...axis('columns'), ...axis('pages') });
   });
 
   both(router, state, 'GET', '/views/:viewId/data', (ctx) => {
@@ -109,18 +115,24 @@ export function registerViewRoutes(router: Router, state: SandboxState): void {
     const v = viewOf(ctx);
     const body = (await readJsonBody(ctx.req)) as { exportType?: unknown } | undefined;
     const type = body?.exportType;
-    if (typeof type !== 'string' || !(EXPORT_TYPES as readonly string[]).includes(type)) throw new HttpFailure(400, `exportType must be one of ${EXPORT_TYPES.join(', ')}${type === 'GRID_ALL_PAGES' ? ' (GRID_ALL_PAGES is not served by this sandbox)' : ''}`);
+    if (typeof type !== 'string' || !(EXPORT_TYPES as readonly string[]).includes(type)) throw new HttpFailure(400, `exportType must be one of ${EXPORT_TYPES.join(', ')}`);
     let csv: string;
     if (type === 'GRID_CURRENT_PAGE') csv = gridCsv(gridPage(state.model, v, pagesOf(ctx, v)), v.rows.length, (s) => csvField(s));
-    else {
-      const t = tabularRows(state.model, v.module, type === 'TABULAR_MULTI_COLUMN');
+    else if (type === 'GRID_ALL_PAGES') {
+      // Every page in turn, each with its page line. Bounded here, as the sandbox builds it in memory.
+      const pages = allPages(state.model, v);
+      const cells = pages.length * gridCellCount(state.model, v);
+      if (cells > MAX_VIEW_CELLS) throw new HttpFailure(400, `GRID_ALL_PAGES of this view is ${cells} cells; this sandbox builds at most ${MAX_VIEW_CELLS} (use a tabular export)`);
+      csv = pages.map((p) => gridCsv(gridPage(state.model, v, p), v.rows.length, (s) => csvField(s))).join('');
+    } else {
+      const t = tabularRows(state.model, v, type === 'TABULAR_MULTI_COLUMN');
       csv = [t.header, ...t.rows].map((r) => r.map((f) => csvField(f)).join(',')).join('\n') + '\n';
     }
-    create(ctx, 'view', v.module.id, csv);
+    create(ctx, 'view', v.id, csv);
   });
-  both(router, state, 'GET', '/views/:viewId/readRequests/:rid', (ctx) => reply(ctx, requestOf(ctx, 'view', viewOf(ctx).module.id)));
-  both(router, state, 'GET', '/views/:viewId/readRequests/:rid/pages/:page', (ctx) => page(ctx, requestOf(ctx, 'view', viewOf(ctx).module.id)));
-  both(router, state, 'DELETE', '/views/:viewId/readRequests/:rid', (ctx) => cancel(ctx, requestOf(ctx, 'view', viewOf(ctx).module.id)));
+  both(router, state, 'GET', '/views/:viewId/readRequests/:rid', (ctx) => reply(ctx, requestOf(ctx, 'view', viewOf(ctx).id)));
+  both(router, state, 'GET', '/views/:viewId/readRequests/:rid/pages/:page', (ctx) => page(ctx, requestOf(ctx, 'view', viewOf(ctx).id)));
+  both(router, state, 'DELETE', '/views/:viewId/readRequests/:rid', (ctx) => cancel(ctx, requestOf(ctx, 'view', viewOf(ctx).id)));
 
   const listOf = (ctx: ApiCtx) => {
     requireAdmin(ctx);

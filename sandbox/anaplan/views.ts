@@ -17,7 +17,12 @@ export const MAX_VIEW_CELLS = 1_000_000;
 export type Axis = { kind: 'dim'; index: number } | { kind: 'lineItems' };
 
 export interface ViewLayout {
+  /** View id and name: the module's (default view), or the line item's when one is read as a view. */
+  id: string;
+  name: string;
   module: Module;
+  /** The line items shown: all of the module's, or one when a line-item id is read as a view (reference §10). */
+  lineItems: LineItem[];
   rows: Axis[];
   columns: Axis[];
   pages: Axis[];
@@ -27,7 +32,8 @@ export function dimensionIdOf(d: Dimension): string {
   return d.kind === 'list' ? d.list.id : d.kind === 'time' ? TIME_DIMENSION_ID : VERSIONS_DIMENSION_ID;
 }
 
-export function defaultLayout(m: Module): ViewLayout {
+export function defaultLayout(m: Module, lineItem?: LineItem): ViewLayout {
+  const lineItems = lineItem ? [lineItem] : m.lineItems;
   const timeAt = m.dims.findIndex((d) => d.kind === 'time');
   const firstList = m.dims.findIndex((d) => d.kind === 'list');
   const columns: Axis[] = timeAt >= 0 ? [{ kind: 'dim', index: timeAt }] : [{ kind: 'lineItems' }];
@@ -35,7 +41,7 @@ export function defaultLayout(m: Module): ViewLayout {
   if (firstList >= 0) rows.push({ kind: 'dim', index: firstList });
   if (timeAt >= 0) rows.push({ kind: 'lineItems' });
   const pages: Axis[] = m.dims.map((_, index) => ({ kind: 'dim', index }) as Axis).filter((a) => a.kind === 'dim' && a.index !== timeAt && a.index !== firstList);
-  return { module: m, rows, columns, pages };
+  return { id: lineItem?.id ?? m.id, name: lineItem?.name ?? m.name, module: m, lineItems, rows, columns, pages };
 }
 
 export function axisRef(m: Module, a: Axis): { id: string; name: string } {
@@ -43,15 +49,16 @@ export function axisRef(m: Module, a: Axis): { id: string; name: string } {
 }
 
 /** One member of an axis: its index (dimension member index or line item position) and label. */
-interface Member {
+export interface Member {
   index: number;
   id: string;
   label: string;
 }
 
 /** Members in display order; list items by name (as grids show them), periods by code, versions by name. */
-export function axisMembers(model: PlanningModel, m: Module, a: Axis): Member[] {
-  if (a.kind === 'lineItems') return m.lineItems.map((li, index) => ({ index, id: li.id, label: li.name }));
+export function axisMembers(model: PlanningModel, v: ViewLayout, a: Axis): Member[] {
+  const m = v.module;
+  if (a.kind === 'lineItems') return v.lineItems.map((li, index) => ({ index, id: li.id, label: li.name }));
   const d = m.dims[a.index]!;
   if (d.kind === 'time') return model.time.map((p) => ({ index: p.index, id: p.id, label: p.code }));
   if (d.kind === 'versions') return model.versions.map((v) => ({ index: v.index, id: v.id, label: v.name }));
@@ -73,12 +80,12 @@ export class PageSelectorError extends Error {}
  * not on pages is refused as "Invalid page selector" (reference §10); unset pages take their first member.
  */
 export function selectPages(model: PlanningModel, v: ViewLayout, selectors: string[]): Member[] {
-  const chosen = v.pages.map((a) => axisMembers(model, v.module, a)[0]);
+  const chosen = v.pages.map((a) => axisMembers(model, v, a)[0]);
   for (const s of selectors.flatMap((x) => x.split(',')).filter(Boolean)) {
     const [dimId, itemId] = s.split(':');
     const at = v.pages.findIndex((a) => axisRef(v.module, a).id === dimId);
     if (at < 0) throw new PageSelectorError(`Invalid page selector [${s}]`);
-    const member = axisMembers(model, v.module, v.pages[at]!).find((x) => x.id === itemId);
+    const member = axisMembers(model, v, v.pages[at]!).find((x) => x.id === itemId);
     if (!member) throw new PageSelectorError(`Invalid page selector [${s}]`);
     chosen[at] = member;
   }
@@ -104,23 +111,28 @@ function render(li: LineItem, sum: number | undefined, leaf: boolean): string {
   return String(Number((sum ?? 0).toFixed(10)));
 }
 
+/** Every page of the view, outer page dimension first (GRID_ALL_PAGES). */
+export function allPages(model: PlanningModel, v: ViewLayout): Member[][] {
+  return product(v.pages.map((a) => axisMembers(model, v, a)));
+}
+
 /** Cells a grid page would hold (for the 1,000,000-cell limit) without building it. */
 export function gridCellCount(model: PlanningModel, v: ViewLayout): number {
-  const count = (axes: Axis[]) => axes.reduce((n, a) => n * axisMembers(model, v.module, a).length, 1);
+  const count = (axes: Axis[]) => axes.reduce((n, a) => n * axisMembers(model, v, a).length, 1);
   return count(v.rows) * count(v.columns);
 }
 
 /** One page of the grid, values summed from the stored leaf cells. */
 export function gridPage(model: PlanningModel, v: ViewLayout, page: Member[]): Grid {
   const m = v.module;
-  const rowCombos = product(v.rows.map((a) => axisMembers(model, m, a)));
-  const colCombos = product(v.columns.map((a) => axisMembers(model, m, a)));
+  const rowCombos = product(v.rows.map((a) => axisMembers(model, v, a)));
+  const colCombos = product(v.columns.map((a) => axisMembers(model, v, a)));
   const key = (axes: Axis[], members: number[]) => members.join('/');
   const rowAt = new Map(rowCombos.map((c, i) => [key(v.rows, c.map((x) => x.index)), i]));
   const colAt = new Map(colCombos.map((c, i) => [key(v.columns, c.map((x) => x.index)), i]));
   const sums: Array<Map<number, number>> = rowCombos.map(() => new Map());
   const coords: number[] = [];
-  m.lineItems.forEach((li, liIndex) => {
+  v.lineItems.forEach((li, liIndex) => {
     for (const [k, value] of li.cells) {
       m.decode(k, coords);
       // On this page? Every page axis member must contain the cell's member.
@@ -138,10 +150,10 @@ export function gridPage(model: PlanningModel, v: ViewLayout, page: Member[]): G
   });
   const liOf = (r: Member[], c: Member[]) => {
     const at = v.rows.findIndex((a) => a.kind === 'lineItems');
-    if (at >= 0) return m.lineItems[r[at]!.index]!;
+    if (at >= 0) return v.lineItems[r[at]!.index]!;
     const cAt = v.columns.findIndex((a) => a.kind === 'lineItems');
-    if (cAt >= 0) return m.lineItems[c[cAt]!.index]!;
-    return m.lineItems[page[v.pages.findIndex((a) => a.kind === 'lineItems')]!.index]!;
+    if (cAt >= 0) return v.lineItems[c[cAt]!.index]!;
+    return v.lineItems[page[v.pages.findIndex((a) => a.kind === 'lineItems')]!.index]!;
   };
   const isLeaf = (axes: Axis[], ms: Member[]) => axes.every((a, i) => a.kind === 'lineItems' || isLeafMember(m.dims[a.index]!, ms[i]!.index));
   const pageLeaf = isLeaf(v.pages, page);
@@ -180,7 +192,9 @@ export function gridCsv(g: Grid, rowDims: number, field: (s: string) => string):
  * and the value. Rows whose cells are all empty are left out (the export's own "omit empty rows";
  * the sandbox always applies it, since a full cross product of its lists is millions of rows).
  */
-export function tabularRows(model: PlanningModel, m: Module, multiColumn: boolean): { header: string[]; rows: string[][] } {
+export function tabularRows(model: PlanningModel, v: ViewLayout, multiColumn: boolean): { header: string[]; rows: string[][] } {
+  const m = v.module;
+  const lineItems = v.lineItems;
   const dimNames = m.dims.map((_, i) => m.dimName(i));
   const label = (i: number, index: number) => {
     const d = m.dims[i]!;
@@ -189,17 +203,17 @@ export function tabularRows(model: PlanningModel, m: Module, multiColumn: boolea
   const coords: number[] = [];
   if (!multiColumn) {
     const rows: string[][] = [];
-    for (const li of m.lineItems) for (const [k, v] of li.cells) rows.push([...m.decode(k, coords).map((x, i) => label(i, x)), li.name, render(li, v, true)]);
+    for (const li of lineItems) for (const [k, value] of li.cells) rows.push([...m.decode(k, coords).map((x, i) => label(i, x)), li.name, render(li, value, true)]);
     return { header: [...dimNames, 'Line Item', 'Value'], rows };
   }
   const byKey = new Map<number, Array<number | undefined>>();
-  m.lineItems.forEach((li, at) => {
-    for (const [k, v] of li.cells) {
-      const row = byKey.get(k) ?? m.lineItems.map(() => undefined);
-      row[at] = v;
+  lineItems.forEach((li, at) => {
+    for (const [k, value] of li.cells) {
+      const row = byKey.get(k) ?? lineItems.map(() => undefined);
+      row[at] = value;
       byKey.set(k, row);
     }
   });
-  const rows = [...byKey.entries()].sort((a, b) => a[0] - b[0]).map(([k, vals]) => [...m.decode(k, coords).map((x, i) => label(i, x)), ...vals.map((v, at) => render(m.lineItems[at]!, v, true))]);
-  return { header: [...dimNames, ...m.lineItems.map((l) => l.name)], rows };
+  const rows = [...byKey.entries()].sort((a, b) => a[0] - b[0]).map(([k, vals]) => [...m.decode(k, coords).map((x, i) => label(i, x)), ...vals.map((value, at) => render(lineItems[at]!, value, true))]);
+  return { header: [...dimNames, ...lineItems.map((l) => l.name)], rows };
 }

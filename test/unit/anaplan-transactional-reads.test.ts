@@ -125,6 +125,14 @@ test('view metadata and view data: the default view of each module, JSON (format
   assert.equal(bad.status, 400);
   assert.match(bad.body.status.message, /Invalid page selector \[20000000003:1\]/);
   assert.equal((await call('GET', `${M}/views/102999999999/data`)).status, 404);
+  // A line item's id reads as a view of that line item alone (reference §10).
+  const pln = await moduleId('PLN01 Plan');
+  const approved = ((await ok('GET', `${M}/modules/${pln}/lineItems`)).body.items as Array<{ id: string; name: string }>).find((l) => l.name === 'Approved')!;
+  const liInfo = (await ok('GET', `${M}/views/${approved.id}`)).body;
+  assert.deepEqual([liInfo.viewId, liInfo.viewName], [approved.id, 'Approved']);
+  const liData = ViewData.parse((await ok('GET', `${M}/views/${approved.id}/data?format=v1`)).body);
+  assert.deepEqual([...new Set(liData.rows.map((r) => r.rowCoordinates[1]))], ['Approved']);
+  assert.ok(liData.rows.every((r) => r.cells.every((c) => c === 'true' || c === 'false' || c === '')), 'booleans as true/false, blank on aggregates');
   // JSON without format=v1 is refused with a message naming it.
   assert.match((await call('GET', `${M}/views/${act}/data`)).body.status.message, /format=v1/);
 });
@@ -169,6 +177,14 @@ test('view read requests: create (IN_PROGRESS), status (COMPLETE, availablePages
   assert.ok(page0.startsWith('Accounts,Subsidiaries,Departments,Time,Versions,Line Item,Value\n'), page0.slice(0, 100));
   const grid = (await ok('POST', `${M}/views/${pln}/readRequests`, { body: { exportType: 'GRID_CURRENT_PAGE' } })).body.viewReadRequest;
   assert.equal((await ok('GET', `${M}/views/${pln}/readRequests/${grid.requestId}`)).body.viewReadRequest.requestState, 'COMPLETE');
+  // GRID_ALL_PAGES: every page in turn (here of one line item read as a view), bounded in the sandbox.
+  const amount = ((await ok('GET', `${M}/modules/${pln}/lineItems`)).body.items as Array<{ id: string; name: string }>).find((l) => l.name === 'Amount')!;
+  const all = (await ok('POST', `${W}/views/${amount.id}/readRequests`, { body: { exportType: 'GRID_ALL_PAGES' } })).body.viewReadRequest;
+  const allStatus = (await ok('GET', `${W}/views/${amount.id}/readRequests/${all.requestId}`)).body.viewReadRequest;
+  let gridText = '';
+  for (let p = 0; p < allStatus.availablePages; p++) gridText += (await ok('GET', `${W}/views/${amount.id}/readRequests/${all.requestId}/pages/${p}`, { accept: 'text/csv' })).text;
+  const pageCount = (await items(await listId('Subsidiaries'))).length * (await items(await listId('Departments'))).length * 3;
+  assert.equal(gridText.split('\n').filter((l) => l.startsWith(',,Jan 25,')).length, pageCount, 'one header line per page');
   const badType = await call('POST', `${M}/views/${pln}/readRequests`, { body: { exportType: 'PIE_CHART' } });
   assert.equal(badType.status, 400);
   assert.match(badType.body.status.message, /exportType/);
