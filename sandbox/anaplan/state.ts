@@ -64,12 +64,14 @@ export interface SandboxConfig {
   devicePollStatus: number;
   /** `details[].type` of a module import's result (UNCONFIRMED, reference §15); the counts are keyed the same either way. */
   moduleDetailType: string;
+  /** Task `currentStep` texts in another wording (`Running`, `Completed`, `Failed`…); the real texts are UNCONFIRMED (reference §15). */
+  alternateStepTexts: boolean;
   /** Imports match Time periods by exact case (`OCT 26` ≠ `Oct 26`); whether the real import does is UNCONFIRMED (reference §11, §15). */
   periodCaseSensitive: boolean;
 }
 
 /** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
-export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive'] as const;
+export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive', 'alternateStepTexts'] as const;
 
 export const DEFAULT_CONFIG: SandboxConfig = {
   seed: 42,
@@ -95,6 +97,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   devicePollStatus: 400,
   moduleDetailType: 'moduleRowsProcessed',
   periodCaseSensitive: false,
+  alternateStepTexts: false,
 };
 
 export interface SandboxUser {

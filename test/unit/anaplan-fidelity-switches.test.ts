@@ -1,7 +1,7 @@
 /**
  * The connector against the other side of each unconfirmed Anaplan behaviour (sandbox/FIDELITY.md):
  * A3 `/token/refresh` answering a new token value, A5 device-grant `authorization_pending`/`slow_down`
- * under other HTTP statuses, A16 other `details.type` values of module imports, A18 model reads that
+ * under other HTTP statuses, A16 other `details.type` values and `currentStep` texts, A18 model reads that
  * do not wait for a busy model, A22 case-sensitive period matching in imports.
  */
 import { after, before, test } from 'node:test';
@@ -141,5 +141,23 @@ test('A22 periodCaseSensitive: the connector writes period codes exactly as the 
     // Off (the default), the sandbox matches case-insensitively.
     await control(sb, 'POST', '/switches', { periodCaseSensitive: false });
     assert.equal((await load(codes.map((x) => x.toUpperCase()))).counts.successful, 12);
+  });
+});
+
+test('A16 alternateStepTexts: other currentStep wordings change nothing — loads count, a result-less end is still a failure naming the action', async () => {
+  await withSandbox({}, async (sb) => {
+    await control(sb, 'POST', '/switches', { alternateStepTexts: true });
+    const c = client(sb);
+    const imp = await c.findImport('Import GL Actuals');
+    const file = join(dir, 'a16-steps.csv');
+    await writeFile(file, glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '5']]));
+    await c.uploadFile(imp.importDataSourceId!, file);
+    const r = await c.runImport(imp.id, { poll: FAST_POLL });
+    assert.equal(r.counts.successful, 1);
+    const steps = async () => ((await control(sb, 'GET', '/tasks')).tasks as Array<{ currentStep: string }>).map((t) => t.currentStep);
+    assert.deepEqual(await steps(), ['Completed'], 'the sandbox really used the other wording');
+    await control(sb, 'POST', '/faults', { kind: 'task-failed-no-result', count: 1 });
+    await assert.rejects(c.runImport(imp.id, { poll: FAST_POLL }), (e: unknown) => e instanceof Error && /ended COMPLETE \("Failed"\) without a result/.test(e.message) && e.message.includes(imp.id));
+    assert.deepEqual(await steps(), ['Completed', 'Failed']);
   });
 });
