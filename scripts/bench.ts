@@ -132,7 +132,7 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
   }
   for (const s of all) await prepare(s === first ? s : { ...s, netsuite: first.netsuite });
   await post(`${first.netsuite.url}/__sandbox/faults`, { kind: 'latency', latencyMs: SETTINGS.recordLatencyMs, rate: 1, route: '/services/rest/record' });
-  for (const s of all) await post(`${s.anaplan.url}/__sandbox/faults`, { kind: 'latency', latencyMs: SETTINGS.requestLatencyMs, rate: 1 });
+  for (const s of all) await post(`${s.anaplan.url}/__sandbox/faults`, { latency: SETTINGS.requestLatencyMs, rate: 1 });
 
   const stores = openStores({ dataDir, env });
   const configs = all.map((s, i) => {
