@@ -22,24 +22,26 @@ export interface ReadRequest {
 
 /**
  * Splits CSV text into pages of at most `pageBytes` (a line is never split; a longer line is a page of
- * its own). The header line opens the first page only, as export chunks do — whether the real pages
- * repeat it is UNCONFIRMED.
+ * its own). The header line opens the first page only, as export chunks do, or every page with
+ * `headerEveryPage` — whether the real pages repeat it is UNCONFIRMED (switch `readPageHeaderEveryPage`).
  */
-export function paginate(csv: string, pageBytes: number): Buffer[] {
+export function paginate(csv: string, pageBytes: number, headerEveryPage = false): Buffer[] {
   const pages: Buffer[] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const line of csv.split('\n')) {
+  const lines = csv.split('\n');
+  const header = lines.shift() ?? '';
+  let current: string[] = [header];
+  let size = Buffer.byteLength(header) + 1;
+  for (const line of lines) {
     if (line === '') continue;
     const n = Buffer.byteLength(line) + 1;
-    if (size + n > pageBytes && current.length) {
+    if (size + n > pageBytes && current.length > (headerEveryPage || pages.length === 0 ? 1 : 0)) {
       pages.push(Buffer.from(current.join('\n') + '\n'));
-      current = [];
-      size = 0;
+      current = headerEveryPage ? [header] : [];
+      size = headerEveryPage ? Buffer.byteLength(header) + 1 : 0;
     }
     current.push(line);
     size += n;
   }
-  if (current.length) pages.push(Buffer.from(current.join('\n') + '\n'));
+  if (current.length > (headerEveryPage && pages.length > 0 ? 1 : 0)) pages.push(Buffer.from(current.join('\n') + '\n'));
   return pages;
 }

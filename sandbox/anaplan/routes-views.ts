@@ -90,7 +90,7 @@ export function registerViewRoutes(router: Router, state: SandboxState): void {
     return r;
   };
   const create = (ctx: ApiCtx, kind: 'view' | 'list', objectId: string, csv: string) => {
-    const r: ReadRequest = { requestId: taskId(), kind, objectId, userId: ctx.user.id, pages: paginate(csv, state.config.readPageBytes), state: 'COMPLETE', lastActivity: state.now() };
+    const r: ReadRequest = { requestId: taskId(), kind, objectId, userId: ctx.user.id, pages: paginate(csv, state.config.readPageBytes, state.config.readPageHeaderEveryPage), state: 'COMPLETE', lastActivity: state.now() };
     state.readRequests.set(r.requestId, r);
     reply(ctx, r, true);
   };

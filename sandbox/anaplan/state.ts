@@ -57,6 +57,8 @@ export interface SandboxConfig {
   compositeAccounts: boolean;
   /** Largest page of a large-volume read request (view or list), in bytes. */
   readPageBytes: number;
+  /** Every read-request page starts with the CSV header (off: page 0 only); which one is real is UNCONFIRMED. */
+  readPageHeaderEveryPage: boolean;
   /**
    * HTTP status of the device-grant `authorization_pending` and `slow_down` answers: 400 per RFC 8628;
    * Anaplan's own status is UNCONFIRMED (reference §2.7), and some OAuth servers use 403 / 429.
@@ -71,7 +73,7 @@ export interface SandboxConfig {
 }
 
 /** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
-export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive', 'alternateStepTexts'] as const;
+export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive', 'alternateStepTexts', 'readPageHeaderEveryPage'] as const;
 
 export const DEFAULT_CONFIG: SandboxConfig = {
   seed: 42,
@@ -94,6 +96,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   chunkCountFinalizes: false,
   compositeAccounts: true,
   readPageBytes: 10 * 1024 * 1024,
+  readPageHeaderEveryPage: false,
   devicePollStatus: 400,
   moduleDetailType: 'moduleRowsProcessed',
   periodCaseSensitive: false,

@@ -205,6 +205,25 @@ test('list read requests at both forms: every item in CSV pages; workspace admin
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), expected.map((i) => i.id));
     assert.equal((await ok('DELETE', `${base}/lists/${accounts}/readRequests/${r.requestId}`)).body.listReadRequest.requestState, 'CANCELLED');
   }
+  // The other plausible page form (UNCONFIRMED which is real): the header opens every page.
+  await control(sb, 'POST', '/switches', { readPageHeaderEveryPage: true });
+  sb.state.config.readPageBytes = 512; // several pages for this list
+  try {
+    const r = (await ok('POST', `${M}/lists/${accounts}/readRequests`)).body.listReadRequest;
+    const n = (await ok('GET', `${M}/lists/${accounts}/readRequests/${r.requestId}`)).body.listReadRequest.availablePages;
+    assert.ok(n > 1);
+    const ids: string[] = [];
+    for (let p = 0; p < n; p++) {
+      const lines = (await ok('GET', `${M}/lists/${accounts}/readRequests/${r.requestId}/pages/${p}`, { accept: 'text/csv' })).text.trimEnd().split('\n');
+      assert.equal(lines[0], 'id,name,code,parent,parentId,listId,listName', `page ${p} starts with the header`);
+      assert.ok(lines.length > 1, `page ${p} holds items`);
+      ids.push(...lines.slice(1).map((l) => l.split(',')[0]!));
+    }
+    assert.deepEqual(ids, expected.map((i) => i.id));
+  } finally {
+    await control(sb, 'POST', '/switches', { readPageHeaderEveryPage: false });
+    sb.state.config.readPageBytes = 4096;
+  }
   await control(sb, 'POST', '/users', { email: sb.demoUser.email, workspaceAdmin: false });
   try {
     assert.equal((await call('POST', `${M}/lists/${accounts}/readRequests`)).status, 403);
