@@ -4,7 +4,7 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
-import { TokenCache, readJson, send, sleep, withRetry, type CachedToken, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
+import { ApiError, DEFAULT_RETRY_POLICY, TokenCache, readJson, send, sleep, withRetry, type CachedToken, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
 import type { TenantRequestBudget } from './budget';
 import { AnaplanAuthError, fromResponse } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
@@ -300,19 +300,28 @@ export async function pollDeviceToken(opts: { oauthUrl: string; clientId: string
   let intervalMs = (opts.device.interval ?? 5) * 1000;
   const url = new URL('/oauth/token', opts.oauthUrl);
   const body = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: opts.device.device_code, client_id: opts.clientId });
+  // Each poll is sent once and this loop alone paces the next one. Anaplan's status for
+  // authorization_pending/slow_down is UNCONFIRMED (reference §2.7): under a retryable status (429, as
+  // some OAuth servers send slow_down) the request pipeline would re-poll within milliseconds — more
+  // slow_downs, a burst the server may punish. Transient failures (5xx, dropped connections) get as
+  // many tries as the request policy allows, each after the interval.
+  const maxTransient = opts.http.retryPolicy?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
+  let transient = 0;
   for (;;) {
     await sleep(intervalMs, opts.signal);
     try {
-      const parsed = OAuthTokenResponse.parse(await callJson(opts.http, 'POST', url, { 'content-type': 'application/json' }, body, opts.signal));
+      const parsed = OAuthTokenResponse.parse(await callJson(once(opts.http), 'POST', url, { 'content-type': 'application/json' }, body, opts.signal));
       if (!parsed.refresh_token) throw new AnaplanAuthError('device grant returned no refresh token (is offline_access in scope?)', { method: 'POST', path: url.pathname });
       return { accessToken: parsed.access_token, refreshToken: parsed.refresh_token, expiresAt: Date.now() + parsed.expires_in * 1000 };
     } catch (err) {
+      // The OAuth `error` field decides, whatever the HTTP status (400 per RFC 8628, or 401/403/429).
       const code = (err as { code?: string }).code;
       if (code === 'authorization_pending') continue;
       if (code === 'slow_down') {
         intervalMs += opts.slowDownIncrementMs ?? 5000;
         continue;
       }
+      if (err instanceof ApiError && err.retryable && ++transient < maxTransient) continue;
       throw err;
     }
   }

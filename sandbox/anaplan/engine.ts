@@ -41,6 +41,8 @@ export interface EngineEnv {
   userId: string;
   now: number;
   dumpChunkBytes: number;
+  /** `details[].type` of module imports (sandbox switch `moduleDetailType`; UNCONFIRMED, reference §15). */
+  moduleDetailType?: string;
   exportChunkBytes: number;
   /** Share of the input read so far, and the rows it held. */
   progress(share: number, rowsSoFar: number): void;
@@ -56,12 +58,12 @@ interface Counts {
   updated: number;
 }
 
-function detail(type: string, label: string, c: Counts): TaskDetail {
+function detail(type: string, label: string, c: Counts, labelKey = type === 'hierarchyRowsProcessed' ? 'hierarchyName' : 'moduleName'): TaskDetail {
   return {
     localMessageText: `${label}: ${c.success} (${c.failed}/${c.total}) rows successful, ${c.ignored} ignored `,
     occurrences: 0,
     type,
-    values: [type === 'hierarchyRowsProcessed' ? 'hierarchyName' : 'moduleName', label, 'successRowCount', String(c.success), 'failedCount', String(c.failed), 'ignoredCount', String(c.ignored), 'totalRowCount', String(c.total), 'createdCount', String(c.created), 'updatedCount', String(c.updated)],
+    values: [labelKey, label, 'successRowCount', String(c.success), 'failedCount', String(c.failed), 'ignoredCount', String(c.ignored), 'totalRowCount', String(c.total), 'createdCount', String(c.created), 'updatedCount', String(c.updated)],
   };
 }
 
@@ -167,7 +169,7 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
       for (const [code, s] of staged) {
         const parent = s.parent ? (list.parentList ?? list).getByCode(s.parent.code) : undefined;
         const item = list.getByCode(code);
-        if (item) list.update(item, s.name, parent && !list.isSelfOrDescendant(item, parent) ? parent : item.parentIndex === null ? undefined : list.items[item.parentIndex]);
+        if (item) list.update(item, s.name, parent && !list.isSelfOrDescendant(item, parent) ? parent : item.parentIndex === null ? undefined : list.itemAt(item.parentIndex));
         else list.add(code, s.name, parent);
       }
     },
@@ -269,7 +271,7 @@ async function importModule(env: EngineEnv, def: ModuleImportDef, content: Store
   return {
     rows: c.total,
     dump: dumpChunks,
-    result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail('moduleRowsProcessed', mod.name, c)] },
+    result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail(env.moduleDetailType ?? 'moduleRowsProcessed', mod.name, c, 'moduleName')] },
     commit() {
       for (const [k, v] of staged) {
         if (v === 0) target.cells.delete(k);

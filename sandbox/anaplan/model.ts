@@ -16,7 +16,11 @@ export interface ListItem {
 }
 
 export class ModelList {
-  readonly items: ListItem[] = [];
+  /**
+   * Items by index; a deleted item leaves its slot empty, so the indices (and the packed cell keys
+   * built from them) of the other items never move.
+   */
+  private readonly slots: Array<ListItem | undefined> = [];
   /**
    * Composite hierarchy: the list the parents live in (e.g. Accounts → Account Groups). Then every
    * item's parent is an item of that list, and a Parent that is not one is "invalid parent"
@@ -26,6 +30,9 @@ export class ModelList {
   private readonly byCode = new Map<string, ListItem>();
   private readonly byName = new Map<string, ListItem>();
   private readonly childCounts: number[] = [];
+  private live = 0;
+  /** Item ids are never reused, even after a delete (each id names one item for good). */
+  private idCounter = 0;
 
   constructor(
     readonly id: string,
@@ -35,8 +42,22 @@ export class ModelList {
     private readonly itemIdPrefix: number,
   ) {}
 
+  /** Live items in index order. */
+  get items(): ListItem[] {
+    return this.slots.filter((i): i is ListItem => i !== undefined);
+  }
+
   get size(): number {
-    return this.items.length;
+    return this.live;
+  }
+
+  /** The index the next new item gets (`nextItemIndex` of the list metadata, reference §4.2). */
+  get nextIndex(): number {
+    return this.slots.length;
+  }
+
+  itemAt(index: number): ListItem | undefined {
+    return this.slots[index];
   }
 
   byCodeOrName(ref: string): ListItem | undefined {
@@ -58,25 +79,48 @@ export class ModelList {
   }
 
   parentOf(item: ListItem): ListItem | undefined {
-    return item.parentIndex === null ? undefined : (this.parentList ?? this).items[item.parentIndex];
+    return item.parentIndex === null ? undefined : (this.parentList ?? this).itemAt(item.parentIndex);
   }
 
   /** `composite` (parents in a parent list), `parent-child` (parents in this list) or `flat`. */
   get shape(): 'composite' | 'parent-child' | 'flat' {
     if (this.parentList) return 'composite';
-    return this.items.some((i) => i.parentIndex !== null) ? 'parent-child' : 'flat';
+    return this.slots.some((i) => i && i.parentIndex !== null) ? 'parent-child' : 'flat';
   }
 
   add(code: string, name: string, parent: ListItem | undefined): ListItem {
-    if (this.items.length >= this.capacity) throw new RangeError(`List ${this.name} is full (${this.capacity} items)`);
-    const item: ListItem = { id: objectId(this.itemIdPrefix, this.items.length + 1), index: this.items.length, name, code, parentIndex: parent?.index ?? null };
-    this.items.push(item);
-    this.childCounts.push(0);
+    // A fresh index while the index space lasts; then a slot freed by a delete (its cells are gone).
+    let index = this.slots.length;
+    if (index >= this.capacity) {
+      index = this.slots.indexOf(undefined);
+      if (index < 0) throw new RangeError(`List ${this.name} is full (${this.capacity} items)`);
+    }
+    const item: ListItem = { id: objectId(this.itemIdPrefix, ++this.idCounter), index, name, code, parentIndex: parent?.index ?? null };
+    this.slots[index] = item;
+    this.childCounts[index] = 0;
+    this.live++;
     this.byCode.set(code, item);
     this.byName.set(name.toLowerCase(), item);
     // Children in a child list do not make an item of this list an aggregate here.
     if (parent && !this.parentList) this.childCounts[parent.index]!++;
     return item;
+  }
+
+  /** Removes an item; the caller removes its cells (Module.dropMembers) and refuses items with children. */
+  remove(item: ListItem): void {
+    if (this.slots[item.index] !== item) return;
+    this.slots[item.index] = undefined;
+    this.live--;
+    this.byCode.delete(item.code);
+    this.byName.delete(item.name.toLowerCase());
+    if (item.parentIndex !== null && !this.parentList) this.childCounts[item.parentIndex]!--;
+  }
+
+  /** `resetIndex` (reference §10): only an empty list may restart its index numbering. */
+  resetIndex(): void {
+    if (this.live > 0) throw new RangeError(`List ${this.name} contains data`);
+    this.slots.length = 0;
+    this.childCounts.length = 0;
   }
 
   update(item: ListItem, name: string, parent: ListItem | undefined): void {
@@ -172,6 +216,12 @@ export class Module {
     return out;
   }
 
+  /** Drops every cell whose member on dimension `dim` is one of `indices` (list items being deleted). */
+  dropMembers(dim: number, indices: ReadonlySet<number>): void {
+    const coords: number[] = [];
+    for (const li of this.lineItems) for (const key of [...li.cells.keys()]) if (indices.has(this.decode(key, coords)[dim]!)) li.cells.delete(key);
+  }
+
   lineItem(name: string): LineItem | undefined {
     return this.lineItems.find((l) => l.name === name);
   }
@@ -229,6 +279,8 @@ export class PlanningModel {
   readonly exports = new Map<string, ExportDef>();
   readonly processes = new Map<string, ProcessDef>();
   private readonly timeByCode = new Map<string, TimePeriod>();
+  /** Set by the sandbox state from its `periodCaseSensitive` switch. */
+  periodCaseSensitive: () => boolean = () => false;
 
   constructor(
     readonly id: string,
@@ -256,9 +308,13 @@ export class PlanningModel {
     this.timeByCode.set(p.code.toLowerCase(), p);
   }
 
-  /** Period lookup by name; case-insensitive (whether the real import is, is UNCONFIRMED — reference §11). */
+  /**
+   * Period lookup by name; case-insensitive unless the `periodCaseSensitive` switch is on (whether the
+   * real import is, is UNCONFIRMED — reference §11).
+   */
   period(code: string): TimePeriod | undefined {
-    return this.timeByCode.get(code.trim().toLowerCase());
+    const p = this.timeByCode.get(code.trim().toLowerCase());
+    return p && this.periodCaseSensitive() && p.code !== code.trim() ? undefined : p;
   }
 
   version(name: string): Version | undefined {
@@ -283,6 +339,6 @@ export class PlanningModel {
   memberLabel(dim: Dimension, index: number): string {
     if (dim.kind === 'time') return this.time[index]!.code;
     if (dim.kind === 'versions') return this.versions[index]!.name;
-    return dim.list.items[index]!.code;
+    return dim.list.itemAt(index)!.code;
   }
 }

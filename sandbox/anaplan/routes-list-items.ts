@@ -46,7 +46,13 @@ function reply(ctx: ApiCtx, state: SandboxState, counts: Record<string, number>,
   sendJson(ctx.res, 200, { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' }, ...counts, ...(failures.length ? { failures } : {}) });
 }
 
+/** Deletes and index resets are for workspace administrators (Anaplan's help pages for both calls). */
+export function requireAdmin(ctx: ApiCtx): void {
+  if (!ctx.user.workspaceAdmin) throw new HttpFailure(403, 'This call needs a workspace administrator');
+}
+
 export function registerListItemRoutes(router: Router, state: SandboxState): void {
+  const childListsOf = (list: ModelList) => [...state.model.lists.values()].filter((l) => l.parentList === list);
   const listOf = (ctx: ApiCtx) => {
     const l = state.model.listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
@@ -55,7 +61,8 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
 
   both(router, state, 'POST', '/lists/:listId/items', async (ctx) => {
     const action = ctx.url.searchParams.get('action');
-    if (action !== 'add') throw new HttpFailure(400, action === 'delete' ? 'action=delete is not served by this sandbox' : 'action must be add or delete');
+    if (action === 'delete') return deleteItems(ctx);
+    if (action !== 'add') throw new HttpFailure(400, 'action must be add or delete');
     const list = listOf(ctx);
     const input = await items(ctx);
     const failures: Failure[] = [];
@@ -73,6 +80,48 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
       added++;
     });
     reply(ctx, state, { added, ignored: input.length - added, total: input.length }, failures);
+  });
+
+  /**
+   * `{items: [{id} | {code}]}` → `{deleted: n}`; with failures the count and failures come inside
+   * `result: {numberOfItemsDeleted, failures}` with Anaplan's failure types "Not found" and
+   * "Ambiguous criteria" (help page "Delete list items", reference §10).
+   */
+  const deleteItems = async (ctx: ApiCtx): Promise<void> => {
+    requireAdmin(ctx);
+    const list = listOf(ctx);
+    const input = await items(ctx);
+    const failures: Failure[] = [];
+    const doomed = new Map<number, ListItem>();
+    input.forEach((it, requestIndex) => {
+      const fail = (failureType: string, failureMessageDetails: string) => failures.push({ requestIndex, failureType, failureMessageDetails });
+      const id = typeof it.id === 'string' && it.id !== '' ? it.id : undefined;
+      const code = typeof it.code === 'string' && it.code !== '' ? it.code : undefined;
+      if (id && code) return fail('Ambiguous criteria', `Specifying both ID and code not supported (${id}:${code})`);
+      if (!id && !code) return fail('Ambiguous criteria', 'Specify the item by id or code');
+      const item = id ? list.items.find((x) => x.id === id) : list.getByCode(code!);
+      if (!item) return fail('Not found', id ? `ID '${id}' not found` : `Code '${code}' not found`);
+      // What Anaplan does with a parent's children is not documented; the sandbox keeps the
+      // hierarchy whole and refuses (children in this list, or in a child list of a composite one).
+      if (!list.isLeaf(item) || childListsOf(list).some((c) => c.items.some((x) => x.parentIndex === item.index))) return fail('Has children', `Item ${item.code} has children; delete them first`);
+      doomed.set(item.index, item);
+    });
+    for (const item of doomed.values()) list.remove(item);
+    if (doomed.size > 0) {
+      const indices = new Set(doomed.keys());
+      for (const m of state.model.modules.values()) m.dims.forEach((d, i) => d.kind === 'list' && d.list === list && m.dropMembers(i, indices));
+    }
+    const body = failures.length ? { result: { numberOfItemsDeleted: doomed.size, failures } } : { deleted: doomed.size };
+    sendJson(ctx.res, 200, { meta: { schema: schema(state, 'list') }, status: { code: 200, message: 'Success' }, ...body });
+  };
+
+  // Numbered lists restart their index; the list must be empty (live: 400 "contains data", reference §10).
+  both(router, state, 'POST', '/lists/:listId/resetIndex', (ctx) => {
+    requireAdmin(ctx);
+    const list = listOf(ctx);
+    if (list.size > 0) throw new HttpFailure(400, `List ${list.name} contains data; its index can only be reset when it is empty`);
+    list.resetIndex();
+    sendJson(ctx.res, 200, { meta: { schema: schema(state, 'list') }, status: { code: 200, message: 'Success' } });
   });
 
   both(router, state, 'PUT', '/lists/:listId/items', async (ctx) => {

@@ -29,6 +29,13 @@ function listItemsJson(list: ModelList, includeAll: boolean) {
   });
 }
 
+/** A list's items as CSV (`Accept: text/csv`, and the pages of a list read request): reference §10. */
+export function listItemsCsv(list: ModelList): string {
+  const lines = ['id,name,code,parent,parentId,listId,listName'];
+  for (const it of listItemsJson(list, false)) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', list.id, list.name].map((v) => csvField(String(v))).join(','));
+  return lines.join('\n') + '\n';
+}
+
 function dimensionId(d: Dimension): string {
   return d.kind === 'list' ? d.list.id : d.kind === 'time' ? TIME_DIMENSION_ID : VERSIONS_DIMENSION_ID;
 }
@@ -109,8 +116,11 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   }));
   both(router, state, 'GET', '/status', (ctx) => {
     const t = state.scheduler.busy(model().id);
-    // Bare body, no envelope, as the live service answers (reference §4.1).
-    sendJson(ctx.res, 200, { requestStatus: t ? { currentStep: 'Processing ...', progress: t.progress, creationTime: t.creationTime, taskId: t.taskId, tooltip: `The system is currently processing an Import: ${t.actionName}` } : { currentStep: 'Open', progress: -1.0 } });
+    // Bare body, no envelope, as the live service answers, with all eight documented fields (null when
+    // not applicable): third-party clients (anaplan-sdk's ModelStatus) require every one (reference §4.1).
+    const idle = { taskId: null, tooltip: null, creationTime: state.modelOpenedAt };
+    const now = t ? { taskId: t.taskId, tooltip: `The system is currently processing an Import: ${t.actionName}`, creationTime: t.creationTime } : idle;
+    sendJson(ctx.res, 200, { requestStatus: { peakMemoryUsageEstimate: null, peakMemoryUsageTime: null, progress: t ? t.progress : -1.0, currentStep: t ? 'Processing ...' : 'Open', ...now, exportTaskType: null } });
   });
 
   both(router, state, 'GET', '/lists', (ctx) => paged(ctx, state, 'list', 'lists', [...model().lists.values()].map((l) => ({ id: l.id, name: l.name }))));
@@ -120,7 +130,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const hasParents = l.items.some((i) => i.parentIndex !== null);
     // Fields per reference §4.2; `permittedItems` and `nextItemIndex` are required by third-party
     // clients (anaplan-sdk's ListMetadata), so they are always sent.
-    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.size, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
+    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.nextIndex, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
   });
   // Item reads are not paged (reference §3.1); CSV when asked for it (§10). Served at the model
   // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (reference §16).
@@ -130,10 +140,8 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const includeAll = ctx.url.searchParams.get('includeAll') === 'true';
     const items = listItemsJson(l, includeAll);
     if ((ctx.req.headers.accept ?? '').includes('text/csv')) {
-      const lines = ['id,name,code,parent,parentId,listId,listName'];
-      for (const it of items) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', l.id, l.name].map((v) => csvField(String(v))).join(','));
       ctx.res.writeHead(200, { 'content-type': 'text/csv' });
-      ctx.res.end(lines.join('\n') + '\n');
+      ctx.res.end(listItemsCsv(l));
       return;
     }
     const body: Record<string, unknown> = { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' } };
@@ -189,6 +197,20 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   };
   both(router, state, 'GET', '/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!)));
   both(router, state, 'GET', '/lineItems/:lineItemId/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!, moduleOfLineItem(ctx.params.lineItemId!))));
+  // Calendar reads (reference §4.3): calendar months, no current period set (empty strings, as the
+  // live service answers when unset), fiscal year FY26 of the seeded FY25–FY27 range, no totals (the
+  // sandbox's Time has months only). Changing them (PUT) is not served.
+  const calendarType = 'Calendar Months/Quarters/Years';
+  both(router, state, 'GET', '/currentPeriod', (ctx) => ok(ctx, state, 'currentPeriod', 'currentPeriod', { periodText: '', lastDay: '', calendarType }));
+  both(router, state, 'GET', '/modelCalendar', (ctx) =>
+    ok(ctx, state, 'modelCalendar', 'modelCalendar', {
+      calendarType,
+      currentPeriod: { periodText: '', lastDay: '' },
+      fiscalYear: { year: 'FY26', startDate: '2026-01-01', endDate: '2026-12-31' },
+      pastYearsCount: 1,
+      totalsSelection: { quarterTotals: false, halfYearTotals: false, yearToDateSummary: false, yearToGoSummary: false, totalOfAllPeriods: false },
+    }),
+  );
   both(router, state, 'GET', '/versions', (ctx) =>
     ok(ctx, state, 'version', 'versionMetadata', model().versions.map((v) => ({ id: v.id, name: v.name, isCurrent: v.isCurrent, isActual: v.isActual, editFrom: { periodText: 'Jan 25', date: '2025-01-01' }, editTo: { periodText: 'Dec 27', date: '2027-12-31' } }))),
   );

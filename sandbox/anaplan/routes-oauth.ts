@@ -81,8 +81,12 @@ export function registerOAuthRoutes(router: Router, state: SandboxState): void {
       if (d.denied) return oauthError(ctx.res, 'access_denied', 'The user denied the request.');
       const tooSoon = d.lastPollAt !== undefined && now - d.lastPollAt < d.intervalMs;
       d.lastPollAt = now;
-      if (tooSoon) return oauthError(ctx.res, 'slow_down', 'Polling too frequently.');
-      if (!d.approvedUserId) return oauthError(ctx.res, 'authorization_pending', 'The user has not yet approved the request.');
+      // 400 per RFC 8628; `devicePollStatus` plays another status (Anaplan's is UNCONFIRMED, reference §2.7).
+      if (tooSoon || !d.approvedUserId) {
+        // Logged so tests can count early polls (slow_down) without timing anything.
+        state.authLog.push({ at: now, kind: 'oauth-token', method: 'device', ok: false, reason: tooSoon ? 'slow_down' : 'authorization_pending' });
+        return tooSoon ? oauthError(ctx.res, 'slow_down', 'Polling too frequently.', state.config.devicePollStatus) : oauthError(ctx.res, 'authorization_pending', 'The user has not yet approved the request.', state.config.devicePollStatus);
+      }
       d.consumed = true;
       state.authLog.push({ at: now, kind: 'oauth-token', method: 'device', email: state.users.get(d.approvedUserId)?.email, ok: true });
       return issue(ctx, state, d.approvedUserId, d.clientId, client.rotatable, d.scope);

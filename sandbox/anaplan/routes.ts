@@ -11,6 +11,7 @@ import { registerModelRoutes } from './routes-model';
 import { registerModuleDataRoutes } from './routes-module-data';
 import { registerOAuthRoutes } from './routes-oauth';
 import { registerTaskRoutes } from './routes-tasks';
+import { registerViewRoutes } from './routes-views';
 import type { SandboxState } from './state';
 
 export function buildRouters(state: SandboxState): { api: Router; control: Router } {
@@ -18,8 +19,9 @@ export function buildRouters(state: SandboxState): { api: Router; control: Route
   registerAuthRoutes(api, state); // /token/*
   registerOAuthRoutes(api, state); // /oauth/*
   registerModelRoutes(api, state); // /2/0 users, workspaces, models, lists, modules, versions
-  registerListItemRoutes(api, state); // /2/0 list item add/update (both path forms)
+  registerListItemRoutes(api, state); // /2/0 list item add/update/delete, resetIndex (both path forms)
   registerModuleDataRoutes(api, state); // /2/0 views, cell writes
+  registerViewRoutes(api, state); // /2/0 view metadata and data, view and list read requests
   registerFileRoutes(api, state); // /2/0 files and chunks
   registerTaskRoutes(api, state); // /2/0 imports, exports, processes, tasks, dumps
   const control = new Router();

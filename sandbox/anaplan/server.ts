@@ -62,6 +62,9 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     const { handler, pattern, params, methodMismatch } = router.match(method, path);
     const route = `${method} ${pattern ?? '(no route)'}`;
     if (!isControl) {
+      // Every request that arrives counts, whatever answers it (a fault, the budget's 429, a drop), as
+      // the NetSuite sandbox counts: one rule for the kit's `requests` in both sandboxes.
+      state.stats.record(route);
       const fault = state.faults.forRequest(method, path, route);
       for (const f of fault.fired) state.stats.fault(f.label);
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
@@ -83,7 +86,6 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
           return apiError(res, 429, path, 'Too Many Requests', { 'retry-after': String(admitted.retryAfterSec) });
         }
       }
-      state.stats.record(route);
     }
     const ctx: Ctx = { req, res, url, method, params };
     if (!handler) {

@@ -11,6 +11,7 @@ import { TenantBudget } from './rate-limit';
 import { buildSeed, type Seed } from './seed';
 import type { SandboxTask, TaskScheduler, TimelineEntry } from './tasks';
 import { hex32, uuid } from './ids';
+import type { ReadRequest } from './read-requests';
 import { rng } from '../demo-company';
 
 export interface SandboxConfig {
@@ -54,10 +55,25 @@ export interface SandboxConfig {
   chunkCountFinalizes: boolean;
   /** Seed Accounts as a composite hierarchy under `Account Groups` (default) instead of one parent-child list. */
   compositeAccounts: boolean;
+  /** Largest page of a large-volume read request (view or list), in bytes. */
+  readPageBytes: number;
+  /** Every read-request page starts with the CSV header (off: page 0 only); which one is real is UNCONFIRMED. */
+  readPageHeaderEveryPage: boolean;
+  /**
+   * HTTP status of the device-grant `authorization_pending` and `slow_down` answers: 400 per RFC 8628;
+   * Anaplan's own status is UNCONFIRMED (reference §2.7), and some OAuth servers use 403 / 429.
+   */
+  devicePollStatus: number;
+  /** `details[].type` of a module import's result (UNCONFIRMED, reference §15); the counts are keyed the same either way. */
+  moduleDetailType: string;
+  /** Task `currentStep` texts in another wording (`Running`, `Completed`, `Failed`…); the real texts are UNCONFIRMED (reference §15). */
+  alternateStepTexts: boolean;
+  /** Imports match Time periods by exact case (`OCT 26` ≠ `Oct 26`); whether the real import does is UNCONFIRMED (reference §11, §15). */
+  periodCaseSensitive: boolean;
 }
 
 /** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
-export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2'] as const;
+export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive', 'alternateStepTexts', 'readPageHeaderEveryPage'] as const;
 
 export const DEFAULT_CONFIG: SandboxConfig = {
   seed: 42,
@@ -79,6 +95,12 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   completeRequiresAdmin: false,
   chunkCountFinalizes: false,
   compositeAccounts: true,
+  readPageBytes: 10 * 1024 * 1024,
+  readPageHeaderEveryPage: false,
+  devicePollStatus: 400,
+  moduleDetailType: 'moduleRowsProcessed',
+  periodCaseSensitive: false,
+  alternateStepTexts: false,
 };
 
 export interface SandboxUser {
@@ -157,6 +179,8 @@ export class SandboxState {
   /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
   readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[]; createdAt: number }>();
   readonly authLog: AuthEvent[] = [];
+  /** Large-volume read requests (views and lists) by request id. */
+  readonly readRequests = new Map<string, ReadRequest>();
   /** Kit statistics: requests per `METHOD /route/:pattern` (control plane excluded) and faults fired. */
   readonly stats = new RequestStats();
   faults: Faults;
@@ -167,6 +191,8 @@ export class SandboxState {
   readonly demoClientId: string;
   /** Set by the server right after construction (tasks.ts needs the state, and vice versa). */
   scheduler!: TaskScheduler;
+  /** When the model was (re)opened: the `creationTime` of its idle status (epoch ms). */
+  modelOpenedAt = 0;
   /** Base URL the server listens on (for `meta.validationUrl`, paging links, verification URIs). */
   baseUrl = '';
 
@@ -202,6 +228,9 @@ export class SandboxState {
 
   private reseed(): void {
     this.seedData = buildSeed(this.config.seed, { compositeAccounts: this.config.compositeAccounts });
+    // The switch is read at lookup time, so flipping it at run time takes effect at once.
+    this.seedData.model.periodCaseSensitive = () => this.config.periodCaseSensitive;
+    this.modelOpenedAt = this.now();
     this.files = new FileStore(this.dataDir);
     this.files.seed(this.seedData.files);
     this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });
@@ -213,7 +242,7 @@ export class SandboxState {
     for (const f of this.files.files.values()) await this.files.deleteAll(f);
     for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
     this.scheduler?.clearQueues();
-    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump]) m.clear();
+    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump, this.readRequests]) m.clear();
     this.stats.reset();
     this.authLog.length = 0;
     this.faults.clear();

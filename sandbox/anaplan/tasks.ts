@@ -43,6 +43,15 @@ export interface TimelineEntry {
   state: TaskState;
 }
 
+/** `currentStep` texts: as published (reference §7.2, §16) and an alternate wording for the switch. */
+const STEP_TEXTS = {
+  waiting: ['Waiting ...', 'Queued'],
+  processing: ['Processing ...', 'Running'],
+  cancelled: ['Cancelled.', 'Cancelled'],
+  failed: ['Failed.', 'Failed'],
+  complete: ['Complete.', 'Completed'],
+} as const;
+
 export class TaskScheduler {
   private readonly queues = new Map<string, SandboxTask[]>();
   private readonly running = new Map<string, SandboxTask>();
@@ -62,7 +71,7 @@ export class TaskScheduler {
       state: 'NOT_STARTED',
       creationTime: this.state.now(),
       progress: 0,
-      currentStep: 'Waiting ...',
+      currentStep: this.step('waiting'),
       cancelRequested: false,
       mappingParameters,
       dumps: new Map(),
@@ -85,8 +94,13 @@ export class TaskScheduler {
       const q = this.queues.get(task.modelId) ?? [];
       this.queues.set(task.modelId, q.filter((t) => t !== task));
       task.state = 'CANCELLED';
-      task.currentStep = 'Cancelled.';
+      task.currentStep = this.step('cancelled');
     } else task.state = 'CANCELLING';
+  }
+
+  /** `currentStep` text; `alternateStepTexts` plays other wordings (the real texts are UNCONFIRMED, reference §15). */
+  private step(key: keyof typeof STEP_TEXTS): string {
+    return STEP_TEXTS[key][this.state.config.alternateStepTexts ? 1 : 0];
   }
 
   busy(modelId: string): SandboxTask | undefined {
@@ -124,7 +138,7 @@ export class TaskScheduler {
     const entry: TimelineEntry = { taskId: task.taskId, type: task.type, actionId: task.actionId, actionName: task.actionName, startedAt: Date.now(), state: 'IN_PROGRESS' };
     state.timelineFor(task.modelId).push(entry);
     task.state = 'IN_PROGRESS';
-    task.currentStep = 'Processing ...';
+    task.currentStep = this.step('processing');
     const started = Date.now();
     const failNow = state.faults.takeTaskFailure();
     const actions = task.type === 'processes' ? state.model.processes.get(task.actionId)!.actionIds : [task.actionId];
@@ -138,6 +152,7 @@ export class TaskScheduler {
         userId: task.userId,
         now: state.now(),
         dumpChunkBytes: state.config.dumpChunkBytes,
+        moduleDetailType: state.config.moduleDetailType,
         exportChunkBytes: state.config.exportChunkBytes,
         mappingParameters: task.mappingParameters,
         // Progress is the elapsed share of the simulated run time; while the rows are still being
@@ -165,19 +180,19 @@ export class TaskScheduler {
     }
     if (task.cancelRequested || epoch !== state.epoch) {
       task.state = 'CANCELLED';
-      task.currentStep = 'Cancelled.';
+      task.currentStep = this.step('cancelled');
     } else if (failNow === 'no-result') {
       // Seen on real tenants: the task ends "Failed." and carries no result at all (reference §16).
       task.state = 'COMPLETE';
-      task.currentStep = 'Failed.';
+      task.currentStep = this.step('failed');
     } else if (failNow) {
       task.state = 'COMPLETE';
-      task.currentStep = 'Complete.';
+      task.currentStep = this.step('complete');
       task.result = { successful: false, failureDumpAvailable: false, objectId: task.actionId, objectName: task.actionName, details: [{ localMessageText: 'The action failed (injected by the sandbox).', occurrences: 1, type: 'actionFailed', values: [] }] };
     } else {
       if (task.type !== 'processes') for (const { id, exec } of executions) await this.apply(task, id, exec);
       task.state = 'COMPLETE';
-      task.currentStep = 'Complete.';
+      task.currentStep = this.step('complete');
       const results = executions.map((e) => e.exec.result);
       task.result =
         task.type === 'processes'

@@ -97,9 +97,9 @@ test('dropped connections, 503s and latency are retried by the shared HTTP polic
   const calls: CallRecord[] = [];
   const c = client(sb, { observer: (r) => calls.push(r) });
   await c.me();
-  await control(sb, 'POST', '/faults', { kind: 'drop', count: 1, path: '/imports' });
-  await control(sb, 'POST', '/faults', { kind: 'status', status: 503, count: 2, path: '/imports' });
-  await control(sb, 'POST', '/faults', { kind: 'latency', latencyMs: 150, count: 1, path: '/imports' });
+  await control(sb, 'POST', '/faults', { match: { path: '/imports' }, drop: true, count: 1 });
+  await control(sb, 'POST', '/faults', { match: { path: '/imports' }, status: 503, count: 2 });
+  await control(sb, 'POST', '/faults', { match: { path: '/imports' }, latency: 150, count: 1 });
   const started = Date.now();
   assert.equal((await c.imports()).length, 7);
   assert.ok(Date.now() - started >= 150);
@@ -117,7 +117,7 @@ test('a broken upload resumes from its last stored chunk without re-sending the 
     const text = 'Code,Name,Parent\n' + Array.from({ length: 120_000 }, (_, i) => `LOC-9${i},Office ${i},LOC-300`).join('\n') + '\n';
     await writeFile(path, text);
     // Chunk 2 is refused with a non-retryable 400: the first attempt stops after chunks 0 and 1.
-    await control(sb, 'POST', '/faults', { kind: 'status', status: 400, count: 1, path: `/files/${fileId}/chunks/2`, method: 'PUT' });
+    await control(sb, 'POST', '/faults', { match: { method: 'PUT', path: `/files/${fileId}/chunks/2` }, status: 400, count: 1 });
     let stored = -1;
     await assert.rejects(c.uploadFile(fileId, path, { chunkSizeBytes: 1024 * 1024, onChunk: ({ index }) => (stored = index) }), AnaplanValidationError);
     assert.equal(stored, 1);
@@ -136,7 +136,7 @@ test('a broken upload resumes from its last stored chunk without re-sending the 
 test('rate-based faults fire on a share of matching requests until cleared', async () => {
   const calls: CallRecord[] = [];
   const c = client(sb, { observer: (r) => calls.push(r) });
-  await control(sb, 'POST', '/faults', { kind: 'status', status: 500, rate: 0.3, path: '/modules' });
+  await control(sb, 'POST', '/faults', { match: { path: '/modules' }, status: 500, rate: 0.3 });
   for (let i = 0; i < 20; i++) assert.equal((await c.modules()).length, 2);
   const failures = calls.filter((r) => r.path.endsWith('/modules') && r.status === 500).length;
   assert.ok(failures > 0 && failures < 20, `${failures} injected 500s`);

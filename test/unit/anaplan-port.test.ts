@@ -92,7 +92,7 @@ test('port adapter: lists and actions are read once per session; preflight reads
   assert.equal(calls('POST', '/files/:fileId') + calls('POST', '/complete') + calls('PUT', '/chunks/:chunkId'), 0, 'no chunked-upload calls for it');
 
   // The import's file answers 404 once (as if the action was rebuilt): the catalog is re-read and the upload retried.
-  await control(sb, 'POST', '/faults', { kind: 'status', status: 404, path: '/files/', count: 1 });
+  await control(sb, 'POST', '/faults', { match: { path: '/files/' }, status: 404, count: 1 });
   assert.equal((await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful, true);
   assert.equal(count(await requests(), '/imports'), 2, 're-read once after the 404');
 });

@@ -17,7 +17,7 @@ test('a 429 burst is survived (Retry-After honoured) while the client keeps unde
   const c = client(sb, { requestsPerMinute: 18, rateWindowMs: 1000, observer: (r) => calls.push(r) });
   await c.me();
   // A burst of injected 429s with Retry-After: 1 on the first three list calls.
-  await control(sb, 'POST', '/faults', { kind: 'status', status: 429, retryAfterSec: 1, count: 3, path: '/lists' });
+  await control(sb, 'POST', '/faults', { match: { path: '/lists' }, status: 429, retryAfterSec: 1, count: 3 });
   const started = Date.now();
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? c.lists() : c.modules())));
   assert.equal(results.length, 50);

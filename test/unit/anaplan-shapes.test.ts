@@ -153,6 +153,14 @@ test('model resources parse strictly at both the workspace form and the model fo
       parse(z.object({ items: z.array(z.object({ id: objId, name: z.string() }).passthrough()).min(1) }).passthrough(), await get(`${base}/lineItems/${li.id}/dimensions/20000000003/items`), 'line item Time items');
     }
     parse(envelope('versionMetadata', z.array(Version).length(3)), await get(`${base}/versions`), `${base}/versions`);
+    // Calendar reads (reference §4.3; the fields anaplan-sdk's CurrentPeriod and calendar models require).
+    parse(envelope('currentPeriod', z.object({ periodText: z.string(), lastDay: z.string(), calendarType: z.literal('Calendar Months/Quarters/Years') }).strict()), await get(`${base}/currentPeriod`), `${base}/currentPeriod`);
+    const fy = z.object({ year: z.string().regex(/^FY\d\d$/), startDate: z.string().regex(/^\d{4}-\d\d-\d\d$/), endDate: z.string().regex(/^\d{4}-\d\d-\d\d$/) }).strict();
+    const totals = z.object({ quarterTotals: z.boolean(), halfYearTotals: z.boolean(), yearToDateSummary: z.boolean(), yearToGoSummary: z.boolean(), totalOfAllPeriods: z.boolean() }).strict();
+    parse(envelope('modelCalendar', z.object({ calendarType: z.string(), currentPeriod: z.object({ periodText: z.string(), lastDay: z.string() }).strict(), fiscalYear: fy, pastYearsCount: z.number().int(), totalsSelection: totals }).strict()), await get(`${base}/modelCalendar`), `${base}/modelCalendar`);
+    // Model status: a bare body with all eight fields (reference §4.1; anaplan-sdk's ModelStatus requires each).
+    const nullable = <T extends z.ZodTypeAny>(t: T) => t.nullable();
+    parse(z.object({ requestStatus: z.object({ peakMemoryUsageEstimate: nullable(z.number()), peakMemoryUsageTime: nullable(z.number()), progress: z.number(), currentStep: z.string(), tooltip: nullable(z.string()), taskId: nullable(HEX32), creationTime: z.number().int(), exportTaskType: nullable(z.string()) }).strict() }).strict(), await get(`${base}/status`), `${base}/status`);
     const imports = (await get(`${base}/imports`)) as { imports: Array<{ id: string }> };
     parse(envelope('imports', z.array(Import).length(7), true), imports, `${base}/imports`);
     for (const i of imports.imports) parse(envelope('importMetadata', ImportMetadata), await get(`${base}/imports/${i.id}`), `${base}/imports/${i.id}`);

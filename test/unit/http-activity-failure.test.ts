@@ -63,7 +63,7 @@ test('NetSuite: a 429 asking for longer than the in-activity cap surfaces at onc
 
 test('Anaplan: a 503 asking for longer than the in-activity cap surfaces at once and becomes nextRetryDelay', async () => {
   await ap.control(asb, 'POST', '/reset');
-  await ap.control(asb, 'POST', '/faults', { kind: 'status', status: 503, path: '/users/me', count: 1, retryAfterSec: 120 });
+  await ap.control(asb, 'POST', '/faults', { match: { path: '/users/me' }, status: 503, count: 1, retryAfterSec: 120 });
   const client = ap.client(asb, { retryPolicy: POLICY });
   const failure = asFailure(classify(await client.me().then(() => undefined, (e: unknown) => e)));
   assert.equal(failure.nonRetryable, false);

@@ -44,7 +44,7 @@ test('NetSuite: with the token endpoint answering 503, one API call makes at mos
 
 test('Anaplan: with the auth service answering 503, one API call makes at most one login request per attempt', async () => {
   await ap.control(asb, 'POST', '/reset');
-  await ap.control(asb, 'POST', '/faults', { kind: 'status', status: 503, path: '/token/authenticate', rate: 1 });
+  await ap.control(asb, 'POST', '/faults', { match: { path: '/token/authenticate' }, status: 503, rate: 1 });
   const client = ap.client(asb, { retryPolicy: POLICY });
   await assert.rejects(client.me(), (e: unknown) => e instanceof AnaplanServerError && e.status === 503);
   // Answered by the fault before routing, so counted by the fault rule rather than the route statistics.
