@@ -20,8 +20,10 @@ export interface JournalSwitches {
   ignoreBook: boolean;
   /** SuiteFlow journal approval routing: `approvalStatus` (1 pending, 2 approved, 3 rejected) instead of `approved`. */
   approvalRouting: boolean;
+  /** An upsert (`PUT …/eid:X`) that creates answers `201 Created` + Location instead of `204` (§5.2: 201 vs 204 UNCONFIRMED). */
+  upsertCreated201: boolean;
 }
-const DEFAULT_SWITCHES: JournalSwitches = { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false };
+const DEFAULT_SWITCHES: JournalSwitches = { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false, upsertCreated201: false };
 const switchesByState = new WeakMap<NetSuiteState, JournalSwitches>();
 
 export function journalSwitches(state: NetSuiteState): JournalSwitches {
@@ -261,7 +263,8 @@ export function writeJournal(state: NetSuiteState, base: string, key: RecordKey,
     // Switch (a): an upsert that does not honour ?replace appends, like any update without it (§12).
     const replace = replaceLines && !(mode === 'upsert' && journalSwitches(state).putIgnoresReplace);
     const data = buildJournal(state, body, existing, replace, 'externalId' in key ? key.externalId : undefined);
-    return ok(base, saveJournal(state, data, id));
+    const res = ok(base, saveJournal(state, data, id));
+    return id === undefined && journalSwitches(state).upsertCreated201 ? { ...res, status: 201 } : res;
   });
 }
 
