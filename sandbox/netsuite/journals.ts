@@ -268,6 +268,38 @@ export function writeJournal(state: NetSuiteState, base: string, key: RecordKey,
   });
 }
 
+/**
+ * The journal entry's JSON Schema as the metadata catalog gives it for this account: the approval
+ * field of the current mode only (`approvalStatus` with routing, `approved` without), and the book
+ * fields only on a Multi-Book account. Field set and property shapes are the sandbox's subset.
+ */
+export function journalSchema(state: NetSuiteState): Record<string, unknown> {
+  const ref = (title: string) => ({ type: 'object', title, properties: { id: { type: 'string', title: 'Internal ID' }, refName: { type: 'string', title: 'Reference Name' }, externalId: { type: 'string' }, links: { type: 'array', readOnly: true } } });
+  const routing = journalSwitches(state).approvalRouting;
+  return {
+    type: 'object',
+    title: 'Journal Entry',
+    properties: {
+      id: { type: 'string', title: 'Internal ID' },
+      externalId: { type: 'string', title: 'External ID' },
+      tranId: { type: 'string', title: 'Entry No.' },
+      tranDate: { type: 'string', format: 'date', title: 'Date' },
+      postingPeriod: ref('Posting Period'),
+      subsidiary: ref('Subsidiary'),
+      currency: ref('Currency'),
+      exchangeRate: { type: 'number', title: 'Exchange Rate' },
+      memo: { type: 'string', title: 'Memo' },
+      ...(routing ? { approvalStatus: { ...ref('Approval Status'), nullable: true }, nextApprover: ref('Next Approver') } : { approved: { type: 'boolean', title: 'Approved' } }),
+      ...(state.multiBook ? { accountingBook: ref('Accounting Book'), isBookSpecific: { type: 'boolean', title: 'Book Specific' } } : {}),
+      debitTotal: { type: 'number', readOnly: true },
+      creditTotal: { type: 'number', readOnly: true },
+      createdDate: { type: 'string', format: 'date-time', readOnly: true },
+      lastModifiedDate: { type: 'string', format: 'date-time', readOnly: true },
+      line: { type: 'object', title: 'Lines', properties: { items: { type: 'array', items: { type: 'object', properties: { account: ref('Account'), debit: { type: 'number' }, credit: { type: 'number' }, department: ref('Department'), class: ref('Class'), location: ref('Location'), memo: { type: 'string' } } } } } },
+    },
+  };
+}
+
 /** GET: the record with references as {id, refName, links}; lines only with expandSubResources. */
 export function renderJournal(state: NetSuiteState, base: string, key: RecordKey, expand: boolean): SandboxResponse {
   const id = findJournalId(state, key);

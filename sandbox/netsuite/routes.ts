@@ -5,7 +5,7 @@
 import { sleep } from '../kit/sleep';
 import { nsError, invalidParameter, notFound, searchError, userError, type SandboxResponse } from './errors';
 import { TOKEN_PATH, type AuthRegistry } from './auth';
-import { createJournal, parseRecordKey, renderJournal, writeJournal } from './journals';
+import { createJournal, journalSchema, parseRecordKey, renderJournal, writeJournal } from './journals';
 import { deleteJournal, findJournalId } from './journal-store';
 import { SuiteQLSyntaxError } from './sql-translate';
 import { SuiteQLExecutionError, type NetSuiteState } from './state';
@@ -122,8 +122,34 @@ async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxRespons
   return { status: 200, body: { links, count, hasMore, items: page.rows.map((r) => ({ links: [], ...r })), offset, totalResults: page.totalResults } };
 }
 
+/**
+ * `GET /record/v1/metadata-catalog[/{type}]` ("Working with Resource Metadata"): the catalog is
+ * personalised per account and user, so a record's schema shows the fields this account's setup
+ * has — the journal's `approvalStatus` with SuiteFlow approval routing, `approved` without it
+ * (inferred, §12). `Accept: application/schema+json` gives JSON Schema, `application/swagger+json`
+ * an OpenAPI document; the plain form lists the links. Only `journalentry` is described here.
+ */
+function metadataCatalog(ctx: ApiContext, req: ApiRequest, type: string | undefined): SandboxResponse {
+  if (req.method !== 'GET') return nsError(405, { detail: 'Use GET on the metadata catalog.', code: 'METHOD_NOT_ALLOWED' });
+  const base = `${ctx.baseUrl}${RECORD_PREFIX}metadata-catalog`;
+  const links = (name: string) => [
+    { rel: 'canonical', href: `${base}/${name}`, mediaType: 'application/json' },
+    { rel: 'alternate', href: `${base}/${name}`, mediaType: 'application/swagger+json' },
+    { rel: 'alternate', href: `${base}/${name}`, mediaType: 'application/schema+json' },
+    { rel: 'describes', href: `${ctx.baseUrl}${RECORD_PREFIX}${name}` },
+  ];
+  if (type === undefined || type === '') return { status: 200, body: { items: [{ name: 'journalentry', links: links('journalentry') }] } };
+  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
+  const accept = (header(req, 'accept') ?? '').toLowerCase();
+  const schema = journalSchema(ctx.state);
+  if (accept.includes('application/schema+json')) return { status: 200, headers: { 'content-type': 'application/schema+json; charset=utf-8' }, body: schema };
+  if (accept.includes('application/swagger+json')) return { status: 200, headers: { 'content-type': 'application/swagger+json; charset=utf-8' }, body: { openapi: '3.0.1', info: { title: 'NetSuite REST Record API', version: 'v1' }, components: { schemas: { journalentry: schema } } } };
+  return { status: 200, body: { name: 'journalentry', links: links('journalentry') } };
+}
+
 async function record(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
   const [type, idPart, sub] = req.url.pathname.slice(RECORD_PREFIX.length).split('/');
+  if ((type ?? '').toLowerCase() === 'metadata-catalog') return sub === undefined ? metadataCatalog(ctx, req, idPart) : nsError(404, { detail: `The requested resource ${req.url.pathname} was not found.`, code: 'NONEXISTENT_URL' });
   // Record type names: Oracle documents `journalentry`; `journalEntry` is accepted too (§5.1, UNCONFIRMED).
   if ((type ?? '').toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
   if (sub !== undefined) return nsError(404, { detail: 'Sub-resources are not available in this sandbox; use expandSubResources=true.', code: 'NONEXISTENT_URL' });

@@ -115,4 +115,27 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
     assert.equal(third.journals!.unchanged, second.plan!.journals);
     assert.equal((await ledgerJournals(env.sandboxes.netsuite.url)).length, afterShrink.length);
   });
+
+  it('preflight reads the journal approval mode and refuses a setting that contradicts it, before anything moves', async () => {
+    const ns = env.sandboxes.netsuite.url;
+    const switches = (body: unknown) => fetch(`${ns}/__sandbox/journal-switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const snapshot = async () => JSON.stringify(await ledgerJournals(ns));
+    const before = await snapshot();
+    assert.equal((await switches({ approvalRouting: true })).status, 200);
+    try {
+      const h = await startCycle(t.client, env.config, PERIOD, 'plan', undefined, env.taskQueue);
+      await assert.rejects(h.result(), (err: unknown) => {
+        const messages: string[] = [];
+        for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
+        return messages.some((m) => /routes journal approval through SuiteFlow/.test(m) && /set journals\.approvalRouting: true/.test(m));
+      });
+      assert.equal(await snapshot(), before, 'nothing posted or changed');
+      const routed = { ...env.config, journals: { ...env.config.journals, approvalRouting: true } };
+      const ok = await (await startCycle(t.client, routed, PERIOD, 'plan', undefined, env.taskQueue)).result();
+      assert.equal(ok.status, 'completed');
+      assert.ok(!ok.warnings.some((w) => /approval mode not known/.test(w)), ok.warnings.join(' | '));
+    } finally {
+      await switches({ approvalRouting: false });
+    }
+  });
 });

@@ -1,11 +1,11 @@
 /**
  * Real-tenant variants of NetSuite behaviours the reference marks UNCONFIRMED (sandbox/FIDELITY.md
- * N2, N3, N6, N10, N17, N25): each sandbox switch plays the other plausible behaviour, and the
+ * N2, N3, N6, N10, N17, N21, N25): each sandbox switch plays the other plausible behaviour, and the
  * connector's path is run against it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetSuiteAuthError, NetSuiteValidationError, type NetSuiteClient } from '../../activities/netsuite';
+import { approvalSettingConflict, NetSuiteAuthError, NetSuiteValidationError, readJournalApprovalMode, type NetSuiteClient } from '../../activities/netsuite';
 import { netsuitePort } from '../../activities/cycle/netsuite-port';
 import { accountRows } from '../../activities/cycle/align';
 import { bookSupport, glBookScope } from '../../activities/cycle/books';
@@ -175,5 +175,38 @@ describe('upsert answered 201 Created instead of 204 (N17)', () => {
     assert.equal(updated.internalId, created.internalId);
     const [{ n }] = await sql<{ n: number }>(sb, "SELECT COUNT(*) AS n FROM \"transaction\" WHERE externalid = 'variant-201-a'");
     assert.equal(n, 1);
+  });
+});
+
+describe('journal approval mode from the REST metadata catalog (issue 12 item 4)', () => {
+  let sb: StartedNetSuiteSandbox;
+  before(async () => {
+    sb = await startSandbox();
+  });
+  after(() => sb.close());
+  const config = (approvalRouting: boolean) => ({ name: 'demo', netsuite: { accountId: sb.accountId }, journals: { approvalRouting } });
+
+  test('the journal schema shows the approval field of the account\'s mode, and a contradicting setting is named', async () => {
+    const client = clientFor(sb);
+    const checkbox = await readJournalApprovalMode(client);
+    assert.equal(checkbox.mode, 'checkbox', checkbox.detail);
+    assert.equal(approvalSettingConflict(checkbox, config(false)), undefined);
+    assert.match(approvalSettingConflict(checkbox, config(true)) ?? '', /has no journal approval routing .*journals\.approvalRouting is true: set journals\.approvalRouting: false/);
+
+    await control(sb, 'POST', 'journal-switches', { approvalRouting: true });
+    const routing = await readJournalApprovalMode(client);
+    assert.equal(routing.mode, 'routing', routing.detail);
+    assert.equal(approvalSettingConflict(routing, config(true)), undefined);
+    assert.match(approvalSettingConflict(routing, config(false)) ?? '', /routes journal approval through SuiteFlow .*set journals\.approvalRouting: true/);
+    await control(sb, 'POST', 'journal-switches', { approvalRouting: false });
+  });
+
+  test('a catalog the role may not read says nothing: no mode, no conflict, the reason kept', async () => {
+    await control(sb, 'POST', 'faults', { match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' }, status: 403, count: 1 });
+    const reading = await readJournalApprovalMode(clientFor(sb));
+    assert.equal(reading.mode, undefined);
+    assert.match(reading.detail, /metadata catalog could not be read .*403/);
+    assert.equal(approvalSettingConflict(reading, config(true)), undefined);
+    assert.equal(approvalSettingConflict(reading, config(false)), undefined);
   });
 });
