@@ -2,6 +2,7 @@
  * The REST surface on its real paths: token endpoint, SuiteQL, journal entries, governance limits.
  * Auth is checked before anything else touches the request (server.ts), as NetSuite does.
  */
+import { Router } from '../kit/router';
 import { sleep } from '../kit/sleep';
 import { nsError, invalidParameter, notFound, searchError, userError, type SandboxResponse } from './errors';
 import { TOKEN_PATH, type AuthRegistry } from './auth';
@@ -60,7 +61,6 @@ function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: fa
 }
 
 export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  if (req.method !== 'POST') return nsError(405, { detail: 'Use POST on the token endpoint.', code: 'METHOD_NOT_ALLOWED' });
   if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request' } };
   const audiences = [
     `https://${ctx.accountId.toLowerCase().replace(/_/g, '-')}.suitetalk.api.netsuite.com${TOKEN_PATH}`,
@@ -69,20 +69,37 @@ export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<San
   return ctx.auth.issueToken(new URLSearchParams(req.body.toString('utf8')), audiences);
 }
 
-export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  const path = req.url.pathname;
-  if (path === SUITEQL_PATH) return suiteql(ctx, req);
-  if (path === GOVERNANCE_PATH) {
-    if (req.method !== 'GET') return nsError(405, { detail: 'Use GET.', code: 'METHOD_NOT_ALLOWED' });
-    // §6.2: account-level limit, no integration-specific allocation in the sandbox.
-    return { status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } };
-  }
-  if (path.toLowerCase().startsWith(RECORD_PREFIX)) return record(ctx, req);
-  return nsError(404, { detail: `The requested resource ${path} was not found.`, code: 'NONEXISTENT_URL' });
+/** A REST handler: answers with a response the server pipeline writes (and counts). */
+export type ApiHandler = (req: ApiRequest, params: Record<string, string>) => Promise<SandboxResponse> | SandboxResponse;
+
+/**
+ * The REST surface on the kit router. Record type names are parameters (matched case-insensitively
+ * by the handlers, §5.1); `metadata-catalog` comes before them. Statistics keep NetSuite's own route
+ * keys (`routeKey`: `{id}` vs `{eid}`), which tests, faults and the benchmark use.
+ */
+export function buildApiRouter(ctx: ApiContext): Router<ApiHandler> {
+  const r = new Router<ApiHandler>();
+  const R = RECORD_PREFIX.replace(/\/$/, '');
+  r.add('POST', TOKEN_PATH, (req) => handleToken(ctx, req));
+  r.add('POST', SUITEQL_PATH, (req) => suiteql(ctx, req));
+  // §6.2: account-level limit, no integration-specific allocation in the sandbox.
+  r.add('GET', GOVERNANCE_PATH, () => ({ status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } }));
+  r.add('GET', `${R}/metadata-catalog`, (req) => metadataCatalog(ctx, req, undefined));
+  r.add('GET', `${R}/metadata-catalog/:type`, (req, p) => metadataCatalog(ctx, req, p.type));
+  r.add('POST', `${R}/:type`, (req, p) => record(ctx, req, p.type!, undefined));
+  for (const m of ['GET', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id`, (req, p) => record(ctx, req, p.type!, p.id));
+  const noSub = (req: ApiRequest) => nsError(404, { detail: `Sub-resources are not available in this sandbox (${req.url.pathname}); use expandSubResources=true.`, code: 'NONEXISTENT_URL' });
+  for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id/:sub`, noSub);
+  return r;
+}
+
+/** What the router does not know: 405 when the path exists under another method, else 404. */
+export function noRoute(req: ApiRequest, methodMismatch: boolean): SandboxResponse {
+  if (methodMismatch) return nsError(405, { detail: `Method ${req.method} is not supported on ${req.url.pathname}.`, code: 'METHOD_NOT_ALLOWED' });
+  return nsError(404, { detail: `The requested resource ${req.url.pathname} was not found.`, code: 'NONEXISTENT_URL' });
 }
 
 async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  if (req.method !== 'POST') return nsError(405, { detail: 'SuiteQL queries are sent with POST.', code: 'METHOD_NOT_ALLOWED' });
   // Oracle's examples send `Prefer: transient` (§3.1); the sandbox insists so clients do not forget it.
   if (!/\btransient\b/i.test(header(req, 'prefer') ?? '')) return nsError(400, { detail: "SuiteQL requests must carry the header 'Prefer: transient'.", code: 'INVALID_HEADER' });
   const parsed = parseJsonBody(req);
@@ -130,7 +147,6 @@ async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxRespons
  * an OpenAPI document; the plain form lists the links. Only `journalentry` is described here.
  */
 function metadataCatalog(ctx: ApiContext, req: ApiRequest, type: string | undefined): SandboxResponse {
-  if (req.method !== 'GET') return nsError(405, { detail: 'Use GET on the metadata catalog.', code: 'METHOD_NOT_ALLOWED' });
   const base = `${ctx.baseUrl}${RECORD_PREFIX}metadata-catalog`;
   const links = (name: string) => [
     { rel: 'canonical', href: `${base}/${name}`, mediaType: 'application/json' },
@@ -147,16 +163,12 @@ function metadataCatalog(ctx: ApiContext, req: ApiRequest, type: string | undefi
   return { status: 200, body: { name: 'journalentry', links: links('journalentry') } };
 }
 
-async function record(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  const [type, idPart, sub] = req.url.pathname.slice(RECORD_PREFIX.length).split('/');
-  if ((type ?? '').toLowerCase() === 'metadata-catalog') return sub === undefined ? metadataCatalog(ctx, req, idPart) : nsError(404, { detail: `The requested resource ${req.url.pathname} was not found.`, code: 'NONEXISTENT_URL' });
+async function record(ctx: ApiContext, req: ApiRequest, type: string, idPart: string | undefined): Promise<SandboxResponse> {
   // Record type names: Oracle documents `journalentry`; `journalEntry` is accepted too (§5.1, UNCONFIRMED).
-  if ((type ?? '').toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
-  if (sub !== undefined) return nsError(404, { detail: 'Sub-resources are not available in this sandbox; use expandSubResources=true.', code: 'NONEXISTENT_URL' });
+  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
   const replace = (req.url.searchParams.get('replace') ?? '').split(',').map((s) => s.trim().toLowerCase()).includes('line');
   const base = ctx.baseUrl;
-  if (idPart === undefined || idPart === '') {
-    if (req.method !== 'POST') return nsError(405, { detail: 'Use POST to create a record.', code: 'METHOD_NOT_ALLOWED' });
+  if (idPart === undefined) {
     const body = parseJsonBody(req);
     return body.ok ? createJournal(ctx.state, base, body.value, replace) : body.response;
   }

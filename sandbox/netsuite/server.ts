@@ -15,7 +15,7 @@ import { ControlError, controlError } from '../kit/control';
 import type { Router } from '../kit/router';
 import { concurrencyExceeded, invalidLogin, nsError, type SandboxResponse } from './errors';
 import { FaultRegistry, GovernanceStats, parseOverLimit, type OverLimitBehaviour } from './governance';
-import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
+import { buildApiRouter, noRoute, routeKey, type ApiContext, type ApiHandler, type ApiRequest } from './routes';
 import { NetSuiteState, type SuiteQLVariants } from './state';
 import type { DateFormat } from './oracle-functions';
 
@@ -76,6 +76,7 @@ export class NetSuiteSandbox {
   readonly api: ApiContext;
   overLimit: OverLimitBehaviour;
   private readonly control: Router;
+  private readonly routes: Router<ApiHandler>;
   url = '';
   private server?: KitServer;
 
@@ -93,6 +94,7 @@ export class NetSuiteSandbox {
     this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
     this.registerDemoClient();
     this.control = buildControlRouter(this);
+    this.routes = buildApiRouter(this.api);
   }
 
   private registerDemoClient(): void {
@@ -198,6 +200,11 @@ export class NetSuiteSandbox {
     return r;
   }
 
+  /**
+   * Faults, then auth, then the route. Counted in the kit statistics (`/__sandbox/requests`) the way
+   * every kit sandbox counts: a request that got past governance and faults, under its route key, or
+   * `METHOD (no route)`; NetSuite's per-status governance view (`/__sandbox/stats`) counts them all.
+   */
   private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
     const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
     for (const f of drawn.fired) this.stats.fault(f.label);
@@ -210,10 +217,14 @@ export class NetSuiteSandbox {
     }
     const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
-    if (isToken) return handleToken(this.api, req);
-    const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
-    if ('status' in auth) return auth;
-    return handleApi(this.api, req);
+    const { handler, params, methodMismatch } = this.routes.match(req.method, req.url.pathname);
+    this.stats.kit.record(handler ? route : `${req.method} (no route)`);
+    // Auth is checked before anything else touches the request, as NetSuite does; the token endpoint is open.
+    if (!isToken) {
+      const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      if ('status' in auth) return auth;
+    }
+    return handler ? handler(req, params) : noRoute(req, methodMismatch);
   }
 }
 
