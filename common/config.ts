@@ -143,7 +143,8 @@ export const ConnectionConfigSchema = z
         approvalStatus: z.enum(['pendingApproval', 'approved']).default('approved'),
         /**
          * Whether the account routes journal approval through SuiteFlow: then journals carry
-         * `approvalStatus` instead of the `approved` checkbox. No safe probe tells (reference §12), so it is set here.
+         * `approvalStatus` instead of the `approved` checkbox. Set here; preflight and ping check it against
+         * the journal schema of the REST metadata catalog when that tells (activities/netsuite/approval-mode.ts).
          */
         approvalRouting: z.boolean().default(false),
         memo: z.string().max(999).default('ml-connector plan'),

@@ -67,6 +67,8 @@ export interface PreflightResult {
   definitionHash: string;
   warnings: string[];
   certificateExpiresAt?: string;
+  /** The account's journal approval mode as preflight read it (cycles that post journals only). */
+  journalApproval?: { mode: 'routing' | 'checkbox' | 'unknown'; detail: string };
 }
 
 export interface DimensionCounts {

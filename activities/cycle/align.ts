@@ -15,7 +15,8 @@ import { alignDimension, memberMap, type AlignmentResult, type MemberMaps, type 
 import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
 import { classify, nonRetryable, putJson, taskFailed, type CycleDeps } from './context';
-import { ACCOUNTS_SQL, LIST_SQL } from './queries';
+import { ACCOUNTS_SQL, ACCOUNTS_SQL_WITHOUT_SUMMARY, LIST_SQL } from './queries';
+import type { NetSuitePort, SuiteQlRow } from './ports';
 
 const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
 
@@ -38,10 +39,36 @@ export function splitForParentList(result: AlignmentResult, members: NetSuiteMem
   };
 }
 
+/** Connections (ports) whose SuiteQL refused `account.issummary`: asked once, then read without it. */
+const withoutSummary = new WeakSet<NetSuitePort>();
+
+/**
+ * The chart of accounts, with `issummary` where the account has it. A 400 on the first page is
+ * SuiteQL's answer to an unknown field (FIDELITY N25): the read is repeated without the column, and
+ * the connection remembers it. Without it, summary accounts are recognised only as parents of other
+ * accounts (splitForParentList), which is what a composite hierarchy needs them for.
+ */
+export async function* accountRows(netsuite: NetSuitePort): AsyncIterable<SuiteQlRow[]> {
+  if (!withoutSummary.has(netsuite)) {
+    let first = true;
+    try {
+      for await (const page of netsuite.query(ACCOUNTS_SQL)) {
+        first = false;
+        yield page;
+      }
+      return;
+    } catch (err) {
+      if (!first || (err as { status?: number }).status !== 400) throw err;
+      withoutSummary.add(netsuite);
+    }
+  }
+  yield* netsuite.query(ACCOUNTS_SQL_WITHOUT_SUMMARY);
+}
+
 async function readMembers(deps: CycleDeps, config: ConnectionConfig, dim: DimensionName): Promise<NetSuiteMember[]> {
   const { netsuite } = await deps.ports(config);
   const out: NetSuiteMember[] = [];
-  for await (const page of netsuite.query(dim === 'accounts' ? ACCOUNTS_SQL : LIST_SQL[dim])) {
+  for await (const page of dim === 'accounts' ? accountRows(netsuite) : netsuite.query(LIST_SQL[dim])) {
     for (const r of page) {
       out.push({
         id: String(r.id),

@@ -1,6 +1,6 @@
 /** Adapts the production NetSuite client to the cycle's NetSuitePort. */
 import { X509Certificate } from 'node:crypto';
-import { describeDifferences, type NetSuiteClient } from '../netsuite';
+import { describeDifferences, readJournalApprovalMode, type NetSuiteClient } from '../netsuite';
 import type { NetSuitePort, SuiteQlRow } from './ports';
 
 const toRow = (r: Record<string, string | undefined>): SuiteQlRow => {
@@ -58,6 +58,7 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
       return rec ? { internalId: String(rec.id), body: rec as unknown as Record<string, unknown> } : null;
     },
     deleteJournal: (externalId) => client.deleteJournalByExternalId(externalId),
+    journalApprovalMode: () => readJournalApprovalMode(client),
     certificateExpiresAt: () => expiry,
   };
 }

@@ -16,7 +16,7 @@ import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/d
 import { parseCents } from '../mapping/amounts';
 import { restoreFormula } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
-import { assertDistinctExternalIds, DuplicateExternalIdError, journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
+import { assertDistinctExternalIds, DuplicateExternalIdError, journalExternalId, journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { ANY, describeScope, FrozenScopes } from './plan-scopes';
@@ -178,7 +178,7 @@ export function makePlan(deps: CycleDeps) {
     for (const v of config.plan.versions) if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
 
     const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
-    const ledger = await ledgerJournals(deps, config, maps, idOptions, offsetId, frozen, writable);
+    const ledger = await ledgerJournals(deps, config, maps, idOptions, offsetId, frozen, writable, input.periods.map((p) => p.period).filter(writable));
     // A scope frozen for its own subsidiary whose ledger already holds journals: posting would replace
     // them with journals that lack the quarantined or unmappable values.
     for (const { k } of ledger.journals) if (writable(k.period) && frozen.frozenFor(k.version, k.period, k.subsidiaryId)) frozen.hold(k.version, k.period, k.subsidiaryId);
@@ -270,9 +270,10 @@ const MEMBER_BATCH = 200;
  * journal on a subsidiary, account or department the current mapping cannot express (unmapped since
  * it was posted, e.g. a department dropped from Anaplan or a renamed account code) belongs to a scope
  * the export cannot speak for. If NetSuite refuses the query itself (400: `transaction.externalid` in
- * SuiteQL is UNCONFIRMED), nothing is retired; the cycle says so in a warning.
+ * SuiteQL is UNCONFIRMED), the journals are looked up by external ID through the record API instead
+ * (ledgerJournalsByExternalId); the cycle says so in a warning.
  */
-async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, writable: (month: string) => boolean): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; warning?: string }> {
+async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, writable: (month: string) => boolean, months: string[]): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; warning?: string }> {
   const journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }> = [];
   const { netsuite } = await deps.ports(config);
   const prefix = journalIdPrefix(o);
@@ -317,9 +318,77 @@ async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: M
     }
   } catch (err) {
     if ((err as { status?: number }).status !== 400) throw classify(err);
-    return { journals: [], warning: `stale plan journals were not looked for (NetSuite refused the query: ${(err as Error).message}); journals a smaller plan no longer needs stay in the ledger` };
+    // Nothing of the SuiteQL answer is used: the record API finds the same journals (N23).
+    journals.length = 0;
+    const found = await ledgerJournalsByExternalId(deps, config, maps, o, offsetId, frozen, months);
+    return { journals: found.journals, warning: `NetSuite refused the SuiteQL search for posted plan journals (${(err as Error).message}); they were looked up by external ID instead (${found.reads} record reads)` };
   }
   return { journals };
+}
+
+/** Scopes (version × month × subsidiary) the record-API lookup reads at most before it refuses the cycle. */
+const MAX_SCOPES_BY_EXTERNAL_ID = 2_000;
+
+/**
+ * The connector's journals in the writable months, found without SuiteQL: `transaction.externalid` is
+ * UNCONFIRMED in SuiteQL (FIDELITY N23), and without the list a plan that shrank would leave stale
+ * parts beside the new ones (their lines counted twice) and a frozen scope would be overwritten by a
+ * partial journal. External IDs are built from version, month, subsidiary and part, parts numbered
+ * from 1 without gaps (planJournals, and retirement deletes whole tails), so each scope is read part
+ * by part (`GET …/journalentry/eid:X`) until a part is missing — one more is read past the first miss
+ * in case a deletion stopped half-way. Each journal's lines are checked for members the mapping cannot
+ * express, as the SuiteQL line query does.
+ */
+async function ledgerJournalsByExternalId(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, months: string[]): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; reads: number }> {
+  const { netsuite } = await deps.ports(config);
+  const subsidiaries = [...new Set([...Object.keys(maps.subsidiaries.toCode), ...Object.keys(maps.subsidiaries.unmapped)])].filter((id) => /^\d{1,12}$/.test(id));
+  const scopes = config.plan.versions.length * months.length * subsidiaries.length;
+  if (scopes > MAX_SCOPES_BY_EXTERNAL_ID) {
+    throw nonRetryable(`NetSuite refuses transaction.externalid in SuiteQL, and looking up posted plan journals by external ID would take ${scopes} scopes (${config.plan.versions.length} version(s) × ${months.length} month(s) × ${subsidiaries.length} subsidiaries, more than ${MAX_SCOPES_BY_EXTERNAL_ID}): nothing was posted. Give the integration role access to the transaction External ID in SuiteQL, or plan fewer versions or subsidiaries per connection`);
+  }
+  const unmappedAccounts = new Set(Object.keys(maps.accounts.unmapped).filter((id) => id !== offsetId));
+  const unmappedDepartments = new Set(Object.keys(maps.departments.unmapped));
+  const refOf = (v: unknown) => (v && typeof v === 'object' && 'id' in v ? String((v as { id: unknown }).id) : v == null ? null : String(v));
+  const journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }> = [];
+  let reads = 0;
+  try {
+    for (const version of config.plan.versions) {
+      for (const month of months) {
+        for (const subsidiaryId of subsidiaries) {
+          let misses = 0;
+          for (let part = 1; misses < 2; part++) {
+            const externalId = journalExternalId(o, version, month, subsidiaryId, part);
+            reads++;
+            const j = await netsuite.getJournal(externalId);
+            if (!j) {
+              misses++;
+              continue;
+            }
+            misses = 0;
+            const k = parseJournalExternalId(o, externalId)!;
+            journals.push({ externalId, k });
+            if (!maps.subsidiaries.toCode[subsidiaryId]) {
+              frozen.freezeSlug(k.version, version, month, subsidiaryId, `NetSuite subsidiary ${subsidiaryId} does not map (${maps.subsidiaries.unmapped[subsidiaryId] ?? 'not in the member map'})`);
+            }
+            const items = ((j.body.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
+            for (const l of items) {
+              const acct = refOf(l.account);
+              const dept = refOf(l.department);
+              const what = acct !== null && unmappedAccounts.has(acct) ? `account ${acct} (${maps.accounts.unmapped[acct]})` : dept !== null && unmappedDepartments.has(dept) ? `department ${dept} (${maps.departments.unmapped[dept]})` : null;
+              if (what) {
+                frozen.freezeSlug(k.version, version, month, subsidiaryId, `a posted journal has a line on NetSuite ${what} that no longer maps`, true);
+                break;
+              }
+            }
+            if (reads % 50 === 0) beat({ journalsFound: journals.length, reads });
+          }
+        }
+      }
+    }
+  } catch (err) {
+    throw classify(err);
+  }
+  return { journals, reads };
 }
 
 async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {

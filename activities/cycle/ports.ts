@@ -4,6 +4,7 @@
  * stays readable and the adapters are the one place that knows each client's method names.
  */
 import type { Readable } from 'node:stream';
+import type { ApprovalModeReading } from '../netsuite/approval-mode';
 
 export type SuiteQlRow = Record<string, string | null>;
 
@@ -25,6 +26,8 @@ export interface NetSuitePort {
   deleteJournal(externalId: string): Promise<boolean>;
   /** GET …/journalEntry/eid:<externalId>, or null when there is none. */
   getJournal(externalId: string): Promise<{ internalId: string; body: Record<string, unknown> } | null>;
+  /** The journal approval field the account's record has, from the REST metadata catalog (approval-mode.ts). */
+  journalApprovalMode?(): Promise<ApprovalModeReading>;
   /** Certificate expiry of the credentials in use, when known. */
   certificateExpiresAt?(): Date | undefined;
 }

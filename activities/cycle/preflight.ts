@@ -12,6 +12,8 @@ import type { CycleKind } from '../../common/ids';
 import { classify, nonRetryable, type CycleDeps } from './context';
 import { PERIODS_SQL } from './queries';
 import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
+import { journalApprovalMode } from './approval-mode';
+import { approvalSettingConflict, type ApprovalModeReading } from '../netsuite/approval-mode';
 import { neededActions } from '../ping/checks';
 
 const CERT_WARN_DAYS = 30;
@@ -52,8 +54,15 @@ export function makePreflight(deps: CycleDeps) {
     let periods: PeriodInfo[];
     let actions: Awaited<ReturnType<typeof ports.anaplan.describeActions>>;
     let books: Awaited<ReturnType<typeof bookSupport>>;
+    // Only cycles that post journals need the approval mode (issue 12 item 4).
+    let approval: ApprovalModeReading | undefined;
     try {
-      [periods, actions, books] = await Promise.all([readPeriods(deps, config), ports.anaplan.describeActions({ imports: named('import'), exports: named('export') }), bookSupport(ports.netsuite, config.netsuite.multiBook)]);
+      [periods, actions, books, approval] = await Promise.all([
+        readPeriods(deps, config),
+        ports.anaplan.describeActions({ imports: named('import'), exports: named('export') }),
+        bookSupport(ports.netsuite, config.netsuite.multiBook),
+        kind === 'actuals' ? undefined : journalApprovalMode(ports.netsuite),
+      ]);
     } catch (err) {
       throw classify(err);
     }
@@ -64,6 +73,10 @@ export function makePreflight(deps: CycleDeps) {
       if (err instanceof AccountingBookSettingError) throw nonRetryable(err.message);
       throw classify(err);
     }
+    // The other mode's approval field is refused or ignored by NetSuite: refused here, before anything moves.
+    const conflict = approval && approvalSettingConflict(approval, config);
+    if (conflict) throw nonRetryable(conflict);
+    if (approval && !approval.mode) warnings.push(`NetSuite journal approval mode not known (${approval.detail}): journals.approvalRouting ${config.journals.approvalRouting} is used as configured`);
     const info = periods.find((p) => p.period === period);
     if (!info) throw nonRetryable(`period ${period} is not a NetSuite posting period (known: ${periods[0]?.period ?? '—'} … ${periods.at(-1)?.period ?? '—'})`);
     if (kind !== 'plan' && !info.closed) warnings.push(`period ${period} (${info.name}) is still open in NetSuite: actuals may change after this import`);
@@ -82,7 +95,8 @@ export function makePreflight(deps: CycleDeps) {
       throw nonRetryable(`Anaplan model ${config.anaplan.modelId}: ${wrongColumns.join('; ')}; map these columns in the action's definition`);
     }
     const definitionHash = createHash('sha256').update(JSON.stringify(needed.map(definition))).digest('hex');
-    deps.log?.('preflight done', { period, warnings: warnings.length, multiBook: books.multiBook });
-    return { periodInfo: info, anaplanPeriodCode: anaplanPeriodCode(config, period), periods, definitionHash, warnings, certificateExpiresAt: expires?.toISOString() };
+    const journalApproval = approval && { mode: approval.mode ?? ('unknown' as const), detail: approval.detail };
+    deps.log?.('preflight done', { period, warnings: warnings.length, multiBook: books.multiBook, journalApproval: journalApproval?.mode });
+    return { periodInfo: info, anaplanPeriodCode: anaplanPeriodCode(config, period), periods, definitionHash, warnings, certificateExpiresAt: expires?.toISOString(), ...(journalApproval ? { journalApproval } : {}) };
   };
 }

@@ -16,7 +16,13 @@ export function sqlInt(value: string | number, what: string): string {
 export const PERIODS_SQL = `SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed, alllocked
 FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F' ORDER BY startdate, id`;
 
+/**
+ * The chart of accounts. `issummary` is in third-party SuiteQL table lists and public SuiteQL
+ * (reference §4.1) but in no Oracle page found, so an account (or role) without it is expected:
+ * `ACCOUNTS_SQL_WITHOUT_SUMMARY` is the same read without it (align.ts falls back once per connection).
+ */
 export const ACCOUNTS_SQL = `SELECT id, acctnumber, accountsearchdisplayname AS name, accttype, parent, isinactive, issummary FROM account ORDER BY id`;
+export const ACCOUNTS_SQL_WITHOUT_SUMMARY = `SELECT id, acctnumber, accountsearchdisplayname AS name, accttype, parent, isinactive FROM account ORDER BY id`;
 
 export const LIST_SQL: Record<'subsidiaries' | 'departments' | 'classes' | 'locations', string> = {
   subsidiaries: `SELECT id, name, parent, isinactive FROM subsidiary ORDER BY id`,

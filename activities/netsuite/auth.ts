@@ -191,11 +191,19 @@ export class TokenProvider {
 }
 
 /**
- * NetSuite answers every refused assertion with a bare `invalid_grant` and keeps the reason in its
- * Login Audit Trail (§2.6): name the certificate and the usual causes so the error is actionable.
+ * Codes a refused assertion may come back with. The body is UNCONFIRMED (§2.6, FIDELITY N3): RFC 6749
+ * `invalid_grant` (400) is expected, but `invalid_client` (401), the REST document's `INVALID_LOGIN`
+ * (401) or a 401 without a code are as plausible. `invalid_request`/`unsupported_grant_type` are
+ * about the request, not the credentials, and are left as they are.
+ */
+const ASSERTION_REFUSED = new Set(['invalid_grant', 'invalid_client', 'INVALID_LOGIN', undefined]);
+
+/**
+ * NetSuite answers a refused assertion without the reason and keeps it in its Login Audit Trail
+ * (§2.6): name the certificate and the usual causes so the error is actionable, whatever the body.
  */
 function explainGrantRefusal(err: NetSuiteError, credentials: NetSuiteCredentials): NetSuiteError {
-  if (!(err instanceof NetSuiteAuthError) || err.code !== 'invalid_grant') return err;
+  if (!(err instanceof NetSuiteAuthError) || !ASSERTION_REFUSED.has(err.code)) return err;
   return new NetSuiteAuthError(
     `${err.message} — NetSuite refused the client assertion for certificate ${credentials.certificateId}: the private key does not match the uploaded certificate, the certificate is expired or revoked, or the certificate ID is wrong (the exact reason is in NetSuite's Login Audit Trail)`,
     { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId, loginRejected: true },

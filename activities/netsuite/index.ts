@@ -4,3 +4,4 @@ export * from './errors';
 export * from './types';
 export * from './suiteql';
 export * from './journals';
+export * from './approval-mode';

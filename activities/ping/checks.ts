@@ -11,7 +11,7 @@ import { AnaplanClient, type AnaplanCredentials } from '../anaplan';
 import { redactText } from '../http/redact';
 import type { RetryPolicy } from '../http';
 import { ACTUALS_HEADER } from '../mapping/actuals';
-import { JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, type SigningAlgorithm } from '../netsuite';
+import { approvalSettingConflict, JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, readJournalApprovalMode, type SigningAlgorithm } from '../netsuite';
 import { PLAN_COLUMNS } from '../cycle/plan';
 import { CredentialPinError, certificateStatus, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../store';
 
@@ -100,7 +100,7 @@ function readSecret<K extends CredentialKind>(list: Checklist, system: PingCheck
 async function pingNetSuite(config: ConnectionConfig, opts: PingOptions, list: Checklist, now: Date): Promise<void> {
   const name = config.netsuite.credentials;
   const secret = readSecret(list, 'netsuite', opts.vault, name, 'netsuite');
-  const later: Array<[string, string]> = [['netsuite.token', 'token request'], ['netsuite.suiteql', 'SuiteQL'], ['netsuite.journal-permission', 'journal permission']];
+  const later: Array<[string, string]> = [['netsuite.token', 'token request'], ['netsuite.suiteql', 'SuiteQL'], ['netsuite.journal-permission', 'journal permission'], ['netsuite.journal-approval', 'journal approval mode']];
   if (!secret) return list.skip('netsuite', later, 'no credentials');
   const info = opts.vault?.info(name, 'netsuite');
   certificateCheck(list, 'netsuite', 'NetSuite', info, now);
@@ -148,6 +148,17 @@ async function pingNetSuite(config: ConnectionConfig, opts: PingOptions, list: C
     if (e instanceof NetSuiteNotFoundError) list.add('netsuite', 'netsuite.journal-permission', 'pass', 'journal entries readable (probe answered 404 as expected)');
     else if (e instanceof NetSuitePermissionError) list.add('netsuite', 'netsuite.journal-permission', 'fail', `journal entries not allowed: ${errText(e)}`, 'give the role Transactions > Make Journal Entry (full) and, to post approved journals, Journal Approval');
     else list.add('netsuite', 'netsuite.journal-permission', 'fail', `journal probe: ${errText(e)}`, 'check the role’s Transactions > Make Journal Entry permission');
+  }
+  // Approval routing (issue 12 item 4): the journal record's approval field, from the metadata catalog.
+  try {
+    const reading = await readJournalApprovalMode(client);
+    const conflict = approvalSettingConflict(reading, config);
+    const mode = reading.mode === 'routing' ? 'SuiteFlow approval routing (approvalStatus)' : 'the approved checkbox';
+    if (conflict) list.add('netsuite', 'netsuite.journal-approval', 'fail', conflict, `set journals.approvalRouting: ${reading.mode === 'routing'}`);
+    else if (reading.mode) list.add('netsuite', 'netsuite.journal-approval', 'pass', `journal approval uses ${mode}, as journals.approvalRouting (${config.journals.approvalRouting}) says — ${reading.detail}`);
+    else list.add('netsuite', 'netsuite.journal-approval', 'warn', `journal approval mode not known: ${reading.detail}`, `journals.approvalRouting (${config.journals.approvalRouting}) is used as configured: true only when Accounting Preferences > Approval Routing routes journal entries through SuiteFlow`);
+  } catch (e) {
+    list.add('netsuite', 'netsuite.journal-approval', 'warn', `journal approval mode not read: ${errText(e)}`, 'journals.approvalRouting is used as configured');
   }
 }
 

@@ -13,22 +13,27 @@ export interface Ctx {
 }
 export type Handler = (ctx: Ctx) => Promise<void> | void;
 
-interface Route {
+interface Route<H> {
   method: string;
   pattern: string;
   segments: string[];
-  handler: Handler;
+  handler: H;
 }
 
-export class Router {
-  private readonly routes: Route[] = [];
+/**
+ * Routes of one sandbox. `H` is the handler type: the kit's `Handler` (writes the response itself)
+ * by default; a vendor may route to handlers of its own shape (NetSuite's return a response so its
+ * pipeline can count statuses and apply governance around them).
+ */
+export class Router<H = Handler> {
+  private readonly routes: Array<Route<H>> = [];
 
-  add(method: string, pattern: string, handler: Handler): void {
+  add(method: string, pattern: string, handler: H): void {
     this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
   }
 
   /** Returns the handler and params, or `methodMismatch` when the path exists under another method. */
-  match(method: string, pathname: string): { handler?: Handler; pattern?: string; params: Record<string, string>; methodMismatch: boolean } {
+  match(method: string, pathname: string): { handler?: H; pattern?: string; params: Record<string, string>; methodMismatch: boolean } {
     const parts = pathname.split('/').filter(Boolean);
     let methodMismatch = false;
     for (const r of this.routes) {

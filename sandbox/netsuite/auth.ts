@@ -33,11 +33,23 @@ export interface LoginAuditEntry { time: string; clientId?: string; certificateI
 
 export class MappingError extends Error {}
 
+/**
+ * The body of a refused client assertion. Oracle publishes no example (§2.6, UNCONFIRMED): RFC 6749
+ * §5.2 `{"error":"invalid_grant"}` with 400 is the default; the alternatives add an
+ * `error_description`, answer 401 `invalid_client` (also RFC 6749), or use the REST error document
+ * (401 `INVALID_LOGIN`, like the record and query services).
+ */
+export const TOKEN_ERROR_SHAPES = ['oauth', 'oauth-described', 'oauth-401', 'rest'] as const;
+export type TokenErrorShape = (typeof TOKEN_ERROR_SHAPES)[number];
+
 export class AuthRegistry {
   readonly mappings = new Map<string, M2MMapping>();
   private readonly tokens = new Map<string, IssuedToken>();
   readonly audit: LoginAuditEntry[] = [];
   tokensIssued = 0;
+  /** `expires_in` as the string `"3600"` (default) or the number 3600 (§2.5, UNCONFIRMED). */
+  expiresIn: 'string' | 'number' = 'string';
+  tokenErrorShape: TokenErrorShape = 'oauth';
 
   constructor(
     readonly accountId: string,
@@ -99,7 +111,7 @@ export class AuthRegistry {
     } catch {
       return this.refuse(oauthError(400, 'invalid_request'), 'malformed client_assertion');
     }
-    const grant = (detail: string, m?: M2MMapping) => this.refuse(oauthError(400, 'invalid_grant'), detail, m);
+    const grant = (detail: string, m?: M2MMapping) => this.refuse(this.grantRefusal(), detail, m);
     if (!header.alg || !ACCEPTED_ALGORITHMS.includes(header.alg)) return grant(`UnsupportedAlgorithm: ${String(header.alg)}`);
     if (String(header.typ ?? '').toUpperCase() !== 'JWT') return grant('InvalidTokenType: typ must be JWT');
     const mapping = header.kid ? this.mappings.get(header.kid) : undefined;
@@ -135,7 +147,20 @@ export class AuthRegistry {
     this.tokensIssued++;
     this.log('Success', 'TokenIssued', mapping);
     // §2.5: access_token, expires_in, token_type; no refresh token in client credentials.
-    return { status: 200, body: { access_token: token, expires_in: String(this.tokenLifetimeSec), token_type: 'bearer' } };
+    return { status: 200, body: { access_token: token, expires_in: this.expiresIn === 'number' ? this.tokenLifetimeSec : String(this.tokenLifetimeSec), token_type: 'bearer' } };
+  }
+
+  private grantRefusal(): SandboxResponse {
+    switch (this.tokenErrorShape) {
+      case 'oauth-described':
+        return { status: 400, body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' } };
+      case 'oauth-401':
+        return oauthError(401, 'invalid_client');
+      case 'rest':
+        return invalidLogin(this.accountId);
+      default:
+        return oauthError(400, 'invalid_grant');
+    }
   }
 
   /** Checks `Authorization: Bearer …`; returns the token or the documented 401 (§2.6). */

@@ -6,7 +6,7 @@
  */
 import { ControlError, controlBody, registerKitControl } from '../kit/control';
 import { Router, sendJson } from '../kit/router';
-import { MappingError } from './auth';
+import { MappingError, TOKEN_ERROR_SHAPES, type TokenErrorShape } from './auth';
 import { listApiJournals } from './journal-store';
 import { journalSwitches, setJournalSwitches } from './journals';
 import type { NetSuiteSandbox } from './server';
@@ -95,7 +95,7 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
     sendJson(ctx.res, 200, orBadRequest(() => setJournalSwitches(sb.state, patch, reset === true)));
   });
   r.add('GET', `${P}/login-audit`, (ctx) => sendJson(ctx.res, 200, sb.auth.audit));
-  const config = () => ({ accountId: sb.accountId, tokenLifetimeSec: sb.auth.tokenLifetimeSec, concurrencyLimit: sb.api.concurrencyLimit, pageLatencyMs: sb.api.pageLatencyMs, dateFormat: sb.state.dateFormat, multiBook: sb.state.multiBook, overLimitResponse: sb.overLimit.response, overLimitDelayMs: sb.overLimit.delayMs });
+  const config = () => ({ accountId: sb.accountId, tokenLifetimeSec: sb.auth.tokenLifetimeSec, concurrencyLimit: sb.api.concurrencyLimit, pageLatencyMs: sb.api.pageLatencyMs, dateFormat: sb.state.dateFormat, multiBook: sb.state.multiBook, overLimitResponse: sb.overLimit.response, overLimitDelayMs: sb.overLimit.delayMs, expiresIn: sb.auth.expiresIn, tokenErrorShape: sb.auth.tokenErrorShape, ...sb.state.variants });
   r.add('GET', `${P}/config`, (ctx) => sendJson(ctx.res, 200, config()));
   r.add('POST', `${P}/config`, async (ctx) => {
     const body = await controlBody(ctx);
@@ -103,6 +103,16 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
     if (body.tokenLifetimeSec !== undefined) sb.auth.tokenLifetimeSec = Number(body.tokenLifetimeSec);
     if (body.concurrencyLimit !== undefined) sb.setConcurrencyLimit(Number(body.concurrencyLimit));
     if (body.pageLatencyMs !== undefined) sb.api.pageLatencyMs = Number(body.pageLatencyMs);
+    if (body.expiresIn !== undefined) {
+      if (body.expiresIn !== 'string' && body.expiresIn !== 'number') throw new ControlError(400, "expiresIn must be 'string' or 'number'");
+      sb.auth.expiresIn = body.expiresIn;
+    }
+    if (body.tokenErrorShape !== undefined) {
+      if (!TOKEN_ERROR_SHAPES.includes(body.tokenErrorShape as TokenErrorShape)) throw new ControlError(400, `tokenErrorShape must be one of ${TOKEN_ERROR_SHAPES.join(', ')}`);
+      sb.auth.tokenErrorShape = body.tokenErrorShape as TokenErrorShape;
+    }
+    const { hiddenFields, singleBookRefuses, jsonValues } = body;
+    if (hiddenFields !== undefined || singleBookRefuses !== undefined || jsonValues !== undefined) orBadRequest(() => sb.state.setVariants({ hiddenFields, singleBookRefuses, jsonValues }));
     sendJson(ctx.res, 200, config());
   });
   return r;

@@ -117,10 +117,10 @@ export class GovernanceStats {
     if (admitted) this.inFlight--;
   }
 
+  /** Every request, by route and status (refusals over the limit and injected faults included). */
   record(route: string, status: number | 'dropped'): void {
     const byStatus = (this.requests[route] ??= {});
     byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
-    this.kit.record(route);
   }
 
   fault(label: string): void {

@@ -20,8 +20,10 @@ export interface JournalSwitches {
   ignoreBook: boolean;
   /** SuiteFlow journal approval routing: `approvalStatus` (1 pending, 2 approved, 3 rejected) instead of `approved`. */
   approvalRouting: boolean;
+  /** An upsert (`PUT …/eid:X`) that creates answers `201 Created` + Location instead of `204` (§5.2: 201 vs 204 UNCONFIRMED). */
+  upsertCreated201: boolean;
 }
-const DEFAULT_SWITCHES: JournalSwitches = { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false };
+const DEFAULT_SWITCHES: JournalSwitches = { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false, upsertCreated201: false };
 const switchesByState = new WeakMap<NetSuiteState, JournalSwitches>();
 
 export function journalSwitches(state: NetSuiteState): JournalSwitches {
@@ -261,8 +263,41 @@ export function writeJournal(state: NetSuiteState, base: string, key: RecordKey,
     // Switch (a): an upsert that does not honour ?replace appends, like any update without it (§12).
     const replace = replaceLines && !(mode === 'upsert' && journalSwitches(state).putIgnoresReplace);
     const data = buildJournal(state, body, existing, replace, 'externalId' in key ? key.externalId : undefined);
-    return ok(base, saveJournal(state, data, id));
+    const res = ok(base, saveJournal(state, data, id));
+    return id === undefined && journalSwitches(state).upsertCreated201 ? { ...res, status: 201 } : res;
   });
+}
+
+/**
+ * The journal entry's JSON Schema as the metadata catalog gives it for this account: the approval
+ * field of the current mode only (`approvalStatus` with routing, `approved` without), and the book
+ * fields only on a Multi-Book account. Field set and property shapes are the sandbox's subset.
+ */
+export function journalSchema(state: NetSuiteState): Record<string, unknown> {
+  const ref = (title: string) => ({ type: 'object', title, properties: { id: { type: 'string', title: 'Internal ID' }, refName: { type: 'string', title: 'Reference Name' }, externalId: { type: 'string' }, links: { type: 'array', readOnly: true } } });
+  const routing = journalSwitches(state).approvalRouting;
+  return {
+    type: 'object',
+    title: 'Journal Entry',
+    properties: {
+      id: { type: 'string', title: 'Internal ID' },
+      externalId: { type: 'string', title: 'External ID' },
+      tranId: { type: 'string', title: 'Entry No.' },
+      tranDate: { type: 'string', format: 'date', title: 'Date' },
+      postingPeriod: ref('Posting Period'),
+      subsidiary: ref('Subsidiary'),
+      currency: ref('Currency'),
+      exchangeRate: { type: 'number', title: 'Exchange Rate' },
+      memo: { type: 'string', title: 'Memo' },
+      ...(routing ? { approvalStatus: { ...ref('Approval Status'), nullable: true }, nextApprover: ref('Next Approver') } : { approved: { type: 'boolean', title: 'Approved' } }),
+      ...(state.multiBook ? { accountingBook: ref('Accounting Book'), isBookSpecific: { type: 'boolean', title: 'Book Specific' } } : {}),
+      debitTotal: { type: 'number', readOnly: true },
+      creditTotal: { type: 'number', readOnly: true },
+      createdDate: { type: 'string', format: 'date-time', readOnly: true },
+      lastModifiedDate: { type: 'string', format: 'date-time', readOnly: true },
+      line: { type: 'object', title: 'Lines', properties: { items: { type: 'array', items: { type: 'object', properties: { account: ref('Account'), debit: { type: 'number' }, credit: { type: 'number' }, department: ref('Department'), class: ref('Class'), location: ref('Location'), memo: { type: 'string' } } } } } },
+    },
+  };
 }
 
 /** GET: the record with references as {id, refName, links}; lines only with expandSubResources. */

@@ -2,10 +2,11 @@
  * The REST surface on its real paths: token endpoint, SuiteQL, journal entries, governance limits.
  * Auth is checked before anything else touches the request (server.ts), as NetSuite does.
  */
+import { Router } from '../kit/router';
 import { sleep } from '../kit/sleep';
 import { nsError, invalidParameter, notFound, searchError, userError, type SandboxResponse } from './errors';
 import { TOKEN_PATH, type AuthRegistry } from './auth';
-import { createJournal, parseRecordKey, renderJournal, writeJournal } from './journals';
+import { createJournal, journalSchema, parseRecordKey, renderJournal, writeJournal } from './journals';
 import { deleteJournal, findJournalId } from './journal-store';
 import { SuiteQLSyntaxError } from './sql-translate';
 import { SuiteQLExecutionError, type NetSuiteState } from './state';
@@ -60,7 +61,6 @@ function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: fa
 }
 
 export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  if (req.method !== 'POST') return nsError(405, { detail: 'Use POST on the token endpoint.', code: 'METHOD_NOT_ALLOWED' });
   if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request' } };
   const audiences = [
     `https://${ctx.accountId.toLowerCase().replace(/_/g, '-')}.suitetalk.api.netsuite.com${TOKEN_PATH}`,
@@ -69,20 +69,37 @@ export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<San
   return ctx.auth.issueToken(new URLSearchParams(req.body.toString('utf8')), audiences);
 }
 
-export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  const path = req.url.pathname;
-  if (path === SUITEQL_PATH) return suiteql(ctx, req);
-  if (path === GOVERNANCE_PATH) {
-    if (req.method !== 'GET') return nsError(405, { detail: 'Use GET.', code: 'METHOD_NOT_ALLOWED' });
-    // §6.2: account-level limit, no integration-specific allocation in the sandbox.
-    return { status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } };
-  }
-  if (path.toLowerCase().startsWith(RECORD_PREFIX)) return record(ctx, req);
-  return nsError(404, { detail: `The requested resource ${path} was not found.`, code: 'NONEXISTENT_URL' });
+/** A REST handler: answers with a response the server pipeline writes (and counts). */
+export type ApiHandler = (req: ApiRequest, params: Record<string, string>) => Promise<SandboxResponse> | SandboxResponse;
+
+/**
+ * The REST surface on the kit router. Record type names are parameters (matched case-insensitively
+ * by the handlers, §5.1); `metadata-catalog` comes before them. Statistics keep NetSuite's own route
+ * keys (`routeKey`: `{id}` vs `{eid}`), which tests, faults and the benchmark use.
+ */
+export function buildApiRouter(ctx: ApiContext): Router<ApiHandler> {
+  const r = new Router<ApiHandler>();
+  const R = RECORD_PREFIX.replace(/\/$/, '');
+  r.add('POST', TOKEN_PATH, (req) => handleToken(ctx, req));
+  r.add('POST', SUITEQL_PATH, (req) => suiteql(ctx, req));
+  // §6.2: account-level limit, no integration-specific allocation in the sandbox.
+  r.add('GET', GOVERNANCE_PATH, () => ({ status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } }));
+  r.add('GET', `${R}/metadata-catalog`, (req) => metadataCatalog(ctx, req, undefined));
+  r.add('GET', `${R}/metadata-catalog/:type`, (req, p) => metadataCatalog(ctx, req, p.type));
+  r.add('POST', `${R}/:type`, (req, p) => record(ctx, req, p.type!, undefined));
+  for (const m of ['GET', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id`, (req, p) => record(ctx, req, p.type!, p.id));
+  const noSub = (req: ApiRequest) => nsError(404, { detail: `Sub-resources are not available in this sandbox (${req.url.pathname}); use expandSubResources=true.`, code: 'NONEXISTENT_URL' });
+  for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id/:sub`, noSub);
+  return r;
+}
+
+/** What the router does not know: 405 when the path exists under another method, else 404. */
+export function noRoute(req: ApiRequest, methodMismatch: boolean): SandboxResponse {
+  if (methodMismatch) return nsError(405, { detail: `Method ${req.method} is not supported on ${req.url.pathname}.`, code: 'METHOD_NOT_ALLOWED' });
+  return nsError(404, { detail: `The requested resource ${req.url.pathname} was not found.`, code: 'NONEXISTENT_URL' });
 }
 
 async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  if (req.method !== 'POST') return nsError(405, { detail: 'SuiteQL queries are sent with POST.', code: 'METHOD_NOT_ALLOWED' });
   // Oracle's examples send `Prefer: transient` (§3.1); the sandbox insists so clients do not forget it.
   if (!/\btransient\b/i.test(header(req, 'prefer') ?? '')) return nsError(400, { detail: "SuiteQL requests must carry the header 'Prefer: transient'.", code: 'INVALID_HEADER' });
   const parsed = parseJsonBody(req);
@@ -122,15 +139,36 @@ async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxRespons
   return { status: 200, body: { links, count, hasMore, items: page.rows.map((r) => ({ links: [], ...r })), offset, totalResults: page.totalResults } };
 }
 
-async function record(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  const [type, idPart, sub] = req.url.pathname.slice(RECORD_PREFIX.length).split('/');
+/**
+ * `GET /record/v1/metadata-catalog[/{type}]` ("Working with Resource Metadata"): the catalog is
+ * personalised per account and user, so a record's schema shows the fields this account's setup
+ * has — the journal's `approvalStatus` with SuiteFlow approval routing, `approved` without it
+ * (inferred, §12). `Accept: application/schema+json` gives JSON Schema, `application/swagger+json`
+ * an OpenAPI document; the plain form lists the links. Only `journalentry` is described here.
+ */
+function metadataCatalog(ctx: ApiContext, req: ApiRequest, type: string | undefined): SandboxResponse {
+  const base = `${ctx.baseUrl}${RECORD_PREFIX}metadata-catalog`;
+  const links = (name: string) => [
+    { rel: 'canonical', href: `${base}/${name}`, mediaType: 'application/json' },
+    { rel: 'alternate', href: `${base}/${name}`, mediaType: 'application/swagger+json' },
+    { rel: 'alternate', href: `${base}/${name}`, mediaType: 'application/schema+json' },
+    { rel: 'describes', href: `${ctx.baseUrl}${RECORD_PREFIX}${name}` },
+  ];
+  if (type === undefined || type === '') return { status: 200, body: { items: [{ name: 'journalentry', links: links('journalentry') }] } };
+  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
+  const accept = (header(req, 'accept') ?? '').toLowerCase();
+  const schema = journalSchema(ctx.state);
+  if (accept.includes('application/schema+json')) return { status: 200, headers: { 'content-type': 'application/schema+json; charset=utf-8' }, body: schema };
+  if (accept.includes('application/swagger+json')) return { status: 200, headers: { 'content-type': 'application/swagger+json; charset=utf-8' }, body: { openapi: '3.0.1', info: { title: 'NetSuite REST Record API', version: 'v1' }, components: { schemas: { journalentry: schema } } } };
+  return { status: 200, body: { name: 'journalentry', links: links('journalentry') } };
+}
+
+async function record(ctx: ApiContext, req: ApiRequest, type: string, idPart: string | undefined): Promise<SandboxResponse> {
   // Record type names: Oracle documents `journalentry`; `journalEntry` is accepted too (§5.1, UNCONFIRMED).
-  if ((type ?? '').toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
-  if (sub !== undefined) return nsError(404, { detail: 'Sub-resources are not available in this sandbox; use expandSubResources=true.', code: 'NONEXISTENT_URL' });
+  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
   const replace = (req.url.searchParams.get('replace') ?? '').split(',').map((s) => s.trim().toLowerCase()).includes('line');
   const base = ctx.baseUrl;
-  if (idPart === undefined || idPart === '') {
-    if (req.method !== 'POST') return nsError(405, { detail: 'Use POST to create a record.', code: 'METHOD_NOT_ALLOWED' });
+  if (idPart === undefined) {
     const body = parseJsonBody(req);
     return body.ok ? createJournal(ctx.state, base, body.value, replace) : body.response;
   }

@@ -9,14 +9,14 @@ import { startKitServer, type KitServer } from '../kit/server';
 import { sleep } from '../kit/sleep';
 import type { FaultRule } from '../kit/faults';
 import { createCertificate } from '../certs';
-import { AuthRegistry, TOKEN_PATH } from './auth';
+import { AuthRegistry, TOKEN_PATH, type TokenErrorShape } from './auth';
 import { buildControlRouter } from './control';
 import { ControlError, controlError } from '../kit/control';
 import type { Router } from '../kit/router';
 import { concurrencyExceeded, invalidLogin, nsError, type SandboxResponse } from './errors';
 import { FaultRegistry, GovernanceStats, parseOverLimit, type OverLimitBehaviour } from './governance';
-import { handleApi, handleToken, routeKey, type ApiContext, type ApiRequest } from './routes';
-import { NetSuiteState } from './state';
+import { buildApiRouter, noRoute, routeKey, type ApiContext, type ApiHandler, type ApiRequest } from './routes';
+import { NetSuiteState, type SuiteQLVariants } from './state';
 import type { DateFormat } from './oracle-functions';
 
 export interface NetSuiteSandboxOptions {
@@ -51,6 +51,12 @@ export interface NetSuiteSandboxOptions {
   overLimitResponse?: '429' | '401';
   /** Delay before an over-limit refusal (default 0; NetSuite's 401 form was seen after ~60 s). */
   overLimitDelayMs?: number;
+  /** SuiteQL alternatives (hidden fields, book refusal, JSON values); see state.ts `SuiteQLVariants`. */
+  variants?: Partial<SuiteQLVariants>;
+  /** `expires_in` in the token response as the string "3600" (default) or a number (§2.5). */
+  expiresIn?: 'string' | 'number';
+  /** Body of a refused client assertion (§2.6); see auth.ts `TokenErrorShape`. */
+  tokenErrorShape?: TokenErrorShape;
 }
 
 export interface DemoClient {
@@ -70,6 +76,7 @@ export class NetSuiteSandbox {
   readonly api: ApiContext;
   overLimit: OverLimitBehaviour;
   private readonly control: Router;
+  private readonly routes: Router<ApiHandler>;
   url = '';
   private server?: KitServer;
 
@@ -80,11 +87,14 @@ export class NetSuiteSandbox {
     options: NetSuiteSandboxOptions,
   ) {
     this.auth = new AuthRegistry(accountId, options.tokenLifetimeSec ?? 3600);
+    this.auth.expiresIn = options.expiresIn ?? 'string';
+    this.auth.tokenErrorShape = options.tokenErrorShape ?? 'oauth';
     this.stats = new GovernanceStats(options.concurrencyLimit ?? 5);
     this.overLimit = parseOverLimit({ response: options.overLimitResponse, delayMs: options.overLimitDelayMs }, { response: '429', delayMs: 0 });
     this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
     this.registerDemoClient();
     this.control = buildControlRouter(this);
+    this.routes = buildApiRouter(this.api);
   }
 
   private registerDemoClient(): void {
@@ -190,6 +200,11 @@ export class NetSuiteSandbox {
     return r;
   }
 
+  /**
+   * Faults, then auth, then the route. Counted in the kit statistics (`/__sandbox/requests`) the way
+   * every kit sandbox counts: a request that got past governance and faults, under its route key, or
+   * `METHOD (no route)`; NetSuite's per-status governance view (`/__sandbox/stats`) counts them all.
+   */
   private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
     const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
     for (const f of drawn.fired) this.stats.fault(f.label);
@@ -202,10 +217,14 @@ export class NetSuiteSandbox {
     }
     const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
-    if (isToken) return handleToken(this.api, req);
-    const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
-    if ('status' in auth) return auth;
-    return handleApi(this.api, req);
+    const { handler, params, methodMismatch } = this.routes.match(req.method, req.url.pathname);
+    this.stats.kit.record(handler ? route : `${req.method} (no route)`);
+    // Auth is checked before anything else touches the request, as NetSuite does; the token endpoint is open.
+    if (!isToken) {
+      const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      if ('status' in auth) return auth;
+    }
+    return handler ? handler(req, params) : noRoute(req, methodMismatch);
   }
 }
 
@@ -240,7 +259,7 @@ export async function startNetSuiteSandbox(options: NetSuiteSandboxOptions = {})
     certificatePem: cert.certificatePem,
     algorithm: kind === 'ec' ? 'ES256' : 'PS256',
   };
-  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat, multiBook: options.multiBook });
+  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat, multiBook: options.multiBook, variants: options.variants });
   const sandbox = new NetSuiteSandbox(state, accountId, demoClient, options);
   let url: string;
   try {

@@ -70,6 +70,13 @@ export interface Translation {
 export interface TranslateOptions {
   /** The account has the Multi-Book Accounting feature (default true); without it `accountingbook` is unknown. */
   multiBook?: boolean;
+  /**
+   * Without Multi-Book, what SuiteQL refuses: the record and the column (default, the strict side),
+   * or only the `accountingbook` record while `tal.accountingbook` stays a column (FIDELITY N10).
+   */
+  singleBookRefuses?: 'table-and-column' | 'table';
+  /** Columns this account does not have, as `table.column` (a role or feature without them; FIDELITY N23, N25). */
+  hiddenFields?: ReadonlySet<string>;
 }
 
 /** Raised for a record or field the account does not have: SuiteQL's 400 "not found" / "Unknown identifier". */
@@ -83,7 +90,8 @@ export function translateSuiteQL(input: string, options: TranslateOptions = {}):
 
   const multiBook = options.multiBook ?? true;
   const aliases = collectTables(toks, multiBook ? undefined : MULTI_BOOK_NAMES);
-  if (!multiBook) refuseNames(toks, MULTI_BOOK_NAMES);
+  if (!multiBook && options.singleBookRefuses !== 'table') refuseNames(toks, MULTI_BOOK_NAMES);
+  if (options.hiddenFields?.size) refuseHiddenFields(toks, aliases, options.hiddenFields);
   const defaultTable = Object.values(aliases)[0];
   const out: string[] = [];
   for (let i = 0; i < toks.length; i++) {
@@ -144,6 +152,30 @@ function refuseNames(toks: Token[], hidden: Set<string>): void {
     if ((t.kind !== 'ident' && t.kind !== 'qident') || !hidden.has(t.text.replace(/"/g, '').toLowerCase())) return;
     const qualified = toks[i - 1]?.text === '.' && toks[i - 2] ? `${toks[i - 2]!.text}.${t.text}` : t.text;
     throw new SuiteQLUnknownNameError(`Unknown identifier '${qualified.replace(/"/g, '')}'. Field may not exist or may not be accessible.`);
+  });
+}
+
+/**
+ * A column the account does not have (`table.column` in `hidden`): "Unknown identifier", like any
+ * unknown field. A qualified name is checked against its alias's table; a bare name against every
+ * table of the query (it would resolve to the one that has it). Names right after `AS` are output
+ * aliases, and a name followed by `(` is a function: neither is a field.
+ */
+function refuseHiddenFields(toks: Token[], aliases: Record<string, string>, hidden: ReadonlySet<string>): void {
+  const tables = new Set(Object.values(aliases));
+  toks.forEach((t, i) => {
+    if (t.kind !== 'ident' && t.kind !== 'qident') return;
+    const column = t.text.replace(/"/g, '').toLowerCase();
+    if (toks[i + 1]?.text === '.' || toks[i + 1]?.text === '(' || upper(toks[i - 1]) === 'AS') return;
+    let table: string | undefined;
+    let written = t.text;
+    if (toks[i - 1]?.text === '.' && toks[i - 2]) {
+      const alias = toks[i - 2]!.text.replace(/"/g, '').toLowerCase();
+      table = aliases[alias] ?? alias;
+      written = `${toks[i - 2]!.text}.${t.text}`;
+      if (!hidden.has(`${table}.${column}`)) return;
+    } else if (![...tables].some((tb) => hidden.has(`${tb}.${column}`))) return;
+    throw new SuiteQLUnknownNameError(`Unknown identifier '${written.replace(/"/g, '')}'. Field may not exist or may not be accessible.`);
   });
 }
 

@@ -23,9 +23,45 @@ export interface StateOptions {
    * 'Plan Book' exists and `accountingbook` is queryable; without it SuiteQL naming it gets a 400.
    */
   multiBook?: boolean;
+  /** How SuiteQL renders results and which names it knows: alternatives to the observed behaviour. */
+  variants?: Partial<SuiteQLVariants>;
 }
 
-export type SuiteQLRow = Record<string, string>;
+/**
+ * Plausible ways a real account's SuiteQL can differ from the sandbox default (sandbox/FIDELITY.md);
+ * settable at start and through `POST /__sandbox/config`.
+ */
+export interface SuiteQLVariants {
+  /** Columns the account does not have, `table.column` (e.g. `account.issummary`, `transaction.externalid`): 400 "Unknown identifier". */
+  hiddenFields: string[];
+  /** Single-book accounts refuse the `accountingbook` record and column (default), or only the record (N10). */
+  singleBookRefuses: 'table-and-column' | 'table';
+  /** Numbers as JSON numbers and null columns as explicit `null`, instead of strings and omitted keys (N6). */
+  jsonValues: boolean;
+}
+
+const DEFAULT_VARIANTS: SuiteQLVariants = { hiddenFields: [], singleBookRefuses: 'table-and-column', jsonValues: false };
+
+/** Checks a variants patch from the control plane or options; throws naming the bad field. */
+export function parseVariants(patch: Record<string, unknown>, current: SuiteQLVariants = DEFAULT_VARIANTS): SuiteQLVariants {
+  const next = { ...current };
+  if (patch.hiddenFields !== undefined) {
+    const v = patch.hiddenFields;
+    if (!Array.isArray(v) || v.some((f) => typeof f !== 'string' || !/^[a-z_]+\.[a-z_]+$/.test(f.toLowerCase()))) throw new Error('hiddenFields must be a list of table.column names, e.g. ["account.issummary"]');
+    next.hiddenFields = v.map((f: string) => f.toLowerCase());
+  }
+  if (patch.singleBookRefuses !== undefined) {
+    if (patch.singleBookRefuses !== 'table-and-column' && patch.singleBookRefuses !== 'table') throw new Error("singleBookRefuses must be 'table-and-column' or 'table'");
+    next.singleBookRefuses = patch.singleBookRefuses;
+  }
+  if (patch.jsonValues !== undefined) {
+    if (typeof patch.jsonValues !== 'boolean') throw new Error('jsonValues must be true or false');
+    next.jsonValues = patch.jsonValues;
+  }
+  return next;
+}
+
+export type SuiteQLRow = Record<string, string | number | null>;
 
 export class SuiteQLExecutionError extends Error {}
 
@@ -40,6 +76,8 @@ export class NetSuiteState {
   version = 0;
   readonly dateFormat: DateFormat;
   readonly multiBook: boolean;
+  private variantsNow: SuiteQLVariants;
+  private hidden = new Set<string>();
   private readonly counts = new Map<string, number>();
   private readonly results = new Map<string, { rows: SuiteQLRow[]; total: number }>();
   private readonly statements = new Map<string, Database.Statement>();
@@ -47,6 +85,8 @@ export class NetSuiteState {
   constructor(readonly options: StateOptions) {
     this.dateFormat = options.dateFormat ?? 'M/D/YYYY';
     this.multiBook = options.multiBook ?? false;
+    this.variantsNow = parseVariants(options.variants ?? {});
+    this.hidden = new Set(this.variantsNow.hiddenFields);
     this.open();
   }
 
@@ -64,6 +104,18 @@ export class NetSuiteState {
     // index (every transaction of the month) instead of the account index — 8× slower at 1M lines.
     this.db.exec('ANALYZE');
     this.db.pragma('optimize');
+  }
+
+  get variants(): SuiteQLVariants {
+    return { ...this.variantsNow, hiddenFields: [...this.variantsNow.hiddenFields] };
+  }
+
+  /** Changes the SuiteQL variants at run time; cached results are dropped (they render differently). */
+  setVariants(patch: Record<string, unknown>): SuiteQLVariants {
+    this.variantsNow = parseVariants(patch, this.variantsNow);
+    this.hidden = new Set(this.variantsNow.hiddenFields);
+    this.touch();
+    return this.variants;
   }
 
   /** Back to the freshly seeded company (same seed, same rows). */
@@ -91,7 +143,7 @@ export class NetSuiteState {
    * every value a string, dates in the user's format, null columns omitted (§3.2).
    */
   suiteqlPage(q: string, limit: number, offset: number): { rows: SuiteQLRow[]; totalResults: number } {
-    const { sql } = translateSuiteQL(q, { multiBook: this.multiBook });
+    const { sql } = translateSuiteQL(q, { multiBook: this.multiBook, singleBookRefuses: this.variantsNow.singleBookRefuses, hiddenFields: this.hidden });
     try {
       // Aggregations would be recomputed for every page; they are materialised once (at most the
       // 100,000 rows offset paging can reach) and served from memory until the next write.
@@ -123,16 +175,24 @@ export class NetSuiteState {
   }
 
   private render(st: Database.Statement, params: unknown[]): SuiteQLRow[] {
-    const cols = st.columns().map((c) => ({ name: c.name.toLowerCase(), date: c.type === 'DATE' || c.type === 'DATETIME' }));
+    const cols = st.columns().map((c) => ({
+      name: c.name.toLowerCase(),
+      date: c.type === 'DATE' || c.type === 'DATETIME',
+      // `SELECT *` on an account without the field: not shown (the book column on a single-book account, a hidden field).
+      hidden: (!this.multiBook && this.variantsNow.singleBookRefuses !== 'table' && MULTI_BOOK_NAMES.has(c.name.toLowerCase())) || (c.table !== null && c.column !== null && this.hidden.has(`${c.table.toLowerCase()}.${c.column.toLowerCase()}`)),
+    }));
+    const json = this.variantsNow.jsonValues;
     st.raw(true);
     return (st.all(...params) as unknown[][]).map((values) => {
       const row: SuiteQLRow = {};
       values.forEach((v, i) => {
-        if (v === null || v === undefined) return;
         const col = cols[i]!;
-        // `SELECT *` on a single-book account: the internal book column is not a field there.
-        if (!this.multiBook && MULTI_BOOK_NAMES.has(col.name)) return;
-        row[col.name] = typeof v === 'number' ? formatNumber(v) : col.date ? formatUserDate(String(v), this.dateFormat) : String(v);
+        if (col.hidden) return;
+        if (v === null || v === undefined) {
+          if (json) row[col.name] = null;
+          return;
+        }
+        row[col.name] = typeof v === 'number' ? (json ? Number(formatNumber(v)) : formatNumber(v)) : col.date ? formatUserDate(String(v), this.dateFormat) : String(v);
       });
       return row;
     });

@@ -139,12 +139,27 @@ describe('journals are read back and compared after every write', async () => {
   it('journal approval routing: the account mode decides the field; the wrong mode is refused with the setting to change', async () => {
     await resetLedger();
     await switches({ approvalRouting: true });
+    // When the metadata catalog does not tell (here: not allowed to the role), preflight lets the
+    // cycle run and the post step refuses, naming the setting.
+    const faults = (method: string, body?: unknown) => fetch(`${ns().url}/__sandbox/faults`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    assert.equal((await faults('POST', { match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' }, status: 403, rate: 1 })).status, 201);
     const since = await lastAuditId();
     const h = await run();
     await assert.rejects(h.result(), (e: { cause?: { message?: string; type?: string } }) => e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''));
     const rejected = (await auditOf(h.workflowId, since)).filter((r) => r.outcome === 'rejected');
     assert.ok(rejected.length > 0);
     for (const r of rejected) assert.match(r.reason ?? '', /approved.*set journals\.approvalRouting: true/);
+    assert.equal((await ledgerJournals(ns().url)).length, 0);
+    await faults('DELETE');
+    // When it tells, preflight refuses before any journal is sent.
+    const since2 = await lastAuditId();
+    const h2 = await run();
+    await assert.rejects(h2.result(), (err: unknown) => {
+      const messages: string[] = [];
+      for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
+      return messages.some((m) => /routes journal approval through SuiteFlow.*set journals\.approvalRouting: true/.test(m));
+    });
+    assert.equal((await auditOf(h2.workflowId, since2)).filter((r) => r.outcome === 'rejected').length, 0, 'no journal sent');
     assert.equal((await ledgerJournals(ns().url)).length, 0);
 
     const routed = { ...env.config, journals: { ...env.config.journals, approvalRouting: true } };

@@ -54,6 +54,9 @@ describe('stale plan journals', () => {
   let refuseMembersQuery = false;
   /** The ledger's connector journals, as the SuiteQL prefix query returns them. */
   let ledger: string[] = [];
+  /** Lines of ledger journals as the record API returns them (default: none). */
+  let ledgerLines: Record<string, Array<Record<string, unknown>>> = {};
+  let reads: string[] = [];
 
   const netsuite: NetSuitePort = {
     async *query(sql) {
@@ -74,8 +77,10 @@ describe('stale plan journals', () => {
       calls.push(`upsert ${externalId}`);
       return { internalId: `9${externalId.length}` };
     },
-    async getJournal() {
-      return null;
+    async getJournal(externalId) {
+      reads.push(externalId);
+      const found = ledger.find((e) => e.toLowerCase() === externalId.toLowerCase());
+      return found ? { internalId: String(ledger.indexOf(found) + 1), body: { externalId: found, line: { items: ledgerLines[found] ?? [] } } } : null;
     },
     async deleteJournal(externalId) {
       calls.push(`delete ${externalId}`);
@@ -150,17 +155,42 @@ describe('stale plan journals', () => {
     assert.match(byTarget.get(id('Budget', '2026-11', '3', 1))?.reason ?? '', /^retire refused: /);
   });
 
-  it('posts the plan and deletes nothing, with a warning, when NetSuite refuses the stale-journal query', async () => {
-    ledger = [id('Budget', '2026-11', '2', 2)];
+  it('finds the journals by external ID through the record API, with a warning, when NetSuite refuses the stale-journal query', async () => {
+    ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '2', 3), id('Budget', '2027-01', '3', 1), id('Budget', '2026-10', '2', 2)];
     refuseQuery = true;
+    reads = [];
     try {
       const { r, stored } = await prepare();
-      assert.equal(r.retire, 0);
-      assert.deepEqual(stored.retire, []);
+      assert.deepEqual(stored.retire, [
+        { externalId: id('Budget', '2026-11', '2', 2), period: '2026-11' },
+        { externalId: id('Budget', '2026-11', '2', 3), period: '2026-11' },
+      ], 'stale parts of a covered month retired; a month the export has no rows for, and a closed month, left alone');
       assert.equal(stored.journals.length, 2, 'the plan is still prepared');
-      assert.match(r.warning ?? '', /stale plan journals were not looked for .*400 Invalid search query/);
+      assert.match(r.warning ?? '', /refused the SuiteQL search .*400 Invalid search query.*looked up by external ID instead \(\d+ record reads\)/);
+      assert.ok(!reads.some((e) => e.includes('-202610-')), 'the closed month is not read');
+      assert.ok(reads.includes(id('Budget', '2026-11', '2', 5)), 'one part past the first missing one is read');
+      assert.ok(!reads.includes(id('Budget', '2026-11', '2', 6)));
     } finally {
       refuseQuery = false;
+    }
+  });
+
+  it('without the SuiteQL search, a posted journal with a line on an unmapped member freezes its scope from the record API lines', async () => {
+    ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2)];
+    ledgerLines = { [id('Budget', '2026-11', '2', 2)]: [{ account: { id: '41' }, department: { id: '102' }, debit: 5 }] };
+    refuseQuery = true;
+    const maps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'dropped from Anaplan' } } };
+    try {
+      const exportHash = (await artifacts.put(EXPORT)).hash;
+      const memberMapsHash = (await artifacts.put(JSON.stringify(maps))).hash;
+      const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:retire-rest-frozen', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      assert.deepEqual(stored.retire, [], 'the frozen scope keeps its journals');
+      assert.deepEqual(stored.journals.map((j) => j.externalId), [id('Budget', '2026-12', '2', 1)], 'its planned journal is held back, not written over the posted one');
+      assert.match(r.warning ?? '', /department 102 \(dropped from Anaplan\)/);
+    } finally {
+      refuseQuery = false;
+      ledgerLines = {};
     }
   });
 

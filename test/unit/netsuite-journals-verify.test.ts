@@ -173,6 +173,6 @@ describe('control plane', () => {
   it('refuses an unknown switch or a non-boolean value', async () => {
     await assert.rejects(control(sb, 'POST', 'journal-switches', { appendAlways: true }), /unknown journal switch/);
     await assert.rejects(control(sb, 'POST', 'journal-switches', { ignoreBook: 'yes' }), /true or false/);
-    assert.deepEqual(await control(sb, 'GET', 'journal-switches'), { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false });
+    assert.deepEqual(await control(sb, 'GET', 'journal-switches'), { putIgnoresReplace: false, redateLockedPeriods: false, ignoreBook: false, approvalRouting: false, upsertCreated201: false });
   });
 });

@@ -80,3 +80,26 @@ test('reset restores the seeded company and keeps the demo client usable', async
     await sb.close();
   }
 });
+
+test('the REST routes (kit router): auth first, 405 for a known path under another method, 404 for sub-resources and unknown paths', async () => {
+  const sb = await startSandbox();
+  try {
+    const token = await clientFor(sb).tokens.token();
+    const call = async (method: string, path: string, auth = true) => {
+      const res = await fetch(`${sb.url}${path}`, { method, headers: auth ? { authorization: `Bearer ${token}` } : {} });
+      const body = (await res.json().catch(() => undefined)) as { 'o:errorDetails'?: Array<{ 'o:errorCode'?: string }> } | undefined;
+      return `${res.status} ${body?.['o:errorDetails']?.[0]?.['o:errorCode'] ?? ''}`.trim();
+    };
+    assert.equal(await call('GET', '/services/rest/query/v1/suiteql'), '405 METHOD_NOT_ALLOWED');
+    assert.equal(await call('GET', '/services/rest/auth/oauth2/v1/token', false), '405 METHOD_NOT_ALLOWED');
+    assert.equal(await call('GET', '/services/rest/no/such/thing', false), '401 INVALID_LOGIN', 'auth before routing');
+    assert.equal(await call('GET', '/services/rest/no/such/thing'), '404 NONEXISTENT_URL');
+    assert.equal(await call('GET', '/services/rest/record/v1/journalEntry/eid:none'), '404 NONEXISTENT_ID', 'type names are case-insensitive');
+    assert.equal(await call('GET', '/services/rest/record/v1/journalentry/1/line'), '404 NONEXISTENT_URL');
+    assert.equal(await call('GET', '/services/rest/record/v1/customer/1'), '404 NONEXISTENT_URL');
+    assert.equal(await call('GET', '/services/rest/system/v1/governanceLimits'), '200');
+    assert.equal(await call('POST', '/services/rest/system/v1/governanceLimits'), '405 METHOD_NOT_ALLOWED');
+  } finally {
+    await sb.close();
+  }
+});
