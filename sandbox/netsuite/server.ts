@@ -155,6 +155,9 @@ export class NetSuiteSandbox {
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname.startsWith('/__sandbox/')) return this.handleControl(req, res, url, method);
     const route = routeKey(method, url.pathname);
+    // The kit statistics count every request that arrives, whatever answers it (governance, a fault,
+    // a drop or the route), under its route key or `METHOD (no route)`: the one rule of both sandboxes.
+    this.stats.kit.record(this.routes.match(method, url.pathname).handler ? route : `${method} (no route)`);
     const isToken = url.pathname === TOKEN_PATH;
     // The token endpoint is not counted against concurrency governance (sandbox choice, README).
     const admitted = isToken ? true : this.stats.arrive();
@@ -200,11 +203,7 @@ export class NetSuiteSandbox {
     return r;
   }
 
-  /**
-   * Faults, then auth, then the route. Counted in the kit statistics (`/__sandbox/requests`) the way
-   * every kit sandbox counts: a request that got past governance and faults, under its route key, or
-   * `METHOD (no route)`; NetSuite's per-status governance view (`/__sandbox/stats`) counts them all.
-   */
+  /** Faults, then auth, then the route (each request already counted on arrival, in handle()). */
   private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
     const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
     for (const f of drawn.fired) this.stats.fault(f.label);
@@ -218,7 +217,6 @@ export class NetSuiteSandbox {
     const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
     const { handler, params, methodMismatch } = this.routes.match(req.method, req.url.pathname);
-    this.stats.kit.record(handler ? route : `${req.method} (no route)`);
     // Auth is checked before anything else touches the request, as NetSuite does; the token endpoint is open.
     if (!isToken) {
       const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
