@@ -9,6 +9,7 @@
  * Input in the environment: BENCH_UPLOAD (JSON: sandboxUrl, workspaceId, modelId, fileId, importId,
  * csvPath, chunkSizeBytes, poll, requestsPerMinute, runs), ANAPLAN_USER, ANAPLAN_PASSWORD.
  */
+import { statSync } from 'node:fs';
 import { AnaplanClient } from '../activities/anaplan/client';
 import type { PollPolicy } from '../activities/anaplan/tasks';
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   let start = t0;
   for (let i = 0; i < input.runs; i++) {
     const up = await client.uploadFile(input.fileId, input.csvPath, { chunkSizeBytes: input.chunkSizeBytes });
-    const run = await client.runImport(input.importId, { poll: input.poll });
+    const run = await client.runImport(input.importId, { poll: input.poll, workBytes: statSync(input.csvPath).size });
     chunks = up.chunkCount;
     successful &&= run.successful;
     const now = performance.now();
