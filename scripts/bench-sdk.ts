@@ -139,7 +139,7 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
       /** > 1: the connector's client is faster; per round. */
       ratio: oursS.map((s, i) => Math.round((sdkS[i]! / s) * 100) / 100),
       load_avg: load,
-      note: `anaplan-sdk ${sdkVersion} defaults (${Number(sdk.chunk_bytes) / 1e6} MB gzip chunks, parallel ${String(sdk.parallel)}, poll ${String(sdk.poll_s)} s); ours: ${ours.chunks} chunks of ${defaults.chunkSizeMb} MB, first poll ${defaults.pollInitialMs} ms, budget ${defaults.requestsPerMinute}/min (peak slots ${String(ours.peakBudgetSlots)}); sandbox latency ${settings.requestLatencyMs} ms, ${settings.requestsPerMinute}/min`,
+      note: `anaplan-sdk ${sdkVersion} defaults (${Number(sdk.chunk_bytes) / 1e6} MB gzip chunks, parallel ${String(sdk.parallel)}, poll ${String(sdk.poll_s)} s); ours: ${ours.chunks} chunks of ${defaults.chunkSizeMb} MB, first poll 1 s or at the learned end, then ≥ ${defaults.pollInitialMs} ms apart after 10 s, budget ${defaults.requestsPerMinute}/min (peak slots ${String(ours.peakBudgetSlots)}); sandbox latency ${settings.requestLatencyMs} ms, ${settings.requestsPerMinute}/min`,
     };
   } finally {
     await sb?.close();
