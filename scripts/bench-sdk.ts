@@ -135,6 +135,9 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
       rows,
       file_mb: Math.round((bytes / 1024 / 1024) * 10) / 10,
       ours_s: oursS,
+      /** Of ours_s: until the file was whole on the server; and the status calls each import took. */
+      ours_upload_s: ours.uploadSeconds,
+      ours_polls: ours.polls,
       sdk_s: sdkS,
       /** > 1: the connector's client is faster; per round. */
       ratio: oursS.map((s, i) => Math.round((sdkS[i]! / s) * 100) / 100),
