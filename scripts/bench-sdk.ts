@@ -128,6 +128,8 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
       RUNS: String(settings.runs),
     });
     if (!ours.successful || !sdk.successful) throw new Error(`an import did not succeed: ours ${JSON.stringify(ours)}, anaplan-sdk ${JSON.stringify(sdk)}`);
+    // Every row is on a leaf member: each of our imports must have loaded all of them.
+    if ((ours.loaded as number[]).some((n) => n !== rows)) throw new Error(`our imports loaded ${JSON.stringify(ours.loaded)} rows, not ${rows}`);
     const oursS = ours.seconds as number[];
     const sdkS = sdk.seconds as number[];
     return {

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   /** Of each round: seconds until the upload was whole (the rest is the import task and its polls). */
   const uploadSeconds: number[] = [];
   const polls: number[] = [];
+  /** Rows each import loaded (the task's own count). */
+  const loaded: number[] = [];
   let chunks = 0;
   let successful = true;
   let start = t0;
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     let n = 0;
     const run = await client.runImport(input.importId, { poll: input.poll, workBytes: statSync(input.csvPath).size, onProgress: () => n++ });
     polls.push(n);
+    loaded.push(run.counts.successful);
     chunks = up.chunkCount;
     successful &&= run.successful;
     const now = performance.now();
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     start = now;
   }
   await client.close();
-  process.stdout.write(JSON.stringify({ seconds, uploadSeconds, polls, chunks, successful, peakBudgetSlots: client.limiter.peak }) + '\n');
+  process.stdout.write(JSON.stringify({ seconds, uploadSeconds, polls, loaded, chunks, successful, peakBudgetSlots: client.limiter.peak }) + '\n');
 }
 
 main().catch((err: unknown) => {
