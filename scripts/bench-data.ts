@@ -98,7 +98,10 @@ export function addGlActivity(s: Sandboxes, extra: ExtraMembers, periodName: str
 export function addAnaplanMembers(s: Sandboxes, extra: Pick<ExtraMembers, 'accounts' | 'departments'>): void {
   const model = s.anaplan.state.model;
   const accounts = model.lists.get('Accounts')!;
-  const parent = accounts.getByCode('6000');
+  // Accounts is a composite hierarchy by default: its summary parents (6000 Operating Expenses) live
+  // in the parent list (Account Groups), as the connector's alignment loads them.
+  const parent = (accounts.parentList ?? accounts).getByCode('6000');
+  if (!parent) throw new Error(`bench data: parent account 6000 is in neither Accounts nor its parent list (${accounts.parentList?.name ?? 'none'})`);
   for (let i = 0; i < extra.accounts; i++) if (!accounts.getByCode(acctNumber(i))) accounts.add(acctNumber(i), `Bench expense ${i + 1}`, parent);
   const deps = model.lists.get('Departments')!;
   const company = deps.getByCode('DEP-100');

@@ -47,6 +47,7 @@ import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { planningCycle } from '../workflows';
+import { sdkComparisonScenario } from './bench-sdk';
 import { addAnaplanMembers, addGlActivity, addNetSuiteMembers, addPlanValues, type ExtraMembers } from './bench-data';
 
 export const SETTINGS = {
@@ -250,11 +251,11 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  *   (+ one delete per stale journal retired).
  *   Anaplan, per model: 1 token (reused for the session); per cycle the action definitions it
  *   checks (1 import list, 1 export list when it runs the export, 1 metadata read per action it
- *   runs) and one member read per dimension; the model's list catalogue once per session; per task
+ *   runs) and one member read per dimension (two for a composite hierarchy: its parent list too); the model's list catalogue once per session; per task
  *   the cycle needed (a list import with new members, the actuals import, the plan export) one start
  *   and the fewest polls that can see it finish: one if it ran no longer than the first poll delay
- *   poll₀, else two (one that finds it running — no poll may come sooner than poll₀ — and one that
- *   finds it done); uploads by file size (one PUT for a file within one chunk — every list file
+ *   poll₀ or its action already ran in the session (its expected end is known), else two (one that
+ *   finds it running — no poll may come sooner than poll₀ — and one that finds it done); uploads by file size (one PUT for a file within one chunk — every list file
  *   here — else chunks + start + complete); downloads as made (export and dump chunks are cut by the
  *   server). So the excess is extra polls, tokens, uploads and repeated structure reads.
  */
@@ -270,7 +271,10 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     const sum = summaries[i]!;
     if (!seen.has(r.model)) anaplan += 2; // token + list catalogue, once per model and session
     seen.add(r.model);
-    anaplan += 1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(env.configs[r.model]!, r.kind).length + DIMENSIONS.length;
+    // Member reads: one per dimension, plus its parent list's for a composite hierarchy (align.ts).
+    const config = env.configs[r.model]!;
+    const parentLists = DIMENSIONS.filter((d) => config.dimensions[d].parentList).length;
+    anaplan += 1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(config, r.kind).length + DIMENSIONS.length + parentLists;
     const tasks = (sum.align?.anaplanTaskIds.length ?? 0) + (sum.import ? 1 : 0) + (sum.export ? 1 : 0);
     tasksNeeded += tasks;
     anaplan += tasks; // starts
@@ -279,9 +283,14 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     anaplan += sum.align?.anaplanTaskIds.length ?? 0;
     if (sum.import) anaplan += sum.import.fileBytes <= chunk ? 1 : Math.ceil(sum.import.fileBytes / chunk) + 2;
   }
-  // Polls, from how long each task ran (the sandbox's timeline of every model).
+  // Polls, from how long each task ran (the sandbox's timeline of every model). An action that
+  // already ran in the session needs one: the client polls it first at its expected end (tasks.ts).
   for (const s of env.models) {
-    for (const e of s.anaplan.state.timelineFor(s.anaplan.state.model.id)) anaplan += (e.endedAt ?? Infinity) - e.startedAt > SETTINGS.pollInitialMs ? 2 : 1;
+    const ran = new Set<string>();
+    for (const e of s.anaplan.state.timelineFor(s.anaplan.state.model.id)) {
+      anaplan += ran.has(e.actionId) || (e.endedAt ?? Infinity) - e.startedAt <= SETTINGS.pollInitialMs ? 1 : 2;
+      ran.add(e.actionId);
+    }
   }
   // Per connection: its token and its Multi-Book probe (activities/cycle/books.ts, cached per connection).
   return { netsuite: 2 * seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
@@ -366,12 +375,18 @@ interface TaskSpec {
 const taskSeconds = (tasks: TaskSpec[]) => tasks.reduce((s, t) => s + Math.max(SETTINGS.taskDurationMs + t.rows * SETTINGS.msPerRow, SETTINGS.pollInitialMs), 0) / 1000;
 const requestSeconds = (u: number) => Math.max((u * SETTINGS.requestLatencyMs) / 1000, (u - SETTINGS.requestsPerMinute) / (SETTINGS.requestsPerMinute / 60));
 
-/** List import tasks of one alignment: one per synced list, over its NetSuite member count. */
-function alignTasks(s: Sandboxes): TaskSpec[] {
+/**
+ * List import tasks of one alignment: one per synced list, over its NetSuite member count, and for
+ * a composite hierarchy (Accounts under Account Groups) the parent list's import first, over the
+ * summary accounts.
+ */
+function alignTasks(s: Sandboxes, config: ConnectionConfig): TaskSpec[] {
   const db = s.netsuite.state.db;
   const n = (t: string, where = '') => (db.prepare(`SELECT COUNT(*) AS n FROM ${t} ${where}`).get() as { n: number }).n;
+  const pl = `accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') AND isinactive = 'F'`;
   return [
-    { rows: n('account', `WHERE accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') AND isinactive = 'F'`) },
+    ...(config.dimensions.accounts.parentImportAction ? [{ rows: n('account', `WHERE ${pl} AND issummary = 'T'`) }] : []),
+    { rows: n('account', `WHERE ${pl}`) },
     { rows: n('subsidiary') },
     { rows: n('department') },
     { rows: n('classification') },
@@ -385,7 +400,7 @@ const CSV_BYTES_PER_ROW = 60;
 
 // ---------------------------------------------------------------------------------------------- scenarios
 
-function line(m: Measured): void {
+function line(m: Measured | Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
@@ -404,7 +419,7 @@ async function actualsScenario(address: string, rowsTarget: number): Promise<Mea
     const rows = sum.extract!.rows + sum.extract!.quarantined;
     const P = suiteqlPages(s, [PERIOD], true);
     const importRows = sum.extract!.rows;
-    const tasks = [...alignTasks(s), { rows: importRows }];
+    const tasks = [...alignTasks(s, env.configs[0]!), { rows: importRows }];
     const chunks = Math.max(1, Math.ceil((importRows * CSV_BYTES_PER_ROW) / (SETTINGS.chunkSizeMb * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
@@ -431,7 +446,7 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
     const sum = summaries[0]!;
     const P = suiteqlPages(s, [], false);
     const J = sum.plan!.journals;
-    const tasks = [...alignTasks(s), { rows: sum.export!.rows }];
+    const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.export!.rows }];
     const chunks = Math.max(1, Math.ceil(sum.export!.bytes / (10 * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + Math.ceil((3 * J) / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
@@ -454,7 +469,7 @@ async function dimensionScenario(address: string, membersTarget: number): Promis
     const d = Object.values(sum.align!.dimensions);
     const members = d.reduce((a, x) => a + x.members, 0);
     const P = suiteqlPages(s, [PERIOD], true);
-    const tasks = [...alignTasks(s), { rows: sum.extract!.rows }];
+    const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.extract!.rows }];
     const U = 1 + tasks.length * (ANAPLAN_FIXED_PER_TASK + 2);
     const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
@@ -476,7 +491,7 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
     for (const [i, r] of runs.entries()) {
       P += suiteqlPages(s, [r.period], true, r.kind === 'full');
       const sum = summaries[i]!;
-      const tasks = [...alignTasks(s), { rows: sum.extract!.rows }, ...(sum.export ? [{ rows: sum.export.rows }] : [])];
+      const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.extract!.rows }, ...(sum.export ? [{ rows: sum.export.rows }] : [])];
       perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(tasks));
     }
     const bound = Math.max(Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000), ...perModel.values());
@@ -522,39 +537,79 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** CPU seconds of the last runCycles: the sandboxes (this process) and the worker. */
 const cpu = { sandboxes: 0, worker: 0 };
 
-const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows: number) => Promise<Measured> }> = [
+const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows: number) => Promise<Measured | Record<string, unknown>> }> = [
   { name: 'actuals', rows: 10_000, run: actualsScenario },
   { name: 'actuals', rows: 100_000, run: actualsScenario },
   { name: 'actuals', rows: 1_000_000, run: actualsScenario },
   { name: 'plan', rows: 10_000, run: planScenario },
   { name: 'plan', rows: 100_000, run: planScenario },
   { name: 'dimensions', rows: 50_000, run: dimensionScenario },
-  { name: 'concurrent', rows: 10, run: (a, n) => concurrentScenario(a, n, 5) },
+  // `rows` = cycles; two cycles a model (5 models for the full set's 10 cycles).
+  { name: 'concurrent', rows: 10, run: (a, n) => concurrentScenario(a, n, Math.max(1, Math.ceil(n / 2))) },
+  { name: 'anaplan-sdk', rows: 1_000_000, run: (_a, n) => sdkComparisonScenario(n, { requestLatencyMs: SETTINGS.requestLatencyMs, requestsPerMinute: SETTINGS.requestsPerMinute, runs: 2 }) },
 ];
 
+/** `--quick`: every scenario kind once at its smallest useful size (checks the bench end to end, not a result). */
+const QUICK: Record<string, number> = { actuals: 10_000, plan: 10_000, dimensions: 5_000, concurrent: 4, 'anaplan-sdk': 100_000 };
+
+/** min / median / max of each numeric figure over the repeats of one scenario (nested objects by key path, arrays by index). */
+export function spread(lines: Array<Record<string, unknown>>): Record<string, { min: number; median: number; max: number }> {
+  const values = new Map<string, number[]>();
+  const visit = (o: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'number' && Number.isFinite(v)) values.set(prefix + k, [...(values.get(prefix + k) ?? []), v]);
+      // Objects by key path; arrays (e.g. the seconds of each round) by index.
+      else if (v && typeof v === 'object') visit(Array.isArray(v) ? Object.fromEntries(v.map((x, i) => [String(i), x])) : (v as Record<string, unknown>), `${prefix}${k}.`);
+    }
+  };
+  for (const l of lines) visit(l, '');
+  const out: Record<string, { min: number; median: number; max: number }> = {};
+  for (const [k, xs] of values) {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    out[k] = { min: sorted[0]!, median: sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2), max: sorted[sorted.length - 1]! };
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { scenario: { type: 'string' }, rows: { type: 'string' }, 'worker-node-options': { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenario: { type: 'string' }, rows: { type: 'string' }, 'worker-node-options': { type: 'string' }, quick: { type: 'boolean' }, repeat: { type: 'string' } } });
   workerNodeOptions = values['worker-node-options'];
   const rows = values.rows === undefined ? undefined : Number(values.rows);
-  const selected = SCENARIOS.filter((s) => (!values.scenario || s.name === values.scenario) && (rows === undefined || s.rows === rows || values.scenario !== undefined));
-  const todo = rows !== undefined && values.scenario ? [{ ...selected[0]!, rows }] : selected;
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    console.error(`--repeat must be a positive integer, got ${values.repeat}`);
+    return 2;
+  }
+  let todo = SCENARIOS.filter((s) => (!values.scenario || s.name === values.scenario) && (rows === undefined || s.rows === rows || values.scenario !== undefined));
+  if (values.quick) todo = [...new Map(todo.map((s) => [s.name, { ...s, rows: QUICK[s.name] ?? s.rows }])).values()];
+  if (rows !== undefined && values.scenario) todo = todo.slice(0, 1).map((s) => ({ ...s, rows }));
   if (todo.length === 0) {
     console.error(`no scenario matches (scenarios: ${[...new Set(SCENARIOS.map((s) => s.name))].join(', ')})`);
     return 2;
   }
-  const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
+  const needsTemporal = todo.some((s) => s.name !== 'anaplan-sdk');
+  const server = needsTemporal ? await startTemporal({ uiPort: false, startTimeoutMs: 120_000 }) : undefined;
   let failed = 0;
   try {
     for (const s of todo) {
-      try {
-        line(await s.run(server.address, s.rows));
-      } catch (err) {
-        failed++;
-        process.stdout.write(JSON.stringify({ scenario: `${s.name}-${label(s.rows)}`, error: (err as Error).message }) + '\n');
+      const name = `${s.name}-${label(s.rows)}`;
+      const runs: Array<Record<string, unknown>> = [];
+      for (let i = 1; i <= repeat; i++) {
+        try {
+          const m = (await s.run(server?.address ?? '', s.rows)) as Record<string, unknown>;
+          runs.push(m);
+          line(repeat > 1 ? { ...m, run: i } : m);
+        } catch (err) {
+          failed++;
+          process.stdout.write(JSON.stringify({ scenario: name, ...(repeat > 1 ? { run: i } : {}), error: (err as Error).message }) + '\n');
+        }
       }
+      // The spread of every figure: one line per scenario after its repeats.
+      if (repeat > 1 && runs.length > 0) process.stdout.write(JSON.stringify({ scenario: name, repeats: runs.length, spread: spread(runs) }) + '\n');
     }
   } finally {
-    await server.stop();
+    await server?.stop();
   }
   return failed ? 1 : 0;
 }

@@ -13,7 +13,7 @@ import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
 import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, ListMetadata, Model, NamedObject, User, VersionInfo, Workspace } from './types';
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
-import { runAction, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
+import { runAction, TaskTimes, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
 
 /** Production hosts (reference §1); the OAuth service is not on auth.anaplan.com. */
 export const ANAPLAN_DEFAULT_URLS = {
@@ -58,6 +58,8 @@ export class AnaplanClient {
   readonly modelId: string;
   readonly tokens: AnaplanTokenManager;
   readonly limiter: TenantRequestBudget;
+  /** Run times of this session's tasks by action: the first poll of the next run comes when it should be done (tasks.ts). */
+  readonly taskTimes = new TaskTimes();
   private readonly apiUrl: string;
   private readonly http: AnaplanHttp;
 

@@ -110,7 +110,7 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
         return client.uploadFile(fileId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
       });
       try {
-        const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
+        const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, workBytes: file.bytes, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
         return { taskId: r.taskId, successful: true, rowsImported: r.counts.successful, rowsRejected: r.counts.failed, dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined, chunks: up.chunkCount };
       } catch (err) {
         // A task that ran but reported failure is an outcome, not a transport error — also one that

@@ -12,16 +12,99 @@ import { Chunk, Task, TASK_TERMINAL, type ActionType, type TaskDetail, type Task
 
 /**
  * Poll cadence. Anaplan asks for no more than one status call per 5 s, longer for long runs
- * (reference §7.3): start at 5 s and stretch ×1.5 up to 60 s. Tests shorten it. The task's own
- * `progress` (0.0–1.0, reference §7.2) moves the next poll out to when the task should be done
- * (`nextPollDelay`), so a long import is polled about twice instead of once per backoff step.
+ * (reference §7.3): at least 5 s apart once a task is past its early window (see `PollClock`),
+ * stretching ×1.5 up to 60 s. Tests shorten it. The task's own `progress` (0.0–1.0, reference
+ * §7.2) moves the next poll out to when the task should be done (`nextPollDelay`), so a long
+ * import is polled about twice instead of once per backoff step.
  */
 export interface PollPolicy {
   initialMs: number;
   factor: number;
   maxMs: number;
+  /** First gap while the task is young (default `EARLY_POLL_MS`); set it to `initialMs` to turn the early window off. */
+  earlyMs?: number;
 }
 export const DEFAULT_POLL: PollPolicy = { initialMs: 5000, factor: 1.5, maxMs: 60_000 };
+
+/**
+ * Early polls and the first poll. Anaplan asks for status calls no more often than every 5 s,
+ * longer for long runs (reference §7.3); Anaplan Connect, Anaplan's own client, checks every second
+ * during a task's first 10 s. So while a task is young (`EARLY_WINDOW_MS`) polls may come from
+ * `earlyMs` (1 s) apart, stretching by `factor`; after that they are at least `initialMs` apart,
+ * stretching — and each is moved out to the end the task's `progress` predicts. The first poll
+ * comes at `earlyMs`, or, when this client has seen the same action run before, at its expected end
+ * (+10 %), so a task of known length is usually polled once. When `initialMs ≤ earlyMs` (tests, a
+ * fast sandbox) there is no early window: plain backoff from `initialMs`.
+ */
+export const EARLY_POLL_MS = 1000;
+export const EARLY_WINDOW_MS = 10_000;
+const FIRST_POLL_MARGIN = 1.1;
+
+/** Delay before the first status call: at the expected end when one is known, else the first step. */
+export function firstPollDelay(policy: PollPolicy, expectedMs: number | undefined): number {
+  const early = Math.min(policy.earlyMs ?? EARLY_POLL_MS, policy.initialMs);
+  if (expectedMs === undefined) return early;
+  return Math.round(Math.min(policy.maxMs, Math.max(early, expectedMs * FIRST_POLL_MARGIN)));
+}
+
+/** The gap floors between polls: stretching early steps while the task is young, then the backoff from `initialMs`. */
+export class PollClock {
+  private earlyStep: number;
+  private lateStep: number;
+  private readonly hasEarly: boolean;
+  constructor(private readonly policy: PollPolicy) {
+    const early = policy.earlyMs ?? EARLY_POLL_MS;
+    this.hasEarly = early < policy.initialMs;
+    this.earlyStep = early;
+    // Without an early window the first poll already took the `initialMs` step (as before).
+    this.lateStep = this.hasEarly ? policy.initialMs : Math.min(policy.maxMs, Math.round(policy.initialMs * policy.factor));
+  }
+
+  /** Delay after a poll at `elapsedMs` that found the task running with `progress` (if reported). */
+  next(elapsedMs: number, progress: number | undefined): number {
+    let floor: number;
+    if (this.hasEarly && elapsedMs < EARLY_WINDOW_MS) {
+      this.earlyStep = Math.min(this.policy.initialMs, Math.round(this.earlyStep * this.policy.factor));
+      floor = this.earlyStep;
+    } else {
+      floor = this.lateStep;
+      this.lateStep = Math.min(this.policy.maxMs, Math.round(this.lateStep * this.policy.factor));
+    }
+    return nextPollDelay(this.policy, floor, elapsedMs, progress);
+  }
+}
+
+/**
+ * How long each action's tasks took in this client's session (one client per connection): the
+ * last run's duration and the size of the data it worked on. The duration is the best this
+ * client can tell — from an in-progress poll, elapsed / progress; when every poll found it done,
+ * no more than that poll's time (never raised by it, so the estimate cannot creep up run by run).
+ */
+export class TaskTimes {
+  private readonly last = new Map<string, { ms: number; workBytes?: number }>();
+
+  /** Expected run time of the next task of `action` on `workBytes` of data, or undefined when unknown. */
+  expect(action: string, workBytes?: number): number | undefined {
+    const l = this.last.get(action);
+    if (!l) return undefined;
+    if (workBytes === undefined || l.workBytes === undefined || l.workBytes <= 0) return l.ms;
+    const ratio = workBytes / l.workBytes;
+    // Much less data: the fixed part of the run dominates and scaling down would poll too early.
+    if (ratio < 0.5) return undefined;
+    return l.ms * Math.max(1, ratio);
+  }
+
+  /**
+   * Records a finished run. `ms` is its duration as measured; `upperBoundOnly` when no poll saw it
+   * running with progress, so it only ended by then (kept only if lower than what was expected).
+   */
+  record(action: string, ms: number, workBytes: number | undefined, upperBoundOnly: boolean): void {
+    const expected = this.expect(action, workBytes);
+    const value = upperBoundOnly && expected !== undefined ? Math.min(expected, ms) : ms;
+    this.last.set(action, { ms: Math.max(0, Math.round(value)), workBytes });
+  }
+}
+
 
 export interface ActionRunOptions {
   signal?: AbortSignal;
@@ -33,6 +116,8 @@ export interface ActionRunOptions {
   onProgress?: (task: Task) => void;
   /** Dump rows kept in memory (all are counted); default 10 000. */
   maxDumpRows?: number;
+  /** Size of the data the task works on (an import's uploaded file): scales the expected run time. */
+  workBytes?: number;
 }
 
 export interface RowCounts {
@@ -117,7 +202,7 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
   // Imports write values (not deltas) and exports overwrite their file, so a duplicate run is harmless.
   const started = Task.parse((await client.sendJson('POST', base, body, { signal: opts.signal })).task);
   const taskId = started.taskId;
-  const task = await pollTask(client, `${base}/${taskId}`, taskId, opts);
+  const task = await pollTask(client, `${base}/${taskId}`, taskId, `${type}/${actionId}`, opts);
   if (task.taskState === 'CANCELLED') throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, { method: 'GET', path: `${base}/${taskId}`, taskId });
   const result = task.result;
   // A task can end "Failed." with no result at all (reference §16): report that, never assume anything loaded.
@@ -145,19 +230,26 @@ export function nextPollDelay(policy: PollPolicy, floorMs: number, elapsedMs: nu
   return Math.round(Math.min(policy.maxMs, Math.max(floorMs, estimate)));
 }
 
-async function pollTask(client: AnaplanClient, path: string, taskId: string, opts: ActionRunOptions): Promise<Task> {
+async function pollTask(client: AnaplanClient, path: string, taskId: string, action: string, opts: ActionRunOptions): Promise<Task> {
   const policy = opts.poll ?? DEFAULT_POLL;
   const startedAt = Date.now();
-  let floor = policy.initialMs;
-  let delay = floor;
+  const clock = new PollClock(policy);
+  let delay = firstPollDelay(policy, client.taskTimes.expect(action, opts.workBytes));
+  /** Run time estimated from the latest in-progress poll (elapsed / progress). */
+  let estimate: number | undefined;
   try {
-    for (;;) {
+    for (let polls = 1; ; polls++) {
       await sleep(delay, opts.signal);
       const task = Task.parse((await client.getJson(path, { signal: opts.signal, taskId })).task);
       opts.onProgress?.(task);
-      if (task.taskState && TASK_TERMINAL.has(task.taskState)) return task;
-      floor = Math.min(policy.maxMs, Math.round(floor * policy.factor));
-      delay = nextPollDelay(policy, floor, Date.now() - startedAt, task.taskState === 'IN_PROGRESS' ? task.progress : undefined);
+      const elapsed = Date.now() - startedAt;
+      if (task.taskState && TASK_TERMINAL.has(task.taskState)) {
+        if (task.taskState === 'COMPLETE') client.taskTimes.record(action, estimate ?? elapsed, opts.workBytes, estimate === undefined);
+        return task;
+      }
+      const progress = task.taskState === 'IN_PROGRESS' ? task.progress : undefined;
+      if (progress !== undefined && progress > 0 && progress < 1) estimate = elapsed / progress;
+      delay = clock.next(elapsed, progress);
     }
   } catch (err) {
     if (opts.signal?.aborted) {

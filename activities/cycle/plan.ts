@@ -16,7 +16,7 @@ import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/d
 import { parseCents } from '../mapping/amounts';
 import { restoreFormula } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
-import { assertDistinctExternalIds, DuplicateExternalIdError, journalExternalId, journalIdPrefix, parseJournalExternalId, planJournals, versionSlug, type PlanValue } from '../mapping/journals';
+import { assertDistinctExternalIds, DuplicateExternalIdError, journalExternalId, journalIdPrefix, parseJournalExternalId, PlanGrouping, versionSlug, type PlannedJournal } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { ANY, describeScope, FrozenScopes } from './plan-scopes';
@@ -29,7 +29,7 @@ export const MAX_PLAN_RECORD_BYTES = 64 * 1024;
 
 export interface StoredJournals {
   period: string;
-  journals: ReturnType<typeof planJournals>;
+  journals: PlannedJournal[];
   /** NetSuite period internal ID and end date per YYYY-MM. */
   periods: Record<string, { id: string; endDate: string }>;
   /**
@@ -73,7 +73,9 @@ export function makePlan(deps: CycleDeps) {
     const versions = new Set(config.plan.versions);
     const offset = maps.accounts.fromCode[config.journals.offsetAccount] ?? null;
     const offsetId = offset ?? (await resolveAccountId(deps, config, config.journals.offsetAccount));
-    const mapped: PlanValue[] = [];
+    // Mapped values are folded onto their journal lines as the export streams: never held one by one.
+    const grouping = new PlanGrouping();
+    let mappedValues = 0;
     const audit: AuditRecordInput[] = [];
     let quarantined = 0;
     let skippedClosed = 0;
@@ -166,8 +168,8 @@ export function makePlan(deps: CycleDeps) {
           continue;
         }
         covered.add(`${versionSlug(row.Version!)}|${month}`);
-        mapped.push({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
-        if (mapped.length % 10_000 === 0) beat({ values: mapped.length });
+        grouping.add({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
+        if (++mappedValues % 10_000 === 0) beat({ values: mappedValues });
       }
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
@@ -182,10 +184,10 @@ export function makePlan(deps: CycleDeps) {
     // A scope frozen for its own subsidiary whose ledger already holds journals: posting would replace
     // them with journals that lack the quarantined or unmappable values.
     for (const { k } of ledger.journals) if (writable(k.period) && frozen.frozenFor(k.version, k.period, k.subsidiaryId)) frozen.hold(k.version, k.period, k.subsidiaryId);
-    const plan = (vs: PlanValue[]) => planJournals(vs, { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal });
-    const held = (v: PlanValue) => frozen.holdsBack(versionSlug(v.version), v.period, v.subsidiaryId);
-    let values = mapped.filter((v) => !held(v));
-    let journals = plan(values);
+    // Held back: whole journal groups (a frozen scope is a version × month × subsidiary).
+    const posts = (version: string, period: string, subsidiaryId: string) => !frozen.holdsBack(versionSlug(version), period, subsidiaryId);
+    const plan = () => grouping.journals({ ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal }, posts);
+    let journals = plan();
     // A frozen scope whose ledger journals would stay while new ones are posted beside them (a part the
     // smaller plan no longer has): its new parts would re-split lines the kept part still carries, so
     // the whole scope waits until it maps fully.
@@ -198,10 +200,8 @@ export function makePlan(deps: CycleDeps) {
         heldMore = true;
       }
     }
-    if (heldMore) {
-      values = mapped.filter((v) => !held(v));
-      journals = plan(values);
-    }
+    if (heldMore) journals = plan();
+    const values = grouping.totals(posts);
     try {
       assertDistinctExternalIds(journals);
     } catch (err) {
@@ -234,7 +234,7 @@ export function makePlan(deps: CycleDeps) {
     const stored: StoredJournals = { period: input.period, journals, periods, retire };
     const journalsHash = await putJson(deps.artifacts, stored);
     const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
-    const heldValues = mapped.length - values.length;
+    const heldValues = mappedValues - values.values;
     const warnings: string[] = [];
     if (ledger.warning) warnings.push(ledger.warning);
     if (frozenList.length) {
@@ -247,12 +247,12 @@ export function makePlan(deps: CycleDeps) {
       journals: journals.length,
       retire: retire.length,
       ...(warnings.length ? { warning: warnings.join(' | ') } : {}),
-      values: values.length,
+      values: values.values,
       quarantined,
       quarantineHash,
       skippedClosedPeriods: skippedClosed,
       ...(skippedLocked ? { skippedLockedPeriods: skippedLocked, lockedMonths: [...lockedMonths].sort() } : {}),
-      planCents: values.reduce((s, v) => s + v.cents, 0),
+      planCents: values.cents,
       ...(frozenList.length ? { frozenScopes: frozenList.length, frozen: frozenList.slice(0, MAX_FROZEN_IN_RESULT), keptJournals: kept, heldValues } : {}),
     };
   }

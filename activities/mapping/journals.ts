@@ -106,48 +106,87 @@ export function parseJournalExternalId(o: IdOptions, externalId: string): { vers
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function planJournals(values: Iterable<PlanValue>, o: JournalPlanOptions): PlannedJournal[] {
-  if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
-  // Fold values onto (group, account, department): an export can carry one value per cell only,
-  // but several Anaplan members may map onto one NetSuite account.
-  const groups = new Map<string, Map<string, { accountId: string; departmentId: string | null; cents: number; sourceLines: number[] }>>();
-  for (const v of values) {
+  const grouping = new PlanGrouping();
+  for (const v of values) grouping.add(v);
+  return grouping.journals(o);
+}
+
+/** One journal group's folded lines (see `PlanGrouping`). */
+interface GroupLines {
+  lines: Map<string, { accountId: string; departmentId: string | null; cents: number; sourceLines: number[] }>;
+  values: number;
+  cents: number;
+}
+
+/**
+ * Plan values folded as they arrive onto their journal group (version, period, subsidiary) and
+ * line (account, department): an export can carry one value per cell only, but several Anaplan
+ * members may map onto one NetSuite account. Only the folded lines are kept, never the values, so
+ * a caller streaming the export holds one entry per journal line; groups can be left out later
+ * (`include`) without reading the export again.
+ */
+export class PlanGrouping {
+  private readonly groups = new Map<string, GroupLines>();
+
+  add(v: PlanValue): void {
     const g = `${v.version}\u0000${v.period}\u0000${v.subsidiaryId}`;
-    let lines = groups.get(g);
-    if (!lines) groups.set(g, (lines = new Map()));
+    let group = this.groups.get(g);
+    if (!group) this.groups.set(g, (group = { lines: new Map(), values: 0, cents: 0 }));
+    group.values++;
+    group.cents += v.cents;
     const k = `${v.accountId}\u0000${v.departmentId ?? ''}`;
-    const line = lines.get(k);
+    const line = group.lines.get(k);
     if (line) {
       line.cents += v.cents;
       line.sourceLines.push(v.sourceLine);
-    } else lines.set(k, { accountId: v.accountId, departmentId: v.departmentId, cents: v.cents, sourceLines: [v.sourceLine] });
+    } else group.lines.set(k, { accountId: v.accountId, departmentId: v.departmentId, cents: v.cents, sourceLines: [v.sourceLine] });
   }
-  const out: PlannedJournal[] = [];
-  for (const g of [...groups.keys()].sort(cmp)) {
-    const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
-    const lines = [...groups.get(g)!.values()]
-      .filter((l) => l.cents !== 0)
-      .sort((a, b) => cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) || cmp(a.departmentId ?? '', b.departmentId ?? ''));
-    if (lines.length === 0) continue;
-    const perPart = o.maxLinesPerJournal - 1;
-    const parts = Math.ceil(lines.length / perPart);
-    for (let p = 0; p < parts; p++) {
-      const slice = lines.slice(p * perPart, (p + 1) * perPart);
-      const jl: JournalLine[] = slice.map((l) => ({
-        accountId: l.accountId,
-        departmentId: l.departmentId,
-        debitCents: l.cents > 0 ? l.cents : 0,
-        creditCents: l.cents < 0 ? -l.cents : 0,
-        sourceLines: l.sourceLines,
-        isOffset: false,
-      }));
-      const net = slice.reduce((s, l) => s + l.cents, 0);
-      if (net !== 0) jl.push({ accountId: o.offsetAccountId, departmentId: null, debitCents: net < 0 ? -net : 0, creditCents: net > 0 ? net : 0, sourceLines: [], isOffset: true });
-      const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
-      const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
-      out.push({ externalId: journalExternalId(o, version, period, subsidiaryId, p + 1), subsidiaryId, period, version, part: p + 1, parts, lines: jl, debitCents, creditCents });
+
+  /** Values added and their sum, over the groups `include` keeps (all by default). */
+  totals(include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): { values: number; cents: number } {
+    let values = 0;
+    let cents = 0;
+    for (const [g, group] of this.groups) {
+      const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
+      if (!include(version, period, subsidiaryId)) continue;
+      values += group.values;
+      cents += group.cents;
     }
+    return { values, cents };
   }
-  return out;
+
+  /** The journals of the groups `include` keeps, in a stable order (groups sorted, lines by account then department). */
+  journals(o: JournalPlanOptions, include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): PlannedJournal[] {
+    if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
+    const out: PlannedJournal[] = [];
+    for (const g of [...this.groups.keys()].sort(cmp)) {
+      const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
+      if (!include(version, period, subsidiaryId)) continue;
+      const lines = [...this.groups.get(g)!.lines.values()]
+        .filter((l) => l.cents !== 0)
+        .sort((a, b) => cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) || cmp(a.departmentId ?? '', b.departmentId ?? ''));
+      if (lines.length === 0) continue;
+      const perPart = o.maxLinesPerJournal - 1;
+      const parts = Math.ceil(lines.length / perPart);
+      for (let p = 0; p < parts; p++) {
+        const slice = lines.slice(p * perPart, (p + 1) * perPart);
+        const jl: JournalLine[] = slice.map((l) => ({
+          accountId: l.accountId,
+          departmentId: l.departmentId,
+          debitCents: l.cents > 0 ? l.cents : 0,
+          creditCents: l.cents < 0 ? -l.cents : 0,
+          sourceLines: l.sourceLines,
+          isOffset: false,
+        }));
+        const net = slice.reduce((s, l) => s + l.cents, 0);
+        if (net !== 0) jl.push({ accountId: o.offsetAccountId, departmentId: null, debitCents: net < 0 ? -net : 0, creditCents: net > 0 ? net : 0, sourceLines: [], isOffset: true });
+        const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
+        const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
+        out.push({ externalId: journalExternalId(o, version, period, subsidiaryId, p + 1), subsidiaryId, period, version, part: p + 1, parts, lines: jl, debitCents, creditCents });
+      }
+    }
+    return out;
+  }
 }
 
 export interface JournalBodyOptions {
