@@ -120,6 +120,8 @@ class Host {
   /** Exits nobody asked for (e.g. the worker gave up while Temporal was down). */
   unexpectedExits: string[] = [];
   private expectingExit = false;
+  /** Called when the worker exits on its own (a supervisor restarts it, as systemd or Kubernetes would). */
+  onUnexpectedExit?: (reason: string) => void;
   constructor(
     readonly name: HostName,
     readonly dataDir: string,
@@ -131,24 +133,37 @@ class Host {
   get pid(): number | undefined {
     return this.up ? this.child?.pid : undefined;
   }
+  /** Running and polling the task queue (a worker that is still starting does not count). */
   get up(): boolean {
+    return this.alive && this.polling;
+  }
+  private get alive(): boolean {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
+  private polling = false;
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', this.configFile, '--task-queue', this.taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.pids.push(child.pid!);
     this.expectingExit = false;
+    let ready = false;
+    this.polling = false;
     child.stderr!.on('data', (d: Buffer) => (this.tail = (this.tail + d.toString()).slice(-3000)));
     child.once('exit', (code, sig) => {
-      if (!this.expectingExit) this.unexpectedExits.push(`host ${this.name} worker ${child.pid} exited (${code ?? sig}): ${this.tail.slice(-400)}`);
+      // A worker that never polled is start()'s failure to report, not the supervisor's.
+      if (this.expectingExit || !ready) return;
+      const reason = `host ${this.name} worker ${child.pid} exited (${code ?? sig}): ${this.tail.slice(-400)}`;
+      this.unexpectedExits.push(reason);
+      this.onUnexpectedExit?.(reason);
     });
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const onData = (d: Buffer) => {
         out += d.toString();
         if (out.includes('polling')) {
+          ready = true;
+          this.polling = true;
           child.stdout!.off('data', onData);
           child.stdout!.resume();
           resolve();
@@ -161,7 +176,7 @@ class Host {
 
   async stop(signal: NodeJS.Signals): Promise<void> {
     const c = this.child;
-    if (!c || !this.up) return;
+    if (!c || !this.alive) return;
     this.expectingExit = true;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill(signal);
@@ -247,12 +262,14 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
   a.netsuite.sandbox.faults.add({ kind: 'latency', latencyMs: 150, rate: 1, route: 'POST /services/rest/query/v1/suiteql' });
   a.netsuite.sandbox.faults.add({ kind: 'latency', latencyMs: 400, rate: 1, route: 'POST /services/rest/record/v1/journalentry' });
   for (const ap of [a.anaplan, bAnaplan]) ap.state.faults.add({ match: { method: 'PUT', route: '/files/' }, latency: 1_500 });
-  const ledgerWrites = configs.map((c) => recordLedgerWrites(models[configs.indexOf(c)]!, planJournalPrefix(c)));
-  const writesNow = () => ledgerWrites.reduce((n, w) => n + w().length, 0);
+  // One NetSuite for both models: one write timeline for the connector's prefix covers both (the
+  // sandbox's triggers are per connection, so a second recorder with another prefix would not be added).
+  const ledgerWrites = recordLedgerWrites(a, `${configs[0]!.journals.externalIdPrefix}-`);
+  const writesNow = () => ledgerWrites().length;
 
   const taskQueue = `hosts-chaos-${process.pid}-${Date.now().toString(36)}`;
   const hosts: Record<HostName, Host> = { A: new Host('A', dirs.A, hostEnv('A'), configFile, taskQueue), B: new Host('B', dirs.B, hostEnv('B'), configFile, taskQueue) };
-  let connection = await openClientConnection(server.settings);
+  const connection = await openClientConnection(server.settings);
   const client = () => new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir: dirs.A, env: shared }) });
   try {
     await Promise.all([hosts.A.start(), hosts.B.start()]);
@@ -301,6 +318,25 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
     let last = counters();
     let lastKillAt = 0;
     const starts: Array<Promise<void>> = [];
+    for (const h of Object.values(hosts)) {
+      h.onUnexpectedExit = (reason) => {
+        log(`${reason.slice(0, 300)} — supervisor restarts it`);
+        starts.push(
+          (async () => {
+            for (let i = 1; i <= 20; i++) {
+              await sleep(2_000);
+              try {
+                await h.start();
+                log(`host ${h.name} back (pid ${h.pid}) at ${at()}s`);
+                return;
+              } catch (e) {
+                log(`host ${h.name} restart ${i} failed: ${(e as Error).message.slice(0, 200)}`);
+              }
+            }
+          })(),
+        );
+      };
+    }
     let restartedTemporal = false;
     let outageDone = opts.outageMs <= 0;
     while (!finished) {
@@ -314,16 +350,16 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
       if (arrived.length === 0) continue;
 
       // The Temporal dev server dies mid-cycle (after the first kill, so both kinds of failure mix).
-      if (opts.temporal === 'own' && !restartedTemporal && report.kills.length >= 1) {
+      if (opts.temporal === 'own' && !restartedTemporal && report.kills.length >= 1 && performance.now() - lastKillAt > 3_000) {
         restartedTemporal = true;
         const killedAt = at();
         const pid = server.pid!;
         process.kill(pid, 'SIGKILL');
         while (isAlive(pid)) await sleep(50);
         log(`Temporal dev server ${pid} SIGKILLed at ${killedAt}s (${running()} cycles running, ${evidence}); restarting on ${temporalDb}`);
-        await connection.close().catch(() => undefined);
+        // The client connection is kept: its channel reconnects to the same address (closing it
+        // under the SDK's pending gRPC retries throws 'Channel has been shut down' from a timer).
         server = await startServer();
-        connection = await openClientConnection(server.settings);
         report.temporalRestart = { at_s: killedAt, down_s: Math.round((at() - killedAt) * 10) / 10, running: running() };
         log(`Temporal dev server back after ${report.temporalRestart.down_s}s (pid ${server.pid}, same file and port ${temporalPort})`);
         continue;
