@@ -21,6 +21,7 @@ describe('chaos on two hosts sharing only Temporal, S3 and PostgreSQL', () => {
     const transcript = lines.join('\n');
     t.diagnostic(`kills: ${report.kills.map((k) => `${k.phase}@${k.host} (${k.restart})`).join(', ')}; outage ${report.outage?.down_s ?? 0}s; wall ${report.wall_s}s`);
     assert.deepEqual(new Set(report.kills.map((k) => k.phase)), new Set(['extraction', 'upload', 'posting']), `one kill in each phase:\n${transcript}`);
+    assert.ok(report.kills.some((k) => k.restart === 'left down'), `one killed host stayed down while the other finished:\n${transcript}`);
     assert.ok(report.outage && report.outage.down_s >= 12 && report.outage.running > 0, `NetSuite went down mid-step while cycles ran:\n${transcript}`);
     assert.equal(report.replays.length, 4, 'both full cycles replayed from each host');
     assert.deepEqual(new Set(report.replays.map((r) => r.host)), new Set(['A', 'B']));
@@ -30,5 +31,17 @@ describe('chaos on two hosts sharing only Temporal, S3 and PostgreSQL', () => {
     assert.equal(names.filter((n) => n.startsWith('audit trail (PostgreSQL)')).length, 2);
     assert.deepEqual(report.results.filter((r) => !r.ok), [], transcript);
     assert.equal(report.ok, true);
+  });
+
+  it('fails when it should: a journal posted a second time (under another externalId) is caught by the journal and audit checks', { timeout: 300_000 }, async () => {
+    const { env: artifactsEnv } = await s3ArtifactEnv('hosts-chaos-broken');
+    const auditDb = await freshPgDatabase('hosts_chaos_broken');
+    const lines: string[] = [];
+    const report = await runHostsChaos({ cycles: 2, kills: 0, seed: 4, glLines: 2_000, artifactsEnv, auditDb, temporal: 'shared', outageMs: 0, outageVendor: 'netsuite', sabotage: 'duplicate-journal', log: (l) => lines.push(l) });
+    const failed = report.results.filter((r) => !r.ok).map((r) => r.name);
+    assert.equal(failed.length, 2, lines.join('\n'));
+    assert.match(failed[0]!, /exactly the planned ones/);
+    assert.match(failed[1]!, /every journal on the ledger has its accepted row/);
+    assert.equal(report.ok, false);
   });
 });
