@@ -1,6 +1,7 @@
 /**
  * `npm run chaos [-- --cycles 5 --kills 20 --seed 1]` (`-- --ledger [--rounds 6 --kills 12]`: the ledger
- * chaos run, `runLedgerChaos` below): planning cycles on two Anaplan models run
+ * chaos run, `runLedgerChaos` below; `-- --hosts 2 [--cycles 6 --kills 9 --outage-s 120
+ * --outage-vendor netsuite]`: two hosts sharing S3, PostgreSQL and Temporal, scripts/chaos-hosts.ts): planning cycles on two Anaplan models run
  * while the worker process (`ml-connector worker --config F`) is SIGKILLed at random moments and
  * restarted; afterwards the invariants are checked against the sandboxes (scripts/chaos-invariants.ts):
  * every cycle completed, Anaplan actuals = NetSuite per combination, each planned journal exactly
@@ -31,6 +32,7 @@ import { checkActuals, checkDeletes, checkJournals, checkLedgerEqualsPlan, check
 import { main as cli } from '../client/cli';
 import { startCycle } from '../client/cycle-runner';
 import { rng } from '../sandbox/demo-company';
+import { HOSTS_CHAOS_DEFAULTS, runHostsChaosStandalone } from './chaos-hosts';
 
 export interface ChaosOptions {
   cycles: number;
@@ -401,6 +403,10 @@ if (require.main === module) {
   const { values } = parseArgs({
     options: {
       ledger: { type: 'boolean' },
+      hosts: { type: 'string' },
+      'outage-s': { type: 'string' },
+      'outage-vendor': { type: 'string' },
+      sabotage: { type: 'string' },
       rounds: { type: 'string' },
       cycles: { type: 'string' },
       kills: { type: 'string' },
@@ -419,7 +425,25 @@ if (require.main === module) {
         process.exit(2);
       },
     );
-  if (values.ledger) {
+  if (values.hosts !== undefined) {
+    if (values.hosts !== '2') throw new Error(`--hosts: only 2 is supported (got ${values.hosts})`);
+    const vendor = values['outage-vendor'] ?? HOSTS_CHAOS_DEFAULTS.outageVendor;
+    if (vendor !== 'netsuite' && vendor !== 'anaplan') throw new Error(`--outage-vendor must be netsuite or anaplan (got ${vendor})`);
+    const sabotage = values.sabotage;
+    if (sabotage !== undefined && sabotage !== 'audit-not-shared' && sabotage !== 'duplicate-journal') throw new Error(`--sabotage must be audit-not-shared or duplicate-journal (got ${sabotage})`);
+    void exit(
+      runHostsChaosStandalone({
+        cycles: num(values.cycles, HOSTS_CHAOS_DEFAULTS.cycles),
+        kills: num(values.kills, HOSTS_CHAOS_DEFAULTS.kills),
+        seed: num(values.seed, HOSTS_CHAOS_DEFAULTS.seed),
+        glLines: num(values['gl-lines'], HOSTS_CHAOS_DEFAULTS.glLines),
+        outageMs: num(values['outage-s'], HOSTS_CHAOS_DEFAULTS.outageMs / 1000) * 1000,
+        outageVendor: vendor,
+        sabotage,
+        log: (l) => console.log(l),
+      }),
+    );
+  } else if (values.ledger) {
     void exit(
       runLedgerChaos({
         rounds: num(values.rounds, LEDGER_CHAOS_DEFAULTS.rounds),

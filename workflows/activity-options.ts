@@ -16,6 +16,9 @@ export function cycleActivities(opts: CycleOptions = {}): CycleActivities {
   return proxyActivities<CycleActivities>({
     startToCloseTimeout: opts.activityTimeoutMs ?? 2 * 60 * 60_000,
     heartbeatTimeout: opts.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-    retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
+    // 12 attempts: backoff alone (1+2+…+32 s, then 1 min capped) spans 6 min, each attempt's HTTP
+    // retries ~13 s more, so a vendor down for minutes is waited out; 6 attempts (~110 s) failed
+    // cycles in the two-host chaos run's 2-minute sandbox outage (scripts/chaos-hosts.ts).
+    retry: { maximumAttempts: 12, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
   });
 }

@@ -11,7 +11,7 @@ import { createCertificate } from '../certs';
 import { sleep } from '../kit/sleep';
 import { apiError, HttpFailure } from './errors';
 import type { Ctx } from '../kit/router';
-import { startKitServer } from '../kit/server';
+import { startKitServer, type KitServer } from '../kit/server';
 import { ControlError, controlError } from '../kit/control';
 import { buildRouters } from './routes';
 import { cellTotals } from './routes-control';
@@ -37,6 +37,8 @@ export interface AnaplanSandbox {
   state: SandboxState;
   /** Cell count and total of a module line item, filtered by member codes (same as `GET /__sandbox/cells`). */
   cellTotals(moduleName: string, lineItem: string, filter?: Record<string, string>): { cells: number; total: number };
+  /** An outage (chaos runs): stop listening and listen again on the same port, state kept. */
+  listener: Pick<KitServer, 'down' | 'up'>;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     demoUser,
     state,
     cellTotals: (moduleName, lineItem, filter = {}) => cellTotals(state, moduleName, lineItem, filter),
+    listener: server,
     async close() {
       await state.scheduler.drain();
       await server.close();

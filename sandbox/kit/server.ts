@@ -10,6 +10,12 @@ export interface KitServer {
   url: string;
   server: Server;
   close(): Promise<void>;
+  /**
+   * An outage (chaos runs): stops listening and drops every connection, keeping the vendor's state;
+   * `up()` listens again on the same port, so clients configured with the URL reconnect.
+   */
+  down(): Promise<void>;
+  up(): Promise<void>;
 }
 
 export interface KitServerOptions {
@@ -39,14 +45,33 @@ export async function startKitServer(handler: RequestHandler, options: KitServer
   const name = options.urlHost ?? addr.address;
   const host = name.includes(':') ? `[${name}]` : name;
   let closed = false;
+  let listening = true;
+  const stopListening = async () => {
+    if (!listening) return;
+    listening = false;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await stopped;
+  };
   return {
     url: `http://${host}:${addr.port}`,
     server,
     async close() {
       if (closed) return;
       closed = true;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening();
+    },
+    down: stopListening,
+    async up() {
+      if (closed || listening) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(addr.port, addr.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      listening = true;
     },
   };
 }

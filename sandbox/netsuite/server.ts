@@ -129,6 +129,11 @@ export class NetSuiteSandbox {
     return this.url;
   }
 
+  /** The listener of an outage (chaos runs): state and port are kept; see KitServer.down/up. */
+  get listener(): Pick<KitServer, 'down' | 'up'> | undefined {
+    return this.server;
+  }
+
   async close(): Promise<void> {
     if (this.server) {
       const server = this.server;

@@ -170,3 +170,17 @@ test('the original fault bodies still work on both (aliases of the kit dialect)'
   await res.arrayBuffer();
   assert.ok((await control(targets[1]!, 'GET', 'state')).body.faults.length === 0);
 });
+
+test('an outage: down() refuses connections, up() answers again on the same URL with the state kept (both sandboxes)', async () => {
+  const listeners = [ns.sandbox.listener!, ap.listener];
+  for (const [i, t] of targets.entries()) {
+    await control(t, 'POST', 'requests/reset');
+    assert.equal(await statusOf(t), t.normal);
+    await listeners[i]!.down();
+    await assert.rejects(t.probe(), /fetch failed/, `${t.name} is down`);
+    await listeners[i]!.up();
+    assert.equal(await statusOf(t), t.normal, `${t.name} answers again at ${t.url()}`);
+    const counted = await control(t, 'GET', 'requests');
+    assert.equal(counted.body.requests[t.route], 2, `${t.name} kept its counters across the outage`);
+  }
+});
