@@ -62,6 +62,7 @@ export default tseslint.config(
             { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
             { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
+            { group: ['**/common/env', '**/common/temporal-settings'], message: 'The settings module is Node-only: workflows get settings in their input or from activities.' },
           ],
         },
       ],
