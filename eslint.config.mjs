@@ -35,15 +35,16 @@ export default tseslint.config(
     },
   },
   {
-    // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into client/.
-    files: ['activities/**/*.ts', 'common/**/*.ts'],
+    // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into
+    // client/; the worker is started by the CLI, never the other way round (settings: common/env.ts).
+    files: ['activities/**/*.ts', 'common/**/*.ts', 'worker/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/ and common/ do not import the CLI (client/).' },
+            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
           ],
         },
       ],
