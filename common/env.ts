@@ -1,7 +1,7 @@
 /**
  * The connector's settings from the environment (issue 17 item 2): every variable any process of the
- * connector reads is listed once in ENV_VARIABLES below (name, default, meaning) and parsed here, with
- * its default and its error message. Nothing else in activities/, common/, worker/ or client/ reads
+ * connector reads is listed once in VARIABLES below (zod parser, default, meaning; exported as
+ * ENV_VARIABLES) and parsed here, with its default and its error message. Nothing else in activities/, common/, worker/ or client/ reads
  * `process.env` (test/unit/env.test.ts checks it); the Temporal connection variables are parsed by
  * ./temporal-settings.ts, which this module delegates to.
  *
@@ -19,76 +19,115 @@ import { TemporalSettingsError, temporalSettingsFromEnv, type TemporalSettings, 
 
 export type Env = Record<string, string | undefined>;
 
-export interface EnvVariable {
-  name: string;
-  /** The default in words, as the README's configuration table gives it. */
+/** One variable: how it is parsed, its default and meaning in words (as the README gives them). */
+interface VariableSpec {
+  schema: z.ZodTypeAny;
   default: string;
   meaning: string;
   /** Never shown in messages or logs. */
   secret?: boolean;
 }
 
-/** Every environment variable the connector reads. The README's configuration tables name each one. */
-export const ENV_VARIABLES: readonly EnvVariable[] = [
-  // Temporal connection (parsed by ./temporal-settings.ts; the names are Temporal's own envconfig names)
-  { name: 'TEMPORAL_ADDRESS', default: 'unset: start a dev server (CLI), 127.0.0.1:7233 (worker)', meaning: 'Temporal frontend host:port' },
-  { name: 'TEMPORAL_NAMESPACE', default: 'default', meaning: 'Namespace of the worker and the CLI' },
-  { name: 'TEMPORAL_API_KEY', default: 'unset', meaning: 'API key (Temporal Cloud); turns TLS on', secret: true },
-  { name: 'TEMPORAL_TLS', default: 'unset: on when any TLS setting or an API key is given', meaning: 'true / false' },
-  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', default: 'system CAs', meaning: 'CA that signed the server certificate (file)' },
-  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', default: 'unset', meaning: 'the same, as PEM text' },
-  { name: 'TEMPORAL_TLS_CA', default: 'unset', meaning: 'older name of TEMPORAL_TLS_SERVER_CA_CERT_PATH' },
-  { name: 'TEMPORAL_TLS_SERVER_NAME', default: 'the host of TEMPORAL_ADDRESS', meaning: 'name checked in the server certificate (and SNI)' },
-  { name: 'TEMPORAL_TLS_CLIENT_CERT_PATH', default: 'unset', meaning: 'mTLS client certificate (file)' },
-  { name: 'TEMPORAL_TLS_CLIENT_CERT_DATA', default: 'unset', meaning: 'the same, as PEM text' },
-  { name: 'TEMPORAL_TLS_CERT', default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_CERT_PATH' },
-  { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', default: 'unset', meaning: 'mTLS client private key (file)' },
-  { name: 'TEMPORAL_TLS_CLIENT_KEY_DATA', default: 'unset', meaning: 'the same, as PEM text', secret: true },
-  { name: 'TEMPORAL_TLS_KEY', default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_KEY_PATH' },
-  { name: 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION', default: 'unset', meaning: 'refused when true (the TypeScript SDK cannot do it)' },
-  // The Temporal CLI (dev server, `temporal workflow show`)
-  { name: 'TEMPORAL_CLI_PATH', default: 'unset', meaning: 'path of the `temporal` binary (takes precedence over PATH)' },
-  { name: 'PATH', default: 'the process PATH', meaning: 'where the `temporal` binary and pip are looked for' },
-  // Data directory and the stores under it
-  { name: 'ML_CONNECTOR_DATA_DIR', default: '.data/ in the project root', meaning: 'dev-server database, artifacts, audit DB, credential vault, key files, tools' },
-  { name: 'ML_CONNECTOR_MASTER_KEY', default: 'key file', meaning: '32-byte vault key (base64 or hex)', secret: true },
-  { name: 'ML_CONNECTOR_MASTER_KEY_FILE', default: '<data dir>/master.key', meaning: 'vault key file (mode 0600)' },
-  { name: 'ML_CONNECTOR_NEW_MASTER_KEY', default: 'unset', meaning: '`credentials rotate-master-key`: the new vault key', secret: true },
-  { name: 'ML_CONNECTOR_VAULT_FILE', default: '<data dir>/credentials.vault', meaning: 'encrypted credentials' },
-  { name: 'ML_CONNECTOR_VAULT_STATE_FILE', default: '<vault file>.seen', meaning: 'highest vault write counter seen (rollback detection)' },
-  { name: 'ML_CONNECTOR_AUDIT_DB', default: '<data dir>/audit.db', meaning: 'audit trail: SQLite file or postgres:// URL' },
-  { name: 'ML_CONNECTOR_ARTIFACT_DIR', default: '<data dir>/artifacts', meaning: 'filesystem artifact store (part files in <data dir>/work)' },
-  { name: 'ML_CONNECTOR_ARTIFACTS', default: 'unset: local directory', meaning: 's3://bucket/prefix: artifacts on S3 or an S3-compatible store' },
-  { name: 'ML_CONNECTOR_ARTIFACTS_SSE', default: "unset: the bucket's default", meaning: 'AES256 or aws:kms (or none)' },
-  { name: 'ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID', default: "unset: the account's default KMS key", meaning: 'KMS key for aws:kms' },
-  { name: 'ML_CONNECTOR_ARTIFACTS_PATH_STYLE', default: 'true with a custom endpoint, else false', meaning: 'path-style bucket addressing' },
-  { name: 'AWS_ENDPOINT_URL_S3', default: 'unset: AWS S3', meaning: 'S3-compatible endpoint' },
-  { name: 'AWS_ENDPOINT_URL', default: 'unset: AWS S3', meaning: 'S3-compatible endpoint (after AWS_ENDPOINT_URL_S3)' },
-  { name: 'AWS_REGION', default: 'us-east-1', meaning: 'region of the bucket' },
-  { name: 'AWS_DEFAULT_REGION', default: 'unset', meaning: 'region, when AWS_REGION is unset' },
-  { name: 'AWS_ACCESS_KEY_ID', default: "unset: the SDK's default chain", meaning: 'S3 credentials (with AWS_SECRET_ACCESS_KEY)' },
-  { name: 'AWS_SECRET_ACCESS_KEY', default: "unset: the SDK's default chain", meaning: 'S3 credentials', secret: true },
-  { name: 'AWS_SESSION_TOKEN', default: 'unset', meaning: 'S3 session credentials', secret: true },
-  // Payload codec
-  { name: 'ML_CONNECTOR_CODEC_KEYS', default: 'unset', meaning: 'payload encryption keys id:key[,id:key]', secret: true },
-  { name: 'ML_CONNECTOR_CODEC_KEY_FILE', default: '<data dir>/codec.key', meaning: 'codec key file (JSON, mode 0600)' },
-  { name: 'ML_CONNECTOR_CODEC_ACTIVE_KEY', default: 'first key', meaning: 'key ID used to encrypt' },
-  // Worker
-  { name: 'ML_CONNECTOR_TASK_QUEUE', default: 'ml-connector', meaning: 'task queue of the worker' },
-  { name: 'ML_CONNECTOR_METRICS_PORT', default: 'unset: no metrics', meaning: 'serve Prometheus /metrics on this port' },
-  { name: 'ML_CONNECTOR_METRICS_HOST', default: '127.0.0.1', meaning: 'bind address of /metrics' },
-  { name: 'ML_CONNECTOR_WORKFLOW_BUNDLE', default: 'dist/workflow-bundle.js beside the compiled worker', meaning: 'prebuilt workflow bundle' },
-  { name: 'ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS', default: 'false', meaning: 'worker/main.ts: run without codec keys (plaintext histories)' },
-  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: 'unset: no tracing', meaning: 'OTLP/HTTP collector for activity spans' },
-  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: 'unset', meaning: 'the same, traces only (read by the exporter)' },
-  { name: 'OTEL_EXPORTER_OTLP_HEADERS', default: 'unset', meaning: 'headers of the OTLP requests (read by the exporter itself)', secret: true },
-  { name: 'OTEL_SERVICE_NAME', default: 'ml-connector-worker', meaning: 'service.name of the spans' },
-  // Secret inputs of `ml-connector credentials set` (else read from stdin)
-  { name: 'ANAPLAN_PASSWORD', default: 'unset: stdin', meaning: 'Anaplan basic-auth password', secret: true },
-  { name: 'ANAPLAN_REFRESH_TOKEN', default: 'unset: stdin', meaning: 'Anaplan OAuth refresh token', secret: true },
-];
+/** A variable's entry in ENV_VARIABLES, for the README check and for documentation. */
+export interface EnvVariable {
+  name: string;
+  default: string;
+  meaning: string;
+  secret?: boolean;
+}
 
-const KNOWN = new Map(ENV_VARIABLES.map((v) => [v.name, v]));
+// Unset and blank are the same (a `KEY=` line in an env file means "not set").
+const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(unset, schema.optional());
+const text = optional(z.string());
+const trimmed = optional(z.string().trim());
+const flag = optional(
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0'].includes(v), 'must be true or false')
+    .transform((v) => v === 'true' || v === '1'),
+);
+const portNumber = optional(
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'must be a port number 0-65535')
+    .transform(Number),
+);
+const choice = <const T extends string>(values: [T, ...T[]]) => optional(z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }));
+const endpointUrl = optional(z.string().trim().url('must be a URL such as http://minio:9000'));
+
+/**
+ * Every environment variable the connector reads, with its parser. The README's configuration
+ * tables name each one (test/unit/env.test.ts). The TEMPORAL_TLS* and TEMPORAL_API_KEY values are
+ * checked by ./temporal-settings.ts, which needs them together (files, certificates, contradictions).
+ */
+const VARIABLES = {
+  // Temporal connection (parsed by ./temporal-settings.ts; the names are Temporal's own envconfig names)
+  TEMPORAL_ADDRESS: { schema: text, default: 'unset: start a dev server (CLI), 127.0.0.1:7233 (worker)', meaning: 'Temporal frontend host:port' },
+  TEMPORAL_NAMESPACE: { schema: text, default: 'default', meaning: 'Namespace of the worker and the CLI' },
+  TEMPORAL_API_KEY: { schema: text, default: 'unset', meaning: 'API key (Temporal Cloud); turns TLS on', secret: true },
+  TEMPORAL_TLS: { schema: text, default: 'unset: on when any TLS setting or an API key is given', meaning: 'true / false' },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: { schema: text, default: 'system CAs', meaning: 'CA that signed the server certificate (file)' },
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text' },
+  TEMPORAL_TLS_CA: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_SERVER_CA_CERT_PATH' },
+  TEMPORAL_TLS_SERVER_NAME: { schema: text, default: 'the host of TEMPORAL_ADDRESS', meaning: 'name checked in the server certificate (and SNI)' },
+  TEMPORAL_TLS_CLIENT_CERT_PATH: { schema: text, default: 'unset', meaning: 'mTLS client certificate (file)' },
+  TEMPORAL_TLS_CLIENT_CERT_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text' },
+  TEMPORAL_TLS_CERT: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_CERT_PATH' },
+  TEMPORAL_TLS_CLIENT_KEY_PATH: { schema: text, default: 'unset', meaning: 'mTLS client private key (file)' },
+  TEMPORAL_TLS_CLIENT_KEY_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text', secret: true },
+  TEMPORAL_TLS_KEY: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_KEY_PATH' },
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: { schema: text, default: 'unset', meaning: 'refused when true (the TypeScript SDK cannot do it)' },
+  // The Temporal CLI (dev server, `temporal workflow show`)
+  TEMPORAL_CLI_PATH: { schema: text, default: 'unset', meaning: 'path of the `temporal` binary (takes precedence over PATH)' },
+  PATH: { schema: text, default: 'the process PATH', meaning: 'where the `temporal` binary and pip are looked for' },
+  // Data directory and the stores under it
+  ML_CONNECTOR_DATA_DIR: { schema: text, default: '.data/ in the project root', meaning: 'dev-server database, artifacts, audit DB, credential vault, key files, tools' },
+  ML_CONNECTOR_MASTER_KEY: { schema: text, default: 'key file', meaning: '32-byte vault key (base64 or hex)', secret: true },
+  ML_CONNECTOR_MASTER_KEY_FILE: { schema: text, default: '<data dir>/master.key', meaning: 'vault key file (mode 0600)' },
+  ML_CONNECTOR_NEW_MASTER_KEY: { schema: text, default: 'unset', meaning: '`credentials rotate-master-key`: the new vault key', secret: true },
+  ML_CONNECTOR_VAULT_FILE: { schema: text, default: '<data dir>/credentials.vault', meaning: 'encrypted credentials' },
+  ML_CONNECTOR_VAULT_STATE_FILE: { schema: text, default: '<vault file>.seen', meaning: 'highest vault write counter seen (rollback detection)' },
+  ML_CONNECTOR_AUDIT_DB: { schema: text, default: '<data dir>/audit.db', meaning: 'audit trail: SQLite file or postgres:// URL' },
+  ML_CONNECTOR_ARTIFACT_DIR: { schema: text, default: '<data dir>/artifacts', meaning: 'filesystem artifact store (part files in <data dir>/work)' },
+  ML_CONNECTOR_ARTIFACTS: { schema: text, default: 'unset: local directory', meaning: 's3://bucket/prefix: artifacts on S3 or an S3-compatible store' },
+  ML_CONNECTOR_ARTIFACTS_SSE: { schema: choice(['AES256', 'aws:kms', 'none']), default: "unset: the bucket's default", meaning: 'AES256 or aws:kms (or none)' },
+  ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID: { schema: trimmed, default: "unset: the account's default KMS key", meaning: 'KMS key for aws:kms' },
+  ML_CONNECTOR_ARTIFACTS_PATH_STYLE: { schema: choice(['true', 'false']), default: 'true with a custom endpoint, else false', meaning: 'path-style bucket addressing' },
+  AWS_ENDPOINT_URL_S3: { schema: endpointUrl, default: 'unset: AWS S3', meaning: 'S3-compatible endpoint' },
+  AWS_ENDPOINT_URL: { schema: endpointUrl, default: 'unset: AWS S3', meaning: 'S3-compatible endpoint (after AWS_ENDPOINT_URL_S3)' },
+  AWS_REGION: { schema: text, default: 'us-east-1', meaning: 'region of the bucket' },
+  AWS_DEFAULT_REGION: { schema: text, default: 'unset', meaning: 'region, when AWS_REGION is unset' },
+  AWS_ACCESS_KEY_ID: { schema: text, default: "unset: the SDK's default chain", meaning: 'S3 credentials (with AWS_SECRET_ACCESS_KEY)' },
+  AWS_SECRET_ACCESS_KEY: { schema: text, default: "unset: the SDK's default chain", meaning: 'S3 credentials', secret: true },
+  AWS_SESSION_TOKEN: { schema: text, default: 'unset', meaning: 'S3 session credentials', secret: true },
+  // Payload codec
+  ML_CONNECTOR_CODEC_KEYS: { schema: text, default: 'unset', meaning: 'payload encryption keys id:key[,id:key]', secret: true },
+  ML_CONNECTOR_CODEC_KEY_FILE: { schema: text, default: '<data dir>/codec.key', meaning: 'codec key file (JSON, mode 0600)' },
+  ML_CONNECTOR_CODEC_ACTIVE_KEY: { schema: trimmed, default: 'first key', meaning: 'key ID used to encrypt' },
+  // Worker
+  ML_CONNECTOR_TASK_QUEUE: { schema: trimmed, default: 'ml-connector', meaning: 'task queue of the worker' },
+  ML_CONNECTOR_METRICS_PORT: { schema: portNumber, default: 'unset: no metrics', meaning: 'serve Prometheus /metrics on this port' },
+  ML_CONNECTOR_METRICS_HOST: { schema: trimmed, default: '127.0.0.1', meaning: 'bind address of /metrics' },
+  ML_CONNECTOR_WORKFLOW_BUNDLE: { schema: text, default: 'dist/workflow-bundle.js beside the compiled worker', meaning: 'prebuilt workflow bundle' },
+  ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: { schema: flag, default: 'false', meaning: 'worker/main.ts: run without codec keys (plaintext histories)' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { schema: text, default: 'unset: no tracing', meaning: 'OTLP/HTTP collector for activity spans' },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { schema: text, default: 'unset', meaning: 'the same, traces only (read by the exporter)' },
+  OTEL_EXPORTER_OTLP_HEADERS: { schema: text, default: 'unset', meaning: 'headers of the OTLP requests (read by the exporter itself)', secret: true },
+  OTEL_SERVICE_NAME: { schema: trimmed, default: 'ml-connector-worker', meaning: 'service.name of the spans' },
+  // Secret inputs of `ml-connector credentials set` (else read from stdin)
+  ANAPLAN_PASSWORD: { schema: text, default: 'unset: stdin', meaning: 'Anaplan basic-auth password', secret: true },
+  ANAPLAN_REFRESH_TOKEN: { schema: text, default: 'unset: stdin', meaning: 'Anaplan OAuth refresh token', secret: true },
+
+} satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+type Value<K extends VariableName> = z.output<(typeof VARIABLES)[K]['schema']>;
+
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.entries(VARIABLES).map(([name, v]: [string, VariableSpec]) => ({ name, default: v.default, meaning: v.meaning, secret: v.secret }));
 
 /** One or more variables are unusable; `problems` names each variable (never a secret's value). */
 export class SettingsError extends Error {
@@ -98,54 +137,19 @@ export class SettingsError extends Error {
   }
 }
 
-/** A variable's value; unset and blank are the same (a `KEY=` line in an env file means "not set"). */
-function raw(env: Env, name: string): string | undefined {
-  if (!KNOWN.has(name)) throw new Error(`common/env.ts: ${name} is not listed in ENV_VARIABLES`);
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
-
-/** How a bad value is shown in a message: quoted, unless the variable is secret. */
-function shown(name: string, value: string): string {
-  return KNOWN.get(name)?.secret ? '(value not shown: secret)' : `(got ${JSON.stringify(value)})`;
-}
-
-function bool(env: Env, name: string, problems: string[]): boolean | undefined {
-  const v = raw(env, name);
-  if (v === undefined) return undefined;
-  const t = v.trim().toLowerCase();
-  if (t === 'true' || t === '1') return true;
-  if (t === 'false' || t === '0') return false;
-  problems.push(`${name} must be true or false ${shown(name, v)}`);
-  return undefined;
-}
-
-function port(env: Env, name: string, problems: string[]): number | undefined {
-  const v = raw(env, name);
-  if (v === undefined) return undefined;
-  const n = Number(v.trim());
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    problems.push(`${name} must be a port number 0-65535 ${shown(name, v)}`);
-    return undefined;
-  }
-  return n;
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], problems: string[]): T | undefined {
-  const v = raw(env, name);
-  if (v === undefined) return undefined;
-  const r = z.enum(values as [T, ...T[]]).safeParse(v.trim());
-  if (r.success) return r.data;
-  problems.push(`${name} must be one of ${values.join(', ')} ${shown(name, v)}`);
-  return undefined;
-}
-
-function url(env: Env, name: string, problems: string[]): string | undefined {
-  const v = raw(env, name);
-  if (v === undefined) return undefined;
-  if (z.string().url().safeParse(v.trim()).success) return v.trim();
-  problems.push(`${name} must be a URL such as http://minio:9000 ${shown(name, v)}`);
-  return undefined;
+/**
+ * A variable's parsed value. A bad value is added to `problems` (named, its value quoted unless the
+ * variable is secret) and read as unset; without `problems` it throws at once.
+ */
+function get<K extends VariableName>(env: Env, name: K, problems?: string[]): Value<K> {
+  const spec: VariableSpec = VARIABLES[name];
+  const value = env[name];
+  const r = spec.schema.safeParse(value);
+  if (r.success) return r.data as Value<K>;
+  const problem = `${name} ${r.error.issues[0]?.message ?? 'is not valid'} ${spec.secret ? '(value not shown: secret)' : `(got ${JSON.stringify(value)})`}`;
+  if (!problems) throw new SettingsError([problem]);
+  problems.push(problem);
+  return undefined as Value<K>;
 }
 
 function done<T>(problems: string[], value: T): T {
@@ -188,22 +192,22 @@ export interface DataPaths {
 
 /** The data directory: `dataDir` when a caller gives one, else ML_CONNECTOR_DATA_DIR, else `.data/`. */
 export function dataDirFrom(env: Env = process.env, dataDir?: string): string {
-  return path.resolve(dataDir ?? raw(env, 'ML_CONNECTOR_DATA_DIR') ?? path.join(PROJECT_ROOT, '.data'));
+  return path.resolve(dataDir ?? get(env, 'ML_CONNECTOR_DATA_DIR') ?? path.join(PROJECT_ROOT, '.data'));
 }
 
 /** Every file and directory of the data directory layout, with the variables that move each one. */
 export function dataPaths(env: Env = process.env, dataDir?: string): DataPaths {
   const dir = dataDirFrom(env, dataDir);
-  const masterKeyFile = raw(env, 'ML_CONNECTOR_MASTER_KEY_FILE');
-  const codecKeyFile = raw(env, 'ML_CONNECTOR_CODEC_KEY_FILE');
+  const masterKeyFile = get(env, 'ML_CONNECTOR_MASTER_KEY_FILE');
+  const codecKeyFile = get(env, 'ML_CONNECTOR_CODEC_KEY_FILE');
   return {
     dataDir: dir,
-    vaultFile: raw(env, 'ML_CONNECTOR_VAULT_FILE') ?? path.join(dir, 'credentials.vault'),
-    vaultStateFile: raw(env, 'ML_CONNECTOR_VAULT_STATE_FILE'),
+    vaultFile: get(env, 'ML_CONNECTOR_VAULT_FILE') ?? path.join(dir, 'credentials.vault'),
+    vaultStateFile: get(env, 'ML_CONNECTOR_VAULT_STATE_FILE'),
     masterKeyFile: masterKeyFile ?? path.join(dir, 'master.key'),
     masterKeyFileConfigured: masterKeyFile !== undefined,
-    auditDb: raw(env, 'ML_CONNECTOR_AUDIT_DB') ?? path.join(dir, 'audit.db'),
-    artifactDir: raw(env, 'ML_CONNECTOR_ARTIFACT_DIR') ?? path.join(dir, 'artifacts'),
+    auditDb: get(env, 'ML_CONNECTOR_AUDIT_DB') ?? path.join(dir, 'audit.db'),
+    artifactDir: get(env, 'ML_CONNECTOR_ARTIFACT_DIR') ?? path.join(dir, 'artifacts'),
     workDir: path.join(dir, 'work'),
     tempDir: path.join(dir, 'tmp'),
     codecKeyFile: codecKeyFile ?? path.join(dir, CODEC_KEY_FILE_NAME),
@@ -227,16 +231,16 @@ export interface KeySettings {
 
 export function keySettings(env: Env = process.env): KeySettings {
   return {
-    masterKey: raw(env, 'ML_CONNECTOR_MASTER_KEY'),
-    newMasterKey: raw(env, 'ML_CONNECTOR_NEW_MASTER_KEY'),
-    codecKeys: raw(env, 'ML_CONNECTOR_CODEC_KEYS'),
-    codecActiveKey: raw(env, 'ML_CONNECTOR_CODEC_ACTIVE_KEY')?.trim(),
+    masterKey: get(env, 'ML_CONNECTOR_MASTER_KEY'),
+    newMasterKey: get(env, 'ML_CONNECTOR_NEW_MASTER_KEY'),
+    codecKeys: get(env, 'ML_CONNECTOR_CODEC_KEYS'),
+    codecActiveKey: get(env, 'ML_CONNECTOR_CODEC_ACTIVE_KEY'),
   };
 }
 
 /** Secret inputs of `credentials set` given in the environment instead of stdin. */
 export function credentialInput(env: Env = process.env, name: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN'): string | undefined {
-  return raw(env, name);
+  return get(env, name);
 }
 
 /**
@@ -301,21 +305,21 @@ export type ArtifactSettings = FsArtifactSettings | S3ArtifactSettings;
 /** Which artifact store to open: the directory under the data dir, or S3 when ML_CONNECTOR_ARTIFACTS is set. */
 export function artifactSettings(env: Env = process.env, dataDir?: string): ArtifactSettings {
   const paths = dataPaths(env, dataDir);
-  const location = raw(env, 'ML_CONNECTOR_ARTIFACTS');
+  const location = get(env, 'ML_CONNECTOR_ARTIFACTS');
   if (location === undefined) return { kind: 'fs', dir: paths.artifactDir, workDir: paths.workDir };
   const problems: string[] = [];
   const loc = s3Location(location, problems);
-  const sse = oneOf(env, 'ML_CONNECTOR_ARTIFACTS_SSE', ['AES256', 'aws:kms', 'none'] as const, problems);
-  const kmsKeyId = raw(env, 'ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID')?.trim();
+  const sse = get(env, 'ML_CONNECTOR_ARTIFACTS_SSE', problems);
+  const kmsKeyId = get(env, 'ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID');
   const sseMode = sse && sse !== 'none' ? sse : undefined;
-  const sseInvalid = raw(env, 'ML_CONNECTOR_ARTIFACTS_SSE') !== undefined && sse === undefined;
+  const sseInvalid = problems.some((p) => p.startsWith('ML_CONNECTOR_ARTIFACTS_SSE '));
   if (kmsKeyId && sseMode !== 'aws:kms' && !sseInvalid) problems.push('ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID needs ML_CONNECTOR_ARTIFACTS_SSE=aws:kms');
-  const pathStyle = oneOf(env, 'ML_CONNECTOR_ARTIFACTS_PATH_STYLE', ['true', 'false'] as const, problems);
-  const s3Endpoint = url(env, 'AWS_ENDPOINT_URL_S3', problems);
-  const genericEndpoint = url(env, 'AWS_ENDPOINT_URL', problems);
+  const pathStyle = get(env, 'ML_CONNECTOR_ARTIFACTS_PATH_STYLE', problems);
+  const s3Endpoint = get(env, 'AWS_ENDPOINT_URL_S3', problems);
+  const genericEndpoint = get(env, 'AWS_ENDPOINT_URL', problems);
   const endpoint = s3Endpoint ?? genericEndpoint;
-  const accessKeyId = raw(env, 'AWS_ACCESS_KEY_ID');
-  const secretAccessKey = raw(env, 'AWS_SECRET_ACCESS_KEY');
+  const accessKeyId = get(env, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = get(env, 'AWS_SECRET_ACCESS_KEY');
   return done(problems, {
     kind: 's3',
     ...loc!,
@@ -323,8 +327,8 @@ export function artifactSettings(env: Env = process.env, dataDir?: string): Arti
     endpoint,
     // MinIO-like endpoints serve buckets by path, not by virtual host; AWS itself prefers virtual hosts.
     forcePathStyle: pathStyle ? pathStyle === 'true' : endpoint !== undefined,
-    region: raw(env, 'AWS_REGION') ?? raw(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: raw(env, 'AWS_SESSION_TOKEN') } : undefined,
+    region: get(env, 'AWS_REGION') ?? get(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: get(env, 'AWS_SESSION_TOKEN') } : undefined,
     tempDir: paths.tempDir,
   });
 }
@@ -350,24 +354,24 @@ export interface TracingSettings {
 
 export function tracingSettings(env: Env = process.env): TracingSettings {
   return {
-    enabled: raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined || raw(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined,
-    serviceName: raw(env, 'OTEL_SERVICE_NAME')?.trim() ?? 'ml-connector-worker',
+    enabled: get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined || get(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined,
+    serviceName: get(env, 'OTEL_SERVICE_NAME') ?? 'ml-connector-worker',
   };
 }
 
 /** ML_CONNECTOR_WORKFLOW_BUNDLE, read on its own: worker/create-worker.ts needs it when loaded. */
 export function workflowBundleSetting(env: Env = process.env): string | undefined {
-  return raw(env, 'ML_CONNECTOR_WORKFLOW_BUNDLE');
+  return get(env, 'ML_CONNECTOR_WORKFLOW_BUNDLE');
 }
 
 export function workerSettings(env: Env = process.env): WorkerSettings {
   const problems: string[] = [];
   const settings: WorkerSettings = {
-    taskQueue: raw(env, 'ML_CONNECTOR_TASK_QUEUE')?.trim(),
-    metricsPort: port(env, 'ML_CONNECTOR_METRICS_PORT', problems),
-    metricsHost: raw(env, 'ML_CONNECTOR_METRICS_HOST')?.trim(),
+    taskQueue: get(env, 'ML_CONNECTOR_TASK_QUEUE'),
+    metricsPort: get(env, 'ML_CONNECTOR_METRICS_PORT', problems),
+    metricsHost: get(env, 'ML_CONNECTOR_METRICS_HOST'),
     workflowBundle: workflowBundleSetting(env),
-    insecurePlaintextPayloads: bool(env, 'ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS', problems) ?? false,
+    insecurePlaintextPayloads: get(env, 'ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS', problems) ?? false,
     tracing: tracingSettings(env),
   };
   return done(problems, settings);
@@ -382,7 +386,7 @@ export function temporalSettings(env: Env = process.env, overrides: TemporalSett
 
 /** TEMPORAL_ADDRESS is set: the CLI uses that server instead of starting a dev server. */
 export function temporalAddressConfigured(env: Env = process.env): boolean {
-  return raw(env, 'TEMPORAL_ADDRESS') !== undefined;
+  return get(env, 'TEMPORAL_ADDRESS') !== undefined;
 }
 
 export interface TemporalCliSettings {
@@ -392,7 +396,7 @@ export interface TemporalCliSettings {
 }
 
 export function temporalCliSettings(env: Env = process.env): TemporalCliSettings {
-  return { cliPath: raw(env, 'TEMPORAL_CLI_PATH'), searchPath: (raw(env, 'PATH') ?? '').split(path.delimiter).filter(Boolean) };
+  return { cliPath: get(env, 'TEMPORAL_CLI_PATH'), searchPath: (get(env, 'PATH') ?? '').split(path.delimiter).filter(Boolean) };
 }
 
 // ---------------------------------------------------------------------------------------------
