@@ -5,11 +5,10 @@
  * safety rules (token off loopback, Host check, CORS, TLS) are in client/codec-server.ts.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { resolveCodecKeys } from '../../common/codec-config';
 import { CodecServerConfigError, DEFAULT_CODEC_PORT, DEFAULT_UI_ORIGIN, checkCodecServerOptions, startCodecServer, type CodecServer, type CodecServerOptions } from '../codec-server';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataDirFrom, variableNamedByOption, type Env } from '../../common/env';
+import { dataPaths, variableNamedByOption, type Env } from '../../common/env';
 
 export interface CodecServerDeps {
   env?: Env;
@@ -40,10 +39,10 @@ async function run(ctx: CommandContext, deps: CodecServerDeps): Promise<number> 
     if (!bearerToken) throw new UsageError(`--token-env ${tokenEnv}: that environment variable is empty`);
   }
   const origins = (ctx.values['cors-origin'] as string[] | undefined) ?? [DEFAULT_UI_ORIGIN];
-  const dir = dataDirFrom(env);
-  const { keys, source, keyFile } = resolveCodecKeys({ dataDir: dir, env, createIfMissing: false });
+  const paths = dataPaths(env);
+  const { keys, source, keyFile } = resolveCodecKeys({ dataDir: paths.dataDir, env, createIfMissing: false });
   if (!keys) {
-    ctx.err(`no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${path.join(dir, 'codec.key')}`);
+    ctx.err(`no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${paths.codecKeyFile}`);
     return 1;
   }
   const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';
