@@ -35,15 +35,16 @@ export default tseslint.config(
     },
   },
   {
-    // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into client/.
-    files: ['activities/**/*.ts', 'common/**/*.ts'],
+    // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into
+    // client/; the worker is started by the CLI, never the other way round (settings: common/env.ts).
+    files: ['activities/**/*.ts', 'common/**/*.ts', 'worker/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/ and common/ do not import the CLI (client/).' },
+            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
           ],
         },
       ],
@@ -62,6 +63,7 @@ export default tseslint.config(
             { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
             { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
+            { group: ['**/common/env', '**/common/temporal-settings'], message: 'The settings module is Node-only: workflows get settings in their input or from activities.' },
           ],
         },
       ],

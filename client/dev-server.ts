@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { openClientConnection } from '../common/temporal-connection';
-import { localTemporalSettings, temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
+import { temporalAddressConfigured, temporalSettings } from '../common/env';
+import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
 import { resolveTemporalCli, type CliResolution } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -113,10 +114,9 @@ export async function waitForServer(target: string | TemporalSettings, namespace
 export async function startTemporal(options: DevServerOptions = {}): Promise<TemporalServer> {
   const namespace = options.namespace ?? 'default';
   const log = options.log ?? (() => undefined);
-  const external = process.env.TEMPORAL_ADDRESS;
-  if (external && !options.forceStart) {
+  if (temporalAddressConfigured() && !options.forceStart) {
     // An existing server is reached with the environment's TLS / API key settings, validated here.
-    const settings = temporalSettingsFromEnv(process.env, { namespace });
+    const settings = temporalSettings(undefined, { namespace });
     await waitForServer(settings, namespace, options.startTimeoutMs ?? 30_000);
     return { address: settings.address, namespace, settings, owned: false, stop: async () => undefined };
   }

@@ -1,11 +1,12 @@
-import * as path from 'node:path';
-
 /**
- * The project root (where package.json lives); `.data/` sits under it unless ML_CONNECTOR_DATA_DIR
- * says otherwise. Compiled code runs from dist/client/, one level deeper than the sources.
+ * The project root and the data directory, for the CLI (and the scripts and tests that import them
+ * from here): worked out in common/env.ts, with every other setting.
  */
-export const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
+import { PROJECT_ROOT, dataDirFrom } from '../common/env';
 
+export { PROJECT_ROOT };
+
+/** ML_CONNECTOR_DATA_DIR, else `.data/` in the project root; absolute. */
 export function dataDir(): string {
-  return path.resolve(process.env.ML_CONNECTOR_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
+  return dataDirFrom();
 }

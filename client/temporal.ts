@@ -2,7 +2,8 @@
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { openClientConnection } from '../common/temporal-connection';
-import { temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
+import { temporalSettings } from '../common/env';
+import type { TemporalSettings } from '../common/temporal-settings';
 
 export interface ConnectedClient {
   client: Client;
@@ -14,7 +15,7 @@ export interface ConnectedClient {
  * common/temporal-settings.ts), validated first. `address` / `namespace` override the environment.
  */
 export async function connectClient(address?: string, dataConverter?: DataConverter, namespace?: string, settings?: TemporalSettings): Promise<ConnectedClient> {
-  const s = settings ?? temporalSettingsFromEnv(process.env, { address, namespace });
+  const s = settings ?? temporalSettings(undefined, { address, namespace });
   const connection = await openClientConnection(s);
   return { client: new Client({ connection, namespace: s.namespace, dataConverter }), close: () => connection.close() };
 }

@@ -8,17 +8,17 @@
  *   4. otherwise none: payloads stay plaintext (the caller decides whether that is acceptable)
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { createDataConverter, type DataConverterOptions } from './codec';
+import { CODEC_KEY_FILE_NAME, dataPaths, keySettings, type Env } from './env';
 import { createCodecKeyFile, loadCodecKeys, type CodecKeys } from './codec-keys';
 
-export const CODEC_KEY_FILE_NAME = 'codec.key';
+export { CODEC_KEY_FILE_NAME };
 
 export interface ResolveCodecOptions extends DataConverterOptions {
   /** Directory of the embedded default key file (`.data/` unless ML_CONNECTOR_DATA_DIR says otherwise). */
   dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Create `<dataDir>/codec.key` when no key is configured (embedded default only, never production). */
   createIfMissing?: boolean;
   /** Receives the "key file created" warning; default process.emitWarning. */
@@ -33,15 +33,15 @@ export interface ResolvedCodecKeys {
 }
 
 /** The default key file for a data directory, unless ML_CONNECTOR_CODEC_KEY_FILE names another. */
-export function codecKeyFile(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.ML_CONNECTOR_CODEC_KEY_FILE || path.join(dataDir, CODEC_KEY_FILE_NAME);
+export function codecKeyFile(dataDir: string, env?: Env): string {
+  return dataPaths(env, dataDir).codecKeyFile;
 }
 
 /** Keys and where they came from. Throws KeyMaterialError for malformed keys or a too-open key file. */
 export function resolveCodecKeys(opts: ResolveCodecOptions): ResolvedCodecKeys {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const keyFile = codecKeyFile(opts.dataDir, env);
-  if (env.ML_CONNECTOR_CODEC_KEYS?.trim()) return { keys: loadCodecKeys({ env }), source: 'env' };
+  if (keySettings(env).codecKeys !== undefined) return { keys: loadCodecKeys({ env }), source: 'env' };
   const keys = loadCodecKeys({ env, keyFile });
   if (keys) return { keys, source: 'file', keyFile };
   // A configured key file that is missing already threw in loadCodecKeys; only the default is created.

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dataPaths, keySettings, type Env } from './env';
 
 export const KEY_BYTES = 32;
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -134,16 +135,16 @@ export function createCodecKeyFile(file: string, keyId = `k${new Date().toISOStr
  * or the file named by `ML_CONNECTOR_CODEC_KEY_FILE` / `opts.keyFile`. Returns undefined when none
  * is configured so the caller decides whether plaintext payloads are acceptable.
  */
-export function loadCodecKeys(opts: { env?: NodeJS.ProcessEnv; keyFile?: string } = {}): CodecKeys | undefined {
-  const env = opts.env ?? process.env;
-  const inline = env.ML_CONNECTOR_CODEC_KEYS;
-  if (inline && inline.trim()) return parseCodecKeysEnv(inline, env.ML_CONNECTOR_CODEC_ACTIVE_KEY || undefined);
-  const file = env.ML_CONNECTOR_CODEC_KEY_FILE || opts.keyFile;
+export function loadCodecKeys(opts: { env?: Env; keyFile?: string } = {}): CodecKeys | undefined {
+  const { codecKeys: inline, codecActiveKey: active } = keySettings(opts.env);
+  if (inline !== undefined) return parseCodecKeysEnv(inline, active);
+  const paths = dataPaths(opts.env);
+  const configured = paths.codecKeyFileConfigured ? paths.codecKeyFile : undefined;
+  const file = configured ?? opts.keyFile;
   if (file && fs.existsSync(file)) {
     const keys = readCodecKeyFile(file);
-    const active = env.ML_CONNECTOR_CODEC_ACTIVE_KEY;
     return active ? finishKeys(new Map(keys.keys), active, `codec key file ${file}`) : keys;
   }
-  if (env.ML_CONNECTOR_CODEC_KEY_FILE) throw new KeyMaterialError(`ML_CONNECTOR_CODEC_KEY_FILE: ${file} does not exist`);
+  if (configured) throw new KeyMaterialError(`ML_CONNECTOR_CODEC_KEY_FILE: ${file} does not exist`);
   return undefined;
 }

@@ -12,6 +12,9 @@
  * The older CLI names TEMPORAL_TLS_CA / TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY (paths) are accepted too.
  * Every problem is found before any connection is opened and reported together, naming the variable;
  * key material and the API key never appear in messages.
+ *
+ * Part of the settings module: common/env.ts lists these variables with all the others and calls
+ * this parser (temporalSettings / readSettings); the environment is always handed in.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -146,7 +149,7 @@ export interface TemporalSettingsOverrides {
  * files, certificate without key (or the reverse), a key that does not belong to the certificate, an
  * API key or TLS material with TLS switched off, conflicting variables.
  */
-export function temporalSettingsFromEnv(env: Env = process.env, overrides: TemporalSettingsOverrides = {}): TemporalSettings {
+export function temporalSettingsFromEnv(env: Env, overrides: TemporalSettingsOverrides = {}): TemporalSettings {
   const problems: string[] = [];
   const address = overrides.address ?? val(env, 'TEMPORAL_ADDRESS')?.trim() ?? DEFAULT_TEMPORAL_ADDRESS;
   if (!splitHostPort(address)) problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);

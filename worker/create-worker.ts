@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import { workflowBundleSetting } from '../common/env';
 import { TASK_QUEUE } from '../common/ids';
 import { openNativeConnection } from '../common/temporal-connection';
 import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
@@ -19,7 +20,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * compiled worker, dist/workflow-bundle.js. Running from TypeScript sources (tsx) there is none, so
  * dev and tests always bundle the current workflow code and can never load a stale bundle.
  */
-export const PREBUILT_BUNDLE_PATH = process.env.ML_CONNECTOR_WORKFLOW_BUNDLE ?? path.resolve(__dirname, '..', 'workflow-bundle.js');
+export const PREBUILT_BUNDLE_PATH = workflowBundleSetting() ?? path.resolve(__dirname, '..', 'workflow-bundle.js');
 
 let runtimeInstalled = false;
 

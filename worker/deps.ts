@@ -9,6 +9,7 @@ import { createActivities } from '../activities';
 import { createPortsResolver, type PortsResolver } from '../activities/cycle/connections';
 import type { CallObserver } from '../activities/http';
 import { openStores, type Stores } from '../activities/store';
+import type { Env } from '../common/env';
 import { recordCall } from '../activities/observability/metrics';
 
 export interface WorkerDepsOptions {
@@ -16,7 +17,7 @@ export interface WorkerDepsOptions {
   temporal?: Client;
   taskQueue?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
 }
 
 export function currentCycleId(): string | null {

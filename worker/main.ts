@@ -6,14 +6,14 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
-import { dataDir } from '../client/paths';
 import { createConnectorWorker } from './create-worker';
 import { startObservability } from './observability';
 import { buildActivities } from './deps';
 import { certificateWarnings } from '../activities/store';
 import { resolveDataConverter } from '../common/codec-config';
+import { SettingsError, dataDirFrom, readSettings, temporalSettings, type Env } from '../common/env';
 import { openClientConnection } from '../common/temporal-connection';
-import { describeTemporalSettings, plaintextWarning, temporalSettingsFromEnv, type TemporalSettings } from '../common/temporal-settings';
+import { describeTemporalSettings, plaintextWarning, TemporalSettingsError, type TemporalSettings } from '../common/temporal-settings';
 
 export interface RunWorkerOptions {
   /** Connection settings (TLS, API key); default: read from the environment and validated. */
@@ -23,6 +23,8 @@ export interface RunWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   dataDir?: string;
+  /** The environment the settings are read from (common/env.ts); default this process's. */
+  env?: Env;
   dataConverter?: DataConverter;
   log?: (line: string) => void;
   /** Serve Prometheus `/metrics` (connector + Temporal SDK metrics) on this port. */
@@ -36,12 +38,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   // Before any connection: the SDK runtime's metrics exporter is fixed when the runtime is installed.
   const observability = await startObservability({ metricsPort: options.metricsPort, metricsHost: options.metricsHost, log });
   // Validated before anything connects: a bad CA path or a key without its certificate stops here.
-  const settings = options.temporal ?? temporalSettingsFromEnv(process.env, { address: options.address, namespace: options.namespace });
+  const settings = options.temporal ?? temporalSettings(options.env, { address: options.address, namespace: options.namespace });
   const warning = plaintextWarning(settings);
   if (warning) log(`⚠ ${warning}`);
   const clientConnection = await openClientConnection(settings);
   const temporal = new Client({ connection: clientConnection, namespace: settings.namespace, dataConverter: options.dataConverter });
-  const built = buildActivities({ dataDir: options.dataDir ?? dataDir(), temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
+  const built = buildActivities({ dataDir: dataDirFrom(options.env, options.dataDir), env: options.env, temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
   for (const w of certificateWarnings(built.stores.vault)) log(`⚠ ${w}`);
   const { worker, connection } = await createConnectorWorker({
     temporal: settings,
@@ -69,13 +71,22 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 }
 
 if (require.main === module) {
-  const dataConverter = resolveDataConverter({ dataDir: dataDir() });
+  // Every setting is read and checked once, before anything starts; all problems are reported together.
+  let settings: ReturnType<typeof readSettings>;
+  try {
+    settings = readSettings();
+  } catch (err) {
+    if (!(err instanceof SettingsError || err instanceof TemporalSettingsError)) throw err;
+    console.error(`worker refused: ${err.message}`);
+    process.exit(1);
+  }
+  const dataConverter = resolveDataConverter({ dataDir: settings.paths.dataDir });
   // Same rule as `ml-connector worker` (issue 13 item 3): no keys, no plaintext histories unless asked.
-  if (!dataConverter && process.env.ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS !== 'true') {
+  if (!dataConverter && !settings.worker.insecurePlaintextPayloads) {
     console.error('worker refused: no payload codec keys (set ML_CONNECTOR_CODEC_KEYS or ML_CONNECTOR_CODEC_KEY_FILE; ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS=true accepts plaintext histories)');
     process.exit(1);
   }
-  runWorker({ taskQueue: process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter }).catch((err) => {
+  runWorker({ taskQueue: settings.worker.taskQueue, temporal: settings.temporal, dataDir: settings.paths.dataDir, dataConverter }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

@@ -7,14 +7,15 @@
  * so the bundle (and replays of recorded histories) stays exactly the workflow code.
  */
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { tracingSettings, type Env } from '../common/env';
 
 export interface Tracing {
   activity: ActivityInterceptorsFactory;
   shutdown(): Promise<void>;
 }
 
-export function otlpConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+export function otlpConfigured(env?: Env): boolean {
+  return tracingSettings(env).enabled;
 }
 
 let tracing: Promise<Tracing | null> | undefined;
@@ -23,18 +24,19 @@ let tracing: Promise<Tracing | null> | undefined;
  * Set up once per process; null when no endpoint is configured. The OpenTelemetry SDK is loaded
  * only then (~200 modules a worker without tracing does not need to hold in memory).
  */
-export function setupTracing(env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
-  tracing ??= otlpConfigured(env) ? createTracing(env) : Promise.resolve(null);
+export function setupTracing(env?: Env): Promise<Tracing | null> {
+  const settings = tracingSettings(env);
+  tracing ??= settings.enabled ? createTracing(settings.serviceName) : Promise.resolve(null);
   return tracing;
 }
 
-async function createTracing(env: NodeJS.ProcessEnv): Promise<Tracing> {
+async function createTracing(serviceName: string): Promise<Tracing> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { Resource } = await import('@opentelemetry/resources');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = await import('@temporalio/interceptors-opentelemetry');
   const provider = new BasicTracerProvider({
-    resource: new Resource({ 'service.name': env.OTEL_SERVICE_NAME ?? 'ml-connector-worker' }),
+    resource: new Resource({ 'service.name': serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   // Registers the global tracer and W3C propagator the interceptors use.

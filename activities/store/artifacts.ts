@@ -17,8 +17,8 @@ import { finished } from 'node:stream/promises';
 import { assertHash, readAll, verified, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type ReadOptions } from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from './errors';
 import { FsPartFiles } from './part-files-fs';
+import { dataPaths } from '../../common/env';
 
-export const DEFAULT_ARTIFACT_ROOT = path.join('.data', 'artifacts');
 
 /** Writable sink returned by `FsArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
 export class ArtifactWriter extends Writable implements ArtifactWriteStream {
@@ -97,11 +97,11 @@ export class FsArtifactStore implements ArtifactStore {
   readonly parts: FsPartFiles;
 
   /**
-   * `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `.data/artifacts`; part files go to `workDir`,
+   * `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `<data dir>/artifacts` (common/env.ts); part files go to `workDir`,
    * by default `work/` beside the root (`.data/work`), as they always have.
    */
   constructor(root?: string, opts: { workDir?: string } = {}) {
-    this.root = path.resolve(root ?? (process.env.ML_CONNECTOR_ARTIFACT_DIR || DEFAULT_ARTIFACT_ROOT));
+    this.root = path.resolve(root ?? dataPaths().artifactDir);
     this.parts = new FsPartFiles(opts.workDir ?? path.join(path.dirname(this.root), 'work'));
   }
 

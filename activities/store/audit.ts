@@ -9,13 +9,13 @@ import Database from 'better-sqlite3';
 import { redactText } from '../http/redact';
 import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind, type CycleEventKind } from './audit-schema';
 import type { AuditStore, CallFilter, EventFilter } from './audit-store';
+import { dataPaths } from '../../common/env';
 import { StoreError } from './errors';
 
 export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
 export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
 export type { AuditStore, CallFilter, EventFilter } from './audit-store';
 
-export const DEFAULT_AUDIT_FILE = path.join('.data', 'audit.db');
 
 export class AuditError extends StoreError {}
 
@@ -158,7 +158,7 @@ export class AuditTrail implements AuditStore {
   private streamed = 0;
 
   constructor(opts: AuditTrailOptions = {}) {
-    this.file = opts.file ?? (process.env.ML_CONNECTOR_AUDIT_DB || DEFAULT_AUDIT_FILE);
+    this.file = opts.file ?? dataPaths().auditDb;
     this.batchSize = opts.batchSize ?? 10_000;
     this.now = opts.now ?? (() => new Date());
     if (opts.readonly) {

@@ -2,7 +2,7 @@
  * Stores of the connector: credential vault, artifact store (filesystem or S3), audit trail. The
  * worker opens them once (`openStores()`) and hands them to `createActivities({ ..., store })`.
  */
-import * as path from 'node:path';
+import { dataPaths, type DataPaths, type Env } from '../../common/env';
 import type { ArtifactStore } from './artifact-store';
 import { openArtifactStore } from './artifacts-config';
 import type { AuditStore } from './audit';
@@ -22,7 +22,7 @@ export * from './vault';
 export * from './vault-types';
 export { vaultOAuthTokenStore } from './oauth-token-store';
 export * from './vault-pins';
-export { resolveMasterKey, DEFAULT_KEY_FILE } from './vault-key';
+export { resolveMasterKey } from './vault-key';
 
 export interface Stores {
   vault: CredentialVault;
@@ -32,23 +32,25 @@ export interface Stores {
 }
 
 /**
- * Opens all three under `dataDir` (default `.data`): `credentials.vault`, `master.key`,
- * `artifacts/` (+ part files in `work/`), `audit.db`. Env overrides (ML_CONNECTOR_VAULT_FILE,
- * ML_CONNECTOR_MASTER_KEY[_FILE], ML_CONNECTOR_ARTIFACTS=s3://… or ML_CONNECTOR_ARTIFACT_DIR,
- * ML_CONNECTOR_AUDIT_DB: a SQLite file or postgres://…) win over the directory layout.
+ * Opens all three under the data directory (`dataDir`, else ML_CONNECTOR_DATA_DIR, else `.data`):
+ * `credentials.vault`, `master.key`, `artifacts/` (+ part files in `work/`), `audit.db`, each moved
+ * by its variable (common/env.ts: dataPaths).
  */
-export function openStores(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; vault?: CredentialVaultOptions } = {}): Stores {
-  const env = opts.env ?? process.env;
-  const dir = opts.dataDir ?? '.data';
-  const vault = new CredentialVault({
-    env,
-    file: env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault'),
-    keyFile: env.ML_CONNECTOR_MASTER_KEY_FILE ? undefined : path.join(dir, 'master.key'),
-    // the embedded default key file may be created on first use; a configured one never is
-    createKeyFile: !env.ML_CONNECTOR_MASTER_KEY_FILE,
-    ...opts.vault,
-  });
-  const artifacts = openArtifactStore(env, dir);
-  const audit = openAuditStore(env.ML_CONNECTOR_AUDIT_DB || path.join(dir, 'audit.db'));
+export function openStores(opts: { dataDir?: string; env?: Env; vault?: CredentialVaultOptions } = {}): Stores {
+  const paths = dataPaths(opts.env, opts.dataDir);
+  const vault = openVaultAt(paths, opts.env, opts.vault);
+  const artifacts = openArtifactStore(opts.env, paths.dataDir);
+  const audit = openAuditStore(paths.auditDb);
   return { vault, artifacts, audit, close: () => audit.close() };
+}
+
+/** The vault of a data directory layout; the default key file may be created on first use, a configured one never is. */
+export function openVaultAt(paths: DataPaths, env?: Env, opts: CredentialVaultOptions = {}): CredentialVault {
+  return new CredentialVault({
+    env,
+    file: paths.vaultFile,
+    keyFile: paths.masterKeyFile,
+    createKeyFile: !paths.masterKeyFileConfigured,
+    ...opts,
+  });
 }

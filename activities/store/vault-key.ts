@@ -6,15 +6,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dataPaths, keySettings, type Env } from '../../common/env';
 import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/codec-keys';
 import { syncDir, writeFileAtomic } from './atomic-file';
 import { VaultKeyError } from './errors';
 import { VaultKeys, deriveVaultKeys, equalB64 } from './vault-crypto';
 
-export const DEFAULT_KEY_FILE = path.join('.data', 'master.key');
-
 export interface MasterKeyOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Key file path; overrides ML_CONNECTOR_MASTER_KEY_FILE. */
   keyFile?: string;
   /** Create the key file if missing. Default: true only for the embedded default path. */
@@ -40,13 +39,13 @@ function wrap<T>(fn: () => T, file?: string): T {
 }
 
 export function resolveMasterKey(opts: MasterKeyOptions = {}): ResolvedMasterKey {
-  const env = opts.env ?? process.env;
-  const inline = env.ML_CONNECTOR_MASTER_KEY;
-  if (inline !== undefined && inline.trim() !== '') {
+  const inline = keySettings(opts.env).masterKey;
+  if (inline !== undefined) {
     return { key: wrap(() => parseKeyMaterial(inline, 'ML_CONNECTOR_MASTER_KEY')), source: 'env' };
   }
-  const explicit = opts.keyFile ?? env.ML_CONNECTOR_MASTER_KEY_FILE;
-  const keyFile = explicit || DEFAULT_KEY_FILE;
+  const paths = dataPaths(opts.env);
+  const explicit = opts.keyFile ?? (paths.masterKeyFileConfigured ? paths.masterKeyFile : undefined);
+  const keyFile = explicit || paths.masterKeyFile;
   if (fs.existsSync(keyFile)) {
     return { key: readKeyFile(keyFile), source: 'file', keyFile };
   }

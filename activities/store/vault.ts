@@ -12,7 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { dataPaths } from '../../common/env';
 import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
 import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError } from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';
@@ -29,7 +29,6 @@ import {
   parseSecret,
 } from './vault-types';
 
-export const DEFAULT_VAULT_FILE = path.join('.data', 'credentials.vault');
 
 export interface CredentialVaultOptions extends MasterKeyOptions {
   /** Vault file; default ML_CONNECTOR_VAULT_FILE or `.data/credentials.vault`. */
@@ -92,11 +91,12 @@ export class CredentialVault {
   private readonly seen: SeenCounter;
 
   constructor(opts: CredentialVaultOptions = {}) {
-    const env = opts.env ?? process.env;
-    this.file = opts.file ?? (env.ML_CONNECTOR_VAULT_FILE || DEFAULT_VAULT_FILE);
+    const env = opts.env;
+    const paths = dataPaths(env);
+    this.file = opts.file ?? paths.vaultFile;
     this.now = opts.now ?? (() => new Date());
     this.hooks = opts.hooks ?? {};
-    this.stateFile = opts.stateFile ?? (env.ML_CONNECTOR_VAULT_STATE_FILE || defaultStateFile(this.file));
+    this.stateFile = opts.stateFile ?? (paths.vaultStateFile ?? defaultStateFile(this.file));
     const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning'));
     this.seen = new SeenCounter(this.stateFile, this.file, warn, this.now);
     let master = opts.key;

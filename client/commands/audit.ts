@@ -4,10 +4,9 @@
  * `ml-connector audit migrate` applies the PostgreSQL schema's pending migrations (ML_CONNECTOR_AUDIT_DB=postgres://…).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AuditTrail, isPostgresUrl, openAuditStore, OUTCOMES, PgAuditStore, RECORD_KINDS, type Outcome, type RecordKind } from '../../activities/store';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataDir } from '../paths';
+import { dataPaths, type Env } from '../../common/env';
 
 /** Left-aligned text table; cells are cut at `max` characters. */
 export function formatTable(header: string[], rows: Array<Array<string | number | null | undefined>>, max = 60): string {
@@ -19,10 +18,8 @@ export function formatTable(header: string[], rows: Array<Array<string | number 
 }
 
 /** The audit database: ML_CONNECTOR_AUDIT_DB (a SQLite file or postgres://…), else `audit.db` in the data directory. */
-export function auditDbFile(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.ML_CONNECTOR_AUDIT_DB) return env.ML_CONNECTOR_AUDIT_DB;
-  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-  return path.join(dir, 'audit.db');
+export function auditDbFile(env?: Env): string {
+  return dataPaths(env).auditDb;
 }
 
 /** A SQLite file must exist to be queried; a PostgreSQL URL is checked by connecting. */
@@ -50,7 +47,7 @@ function opt(ctx: CommandContext, name: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function createAuditCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Command {
+export function createAuditCommand(deps: { env?: Env } = {}): Command {
   return {
     name: 'audit',
     summary: 'Query the audit trail',
@@ -68,7 +65,7 @@ export function createAuditCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Comm
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx) {
-      const env = deps.env ?? process.env;
+      const env = deps.env;
       if (ctx.positionals[0] === 'migrate') return migrate(ctx, auditDbFile(env));
       if (ctx.positionals.length > 0) throw new UsageError(`unknown audit subcommand ${JSON.stringify(ctx.positionals[0])} (only: migrate)`);
       const cycleId = opt(ctx, 'cycle');

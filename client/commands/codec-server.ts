@@ -5,14 +5,13 @@
  * safety rules (token off loopback, Host check, CORS, TLS) are in client/codec-server.ts.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { resolveCodecKeys } from '../../common/codec-config';
 import { CodecServerConfigError, DEFAULT_CODEC_PORT, DEFAULT_UI_ORIGIN, checkCodecServerOptions, startCodecServer, type CodecServer, type CodecServerOptions } from '../codec-server';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataDir } from '../paths';
+import { dataPaths, variableNamedByOption, type Env } from '../../common/env';
 
 export interface CodecServerDeps {
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Resolves when the server should stop; default SIGINT/SIGTERM. */
   until?: (server: CodecServer) => Promise<void>;
 }
@@ -30,20 +29,20 @@ function untilSignal(): Promise<void> {
 }
 
 async function run(ctx: CommandContext, deps: CodecServerDeps): Promise<number> {
-  const env = deps.env ?? process.env;
+  const env = deps.env;
   const port = Number(ctx.values.port ?? DEFAULT_CODEC_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535');
   let bearerToken: string | undefined;
   const tokenEnv = ctx.values['token-env'];
   if (typeof tokenEnv === 'string') {
-    bearerToken = env[tokenEnv];
+    bearerToken = variableNamedByOption(env, tokenEnv);
     if (!bearerToken) throw new UsageError(`--token-env ${tokenEnv}: that environment variable is empty`);
   }
   const origins = (ctx.values['cors-origin'] as string[] | undefined) ?? [DEFAULT_UI_ORIGIN];
-  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-  const { keys, source, keyFile } = resolveCodecKeys({ dataDir: dir, env, createIfMissing: false });
+  const paths = dataPaths(env);
+  const { keys, source, keyFile } = resolveCodecKeys({ dataDir: paths.dataDir, env, createIfMissing: false });
   if (!keys) {
-    ctx.err(`no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${path.join(dir, 'codec.key')}`);
+    ctx.err(`no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${paths.codecKeyFile}`);
     return 1;
   }
   const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';

@@ -6,22 +6,21 @@
  */
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
-  CredentialPinError, CredentialVault, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
+  CredentialPinError, CredentialVault, openVaultAt, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
   type AnaplanSecret, type CredentialMetadata, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
 } from '../../activities/store';
 import { ANAPLAN_DEFAULT_URLS } from '../../activities/anaplan/client';
 import { pollDeviceToken, startDeviceAuthorization } from '../../activities/anaplan/auth';
 import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial } from '../../common/codec-keys';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataDir } from '../paths';
+import { credentialInput, dataPaths, keySettings, type Env } from '../../common/env';
 import { formatTable } from './audit';
 
 const ALGORITHMS = netsuiteSecretSchema.shape.algorithm.options;
 
 export interface CredentialsDeps {
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Whole stdin as text (passwords, refresh tokens). */
   readStdin?: () => Promise<string>;
 }
@@ -34,15 +33,8 @@ async function readAllStdin(): Promise<string> {
 }
 
 /** The vault under the data directory, as openStores() lays it out. */
-export function openVault(env: NodeJS.ProcessEnv, onWarning: (m: string) => void): CredentialVault {
-  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-  return new CredentialVault({
-    env,
-    file: env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault'),
-    keyFile: env.ML_CONNECTOR_MASTER_KEY_FILE ? undefined : path.join(dir, 'master.key'),
-    createKeyFile: !env.ML_CONNECTOR_MASTER_KEY_FILE,
-    onWarning,
-  });
+export function openVault(env: Env | undefined, onWarning: (m: string) => void): CredentialVault {
+  return openVaultAt(dataPaths(env), env, { onWarning });
 }
 
 function str(ctx: CommandContext, name: string): string | undefined {
@@ -91,15 +83,15 @@ function checkKeyPair(privateKeyPem: string, certificatePem: string, algorithm?:
   }
 }
 
-async function secretFromEnvOrStdin(env: NodeJS.ProcessEnv, variable: string, deps: CredentialsDeps, what: string): Promise<string> {
-  const fromEnv = env[variable];
+async function secretFromEnvOrStdin(env: Env | undefined, variable: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN', deps: CredentialsDeps, what: string): Promise<string> {
+  const fromEnv = credentialInput(env, variable);
   if (fromEnv) return fromEnv;
   const text = (await (deps.readStdin ?? readAllStdin)()).replace(/\r?\n$/, '');
   if (!text) throw new UsageError(`no ${what}: set ${variable} or pipe it on stdin`);
   return text;
 }
 
-async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: NodeJS.ProcessEnv): Promise<number> {
+async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | undefined): Promise<number> {
   const name = need(ctx, 'name', 'for set');
   const kind = need(ctx, 'kind', '(netsuite or anaplan)');
   let info: CredentialInfo;
@@ -174,7 +166,7 @@ async function deviceGrant(ctx: CommandContext, clientId: string, pins: Credenti
   return { type: 'oauth', clientId, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessTokenExpiresAt: Math.floor(tokens.expiresAt) };
 }
 
-function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+function runList(ctx: CommandContext, env: Env | undefined): number {
   const vault = openVaultIfExists(env, ctx);
   const items = vault ? vault.list() : [];
   const now = new Date();
@@ -205,17 +197,15 @@ function runList(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
 }
 
 /** list/remove/ping never create a key file: with no vault there is nothing to open. */
-export function openVaultIfExists(env: NodeJS.ProcessEnv, ctx: Pick<CommandContext, 'err'>): CredentialVault | undefined {
-  const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-  const file = env.ML_CONNECTOR_VAULT_FILE || path.join(dir, 'credentials.vault');
-  return fs.existsSync(file) ? openVault(env, ctx.err) : undefined;
+export function openVaultIfExists(env: Env | undefined, ctx: Pick<CommandContext, 'err'>): CredentialVault | undefined {
+  return fs.existsSync(dataPaths(env).vaultFile) ? openVault(env, ctx.err) : undefined;
 }
 
 /**
  * Re-pins stored credentials to other hosts without re-entering the secret (e.g. entries stored
  * before pinning, or a Company URLs base URL). Taking the master key, like `set`, is what allows it.
  */
-function runPin(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+function runPin(ctx: CommandContext, env: Env | undefined): number {
   const name = need(ctx, 'name', 'for pin');
   const kind = need(ctx, 'kind', '(netsuite or anaplan)');
   if (kind !== 'netsuite' && kind !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
@@ -250,7 +240,7 @@ function pinsFrom(ctx: CommandContext, kind: CredentialKind, accountId?: string)
  * this host keep working; with ML_CONNECTOR_MASTER_KEY the operator moves the new key into the
  * secret manager, and workers still holding the old key get a clear "re-keyed" refusal.
  */
-function newMasterKey(ctx: CommandContext, env: NodeJS.ProcessEnv, fromKeyFile: boolean): Buffer {
+function newMasterKey(ctx: CommandContext, env: Env | undefined, fromKeyFile: boolean): Buffer {
   const file = str(ctx, 'new-key-file');
   try {
     if (file) {
@@ -258,8 +248,8 @@ function newMasterKey(ctx: CommandContext, env: NodeJS.ProcessEnv, fromKeyFile: 
       assertOwnerOnly(file);
       return parseKeyMaterial(fs.readFileSync(file, 'utf8'), `--new-key-file ${file}`);
     }
-    const inline = env.ML_CONNECTOR_NEW_MASTER_KEY;
-    if (inline && inline.trim() !== '') return parseKeyMaterial(inline, 'ML_CONNECTOR_NEW_MASTER_KEY');
+    const inline = keySettings(env).newMasterKey;
+    if (inline !== undefined) return parseKeyMaterial(inline, 'ML_CONNECTOR_NEW_MASTER_KEY');
   } catch (e) {
     if (e instanceof KeyMaterialError) throw new UsageError(e.message);
     throw e;
@@ -270,7 +260,7 @@ function newMasterKey(ctx: CommandContext, env: NodeJS.ProcessEnv, fromKeyFile: 
   return generateKey();
 }
 
-function runRotate(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+function runRotate(ctx: CommandContext, env: Env | undefined): number {
   const vault = openVaultIfExists(env, ctx);
   if (!vault) {
     ctx.err('no vault to re-key (nothing stored yet)');
@@ -285,7 +275,7 @@ function runRotate(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
   return 0;
 }
 
-function runAcceptRollback(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+function runAcceptRollback(ctx: CommandContext, env: Env | undefined): number {
   const vault = openVaultIfExists(env, ctx);
   if (!vault) {
     ctx.err('no vault to accept');
@@ -297,7 +287,7 @@ function runAcceptRollback(ctx: CommandContext, env: NodeJS.ProcessEnv): number 
   return 0;
 }
 
-function runRemove(ctx: CommandContext, env: NodeJS.ProcessEnv): number {
+function runRemove(ctx: CommandContext, env: Env | undefined): number {
   const name = need(ctx, 'name', 'for remove');
   const kinds = str(ctx, 'kind') ? [need(ctx, 'kind', '')] : ['netsuite', 'anaplan'];
   for (const k of kinds) if (k !== 'netsuite' && k !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
@@ -358,7 +348,7 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       'new-key-file': { type: 'string', description: 'rotate-master-key: file holding the new 32-byte key (hex or base64, mode 0600)' },
     },
     async run(ctx) {
-      const env = deps.env ?? process.env;
+      const env = deps.env;
       const [sub, ...extra] = ctx.positionals;
       if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')} (secrets are never taken from argv)`);
       if (sub === 'set') return runSet(ctx, deps, env);

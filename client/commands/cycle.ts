@@ -100,7 +100,7 @@ async function readDiff(memo: { artifacts?: CycleArtifacts } | undefined, id: st
   const hash = memo?.artifacts?.diffHash;
   if (!hash) throw new Error(`cycle ${id} has no journal diff (it computes one only with journals.approval: manual or --dry-run, once the plan is prepared)`);
   // The configured store (local directory or S3), like the workers'.
-  const store = openArtifactStore(process.env, dataDir());
+  const store = openArtifactStore();
   return getJson<JournalDiff>(store, hash);
 }
 

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { pingConnection, type PingCheck, type PingReport } from '../../activities/ping';
+import type { Env } from '../../common/env';
 import { parseConfig } from '../../common/config';
 import { UsageError, type Command } from '../command';
 import { openVaultIfExists } from './credentials';
@@ -24,7 +25,7 @@ export function formatPingReport(report: PingReport, header: { netsuite: string;
   return lines;
 }
 
-export function createPingCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Command {
+export function createPingCommand(deps: { env?: Env } = {}): Command {
   return {
     name: 'ping',
     summary: 'Check credentials, reachability and model fit',
@@ -34,7 +35,7 @@ export function createPingCommand(deps: { env?: NodeJS.ProcessEnv } = {}): Comma
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx) {
-      const env = deps.env ?? process.env;
+      const env = deps.env;
       const file = typeof ctx.values.config === 'string' ? ctx.values.config : 'ml-connector.config.json';
       let raw: unknown;
       try {

@@ -2,18 +2,17 @@
  * `ml-connector report --cycle ID [--out report.html] [--json]`: the reconciliation report of one
  * cycle (issue 16 item 4) from its audit rows, artifacts and, when Temporal answers, its result.
  */
-import * as path from 'node:path';
 import { openAuditStore } from '../../activities/store';
 import { openArtifactStore } from '../../activities/store/artifacts-config';
 import { UsageError, type Command } from '../command';
 import { cliDataConverter } from '../codec';
-import { dataDir } from '../paths';
+import type { Env } from '../../common/env';
 import { buildReportData, defaultReportFile, workflowInfo, writeReport } from '../report';
 import type { ReportWorkflowInfo } from '../../activities/report/data';
 import { connectClient } from '../temporal';
 import { auditDbFile, auditDbMissing } from './audit';
 
-export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInfo?: (cycleId: string) => Promise<ReportWorkflowInfo> } = {}): Command {
+export function createReportCommand(deps: { env?: Env; workflowInfo?: (cycleId: string) => Promise<ReportWorkflowInfo> } = {}): Command {
   return {
     name: 'report',
     summary: 'Reconciliation report of a cycle (HTML or JSON)',
@@ -25,7 +24,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
       'no-temporal': { type: 'boolean', description: 'Audit trail only: do not ask Temporal for the result' },
     },
     async run(ctx) {
-      const env = deps.env ?? process.env;
+      const env = deps.env;
       const cycleId = ctx.values.cycle;
       if (typeof cycleId !== 'string' || !cycleId) throw new UsageError('--cycle is required');
       const file = auditDbFile(env);
@@ -49,8 +48,7 @@ export function createReportCommand(deps: { env?: NodeJS.ProcessEnv; workflowInf
           ctx.err(`⚠ cycle ${cycleId} not read from Temporal (${(err as Error).message}); the report uses the audit trail only`);
         }
       }
-      const dir = env.ML_CONNECTOR_DATA_DIR ? path.resolve(env.ML_CONNECTOR_DATA_DIR) : dataDir();
-      const artifacts = openArtifactStore(env, dir);
+      const artifacts = openArtifactStore(env);
       const audit = openAuditStore(file, { readonly: true });
       try {
         if (ctx.values.json === true) {

@@ -1,3 +1,4 @@
+import { workerSettings } from '../../common/env';
 import { runWorker } from '../../worker/main';
 import type { Command } from '../command';
 import { cliDataConverter } from '../codec';
@@ -25,9 +26,11 @@ export const workerCommand: Command = {
     // Cycles carry their (secret-free) config in the workflow input; --config is checked up front so
     // a broken file is reported before the worker starts polling.
     if (ctx.values.config) loadConfigFile(String(ctx.values.config));
-    const metricsPort = parseMetricsPort((ctx.values['metrics-port'] as string | undefined) ?? process.env.ML_CONNECTOR_METRICS_PORT);
+    // The flags win over the environment (ML_CONNECTOR_METRICS_PORT, ML_CONNECTOR_TASK_QUEUE: common/env.ts).
+    const settings = workerSettings();
+    const flagPort = parseMetricsPort(ctx.values['metrics-port'] as string | undefined);
     // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and API key settings come from the environment (runWorker validates them).
-    await runWorker({ taskQueue: (ctx.values['task-queue'] as string | undefined) ?? process.env.ML_CONNECTOR_TASK_QUEUE, dataConverter: cliDataConverter(), log: ctx.out, metricsPort, metricsHost: process.env.ML_CONNECTOR_METRICS_HOST });
+    await runWorker({ taskQueue: (ctx.values['task-queue'] as string | undefined) ?? settings.taskQueue, dataConverter: cliDataConverter(), log: ctx.out, metricsPort: flagPort ?? settings.metricsPort, metricsHost: settings.metricsHost });
     return 0;
   },
 };
