@@ -38,7 +38,7 @@ import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { planningCycle } from '../workflows';
-import { checkActuals, checkJournals, checkNoOverlap, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
+import { checkCompleted, checkModels, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
 import { rng } from '../sandbox/demo-company';
 import { loadJournal, saveJournal } from '../sandbox/netsuite/journal-store';
 
@@ -441,11 +441,7 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
     for (const h of Object.values(hosts)) for (const e of h.unexpectedExits) log(`note: ${e}`);
 
     // ——— invariants ———
-    for (const [i, r] of runs.entries()) {
-      const o = outcomes[i];
-      const ok = o !== undefined && !(o instanceof Error) && o.status === 'completed';
-      results.push({ name: `cycle ${r.model}:${r.period}:${r.kind} completed`, ok, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : o ? `status ${o.status}` : 'no result' });
-    }
+    results.push(...checkCompleted(runs, outcomes));
     // Asked for fewer kills than phases (e.g. 0 in a sabotage check), no phase is owed one.
     if (opts.kills >= KILL_PHASES.length) results.push({
       name: 'kills hit every phase (extraction, upload, posting)',
@@ -456,14 +452,7 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
     if (opts.outageMs > 0) results.push({ name: `${opts.outageVendor} sandbox down ${opts.outageMs / 1000}s mid-step, cycles waited`, ok: !!report.outage && report.outage.running > 0, detail: report.outage ? `at ${report.outage.at_s}s mid-${report.outage.step}, down ${report.outage.down_s}s, ${report.outage.running} cycles running` : 'never happened' });
 
     if (opts.sabotage === 'duplicate-journal') injectDuplicateJournal(a, planJournalPrefix(configs[0]!), log);
-    for (const [i, r] of runs.entries()) if (!(outcomes[i] instanceof Error)) results.push(checkActuals(models[r.model]!, configs[r.model]!, r.period));
-    for (const m of [0, 1]) {
-      const full = runs.findIndex((r) => r.model === m && r.kind === 'full');
-      const sum = outcomes[full];
-      const expected = sum && !(sum instanceof Error) && sum.plan ? { count: sum.plan.journals, planCents: sum.plan.planCents } : undefined;
-      if (full >= 0) results.push(...(await checkJournals(models[m]!, configs[m]!, expected)));
-      results.push(checkNoOverlap(models[m]!, configs[m]!.anaplan.modelId));
-    }
+    results.push(...(await checkModels(models, configs, runs, outcomes)));
     results.push(...(await checkAuditComplete(opts.auditDb, runs.map((r, i) => ({ id: ids[i]!, model: r.model, outcome: outcomes[i] })), models, configs)));
 
     // ——— replay from either host: each alone on the task queue, so the replay's activity runs there ———

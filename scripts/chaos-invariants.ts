@@ -13,6 +13,7 @@
 import type { ConnectionConfig } from '../common/config';
 import { anaplanPeriodCode, netsuitePeriodName } from '../common/config';
 import type { Sandboxes } from '../sandbox/embedded';
+import type { CycleSummary } from '../common/dto';
 
 export interface InvariantResult {
   name: string;
@@ -390,4 +391,38 @@ export function checkWritesExplained(writes: LedgerWrite[], rows: JournalAuditRo
     wrong.push(`${w.op} of ${w.ext} (write ${w.seq}) has no accepted audit row after it`);
   }
   return { name, ok: wrong.length === 0 && writes.length > 0, detail: wrong.length ? `${wrong.length} unexplained, first: ${wrong.slice(0, 3).join('; ')}` : `${writes.length} writes (${writes.filter((w) => w.op === 'delete').length} deletes) each explained by its own audit row${afterKill ? ` (${afterKill} by the retry after a worker kill)` : ''}` };
+}
+
+/** One chaos cycle: which model (index into the run's sandboxes/configs), month and kind. */
+export interface ChaosCycle {
+  model: number;
+  period: string;
+  kind: string;
+}
+export type CycleOutcome = CycleSummary | Error | undefined;
+
+/** Every cycle of the run completed (a failure names its innermost cause). */
+export function checkCompleted(runs: ChaosCycle[], outcomes: CycleOutcome[]): InvariantResult[] {
+  return runs.map((r, i) => {
+    const o = outcomes[i];
+    const ok = o !== undefined && !(o instanceof Error) && o.status === 'completed';
+    return { name: `cycle ${r.model}:${r.period}:${r.kind} completed`, ok, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : o ? `status ${o.status}` : 'no result' };
+  });
+}
+
+/**
+ * What the sandboxes hold after the run: actuals of each finished cycle equal NetSuite, each model's
+ * planned journals exactly once (against its full cycle's plan), and no two tasks overlapped on a model.
+ */
+export async function checkModels(models: Sandboxes[], configs: ConnectionConfig[], runs: ChaosCycle[], outcomes: CycleOutcome[]): Promise<InvariantResult[]> {
+  const results: InvariantResult[] = [];
+  for (const [i, r] of runs.entries()) if (!(outcomes[i] instanceof Error)) results.push(checkActuals(models[r.model]!, configs[r.model]!, r.period));
+  for (const m of models.keys()) {
+    const full = runs.findIndex((r) => r.model === m && r.kind === 'full');
+    const sum = outcomes[full];
+    const expected = sum && !(sum instanceof Error) && sum.plan ? { count: sum.plan.journals, planCents: sum.plan.planCents } : undefined;
+    if (full >= 0) results.push(...(await checkJournals(models[m]!, configs[m]!, expected)));
+    results.push(checkNoOverlap(models[m]!, configs[m]!.anaplan.modelId));
+  }
+  return results;
 }

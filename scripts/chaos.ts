@@ -28,7 +28,7 @@ import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { sandboxConnection, startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { planningCycle } from '../workflows';
-import { checkActuals, checkDeletes, checkJournals, checkLedgerEqualsPlan, checkNoOverlap, checkWritesExplained, expectedLedger, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
+import { checkCompleted, checkDeletes, checkJournals, checkLedgerEqualsPlan, checkModels, checkNoOverlap, checkWritesExplained, expectedLedger, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
 import { main as cli } from '../client/cli';
 import { startCycle } from '../client/cycle-runner';
 import { rng } from '../sandbox/demo-company';
@@ -121,19 +121,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await done;
     log(`all cycles ended after ${Math.round((performance.now() - t0) / 1000)}s and ${kills.length} kills`);
 
-    for (const [i, r] of runs.entries()) {
-      const o = outcomes[i];
-      const ok = o !== undefined && !(o instanceof Error) && o.status === 'completed';
-      results.push({ name: `cycle ${r.model}:${r.period}:${r.kind} completed`, ok, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : o ? `status ${o.status}` : 'no result' });
-    }
-    for (const [i, r] of runs.entries()) if (!(outcomes[i] instanceof Error)) results.push(checkActuals(models[r.model]!, configs[r.model]!, r.period));
-    for (const m of [0, 1]) {
-      const full = runs.findIndex((r) => r.model === m && r.kind === 'full');
-      const sum = outcomes[full];
-      const expected = sum && !(sum instanceof Error) && sum.plan ? { count: sum.plan.journals, planCents: sum.plan.planCents } : undefined;
-      if (full >= 0) results.push(...(await checkJournals(models[m]!, configs[m]!, expected)));
-      results.push(checkNoOverlap(models[m]!, configs[m]!.anaplan.modelId));
-    }
+    results.push(...checkCompleted(runs, outcomes));
+    results.push(...(await checkModels(models, configs, runs, outcomes)));
   } finally {
     await worker.stop('SIGTERM').catch(() => undefined);
     await connection.close();

@@ -13,12 +13,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scheduleCommand } from '../../client/commands/schedule';
 import { closeWatchWorkflowId, flashCycleWorkflowId } from '../../common/ids';
 import { closeWatchStatusQuery, type CloseWatchStatus } from '../../common/messages';
 import type { CycleSummary } from '../../common/dto';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { openMonthWithActivity } from '../helpers/open-month';
+import { scheduleCli } from '../helpers/schedule-cli';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
@@ -40,17 +40,7 @@ describe('period-close watcher: flash cycles on business days', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const cli = async (...args: Array<[string, string | boolean]>) => {
-    const lines: string[] = [];
-    const values: Record<string, string | boolean> = { 'task-queue': env.taskQueue };
-    const positionals: string[] = [];
-    for (const [k, v] of args) {
-      if (k === '_') positionals.push(String(v));
-      else values[k] = v;
-    }
-    const code = await scheduleCommand.run({ values, positionals, out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    return { code, out: lines.join('\n') };
-  };
+  const cli = scheduleCli(() => env.taskQueue);
 
   it('starts one flash actuals cycle of the open month at HH:MM on a business day, none on a weekend day or a holiday', async () => {
     // Two minutes ahead, on the minute, in the whole-hour zone where that instant is 12:00.

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scheduleCommand } from '../../client/commands/schedule';
 import { closeCycleWorkflowId, closeWatchWorkflowId } from '../../common/ids';
 import { checkNowSignal, closeWatchStatusQuery, type CloseWatchStatus } from '../../common/messages';
 import { closeWatch } from '../../workflows';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { scheduleCli } from '../helpers/schedule-cli';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
 describe('period-close watcher', () => {
@@ -31,17 +31,7 @@ describe('period-close watcher', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const cli = async (...args: Array<[string, string | boolean]>) => {
-    const lines: string[] = [];
-    const values: Record<string, string | boolean> = { 'task-queue': env.taskQueue };
-    const positionals: string[] = [];
-    for (const [k, v] of args) {
-      if (k === '_') positionals.push(String(v));
-      else values[k] = v;
-    }
-    const code = await scheduleCommand.run({ values, positionals, out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    return { code, out: lines.join('\n') };
-  };
+  const cli = scheduleCli(() => env.taskQueue);
   const periodId = (name: string) => (env.sandboxes.netsuite.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = ?`).get(name) as { id: number }).id;
   const control = async (name: string, action: 'close' | 'reopen' | 'lock' | 'unlock', body: object = {}) => {
     const r = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/periods/${periodId(name)}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -9,6 +9,7 @@ import { startCycle } from '../../client/cycle-runner';
 import type { CycleSummary } from '../../common/dto';
 import { parseJournalExternalId } from '../../activities/mapping/journals';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { ledgerPlanCents, unapproveBudget } from '../helpers/plan-edits';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals } from '../helpers/until';
 
@@ -35,33 +36,6 @@ describe('plan write-back when the plan shrinks', () => {
     const k = parse(externalId);
     return `${k.version}|${k.period}|${k.subsidiaryId}`;
   };
-  /** Net of the non-offset lines of the plan journals in the ledger, in cents. */
-  const ledgerPlanCents = (journals: Array<Record<string, any>>) => {
-    let cents = 0;
-    for (const j of journals) for (const l of j.line?.items ?? j.lines ?? []) if (String(l.account?.id ?? l.account) !== '90') cents += Math.round(Number(l.debit ?? 0) * 100) - Math.round(Number(l.credit ?? 0) * 100);
-    return cents;
-  };
-
-  /** Un-approves Budget cells of one subsidiary in one month: all of them, or every other one. */
-  function unapprove(subCode: string, month: string, share: 'all' | 'half'): number {
-    const model = env.sandboxes.anaplan.state.model;
-    const pln = [...model.modules.values()].find((m) => m.name === 'PLN01 Plan')!;
-    const approved = pln.lineItem('Approved')!.cells;
-    const sub = model.lists.get('Subsidiaries')!.getByCode(subCode)!.index;
-    const period = model.time.find((p) => p.start.startsWith(month))!.index;
-    const budget = model.version('Budget')!.index;
-    let n = 0;
-    let seen = 0;
-    for (const key of [...approved.keys()]) {
-      const [, s, , p, v] = pln.decode(key);
-      if (s !== sub || p !== period || v !== budget) continue;
-      if (share === 'all' || seen++ % 2 === 0) {
-        approved.delete(key);
-        n++;
-      }
-    }
-    return n;
-  }
 
   it('deletes the stale parts and groups, leaves the ledger equal to the new plan, and a re-run changes nothing', async () => {
     const first = await run();
@@ -73,8 +47,8 @@ describe('plan write-back when the plan shrinks', () => {
     assert.ok(budget.length >= 2, `need two Budget groups with ≥ 3 parts, have ${JSON.stringify([...parts])}`);
     const [, shrinkMonth, shrinkSub] = budget[0]!;
     const [, goneMonth, goneSub] = budget.find(([, m, s]) => m !== shrinkMonth || s !== shrinkSub)!;
-    assert.ok(unapprove(`SUB-${shrinkSub}`, shrinkMonth!, 'half') > 0);
-    assert.ok(unapprove(`SUB-${goneSub}`, goneMonth!, 'all') > 0);
+    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${shrinkSub}`, shrinkMonth!, 'half') > 0);
+    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${goneSub}`, goneMonth!, 'all') > 0);
 
     const second = await run();
     const after = await ledgerJournals(env.sandboxes.netsuite.url);
@@ -86,7 +60,7 @@ describe('plan write-back when the plan shrinks', () => {
     assert.ok(gone.some((id) => groupOf(id) === `budget|${shrinkMonth}|${shrinkSub}`), 'higher parts of the shrunk group deleted');
     assert.ok(!after.some((j) => groupOf(j.externalId!) === `budget|${goneMonth}|${goneSub}`), 'the emptied group has no journal left');
     assert.ok(gone.every((id) => { const g = groupOf(id); return g === `budget|${shrinkMonth}|${shrinkSub}` || g === `budget|${goneMonth}|${goneSub}`; }), 'nothing outside the two changed groups was touched');
-    assert.equal(ledgerPlanCents(after), second.plan!.planCents, 'ledger plan lines sum to the approved plan');
+    assert.equal(ledgerPlanCents(after, '90'), second.plan!.planCents, 'ledger plan lines sum to the approved plan');
 
     const audit = (await env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 10_000 })).filter((r) => r.reason?.startsWith('retired'));
     assert.deepEqual(audit.map((r) => r.targetRef).sort(), [...gone].sort(), 'each deletion is in the audit trail');
