@@ -1,5 +1,5 @@
 /**
- * Codec server for the Temporal UI and CLI (issue 6 item 3, ../shared/reference/temporal.md §6.3):
+ * Codec server for the Temporal UI and CLI (issue 6 item 3, docs/temporal.md §6.3):
  * `POST /encode` and `POST /decode` with `{"payloads": [{"metadata": {k: base64}, "data": base64}]}`
  * both ways, using the same EncryptionCodec as worker and client. Binds to 127.0.0.1 by default.
  *

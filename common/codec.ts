@@ -1,6 +1,6 @@
 /**
  * Temporal PayloadCodec encrypting every payload with AES-256-GCM (issue 6 item 3,
- * ../shared/reference/temporal.md §6). The whole serialized Payload proto (metadata + data) is
+ * docs/temporal.md §6). The whole serialized Payload proto (metadata + data) is
  * encrypted into a new payload with `encoding: binary/encrypted` and `encryption-key-id: <id>`,
  * so histories on the server hold only ciphertext. Keys are looked up by ID on decode, so old
  * histories stay readable after the active key rotates. Payloads without our encoding pass

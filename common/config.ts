@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { businessWeekdays, DEFAULT_WEEKEND, WEEKDAYS } from './close-calendar';
 import { collidingVersions } from './version-slug';
 
-/** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (../shared/reference/anaplan.md §3.4). */
+/** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (docs/anaplan.md §3.4). */
 export const WorkspaceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');
 export const ModelId = z.string().regex(/^[0-9A-F]{32}$/, 'must be 32 uppercase hex characters (Anaplan model ID; IDs are case-sensitive)');
 /** NetSuite account IDs: digits, optionally `_SB<n>` / `_RP<n>` for sandbox and release-preview accounts. */
@@ -59,7 +59,7 @@ export const ConnectionConfigSchema = z
         /** Accounting book of the actuals (primary when omitted); needs Multi-Book Accounting. */
         accountingBook: z.number().int().positive().optional(),
         /**
-         * Whether the account has Multi-Book Accounting (most do not, reference §12): `auto` asks the
+         * Whether the account has Multi-Book Accounting (most do not, docs/netsuite.md §12): `auto` asks the
          * account once per connection (a one-row SuiteQL probe of `accountingbook`); `on`/`off` skip it.
          */
         multiBook: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -150,7 +150,7 @@ export const ConnectionConfigSchema = z
         memo: z.string().max(999).default('ml-connector plan'),
         /** Prefix of deterministic externalIds; change it only with a migration plan. */
         externalIdPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/).default('mlc'),
-        /** Lines per journal (offset line included) before a deterministic split: Oracle lists 200 lines for creating transactions (../shared/reference/netsuite.md §5.4). */
+        /** Lines per journal (offset line included) before a deterministic split: Oracle lists 200 lines for creating transactions (docs/netsuite.md §5.4). */
         maxLinesPerJournal: z.number().int().min(2).max(1_000).default(200),
         /**
          * `manual`: after the plan is prepared the cycle stores the diff against the ledger and waits

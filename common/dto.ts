@@ -14,7 +14,7 @@ export interface PeriodInfo {
   endDate: string;
   closed: boolean;
   /**
-   * `alllocked` (reference §8.2): no GL posting, so no plan journals — treated like closed for posting.
+   * `alllocked` (docs/netsuite.md §8.2): no GL posting, so no plan journals — treated like closed for posting.
    * Absent in results recorded before locks were read.
    */
   locked?: boolean;

@@ -19,7 +19,7 @@ export function modelLockWorkflowId(workspaceId: string, modelId: string): strin
 /**
  * Lock on the data file of one import (`modelLock` workflow type, another ID): Anaplan does not lock
  * files, and an upload that overwrites a file while an import reads it loads wrong data silently
- * (../shared/reference/anaplan.md §5 and §14.3). Held from the upload through the import task, so an
+ * (docs/anaplan.md §5 and §14.3). Held from the upload through the import task, so an
  * upload can run during the extraction without holding the whole model. Taken before the model lock.
  */
 export function fileLockWorkflowId(workspaceId: string, modelId: string, importRef: string): string {

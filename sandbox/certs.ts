@@ -1,7 +1,7 @@
 /**
  * Key pairs and self-signed X.509 certificates for the sandboxes' demo credentials and for tests.
  * NetSuite's M2M setup takes an uploaded certificate (RSA ≥ 3072 or EC P-256/384/521, ≤ 2 years,
- * see ../shared/reference/netsuite.md §2.2); Anaplan CA-certificate auth takes a PEM certificate.
+ * see docs/netsuite.md §2.2); Anaplan CA-certificate auth takes a PEM certificate.
  */
 import 'reflect-metadata';
 import { webcrypto, X509Certificate } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * Build step (`npm run build`, after tsc): bundles the workflow code once with the worker's own
  * webpack setup and writes dist/workflow-bundle.js, which the compiled worker loads with
- * `workflowBundle: { codePath }` instead of running webpack at every start (temporal.md §4: the
+ * `workflowBundle: { codePath }` instead of running webpack at every start (docs/temporal.md §4: the
  * bundle must come from the same @temporalio/worker version — it does, it is built from this
  * node_modules). Run compiled: `node dist/scripts/build-workflow-bundle.js [out]`.
  */

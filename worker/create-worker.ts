@@ -83,7 +83,7 @@ export async function createConnectorWorker(options: ConnectorWorkerOptions): Pr
       interceptors: { activity: [activityMetricsInterceptor, ...(tracing ? [tracing.activity] : [])] },
       dataConverter: options.dataConverter,
       identity: options.identity ?? `ml-connector-worker@${process.pid}`,
-      // Small machines: keep the cache bounded (../shared/reference/temporal.md §4.5).
+      // Small machines: keep the cache bounded (docs/temporal.md §4.5).
       maxCachedWorkflows: 100,
       maxConcurrentActivityTaskExecutions: 20,
       // Let in-flight activities finish (they heartbeat a cursor, so a cut is safe but wasteful).

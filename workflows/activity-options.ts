@@ -9,7 +9,7 @@ import type { CycleOptions } from '../common/dto';
 export type CycleActivities = ReturnType<typeof createActivities>;
 
 /** Heartbeats are throttled to 80 % of the timeout and a cancellation reaches an activity only on a
- * heartbeat (../shared/reference/temporal.md §3): 20 s keeps cancel and crash detection prompt. */
+ * heartbeat (docs/temporal.md §3): 20 s keeps cancel and crash detection prompt. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 20_000;
 
 export function cycleActivities(opts: CycleOptions = {}): CycleActivities {

@@ -1,7 +1,7 @@
 /**
  * `modelLock`: one per Anaplan model (ID `anaplan-model:<workspaceId>:<modelId>`). Anaplan locks a
  * model while an import/export/process runs and queues or refuses a second one
- * (../shared/reference/anaplan.md §8), so every action from any workflow runs while holding this.
+ * (docs/anaplan.md §8), so every action from any workflow runs while holding this.
  * Requests arrive by signal-with-start; grants go back by signal; the holder releases in `finally`;
  * a lease timeout is the backstop for a holder that died, and the holder is told (`lock-lost`). Its history shows who held the model when.
  */

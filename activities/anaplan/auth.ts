@@ -1,5 +1,5 @@
 /**
- * Anaplan authentication (reference §2): Basic, CA certificate (v2 payload) and OAuth device grant
+ * Anaplan authentication (docs/anaplan.md §2): Basic, CA certificate (v2 payload) and OAuth device grant
  * with a stored refresh token. One token per session: cached, refreshed shortly before it expires,
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
@@ -15,7 +15,7 @@ export type AnaplanCredentials =
       kind: 'certificate';
       certificatePem: string;
       privateKeyPem: string;
-      /** v2 (default) prefixes an 8-byte timestamp; Anaplan requires it from June 2026 (reference §2.6). */
+      /** v2 (default) prefixes an 8-byte timestamp; Anaplan requires it from June 2026 (docs/anaplan.md §2.6). */
       format?: 'v1' | 'v2';
       /** Timestamp unit: Anaplan's own sample decodes to seconds (default); one client sends ms. UNCONFIRMED. */
       timestampUnit?: 's' | 'ms';
@@ -24,11 +24,11 @@ export type AnaplanCredentials =
       kind: 'refresh-token';
       clientId: string;
       refreshToken: string;
-      /** Client secret: only authorization-code clients have one (reference §2.7). */
+      /** Client secret: only authorization-code clients have one (docs/anaplan.md §2.7). */
       clientSecret?: string;
       /**
        * Called with a rotated refresh token before it is used further. Rotated tokens are single use,
-       * so the caller must persist it durably (reference §14.2); a failure here aborts the call.
+       * so the caller must persist it durably (docs/anaplan.md §14.2); a failure here aborts the call.
        */
       onRefreshToken?: (refreshToken: string) => Promise<void> | void;
       /**
@@ -95,7 +95,7 @@ export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: U
 }
 
 /**
- * The CA-certificate body (reference §2.6): random bytes (≥100), for v2 prefixed with an 8-byte
+ * The CA-certificate body (docs/anaplan.md §2.6): random bytes (≥100), for v2 prefixed with an 8-byte
  * big-endian timestamp, signed SHA512withRSA over the raw bytes; the header carries base64 of the PEM.
  */
 export function certificateAuthRequest(cred: Extract<AnaplanCredentials, { kind: 'certificate' }>, now = Date.now()): { authorization: string; body: string } {
@@ -198,7 +198,7 @@ export class AnaplanTokenManager {
       headers = { authorization: r.authorization, 'content-type': 'application/json' };
       body = r.body;
     }
-    // A v2 certificate payload is single use (reference §2.6): built afresh for every mint, and a
+    // A v2 certificate payload is single use (docs/anaplan.md §2.6): built afresh for every mint, and a
     // mint is one request, so a retry (by the API call's pipeline) always carries a new payload.
     const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', url, headers, body, signal));
     return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
@@ -220,7 +220,7 @@ export class AnaplanTokenManager {
   private async oauthRefresh(signal?: AbortSignal): Promise<Session> {
     const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
     if (!c.store) return this.oauthRefreshAlone(signal);
-    // Rotated refresh tokens are single use (reference §2.7): two processes refreshing with the copy
+    // Rotated refresh tokens are single use (docs/anaplan.md §2.7): two processes refreshing with the copy
     // each read at start would make the second fail with invalid_grant. Under the store's lock, take
     // what is stored now, which includes any rotation another process made meanwhile.
     return c.store.exclusive(async (stored) => {
@@ -246,7 +246,7 @@ export class AnaplanTokenManager {
     const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: refreshToken };
     if (c.clientSecret) body.client_secret = c.clientSecret;
     const started = this.now();
-    // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
+    // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
     const parsed = OAuthTokenResponse.parse(
       await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
@@ -260,7 +260,7 @@ export class AnaplanTokenManager {
     const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: this.refreshToken! };
     if (c.clientSecret) body.client_secret = c.clientSecret;
     const started = this.now();
-    // Not retried on a lost response: a rotated refresh token would already be spent (reference §14.2).
+    // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
     const parsed = OAuthTokenResponse.parse(
       await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
     );
@@ -278,7 +278,7 @@ export interface DeviceAuthorization extends DeviceCodeResponse {
   expiresAtMs: number;
 }
 
-/** Step 1 of the device grant: show `user_code` and `verification_uri` to a human (reference §2.7). */
+/** Step 1 of the device grant: show `user_code` and `verification_uri` to a human (docs/anaplan.md §2.7). */
 export async function startDeviceAuthorization(opts: { oauthUrl: string; clientId: string; scope?: string; http: AnaplanHttp; signal?: AbortSignal }): Promise<DeviceAuthorization> {
   const body = JSON.stringify({ client_id: opts.clientId, scope: opts.scope ?? 'openid profile email offline_access' });
   const parsed = DeviceCodeResponse.parse(await callJson(opts.http, 'POST', new URL('/oauth/device/code', opts.oauthUrl), { 'content-type': 'application/json' }, body, opts.signal));
@@ -301,7 +301,7 @@ export async function pollDeviceToken(opts: { oauthUrl: string; clientId: string
   const url = new URL('/oauth/token', opts.oauthUrl);
   const body = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: opts.device.device_code, client_id: opts.clientId });
   // Each poll is sent once and this loop alone paces the next one. Anaplan's status for
-  // authorization_pending/slow_down is UNCONFIRMED (reference §2.7): under a retryable status (429, as
+  // authorization_pending/slow_down is UNCONFIRMED (docs/anaplan.md §2.7): under a retryable status (429, as
   // some OAuth servers send slow_down) the request pipeline would re-poll within milliseconds — more
   // slow_downs, a burst the server may punish. Transient failures (5xx, dropped connections) get as
   // many tries as the request policy allows, each after the interval.

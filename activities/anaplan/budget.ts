@@ -1,5 +1,5 @@
 /**
- * Client-side request budget for one Anaplan tenant (600/min per third parties, reference §9).
+ * Client-side request budget for one Anaplan tenant (600/min per third parties, docs/anaplan.md §9).
  *
  * Why not a plain sliding window that stamps a request when it is sent: the server counts it when it
  * arrives. With bursts and uneven latency, a request sent just inside one window can

@@ -1,6 +1,6 @@
 /**
  * The Anaplan client: three injected base URLs (auth service, OAuth service, Integration API — the
- * real hosts differ, reference §1), credentials, dispatcher, retry policy, observer and a client-side
+ * real hosts differ, docs/anaplan.md §1), credentials, dispatcher, retry policy, observer and a client-side
  * request budget under the tenant's 600/min. Every call takes the budget, carries the session token,
  * retries 429/5xx/network per the shared HTTP policy, and re-authenticates once on 401.
  */
@@ -15,7 +15,7 @@ import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetad
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
 import { runAction, TaskTimes, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
 
-/** Production hosts (reference §1); the OAuth service is not on auth.anaplan.com. */
+/** Production hosts (docs/anaplan.md §1); the OAuth service is not on auth.anaplan.com. */
 export const ANAPLAN_DEFAULT_URLS = {
   authUrl: 'https://auth.anaplan.com',
   oauthUrl: 'https://us1a.app.anaplan.com',
@@ -28,14 +28,14 @@ export interface AnaplanClientOptions {
   /** Integration API host; `/2/0` is appended unless already there (the connection config stores the bare host). */
   apiUrl?: string;
   workspaceId: string;
-  /** Case-sensitive: model IDs are uppercase hex (reference §1). */
+  /** Case-sensitive: model IDs are uppercase hex (docs/anaplan.md §1). */
   modelId: string;
   credentials: AnaplanCredentials;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
   retryPolicy?: RetryPolicy;
   observer?: CallObserver;
-  /** Client-side budget; default 540/min, 10% under the 600/min third parties publish (reference §9). */
+  /** Client-side budget; default 540/min, 10% under the 600/min third parties publish (docs/anaplan.md §9). */
   requestsPerMinute?: number;
   /** Budget window (60 000 ms; shorter only in tests). */
   rateWindowMs?: number;
@@ -73,7 +73,7 @@ export class AnaplanClient {
     this.tokens = new AnaplanTokenManager({ authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl, oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl, credentials: opts.credentials, http: this.http, refreshMarginMs: opts.refreshMarginMs, now: opts.now });
   }
 
-  /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (reference §3.3). */
+  /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (docs/anaplan.md §3.3). */
   get modelPath(): string {
     return `/workspaces/${this.workspaceId}/models/${this.modelId}`;
   }
@@ -104,7 +104,7 @@ export class AnaplanClient {
           }
         },
         accept: (res) => res,
-        // Token expired or revoked mid-session: re-authenticate once and replay (reference §2.3, §14.1).
+        // Token expired or revoked mid-session: re-authenticate once and replay (docs/anaplan.md §2.3, §14.1).
         // The refused response's body is read either way, so its connection is reused.
         unauthorized: async (res, _token, reminted) => {
           const err = await fail(res);
@@ -126,7 +126,7 @@ export class AnaplanClient {
     return ((await readJson(res)) ?? {}) as Record<string, unknown>;
   }
 
-  /** Every page of a collection (`limit`/`offset`, max 5000); an absent key is an empty page (reference §3.1). */
+  /** Every page of a collection (`limit`/`offset`, max 5000); an absent key is an empty page (docs/anaplan.md §3.1). */
   async *paginate<T>(path: string, key: string, schema: ZodType<T, ZodTypeDef, unknown>, opts: CallOptions = {}): AsyncGenerator<T[]> {
     for (let offset = 0; ; ) {
       const sep = path.includes('?') ? '&' : '?';
@@ -163,7 +163,7 @@ export class AnaplanClient {
   async listMetadata(listId: string, opts?: CallOptions): Promise<ListMetadata> {
     return ListMetadata.parse((await this.getJson(`${this.modelPath}/lists/${listId}`, opts)).metadata);
   }
-  /** List members (not paged on the real service, reference §3.1). */
+  /** List members (not paged on the real service, docs/anaplan.md §3.1). */
   async listItems(listId: string, opts?: CallOptions): Promise<ListItem[]> {
     const body = await this.getJson(`${this.modelPath}/lists/${listId}/items?includeAll=true`, opts);
     return ((body.listItems as unknown[] | undefined) ?? []).map((i) => ListItem.parse(i));

@@ -1,7 +1,7 @@
 /**
  * Anaplan errors: one class per category with typed fields, and one `fromResponse()` mapping HTTP
  * status + body to a class (STYLE.md §10). Status meanings per Anaplan's troubleshooting page
- * (reference §3.2): 400 bad request, 401 token, 403 permission, 404 wrong/invisible object,
+ * (docs/anaplan.md §3.2): 400 bad request, 401 token, 403 permission, 404 wrong/invisible object,
  * 409 model or object busy, 423 model locked, 429 rate limit, 5xx transient. Messages carry method,
  * path, status and Anaplan's own message/code — never a token or an Authorization header.
  */
@@ -31,7 +31,7 @@ export class AnaplanForbiddenError extends AnaplanError {
     super(message, fields, false);
   }
 }
-/** 404 — also what a NO ACCESS model role looks like (reference §14.10): not proof of deletion. */
+/** 404 — also what a NO ACCESS model role looks like (docs/anaplan.md §14.10): not proof of deletion. */
 export class AnaplanNotFoundError extends AnaplanError {
   constructor(message: string, fields: AnaplanErrorFields) {
     super(message, fields, false);
@@ -43,7 +43,7 @@ export class AnaplanValidationError extends AnaplanError {
     super(message, fields, false);
   }
 }
-/** 409/423: model busy or locked; Anaplan advises backing off and retrying (reference §8, §14.7). */
+/** 409/423: model busy or locked; Anaplan advises backing off and retrying (docs/anaplan.md §8, §14.7). */
 export class AnaplanModelBusyError extends AnaplanError {
   constructor(message: string, fields: AnaplanErrorFields) {
     super(message, fields, true);

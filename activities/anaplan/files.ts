@@ -1,18 +1,18 @@
 /**
- * Chunked file transfer (reference §5, §16).
+ * Chunked file transfer (docs/anaplan.md §5, §16).
  * Upload of a file on disk (size known): `POST …/files/{id}` with the exact `{chunkCount: N}`, then
  * `PUT …/chunks/0..N-1` — no `/complete`, which live tests saw fail with 500 for non-admin users
- * (reference §16) and which the widely used clients skip when the size is known.
+ * (docs/anaplan.md §16) and which the widely used clients skip when the size is known.
  * Upload of a stream (size unknown): `{chunkCount: -1}`, the chunks, then `POST …/complete` with the
  * minimal body (`id`, `name`, `chunkCount`): its other fields are file settings and would override
- * what the model builder set (reference §16). When `/complete` answers 5xx the exact count is
+ * what the model builder set (docs/anaplan.md §16). When `/complete` answers 5xx the exact count is
  * re-posted; if the service took that as a restart (chunks gone), `AnaplanUploadIncompleteError`
  * tells the caller to upload again from a source it can re-read.
  * The source is never held whole: chunks go up `parallelChunks` at a time (each PUT still takes the
  * tenant budget, budget.ts), so at most that many chunk buffers are alive. Chunk PUTs name their
  * index, so they may land in any order; `onChunk` still reports the stored prefix in index order
  * (it is the resume cursor) — chunk k is reported only once 0..k are all stored. A file that fits in
- * one chunk goes up uncompressed in a single `PUT …/files/{id}` (reference §5 "single-request
+ * one chunk goes up uncompressed in a single `PUT …/files/{id}` (docs/anaplan.md §5 "single-request
  * upload"): known from its size on disk, or — for a stream — from reading ahead one chunk.
  * gzip (when asked) runs on libuv's thread pool (zlib's async API), not on the event loop.
  * Download: list chunks, fetch each, write it at its offset so a retried chunk overwrites itself.
@@ -28,11 +28,11 @@ import { Chunk, FileInfo } from './types';
 
 const gzip = promisify(gzipCb);
 const MB = 1024 * 1024;
-/** Chunk limits: 1–50 MB uncompressed, ≤1,000 chunks per file (reference §9). */
+/** Chunk limits: 1–50 MB uncompressed, ≤1,000 chunks per file (docs/anaplan.md §9). */
 export const MIN_CHUNK_BYTES = 1 * MB;
 export const MAX_CHUNK_BYTES = 50 * MB;
 export const MAX_CHUNKS = 1000;
-/** 10 MB default: inside the range; no "recommended" size is documented (reference §5, UNCONFIRMED). */
+/** 10 MB default: inside the range; no "recommended" size is documented (docs/anaplan.md §5, UNCONFIRMED). */
 export const DEFAULT_CHUNK_BYTES = 10 * MB;
 /**
  * Chunk PUTs in flight at once. Upload time on a fast link is mostly per-request latency and the
@@ -43,7 +43,7 @@ export const DEFAULT_PARALLEL_CHUNKS = 2;
 
 export interface UploadOptions extends CallOptions {
   chunkSizeBytes?: number;
-  /** Send chunks as `application/x-gzip` (accepted for chunk PUTs, reference §5). */
+  /** Send chunks as `application/x-gzip` (accepted for chunk PUTs, docs/anaplan.md §5). */
   gzip?: boolean;
   /** Chunk PUTs in flight at once (default 2); 1 sends them one after another. */
   parallelChunks?: number;
@@ -178,7 +178,7 @@ class Upload {
   /** Sets the chunk count, which (re)starts the upload; refuses a file id the server does not know. */
   async start(chunkCount: number): Promise<FileInfo> {
     const started = FileInfo.parse((await this.client.sendJson('POST', this.base, { chunkCount }, this.opts)).file);
-    // A wrong file id makes the server create a new, unreferenced file (reference §14.4): refuse it.
+    // A wrong file id makes the server create a new, unreferenced file (docs/anaplan.md §14.4): refuse it.
     if (started.id !== this.fileId) throw new AnaplanNotFoundError(`file ${this.fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: this.base, code: 'file-id-mismatch' });
     return started;
   }
@@ -198,7 +198,7 @@ class Upload {
 
   /**
    * Closes an open-ended (`-1`) upload of `n` chunks. `/complete` gets one attempt per try (429 and
-   * network errors are still retried); a 5xx — how a non-admin user is refused (reference §16) —
+   * network errors are still retried); a 5xx — how a non-admin user is refused (docs/anaplan.md §16) —
    * falls back to re-posting the exact count, and the chunk list then says whether the chunks stayed.
    */
   async close(name: string, n: number): Promise<'complete' | 'count'> {
@@ -206,7 +206,7 @@ class Upload {
     const completed = await withRetry(
       async () => {
         try {
-          // Minimal documented body: identification only, no file settings (reference §16).
+          // Minimal documented body: identification only, no file settings (docs/anaplan.md §16).
           await this.client.sendJson('POST', `${this.base}/complete`, { id: this.fileId, name, chunkCount: n }, { ...this.opts, retryPolicy: { ...policy, maxAttempts: 1 } });
           return true;
         } catch (err) {

@@ -125,7 +125,7 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
       const { item: exp, value: r } = await exports.with(exportRef, { signal: opts.signal }, (found) =>
         client.runExport(found.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) }),
       );
-      // The output file shares the export's ID (reference §5); its chunks are streamed in order.
+      // The output file shares the export's ID (docs/anaplan.md §5); its chunks are streamed in order.
       const base = `${client.modelPath}/files/${exp.id}`;
       const list = await client.all(`${base}/chunks`, 'chunks', Chunk, { signal: opts.signal });
       const body = Readable.from(

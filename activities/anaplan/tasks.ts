@@ -1,7 +1,7 @@
 /**
- * Running actions (reference §7): start a task, poll it with backoff to COMPLETE or CANCELLED, and
+ * Running actions (docs/anaplan.md §7): start a task, poll it with backoff to COMPLETE or CANCELLED, and
  * return a typed result with row counts. An import's failure dump is fetched and parsed at once,
- * because dumps are replaced by the next run and expire (reference §7.2, §14.6). Aborting the signal
+ * because dumps are replaced by the next run and expire (docs/anaplan.md §7.2, §14.6). Aborting the signal
  * cancels the task on the server (DELETE) before the abort propagates.
  */
 import { parse } from 'csv-parse';
@@ -12,7 +12,7 @@ import { Chunk, Task, TASK_TERMINAL, type ActionType, type TaskDetail, type Task
 
 /**
  * Poll cadence. Anaplan asks for no more than one status call per 5 s, longer for long runs
- * (reference §7.3): at least 5 s apart once a task is past its early window (see `PollClock`),
+ * (docs/anaplan.md §7.3): at least 5 s apart once a task is past its early window (see `PollClock`),
  * stretching ×1.5 up to 60 s. Tests shorten it. The task's own `progress` (0.0–1.0, reference
  * §7.2) moves the next poll out to when the task should be done (`nextPollDelay`), so a long
  * import is polled about twice instead of once per backoff step.
@@ -28,7 +28,7 @@ export const DEFAULT_POLL: PollPolicy = { initialMs: 5000, factor: 1.5, maxMs: 6
 
 /**
  * Early polls and the first poll. Anaplan asks for status calls no more often than every 5 s,
- * longer for long runs (reference §7.3); Anaplan Connect, Anaplan's own client, checks every second
+ * longer for long runs (docs/anaplan.md §7.3); Anaplan Connect, Anaplan's own client, checks every second
  * during a task's first 10 s. So while a task is young (`EARLY_WINDOW_MS`) polls may come from
  * `earlyMs` (1 s) apart, stretching by `factor`; after that they are at least `initialMs` apart,
  * stretching — and each is moved out to the end the task's `progress` predicts. The first poll
@@ -111,7 +111,7 @@ export interface ActionRunOptions {
   poll?: PollPolicy;
   /** Run-time mapping for dimensions the import leaves open, e.g. `[{entityType:'Version', entityName:'Actual'}]`. */
   mappingParameters?: Array<{ entityType: string; entityName: string }>;
-  /** `en_US` is the documented value (reference §7.1). */
+  /** `en_US` is the documented value (docs/anaplan.md §7.1). */
   localeName?: string;
   onProgress?: (task: Task) => void;
   /** Dump rows kept in memory (all are counted); default 10 000. */
@@ -164,7 +164,7 @@ export interface ProcessRunResult extends RunBase {
   dumps: Record<string, FailureDump>;
 }
 
-/** Sums the documented `details.values` keys (reference §7.2) across details and nested results. */
+/** Sums the documented `details.values` keys (docs/anaplan.md §7.2) across details and nested results. */
 export function countsOf(result: TaskResult): RowCounts {
   const c: RowCounts = { total: 0, successful: 0, failed: 0, ignored: 0, created: 0, updated: 0 };
   const keys: Record<string, keyof RowCounts> = { totalRowCount: 'total', successRowCount: 'successful', failedCount: 'failed', ignoredCount: 'ignored', createdCount: 'created', updatedCount: 'updated' };
@@ -196,7 +196,7 @@ function resultMessage(r: TaskResult): string {
 export async function runAction(client: AnaplanClient, type: ActionType, actionId: string, opts: ActionRunOptions = {}): Promise<ImportRunResult | ExportRunResult | ProcessRunResult> {
   const base = `${client.modelPath}/${type}/${actionId}/tasks`;
   const body: Record<string, unknown> = { localeName: opts.localeName ?? 'en_US' };
-  // `localeName` must precede `mappingParameters` in the body (reference §7.1).
+  // `localeName` must precede `mappingParameters` in the body (docs/anaplan.md §7.1).
   if (opts.mappingParameters) body.mappingParameters = opts.mappingParameters;
   // Starting a task is not idempotent; a retried POST after a lost response may start a second run.
   // Imports write values (not deltas) and exports overwrite their file, so a duplicate run is harmless.
@@ -205,7 +205,7 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
   const task = await pollTask(client, `${base}/${taskId}`, taskId, `${type}/${actionId}`, opts);
   if (task.taskState === 'CANCELLED') throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, { method: 'GET', path: `${base}/${taskId}`, taskId });
   const result = task.result;
-  // A task can end "Failed." with no result at all (reference §16): report that, never assume anything loaded.
+  // A task can end "Failed." with no result at all (docs/anaplan.md §16): report that, never assume anything loaded.
   if (!result) throw new AnaplanTaskFailedError(`task ${taskId} of ${type} ${actionId} ended ${task.taskState ?? 'without a state'} ("${task.currentStep ?? 'no step'}") without a result: Anaplan gave no reason and no counts; nothing is known to be loaded (see the action's history in the model)`, { method: 'GET', path: `${base}/${taskId}`, taskId, code: 'task-without-result' });
   const dumps: Record<string, FailureDump> = {};
   if (type === 'imports' && result.failureDumpAvailable) dumps[actionId] = await fetchDump(client, `${client.modelPath}/imports/${actionId}/tasks/${taskId}/dump`, opts);

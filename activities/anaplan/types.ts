@@ -1,15 +1,15 @@
 /**
  * Wire shapes of Anaplan's auth service, OAuth service and Integration API v2, parsed at the boundary
  * (STYLE.md §9). Objects are `.passthrough()` because Anaplan adds fields without notice (e.g. the
- * optional `refreshToken` on token responses, reference §2.2). Model-object IDs stay strings
- * (12-digit values such as `112000000001`; numbers risk precision/format drift, reference §3.4).
+ * optional `refreshToken` on token responses, docs/anaplan.md §2.2). Model-object IDs stay strings
+ * (12-digit values such as `112000000001`; numbers risk precision/format drift, docs/anaplan.md §3.4).
  */
 import { z } from 'zod';
 
-/** Some IDs arrive as JSON numbers (e.g. `viewReadRequest.viewId`, reference §3.4); normalise to string. */
+/** Some IDs arrive as JSON numbers (e.g. `viewReadRequest.viewId`, docs/anaplan.md §3.4); normalise to string. */
 const id = z.union([z.string(), z.number()]).transform(String);
 
-/** `POST /token/authenticate` and `/token/refresh` (reference §2.2). `expiresAt`: epoch milliseconds. */
+/** `POST /token/authenticate` and `/token/refresh` (docs/anaplan.md §2.2). `expiresAt`: epoch milliseconds. */
 export const AuthTokenResponse = z
   .object({
     status: z.string().optional(),
@@ -26,7 +26,7 @@ export const AuthTokenResponse = z
   .passthrough();
 export type AuthTokenResponse = z.infer<typeof AuthTokenResponse>;
 
-/** `POST /oauth/token` (reference §2.7): `expires_in` seconds (2100 live). */
+/** `POST /oauth/token` (docs/anaplan.md §2.7): `expires_in` seconds (2100 live). */
 export const OAuthTokenResponse = z
   .object({
     access_token: z.string().min(1),
@@ -38,7 +38,7 @@ export const OAuthTokenResponse = z
   .passthrough();
 export type OAuthTokenResponse = z.infer<typeof OAuthTokenResponse>;
 
-/** `POST /oauth/device/code` (reference §2.7). `interval` seconds between polls (RFC 8628, default 5). */
+/** `POST /oauth/device/code` (docs/anaplan.md §2.7). `interval` seconds between polls (RFC 8628, default 5). */
 export const DeviceCodeResponse = z
   .object({
     device_code: z.string(),
@@ -55,7 +55,7 @@ export const Paging = z
   .object({ currentPageSize: z.number(), offset: z.number(), totalSize: z.number(), next: z.string().optional(), previous: z.string().optional() })
   .passthrough();
 
-/** Envelope of every Integration response: `{meta:{schema, paging?}, status:{code,message}, <key>}` (reference §3.1). */
+/** Envelope of every Integration response: `{meta:{schema, paging?}, status:{code,message}, <key>}` (docs/anaplan.md §3.1). */
 export const Envelope = z
   .object({
     meta: z.object({ paging: Paging.optional() }).passthrough().optional(),
@@ -75,20 +75,20 @@ export type Workspace = z.infer<typeof Workspace>;
 export const Model = z.object({ id, name: z.string(), activeState: z.string().optional(), currentWorkspaceId: z.string().optional() }).passthrough();
 export type Model = z.infer<typeof Model>;
 
-/** Import listing (reference §6): `importDataSourceId` is the 113… file to upload into; may be empty. */
+/** Import listing (docs/anaplan.md §6): `importDataSourceId` is the 113… file to upload into; may be empty. */
 export const ImportInfo = z.object({ id, name: z.string(), importDataSourceId: z.string().optional(), importType: z.string().optional() }).passthrough();
 export type ImportInfo = z.infer<typeof ImportInfo>;
 
 export const ExportInfo = z.object({ id, name: z.string(), exportType: z.string().optional(), exportFormat: z.string().optional(), layout: z.string().optional() }).passthrough();
 export type ExportInfo = z.infer<typeof ExportInfo>;
 
-/** File listing (reference §5): export outputs carry only id, name, chunkCount, firstDataRow, headerRow. */
+/** File listing (docs/anaplan.md §5): export outputs carry only id, name, chunkCount, firstDataRow, headerRow. */
 export const FileInfo = z.object({ id, name: z.string(), chunkCount: z.number().optional(), firstDataRow: z.number().optional(), headerRow: z.number().optional(), separator: z.string().optional(), encoding: z.string().optional() }).passthrough();
 export type FileInfo = z.infer<typeof FileInfo>;
 
 export const Chunk = z.object({ id, name: z.string().optional() }).passthrough();
 
-/** `GET …/lists/{listId}` → `metadata` (reference §4.2); `parent` is set for a composite hierarchy's child list. */
+/** `GET …/lists/{listId}` → `metadata` (docs/anaplan.md §4.2); `parent` is set for a composite hierarchy's child list. */
 export const ListMetadata = z.object({ id, name: z.string(), itemCount: z.number().optional(), parent: z.object({ id, name: z.string() }).passthrough().optional() }).passthrough();
 export type ListMetadata = z.infer<typeof ListMetadata>;
 
@@ -109,7 +109,7 @@ export type ImportMetadata = z.infer<typeof ImportMetadata>;
 export const ExportMetadata = z.object({ headerNames: z.array(z.string()).optional(), columnCount: z.number().optional(), layout: z.string().optional(), exportFormat: z.string().optional() }).passthrough();
 export type ExportMetadata = z.infer<typeof ExportMetadata>;
 
-/** `details[].values` is a flat key/value list: `["successRowCount","10","failedCount","0",…]` (reference §7.2). */
+/** `details[].values` is a flat key/value list: `["successRowCount","10","failedCount","0",…]` (docs/anaplan.md §7.2). */
 export const TaskDetail = z.object({ localMessageText: z.string().optional(), occurrences: z.number().optional(), type: z.string().optional(), values: z.array(z.string()).optional() }).passthrough();
 export type TaskDetail = z.infer<typeof TaskDetail>;
 
@@ -134,7 +134,7 @@ export const TaskResult: z.ZodType<TaskResult, z.ZodTypeDef, unknown> = z.lazy((
     .passthrough(),
 );
 
-/** States per reference §7.2; unknown future states pass through as strings and are treated as running. */
+/** States per docs/anaplan.md §7.2; unknown future states pass through as strings and are treated as running. */
 export const TASK_TERMINAL = new Set(['COMPLETE', 'CANCELLED']);
 export const Task = z
   .object({

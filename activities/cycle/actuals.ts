@@ -106,7 +106,7 @@ export function makeActuals(deps: CycleDeps) {
       // A failed upload ends the extraction: a write waiting on 'drain' is woken by the error.
       upload.on('error', () => undefined);
       // A streamed upload the server would not close (`/complete` refused and the re-posted count
-      // restarted it, reference §16) is not a failed extraction: the import then uploads the
+      // restarted it, docs/anaplan.md §16) is not a failed extraction: the import then uploads the
       // artifact from disk with its exact chunk count, which needs no `/complete`.
       uploaded = anaplan.uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) }).catch((e: unknown) => {
         if ((e as { code?: string }).code !== 'upload-not-closed') throw e;
@@ -136,7 +136,7 @@ export function makeActuals(deps: CycleDeps) {
     };
 
     try {
-      // Single-book accounts have no accountingbook to filter on (reference §12): detected once per connection.
+      // Single-book accounts have no accountingbook to filter on (docs/netsuite.md §12): detected once per connection.
       const book = glBookScope(await bookSupport(netsuite, config.netsuite.multiBook), config);
       const accounts: string[] = [];
       for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) accounts.push(String(r.account_id));

@@ -23,7 +23,7 @@ const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
 type ImportRow = AlignmentResult['importRows'][number];
 
 /**
- * Rows for a composite hierarchy (reference §16): members that are parents — named as a Parent, or
+ * Rows for a composite hierarchy (docs/anaplan.md §16): members that are parents — named as a Parent, or
  * summary records in NetSuite — go to the parent list (one level: their own Parent is left empty),
  * the rest to the list itself with Parent = the parent's code. Without a parent list, every row
  * stays in the list (same-list parents, or none for a flat list).

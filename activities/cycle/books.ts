@@ -1,7 +1,7 @@
 /**
  * Multi-Book Accounting, detected once per connection. Without the feature an account has no
  * Accounting Book record (Oracle article_0313103607), and SuiteQL that names `accountingbook` —
- * table or column — is refused with a 400 (reference §12; inferred, the sandbox plays it). Public
+ * table or column — is refused with a 400 (docs/netsuite.md §12; inferred, the sandbox plays it). Public
  * scripts branch on `runtime.isFeatureInEffect('MULTIBOOK')`; over REST the cheapest equivalent is
  * one query of the book table: rows → Multi-Book (and the primary book's ID), 400 → single book.
  * `netsuite.multiBook: on | off` skips the probe (e.g. a role that cannot read accounting books).

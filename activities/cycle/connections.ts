@@ -27,7 +27,7 @@ export interface PortsResolver {
 export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
   const cache = new Map<string, Promise<Ports & { close(): Promise<void> }>>();
   // One in-flight cap per NetSuite account, whatever the number of connections (models) using it:
-  // the account's governance limit is shared (../shared/reference/netsuite.md §6.2).
+  // the account's governance limit is shared (docs/netsuite.md §6.2).
   const limiters = new Map<string, ConcurrencyLimiter>();
   const limiterFor = (config: ConnectionConfig) => {
     const key = (config.netsuite.baseUrl ?? config.netsuite.accountId).toLowerCase();

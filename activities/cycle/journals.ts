@@ -42,7 +42,7 @@ export function makeJournals(deps: CycleDeps) {
       // Throttling and outages are retried (by the client, then by Temporal, waiting out a Retry-After);
       // a rejected login stops the activity without retries (classify); any other refusal is data.
       if (e.retryable !== false || e.status === 401) throw classify(err);
-      // Each approval mode refuses the other's field (reference §12): say which setting fixes it.
+      // Each approval mode refuses the other's field (docs/netsuite.md §12): say which setting fixes it.
       const hint = e.status === 400 && e.errorPath === 'approved' && !config.journals.approvalRouting
         ? ' (the account seems to route journal approval through SuiteFlow: set journals.approvalRouting: true)'
         : e.status === 400 && e.errorPath === 'approvalStatus' && config.journals.approvalRouting

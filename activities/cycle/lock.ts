@@ -1,6 +1,6 @@
 /**
  * `requestModelLock`: signal-with-start of the model's lock workflow (workflows cannot call
- * signal-with-start themselves; ../shared/reference/temporal.md §2.8).
+ * signal-with-start themselves; docs/temporal.md §2.8).
  */
 import type { Client } from '@temporalio/client';
 import type { AuditStore } from '../store';

@@ -1,6 +1,6 @@
 /**
  * `readPeriodStates`: the close watcher's check (issue 16 item 1). NetSuite's posting months with
- * `closed` and `alllocked` (reference netsuite.md §8.2), nothing else, so each check adds a few
+ * `closed` and `alllocked` (docs/netsuite.md §8.2), nothing else, so each check adds a few
  * bytes per month to the watcher's history.
  */
 import type { ConnectionConfig } from '../../common/config';

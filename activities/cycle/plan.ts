@@ -142,7 +142,7 @@ export function makePlan(deps: CycleDeps) {
           skippedClosed++;
           continue;
         }
-        // A period locked for all transactions takes no journal (reference §8.2), like a closed one.
+        // A period locked for all transactions takes no journal (docs/netsuite.md §8.2), like a closed one.
         // The A/P and A/R locks (`aplocked`, `arlocked`) are not read: they lock those subledgers'
         // transactions (bills, invoices, payments), while plan journals are GL journal entries, which
         // only "lock all" (`alllocked`) stops — §8.2 names it the "cannot post" flag.

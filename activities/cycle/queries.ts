@@ -1,5 +1,5 @@
 /**
- * The SuiteQL the connector runs (../shared/reference/netsuite.md §4). Values that come from
+ * The SuiteQL the connector runs (docs/netsuite.md §4). Values that come from
  * outside (period IDs, account IDs) are validated as integers before they reach a query string:
  * SuiteQL over REST has no bind parameters, so nothing else is ever concatenated.
  */
@@ -11,14 +11,14 @@ export function sqlInt(value: string | number, what: string): string {
 
 /**
  * Monthly posting periods (quarters and years excluded). Dates as YYYY-MM-DD whatever the user's date
- * preference. `alllocked`: a period locked for all transactions takes no journal (reference §8.2).
+ * preference. `alllocked`: a period locked for all transactions takes no journal (docs/netsuite.md §8.2).
  */
 export const PERIODS_SQL = `SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed, alllocked
 FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F' ORDER BY startdate, id`;
 
 /**
  * The chart of accounts. `issummary` is in third-party SuiteQL table lists and public SuiteQL
- * (reference §4.1) but in no Oracle page found, so an account (or role) without it is expected:
+ * (docs/netsuite.md §4.1) but in no Oracle page found, so an account (or role) without it is expected:
  * `ACCOUNTS_SQL_WITHOUT_SUMMARY` is the same read without it (align.ts falls back once per connection).
  */
 export const ACCOUNTS_SQL = `SELECT id, acctnumber, accountsearchdisplayname AS name, accttype, parent, isinactive, issummary FROM account ORDER BY id`;
@@ -33,7 +33,7 @@ export const LIST_SQL: Record<'subsidiaries' | 'departments' | 'classes' | 'loca
 
 /**
  * The accounting-book filter of the GL queries. Most accounts lack Multi-Book Accounting and have no
- * `accountingbook` record or column at all, so naming it fails with a 400 (reference §12):
+ * `accountingbook` record or column at all, so naming it fails with a 400 (docs/netsuite.md §12):
  * `'single-book'` leaves it out. In Multi-Book accounts every line exists once per book, so without a
  * filter secondary-book lines are summed too (§4.1): `'primary'` filters on the primary book by
  * sub-select, a number on that book's internal ID.
@@ -51,7 +51,7 @@ export const PRIMARY_BOOK_SQL = `SELECT id FROM accountingbook WHERE isprimary =
 
 /**
  * Posted GL activity of one period and one account, aggregated by subsidiary × department × class ×
- * location. Net = debit − credit (sign-safe, reference §4.1). Partitioning by account keeps each
+ * location. Net = debit − credit (sign-safe, docs/netsuite.md §4.1). Partitioning by account keeps each
  * result well under the 100,000-row offset ceiling and gives a resumable cursor.
  */
 export function glActivitySql(periodId: string, accountId: string, book: BookScope = 'primary'): string {
@@ -91,7 +91,7 @@ GROUP BY tal.account ORDER BY tal.account`;
 /**
  * Journals whose external ID starts with `prefix` (the connector's `<prefix>-<model12>-`), to find
  * plan journals a smaller plan no longer needs. `transaction.externalid` in SuiteQL is UNCONFIRMED
- * (reference §4 table); LIKE's `_` wildcard only widens the match, so callers re-check the prefix.
+ * (docs/netsuite.md §4 table); LIKE's `_` wildcard only widens the match, so callers re-check the prefix.
  */
 export function connectorJournalsSql(prefix: string): string {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);

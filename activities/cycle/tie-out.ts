@@ -82,7 +82,7 @@ export function makeTieOut(deps: CycleDeps) {
       if (partitions.length) {
         for await (const page of netsuite.query(glTotalsByAccountSql(periodInfo.id, partitions, book), { signal })) {
           for (const r of page) {
-            // SUM over no lines is NULL, and SuiteQL omits null columns (reference §3.2).
+            // SUM over no lines is NULL, and SuiteQL omits null columns (docs/netsuite.md §3.2).
             const net = r.net;
             const c = net === null || net === undefined || net === '' ? 0 : toCents(net as string | number, `NetSuite's GL total of account ${String(r.account_id)} in period ${periodInfo.id}`);
             netsuiteById.set(String(r.account_id), (netsuiteById.get(String(r.account_id)) ?? 0) + c);

@@ -4,7 +4,7 @@
  *
  * The cap can be lowered at run time when the server says (in its own way) that we are over its
  * limit — NetSuite sometimes answers that with 401 "Invalid login attempt" instead of 429
- * (reference §6.3, §12) — and climbs back one step per `RECOVER_AFTER` successes.
+ * (docs/netsuite.md §6.3, §12) — and climbs back one step per `RECOVER_AFTER` successes.
  */
 const RECOVER_AFTER = 20;
 

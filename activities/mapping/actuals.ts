@@ -4,7 +4,7 @@
  *
  * Sign convention: Amount = debit − credit (debit-positive), summed over posting lines of the
  * primary accounting book: the sign-safe form trial-balance extractions use
- * (../shared/reference/netsuite.md §4.1, "Sign convention"). Income therefore arrives negative;
+ * (docs/netsuite.md §4.1, "Sign convention"). Income therefore arrives negative;
  * the model flips signs for display if it wants to. Plan write-back uses the same convention.
  */
 import type { DimensionName } from '../../common/config';

@@ -6,7 +6,7 @@
  * digits" (TO_CHAR(number) without a format,
  * https://docs.oracle.com/en/database/oracle/oracle-database/23/sqlrf/TO_CHAR-number.html): no
  * leading zero before the point (`.5`, `-.25`), no trailing zeros, integers without a point
- * (reference §12). Whether and where it switches to scientific notation for very large or very small
+ * (docs/netsuite.md §12). Whether and where it switches to scientific notation for very large or very small
  * magnitudes (`1E+40`, `1E-130`) is not in that page: the parser accepts exponents either way, so it
  * does not depend on the answer. Anaplan exports print whatever the line item format prints.
  *

@@ -56,7 +56,7 @@ type IdOptions = Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>;
 
 /**
  * Our ceiling for a journal externalId. NetSuite documents the characters (letters, digits, `_`, `-`;
- * ../shared/reference/netsuite.md §7) but no maximum length for REST — UNCONFIRMED — so IDs are kept
+ * docs/netsuite.md §5.1) but no maximum length for REST — UNCONFIRMED — so IDs are kept
  * short enough for any plausible limit and `journalExternalId` refuses to build a longer one.
  */
 export const MAX_JOURNAL_EXTERNAL_ID_LENGTH = 96;
@@ -68,7 +68,7 @@ export function journalIdPrefix(o: IdOptions): string {
   return `${o.externalIdPrefix}-${o.modelId.slice(0, 12).toLowerCase()}-`;
 }
 
-/** NetSuite external IDs allow letters, digits, `_` and `-` (../shared/reference/netsuite.md §5.1). */
+/** NetSuite external IDs allow letters, digits, `_` and `-` (docs/netsuite.md §5.1). */
 export function journalExternalId(o: IdOptions, version: string, period: string, subsidiaryId: string, part: number): string {
   const id = `${journalIdPrefix(o)}${versionSlug(version)}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
   if (id.length > MAX_JOURNAL_EXTERNAL_ID_LENGTH) throw new RangeError(`journal externalId ${id} is longer than ${MAX_JOURNAL_EXTERNAL_ID_LENGTH} characters`);
@@ -219,7 +219,7 @@ export function journalBody(j: PlannedJournal, o: JournalBodyOptions): Record<st
     },
   };
   if (o.accountingBookId !== undefined) {
-    // A journal for one book only is book-specific: the record needs both fields (reference §12).
+    // A journal for one book only is book-specific: the record needs both fields (docs/netsuite.md §12).
     body.accountingBook = { id: String(o.accountingBookId) };
     body.isBookSpecific = true;
   }

@@ -1,6 +1,6 @@
 /**
  * Which approval field the account's journal entry record has: the `approved` checkbox, or SuiteFlow
- * approval routing's `approvalStatus` (reference §12, Oracle procedure_4791365580). No REST call
+ * approval routing's `approvalStatus` (docs/netsuite.md §12, Oracle procedure_4791365580). No REST call
  * reports the accounting preference itself; the REST metadata catalog is "a fully personalized view"
  * of each record for the account's setup ("Working with Resource Metadata", chapter_1540810168), so
  * the journal entry's JSON Schema (`GET /record/v1/metadata-catalog/journalentry`, `Accept:

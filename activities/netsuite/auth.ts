@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 client credentials with a JWT client assertion (../shared/reference/netsuite.md §2):
+ * OAuth 2.0 client credentials with a JWT client assertion (docs/netsuite.md §2):
  * the assertion is signed with the customer's private key (PS256/ES256…, `kid` = certificate ID,
  * `iss` = client ID, `aud` = token URL), exchanged for a bearer token that is cached and re-minted
  * shortly before it expires, or once when a call comes back 401 — never one token per call.

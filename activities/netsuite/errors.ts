@@ -3,7 +3,7 @@
  * (STYLE.md §10, pinned by test/unit/netsuite-errors.test.ts). Fields carry status, `o:errorCode`
  * and `o:errorPath`; messages carry method, path and NetSuite's detail text — never a token, key,
  * assertion or request body (STYLE.md §13). Branch on status + code + path, not on detail text
- * (../shared/reference/netsuite.md §6.1).
+ * (docs/netsuite.md §6.1).
  */
 import { ApiError, redactText, type ApiErrorFields } from '../http';
 import { ErrorBodySchema } from './types';
@@ -167,7 +167,7 @@ export class NetSuiteCredentialsError extends NetSuiteAuthError {
   }
 }
 /**
- * A 401 "Invalid login attempt" judged to be concurrency throttling (reference §6.3, §12): the
+ * A 401 "Invalid login attempt" judged to be concurrency throttling (docs/netsuite.md §6.3, §12): the
  * token is good or fresh and other requests were in flight. Retried with backoff, like a 429.
  */
 export class NetSuiteLoginThrottledError extends NetSuiteRateLimitError {}

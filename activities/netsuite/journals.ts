@@ -1,5 +1,5 @@
 /**
- * Journal entries through the REST record service (../shared/reference/netsuite.md §5).
+ * Journal entries through the REST record service (docs/netsuite.md §5).
  *
  * Writes are keyed by external ID, the idempotency key of the write (STYLE.md §12): a retried or
  * replayed post lands on the same record. `upsertJournal` is `PUT …/eid:<externalId>?replace=line`.
@@ -165,7 +165,7 @@ export async function getJournal(client: NetSuiteClient, idOrEid: { id: string }
 }
 
 /**
- * Deletes a journal by external ID (`DELETE …/journalentry/eid:<externalId>`, 204; reference §5
+ * Deletes a journal by external ID (`DELETE …/journalentry/eid:<externalId>`, 204; docs/netsuite.md §5
  * lists Delete, its status UNCONFIRMED). Returns false when there is none, so a repeat is harmless.
  */
 export async function deleteJournal(client: NetSuiteClient, externalId: string, signal?: AbortSignal): Promise<boolean> {

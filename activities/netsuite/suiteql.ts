@@ -1,5 +1,5 @@
 /**
- * SuiteQL paging (../shared/reference/netsuite.md §3). Two modes:
+ * SuiteQL paging (docs/netsuite.md §3). Two modes:
  *
  * - `offsetPages` — plain `limit`/`offset` paging. Pages are fetched concurrently (bounded by the
  *   client's concurrency cap and `prefetch`) but yielded strictly in order. NetSuite serves at most

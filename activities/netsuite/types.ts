@@ -1,7 +1,7 @@
 /**
  * NetSuite wire shapes, parsed at the boundary (STYLE.md §9). Where the reference marks a shape
  * UNCONFIRMED the schema is tolerant: numbers may arrive as strings, nulls as missing keys
- * (../shared/reference/netsuite.md §2.5, §3.2).
+ * (docs/netsuite.md §2.5, §3.2).
  */
 import { z } from 'zod';
 

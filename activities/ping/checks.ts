@@ -287,7 +287,7 @@ async function checkLists(config: ConnectionConfig, client: AnaplanClient, list:
   for (const [dim, d] of Object.entries(config.dimensions)) {
     const found = findCased(lists, (x) => [x.name, x.id], d.list);
     if (found.exact) {
-      // Which hierarchy shape the list has (reference §16): composite (parents in a parent list),
+      // Which hierarchy shape the list has (docs/anaplan.md §16): composite (parents in a parent list),
       // parents in the same list, or flat — and whether the config loads it that way.
       const meta = await client.listMetadata(found.exact.id);
       const shape = meta.parent ? `composite hierarchy, parents in list "${meta.parent.name}"` : (await client.listItems(found.exact.id)).some((i) => i.parentId) ? 'parents in the same list' : 'flat list';

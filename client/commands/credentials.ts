@@ -144,7 +144,7 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | und
 }
 
 /**
- * The OAuth device grant (RFC 8628; Anaplan reference §2.7) run from the terminal: the person approves
+ * The OAuth device grant (RFC 8628; docs/anaplan.md §2.7) run from the terminal: the person approves
  * in a browser, the connector polls, and the refresh token (with the first access token) goes straight
  * into the vault — it is never printed, typed or piped. The OAuth host is the one pinned for these
  * credentials, so the grant happens with the same host the refresh token will later be sent to.

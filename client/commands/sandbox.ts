@@ -17,7 +17,7 @@ export const sandboxCommand: Command = {
     'anaplan-port': { type: 'string', description: 'Anaplan sandbox port (0 = any free port)', default: '0' },
     seed: { type: 'string', description: 'Seed of the demo company', default: '42' },
     'gl-lines': { type: 'string', description: 'Accounting lines of seeded GL activity', default: '20000' },
-    // Most NetSuite accounts lack Multi-Book Accounting (reference §12): the default demo company is single-book.
+    // Most NetSuite accounts lack Multi-Book Accounting (docs/netsuite.md §12): the default demo company is single-book.
     multibook: { type: 'boolean', description: "Seed a Multi-Book NetSuite account (secondary 'Plan Book')", default: false },
     'write-config': { type: 'string', description: 'Write a connection config for the sandboxes to this file' },
     name: { type: 'string', description: 'Connection name used in the config and vault', default: 'demo' },

@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the Integration API v2 routes: token check, case-sensitive workspace/model
- * resolution, the `{meta, status, <key>}` envelope and limit/offset paging (reference §3).
+ * resolution, the `{meta, status, <key>}` envelope and limit/offset paging (docs/anaplan.md §3).
  */
 import { sleep } from '../kit/sleep';
 import { HttpFailure } from './errors';
@@ -24,14 +24,14 @@ export function authenticate(state: SandboxState, ctx: Ctx): SandboxUser {
   return user;
 }
 
-/** Path parameters are case-sensitive: wrong case → 404 (reference §1). */
+/** Path parameters are case-sensitive: wrong case → 404 (docs/anaplan.md §1). */
 export function checkModel(state: SandboxState, ctx: Ctx): void {
   const { wid, mid } = ctx.params;
   if (wid !== undefined && wid !== state.model.workspaceId) throw new HttpFailure(404);
   if (mid !== undefined && mid !== state.model.id) throw new HttpFailure(404);
 }
 
-/** Endpoints that still answer while an import/export runs (reference §8); everything else waits. */
+/** Endpoints that still answer while an import/export runs (docs/anaplan.md §8); everything else waits. */
 const ANSWERS_WHILE_BUSY = /\/(imports|exports|processes|actions)(\/|$)|\/status$/;
 
 async function waitForModel(state: SandboxState, ctx: Ctx): Promise<void> {
@@ -66,7 +66,7 @@ export function ok(ctx: Ctx, state: SandboxState, object: string, key: string, v
   sendJson(ctx.res, status, { meta: { schema: schema(state, object) }, status: { code: 200, message: 'Success' }, [key]: value });
 }
 
-/** Paged collection; an empty page omits its key instead of sending [] (reference §3.1). */
+/** Paged collection; an empty page omits its key instead of sending [] (docs/anaplan.md §3.1). */
 export function paged(ctx: Ctx, state: SandboxState, object: string, key: string, items: unknown[]): void {
   const q = ctx.url.searchParams;
   const limitRaw = q.get('limit');

@@ -2,7 +2,7 @@
  * What running an action does to the model. Imports parse the uploaded file as a stream, validate
  * every row, stage the changes and report counts; bad rows go to a failure dump (`_Status_`, source
  * columns, `_Line_`, `_Error_1_`) while the task still completes, as the real service does
- * (reference §7.2, §12). Staged changes are applied by `commit()` only if the task is not cancelled,
+ * (docs/anaplan.md §7.2, §12). Staged changes are applied by `commit()` only if the task is not cancelled,
  * which is how a cancelled task "rolls back".
  */
 import { ChunkedWriter, quoted, readCsvBatches, csvField } from './csv';
@@ -37,11 +37,11 @@ export interface Execution {
 export interface EngineEnv {
   model: PlanningModel;
   files: FileStore;
-  /** The task's user: an import reads that user's own upload (reference §16). */
+  /** The task's user: an import reads that user's own upload (docs/anaplan.md §16). */
   userId: string;
   now: number;
   dumpChunkBytes: number;
-  /** `details[].type` of module imports (sandbox switch `moduleDetailType`; UNCONFIRMED, reference §15). */
+  /** `details[].type` of module imports (sandbox switch `moduleDetailType`; UNCONFIRMED, docs/anaplan.md §15). */
   moduleDetailType?: string;
   exportChunkBytes: number;
   /** Share of the input read so far, and the rows it held. */
@@ -181,7 +181,7 @@ function checkListRow(list: ModelList, staged: Map<string, unknown>, stagedNames
   const nameOwner = stagedNames.get(name.toLowerCase()) ?? list.getByName(name)?.code;
   if (nameOwner !== undefined && nameOwner !== code) return `Duplicate name: ${name}`;
   if (parentRef === '') return { parentCode: null };
-  // Composite hierarchy: the Parent must already be an item of the parent list (reference §16).
+  // Composite hierarchy: the Parent must already be an item of the parent list (docs/anaplan.md §16).
   if (list.parentList) {
     const p = list.parentList.byCodeOrName(parentRef);
     return p ? { parentCode: p.code } : 'Invalid parent';

@@ -1,6 +1,6 @@
 /**
  * Vendor-shaped error bodies, one helper per service, so every route fails the way the real one does
- * (../shared/reference/anaplan.md §2.4, §2.7, §3.2).
+ * (docs/anaplan.md §2.4, §2.7, §3.2).
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../kit/router';

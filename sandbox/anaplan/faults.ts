@@ -7,7 +7,7 @@
 import { rng } from '../demo-company';
 import { FaultSet, FaultSpecError, isKitFault, type FaultRule, type KitFaultSpec } from '../kit/faults';
 
-/** `task-failed-no-result`: the task ends `currentStep: "Failed."` with no `result` at all (reference §16). */
+/** `task-failed-no-result`: the task ends `currentStep: "Failed."` with no `result` at all (docs/anaplan.md §16). */
 export type FaultKind = 'status' | 'latency' | 'drop' | 'task-failure' | 'task-failed-no-result';
 export const FAULT_KINDS: FaultKind[] = ['status', 'latency', 'drop', 'task-failure', 'task-failed-no-result'];
 const TASK_EFFECTS = ['task-failure', 'task-failed-no-result'];

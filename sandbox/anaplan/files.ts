@@ -1,11 +1,11 @@
 /**
  * Server files (import sources, export outputs) with chunked content kept on disk, never in memory.
- * Protocol rules from the reference §5: `POST …/files/{id}` `{chunkCount}` (re)starts an upload and
+ * Protocol rules from docs/anaplan.md §5: `POST …/files/{id}` `{chunkCount}` (re)starts an upload and
  * discards old content; chunks "0","1",… are PUT (gzip accepted); `chunkCount:-1` needs `/complete`;
  * a whole-file GET is 404 while there is no content.
- * Content is private to the user who uploaded it (reference §5, §16: "each user sees their own
+ * Content is private to the user who uploaded it (docs/anaplan.md §5, §16: "each user sees their own
  * uploaded content"), so every file holds one content slot per user, and content older than 48 h
- * on the sandbox clock is gone (reference §5, §9).
+ * on the sandbox clock is gone (docs/anaplan.md §5, §9).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
@@ -16,10 +16,10 @@ import { createGunzip } from 'node:zlib';
 import { objectId } from './ids';
 import type { SeedFile } from './seed';
 
-/** Per-chunk ceiling, uncompressed (reference §9: chunks 1–50 MB, ≤1,000 chunks per file). */
+/** Per-chunk ceiling, uncompressed (docs/anaplan.md §9: chunks 1–50 MB, ≤1,000 chunks per file). */
 export const MAX_CHUNK_BYTES = 50 * 1024 * 1024;
 export const MAX_CHUNKS = 1000;
-/** Uploaded content and dumps live 48 h (reference §5, §9). */
+/** Uploaded content and dumps live 48 h (docs/anaplan.md §5, §9). */
 export const CONTENT_TTL_MS = 48 * 60 * 60 * 1000;
 
 export interface StoredChunk {
@@ -27,7 +27,7 @@ export interface StoredChunk {
   size: number;
 }
 
-/** The model builder's file settings (reference §5: 1-based rows, 0 = none; `format` always `txt`). */
+/** The model builder's file settings (docs/anaplan.md §5: 1-based rows, 0 = none; `format` always `txt`). */
 export interface FileSettings {
   firstDataRow: number;
   headerRow: number;
@@ -78,7 +78,7 @@ export class FileStore {
     return this.files.get(id);
   }
 
-  /** `POST …/files/{id}` on an unknown id creates a new file with a fresh id (reference §5, §14.4). */
+  /** `POST …/files/{id}` on an unknown id creates a new file with a fresh id (docs/anaplan.md §5, §14.4). */
   createUnreferenced(name: string): StoredFile {
     const id = objectId(113, this.nextId++);
     const f: StoredFile = { id, name, kind: 'import-source', headerNames: [], settings: { ...DEFAULT_SETTINGS }, content: new Map() };

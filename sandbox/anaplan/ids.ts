@@ -1,5 +1,5 @@
 /**
- * ID formats of the real service (../shared/reference/anaplan.md §3.4): users and workspaces are 32
+ * ID formats of the real service (docs/anaplan.md §3.4): users and workspaces are 32
  * lowercase hex, models and tasks 32 uppercase hex, model objects 12-digit strings with a type prefix
  * (101 lists, 102 modules, 107 versions, 112 imports, 113 import files, 116 exports, 118 processes).
  */

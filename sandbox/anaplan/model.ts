@@ -24,7 +24,7 @@ export class ModelList {
   /**
    * Composite hierarchy: the list the parents live in (e.g. Accounts → Account Groups). Then every
    * item's parent is an item of that list, and a Parent that is not one is "invalid parent"
-   * (reference §16). Without it, parents are items of this list (non-composite) or there are none (flat).
+   * (docs/anaplan.md §16). Without it, parents are items of this list (non-composite) or there are none (flat).
    */
   parentList?: ModelList;
   private readonly byCode = new Map<string, ListItem>();
@@ -51,7 +51,7 @@ export class ModelList {
     return this.live;
   }
 
-  /** The index the next new item gets (`nextItemIndex` of the list metadata, reference §4.2). */
+  /** The index the next new item gets (`nextItemIndex` of the list metadata, docs/anaplan.md §4.2). */
   get nextIndex(): number {
     return this.slots.length;
   }
@@ -62,7 +62,7 @@ export class ModelList {
 
   byCodeOrName(ref: string): ListItem | undefined {
     // Imports here match by code (the connector's mapping); a name match is the fallback the real
-    // import offers when a column is mapped by name (reference §11); names match case-insensitively.
+    // import offers when a column is mapped by name (docs/anaplan.md §11); names match case-insensitively.
     return this.byCode.get(ref) ?? this.byName.get(ref.toLowerCase());
   }
 
@@ -116,7 +116,7 @@ export class ModelList {
     if (item.parentIndex !== null && !this.parentList) this.childCounts[item.parentIndex]!--;
   }
 
-  /** `resetIndex` (reference §10): only an empty list may restart its index numbering. */
+  /** `resetIndex` (docs/anaplan.md §10): only an empty list may restart its index numbering. */
   resetIndex(): void {
     if (this.live > 0) throw new RangeError(`List ${this.name} contains data`);
     this.slots.length = 0;
@@ -150,7 +150,7 @@ export class ModelList {
 export interface TimePeriod {
   id: string;
   index: number;
-  /** Month code as the model names it, e.g. `Oct 26` (reference §11). */
+  /** Month code as the model names it, e.g. `Oct 26` (docs/anaplan.md §11). */
   code: string;
   /** First day, `YYYY-MM-DD`. */
   start: string;
@@ -164,7 +164,7 @@ export interface Version {
   isCurrent: boolean;
 }
 
-/** Fixed IDs of the built-in dimensions as published (reference §3.4). */
+/** Fixed IDs of the built-in dimensions as published (docs/anaplan.md §3.4). */
 export const TIME_DIMENSION_ID = '20000000003';
 export const VERSIONS_DIMENSION_ID = '20000000020';
 
@@ -310,7 +310,7 @@ export class PlanningModel {
 
   /**
    * Period lookup by name; case-insensitive unless the `periodCaseSensitive` switch is on (whether the
-   * real import is, is UNCONFIRMED — reference §11).
+   * real import is, is UNCONFIRMED — docs/anaplan.md §11).
    */
   period(code: string): TimePeriod | undefined {
     const p = this.timeByCode.get(code.trim().toLowerCase());

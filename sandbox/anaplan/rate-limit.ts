@@ -1,7 +1,7 @@
 /**
- * Per-tenant request budget. 600 requests/minute is the figure third parties publish (reference §9,
+ * Per-tenant request budget. 600 requests/minute is the figure third parties publish (docs/anaplan.md §9,
  * UNCONFIRMED by Anaplan); exceeding it answers 429 with Retry-After in seconds, which Anaplan's own
- * client honours (reference §9). A sliding window, so bursts at a window edge are counted exactly.
+ * client honours (docs/anaplan.md §9). A sliding window, so bursts at a window edge are counted exactly.
  */
 export class TenantBudget {
   private stamps: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * Large-volume read requests for views and lists (reference §10; Anaplan's "large volume read" help
+ * Large-volume read requests for views and lists (docs/anaplan.md §10; Anaplan's "large volume read" help
  * pages): the content is cut into CSV pages when the request is made, the first answer says
  * `IN_PROGRESS`, later reads `COMPLETE` with `availablePages` and `successful`, and `DELETE` cancels and
  * frees the pages. Pages are reclaimed after 30 minutes without activity; reading a page whose number
@@ -11,7 +11,7 @@ export const READ_REQUEST_IDLE_MS = 30 * 60 * 1000;
 export interface ReadRequest {
   requestId: string;
   kind: 'view' | 'list';
-  /** View or list id (sent as a JSON number, as Anaplan's examples show: reference §3.4). */
+  /** View or list id (sent as a JSON number, as Anaplan's examples show: docs/anaplan.md §3.4). */
   objectId: string;
   userId: string;
   pages: Buffer[];

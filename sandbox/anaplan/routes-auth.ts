@@ -1,5 +1,5 @@
 /**
- * Authentication service (`/token/*`, reference §2): Basic and CA-certificate login (v1 and v2 with its
+ * Authentication service (`/token/*`, docs/netsuite.md §2): Basic and CA-certificate login (v1 and v2 with its
  * 8-byte timestamp prefix and replay refusal), refresh, validate, logout. Success is 201 on
  * authenticate (live behaviour; the docs say 200) and the body shape of §2.2.
  */
@@ -9,7 +9,7 @@ import { header, sendEmpty, sendJson, type Ctx, type Router } from '../kit/route
 import { readJsonBody } from '../kit/body';
 import type { IssuedToken, SandboxState, SandboxUser } from './state';
 
-/** Anaplan's samples use at least 100 random bytes (reference §2.6). */
+/** Anaplan's samples use at least 100 random bytes (docs/anaplan.md §2.6). */
 const MIN_RANDOM_BYTES = 100;
 
 function tokenBody(state: SandboxState, token: IssuedToken, statusMessage: string) {
@@ -21,7 +21,7 @@ function tokenBody(state: SandboxState, token: IssuedToken, statusMessage: strin
   };
 }
 
-/** Token from `Authorization: AnaplanAuthToken <t>`; the token endpoints refuse `Bearer` (reference §2.1). */
+/** Token from `Authorization: AnaplanAuthToken <t>`; the token endpoints refuse `Bearer` (docs/anaplan.md §2.1). */
 function presentedToken(ctx: Ctx): { value?: string; badHeader: boolean } {
   const h = header(ctx.req, 'authorization') ?? '';
   const m = /^AnaplanAuthToken\s+(\S+)$/.exec(h);
@@ -70,7 +70,7 @@ export function registerAuthRoutes(router: Router, state: SandboxState): void {
       return authError(ctx.res, 401, 'FAILURE_BAD_CREDENTIAL', 'Invalid or expired token.');
     }
     // Live tests saw the same tokenValue come back with a later expiry; Anaplan Connect's fixtures
-    // show a new value (reference §2.3). Both are reproducible; clients must adopt what comes back.
+    // show a new value (docs/anaplan.md §2.3). Both are reproducible; clients must adopt what comes back.
     let out = token;
     if (state.config.refreshNewTokenValue) {
       out = state.issueToken(token.userId, 'auth', state.config.tokenLifetimeSec);
@@ -114,7 +114,7 @@ async function certificateLogin(ctx: Ctx, state: SandboxState, credential: strin
   const bad = (status: 400 | 401, kind: CertFailure['kind'], message: string) => ({ fail: { status, kind, message }, method });
   let cert: X509Certificate;
   try {
-    // The header carries base64 of the whole PEM text (reference §2.6 step 1).
+    // The header carries base64 of the whole PEM text (docs/anaplan.md §2.6 step 1).
     cert = new X509Certificate(Buffer.from(credential, 'base64').toString('utf8'));
   } catch {
     return bad(401, 'FAILURE_BAD_HEADER', 'Invalid header. Verify the header.');
@@ -136,7 +136,7 @@ async function certificateLogin(ctx: Ctx, state: SandboxState, credential: strin
   if (method === 'certificate-v2') {
     if (data.length < 8 + MIN_RANDOM_BYTES) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Invalid encoded data.');
     // 8-byte big-endian timestamp prefix. Anaplan's sample decodes to Unix seconds; one client sends
-    // milliseconds (reference §2.6, UNCONFIRMED) — both are accepted, told apart by magnitude.
+    // milliseconds (docs/anaplan.md §2.6, UNCONFIRMED) — both are accepted, told apart by magnitude.
     const raw = Number(data.readBigUInt64BE(0));
     const tsMs = raw > 1e11 ? raw : raw * 1000;
     if (Math.abs(now - tsMs) > state.config.certSkewSec * 1000) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data timestamp is outside the accepted window.');
@@ -144,9 +144,9 @@ async function certificateLogin(ctx: Ctx, state: SandboxState, credential: strin
     if (state.config.requireCertV2) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data format v2 is required.');
     if (data.length < MIN_RANDOM_BYTES) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Invalid encoded data.');
   }
-  // SHA512withRSA over the raw bytes, not their base64 (reference §2.6 step 3).
+  // SHA512withRSA over the raw bytes, not their base64 (docs/anaplan.md §2.6 step 3).
   if (!verify('sha512', data, cert.publicKey, signature)) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Signature verification failed.');
-  // v2 payloads cannot be reused (reference §2.6 step 5).
+  // v2 payloads cannot be reused (docs/anaplan.md §2.6 step 5).
   if (method === 'certificate-v2' && !state.rememberCertPayload(body.encodedData, now + 2 * state.config.certSkewSec * 1000)) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data has already been used.');
   return { user, method };
 }

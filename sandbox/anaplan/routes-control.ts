@@ -116,7 +116,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     const { module: moduleName = '', lineItem = 'Amount', ...filter } = q;
     sendJson(ctx.res, 200, cellTotals(state, moduleName, lineItem, filter));
   });
-  // One entry per file and user holding content (content is per user, reference §16); bare files once.
+  // One entry per file and user holding content (content is per user, docs/anaplan.md §16); bare files once.
   router.add('GET', `${P}/files`, (ctx) =>
     sendJson(ctx.res, 200, {
       files: [...state.files.files.values()].flatMap((f): Array<Record<string, unknown>> => {
@@ -126,7 +126,7 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       }),
     }),
   );
-  // The model builder's file settings (what `/complete` must not override, reference §16).
+  // The model builder's file settings (what `/complete` must not override, docs/anaplan.md §16).
   router.add('POST', `${P}/files/:id/settings`, async (ctx) => {
     const f = state.files.get(ctx.params.id!);
     if (!f) throw new ControlError(404, `no file ${ctx.params.id}`);

@@ -1,8 +1,8 @@
 /**
- * Files and chunks (reference §5): list, set chunk count (creating a new file for an unknown id),
+ * Files and chunks (docs/anaplan.md §5): list, set chunk count (creating a new file for an unknown id),
  * PUT chunks (octet-stream or gzip), complete, whole-file and per-chunk download, delete content.
- * Content is the calling user's own (reference §16). Switches: `completeRequiresAdmin` answers
- * `/complete` with 500 for a user who is not a workspace admin (seen live, reference §16);
+ * Content is the calling user's own (docs/anaplan.md §16). Switches: `completeRequiresAdmin` answers
+ * `/complete` with 500 for a user who is not a workspace admin (seen live, docs/anaplan.md §16);
  * `chunkCountFinalizes` lets a re-posted exact chunk count close an open-ended upload instead of
  * restarting it (which of the two the real service does is UNCONFIRMED).
  */
@@ -19,7 +19,7 @@ import type { SandboxState } from './state';
 /** A file as one user sees it: the model builder's settings and that user's chunk count. */
 export function fileJson(f: StoredFile, content?: FileContent) {
   const chunkCount = content?.chunkCount ?? 0;
-  // Export outputs carry only id, name, chunkCount, firstDataRow:0, headerRow:0 (reference §5).
+  // Export outputs carry only id, name, chunkCount, firstDataRow:0, headerRow:0 (docs/anaplan.md §5).
   if (f.kind === 'export-output') return { id: f.id, name: f.name, chunkCount: Math.max(0, chunkCount), firstDataRow: 0, headerRow: 0 };
   const s = f.settings;
   return { id: f.id, name: f.name, chunkCount, delimiter: s.delimiter, encoding: s.encoding, firstDataRow: s.firstDataRow, format: s.format, headerRow: s.headerRow, separator: s.separator };
@@ -54,7 +54,7 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
 
   both(router, state, 'GET', '/files/:fileId', async (ctx) => {
     const content = contentOf(ctx);
-    if (!content) throw new HttpFailure(404); // no content → 404 (reference §5)
+    if (!content) throw new HttpFailure(404); // no content → 404 (docs/anaplan.md §5)
     await streamChunks(ctx, content);
   });
 
@@ -62,7 +62,7 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     const body = (await readJsonBody(ctx.req)) as { chunkCount?: unknown; name?: unknown } | undefined;
     const chunkCount = Number(body?.chunkCount);
     if (!Number.isInteger(chunkCount) || chunkCount < -1 || chunkCount === 0 || chunkCount > MAX_CHUNKS) throw new HttpFailure(400, `chunkCount must be -1 or 1..${MAX_CHUNKS}`);
-    // An unknown id silently creates a new, unreferenced file (reference §14.4).
+    // An unknown id silently creates a new, unreferenced file (docs/anaplan.md §14.4).
     const f = state.files.get(ctx.params.fileId!) ?? state.files.createUnreferenced(typeof body?.name === 'string' ? body.name : `File ${ctx.params.fileId}`);
     const open = f.content.get(ctx.user.id);
     const finalized = state.config.chunkCountFinalizes && open?.chunkCount === -1 && chunkCount > 0 && state.files.finalize(f, ctx.user.id, state.now(), chunkCount);
@@ -70,7 +70,7 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     ok(ctx, state, 'file', 'file', fileJson(f, f.content.get(ctx.user.id)));
   });
 
-  // Single-request upload: the whole file as one chunk, uncompressed only (reference §5).
+  // Single-request upload: the whole file as one chunk, uncompressed only (docs/anaplan.md §5).
   both(router, state, 'PUT', '/files/:fileId', async (ctx) => {
     const f = fileOf(ctx);
     await state.files.startUpload(f, ctx.user.id, 1, state.now());
@@ -106,7 +106,7 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
   workspaceOnly(router, state, 'POST', '/files/:fileId/complete', async (ctx) => {
     const f = fileOf(ctx);
     const body = (await readJsonBody(ctx.req).catch(() => undefined)) as Record<string, unknown> | undefined;
-    // Live: 500 for a standard (non-admin) user (reference §16).
+    // Live: 500 for a standard (non-admin) user (docs/anaplan.md §16).
     if (state.config.completeRequiresAdmin && !ctx.user.workspaceAdmin) throw new HttpFailure(500);
     // The body's settings fields are file settings: sending them overrides the model builder's (§16).
     for (const k of SETTING_KEYS) {

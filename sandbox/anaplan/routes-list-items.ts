@@ -1,6 +1,6 @@
 /**
- * Transactional list writes (reference §10), at the workspace form and at the model form
- * (`/2/0/models/{mid}/lists/{listId}/items`, reference §16): add (`POST …?action=add`) and update
+ * Transactional list writes (docs/anaplan.md §10), at the workspace form and at the model form
+ * (`/2/0/models/{mid}/lists/{listId}/items`, docs/anaplan.md §16): add (`POST …?action=add`) and update
  * (`PUT`). Per-item failures are reported, the rest applied (partial success, as documented).
  * Not served: `?action=delete` (cells are keyed by member position here) and `resetIndex`.
  */
@@ -11,7 +11,7 @@ import { both, schema, type ApiCtx } from './api-common';
 import type { ListItem, ModelList } from './model';
 import type { SandboxState } from './state';
 
-/** Documented cap per call (reference §9). */
+/** Documented cap per call (docs/anaplan.md §9). */
 const MAX_ITEMS = 100_000;
 
 interface ItemInput {
@@ -42,7 +42,7 @@ function resolveParent(list: ModelList, ref: unknown): ListItem | undefined | 'i
 }
 
 function reply(ctx: ApiCtx, state: SandboxState, counts: Record<string, number>, failures: Failure[]): void {
-  // No `failures` key when everything succeeded (reference §10).
+  // No `failures` key when everything succeeded (docs/anaplan.md §10).
   sendJson(ctx.res, 200, { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' }, ...counts, ...(failures.length ? { failures } : {}) });
 }
 
@@ -85,7 +85,7 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
   /**
    * `{items: [{id} | {code}]}` → `{deleted: n}`; with failures the count and failures come inside
    * `result: {numberOfItemsDeleted, failures}` with Anaplan's failure types "Not found" and
-   * "Ambiguous criteria" (help page "Delete list items", reference §10).
+   * "Ambiguous criteria" (help page "Delete list items", docs/anaplan.md §10).
    */
   const deleteItems = async (ctx: ApiCtx): Promise<void> => {
     requireAdmin(ctx);
@@ -115,7 +115,7 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
     sendJson(ctx.res, 200, { meta: { schema: schema(state, 'list') }, status: { code: 200, message: 'Success' }, ...body });
   };
 
-  // Numbered lists restart their index; the list must be empty (live: 400 "contains data", reference §10).
+  // Numbered lists restart their index; the list must be empty (live: 400 "contains data", docs/anaplan.md §10).
   both(router, state, 'POST', '/lists/:listId/resetIndex', (ctx) => {
     requireAdmin(ctx);
     const list = listOf(ctx);
@@ -131,7 +131,7 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
     let updated = 0;
     input.forEach((it, requestIndex) => {
       const fail = (failureMessageDetails: string, failureType = 'INCOMPLETE_DATA') => failures.push({ requestIndex, failureType, failureMessageDetails });
-      // Exactly one identity (reference §10).
+      // Exactly one identity (docs/anaplan.md §10).
       const ids = [it.id, it.code, it.name].filter((v) => typeof v === 'string' && v !== '');
       if (ids.length !== 1) return fail('identify the item by exactly one of id, code or name');
       const item = typeof it.id === 'string' ? list.items.find((x) => x.id === it.id) : typeof it.code === 'string' ? list.getByCode(it.code) : list.getByName(String(it.name));

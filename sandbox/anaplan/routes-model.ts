@@ -1,5 +1,5 @@
 /**
- * Tenant and model structure (reference §4): users, workspaces, models, lists and items, modules,
+ * Tenant and model structure (docs/anaplan.md §4): users, workspaces, models, lists and items, modules,
  * line items, versions, model status.
  */
 import { HttpFailure } from './errors';
@@ -10,7 +10,7 @@ import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem
 import { WORKSPACE_NAME } from './seed';
 import type { SandboxState, SandboxUser } from './state';
 
-/** Anaplan's timestamp form, e.g. `2022-02-10T19:14:23.000+0000` (reference §4.1). */
+/** Anaplan's timestamp form, e.g. `2022-02-10T19:14:23.000+0000` (docs/anaplan.md §4.1). */
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
@@ -29,7 +29,7 @@ function listItemsJson(list: ModelList, includeAll: boolean) {
   });
 }
 
-/** A list's items as CSV (`Accept: text/csv`, and the pages of a list read request): reference §10. */
+/** A list's items as CSV (`Accept: text/csv`, and the pages of a list read request): docs/anaplan.md §10. */
 export function listItemsCsv(list: ModelList): string {
   const lines = ['id,name,code,parent,parentId,listId,listName'];
   for (const it of listItemsJson(list, false)) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', list.id, list.name].map((v) => csvField(String(v))).join(','));
@@ -71,8 +71,8 @@ function lineItemDetails(m: Module, li: LineItem, dims: Array<{ id: string; name
 
 export function registerModelRoutes(router: Router, state: SandboxState): void {
   const model = () => state.model;
-  // Every model carries the fields third-party clients require (reference §16; anaplan-sdk validates
-  // all of them); `modelTransactionRunning` only with `modelDetails=true` (reference §4.1).
+  // Every model carries the fields third-party clients require (docs/anaplan.md §16; anaplan-sdk validates
+  // all of them); `modelTransactionRunning` only with `modelDetails=true` (docs/anaplan.md §4.1).
   const modelJson = (details: boolean) => {
     const m = model();
     const base: Record<string, unknown> = {
@@ -100,7 +100,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     ok(ctx, state, 'user', 'user', userJson(u));
   }));
   router.add('GET', '/2/0/users', api(state, (ctx) => paged(ctx, state, 'user', 'users', [...state.users.values()].map(userJson))));
-  // Third-party clients require `currentSize` too (reference §16), so it is always sent.
+  // Third-party clients require `currentSize` too (docs/anaplan.md §16), so it is always sent.
   const workspaceJson = () => ({ id: model().workspaceId, name: WORKSPACE_NAME, active: true, sizeAllowance: 10_737_418_240, currentSize: 52_428_800 });
   router.add('GET', '/2/0/workspaces', api(state, (ctx) => paged(ctx, state, 'workspace', 'workspaces', [workspaceJson()])));
   router.add('GET', '/2/0/workspaces/:wid', api(state, (ctx) => {
@@ -110,14 +110,14 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   router.add('GET', '/2/0/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
   router.add('GET', '/2/0/workspaces/:wid/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
   router.add('GET', '/2/0/models/:mid', api(state, (ctx) => ok(ctx, state, 'model', 'model', modelJson(ctx.url.searchParams.get('modelDetails') === 'true'))));
-  // The workspace form of a single model is not a resource (live: 405, reference §3.2).
+  // The workspace form of a single model is not a resource (live: 405, docs/anaplan.md §3.2).
   router.add('GET', '/2/0/workspaces/:wid/models/:mid', api(state, () => {
     throw new HttpFailure(405);
   }));
   both(router, state, 'GET', '/status', (ctx) => {
     const t = state.scheduler.busy(model().id);
     // Bare body, no envelope, as the live service answers, with all eight documented fields (null when
-    // not applicable): third-party clients (anaplan-sdk's ModelStatus) require every one (reference §4.1).
+    // not applicable): third-party clients (anaplan-sdk's ModelStatus) require every one (docs/anaplan.md §4.1).
     const idle = { taskId: null, tooltip: null, creationTime: state.modelOpenedAt };
     const now = t ? { taskId: t.taskId, tooltip: `The system is currently processing an Import: ${t.actionName}`, creationTime: t.creationTime } : idle;
     sendJson(ctx.res, 200, { requestStatus: { peakMemoryUsageEstimate: null, peakMemoryUsageTime: null, progress: t ? t.progress : -1.0, currentStep: t ? 'Processing ...' : 'Open', ...now, exportTaskType: null } });
@@ -128,12 +128,12 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     const l = model().listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
     const hasParents = l.items.some((i) => i.parentIndex !== null);
-    // Fields per reference §4.2; `permittedItems` and `nextItemIndex` are required by third-party
+    // Fields per docs/anaplan.md §4.2; `permittedItems` and `nextItemIndex` are required by third-party
     // clients (anaplan-sdk's ListMetadata), so they are always sent.
     ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.nextIndex, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
   });
-  // Item reads are not paged (reference §3.1); CSV when asked for it (§10). Served at the model
-  // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (reference §16).
+  // Item reads are not paged (docs/anaplan.md §3.1); CSV when asked for it (§10). Served at the model
+  // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (docs/anaplan.md §16).
   both(router, state, 'GET', '/lists/:listId/items', (ctx) => {
     const l = model().listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
@@ -153,7 +153,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   const dimsOf = (m: Module) => m.dims.map((d, i) => ({ id: dimensionId(d), name: m.dimName(i) }));
   /**
    * Line items in UI order: `{moduleId, moduleName, id, name}`, and with `includeAll=true` the full
-   * definition (reference §4.2; the field set third-party clients require, e.g. anaplan-sdk's LineItem).
+   * definition (docs/anaplan.md §4.2; the field set third-party clients require, e.g. anaplan-sdk's LineItem).
    * `appliesTo` and `version` are dimension objects `{id, name}`.
    */
   const lineItems = (includeAll: boolean, moduleId?: string) => {
@@ -178,7 +178,7 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     throw new HttpFailure(404);
   };
   both(router, state, 'GET', '/lineItems/:lineItemId/dimensions', (ctx) => ok(ctx, state, 'dimension', 'dimensions', dimsOf(moduleOfLineItem(ctx.params.lineItemId!))));
-  // Dimension items (reference §4.2): lists, Versions; Time answers 400 at model level.
+  // Dimension items (docs/anaplan.md §4.2): lists, Versions; Time answers 400 at model level.
   const dimensionItems = (dimId: string, m?: Module) => {
     const d = m ? m.dims.find((x) => dimensionId(x) === dimId) : dimId === VERSIONS_DIMENSION_ID ? ({ kind: 'versions' } as const) : dimId === TIME_DIMENSION_ID ? ({ kind: 'time' } as const) : [...model().lists.values()].map((list) => ({ kind: 'list', list }) as const).find((x) => x.list.id === dimId);
     if (!d) throw new HttpFailure(404);
@@ -190,14 +190,14 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     return d.list.items.map((it) => ({ id: it.id, name: it.name, code: it.code }));
   };
   const itemsBody = (ctx: ApiCtx, items: Array<Record<string, unknown>>) => {
-    // Not paged; an empty collection omits its key (reference §3.1).
+    // Not paged; an empty collection omits its key (docs/anaplan.md §3.1).
     const body: Record<string, unknown> = { meta: { schema: schema(state, 'item') }, status: { code: 200, message: 'Success' } };
     if (items.length > 0) body.items = items;
     sendJson(ctx.res, 200, body);
   };
   both(router, state, 'GET', '/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!)));
   both(router, state, 'GET', '/lineItems/:lineItemId/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!, moduleOfLineItem(ctx.params.lineItemId!))));
-  // Calendar reads (reference §4.3): calendar months, no current period set (empty strings, as the
+  // Calendar reads (docs/anaplan.md §4.3): calendar months, no current period set (empty strings, as the
   // live service answers when unset), fiscal year FY26 of the seeded FY25–FY27 range, no totals (the
   // sandbox's Time has months only). Changing them (PUT) is not served.
   const calendarType = 'Calendar Months/Quarters/Years';

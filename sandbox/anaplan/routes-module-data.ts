@@ -1,5 +1,5 @@
 /**
- * Transactional module reads and writes (reference §4.2, §10) at the model form `/2/0/models/{mid}/…`
+ * Transactional module reads and writes (docs/anaplan.md §4.2, §10) at the model form `/2/0/models/{mid}/…`
  * (and the workspace form): the views of a module (here only each module's default view, whose id is
  * the module id) and cell writes `POST …/modules/{moduleId}/data` — an array of
  * `{lineItemId|lineItemName, dimensions:[{dimensionId|dimensionName, itemId|itemName|itemCode}], value}`
@@ -12,7 +12,7 @@ import { both, paged, schema } from './api-common';
 import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type Module } from './model';
 import type { SandboxState } from './state';
 
-/** Documented cap per call (reference §9: 100,000 cells). */
+/** Documented cap per call (docs/anaplan.md §9: 100,000 cells). */
 const MAX_CELLS = 100_000;
 
 interface CellInput {

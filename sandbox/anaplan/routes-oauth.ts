@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 device grant (reference §2.7, RFC 8628): `/oauth/device/code` issues a device and user
+ * OAuth 2.0 device grant (docs/anaplan.md §2.7, RFC 8628): `/oauth/device/code` issues a device and user
  * code; `/oauth/token` answers authorization_pending until the control plane approves (standing in
  * for the human at the verification URI), slow_down when polled faster than `interval`, expired_token
  * after `expires_in`; refresh tokens rotate (single use) or not, per the client's setting.
@@ -10,7 +10,7 @@ import { sendJson, type Ctx, type Router } from '../kit/router';
 import { readBody } from '../kit/body';
 import type { SandboxState } from './state';
 
-/** Rotatable refresh-token expiry default, 43,000 s (reference §2.7). */
+/** Rotatable refresh-token expiry default, 43,000 s (docs/anaplan.md §2.7). */
 const ROTATABLE_REFRESH_TTL_SEC = 43_000;
 const SCOPE_GRANTED = 'openid email offline_access';
 
@@ -81,7 +81,7 @@ export function registerOAuthRoutes(router: Router, state: SandboxState): void {
       if (d.denied) return oauthError(ctx.res, 'access_denied', 'The user denied the request.');
       const tooSoon = d.lastPollAt !== undefined && now - d.lastPollAt < d.intervalMs;
       d.lastPollAt = now;
-      // 400 per RFC 8628; `devicePollStatus` plays another status (Anaplan's is UNCONFIRMED, reference §2.7).
+      // 400 per RFC 8628; `devicePollStatus` plays another status (Anaplan's is UNCONFIRMED, docs/anaplan.md §2.7).
       if (tooSoon || !d.approvedUserId) {
         // Logged so tests can count early polls (slow_down) without timing anything.
         state.authLog.push({ at: now, kind: 'oauth-token', method: 'device', ok: false, reason: tooSoon ? 'slow_down' : 'authorization_pending' });
@@ -93,7 +93,7 @@ export function registerOAuthRoutes(router: Router, state: SandboxState): void {
     }
     if (p.grant_type === 'refresh_token') {
       const rt = state.refreshTokens.get(p.refresh_token ?? '');
-      // A rotated refresh token is single use: presenting it again fails (reference §2.7, §14.2).
+      // A rotated refresh token is single use: presenting it again fails (docs/anaplan.md §2.7, §14.2).
       if (!rt || rt.clientId !== p.client_id || rt.used || (rt.expiresAt !== undefined && rt.expiresAt <= now)) {
         state.authLog.push({ at: now, kind: 'oauth-refresh', method: 'refresh_token', ok: false, reason: rt?.used ? 'reused' : 'invalid' });
         return oauthError(ctx.res, 'invalid_grant', 'Invalid refresh token.');
@@ -117,7 +117,7 @@ function issue(ctx: Ctx, state: SandboxState, userId: string, clientId: string, 
     access_token: access.value,
     refresh_token: refresh,
     id_token: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: userId })).toString('base64url')}.`,
-    // The live service dropped `profile` from the granted scope (reference §2.7).
+    // The live service dropped `profile` from the granted scope (docs/anaplan.md §2.7).
     scope: scope.split(' ').filter((s) => s !== 'profile').join(' '),
     expires_in: state.config.oauthAccessTokenSec,
     token_type: 'Bearer',

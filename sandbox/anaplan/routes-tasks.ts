@@ -1,5 +1,5 @@
 /**
- * Actions and tasks (reference §6, §7): import/export/process metadata, task start/list/status/cancel,
+ * Actions and tasks (docs/anaplan.md §6, §7): import/export/process metadata, task start/list/status/cancel,
  * import failure dumps (whole and chunked) and per-import dumps inside processes.
  */
 import { HttpFailure } from './errors';
@@ -14,7 +14,7 @@ import type { SandboxTask, TaskType } from './tasks';
 export function taskJson(t: SandboxTask) {
   const base: Record<string, unknown> = { type: 'taskInformation', taskId: t.taskId, currentStep: t.currentStep, progress: t.progress, taskState: t.state, creationTime: t.creationTime };
   if (t.cancelledBy) base.cancelledBy = { id: t.cancelledBy };
-  // `result` only at a terminal state (reference §7.2).
+  // `result` only at a terminal state (docs/anaplan.md §7.2).
   if (t.result && (t.state === 'COMPLETE' || t.state === 'CANCELLED')) base.result = t.result;
   return base;
 }
@@ -86,7 +86,7 @@ export function registerTaskRoutes(router: Router, state: SandboxState): void {
     });
   }
 
-  // Dumps: per user and import, only the latest task's dump is kept, for 48 h (reference §7.2, §14.6).
+  // Dumps: per user and import, only the latest task's dump is kept, for 48 h (docs/anaplan.md §7.2, §14.6).
   const dumpOf = (ctx: ApiCtx, importId: string) => {
     const t = state.tasks.get(ctx.params.taskId!);
     const latest = state.latestDump.get(`${ctx.user.id}:${importId}`);

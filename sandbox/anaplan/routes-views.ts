@@ -1,6 +1,6 @@
 /**
  * View metadata, view data and large-volume read requests (views and lists), at the workspace form
- * and the model form (reference §4.2, §10, Appendix A):
+ * and the model form (docs/anaplan.md §4.2, §10, Appendix A):
  * - `GET …/views/{viewId}` → `{viewName, viewId, rows, columns, pages}` (empty axes omitted);
  * - `GET …/views/{viewId}/data[?pages=dimId:itemId,…]` → grid CSV (`text/csv`, `;escaped=true` quotes
  *   fields) or, with `Accept: application/json` and `format=v1`, `{pages, columnCoordinates, rows}`;
@@ -23,7 +23,7 @@ import type { SandboxState } from './state';
 const EXPORT_TYPES = ['GRID_CURRENT_PAGE', 'GRID_ALL_PAGES', 'TABULAR_MULTI_COLUMN', 'TABULAR_SINGLE_COLUMN', 'TABULAR_SINGLE_ITEMS'] as const;
 
 export function registerViewRoutes(router: Router, state: SandboxState): void {
-  /** A module's default view (view id = module id) or a line item read as a view (reference §10). */
+  /** A module's default view (view id = module id) or a line item read as a view (docs/anaplan.md §10). */
   const viewOf = (ctx: ApiCtx): ViewLayout => {
     const id = ctx.params.viewId!;
     const m = state.model.moduleById(id);

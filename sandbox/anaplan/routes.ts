@@ -1,6 +1,6 @@
 /**
  * Route table of the sandbox: the three services on one base URL (the client still takes their base
- * URLs separately, as the real hosts differ — reference §1) and the control plane on its own router.
+ * URLs separately, as the real hosts differ — docs/anaplan.md §1) and the control plane on its own router.
  */
 import { Router } from '../kit/router';
 import { registerAuthRoutes } from './routes-auth';

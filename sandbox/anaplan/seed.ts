@@ -49,7 +49,7 @@ function addSegmentList(model: PlanningModel, ordinal: number, name: string, cap
 
 /**
  * @param compositeAccounts Accounts is a composite hierarchy (default): posting accounts in
- *   `Accounts`, their summary parents in `Account Groups` (reference §16). Off: one parent-child
+ *   `Accounts`, their summary parents in `Account Groups` (docs/anaplan.md §16). Off: one parent-child
  *   `Accounts` list holding both, as before.
  */
 export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = {}): Seed {
@@ -75,7 +75,7 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
   const locations = addSegmentList(model, 5, 'Locations', 128, LOCATIONS);
   if (groups) model.addList(groups);
 
-  // Time: calendar months FY2025–FY2027, coded like `Oct 26` (reference §11).
+  // Time: calendar months FY2025–FY2027, coded like `Oct 26` (docs/anaplan.md §11).
   for (const y of FISCAL_YEARS) {
     for (let m = 1; m <= 12; m++) {
       const index = model.time.length;
@@ -97,7 +97,7 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
   seedPlan(model, pln, random);
 
   // Actions and their files: each import reads its own 113… source file; the export's output file
-  // shares the export's 116… id (reference §3.4, §5).
+  // shares the export's 116… id (docs/anaplan.md §3.4, §5).
   const files: SeedFile[] = [];
   const listImports: Array<[string, string]> = [['Import Accounts', 'Accounts'], ['Import Subsidiaries', 'Subsidiaries'], ['Import Departments', 'Departments'], ['Import Classes', 'Classes'], ['Import Locations', 'Locations']];
   listImports.forEach(([name, listName], i) => {

@@ -16,7 +16,7 @@ import { rng } from '../demo-company';
 
 export interface SandboxConfig {
   seed: number;
-  /** Auth-service token lifetime (35 minutes on the real service, reference §2.3). */
+  /** Auth-service token lifetime (35 minutes on the real service, docs/anaplan.md §2.3). */
   tokenLifetimeSec: number;
   requestsPerMinute: number;
   /** Budget window; 60 000 for "per minute", shorter only to make tests fast. */
@@ -32,20 +32,20 @@ export interface SandboxConfig {
   deviceCodeTtlSec: number;
   /** Device-grant polling interval sent to clients (RFC 8628 `interval`; Anaplan's example 5 s). */
   deviceIntervalSec: number;
-  /** OAuth access-token lifetime (`expires_in` 2100 s live, reference §2.7). */
+  /** OAuth access-token lifetime (`expires_in` 2100 s live, docs/anaplan.md §2.7). */
   oauthAccessTokenSec: number;
-  /** Rotatable refresh tokens: a new one on every use and the old one refused (reference §2.7). */
+  /** Rotatable refresh tokens: a new one on every use and the old one refused (docs/anaplan.md §2.7). */
   rotateRefreshTokens: boolean;
   dumpChunkBytes: number;
   exportChunkBytes: number;
   /**
    * While a task holds a model, model endpoints other than actions/tasks/dumps/status wait for it
-   * ("All other endpoints wait for the model to become available", reference §8).
+   * ("All other endpoints wait for the model to become available", docs/anaplan.md §8).
    */
   blockWhileBusy: boolean;
   /** `/token/refresh` returns a new tokenValue (Anaplan Connect fixtures) instead of the same one (live report). */
   refreshNewTokenValue: boolean;
-  /** `POST …/files/{id}/complete` answers 500 to users who are not workspace admins (seen live, reference §16). */
+  /** `POST …/files/{id}/complete` answers 500 to users who are not workspace admins (seen live, docs/anaplan.md §16). */
   completeRequiresAdmin: boolean;
   /**
    * Re-posting the exact chunk count on an open-ended (`-1`) upload whose chunks are all present
@@ -61,14 +61,14 @@ export interface SandboxConfig {
   readPageHeaderEveryPage: boolean;
   /**
    * HTTP status of the device-grant `authorization_pending` and `slow_down` answers: 400 per RFC 8628;
-   * Anaplan's own status is UNCONFIRMED (reference §2.7), and some OAuth servers use 403 / 429.
+   * Anaplan's own status is UNCONFIRMED (docs/anaplan.md §2.7), and some OAuth servers use 403 / 429.
    */
   devicePollStatus: number;
-  /** `details[].type` of a module import's result (UNCONFIRMED, reference §15); the counts are keyed the same either way. */
+  /** `details[].type` of a module import's result (UNCONFIRMED, docs/anaplan.md §15); the counts are keyed the same either way. */
   moduleDetailType: string;
-  /** Task `currentStep` texts in another wording (`Running`, `Completed`, `Failed`…); the real texts are UNCONFIRMED (reference §15). */
+  /** Task `currentStep` texts in another wording (`Running`, `Completed`, `Failed`…); the real texts are UNCONFIRMED (docs/anaplan.md §15). */
   alternateStepTexts: boolean;
-  /** Imports match Time periods by exact case (`OCT 26` ≠ `Oct 26`); whether the real import does is UNCONFIRMED (reference §11, §15). */
+  /** Imports match Time periods by exact case (`OCT 26` ≠ `Oct 26`); whether the real import does is UNCONFIRMED (docs/anaplan.md §11, §15). */
   periodCaseSensitive: boolean;
 }
 
@@ -176,7 +176,7 @@ export class SandboxState {
   readonly usedCertPayloads = new Map<string, number>();
   readonly tasks = new Map<string, SandboxTask>();
   readonly timeline = new Map<string, TimelineEntry[]>();
-  /** Latest dump per user and import (older tasks' dumps answer 404, reference §7.2). */
+  /** Latest dump per user and import (older tasks' dumps answer 404, docs/anaplan.md §7.2). */
   readonly latestDump = new Map<string, { taskId: string; chunks: StoredChunk[]; createdAt: number }>();
   readonly authLog: AuthEvent[] = [];
   /** Large-volume read requests (views and lists) by request id. */

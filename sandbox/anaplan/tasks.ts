@@ -1,9 +1,9 @@
 /**
  * Tasks and the model lock. Imports, exports and processes take the model exclusively for their run
  * time; a task started while another runs waits as NOT_STARTED ("Anaplan will queue this task",
- * reference §8) and starts when the lock frees. Every run is recorded in a per-model timeline
+ * docs/anaplan.md §8) and starts when the lock frees. Every run is recorded in a per-model timeline
  * (start/end) so tests can prove no two tasks ever overlapped.
- * States: NOT_STARTED → IN_PROGRESS → COMPLETE, or → CANCELLING → CANCELLED (reference §7.2).
+ * States: NOT_STARTED → IN_PROGRESS → COMPLETE, or → CANCELLING → CANCELLED (docs/anaplan.md §7.2).
  */
 import { sleep } from '../kit/sleep';
 import { executeExport, executeImport, type EngineEnv, type Execution, type TaskResult } from './engine';
@@ -43,7 +43,7 @@ export interface TimelineEntry {
   state: TaskState;
 }
 
-/** `currentStep` texts: as published (reference §7.2, §16) and an alternate wording for the switch. */
+/** `currentStep` texts: as published (docs/anaplan.md §7.2, §16) and an alternate wording for the switch. */
 const STEP_TEXTS = {
   waiting: ['Waiting ...', 'Queued'],
   processing: ['Processing ...', 'Running'],
@@ -98,7 +98,7 @@ export class TaskScheduler {
     } else task.state = 'CANCELLING';
   }
 
-  /** `currentStep` text; `alternateStepTexts` plays other wordings (the real texts are UNCONFIRMED, reference §15). */
+  /** `currentStep` text; `alternateStepTexts` plays other wordings (the real texts are UNCONFIRMED, docs/anaplan.md §15). */
   private step(key: keyof typeof STEP_TEXTS): string {
     return STEP_TEXTS[key][this.state.config.alternateStepTexts ? 1 : 0];
   }
@@ -182,7 +182,7 @@ export class TaskScheduler {
       task.state = 'CANCELLED';
       task.currentStep = this.step('cancelled');
     } else if (failNow === 'no-result') {
-      // Seen on real tenants: the task ends "Failed." and carries no result at all (reference §16).
+      // Seen on real tenants: the task ends "Failed." and carries no result at all (docs/anaplan.md §16).
       task.state = 'COMPLETE';
       task.currentStep = this.step('failed');
     } else if (failNow) {
@@ -213,7 +213,7 @@ export class TaskScheduler {
       state.latestDump.set(`${task.userId}:${id}`, { taskId: task.taskId, chunks: exec.dump, createdAt: state.now() });
       task.dumps.set(id, true);
     } else if (state.model.imports.has(id)) {
-      // A clean run of the import removes the user's previous dump (reference §7.2).
+      // A clean run of the import removes the user's previous dump (docs/anaplan.md §7.2).
       state.latestDump.delete(`${task.userId}:${id}`);
     }
   }

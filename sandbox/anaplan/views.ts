@@ -1,5 +1,5 @@
 /**
- * Module views as the transactional API reads them (reference §4.2, §10). The sandbox serves each
+ * Module views as the transactional API reads them (docs/anaplan.md §4.2, §10). The sandbox serves each
  * module's default view (view id = module id): Time across the columns (Line items when the module has
  * no Time), the first list and the line items down the rows, every other dimension on pages. Cells are
  * read from the packed store in one pass: each stored cell adds into every row/column/page member that
@@ -8,9 +8,9 @@
  */
 import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem, type Module, type PlanningModel } from './model';
 
-/** The "Line items" pseudo-dimension of a view (reference §4.2). */
+/** The "Line items" pseudo-dimension of a view (docs/anaplan.md §4.2). */
 export const LINE_ITEMS_DIMENSION_ID = '101999999999';
-/** View data read in one call: at most this many cells, else 400 (reference §9). */
+/** View data read in one call: at most this many cells, else 400 (docs/anaplan.md §9). */
 export const MAX_VIEW_CELLS = 1_000_000;
 
 /** An axis entry: a module dimension by index, or the line items. */
@@ -21,7 +21,7 @@ export interface ViewLayout {
   id: string;
   name: string;
   module: Module;
-  /** The line items shown: all of the module's, or one when a line-item id is read as a view (reference §10). */
+  /** The line items shown: all of the module's, or one when a line-item id is read as a view (docs/anaplan.md §10). */
   lineItems: LineItem[];
   rows: Axis[];
   columns: Axis[];
@@ -77,7 +77,7 @@ export class PageSelectorError extends Error {}
 
 /**
  * Page selection from `pages=dimId:itemId,…` (several params or comma-separated): a dimension that is
- * not on pages is refused as "Invalid page selector" (reference §10); unset pages take their first member.
+ * not on pages is refused as "Invalid page selector" (docs/anaplan.md §10); unset pages take their first member.
  */
 export function selectPages(model: PlanningModel, v: ViewLayout, selectors: string[]): Member[] {
   const chosen = v.pages.map((a) => axisMembers(model, v, a)[0]);
@@ -174,7 +174,7 @@ function isLeafMember(d: Dimension, index: number): boolean {
 }
 
 /**
- * Grid CSV (reference §11 "Export CSV shapes"): the page selection line (when there are pages), one
+ * Grid CSV (docs/anaplan.md §11 "Export CSV shapes"): the page selection line (when there are pages), one
  * header line per column dimension led by one empty cell per row dimension, then the rows.
  */
 export function gridCsv(g: Grid, rowDims: number, field: (s: string) => string): string {

@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 client credentials (M2M) as NetSuite runs it (../shared/reference/netsuite.md §2):
+ * OAuth 2.0 client credentials (M2M) as NetSuite runs it (docs/netsuite.md §2):
  * a mapping registers (client ID, certificate ID, certificate); the client posts a JWT assertion
  * signed with the certificate's key; the token endpoint checks it strictly and returns an opaque
  * bearer token with no refresh token. Failure reasons are not in the response (NetSuite only shows

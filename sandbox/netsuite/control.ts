@@ -75,7 +75,7 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
       return sendJson(ctx.res, 200, { id, closed: action === 'close' });
     }
     if (action === 'lock' || action === 'unlock') {
-      // Locks without closing (reference §8.2): body {"all": true} locks all transactions, {"ap"|"ar": …} one subledger.
+      // Locks without closing (docs/netsuite.md §8.2): body {"all": true} locks all transactions, {"ap"|"ar": …} one subledger.
       const body = await controlBody(ctx);
       const on = action === 'lock';
       const given = ['all', 'ap', 'ar'].filter((k) => body[k] !== undefined);

@@ -1,7 +1,7 @@
 /**
  * Vendor-shaped error responses. NetSuite REST errors are RFC-2616-flavoured problem documents:
  * `type` (section URI), `title`, `status`, `o:errorDetails[]` with `detail`, `o:errorCode` and
- * optional `o:errorPath` / `o:errorQueryParam` (../shared/reference/netsuite.md §6.1, Oracle
+ * optional `o:errorPath` / `o:errorQueryParam` (docs/netsuite.md §6.1, Oracle
  * section_156570709583). The 401 carries `WWW-Authenticate` with the account as realm (§2.6).
  */
 

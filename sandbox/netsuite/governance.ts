@@ -1,7 +1,7 @@
 /**
  * Concurrency governance, request statistics and fault injection. NetSuite counts every REST
  * request against one account-wide concurrency limit and rejects the excess with HTTP 429
- * (../shared/reference/netsuite.md §6.2–6.3); faults let tests reproduce the bad days.
+ * (docs/netsuite.md §6.2–6.3); faults let tests reproduce the bad days.
  */
 import { FaultSet, FaultSpecError, isKitFault, type Drawn, type FaultRule, type KitFaultSpec, type RequestKey } from '../kit/faults';
 import { RequestStats } from '../kit/stats';

@@ -1,7 +1,7 @@
 /**
  * Journal entries as rows: one `transaction` (type 'Journal'), one `transactionline` per line and
  * one `transactionaccountingline` per line in the primary book, so a posted journal is visible to
- * the same SuiteQL the connector reads actuals with (../shared/reference/netsuite.md §4.1).
+ * the same SuiteQL the connector reads actuals with (docs/netsuite.md §4.1).
  */
 import type { NetSuiteState } from './state';
 

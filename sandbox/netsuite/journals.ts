@@ -1,6 +1,6 @@
 /**
  * `journalentry` on the REST record service: body parsing, NetSuite's business rules and the
- * create / read / upsert semantics (../shared/reference/netsuite.md §5). Field names are accepted in
+ * create / read / upsert semantics (docs/netsuite.md §5). Field names are accepted in
  * camelCase (REST) and lowercase (SuiteScript IDs) because the REST spellings are UNCONFIRMED (§5.1).
  */
 import { nsError, notFound, userError, type SandboxResponse } from './errors';

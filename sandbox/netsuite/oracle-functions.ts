@@ -2,7 +2,7 @@
  * Oracle functions SuiteQL offers that SQLite lacks, registered on the connection. Dates are
  * stored as ISO text (`YYYY-MM-DD`, datetimes `YYYY-MM-DD HH:MM:SS`); masks follow Oracle's
  * format models (YYYY, MM, DD, MON, HH24, MI, SS...), the way connectors pin date formats instead of
- * relying on the user's preference (../shared/reference/netsuite.md §3.2, §10.3).
+ * relying on the user's preference (docs/netsuite.md §3.2, §10.3).
  */
 import type Database from 'better-sqlite3';
 
@@ -131,7 +131,7 @@ export function formatUserDate(iso: string, format: DateFormat): string {
  * significant digits" (TO_CHAR(number) without a format,
  * https://docs.oracle.com/en/database/oracle/oracle-database/23/sqlrf/TO_CHAR-number.html) — no
  * leading zero before the point (`.5`, `-.25`), no trailing zeros, integers without a point. Whether
- * SuiteQL passes this text through is UNCONFIRMED (reference §12); the sandbox plays it so clients
+ * SuiteQL passes this text through is UNCONFIRMED (docs/netsuite.md §12); the sandbox plays it so clients
  * must parse it. Past 40 characters the sandbox switches to scientific notation (`1E+40`,
  * `-1.5E-130`): NUMBER text is capped at 40 characters in SQL*Plus-style output, but where exactly
  * Oracle switches is UNCONFIRMED. Binary-float noise is removed first (15 significant digits), so

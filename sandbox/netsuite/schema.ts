@@ -1,6 +1,6 @@
 /**
  * SQLite tables named and shaped like the NetSuite2.com SuiteQL data source, so the connector's
- * real queries run unchanged (../shared/reference/netsuite.md §4.1). Conventions copied from
+ * real queries run unchanged (docs/netsuite.md §4.1). Conventions copied from
  * SuiteQL: booleans are 'T'/'F' text, dates are DATE columns (stored ISO, rendered in the user's
  * date format), amounts are numbers. Tables whose name starts with `sandbox_` are the simulator's
  * own bookkeeping and are not reachable from SuiteQL.
@@ -61,7 +61,7 @@ export const SUITEQL_TABLES = new Set([
 /**
  * Names that exist only with the Multi-Book Accounting feature: the `accountingbook` record and the
  * `accountingbook` columns pointing at it. A single-book account (most accounts) has neither, so
- * SuiteQL naming them fails like any unknown record or field (../shared/reference/netsuite.md §12;
+ * SuiteQL naming them fails like any unknown record or field (docs/netsuite.md §12;
  * the exact refusal is inferred, not documented).
  */
 export const MULTI_BOOK_NAMES = new Set(['accountingbook']);

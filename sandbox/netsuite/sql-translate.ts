@@ -1,5 +1,5 @@
 /**
- * SuiteQL → SQLite. SuiteQL is Oracle-flavoured SQL (../shared/reference/netsuite.md §3.4–3.5);
+ * SuiteQL → SQLite. SuiteQL is Oracle-flavoured SQL (docs/netsuite.md §3.4–3.5);
  * the connector's queries use NVL, BUILTIN.DF, TO_DATE/TO_CHAR with explicit masks, 'T'/'F'
  * booleans, `||` and FETCH FIRST. The query is tokenised first, so string literals (which may hold
  * anything, including text that looks like SQL) are never rewritten; only identifier and keyword

@@ -1,5 +1,5 @@
 /**
- * Composite hierarchies (issue 12 item 7, reference §16): in the seeded model Accounts keeps its
+ * Composite hierarchies (issue 12 item 7, docs/anaplan.md §16): in the seeded model Accounts keeps its
  * parents in the list Account Groups. `dimensions.accounts.parentList` + `parentImportAction` load a
  * new NetSuite summary account into Account Groups first, then its child into Accounts with Parent =
  * the summary's code. Without the parent import, a Parent that is not in the parent list is refused

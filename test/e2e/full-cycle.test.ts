@@ -71,7 +71,7 @@ describe('full planning cycle against both sandboxes', () => {
     assert.equal(first.tieOut!.balanced, true, JSON.stringify(first.tieOut));
     const status = await h.query(statusQuery);
     assert.ok(status.quarantined >= quarantined);
-    // The demo company is a single-book account (most NetSuite accounts, reference §12): the one
+    // The demo company is a single-book account (most NetSuite accounts, docs/netsuite.md §12): the one
     // SuiteQL refusal of the cycle is the Multi-Book probe; no GL query named accountingbook.
     assert.equal(env.sandboxes.netsuite.state.multiBook, false);
     const stats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>> };

@@ -2,7 +2,7 @@
  * The actuals file goes up while the extraction is still reading NetSuite (issue 7: extraction, CSV
  * and upload pipelined), under the import file's lock, and what was uploaded is exactly the artifact
  * the audit trail and the failure dump refer to. With the integration user made non-admin and the
- * sandbox refusing `/complete` to non-admins (issue 12 item 5, reference §16), the cycle still loads
+ * sandbox refusing `/complete` to non-admins (issue 12 item 5, docs/anaplan.md §16), the cycle still loads
  * exactly the artifact under both readings of a re-posted chunk count.
  */
 import { after, before, describe, it } from 'node:test';

@@ -69,7 +69,7 @@ test('protocol details: case-sensitive IDs, paging links, empty collections omit
   assert.equal(validate.status, 400);
   const ok = await fetch(`${sb.url}/token/validate`, { headers: { authorization: `AnaplanAuthToken ${token}` } });
   assert.equal(((await ok.json()) as any).userInfo.userId, sb.demoUser.email);
-  // Bearer is accepted on the Integration API (reference §2.1).
+  // Bearer is accepted on the Integration API (docs/anaplan.md §2.1).
   assert.equal((await fetch(`${sb.url}/2/0/users/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
   assert.equal((await fetch(`${sb.url}/2/0/users/me`)).status, 401);
 });

@@ -1,5 +1,5 @@
 /**
- * A busy model (reference §8, §15): whether Anaplan answers 409/423 instead of queueing is
+ * A busy model (docs/anaplan.md §8, §15): whether Anaplan answers 409/423 instead of queueing is
  * UNCONFIRMED, so the sandbox plays it with a kit fault and the client must back off and retry, and
  * report a model that stays busy as AnaplanModelBusyError (sandbox/FIDELITY.md A18).
  */

@@ -1,6 +1,6 @@
 /**
  * Every resource the sandbox serves, parsed the way third-party Anaplan clients parse them (issue 12
- * item 6): strict schemas with the fields the real API returns as required (reference §4–§7, §16;
+ * item 6): strict schemas with the fields the real API returns as required (docs/anaplan.md §4–§7, §16;
  * the field sets public clients such as anaplan-sdk validate). A missing or mistyped field fails
  * here before it fails a user's own tooling pointed at the sandbox. Calls are plain `fetch`, as
  * another client would make them, at the workspace form and at the model form (`/2/0/models/{mid}/…`).
@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => sb.close());
 
-/** 12-digit model-object ids travel as strings (reference §3.4). */
+/** 12-digit model-object ids travel as strings (docs/anaplan.md §3.4). */
 const objId = z.string().regex(/^\d{11,12}$/);
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/);
 const HEX32 = z.string().regex(/^[0-9A-F]{32}$/);
@@ -52,7 +52,7 @@ const ModelFields = {
 const Model = z.object(ModelFields).strict();
 const ModelDetailed = z.object({ ...ModelFields, modelTransactionRunning: z.boolean() }).strict();
 const ImportFile = z.object({ id: objId, name: z.string(), chunkCount: z.number().int(), firstDataRow: z.number().int(), headerRow: z.number().int(), delimiter: z.string(), encoding: z.string(), format: z.string(), separator: z.string() }).strict();
-/** Export outputs carry only these (reference §5). */
+/** Export outputs carry only these (docs/anaplan.md §5). */
 const ExportFile = z.object({ id: objId, name: z.string(), chunkCount: z.number().int(), firstDataRow: z.literal(0), headerRow: z.literal(0) }).strict();
 const ListMetadata = z
   .object({ id: objId, name: z.string(), properties: z.array(z.unknown()), hasSelectiveAccess: z.boolean(), managedBy: z.string(), numberedList: z.boolean(), useTopLevelAsPageDefault: z.boolean(), itemCount: z.number().int(), nextItemIndex: z.number().int(), workflowEnabled: z.boolean(), permittedItems: z.number().int(), productionData: z.boolean(), parent: dim.optional() })
@@ -136,7 +136,7 @@ test('model resources parse strictly at both the workspace form and the model fo
     parse(envelope('lists', z.array(dim).min(5), true), lists, `${base}/lists`);
     for (const l of lists.lists) {
       parse(envelope('metadata', ListMetadata), await get(`${base}/lists/${l.id}`), `${base}/lists/${l.id}`);
-      // The transactional read clients make (reference §16): `…/lists/{id}/items?includeAll=true` → `{listItems}`.
+      // The transactional read clients make (docs/anaplan.md §16): `…/lists/{id}/items?includeAll=true` → `{listItems}`.
       parse(envelope('listItems', z.array(ListItemAll).min(1)).omit({ meta: true }).passthrough(), await get(`${base}/lists/${l.id}/items?includeAll=true`), `${base}/lists/${l.id}/items`);
       parse(z.object({ items: z.array(z.object({ id: objId, name: z.string(), code: z.string() }).strict()).min(1) }).passthrough(), await get(`${base}/dimensions/${l.id}/items`), `${base}/dimensions/${l.id}/items`);
     }
@@ -153,12 +153,12 @@ test('model resources parse strictly at both the workspace form and the model fo
       parse(z.object({ items: z.array(z.object({ id: objId, name: z.string() }).passthrough()).min(1) }).passthrough(), await get(`${base}/lineItems/${li.id}/dimensions/20000000003/items`), 'line item Time items');
     }
     parse(envelope('versionMetadata', z.array(Version).length(3)), await get(`${base}/versions`), `${base}/versions`);
-    // Calendar reads (reference §4.3; the fields anaplan-sdk's CurrentPeriod and calendar models require).
+    // Calendar reads (docs/anaplan.md §4.3; the fields anaplan-sdk's CurrentPeriod and calendar models require).
     parse(envelope('currentPeriod', z.object({ periodText: z.string(), lastDay: z.string(), calendarType: z.literal('Calendar Months/Quarters/Years') }).strict()), await get(`${base}/currentPeriod`), `${base}/currentPeriod`);
     const fy = z.object({ year: z.string().regex(/^FY\d\d$/), startDate: z.string().regex(/^\d{4}-\d\d-\d\d$/), endDate: z.string().regex(/^\d{4}-\d\d-\d\d$/) }).strict();
     const totals = z.object({ quarterTotals: z.boolean(), halfYearTotals: z.boolean(), yearToDateSummary: z.boolean(), yearToGoSummary: z.boolean(), totalOfAllPeriods: z.boolean() }).strict();
     parse(envelope('modelCalendar', z.object({ calendarType: z.string(), currentPeriod: z.object({ periodText: z.string(), lastDay: z.string() }).strict(), fiscalYear: fy, pastYearsCount: z.number().int(), totalsSelection: totals }).strict()), await get(`${base}/modelCalendar`), `${base}/modelCalendar`);
-    // Model status: a bare body with all eight fields (reference §4.1; anaplan-sdk's ModelStatus requires each).
+    // Model status: a bare body with all eight fields (docs/anaplan.md §4.1; anaplan-sdk's ModelStatus requires each).
     const nullable = <T extends z.ZodTypeAny>(t: T) => t.nullable();
     parse(z.object({ requestStatus: z.object({ peakMemoryUsageEstimate: nullable(z.number()), peakMemoryUsageTime: nullable(z.number()), progress: z.number(), currentStep: z.string(), tooltip: nullable(z.string()), taskId: nullable(HEX32), creationTime: z.number().int(), exportTaskType: nullable(z.string()) }).strict() }).strict(), await get(`${base}/status`), `${base}/status`);
     const imports = (await get(`${base}/imports`)) as { imports: Array<{ id: string }> };

@@ -1,5 +1,5 @@
 /**
- * Real-tenant behaviours the sandbox plays (issue 12 item 6, reference §16): a task that ends
+ * Real-tenant behaviours the sandbox plays (issue 12 item 6, docs/anaplan.md §16): a task that ends
  * "Failed." with no result, files that belong to the user who uploaded them, and uploaded content
  * and failure dumps that expire after 48 h on the sandbox clock.
  */
@@ -128,5 +128,5 @@ test('cells are written at the model form (/2/0/models/{mid}/modules/{id}/data) 
   assert.deepEqual((r.failures as Array<{ requestIndex: number; failureType: string }>).map((f) => [f.requestIndex, f.failureType]), [[1, 'AGGREGATE_CELL'], [2, 'INVALID_LINE_ITEM']]);
   assert.deepEqual(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26', Subsidiary: 'SUB-2' }), { cells: 1, total: 12.5 });
   const views = (await c.getJson(`/models/${sb.modelId}/modules/${mod.id}/views`)).views as Array<Record<string, unknown>>;
-  assert.deepEqual(views, [{ code: '', id: mod.id, name: mod.name, moduleId: mod.id }], 'the default view shares the module id (reference §4.2)');
+  assert.deepEqual(views, [{ code: '', id: mod.id, name: mod.name, moduleId: mod.id }], 'the default view shares the module id (docs/anaplan.md §4.2)');
 });

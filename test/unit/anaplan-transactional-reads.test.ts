@@ -1,6 +1,6 @@
 /**
  * The transactional calls a user's own Anaplan tooling makes besides the bulk API (issue 12 item 6),
- * as plain HTTP shaped like public clients' calls (reference §4.2, §10, Appendix A): view metadata and
+ * as plain HTTP shaped like public clients' calls (docs/anaplan.md §4.2, §10, Appendix A): view metadata and
  * view data, large-volume read requests for views and lists, list item delete (`?action=delete`) and
  * `resetIndex` — each at the workspace form and at the model form `/2/0/models/{mid}/…`.
  */
@@ -71,7 +71,7 @@ test('view metadata and view data: the default view of each module, JSON (format
     assert.equal(info.viewId, act, 'the default view id is the module id');
     assert.deepEqual(info.columns, [{ id: '20000000003', name: 'Time' }]);
     assert.deepEqual(info.rows.map((d: { name: string }) => d.name), ['Accounts', 'Line items']);
-    assert.equal(info.rows[1].id, '101999999999', 'line items are the pseudo-dimension 101999999999 (reference §4.2)');
+    assert.equal(info.rows[1].id, '101999999999', 'line items are the pseudo-dimension 101999999999 (docs/anaplan.md §4.2)');
     assert.deepEqual(info.pages.map((d: { name: string }) => d.name), ['Subsidiaries', 'Departments', 'Classes', 'Locations']);
   }
   // One cell in a leaf combination, written through the cell API.
@@ -120,12 +120,12 @@ test('view metadata and view data: the default view of each module, JSON (format
   const row = lines.find((l) => l.startsWith(`${acct6100.name},Amount,`))!;
   const header = lines[1]!.split(',');
   assert.equal(row.split(',')[header.indexOf('Oct 26')], '12.5');
-  // A dimension that is not on pages, or an unknown item, is refused (reference §10).
+  // A dimension that is not on pages, or an unknown item, is refused (docs/anaplan.md §10).
   const bad = await call('GET', `${M}/views/${act}/data?format=v1&pages=20000000003:1`);
   assert.equal(bad.status, 400);
   assert.match(bad.body.status.message, /Invalid page selector \[20000000003:1\]/);
   assert.equal((await call('GET', `${M}/views/102999999999/data`)).status, 404);
-  // A line item's id reads as a view of that line item alone (reference §10).
+  // A line item's id reads as a view of that line item alone (docs/anaplan.md §10).
   const pln = await moduleId('PLN01 Plan');
   const approved = ((await ok('GET', `${M}/modules/${pln}/lineItems`)).body.items as Array<{ id: string; name: string }>).find((l) => l.name === 'Approved')!;
   const liInfo = (await ok('GET', `${M}/views/${approved.id}`)).body;
@@ -148,7 +148,7 @@ test('view read requests: create (IN_PROGRESS), status (COMPLETE, availablePages
     assert.equal(r.url, `${sb.url}/2/0${W}/views/${pln}/readRequests/${r.requestId}`);
     const status = (await ok('GET', `${base}/views/${pln}/readRequests/${r.requestId}`)).body.viewReadRequest;
     assert.deepEqual(Object.keys(status), ['requestId', 'viewId', 'requestState', 'url', 'availablePages', 'successful']);
-    assert.equal(status.viewId, Number(pln), 'viewId is a JSON number (reference §3.4)');
+    assert.equal(status.viewId, Number(pln), 'viewId is a JSON number (docs/anaplan.md §3.4)');
     assert.equal(status.requestState, 'COMPLETE');
     assert.equal(status.successful, true);
     assert.ok(status.availablePages > 1, 'small pages: the seeded plan spans several');

@@ -1,5 +1,5 @@
 /**
- * Uploads without `/complete` where possible (issue 12 item 5, reference §16): a file on disk goes up
+ * Uploads without `/complete` where possible (issue 12 item 5, docs/anaplan.md §16): a file on disk goes up
  * with its exact chunk count and never calls `/complete`; a stream of unknown length keeps `-1` +
  * `/complete` with a minimal body, and when `/complete` answers 5xx (the sandbox's
  * `completeRequiresAdmin` switch, integration user made non-admin) the exact count is re-posted.

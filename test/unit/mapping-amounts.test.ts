@@ -1,5 +1,5 @@
 /**
- * Amounts as Oracle prints them (reference §12): `.5`, `-.25`, no trailing zeros, integers without a
+ * Amounts as Oracle prints them (docs/netsuite.md §12): `.5`, `-.25`, no trailing zeros, integers without a
  * point, exponents for extreme magnitudes — and JSON numbers — parsed exactly into cents. The
  * sandbox renders SuiteQL numbers that way, so the connector must read them through the wire too.
  */

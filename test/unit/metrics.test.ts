@@ -54,7 +54,7 @@ describe('connector metrics', () => {
     assert.equal(await value(metrics.journals, { ...l, outcome: 'refused' }), 1);
   });
 
-  it('counts a NetSuite 401 the client takes as throttling (reference §6.3, §12) as a throttle', async () => {
+  it('counts a NetSuite 401 the client takes as throttling (docs/netsuite.md §6.3, §12) as a throttle', async () => {
     const sb = await startSandbox({ glLines: 500 });
     try {
       const client = clientFor(sb, { concurrency: 5 });

@@ -1,5 +1,5 @@
 /**
- * Single-book and Multi-Book accounts (reference §12): the default sandbox company has no
+ * Single-book and Multi-Book accounts (docs/netsuite.md §12): the default sandbox company has no
  * `accountingbook`, and SuiteQL naming it gets the 400 an unknown record or field gets; the
  * `multiBook` seed keeps the book table and a secondary book. The connector detects which one it
  * talks to once per connection and builds its GL queries so both tie out.

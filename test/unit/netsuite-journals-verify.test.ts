@@ -1,5 +1,5 @@
 /**
- * Write, then verify (issue 11 item 4; reference §5.3, §12): `writeJournal` reads every journal back
+ * Write, then verify (issue 11 item 4; docs/netsuite.md §5.3, §12): `writeJournal` reads every journal back
  * and compares it with what it sent, under each journal switch of the NetSuite sandbox that plays an
  * UNCONFIRMED behaviour — PUT ignoring `?replace=line`, a locked period re-dated to the next open one,
  * the book ignored. The ledger ends equal to what was sent, or the write is refused and nothing wrong

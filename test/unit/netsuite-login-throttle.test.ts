@@ -1,5 +1,5 @@
 /**
- * Concurrency refusals that look like bad logins (reference §6.3, §12): with the sandbox switch
+ * Concurrency refusals that look like bad logins (docs/netsuite.md §6.3, §12): with the sandbox switch
  * `overLimitResponse: '401'`, over-limit calls get 401 "Invalid login attempt" after a delay. The
  * client takes such a 401 — on a good or fresh token, with other requests in flight — as throttling
  * (backs off, retries, lowers its in-flight cap, keeps its token), while a fresh token refused with
