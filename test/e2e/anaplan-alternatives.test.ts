@@ -18,8 +18,9 @@ describe('full cycle against the Anaplan alternatives', () => {
     t = await testTemporal();
     env = await cycleEnv(t, {
       netsuite: { glLines: 600 },
-      // 305 s tokens: past the 5-minute refresh margin 5 s after each login, so the cycle refreshes.
-      anaplan: { refreshNewTokenValue: true, tokenLifetimeSec: 305, moduleDetailType: 'moduleCellsProcessed', alternateStepTexts: true, blockWhileBusy: false, periodCaseSensitive: true },
+      // 302 s tokens: past the 5-minute refresh margin 2 s after each login; a cycle runs several
+      // tasks polled at ≥ 1 s each, so it always outlives that and refreshes (305 s left a fast cycle without a refresh).
+      anaplan: { refreshNewTokenValue: true, tokenLifetimeSec: 302, moduleDetailType: 'moduleCellsProcessed', alternateStepTexts: true, blockWhileBusy: false, periodCaseSensitive: true },
     });
     await env.startWorker();
   });
