@@ -14,7 +14,7 @@ import { PERIODS_SQL } from './queries';
 import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
 import { journalApprovalMode } from './approval-mode';
 import { approvalSettingConflict, type ApprovalModeReading } from '../netsuite/approval-mode';
-import { neededActions } from '../ping/checks';
+import { neededActions } from './anaplan-actions';
 
 const CERT_WARN_DAYS = 30;
 

@@ -3,7 +3,7 @@
  * stored credentials and prints a checklist; exits 1 when any check fails.
  */
 import * as fs from 'node:fs';
-import { pingConnection, type PingCheck, type PingReport } from '../../activities/ping';
+import { pingConnection, type PingCheck, type PingReport } from '../ping';
 import type { Env } from '../../common/env';
 import { parseConfig } from '../../common/config';
 import { UsageError, type Command } from '../command';

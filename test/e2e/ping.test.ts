@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pingConnection } from '../../activities/ping';
+import { pingConnection } from '../../client/ping';
 import { openStores, type Stores } from '../../activities/store';
 import { parseCommandArgs } from '../../client/command';
 import { createPingCommand } from '../../client/commands/ping';

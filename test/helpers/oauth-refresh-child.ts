@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createPortsResolver } from '../../activities/cycle/connections';
-import { pingConnection } from '../../activities/ping';
+import { pingConnection } from '../../client/ping';
 import { CredentialVault } from '../../activities/store';
 import { parseConfig } from '../../common/config';
 

@@ -7,15 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ConnectionConfig } from '../../common/config';
-import { AnaplanClient, type AnaplanCredentials } from '../anaplan';
-import { redactText } from '../http/redact';
-import type { RetryPolicy } from '../http';
-import { ACTUALS_HEADER } from '../mapping/actuals';
-import { approvalSettingConflict, JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, readJournalApprovalMode, type SigningAlgorithm } from '../netsuite';
-import { PLAN_COLUMNS } from '../cycle/plan';
-import { CredentialPinError, certificateStatus, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../store';
-
-export const LIST_IMPORT_COLUMNS = ['Code', 'Name', 'Parent'] as const;
+import { AnaplanClient, type AnaplanCredentials } from '../../activities/anaplan';
+import { redactText } from '../../activities/http/redact';
+import type { RetryPolicy } from '../../activities/http';
+import { approvalSettingConflict, JOURNAL_PATH, NetSuiteClient, NetSuiteNotFoundError, NetSuitePermissionError, readJournalApprovalMode, type SigningAlgorithm } from '../../activities/netsuite';
+import { neededActions } from '../../activities/cycle/anaplan-actions';
+import { CredentialPinError, certificateStatus, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type AnaplanSecret, type CredentialInfo, type CredentialKind, type CredentialVault, type NetsuiteSecret } from '../../activities/store';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -228,25 +225,6 @@ async function pingAnaplan(config: ConnectionConfig, opts: PingOptions, list: Ch
   } finally {
     await client.close?.().catch(() => undefined);
   }
-}
-
-interface NeededAction {
-  where: string;
-  kind: 'import' | 'export';
-  name: string;
-  columns: readonly string[];
-}
-
-export function neededActions(config: ConnectionConfig): NeededAction[] {
-  const out: NeededAction[] = [
-    { where: 'actions.importActuals', kind: 'import', name: config.actions.importActuals, columns: ACTUALS_HEADER },
-    { where: 'actions.exportPlan', kind: 'export', name: config.actions.exportPlan, columns: PLAN_COLUMNS },
-  ];
-  for (const [dim, d] of Object.entries(config.dimensions)) {
-    if (d.sync && d.importAction) out.push({ where: `dimensions.${dim}.importAction`, kind: 'import', name: d.importAction, columns: LIST_IMPORT_COLUMNS });
-    if (d.sync && d.parentImportAction) out.push({ where: `dimensions.${dim}.parentImportAction`, kind: 'import', name: d.parentImportAction, columns: LIST_IMPORT_COLUMNS });
-  }
-  return out;
 }
 
 async function checkActions(config: ConnectionConfig, client: AnaplanClient, list: Checklist): Promise<void> {
