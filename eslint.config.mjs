@@ -51,6 +51,26 @@ export default tseslint.config(
     },
   },
   {
+    // The sandboxes stand in for NetSuite and Anaplan: they speak the wire protocols and know nothing of the
+    // connector, so a connector bug cannot hide in shared code. Pointing the connector at them is the CLI's
+    // part (client/sandbox-connection.ts). Types only, if ever needed.
+    files: ['sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/client', '**/client/**', '**/worker', '**/worker/**', '**/workflows', '**/workflows/**', '**/common', '**/common/**'],
+              allowTypeImports: true,
+              message: 'The sandboxes import no connector code (only types); connector wiring for them lives in client/sandbox-connection.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries,
     // and only type imports from activities (see ../shared/reference/temporal.md §2.1).
     files: ['workflows/**/*.ts'],

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { openStores } from '../../activities/store';
 import type { Command } from '../command';
 import { dataDir } from '../paths';
+import { sandboxConnection } from '../sandbox-connection';
 
 export const sandboxCommand: Command = {
   name: 'sandbox',
@@ -29,7 +30,7 @@ export const sandboxCommand: Command = {
       return v;
     };
     // Loaded on use: the production image ships without the sandboxes (Dockerfile).
-    const { sandboxConnection, startSandboxes } = await import('../../sandbox/embedded');
+    const { startSandboxes } = await import('../../sandbox/embedded');
     const s = await startSandboxes({ seed: int('seed'), netsuite: { port: int('netsuite-port'), glLines: int('gl-lines'), multiBook: ctx.values.multibook === true }, anaplan: { port: int('anaplan-port') } });
     ctx.out(`NetSuite sandbox: ${s.netsuite.url}  (account ${s.netsuite.accountId}, ${s.netsuite.state.multiBook ? "Multi-Book: primary + 'Plan Book'" : 'single-book'})`);
     ctx.out(`Anaplan sandbox:  ${s.anaplan.url}  (workspace ${s.anaplan.workspaceId}, model ${s.anaplan.modelId})`);

@@ -16,6 +16,7 @@ import { latestClosedPeriod, renderSummary, startCycle, watchCycle } from '../cy
 import { startTemporal } from '../dev-server';
 import { dataDir } from '../paths';
 import { defaultReportFile, workflowInfo, writeReport } from '../report';
+import { sandboxConnection } from '../sandbox-connection';
 
 export const startOptions = {
   once: { type: 'boolean', description: 'Exit after the cycle completes' },
@@ -45,7 +46,7 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     const server = await startTemporal({ dbFile: path.join(dir, 'temporal.db'), port: Number(ctx.values.port ?? 7233), uiPort: Number(ctx.values['ui-port'] ?? 8233), log: (l) => out(`• ${l}`) });
     cleanups.push(() => server.stop());
     // Loaded on use: the production image ships without the sandboxes (Dockerfile).
-    const { sandboxConnection, startSandboxes } = await import('../../sandbox/embedded');
+    const { startSandboxes } = await import('../../sandbox/embedded');
     const sandboxes = await startSandboxes({ seed: Number(ctx.values.seed ?? 42), netsuite: { glLines: Number(ctx.values['gl-lines'] ?? 20_000) } });
     cleanups.push(() => sandboxes.close());
     out(`• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`);

@@ -15,7 +15,8 @@ import { parseConfig, type ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
 import { cycleWorkflowId } from '../../common/ids';
 import { PROJECT_ROOT } from '../../client/paths';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxConnection } from '../../client/sandbox-connection';
 import { planningCycle } from '../../workflows';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 

@@ -14,7 +14,8 @@ import { createPortsResolver } from '../../activities/cycle/connections';
 import { CredentialVault, anaplanPins } from '../../activities/store';
 import { parseConfig } from '../../common/config';
 import { PROJECT_ROOT } from '../../client/paths';
-import { sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxConnection } from '../../client/sandbox-connection';
 
 const MASTER_KEY = Buffer.alloc(32, 9).toString('hex');
 const CHILD = path.join(PROJECT_ROOT, 'test', 'helpers', 'oauth-refresh-child.ts');

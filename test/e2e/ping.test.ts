@@ -13,7 +13,8 @@ import { openStores, type Stores } from '../../activities/store';
 import { parseCommandArgs } from '../../client/command';
 import { createPingCommand } from '../../client/commands/ping';
 import { parseConfig, type ConnectionConfig, type ConnectionConfigInput } from '../../common/config';
-import { sandboxAnaplanPins, sandboxConnection, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxAnaplanPins, sandboxConnection } from '../../client/sandbox-connection';
 
 describe('ml-connector ping', () => {
   let sb: Sandboxes;

@@ -10,7 +10,7 @@ import { certificateWarnings } from '../../activities/store';
 import { parseConfig, type ConnectionConfig } from '../../common/config';
 import { cycleWorkflowId } from '../../common/ids';
 import { createCertificate } from '../../sandbox/certs';
-import { sandboxNetsuitePins } from '../../sandbox/embedded';
+import { sandboxNetsuitePins } from '../../client/sandbox-connection';
 import { planningCycle } from '../../workflows';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';

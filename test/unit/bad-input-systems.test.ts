@@ -23,7 +23,8 @@ import type { StoredJournals } from '../../activities/cycle/plan';
 import { NetSuiteAuthError, NetSuiteClient, NetSuiteValidationError, type JournalEntryInput } from '../../activities/netsuite';
 import { FsArtifactStore, openStores, type Stores } from '../../activities/store';
 import { createCertificate } from '../../sandbox/certs';
-import { sandboxConnection, sandboxNetsuitePins, startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { startSandboxes, type Sandboxes } from '../../sandbox/embedded';
+import { sandboxConnection, sandboxNetsuitePins } from '../../client/sandbox-connection';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200 };
 const quietEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
