@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // Layers: activities and common are used by the worker and the CLI alike, so they never reach up into
-    // client/; the worker is started by the CLI, never the other way round (settings: common/env.ts).
+    // client/; the worker is started by the CLI, never the other way round (settings: common/node/env.ts).
     files: ['activities/**/*.ts', 'common/**/*.ts', 'worker/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -45,6 +45,23 @@ export default tseslint.config(
           patterns: [
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
             { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // common/ itself (not common/node/) is what workflow code may import: no Node builtins there, so the
+    // workflow bundle never pulls one in by way of a shared module.
+    files: ['common/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'common/ is bundled into workflow code: Node-only modules go to common/node/.' })),
+          patterns: [
+            { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
+            { group: ['../client', '../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
           ],
         },
       ],
@@ -83,7 +100,8 @@ export default tseslint.config(
             { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
             { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['**/common/env', '**/common/temporal-settings'], message: 'The settings module is Node-only: workflows get settings in their input or from activities.' },
+            { group: ['**/common/node', '**/common/node/**'], message: 'common/node/ is Node-only (codec, settings, Temporal connection): workflows get settings in their input or from activities.' },
+            { group: ['**/common/config'], allowTypeImports: true, message: 'Import only types from common/config: its validation uses node:crypto (common/node/version-slug.ts).' },
           ],
         },
       ],

@@ -1,7 +1,7 @@
 /**
  * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
  */
-import { resolveDataConverter } from '../common/codec-config';
+import { resolveDataConverter } from '../common/node/codec-config';
 import { PLAINTEXT_FLAG, WORKFLOW_COMMANDS, requireDataConverter, setDataConverterResolver } from './codec';
 import { dataDir } from './paths';
 import { parseCommandArgs, renderHelp, UsageError, type Command } from './command';

@@ -19,7 +19,7 @@ import * as https from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { CodecError, CodecKeys, EncryptionCodec } from '../common/codec';
+import { CodecError, CodecKeys, EncryptionCodec } from '../common/node/codec';
 
 export const DEFAULT_CODEC_PORT = 8888;
 /** Default origin of the dev server's UI (`temporal server start-dev`). */

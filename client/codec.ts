@@ -1,6 +1,6 @@
 /**
  * The data converter the CLI and worker use: payloads encrypted when codec keys are configured.
- * (Key loading lives in common/codec-keys.ts.)
+ * (Key loading lives in common/node/codec-keys.ts.)
  */
 import type { DataConverter } from '@temporalio/common';
 

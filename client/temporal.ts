@@ -1,9 +1,9 @@
 /** Temporal client connections for the CLI, with the payload codec when keys are configured. */
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { openClientConnection } from '../common/temporal-connection';
-import { temporalSettings } from '../common/env';
-import type { TemporalSettings } from '../common/temporal-settings';
+import { openClientConnection } from '../common/node/temporal-connection';
+import { temporalSettings } from '../common/node/env';
+import type { TemporalSettings } from '../common/node/temporal-settings';
 
 export interface ConnectedClient {
   client: Client;
@@ -12,7 +12,7 @@ export interface ConnectedClient {
 
 /**
  * Connects with the environment's Temporal settings (TEMPORAL_ADDRESS, TLS, API key; see
- * common/temporal-settings.ts), validated first. `address` / `namespace` override the environment.
+ * common/node/temporal-settings.ts), validated first. `address` / `namespace` override the environment.
  */
 export async function connectClient(address?: string, dataConverter?: DataConverter, namespace?: string, settings?: TemporalSettings): Promise<ConnectedClient> {
   const s = settings ?? temporalSettings(undefined, { address, namespace });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { businessWeekdays, DEFAULT_WEEKEND, WEEKDAYS } from './close-calendar';
-import { collidingVersions } from './version-slug';
+import { collidingVersions } from './node/version-slug';
 
 /** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (docs/anaplan.md §3.4). */
 export const WorkspaceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');

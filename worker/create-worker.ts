@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
-import { workflowBundleSetting } from '../common/env';
+import { workflowBundleSetting } from '../common/node/env';
 import { TASK_QUEUE } from '../common/ids';
-import { openNativeConnection } from '../common/temporal-connection';
-import { localTemporalSettings, type TemporalSettings } from '../common/temporal-settings';
+import { openNativeConnection } from '../common/node/temporal-connection';
+import { localTemporalSettings, type TemporalSettings } from '../common/node/temporal-settings';
 import { activityMetricsInterceptor } from './activity-metrics';
 import { setupTracing } from './tracing';
 
@@ -52,7 +52,7 @@ export async function workerWorkflowSource(workflowsPath?: string): Promise<Pick
 }
 
 export interface ConnectorWorkerOptions {
-  /** Where and how to connect (TLS, API key); see common/temporal-settings.ts. */
+  /** Where and how to connect (TLS, API key); see common/node/temporal-settings.ts. */
   temporal?: TemporalSettings;
   /** Plaintext loopback server started by this process (embedded start, tests); ignored with `temporal`. */
   address?: string;

@@ -9,7 +9,7 @@ import { createActivities } from '../activities';
 import { createPortsResolver, type PortsResolver } from '../activities/cycle/connections';
 import type { CallObserver } from '../activities/http';
 import { openStores, type Stores } from '../activities/store';
-import type { Env } from '../common/env';
+import type { Env } from '../common/node/env';
 import { recordCall } from '../activities/observability/metrics';
 
 export interface WorkerDepsOptions {

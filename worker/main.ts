@@ -1,7 +1,7 @@
 /**
  * Worker process entry: `ml-connector worker` (or `node --import tsx worker/main.ts`).
  * Connects to TEMPORAL_ADDRESS (TLS, mTLS or API key from the TEMPORAL_TLS_* / TEMPORAL_API_KEY
- * settings, validated first: common/temporal-settings.ts), polls the `ml-connector` task queue with the real activities
+ * settings, validated first: common/node/temporal-settings.ts), polls the `ml-connector` task queue with the real activities
  * (stores under ML_CONNECTOR_DATA_DIR), drains on SIGINT/SIGTERM.
  */
 import type { DataConverter } from '@temporalio/common';
@@ -10,10 +10,10 @@ import { createConnectorWorker } from './create-worker';
 import { startObservability } from './observability';
 import { buildActivities } from './deps';
 import { certificateWarnings } from '../activities/store';
-import { resolveDataConverter } from '../common/codec-config';
-import { SettingsError, dataDirFrom, readSettings, temporalSettings, type Env } from '../common/env';
-import { openClientConnection } from '../common/temporal-connection';
-import { describeTemporalSettings, plaintextWarning, TemporalSettingsError, type TemporalSettings } from '../common/temporal-settings';
+import { resolveDataConverter } from '../common/node/codec-config';
+import { SettingsError, dataDirFrom, readSettings, temporalSettings, type Env } from '../common/node/env';
+import { openClientConnection } from '../common/node/temporal-connection';
+import { describeTemporalSettings, plaintextWarning, TemporalSettingsError, type TemporalSettings } from '../common/node/temporal-settings';
 
 export interface RunWorkerOptions {
   /** Connection settings (TLS, API key); default: read from the environment and validated. */
@@ -23,7 +23,7 @@ export interface RunWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   dataDir?: string;
-  /** The environment the settings are read from (common/env.ts); default this process's. */
+  /** The environment the settings are read from (common/node/env.ts); default this process's. */
   env?: Env;
   dataConverter?: DataConverter;
   log?: (line: string) => void;

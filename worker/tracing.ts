@@ -7,7 +7,7 @@
  * so the bundle (and replays of recorded histories) stays exactly the workflow code.
  */
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { tracingSettings, type Env } from '../common/env';
+import { tracingSettings, type Env } from '../common/node/env';
 
 export interface Tracing {
   activity: ActivityInterceptorsFactory;

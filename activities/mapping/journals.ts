@@ -7,7 +7,7 @@
  * same plan upserts the same records (the idempotency key of the write, STYLE.md §12) and a changed
  * plan replaces their lines. Amounts follow the actuals convention: positive = debit.
  */
-import { versionSlug } from '../../common/version-slug';
+import { versionSlug } from '../../common/node/version-slug';
 import { centsToString } from './amounts';
 
 export interface PlanValue {
@@ -61,7 +61,7 @@ type IdOptions = Pick<JournalPlanOptions, 'externalIdPrefix' | 'modelId'>;
  */
 export const MAX_JOURNAL_EXTERNAL_ID_LENGTH = 96;
 
-export { canonicalVersion, collidingVersions, versionSlug, VERSION_SLUG_MAX } from '../../common/version-slug';
+export { canonicalVersion, collidingVersions, versionSlug, VERSION_SLUG_MAX } from '../../common/node/version-slug';
 
 /** Start of every external ID the connector gives this model's plan journals. */
 export function journalIdPrefix(o: IdOptions): string {

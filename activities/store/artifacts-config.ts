@@ -6,7 +6,7 @@
  * chain: profiles, web identity, instance roles).
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { SettingsError, artifactSettings, parseS3Url as parseS3Setting, type Env, type S3Location } from '../../common/env';
+import { SettingsError, artifactSettings, parseS3Url as parseS3Setting, type Env, type S3Location } from '../../common/node/env';
 import type { ArtifactStore } from './artifact-store';
 import { FsArtifactStore } from './artifacts';
 import { S3ArtifactStore } from './artifacts-s3';
@@ -29,7 +29,7 @@ export function parseS3Url(url: string): S3Location {
   return asStoreError(() => parseS3Setting(url));
 }
 
-/** Opens the store the environment selects (common/env.ts: artifactSettings); `dataDir` holds the filesystem store and local temp files. */
+/** Opens the store the environment selects (common/node/env.ts: artifactSettings); `dataDir` holds the filesystem store and local temp files. */
 export function openArtifactStore(env?: Env, dataDir?: string): ArtifactStore {
   const s = asStoreError(() => artifactSettings(env, dataDir));
   if (s.kind === 'fs') return new FsArtifactStore(s.dir, { workDir: s.workDir });

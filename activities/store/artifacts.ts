@@ -17,7 +17,7 @@ import { finished } from 'node:stream/promises';
 import { assertHash, readAll, verified, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type ReadOptions } from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from './errors';
 import { FsPartFiles } from './part-files-fs';
-import { dataPaths } from '../../common/env';
+import { dataPaths } from '../../common/node/env';
 
 
 /** Writable sink returned by `FsArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
@@ -97,7 +97,7 @@ export class FsArtifactStore implements ArtifactStore {
   readonly parts: FsPartFiles;
 
   /**
-   * `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `<data dir>/artifacts` (common/env.ts); part files go to `workDir`,
+   * `root` defaults to ML_CONNECTOR_ARTIFACT_DIR or `<data dir>/artifacts` (common/node/env.ts); part files go to `workDir`,
    * by default `work/` beside the root (`.data/work`), as they always have.
    */
   constructor(root?: string, opts: { workDir?: string } = {}) {

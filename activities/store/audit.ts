@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { redactText } from '../http/redact';
 import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind, type CycleEventKind } from './audit-schema';
 import type { AuditStore, CallFilter, EventFilter } from './audit-store';
-import { dataPaths } from '../../common/env';
+import { dataPaths } from '../../common/node/env';
 import { StoreError } from './errors';
 
 export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';

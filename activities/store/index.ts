@@ -2,7 +2,7 @@
  * Stores of the connector: credential vault, artifact store (filesystem or S3), audit trail. The
  * worker opens them once (`openStores()`) and hands them to `createActivities({ ..., store })`.
  */
-import { dataPaths, type DataPaths, type Env } from '../../common/env';
+import { dataPaths, type DataPaths, type Env } from '../../common/node/env';
 import type { ArtifactStore } from './artifact-store';
 import { openArtifactStore } from './artifacts-config';
 import type { AuditStore } from './audit';
@@ -34,7 +34,7 @@ export interface Stores {
 /**
  * Opens all three under the data directory (`dataDir`, else ML_CONNECTOR_DATA_DIR, else `.data`):
  * `credentials.vault`, `master.key`, `artifacts/` (+ part files in `work/`), `audit.db`, each moved
- * by its variable (common/env.ts: dataPaths).
+ * by its variable (common/node/env.ts: dataPaths).
  */
 export function openStores(opts: { dataDir?: string; env?: Env; vault?: CredentialVaultOptions } = {}): Stores {
   const paths = dataPaths(opts.env, opts.dataDir);

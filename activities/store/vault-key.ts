@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dataPaths, keySettings, type Env } from '../../common/env';
-import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/codec-keys';
+import { dataPaths, keySettings, type Env } from '../../common/node/env';
+import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/node/codec-keys';
 import { syncDir, writeFileAtomic } from './atomic-file';
 import { VaultKeyError } from './errors';
 import { VaultKeys, deriveVaultKeys, equalB64 } from './vault-crypto';

@@ -12,7 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
-import { dataPaths } from '../../common/env';
+import { dataPaths } from '../../common/node/env';
 import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
 import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError } from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';

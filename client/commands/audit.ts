@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { AuditTrail, isPostgresUrl, openAuditStore, OUTCOMES, PgAuditStore, RECORD_KINDS, type Outcome, type RecordKind } from '../../activities/store';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataPaths, type Env } from '../../common/env';
+import { dataPaths, type Env } from '../../common/node/env';
 
 /** Left-aligned text table; cells are cut at `max` characters. */
 export function formatTable(header: string[], rows: Array<Array<string | number | null | undefined>>, max = 60): string {

@@ -5,10 +5,10 @@
  * safety rules (token off loopback, Host check, CORS, TLS) are in client/codec-server.ts.
  */
 import * as fs from 'node:fs';
-import { resolveCodecKeys } from '../../common/codec-config';
+import { resolveCodecKeys } from '../../common/node/codec-config';
 import { CodecServerConfigError, DEFAULT_CODEC_PORT, DEFAULT_UI_ORIGIN, checkCodecServerOptions, startCodecServer, type CodecServer, type CodecServerOptions } from '../codec-server';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { dataPaths, variableNamedByOption, type Env } from '../../common/env';
+import { dataPaths, variableNamedByOption, type Env } from '../../common/node/env';
 
 export interface CodecServerDeps {
   env?: Env;

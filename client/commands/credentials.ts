@@ -12,9 +12,9 @@ import {
 } from '../../activities/store';
 import { ANAPLAN_DEFAULT_URLS } from '../../activities/anaplan/client';
 import { pollDeviceToken, startDeviceAuthorization } from '../../activities/anaplan/auth';
-import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial } from '../../common/codec-keys';
+import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial } from '../../common/node/codec-keys';
 import { UsageError, type Command, type CommandContext } from '../command';
-import { credentialInput, dataPaths, keySettings, type Env } from '../../common/env';
+import { credentialInput, dataPaths, keySettings, type Env } from '../../common/node/env';
 import { formatTable } from './audit';
 
 const ALGORITHMS = netsuiteSecretSchema.shape.algorithm.options;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { pingConnection, type PingCheck, type PingReport } from '../ping';
-import type { Env } from '../../common/env';
+import type { Env } from '../../common/node/env';
 import { parseConfig } from '../../common/config';
 import { UsageError, type Command } from '../command';
 import { openVaultIfExists } from './credentials';

@@ -6,7 +6,7 @@ import { openAuditStore } from '../../activities/store';
 import { openArtifactStore } from '../../activities/store/artifacts-config';
 import { UsageError, type Command } from '../command';
 import { cliDataConverter } from '../codec';
-import type { Env } from '../../common/env';
+import type { Env } from '../../common/node/env';
 import { buildReportData, defaultReportFile, workflowInfo, writeReport } from '../report';
 import type { ReportWorkflowInfo } from '../../activities/report/data';
 import { connectClient } from '../temporal';

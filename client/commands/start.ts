@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
 import { parseConfig } from '../../common/config';
-import { openClientConnection } from '../../common/temporal-connection';
+import { openClientConnection } from '../../common/node/temporal-connection';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
 import type { Command, CommandContext } from '../command';

@@ -1,4 +1,4 @@
-import { workerSettings } from '../../common/env';
+import { workerSettings } from '../../common/node/env';
 import { runWorker } from '../../worker/main';
 import type { Command } from '../command';
 import { cliDataConverter } from '../codec';
@@ -26,7 +26,7 @@ export const workerCommand: Command = {
     // Cycles carry their (secret-free) config in the workflow input; --config is checked up front so
     // a broken file is reported before the worker starts polling.
     if (ctx.values.config) loadConfigFile(String(ctx.values.config));
-    // The flags win over the environment (ML_CONNECTOR_METRICS_PORT, ML_CONNECTOR_TASK_QUEUE: common/env.ts).
+    // The flags win over the environment (ML_CONNECTOR_METRICS_PORT, ML_CONNECTOR_TASK_QUEUE: common/node/env.ts).
     const settings = workerSettings();
     const flagPort = parseMetricsPort(ctx.values['metrics-port'] as string | undefined);
     // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and API key settings come from the environment (runWorker validates them).

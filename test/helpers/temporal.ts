@@ -3,7 +3,7 @@
  * a file run on its own (`node --import tsx --test file`) starts its own in-memory server.
  */
 import { Client, type Connection } from '@temporalio/client';
-import { openClientConnection } from '../../common/temporal-connection';
+import { openClientConnection } from '../../common/node/temporal-connection';
 import { startTemporal, type TemporalServer } from '../../client/dev-server';
 
 export interface TestTemporal {

@@ -8,7 +8,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { parseCommandArgs } from '../../client/command';
 import { createCodecServerCommand } from '../../client/commands/codec-server';
 import { toWire, type CodecServer } from '../../client/codec-server';
-import { resolveDataConverter } from '../../common/codec-config';
+import { resolveDataConverter } from '../../common/node/codec-config';
 import { createCertificate } from '../../sandbox/certs';
 
 let dir: string;

@@ -5,9 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { resolveCodecKeys, resolveDataConverter } from '../../common/codec-config';
-import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../common/codec';
-import { KeyMaterialError } from '../../common/codec-keys';
+import { resolveCodecKeys, resolveDataConverter } from '../../common/node/codec-config';
+import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../common/node/codec';
+import { KeyMaterialError } from '../../common/node/codec-keys';
 
 const dirs: string[] = [];
 const tmp = () => {

@@ -12,8 +12,8 @@ import {
   encodeToPayloads,
   loadDataConverter,
 } from '@temporalio/common/lib/internal-non-workflow';
-import { CodecError, createDataConverter, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../common/codec';
-import { createCodecKeyFile, KeyMaterialError, loadCodecKeys, parseCodecKeysEnv } from '../../common/codec-keys';
+import { CodecError, createDataConverter, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../common/node/codec';
+import { createCodecKeyFile, KeyMaterialError, loadCodecKeys, parseCodecKeysEnv } from '../../common/node/codec-keys';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);

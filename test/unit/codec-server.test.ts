@@ -6,7 +6,7 @@ import { defaultPayloadConverter, Payload } from '@temporalio/common';
 import { Agent } from 'undici';
 import { CodecServer, CodecServerConfigError, fromWire, startCodecServer, toWire } from '../../client/codec-server';
 import { createCertificate } from '../../sandbox/certs';
-import { EncryptionCodec } from '../../common/codec';
+import { EncryptionCodec } from '../../common/node/codec';
 
 const keys = { activeKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
 const token = randomBytes(24).toString('base64url');

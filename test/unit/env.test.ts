@@ -1,5 +1,5 @@
 /**
- * The settings module (issue 17 item 2): every environment variable is parsed in common/env.ts, with
+ * The settings module (issue 17 item 2): every environment variable is parsed in common/node/env.ts, with
  * its default and its error, and nothing else in production code reads the environment.
  */
 import { describe, it } from 'node:test';
@@ -12,12 +12,12 @@ import { inspect } from 'node:util';
 import { openStores } from '../../activities/store';
 import { openVault } from '../../client/commands/credentials';
 import { auditDbFile } from '../../client/commands/audit';
-import { ENV_VARIABLES, PROJECT_ROOT, SettingsError, dataPaths, readSettings } from '../../common/env';
+import { ENV_VARIABLES, PROJECT_ROOT, SettingsError, dataPaths, readSettings } from '../../common/node/env';
 
 const root = PROJECT_ROOT;
 const PRODUCTION_DIRS = ['activities', 'common', 'worker', 'client'];
 /** The settings module, and the Temporal part of it that it delegates to. */
-const SETTINGS_FILES = new Set(['common/env.ts', 'common/temporal-settings.ts']);
+const SETTINGS_FILES = new Set(['common/node/env.ts', 'common/node/temporal-settings.ts']);
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -38,7 +38,7 @@ const code = (file: string) =>
 
 const names = new Set(ENV_VARIABLES.map((v) => v.name));
 
-describe('settings from the environment (common/env.ts)', () => {
+describe('settings from the environment (common/node/env.ts)', () => {
   it('parses a full environment: paths, keys, S3 artifacts, worker, tracing and Temporal', () => {
     const env = {
       ML_CONNECTOR_DATA_DIR: '/srv/mlc',

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
-import { describeTemporalSettings, plaintextWarning, temporalSettingsFromEnv, TemporalSettingsError } from '../../common/temporal-settings';
+import { describeTemporalSettings, plaintextWarning, temporalSettingsFromEnv, TemporalSettingsError } from '../../common/node/temporal-settings';
 import { createTestCa } from '../helpers/tls-terminator';
 
 describe('Temporal connection settings from the environment (issue 13 item 2)', () => {
@@ -83,7 +83,7 @@ describe('Temporal connection settings from the environment (issue 13 item 2)', 
 
 describe('connection errors', () => {
   it('a TLS setting against a port where nothing listens is reported as unreachable, not as a TLS failure', async () => {
-    const { openClientConnection, TemporalConnectError } = await import('../../common/temporal-connection');
+    const { openClientConnection, TemporalConnectError } = await import('../../common/node/temporal-connection');
     const { freePort } = await import('../../client/dev-server');
     const s = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TEMPORAL_TLS: 'true' });
     await assert.rejects(openClientConnection(s, { connectTimeoutMs: 1_000 }), (e: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * How a plan version's name appears in journal external IDs (activities/mapping/journals.ts), and
  * which configured names would collide there. Lives in common/ because the config schema refuses
- * colliding versions at validation, before any cycle runs.
+ * colliding versions at validation, before any cycle runs; in common/node/ because the slug's hash is
+ * node:crypto's SHA-256 (so workflows import only types from common/config, lint).
  */
 import { createHash } from 'node:crypto';
 

@@ -13,7 +13,7 @@
  * Every problem is found before any connection is opened and reported together, naming the variable;
  * key material and the API key never appear in messages.
  *
- * Part of the settings module: common/env.ts lists these variables with all the others and calls
+ * Part of the settings module: common/node/env.ts lists these variables with all the others and calls
  * this parser (temporalSettings / readSettings); the environment is always handed in.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';

@@ -96,7 +96,7 @@ function aad(keyId: string): Buffer {
 }
 
 /** Path for `failureConverterPath` (also pass it to `bundleWorkflowCode` when pre-bundling). */
-export const FAILURE_CONVERTER_PATH = require.resolve('./codec-failure-converter');
+export const FAILURE_CONVERTER_PATH = require.resolve('../codec-failure-converter');
 
 export interface DataConverterOptions {
   /**

@@ -161,10 +161,11 @@ function done<T>(problems: string[], value: T): T {
 // Data directory and the paths under it: worked out here only.
 
 /**
- * The project root (where package.json lives). This file runs from common/ or, compiled, from
- * dist/common/: one level deeper.
+ * The project root (where package.json lives). This file runs from common/node/ or, compiled, from
+ * dist/common/node/: one level deeper.
  */
-export const PROJECT_ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
+const COMMON_PARENT = path.resolve(__dirname, '..', '..');
+export const PROJECT_ROOT = path.basename(COMMON_PARENT) === 'dist' ? path.dirname(COMMON_PARENT) : COMMON_PARENT;
 
 export const CODEC_KEY_FILE_NAME = 'codec.key';
 
