@@ -19,7 +19,15 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/it return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -31,7 +39,14 @@ export default tseslint.config(
     // import them; the CLI's `sandbox` and demo commands under client/ may.
     files: ['activities/**/*.ts', 'common/**/*.ts', 'worker/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -44,7 +59,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
+            {
+              group: ['../client', '../client/**', '../../client', '../../client/**', '../../../client/**'],
+              message: 'activities/, common/ and worker/ do not import the CLI (client/).',
+            },
           ],
         },
       ],
@@ -58,10 +76,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'common/ is bundled into workflow code: Node-only modules go to common/node/.' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'common/ is bundled into workflow code: Node-only modules go to common/node/.',
+          })),
           patterns: [
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['../client', '../client/**'], message: 'activities/, common/ and worker/ do not import the CLI (client/).' },
+            {
+              group: ['../client', '../client/**'],
+              message: 'activities/, common/ and worker/ do not import the CLI (client/).',
+            },
           ],
         },
       ],
@@ -78,9 +102,21 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/activities', '**/activities/**', '**/client', '**/client/**', '**/worker', '**/worker/**', '**/workflows', '**/workflows/**', '**/common', '**/common/**'],
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/client',
+                '**/client/**',
+                '**/worker',
+                '**/worker/**',
+                '**/workflows',
+                '**/workflows/**',
+                '**/common',
+                '**/common/**',
+              ],
               allowTypeImports: true,
-              message: 'The sandboxes import no connector code (only types); connector wiring for them lives in client/sandbox-connection.ts.',
+              message:
+                'The sandboxes import no connector code (only types); connector wiring for them lives in client/sandbox-connection.ts.',
             },
           ],
         },
@@ -97,11 +133,35 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Node builtins are not allowed in workflow code.' })),
           patterns: [
-            { group: ['undici', 'better-sqlite3', 'jose', 'csv-*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'I/O libraries belong in activities.' },
-            { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import only types from activities.' },
+            {
+              group: [
+                'undici',
+                'better-sqlite3',
+                'jose',
+                'csv-*',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+              ],
+              message: 'I/O libraries belong in activities.',
+            },
+            {
+              group: ['../activities', '../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'Import only types from activities.',
+            },
             { group: ['**/sandbox', '**/sandbox/**'], message: 'Production code never imports the sandboxes.' },
-            { group: ['**/common/node', '**/common/node/**'], message: 'common/node/ is Node-only (codec, settings, Temporal connection): workflows get settings in their input or from activities.' },
-            { group: ['**/common/config'], allowTypeImports: true, message: 'Import only types from common/config: its validation uses node:crypto (common/node/version-slug.ts).' },
+            {
+              group: ['**/common/node', '**/common/node/**'],
+              message:
+                'common/node/ is Node-only (codec, settings, Temporal connection): workflows get settings in their input or from activities.',
+            },
+            {
+              group: ['**/common/config'],
+              allowTypeImports: true,
+              message:
+                'Import only types from common/config: its validation uses node:crypto (common/node/version-slug.ts).',
+            },
           ],
         },
       ],

@@ -50,9 +50,17 @@ export function createActivities(deps: ActivityDeps = {}) {
       ...makePlan(cycle),
       postJournals: makeJournals(cycle),
       // Resolved per call: the audit trail is part of the cycle wiring (absent in demo-only workers).
-      ...makeLedgerWrites({ get audit() { return cycle.audit; } }),
+      ...makeLedgerWrites({
+        get audit() {
+          return cycle.audit;
+        },
+      }),
       diffJournals: makeDiff(cycle),
-      recordApproval: makeApprovalRecord({ get audit() { return cycle.audit; } }),
+      recordApproval: makeApprovalRecord({
+        get audit() {
+          return cycle.audit;
+        },
+      }),
       ...makePeriodsWatch(cycle),
     }),
   };

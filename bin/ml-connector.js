@@ -24,8 +24,6 @@ function entry() {
 
 const cli = entry();
 cli.ignoreRetriesOnClosedChannel();
-cli
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  });
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -33,18 +33,30 @@ export const COMMANDS: Command[] = [
 ];
 
 export function topHelp(): string {
-  const lines = ['ml-connector — durable NetSuite ↔ Anaplan connector on Temporal', '', 'Usage: ml-connector <command> [options]', '', 'Commands:'];
+  const lines = [
+    'ml-connector — durable NetSuite ↔ Anaplan connector on Temporal',
+    '',
+    'Usage: ml-connector <command> [options]',
+    '',
+    'Commands:',
+  ];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(14)} ${c.summary}`);
-  lines.push('', 'Run `ml-connector <command> --help` for a command\'s options.');
+  lines.push('', "Run `ml-connector <command> --help` for a command's options.");
   return lines.join('\n');
 }
 
 function withPlaintextFlag(cmd: Command): Command {
-  const flag = { type: 'boolean' as const, description: 'Run without payload codec keys: Temporal histories hold plaintext (not for production)' };
+  const flag = {
+    type: 'boolean' as const,
+    description: 'Run without payload codec keys: Temporal histories hold plaintext (not for production)',
+  };
   return { ...cmd, options: { ...cmd.options, [PLAINTEXT_FLAG]: flag } };
 }
 
-export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(topHelp());
@@ -61,13 +73,16 @@ export async function main(argv: string[], io = { out: (l: string) => console.lo
     const { values, positionals, help } = parseCommandArgs(spec, rest);
     // Payload encryption: keys from ML_CONNECTOR_CODEC_KEYS / key file; the embedded default
     // creates its own key file on first use.
-    setDataConverterResolver(() => resolveDataConverter({ dataDir: dataDir(), createIfMissing: cmd.name === 'start' || cmd.name === 'dev' }));
+    setDataConverterResolver(() =>
+      resolveDataConverter({ dataDir: dataDir(), createIfMissing: cmd.name === 'start' || cmd.name === 'dev' }),
+    );
     if (help) {
       io.out(renderHelp(spec));
       return 0;
     }
     // Refused before any connection is made: without keys, only an explicit flag allows plaintext.
-    if (WORKFLOW_COMMANDS.has(cmd.name)) requireDataConverter(`ml-connector ${cmd.name}`, values[PLAINTEXT_FLAG] === true);
+    if (WORKFLOW_COMMANDS.has(cmd.name))
+      requireDataConverter(`ml-connector ${cmd.name}`, values[PLAINTEXT_FLAG] === true);
     return await cmd.run({ values, positionals, out: io.out, err: io.err });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -58,7 +58,10 @@ const bodySchema = z.object({
 });
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -121,19 +124,26 @@ export function checkCodecServerOptions(opts: CodecServerOptions): Set<string> {
     throw new CodecServerConfigError('codec server bearer token must be at least 16 characters');
   }
   if (!isLoopback(host) && opts.bearerToken === undefined) {
-    throw new CodecServerConfigError(`codec server on ${host} without a bearer token: anyone who reaches it could decrypt payloads; set a token (--token-env) or bind to 127.0.0.1`);
+    throw new CodecServerConfigError(
+      `codec server on ${host} without a bearer token: anyone who reaches it could decrypt payloads; set a token (--token-env) or bind to 127.0.0.1`,
+    );
   }
   if ((opts.corsOrigins ?? []).includes('*') && opts.corsCredentials !== false) {
-    throw new CodecServerConfigError('CORS origin "*" with credentials allowed would let any web page use the codec server with the user\'s cookies; list the UI origins instead (or turn credentials off)');
+    throw new CodecServerConfigError(
+      'CORS origin "*" with credentials allowed would let any web page use the codec server with the user\'s cookies; list the UI origins instead (or turn credentials off)',
+    );
   }
   const names = new Set((opts.allowedHosts ?? []).map((h) => bare(h)));
   const wildcard = host === '0.0.0.0' || host === '::';
   if (!wildcard) names.add(host);
   if (isLoopback(host)) for (const n of LOOPBACK_NAMES) names.add(n);
   if (names.size === 0) {
-    throw new CodecServerConfigError(`codec server bound to ${host} needs the names clients reach it by (--allowed-host), so requests for other hosts (DNS rebinding) are refused`);
+    throw new CodecServerConfigError(
+      `codec server bound to ${host} needs the names clients reach it by (--allowed-host), so requests for other hosts (DNS rebinding) are refused`,
+    );
   }
-  for (const n of names) if (!n || /[\s/]/.test(n)) throw new CodecServerConfigError(`allowed host ${JSON.stringify(n)} is not a host name`);
+  for (const n of names)
+    if (!n || /[\s/]/.test(n)) throw new CodecServerConfigError(`allowed host ${JSON.stringify(n)} is not a host name`);
   return names;
 }
 
@@ -161,7 +171,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
     if (!requested || !allowedHosts.has(requested)) {
       log(`codec-server ${req.method} ${pathname} 421 host not allowed`);
       req.resume();
-      return send(421, { error: `Host ${JSON.stringify(req.headers.host ?? '')} is not served here (allowed: ${[...allowedHosts].join(', ')}); add it with --allowed-host` });
+      return send(421, {
+        error: `Host ${JSON.stringify(req.headers.host ?? '')} is not served here (allowed: ${[...allowedHosts].join(', ')}); add it with --allowed-host`,
+      });
     }
     if (origin && (origins.includes(origin) || origins.includes('*'))) {
       res.setHeader('Access-Control-Allow-Origin', origins.includes(origin) ? origin : '*');
@@ -180,7 +192,10 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       if (!op) throw new HttpError(404, 'not found: use POST /encode or POST /decode');
       if (req.method !== 'POST') throw new HttpError(405, 'use POST');
       if (op === 'encode' && opts.bearerToken === undefined) {
-        throw new HttpError(403, '/encode needs a bearer token (start the codec server with --token-env): an open encoder lets any local process forge encrypted payloads');
+        throw new HttpError(
+          403,
+          '/encode needs a bearer token (start the codec server with --token-env): an open encoder lets any local process forge encrypted payloads',
+        );
       }
       if (opts.bearerToken !== undefined && !tokenMatches(req.headers.authorization, opts.bearerToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="ml-connector codec"');
@@ -202,7 +217,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
         throw e;
       }
       send(200, { payloads: output.map(toWire) });
-      log(`codec-server ${req.method} ${pathname} 200 payloads=${output.length} namespace=${String(req.headers['x-namespace'] ?? '-')}`);
+      log(
+        `codec-server ${req.method} ${pathname} 200 payloads=${output.length} namespace=${String(req.headers['x-namespace'] ?? '-')}`,
+      );
     })().catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
       const message = e instanceof HttpError ? e.message : 'internal error';
@@ -214,7 +231,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
   };
   let server: http.Server;
   try {
-    server = opts.tls ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : http.createServer(handler);
+    server = opts.tls
+      ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler)
+      : http.createServer(handler);
   } catch (e) {
     throw new CodecServerConfigError(`codec server TLS certificate/key not usable: ${(e as Error).message}`);
   }

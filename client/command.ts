@@ -39,14 +39,19 @@ export function renderHelp(cmd: Command): string {
     for (const [name, spec] of opts) {
       const flag = `--${name}${spec.type === 'string' ? ' <value>' : ''}`;
       const desc = (spec as { description?: string }).description ?? '';
-      lines.push(`  ${flag.padEnd(28)} ${desc}${spec.default !== undefined ? ` (default ${String(spec.default)})` : ''}`);
+      lines.push(
+        `  ${flag.padEnd(28)} ${desc}${spec.default !== undefined ? ` (default ${String(spec.default)})` : ''}`,
+      );
     }
   }
   lines.push('  --help'.padEnd(30) + ' Show this help');
   return lines.join('\n');
 }
 
-export function parseCommandArgs(cmd: Command, argv: string[]): { values: CommandContext['values']; positionals: string[]; help: boolean } {
+export function parseCommandArgs(
+  cmd: Command,
+  argv: string[],
+): { values: CommandContext['values']; positionals: string[]; help: boolean } {
   const options: OptionSpec = { ...(cmd.options ?? {}), help: { type: 'boolean' } };
   // parseArgs rejects unknown keys in option specs; strip our description field.
   const clean: OptionSpec = {};

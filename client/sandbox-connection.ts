@@ -22,15 +22,42 @@ export function sandboxNetsuitePins(s: Pick<Sandboxes, 'netsuite'>): CredentialM
  * Stores the sandboxes' demo credentials in the vault under `<name>-netsuite` / `<name>-anaplan`
  * and returns a connection config for them (the default mapping of the demo company).
  */
-export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = 'demo', overrides: Partial<ConnectionConfigInput> = {}): ConnectionConfigInput {
+export function sandboxConnection(
+  s: Sandboxes,
+  vault: CredentialVault,
+  name = 'demo',
+  overrides: Partial<ConnectionConfigInput> = {},
+): ConnectionConfigInput {
   const d = s.netsuite.demoClient;
   // Pinned to the sandboxes' loopback URLs (issue 13 item 1): these credentials go nowhere else.
-  vault.set(`${name}-netsuite`, 'netsuite', { accountId: s.netsuite.accountId, clientId: d.clientId, certificateId: d.certificateId, privateKeyPem: d.privateKeyPem, certificatePem: d.certificatePem, algorithm: d.algorithm }, { source: 'sandbox', ...sandboxNetsuitePins(s) });
-  vault.set(`${name}-anaplan`, 'anaplan', { type: 'basic', username: s.anaplan.demoUser.email, password: s.anaplan.demoUser.password }, { source: 'sandbox', ...sandboxAnaplanPins(s) });
+  vault.set(
+    `${name}-netsuite`,
+    'netsuite',
+    {
+      accountId: s.netsuite.accountId,
+      clientId: d.clientId,
+      certificateId: d.certificateId,
+      privateKeyPem: d.privateKeyPem,
+      certificatePem: d.certificatePem,
+      algorithm: d.algorithm,
+    },
+    { source: 'sandbox', ...sandboxNetsuitePins(s) },
+  );
+  vault.set(
+    `${name}-anaplan`,
+    'anaplan',
+    { type: 'basic', username: s.anaplan.demoUser.email, password: s.anaplan.demoUser.password },
+    { source: 'sandbox', ...sandboxAnaplanPins(s) },
+  );
   const dim = (list: string, sync: boolean) => ({ list, sync, ...(sync ? { importAction: `Import ${list}` } : {}) });
   return {
     name,
-    netsuite: { accountId: s.netsuite.accountId, baseUrl: s.netsuite.url, credentials: `${name}-netsuite`, concurrency: 5 },
+    netsuite: {
+      accountId: s.netsuite.accountId,
+      baseUrl: s.netsuite.url,
+      credentials: `${name}-netsuite`,
+      concurrency: 5,
+    },
     anaplan: {
       workspaceId: s.anaplan.workspaceId,
       modelId: s.anaplan.modelId,
@@ -46,7 +73,13 @@ export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = '
     dimensions: {
       // 6990 Suspense is kept out of the plan's chart: its postings are quarantined and reported.
       // Accounts is a composite hierarchy in the seeded model: summary accounts live in Account Groups.
-      accounts: { ...dim('Accounts', true), overrides: { '6990': null }, ...(s.anaplan.state.config.compositeAccounts ? { parentList: 'Account Groups', parentImportAction: 'Import Account Groups' } : {}) },
+      accounts: {
+        ...dim('Accounts', true),
+        overrides: { '6990': null },
+        ...(s.anaplan.state.config.compositeAccounts
+          ? { parentList: 'Account Groups', parentImportAction: 'Import Account Groups' }
+          : {}),
+      },
       subsidiaries: dim('Subsidiaries', true),
       // Planners maintain Departments in Anaplan; a NetSuite department missing there is quarantined.
       departments: dim('Departments', false),
@@ -54,7 +87,13 @@ export function sandboxConnection(s: Sandboxes, vault: CredentialVault, name = '
       locations: dim('Locations', true),
     },
     plan: { versions: ['Budget', 'Forecast'] },
-    journals: { offsetAccount: '2900', approvalStatus: 'approved', memo: 'ml-connector plan', externalIdPrefix: 'mlc', maxLinesPerJournal: 200 },
+    journals: {
+      offsetAccount: '2900',
+      approvalStatus: 'approved',
+      memo: 'ml-connector plan',
+      externalIdPrefix: 'mlc',
+      maxLinesPerJournal: 200,
+    },
     schedule: { businessDay: 3, hour: 6, minute: 0, timezone: 'America/New_York', kind: 'full' },
     ...overrides,
   };

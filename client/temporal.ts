@@ -14,7 +14,12 @@ export interface ConnectedClient {
  * Connects with the environment's Temporal settings (TEMPORAL_ADDRESS, TLS, API key; see
  * common/node/temporal-settings.ts), validated first. `address` / `namespace` override the environment.
  */
-export async function connectClient(address?: string, dataConverter?: DataConverter, namespace?: string, settings?: TemporalSettings): Promise<ConnectedClient> {
+export async function connectClient(
+  address?: string,
+  dataConverter?: DataConverter,
+  namespace?: string,
+  settings?: TemporalSettings,
+): Promise<ConnectedClient> {
   const s = settings ?? temporalSettings(undefined, { address, namespace });
   const connection = await openClientConnection(s);
   return { client: new Client({ connection, namespace: s.namespace, dataConverter }), close: () => connection.close() };

@@ -20,7 +20,8 @@ export type WeekdayName = (typeof WEEKDAYS)[number];
 export const DEFAULT_WEEKEND: readonly WeekdayName[] = ['Sat', 'Sun'];
 
 /** Weekday numbers (0 Sunday … 6 Saturday) of a weekend given by names. */
-const weekendSet = (weekend: readonly string[]): ReadonlySet<number> => new Set(weekend.map((w) => WEEKDAYS.indexOf(w as WeekdayName)));
+const weekendSet = (weekend: readonly string[]): ReadonlySet<number> =>
+  new Set(weekend.map((w) => WEEKDAYS.indexOf(w as WeekdayName)));
 
 /** The business weekdays (names, Sunday first) of a weekend. */
 export function businessWeekdays(weekend: readonly string[] = DEFAULT_WEEKEND): WeekdayName[] {
@@ -30,27 +31,46 @@ export function businessWeekdays(weekend: readonly string[] = DEFAULT_WEEKEND): 
 
 /** The calendar date of `instant` in `timeZone` (IANA name). */
 export function localDate(instant: Date, timeZone: string): LocalDate {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short' }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    weekday: 'short',
+  }).formatToParts(instant);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return { year: Number(get('year')), month: Number(get('month')), day: Number(get('day')), weekday: WEEKDAYS.indexOf(get('weekday') as WeekdayName) };
+  return {
+    year: Number(get('year')),
+    month: Number(get('month')),
+    day: Number(get('day')),
+    weekday: WEEKDAYS.indexOf(get('weekday') as WeekdayName),
+  };
 }
 
-const isoDate = (year: number, month: number, day: number) => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+const isoDate = (year: number, month: number, day: number) =>
+  `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 
 /** 1-based business-day number of a date within its month, or 0 on a weekend day or a holiday. */
-export function businessDayOfMonth(d: LocalDate, holidays: ReadonlySet<string> = new Set(), weekend: readonly string[] = DEFAULT_WEEKEND): number {
+export function businessDayOfMonth(
+  d: LocalDate,
+  holidays: ReadonlySet<string> = new Set(),
+  weekend: readonly string[] = DEFAULT_WEEKEND,
+): number {
   const weekendDays = weekendSet(weekend);
   const off = (day: number, wd: number) => weekendDays.has(wd) || holidays.has(isoDate(d.year, d.month, day));
   if (off(d.day, d.weekday)) return 0;
   let n = 0;
   for (let day = 1; day <= d.day; day++) {
-    if (!off(day, (d.weekday - (d.day - day) % 7 + 7) % 7)) n++;
+    if (!off(day, (d.weekday - ((d.day - day) % 7) + 7) % 7)) n++;
   }
   return n;
 }
 
 /** The most holidays falling on business weekdays in any one month of the list (they push business day N later). */
-export function weekdayHolidaysPerMonth(holidays: readonly string[], weekend: readonly string[] = DEFAULT_WEEKEND): number {
+export function weekdayHolidaysPerMonth(
+  holidays: readonly string[],
+  weekend: readonly string[] = DEFAULT_WEEKEND,
+): number {
   const weekendDays = weekendSet(weekend);
   const perMonth = new Map<string, number>();
   for (const h of holidays) {
@@ -73,7 +93,11 @@ export function previousMonth(d: Pick<LocalDate, 'year' | 'month'>): string {
  * fall on, later by up to `holidays` holidays on business weekdays in the month): the schedule
  * fires on the business weekdays among them and the workflow keeps the one that is business day N.
  */
-export function candidateDays(businessDay: number, holidays = 0, weekend: readonly string[] = DEFAULT_WEEKEND): number[] {
+export function candidateDays(
+  businessDay: number,
+  holidays = 0,
+  weekend: readonly string[] = DEFAULT_WEEKEND,
+): number[] {
   const weekendDays = weekendSet(weekend);
   const weekdays = businessDay + holidays;
   let last = businessDay;

@@ -9,14 +9,23 @@ import { businessWeekdays, DEFAULT_WEEKEND, WEEKDAYS } from './close-calendar';
 import { collidingVersions } from './node/version-slug';
 
 /** Anaplan workspace IDs are 32 lowercase hex characters; model IDs 32 uppercase (docs/anaplan.md §3.4). */
-export const WorkspaceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');
-export const ModelId = z.string().regex(/^[0-9A-F]{32}$/, 'must be 32 uppercase hex characters (Anaplan model ID; IDs are case-sensitive)');
+export const WorkspaceId = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (Anaplan workspace ID)');
+export const ModelId = z
+  .string()
+  .regex(/^[0-9A-F]{32}$/, 'must be 32 uppercase hex characters (Anaplan model ID; IDs are case-sensitive)');
 /** NetSuite account IDs: digits, optionally `_SB<n>` / `_RP<n>` for sandbox and release-preview accounts. */
-export const AccountId = z.string().regex(/^\d+(_(SB|RP)\d+)?$/i, 'must look like 1234567 or 1234567_SB1 (NetSuite account ID)');
+export const AccountId = z
+  .string()
+  .regex(/^\d+(_(SB|RP)\d+)?$/i, 'must look like 1234567 or 1234567_SB1 (NetSuite account ID)');
 export const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 
 const ActionRef = z.string().min(1, 'action name or ID is required');
-const CredentialRef = z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'credential names use letters, digits, dot, dash, underscore');
+const CredentialRef = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9._-]+$/, 'credential names use letters, digits, dot, dash, underscore');
 
 /** One dimension: where NetSuite's list goes in Anaplan and how members map. */
 const DimensionConfig = z
@@ -128,7 +137,11 @@ export const ConnectionConfigSchema = z
           // Each version's journals carry its name in their external IDs: two names that normalise alike
           // (`Budget`/`BUDGET`, `Forecast Q1`/`Forecast-Q1`) would upsert over each other's journals.
           .superRefine((versions, ctx) => {
-            for (const [a, b] of collidingVersions(versions)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `versions ${JSON.stringify(a)} and ${JSON.stringify(b)} are the same in journal external IDs (NetSuite external IDs ignore case; separators and letters outside a-z are normalised); keep one, or rename one in Anaplan` });
+            for (const [a, b] of collidingVersions(versions))
+              ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: `versions ${JSON.stringify(a)} and ${JSON.stringify(b)} are the same in journal external IDs (NetSuite external IDs ignore case; separators and letters outside a-z are normalised); keep one, or rename one in Anaplan`,
+              });
           }),
       })
       .strict()
@@ -149,7 +162,10 @@ export const ConnectionConfigSchema = z
         approvalRouting: z.boolean().default(false),
         memo: z.string().max(999).default('ml-connector plan'),
         /** Prefix of deterministic externalIds; change it only with a migration plan. */
-        externalIdPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/).default('mlc'),
+        externalIdPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,20}$/)
+          .default('mlc'),
         /** Lines per journal (offset line included) before a deterministic split: Oracle lists 200 lines for creating transactions (docs/netsuite.md §5.4). */
         maxLinesPerJournal: z.number().int().min(2).max(1_000).default(200),
         /**
@@ -158,7 +174,11 @@ export const ConnectionConfigSchema = z
          */
         approval: z.enum(['auto', 'manual']).default('auto'),
         /** How long a manual cycle waits for a decision before it ends as not approved, posting nothing. */
-        approvalTimeoutHours: z.number().positive().max(24 * 31).default(72),
+        approvalTimeoutHours: z
+          .number()
+          .positive()
+          .max(24 * 31)
+          .default(72),
       })
       .strict(),
     schedule: z
@@ -171,7 +191,16 @@ export const ConnectionConfigSchema = z
         kind: z.enum(['full', 'actuals', 'plan']).default('full'),
         /** Days that are not business days (YYYY-MM-DD in the schedule's time zone), e.g. public holidays. */
         holidays: z
-          .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date'))
+          .array(
+            z
+              .string()
+              .regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates')
+              .refine(
+                (d) =>
+                  !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+                'not a calendar date',
+              ),
+          )
           .max(400)
           .default([]),
         /**
@@ -186,10 +215,13 @@ export const ConnectionConfigSchema = z
       })
       .strict()
       // Business day N must exist in every month: a 28-day month has 4 of each weekday.
-      .refine((s) => s.businessDay <= 4 * businessWeekdays(s.weekend).length, (s) => ({
-        path: ['businessDay'],
-        message: `business day ${s.businessDay} does not exist in every month with ${businessWeekdays(s.weekend).length} business days a week (at most ${4 * businessWeekdays(s.weekend).length})`,
-      }))
+      .refine(
+        (s) => s.businessDay <= 4 * businessWeekdays(s.weekend).length,
+        (s) => ({
+          path: ['businessDay'],
+          message: `business day ${s.businessDay} does not exist in every month with ${businessWeekdays(s.weekend).length} business days a week (at most ${4 * businessWeekdays(s.weekend).length})`,
+        }),
+      )
       .optional(),
   })
   .strict();
@@ -204,7 +236,9 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -215,7 +249,8 @@ export function parseConfig(raw: unknown, source = 'config'): ConnectionConfig {
   if (result.success) {
     const cfg = result.data;
     const problems: string[] = [];
-    for (const [p, code] of Object.entries(cfg.periods.overrides)) if (!code.trim()) problems.push(`periods.overrides.${p}: empty Anaplan period code`);
+    for (const [p, code] of Object.entries(cfg.periods.overrides))
+      if (!code.trim()) problems.push(`periods.overrides.${p}: empty Anaplan period code`);
     if (problems.length) throw new ConfigError(source, problems);
     return cfg;
   }

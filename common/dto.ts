@@ -199,8 +199,21 @@ export interface JournalDiff {
   cycleId: string;
   journalsHash: string;
   counts: Record<JournalDiffAction, number>;
-  rows: Array<{ subsidiaryId: string; period: string; version: string; planCents: number; ledgerCents: number } & Record<JournalDiffAction, number>>;
-  journals: Array<{ externalId: string; action: JournalDiffAction; subsidiaryId: string; period: string; version: string; debitCents: number; ledgerDebitCents: number }>;
+  rows: Array<
+    { subsidiaryId: string; period: string; version: string; planCents: number; ledgerCents: number } & Record<
+      JournalDiffAction,
+      number
+    >
+  >;
+  journals: Array<{
+    externalId: string;
+    action: JournalDiffAction;
+    subsidiaryId: string;
+    period: string;
+    version: string;
+    debitCents: number;
+    ledgerDebitCents: number;
+  }>;
 }
 
 /** What history carries of a diff: its artifact hash, counts and totals. */

@@ -17,9 +17,18 @@ export interface LocalClock {
 
 export function localClock(now: Date, timeZone: string): LocalClock {
   const d = localDate(now, timeZone);
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return { ...d, date: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`, minutes: get('hour') * 60 + get('minute') };
+  return {
+    ...d,
+    date: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`,
+    minutes: get('hour') * 60 + get('minute'),
+  };
 }
 
 /** `HH:MM` → minutes since midnight. */

@@ -37,15 +37,26 @@ export function ledgerLockWorkflowId(accountId: string, workspaceId: string, mod
   return `netsuite-ledger:${accountId}:${workspaceId}:${modelId}`;
 }
 
-export function parseCycleWorkflowId(id: string): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
+export function parseCycleWorkflowId(
+  id: string,
+): { workspaceId: string; modelId: string; period: string; kind: CycleKind } | undefined {
   // Close-driven and flash cycles carry a suffix (`:close-<n>`, `:flash-<YYYY-MM-DD>`, see below).
-  const m = /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)(?::(?:close-\d+|flash-\d{4}-\d{2}-\d{2}))?$/.exec(id);
+  const m =
+    /^cycle:([0-9a-f]{32}):([0-9A-F]{32}):([^:]+):(actuals|plan|full)(?::(?:close-\d+|flash-\d{4}-\d{2}-\d{2}))?$/.exec(
+      id,
+    );
   if (!m) return undefined;
   return { workspaceId: m[1]!, modelId: m[2]!, period: m[3]!, kind: m[4] as CycleKind };
 }
 
 /** `backfill:<workspaceId>:<modelId>:<from>:<to>:<kind>` — one backfill per range; its children are ordinary cycles. */
-export function backfillWorkflowId(workspaceId: string, modelId: string, from: string, to: string, kind: CycleKind): string {
+export function backfillWorkflowId(
+  workspaceId: string,
+  modelId: string,
+  from: string,
+  to: string,
+  kind: CycleKind,
+): string {
   return `backfill:${workspaceId}:${modelId}:${from}:${to}:${kind}`;
 }
 
@@ -73,11 +84,23 @@ export function closeWatchWorkflowId(connection: string): string {
  * The final cycle of one close of a month: `cycle:<ws>:<model>:<period>:<kind>:close-<generation>`.
  * The generation counts closes, so a month reopened and closed again gets a new cycle.
  */
-export function closeCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, generation: number): string {
+export function closeCycleWorkflowId(
+  workspaceId: string,
+  modelId: string,
+  period: string,
+  kind: CycleKind,
+  generation: number,
+): string {
   return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:close-${generation}`;
 }
 
 /** A flash (open-period) cycle of one day: `cycle:<ws>:<model>:<period>:<kind>:flash-<YYYY-MM-DD>`. */
-export function flashCycleWorkflowId(workspaceId: string, modelId: string, period: string, kind: CycleKind, day: string): string {
+export function flashCycleWorkflowId(
+  workspaceId: string,
+  modelId: string,
+  period: string,
+  kind: CycleKind,
+  day: string,
+): string {
   return `${cycleWorkflowId(workspaceId, modelId, period, kind)}:flash-${day}`;
 }

@@ -36,7 +36,12 @@ export async function createCertificate(options: CertificateOptions = {}): Promi
   const kind = options.kind ?? 'rsa';
   const alg =
     kind === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: options.rsaBits ?? 3072 }
+      ? {
+          name: 'RSASSA-PKCS1-v1_5',
+          hash: 'SHA-256',
+          publicExponent: new Uint8Array([1, 0, 1]),
+          modulusLength: options.rsaBits ?? 3072,
+        }
       : { name: 'ECDSA', namedCurve: options.curve ?? 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg as any, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
@@ -50,12 +55,25 @@ export async function createCertificate(options: CertificateOptions = {}): Promi
     keys,
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
   return { privateKeyPem, certificatePem: cert.toString('pem') + '\n', notBefore, notAfter };
 }
 
 /** Reads expiry and the public key from a certificate PEM (Node's own X.509 parser). */
-export function inspectCertificate(certificatePem: string): { notAfter: Date; notBefore: Date; publicKey: X509Certificate['publicKey']; fingerprint256: string } {
+export function inspectCertificate(certificatePem: string): {
+  notAfter: Date;
+  notBefore: Date;
+  publicKey: X509Certificate['publicKey'];
+  fingerprint256: string;
+} {
   const c = new X509Certificate(certificatePem);
-  return { notAfter: new Date(c.validTo), notBefore: new Date(c.validFrom), publicKey: c.publicKey, fingerprint256: c.fingerprint256 };
+  return {
+    notAfter: new Date(c.validTo),
+    notBefore: new Date(c.validFrom),
+    publicKey: c.publicKey,
+    fingerprint256: c.fingerprint256,
+  };
 }

@@ -9,10 +9,42 @@
  *   plan's chart by the default config's account map (mapped to nothing).
  */
 
-export interface DemoSubsidiary { id: number; name: string; parent: number | null; currency: number; country: string; code: string }
-export interface DemoAccount { id: number; acctnumber: string; name: string; accttype: string; parent: number | null; issummary: boolean; isinactive: boolean }
-export interface DemoSegment { id: number; name: string; parent: number | null; isinactive: boolean; code: string; inAnaplan: boolean }
-export interface DemoPeriod { id: number; periodname: string; startdate: string; enddate: string; isquarter: boolean; isyear: boolean; closed: boolean; parent: number | null; anaplanCode: string | null }
+export interface DemoSubsidiary {
+  id: number;
+  name: string;
+  parent: number | null;
+  currency: number;
+  country: string;
+  code: string;
+}
+export interface DemoAccount {
+  id: number;
+  acctnumber: string;
+  name: string;
+  accttype: string;
+  parent: number | null;
+  issummary: boolean;
+  isinactive: boolean;
+}
+export interface DemoSegment {
+  id: number;
+  name: string;
+  parent: number | null;
+  isinactive: boolean;
+  code: string;
+  inAnaplan: boolean;
+}
+export interface DemoPeriod {
+  id: number;
+  periodname: string;
+  startdate: string;
+  enddate: string;
+  isquarter: boolean;
+  isyear: boolean;
+  closed: boolean;
+  parent: number | null;
+  anaplanCode: string | null;
+}
 
 export const CURRENCIES = [
   { id: 1, symbol: 'USD', name: 'US Dollar' },
@@ -29,7 +61,15 @@ export const SUBSIDIARIES: DemoSubsidiary[] = [
 /** Subsidiaries that post transactions (the parent is a consolidation node). */
 export const POSTING_SUBSIDIARIES = [2, 3, 4];
 
-const A = (id: number, acctnumber: string, name: string, accttype: string, parent: number | null, issummary = false, isinactive = false): DemoAccount => ({ id, acctnumber, name, accttype, parent, issummary, isinactive });
+const A = (
+  id: number,
+  acctnumber: string,
+  name: string,
+  accttype: string,
+  parent: number | null,
+  issummary = false,
+  isinactive = false,
+): DemoAccount => ({ id, acctnumber, name, accttype, parent, issummary, isinactive });
 
 /** Chart of accounts; summary accounts carry children, only non-summary accounts post. */
 export const ACCOUNTS: DemoAccount[] = [
@@ -80,7 +120,14 @@ export const UNMAPPED_ACCOUNT_ID = 79;
 /** Offset account the default config balances plan journals against. */
 export const PLAN_OFFSET_ACCOUNT_ID = 90;
 
-const S = (id: number, name: string, parent: number | null, code: string, inAnaplan = true, isinactive = false): DemoSegment => ({ id, name, parent, isinactive, code, inAnaplan });
+const S = (
+  id: number,
+  name: string,
+  parent: number | null,
+  code: string,
+  inAnaplan = true,
+  isinactive = false,
+): DemoSegment => ({ id, name, parent, isinactive, code, inAnaplan });
 
 export const DEPARTMENTS: DemoSegment[] = [
   S(100, 'Company', null, 'DEP-100'),
@@ -126,13 +173,43 @@ export function buildPeriods(closedThrough = '2026-10', years = [2025, 2026]): D
   let id = 1;
   for (const y of years) {
     const yearId = id++;
-    out.push({ id: yearId, periodname: `FY ${y}`, startdate: `${y}-01-01`, enddate: `${y}-12-31`, isquarter: false, isyear: true, closed: `${y}-12` <= closedThrough, parent: null, anaplanCode: null });
+    out.push({
+      id: yearId,
+      periodname: `FY ${y}`,
+      startdate: `${y}-01-01`,
+      enddate: `${y}-12-31`,
+      isquarter: false,
+      isyear: true,
+      closed: `${y}-12` <= closedThrough,
+      parent: null,
+      anaplanCode: null,
+    });
     for (let q = 0; q < 4; q++) {
       const qId = id++;
       const qEndMonth = q * 3 + 3;
-      out.push({ id: qId, periodname: `Q${q + 1} ${y}`, startdate: `${y}-${pad(q * 3 + 1)}-01`, enddate: `${y}-${pad(qEndMonth)}-${pad(daysIn(y, qEndMonth))}`, isquarter: true, isyear: false, closed: `${y}-${pad(qEndMonth)}` <= closedThrough, parent: yearId, anaplanCode: null });
+      out.push({
+        id: qId,
+        periodname: `Q${q + 1} ${y}`,
+        startdate: `${y}-${pad(q * 3 + 1)}-01`,
+        enddate: `${y}-${pad(qEndMonth)}-${pad(daysIn(y, qEndMonth))}`,
+        isquarter: true,
+        isyear: false,
+        closed: `${y}-${pad(qEndMonth)}` <= closedThrough,
+        parent: yearId,
+        anaplanCode: null,
+      });
       for (let m = q * 3 + 1; m <= q * 3 + 3; m++) {
-        out.push({ id: id++, periodname: `${MONTHS[m - 1]} ${y}`, startdate: `${y}-${pad(m)}-01`, enddate: `${y}-${pad(m)}-${pad(daysIn(y, m))}`, isquarter: false, isyear: false, closed: `${y}-${pad(m)}` <= closedThrough, parent: qId, anaplanCode: `${MONTHS[m - 1]} ${String(y).slice(2)}` });
+        out.push({
+          id: id++,
+          periodname: `${MONTHS[m - 1]} ${y}`,
+          startdate: `${y}-${pad(m)}-01`,
+          enddate: `${y}-${pad(m)}-${pad(daysIn(y, m))}`,
+          isquarter: false,
+          isyear: false,
+          closed: `${y}-${pad(m)}` <= closedThrough,
+          parent: qId,
+          anaplanCode: `${MONTHS[m - 1]} ${String(y).slice(2)}`,
+        });
       }
     }
   }

@@ -34,22 +34,48 @@ export function addNetSuiteMembers(s: Sandboxes, extra: ExtraMembers): void {
   const db = s.netsuite.state.db;
   const allSubs = '1, 2, 3, 4';
   db.transaction(() => {
-    const acct = db.prepare(`INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid)
+    const acct =
+      db.prepare(`INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid)
       VALUES (?, ?, ?, ?, ?, 'Expense', 40, 'F', 'F', ?, ?)`);
     const map = db.prepare('INSERT INTO accountsubsidiarymap (account, subsidiary) VALUES (?, ?)');
     for (let i = 0; i < extra.accounts; i++) {
       const id = BASE_ID.account + i;
       const n = acctNumber(i);
-      acct.run(id, n, `Bench expense ${i + 1}`, `6000 Operating Expenses : ${n} Bench expense ${i + 1}`, `Operating Expenses : Bench expense ${i + 1}`, allSubs, `ACCT-${n}`);
+      acct.run(
+        id,
+        n,
+        `Bench expense ${i + 1}`,
+        `6000 Operating Expenses : ${n} Bench expense ${i + 1}`,
+        `Operating Expenses : Bench expense ${i + 1}`,
+        allSubs,
+        `ACCT-${n}`,
+      );
       for (const sub of [1, 2, 3, 4]) map.run(id, sub);
     }
-    const seg = (table: string, count: number, base: number, label: string, parent: number, sub: (i: number) => string | number) => {
-      const st = db.prepare(`INSERT INTO ${table} (id, name, fullname, parent, isinactive, subsidiary, externalid) VALUES (?, ?, ?, ?, 'F', ?, ?)`);
-      for (let i = 0; i < count; i++) st.run(base + i, `${label} ${i + 1}`, `${label} ${i + 1}`, parent, sub(i), `${label}-${i + 1}`);
+    const seg = (
+      table: string,
+      count: number,
+      base: number,
+      label: string,
+      parent: number,
+      sub: (i: number) => string | number,
+    ) => {
+      const st = db.prepare(
+        `INSERT INTO ${table} (id, name, fullname, parent, isinactive, subsidiary, externalid) VALUES (?, ?, ?, ?, 'F', ?, ?)`,
+      );
+      for (let i = 0; i < count; i++)
+        st.run(base + i, `${label} ${i + 1}`, `${label} ${i + 1}`, parent, sub(i), `${label}-${i + 1}`);
     };
     seg('department', extra.departments, BASE_ID.department, 'Bench dept', 100, () => allSubs);
     seg('classification', extra.classes, BASE_ID.class, 'Bench class', 200, () => allSubs);
-    seg('location', extra.locations, BASE_ID.location, 'Bench office', 300, (i) => POSTING_SUBS[i % POSTING_SUBS.length]!);
+    seg(
+      'location',
+      extra.locations,
+      BASE_ID.location,
+      'Bench office',
+      300,
+      (i) => POSTING_SUBS[i % POSTING_SUBS.length]!,
+    );
   })();
   s.netsuite.state.touch();
 }
@@ -60,13 +86,21 @@ export function addNetSuiteMembers(s: Sandboxes, extra: ExtraMembers): void {
  */
 export function addGlActivity(s: Sandboxes, extra: ExtraMembers, periodName: string, lines: number, seed = 7): number {
   const db = s.netsuite.state.db;
-  const period = db.prepare('SELECT id, startdate FROM accountingperiod WHERE periodname = ?').get(periodName) as { id: number; startdate: string };
+  const period = db.prepare('SELECT id, startdate FROM accountingperiod WHERE periodname = ?').get(periodName) as {
+    id: number;
+    startdate: string;
+  };
   const random = rng(seed);
   const int = (n: number) => Math.floor(random() * n);
-  const insTxn = db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, createddate, lastmodifieddate)
+  const insTxn =
+    db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, createddate, lastmodifieddate)
     VALUES (?, ?, ?, ?, 'Journal', 'T', 'B', 2, 'bench', 1, ?, ?)`);
-  const insLine = db.prepare('INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)');
-  const insTal = db.prepare(`INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'T')`);
+  const insLine = db.prepare(
+    'INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+  );
+  const insTal = db.prepare(
+    `INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'T')`,
+  );
   let id = ((db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
   const combos = new Set<string>();
   const date = period.startdate.slice(0, 8) + '15';
@@ -101,8 +135,12 @@ export function addAnaplanMembers(s: Sandboxes, extra: Pick<ExtraMembers, 'accou
   // Accounts is a composite hierarchy by default: its summary parents (6000 Operating Expenses) live
   // in the parent list (Account Groups), as the connector's alignment loads them.
   const parent = (accounts.parentList ?? accounts).getByCode('6000');
-  if (!parent) throw new Error(`bench data: parent account 6000 is in neither Accounts nor its parent list (${accounts.parentList?.name ?? 'none'})`);
-  for (let i = 0; i < extra.accounts; i++) if (!accounts.getByCode(acctNumber(i))) accounts.add(acctNumber(i), `Bench expense ${i + 1}`, parent);
+  if (!parent)
+    throw new Error(
+      `bench data: parent account 6000 is in neither Accounts nor its parent list (${accounts.parentList?.name ?? 'none'})`,
+    );
+  for (let i = 0; i < extra.accounts; i++)
+    if (!accounts.getByCode(acctNumber(i))) accounts.add(acctNumber(i), `Bench expense ${i + 1}`, parent);
   const deps = model.lists.get('Departments')!;
   const company = deps.getByCode('DEP-100');
   for (let i = 0; i < extra.departments; i++) {
@@ -115,7 +153,12 @@ export function addAnaplanMembers(s: Sandboxes, extra: Pick<ExtraMembers, 'accou
  * Approved plan values on the extra accounts × departments × posting subsidiaries, for the given
  * months and both versions: `accounts × departments × 3 × months × 2` values. Returns that count.
  */
-export function addPlanValues(s: Sandboxes, extra: Pick<ExtraMembers, 'accounts' | 'departments'>, months: string[], seed = 11): number {
+export function addPlanValues(
+  s: Sandboxes,
+  extra: Pick<ExtraMembers, 'accounts' | 'departments'>,
+  months: string[],
+  seed = 11,
+): number {
   const model = s.anaplan.state.model;
   const pln = model.modules.get('PLN01 Plan')!;
   const amount = pln.lineItem('Amount')!.cells;

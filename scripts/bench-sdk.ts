@@ -39,7 +39,13 @@ function writeCsv(sb: AnaplanSandbox, file: string, rows: number): number {
     const list = m.lists.get(name)!;
     return list.items.filter((i) => list.isLeaf(i)).map((i) => i.code);
   };
-  const [acc, sub, dep, cls, loc] = ['Accounts', 'Subsidiaries', 'Departments', 'Classes', 'Locations'].map(leaves) as [string[], string[], string[], string[], string[]];
+  const [acc, sub, dep, cls, loc] = ['Accounts', 'Subsidiaries', 'Departments', 'Classes', 'Locations'].map(leaves) as [
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+  ];
   const fd = fs.openSync(file, 'w');
   try {
     let buf = 'Account,Subsidiary,Department,Class,Location,Period,Amount\n';
@@ -69,7 +75,8 @@ function child(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Rec
     p.once('error', reject);
     p.once('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`${path.basename(args[args.length - 1] ?? cmd)} exited ${code}: ${err.trim()}`));
+      if (code !== 0)
+        return reject(new Error(`${path.basename(args[args.length - 1] ?? cmd)} exited ${code}: ${err.trim()}`));
       try {
         resolve(JSON.parse(last) as Record<string, unknown>);
       } catch {
@@ -79,7 +86,10 @@ function child(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Rec
   });
 }
 
-export async function sdkComparisonScenario(rows: number, settings: SdkComparisonSettings): Promise<Record<string, unknown>> {
+export async function sdkComparisonScenario(
+  rows: number,
+  settings: SdkComparisonSettings,
+): Promise<Record<string, unknown>> {
   const load = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-sdk-'));
   let sb: AnaplanSandbox | undefined;
@@ -88,11 +98,19 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
     const venv = path.join(dir, 'venv');
     await run('python3', ['-m', 'venv', venv], { timeout: 120_000 });
     const py = path.join(venv, 'bin', 'python');
-    await run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'anaplan-sdk'], { timeout: 600_000 });
-    const sdkVersion = (await run(py, ['-c', 'import importlib.metadata as m; print(m.version("anaplan-sdk"))'])).stdout.trim();
+    await run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'anaplan-sdk'], {
+      timeout: 600_000,
+    });
+    const sdkVersion = (
+      await run(py, ['-c', 'import importlib.metadata as m; print(m.version("anaplan-sdk"))'])
+    ).stdout.trim();
 
     sb = await startAnaplanSandbox({ requestsPerMinute: settings.requestsPerMinute });
-    const res = await fetch(`${sb.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'latency', latencyMs: settings.requestLatencyMs, rate: 1 }) });
+    const res = await fetch(`${sb.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'latency', latencyMs: settings.requestLatencyMs, rate: 1 }),
+    });
     if (!res.ok) throw new Error(`sandbox latency fault: ${res.status} ${await res.text()}`);
     const imp = [...sb.state.model.imports.values()].find((i) => i.name === 'Import GL Actuals');
     if (!imp) throw new Error('the sandbox model has no "Import GL Actuals"');
@@ -100,23 +118,31 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
     const bytes = writeCsv(sb, csvPath, rows);
 
     // The connection defaults (`parseConfig`): what a connection without anaplan tuning runs with.
-    const defaults = ConnectionConfigSchema.shape.anaplan.parse({ workspaceId: sb.workspaceId, modelId: sb.modelId, credentials: 'bench' });
-    const base = { ...process.env, ANAPLAN_USER: sb.demoUser.email, ANAPLAN_PASSWORD: sb.demoUser.password };
-    const ours = await child(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'bench-upload-client.ts')], {
-      ...base,
-      BENCH_UPLOAD: JSON.stringify({
-        sandboxUrl: sb.url,
-        workspaceId: sb.workspaceId,
-        modelId: sb.modelId,
-        fileId: imp.fileId,
-        importId: imp.id,
-        csvPath,
-        chunkSizeBytes: Math.round(defaults.chunkSizeMb * 1024 * 1024),
-        poll: { initialMs: defaults.pollInitialMs, factor: 1.5, maxMs: defaults.pollMaxMs },
-        requestsPerMinute: defaults.requestsPerMinute,
-        runs: settings.runs,
-      }),
+    const defaults = ConnectionConfigSchema.shape.anaplan.parse({
+      workspaceId: sb.workspaceId,
+      modelId: sb.modelId,
+      credentials: 'bench',
     });
+    const base = { ...process.env, ANAPLAN_USER: sb.demoUser.email, ANAPLAN_PASSWORD: sb.demoUser.password };
+    const ours = await child(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'bench-upload-client.ts')],
+      {
+        ...base,
+        BENCH_UPLOAD: JSON.stringify({
+          sandboxUrl: sb.url,
+          workspaceId: sb.workspaceId,
+          modelId: sb.modelId,
+          fileId: imp.fileId,
+          importId: imp.id,
+          csvPath,
+          chunkSizeBytes: Math.round(defaults.chunkSizeMb * 1024 * 1024),
+          poll: { initialMs: defaults.pollInitialMs, factor: 1.5, maxMs: defaults.pollMaxMs },
+          requestsPerMinute: defaults.requestsPerMinute,
+          runs: settings.runs,
+        }),
+      },
+    );
     const sdk = await child(py, [path.join(PROJECT_ROOT, 'scripts', 'bench-anaplan-sdk.py')], {
       ...base,
       SANDBOX_URL: sb.url,
@@ -127,9 +153,11 @@ export async function sdkComparisonScenario(rows: number, settings: SdkCompariso
       CSV_PATH: csvPath,
       RUNS: String(settings.runs),
     });
-    if (!ours.successful || !sdk.successful) throw new Error(`an import did not succeed: ours ${JSON.stringify(ours)}, anaplan-sdk ${JSON.stringify(sdk)}`);
+    if (!ours.successful || !sdk.successful)
+      throw new Error(`an import did not succeed: ours ${JSON.stringify(ours)}, anaplan-sdk ${JSON.stringify(sdk)}`);
     // Every row is on a leaf member: each of our imports must have loaded all of them.
-    if ((ours.loaded as number[]).some((n) => n !== rows)) throw new Error(`our imports loaded ${JSON.stringify(ours.loaded)} rows, not ${rows}`);
+    if ((ours.loaded as number[]).some((n) => n !== rows))
+      throw new Error(`our imports loaded ${JSON.stringify(ours.loaded)} rows, not ${rows}`);
     const oursS = ours.seconds as number[];
     const sdkS = sdk.seconds as number[];
     return {

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
     const up = await client.uploadFile(input.fileId, input.csvPath, { chunkSizeBytes: input.chunkSizeBytes });
     uploadSeconds.push(Math.round(performance.now() - start) / 1000);
     let n = 0;
-    const run = await client.runImport(input.importId, { poll: input.poll, workBytes: statSync(input.csvPath).size, onProgress: () => n++ });
+    const run = await client.runImport(input.importId, {
+      poll: input.poll,
+      workBytes: statSync(input.csvPath).size,
+      onProgress: () => n++,
+    });
     polls.push(n);
     loaded.push(run.counts.successful);
     chunks = up.chunkCount;
@@ -62,7 +66,17 @@ async function main(): Promise<void> {
     start = now;
   }
   await client.close();
-  process.stdout.write(JSON.stringify({ seconds, uploadSeconds, polls, loaded, chunks, successful, peakBudgetSlots: client.limiter.peak }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      uploadSeconds,
+      polls,
+      loaded,
+      chunks,
+      successful,
+      peakBudgetSlots: client.limiter.peak,
+    }) + '\n',
+  );
 }
 
 main().catch((err: unknown) => {

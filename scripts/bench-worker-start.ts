@@ -33,14 +33,30 @@ function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Math.round(Number(m[1]) / 1024);
 }
 
-async function oneRun(root: string, variant: string, address: string, idleMs: number): Promise<{ ready_ms: number; cpu_ms: number; rss_mb: number; hwm_mb: number }> {
+async function oneRun(
+  root: string,
+  variant: string,
+  address: string,
+  idleMs: number,
+): Promise<{ ready_ms: number; cpu_ms: number; rss_mb: number; hwm_mb: number }> {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-start-'));
   // The bench has no codec keys: plaintext payloads, said explicitly (issue 13 item 3).
-  const args = [...(variant === 'compiled' ? [path.join(root, 'dist/client/cli.js'), 'worker'] : ['--import', 'tsx', path.join(root, 'client/cli.ts'), 'worker']), '--insecure-plaintext-payloads'];
+  const args = [
+    ...(variant === 'compiled'
+      ? [path.join(root, 'dist/client/cli.js'), 'worker']
+      : ['--import', 'tsx', path.join(root, 'client/cli.ts'), 'worker']),
+    '--insecure-plaintext-payloads',
+  ];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_DATA_DIR: data, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ML_CONNECTOR_TASK_QUEUE: `bench-start-${process.pid}` },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      ML_CONNECTOR_DATA_DIR: data,
+      ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'),
+      ML_CONNECTOR_TASK_QUEUE: `bench-start-${process.pid}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -79,10 +95,14 @@ async function main(): Promise<void> {
     },
   });
   const variant = values.variant!;
-  if (variant !== 'compiled' && variant !== 'source') throw new Error(`--variant must be compiled or source, got ${variant}`);
+  if (variant !== 'compiled' && variant !== 'source')
+    throw new Error(`--variant must be compiled or source, got ${variant}`);
   const root = path.resolve(values.root!);
-  if (variant === 'compiled' && !fs.existsSync(path.join(root, 'dist/workflow-bundle.js'))) throw new Error(`${root}/dist/workflow-bundle.js missing: run \`npm run build\` first`);
-  const server = process.env.TEMPORAL_ADDRESS ? undefined : await startTemporal({ log: () => undefined, startTimeoutMs: 120_000 });
+  if (variant === 'compiled' && !fs.existsSync(path.join(root, 'dist/workflow-bundle.js')))
+    throw new Error(`${root}/dist/workflow-bundle.js missing: run \`npm run build\` first`);
+  const server = process.env.TEMPORAL_ADDRESS
+    ? undefined
+    : await startTemporal({ log: () => undefined, startTimeoutMs: 120_000 });
   const address = process.env.TEMPORAL_ADDRESS ?? server!.address;
   try {
     for (let i = 0; i < Number(values.runs); i++) {

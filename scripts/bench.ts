@@ -113,35 +113,71 @@ interface Env {
 }
 
 async function post(url: string, body: unknown): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status >= 300) throw new Error(`${url} → ${res.status} ${await res.text()}`);
 }
 
 /** Sandboxes for `models` Anaplan models (one NetSuite account shared), data set up by `prepare`. */
-async function environment(address: string, models: number, prepare: (s: Sandboxes) => void | Promise<void>): Promise<Env> {
+async function environment(
+  address: string,
+  models: number,
+  prepare: (s: Sandboxes) => void | Promise<void>,
+): Promise<Env> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-'));
   const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir };
   const first = await startSandboxes({
-    netsuite: { glLines: 2_000, pageLatencyMs: SETTINGS.pageLatencyMs, concurrencyLimit: SETTINGS.concurrency, dbPath: path.join(dataDir, 'netsuite.db') },
-    anaplan: { requestsPerMinute: SETTINGS.requestsPerMinute, taskDurationMs: SETTINGS.taskDurationMs, msPerRow: SETTINGS.msPerRow },
+    netsuite: {
+      glLines: 2_000,
+      pageLatencyMs: SETTINGS.pageLatencyMs,
+      concurrencyLimit: SETTINGS.concurrency,
+      dbPath: path.join(dataDir, 'netsuite.db'),
+    },
+    anaplan: {
+      requestsPerMinute: SETTINGS.requestsPerMinute,
+      taskDurationMs: SETTINGS.taskDurationMs,
+      msPerRow: SETTINGS.msPerRow,
+    },
   });
   const all: Sandboxes[] = [first];
   for (let i = 1; i < models; i++) {
     // Other models: their own Anaplan tenant (different seed → different workspace/model IDs), same NetSuite.
     const { startAnaplanSandbox } = await import('../sandbox/anaplan');
-    const anaplan = await startAnaplanSandbox({ seed: 42 + i, requestsPerMinute: SETTINGS.requestsPerMinute, taskDurationMs: SETTINGS.taskDurationMs, msPerRow: SETTINGS.msPerRow });
+    const anaplan = await startAnaplanSandbox({
+      seed: 42 + i,
+      requestsPerMinute: SETTINGS.requestsPerMinute,
+      taskDurationMs: SETTINGS.taskDurationMs,
+      msPerRow: SETTINGS.msPerRow,
+    });
     all.push({ netsuite: first.netsuite, anaplan, close: () => anaplan.close() });
   }
   for (const s of all) await prepare(s === first ? s : { ...s, netsuite: first.netsuite });
-  await post(`${first.netsuite.url}/__sandbox/faults`, { kind: 'latency', latencyMs: SETTINGS.recordLatencyMs, rate: 1, route: '/services/rest/record' });
+  await post(`${first.netsuite.url}/__sandbox/faults`, {
+    kind: 'latency',
+    latencyMs: SETTINGS.recordLatencyMs,
+    rate: 1,
+    route: '/services/rest/record',
+  });
   for (const s of all) await post(`${s.anaplan.url}/__sandbox/faults`, { latency: SETTINGS.requestLatencyMs, rate: 1 });
 
   const stores = openStores({ dataDir, env });
   const configs = all.map((s, i) => {
     const input: ConnectionConfigInput = sandboxConnection(s, stores.vault, `bench${i}`);
-    input.anaplan = { ...input.anaplan!, pollInitialMs: SETTINGS.pollInitialMs, pollMaxMs: SETTINGS.pollMaxMs, requestsPerMinute: SETTINGS.requestsPerMinute, chunkSizeMb: SETTINGS.chunkSizeMb };
+    input.anaplan = {
+      ...input.anaplan!,
+      pollInitialMs: SETTINGS.pollInitialMs,
+      pollMaxMs: SETTINGS.pollMaxMs,
+      requestsPerMinute: SETTINGS.requestsPerMinute,
+      chunkSizeMb: SETTINGS.chunkSizeMb,
+    };
     // The benchmark's departments are generated: let the connector sync them like the other lists.
-    input.dimensions = { ...input.dimensions!, departments: { list: 'Departments', sync: true, importAction: 'Import Departments' } };
+    input.dimensions = {
+      ...input.dimensions!,
+      departments: { list: 'Departments', sync: true, importAction: 'Import Departments' },
+    };
     return parseConfig(input);
   });
   await stores.close();
@@ -149,7 +185,13 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
     cwd: PROJECT_ROOT,
-    env: { ...env, TEMPORAL_ADDRESS: address, ML_CONNECTOR_TASK_QUEUE: taskQueue, ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true', ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}) },
+    env: {
+      ...env,
+      TEMPORAL_ADDRESS: address,
+      ML_CONNECTOR_TASK_QUEUE: taskQueue,
+      ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true',
+      ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -177,7 +219,8 @@ async function environment(address: string, models: number, prepare: (s: Sandbox
       // scenario's task queue would wait there for a worker that is gone.
       for (const c of configs) {
         const lock = client.workflow.getHandle(`anaplan-model:${c.anaplan.workspaceId}:${c.anaplan.modelId}`);
-        if ((await lock.describe().catch(() => undefined))?.status.name === 'RUNNING') await lock.terminate('benchmark scenario finished').catch(() => undefined);
+        if ((await lock.describe().catch(() => undefined))?.status.name === 'RUNNING')
+          await lock.terminate('benchmark scenario finished').catch(() => undefined);
       }
       worker.kill('SIGTERM');
       await new Promise((r) => (worker.exitCode !== null ? r(undefined) : worker.once('exit', r)));
@@ -213,17 +256,25 @@ async function historyOf(h: WorkflowHandle): Promise<{ events: number; bytes: nu
   // Seconds from schedule to completion of each activity type (summed over its runs): where the wall time went.
   const scheduled = new Map<string, { type: string; at: number }>();
   const steps: Record<string, number> = {};
-  const ms = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   for (const e of history.events ?? []) {
     const a = e.activityTaskScheduledEventAttributes;
     if (a) scheduled.set(String(e.eventId), { type: a.activityType?.name ?? '?', at: ms(e) });
-    const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    const done =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes;
     if (done) {
       const s = scheduled.get(String(done.scheduledEventId));
       if (s) steps[s.type] = Math.round(((steps[s.type] ?? 0) + (ms(e) - s.at) / 1000) * 10) / 10;
     }
   }
-  return { events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length, steps };
+  return {
+    events: history.events?.length ?? 0,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    steps,
+  };
 }
 
 type AnaplanPurpose = 'auth' | 'structure' | 'upload' | 'task' | 'poll' | 'download';
@@ -260,10 +311,20 @@ function anaplanCalls(env: Env): Record<AnaplanPurpose, number> {
  *   here — else chunks + start + complete); downloads as made (export and dump chunks are cut by the
  *   server). So the excess is extra polls, tokens, uploads and repeated structure reads.
  */
-function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
+function minimumCalls(
+  env: Env,
+  pages: number,
+): { netsuite: number; anaplan: number; anaplanTasksStarted: number; anaplanTasksNeeded: number } {
   const { runs, summaries } = env.last!;
   // Per planned journal one read of the ledger; a written one also its write and the read-back that verifies it.
-  const journals = summaries.reduce((a, x) => a + (x.journals ? 3 * (x.journals.posted + x.journals.updated) + x.journals.unchanged + (x.journals.retired ?? 0) : 0), 0);
+  const journals = summaries.reduce(
+    (a, x) =>
+      a +
+      (x.journals
+        ? 3 * (x.journals.posted + x.journals.updated) + x.journals.unchanged + (x.journals.retired ?? 0)
+        : 0),
+    0,
+  );
   const by = anaplanCalls(env);
   let anaplan = by.download;
   let tasksNeeded = 0;
@@ -275,7 +336,8 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     // Member reads: one per dimension, plus its parent list's for a composite hierarchy (align.ts).
     const config = env.configs[r.model]!;
     const parentLists = DIMENSIONS.filter((d) => config.dimensions[d].parentList).length;
-    anaplan += 1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(config, r.kind).length + DIMENSIONS.length + parentLists;
+    anaplan +=
+      1 + (r.kind !== 'actuals' ? 1 : 0) + cycleActions(config, r.kind).length + DIMENSIONS.length + parentLists;
     const tasks = (sum.align?.anaplanTaskIds.length ?? 0) + (sum.import ? 1 : 0) + (sum.export ? 1 : 0);
     tasksNeeded += tasks;
     anaplan += tasks; // starts
@@ -294,11 +356,19 @@ function minimumCalls(env: Env, pages: number): { netsuite: number; anaplan: num
     }
   }
   // Per connection: its token and its Multi-Book probe (activities/cycle/books.ts, cached per connection).
-  return { netsuite: 2 * seen.size + pages + journals, anaplan, anaplanTasksStarted: by.task, anaplanTasksNeeded: tasksNeeded };
+  return {
+    netsuite: 2 * seen.size + pages + journals,
+    anaplan,
+    anaplanTasksStarted: by.task,
+    anaplanTasksNeeded: tasksNeeded,
+  };
 }
 
 async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; throttled: number }> {
-  const ns = (await (await fetch(`${env.models[0]!.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>>; rejectedOverLimit: number };
+  const ns = (await (await fetch(`${env.models[0]!.netsuite.url}/__sandbox/stats`)).json()) as {
+    requests: Record<string, Record<string, number>>;
+    rejectedOverLimit: number;
+  };
   let netsuite = 0;
   for (const byStatus of Object.values(ns.requests)) for (const n of Object.values(byStatus)) netsuite += n;
   let anaplan = 0;
@@ -312,7 +382,14 @@ async function calls(env: Env): Promise<{ netsuite: number; anaplan: number; thr
   return { netsuite, anaplan, throttled: ns.rejectedOverLimit + limited };
 }
 
-async function runCycles(env: Env, runs: Array<{ model: number; period: string; kind: CycleKind }>): Promise<{ wall: number; summaries: CycleSummary[]; history: { events: number; bytes: number; steps: Record<string, number> } }> {
+async function runCycles(
+  env: Env,
+  runs: Array<{ model: number; period: string; kind: CycleKind }>,
+): Promise<{
+  wall: number;
+  summaries: CycleSummary[];
+  history: { events: number; bytes: number; steps: Record<string, number> };
+}> {
   const t0 = performance.now();
   const cpu0 = { bench: process.cpuUsage(), worker: cpuSeconds(env.worker.pid!) };
   const handles = await Promise.all(
@@ -349,7 +426,8 @@ function suiteqlPages(s: Sandboxes, periods: string[], withActuals: boolean, wit
   const count = (sql: string, ...p: unknown[]) => (db.prepare(sql).get(...p) as { n: number }).n;
   let P = 1; // posting periods
   P += pages(count('SELECT COUNT(*) AS n FROM account'));
-  for (const t of ['subsidiary', 'department', 'classification', 'location']) P += pages(count(`SELECT COUNT(*) AS n FROM ${t}`));
+  for (const t of ['subsidiary', 'department', 'classification', 'location'])
+    P += pages(count(`SELECT COUNT(*) AS n FROM ${t}`));
   if (withPlan) P += 2; // offset account lookup, the model's plan journals already in the ledger
   if (!withActuals) return P;
   for (const period of periods) {
@@ -373,8 +451,16 @@ function suiteqlPages(s: Sandboxes, periods: string[], withActuals: boolean, wit
 interface TaskSpec {
   rows: number;
 }
-const taskSeconds = (tasks: TaskSpec[]) => tasks.reduce((s, t) => s + Math.max(SETTINGS.taskDurationMs + t.rows * SETTINGS.msPerRow, SETTINGS.pollInitialMs), 0) / 1000;
-const requestSeconds = (u: number) => Math.max((u * SETTINGS.requestLatencyMs) / 1000, (u - SETTINGS.requestsPerMinute) / (SETTINGS.requestsPerMinute / 60));
+const taskSeconds = (tasks: TaskSpec[]) =>
+  tasks.reduce(
+    (s, t) => s + Math.max(SETTINGS.taskDurationMs + t.rows * SETTINGS.msPerRow, SETTINGS.pollInitialMs),
+    0,
+  ) / 1000;
+const requestSeconds = (u: number) =>
+  Math.max(
+    (u * SETTINGS.requestLatencyMs) / 1000,
+    (u - SETTINGS.requestsPerMinute) / (SETTINGS.requestsPerMinute / 60),
+  );
 
 /**
  * List import tasks of one alignment: one per synced list, over its NetSuite member count, and for
@@ -386,7 +472,9 @@ function alignTasks(s: Sandboxes, config: ConnectionConfig): TaskSpec[] {
   const n = (t: string, where = '') => (db.prepare(`SELECT COUNT(*) AS n FROM ${t} ${where}`).get() as { n: number }).n;
   const pl = `accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') AND isinactive = 'F'`;
   return [
-    ...(config.dimensions.accounts.parentImportAction ? [{ rows: n('account', `WHERE ${pl} AND issummary = 'T'`) }] : []),
+    ...(config.dimensions.accounts.parentImportAction
+      ? [{ rows: n('account', `WHERE ${pl} AND issummary = 'T'`) }]
+      : []),
     { rows: n('account', `WHERE ${pl}`) },
     { rows: n('subsidiary') },
     { rows: n('department') },
@@ -407,7 +495,10 @@ function line(m: Measured | Record<string, unknown>): void {
 
 async function actualsScenario(address: string, rowsTarget: number): Promise<Measured> {
   // Combination space ≥ 10× the rows, so two-line journals give ≈ one result row per line.
-  const extra: ExtraMembers = rowsTarget >= 500_000 ? { accounts: 900, departments: 200, classes: 100, locations: 100 } : { accounts: 300, departments: 100, classes: 60, locations: 60 };
+  const extra: ExtraMembers =
+    rowsTarget >= 500_000
+      ? { accounts: 900, departments: 200, classes: 100, locations: 100 }
+      : { accounts: 300, departments: 100, classes: 60, locations: 60 };
   let rowsWritten = 0;
   const env = await environment(address, 1, (s) => {
     addNetSuiteMembers(s, extra);
@@ -423,9 +514,20 @@ async function actualsScenario(address: string, rowsTarget: number): Promise<Mea
     const tasks = [...alignTasks(s, env.configs[0]!), { rows: importRows }];
     const chunks = Math.max(1, Math.ceil((importRows * CSV_BYTES_PER_ROW) / (SETTINGS.chunkSizeMb * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
-    const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
+    const bound =
+      Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
-    return finish(`actuals-${label(rowsTarget)}`, rows, wall, bound, env, history, c, `generated ${rowsWritten} combinations; imported ${sum.import!.rowsImported}, tie-out balanced ${sum.tieOut!.balanced}; SuiteQL pages needed ${P}`, P);
+    return finish(
+      `actuals-${label(rowsTarget)}`,
+      rows,
+      wall,
+      bound,
+      env,
+      history,
+      c,
+      `generated ${rowsWritten} combinations; imported ${sum.import!.rowsImported}, tie-out balanced ${sum.tieOut!.balanced}; SuiteQL pages needed ${P}`,
+      P,
+    );
   } finally {
     await env.close();
   }
@@ -450,9 +552,23 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
     const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.export!.rows }];
     const chunks = Math.max(1, Math.ceil(sum.export!.bytes / (10 * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
-    const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + Math.ceil((3 * J) / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
+    const bound =
+      Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) +
+      Math.ceil((3 * J) / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000) +
+      taskSeconds(tasks) +
+      requestSeconds(U);
     const c = await calls(env);
-    return finish(`plan-${label(valuesTarget)}`, sum.plan!.values, wall, bound, env, history, c, `generated ${planned} bench values; exported ${sum.export!.rows} rows; ${J} journals posted ${sum.journals!.posted}, quarantined ${sum.plan!.quarantined}`, P);
+    return finish(
+      `plan-${label(valuesTarget)}`,
+      sum.plan!.values,
+      wall,
+      bound,
+      env,
+      history,
+      c,
+      `generated ${planned} bench values; exported ${sum.export!.rows} rows; ${J} journals posted ${sum.journals!.posted}, quarantined ${sum.plan!.quarantined}`,
+      P,
+    );
   } finally {
     await env.close();
   }
@@ -461,7 +577,12 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
 async function dimensionScenario(address: string, membersTarget: number): Promise<Measured> {
   // Members split over the four generated lists (accounts get half); the Anaplan sandbox's list
   // capacities refuse what does not fit (reported as rejected by the list import, quarantined).
-  const extra: ExtraMembers = { accounts: Math.round(membersTarget / 2), departments: Math.round(membersTarget / 6), classes: Math.round(membersTarget / 6), locations: membersTarget - Math.round(membersTarget / 2) - 2 * Math.round(membersTarget / 6) };
+  const extra: ExtraMembers = {
+    accounts: Math.round(membersTarget / 2),
+    departments: Math.round(membersTarget / 6),
+    classes: Math.round(membersTarget / 6),
+    locations: membersTarget - Math.round(membersTarget / 2) - 2 * Math.round(membersTarget / 6),
+  };
   const env = await environment(address, 1, (s) => addNetSuiteMembers(s, extra));
   try {
     const s = env.models[0]!;
@@ -472,9 +593,20 @@ async function dimensionScenario(address: string, membersTarget: number): Promis
     const P = suiteqlPages(s, [PERIOD], true);
     const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.extract!.rows }];
     const U = 1 + tasks.length * (ANAPLAN_FIXED_PER_TASK + 2);
-    const bound = Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
+    const bound =
+      Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
     const c = await calls(env);
-    return finish(`dimensions-${label(membersTarget)}`, members, wall, bound, env, history, c, `imported ${d.reduce((a, x) => a + x.imported, 0)}, rejected by list capacity ${d.reduce((a, x) => a + x.rejected, 0)}, unmapped ${d.reduce((a, x) => a + x.unmapped, 0)}`, P);
+    return finish(
+      `dimensions-${label(membersTarget)}`,
+      members,
+      wall,
+      bound,
+      env,
+      history,
+      c,
+      `imported ${d.reduce((a, x) => a + x.imported, 0)}, rejected by list capacity ${d.reduce((a, x) => a + x.rejected, 0)}, unmapped ${d.reduce((a, x) => a + x.unmapped, 0)}`,
+      P,
+    );
   } finally {
     await env.close();
   }
@@ -484,7 +616,11 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
   const env = await environment(address, models, () => undefined);
   try {
     const periods = ['2026-09', '2026-10'];
-    const runs = Array.from({ length: cycles }, (_, i) => ({ model: i % models, period: periods[Math.floor(i / models) % periods.length]!, kind: (periods[Math.floor(i / models) % periods.length] === PERIOD ? 'full' : 'actuals') as CycleKind }));
+    const runs = Array.from({ length: cycles }, (_, i) => ({
+      model: i % models,
+      period: periods[Math.floor(i / models) % periods.length]!,
+      kind: (periods[Math.floor(i / models) % periods.length] === PERIOD ? 'full' : 'actuals') as CycleKind,
+    }));
     const { wall, summaries, history } = await runCycles(env, runs);
     const s = env.models[0]!;
     let P = 0;
@@ -492,13 +628,27 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
     for (const [i, r] of runs.entries()) {
       P += suiteqlPages(s, [r.period], true, r.kind === 'full');
       const sum = summaries[i]!;
-      const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.extract!.rows }, ...(sum.export ? [{ rows: sum.export.rows }] : [])];
+      const tasks = [
+        ...alignTasks(s, env.configs[0]!),
+        { rows: sum.extract!.rows },
+        ...(sum.export ? [{ rows: sum.export.rows }] : []),
+      ];
       perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(tasks));
     }
     const bound = Math.max(Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000), ...perModel.values());
     const c = await calls(env);
     const rows = summaries.reduce((a, x) => a + (x.extract?.rows ?? 0) + (x.extract?.quarantined ?? 0), 0);
-    return finish(`concurrent-${cycles}x${models}`, rows, wall, bound, env, history, c, `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle`, P);
+    return finish(
+      `concurrent-${cycles}x${models}`,
+      rows,
+      wall,
+      bound,
+      env,
+      history,
+      c,
+      `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle`,
+      P,
+    );
   } finally {
     await env.close();
   }
@@ -508,10 +658,21 @@ function label(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}m` : n >= 1_000 ? `${n / 1_000}k` : String(n);
 }
 
-function finish(scenario: string, rows: number, wall: number, bound: number, env: Env, history: { events: number; bytes: number; steps: Record<string, number> }, c: { netsuite: number; anaplan: number; throttled: number }, note: string, pages: number): Measured {
+function finish(
+  scenario: string,
+  rows: number,
+  wall: number,
+  bound: number,
+  env: Env,
+  history: { events: number; bytes: number; steps: Record<string, number> },
+  c: { netsuite: number; anaplan: number; throttled: number },
+  note: string,
+  pages: number,
+): Measured {
   const min = minimumCalls(env, pages);
   const excess = (calls: number, minimum: number) => round(((calls - minimum) / minimum) * 100);
-  if (min.anaplanTasksStarted !== min.anaplanTasksNeeded) note += `; Anaplan tasks started ${min.anaplanTasksStarted}, needed ${min.anaplanTasksNeeded}`;
+  if (min.anaplanTasksStarted !== min.anaplanTasksNeeded)
+    note += `; Anaplan tasks started ${min.anaplanTasksStarted}, needed ${min.anaplanTasksNeeded}`;
   return {
     scenario,
     rows,
@@ -538,7 +699,11 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** CPU seconds of the last runCycles: the sandboxes (this process) and the worker. */
 const cpu = { sandboxes: 0, worker: 0 };
 
-const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows: number) => Promise<Measured | Record<string, unknown>> }> = [
+const SCENARIOS: Array<{
+  name: string;
+  rows: number;
+  run: (address: string, rows: number) => Promise<Measured | Record<string, unknown>>;
+}> = [
   { name: 'actuals', rows: 10_000, run: actualsScenario },
   { name: 'actuals', rows: 100_000, run: actualsScenario },
   { name: 'actuals', rows: 1_000_000, run: actualsScenario },
@@ -547,20 +712,41 @@ const SCENARIOS: Array<{ name: string; rows: number; run: (address: string, rows
   { name: 'dimensions', rows: 50_000, run: dimensionScenario },
   // `rows` = cycles; two cycles a model (5 models for the full set's 10 cycles).
   { name: 'concurrent', rows: 10, run: (a, n) => concurrentScenario(a, n, Math.max(1, Math.ceil(n / 2))) },
-  { name: 'anaplan-sdk', rows: 1_000_000, run: (_a, n) => sdkComparisonScenario(n, { requestLatencyMs: SETTINGS.requestLatencyMs, requestsPerMinute: SETTINGS.requestsPerMinute, runs: 2 }) },
+  {
+    name: 'anaplan-sdk',
+    rows: 1_000_000,
+    run: (_a, n) =>
+      sdkComparisonScenario(n, {
+        requestLatencyMs: SETTINGS.requestLatencyMs,
+        requestsPerMinute: SETTINGS.requestsPerMinute,
+        runs: 2,
+      }),
+  },
 ];
 
 /** `--quick`: every scenario kind once at its smallest useful size (checks the bench end to end, not a result). */
-const QUICK: Record<string, number> = { actuals: 10_000, plan: 10_000, dimensions: 5_000, concurrent: 4, 'anaplan-sdk': 100_000 };
+const QUICK: Record<string, number> = {
+  actuals: 10_000,
+  plan: 10_000,
+  dimensions: 5_000,
+  concurrent: 4,
+  'anaplan-sdk': 100_000,
+};
 
 /** min / median / max of each numeric figure over the repeats of one scenario (nested objects by key path, arrays by index). */
-export function spread(lines: Array<Record<string, unknown>>): Record<string, { min: number; median: number; max: number }> {
+export function spread(
+  lines: Array<Record<string, unknown>>,
+): Record<string, { min: number; median: number; max: number }> {
   const values = new Map<string, number[]>();
   const visit = (o: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(o)) {
       if (typeof v === 'number' && Number.isFinite(v)) values.set(prefix + k, [...(values.get(prefix + k) ?? []), v]);
       // Objects by key path; arrays (e.g. the seconds of each round) by index.
-      else if (v && typeof v === 'object') visit(Array.isArray(v) ? Object.fromEntries(v.map((x, i) => [String(i), x])) : (v as Record<string, unknown>), `${prefix}${k}.`);
+      else if (v && typeof v === 'object')
+        visit(
+          Array.isArray(v) ? Object.fromEntries(v.map((x, i) => [String(i), x])) : (v as Record<string, unknown>),
+          `${prefix}${k}.`,
+        );
     }
   };
   for (const l of lines) visit(l, '');
@@ -568,13 +754,25 @@ export function spread(lines: Array<Record<string, unknown>>): Record<string, { 
   for (const [k, xs] of values) {
     const sorted = [...xs].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
-    out[k] = { min: sorted[0]!, median: sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2), max: sorted[sorted.length - 1]! };
+    out[k] = {
+      min: sorted[0]!,
+      median: sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2),
+      max: sorted[sorted.length - 1]!,
+    };
   }
   return out;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { scenario: { type: 'string' }, rows: { type: 'string' }, 'worker-node-options': { type: 'string' }, quick: { type: 'boolean' }, repeat: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' },
+      rows: { type: 'string' },
+      'worker-node-options': { type: 'string' },
+      quick: { type: 'boolean' },
+      repeat: { type: 'string' },
+    },
+  });
   workerNodeOptions = values['worker-node-options'];
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
@@ -582,7 +780,11 @@ async function main(): Promise<number> {
     console.error(`--repeat must be a positive integer, got ${values.repeat}`);
     return 2;
   }
-  let todo = SCENARIOS.filter((s) => (!values.scenario || s.name === values.scenario) && (rows === undefined || s.rows === rows || values.scenario !== undefined));
+  let todo = SCENARIOS.filter(
+    (s) =>
+      (!values.scenario || s.name === values.scenario) &&
+      (rows === undefined || s.rows === rows || values.scenario !== undefined),
+  );
   if (values.quick) todo = [...new Map(todo.map((s) => [s.name, { ...s, rows: QUICK[s.name] ?? s.rows }])).values()];
   if (rows !== undefined && values.scenario) todo = todo.slice(0, 1).map((s) => ({ ...s, rows }));
   if (todo.length === 0) {
@@ -603,11 +805,14 @@ async function main(): Promise<number> {
           line(repeat > 1 ? { ...m, run: i } : m);
         } catch (err) {
           failed++;
-          process.stdout.write(JSON.stringify({ scenario: name, ...(repeat > 1 ? { run: i } : {}), error: (err as Error).message }) + '\n');
+          process.stdout.write(
+            JSON.stringify({ scenario: name, ...(repeat > 1 ? { run: i } : {}), error: (err as Error).message }) + '\n',
+          );
         }
       }
       // The spread of every figure: one line per scenario after its repeats.
-      if (repeat > 1 && runs.length > 0) process.stdout.write(JSON.stringify({ scenario: name, repeats: runs.length, spread: spread(runs) }) + '\n');
+      if (repeat > 1 && runs.length > 0)
+        process.stdout.write(JSON.stringify({ scenario: name, repeats: runs.length, spread: spread(runs) }) + '\n');
     }
   } finally {
     await server?.stop();

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   // Write-then-rename: a worker starting meanwhile never reads half a bundle.
   fs.writeFileSync(`${out}.tmp`, code);
   fs.renameSync(`${out}.tmp`, out);
-  console.log(`workflow bundle: ${path.relative(process.cwd(), out)} (${(code.length / 1e6).toFixed(2)} MB, ${Date.now() - started} ms, from ${path.relative(process.cwd(), WORKFLOWS_PATH)})`);
+  console.log(
+    `workflow bundle: ${path.relative(process.cwd(), out)} (${(code.length / 1e6).toFixed(2)} MB, ${Date.now() - started} ms, from ${path.relative(process.cwd(), WORKFLOWS_PATH)})`,
+  );
 }
 
 main().catch((err) => {

@@ -39,7 +39,14 @@ import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { sandboxConnection } from '../client/sandbox-connection';
 import { planningCycle } from '../workflows';
-import { checkCompleted, checkModels, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
+import {
+  checkCompleted,
+  checkModels,
+  formatResults,
+  planJournalPrefix,
+  recordLedgerWrites,
+  type InvariantResult,
+} from './chaos-invariants';
 import { rng } from '../sandbox/demo-company';
 import { loadJournal, saveJournal } from '../sandbox/netsuite/journal-store';
 
@@ -74,7 +81,14 @@ export interface HostsChaosOptions {
   log: (line: string) => void;
 }
 
-export const HOSTS_CHAOS_DEFAULTS = { cycles: 6, kills: 9, seed: 1, glLines: 6_000, outageMs: 120_000, outageVendor: 'netsuite' as const };
+export const HOSTS_CHAOS_DEFAULTS = {
+  cycles: 6,
+  kills: 9,
+  seed: 1,
+  glLines: 6_000,
+  outageMs: 120_000,
+  outageVendor: 'netsuite' as const,
+};
 
 export interface HostsKill {
   n: number;
@@ -144,7 +158,21 @@ class Host {
   private polling = false;
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', this.configFile, '--task-queue', this.taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'client', 'cli.ts'),
+        'worker',
+        '--config',
+        this.configFile,
+        '--task-queue',
+        this.taskQueue,
+        '--insecure-plaintext-payloads',
+      ],
+      { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child = child;
     this.pids.push(child.pid!);
     this.expectingExit = false;
@@ -171,7 +199,9 @@ class Host {
         }
       };
       child.stdout!.on('data', onData);
-      child.once('exit', (code, sig) => reject(new Error(`host ${this.name} worker exited (${code ?? sig}) before polling: ${this.tail.slice(-1500)}`)));
+      child.once('exit', (code, sig) =>
+        reject(new Error(`host ${this.name} worker exited (${code ?? sig}) before polling: ${this.tail.slice(-1500)}`)),
+      );
     });
   }
 
@@ -194,11 +224,17 @@ interface PhaseCounts {
 
 function phaseCounters(netsuite: Sandboxes['netsuite'], anaplans: Array<Sandboxes['anaplan']>): PhaseCounts {
   const ns = netsuite.sandbox.stats.kit.snapshot().requests;
-  const sum = (reqs: Record<string, number>, f: (route: string) => boolean) => Object.entries(reqs).reduce((a, [r, n]) => a + (f(r) ? n : 0), 0);
+  const sum = (reqs: Record<string, number>, f: (route: string) => boolean) =>
+    Object.entries(reqs).reduce((a, [r, n]) => a + (f(r) ? n : 0), 0);
   return {
     extraction: sum(ns, (r) => r === 'POST /services/rest/query/v1/suiteql'),
     // A file of one chunk goes up in one `PUT …/files/{id}`, larger ones as `PUT …/files/{id}/chunks/{n}`.
-    upload: anaplans.map((ap) => sum(ap.state.stats.snapshot().requests, (r) => r.startsWith('PUT ') && /\/files\/[^/]+(\/chunks\/[^/]+)?$/.test(r))),
+    upload: anaplans.map((ap) =>
+      sum(
+        ap.state.stats.snapshot().requests,
+        (r) => r.startsWith('PUT ') && /\/files\/[^/]+(\/chunks\/[^/]+)?$/.test(r),
+      ),
+    ),
     posting: sum(ns, (r) => /^(POST|PATCH|PUT) \/services\/rest\/record\/v1\/journalentry/.test(r)),
   };
 }
@@ -214,7 +250,11 @@ function arrivals(before: PhaseCounts, now: PhaseCounts): Array<{ phase: KillPha
   return out;
 }
 
-const PHASE_ACTIVITY: Record<KillPhase, string> = { extraction: 'extractActuals', upload: 'extractActuals', posting: 'postJournals' };
+const PHASE_ACTIVITY: Record<KillPhase, string> = {
+  extraction: 'extractActuals',
+  upload: 'extractActuals',
+  posting: 'postJournals',
+};
 
 export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaosReport> {
   const log = opts.log;
@@ -224,15 +264,31 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-hosts-chaos-'));
   const temporalDb = path.join(root, 'temporal', 'dev-server.sqlite');
   const temporalPort = opts.temporal === 'own' ? await freePort() : 0;
-  const startServer = () => (opts.temporal === 'own' ? startTemporal({ forceStart: true, dbFile: temporalDb, port: temporalPort, uiPort: false, startTimeoutMs: 120_000 }) : startTemporal({ uiPort: false, startTimeoutMs: 120_000 }));
+  const startServer = () =>
+    opts.temporal === 'own'
+      ? startTemporal({
+          forceStart: true,
+          dbFile: temporalDb,
+          port: temporalPort,
+          uiPort: false,
+          startTimeoutMs: 120_000,
+        })
+      : startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   let server: TemporalServer = await startServer();
-  if (opts.temporal === 'shared' && server.owned) log('TEMPORAL_ADDRESS is not set: started a dev server for this run (it is not restarted)');
+  if (opts.temporal === 'shared' && server.owned)
+    log('TEMPORAL_ADDRESS is not set: started a dev server for this run (it is not restarted)');
 
   const report: HostsChaosReport = { kills: [], revived: 0, replays: [], wall_s: 0, results: [], ok: false };
   const results = report.results;
   const dirs = { A: path.join(root, 'host-a'), B: path.join(root, 'host-b') };
   for (const d of Object.values(dirs)) fs.mkdirSync(d);
-  const shared = { ...process.env, ...opts.artifactsEnv, ML_CONNECTOR_AUDIT_DB: opts.auditDb, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, TEMPORAL_ADDRESS: server.address };
+  const shared = {
+    ...process.env,
+    ...opts.artifactsEnv,
+    ML_CONNECTOR_AUDIT_DB: opts.auditDb,
+    ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
+    TEMPORAL_ADDRESS: server.address,
+  };
   const hostEnv = (h: HostName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = { ...shared, ML_CONNECTOR_DATA_DIR: dirs[h] };
     if (h === 'B' && opts.sabotage === 'audit-not-shared') delete env.ML_CONNECTOR_AUDIT_DB;
@@ -260,33 +316,58 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
   const configFile = path.join(root, 'connection.json');
   fs.writeFileSync(configFile, JSON.stringify(configs[0], null, 2));
   // Each phase slowed down so an arrival seen by the poller is still in flight when the kill lands.
-  a.netsuite.sandbox.faults.add({ kind: 'latency', latencyMs: 150, rate: 1, route: 'POST /services/rest/query/v1/suiteql' });
-  a.netsuite.sandbox.faults.add({ kind: 'latency', latencyMs: 400, rate: 1, route: 'POST /services/rest/record/v1/journalentry' });
-  for (const ap of [a.anaplan, bAnaplan]) ap.state.faults.add({ match: { method: 'PUT', route: '/files/' }, latency: 1_500 });
+  a.netsuite.sandbox.faults.add({
+    kind: 'latency',
+    latencyMs: 150,
+    rate: 1,
+    route: 'POST /services/rest/query/v1/suiteql',
+  });
+  a.netsuite.sandbox.faults.add({
+    kind: 'latency',
+    latencyMs: 400,
+    rate: 1,
+    route: 'POST /services/rest/record/v1/journalentry',
+  });
+  for (const ap of [a.anaplan, bAnaplan])
+    ap.state.faults.add({ match: { method: 'PUT', route: '/files/' }, latency: 1_500 });
   // One NetSuite for both models: one write timeline for the connector's prefix covers both (the
   // sandbox's triggers are per connection, so a second recorder with another prefix would not be added).
   const ledgerWrites = recordLedgerWrites(a, `${configs[0]!.journals.externalIdPrefix}-`);
   const writesNow = () => ledgerWrites().length;
 
   const taskQueue = `hosts-chaos-${process.pid}-${Date.now().toString(36)}`;
-  const hosts: Record<HostName, Host> = { A: new Host('A', dirs.A, hostEnv('A'), configFile, taskQueue), B: new Host('B', dirs.B, hostEnv('B'), configFile, taskQueue) };
+  const hosts: Record<HostName, Host> = {
+    A: new Host('A', dirs.A, hostEnv('A'), configFile, taskQueue),
+    B: new Host('B', dirs.B, hostEnv('B'), configFile, taskQueue),
+  };
   const connection = await openClientConnection(server.settings);
-  const client = () => new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir: dirs.A, env: shared }) });
+  const client = () =>
+    new Client({
+      connection,
+      namespace: server.namespace,
+      dataConverter: resolveDataConverter({ dataDir: dirs.A, env: shared }),
+    });
   try {
     await Promise.all([hosts.A.start(), hosts.B.start()]);
-    log(`hosts up: A pid ${hosts.A.pid} (${dirs.A}), B pid ${hosts.B.pid} (${dirs.B}); Temporal ${server.address}${opts.temporal === 'own' ? ` on ${temporalDb}` : ' (shared)'}, artifacts ${opts.artifactsEnv.ML_CONNECTOR_ARTIFACTS}, audit PostgreSQL`);
+    log(
+      `hosts up: A pid ${hosts.A.pid} (${dirs.A}), B pid ${hosts.B.pid} (${dirs.B}); Temporal ${server.address}${opts.temporal === 'own' ? ` on ${temporalDb}` : ' (shared)'}, artifacts ${opts.artifactsEnv.ML_CONNECTOR_ARTIFACTS}, audit PostgreSQL`,
+    );
     const runs = Array.from({ length: opts.cycles }, (_, i) => {
       const period = monthsBefore('2026-10', Math.floor(i / 2));
       return { model: i % 2, period, kind: (period === '2026-10' ? 'full' : 'actuals') as CycleKind };
     });
-    const ids = runs.map((r) => cycleWorkflowId(configs[r.model]!.anaplan.workspaceId, configs[r.model]!.anaplan.modelId, r.period, r.kind));
+    const ids = runs.map((r) =>
+      cycleWorkflowId(configs[r.model]!.anaplan.workspaceId, configs[r.model]!.anaplan.modelId, r.period, r.kind),
+    );
     await Promise.all(
       runs.map((r, i) =>
         client().workflow.start(planningCycle, {
           taskQueue,
           workflowId: ids[i]!,
           // A killed host's activity is retried on the survivor after the heartbeat timeout: short, so chaos stays quick.
-          args: [{ config: configs[r.model]!, period: r.period, kind: r.kind, options: { heartbeatTimeoutMs: 10_000 } }],
+          args: [
+            { config: configs[r.model]!, period: r.period, kind: r.kind, options: { heartbeatTimeoutMs: 10_000 } },
+          ],
         }),
       ),
     );
@@ -347,46 +428,82 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
       const now = counters();
       const seen = arrivals(last, now);
       const arrived = [...new Set(seen.map((x) => x.phase))];
-      const evidence = seen.map((x) => `${x.phase === 'extraction' ? 'SuiteQL' : x.phase === 'upload' ? `model ${x.model} file PUT` : 'journal write'} +${x.n}`).join(', ');
+      const evidence = seen
+        .map(
+          (x) =>
+            `${x.phase === 'extraction' ? 'SuiteQL' : x.phase === 'upload' ? `model ${x.model} file PUT` : 'journal write'} +${x.n}`,
+        )
+        .join(', ');
       last = now;
       if (arrived.length === 0) continue;
 
       // The Temporal dev server dies mid-cycle (after the first kill, so both kinds of failure mix).
-      if (opts.temporal === 'own' && !restartedTemporal && report.kills.length >= 1 && performance.now() - lastKillAt > 3_000) {
+      if (
+        opts.temporal === 'own' &&
+        !restartedTemporal &&
+        report.kills.length >= 1 &&
+        performance.now() - lastKillAt > 3_000
+      ) {
         restartedTemporal = true;
         const killedAt = at();
         const pid = server.pid!;
         process.kill(pid, 'SIGKILL');
         while (isAlive(pid)) await sleep(50);
-        log(`Temporal dev server ${pid} SIGKILLed at ${killedAt}s (${running()} cycles running, ${evidence}); restarting on ${temporalDb}`);
+        log(
+          `Temporal dev server ${pid} SIGKILLed at ${killedAt}s (${running()} cycles running, ${evidence}); restarting on ${temporalDb}`,
+        );
         // The client connection is kept: its channel reconnects to the same address (closing it
         // under the SDK's pending gRPC retries throws 'Channel has been shut down' from a timer).
         server = await startServer();
-        report.temporalRestart = { at_s: killedAt, down_s: Math.round((at() - killedAt) * 10) / 10, running: running() };
-        log(`Temporal dev server back after ${report.temporalRestart.down_s}s (pid ${server.pid}, same file and port ${temporalPort})`);
+        report.temporalRestart = {
+          at_s: killedAt,
+          down_s: Math.round((at() - killedAt) * 10) / 10,
+          running: running(),
+        };
+        log(
+          `Temporal dev server back after ${report.temporalRestart.down_s}s (pid ${server.pid}, same file and port ${temporalPort})`,
+        );
         continue;
       }
 
       // A vendor outage mid-step (extraction for NetSuite, upload for Anaplan), once.
       const outagePhase: KillPhase = opts.outageVendor === 'netsuite' ? 'extraction' : 'upload';
-      if (!outageDone && arrived.includes(outagePhase) && report.kills.length >= 1 && (opts.temporal === 'shared' || restartedTemporal)) {
+      if (
+        !outageDone &&
+        arrived.includes(outagePhase) &&
+        report.kills.length >= 1 &&
+        (opts.temporal === 'shared' || restartedTemporal)
+      ) {
         outageDone = true;
-        const listeners = opts.outageVendor === 'netsuite' ? [a.netsuite.sandbox.listener!] : [a.anaplan.listener, bAnaplan.listener];
+        const listeners =
+          opts.outageVendor === 'netsuite' ? [a.netsuite.sandbox.listener!] : [a.anaplan.listener, bAnaplan.listener];
         const downAt = at();
         const r = running();
         await Promise.all(listeners.map((l) => l.down()));
-        log(`${opts.outageVendor} sandbox down at ${downAt}s mid-${outagePhase} (${r} cycles running) for ${opts.outageMs / 1000}s`);
+        log(
+          `${opts.outageVendor} sandbox down at ${downAt}s mid-${outagePhase} (${r} cycles running) for ${opts.outageMs / 1000}s`,
+        );
         await Promise.race([sleep(opts.outageMs), done]);
         await Promise.all(listeners.map((l) => l.up()));
-        report.outage = { vendor: opts.outageVendor, at_s: downAt, down_s: Math.round((at() - downAt) * 10) / 10, step: outagePhase, running: r };
-        log(`${opts.outageVendor} sandbox back on the same port after ${report.outage.down_s}s (${running()} cycles still running)`);
+        report.outage = {
+          vendor: opts.outageVendor,
+          at_s: downAt,
+          down_s: Math.round((at() - downAt) * 10) / 10,
+          step: outagePhase,
+          running: r,
+        };
+        log(
+          `${opts.outageVendor} sandbox back on the same port after ${report.outage.down_s}s (${running()} cycles still running)`,
+        );
         last = counters();
         continue;
       }
 
       const missed = (why: string) => {
         // Uploads and postings are short: say why one went by without a kill.
-        for (const x of seen) if (x.phase !== 'extraction' && hits[x.phase] < quota && report.kills.length < opts.kills && why) log(`(${x.phase} arrival at ${at()}s not hit: ${why})`);
+        for (const x of seen)
+          if (x.phase !== 'extraction' && hits[x.phase] < quota && report.kills.length < opts.kills && why)
+            log(`(${x.phase} arrival at ${at()}s not hit: ${why})`);
       };
       if (report.kills.length >= opts.kills) continue;
       if (performance.now() - lastKillAt < 1_500) {
@@ -398,7 +515,14 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
       const wanted = seen.filter((x) => hits[x.phase] < quota).sort((x, y) => rank(x.phase) - rank(y.phase));
       if (wanted.length === 0) continue;
       // Which host runs the phase's activity right now (the activity's last worker identity).
-      const target = await findTarget(client(), ids, runs.map((r) => r.model), outcomes, wanted, hosts);
+      const target = await findTarget(
+        client(),
+        ids,
+        runs.map((r) => r.model),
+        outcomes,
+        wanted,
+        hosts,
+      );
       if (!target) {
         // e.g. the dimension imports' file PUTs of alignDimensions: not a cycle upload, not logged.
         missed('');
@@ -420,10 +544,22 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
       const covered = KILL_PHASES.every((p) => hits[p] > 0);
       const restart = !covered ? 'at once' : !leftDownYet || random() < 0.5 ? 'left down' : 'at once';
       if (restart === 'left down') leftDownYet = true;
-      const k: HostsKill = { n: report.kills.length + 1, at_s: at(), phase: target.phase, host: target.host, pid, cycle: target.cycle, activity: target.activity, evidence, restart };
+      const k: HostsKill = {
+        n: report.kills.length + 1,
+        at_s: at(),
+        phase: target.phase,
+        host: target.host,
+        pid,
+        cycle: target.cycle,
+        activity: target.activity,
+        evidence,
+        restart,
+      };
       report.kills.push(k);
       lastKillAt = performance.now();
-      log(`kill ${k.n}/${opts.kills}: SIGKILL host ${k.host} (pid ${pid}) at ${k.at_s}s mid-${k.phase} — ${k.activity} of ${k.cycle.split(':').slice(-2).join(':')} (${evidence}); ${restart === 'at once' ? 'restarting it' : `left down for ${LEFT_DOWN_MS / 1000}s, host ${other.name} carries on`}`);
+      log(
+        `kill ${k.n}/${opts.kills}: SIGKILL host ${k.host} (pid ${pid}) at ${k.at_s}s mid-${k.phase} — ${k.activity} of ${k.cycle.split(':').slice(-2).join(':')} (${evidence}); ${restart === 'at once' ? 'restarting it' : `left down for ${LEFT_DOWN_MS / 1000}s, host ${other.name} carries on`}`,
+      );
       // Restarts run beside the poller (a worker takes seconds to start), so the next phase is not missed.
       const restarting = (restart === 'at once' ? Promise.resolve() : sleep(LEFT_DOWN_MS).then(() => undefined))
         .then(() => victim.start())
@@ -438,26 +574,52 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
     }
     await done;
     await Promise.all(starts);
-    log(`all cycles ended after ${at()}s, ${report.kills.length} kills (${KILL_PHASES.map((p) => `${p} ${hits[p]}`).join(', ')})`);
+    log(
+      `all cycles ended after ${at()}s, ${report.kills.length} kills (${KILL_PHASES.map((p) => `${p} ${hits[p]}`).join(', ')})`,
+    );
     for (const h of Object.values(hosts)) for (const e of h.unexpectedExits) log(`note: ${e}`);
 
     // ——— invariants ———
     results.push(...checkCompleted(runs, outcomes));
     // Asked for fewer kills than phases (e.g. 0 in a sabotage check), no phase is owed one.
-    if (opts.kills >= KILL_PHASES.length) results.push({
-      name: 'kills hit every phase (extraction, upload, posting)',
-      ok: KILL_PHASES.every((p) => hits[p] > 0),
-      detail: `${KILL_PHASES.map((p) => `${p} ${hits[p]}`).join(', ')}; ${report.kills.filter((k) => k.restart === 'left down').length} hosts left down, ${report.revived} brought back later`,
-    });
-    if (opts.temporal === 'own') results.push({ name: 'Temporal dev server killed and restarted mid-cycle (same SQLite file and port)', ok: !!report.temporalRestart && report.temporalRestart.running > 0, detail: report.temporalRestart ? `at ${report.temporalRestart.at_s}s, back after ${report.temporalRestart.down_s}s, ${report.temporalRestart.running} cycles running` : 'never happened' });
-    if (opts.outageMs > 0) results.push({ name: `${opts.outageVendor} sandbox down ${opts.outageMs / 1000}s mid-step, cycles waited`, ok: !!report.outage && report.outage.running > 0, detail: report.outage ? `at ${report.outage.at_s}s mid-${report.outage.step}, down ${report.outage.down_s}s, ${report.outage.running} cycles running` : 'never happened' });
+    if (opts.kills >= KILL_PHASES.length)
+      results.push({
+        name: 'kills hit every phase (extraction, upload, posting)',
+        ok: KILL_PHASES.every((p) => hits[p] > 0),
+        detail: `${KILL_PHASES.map((p) => `${p} ${hits[p]}`).join(', ')}; ${report.kills.filter((k) => k.restart === 'left down').length} hosts left down, ${report.revived} brought back later`,
+      });
+    if (opts.temporal === 'own')
+      results.push({
+        name: 'Temporal dev server killed and restarted mid-cycle (same SQLite file and port)',
+        ok: !!report.temporalRestart && report.temporalRestart.running > 0,
+        detail: report.temporalRestart
+          ? `at ${report.temporalRestart.at_s}s, back after ${report.temporalRestart.down_s}s, ${report.temporalRestart.running} cycles running`
+          : 'never happened',
+      });
+    if (opts.outageMs > 0)
+      results.push({
+        name: `${opts.outageVendor} sandbox down ${opts.outageMs / 1000}s mid-step, cycles waited`,
+        ok: !!report.outage && report.outage.running > 0,
+        detail: report.outage
+          ? `at ${report.outage.at_s}s mid-${report.outage.step}, down ${report.outage.down_s}s, ${report.outage.running} cycles running`
+          : 'never happened',
+      });
 
     if (opts.sabotage === 'duplicate-journal') injectDuplicateJournal(a, planJournalPrefix(configs[0]!), log);
     results.push(...(await checkModels(models, configs, runs, outcomes)));
-    results.push(...(await checkAuditComplete(opts.auditDb, runs.map((r, i) => ({ id: ids[i]!, model: r.model, outcome: outcomes[i] })), models, configs)));
+    results.push(
+      ...(await checkAuditComplete(
+        opts.auditDb,
+        runs.map((r, i) => ({ id: ids[i]!, model: r.model, outcome: outcomes[i] })),
+        models,
+        configs,
+      )),
+    );
 
     // ——— replay from either host: each alone on the task queue, so the replay's activity runs there ———
-    const fulls = runs.map((r, i) => ({ r, id: ids[i]! })).filter((x) => x.r.kind === 'full' && !(outcomes[runs.indexOf(x.r)] instanceof Error));
+    const fulls = runs
+      .map((r, i) => ({ r, id: ids[i]! }))
+      .filter((x) => x.r.kind === 'full' && !(outcomes[runs.indexOf(x.r)] instanceof Error));
     for (const h of ['A', 'B'] as HostName[]) {
       const other = hosts[h === 'A' ? 'B' : 'A'];
       await other.stop('SIGTERM');
@@ -467,11 +629,25 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
         const r = await replayFrom(hosts[h], f.id, taskQueue);
         const ranOn = await replayIdentity(client(), `replay:${f.id}:postJournals`);
         report.replays.push({ cycle: f.id, host: h, code: r.code, ranOn, ledgerWrites: writesNow() - before });
-        log(`replay --step postJournals of ${f.id.split(':').slice(-2).join(':')} (model ${f.r.model}) from host ${h}: exit ${r.code}, activity on ${ranOn} (host ${hostOfIdentity(ranOn, hosts) ?? '?'}), ${writesNow() - before} ledger writes${r.code ? ` — ${r.text.slice(-300)}` : ''}`);
+        log(
+          `replay --step postJournals of ${f.id.split(':').slice(-2).join(':')} (model ${f.r.model}) from host ${h}: exit ${r.code}, activity on ${ranOn} (host ${hostOfIdentity(ranOn, hosts) ?? '?'}), ${writesNow() - before} ledger writes${r.code ? ` — ${r.text.slice(-300)}` : ''}`,
+        );
       }
     }
-    const replayOk = report.replays.length === 2 * fulls.length && report.replays.every((x) => x.code === 0 && x.ledgerWrites === 0 && hostOfIdentity(x.ranOn, hosts) === x.host);
-    results.push({ name: 'replay --step postJournals works from either host and changes nothing on the ledger', ok: fulls.length > 0 && replayOk, detail: report.replays.map((x) => `${x.cycle.split(':').slice(-2).join(':')}@${x.host}: exit ${x.code}, ran on ${x.ranOn}, ${x.ledgerWrites} writes`).join('; ') || 'no full cycle completed' });
+    const replayOk =
+      report.replays.length === 2 * fulls.length &&
+      report.replays.every((x) => x.code === 0 && x.ledgerWrites === 0 && hostOfIdentity(x.ranOn, hosts) === x.host);
+    results.push({
+      name: 'replay --step postJournals works from either host and changes nothing on the ledger',
+      ok: fulls.length > 0 && replayOk,
+      detail:
+        report.replays
+          .map(
+            (x) =>
+              `${x.cycle.split(':').slice(-2).join(':')}@${x.host}: exit ${x.code}, ran on ${x.ranOn}, ${x.ledgerWrites} writes`,
+          )
+          .join('; ') || 'no full cycle completed',
+    });
   } finally {
     for (const h of Object.values(hosts)) await h.stop('SIGTERM').catch(() => undefined);
     await connection.close().catch(() => undefined);
@@ -483,7 +659,9 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
   report.wall_s = at();
   report.ok = results.length > 0 && results.every((r) => r.ok);
   log(formatResults(results));
-  log(`${report.ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${report.kills.length} kills on 2 hosts in ${report.wall_s}s`);
+  log(
+    `${report.ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${report.kills.length} kills on 2 hosts in ${report.wall_s}s`,
+  );
   return report;
 }
 
@@ -514,16 +692,28 @@ interface KillTarget {
  * activities name the worker identity): that host is the one to kill. An upload is placed on the
  * model whose Anaplan sandbox received the chunk; extraction and posting share one NetSuite.
  */
-async function findTarget(client: Client, ids: string[], models: number[], outcomes: unknown[], wanted: Array<{ phase: KillPhase; model?: number }>, hosts: Record<HostName, Host>): Promise<KillTarget | undefined> {
+async function findTarget(
+  client: Client,
+  ids: string[],
+  models: number[],
+  outcomes: unknown[],
+  wanted: Array<{ phase: KillPhase; model?: number }>,
+  hosts: Record<HostName, Host>,
+): Promise<KillTarget | undefined> {
   for (const w of wanted) {
     for (const [i, id] of ids.entries()) {
       if (outcomes[i] !== undefined || (w.model !== undefined && models[i] !== w.model)) continue;
-      const desc = await client.workflow.getHandle(id).describe().catch(() => undefined);
+      const desc = await client.workflow
+        .getHandle(id)
+        .describe()
+        .catch(() => undefined);
       for (const p of desc?.raw.pendingActivities ?? []) {
         // PENDING_ACTIVITY_STATE_STARTED = 2: a worker holds it now (not a retry waiting for its backoff).
-        if (p.activityType?.name !== PHASE_ACTIVITY[w.phase] || Number(p.state) !== 2 || !p.lastWorkerIdentity) continue;
+        if (p.activityType?.name !== PHASE_ACTIVITY[w.phase] || Number(p.state) !== 2 || !p.lastWorkerIdentity)
+          continue;
         const host = hostOfIdentity(p.lastWorkerIdentity, hosts);
-        if (host && hosts[host].pid === Number(p.lastWorkerIdentity.split('@').at(-1))) return { phase: w.phase, host, cycle: id, activity: p.activityType.name };
+        if (host && hosts[host].pid === Number(p.lastWorkerIdentity.split('@').at(-1)))
+          return { phase: w.phase, host, cycle: id, activity: p.activityType.name };
       }
     }
   }
@@ -533,7 +723,9 @@ async function findTarget(client: Client, ids: string[], models: number[], outco
 /** Sabotage: one posted journal copied under a second externalId of the same model (a journal posted twice). */
 function injectDuplicateJournal(s: Sandboxes, prefix: string, log: (line: string) => void): void {
   const state = s.netsuite.state;
-  const row = state.db.prepare(`SELECT id, externalid FROM "transaction" WHERE externalid LIKE ? ORDER BY id LIMIT 1`).get(`${prefix}%`) as { id: number; externalid: string } | undefined;
+  const row = state.db
+    .prepare(`SELECT id, externalid FROM "transaction" WHERE externalid LIKE ? ORDER BY id LIMIT 1`)
+    .get(`${prefix}%`) as { id: number; externalid: string } | undefined;
   if (!row) throw new Error(`sabotage: no journal with prefix ${prefix} to duplicate`);
   const j = loadJournal(state, row.id)!;
   const id = saveJournal(state, { ...j, externalId: `${row.externalid}-dup` });
@@ -545,7 +737,12 @@ function injectDuplicateJournal(s: Sandboxes, prefix: string, log: (line: string
  * imported actuals row (distinct source rows = the rows Anaplan imported), and every connector
  * journal on the ledger has an accepted postJournals row naming its externalId and internal ID.
  */
-async function checkAuditComplete(auditDb: string, cycles: Array<{ id: string; model: number; outcome: CycleSummary | Error | undefined }>, models: Sandboxes[], configs: ConnectionConfig[]): Promise<InvariantResult[]> {
+async function checkAuditComplete(
+  auditDb: string,
+  cycles: Array<{ id: string; model: number; outcome: CycleSummary | Error | undefined }>,
+  models: Sandboxes[],
+  configs: ConnectionConfig[],
+): Promise<InvariantResult[]> {
   const audit = openAuditStore(auditDb, { readonly: true });
   const out: InvariantResult[] = [];
   try {
@@ -555,28 +752,64 @@ async function checkAuditComplete(auditDb: string, cycles: Array<{ id: string; m
     for (const c of cycles) {
       const o = c.outcome;
       if (!o || o instanceof Error || !o.import) continue;
-      const recs = await audit.queryRecords({ cycleId: c.id, step: 'importActuals', recordKind: 'actual', outcome: 'accepted', limit: 10_000_000 });
+      const recs = await audit.queryRecords({
+        cycleId: c.id,
+        step: 'importActuals',
+        recordKind: 'actual',
+        outcome: 'accepted',
+        limit: 10_000_000,
+      });
       const distinct = new Set(recs.map((r) => r.sourceRef ?? `#${r.id}`)).size;
       rows += distinct;
       repeated += recs.length - distinct;
-      if (distinct !== o.import.rowsImported) missing.push(`${c.id.split(':').slice(-2).join(':')}: ${distinct} audited of ${o.import.rowsImported} imported`);
+      if (distinct !== o.import.rowsImported)
+        missing.push(
+          `${c.id.split(':').slice(-2).join(':')}: ${distinct} audited of ${o.import.rowsImported} imported`,
+        );
     }
-    out.push({ name: 'audit trail (PostgreSQL): every imported actuals row of every cycle', ok: missing.length === 0 && rows > 0, detail: missing.length ? missing.join('; ') : `${rows} rows audited${repeated ? ` (${repeated} written again by a retried attempt)` : ''}` });
+    out.push({
+      name: 'audit trail (PostgreSQL): every imported actuals row of every cycle',
+      ok: missing.length === 0 && rows > 0,
+      detail: missing.length
+        ? missing.join('; ')
+        : `${rows} rows audited${repeated ? ` (${repeated} written again by a retried attempt)` : ''}`,
+    });
 
     const unaudited: string[] = [];
     let journals = 0;
     for (const m of [0, 1]) {
-      const ledger = models[m]!.netsuite.state.db.prepare(`SELECT id, externalid FROM "transaction" WHERE externalid LIKE ?`).all(`${planJournalPrefix(configs[m]!)}%`) as Array<{ id: number; externalid: string }>;
+      const ledger = models[m]!.netsuite.state.db.prepare(
+        `SELECT id, externalid FROM "transaction" WHERE externalid LIKE ?`,
+      ).all(`${planJournalPrefix(configs[m]!)}%`) as Array<{ id: number; externalid: string }>;
       const cycleIds = cycles.filter((c) => c.model === m).map((c) => c.id);
-      const recs = (await Promise.all(cycleIds.map((id) => audit.queryRecords({ cycleId: id, step: 'postJournals', recordKind: 'journal', outcome: 'accepted', limit: 1_000_000 })))).flat();
+      const recs = (
+        await Promise.all(
+          cycleIds.map((id) =>
+            audit.queryRecords({
+              cycleId: id,
+              step: 'postJournals',
+              recordKind: 'journal',
+              outcome: 'accepted',
+              limit: 1_000_000,
+            }),
+          ),
+        )
+      ).flat();
       const byExt = new Map<string, Set<string | null>>();
-      for (const r of recs) if (r.targetRef) byExt.set(r.targetRef, (byExt.get(r.targetRef) ?? new Set()).add(r.targetInternalId));
+      for (const r of recs)
+        if (r.targetRef) byExt.set(r.targetRef, (byExt.get(r.targetRef) ?? new Set()).add(r.targetInternalId));
       for (const j of ledger) {
         journals++;
         if (!byExt.get(j.externalid)?.has(String(j.id))) unaudited.push(`${j.externalid} (internal ${j.id})`);
       }
     }
-    out.push({ name: 'audit trail (PostgreSQL): every journal on the ledger has its accepted row', ok: unaudited.length === 0 && journals > 0, detail: unaudited.length ? `${unaudited.length} of ${journals} without, first: ${unaudited.slice(0, 3).join(', ')}` : `${journals} journals, each audited with its internal ID` });
+    out.push({
+      name: 'audit trail (PostgreSQL): every journal on the ledger has its accepted row',
+      ok: unaudited.length === 0 && journals > 0,
+      detail: unaudited.length
+        ? `${unaudited.length} of ${journals} without, first: ${unaudited.slice(0, 3).join(', ')}`
+        : `${journals} journals, each audited with its internal ID`,
+    });
   } finally {
     await audit.close();
   }
@@ -585,7 +818,24 @@ async function checkAuditComplete(auditDb: string, cycles: Array<{ id: string; m
 
 /** `ml-connector replay --step postJournals` as a separate process with the host's settings. */
 async function replayFrom(host: Host, cycleId: string, taskQueue: string): Promise<{ code: number; text: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'replay', '--cycle', cycleId, '--step', 'postJournals', '--task-queue', taskQueue, '--json', '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env: host.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(PROJECT_ROOT, 'client', 'cli.ts'),
+      'replay',
+      '--cycle',
+      cycleId,
+      '--step',
+      'postJournals',
+      '--task-queue',
+      taskQueue,
+      '--json',
+      '--insecure-plaintext-payloads',
+    ],
+    { cwd: PROJECT_ROOT, env: host.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
@@ -596,7 +846,9 @@ async function replayFrom(host: Host, cycleId: string, taskQueue: string): Promi
 /** The worker identity that ran the replay workflow's activity (from its history). */
 async function replayIdentity(client: Client, workflowId: string): Promise<string> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const ids = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.identity).filter((x): x is string => !!x);
+  const ids = (history.events ?? [])
+    .map((e) => e.activityTaskStartedEventAttributes?.identity)
+    .filter((x): x is string => !!x);
   return [...new Set(ids)].join(',') || 'no activity';
 }
 
@@ -605,7 +857,9 @@ async function replayIdentity(client: Client, workflowId: string): Promise<strin
  * for the artifacts, a throw-away PostgreSQL cluster for the audit trail, and a Temporal dev server
  * on a persistent SQLite file that is killed and restarted mid-cycle.
  */
-export async function runHostsChaosStandalone(opts: Omit<HostsChaosOptions, 'artifactsEnv' | 'auditDb' | 'temporal'>): Promise<HostsChaosReport> {
+export async function runHostsChaosStandalone(
+  opts: Omit<HostsChaosOptions, 'artifactsEnv' | 'auditDb' | 'temporal'>,
+): Promise<HostsChaosReport> {
   const { resolveMinio } = await import('./ensure-minio');
   const { startS3Server } = await import('./s3-server');
   const { startPgServer } = await import('./pg-server');
@@ -616,7 +870,12 @@ export async function runHostsChaosStandalone(opts: Omit<HostsChaosOptions, 'art
     const pgServer = await startPgServer({ log: opts.log, startTimeoutMs: 120_000 });
     try {
       const bucket = 'mlc-hosts-chaos';
-      const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      });
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       client.destroy();
       const admin = new pgLib.Client({ connectionString: pgServer.url });
@@ -625,7 +884,13 @@ export async function runHostsChaosStandalone(opts: Omit<HostsChaosOptions, 'art
       await admin.end();
       const auditDb = new URL(pgServer.url);
       auditDb.pathname = '/mlc_hosts_chaos';
-      const artifactsEnv = { ML_CONNECTOR_ARTIFACTS: `s3://${bucket}/chaos`, AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+      const artifactsEnv = {
+        ML_CONNECTOR_ARTIFACTS: `s3://${bucket}/chaos`,
+        AWS_ENDPOINT_URL: s3.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      };
       return await runHostsChaos({ ...opts, artifactsEnv, auditDb: auditDb.toString(), temporal: 'own' });
     } finally {
       await pgServer.stop();

@@ -33,7 +33,9 @@ interface GlCombo {
 /** NetSuite's posted P&L activity of one period, summed per combination (the sandbox's SQLite, not SuiteQL). */
 export function netsuiteCombinations(s: Sandboxes, config: ConnectionConfig, period: string): GlCombo[] {
   const db = s.netsuite.state.db;
-  const p = db.prepare(`SELECT id FROM accountingperiod WHERE periodname = ?`).get(netsuitePeriodName(period)) as { id: number } | undefined;
+  const p = db.prepare(`SELECT id FROM accountingperiod WHERE periodname = ?`).get(netsuitePeriodName(period)) as
+    | { id: number }
+    | undefined;
   if (!p) throw new Error(`no NetSuite period ${period}`);
   const types = config.dimensions.accounts.accountTypes;
   return db
@@ -50,7 +52,11 @@ export function netsuiteCombinations(s: Sandboxes, config: ConnectionConfig, per
 /** Actuals of `period` in Anaplan equal NetSuite per combination; quarantined combinations are absent. */
 export function checkActuals(s: Sandboxes, config: ConnectionConfig, period: string): InvariantResult {
   const name = `actuals ${period}: Anaplan = NetSuite per combination`;
-  const excluded = new Set(Object.entries(config.dimensions.accounts.overrides).filter(([, v]) => v === null).map(([k]) => k));
+  const excluded = new Set(
+    Object.entries(config.dimensions.accounts.overrides)
+      .filter(([, v]) => v === null)
+      .map(([k]) => k),
+  );
   const deps = new Set(s.anaplan.state.model.lists.get(config.dimensions.departments.list)!.items.map((i) => i.code));
   const time = anaplanPeriodCode(config, period);
   const combos = netsuiteCombinations(s, config, period);
@@ -58,18 +64,34 @@ export function checkActuals(s: Sandboxes, config: ConnectionConfig, period: str
   let quarantined = 0;
   const wrong: string[] = [];
   for (const r of combos) {
-    const cell = s.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Accounts: r.acct, Subsidiaries: `SUB-${r.sub}`, Departments: `DEP-${r.dep}`, Classes: `CLS-${r.cls}`, Locations: `LOC-${r.loc}`, Time: time });
+    const cell = s.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', {
+      Accounts: r.acct,
+      Subsidiaries: `SUB-${r.sub}`,
+      Departments: `DEP-${r.dep}`,
+      Classes: `CLS-${r.cls}`,
+      Locations: `LOC-${r.loc}`,
+      Time: time,
+    });
     const isQuarantined = excluded.has(r.acct) || !deps.has(`DEP-${r.dep}`);
     if (isQuarantined) {
       quarantined++;
       if (cell.cells !== 0) wrong.push(`quarantined ${r.acct}/${r.sub}/${r.dep}/${r.cls}/${r.loc} was loaded`);
     } else {
       loaded++;
-      if (Math.round(cell.total * 100) !== Math.round(r.net * 100)) wrong.push(`${r.acct}/SUB-${r.sub}/DEP-${r.dep}/CLS-${r.cls}/LOC-${r.loc}: Anaplan ${cell.total} ≠ NetSuite ${r.net}`);
+      if (Math.round(cell.total * 100) !== Math.round(r.net * 100))
+        wrong.push(
+          `${r.acct}/SUB-${r.sub}/DEP-${r.dep}/CLS-${r.cls}/LOC-${r.loc}: Anaplan ${cell.total} ≠ NetSuite ${r.net}`,
+        );
     }
   }
   if (loaded === 0) wrong.push('no combination was loaded at all');
-  return { name, ok: wrong.length === 0, detail: wrong.length ? `${wrong.length} wrong, first: ${wrong.slice(0, 3).join('; ')}` : `${loaded} combinations equal, ${quarantined} quarantined and absent` };
+  return {
+    name,
+    ok: wrong.length === 0,
+    detail: wrong.length
+      ? `${wrong.length} wrong, first: ${wrong.slice(0, 3).join('; ')}`
+      : `${loaded} combinations equal, ${quarantined} quarantined and absent`,
+  };
 }
 
 type ApiLine = { account?: { id?: string | number } | string | number; debit?: number; credit?: number };
@@ -84,13 +106,27 @@ interface ApiJournal {
  * Connector journals (externalId prefix) exist once each and balance; `expected` (when given) is
  * externalId → plan cents the cycles prepared, and every one of them must be there with that sum.
  */
-export async function checkJournals(s: Sandboxes, config: ConnectionConfig, expected?: { count: number; planCents: number }): Promise<InvariantResult[]> {
+export async function checkJournals(
+  s: Sandboxes,
+  config: ConnectionConfig,
+  expected?: { count: number; planCents: number },
+): Promise<InvariantResult[]> {
   const prefix = `${config.journals.externalIdPrefix}-${config.anaplan.modelId.slice(0, 12).toLowerCase()}-`;
-  const dupes = s.netsuite.state.db.prepare(`SELECT externalid, COUNT(*) AS n FROM "transaction" WHERE externalid LIKE ? GROUP BY externalid HAVING COUNT(*) > 1`).all(`${prefix}%`) as Array<{ externalid: string; n: number }>;
+  const dupes = s.netsuite.state.db
+    .prepare(
+      `SELECT externalid, COUNT(*) AS n FROM "transaction" WHERE externalid LIKE ? GROUP BY externalid HAVING COUNT(*) > 1`,
+    )
+    .all(`${prefix}%`) as Array<{ externalid: string; n: number }>;
   const res = await fetch(`${s.netsuite.url}/__sandbox/journals?limit=100000`);
   const body = (await res.json()) as ApiJournal[] | { items?: ApiJournal[] };
-  const ours = (Array.isArray(body) ? body : body.items ?? []).filter((j) => String(j.externalId ?? '').startsWith(prefix));
-  const offsetId = (s.netsuite.state.db.prepare(`SELECT id FROM account WHERE acctnumber = ?`).get(config.journals.offsetAccount) as { id: number } | undefined)?.id;
+  const ours = (Array.isArray(body) ? body : (body.items ?? [])).filter((j) =>
+    String(j.externalId ?? '').startsWith(prefix),
+  );
+  const offsetId = (
+    s.netsuite.state.db.prepare(`SELECT id FROM account WHERE acctnumber = ?`).get(config.journals.offsetAccount) as
+      | { id: number }
+      | undefined
+  )?.id;
   const unbalanced: string[] = [];
   let planCents = 0;
   for (const j of ours) {
@@ -109,12 +145,29 @@ export async function checkJournals(s: Sandboxes, config: ConnectionConfig, expe
     if (d !== c) unbalanced.push(`${j.externalId}: ${d} ≠ ${c}`);
   }
   const out: InvariantResult[] = [
-    { name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: no externalId twice`, ok: dupes.length === 0 && new Set(ours.map((j) => j.externalId)).size === ours.length, detail: dupes.length ? `duplicated: ${dupes.slice(0, 3).map((d) => `${d.externalid}×${d.n}`).join(', ')}` : `${ours.length} journals, all distinct` },
-    { name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: balanced`, ok: unbalanced.length === 0, detail: unbalanced.length ? unbalanced.slice(0, 3).join('; ') : 'every journal balances' },
+    {
+      name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: no externalId twice`,
+      ok: dupes.length === 0 && new Set(ours.map((j) => j.externalId)).size === ours.length,
+      detail: dupes.length
+        ? `duplicated: ${dupes
+            .slice(0, 3)
+            .map((d) => `${d.externalid}×${d.n}`)
+            .join(', ')}`
+        : `${ours.length} journals, all distinct`,
+    },
+    {
+      name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: balanced`,
+      ok: unbalanced.length === 0,
+      detail: unbalanced.length ? unbalanced.slice(0, 3).join('; ') : 'every journal balances',
+    },
   ];
   if (expected) {
     const ok = ours.length === expected.count && planCents === expected.planCents;
-    out.push({ name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: exactly the planned ones`, ok, detail: `${ours.length}/${expected.count} journals, plan lines ${planCents}/${expected.planCents} cents` });
+    out.push({
+      name: `journals of model ${config.anaplan.modelId.slice(0, 8)}…: exactly the planned ones`,
+      ok,
+      detail: `${ours.length}/${expected.count} journals, plan lines ${planCents}/${expected.planCents} cents`,
+    });
   }
   return out;
 }
@@ -126,9 +179,16 @@ export function checkNoOverlap(s: Sandboxes, modelId: string): InvariantResult {
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const cur = entries[i]!;
-    if (prev.endedAt === undefined || cur.startedAt < prev.endedAt) overlaps.push(`${cur.actionName} started at ${cur.startedAt} before ${prev.actionName} ended (${prev.endedAt ?? 'running'})`);
+    if (prev.endedAt === undefined || cur.startedAt < prev.endedAt)
+      overlaps.push(
+        `${cur.actionName} started at ${cur.startedAt} before ${prev.actionName} ended (${prev.endedAt ?? 'running'})`,
+      );
   }
-  return { name: `model ${modelId.slice(0, 8)}…: no two tasks overlapped`, ok: overlaps.length === 0 && entries.length > 0, detail: overlaps.length ? overlaps.slice(0, 3).join('; ') : `${entries.length} tasks, one at a time` };
+  return {
+    name: `model ${modelId.slice(0, 8)}…: no two tasks overlapped`,
+    ok: overlaps.length === 0 && entries.length > 0,
+    detail: overlaps.length ? overlaps.slice(0, 3).join('; ') : `${entries.length} tasks, one at a time`,
+  };
 }
 
 export function formatResults(results: InvariantResult[]): string {
@@ -162,7 +222,12 @@ export function recordLedgerWrites(s: Sandboxes, prefix: string): () => LedgerWr
     CREATE TEMP TRIGGER IF NOT EXISTS mlc_chaos_upd AFTER UPDATE ON "transaction" WHEN NEW.externalid LIKE '${like}' BEGIN INSERT INTO mlc_chaos_writes (ext, op) VALUES (NEW.externalid, 'update'); END;
     CREATE TEMP TRIGGER IF NOT EXISTS mlc_chaos_del AFTER DELETE ON "transaction" WHEN OLD.externalid LIKE '${like}' BEGIN INSERT INTO mlc_chaos_writes (ext, op) VALUES (OLD.externalid, 'delete'); END;
   `);
-  return () => (db.prepare('SELECT seq, ext, op, at FROM mlc_chaos_writes ORDER BY seq').all() as Array<Omit<LedgerWrite, 'at'> & { at: string }>).map((w) => ({ ...w, at: Date.parse(w.at) }));
+  return () =>
+    (
+      db.prepare('SELECT seq, ext, op, at FROM mlc_chaos_writes ORDER BY seq').all() as Array<
+        Omit<LedgerWrite, 'at'> & { at: string }
+      >
+    ).map((w) => ({ ...w, at: Date.parse(w.at) }));
 }
 
 /** `<prefix>-<model12>-` of this model's plan journals. */
@@ -199,7 +264,15 @@ export interface ExpectedLedger {
  */
 export function expectedLedger(s: Sandboxes, config: ConnectionConfig, fromPeriod: string): ExpectedLedger {
   const db = s.netsuite.state.db;
-  const months = (db.prepare(`SELECT substr(startdate, 1, 7) AS m FROM accountingperiod WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' AND closed = 'F' AND alllocked = 'F'`).all() as Array<{ m: string }>).map((r) => r.m).filter((m) => m > fromPeriod);
+  const months = (
+    db
+      .prepare(
+        `SELECT substr(startdate, 1, 7) AS m FROM accountingperiod WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' AND closed = 'F' AND alllocked = 'F'`,
+      )
+      .all() as Array<{ m: string }>
+  )
+    .map((r) => r.m)
+    .filter((m) => m > fromPeriod);
   const open = new Set(months);
   const byCode = (rows: Array<{ id: number; code: string }>, overrides: Record<string, string | null>) => {
     const out = new Map<string, string>();
@@ -209,18 +282,34 @@ export function expectedLedger(s: Sandboxes, config: ConnectionConfig, fromPerio
     }
     return out;
   };
-  const accounts = byCode(db.prepare('SELECT id, acctnumber AS code FROM account').all() as Array<{ id: number; code: string }>, config.dimensions.accounts.overrides);
-  const subsidiaries = byCode(db.prepare(`SELECT id, 'SUB-' || id AS code FROM subsidiary`).all() as Array<{ id: number; code: string }>, config.dimensions.subsidiaries.overrides);
-  const departments = byCode(db.prepare(`SELECT id, 'DEP-' || id AS code FROM department`).all() as Array<{ id: number; code: string }>, config.dimensions.departments.overrides);
+  const accounts = byCode(
+    db.prepare('SELECT id, acctnumber AS code FROM account').all() as Array<{ id: number; code: string }>,
+    config.dimensions.accounts.overrides,
+  );
+  const subsidiaries = byCode(
+    db.prepare(`SELECT id, 'SUB-' || id AS code FROM subsidiary`).all() as Array<{ id: number; code: string }>,
+    config.dimensions.subsidiaries.overrides,
+  );
+  const departments = byCode(
+    db.prepare(`SELECT id, 'DEP-' || id AS code FROM department`).all() as Array<{ id: number; code: string }>,
+    config.dimensions.departments.overrides,
+  );
   const slugs = new Map(config.plan.versions.map((v) => [v, v.toLowerCase()]));
-  for (const slug of slugs.values()) if (!/^[a-z0-9_]+$/.test(slug)) throw new Error(`ledger chaos expects plain ASCII version names (got ${slug})`);
+  for (const slug of slugs.values())
+    if (!/^[a-z0-9_]+$/.test(slug)) throw new Error(`ledger chaos expects plain ASCII version names (got ${slug})`);
 
   const model = s.anaplan.state.model;
   const pln = model.modules.get('PLN01 Plan')!;
   const approved = pln.lineItem('Approved')!.cells;
   const amount = pln.lineItem('Amount')!.cells;
   const axis = (name: string) => pln.dims.findIndex((_, i) => pln.dimName(i) === name);
-  const [ax, sx, dx, tx, vx] = [axis('Accounts'), axis('Subsidiaries'), axis('Departments'), axis('Time'), axis('Versions')];
+  const [ax, sx, dx, tx, vx] = [
+    axis('Accounts'),
+    axis('Subsidiaries'),
+    axis('Departments'),
+    axis('Time'),
+    axis('Versions'),
+  ];
   const scopes = new Map<string, Map<string, number>>();
   const covered = new Map<string, number>();
   const unmapped: string[] = [];
@@ -258,9 +347,16 @@ export function expectedLedger(s: Sandboxes, config: ConnectionConfig, fromPerio
  * What NetSuite holds: this model's plan journals, by the scope their own header says (version of
  * the externalId, month of the posting period, subsidiary of the lines), offset lines excluded.
  */
-export function ledgerByScope(s: Sandboxes, config: ConnectionConfig): { scopes: Map<string, Map<string, number>>; journals: number; wrongScope: string[] } {
+export function ledgerByScope(
+  s: Sandboxes,
+  config: ConnectionConfig,
+): { scopes: Map<string, Map<string, number>>; journals: number; wrongScope: string[] } {
   const db = s.netsuite.state.db;
-  const offset = (db.prepare('SELECT id FROM account WHERE acctnumber = ?').get(config.journals.offsetAccount) as { id: number } | undefined)?.id;
+  const offset = (
+    db.prepare('SELECT id FROM account WHERE acctnumber = ?').get(config.journals.offsetAccount) as
+      | { id: number }
+      | undefined
+  )?.id;
   const rows = db
     .prepare(
       `SELECT t.externalid AS ext, substr(p.startdate, 1, 7) AS month, tl.subsidiary AS sub, tal.account AS acct, tl.department AS dep, COALESCE(tal.debit, 0) AS debit, COALESCE(tal.credit, 0) AS credit
@@ -268,7 +364,15 @@ export function ledgerByScope(s: Sandboxes, config: ConnectionConfig): { scopes:
        JOIN transactionaccountingline tal ON tal."transaction" = t.id AND tal.transactionline = tl.id
        WHERE t.externalid LIKE ? AND tal.posting = 'T'`,
     )
-    .all(`${planJournalPrefix(config)}%`) as Array<{ ext: string; month: string; sub: number; acct: number; dep: number | null; debit: number; credit: number }>;
+    .all(`${planJournalPrefix(config)}%`) as Array<{
+    ext: string;
+    month: string;
+    sub: number;
+    acct: number;
+    dep: number | null;
+    debit: number;
+    credit: number;
+  }>;
   const scopes = new Map<string, Map<string, number>>();
   const exts = new Set<string>();
   const wrongScope = new Set<string>();
@@ -280,7 +384,8 @@ export function ledgerByScope(s: Sandboxes, config: ConnectionConfig): { scopes:
       continue;
     }
     const [slug, month, sub] = id.scope.split('|') as [string, string, string];
-    if (month !== r.month || sub !== String(r.sub)) wrongScope.add(`${r.ext}: posted in ${r.month} on subsidiary ${r.sub}`);
+    if (month !== r.month || sub !== String(r.sub))
+      wrongScope.add(`${r.ext}: posted in ${r.month} on subsidiary ${r.sub}`);
     if (r.acct === offset) continue;
     const scope = `${slug}|${r.month}|${r.sub}`;
     let lines = scopes.get(scope);
@@ -301,7 +406,8 @@ export function checkLedgerEqualsPlan(s: Sandboxes, config: ConnectionConfig, fr
   const want = expectedLedger(s, config, fromPeriod);
   const have = ledgerByScope(s, config);
   const wrong: string[] = [...have.wrongScope];
-  if (want.unmapped.length) wrong.push(`the plan is not fully mapped (${want.unmapped.length} rows, first ${want.unmapped[0]})`);
+  if (want.unmapped.length)
+    wrong.push(`the plan is not fully mapped (${want.unmapped.length} rows, first ${want.unmapped[0]})`);
   if (want.scopes.size === 0) wrong.push('the approved plan has no scope at all');
   for (const scope of new Set([...want.scopes.keys(), ...have.scopes.keys()])) {
     const w = want.scopes.get(scope);
@@ -314,10 +420,18 @@ export function checkLedgerEqualsPlan(s: Sandboxes, config: ConnectionConfig, fr
       wrong.push(`${scope}: in the ledger but not in the plan (${h.size} lines)`);
       continue;
     }
-    for (const l of new Set([...w.keys(), ...h.keys()])) if ((w.get(l) ?? 0) !== (h.get(l) ?? 0)) wrong.push(`${scope} line ${l}: ledger ${h.get(l) ?? 0} ≠ plan ${w.get(l) ?? 0} cents`);
+    for (const l of new Set([...w.keys(), ...h.keys()]))
+      if ((w.get(l) ?? 0) !== (h.get(l) ?? 0))
+        wrong.push(`${scope} line ${l}: ledger ${h.get(l) ?? 0} ≠ plan ${w.get(l) ?? 0} cents`);
   }
   const lines = [...want.scopes.values()].reduce((n, m) => n + m.size, 0);
-  return { name, ok: wrong.length === 0, detail: wrong.length ? `${wrong.length} differences, first: ${wrong.slice(0, 3).join('; ')}` : `${want.scopes.size} scopes, ${lines} lines, ${have.journals} journals equal` };
+  return {
+    name,
+    ok: wrong.length === 0,
+    detail: wrong.length
+      ? `${wrong.length} differences, first: ${wrong.slice(0, 3).join('; ')}`
+      : `${want.scopes.size} scopes, ${lines} lines, ${have.journals} journals equal`,
+  };
 }
 
 /**
@@ -325,7 +439,11 @@ export function checkLedgerEqualsPlan(s: Sandboxes, config: ConnectionConfig, fr
  * scope shrank to fewer parts). `coveredAt(seq)` is the plan's coverage when write `seq` happened
  * (scope → rows with a value, by Anaplan member, so frozen scopes count as covered).
  */
-export function checkDeletes(config: ConnectionConfig, writes: LedgerWrite[], coveredAt: (seq: number) => Map<string, number>): InvariantResult {
+export function checkDeletes(
+  config: ConnectionConfig,
+  writes: LedgerWrite[],
+  coveredAt: (seq: number) => Map<string, number>,
+): InvariantResult {
   const name = 'no journal deleted in a scope the approved plan covers (frozen or not)';
   const perPart = config.journals.maxLinesPerJournal - 1;
   const deletes = writes.filter((w) => w.op === 'delete');
@@ -338,9 +456,16 @@ export function checkDeletes(config: ConnectionConfig, writes: LedgerWrite[], co
     }
     const rows = coveredAt(d.seq).get(id.scope) ?? 0;
     // Rows ≥ lines (rows may fold onto one line), so this bound never flags a legitimate shrink.
-    if (rows > 0 && id.part <= Math.ceil(rows / perPart)) wrong.push(`${d.ext} (write ${d.seq}): deleted while the plan covers ${id.scope} with ${rows} values`);
+    if (rows > 0 && id.part <= Math.ceil(rows / perPart))
+      wrong.push(`${d.ext} (write ${d.seq}): deleted while the plan covers ${id.scope} with ${rows} values`);
   }
-  return { name, ok: wrong.length === 0, detail: wrong.length ? `${wrong.length} wrong deletes, first: ${wrong.slice(0, 3).join('; ')}` : `${deletes.length} deletes, each of a scope the plan retired` };
+  return {
+    name,
+    ok: wrong.length === 0,
+    detail: wrong.length
+      ? `${wrong.length} wrong deletes, first: ${wrong.slice(0, 3).join('; ')}`
+      : `${deletes.length} deletes, each of a scope the plan retired`,
+  };
 }
 
 /** Accepted audit rows of journal writes (`recordKind: 'journal'`, step postJournals). */
@@ -358,13 +483,23 @@ export interface JournalAuditRow {
  * killed between a write and its audit row: then a kill happened after the write and the retry's
  * row (`unchanged`: the journal was already written) comes after the kill.
  */
-export function checkWritesExplained(writes: LedgerWrite[], rows: JournalAuditRow[], killTimes: number[]): InvariantResult {
+export function checkWritesExplained(
+  writes: LedgerWrite[],
+  rows: JournalAuditRow[],
+  killTimes: number[],
+): InvariantResult {
   const name = 'every journal write in the NetSuite timeline has an accepted audit row';
   const byExt = new Map<string, Array<{ at: number; kind: 'upsert' | 'retire' | 'unchanged'; used: boolean }>>();
   for (const r of rows) {
     if (r.outcome !== 'accepted' || !r.targetRef) continue;
     const reason = r.reason ?? '';
-    const kind = /^retired: no longer/.test(reason) ? 'retire' : /^(posted|updated)/.test(reason) ? 'upsert' : /^(unchanged|retired)/.test(reason) ? 'unchanged' : undefined;
+    const kind = /^retired: no longer/.test(reason)
+      ? 'retire'
+      : /^(posted|updated)/.test(reason)
+        ? 'upsert'
+        : /^(unchanged|retired)/.test(reason)
+          ? 'unchanged'
+          : undefined;
     if (!kind) continue;
     let list = byExt.get(r.targetRef);
     if (!list) byExt.set(r.targetRef, (list = []));
@@ -390,7 +525,13 @@ export function checkWritesExplained(writes: LedgerWrite[], rows: JournalAuditRo
     }
     wrong.push(`${w.op} of ${w.ext} (write ${w.seq}) has no accepted audit row after it`);
   }
-  return { name, ok: wrong.length === 0 && writes.length > 0, detail: wrong.length ? `${wrong.length} unexplained, first: ${wrong.slice(0, 3).join('; ')}` : `${writes.length} writes (${writes.filter((w) => w.op === 'delete').length} deletes) each explained by its own audit row${afterKill ? ` (${afterKill} by the retry after a worker kill)` : ''}` };
+  return {
+    name,
+    ok: wrong.length === 0 && writes.length > 0,
+    detail: wrong.length
+      ? `${wrong.length} unexplained, first: ${wrong.slice(0, 3).join('; ')}`
+      : `${writes.length} writes (${writes.filter((w) => w.op === 'delete').length} deletes) each explained by its own audit row${afterKill ? ` (${afterKill} by the retry after a worker kill)` : ''}`,
+  };
 }
 
 /** One chaos cycle: which model (index into the run's sandboxes/configs), month and kind. */
@@ -406,7 +547,16 @@ export function checkCompleted(runs: ChaosCycle[], outcomes: CycleOutcome[]): In
   return runs.map((r, i) => {
     const o = outcomes[i];
     const ok = o !== undefined && !(o instanceof Error) && o.status === 'completed';
-    return { name: `cycle ${r.model}:${r.period}:${r.kind} completed`, ok, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : o ? `status ${o.status}` : 'no result' };
+    return {
+      name: `cycle ${r.model}:${r.period}:${r.kind} completed`,
+      ok,
+      detail:
+        o instanceof Error
+          ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}`
+          : o
+            ? `status ${o.status}`
+            : 'no result',
+    };
   });
 }
 
@@ -414,13 +564,22 @@ export function checkCompleted(runs: ChaosCycle[], outcomes: CycleOutcome[]): In
  * What the sandboxes hold after the run: actuals of each finished cycle equal NetSuite, each model's
  * planned journals exactly once (against its full cycle's plan), and no two tasks overlapped on a model.
  */
-export async function checkModels(models: Sandboxes[], configs: ConnectionConfig[], runs: ChaosCycle[], outcomes: CycleOutcome[]): Promise<InvariantResult[]> {
+export async function checkModels(
+  models: Sandboxes[],
+  configs: ConnectionConfig[],
+  runs: ChaosCycle[],
+  outcomes: CycleOutcome[],
+): Promise<InvariantResult[]> {
   const results: InvariantResult[] = [];
-  for (const [i, r] of runs.entries()) if (!(outcomes[i] instanceof Error)) results.push(checkActuals(models[r.model]!, configs[r.model]!, r.period));
+  for (const [i, r] of runs.entries())
+    if (!(outcomes[i] instanceof Error)) results.push(checkActuals(models[r.model]!, configs[r.model]!, r.period));
   for (const m of models.keys()) {
     const full = runs.findIndex((r) => r.model === m && r.kind === 'full');
     const sum = outcomes[full];
-    const expected = sum && !(sum instanceof Error) && sum.plan ? { count: sum.plan.journals, planCents: sum.plan.planCents } : undefined;
+    const expected =
+      sum && !(sum instanceof Error) && sum.plan
+        ? { count: sum.plan.journals, planCents: sum.plan.planCents }
+        : undefined;
     if (full >= 0) results.push(...(await checkJournals(models[m]!, configs[m]!, expected)));
     results.push(checkNoOverlap(models[m]!, configs[m]!.anaplan.modelId));
   }

@@ -29,7 +29,20 @@ import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { sandboxConnection } from '../client/sandbox-connection';
 import { planningCycle } from '../workflows';
-import { checkCompleted, checkDeletes, checkJournals, checkLedgerEqualsPlan, checkModels, checkNoOverlap, checkWritesExplained, expectedLedger, formatResults, planJournalPrefix, recordLedgerWrites, type InvariantResult } from './chaos-invariants';
+import {
+  checkCompleted,
+  checkDeletes,
+  checkJournals,
+  checkLedgerEqualsPlan,
+  checkModels,
+  checkNoOverlap,
+  checkWritesExplained,
+  expectedLedger,
+  formatResults,
+  planJournalPrefix,
+  recordLedgerWrites,
+  type InvariantResult,
+} from './chaos-invariants';
 import { main as cli } from '../client/cli';
 import { startCycle } from '../client/cycle-runner';
 import { rng } from '../sandbox/demo-company';
@@ -46,7 +59,14 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-export const CHAOS_DEFAULTS: Omit<ChaosOptions, 'log'> = { cycles: 5, kills: 20, seed: 1, minIntervalMs: 300, maxIntervalMs: 3_000, glLines: 6_000 };
+export const CHAOS_DEFAULTS: Omit<ChaosOptions, 'log'> = {
+  cycles: 5,
+  kills: 20,
+  seed: 1,
+  minIntervalMs: 300,
+  maxIntervalMs: 3_000,
+  glLines: 6_000,
+};
 
 export interface ChaosReport {
   kills: Array<{ at_s: number; pid: number; running: number }>;
@@ -55,7 +75,6 @@ export interface ChaosReport {
 }
 
 const MASTER_KEY = Buffer.alloc(32, 3).toString('hex');
-
 
 function monthsBefore(period: string, n: number): string {
   const [y, m] = period.split('-').map(Number) as [number, number];
@@ -68,12 +87,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const random = rng(opts.seed);
   const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-chaos-'));
-  const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir, TEMPORAL_ADDRESS: server.address };
+  const env = {
+    ...process.env,
+    ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
+    ML_CONNECTOR_DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: server.address,
+  };
   const a = await startSandboxes({ netsuite: { glLines: opts.glLines } });
   const bAnaplan = await startAnaplanSandbox({ seed: 43 });
   const models: Sandboxes[] = [a, { netsuite: a.netsuite, anaplan: bAnaplan, close: () => bAnaplan.close() }];
   const stores = openStores({ dataDir, env });
-  const configs: ConnectionConfig[] = models.map((s, i) => parseConfig(sandboxConnection(s, stores.vault, `chaos${i}`)));
+  const configs: ConnectionConfig[] = models.map((s, i) =>
+    parseConfig(sandboxConnection(s, stores.vault, `chaos${i}`)),
+  );
   await stores.close();
   const configFile = path.join(dataDir, 'ml-connector.config.json');
   fs.writeFileSync(configFile, JSON.stringify(configs[0], null, 2));
@@ -86,7 +112,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const results: InvariantResult[] = [];
   try {
     await worker.start();
-    const client = new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir, env }) });
+    const client = new Client({
+      connection,
+      namespace: server.namespace,
+      dataConverter: resolveDataConverter({ dataDir, env }),
+    });
     const runs = Array.from({ length: opts.cycles }, (_, i) => {
       const period = monthsBefore('2026-10', Math.floor(i / 2));
       return { model: i % 2, period, kind: (period === '2026-10' ? 'full' : 'actuals') as CycleKind };
@@ -96,15 +126,29 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       runs.map((r) =>
         client.workflow.start(planningCycle, {
           taskQueue,
-          workflowId: cycleWorkflowId(configs[r.model]!.anaplan.workspaceId, configs[r.model]!.anaplan.modelId, r.period, r.kind),
+          workflowId: cycleWorkflowId(
+            configs[r.model]!.anaplan.workspaceId,
+            configs[r.model]!.anaplan.modelId,
+            r.period,
+            r.kind,
+          ),
           // A killed activity is retried after its heartbeat timeout: keep it short so chaos stays quick.
-          args: [{ config: configs[r.model]!, period: r.period, kind: r.kind, options: { heartbeatTimeoutMs: 10_000 } }],
+          args: [
+            { config: configs[r.model]!, period: r.period, kind: r.kind, options: { heartbeatTimeoutMs: 10_000 } },
+          ],
         }),
       ),
     );
     log(`started ${runs.length} cycles on 2 models: ${runs.map((r) => `${r.model}:${r.period}:${r.kind}`).join(', ')}`);
     const outcomes: Array<CycleSummary | Error | undefined> = runs.map(() => undefined);
-    const done = Promise.all(handles.map((h, i) => h.result().then((s) => (outcomes[i] = s), (e: Error) => (outcomes[i] = e))));
+    const done = Promise.all(
+      handles.map((h, i) =>
+        h.result().then(
+          (s) => (outcomes[i] = s),
+          (e: Error) => (outcomes[i] = e),
+        ),
+      ),
+    );
     let finished = false;
     void done.then(() => (finished = true));
 
@@ -116,7 +160,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await worker.stop('SIGKILL');
       const running = outcomes.filter((o) => o === undefined).length;
       kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, running });
-      log(`kill ${kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${kills.at(-1)!.at_s}s (${running} cycles running); restarting`);
+      log(
+        `kill ${kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${kills.at(-1)!.at_s}s (${running} cycles running); restarting`,
+      );
       await worker.start();
     }
     await done;
@@ -134,7 +180,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   const ok = results.length > 0 && results.every((r) => r.ok);
   log(formatResults(results));
-  log(`${ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${kills.length} kills`);
+  log(
+    `${ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${kills.length} kills`,
+  );
   return { kills, results, ok };
 }
 
@@ -142,7 +190,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 function workerProcess(configFile: string, taskQueue: string, env: NodeJS.ProcessEnv) {
   let worker: ChildProcess | undefined;
   const start = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'client', 'cli.ts'),
+        'worker',
+        '--config',
+        configFile,
+        '--task-queue',
+        taskQueue,
+        '--insecure-plaintext-payloads',
+      ],
+      { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
@@ -156,7 +218,9 @@ function workerProcess(configFile: string, taskQueue: string, env: NodeJS.Proces
         }
       };
       child.stdout!.on('data', onData);
-      child.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before polling: ${err.slice(-1500)}`)));
+      child.once('exit', (code, sig) =>
+        reject(new Error(`worker exited (${code ?? sig}) before polling: ${err.slice(-1500)}`)),
+      );
     });
     return (worker = child);
   };
@@ -185,7 +249,15 @@ export interface LedgerChaosOptions {
   log: (line: string) => void;
 }
 
-export const LEDGER_CHAOS_DEFAULTS: Omit<LedgerChaosOptions, 'log'> = { rounds: 6, kills: 12, seed: 1, minIntervalMs: 2_000, maxIntervalMs: 8_000, glLines: 1_000, threeWriters: true };
+export const LEDGER_CHAOS_DEFAULTS: Omit<LedgerChaosOptions, 'log'> = {
+  rounds: 6,
+  kills: 12,
+  seed: 1,
+  minIntervalMs: 2_000,
+  maxIntervalMs: 8_000,
+  glLines: 1_000,
+  threeWriters: true,
+};
 
 export interface LedgerChaosReport {
   kills: Array<{ at_s: number; pid: number; round: number; at: number }>;
@@ -219,7 +291,12 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const random = rng(opts.seed);
   const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-ledger-chaos-'));
-  const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir, TEMPORAL_ADDRESS: server.address };
+  const env = {
+    ...process.env,
+    ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
+    ML_CONNECTOR_DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: server.address,
+  };
   const s = await startSandboxes({ netsuite: { glLines: opts.glLines }, seed: 4_000 + opts.seed });
   const stores = openStores({ dataDir, env });
   const base: ConnectionConfig = parseConfig(sandboxConnection(s, stores.vault, 'ledgerchaos'));
@@ -229,11 +306,27 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const taskQueue = `ledger-chaos-${process.pid}-${Date.now().toString(36)}`;
   const writes = recordLedgerWrites(s, planJournalPrefix(base));
   // The replay CLI runs in this process: it reads the same settings as the worker.
-  const savedEnv = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, ML_CONNECTOR_DATA_DIR: process.env.ML_CONNECTOR_DATA_DIR, ML_CONNECTOR_MASTER_KEY: process.env.ML_CONNECTOR_MASTER_KEY };
-  Object.assign(process.env, { TEMPORAL_ADDRESS: server.address, ML_CONNECTOR_DATA_DIR: dataDir, ML_CONNECTOR_MASTER_KEY: MASTER_KEY });
+  const savedEnv = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    ML_CONNECTOR_DATA_DIR: process.env.ML_CONNECTOR_DATA_DIR,
+    ML_CONNECTOR_MASTER_KEY: process.env.ML_CONNECTOR_MASTER_KEY,
+  };
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: server.address,
+    ML_CONNECTOR_DATA_DIR: dataDir,
+    ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
+  });
   const w = workerProcess(configFile, taskQueue, env);
   const connection = await openClientConnection(server.settings);
-  const report: LedgerChaosReport = { kills: [], cycles: 0, replays: { refused: 0, applied: 0 }, mutations: [], writes: { insert: 0, update: 0, delete: 0 }, results: [], ok: false };
+  const report: LedgerChaosReport = {
+    kills: [],
+    cycles: 0,
+    replays: { refused: 0, applied: 0 },
+    mutations: [],
+    writes: { insert: 0, update: 0, delete: 0 },
+    results: [],
+    ok: false,
+  };
   const results = report.results;
   /** Coverage of the approved plan from each write seq on (a round's plan is fixed while it runs). */
   const coverage: Array<{ fromSeq: number; covered: Map<string, number> }> = [];
@@ -242,7 +335,20 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const pln = s.anaplan.state.model.modules.get('PLN01 Plan')!;
   const replay = async (cycleId: string): Promise<{ code: number; text: string }> => {
     const lines: string[] = [];
-    const code = await cli(['replay', '--cycle', cycleId, '--step', 'postJournals', '--task-queue', taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await cli(
+      [
+        'replay',
+        '--cycle',
+        cycleId,
+        '--step',
+        'postJournals',
+        '--task-queue',
+        taskQueue,
+        '--json',
+        '--insecure-plaintext-payloads',
+      ],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     if (code === 0) report.replays.applied++;
     else report.replays.refused++;
     return { code, text: lines.join(' ') };
@@ -253,19 +359,32 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const t0 = performance.now();
   const killer = (async () => {
     while (!stopKills && report.kills.length < opts.kills) {
-      await new Promise((r) => setTimeout(r, opts.minIntervalMs + random() * (opts.maxIntervalMs - opts.minIntervalMs)));
+      await new Promise((r) =>
+        setTimeout(r, opts.minIntervalMs + random() * (opts.maxIntervalMs - opts.minIntervalMs)),
+      );
       // Spread over the rounds: at most ⌈kills / rounds⌉ in one round.
-      if (stopKills || !busy || report.kills.filter((k) => k.round === round).length >= Math.ceil(opts.kills / opts.rounds)) continue;
+      if (
+        stopKills ||
+        !busy ||
+        report.kills.filter((k) => k.round === round).length >= Math.ceil(opts.kills / opts.rounds)
+      )
+        continue;
       const pid = w.pid()!;
       await w.stop('SIGKILL');
       report.kills.push({ at_s: Math.round((performance.now() - t0) / 100) / 10, pid, round, at: Date.now() });
-      log(`kill ${report.kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${report.kills.at(-1)!.at_s}s (round ${round}); restarting`);
+      log(
+        `kill ${report.kills.length}/${opts.kills}: SIGKILL worker ${pid} at ${report.kills.at(-1)!.at_s}s (round ${round}); restarting`,
+      );
       await w.start();
     }
   })();
   try {
     await w.start();
-    const client = new Client({ connection, namespace: server.namespace, dataConverter: resolveDataConverter({ dataDir, env }) });
+    const client = new Client({
+      connection,
+      namespace: server.namespace,
+      dataConverter: resolveDataConverter({ dataDir, env }),
+    });
     let previous: string[] = [];
     for (round = 0; round < opts.rounds; round++) {
       const last = round === opts.rounds - 1;
@@ -283,19 +402,35 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
       const subs = [...new Set([...posted.scopes.keys()].map((k) => k.split('|')[2]!))].sort();
       if (changes.includes('subsidiary-null')) {
         const sub = subs.at(-1)!;
-        config = { ...base, dimensions: { ...base.dimensions, subsidiaries: { ...base.dimensions.subsidiaries, overrides: { ...base.dimensions.subsidiaries.overrides, [`SUB-${sub}`]: null } } } };
+        config = {
+          ...base,
+          dimensions: {
+            ...base.dimensions,
+            subsidiaries: {
+              ...base.dimensions.subsidiaries,
+              overrides: { ...base.dimensions.subsidiaries.overrides, [`SUB-${sub}`]: null },
+            },
+          },
+        };
         report.mutations.push(`round ${round}: subsidiary SUB-${sub} set to null in the mapping`);
       }
       if (changes.includes('account-renumbered')) {
         const acct = [...posted.scopes.values()][0]!.keys().next().value!.split('|')[0]!;
-        const { acctnumber } = db.prepare('SELECT acctnumber FROM account WHERE id = ?').get(Number(acct)) as { acctnumber: string };
+        const { acctnumber } = db.prepare('SELECT acctnumber FROM account WHERE id = ?').get(Number(acct)) as {
+          acctnumber: string;
+        };
         db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(`${acctnumber}9`, Number(acct));
         undo = () => void db.prepare('UPDATE account SET acctnumber = ? WHERE id = ?').run(acctnumber, Number(acct));
-        report.mutations.push(`round ${round}: account ${acctnumber} renumbered ${acctnumber}9 in NetSuite (back after the round)`);
+        report.mutations.push(
+          `round ${round}: account ${acctnumber} renumbered ${acctnumber}9 in NetSuite (back after the round)`,
+        );
       }
       if (changes.includes('scope-unapproved')) {
         // The approved plan retires one scope for good: its journals may (must) be deleted.
-        const scope = [...posted.scopes.keys()].filter((k) => k.startsWith('forecast|')).sort().at(-1)!;
+        const scope = [...posted.scopes.keys()]
+          .filter((k) => k.startsWith('forecast|'))
+          .sort()
+          .at(-1)!;
         const [, month, sub] = scope.split('|') as [string, string, string];
         const model = s.anaplan.state.model;
         const vi = model.versions.find((v) => v.name === 'Forecast')!.index;
@@ -317,7 +452,13 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
       // otherwise be what `replay` reads); then all of them race for the ledger lock.
       const since = new Date();
       busy = true;
-      const replays = previous.map((id) => replay(id).then((r) => log(`round ${round}: replay of ${id.split(':').slice(-2).join(':')}: ${r.code === 0 ? 'applied' : `refused — ${r.text.slice(0, 200)}`}`)));
+      const replays = previous.map((id) =>
+        replay(id).then((r) =>
+          log(
+            `round ${round}: replay of ${id.split(':').slice(-2).join(':')}: ${r.code === 0 ? 'applied' : `refused — ${r.text.slice(0, 200)}`}`,
+          ),
+        ),
+      );
       for (const id of previous) {
         const h = client.workflow.getHandle(`replay:${id}:postJournals`);
         for (let i = 0; i < 300; i++) {
@@ -326,37 +467,92 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
           await new Promise((r) => setTimeout(r, 100));
         }
       }
-      const specs: Array<[string, CycleKind]> = [[LEDGER_FROM, 'plan'], ['2026-10', 'full'], ...(opts.threeWriters ? ([['2026-10', 'plan']] as Array<[string, CycleKind]>) : [])];
-      const handles = await Promise.all(specs.map(([period, kind]) => startCycle(client, config, period, kind, { heartbeatTimeoutMs: 10_000 }, taskQueue)));
-      const outcomes = await Promise.all(handles.map((h) => h.result().then((r) => r, (e: Error) => e)));
+      const specs: Array<[string, CycleKind]> = [
+        [LEDGER_FROM, 'plan'],
+        ['2026-10', 'full'],
+        ...(opts.threeWriters ? ([['2026-10', 'plan']] as Array<[string, CycleKind]>) : []),
+      ];
+      const handles = await Promise.all(
+        specs.map(([period, kind]) =>
+          startCycle(client, config, period, kind, { heartbeatTimeoutMs: 10_000 }, taskQueue),
+        ),
+      );
+      const outcomes = await Promise.all(
+        handles.map((h) =>
+          h.result().then(
+            (r) => r,
+            (e: Error) => e,
+          ),
+        ),
+      );
       await Promise.all(replays);
       busy = false;
       undo();
       report.cycles += handles.length;
-      log(`round ${round} (${mutation}): ${handles.map((h, i) => { const o = outcomes[i]!; return `${h.workflowId.split(':').slice(-2).join(':')} ${o instanceof Error ? `FAILED ${o.message}` : `${o.status} +${o.journals?.posted ?? 0} ~${o.journals?.updated ?? 0} =${o.journals?.unchanged ?? 0} -${o.journals?.retired ?? 0} frozen ${o.plan?.frozenScopes ?? 0}`}`; }).join('; ')}`);
+      log(
+        `round ${round} (${mutation}): ${handles
+          .map((h, i) => {
+            const o = outcomes[i]!;
+            return `${h.workflowId.split(':').slice(-2).join(':')} ${o instanceof Error ? `FAILED ${o.message}` : `${o.status} +${o.journals?.posted ?? 0} ~${o.journals?.updated ?? 0} =${o.journals?.unchanged ?? 0} -${o.journals?.retired ?? 0} frozen ${o.plan?.frozenScopes ?? 0}`}`;
+          })
+          .join('; ')}`,
+      );
       for (const [i, h] of handles.entries()) {
         const o = outcomes[i]!;
-        if (o instanceof Error || o.status !== 'completed' || (o.journals?.failed ?? 0) > 0) results.push({ name: `round ${round}: ${h.workflowId} completed`, ok: false, detail: o instanceof Error ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}` : `status ${o.status}, ${o.journals?.failed ?? 0} journals failed` });
-        if (changes.includes('subsidiary-null') && !(o instanceof Error) && (o.plan?.frozenScopes ?? 0) === 0 && h.workflowId.endsWith(`${LEDGER_FROM}:plan`)) results.push({ name: `round ${round}: the unmapped subsidiary froze scopes`, ok: false, detail: 'no frozen scope reported' });
+        if (o instanceof Error || o.status !== 'completed' || (o.journals?.failed ?? 0) > 0)
+          results.push({
+            name: `round ${round}: ${h.workflowId} completed`,
+            ok: false,
+            detail:
+              o instanceof Error
+                ? `failed: ${o.message}${o.cause ? ` — ${(o.cause as Error).message}` : ''}`
+                : `status ${o.status}, ${o.journals?.failed ?? 0} journals failed`,
+          });
+        if (
+          changes.includes('subsidiary-null') &&
+          !(o instanceof Error) &&
+          (o.plan?.frozenScopes ?? 0) === 0 &&
+          h.workflowId.endsWith(`${LEDGER_FROM}:plan`)
+        )
+          results.push({
+            name: `round ${round}: the unmapped subsidiary froze scopes`,
+            ok: false,
+            detail: 'no frozen scope reported',
+          });
       }
       previous = handles.map((h) => h.workflowId);
     }
     stopKills = true;
-    results.unshift({ name: `${report.cycles} cycles in ${opts.rounds} rounds completed with no journal refused`, ok: results.length === 0, detail: `${results.length} failed` });
+    results.unshift({
+      name: `${report.cycles} cycles in ${opts.rounds} rounds completed with no journal refused`,
+      ok: results.length === 0,
+      detail: `${results.length} failed`,
+    });
 
     // After the last round: the scope's latest writer may replay (nothing changes); everyone else is refused.
     const events = openStores({ dataDir, env });
     let lastWriter: string | undefined;
     try {
       const { ledgerLockWorkflowId } = await import('../common/ids');
-      lastWriter = (await events.audit.queryEvents({ scope: ledgerLockWorkflowId(base.netsuite.accountId, base.anaplan.workspaceId, base.anaplan.modelId), kind: 'ledger_write' })).at(-1)?.cycleId;
+      lastWriter = (
+        await events.audit.queryEvents({
+          scope: ledgerLockWorkflowId(base.netsuite.accountId, base.anaplan.workspaceId, base.anaplan.modelId),
+          kind: 'ledger_write',
+        })
+      ).at(-1)?.cycleId;
     } finally {
       await events.close();
     }
     const before = writes().length;
     const outcomes = await Promise.all(previous.map(async (id) => ({ id, ...(await replay(id)) })));
-    const refusedOk = outcomes.every((o) => (o.id === lastWriter ? o.code === 0 : o.code !== 0 && /wrote to the same ledger/.test(o.text)));
-    results.push({ name: 'final replays: older writers refused (naming the newer cycle), the latest one harmless', ok: refusedOk && writes().length === before && outcomes.some((o) => o.code !== 0), detail: `${outcomes.map((o) => `${o.id.split(':').slice(-2).join(':')}: ${o.code === 0 ? 'applied' : 'refused'}`).join(', ')}; ${writes().length - before} writes` });
+    const refusedOk = outcomes.every((o) =>
+      o.id === lastWriter ? o.code === 0 : o.code !== 0 && /wrote to the same ledger/.test(o.text),
+    );
+    results.push({
+      name: 'final replays: older writers refused (naming the newer cycle), the latest one harmless',
+      ok: refusedOk && writes().length === before && outcomes.some((o) => o.code !== 0),
+      detail: `${outcomes.map((o) => `${o.id.split(':').slice(-2).join(':')}: ${o.code === 0 ? 'applied' : 'refused'}`).join(', ')}; ${writes().length - before} writes`,
+    });
 
     const all = writes();
     for (const x of all) report.writes[x.op]++;
@@ -364,7 +560,13 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
     results.push(checkDeletes(base, all, coveredAt));
     const audit = openStores({ dataDir, env });
     try {
-      results.push(checkWritesExplained(all, await audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }), report.kills.map((k) => k.at)));
+      results.push(
+        checkWritesExplained(
+          all,
+          await audit.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 1_000_000 }),
+          report.kills.map((k) => k.at),
+        ),
+      );
     } finally {
       await audit.close();
     }
@@ -385,7 +587,9 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   }
   report.ok = results.length > 0 && results.every((r) => r.ok);
   log(formatResults(results));
-  log(`${report.ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${report.cycles} cycles, ${report.replays.refused + report.replays.applied} replays (${report.replays.refused} refused), ${report.kills.length} kills; writes ${JSON.stringify(report.writes)}`);
+  log(
+    `${report.ok ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.ok).length}/${results.length} invariants hold after ${report.cycles} cycles, ${report.replays.refused + report.replays.applied} replays (${report.replays.refused} refused), ${report.kills.length} kills; writes ${JSON.stringify(report.writes)}`,
+  );
   return report;
 }
 
@@ -418,9 +622,11 @@ if (require.main === module) {
   if (values.hosts !== undefined) {
     if (values.hosts !== '2') throw new Error(`--hosts: only 2 is supported (got ${values.hosts})`);
     const vendor = values['outage-vendor'] ?? HOSTS_CHAOS_DEFAULTS.outageVendor;
-    if (vendor !== 'netsuite' && vendor !== 'anaplan') throw new Error(`--outage-vendor must be netsuite or anaplan (got ${vendor})`);
+    if (vendor !== 'netsuite' && vendor !== 'anaplan')
+      throw new Error(`--outage-vendor must be netsuite or anaplan (got ${vendor})`);
     const sabotage = values.sabotage;
-    if (sabotage !== undefined && sabotage !== 'audit-not-shared' && sabotage !== 'duplicate-journal') throw new Error(`--sabotage must be audit-not-shared or duplicate-journal (got ${sabotage})`);
+    if (sabotage !== undefined && sabotage !== 'audit-not-shared' && sabotage !== 'duplicate-journal')
+      throw new Error(`--sabotage must be audit-not-shared or duplicate-journal (got ${sabotage})`);
     void exit(
       runHostsChaosStandalone({
         cycles: num(values.cycles, HOSTS_CHAOS_DEFAULTS.cycles),

@@ -18,7 +18,9 @@ export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 
 export class MinioNotFoundError extends Error {
   constructor(readonly tried: string[]) {
-    super(`MinIO server not found and not built. Tried:\n${tried.map((t) => `  - ${t}`).join('\n')}\nFix: install Go and run \`node --import tsx scripts/ensure-minio.ts\`, or set MINIO_PATH to a minio binary.`);
+    super(
+      `MinIO server not found and not built. Tried:\n${tried.map((t) => `  - ${t}`).join('\n')}\nFix: install Go and run \`node --import tsx scripts/ensure-minio.ts\`, or set MINIO_PATH to a minio binary.`,
+    );
     this.name = 'MinioNotFoundError';
   }
 }
@@ -44,10 +46,18 @@ function localBuild(): { binary: string; stamp: string } {
 
 /** The machine-wide copy, outside any clone: one per pinned version. */
 function machineCopy(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ml-connector', 'tools', `minio-${MINIO_VERSION}`);
+  return path.join(
+    process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+    'ml-connector',
+    'tools',
+    `minio-${MINIO_VERSION}`,
+  );
 }
 
-export function resolveMinio(opts: { install?: boolean; log?: (line: string) => void } = {}): { path: string; source: string } {
+export function resolveMinio(opts: { install?: boolean; log?: (line: string) => void } = {}): {
+  path: string;
+  source: string;
+} {
   const log = opts.log ?? (() => undefined);
   const tried: string[] = [];
   const fromEnv = process.env.MINIO_PATH;
@@ -58,8 +68,11 @@ export function resolveMinio(opts: { install?: boolean; log?: (line: string) => 
   tried.push('MINIO_PATH: not set');
   const { binary, stamp } = localBuild();
   const stamped = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
-  if (isExecutable(binary) && stamped === MINIO_VERSION) return { path: binary, source: `.data/tools (${MINIO_VERSION})` };
-  tried.push(`${binary}: ${isExecutable(binary) ? `built from ${stamped || 'an unknown version'}, not ${MINIO_VERSION}` : 'not present'}`);
+  if (isExecutable(binary) && stamped === MINIO_VERSION)
+    return { path: binary, source: `.data/tools (${MINIO_VERSION})` };
+  tried.push(
+    `${binary}: ${isExecutable(binary) ? `built from ${stamped || 'an unknown version'}, not ${MINIO_VERSION}` : 'not present'}`,
+  );
   if (isExecutable(machineCopy())) return { path: machineCopy(), source: `machine cache (${MINIO_VERSION})` };
   tried.push(`${machineCopy()}: not present`);
   if (opts.install === false) throw new MinioNotFoundError(tried);
@@ -79,9 +92,16 @@ export function resolveMinio(opts: { install?: boolean; log?: (line: string) => 
   const args = ['install', '-trimpath', `${MINIO_MODULE}@${MINIO_VERSION}`];
   log(`building MinIO (first time only, a few minutes): go ${args.join(' ')}`);
   const started = Date.now();
-  const res = spawnSync('go', args, { env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 1_800_000 });
+  const res = spawnSync('go', args, {
+    env,
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
   if (res.status !== 0 || !isExecutable(binary)) {
-    tried.push(`go ${args.join(' ')} → ${res.error ? res.error.message : `exit ${res.status ?? res.signal}`}: ${(res.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+    tried.push(
+      `go ${args.join(' ')} → ${res.error ? res.error.message : `exit ${res.status ?? res.signal}`}: ${(res.stderr || '').trim().split('\n').slice(-3).join(' | ')}`,
+    );
     throw new MinioNotFoundError(tried);
   }
   fs.writeFileSync(stamp, `${MINIO_VERSION}\n`);

@@ -22,16 +22,29 @@ export interface PgServer {
 export function findPgBin(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PG_BIN) return env.PG_BIN;
   const root = '/usr/lib/postgresql';
-  const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  const majors = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const m of majors) if (fs.existsSync(path.join(root, m, 'bin', 'initdb'))) return path.join(root, m, 'bin');
-  throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql, or set PG_BIN)');
+  throw new Error(
+    'PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql, or set PG_BIN)',
+  );
 }
 
 /** uid/gid to run the server as: the `postgres` user when we are root, else ourselves. */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('running as root but there is no postgres system user to run PostgreSQL as (apt-get install postgresql creates it)');
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (!line)
+    throw new Error(
+      'running as root but there is no postgres system user to run PostgreSQL as (apt-get install postgresql creates it)',
+    );
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -40,7 +53,10 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`PostgreSQL exited before it was ready (${child.exitCode ?? child.signalCode}): ${output().slice(-1500)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `PostgreSQL exited before it was ready (${child.exitCode ?? child.signalCode}): ${output().slice(-1500)}`,
+      );
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
     try {
       await c.connect();
@@ -56,26 +72,55 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
   throw new Error(`PostgreSQL at ${url} did not answer within ${timeoutMs} ms (${last})`);
 }
 
-export async function startPgServer(opts: { log?: (line: string) => void; startTimeoutMs?: number } = {}): Promise<PgServer> {
+export async function startPgServer(
+  opts: { log?: (line: string) => void; startTimeoutMs?: number } = {},
+): Promise<PgServer> {
   const bin = findPgBin();
   const user = serverUser();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-pg-'));
   const data = path.join(dir, 'data');
   if (user) fs.chownSync(dir, user.uid, user.gid);
   const asUser = user ? { uid: user.uid, gid: user.gid } : {};
-  const init = spawnSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'mlc', '--auth=trust', '--encoding=UTF8', '--no-instructions'], { ...asUser, encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C' }, cwd: dir });
+  const init = spawnSync(
+    path.join(bin, 'initdb'),
+    ['-D', data, '-U', 'mlc', '--auth=trust', '--encoding=UTF8', '--no-instructions'],
+    { ...asUser, encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C' }, cwd: dir },
+  );
   if (init.status !== 0) {
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed (${init.status ?? init.signal}): ${(init.stderr || init.stdout || String(init.error)).slice(-1500)}`);
+    throw new Error(
+      `initdb failed (${init.status ?? init.signal}): ${(init.stderr || init.stdout || String(init.error)).slice(-1500)}`,
+    );
   }
   const port = await freePort();
   // fsync off: a test cluster is thrown away, and durability costs seconds per run on a shared disk.
-  const child = spawn(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'], {
-    ...asUser,
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, LANG: 'C' },
-  });
+  const child = spawn(
+    path.join(bin, 'postgres'),
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
+    {
+      ...asUser,
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, LANG: 'C' },
+    },
+  );
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
   child.stdout!.on('data', keep);

@@ -28,14 +28,16 @@ function findTests(dir: string): string[] {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const files = args.length > 0 ? args : ['unit', 'workflows', 'e2e'].flatMap((d) => findTests(path.join(PROJECT_ROOT, 'test', d)));
+  const files =
+    args.length > 0 ? args : ['unit', 'workflows', 'e2e'].flatMap((d) => findTests(path.join(PROJECT_ROOT, 'test', d)));
   if (files.length === 0) {
     console.error('no test files found');
     return 1;
   }
   const log = (l: string) => console.log(`[test-run] ${l}`);
   const server = await startTemporal({ log, startTimeoutMs: 120_000 });
-  const s3: S3Server = await (async () => startS3Server(resolveMinio({ log }).path, { log, startTimeoutMs: 120_000 }))().catch(async (e: unknown) => {
+  const s3: S3Server = await (async () =>
+    startS3Server(resolveMinio({ log }).path, { log, startTimeoutMs: 120_000 }))().catch(async (e: unknown) => {
     await server.stop();
     throw e;
   });
@@ -56,16 +58,20 @@ async function main(): Promise<number> {
       child = spawn(
         process.execPath,
         ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=900000', ...files],
-        { stdio: 'inherit', cwd: PROJECT_ROOT, env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: server.address,
-          ML_CONNECTOR_TEST_RUN: '1',
-          ML_CONNECTOR_DATA_DIR: testData,
-          ML_CONNECTOR_TEST_S3_ENDPOINT: s3.endpoint,
-          ML_CONNECTOR_TEST_S3_ACCESS_KEY: s3.accessKeyId,
-          ML_CONNECTOR_TEST_S3_SECRET_KEY: s3.secretAccessKey,
-          ML_CONNECTOR_TEST_PG_URL: pgServer.url,
-        } },
+        {
+          stdio: 'inherit',
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            TEMPORAL_ADDRESS: server.address,
+            ML_CONNECTOR_TEST_RUN: '1',
+            ML_CONNECTOR_DATA_DIR: testData,
+            ML_CONNECTOR_TEST_S3_ENDPOINT: s3.endpoint,
+            ML_CONNECTOR_TEST_S3_ACCESS_KEY: s3.accessKeyId,
+            ML_CONNECTOR_TEST_S3_SECRET_KEY: s3.secretAccessKey,
+            ML_CONNECTOR_TEST_PG_URL: pgServer.url,
+          },
+        },
       );
       child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
     });

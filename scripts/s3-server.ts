@@ -17,11 +17,19 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-async function waitReady(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+async function waitReady(
+  endpoint: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`S3 server exited before it was ready (${child.exitCode ?? child.signalCode}): ${output().slice(-1500)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `S3 server exited before it was ready (${child.exitCode ?? child.signalCode}): ${output().slice(-1500)}`,
+      );
     try {
       // MinIO's liveness probe; answers once the object layer is up.
       const res = await fetch(`${endpoint}/minio/health/live`, { signal: AbortSignal.timeout(2_000) });
@@ -35,26 +43,41 @@ async function waitReady(endpoint: string, child: ChildProcess, output: () => st
   throw new Error(`S3 server at ${endpoint} did not answer within ${timeoutMs} ms (${last})`);
 }
 
-export async function startS3Server(binary: string, opts: { log?: (line: string) => void; startTimeoutMs?: number } = {}): Promise<S3Server> {
+export async function startS3Server(
+  binary: string,
+  opts: { log?: (line: string) => void; startTimeoutMs?: number } = {},
+): Promise<S3Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-s3-'));
   const [port, consolePort] = [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = `mlc${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
-  const child = spawn(binary, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, path.join(dir, 'data')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      MINIO_ROOT_USER: accessKeyId,
-      MINIO_ROOT_PASSWORD: secretAccessKey,
-      // A static key turns on SSE-S3 (x-amz-server-side-encryption: AES256), which the store tests ask for.
-      MINIO_KMS_SECRET_KEY: `mlc-test-key:${randomBytes(32).toString('base64')}`,
-      MINIO_BROWSER: 'off',
-      MINIO_UPDATE: 'off',
-      MINIO_CI_CD: '1',
+  const child = spawn(
+    binary,
+    [
+      'server',
+      '--quiet',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--console-address',
+      `127.0.0.1:${consolePort}`,
+      path.join(dir, 'data'),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        MINIO_ROOT_USER: accessKeyId,
+        MINIO_ROOT_PASSWORD: secretAccessKey,
+        // A static key turns on SSE-S3 (x-amz-server-side-encryption: AES256), which the store tests ask for.
+        MINIO_KMS_SECRET_KEY: `mlc-test-key:${randomBytes(32).toString('base64')}`,
+        MINIO_BROWSER: 'off',
+        MINIO_UPDATE: 'off',
+        MINIO_CI_CD: '1',
+      },
     },
-  });
+  );
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
   child.stdout!.on('data', keep);

@@ -4,7 +4,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type LogLevel,
+  type TelemetryOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { workflowBundleSetting } from '../common/node/env';
 import { TASK_QUEUE } from '../common/ids';
@@ -38,7 +47,8 @@ const bundleCache = new Map<string, Promise<{ code: string }>>();
 /** Bundles workflow code once per process and module (webpack takes a couple of seconds). */
 export function workflowBundle(workflowsPath: string = WORKFLOWS_PATH): Promise<{ code: string }> {
   let b = bundleCache.get(workflowsPath);
-  if (!b) bundleCache.set(workflowsPath, (b = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
+  if (!b)
+    bundleCache.set(workflowsPath, (b = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })));
   return b;
 }
 
@@ -47,7 +57,8 @@ export function workflowBundle(workflowsPath: string = WORKFLOWS_PATH): Promise<
  * own workflows module (`workflowsPath`) is always bundled from source.
  */
 export async function workerWorkflowSource(workflowsPath?: string): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
-  if (workflowsPath === undefined && fs.existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
+  if (workflowsPath === undefined && fs.existsSync(PREBUILT_BUNDLE_PATH))
+    return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
   return { workflowBundle: await workflowBundle(workflowsPath) };
 }
 
@@ -67,9 +78,12 @@ export interface ConnectorWorkerOptions {
   overrides?: Partial<WorkerOptions>;
 }
 
-export async function createConnectorWorker(options: ConnectorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createConnectorWorker(
+  options: ConnectorWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
-  if (!options.temporal && !options.address) throw new Error('createConnectorWorker: give `temporal` settings or the `address` of a local server');
+  if (!options.temporal && !options.address)
+    throw new Error('createConnectorWorker: give `temporal` settings or the `address` of a local server');
   const settings = options.temporal ?? localTemporalSettings(options.address!, options.namespace);
   const connection = await openNativeConnection(settings);
   const tracing = await setupTracing();

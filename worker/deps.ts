@@ -28,12 +28,27 @@ export function currentCycleId(): string | null {
   }
 }
 
-export function buildActivities(opts: WorkerDepsOptions): { activities: ReturnType<typeof createActivities>; stores: Stores; ports: PortsResolver; close(): Promise<void> } {
+export function buildActivities(opts: WorkerDepsOptions): {
+  activities: ReturnType<typeof createActivities>;
+  stores: Stores;
+  ports: PortsResolver;
+  close(): Promise<void>;
+} {
   const stores = openStores({ dataDir: opts.dataDir, env: opts.env });
   const observer: CallObserver = (call) => {
     recordCall(call);
     // Not awaited: an observer cannot block the HTTP exchange; a failed write is logged, never thrown.
-    stores.audit.appendCall({ system: call.system, method: call.method, path: call.path, status: call.status === 'network-error' ? null : call.status, attempt: call.attempt, durationMs: call.durationMs, cycleId: currentCycleId() }).catch((err: unknown) => opts.log?.('audit call not recorded', { error: (err as Error).message }));
+    stores.audit
+      .appendCall({
+        system: call.system,
+        method: call.method,
+        path: call.path,
+        status: call.status === 'network-error' ? null : call.status,
+        attempt: call.attempt,
+        durationMs: call.durationMs,
+        cycleId: currentCycleId(),
+      })
+      .catch((err: unknown) => opts.log?.('audit call not recorded', { error: (err as Error).message }));
   };
   const ports = createPortsResolver({ vault: stores.vault, observer });
   const activities = createActivities({

@@ -13,7 +13,12 @@ import { certificateWarnings } from '../activities/store';
 import { resolveDataConverter } from '../common/node/codec-config';
 import { SettingsError, dataDirFrom, readSettings, temporalSettings, type Env } from '../common/node/env';
 import { openClientConnection } from '../common/node/temporal-connection';
-import { describeTemporalSettings, plaintextWarning, TemporalSettingsError, type TemporalSettings } from '../common/node/temporal-settings';
+import {
+  describeTemporalSettings,
+  plaintextWarning,
+  TemporalSettingsError,
+  type TemporalSettings,
+} from '../common/node/temporal-settings';
 
 export interface RunWorkerOptions {
   /** Connection settings (TLS, API key); default: read from the environment and validated. */
@@ -36,14 +41,29 @@ export interface RunWorkerOptions {
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   // Before any connection: the SDK runtime's metrics exporter is fixed when the runtime is installed.
-  const observability = await startObservability({ metricsPort: options.metricsPort, metricsHost: options.metricsHost, log });
+  const observability = await startObservability({
+    metricsPort: options.metricsPort,
+    metricsHost: options.metricsHost,
+    log,
+  });
   // Validated before anything connects: a bad CA path or a key without its certificate stops here.
-  const settings = options.temporal ?? temporalSettings(options.env, { address: options.address, namespace: options.namespace });
+  const settings =
+    options.temporal ?? temporalSettings(options.env, { address: options.address, namespace: options.namespace });
   const warning = plaintextWarning(settings);
   if (warning) log(`⚠ ${warning}`);
   const clientConnection = await openClientConnection(settings);
-  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace, dataConverter: options.dataConverter });
-  const built = buildActivities({ dataDir: dataDirFrom(options.env, options.dataDir), env: options.env, temporal, taskQueue: options.taskQueue, log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`) });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: settings.namespace,
+    dataConverter: options.dataConverter,
+  });
+  const built = buildActivities({
+    dataDir: dataDirFrom(options.env, options.dataDir),
+    env: options.env,
+    temporal,
+    taskQueue: options.taskQueue,
+    log: (m, f) => log(`${m}${f ? ` ${JSON.stringify(f)}` : ''}`),
+  });
   for (const w of certificateWarnings(built.stores.vault)) log(`⚠ ${w}`);
   const { worker, connection } = await createConnectorWorker({
     temporal: settings,
@@ -83,10 +103,17 @@ if (require.main === module) {
   const dataConverter = resolveDataConverter({ dataDir: settings.paths.dataDir });
   // Same rule as `ml-connector worker` (issue 13 item 3): no keys, no plaintext histories unless asked.
   if (!dataConverter && !settings.worker.insecurePlaintextPayloads) {
-    console.error('worker refused: no payload codec keys (set ML_CONNECTOR_CODEC_KEYS or ML_CONNECTOR_CODEC_KEY_FILE; ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS=true accepts plaintext histories)');
+    console.error(
+      'worker refused: no payload codec keys (set ML_CONNECTOR_CODEC_KEYS or ML_CONNECTOR_CODEC_KEY_FILE; ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS=true accepts plaintext histories)',
+    );
     process.exit(1);
   }
-  runWorker({ taskQueue: settings.worker.taskQueue, temporal: settings.temporal, dataDir: settings.paths.dataDir, dataConverter }).catch((err) => {
+  runWorker({
+    taskQueue: settings.worker.taskQueue,
+    temporal: settings.temporal,
+    dataDir: settings.paths.dataDir,
+    dataConverter,
+  }).catch((err) => {
     console.error(`worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

@@ -12,13 +12,21 @@ export interface Observability {
   close(): Promise<void>;
 }
 
-export async function startObservability(opts: { metricsPort?: number; metricsHost?: string; log: (line: string) => void }): Promise<Observability> {
+export async function startObservability(opts: {
+  metricsPort?: number;
+  metricsHost?: string;
+  log: (line: string) => void;
+}): Promise<Observability> {
   const tracing = await setupTracing();
   if (tracing) opts.log('worker: OpenTelemetry traces exported to the configured OTLP endpoint');
   if (opts.metricsPort === undefined) return { close: async () => tracing?.shutdown() };
   const sdkPort = await freeLoopbackPort();
   installRuntime('WARN', { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } });
-  const server = await startMetricsServer({ port: opts.metricsPort, host: opts.metricsHost, sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics` });
+  const server = await startMetricsServer({
+    port: opts.metricsPort,
+    host: opts.metricsHost,
+    sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`,
+  });
   opts.log(`worker: metrics at ${server.url}`);
   return {
     metricsUrl: server.url,

@@ -34,7 +34,8 @@ async function createTracing(serviceName: string): Promise<Tracing> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { Resource } = await import('@opentelemetry/resources');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = await import('@temporalio/interceptors-opentelemetry');
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } =
+    await import('@temporalio/interceptors-opentelemetry');
   const provider = new BasicTracerProvider({
     resource: new Resource({ 'service.name': serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
@@ -42,7 +43,10 @@ async function createTracing(serviceName: string): Promise<Tracing> {
   // Registers the global tracer and W3C propagator the interceptors use.
   provider.register();
   return {
-    activity: (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+    activity: (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
     shutdown: () => provider.shutdown(),
   };
 }

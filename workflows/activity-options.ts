@@ -19,6 +19,11 @@ export function cycleActivities(opts: CycleOptions = {}): CycleActivities {
     // 12 attempts: backoff alone (1+2+…+32 s, then 1 min capped) spans 6 min, each attempt's HTTP
     // retries ~13 s more, so a vendor down for minutes is waited out; 6 attempts (~110 s) failed
     // cycles in the two-host chaos run's 2-minute sandbox outage (scripts/chaos-hosts.ts).
-    retry: { maximumAttempts: 12, initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NonRetryable'] },
+    retry: {
+      maximumAttempts: 12,
+      initialInterval: '1 second',
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: ['NonRetryable'],
+    },
   });
 }

@@ -40,10 +40,15 @@ export async function backfill(input: BackfillInput): Promise<BackfillStatus> {
   const { config, kind } = input;
   const concurrency = Math.min(MAX_BACKFILL_CONCURRENCY, Math.max(1, Math.floor(input.concurrency ?? 2)));
   const months = monthsBetween(input.from, input.to);
-  if (months.length === 0) throw ApplicationFailure.nonRetryable(`backfill range ${input.from} … ${input.to} is empty`, 'BadRange');
+  if (months.length === 0)
+    throw ApplicationFailure.nonRetryable(`backfill range ${input.from} … ${input.to} is empty`, 'BadRange');
   const ws = config.anaplan.workspaceId;
   const model = config.anaplan.modelId;
-  const periods: BackfillPeriod[] = months.map((period) => ({ period, cycleId: cycleWorkflowId(ws, model, period, kind), state: 'pending' }));
+  const periods: BackfillPeriod[] = months.map((period) => ({
+    period,
+    cycleId: cycleWorkflowId(ws, model, period, kind),
+    state: 'pending',
+  }));
   const status = (): BackfillStatus => {
     const count = (s: BackfillPeriod['state']) => periods.filter((p) => p.state === s).length;
     return {

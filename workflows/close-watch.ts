@@ -25,7 +25,14 @@ import type { createActivities } from '../activities';
 import { flashDue, msUntilFlash } from '../common/flash-time';
 import type { ConnectionConfig } from '../common/config';
 import { closeCycleWorkflowId, flashCycleWorkflowId, type CycleKind } from '../common/ids';
-import { checkNowSignal, closeWatchStatusQuery, pauseSignal, resumeSignal, type CloseWatchStart, type CloseWatchStatus } from '../common/messages';
+import {
+  checkNowSignal,
+  closeWatchStatusQuery,
+  pauseSignal,
+  resumeSignal,
+  type CloseWatchStart,
+  type CloseWatchStatus,
+} from '../common/messages';
 import { planningCycle } from './planning-cycle';
 
 type Acts = ReturnType<typeof createActivities>;
@@ -76,7 +83,18 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
   const tz = input.timezone ?? 'UTC';
   const ws = config.anaplan.workspaceId;
   const model = config.anaplan.modelId;
-  const s: CloseWatchState = input.state ?? { final: [], open: [], generation: {}, started: [], flashDays: [], checks: 0, lastCheck: null, lastError: null, paused: false, baseline: true };
+  const s: CloseWatchState = input.state ?? {
+    final: [],
+    open: [],
+    generation: {},
+    started: [],
+    flashDays: [],
+    checks: 0,
+    lastCheck: null,
+    lastError: null,
+    paused: false,
+    baseline: true,
+  };
   const acts = proxyActivities<Acts>({
     startToCloseTimeout: '5 minutes',
     // A NetSuite outage is reported in the status and tried again at the next interval, not here.
@@ -93,20 +111,23 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
   setHandler(checkNowSignal, () => {
     checkNow = true;
   });
-  setHandler(closeWatchStatusQuery, (): CloseWatchStatus => ({
-    workflowId: workflowInfo().workflowId,
-    connection: config.name,
-    intervalMs: input.intervalMs,
-    onLock,
-    flash: input.flashAt ? `${input.flashAt} ${tz}` : null,
-    paused: s.paused,
-    checks: s.checks,
-    lastCheck: s.lastCheck,
-    lastError: s.lastError,
-    finalMonths: s.final.length,
-    openMonths: s.open,
-    started: s.started,
-  }));
+  setHandler(
+    closeWatchStatusQuery,
+    (): CloseWatchStatus => ({
+      workflowId: workflowInfo().workflowId,
+      connection: config.name,
+      intervalMs: input.intervalMs,
+      onLock,
+      flash: input.flashAt ? `${input.flashAt} ${tz}` : null,
+      paused: s.paused,
+      checks: s.checks,
+      lastCheck: s.lastCheck,
+      lastError: s.lastError,
+      finalMonths: s.final.length,
+      openMonths: s.open,
+      started: s.started,
+    }),
+  );
 
   const start = async (period: string, cycleId: string, generation: number, reason: CloseWatchStart['reason']) => {
     const entry: CloseWatchStart = { period, cycleId, generation, reason, at: new Date().toISOString() };
@@ -133,7 +154,8 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
       periods = await acts.readPeriodStates({ config });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      s.lastError = (err as { cause?: { message?: string }; message?: string }).cause?.message ?? (err as Error).message;
+      s.lastError =
+        (err as { cause?: { message?: string }; message?: string }).cause?.message ?? (err as Error).message;
       return;
     }
     s.checks++;
@@ -145,7 +167,12 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
       if (wasFinal.has(p.period) || s.baseline) continue;
       const generation = (s.generation[p.period] ?? 0) + 1;
       s.generation[p.period] = generation;
-      await start(p.period, closeCycleWorkflowId(ws, model, p.period, kind, generation), generation, p.closed ? 'closed' : 'locked');
+      await start(
+        p.period,
+        closeCycleWorkflowId(ws, model, p.period, kind, generation),
+        generation,
+        p.closed ? 'closed' : 'locked',
+      );
     }
     s.final = nowFinal.map((p) => p.period);
     s.open = periods.filter((p) => !s.final.includes(p.period)).map((p) => p.period);
@@ -155,15 +182,24 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
   for (let run = 0; run < (input.checksPerRun ?? CHECKS_PER_RUN); run++) {
     if (!s.paused) {
       await check();
-      const f = input.flashAt ? flashDue(new Date(), input.flashAt, tz, input.holidays ?? [], s.flashDays, input.weekend) : null;
+      const f = input.flashAt
+        ? flashDue(new Date(), input.flashAt, tz, input.holidays ?? [], s.flashDays, input.weekend)
+        : null;
       if (f) {
         s.flashDays = [...s.flashDays, f.day].slice(-10);
         // Only a month NetSuite still has open: a closed month gets its final cycle instead.
-        if (s.open.includes(f.period)) await start(f.period, flashCycleWorkflowId(ws, model, f.period, 'actuals', f.day), 0, 'flash');
+        if (s.open.includes(f.period))
+          await start(f.period, flashCycleWorkflowId(ws, model, f.period, 'actuals', f.day), 0, 'flash');
       }
     }
     checkNow = false;
-    await condition(() => checkNow, Math.max(1000, Math.min(input.intervalMs, input.flashAt ? msUntilFlash(new Date(), input.flashAt, tz) : Infinity)));
+    await condition(
+      () => checkNow,
+      Math.max(
+        1000,
+        Math.min(input.intervalMs, input.flashAt ? msUntilFlash(new Date(), input.flashAt, tz) : Infinity),
+      ),
+    );
   }
   await continueAsNew<typeof closeWatch>({ ...input, state: s });
 }

@@ -6,8 +6,24 @@
  */
 import { ApplicationFailure, condition, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionConfig } from '../common/config';
-import { cycleOptionsProblem, LOCK_LEASE_DEFAULT_MS, type CycleArtifacts, type CycleInput, type CycleSummary, type ExtractResult } from '../common/dto';
-import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery, type ApprovalDecision, type CycleStatus, type StepStatus } from '../common/messages';
+import {
+  cycleOptionsProblem,
+  LOCK_LEASE_DEFAULT_MS,
+  type CycleArtifacts,
+  type CycleInput,
+  type CycleSummary,
+  type ExtractResult,
+} from '../common/dto';
+import {
+  approveSignal,
+  pauseSignal,
+  rejectSignal,
+  resumeSignal,
+  statusQuery,
+  type ApprovalDecision,
+  type CycleStatus,
+  type StepStatus,
+} from '../common/messages';
 import { cycleActivities, type CycleActivities } from './activity-options';
 import { createLockClient } from './lock-client';
 
@@ -70,8 +86,19 @@ export function beginCycle(input: CycleInput): CycleRun {
   const cycleId = workflowInfo().workflowId;
   const selected = stepsFor(kind);
 
-  const steps: StepStatus[] = CYCLE_STEPS.map((name) => ({ name, state: selected.has(name) ? 'pending' : 'skipped', counts: {} }));
-  const summary: CycleSummary = { workflowId: cycleId, period, kind, status: 'completed', quarantined: 0, warnings: [] };
+  const steps: StepStatus[] = CYCLE_STEPS.map((name) => ({
+    name,
+    state: selected.has(name) ? 'pending' : 'skipped',
+    counts: {},
+  }));
+  const summary: CycleSummary = {
+    workflowId: cycleId,
+    period,
+    kind,
+    status: 'completed',
+    quarantined: 0,
+    warnings: [],
+  };
   let paused = false;
   let pauseReason: string | undefined;
   let lastError: string | undefined;
@@ -89,7 +116,14 @@ export function beginCycle(input: CycleInput): CycleRun {
       Object.assign(artifacts, a);
       upsertMemo({ artifacts: { ...artifacts } });
     },
-    locked: (scope, purpose, waitingFor, fn) => withLock({ ...lockTarget, ...scope }, `${cycleId} ${purpose}`, leaseMs, fn, (w) => (waitingForLock = w ? waitingFor : undefined)),
+    locked: (scope, purpose, waitingFor, fn) =>
+      withLock(
+        { ...lockTarget, ...scope },
+        `${cycleId} ${purpose}`,
+        leaseMs,
+        fn,
+        (w) => (waitingForLock = w ? waitingFor : undefined),
+      ),
     step: async (name, fn) => {
       const s = steps.find((x) => x.name === name)!;
       if (!selected.has(name)) return undefined;
@@ -123,21 +157,27 @@ export function beginCycle(input: CycleInput): CycleRun {
   });
   // Decisions count only while the cycle waits for one (the CLI checks the status before sending).
   const decide = (approved: boolean) => (d: ApprovalDecision) => {
-    if (summary.approval?.state === 'waiting' && run.decision === undefined) run.decision = { approved, by: d.by, note: d.note, at: new Date().toISOString() };
+    if (summary.approval?.state === 'waiting' && run.decision === undefined)
+      run.decision = { approved, by: d.by, note: d.note, at: new Date().toISOString() };
   };
   setHandler(approveSignal, decide(true));
   setHandler(rejectSignal, decide(false));
-  setHandler(statusQuery, (): CycleStatus => ({
-    workflowId: cycleId,
-    step: steps.find((s) => s.state === 'running')?.name ?? null,
-    steps,
-    paused,
-    pauseReason: waitingForLock ?? (summary.approval?.state === 'waiting' && run.decision === undefined ? 'waiting for approval' : pauseReason),
-    quarantined: summary.quarantined,
-    lastError,
-    warnings: summary.warnings,
-    ...(summary.approval ? { approval: summary.approval } : {}),
-  }));
+  setHandler(
+    statusQuery,
+    (): CycleStatus => ({
+      workflowId: cycleId,
+      step: steps.find((s) => s.state === 'running')?.name ?? null,
+      steps,
+      paused,
+      pauseReason:
+        waitingForLock ??
+        (summary.approval?.state === 'waiting' && run.decision === undefined ? 'waiting for approval' : pauseReason),
+      quarantined: summary.quarantined,
+      lastError,
+      warnings: summary.warnings,
+      ...(summary.approval ? { approval: summary.approval } : {}),
+    }),
+  );
 
   // Artifact hashes go to the memo as they are produced, so `ml-connector replay` can re-send a
   // failed step from them (memo is encoded by the payload codec like any payload).

@@ -21,7 +21,9 @@ export async function preflight(c: CycleRun, s: StepStatus): Promise<PreflightRe
 }
 
 export async function alignDimensions(c: CycleRun, s: StepStatus): Promise<AlignResult> {
-  const r = await c.locked({}, 'alignDimensions', 'waiting for the Anaplan model lock', () => c.acts.alignDimensions({ config: c.config, cycleId: c.cycleId }));
+  const r = await c.locked({}, 'alignDimensions', 'waiting for the Anaplan model lock', () =>
+    c.acts.alignDimensions({ config: c.config, cycleId: c.cycleId }),
+  );
   const d = Object.values(r.dimensions);
   s.counts = {
     members: d.reduce((a, x) => a + x.members, 0),
@@ -34,23 +36,47 @@ export async function alignDimensions(c: CycleRun, s: StepStatus): Promise<Align
   return r;
 }
 
-export async function importActuals(c: CycleRun, s: StepStatus, pre: PreflightResult, align: AlignResult): Promise<ImportResult> {
+export async function importActuals(
+  c: CycleRun,
+  s: StepStatus,
+  pre: PreflightResult,
+  align: AlignResult,
+): Promise<ImportResult> {
   // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
   // from the upload through the import; runs started before that extract, then upload and import.
   const pipelined = patched('actuals-upload-during-extraction');
   const im = !pipelined
     ? await extractAndImport(c, s, pre, align, false)
-    : await c.locked({ importFile: c.config.actions.importActuals }, 'importActuals (file)', 'waiting for the Anaplan import file lock', (attempt) => extractAndImport(c, s, pre, align, true, attempt));
+    : await c.locked(
+        { importFile: c.config.actions.importActuals },
+        'importActuals (file)',
+        'waiting for the Anaplan import file lock',
+        (attempt) => extractAndImport(c, s, pre, align, true, attempt),
+      );
   await tieOutGate(c, pre, align);
   return im;
 }
 
-async function extractAndImport(c: CycleRun, s: StepStatus, pre: PreflightResult, align: AlignResult, pipelined: boolean, attempt = 0): Promise<ImportResult> {
+async function extractAndImport(
+  c: CycleRun,
+  s: StepStatus,
+  pre: PreflightResult,
+  align: AlignResult,
+  pipelined: boolean,
+  attempt = 0,
+): Promise<ImportResult> {
   const { config, cycleId, summary } = c;
   // A retry after the file lock lapsed keeps this cycle's extraction (its artifact): only the
   // upload is redone, below, since another cycle may have written the file meanwhile.
   if (!c.extracted) {
-    const ex = await c.acts.extractActuals({ config, cycleId, periodInfo: pre.periodInfo, anaplanPeriodCode: pre.anaplanPeriodCode, memberMapsHash: align.memberMapsHash, ...(pipelined ? { uploadTo: config.actions.importActuals } : {}) });
+    const ex = await c.acts.extractActuals({
+      config,
+      cycleId,
+      periodInfo: pre.periodInfo,
+      anaplanPeriodCode: pre.anaplanPeriodCode,
+      memberMapsHash: align.memberMapsHash,
+      ...(pipelined ? { uploadTo: config.actions.importActuals } : {}),
+    });
     c.extracted = { ex, attempt };
     summary.extract = ex;
     c.remember({ csvHash: ex.csvHash, csvRows: ex.rows });
@@ -61,8 +87,13 @@ async function extractAndImport(c: CycleRun, s: StepStatus, pre: PreflightResult
   await c.gate();
   // The file uploaded during the extraction is trusted only under the same hold of the file lock;
   // otherwise runActualsImport uploads this cycle's artifact again before importing.
-  const uploaded = ex.uploadedChunks === undefined || c.extracted.attempt !== attempt ? {} : { uploaded: { chunks: ex.uploadedChunks } };
-  const im = await c.locked({}, 'importActuals', 'waiting for the Anaplan model lock', () => c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }));
+  const uploaded =
+    ex.uploadedChunks === undefined || c.extracted.attempt !== attempt
+      ? {}
+      : { uploaded: { chunks: ex.uploadedChunks } };
+  const im = await c.locked({}, 'importActuals', 'waiting for the Anaplan model lock', () =>
+    c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }),
+  );
   summary.import = im;
   s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };
   const loadedCents = ex.csvCents - im.rejectedCents;
@@ -73,7 +104,10 @@ async function extractAndImport(c: CycleRun, s: StepStatus, pre: PreflightResult
     rejectedCents: im.rejectedCents,
     balanced: ex.netsuiteCents === loadedCents + ex.quarantinedCents + im.rejectedCents,
   };
-  if (!summary.tieOut.balanced) summary.warnings.push(`tie-out: NetSuite ${ex.netsuiteCents} cents ≠ loaded ${loadedCents} + quarantined ${ex.quarantinedCents} + rejected ${im.rejectedCents}`);
+  if (!summary.tieOut.balanced)
+    summary.warnings.push(
+      `tie-out: NetSuite ${ex.netsuiteCents} cents ≠ loaded ${loadedCents} + quarantined ${ex.quarantinedCents} + rejected ${im.rejectedCents}`,
+    );
   return im;
 }
 
@@ -87,35 +121,79 @@ async function tieOutGate(c: CycleRun, pre: PreflightResult, align: AlignResult)
   const t = c.summary.tieOut;
   if (!t || t.balanced || c.config.actuals?.tieOut !== 'block' || !c.extracted || !patched('tie-out-gate')) return;
   const ex = c.extracted.ex;
-  const v = await c.acts.tieOutVariance({ config: c.config, cycleId: c.cycleId, periodInfo: pre.periodInfo, memberMapsHash: align.memberMapsHash, csvHash: ex.csvHash, quarantineHash: ex.quarantineHash });
+  const v = await c.acts.tieOutVariance({
+    config: c.config,
+    cycleId: c.cycleId,
+    periodInfo: pre.periodInfo,
+    memberMapsHash: align.memberMapsHash,
+    csvHash: ex.csvHash,
+    quarantineHash: ex.quarantineHash,
+  });
   const amount = (cents: number) => `${cents > 0 ? '+' : cents < 0 ? '-' : ''}${(Math.abs(cents) / 100).toFixed(2)}`;
-  const named = v.top.slice(0, 5).map((l) => `${l.account} ${amount(l.varianceCents)} (NetSuite ${amount(l.netsuiteCents)}, moved ${amount(l.movedCents)})`);
+  const named = v.top
+    .slice(0, 5)
+    .map(
+      (l) =>
+        `${l.account} ${amount(l.varianceCents)} (NetSuite ${amount(l.netsuiteCents)}, moved ${amount(l.movedCents)})`,
+    );
   const more = v.accountsWithVariance > named.length ? ` and ${v.accountsWithVariance - named.length} more` : '';
   throw ApplicationFailure.nonRetryable(
     `actuals do not tie out (actuals.tieOut: block): NetSuite ${amount(t.netsuiteCents)} ≠ loaded ${amount(t.loadedCents)} + quarantined ${amount(t.quarantinedCents)} + rejected ${amount(t.rejectedCents)}; variance by account: ${named.join('; ') || 'none per account'}${more}; full list in artifact ${v.varianceHash}; no plan journal was posted`,
     'TieOutFailed',
-    { tieOut: t, varianceHash: v.varianceHash, accountsWithVariance: v.accountsWithVariance, totalVarianceCents: v.totalVarianceCents, accounts: v.top },
+    {
+      tieOut: t,
+      varianceHash: v.varianceHash,
+      accountsWithVariance: v.accountsWithVariance,
+      totalVarianceCents: v.totalVarianceCents,
+      accounts: v.top,
+    },
   );
 }
 
-export async function exportPlan(c: CycleRun, s: StepStatus, pre: PreflightResult, align: AlignResult): Promise<PreparePlanResult> {
+export async function exportPlan(
+  c: CycleRun,
+  s: StepStatus,
+  pre: PreflightResult,
+  align: AlignResult,
+): Promise<PreparePlanResult> {
   const { config, cycleId, summary } = c;
-  const ex = await c.locked({}, 'exportPlan', 'waiting for the Anaplan model lock', () => c.acts.runPlanExport({ config, cycleId }));
+  const ex = await c.locked({}, 'exportPlan', 'waiting for the Anaplan model lock', () =>
+    c.acts.runPlanExport({ config, cycleId }),
+  );
   summary.export = ex;
-  const p = await c.acts.preparePlan({ config, cycleId, exportHash: ex.exportHash, memberMapsHash: align.memberMapsHash, periods: pre.periods, period: c.input.period });
+  const p = await c.acts.preparePlan({
+    config,
+    cycleId,
+    exportHash: ex.exportHash,
+    memberMapsHash: align.memberMapsHash,
+    periods: pre.periods,
+    period: c.input.period,
+  });
   summary.plan = p;
   if (p.warning) summary.warnings.push(p.warning);
   // Replay posts the same items: planned journals, then the stale ones to retire.
   c.remember({ exportHash: ex.exportHash, journalsHash: p.journalsHash, journals: p.journals + (p.retire ?? 0) });
   summary.quarantined += p.quarantined;
-  s.counts = { rows: ex.rows, values: p.values, journals: p.journals, retire: p.retire ?? 0, quarantined: p.quarantined, skippedClosedPeriods: p.skippedClosedPeriods };
+  s.counts = {
+    rows: ex.rows,
+    values: p.values,
+    journals: p.journals,
+    retire: p.retire ?? 0,
+    quarantined: p.quarantined,
+    skippedClosedPeriods: p.skippedClosedPeriods,
+  };
   return p;
 }
 
 /** Posts (or, in a dry run or without approval, holds back) the prepared journals; `undefined` when nothing was posted. */
-export async function postJournals(c: CycleRun, s: StepStatus, prepared: PreparePlanResult | undefined): Promise<PostJournalsResult | undefined> {
+export async function postJournals(
+  c: CycleRun,
+  s: StepStatus,
+  prepared: PreparePlanResult | undefined,
+): Promise<PostJournalsResult | undefined> {
   const { config, cycleId, summary, input } = c;
-  if (!prepared) throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
+  if (!prepared)
+    throw ApplicationFailure.nonRetryable('postJournals needs exportPlan in the same cycle', 'NonRetryable');
   const items = prepared.journals + (prepared.retire ?? 0);
   // Approval gate / dry run: the diff against the ledger first (stored as an artifact, shown by
   // `cycle diff`), then nothing posts before a controller approves. Only manual or dry-run
@@ -125,7 +203,13 @@ export async function postJournals(c: CycleRun, s: StepStatus, prepared: Prepare
     diffAt = new Date().toISOString();
     const diff = await c.acts.diffJournals({ config, cycleId, journalsHash: prepared.journalsHash });
     c.remember({ diffHash: diff.diffHash });
-    s.counts = { journals: prepared.journals, create: diff.counts.create, update: diff.counts.update, unchanged: diff.counts.unchanged, retire: diff.counts.retire };
+    s.counts = {
+      journals: prepared.journals,
+      create: diff.counts.create,
+      update: diff.counts.update,
+      unchanged: diff.counts.unchanged,
+      retire: diff.counts.retire,
+    };
     if (input.dryRun) {
       summary.approval = { state: 'dry-run', diff };
       return undefined;
@@ -136,9 +220,19 @@ export async function postJournals(c: CycleRun, s: StepStatus, prepared: Prepare
     const d = decided ? c.decision : undefined;
     const state = !d ? 'expired' : d.approved ? 'approved' : 'rejected';
     summary.approval = { state, diff, ...(d ? { by: d.by, note: d.note, at: d.at } : {}) };
-    await c.acts.recordApproval({ cycleId, kind: state === 'expired' ? 'approval_expired' : state, by: d?.by ?? null, note: d ? (d.note ?? null) : `no decision within ${hours} h`, diffHash: diff.diffHash });
+    await c.acts.recordApproval({
+      cycleId,
+      kind: state === 'expired' ? 'approval_expired' : state,
+      by: d?.by ?? null,
+      note: d ? (d.note ?? null) : `no decision within ${hours} h`,
+      diffHash: diff.diffHash,
+    });
     if (state !== 'approved') {
-      summary.warnings.push(!d ? `not approved within ${hours} h: nothing posted` : `rejected by ${d.by}${d.note ? ` (${d.note})` : ''}: nothing posted`);
+      summary.warnings.push(
+        !d
+          ? `not approved within ${hours} h: nothing posted`
+          : `rejected by ${d.by}${d.note ? ` (${d.note})` : ''}: nothing posted`,
+      );
       return undefined;
     }
   }
@@ -150,24 +244,46 @@ export async function postJournals(c: CycleRun, s: StepStatus, prepared: Prepare
       journals: items,
       batchSize: journalBatchSize(items, input.options?.journalBatchSize),
       beforeBatch: c.gate,
-      onProgress: (t) => (s.counts = { journals: prepared.journals, posted: t.posted, updated: t.updated, unchanged: t.unchanged, retired: t.retired ?? 0, failed: t.failed }),
+      onProgress: (t) =>
+        (s.counts = {
+          journals: prepared.journals,
+          posted: t.posted,
+          updated: t.updated,
+          unchanged: t.unchanged,
+          retired: t.retired ?? 0,
+          failed: t.failed,
+        }),
     });
   // One writer per ledger scope (NetSuite account × Anaplan model): every batch of this cycle
   // runs under the ledger lock, so another cycle's or a replay's upserts and deletes never
   // interleave with these. The write is recorded first (audit cycle_events) for replay's check.
   // Cycles started before the ledger lock post without it.
   const total = patched('ledger-lock')
-    ? await c.locked({ ledgerAccountId: config.netsuite.accountId }, 'postJournals (ledger)', 'waiting for the NetSuite ledger lock', async () => {
-        const scope = ledgerLockWorkflowId(config.netsuite.accountId, config.anaplan.workspaceId, config.anaplan.modelId);
-        if (diffAt !== undefined) {
-          // The approved diff is what posts: if another writer changed the scope since it was
-          // computed, the controller approved something that is no longer true.
-          const newer = await c.acts.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
-          if (newer.length > 0) throw ApplicationFailure.nonRetryable(`the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`, 'LedgerMovedOn', { newer });
-        }
-        await c.acts.recordLedgerWrite({ scope, cycleId, writer: cycleId });
-        return postAll();
-      })
+    ? await c.locked(
+        { ledgerAccountId: config.netsuite.accountId },
+        'postJournals (ledger)',
+        'waiting for the NetSuite ledger lock',
+        async () => {
+          const scope = ledgerLockWorkflowId(
+            config.netsuite.accountId,
+            config.anaplan.workspaceId,
+            config.anaplan.modelId,
+          );
+          if (diffAt !== undefined) {
+            // The approved diff is what posts: if another writer changed the scope since it was
+            // computed, the controller approved something that is no longer true.
+            const newer = await c.acts.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
+            if (newer.length > 0)
+              throw ApplicationFailure.nonRetryable(
+                `the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`,
+                'LedgerMovedOn',
+                { newer },
+              );
+          }
+          await c.acts.recordLedgerWrite({ scope, cycleId, writer: cycleId });
+          return postAll();
+        },
+      )
     : await postAll();
   summary.journals = total;
   if (total.failed > 0) {

@@ -21,11 +21,20 @@ export interface JournalBatchesInput {
   onProgress?: (total: PostJournalsResult) => void;
 }
 
-export async function postJournalBatches(postJournals: PostJournals, input: JournalBatchesInput): Promise<PostJournalsResult> {
+export async function postJournalBatches(
+  postJournals: PostJournals,
+  input: JournalBatchesInput,
+): Promise<PostJournalsResult> {
   const total: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
   for (let from = 0; from < input.journals; from += input.batchSize) {
     await input.beforeBatch?.();
-    const r = await postJournals({ config: input.config, cycleId: input.cycleId, journalsHash: input.journalsHash, from, to: Math.min(input.journals, from + input.batchSize) });
+    const r = await postJournals({
+      config: input.config,
+      cycleId: input.cycleId,
+      journalsHash: input.journalsHash,
+      from,
+      to: Math.min(input.journals, from + input.batchSize),
+    });
     total.posted += r.posted;
     total.updated += r.updated;
     total.unchanged += r.unchanged;

@@ -2,7 +2,17 @@
  * The requester side of `modelLock` (model, file and ledger locks alike), used inside workflows: acquire (signal-with-start through an
  * activity, since workflows cannot signal-with-start), wait for the grant, run, release in finally.
  */
-import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { fileLockWorkflowId, ledgerLockWorkflowId, modelLockWorkflowId } from '../common/ids';
 import { lockGrantedSignal, lockLostSignal, lockReleaseSignal } from '../common/messages';
@@ -23,12 +33,20 @@ export interface LockTarget {
 
 /** The lock workflow ID of a target and its rank in the one lock order: file → model → ledger. */
 export function lockOf(target: LockTarget): { id: string; rank: number } {
-  if (target.ledgerAccountId !== undefined) return { id: ledgerLockWorkflowId(target.ledgerAccountId, target.workspaceId, target.modelId), rank: 2 };
-  if (target.importFile !== undefined) return { id: fileLockWorkflowId(target.workspaceId, target.modelId, target.importFile), rank: 0 };
+  if (target.ledgerAccountId !== undefined)
+    return { id: ledgerLockWorkflowId(target.ledgerAccountId, target.workspaceId, target.modelId), rank: 2 };
+  if (target.importFile !== undefined)
+    return { id: fileLockWorkflowId(target.workspaceId, target.modelId, target.importFile), rank: 0 };
   return { id: modelLockWorkflowId(target.workspaceId, target.modelId), rank: 1 };
 }
 
-export type WithModelLock = <T>(target: LockTarget, purpose: string, leaseMs: number, fn: (attempt: number) => Promise<T>, onWait?: (waiting: boolean) => void) => Promise<T>;
+export type WithModelLock = <T>(
+  target: LockTarget,
+  purpose: string,
+  leaseMs: number,
+  fn: (attempt: number) => Promise<T>,
+  onWait?: (waiting: boolean) => void,
+) => Promise<T>;
 
 /**
  * Times a holder whose lease expired takes the lock again and re-runs its work before giving up:
@@ -52,9 +70,17 @@ export function createLockClient(): WithModelLock {
   const held = new Map<string, number>();
   return async (target, purpose, leaseMs, fn, onWait) => {
     const lock = lockOf(target);
-    if (held.has(lock.id)) throw ApplicationFailure.nonRetryable(`lock ${lock.id} is already held by this workflow (${purpose}): waiting on it would never end`, 'LockOrder');
+    if (held.has(lock.id))
+      throw ApplicationFailure.nonRetryable(
+        `lock ${lock.id} is already held by this workflow (${purpose}): waiting on it would never end`,
+        'LockOrder',
+      );
     const above = [...held].find(([, rank]) => rank >= lock.rank);
-    if (above) throw ApplicationFailure.nonRetryable(`lock ${lock.id} requested while holding ${above[0]}: the order is file → model → ledger`, 'LockOrder');
+    if (above)
+      throw ApplicationFailure.nonRetryable(
+        `lock ${lock.id} requested while holding ${above[0]}: the order is file → model → ledger`,
+        'LockOrder',
+      );
     held.set(lock.id, lock.rank);
     try {
       // A lost lease fails the work over to a retry that takes the lock again; `fn` learns from
@@ -65,7 +91,10 @@ export function createLockClient(): WithModelLock {
         } catch (err) {
           if (!(err instanceof LockLostError)) throw err;
           if (attempt >= LOCK_LOST_RETRIES) {
-            throw ApplicationFailure.nonRetryable(`${err.message}, ${attempt + 1} times: the lease is too short for this work; raise lockLeaseMs`, 'LockLost');
+            throw ApplicationFailure.nonRetryable(
+              `${err.message}, ${attempt + 1} times: the lease is too short for this work; raise lockLeaseMs`,
+              'LockLost',
+            );
           }
           log.warn('lock lease expired while held; taking the lock again', { lockId: lock.id, purpose, attempt });
         }
@@ -82,11 +111,23 @@ export class LockLostError extends Error {
 }
 
 /** Runs `fn` while holding the lock; `onWait` reports waiting (for the status query). */
-async function withModelLock<T>(grants: Set<string>, lost: Set<string>, lockId: string, purpose: string, leaseMs: number, fn: () => Promise<T>, onWait?: (waiting: boolean) => void): Promise<T> {
+async function withModelLock<T>(
+  grants: Set<string>,
+  lost: Set<string>,
+  lockId: string,
+  purpose: string,
+  leaseMs: number,
+  fn: () => Promise<T>,
+  onWait?: (waiting: boolean) => void,
+): Promise<T> {
   const requestId = uuid4();
   const request = { requesterId: workflowInfo().workflowId, requestId, leaseMs, purpose };
   const release = () =>
-    CancellationScope.nonCancellable(() => getExternalWorkflowHandle(lockId).signal(lockReleaseSignal, { requestId }).catch(() => undefined));
+    CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(lockId)
+        .signal(lockReleaseSignal, { requestId })
+        .catch(() => undefined),
+    );
   onWait?.(true);
   try {
     // Re-send while waiting: idempotent by requestId, and it restarts a lock workflow that ended.
@@ -114,7 +155,8 @@ async function withModelLock<T>(grants: Set<string>, lost: Set<string>, lockId: 
   try {
     return await work.run(fn);
   } catch (err) {
-    if (lost.has(requestId)) throw new LockLostError(`the lease on ${lockId} (${leaseMs} ms) expired while ${purpose} held it`);
+    if (lost.has(requestId))
+      throw new LockLostError(`the lease on ${lockId} (${leaseMs} ms) expired while ${purpose} held it`);
     throw err;
   } finally {
     watch.cancel();

@@ -14,7 +14,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { lockGrantedSignal, lockLostSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, type LockRequest, type LockState } from '../common/messages';
+import {
+  lockGrantedSignal,
+  lockLostSignal,
+  lockReleaseSignal,
+  lockRequestSignal,
+  lockStateQuery,
+  type LockRequest,
+  type LockState,
+} from '../common/messages';
 
 /**
  * How long a holder whose lease expired has to stop after being told, before the lock goes to the
@@ -73,7 +81,10 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
       await getExternalWorkflowHandle(next.requesterId).signal(lockGrantedSignal, { requestId: next.requestId });
     } catch (err) {
       // The requester is gone (completed, cancelled, terminated): nobody to hold the model.
-      log.warn('lock requester unreachable; skipping', { requesterId: next.requesterId, error: (err as Error).message });
+      log.warn('lock requester unreachable; skipping', {
+        requesterId: next.requesterId,
+        error: (err as Error).message,
+      });
       holder = null;
       continue;
     }
@@ -90,7 +101,10 @@ export async function modelLock(input: ModelLockInput = {}): Promise<LockState> 
           .signal(lockLostSignal, { requestId: next.requestId })
           .then(() => true)
           .catch((err: Error) => {
-            log.warn('lock holder unreachable after its lease expired', { requesterId: next.requesterId, error: err.message });
+            log.warn('lock holder unreachable after its lease expired', {
+              requesterId: next.requesterId,
+              error: err.message,
+            });
             return false;
           });
         if (told) await condition(() => released.has(next.requestId), LOCK_LOST_GRACE_MS);

@@ -23,14 +23,19 @@ export interface ScheduledCycleInput {
   weekend?: string[];
 }
 
-export type ScheduledCycleResult = { ran: false; reason: string } | { ran: true; period: string; summary: CycleSummary };
+export type ScheduledCycleResult =
+  | { ran: false; reason: string }
+  | { ran: true; period: string; summary: CycleSummary };
 
 export async function scheduledCycle(input: ScheduledCycleInput): Promise<ScheduledCycleResult> {
   const today = localDate(new Date(), input.timezone);
   const bd = businessDayOfMonth(today, new Set(input.holidays ?? []), input.weekend);
   const date = `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.day).padStart(2, '0')}`;
   if (bd !== input.businessDay) {
-    return { ran: false, reason: `${date} is business day ${bd || '— (weekend or holiday)'} in ${input.timezone}; the cycle runs on business day ${input.businessDay}` };
+    return {
+      ran: false,
+      reason: `${date} is business day ${bd || '— (weekend or holiday)'} in ${input.timezone}; the cycle runs on business day ${input.businessDay}`,
+    };
   }
   const period = previousMonth(today);
   try {

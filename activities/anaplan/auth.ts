@@ -4,7 +4,19 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
-import { ApiError, DEFAULT_RETRY_POLICY, TokenCache, readJson, send, sleep, withRetry, type CachedToken, type HttpResponse, type RetryPolicy, type TransportOptions } from '../http';
+import {
+  ApiError,
+  DEFAULT_RETRY_POLICY,
+  TokenCache,
+  readJson,
+  send,
+  sleep,
+  withRetry,
+  type CachedToken,
+  type HttpResponse,
+  type RetryPolicy,
+  type TransportOptions,
+} from '../http';
 import type { TenantRequestBudget } from './budget';
 import { AnaplanAuthError, fromResponse } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
@@ -76,13 +88,24 @@ const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0
 const once = (http: AnaplanHttp): AnaplanHttp => ({ ...http, retryPolicy: ONE_ATTEMPT });
 
 /** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */
-export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
+export async function callJson(
+  http: AnaplanHttp,
+  method: 'GET' | 'POST',
+  url: URL,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal?: AbortSignal,
+): Promise<unknown> {
   return withRetry(
     async (attempt) => {
       const release = await http.limiter?.acquire(signal);
       let res: HttpResponse;
       try {
-        res = await send('anaplan', { method, url, headers: { accept: 'application/json', ...headers }, body, signal, attempt }, http.transport);
+        res = await send(
+          'anaplan',
+          { method, url, headers: { accept: 'application/json', ...headers }, body, signal, attempt },
+          http.transport,
+        );
       } finally {
         release?.();
       }
@@ -98,7 +121,10 @@ export async function callJson(http: AnaplanHttp, method: 'GET' | 'POST', url: U
  * The CA-certificate body (docs/anaplan.md §2.6): random bytes (≥100), for v2 prefixed with an 8-byte
  * big-endian timestamp, signed SHA512withRSA over the raw bytes; the header carries base64 of the PEM.
  */
-export function certificateAuthRequest(cred: Extract<AnaplanCredentials, { kind: 'certificate' }>, now = Date.now()): { authorization: string; body: string } {
+export function certificateAuthRequest(
+  cred: Extract<AnaplanCredentials, { kind: 'certificate' }>,
+  now = Date.now(),
+): { authorization: string; body: string } {
   const random = randomBytes(100);
   let data = random;
   if ((cred.format ?? 'v2') === 'v2') {
@@ -109,7 +135,10 @@ export function certificateAuthRequest(cred: Extract<AnaplanCredentials, { kind:
   const signature = createSign('SHA512').update(data).sign(cred.privateKeyPem, 'base64');
   const body: Record<string, string> = { encodedData: data.toString('base64'), encodedSignedData: signature };
   if ((cred.format ?? 'v2') === 'v2') body.encodedDataFormat = 'v2';
-  return { authorization: `CACertificate ${Buffer.from(cred.certificatePem, 'utf8').toString('base64')}`, body: JSON.stringify(body) };
+  return {
+    authorization: `CACertificate ${Buffer.from(cred.certificatePem, 'utf8').toString('base64')}`,
+    body: JSON.stringify(body),
+  };
 }
 
 interface Session {
@@ -159,7 +188,8 @@ export class AnaplanTokenManager {
     const c = opts.credentials;
     if (c.kind === 'refresh-token') {
       this.refreshToken = c.refreshToken;
-      if (c.accessToken && c.accessTokenExpiresAt) this.cache.seed(this.cached({ value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' }));
+      if (c.accessToken && c.accessTokenExpiresAt)
+        this.cache.seed(this.cached({ value: c.accessToken, expiresAt: c.accessTokenExpiresAt, source: 'oauth' }));
     }
   }
 
@@ -182,7 +212,14 @@ export class AnaplanTokenManager {
   async logout(signal?: AbortSignal): Promise<void> {
     const s = this.cache.clear();
     if (!s || s.source !== 'auth') return;
-    await callJson(once(this.opts.http), 'POST', new URL('/token/logout', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal).catch(() => undefined);
+    await callJson(
+      once(this.opts.http),
+      'POST',
+      new URL('/token/logout', this.opts.authUrl),
+      { authorization: `AnaplanAuthToken ${s.value}` },
+      undefined,
+      signal,
+    ).catch(() => undefined);
   }
 
   private async mint(signal?: AbortSignal): Promise<Session> {
@@ -192,7 +229,8 @@ export class AnaplanTokenManager {
     const url = new URL('/token/authenticate', this.opts.authUrl);
     let headers: Record<string, string>;
     let body: string | undefined;
-    if (c.kind === 'basic') headers = { authorization: `Basic ${Buffer.from(`${c.email}:${c.password}`, 'utf8').toString('base64')}` };
+    if (c.kind === 'basic')
+      headers = { authorization: `Basic ${Buffer.from(`${c.email}:${c.password}`, 'utf8').toString('base64')}` };
     else {
       const r = certificateAuthRequest(c, this.now());
       headers = { authorization: r.authorization, 'content-type': 'application/json' };
@@ -207,7 +245,16 @@ export class AnaplanTokenManager {
   private async refresh(s: Session, signal?: AbortSignal): Promise<Session> {
     if (s.source === 'oauth') return this.oauthRefresh(signal);
     try {
-      const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', new URL('/token/refresh', this.opts.authUrl), { authorization: `AnaplanAuthToken ${s.value}` }, undefined, signal));
+      const parsed = AuthTokenResponse.parse(
+        await callJson(
+          once(this.opts.http),
+          'POST',
+          new URL('/token/refresh', this.opts.authUrl),
+          { authorization: `AnaplanAuthToken ${s.value}` },
+          undefined,
+          signal,
+        ),
+      );
       this.stats.refreshed++;
       // Adopt whatever comes back: live refresh kept the value, other sources show a new one (§2.3).
       return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
@@ -229,7 +276,13 @@ export class AnaplanTokenManager {
         this.stats.adoptedFromStore++;
       }
       const a = stored.accessToken;
-      if (a && stored.accessTokenExpiresAt && !this.rejected.has(a) && a !== this.cache.current?.value && this.now() < stored.accessTokenExpiresAt - this.margin) {
+      if (
+        a &&
+        stored.accessTokenExpiresAt &&
+        !this.rejected.has(a) &&
+        a !== this.cache.current?.value &&
+        this.now() < stored.accessTokenExpiresAt - this.margin
+      ) {
         // Another process refreshed moments ago: its access token serves us too, no refresh needed.
         this.stats.adoptedFromStore++;
         return { result: { value: a, expiresAt: stored.accessTokenExpiresAt, source: 'oauth' as const } };
@@ -237,32 +290,64 @@ export class AnaplanTokenManager {
       const { session, refreshToken } = await this.postRefresh(c, stored.refreshToken, signal);
       this.refreshToken = refreshToken;
       // Saved before the new access token is used: if the save fails, the call fails too.
-      return { save: { refreshToken, accessToken: session.value, accessTokenExpiresAt: session.expiresAt }, result: session };
+      return {
+        save: { refreshToken, accessToken: session.value, accessTokenExpiresAt: session.expiresAt },
+        result: session,
+      };
     });
   }
 
   /** One refresh-token grant; the rotated refresh token (or the same one, when not rotatable) comes back with the session. */
-  private async postRefresh(c: Extract<AnaplanCredentials, { kind: 'refresh-token' }>, refreshToken: string, signal?: AbortSignal): Promise<{ session: Session; refreshToken: string }> {
-    const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: refreshToken };
+  private async postRefresh(
+    c: Extract<AnaplanCredentials, { kind: 'refresh-token' }>,
+    refreshToken: string,
+    signal?: AbortSignal,
+  ): Promise<{ session: Session; refreshToken: string }> {
+    const body: Record<string, string> = {
+      grant_type: 'refresh_token',
+      client_id: c.clientId,
+      refresh_token: refreshToken,
+    };
     if (c.clientSecret) body.client_secret = c.clientSecret;
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(
+        once(this.opts.http),
+        'POST',
+        new URL('/oauth/token', this.opts.oauthUrl),
+        { 'content-type': 'application/json' },
+        JSON.stringify(body),
+        signal,
+      ),
     );
     this.stats.refreshed++;
-    return { session: { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' }, refreshToken: parsed.refresh_token ?? refreshToken };
+    return {
+      session: { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' },
+      refreshToken: parsed.refresh_token ?? refreshToken,
+    };
   }
 
   /** Without a store (a single process holding the only copy): refresh and hand a rotated token to onRefreshToken. */
   private async oauthRefreshAlone(signal?: AbortSignal): Promise<Session> {
     const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
-    const body: Record<string, string> = { grant_type: 'refresh_token', client_id: c.clientId, refresh_token: this.refreshToken! };
+    const body: Record<string, string> = {
+      grant_type: 'refresh_token',
+      client_id: c.clientId,
+      refresh_token: this.refreshToken!,
+    };
     if (c.clientSecret) body.client_secret = c.clientSecret;
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
     const parsed = OAuthTokenResponse.parse(
-      await callJson(once(this.opts.http), 'POST', new URL('/oauth/token', this.opts.oauthUrl), { 'content-type': 'application/json' }, JSON.stringify(body), signal),
+      await callJson(
+        once(this.opts.http),
+        'POST',
+        new URL('/oauth/token', this.opts.oauthUrl),
+        { 'content-type': 'application/json' },
+        JSON.stringify(body),
+        signal,
+      ),
     );
     this.stats.refreshed++;
     if (parsed.refresh_token && parsed.refresh_token !== this.refreshToken) {
@@ -279,9 +364,24 @@ export interface DeviceAuthorization extends DeviceCodeResponse {
 }
 
 /** Step 1 of the device grant: show `user_code` and `verification_uri` to a human (docs/anaplan.md §2.7). */
-export async function startDeviceAuthorization(opts: { oauthUrl: string; clientId: string; scope?: string; http: AnaplanHttp; signal?: AbortSignal }): Promise<DeviceAuthorization> {
+export async function startDeviceAuthorization(opts: {
+  oauthUrl: string;
+  clientId: string;
+  scope?: string;
+  http: AnaplanHttp;
+  signal?: AbortSignal;
+}): Promise<DeviceAuthorization> {
   const body = JSON.stringify({ client_id: opts.clientId, scope: opts.scope ?? 'openid profile email offline_access' });
-  const parsed = DeviceCodeResponse.parse(await callJson(opts.http, 'POST', new URL('/oauth/device/code', opts.oauthUrl), { 'content-type': 'application/json' }, body, opts.signal));
+  const parsed = DeviceCodeResponse.parse(
+    await callJson(
+      opts.http,
+      'POST',
+      new URL('/oauth/device/code', opts.oauthUrl),
+      { 'content-type': 'application/json' },
+      body,
+      opts.signal,
+    ),
+  );
   return { ...parsed, expiresAtMs: Date.now() + parsed.expires_in * 1000 };
 }
 
@@ -296,10 +396,21 @@ export interface DeviceTokens {
  * `authorization_pending` → keep polling; `slow_down` → add 5 s to the interval; `expired_token`,
  * `access_denied` → fail.
  */
-export async function pollDeviceToken(opts: { oauthUrl: string; clientId: string; device: DeviceAuthorization; http: AnaplanHttp; signal?: AbortSignal; slowDownIncrementMs?: number }): Promise<DeviceTokens> {
+export async function pollDeviceToken(opts: {
+  oauthUrl: string;
+  clientId: string;
+  device: DeviceAuthorization;
+  http: AnaplanHttp;
+  signal?: AbortSignal;
+  slowDownIncrementMs?: number;
+}): Promise<DeviceTokens> {
   let intervalMs = (opts.device.interval ?? 5) * 1000;
   const url = new URL('/oauth/token', opts.oauthUrl);
-  const body = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: opts.device.device_code, client_id: opts.clientId });
+  const body = JSON.stringify({
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    device_code: opts.device.device_code,
+    client_id: opts.clientId,
+  });
   // Each poll is sent once and this loop alone paces the next one. Anaplan's status for
   // authorization_pending/slow_down is UNCONFIRMED (docs/anaplan.md §2.7): under a retryable status (429, as
   // some OAuth servers send slow_down) the request pipeline would re-poll within milliseconds — more
@@ -310,9 +421,19 @@ export async function pollDeviceToken(opts: { oauthUrl: string; clientId: string
   for (;;) {
     await sleep(intervalMs, opts.signal);
     try {
-      const parsed = OAuthTokenResponse.parse(await callJson(once(opts.http), 'POST', url, { 'content-type': 'application/json' }, body, opts.signal));
-      if (!parsed.refresh_token) throw new AnaplanAuthError('device grant returned no refresh token (is offline_access in scope?)', { method: 'POST', path: url.pathname });
-      return { accessToken: parsed.access_token, refreshToken: parsed.refresh_token, expiresAt: Date.now() + parsed.expires_in * 1000 };
+      const parsed = OAuthTokenResponse.parse(
+        await callJson(once(opts.http), 'POST', url, { 'content-type': 'application/json' }, body, opts.signal),
+      );
+      if (!parsed.refresh_token)
+        throw new AnaplanAuthError('device grant returned no refresh token (is offline_access in scope?)', {
+          method: 'POST',
+          path: url.pathname,
+        });
+      return {
+        accessToken: parsed.access_token,
+        refreshToken: parsed.refresh_token,
+        expiresAt: Date.now() + parsed.expires_in * 1000,
+      };
     } catch (err) {
       // The OAuth `error` field decides, whatever the HTTP status (400 per RFC 8628, or 401/403/429).
       const code = (err as { code?: string }).code;

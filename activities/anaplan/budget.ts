@@ -23,7 +23,8 @@ export class TenantRequestBudget {
     readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`request budget must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`request budget must be a positive integer, got ${limit}`);
   }
 
   /** Waits for a slot; call the returned function once the response (status line) has arrived or the request failed. */

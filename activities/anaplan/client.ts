@@ -6,14 +6,44 @@
  */
 import type { Readable } from 'node:stream';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { DEFAULT_RETRY_POLICY, readJson, runPipeline, send, type CallObserver, type HttpResponse, type RetryPolicy } from '../http';
+import {
+  DEFAULT_RETRY_POLICY,
+  readJson,
+  runPipeline,
+  send,
+  type CallObserver,
+  type HttpResponse,
+  type RetryPolicy,
+} from '../http';
 import type { Dispatcher } from 'undici';
 import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
 import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
-import { Envelope, ExportInfo, ExportMetadata, FileInfo, ImportInfo, ImportMetadata, LineItem, ListItem, ListMetadata, Model, NamedObject, User, VersionInfo, Workspace } from './types';
+import {
+  Envelope,
+  ExportInfo,
+  ExportMetadata,
+  FileInfo,
+  ImportInfo,
+  ImportMetadata,
+  LineItem,
+  ListItem,
+  ListMetadata,
+  Model,
+  NamedObject,
+  User,
+  VersionInfo,
+  Workspace,
+} from './types';
 import { downloadFile, uploadFile, type DownloadResult, type UploadOptions, type UploadResult } from './files';
-import { runAction, TaskTimes, type ActionRunOptions, type ExportRunResult, type ImportRunResult, type ProcessRunResult } from './tasks';
+import {
+  runAction,
+  TaskTimes,
+  type ActionRunOptions,
+  type ExportRunResult,
+  type ImportRunResult,
+  type ProcessRunResult,
+} from './tasks';
 
 /** Production hosts (docs/anaplan.md §1); the OAuth service is not on auth.anaplan.com. */
 export const ANAPLAN_DEFAULT_URLS = {
@@ -69,8 +99,19 @@ export class AnaplanClient {
     const api = (opts.apiUrl ?? ANAPLAN_DEFAULT_URLS.apiUrl).replace(/\/+$/, '');
     this.apiUrl = /\/2\/0$/.test(api) ? api : `${api}/2/0`;
     this.limiter = new TenantRequestBudget(opts.requestsPerMinute ?? 540, opts.rateWindowMs ?? 60_000);
-    this.http = { transport: { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, observer: opts.observer }, limiter: this.limiter, retryPolicy: opts.retryPolicy ?? DEFAULT_RETRY_POLICY };
-    this.tokens = new AnaplanTokenManager({ authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl, oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl, credentials: opts.credentials, http: this.http, refreshMarginMs: opts.refreshMarginMs, now: opts.now });
+    this.http = {
+      transport: { dispatcher: opts.dispatcher, timeoutMs: opts.timeoutMs, observer: opts.observer },
+      limiter: this.limiter,
+      retryPolicy: opts.retryPolicy ?? DEFAULT_RETRY_POLICY,
+    };
+    this.tokens = new AnaplanTokenManager({
+      authUrl: opts.authUrl ?? ANAPLAN_DEFAULT_URLS.authUrl,
+      oauthUrl: opts.oauthUrl ?? ANAPLAN_DEFAULT_URLS.oauthUrl,
+      credentials: opts.credentials,
+      http: this.http,
+      refreshMarginMs: opts.refreshMarginMs,
+      now: opts.now,
+    });
   }
 
   /** `/workspaces/{wid}/models/{mid}` — the form every model resource answers at (docs/anaplan.md §3.3). */
@@ -87,18 +128,35 @@ export class AnaplanClient {
    * One Integration API call; resolves with a 2xx response whose body the caller must consume.
    * `body` must be replayable (string/Buffer) because retries and the 401 replay resend it.
    */
-  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, init: { body?: string | Buffer; headers?: Record<string, string>; accept?: string } & CallOptions = {}): Promise<HttpResponse> {
+  async request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    init: { body?: string | Buffer; headers?: Record<string, string>; accept?: string } & CallOptions = {},
+  ): Promise<HttpResponse> {
     const url = new URL(this.apiUrl + path);
-    const fail = async (res: HttpResponse) => fromResponse(res, await readJson(res).catch(() => undefined), { method, path: url.pathname, taskId: init.taskId });
+    const fail = async (res: HttpResponse) =>
+      fromResponse(res, await readJson(res).catch(() => undefined), {
+        method,
+        path: url.pathname,
+        taskId: init.taskId,
+      });
     return runPipeline<HttpResponse, HttpResponse>(
       {
         send: async (token, attempt) => {
-          const headers: Record<string, string> = { authorization: `AnaplanAuthToken ${token}`, accept: init.accept ?? 'application/json', ...init.headers };
+          const headers: Record<string, string> = {
+            authorization: `AnaplanAuthToken ${token}`,
+            accept: init.accept ?? 'application/json',
+            ...init.headers,
+          };
           if (typeof init.body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
           // The tenant budget (budget.ts) holds a slot from send until the status line arrives.
           const release = await this.limiter.acquire(init.signal);
           try {
-            return await send('anaplan', { method, url, headers, body: init.body, signal: init.signal, attempt }, this.http.transport);
+            return await send(
+              'anaplan',
+              { method, url, headers, body: init.body, signal: init.signal, attempt },
+              this.http.transport,
+            );
           } finally {
             release();
           }
@@ -112,7 +170,12 @@ export class AnaplanClient {
         },
         fail,
       },
-      { tokens: this.tokens, policy: init.retryPolicy ?? this.http.retryPolicy ?? DEFAULT_RETRY_POLICY, signal: init.signal, onRetry: this.opts.onRetry },
+      {
+        tokens: this.tokens,
+        policy: init.retryPolicy ?? this.http.retryPolicy ?? DEFAULT_RETRY_POLICY,
+        signal: init.signal,
+        onRetry: this.opts.onRetry,
+      },
     );
   }
 
@@ -121,13 +184,26 @@ export class AnaplanClient {
     return ((await readJson(res)) ?? {}) as Record<string, unknown>;
   }
 
-  async sendJson(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, opts: CallOptions = {}): Promise<Record<string, unknown>> {
-    const res = await this.request(method, path, { ...opts, body: body === undefined ? undefined : JSON.stringify(body) });
+  async sendJson(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body: unknown,
+    opts: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const res = await this.request(method, path, {
+      ...opts,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return ((await readJson(res)) ?? {}) as Record<string, unknown>;
   }
 
   /** Every page of a collection (`limit`/`offset`, max 5000); an absent key is an empty page (docs/anaplan.md §3.1). */
-  async *paginate<T>(path: string, key: string, schema: ZodType<T, ZodTypeDef, unknown>, opts: CallOptions = {}): AsyncGenerator<T[]> {
+  async *paginate<T>(
+    path: string,
+    key: string,
+    schema: ZodType<T, ZodTypeDef, unknown>,
+    opts: CallOptions = {},
+  ): AsyncGenerator<T[]> {
     for (let offset = 0; ; ) {
       const sep = path.includes('?') ? '&' : '?';
       const body = Envelope.parse(await this.getJson(`${path}${sep}limit=5000&offset=${offset}`, opts));
@@ -140,7 +216,12 @@ export class AnaplanClient {
     }
   }
 
-  async all<T>(path: string, key: string, schema: ZodType<T, ZodTypeDef, unknown>, opts: CallOptions = {}): Promise<T[]> {
+  async all<T>(
+    path: string,
+    key: string,
+    schema: ZodType<T, ZodTypeDef, unknown>,
+    opts: CallOptions = {},
+  ): Promise<T[]> {
     const out: T[] = [];
     for await (const page of this.paginate(path, key, schema, opts)) out.push(...page);
     return out;
@@ -172,7 +253,10 @@ export class AnaplanClient {
     return this.all(`${this.modelPath}/modules`, 'modules', NamedObject, opts);
   }
   async lineItems(moduleId?: string, opts?: CallOptions): Promise<LineItem[]> {
-    const body = await this.getJson(moduleId ? `/models/${this.modelId}/modules/${moduleId}/lineItems` : `/models/${this.modelId}/lineItems`, opts);
+    const body = await this.getJson(
+      moduleId ? `/models/${this.modelId}/modules/${moduleId}/lineItems` : `/models/${this.modelId}/lineItems`,
+      opts,
+    );
     return ((body.items as unknown[] | undefined) ?? []).map((i) => LineItem.parse(i));
   }
   async versions(opts?: CallOptions): Promise<VersionInfo[]> {
@@ -200,9 +284,18 @@ export class AnaplanClient {
 
   // --- lookups by name (action definitions are built in the UI; the API knows them by ID) ----------
 
-  private async byName<T extends { id: string; name: string }>(kind: string, items: Promise<T[]>, name: string): Promise<T> {
+  private async byName<T extends { id: string; name: string }>(
+    kind: string,
+    items: Promise<T[]>,
+    name: string,
+  ): Promise<T> {
     const found = (await items).find((i) => i.name === name);
-    if (!found) throw new AnaplanNotFoundError(`no ${kind} named "${name}" in model ${this.modelId}`, { method: 'GET', path: `${this.modelPath}/${kind}s`, code: 'name-not-found' });
+    if (!found)
+      throw new AnaplanNotFoundError(`no ${kind} named "${name}" in model ${this.modelId}`, {
+        method: 'GET',
+        path: `${this.modelPath}/${kind}s`,
+        code: 'name-not-found',
+      });
     return found;
   }
   findImport(name: string, opts?: CallOptions): Promise<ImportInfo> {

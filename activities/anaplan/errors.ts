@@ -95,16 +95,36 @@ export interface ResponseInfo {
 function describe(body: unknown): { message?: string; code?: string } {
   if (!body || typeof body !== 'object') return {};
   const b = body as Record<string, any>;
-  if (typeof b.error === 'string') return { code: b.error, message: typeof b.error_description === 'string' ? b.error_description : undefined };
-  if (typeof b.status === 'string') return { code: b.status, message: typeof b.statusMessage === 'string' ? b.statusMessage : undefined };
-  if (b.status && typeof b.status === 'object') return { message: typeof b.status.message === 'string' ? b.status.message : undefined, code: b.status.code !== undefined ? String(b.status.code) : undefined };
+  if (typeof b.error === 'string')
+    return { code: b.error, message: typeof b.error_description === 'string' ? b.error_description : undefined };
+  if (typeof b.status === 'string')
+    return { code: b.status, message: typeof b.statusMessage === 'string' ? b.statusMessage : undefined };
+  if (b.status && typeof b.status === 'object')
+    return {
+      message: typeof b.status.message === 'string' ? b.status.message : undefined,
+      code: b.status.code !== undefined ? String(b.status.code) : undefined,
+    };
   return {};
 }
 
-export function fromResponse(res: ResponseInfo, body: unknown, req: { method: string; path: string; taskId?: string }): AnaplanError {
+export function fromResponse(
+  res: ResponseInfo,
+  body: unknown,
+  req: { method: string; path: string; taskId?: string },
+): AnaplanError {
   const { message: vendorMessage, code } = describe(body);
-  const requestId = [res.headers['x-request-id'], res.headers['x-anaplan-request-id']].flat().find((v): v is string => typeof v === 'string');
-  const fields: AnaplanErrorFields = { method: req.method, path: req.path, status: res.status, code, requestId, taskId: req.taskId, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+  const requestId = [res.headers['x-request-id'], res.headers['x-anaplan-request-id']]
+    .flat()
+    .find((v): v is string => typeof v === 'string');
+  const fields: AnaplanErrorFields = {
+    method: req.method,
+    path: req.path,
+    status: res.status,
+    code,
+    requestId,
+    taskId: req.taskId,
+    retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+  };
   const message = `${req.method} ${req.path} failed with ${res.status}${code && code !== String(res.status) ? ` ${code}` : ''}${vendorMessage ? `: ${vendorMessage}` : ''}`;
   const s = res.status;
   if (s === 401) return new AnaplanAuthError(message, fields);
@@ -114,7 +134,20 @@ export function fromResponse(res: ResponseInfo, body: unknown, req: { method: st
   if (s === 429) return new AnaplanRateLimitError(message, fields);
   if (s >= 500) return new AnaplanServerError(message, fields);
   // OAuth endpoints answer 400 for grant problems (invalid_grant, expired_token, access_denied): those are auth failures.
-  if (s === 400 && code !== undefined && ['invalid_grant', 'expired_token', 'access_denied', 'invalid_client', 'unauthorized_client', 'FAILURE_BAD_CREDENTIAL', 'FAILURE_BAD_HEADER'].includes(code)) return new AnaplanAuthError(message, fields);
+  if (
+    s === 400 &&
+    code !== undefined &&
+    [
+      'invalid_grant',
+      'expired_token',
+      'access_denied',
+      'invalid_client',
+      'unauthorized_client',
+      'FAILURE_BAD_CREDENTIAL',
+      'FAILURE_BAD_HEADER',
+    ].includes(code)
+  )
+    return new AnaplanAuthError(message, fields);
   if (s >= 400) return new AnaplanValidationError(message, fields);
   return new AnaplanError(message, fields, false);
 }

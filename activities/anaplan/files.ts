@@ -23,7 +23,12 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { withRetry } from '../http';
 import type { AnaplanClient, CallOptions } from './client';
-import { AnaplanNotFoundError, AnaplanServerError, AnaplanUploadIncompleteError, AnaplanValidationError } from './errors';
+import {
+  AnaplanNotFoundError,
+  AnaplanServerError,
+  AnaplanUploadIncompleteError,
+  AnaplanValidationError,
+} from './errors';
 import { Chunk, FileInfo } from './types';
 
 const gzip = promisify(gzipCb);
@@ -112,7 +117,8 @@ export class ChunkPipeline {
     bytesBefore: number,
     private readonly report: (info: { index: number; bytes: number; totalBytes: number }) => void = () => undefined,
   ) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`parallelChunks must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`parallelChunks must be a positive integer, got ${limit}`);
     this.bytes = bytesBefore;
   }
 
@@ -179,19 +185,40 @@ class Upload {
   async start(chunkCount: number): Promise<FileInfo> {
     const started = FileInfo.parse((await this.client.sendJson('POST', this.base, { chunkCount }, this.opts)).file);
     // A wrong file id makes the server create a new, unreferenced file (docs/anaplan.md §14.4): refuse it.
-    if (started.id !== this.fileId) throw new AnaplanNotFoundError(`file ${this.fileId} does not exist (the server created ${started.id} instead)`, { method: 'POST', path: this.base, code: 'file-id-mismatch' });
+    if (started.id !== this.fileId)
+      throw new AnaplanNotFoundError(`file ${this.fileId} does not exist (the server created ${started.id} instead)`, {
+        method: 'POST',
+        path: this.base,
+        code: 'file-id-mismatch',
+      });
     return started;
   }
 
   async putChunk(index: number, slice: Buffer): Promise<void> {
-    if (index >= MAX_CHUNKS) throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, { method: 'PUT', path: this.base });
+    if (index >= MAX_CHUNKS)
+      throw new AnaplanValidationError(`file needs more than ${MAX_CHUNKS} chunks; raise chunkSizeBytes`, {
+        method: 'PUT',
+        path: this.base,
+      });
     const body = this.opts.gzip ? await gzip(slice) : slice;
-    await this.client.request('PUT', `${this.base}/chunks/${index}`, { body, headers: { 'content-type': this.opts.gzip ? 'application/x-gzip' : 'application/octet-stream' }, signal: this.opts.signal }).then((r) => r.body.dump());
+    await this.client
+      .request('PUT', `${this.base}/chunks/${index}`, {
+        body,
+        headers: { 'content-type': this.opts.gzip ? 'application/x-gzip' : 'application/octet-stream' },
+        signal: this.opts.signal,
+      })
+      .then((r) => r.body.dump());
   }
 
   /** The whole file in one uncompressed request: at most one chunk's worth, as the chunked path holds. */
   async putWhole(body: Buffer): Promise<UploadResult> {
-    await this.client.request('PUT', this.base, { body, headers: { 'content-type': 'application/octet-stream' }, signal: this.opts.signal }).then((r) => r.body.dump());
+    await this.client
+      .request('PUT', this.base, {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        signal: this.opts.signal,
+      })
+      .then((r) => r.body.dump());
     this.opts.onChunk?.({ index: 0, bytes: body.length, totalBytes: body.length });
     return { fileId: this.fileId, chunkCount: 1, bytes: body.length };
   }
@@ -207,7 +234,12 @@ class Upload {
       async () => {
         try {
           // Minimal documented body: identification only, no file settings (docs/anaplan.md §16).
-          await this.client.sendJson('POST', `${this.base}/complete`, { id: this.fileId, name, chunkCount: n }, { ...this.opts, retryPolicy: { ...policy, maxAttempts: 1 } });
+          await this.client.sendJson(
+            'POST',
+            `${this.base}/complete`,
+            { id: this.fileId, name, chunkCount: n },
+            { ...this.opts, retryPolicy: { ...policy, maxAttempts: 1 } },
+          );
           return true;
         } catch (err) {
           if (err instanceof AnaplanServerError) return false;
@@ -220,35 +252,66 @@ class Upload {
     await this.client.sendJson('POST', this.base, { chunkCount: n }, this.opts);
     const held = await this.client.all(`${this.base}/chunks`, 'chunks', Chunk, this.opts);
     if (held.length !== n) {
-      throw new AnaplanUploadIncompleteError(`file ${this.fileId}: /complete failed and re-posting the chunk count ${n} left ${held.length} chunks; upload it again from a source that can be re-read`, { method: 'POST', path: `${this.base}/complete`, code: 'upload-not-closed' });
+      throw new AnaplanUploadIncompleteError(
+        `file ${this.fileId}: /complete failed and re-posting the chunk count ${n} left ${held.length} chunks; upload it again from a source that can be re-read`,
+        { method: 'POST', path: `${this.base}/complete`, code: 'upload-not-closed' },
+      );
     }
     return 'count';
   }
 }
 
-export async function uploadFile(client: AnaplanClient, fileId: string, source: string | Readable, opts: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadFile(
+  client: AnaplanClient,
+  fileId: string,
+  source: string | Readable,
+  opts: UploadOptions = {},
+): Promise<UploadResult> {
   const size = opts.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
-  if (!Number.isInteger(size) || size < MIN_CHUNK_BYTES || size > MAX_CHUNK_BYTES) throw new RangeError(`chunkSizeBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}`);
+  if (!Number.isInteger(size) || size < MIN_CHUNK_BYTES || size > MAX_CHUNK_BYTES)
+    throw new RangeError(`chunkSizeBytes must be between ${MIN_CHUNK_BYTES} and ${MAX_CHUNK_BYTES}`);
   const startChunk = opts.startChunk ?? 0;
-  if (startChunk > 0 && typeof source !== 'string') throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
+  if (startChunk > 0 && typeof source !== 'string')
+    throw new RangeError('startChunk needs a file path source (a stream cannot be rewound)');
   const up = new Upload(client, fileId, opts);
-  return typeof source === 'string' ? uploadPath(up, source, size, startChunk, opts) : uploadStream(up, source, size, opts);
+  return typeof source === 'string'
+    ? uploadPath(up, source, size, startChunk, opts)
+    : uploadStream(up, source, size, opts);
 }
 
 /**
  * Size known: the exact chunk count first, then the chunks, each read at its own offset (so
  * several can be in flight); the upload is whole when the last one lands.
  */
-async function uploadPath(up: Upload, path: string, size: number, startChunk: number, opts: UploadOptions): Promise<UploadResult> {
+async function uploadPath(
+  up: Upload,
+  path: string,
+  size: number,
+  startChunk: number,
+  opts: UploadOptions,
+): Promise<UploadResult> {
   const total = (await stat(path)).size;
   if (startChunk === 0 && !opts.gzip && total <= size) return up.putWhole(await readFile(path));
   const n = Math.max(1, Math.ceil(total / size));
-  if (n > MAX_CHUNKS) throw new AnaplanValidationError(`file needs ${n} chunks, more than ${MAX_CHUNKS}; raise chunkSizeBytes`, { method: 'POST', path: up.base });
+  if (n > MAX_CHUNKS)
+    throw new AnaplanValidationError(`file needs ${n} chunks, more than ${MAX_CHUNKS}; raise chunkSizeBytes`, {
+      method: 'POST',
+      path: up.base,
+    });
   // A resumed upload keeps the count its first attempt declared (same file, same chunk size).
   if (startChunk === 0) await up.start(n);
-  const changed = (what: string) => new AnaplanValidationError(`file ${path} changed while it was uploaded (${what})`, { method: 'PUT', path: up.base });
+  const changed = (what: string) =>
+    new AnaplanValidationError(`file ${path} changed while it was uploaded (${what})`, {
+      method: 'PUT',
+      path: up.base,
+    });
   const fh = await open(path, 'r');
-  const pipe = new ChunkPipeline(opts.parallelChunks ?? DEFAULT_PARALLEL_CHUNKS, startChunk, startChunk * size, opts.onChunk);
+  const pipe = new ChunkPipeline(
+    opts.parallelChunks ?? DEFAULT_PARALLEL_CHUNKS,
+    startChunk,
+    startChunk * size,
+    opts.onChunk,
+  );
   const pool = new BufferPool(size);
   try {
     // An empty file still has its one (empty) chunk (gzip of nothing is not nothing).
@@ -317,7 +380,12 @@ async function uploadStream(up: Upload, source: Readable, size: number, opts: Up
   return { fileId: up.fileId, chunkCount: index, bytes, closedBy };
 }
 
-export async function downloadFile(client: AnaplanClient, fileId: string, destPath: string, opts: CallOptions = {}): Promise<DownloadResult> {
+export async function downloadFile(
+  client: AnaplanClient,
+  fileId: string,
+  destPath: string,
+  opts: CallOptions = {},
+): Promise<DownloadResult> {
   const base = `${client.modelPath}/files/${fileId}`;
   const chunks = await client.all(`${base}/chunks`, 'chunks', Chunk, opts);
   const fh = await open(destPath, 'w');
@@ -328,7 +396,10 @@ export async function downloadFile(client: AnaplanClient, fileId: string, destPa
       const start = position;
       position = await withRetry(
         async () => {
-          const res = await client.request('GET', `${base}/chunks/${c.id}`, { accept: 'application/octet-stream', signal: opts.signal });
+          const res = await client.request('GET', `${base}/chunks/${c.id}`, {
+            accept: 'application/octet-stream',
+            signal: opts.signal,
+          });
           let at = start;
           for await (const b of res.body) {
             const buf = b as Buffer;

@@ -26,7 +26,8 @@ type Progress = { phase: string; chunk?: number; chunks?: number; progress?: num
 export function dumpToCsv(dump: FailureDump): string {
   const header = [...dump.columns, '_Status_', '_Line_', '_Error_1_'];
   let out = csvLine(header);
-  for (const r of dump.rows) out += csvLine([...dump.columns.map((c) => r.values[c] ?? ''), r.status, String(r.line), r.error]);
+  for (const r of dump.rows)
+    out += csvLine([...dump.columns.map((c) => r.values[c] ?? ''), r.status, String(r.line), r.error]);
   return out;
 }
 
@@ -63,7 +64,11 @@ class Catalog<T extends { id: string; name: string }> {
   }
 
   /** Runs `use` on the item; if a cached ID has gone (404), re-reads the catalog and tries once more. */
-  async with<R>(ref: string, opts: { signal?: AbortSignal }, use: (item: T) => Promise<R>): Promise<{ item: T; value: R }> {
+  async with<R>(
+    ref: string,
+    opts: { signal?: AbortSignal },
+    use: (item: T) => Promise<R>,
+  ): Promise<{ item: T; value: R }> {
     const { item, fresh } = await this.find(ref, opts);
     try {
       return { item, value: await use(item) };
@@ -78,13 +83,22 @@ class Catalog<T extends { id: string; name: string }> {
 
 export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOptions = {}) {
   const chunkSize = options.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
-  const notFound = (kind: string) => (ref: string) => new AnaplanNotFoundError(`no ${kind} "${ref}" in model ${client.modelId}`, { method: 'GET', path: `${client.modelPath}/${kind}s`, code: 'name-not-found' });
+  const notFound = (kind: string) => (ref: string) =>
+    new AnaplanNotFoundError(`no ${kind} "${ref}" in model ${client.modelId}`, {
+      method: 'GET',
+      path: `${client.modelPath}/${kind}s`,
+      code: 'name-not-found',
+    });
   const lists = new Catalog<NamedObject>((o) => client.lists(o), notFound('list'));
   const imports = new Catalog<ImportInfo>((o) => client.imports(o), notFound('import'));
   const exports = new Catalog<ExportInfo>((o) => client.exports(o), notFound('export'));
 
   const sourceFileOf = (imp: ImportInfo): string => {
-    if (!imp.importDataSourceId) throw new AnaplanNotFoundError(`import "${imp.name}" has no source file`, { method: 'GET', path: `${client.modelPath}/imports/${imp.id}` });
+    if (!imp.importDataSourceId)
+      throw new AnaplanNotFoundError(`import "${imp.name}" has no source file`, {
+        method: 'GET',
+        path: `${client.modelPath}/imports/${imp.id}`,
+      });
     return imp.importDataSourceId;
   };
 
@@ -92,38 +106,88 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
     async listItems(listName: string): Promise<Array<{ code: string; name: string; parent: string | null }>> {
       const { value: items } = await lists.with(listName, {}, (list) => client.listItems(list.id));
       const codeById = new Map(items.map((i) => [i.id, i.code ?? i.name]));
-      return items.map((i) => ({ code: i.code ?? i.name, name: i.name, parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null }));
+      return items.map((i) => ({
+        code: i.code ?? i.name,
+        name: i.name,
+        parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null,
+      }));
     },
 
-    async uploadImportFile(importRef: string, source: Readable, opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void } = {}) {
+    async uploadImportFile(
+      importRef: string,
+      source: Readable,
+      opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void } = {},
+    ) {
       const { value: up } = await imports.with(importRef, { signal: opts.signal }, (found) =>
-        client.uploadFile(sourceFileOf(found), source, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onChunk?.(index + 1) }),
+        client.uploadFile(sourceFileOf(found), source, {
+          chunkSizeBytes: chunkSize,
+          gzip: options.gzip,
+          signal: opts.signal,
+          onChunk: ({ index }) => opts.onChunk?.(index + 1),
+        }),
       );
       return { chunks: up.chunkCount, bytes: up.bytes };
     },
 
-    async runImport(importRef: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: Progress) => void } = {}) {
+    async runImport(
+      importRef: string,
+      file: { path: string; bytes: number },
+      opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: Progress) => void } = {},
+    ) {
       const chunks = Math.max(1, Math.ceil(file.bytes / chunkSize));
       const { item: imp, value: up } = await imports.with(importRef, { signal: opts.signal }, async (found) => {
         const fileId = sourceFileOf(found);
         if (opts.uploaded) return { chunkCount: opts.uploaded.chunks };
-        return client.uploadFile(fileId, file.path, { chunkSizeBytes: chunkSize, gzip: options.gzip, signal: opts.signal, onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }) });
+        return client.uploadFile(fileId, file.path, {
+          chunkSizeBytes: chunkSize,
+          gzip: options.gzip,
+          signal: opts.signal,
+          onChunk: ({ index }) => opts.onProgress?.({ phase: 'upload', chunk: index + 1, chunks }),
+        });
       });
       try {
-        const r = await client.runImport(imp.id, { signal: opts.signal, poll: options.poll, workBytes: file.bytes, maxDumpRows: options.maxDumpRows ?? 100_000, onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }) });
-        return { taskId: r.taskId, successful: true, rowsImported: r.counts.successful, rowsRejected: r.counts.failed, dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined, chunks: up.chunkCount };
+        const r = await client.runImport(imp.id, {
+          signal: opts.signal,
+          poll: options.poll,
+          workBytes: file.bytes,
+          maxDumpRows: options.maxDumpRows ?? 100_000,
+          onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }),
+        });
+        return {
+          taskId: r.taskId,
+          successful: true,
+          rowsImported: r.counts.successful,
+          rowsRejected: r.counts.failed,
+          dumpCsv: r.dump ? dumpToCsv(r.dump) : undefined,
+          chunks: up.chunkCount,
+        };
       } catch (err) {
         // A task that ran but reported failure is an outcome, not a transport error — also one that
         // ended "Failed." without a result (no counts: nothing is known to be loaded).
         if (!(err instanceof AnaplanTaskFailedError)) throw err;
         const counts = err.result ? countsOf(err.result) : { successful: 0, failed: 0 };
-        return { taskId: err.taskId!, successful: false, rowsImported: counts.successful, rowsRejected: counts.failed, message: err.message, chunks: up.chunkCount };
+        return {
+          taskId: err.taskId!,
+          successful: false,
+          rowsImported: counts.successful,
+          rowsRejected: counts.failed,
+          message: err.message,
+          chunks: up.chunkCount,
+        };
       }
     },
 
-    async runExport(exportRef: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
+    async runExport(
+      exportRef: string,
+      sink: (body: Readable) => Promise<void>,
+      opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+    ) {
       const { item: exp, value: r } = await exports.with(exportRef, { signal: opts.signal }, (found) =>
-        client.runExport(found.id, { signal: opts.signal, poll: options.poll, onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }) }),
+        client.runExport(found.id, {
+          signal: opts.signal,
+          poll: options.poll,
+          onProgress: (t) => opts.onProgress?.({ phase: 'export', progress: t.progress }),
+        }),
       );
       // The output file shares the export's ID (docs/anaplan.md §5); its chunks are streamed in order.
       const base = `${client.modelPath}/files/${exp.id}`;
@@ -132,7 +196,10 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
         (async function* () {
           for (const [i, c] of list.entries()) {
             opts.onProgress?.({ phase: 'download', chunk: i + 1, chunks: list.length });
-            const res = await client.request('GET', `${base}/chunks/${c.id}`, { accept: 'application/octet-stream', signal: opts.signal });
+            const res = await client.request('GET', `${base}/chunks/${c.id}`, {
+              accept: 'application/octet-stream',
+              signal: opts.signal,
+            });
             for await (const b of res.body) yield b as Buffer;
           }
         })(),
@@ -146,13 +213,28 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
      * the source/header columns of the actions named in `detail` (by name or ID; default: all).
      */
     async describeActions(detail?: { imports?: string[]; exports?: string[] }) {
-      const wanted = (refs: string[] | undefined, a: { id: string; name: string }) => !refs || refs.includes(a.name) || refs.includes(a.id);
-      const [imps, exps] = await Promise.all([!detail || detail.imports?.length ? imports.refresh() : [], !detail || detail.exports?.length ? exports.refresh() : []]);
+      const wanted = (refs: string[] | undefined, a: { id: string; name: string }) =>
+        !refs || refs.includes(a.name) || refs.includes(a.id);
+      const [imps, exps] = await Promise.all([
+        !detail || detail.imports?.length ? imports.refresh() : [],
+        !detail || detail.exports?.length ? exports.refresh() : [],
+      ]);
       return {
-        imports: await Promise.all(imps.map(async (i) => ({ id: i.id, name: i.name, columns: wanted(detail?.imports, i) ? (await client.importMetadata(i.id)).source?.headerNames : undefined }))),
-        exports: await Promise.all(exps.map(async (e) => ({ id: e.id, name: e.name, columns: wanted(detail?.exports, e) ? (await client.exportMetadata(e.id)).headerNames : undefined }))),
+        imports: await Promise.all(
+          imps.map(async (i) => ({
+            id: i.id,
+            name: i.name,
+            columns: wanted(detail?.imports, i) ? (await client.importMetadata(i.id)).source?.headerNames : undefined,
+          })),
+        ),
+        exports: await Promise.all(
+          exps.map(async (e) => ({
+            id: e.id,
+            name: e.name,
+            columns: wanted(detail?.exports, e) ? (await client.exportMetadata(e.id)).headerNames : undefined,
+          })),
+        ),
       };
     },
   };
 }
-

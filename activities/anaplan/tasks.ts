@@ -57,7 +57,9 @@ export class PollClock {
     this.hasEarly = early < policy.initialMs;
     this.earlyStep = early;
     // Without an early window the first poll already took the `initialMs` step (as before).
-    this.lateStep = this.hasEarly ? policy.initialMs : Math.min(policy.maxMs, Math.round(policy.initialMs * policy.factor));
+    this.lateStep = this.hasEarly
+      ? policy.initialMs
+      : Math.min(policy.maxMs, Math.round(policy.initialMs * policy.factor));
   }
 
   /** Delay after a poll at `elapsedMs` that found the task running with `progress` (if reported). */
@@ -104,7 +106,6 @@ export class TaskTimes {
     this.last.set(action, { ms: Math.max(0, Math.round(value)), workBytes });
   }
 }
-
 
 export interface ActionRunOptions {
   signal?: AbortSignal;
@@ -167,7 +168,14 @@ export interface ProcessRunResult extends RunBase {
 /** Sums the documented `details.values` keys (docs/anaplan.md §7.2) across details and nested results. */
 export function countsOf(result: TaskResult): RowCounts {
   const c: RowCounts = { total: 0, successful: 0, failed: 0, ignored: 0, created: 0, updated: 0 };
-  const keys: Record<string, keyof RowCounts> = { totalRowCount: 'total', successRowCount: 'successful', failedCount: 'failed', ignoredCount: 'ignored', createdCount: 'created', updatedCount: 'updated' };
+  const keys: Record<string, keyof RowCounts> = {
+    totalRowCount: 'total',
+    successRowCount: 'successful',
+    failedCount: 'failed',
+    ignoredCount: 'ignored',
+    createdCount: 'created',
+    updatedCount: 'updated',
+  };
   const visit = (r: TaskResult) => {
     for (const d of r.details ?? ([] as TaskDetail[])) {
       const v = d.values ?? [];
@@ -186,14 +194,21 @@ export function countsOf(result: TaskResult): RowCounts {
 function resultMessage(r: TaskResult): string {
   const texts: string[] = [];
   const visit = (x: TaskResult) => {
-    for (const d of x.details ?? []) if (d.localMessageText) texts.push(`${x.objectName ?? x.objectId ?? ''}: ${d.localMessageText}`.replace(/^: /, ''));
+    for (const d of x.details ?? [])
+      if (d.localMessageText)
+        texts.push(`${x.objectName ?? x.objectId ?? ''}: ${d.localMessageText}`.replace(/^: /, ''));
     for (const n of x.nestedResults ?? []) visit(n);
   };
   visit(r);
   return texts.join('; ') || 'no details';
 }
 
-export async function runAction(client: AnaplanClient, type: ActionType, actionId: string, opts: ActionRunOptions = {}): Promise<ImportRunResult | ExportRunResult | ProcessRunResult> {
+export async function runAction(
+  client: AnaplanClient,
+  type: ActionType,
+  actionId: string,
+  opts: ActionRunOptions = {},
+): Promise<ImportRunResult | ExportRunResult | ProcessRunResult> {
   const base = `${client.modelPath}/${type}/${actionId}/tasks`;
   const body: Record<string, unknown> = { localeName: opts.localeName ?? 'en_US' };
   // `localeName` must precede `mappingParameters` in the body (docs/anaplan.md §7.1).
@@ -203,19 +218,48 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
   const started = Task.parse((await client.sendJson('POST', base, body, { signal: opts.signal })).task);
   const taskId = started.taskId;
   const task = await pollTask(client, `${base}/${taskId}`, taskId, `${type}/${actionId}`, opts);
-  if (task.taskState === 'CANCELLED') throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, { method: 'GET', path: `${base}/${taskId}`, taskId });
+  if (task.taskState === 'CANCELLED')
+    throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, {
+      method: 'GET',
+      path: `${base}/${taskId}`,
+      taskId,
+    });
   const result = task.result;
   // A task can end "Failed." with no result at all (docs/anaplan.md §16): report that, never assume anything loaded.
-  if (!result) throw new AnaplanTaskFailedError(`task ${taskId} of ${type} ${actionId} ended ${task.taskState ?? 'without a state'} ("${task.currentStep ?? 'no step'}") without a result: Anaplan gave no reason and no counts; nothing is known to be loaded (see the action's history in the model)`, { method: 'GET', path: `${base}/${taskId}`, taskId, code: 'task-without-result' });
+  if (!result)
+    throw new AnaplanTaskFailedError(
+      `task ${taskId} of ${type} ${actionId} ended ${task.taskState ?? 'without a state'} ("${task.currentStep ?? 'no step'}") without a result: Anaplan gave no reason and no counts; nothing is known to be loaded (see the action's history in the model)`,
+      { method: 'GET', path: `${base}/${taskId}`, taskId, code: 'task-without-result' },
+    );
   const dumps: Record<string, FailureDump> = {};
-  if (type === 'imports' && result.failureDumpAvailable) dumps[actionId] = await fetchDump(client, `${client.modelPath}/imports/${actionId}/tasks/${taskId}/dump`, opts);
+  if (type === 'imports' && result.failureDumpAvailable)
+    dumps[actionId] = await fetchDump(client, `${client.modelPath}/imports/${actionId}/tasks/${taskId}/dump`, opts);
   if (type === 'processes') {
     for (const n of result.nestedResults ?? []) {
-      if (n.failureDumpAvailable && n.objectId) dumps[n.objectId] = await fetchDump(client, `${client.modelPath}/processes/${actionId}/tasks/${taskId}/dumps/${n.objectId}`, opts);
+      if (n.failureDumpAvailable && n.objectId)
+        dumps[n.objectId] = await fetchDump(
+          client,
+          `${client.modelPath}/processes/${actionId}/tasks/${taskId}/dumps/${n.objectId}`,
+          opts,
+        );
     }
   }
-  if (!result.successful) throw new AnaplanTaskFailedError(`task ${taskId} of ${type} ${actionId} failed: ${resultMessage(result)}`, { method: 'GET', path: `${base}/${taskId}`, taskId }, result);
-  if (type === 'imports') return { taskId, actionId, successful: true, result, counts: countsOf(result), failureDumpAvailable: result.failureDumpAvailable, dump: dumps[actionId] };
+  if (!result.successful)
+    throw new AnaplanTaskFailedError(
+      `task ${taskId} of ${type} ${actionId} failed: ${resultMessage(result)}`,
+      { method: 'GET', path: `${base}/${taskId}`, taskId },
+      result,
+    );
+  if (type === 'imports')
+    return {
+      taskId,
+      actionId,
+      successful: true,
+      result,
+      counts: countsOf(result),
+      failureDumpAvailable: result.failureDumpAvailable,
+      dump: dumps[actionId],
+    };
   if (type === 'processes') return { taskId, actionId, successful: true, result, counts: countsOf(result), dumps };
   return { taskId, actionId, successful: true, result };
 }
@@ -225,12 +269,24 @@ export async function runAction(client: AnaplanClient, type: ActionType, actionI
  * task reports partial progress, long enough for the rest at the rate seen so far (+5 %), capped
  * at `policy.maxMs`. Polls are therefore never more frequent than plain backoff.
  */
-export function nextPollDelay(policy: PollPolicy, floorMs: number, elapsedMs: number, progress: number | undefined): number {
-  const estimate = progress !== undefined && progress > 0 && progress < 1 ? (elapsedMs * (1 - progress) * 1.05) / progress : 0;
+export function nextPollDelay(
+  policy: PollPolicy,
+  floorMs: number,
+  elapsedMs: number,
+  progress: number | undefined,
+): number {
+  const estimate =
+    progress !== undefined && progress > 0 && progress < 1 ? (elapsedMs * (1 - progress) * 1.05) / progress : 0;
   return Math.round(Math.min(policy.maxMs, Math.max(floorMs, estimate)));
 }
 
-async function pollTask(client: AnaplanClient, path: string, taskId: string, action: string, opts: ActionRunOptions): Promise<Task> {
+async function pollTask(
+  client: AnaplanClient,
+  path: string,
+  taskId: string,
+  action: string,
+  opts: ActionRunOptions,
+): Promise<Task> {
   const policy = opts.poll ?? DEFAULT_POLL;
   const startedAt = Date.now();
   const clock = new PollClock(policy);
@@ -244,7 +300,8 @@ async function pollTask(client: AnaplanClient, path: string, taskId: string, act
       opts.onProgress?.(task);
       const elapsed = Date.now() - startedAt;
       if (task.taskState && TASK_TERMINAL.has(task.taskState)) {
-        if (task.taskState === 'COMPLETE') client.taskTimes.record(action, estimate ?? elapsed, opts.workBytes, estimate === undefined);
+        if (task.taskState === 'COMPLETE')
+          client.taskTimes.record(action, estimate ?? elapsed, opts.workBytes, estimate === undefined);
         return task;
       }
       const progress = task.taskState === 'IN_PROGRESS' ? task.progress : undefined;
@@ -254,14 +311,21 @@ async function pollTask(client: AnaplanClient, path: string, taskId: string, act
   } catch (err) {
     if (opts.signal?.aborted) {
       // Cancel server-side so the model lock is released, with a fresh signal (ours is spent).
-      await client.request('DELETE', path, { taskId, signal: AbortSignal.timeout(30_000) }).then((r) => r.body.dump(), () => undefined);
+      await client.request('DELETE', path, { taskId, signal: AbortSignal.timeout(30_000) }).then(
+        (r) => r.body.dump(),
+        () => undefined,
+      );
     }
     throw err;
   }
 }
 
 /** Downloads the dump chunk by chunk into a streaming CSV parser (`_Status_`, …, `_Line_`, `_Error_1_`). */
-export async function fetchDump(client: AnaplanClient, dumpPath: string, opts: ActionRunOptions = {}): Promise<FailureDump> {
+export async function fetchDump(
+  client: AnaplanClient,
+  dumpPath: string,
+  opts: ActionRunOptions = {},
+): Promise<FailureDump> {
   const max = opts.maxDumpRows ?? 10_000;
   const chunks = await client.all(`${dumpPath}/chunks`, 'chunks', Chunk, { signal: opts.signal });
   const parser = parse({ relax_column_count: true, bom: true });
@@ -289,15 +353,17 @@ export async function fetchDump(client: AnaplanClient, dumpPath: string, opts: A
         else if (h === '_Line_') line = Number(v);
         else if (/^_Error_\d+_$/.test(h)) {
           if (v) errors.push(v);
-        }
-        else values[h] = v;
+        } else values[h] = v;
       });
       out.rows.push({ status, line, error: errors.join('; '), values });
     }
   })();
   try {
     for (const c of chunks) {
-      const res = await client.request('GET', `${dumpPath}/chunks/${c.id}`, { accept: 'text/csv', signal: opts.signal });
+      const res = await client.request('GET', `${dumpPath}/chunks/${c.id}`, {
+        accept: 'text/csv',
+        signal: opts.signal,
+      });
       for await (const b of res.body) if (!parser.write(b)) await new Promise((r) => parser.once('drain', r));
     }
     parser.end();

@@ -52,7 +52,13 @@ export const DeviceCodeResponse = z
 export type DeviceCodeResponse = z.infer<typeof DeviceCodeResponse>;
 
 export const Paging = z
-  .object({ currentPageSize: z.number(), offset: z.number(), totalSize: z.number(), next: z.string().optional(), previous: z.string().optional() })
+  .object({
+    currentPageSize: z.number(),
+    offset: z.number(),
+    totalSize: z.number(),
+    next: z.string().optional(),
+    previous: z.string().optional(),
+  })
   .passthrough();
 
 /** Envelope of every Integration response: `{meta:{schema, paging?}, status:{code,message}, <key>}` (docs/anaplan.md §3.1). */
@@ -66,51 +72,129 @@ export const Envelope = z
 export const NamedObject = z.object({ id, name: z.string() }).passthrough();
 export type NamedObject = z.infer<typeof NamedObject>;
 
-export const User = z.object({ id, email: z.string(), firstName: z.string().optional(), lastName: z.string().optional(), active: z.boolean().optional() }).passthrough();
+export const User = z
+  .object({
+    id,
+    email: z.string(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    active: z.boolean().optional(),
+  })
+  .passthrough();
 export type User = z.infer<typeof User>;
 
-export const Workspace = z.object({ id, name: z.string(), active: z.boolean().optional(), sizeAllowance: z.number().optional(), currentSize: z.number().optional() }).passthrough();
+export const Workspace = z
+  .object({
+    id,
+    name: z.string(),
+    active: z.boolean().optional(),
+    sizeAllowance: z.number().optional(),
+    currentSize: z.number().optional(),
+  })
+  .passthrough();
 export type Workspace = z.infer<typeof Workspace>;
 
-export const Model = z.object({ id, name: z.string(), activeState: z.string().optional(), currentWorkspaceId: z.string().optional() }).passthrough();
+export const Model = z
+  .object({ id, name: z.string(), activeState: z.string().optional(), currentWorkspaceId: z.string().optional() })
+  .passthrough();
 export type Model = z.infer<typeof Model>;
 
 /** Import listing (docs/anaplan.md §6): `importDataSourceId` is the 113… file to upload into; may be empty. */
-export const ImportInfo = z.object({ id, name: z.string(), importDataSourceId: z.string().optional(), importType: z.string().optional() }).passthrough();
+export const ImportInfo = z
+  .object({ id, name: z.string(), importDataSourceId: z.string().optional(), importType: z.string().optional() })
+  .passthrough();
 export type ImportInfo = z.infer<typeof ImportInfo>;
 
-export const ExportInfo = z.object({ id, name: z.string(), exportType: z.string().optional(), exportFormat: z.string().optional(), layout: z.string().optional() }).passthrough();
+export const ExportInfo = z
+  .object({
+    id,
+    name: z.string(),
+    exportType: z.string().optional(),
+    exportFormat: z.string().optional(),
+    layout: z.string().optional(),
+  })
+  .passthrough();
 export type ExportInfo = z.infer<typeof ExportInfo>;
 
 /** File listing (docs/anaplan.md §5): export outputs carry only id, name, chunkCount, firstDataRow, headerRow. */
-export const FileInfo = z.object({ id, name: z.string(), chunkCount: z.number().optional(), firstDataRow: z.number().optional(), headerRow: z.number().optional(), separator: z.string().optional(), encoding: z.string().optional() }).passthrough();
+export const FileInfo = z
+  .object({
+    id,
+    name: z.string(),
+    chunkCount: z.number().optional(),
+    firstDataRow: z.number().optional(),
+    headerRow: z.number().optional(),
+    separator: z.string().optional(),
+    encoding: z.string().optional(),
+  })
+  .passthrough();
 export type FileInfo = z.infer<typeof FileInfo>;
 
 export const Chunk = z.object({ id, name: z.string().optional() }).passthrough();
 
 /** `GET …/lists/{listId}` → `metadata` (docs/anaplan.md §4.2); `parent` is set for a composite hierarchy's child list. */
-export const ListMetadata = z.object({ id, name: z.string(), itemCount: z.number().optional(), parent: z.object({ id, name: z.string() }).passthrough().optional() }).passthrough();
+export const ListMetadata = z
+  .object({
+    id,
+    name: z.string(),
+    itemCount: z.number().optional(),
+    parent: z.object({ id, name: z.string() }).passthrough().optional(),
+  })
+  .passthrough();
 export type ListMetadata = z.infer<typeof ListMetadata>;
 
-export const ListItem = z.object({ id, name: z.string(), code: z.string().optional(), parent: z.string().optional(), parentId: z.string().optional() }).passthrough();
+export const ListItem = z
+  .object({
+    id,
+    name: z.string(),
+    code: z.string().optional(),
+    parent: z.string().optional(),
+    parentId: z.string().optional(),
+  })
+  .passthrough();
 export type ListItem = z.infer<typeof ListItem>;
 
-export const LineItem = z.object({ id, name: z.string(), moduleId: id.optional(), moduleName: z.string().optional() }).passthrough();
+export const LineItem = z
+  .object({ id, name: z.string(), moduleId: id.optional(), moduleName: z.string().optional() })
+  .passthrough();
 export type LineItem = z.infer<typeof LineItem>;
 
-export const VersionInfo = z.object({ id, name: z.string(), isActual: z.boolean().optional(), isCurrent: z.boolean().optional() }).passthrough();
+export const VersionInfo = z
+  .object({ id, name: z.string(), isActual: z.boolean().optional(), isCurrent: z.boolean().optional() })
+  .passthrough();
 export type VersionInfo = z.infer<typeof VersionInfo>;
 
 export const ImportMetadata = z
-  .object({ name: z.string(), type: z.string().optional(), source: z.object({ headerNames: z.array(z.string()).optional(), columnCount: z.number().optional() }).passthrough().optional() })
+  .object({
+    name: z.string(),
+    type: z.string().optional(),
+    source: z
+      .object({ headerNames: z.array(z.string()).optional(), columnCount: z.number().optional() })
+      .passthrough()
+      .optional(),
+  })
   .passthrough();
 export type ImportMetadata = z.infer<typeof ImportMetadata>;
 
-export const ExportMetadata = z.object({ headerNames: z.array(z.string()).optional(), columnCount: z.number().optional(), layout: z.string().optional(), exportFormat: z.string().optional() }).passthrough();
+export const ExportMetadata = z
+  .object({
+    headerNames: z.array(z.string()).optional(),
+    columnCount: z.number().optional(),
+    layout: z.string().optional(),
+    exportFormat: z.string().optional(),
+  })
+  .passthrough();
 export type ExportMetadata = z.infer<typeof ExportMetadata>;
 
 /** `details[].values` is a flat key/value list: `["successRowCount","10","failedCount","0",…]` (docs/anaplan.md §7.2). */
-export const TaskDetail = z.object({ localMessageText: z.string().optional(), occurrences: z.number().optional(), type: z.string().optional(), values: z.array(z.string()).optional() }).passthrough();
+export const TaskDetail = z
+  .object({
+    localMessageText: z.string().optional(),
+    occurrences: z.number().optional(),
+    type: z.string().optional(),
+    values: z.array(z.string()).optional(),
+  })
+  .passthrough();
 export type TaskDetail = z.infer<typeof TaskDetail>;
 
 export interface TaskResult {

@@ -77,7 +77,14 @@ function parseStats(text: string): PartStats | undefined {
 }
 
 export function makeActuals(deps: CycleDeps) {
-  async function extractActuals(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; anaplanPeriodCode: string; memberMapsHash: string; uploadTo?: string }): Promise<ExtractResult> {
+  async function extractActuals(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    periodInfo: PeriodInfo;
+    anaplanPeriodCode: string;
+    memberMapsHash: string;
+    uploadTo?: string;
+  }): Promise<ExtractResult> {
     const { config, cycleId, periodInfo } = input;
     const { netsuite, anaplan } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
@@ -88,9 +95,11 @@ export function makeActuals(deps: CycleDeps) {
     const info = activityInfo();
     const runId = info.workflowExecution?.runId ?? `activity:${info.activityId}`;
     // Leftovers of this cycle ID under another member map belong to an earlier run: never reused.
-    for (const d of await parts.list(parent)) if (d.startsWith('actuals-') && d !== step) await parts.removeTree(`${parent}/${d}`);
+    for (const d of await parts.list(parent))
+      if (d.startsWith('actuals-') && d !== step) await parts.removeTree(`${parent}/${d}`);
     const unassigned: Partial<Record<DimensionName, string>> = {};
-    for (const [dim, d] of Object.entries(config.dimensions)) if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
+    for (const [dim, d] of Object.entries(config.dimensions))
+      if (d.unassigned) unassigned[dim as DimensionName] = d.unassigned;
     const ctx = { maps, unassigned, periodCode: input.anaplanPeriodCode };
     const signal = cancellationSignal();
 
@@ -108,11 +117,15 @@ export function makeActuals(deps: CycleDeps) {
       // A streamed upload the server would not close (`/complete` refused and the re-posted count
       // restarted it, docs/anaplan.md §16) is not a failed extraction: the import then uploads the
       // artifact from disk with its exact chunk count, which needs no `/complete`.
-      uploaded = anaplan.uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) }).catch((e: unknown) => {
-        if ((e as { code?: string }).code !== 'upload-not-closed') throw e;
-        deps.log?.('streamed upload not closed; the import uploads the artifact instead', { importAction: input.uploadTo });
-        return undefined;
-      });
+      uploaded = anaplan
+        .uploadImportFile(input.uploadTo!, upload, { signal, onChunk: (chunk) => beat({ uploadedChunks: chunk }) })
+        .catch((e: unknown) => {
+          if ((e as { code?: string }).code !== 'upload-not-closed') throw e;
+          deps.log?.('streamed upload not closed; the import uploads the artifact instead', {
+            importAction: input.uploadTo,
+          });
+          return undefined;
+        });
       uploaded.catch((e: unknown) => {
         uploadFailed = e;
         upload.destroy(e instanceof Error ? e : new Error(String(e)));
@@ -129,7 +142,8 @@ export function makeActuals(deps: CycleDeps) {
     const appendPart = (base: string, s: PartStats) => {
       appending = appending.then(async () => {
         for await (const chunk of await parts.openRead(`${base}.csv`)) await emit(chunk as Buffer);
-        if (s.quarantined > 0) for await (const chunk of await parts.openRead(`${base}.q`)) await writeLine(qOut, chunk as Buffer);
+        if (s.quarantined > 0)
+          for await (const chunk of await parts.openRead(`${base}.q`)) await writeLine(qOut, chunk as Buffer);
       });
       appending.catch(() => undefined);
       return appending;
@@ -139,7 +153,8 @@ export function makeActuals(deps: CycleDeps) {
       // Single-book accounts have no accountingbook to filter on (docs/netsuite.md §12): detected once per connection.
       const book = glBookScope(await bookSupport(netsuite, config.netsuite.multiBook), config);
       const accounts: string[] = [];
-      for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) accounts.push(String(r.account_id));
+      for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal }))
+        for (const r of page) accounts.push(String(r.account_id));
       const outOfScope = new Set(maps.accounts.outOfScope);
       const partitions = accounts.filter((a) => !outOfScope.has(a));
       const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
@@ -151,7 +166,10 @@ export function makeActuals(deps: CycleDeps) {
         // A part finished by an earlier attempt of this run, with this query, is read back; anything
         // else there is discarded and the part extracted now.
         const sql = glActivitySql(periodInfo.id, accountId, book);
-        const queryHash = createHash('sha256').update(JSON.stringify([sql, input.memberMapsHash, ctx.periodCode, unassigned])).digest('hex').slice(0, 32);
+        const queryHash = createHash('sha256')
+          .update(JSON.stringify([sql, input.memberMapsHash, ctx.periodCode, unassigned]))
+          .digest('hex')
+          .slice(0, 32);
         const text = await parts.readText(statsFile);
         let s = text === undefined ? undefined : parseStats(text);
         if (text !== undefined && (!s || s.runId !== runId || s.queryHash !== queryHash)) {
@@ -162,7 +180,15 @@ export function makeActuals(deps: CycleDeps) {
           // Each file appears whole under its name once closed (temp file + rename, or a completed upload).
           const csv = parts.writeStream(`${base}.csv`);
           const quarantine = parts.writeStream(`${base}.q`);
-          const stats: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0, runId, queryHash };
+          const stats: PartStats = {
+            rows: 0,
+            cents: 0,
+            quarantined: 0,
+            quarantinedCents: 0,
+            pages: 0,
+            runId,
+            queryHash,
+          };
           try {
             let row = 0;
             for await (const page of netsuite.query(sql, { signal })) {
@@ -178,7 +204,15 @@ export function makeActuals(deps: CycleDeps) {
                   stats.quarantined++;
                   const cents = parseCents(r.net);
                   if (cents !== null && !Number.isNaN(cents)) stats.quarantinedCents += cents;
-                  await writeLine(quarantine, JSON.stringify({ source: `gl:${periodInfo.id}:${accountId}#${row}`, dimension: out.dimension, reason: out.reason, row: r }) + '\n');
+                  await writeLine(
+                    quarantine,
+                    JSON.stringify({
+                      source: `gl:${periodInfo.id}:${accountId}#${row}`,
+                      dimension: out.dimension,
+                      reason: out.reason,
+                      row: r,
+                    }) + '\n',
+                  );
                 }
               }
               beat({ partitionsDone: done, accountId });
@@ -215,8 +249,22 @@ export function makeActuals(deps: CycleDeps) {
           (async function* (): AsyncGenerator<AuditRecordInput> {
             for await (const line of readLines(report)) {
               if (!line) continue;
-              const q = JSON.parse(line) as { source: string; reason: string; row: { account_id?: string | null; net?: string | null } };
-              yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: q.source, artifactHash: qRef.hash, outcome: 'quarantined', reason: q.reason, account: q.row.account_id ?? null, amount: q.row.net ?? null };
+              const q = JSON.parse(line) as {
+                source: string;
+                reason: string;
+                row: { account_id?: string | null; net?: string | null };
+              };
+              yield {
+                cycleId,
+                step: 'importActuals',
+                recordKind: 'actual',
+                sourceRef: q.source,
+                artifactHash: qRef.hash,
+                outcome: 'quarantined',
+                reason: q.reason,
+                account: q.row.account_id ?? null,
+                amount: q.row.net ?? null,
+              };
             }
           })(),
         );
@@ -228,12 +276,18 @@ export function makeActuals(deps: CycleDeps) {
         for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) {
           // SUM over no lines is NULL, and SuiteQL omits null columns (§3.2).
           const net = page[0]?.net;
-          if (net !== null && net !== undefined && net !== '') netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
+          if (net !== null && net !== undefined && net !== '')
+            netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
         }
       }
       await parts.removeTree(dir);
       // `reusedParts`: parts an earlier attempt finished (on this host or another), read back instead of queried.
-      deps.log?.('actuals extracted', { rows: total.rows, quarantined: total.quarantined, partitions: partitions.length, reusedParts: reused });
+      deps.log?.('actuals extracted', {
+        rows: total.rows,
+        quarantined: total.quarantined,
+        partitions: partitions.length,
+        reusedParts: reused,
+      });
       return {
         csvHash: csvRef.hash,
         rows: total.rows,
@@ -250,19 +304,32 @@ export function makeActuals(deps: CycleDeps) {
       upload?.destroy();
       csvOut.destroy();
       qOut.destroy();
-      if (err instanceof AccountingBookSettingError || err instanceof AmountFormatError) throw nonRetryable(err.message);
+      if (err instanceof AccountingBookSettingError || err instanceof AmountFormatError)
+        throw nonRetryable(err.message);
       throw classify(uploadFailed ?? err);
     }
   }
 
-  async function runActualsImport(input: { config: ConnectionConfig; cycleId: string; csvHash: string; rows: number; uploaded?: { chunks: number } }): Promise<ImportResult> {
+  async function runActualsImport(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    csvHash: string;
+    rows: number;
+    uploaded?: { chunks: number };
+  }): Promise<ImportResult> {
     const { config, cycleId, csvHash } = input;
     const { anaplan } = await deps.ports(config);
     const stat = await deps.artifacts.stat(csvHash);
     if (!stat) throw new Error(`artifact ${csvHash} is missing from the artifact store`);
     let outcome;
     try {
-      outcome = await deps.artifacts.withLocalFile(csvHash, (file) => anaplan.runImport(config.actions.importActuals, { path: file, bytes: stat.bytes }, { signal: cancellationSignal(), uploaded: input.uploaded, onProgress: (p) => beat(p) }));
+      outcome = await deps.artifacts.withLocalFile(csvHash, (file) =>
+        anaplan.runImport(
+          config.actions.importActuals,
+          { path: file, bytes: stat.bytes },
+          { signal: cancellationSignal(), uploaded: input.uploaded, onProgress: (p) => beat(p) },
+        ),
+      );
     } catch (err) {
       throw classify(err);
     }
@@ -275,7 +342,12 @@ export function makeActuals(deps: CycleDeps) {
     let dumpHash: string | null = null;
     if (outcome.dumpCsv) {
       dumpHash = (await deps.artifacts.put(outcome.dumpCsv)).hash;
-      for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Array<Record<string, string>>) {
+      for (const row of parse(outcome.dumpCsv, {
+        columns: true,
+        skip_empty_lines: true,
+        bom: true,
+        relax_column_count: true,
+      }) as Array<Record<string, string>>) {
         const line = Number(row._Line_);
         rejected.set(line, row._Error_1_ ?? 'rejected');
         const c = parseCents(row.Amount);
@@ -293,7 +365,18 @@ export function makeActuals(deps: CycleDeps) {
           if (line === 1 || !text) continue;
           const cells = text.split(',');
           const reason = rejected.get(line);
-          yield { cycleId, step: 'importActuals', recordKind: 'actual', sourceRef: `csv#${line}`, artifactHash: csvHash, targetRef: taskId, outcome: reason ? 'rejected' : 'accepted', reason: reason ?? null, account: cells[0] === undefined ? null : restoreFormula(cells[0]), amount: cells.at(-1) ?? null };
+          yield {
+            cycleId,
+            step: 'importActuals',
+            recordKind: 'actual',
+            sourceRef: `csv#${line}`,
+            artifactHash: csvHash,
+            targetRef: taskId,
+            outcome: reason ? 'rejected' : 'accepted',
+            reason: reason ?? null,
+            account: cells[0] === undefined ? null : restoreFormula(cells[0]),
+            amount: cells.at(-1) ?? null,
+          };
         }
       })(),
     );

@@ -11,7 +11,13 @@ import { beat } from './heartbeat';
 import { parse } from 'csv-parse/sync';
 import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../common/config';
 import type { AlignResult, DimensionCounts } from '../../common/dto';
-import { alignDimension, memberMap, type AlignmentResult, type MemberMaps, type NetSuiteMember } from '../mapping/dimensions';
+import {
+  alignDimension,
+  memberMap,
+  type AlignmentResult,
+  type MemberMaps,
+  type NetSuiteMember,
+} from '../mapping/dimensions';
 import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
 import { classify, nonRetryable, putJson, taskFailed, type CycleDeps } from './context';
@@ -28,7 +34,11 @@ type ImportRow = AlignmentResult['importRows'][number];
  * the rest to the list itself with Parent = the parent's code. Without a parent list, every row
  * stays in the list (same-list parents, or none for a flat list).
  */
-export function splitForParentList(result: AlignmentResult, members: NetSuiteMember[], parentList: string | undefined): { parents: ImportRow[]; children: ImportRow[] } {
+export function splitForParentList(
+  result: AlignmentResult,
+  members: NetSuiteMember[],
+  parentList: string | undefined,
+): { parents: ImportRow[]; children: ImportRow[] } {
   if (!parentList) return { parents: [], children: result.importRows };
   const summary = new Set(members.filter((m) => m.issummary).map((m) => m.id));
   const parentCodes = new Set(result.importRows.map((r) => r.parent).filter(Boolean));
@@ -90,18 +100,41 @@ export function makeAlign(deps: CycleDeps) {
     const { anaplan } = await deps.ports(config);
     const maps = {} as MemberMaps;
     const counts = {} as Record<DimensionName, DimensionCounts>;
-    const quarantine: Array<{ dimension: DimensionName; id: string; name: string; code: string | null; reason: string }> = [];
+    const quarantine: Array<{
+      dimension: DimensionName;
+      id: string;
+      name: string;
+      code: string | null;
+      reason: string;
+    }> = [];
     const taskIds: string[] = [];
     try {
       for (const dim of DIMENSIONS) {
         beat({ dimension: dim });
         const rule = config.dimensions[dim];
         const members = await readMembers(deps, config, dim);
-        if (rule.parentImportAction && !rule.parentList) throw nonRetryable(`dimensions.${dim}.parentImportAction needs dimensions.${dim}.parentList (the list it loads)`);
+        if (rule.parentImportAction && !rule.parentList)
+          throw nonRetryable(
+            `dimensions.${dim}.parentImportAction needs dimensions.${dim}.parentList (the list it loads)`,
+          );
         // Members of a composite hierarchy's parent list count as existing too (they are its parents).
         // Codes come back as imported, i.e. formula-guarded (csvLine): compare them as NetSuite knows them.
-        const existing = new Set([...(await anaplan.listItems(rule.list)), ...(rule.parentList ? await anaplan.listItems(rule.parentList) : [])].map((i) => restoreFormula(i.code)));
-        const result = alignDimension(dim, members, { sync: rule.sync, overrides: rule.overrides, accountTypes: dim === 'accounts' ? config.dimensions.accounts.accountTypes : undefined }, existing);
+        const existing = new Set(
+          [
+            ...(await anaplan.listItems(rule.list)),
+            ...(rule.parentList ? await anaplan.listItems(rule.parentList) : []),
+          ].map((i) => restoreFormula(i.code)),
+        );
+        const result = alignDimension(
+          dim,
+          members,
+          {
+            sync: rule.sync,
+            overrides: rule.overrides,
+            accountTypes: dim === 'accounts' ? config.dimensions.accounts.accountTypes : undefined,
+          },
+          existing,
+        );
         let imported = 0;
         let rejected = 0;
         const rejectedCodes = new Map<string, string>();
@@ -111,13 +144,21 @@ export function makeAlign(deps: CycleDeps) {
           for (const r of rows) w.write(csvLine([r.code, r.name, r.parent]));
           w.end();
           const ref = await w.done();
-          const outcome = await deps.artifacts.withLocalFile(ref.hash, (file) => anaplan.runImport(action, { path: file, bytes: ref.bytes }, { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) }));
+          const outcome = await deps.artifacts.withLocalFile(ref.hash, (file) =>
+            anaplan.runImport(
+              action,
+              { path: file, bytes: ref.bytes },
+              { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) },
+            ),
+          );
           taskIds.push(outcome.taskId);
           if (!outcome.successful) throw taskFailed(action, outcome);
           imported += outcome.rowsImported;
           rejected += outcome.rowsRejected;
           if (outcome.dumpCsv) {
-            for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>) {
+            for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true }) as Array<
+              Record<string, string>
+            >) {
               if (row.Code) rejectedCodes.set(restoreFormula(row.Code), row._Error_1_ ?? 'rejected by the list import');
             }
           }
@@ -140,8 +181,22 @@ export function makeAlign(deps: CycleDeps) {
         const byId = new Map(members.map((m) => [m.id, m]));
         // One lookup table, not a scan per unmapped member (tens of thousands of members at scale).
         const outcomeById = new Map(result.outcomes.map((o) => [o.id, o]));
-        for (const [id, reason] of Object.entries(map.unmapped)) quarantine.push({ dimension: dim, id, name: byId.get(id)?.name ?? id, code: outcomeById.get(id)?.code ?? null, reason });
-        counts[dim] = { members: members.length, mapped: Object.keys(map.toCode).length, unmapped: Object.keys(map.unmapped).length, outOfScope: map.outOfScope.length, imported, rejected };
+        for (const [id, reason] of Object.entries(map.unmapped))
+          quarantine.push({
+            dimension: dim,
+            id,
+            name: byId.get(id)?.name ?? id,
+            code: outcomeById.get(id)?.code ?? null,
+            reason,
+          });
+        counts[dim] = {
+          members: members.length,
+          mapped: Object.keys(map.toCode).length,
+          unmapped: Object.keys(map.unmapped).length,
+          outOfScope: map.outOfScope.length,
+          imported,
+          rejected,
+        };
         const audit: AuditRecordInput[] = result.outcomes.map((o) => ({
           cycleId,
           step: 'alignDimensions',

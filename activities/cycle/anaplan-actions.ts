@@ -22,8 +22,20 @@ export function neededActions(config: ConnectionConfig): NeededAction[] {
     { where: 'actions.exportPlan', kind: 'export', name: config.actions.exportPlan, columns: PLAN_COLUMNS },
   ];
   for (const [dim, d] of Object.entries(config.dimensions)) {
-    if (d.sync && d.importAction) out.push({ where: `dimensions.${dim}.importAction`, kind: 'import', name: d.importAction, columns: LIST_IMPORT_COLUMNS });
-    if (d.sync && d.parentImportAction) out.push({ where: `dimensions.${dim}.parentImportAction`, kind: 'import', name: d.parentImportAction, columns: LIST_IMPORT_COLUMNS });
+    if (d.sync && d.importAction)
+      out.push({
+        where: `dimensions.${dim}.importAction`,
+        kind: 'import',
+        name: d.importAction,
+        columns: LIST_IMPORT_COLUMNS,
+      });
+    if (d.sync && d.parentImportAction)
+      out.push({
+        where: `dimensions.${dim}.parentImportAction`,
+        kind: 'import',
+        name: d.parentImportAction,
+        columns: LIST_IMPORT_COLUMNS,
+      });
   }
   return out;
 }

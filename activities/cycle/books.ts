@@ -24,7 +24,10 @@ export class AccountingBookSettingError extends Error {}
 /** Probes are cached per port, i.e. per connection (ports are cached per connection, connections.ts). */
 const probes = new WeakMap<NetSuitePort, Promise<BookSupport>>();
 
-export function bookSupport(netsuite: NetSuitePort, setting: ConnectionConfig['netsuite']['multiBook'] = 'auto'): Promise<BookSupport> {
+export function bookSupport(
+  netsuite: NetSuitePort,
+  setting: ConnectionConfig['netsuite']['multiBook'] = 'auto',
+): Promise<BookSupport> {
   if (setting === 'on') return Promise.resolve({ multiBook: true, source: 'config' });
   if (setting === 'off') return Promise.resolve({ multiBook: false, source: 'config' });
   let probe = probes.get(netsuite);
@@ -56,15 +59,27 @@ async function probeBooks(netsuite: NetSuitePort): Promise<BookSupport> {
  * The book filter of the GL queries for this account, and the check that the configured books make
  * sense there: `netsuite.accountingBook` / `journals.accountingBook` need Multi-Book.
  */
-export function glBookScope(support: BookSupport, config: Pick<ConnectionConfig, 'name' | 'netsuite' | 'journals'>): BookScope {
+export function glBookScope(
+  support: BookSupport,
+  config: Pick<ConnectionConfig, 'name' | 'netsuite' | 'journals'>,
+): BookScope {
   if (!support.multiBook) {
     const set = [
-      config.netsuite.accountingBook !== undefined ? `netsuite.accountingBook (${config.netsuite.accountingBook})` : undefined,
-      config.journals.accountingBook !== undefined ? `journals.accountingBook (${config.journals.accountingBook})` : undefined,
+      config.netsuite.accountingBook !== undefined
+        ? `netsuite.accountingBook (${config.netsuite.accountingBook})`
+        : undefined,
+      config.journals.accountingBook !== undefined
+        ? `journals.accountingBook (${config.journals.accountingBook})`
+        : undefined,
     ].filter(Boolean);
     if (set.length) {
-      const how = support.source === 'probe' ? 'has no Multi-Book Accounting (SuiteQL does not know the accountingbook record)' : 'is configured without Multi-Book Accounting (netsuite.multiBook: off)';
-      throw new AccountingBookSettingError(`connection ${config.name}: NetSuite account ${config.netsuite.accountId} ${how}, so ${set.join(' and ')} cannot be used: remove ${set.length > 1 ? 'these settings' : 'the setting'} to use the account's only book`);
+      const how =
+        support.source === 'probe'
+          ? 'has no Multi-Book Accounting (SuiteQL does not know the accountingbook record)'
+          : 'is configured without Multi-Book Accounting (netsuite.multiBook: off)';
+      throw new AccountingBookSettingError(
+        `connection ${config.name}: NetSuite account ${config.netsuite.accountId} ${how}, so ${set.join(' and ')} cannot be used: remove ${set.length > 1 ? 'these settings' : 'the setting'} to use the account's only book`,
+      );
     }
     return 'single-book';
   }

@@ -8,7 +8,13 @@ import type { ConnectionConfig } from '../../common/config';
 import { AnaplanClient, createAnaplanPort, type AnaplanCredentials } from '../anaplan';
 import { ConcurrencyLimiter, type CallObserver } from '../http';
 import { NetSuiteClient } from '../netsuite';
-import { CredentialPinError, checkAnaplanPins, checkNetsuitePin, vaultOAuthTokenStore, type CredentialVault } from '../store';
+import {
+  CredentialPinError,
+  checkAnaplanPins,
+  checkNetsuitePin,
+  vaultOAuthTokenStore,
+  type CredentialVault,
+} from '../store';
 import { nonRetryable } from './context';
 import { netsuitePort } from './netsuite-port';
 import type { Ports } from './ports';
@@ -36,7 +42,9 @@ export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
     return l;
   };
   const resolve = (async (config: ConnectionConfig) => {
-    const key = createHash('sha256').update(JSON.stringify([config.name, config.netsuite, config.anaplan])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([config.name, config.netsuite, config.anaplan]))
+      .digest('hex');
     let entry = cache.get(key);
     if (!entry) {
       entry = build(config, opts, limiterFor(config));
@@ -52,7 +60,11 @@ export function createPortsResolver(opts: PortsResolverOptions): PortsResolver {
   return resolve;
 }
 
-async function build(config: ConnectionConfig, opts: PortsResolverOptions, limiter: ConcurrencyLimiter): Promise<Ports & { close(): Promise<void> }> {
+async function build(
+  config: ConnectionConfig,
+  opts: PortsResolverOptions,
+  limiter: ConcurrencyLimiter,
+): Promise<Ports & { close(): Promise<void> }> {
   const ns = opts.vault.get(config.netsuite.credentials, 'netsuite');
   const ap = opts.vault.get(config.anaplan.credentials, 'anaplan');
   // Host pins (issue 13 item 1): checked before any client exists, so a config pointing elsewhere
@@ -61,13 +73,19 @@ async function build(config: ConnectionConfig, opts: PortsResolverOptions, limit
   const netsuite = new NetSuiteClient({
     accountId: target.accountId,
     baseUrl: target.baseUrl,
-    credentials: { clientId: ns.clientId, certificateId: ns.certificateId, privateKeyPem: ns.privateKeyPem, algorithm: ns.algorithm as never },
+    credentials: {
+      clientId: ns.clientId,
+      certificateId: ns.certificateId,
+      privateKeyPem: ns.privateKeyPem,
+      algorithm: ns.algorithm as never,
+    },
     limiter,
     observer: opts.observer,
   });
   let credentials: AnaplanCredentials;
   if (ap.type === 'basic') credentials = { kind: 'basic', email: ap.username, password: ap.password };
-  else if (ap.type === 'certificate') credentials = { kind: 'certificate', certificatePem: ap.certificatePem, privateKeyPem: ap.privateKeyPem };
+  else if (ap.type === 'certificate')
+    credentials = { kind: 'certificate', certificatePem: ap.certificatePem, privateKeyPem: ap.privateKeyPem };
   else {
     credentials = {
       kind: 'refresh-token',
@@ -104,7 +122,11 @@ async function build(config: ConnectionConfig, opts: PortsResolverOptions, limit
 }
 
 /** The pin check of both credentials; a refusal is non-retryable (retrying cannot change the config). */
-function pinnedTargets(vault: CredentialVault, config: ConnectionConfig, ns: { accountId: string }): { accountId: string; baseUrl: string } {
+function pinnedTargets(
+  vault: CredentialVault,
+  config: ConnectionConfig,
+  ns: { accountId: string },
+): { accountId: string; baseUrl: string } {
   const n = config.netsuite;
   const a = config.anaplan;
   try {
@@ -112,7 +134,12 @@ function pinnedTargets(vault: CredentialVault, config: ConnectionConfig, ns: { a
     checkAnaplanPins(a.credentials, vault.info(a.credentials, 'anaplan'), a);
     return target;
   } catch (e) {
-    if (e instanceof CredentialPinError) throw nonRetryable(`connection ${config.name}: ${e.message}`, { field: e.field, configured: e.configured, pinned: e.pinned });
+    if (e instanceof CredentialPinError)
+      throw nonRetryable(`connection ${config.name}: ${e.message}`, {
+        field: e.field,
+        configured: e.configured,
+        pinned: e.pinned,
+      });
     throw e;
   }
 }

@@ -26,7 +26,12 @@ export async function getJson<T>(artifacts: ArtifactStore, hash: string): Promis
 
 /** A failure Temporal must not retry (bad input, refused definition, expired certificate). */
 export function nonRetryable(message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: 'NonRetryable', nonRetryable: true, details: details === undefined ? undefined : [details] });
+  return ApplicationFailure.create({
+    message,
+    type: 'NonRetryable',
+    nonRetryable: true,
+    details: details === undefined ? undefined : [details],
+  });
 }
 
 /**
@@ -43,5 +48,8 @@ export function classify(err: unknown): unknown {
  * action re-runs from the same file with the same effect; Temporal's attempts bound it.
  */
 export function taskFailed(action: string, outcome: { taskId: string; message?: string }): ApplicationFailure {
-  return ApplicationFailure.create({ message: `Anaplan action "${action}" task ${outcome.taskId} failed: ${outcome.message ?? 'no reason given'}`, type: 'AnaplanTaskFailed' });
+  return ApplicationFailure.create({
+    message: `Anaplan action "${action}" task ${outcome.taskId} failed: ${outcome.message ?? 'no reason given'}`,
+    type: 'AnaplanTaskFailed',
+  });
 }

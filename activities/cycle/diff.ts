@@ -15,11 +15,16 @@ import type { StoredJournals } from './plan';
 import type { AuditStore } from '../store';
 
 const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? v ?? '');
-const lines = (b: Record<string, unknown>) => ((b.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
+const lines = (b: Record<string, unknown>) =>
+  (b.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? [];
 const cents = (v: unknown) => Math.round(Number(v ?? 0) * 100);
 
 export function makeDiff(deps: CycleDeps) {
-  return async function diffJournals(input: { config: ConnectionConfig; cycleId: string; journalsHash: string }): Promise<JournalDiffResult> {
+  return async function diffJournals(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    journalsHash: string;
+  }): Promise<JournalDiffResult> {
     const { config, cycleId, journalsHash } = input;
     const { netsuite } = await deps.ports(config);
     const stored = await getJson<StoredJournals>(deps.artifacts, journalsHash);
@@ -28,17 +33,38 @@ export function makeDiff(deps: CycleDeps) {
     const journals: JournalDiff['journals'] = [];
 
     // Reads only; bounded by the account's concurrency like postJournals.
-    const queue = [...stored.journals.map((j) => ({ planned: j })), ...(stored.retire ?? []).map((r) => ({ retire: r }))];
+    const queue = [
+      ...stored.journals.map((j) => ({ planned: j })),
+      ...(stored.retire ?? []).map((r) => ({ retire: r })),
+    ];
     let next = 0;
     const one = async (item: (typeof queue)[number]) => {
       if ('planned' in item) {
         const j = item.planned;
         const p = stored.periods[j.period]!;
-        const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved' });
+        const body = journalBody(j, {
+          postingPeriodId: p.id,
+          tranDate: p.endDate,
+          memo: config.journals.memo,
+          accountingBookId: config.journals.accountingBook,
+          approved: config.journals.approvalStatus === 'approved',
+        });
         const existing = await netsuite.getJournal(j.externalId);
-        const action: JournalDiffAction = !existing ? 'create' : sameJournalContent(existing.body, body) ? 'unchanged' : 'update';
+        const action: JournalDiffAction = !existing
+          ? 'create'
+          : sameJournalContent(existing.body, body)
+            ? 'unchanged'
+            : 'update';
         const before = existing ? lines(existing.body).reduce((a, l) => a + cents(l.debit), 0) : 0;
-        journals.push({ externalId: j.externalId, action, subsidiaryId: j.subsidiaryId, period: j.period, version: j.version, debitCents: j.debitCents, ledgerDebitCents: before });
+        journals.push({
+          externalId: j.externalId,
+          action,
+          subsidiaryId: j.subsidiaryId,
+          period: j.period,
+          version: j.version,
+          debitCents: j.debitCents,
+          ledgerDebitCents: before,
+        });
       } else {
         const r = item.retire;
         const existing = await netsuite.getJournal(r.externalId);
@@ -55,12 +81,15 @@ export function makeDiff(deps: CycleDeps) {
         });
       }
     };
-    const workers = Array.from({ length: Math.max(1, Math.min(config.netsuite.concurrency, queue.length)) }, async () => {
-      while (next < queue.length) {
-        await one(queue[next++]!);
-        beat({ read: next });
-      }
-    });
+    const workers = Array.from(
+      { length: Math.max(1, Math.min(config.netsuite.concurrency, queue.length)) },
+      async () => {
+        while (next < queue.length) {
+          await one(queue[next++]!);
+          beat({ read: next });
+        }
+      },
+    );
     await Promise.all(workers);
     journals.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 
@@ -70,7 +99,21 @@ export function makeDiff(deps: CycleDeps) {
       counts[j.action]++;
       const key = `${j.subsidiaryId}|${j.period}|${j.version}`;
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { subsidiaryId: j.subsidiaryId, period: j.period, version: j.version, create: 0, update: 0, unchanged: 0, retire: 0, planCents: 0, ledgerCents: 0 }));
+      if (!row)
+        rows.set(
+          key,
+          (row = {
+            subsidiaryId: j.subsidiaryId,
+            period: j.period,
+            version: j.version,
+            create: 0,
+            update: 0,
+            unchanged: 0,
+            retire: 0,
+            planCents: 0,
+            ledgerCents: 0,
+          }),
+        );
       row[j.action]++;
       row.planCents += j.debitCents;
       row.ledgerCents += j.ledgerDebitCents;
@@ -79,7 +122,9 @@ export function makeDiff(deps: CycleDeps) {
       cycleId,
       journalsHash,
       counts,
-      rows: [...rows.values()].sort((a, b) => (`${a.period}|${a.version}|${a.subsidiaryId}` < `${b.period}|${b.version}|${b.subsidiaryId}` ? -1 : 1)),
+      rows: [...rows.values()].sort((a, b) =>
+        `${a.period}|${a.version}|${a.subsidiaryId}` < `${b.period}|${b.version}|${b.subsidiaryId}` ? -1 : 1,
+      ),
       journals,
     };
     const diffHash = await putJson(deps.artifacts, diff);
@@ -91,7 +136,18 @@ export function makeDiff(deps: CycleDeps) {
 
 /** Approval decisions in the audit trail (cycle_events): who, when, and the diff they decided on. */
 export function makeApprovalRecord(deps: { audit: AuditStore }) {
-  return async function recordApproval(input: { cycleId: string; kind: 'approved' | 'rejected' | 'approval_expired'; by: string | null; note: string | null; diffHash: string }): Promise<void> {
-    await deps.audit.appendEvent({ cycleId: input.cycleId, kind: input.kind, actor: input.by, note: input.note === null ? `diff ${input.diffHash}` : `${input.note} (diff ${input.diffHash})` });
+  return async function recordApproval(input: {
+    cycleId: string;
+    kind: 'approved' | 'rejected' | 'approval_expired';
+    by: string | null;
+    note: string | null;
+    diffHash: string;
+  }): Promise<void> {
+    await deps.audit.appendEvent({
+      cycleId: input.cycleId,
+      kind: input.kind,
+      actor: input.by,
+      note: input.note === null ? `diff ${input.diffHash}` : `${input.note} (diff ${input.diffHash})`,
+    });
   };
 }

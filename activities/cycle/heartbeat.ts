@@ -24,7 +24,9 @@ export function keepAlive<A extends unknown[], R>(fn: (...args: A) => Promise<R>
     // Called outside a worker (a unit test, a script): nothing to keep alive.
     if (!ctx) return fn(...args);
     const timeoutMs = ctx.info.heartbeatTimeoutMs;
-    const timer = timeoutMs ? setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+    const timer = timeoutMs
+      ? setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), Math.max(200, Math.floor(timeoutMs / 3)))
+      : undefined;
     try {
       return await fn(...args);
     } finally {

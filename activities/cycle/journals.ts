@@ -26,12 +26,22 @@ import type { StoredJournals } from './plan';
 let cache: { hash: string; value: StoredJournals } | undefined;
 
 export function makeJournals(deps: CycleDeps) {
-  return async function postJournals(input: { config: ConnectionConfig; cycleId: string; journalsHash: string; from: number; to: number }): Promise<PostJournalsResult> {
+  return async function postJournals(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    journalsHash: string;
+    from: number;
+    to: number;
+  }): Promise<PostJournalsResult> {
     const { config, cycleId, journalsHash } = input;
     const { netsuite } = await deps.ports(config);
-    if (cache?.hash !== journalsHash) cache = { hash: journalsHash, value: await getJson<StoredJournals>(deps.artifacts, journalsHash) };
+    if (cache?.hash !== journalsHash)
+      cache = { hash: journalsHash, value: await getJson<StoredJournals>(deps.artifacts, journalsHash) };
     const stored = cache.value;
-    const resumeAt = Math.max(input.from, (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from);
+    const resumeAt = Math.max(
+      input.from,
+      (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from,
+    );
     const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
     const done = new Set<number>();
     let low = resumeAt;
@@ -43,11 +53,12 @@ export function makeJournals(deps: CycleDeps) {
       // a rejected login stops the activity without retries (classify); any other refusal is data.
       if (e.retryable !== false || e.status === 401) throw classify(err);
       // Each approval mode refuses the other's field (docs/netsuite.md §12): say which setting fixes it.
-      const hint = e.status === 400 && e.errorPath === 'approved' && !config.journals.approvalRouting
-        ? ' (the account seems to route journal approval through SuiteFlow: set journals.approvalRouting: true)'
-        : e.status === 400 && e.errorPath === 'approvalStatus' && config.journals.approvalRouting
-          ? ' (the account has no journal approval routing: set journals.approvalRouting: false)'
-          : '';
+      const hint =
+        e.status === 400 && e.errorPath === 'approved' && !config.journals.approvalRouting
+          ? ' (the account seems to route journal approval through SuiteFlow: set journals.approvalRouting: true)'
+          : e.status === 400 && e.errorPath === 'approvalStatus' && config.journals.approvalRouting
+            ? ' (the account has no journal approval routing: set journals.approvalRouting: false)'
+            : '';
       return `${e.status ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}${hint}`.trim();
     };
 
@@ -58,19 +69,44 @@ export function makeJournals(deps: CycleDeps) {
         // The external ID is the key here too: deleting one already gone is a no-op.
         const existed = await netsuite.deleteJournal(externalId);
         if (existed) result.retired!++;
-        await deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'accepted', reason: existed ? 'retired: no longer in the plan' : 'retired: already gone' });
+        await deps.audit.appendRecord({
+          cycleId,
+          step: 'postJournals',
+          recordKind: 'journal',
+          sourceRef,
+          artifactHash: journalsHash,
+          targetRef: externalId,
+          outcome: 'accepted',
+          reason: existed ? 'retired: no longer in the plan' : 'retired: already gone',
+        });
       } catch (err) {
         const reason = refused(err);
         result.failed++;
         result.failures.push({ externalId, reason });
-        await deps.audit.appendRecord({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: externalId, outcome: 'rejected', reason: `retire refused: ${reason}` });
+        await deps.audit.appendRecord({
+          cycleId,
+          step: 'postJournals',
+          recordKind: 'journal',
+          sourceRef,
+          artifactHash: journalsHash,
+          targetRef: externalId,
+          outcome: 'rejected',
+          reason: `retire refused: ${reason}`,
+        });
       }
     };
 
     const postOne = async (i: number) => {
       const j = stored.journals[i]!;
       const p = stored.periods[j.period]!;
-      const body = journalBody(j, { postingPeriodId: p.id, tranDate: p.endDate, memo: config.journals.memo, accountingBookId: config.journals.accountingBook, approved: config.journals.approvalStatus === 'approved', approvalRouting: config.journals.approvalRouting });
+      const body = journalBody(j, {
+        postingPeriodId: p.id,
+        tranDate: p.endDate,
+        memo: config.journals.memo,
+        accountingBookId: config.journals.accountingBook,
+        approved: config.journals.approvalStatus === 'approved',
+        approvalRouting: config.journals.approvalRouting,
+      });
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
       const sourceRef = `journal:${i}@${bodyHash}`;
       const audit: AuditRecordInput[] = [];
@@ -89,17 +125,49 @@ export function makeJournals(deps: CycleDeps) {
           repaired = w.repaired;
         }
         result[kind]++;
-        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, targetInternalId: internalId ?? null, outcome: 'accepted', reason: repaired ? `${kind}; repaired after read-back: ${repaired}` : kind, amount: centsToString(j.debitCents) });
+        audit.push({
+          cycleId,
+          step: 'postJournals',
+          recordKind: 'journal',
+          sourceRef,
+          artifactHash: journalsHash,
+          targetRef: j.externalId,
+          targetInternalId: internalId ?? null,
+          outcome: 'accepted',
+          reason: repaired ? `${kind}; repaired after read-back: ${repaired}` : kind,
+          amount: centsToString(j.debitCents),
+        });
         if (kind !== 'unchanged') {
           for (const [n, l] of j.lines.entries()) {
-            audit.push({ cycleId, step: 'postJournals', recordKind: 'journal_line', sourceRef: l.sourceLines.length ? `export#${l.sourceLines.join('+')}` : 'offset', artifactHash: journalsHash, targetRef: `${j.externalId}#${n + 1}`, targetInternalId: internalId ?? null, outcome: 'accepted', account: l.accountId, amount: centsToString(l.debitCents - l.creditCents) });
+            audit.push({
+              cycleId,
+              step: 'postJournals',
+              recordKind: 'journal_line',
+              sourceRef: l.sourceLines.length ? `export#${l.sourceLines.join('+')}` : 'offset',
+              artifactHash: journalsHash,
+              targetRef: `${j.externalId}#${n + 1}`,
+              targetInternalId: internalId ?? null,
+              outcome: 'accepted',
+              account: l.accountId,
+              amount: centsToString(l.debitCents - l.creditCents),
+            });
           }
         }
       } catch (err) {
         const reason = refused(err);
         result.failed++;
         result.failures.push({ externalId: j.externalId, reason });
-        audit.push({ cycleId, step: 'postJournals', recordKind: 'journal', sourceRef, artifactHash: journalsHash, targetRef: j.externalId, outcome: 'rejected', reason, amount: centsToString(j.debitCents) });
+        audit.push({
+          cycleId,
+          step: 'postJournals',
+          recordKind: 'journal',
+          sourceRef,
+          artifactHash: journalsHash,
+          targetRef: j.externalId,
+          outcome: 'rejected',
+          reason,
+          amount: centsToString(j.debitCents),
+        });
       } finally {
         await deps.audit.appendRecords(audit);
       }
@@ -115,9 +183,12 @@ export function makeJournals(deps: CycleDeps) {
 
     // Up to `concurrency` in flight; every planned journal of the batch is done before a stale one is deleted.
     const run = async (end: number) => {
-      const workers = Array.from({ length: Math.max(0, Math.min(config.netsuite.concurrency, end - next)) }, async () => {
-        while (next < end) await one(next++);
-      });
+      const workers = Array.from(
+        { length: Math.max(0, Math.min(config.netsuite.concurrency, end - next)) },
+        async () => {
+          while (next < end) await one(next++);
+        },
+      );
       await Promise.all(workers);
     };
     await run(Math.min(input.to, Math.max(next, stored.journals.length)));

@@ -31,17 +31,41 @@ export function makeLock(getClient: () => Client | undefined, taskQueue = TASK_Q
 export function makeLedgerWrites(deps: { audit: AuditStore }) {
   return {
     async recordLedgerWrite(input: { scope: string; cycleId: string; writer: string }): Promise<number> {
-      return deps.audit.appendEvent({ cycleId: input.cycleId, kind: 'ledger_write', scope: input.scope, actor: input.writer });
+      return deps.audit.appendEvent({
+        cycleId: input.cycleId,
+        kind: 'ledger_write',
+        scope: input.scope,
+        actor: input.writer,
+      });
     },
     /**
      * Cycles other than `cycleId` that wrote `scope` after `cycleId` last did (or, when it never
      * wrote, after `since`: the replayed cycle's start). Replaying `cycleId` would overwrite them.
      */
-    async newerLedgerWriters(input: { scope: string; cycleId: string; since: string; sinceOnly?: boolean }): Promise<Array<{ cycleId: string; writer: string; at: string }>> {
+    async newerLedgerWriters(input: {
+      scope: string;
+      cycleId: string;
+      since: string;
+      sinceOnly?: boolean;
+    }): Promise<Array<{ cycleId: string; writer: string; at: string }>> {
       // `sinceOnly`: measure from `since` alone (a cycle ID is reused by next month's run, so an
       // approval gate must not measure from an earlier run's write).
-      const own = input.sinceOnly ? undefined : (await deps.audit.queryEvents({ scope: input.scope, cycleId: input.cycleId, kind: 'ledger_write', limit: 100_000 })).at(-1);
-      const after = await deps.audit.queryEvents({ scope: input.scope, kind: 'ledger_write', limit: 100_000, ...(own ? { afterId: own.id } : {}) });
+      const own = input.sinceOnly
+        ? undefined
+        : (
+            await deps.audit.queryEvents({
+              scope: input.scope,
+              cycleId: input.cycleId,
+              kind: 'ledger_write',
+              limit: 100_000,
+            })
+          ).at(-1);
+      const after = await deps.audit.queryEvents({
+        scope: input.scope,
+        kind: 'ledger_write',
+        limit: 100_000,
+        ...(own ? { afterId: own.id } : {}),
+      });
       const newer = after.filter((e) => e.cycleId !== input.cycleId && (own || e.at >= input.since));
       const byCycle = new Map<string, { cycleId: string; writer: string; at: string }>();
       for (const e of newer) byCycle.set(e.cycleId, { cycleId: e.cycleId, writer: e.actor ?? e.cycleId, at: e.at });

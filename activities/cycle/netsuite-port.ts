@@ -41,16 +41,20 @@ export function netsuitePort(client: NetSuiteClient, certificatePem?: string): N
         location: refId(l.location),
         memo: l.memo as string | undefined,
       }));
-      const w = await client.writeJournal(externalId, {
-        subsidiary: refId(body.subsidiary)!,
-        tranDate: String(body.tranDate),
-        postingPeriod: refId(body.postingPeriod),
-        memo: body.memo as string | undefined,
-        approved: body.approved as boolean | undefined,
-        approvalStatus: refId(body.approvalStatus),
-        accountingBook: refId(body.accountingBook),
-        lines: items,
-      }, { exists: opts?.exists ?? false });
+      const w = await client.writeJournal(
+        externalId,
+        {
+          subsidiary: refId(body.subsidiary)!,
+          tranDate: String(body.tranDate),
+          postingPeriod: refId(body.postingPeriod),
+          memo: body.memo as string | undefined,
+          approved: body.approved as boolean | undefined,
+          approvalStatus: refId(body.approvalStatus),
+          accountingBook: refId(body.accountingBook),
+          lines: items,
+        },
+        { exists: opts?.exists ?? false },
+      );
       return { internalId: w.id, repaired: w.repaired ? describeDifferences(w.repaired) : undefined };
     },
     async getJournal(externalId) {

@@ -48,7 +48,12 @@ export class FrozenScopes {
 
   /** Why nothing may be deleted in this scope, or undefined when the plan speaks for it. */
   blocksRetire(slug: string, period: string, subsidiaryId: string): FrozenScope | undefined {
-    return this.scopes.get(key(slug, period, subsidiaryId)) ?? this.scopes.get(key(slug, period, ANY)) ?? this.scopes.get(key(slug, ANY, subsidiaryId)) ?? this.scopes.get(key(slug, ANY, ANY));
+    return (
+      this.scopes.get(key(slug, period, subsidiaryId)) ??
+      this.scopes.get(key(slug, period, ANY)) ??
+      this.scopes.get(key(slug, ANY, subsidiaryId)) ??
+      this.scopes.get(key(slug, ANY, ANY))
+    );
   }
 
   /** Whether this scope's planned journals are held back (not upserted). */
@@ -61,7 +66,11 @@ export class FrozenScopes {
   }
 
   list(): FrozenScope[] {
-    return [...this.scopes.values()].sort((a, b) => (a.version + a.period + a.subsidiaryId.padStart(12, '0') < b.version + b.period + b.subsidiaryId.padStart(12, '0') ? -1 : 1));
+    return [...this.scopes.values()].sort((a, b) =>
+      a.version + a.period + a.subsidiaryId.padStart(12, '0') < b.version + b.period + b.subsidiaryId.padStart(12, '0')
+        ? -1
+        : 1,
+    );
   }
 }
 

@@ -16,7 +16,16 @@ import type { ExportResult, PeriodInfo, PreparePlanResult } from '../../common/d
 import { parseCents } from '../mapping/amounts';
 import { restoreFormula } from '../mapping/csv';
 import type { MemberMaps } from '../mapping/dimensions';
-import { assertDistinctExternalIds, DuplicateExternalIdError, journalExternalId, journalIdPrefix, parseJournalExternalId, PlanGrouping, versionSlug, type PlannedJournal } from '../mapping/journals';
+import {
+  assertDistinctExternalIds,
+  DuplicateExternalIdError,
+  journalExternalId,
+  journalIdPrefix,
+  parseJournalExternalId,
+  PlanGrouping,
+  versionSlug,
+  type PlannedJournal,
+} from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { ANY, describeScope, FrozenScopes } from './plan-scopes';
@@ -57,15 +66,32 @@ export function makePlan(deps: CycleDeps) {
       );
       if (!ref) throw new Error('export produced no file');
       let rows = 0;
-      for await (const chunk of await deps.artifacts.openRead(ref.hash)) for (const b of chunk as Buffer) if (b === 10) rows++;
-      await deps.audit.appendRecord({ cycleId: input.cycleId, step: 'exportPlan', recordKind: 'plan_value', sourceRef: `export:${input.config.actions.exportPlan}`, artifactHash: ref.hash, targetRef: taskId, outcome: 'accepted', reason: `${Math.max(0, rows - 1)} rows exported` });
+      for await (const chunk of await deps.artifacts.openRead(ref.hash))
+        for (const b of chunk as Buffer) if (b === 10) rows++;
+      await deps.audit.appendRecord({
+        cycleId: input.cycleId,
+        step: 'exportPlan',
+        recordKind: 'plan_value',
+        sourceRef: `export:${input.config.actions.exportPlan}`,
+        artifactHash: ref.hash,
+        targetRef: taskId,
+        outcome: 'accepted',
+        reason: `${Math.max(0, rows - 1)} rows exported`,
+      });
       return { taskId, exportHash: ref.hash, rows: Math.max(0, rows - 1), bytes: ref.bytes };
     } catch (err) {
       throw classify(err);
     }
   }
 
-  async function preparePlan(input: { config: ConnectionConfig; cycleId: string; exportHash: string; memberMapsHash: string; periods: PeriodInfo[]; period: string }): Promise<PreparePlanResult> {
+  async function preparePlan(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    exportHash: string;
+    memberMapsHash: string;
+    periods: PeriodInfo[];
+    period: string;
+  }): Promise<PreparePlanResult> {
     const { config, cycleId } = input;
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const periodsByMonth = new Map(input.periods.map((p) => [p.period, p]));
@@ -91,7 +117,16 @@ export function makePlan(deps: CycleDeps) {
       const p = periodsByMonth.get(month);
       return month > input.period && !!p && !p.closed && !p.locked;
     };
-    const parser = (await deps.artifacts.openRead(input.exportHash, { chunkBytes: 64 * 1024 })).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_quotes: false, info: true, max_record_size: MAX_PLAN_RECORD_BYTES }));
+    const parser = (await deps.artifacts.openRead(input.exportHash, { chunkBytes: 64 * 1024 })).pipe(
+      parse({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        relax_quotes: false,
+        info: true,
+        max_record_size: MAX_PLAN_RECORD_BYTES,
+      }),
+    );
     let headerChecked = false;
     try {
       for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -99,23 +134,44 @@ export function makePlan(deps: CycleDeps) {
         const line = rec.info.lines;
         if (!headerChecked) {
           const missing = PLAN_COLUMNS.filter((c) => !(c in row));
-          if (missing.length) throw nonRetryable(`plan export "${config.actions.exportPlan}" lacks column(s) ${missing.join(', ')} (has: ${Object.keys(row).join(', ')}); fix the export action's layout`);
+          if (missing.length)
+            throw nonRetryable(
+              `plan export "${config.actions.exportPlan}" lacks column(s) ${missing.join(', ')} (has: ${Object.keys(row).join(', ')}); fix the export action's layout`,
+            );
           headerChecked = true;
         }
         // csv-parse decodes each field as UTF-8 and turns invalid bytes into U+FFFD: a Latin-1 export would
         // otherwise turn codes into near misses that quarantine silently, so the file is refused whole.
-        if (Object.values(row).some((v) => v.includes('\uFFFD'))) throw nonRetryable(`plan export "${config.actions.exportPlan}" is not UTF-8: line ${line} holds bytes that are not valid UTF-8; set the export action's encoding to UTF-8`);
+        if (Object.values(row).some((v) => v.includes('\uFFFD')))
+          throw nonRetryable(
+            `plan export "${config.actions.exportPlan}" is not UTF-8: line ${line} holds bytes that are not valid UTF-8; set the export action's encoding to UTF-8`,
+          );
         if (!versions.has(row.Version!)) continue;
         inExport.add(row.Version!);
         const q = (reason: string) => {
           quarantined++;
           quarantine.push({ line, reason, row });
-          audit.push({ cycleId, step: 'postJournals', recordKind: 'plan_value', sourceRef: `export#${line}`, artifactHash: input.exportHash, outcome: 'quarantined', reason, account: row.Account ?? null, amount: row.Amount ?? null });
+          audit.push({
+            cycleId,
+            step: 'postJournals',
+            recordKind: 'plan_value',
+            sourceRef: `export#${line}`,
+            artifactHash: input.exportHash,
+            outcome: 'quarantined',
+            reason,
+            account: row.Account ?? null,
+            amount: row.Amount ?? null,
+          });
           // The row's scope is frozen, as precisely as the row can be placed: an unknown month or
           // subsidiary freezes every month or subsidiary of the version (rule 1, plan-scopes.ts).
           const month = periodFromAnaplanCode(config, row.Period!) ?? ANY;
           if (month !== ANY && !writable(month)) return;
-          frozen.freeze(row.Version!, month, maps.subsidiaries.fromCode[row.Subsidiary!] ?? ANY, `export line ${line} quarantined: ${reason}`);
+          frozen.freeze(
+            row.Version!,
+            month,
+            maps.subsidiaries.fromCode[row.Subsidiary!] ?? ANY,
+            `export line ${line} quarantined: ${reason}`,
+          );
         };
         const cents = parseCents(row.Amount);
         if (cents === null || Number.isNaN(cents)) {
@@ -168,25 +224,51 @@ export function makePlan(deps: CycleDeps) {
           continue;
         }
         covered.add(`${versionSlug(row.Version!)}|${month}`);
-        grouping.add({ accountId, subsidiaryId, departmentId, period: month, version: row.Version!, cents, sourceLine: line });
+        grouping.add({
+          accountId,
+          subsidiaryId,
+          departmentId,
+          period: month,
+          version: row.Version!,
+          cents,
+          sourceLine: line,
+        });
         if (++mappedValues % 10_000 === 0) beat({ values: mappedValues });
       }
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith?.('CSV_')) throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
+      if ((err as { code?: string }).code?.startsWith?.('CSV_'))
+        throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
       throw classify(err);
     }
     await deps.audit.appendRecords(audit);
     // A configured version the export does not hold at all: the export says nothing about it.
-    for (const v of config.plan.versions) if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
+    for (const v of config.plan.versions)
+      if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
 
     const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
-    const ledger = await ledgerJournals(deps, config, maps, idOptions, offsetId, frozen, writable, input.periods.map((p) => p.period).filter(writable));
+    const ledger = await ledgerJournals(
+      deps,
+      config,
+      maps,
+      idOptions,
+      offsetId,
+      frozen,
+      writable,
+      input.periods.map((p) => p.period).filter(writable),
+    );
     // A scope frozen for its own subsidiary whose ledger already holds journals: posting would replace
     // them with journals that lack the quarantined or unmappable values.
-    for (const { k } of ledger.journals) if (writable(k.period) && frozen.frozenFor(k.version, k.period, k.subsidiaryId)) frozen.hold(k.version, k.period, k.subsidiaryId);
+    for (const { k } of ledger.journals)
+      if (writable(k.period) && frozen.frozenFor(k.version, k.period, k.subsidiaryId))
+        frozen.hold(k.version, k.period, k.subsidiaryId);
     // Held back: whole journal groups (a frozen scope is a version × month × subsidiary).
-    const posts = (version: string, period: string, subsidiaryId: string) => !frozen.holdsBack(versionSlug(version), period, subsidiaryId);
-    const plan = () => grouping.journals({ ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal }, posts);
+    const posts = (version: string, period: string, subsidiaryId: string) =>
+      !frozen.holdsBack(versionSlug(version), period, subsidiaryId);
+    const plan = () =>
+      grouping.journals(
+        { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal },
+        posts,
+      );
     let journals = plan();
     // A frozen scope whose ledger journals would stay while new ones are posted beside them (a part the
     // smaller plan no longer has): its new parts would re-split lines the kept part still carries, so
@@ -194,7 +276,12 @@ export function makePlan(deps: CycleDeps) {
     const plannedNow = new Set(journals.map((j) => j.externalId));
     let heldMore = false;
     for (const { externalId, k } of ledger.journals) {
-      if (!covered.has(`${k.version}|${k.period}`) || plannedNow.has(externalId) || !frozen.blocksRetire(k.version, k.period, k.subsidiaryId)) continue;
+      if (
+        !covered.has(`${k.version}|${k.period}`) ||
+        plannedNow.has(externalId) ||
+        !frozen.blocksRetire(k.version, k.period, k.subsidiaryId)
+      )
+        continue;
       if (!frozen.holdsBack(k.version, k.period, k.subsidiaryId)) {
         frozen.hold(k.version, k.period, k.subsidiaryId);
         heldMore = true;
@@ -225,10 +312,29 @@ export function makePlan(deps: CycleDeps) {
         continue;
       }
       kept++;
-      frozenAudit.push({ cycleId, step: 'exportPlan', recordKind: 'journal', sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`, artifactHash: input.exportHash, targetRef: externalId, outcome: 'quarantined', reason: `kept, not retired: scope frozen (${f.reason})` });
+      frozenAudit.push({
+        cycleId,
+        step: 'exportPlan',
+        recordKind: 'journal',
+        sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`,
+        artifactHash: input.exportHash,
+        targetRef: externalId,
+        outcome: 'quarantined',
+        reason: `kept, not retired: scope frozen (${f.reason})`,
+      });
     }
     const frozenList = frozen.list();
-    for (const f of frozenList) frozenAudit.push({ cycleId, step: 'exportPlan', recordKind: 'journal', sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`, artifactHash: input.exportHash, targetRef: `scope:${f.version}|${f.period}|${f.subsidiaryId}`, outcome: 'quarantined', reason: `frozen (nothing posted or deleted there): ${f.reason}` });
+    for (const f of frozenList)
+      frozenAudit.push({
+        cycleId,
+        step: 'exportPlan',
+        recordKind: 'journal',
+        sourceRef: `frozen:${f.version}|${f.period}|${f.subsidiaryId}`,
+        artifactHash: input.exportHash,
+        targetRef: `scope:${f.version}|${f.period}|${f.subsidiaryId}`,
+        outcome: 'quarantined',
+        reason: `frozen (nothing posted or deleted there): ${f.reason}`,
+      });
     await deps.audit.appendRecords(frozenAudit);
 
     const stored: StoredJournals = { period: input.period, journals, periods, retire };
@@ -239,9 +345,14 @@ export function makePlan(deps: CycleDeps) {
     if (ledger.warning) warnings.push(ledger.warning);
     if (frozenList.length) {
       const shown = frozenList.slice(0, 3).map((f) => `${describeScope(f)} (${f.reason})`);
-      warnings.push(`${frozenList.length} plan scope(s) frozen, nothing deleted there${heldValues ? ` and ${heldValues} plan value(s) held back` : ''}${kept ? `; ${kept} ledger journal(s) kept as posted` : ''}: ${shown.join('; ')}${frozenList.length > 3 ? `; +${frozenList.length - 3} more (ml-connector audit --cycle ${cycleId} --step exportPlan)` : ''}`);
+      warnings.push(
+        `${frozenList.length} plan scope(s) frozen, nothing deleted there${heldValues ? ` and ${heldValues} plan value(s) held back` : ''}${kept ? `; ${kept} ledger journal(s) kept as posted` : ''}: ${shown.join('; ')}${frozenList.length > 3 ? `; +${frozenList.length - 3} more (ml-connector audit --cycle ${cycleId} --step exportPlan)` : ''}`,
+      );
     }
-    if (skippedLocked) warnings.push(`${skippedLocked} plan value(s) not posted: period(s) ${[...lockedMonths].sort().join(', ')} locked in NetSuite (all transactions)`);
+    if (skippedLocked)
+      warnings.push(
+        `${skippedLocked} plan value(s) not posted: period(s) ${[...lockedMonths].sort().join(', ')} locked in NetSuite (all transactions)`,
+      );
     return {
       journalsHash,
       journals: journals.length,
@@ -253,7 +364,14 @@ export function makePlan(deps: CycleDeps) {
       skippedClosedPeriods: skippedClosed,
       ...(skippedLocked ? { skippedLockedPeriods: skippedLocked, lockedMonths: [...lockedMonths].sort() } : {}),
       planCents: values.cents,
-      ...(frozenList.length ? { frozenScopes: frozenList.length, frozen: frozenList.slice(0, MAX_FROZEN_IN_RESULT), keptJournals: kept, heldValues } : {}),
+      ...(frozenList.length
+        ? {
+            frozenScopes: frozenList.length,
+            frozen: frozenList.slice(0, MAX_FROZEN_IN_RESULT),
+            keptJournals: kept,
+            heldValues,
+          }
+        : {}),
     };
   }
 
@@ -273,7 +391,19 @@ const MEMBER_BATCH = 200;
  * SuiteQL is UNCONFIRMED), the journals are looked up by external ID through the record API instead
  * (ledgerJournalsByExternalId); the cycle says so in a warning.
  */
-async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, writable: (month: string) => boolean, months: string[]): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; warning?: string }> {
+async function ledgerJournals(
+  deps: CycleDeps,
+  config: ConnectionConfig,
+  maps: MemberMaps,
+  o: { modelId: string; externalIdPrefix: string },
+  offsetId: string,
+  frozen: FrozenScopes,
+  writable: (month: string) => boolean,
+  months: string[],
+): Promise<{
+  journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>;
+  warning?: string;
+}> {
   const journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }> = [];
   const { netsuite } = await deps.ports(config);
   const prefix = journalIdPrefix(o);
@@ -288,7 +418,13 @@ async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: M
         // Months this cycle does not write are left alone anyway: no need to freeze (and report) them.
         if (!maps.subsidiaries.toCode[k.subsidiaryId] && writable(k.period)) {
           const why = maps.subsidiaries.unmapped[k.subsidiaryId] ?? 'not in the member map';
-          frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `NetSuite subsidiary ${k.subsidiaryId} does not map (${why})`);
+          frozen.freezeSlug(
+            k.version,
+            versionName.get(k.version) ?? k.version,
+            k.period,
+            k.subsidiaryId,
+            `NetSuite subsidiary ${k.subsidiaryId} does not map (${why})`,
+          );
         }
       }
     }
@@ -304,9 +440,22 @@ async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: M
           for (const r of page) {
             const k = byId.get(String(r.externalid ?? '').toLowerCase());
             if (!k || !writable(k.period)) continue;
-            const acct = r.account_id != null && a.includes(String(r.account_id)) ? `account ${r.account_id} (${maps.accounts.unmapped[String(r.account_id)]})` : null;
-            const dept = r.department_id != null && d.includes(String(r.department_id)) ? `department ${r.department_id} (${maps.departments.unmapped[String(r.department_id)]})` : null;
-            frozen.freezeSlug(k.version, versionName.get(k.version) ?? k.version, k.period, k.subsidiaryId, `a posted journal has a line on NetSuite ${acct ?? dept ?? 'a member'} that no longer maps`, true);
+            const acct =
+              r.account_id != null && a.includes(String(r.account_id))
+                ? `account ${r.account_id} (${maps.accounts.unmapped[String(r.account_id)]})`
+                : null;
+            const dept =
+              r.department_id != null && d.includes(String(r.department_id))
+                ? `department ${r.department_id} (${maps.departments.unmapped[String(r.department_id)]})`
+                : null;
+            frozen.freezeSlug(
+              k.version,
+              versionName.get(k.version) ?? k.version,
+              k.period,
+              k.subsidiaryId,
+              `a posted journal has a line on NetSuite ${acct ?? dept ?? 'a member'} that no longer maps`,
+              true,
+            );
           }
         }
       }
@@ -314,14 +463,23 @@ async function ledgerJournals(deps: CycleDeps, config: ConnectionConfig, maps: M
       // Without the lines, no scope can be shown to be fully mapped: nothing is retired anywhere (the
       // journals found still hold back partial posts over them and guard split parts).
       if ((err as { status?: number }).status !== 400) throw err;
-      for (const v of config.plan.versions) frozen.freeze(v, ANY, ANY, `the lines of posted journals could not be read (NetSuite refused the query: ${(err as Error).message})`);
+      for (const v of config.plan.versions)
+        frozen.freeze(
+          v,
+          ANY,
+          ANY,
+          `the lines of posted journals could not be read (NetSuite refused the query: ${(err as Error).message})`,
+        );
     }
   } catch (err) {
     if ((err as { status?: number }).status !== 400) throw classify(err);
     // Nothing of the SuiteQL answer is used: the record API finds the same journals (N23).
     journals.length = 0;
     const found = await ledgerJournalsByExternalId(deps, config, maps, o, offsetId, frozen, months);
-    return { journals: found.journals, warning: `NetSuite refused the SuiteQL search for posted plan journals (${(err as Error).message}); they were looked up by external ID instead (${found.reads} record reads)` };
+    return {
+      journals: found.journals,
+      warning: `NetSuite refused the SuiteQL search for posted plan journals (${(err as Error).message}); they were looked up by external ID instead (${found.reads} record reads)`,
+    };
   }
   return { journals };
 }
@@ -339,16 +497,32 @@ const MAX_SCOPES_BY_EXTERNAL_ID = 2_000;
  * in case a deletion stopped half-way. Each journal's lines are checked for members the mapping cannot
  * express, as the SuiteQL line query does.
  */
-async function ledgerJournalsByExternalId(deps: CycleDeps, config: ConnectionConfig, maps: MemberMaps, o: { modelId: string; externalIdPrefix: string }, offsetId: string, frozen: FrozenScopes, months: string[]): Promise<{ journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>; reads: number }> {
+async function ledgerJournalsByExternalId(
+  deps: CycleDeps,
+  config: ConnectionConfig,
+  maps: MemberMaps,
+  o: { modelId: string; externalIdPrefix: string },
+  offsetId: string,
+  frozen: FrozenScopes,
+  months: string[],
+): Promise<{
+  journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }>;
+  reads: number;
+}> {
   const { netsuite } = await deps.ports(config);
-  const subsidiaries = [...new Set([...Object.keys(maps.subsidiaries.toCode), ...Object.keys(maps.subsidiaries.unmapped)])].filter((id) => /^\d{1,12}$/.test(id));
+  const subsidiaries = [
+    ...new Set([...Object.keys(maps.subsidiaries.toCode), ...Object.keys(maps.subsidiaries.unmapped)]),
+  ].filter((id) => /^\d{1,12}$/.test(id));
   const scopes = config.plan.versions.length * months.length * subsidiaries.length;
   if (scopes > MAX_SCOPES_BY_EXTERNAL_ID) {
-    throw nonRetryable(`NetSuite refuses transaction.externalid in SuiteQL, and looking up posted plan journals by external ID would take ${scopes} scopes (${config.plan.versions.length} version(s) × ${months.length} month(s) × ${subsidiaries.length} subsidiaries, more than ${MAX_SCOPES_BY_EXTERNAL_ID}): nothing was posted. Give the integration role access to the transaction External ID in SuiteQL, or plan fewer versions or subsidiaries per connection`);
+    throw nonRetryable(
+      `NetSuite refuses transaction.externalid in SuiteQL, and looking up posted plan journals by external ID would take ${scopes} scopes (${config.plan.versions.length} version(s) × ${months.length} month(s) × ${subsidiaries.length} subsidiaries, more than ${MAX_SCOPES_BY_EXTERNAL_ID}): nothing was posted. Give the integration role access to the transaction External ID in SuiteQL, or plan fewer versions or subsidiaries per connection`,
+    );
   }
   const unmappedAccounts = new Set(Object.keys(maps.accounts.unmapped).filter((id) => id !== offsetId));
   const unmappedDepartments = new Set(Object.keys(maps.departments.unmapped));
-  const refOf = (v: unknown) => (v && typeof v === 'object' && 'id' in v ? String((v as { id: unknown }).id) : v == null ? null : String(v));
+  const refOf = (v: unknown) =>
+    v && typeof v === 'object' && 'id' in v ? String((v as { id: unknown }).id) : v == null ? null : String(v);
   const journals: Array<{ externalId: string; k: NonNullable<ReturnType<typeof parseJournalExternalId>> }> = [];
   let reads = 0;
   try {
@@ -368,15 +542,33 @@ async function ledgerJournalsByExternalId(deps: CycleDeps, config: ConnectionCon
             const k = parseJournalExternalId(o, externalId)!;
             journals.push({ externalId, k });
             if (!maps.subsidiaries.toCode[subsidiaryId]) {
-              frozen.freezeSlug(k.version, version, month, subsidiaryId, `NetSuite subsidiary ${subsidiaryId} does not map (${maps.subsidiaries.unmapped[subsidiaryId] ?? 'not in the member map'})`);
+              frozen.freezeSlug(
+                k.version,
+                version,
+                month,
+                subsidiaryId,
+                `NetSuite subsidiary ${subsidiaryId} does not map (${maps.subsidiaries.unmapped[subsidiaryId] ?? 'not in the member map'})`,
+              );
             }
-            const items = ((j.body.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
+            const items = (j.body.line as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? [];
             for (const l of items) {
               const acct = refOf(l.account);
               const dept = refOf(l.department);
-              const what = acct !== null && unmappedAccounts.has(acct) ? `account ${acct} (${maps.accounts.unmapped[acct]})` : dept !== null && unmappedDepartments.has(dept) ? `department ${dept} (${maps.departments.unmapped[dept]})` : null;
+              const what =
+                acct !== null && unmappedAccounts.has(acct)
+                  ? `account ${acct} (${maps.accounts.unmapped[acct]})`
+                  : dept !== null && unmappedDepartments.has(dept)
+                    ? `department ${dept} (${maps.departments.unmapped[dept]})`
+                    : null;
               if (what) {
-                frozen.freezeSlug(k.version, version, month, subsidiaryId, `a posted journal has a line on NetSuite ${what} that no longer maps`, true);
+                frozen.freezeSlug(
+                  k.version,
+                  version,
+                  month,
+                  subsidiaryId,
+                  `a posted journal has a line on NetSuite ${what} that no longer maps`,
+                  true,
+                );
                 break;
               }
             }
@@ -392,7 +584,8 @@ async function ledgerJournalsByExternalId(deps: CycleDeps, config: ConnectionCon
 }
 
 async function resolveAccountId(deps: CycleDeps, config: ConnectionConfig, acctnumber: string): Promise<string> {
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(acctnumber)) throw nonRetryable(`journals.offsetAccount ${JSON.stringify(acctnumber)} is not an account number`);
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(acctnumber))
+    throw nonRetryable(`journals.offsetAccount ${JSON.stringify(acctnumber)} is not an account number`);
   const { netsuite } = await deps.ports(config);
   for await (const page of netsuite.query(`SELECT id, isinactive FROM account WHERE acctnumber = '${acctnumber}'`)) {
     const r = page[0];

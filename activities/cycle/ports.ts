@@ -15,13 +15,21 @@ export interface NetSuitePort {
    * Keyset-paged query: `build(after)` returns SQL selecting rows with key > after, ordered by key.
    * Used for large scans; the last key is the resumable cursor.
    */
-  queryKeyset(build: (afterKey: string | null) => string, key: (row: SuiteQlRow) => string, opts?: { signal?: AbortSignal; startAfter?: string | null }): AsyncIterable<SuiteQlRow[]>;
+  queryKeyset(
+    build: (afterKey: string | null) => string,
+    key: (row: SuiteQlRow) => string,
+    opts?: { signal?: AbortSignal; startAfter?: string | null },
+  ): AsyncIterable<SuiteQlRow[]>;
   /**
    * Creates (PUT …/eid:X) or, with `exists`, replaces the lines of (PATCH …/eid:X?replace=line) a
    * journal, then reads it back and compares; one repair on a difference. `repaired` names what the
    * first write got wrong. Throws a non-retryable error when the ledger still differs.
    */
-  upsertJournal(externalId: string, body: Record<string, unknown>, opts?: { exists: boolean }): Promise<{ internalId: string; repaired?: string }>;
+  upsertJournal(
+    externalId: string,
+    body: Record<string, unknown>,
+    opts?: { exists: boolean },
+  ): Promise<{ internalId: string; repaired?: string }>;
   /** DELETE …/journalEntry/eid:<externalId>; false when there was none. */
   deleteJournal(externalId: string): Promise<boolean>;
   /** GET …/journalEntry/eid:<externalId>, or null when there is none. */
@@ -55,16 +63,35 @@ export interface AnaplanPort {
    * Uploads `file` in chunks to the import's data source, runs the import, polls to a terminal state.
    * With `uploaded`, the file is already on the data source (`uploadImportFile`): only the task runs.
    */
-  runImport(importName: string, file: { path: string; bytes: number }, opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void }): Promise<AnaplanTaskOutcome & { chunks: number }>;
+  runImport(
+    importName: string,
+    file: { path: string; bytes: number },
+    opts: {
+      signal?: AbortSignal;
+      uploaded?: { chunks: number };
+      onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void;
+    },
+  ): Promise<AnaplanTaskOutcome & { chunks: number }>;
   /** Streams `source` (size unknown) to the import's data source in chunks, as it is produced. */
-  uploadImportFile(importName: string, source: Readable, opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void }): Promise<{ chunks: number; bytes: number }>;
+  uploadImportFile(
+    importName: string,
+    source: Readable,
+    opts: { signal?: AbortSignal; onChunk?: (chunk: number) => void },
+  ): Promise<{ chunks: number; bytes: number }>;
   /** Runs the export, polls, and streams the output file to `sink`. */
-  runExport(exportName: string, sink: (body: Readable) => Promise<void>, opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; progress?: number }) => void }): Promise<{ taskId: string }>;
+  runExport(
+    exportName: string,
+    sink: (body: Readable) => Promise<void>,
+    opts: { signal?: AbortSignal; onProgress?: (p: { phase: string; progress?: number }) => void },
+  ): Promise<{ taskId: string }>;
   /**
    * Import/export definitions (names, IDs) read now, for preflight; source/header columns only for
    * the actions named in `detail` (all when omitted). A kind with an empty `detail` list is not read.
    */
-  describeActions(detail?: { imports?: string[]; exports?: string[] }): Promise<{ imports: Array<{ id: string; name: string; columns?: string[] }>; exports: Array<{ id: string; name: string; columns?: string[] }> }>;
+  describeActions(detail?: { imports?: string[]; exports?: string[] }): Promise<{
+    imports: Array<{ id: string; name: string; columns?: string[] }>;
+    exports: Array<{ id: string; name: string; columns?: string[] }>;
+  }>;
 }
 
 export interface Ports {

@@ -5,7 +5,8 @@
  */
 export function sqlInt(value: string | number, what: string): string {
   const s = String(value);
-  if (!/^\d{1,12}$/.test(s)) throw new TypeError(`${what} must be a NetSuite internal ID (digits), got ${JSON.stringify(s).slice(0, 40)}`);
+  if (!/^\d{1,12}$/.test(s))
+    throw new TypeError(`${what} must be a NetSuite internal ID (digits), got ${JSON.stringify(s).slice(0, 40)}`);
   return s;
 }
 
@@ -94,7 +95,10 @@ GROUP BY tal.account ORDER BY tal.account`;
  * (docs/netsuite.md §4 table); LIKE's `_` wildcard only widens the match, so callers re-check the prefix.
  */
 export function connectorJournalsSql(prefix: string): string {
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix))
+    throw new TypeError(
+      `journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`,
+    );
   return `SELECT t.id, t.externalid FROM transaction t WHERE t.type = 'Journal' AND t.externalid LIKE '${prefix}%' ORDER BY t.id`;
 }
 
@@ -104,7 +108,10 @@ export function connectorJournalsSql(prefix: string): string {
  * are frozen (plan-scopes.ts). Callers pass only unmapped IDs (few), in batches.
  */
 export function connectorJournalsOnMembersSql(prefix: string, accountIds: string[], departmentIds: string[]): string {
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new TypeError(`journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`);
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix))
+    throw new TypeError(
+      `journal external ID prefix must be letters, digits, _ or -, got ${JSON.stringify(prefix).slice(0, 60)}`,
+    );
   const list = (ids: string[], what: string) => ids.map((i) => sqlInt(i, what)).join(', ') || '-1';
   return `SELECT DISTINCT t.externalid, tal.account AS account_id, tl.department AS department_id
 FROM transaction t

@@ -66,7 +66,14 @@ function cycleRunAudit(audit: AuditStore, hashes: Set<string>): ReportAuditSourc
 }
 
 export function makeTieOut(deps: CycleDeps) {
-  return async function tieOutVariance(input: { config: ConnectionConfig; cycleId: string; periodInfo: PeriodInfo; memberMapsHash: string; csvHash: string; quarantineHash: string | null }): Promise<TieOutVarianceResult> {
+  return async function tieOutVariance(input: {
+    config: ConnectionConfig;
+    cycleId: string;
+    periodInfo: PeriodInfo;
+    memberMapsHash: string;
+    csvHash: string;
+    quarantineHash: string | null;
+  }): Promise<TieOutVarianceResult> {
     const { config, cycleId, periodInfo } = input;
     const { netsuite } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
@@ -78,13 +85,20 @@ export function makeTieOut(deps: CycleDeps) {
       const book = glBookScope(await bookSupport(netsuite, config.netsuite.multiBook), config);
       const outOfScope = new Set(maps.accounts.outOfScope);
       const partitions: string[] = [];
-      for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal })) for (const r of page) if (!outOfScope.has(String(r.account_id))) partitions.push(String(r.account_id));
+      for await (const page of netsuite.query(accountsWithActivitySql(periodInfo.id, book), { signal }))
+        for (const r of page) if (!outOfScope.has(String(r.account_id))) partitions.push(String(r.account_id));
       if (partitions.length) {
         for await (const page of netsuite.query(glTotalsByAccountSql(periodInfo.id, partitions, book), { signal })) {
           for (const r of page) {
             // SUM over no lines is NULL, and SuiteQL omits null columns (docs/netsuite.md §3.2).
             const net = r.net;
-            const c = net === null || net === undefined || net === '' ? 0 : toCents(net as string | number, `NetSuite's GL total of account ${String(r.account_id)} in period ${periodInfo.id}`);
+            const c =
+              net === null || net === undefined || net === ''
+                ? 0
+                : toCents(
+                    net as string | number,
+                    `NetSuite's GL total of account ${String(r.account_id)} in period ${periodInfo.id}`,
+                  );
             netsuiteById.set(String(r.account_id), (netsuiteById.get(String(r.account_id)) ?? 0) + c);
           }
         }
@@ -96,7 +110,11 @@ export function makeTieOut(deps: CycleDeps) {
 
     // The connector's side, per account, from the audit trail through the report's code.
     const hashes = new Set([input.csvHash, ...(input.quarantineHash ? [input.quarantineHash] : [])]);
-    const report = await buildReportData({ cycleId, audit: cycleRunAudit(deps.audit, hashes), artifacts: deps.artifacts });
+    const report = await buildReportData({
+      cycleId,
+      audit: cycleRunAudit(deps.audit, hashes),
+      artifacts: deps.artifacts,
+    });
     // Account labels as the report gives them: the code the alignment recorded (mapped, or excluded by
     // an override), else `#<id>`; read back to NetSuite ids to meet NetSuite's per-account totals.
     const codeOf = new Map<string, string>();
@@ -111,11 +129,25 @@ export function makeTieOut(deps: CycleDeps) {
     }
     const idByCode = new Map([...codeOf].map(([id, code]) => [code, id]));
     const labelOf = (id: string) => codeOf.get(id) ?? maps.accounts.toCode[id] ?? `#${id}`;
-    const idOf = (label: string): string | null => (label.startsWith('#') ? label.slice(1) : (idByCode.get(label) ?? maps.accounts.fromCode[label] ?? null));
+    const idOf = (label: string): string | null =>
+      label.startsWith('#') ? label.slice(1) : (idByCode.get(label) ?? maps.accounts.fromCode[label] ?? null);
     const lines = new Map<string, TieOutLine>();
     const line = (key: string, account: string, netsuiteId: string | null): TieOutLine => {
       let l = lines.get(key);
-      if (!l) lines.set(key, (l = { account, netsuiteId, netsuiteCents: 0, movedCents: 0, loadedCents: 0, quarantinedCents: 0, rejectedCents: 0, varianceCents: 0 }));
+      if (!l)
+        lines.set(
+          key,
+          (l = {
+            account,
+            netsuiteId,
+            netsuiteCents: 0,
+            movedCents: 0,
+            loadedCents: 0,
+            quarantinedCents: 0,
+            rejectedCents: 0,
+            varianceCents: 0,
+          }),
+        );
       return l;
     };
     for (const a of report.actuals) {
@@ -129,7 +161,11 @@ export function makeTieOut(deps: CycleDeps) {
     for (const [id, c] of netsuiteById) line(`id:${id}`, labelOf(id), id).netsuiteCents += c;
     const all = [...lines.values()];
     for (const l of all) l.varianceCents = l.netsuiteCents - l.movedCents;
-    all.sort((a, b) => Math.abs(b.varianceCents) - Math.abs(a.varianceCents) || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+    all.sort(
+      (a, b) =>
+        Math.abs(b.varianceCents) - Math.abs(a.varianceCents) ||
+        (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
+    );
     const off = all.filter((l) => l.varianceCents !== 0);
     const varianceHash = await putJson(deps.artifacts, { cycleId, period: periodInfo.period, accounts: all });
     const totalVarianceCents = all.reduce((s, l) => s + l.varianceCents, 0);

@@ -26,11 +26,17 @@ export function toActivityFailure(err: unknown): unknown {
   if (err.loginRejected) return ApplicationFailure.create({ message, type: LOGIN_REJECTED, nonRetryable: true });
   if (!err.retryable) {
     // A 401 may be an expired token another attempt re-mints; one judged a credential failure is marked loginRejected above.
-    if (err.status !== undefined && err.status !== 401) return ApplicationFailure.create({ message, type: NON_RETRYABLE, nonRetryable: true });
+    if (err.status !== undefined && err.status !== 401)
+      return ApplicationFailure.create({ message, type: NON_RETRYABLE, nonRetryable: true });
     return err;
   }
   if (err.retryAfterMs !== undefined && err.retryAfterMs > 0) {
-    return ApplicationFailure.create({ message, type: err.name, nonRetryable: false, nextRetryDelay: err.retryAfterMs });
+    return ApplicationFailure.create({
+      message,
+      type: err.name,
+      nonRetryable: false,
+      nextRetryDelay: err.retryAfterMs,
+    });
   }
   return err;
 }

@@ -39,7 +39,10 @@ export interface PipelineOptions {
   onRetry?: RetryOptions['onRetry'];
 }
 
-export function runPipeline<E extends { status: number }, R>(call: PipelineCall<E, R>, options: PipelineOptions): Promise<R> {
+export function runPipeline<E extends { status: number }, R>(
+  call: PipelineCall<E, R>,
+  options: PipelineOptions,
+): Promise<R> {
   return withRetry(
     async (attempt) => {
       for (let reminted = false; ; ) {
@@ -47,7 +50,11 @@ export function runPipeline<E extends { status: number }, R>(call: PipelineCall<
         const exchange = await call.send(token, attempt);
         if (exchange.status >= 200 && exchange.status < 300) return call.accept(exchange, token);
         if (exchange.status === 401) {
-          const action = call.unauthorized ? await call.unauthorized(exchange, token, reminted) : reminted ? await call.fail(exchange) : 'remint';
+          const action = call.unauthorized
+            ? await call.unauthorized(exchange, token, reminted)
+            : reminted
+              ? await call.fail(exchange)
+              : 'remint';
           if (action instanceof Error) throw action;
           if (!reminted) {
             // One more send per attempt, with a new token ('remint') or the one another call just minted ('resend').

@@ -12,7 +12,8 @@ const PATTERNS: Array<[RegExp, string]> = [
  * to its closing quote (escapes included), so a password with spaces or commas leaves nothing behind;
  * an unquoted one up to the next delimiter (form bodies encode spaces as `+`).
  */
-const SECRET_FIELD = /((?:"|')?(?:password|client_assertion|client_secret|access_token|refresh_token|tokenValue|token|secret)(?:"|')?\s*[:=]\s*)(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^"'&,\s}]+)/gi;
+const SECRET_FIELD =
+  /((?:"|')?(?:password|client_assertion|client_secret|access_token|refresh_token|tokenValue|token|secret)(?:"|')?\s*[:=]\s*)(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^"'&,\s}]+)/gi;
 const redactField = (match: string, key: string) => {
   const q = match[key.length];
   return `${key}${q === '"' || q === "'" ? `${q}[REDACTED]${q}` : '[REDACTED]'}`;

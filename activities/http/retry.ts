@@ -37,7 +37,12 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 }
 
 /** Full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog), floored by Retry-After. */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   const jitter = Math.floor(random() * cap);
   if (retryAfterMs === undefined) return jitter;

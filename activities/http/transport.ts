@@ -40,7 +40,11 @@ export interface HttpResponse {
  * Sends one request. Socket-level failures become `NetworkError` (retryable) naming method and path
  * only; the caller maps HTTP statuses to its vendor's error classes and decides on retries.
  */
-export async function send(system: CallRecord['system'], req: HttpRequest, options: TransportOptions = {}): Promise<HttpResponse> {
+export async function send(
+  system: CallRecord['system'],
+  req: HttpRequest,
+  options: TransportOptions = {},
+): Promise<HttpResponse> {
   const started = Date.now();
   const path = req.url.pathname + req.url.search;
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -54,13 +58,33 @@ export async function send(system: CallRecord['system'], req: HttpRequest, optio
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    options.observer?.({ system, method: req.method, path: req.url.pathname, status: res.statusCode, attempt: req.attempt ?? 1, durationMs: Date.now() - started });
+    options.observer?.({
+      system,
+      method: req.method,
+      path: req.url.pathname,
+      status: res.statusCode,
+      attempt: req.attempt ?? 1,
+      durationMs: Date.now() - started,
+    });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
     if (req.signal?.aborted) throw err;
-    options.observer?.({ system, method: req.method, path: req.url.pathname, status: 'network-error', attempt: req.attempt ?? 1, durationMs: Date.now() - started });
+    options.observer?.({
+      system,
+      method: req.method,
+      path: req.url.pathname,
+      status: 'network-error',
+      attempt: req.attempt ?? 1,
+      durationMs: Date.now() - started,
+    });
     const code = (err as { code?: string }).code;
-    throw new NetworkError({ method: req.method, path, code, reason: code ?? (err as Error).message ?? 'network error', cause: undefined });
+    throw new NetworkError({
+      method: req.method,
+      path,
+      code,
+      reason: code ?? (err as Error).message ?? 'network error',
+      cause: undefined,
+    });
   }
 }
 

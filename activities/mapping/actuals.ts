@@ -50,19 +50,31 @@ export function mapGlRow(row: GlRow, ctx: ActualsMappingContext): ActualOutcome 
     const id = row[col];
     if (id === null || id === undefined || id === '') {
       const fallback = ctx.unassigned[dim];
-      if (!fallback) return { kind: 'quarantine', dimension: dim, reason: `no ${dim.slice(0, -1)} on the line and no ${dim}.unassigned member configured` };
+      if (!fallback)
+        return {
+          kind: 'quarantine',
+          dimension: dim,
+          reason: `no ${dim.slice(0, -1)} on the line and no ${dim}.unassigned member configured`,
+        };
       cells.push(fallback);
       continue;
     }
     const code = ctx.maps[dim].toCode[id];
     if (code === undefined) {
-      const why = ctx.maps[dim].unmapped[id] ?? `NetSuite ${dim.slice(0, -1)} ${id} is unknown to the alignment (not in the list read from NetSuite)`;
+      const why =
+        ctx.maps[dim].unmapped[id] ??
+        `NetSuite ${dim.slice(0, -1)} ${id} is unknown to the alignment (not in the list read from NetSuite)`;
       return { kind: 'quarantine', dimension: dim, reason: why };
     }
     cells.push(code);
   }
   const cents = parseCents(row.net);
-  if (cents === null || Number.isNaN(cents)) return { kind: 'quarantine', dimension: 'amount', reason: amountProblem(row.net) ?? `amount ${JSON.stringify(row.net)} is not a number` };
+  if (cents === null || Number.isNaN(cents))
+    return {
+      kind: 'quarantine',
+      dimension: 'amount',
+      reason: amountProblem(row.net) ?? `amount ${JSON.stringify(row.net)} is not a number`,
+    };
   cells.push(ctx.periodCode, centsToString(cents));
   return { kind: 'row', cells, cents };
 }

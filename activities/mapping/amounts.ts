@@ -63,7 +63,11 @@ function centsOf(raw: string | number): number {
   const intDigits = m?.[2] ?? '';
   const fracDigits = m?.[3] ?? '';
   if (!m || intDigits.length + fracDigits.length === 0) {
-    const hint = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? ' (thousands separators are not accepted)' : /^[-+]?\d*,\d+$/.test(text) ? ' (a decimal comma is not accepted; use a point)' : '';
+    const hint = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)
+      ? ' (thousands separators are not accepted)'
+      : /^[-+]?\d*,\d+$/.test(text)
+        ? ' (a decimal comma is not accepted; use a point)'
+        : '';
     throw new AmountFormatError(raw, `is not a number${hint}`);
   }
   const negative = m[1] === '-';
@@ -85,7 +89,8 @@ function centsOf(raw: string | number): number {
     cents = value / divisor;
     if ((value % divisor) * 2n >= divisor) cents += 1n; // half away from zero (the sign is applied after)
   }
-  if (cents > BigInt(Number.MAX_SAFE_INTEGER)) throw new AmountFormatError(raw, 'is too large to hold exactly in cents');
+  if (cents > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new AmountFormatError(raw, 'is too large to hold exactly in cents');
   const n = Number(cents);
   return negative && n !== 0 ? -n : n;
 }

@@ -55,14 +55,20 @@ export interface AlignmentResult {
 /**
  * @param anaplanCodes codes already in the Anaplan list (read through the API before aligning).
  */
-export function alignDimension(dimension: DimensionName, members: NetSuiteMember[], rule: DimensionRule, anaplanCodes: ReadonlySet<string>): AlignmentResult {
+export function alignDimension(
+  dimension: DimensionName,
+  members: NetSuiteMember[],
+  rule: DimensionRule,
+  anaplanCodes: ReadonlySet<string>,
+): AlignmentResult {
   const byId = new Map(members.map((m) => [m.id, m]));
   const codeOf = new Map<string, string | null>();
   for (const m of members) {
     const def = defaultCode(dimension, m);
     codeOf.set(m.id, Object.prototype.hasOwnProperty.call(rule.overrides, def) ? rule.overrides[def]! : def);
   }
-  const inScope = (m: NetSuiteMember) => dimension !== 'accounts' || !rule.accountTypes || (m.type !== undefined && rule.accountTypes.includes(m.type));
+  const inScope = (m: NetSuiteMember) =>
+    dimension !== 'accounts' || !rule.accountTypes || (m.type !== undefined && rule.accountTypes.includes(m.type));
   const outcomes: MemberOutcome[] = [];
   const importRows: AlignmentResult['importRows'] = [];
   const emitted = new Set<string>();
@@ -71,7 +77,7 @@ export function alignDimension(dimension: DimensionName, members: NetSuiteMember
     const code = codeOf.get(m.id);
     if (!code || emitted.has(code) || depth > 50) return;
     const parent = m.parent ? byId.get(m.parent) : undefined;
-    const parentCode = parent && !parent.isinactive && inScope(parent) ? codeOf.get(parent.id) ?? null : null;
+    const parentCode = parent && !parent.isinactive && inScope(parent) ? (codeOf.get(parent.id) ?? null) : null;
     if (parent && parentCode) emit(parent, depth + 1);
     emitted.add(code);
     importRows.push({ code, name: m.name, parent: parentCode ?? '' });
@@ -79,15 +85,30 @@ export function alignDimension(dimension: DimensionName, members: NetSuiteMember
   for (const m of members) {
     const code = codeOf.get(m.id) ?? null;
     if (!inScope(m)) {
-      outcomes.push({ id: m.id, code: null, status: 'out-of-scope', reason: `account type ${m.type ?? '?'} is not in the plan` });
+      outcomes.push({
+        id: m.id,
+        code: null,
+        status: 'out-of-scope',
+        reason: `account type ${m.type ?? '?'} is not in the plan`,
+      });
       continue;
     }
     if (code === null) {
-      outcomes.push({ id: m.id, code: null, status: 'unmapped', reason: `excluded by ${dimension}.overrides["${defaultCode(dimension, m)}"] = null` });
+      outcomes.push({
+        id: m.id,
+        code: null,
+        status: 'unmapped',
+        reason: `excluded by ${dimension}.overrides["${defaultCode(dimension, m)}"] = null`,
+      });
       continue;
     }
     if (m.isinactive) {
-      outcomes.push({ id: m.id, code, status: anaplanCodes.has(code) ? 'mapped' : 'unmapped', ...(anaplanCodes.has(code) ? {} : { reason: 'inactive in NetSuite and absent from Anaplan' }) } as MemberOutcome);
+      outcomes.push({
+        id: m.id,
+        code,
+        status: anaplanCodes.has(code) ? 'mapped' : 'unmapped',
+        ...(anaplanCodes.has(code) ? {} : { reason: 'inactive in NetSuite and absent from Anaplan' }),
+      } as MemberOutcome);
       continue;
     }
     if (rule.sync) {
@@ -96,7 +117,12 @@ export function alignDimension(dimension: DimensionName, members: NetSuiteMember
     } else if (anaplanCodes.has(code)) {
       outcomes.push({ id: m.id, code, status: 'mapped' });
     } else {
-      outcomes.push({ id: m.id, code, status: 'unmapped', reason: `${code} is not a member of the Anaplan list (list is maintained in Anaplan, not synced)` });
+      outcomes.push({
+        id: m.id,
+        code,
+        status: 'unmapped',
+        reason: `${code} is not a member of the Anaplan list (list is maintained in Anaplan, not synced)`,
+      });
     }
   }
   return { dimension, outcomes, importRows };

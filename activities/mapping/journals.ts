@@ -69,22 +69,37 @@ export function journalIdPrefix(o: IdOptions): string {
 }
 
 /** NetSuite external IDs allow letters, digits, `_` and `-` (docs/netsuite.md §5.1). */
-export function journalExternalId(o: IdOptions, version: string, period: string, subsidiaryId: string, part: number): string {
+export function journalExternalId(
+  o: IdOptions,
+  version: string,
+  period: string,
+  subsidiaryId: string,
+  part: number,
+): string {
   const id = `${journalIdPrefix(o)}${versionSlug(version)}-${period.replace('-', '')}-s${subsidiaryId}-p${part}`;
-  if (id.length > MAX_JOURNAL_EXTERNAL_ID_LENGTH) throw new RangeError(`journal externalId ${id} is longer than ${MAX_JOURNAL_EXTERNAL_ID_LENGTH} characters`);
+  if (id.length > MAX_JOURNAL_EXTERNAL_ID_LENGTH)
+    throw new RangeError(`journal externalId ${id} is longer than ${MAX_JOURNAL_EXTERNAL_ID_LENGTH} characters`);
   return id;
 }
 
 /** Two planned journals with one externalId: posting both would overwrite one with the other. */
 export class DuplicateExternalIdError extends Error {
-  constructor(readonly externalId: string, readonly first: string, readonly second: string) {
-    super(`two planned journals share the externalId ${externalId} (${first} and ${second}); nothing was posted — make the plan versions distinct`);
+  constructor(
+    readonly externalId: string,
+    readonly first: string,
+    readonly second: string,
+  ) {
+    super(
+      `two planned journals share the externalId ${externalId} (${first} and ${second}); nothing was posted — make the plan versions distinct`,
+    );
     this.name = 'DuplicateExternalIdError';
   }
 }
 
 /** Refuses a plan in which two journals would land on one NetSuite record (IDs compare case-insensitively there). */
-export function assertDistinctExternalIds(journals: Iterable<Pick<PlannedJournal, 'externalId' | 'version' | 'period' | 'subsidiaryId' | 'part'>>): void {
+export function assertDistinctExternalIds(
+  journals: Iterable<Pick<PlannedJournal, 'externalId' | 'version' | 'period' | 'subsidiaryId' | 'part'>>,
+): void {
   const seen = new Map<string, string>();
   for (const j of journals) {
     const key = j.externalId.toLowerCase();
@@ -96,7 +111,10 @@ export function assertDistinctExternalIds(journals: Iterable<Pick<PlannedJournal
 }
 
 /** The parts of an external ID `journalExternalId` made for this model, or null for any other. */
-export function parseJournalExternalId(o: IdOptions, externalId: string): { version: string; period: string; subsidiaryId: string; part: number } | null {
+export function parseJournalExternalId(
+  o: IdOptions,
+  externalId: string,
+): { version: string; period: string; subsidiaryId: string; part: number } | null {
   const prefix = journalIdPrefix(o);
   if (!externalId.startsWith(prefix)) return null;
   const m = /^([a-z0-9_]+)-(\d{4})(\d{2})-s(\d+)-p(\d+)$/.exec(externalId.slice(prefix.length));
@@ -139,11 +157,20 @@ export class PlanGrouping {
     if (line) {
       line.cents += v.cents;
       line.sourceLines.push(v.sourceLine);
-    } else group.lines.set(k, { accountId: v.accountId, departmentId: v.departmentId, cents: v.cents, sourceLines: [v.sourceLine] });
+    } else
+      group.lines.set(k, {
+        accountId: v.accountId,
+        departmentId: v.departmentId,
+        cents: v.cents,
+        sourceLines: [v.sourceLine],
+      });
   }
 
   /** Values added and their sum, over the groups `include` keeps (all by default). */
-  totals(include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): { values: number; cents: number } {
+  totals(include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): {
+    values: number;
+    cents: number;
+  } {
     let values = 0;
     let cents = 0;
     for (const [g, group] of this.groups) {
@@ -156,7 +183,10 @@ export class PlanGrouping {
   }
 
   /** The journals of the groups `include` keeps, in a stable order (groups sorted, lines by account then department). */
-  journals(o: JournalPlanOptions, include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): PlannedJournal[] {
+  journals(
+    o: JournalPlanOptions,
+    include: (version: string, period: string, subsidiaryId: string) => boolean = () => true,
+  ): PlannedJournal[] {
     if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
     const out: PlannedJournal[] = [];
     for (const g of [...this.groups.keys()].sort(cmp)) {
@@ -164,7 +194,11 @@ export class PlanGrouping {
       if (!include(version, period, subsidiaryId)) continue;
       const lines = [...this.groups.get(g)!.lines.values()]
         .filter((l) => l.cents !== 0)
-        .sort((a, b) => cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) || cmp(a.departmentId ?? '', b.departmentId ?? ''));
+        .sort(
+          (a, b) =>
+            cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) ||
+            cmp(a.departmentId ?? '', b.departmentId ?? ''),
+        );
       if (lines.length === 0) continue;
       const perPart = o.maxLinesPerJournal - 1;
       const parts = Math.ceil(lines.length / perPart);
@@ -179,10 +213,28 @@ export class PlanGrouping {
           isOffset: false,
         }));
         const net = slice.reduce((s, l) => s + l.cents, 0);
-        if (net !== 0) jl.push({ accountId: o.offsetAccountId, departmentId: null, debitCents: net < 0 ? -net : 0, creditCents: net > 0 ? net : 0, sourceLines: [], isOffset: true });
+        if (net !== 0)
+          jl.push({
+            accountId: o.offsetAccountId,
+            departmentId: null,
+            debitCents: net < 0 ? -net : 0,
+            creditCents: net > 0 ? net : 0,
+            sourceLines: [],
+            isOffset: true,
+          });
         const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
         const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
-        out.push({ externalId: journalExternalId(o, version, period, subsidiaryId, p + 1), subsidiaryId, period, version, part: p + 1, parts, lines: jl, debitCents, creditCents });
+        out.push({
+          externalId: journalExternalId(o, version, period, subsidiaryId, p + 1),
+          subsidiaryId,
+          period,
+          version,
+          part: p + 1,
+          parts,
+          lines: jl,
+          debitCents,
+          creditCents,
+        });
       }
     }
     return out;

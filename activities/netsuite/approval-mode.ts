@@ -28,21 +28,38 @@ export interface ApprovalModeReading {
 
 const SchemaDoc = z.object({ properties: z.record(z.unknown()) }).passthrough();
 
-export async function readJournalApprovalMode(client: NetSuiteClient, signal?: AbortSignal): Promise<ApprovalModeReading> {
+export async function readJournalApprovalMode(
+  client: NetSuiteClient,
+  signal?: AbortSignal,
+): Promise<ApprovalModeReading> {
   const timeout = AbortSignal.timeout(METADATA_TIMEOUT_MS);
   try {
-    const res = await client.request('GET', JOURNAL_METADATA_PATH, { headers: { accept: 'application/schema+json' }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const res = await client.request('GET', JOURNAL_METADATA_PATH, {
+      headers: { accept: 'application/schema+json' },
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     const doc = SchemaDoc.safeParse(res.json);
     if (!doc.success) return { detail: 'the metadata catalog answered without a JSON Schema for journalentry' };
     const fields = new Set(Object.keys(doc.data.properties).map((k) => k.toLowerCase()));
     const status = fields.has('approvalstatus');
     const box = fields.has('approved');
-    if (status && !box) return { mode: 'routing', detail: 'the journal entry record has approvalStatus and no approved checkbox (REST metadata catalog)' };
-    if (box && !status) return { mode: 'checkbox', detail: 'the journal entry record has the approved checkbox and no approvalStatus (REST metadata catalog)' };
-    return { detail: `the journal entry schema has ${status ? 'both approved and approvalStatus' : 'neither approved nor approvalStatus'}` };
+    if (status && !box)
+      return {
+        mode: 'routing',
+        detail: 'the journal entry record has approvalStatus and no approved checkbox (REST metadata catalog)',
+      };
+    if (box && !status)
+      return {
+        mode: 'checkbox',
+        detail: 'the journal entry record has the approved checkbox and no approvalStatus (REST metadata catalog)',
+      };
+    return {
+      detail: `the journal entry schema has ${status ? 'both approved and approvalStatus' : 'neither approved nor approvalStatus'}`,
+    };
   } catch (err) {
     if (signal?.aborted) throw err;
-    if (timeout.aborted) return { detail: `the metadata catalog did not answer within ${METADATA_TIMEOUT_MS / 1000} s` };
+    if (timeout.aborted)
+      return { detail: `the metadata catalog did not answer within ${METADATA_TIMEOUT_MS / 1000} s` };
     if (err instanceof NetSuiteError) return { detail: `the metadata catalog could not be read (${err.message})` };
     throw err;
   }
@@ -52,7 +69,10 @@ export async function readJournalApprovalMode(client: NetSuiteClient, signal?: A
  * The error text when the account's mode contradicts `journals.approvalRouting`, or undefined. A
  * journal sent with the other mode's field is refused or, worse, saved without the intended approval.
  */
-export function approvalSettingConflict(reading: ApprovalModeReading, config: { name: string; netsuite: { accountId: string }; journals: { approvalRouting: boolean } }): string | undefined {
+export function approvalSettingConflict(
+  reading: ApprovalModeReading,
+  config: { name: string; netsuite: { accountId: string }; journals: { approvalRouting: boolean } },
+): string | undefined {
   if (reading.mode === 'routing' && !config.journals.approvalRouting) {
     return `connection ${config.name}: NetSuite account ${config.netsuite.accountId} routes journal approval through SuiteFlow (${reading.detail}), but journals.approvalRouting is false: set journals.approvalRouting: true so journals carry approvalStatus`;
   }

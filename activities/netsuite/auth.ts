@@ -122,10 +122,19 @@ export class TokenProvider {
   }
 
   /** What the provider knows about `token` for judging a 401 on a request sent at `sentAt`. */
-  describe(token: string, sentAt: number): { replaced: boolean; succeededSince: boolean; refused: boolean; successes: number } {
+  describe(
+    token: string,
+    sentAt: number,
+  ): { replaced: boolean; succeededSince: boolean; refused: boolean; successes: number } {
     const c = this.cache.current;
-    if (c?.value !== token) return { replaced: c !== undefined || this.cache.obtaining, succeededSince: false, refused: false, successes: 0 };
-    return { replaced: false, succeededSince: c.successes > 0 && c.lastSuccessAt >= sentAt, refused: c.refused, successes: c.successes };
+    if (c?.value !== token)
+      return { replaced: c !== undefined || this.cache.obtaining, succeededSince: false, refused: false, successes: 0 };
+    return {
+      replaced: false,
+      succeededSince: c.successes > 0 && c.lastSuccessAt >= sentAt,
+      refused: c.refused,
+      successes: c.successes,
+    };
   }
 
   /** A fresh token was refused with nothing else in flight: later 401s on it fail at once too. */
@@ -147,22 +156,50 @@ export class TokenProvider {
     // One POST per mint, no retry loop of its own: a failed mint (503, 429, network) surfaces to the
     // API call's pipeline, whose one retry loop decides whether and when to try again — so a call
     // makes at most one token request per attempt, not attempts² (issue 13 item 6).
-    const res = await send('netsuite', { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal }, this.options.transport);
+    const res = await send(
+      'netsuite',
+      {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal,
+      },
+      this.options.transport,
+    );
     const json = parseJson(await readText(res));
     if (res.status >= 400) {
-      const err = explainGrantRefusal(NetSuiteError.fromResponse({ status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method: 'POST', path: TOKEN_PATH }), this.options.credentials);
+      const err = explainGrantRefusal(
+        NetSuiteError.fromResponse(
+          { status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) },
+          { method: 'POST', path: TOKEN_PATH },
+        ),
+        this.options.credentials,
+      );
       // A refusal that is not about load (400 invalid_grant/invalid_client, 401) is the credentials themselves.
       if (!err.retryable) err.loginRejected = true;
       throw err;
     }
     const parsed = TokenResponseSchema.safeParse(json);
-    if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, { method: 'POST', path: TOKEN_PATH, status: 200 });
+    if (!parsed.success)
+      throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, {
+        method: 'POST',
+        path: TOKEN_PATH,
+        status: 200,
+      });
     const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
     const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
     this.mints++;
-    return { value: parsed.data.access_token, expiresAt: issuedAt + lifetimeMs, refreshAt: issuedAt + lifetimeMs - margin, successes: 0, lastSuccessAt: 0, refused: false };
+    return {
+      value: parsed.data.access_token,
+      expiresAt: issuedAt + lifetimeMs,
+      refreshAt: issuedAt + lifetimeMs - margin,
+      successes: 0,
+      lastSuccessAt: 0,
+      refused: false,
+    };
   }
 
   private async assertion(): Promise<string> {
@@ -170,11 +207,17 @@ export class TokenProvider {
     // Stored credentials may still say RS256 (the vault keeps what was entered): say so here rather
     // than sending an assertion NetSuite answers with a bare invalid_grant.
     if (!ACCEPTED_ALGORITHMS.has(credentials.algorithm)) {
-      throw new NetSuiteAuthError(`NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
+      throw new NetSuiteAuthError(
+        `NetSuite credentials for certificate ${credentials.certificateId}: algorithm ${String(credentials.algorithm)} is refused by NetSuite (RS256 since March 2025); sign with PS256 (same RSA key) or ES256`,
+        { method: 'POST', path: TOKEN_PATH, loginRejected: true },
+      );
     }
     this.key ??= importPKCS8(credentials.privateKeyPem, credentials.algorithm).catch(() => {
       this.key = undefined;
-      throw new NetSuiteAuthError(`NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`, { method: 'POST', path: TOKEN_PATH, loginRejected: true });
+      throw new NetSuiteAuthError(
+        `NetSuite credentials: the private key could not be read as PKCS#8 for ${credentials.algorithm}`,
+        { method: 'POST', path: TOKEN_PATH, loginRejected: true },
+      );
     });
     const key = await this.key;
     const iat = Math.floor(this.now() / 1000);
@@ -206,7 +249,14 @@ function explainGrantRefusal(err: NetSuiteError, credentials: NetSuiteCredential
   if (!(err instanceof NetSuiteAuthError) || !ASSERTION_REFUSED.has(err.code)) return err;
   return new NetSuiteAuthError(
     `${err.message} — NetSuite refused the client assertion for certificate ${credentials.certificateId}: the private key does not match the uploaded certificate, the certificate is expired or revoked, or the certificate ID is wrong (the exact reason is in NetSuite's Login Audit Trail)`,
-    { method: 'POST', path: TOKEN_PATH, status: err.status, code: err.code, requestId: err.requestId, loginRejected: true },
+    {
+      method: 'POST',
+      path: TOKEN_PATH,
+      status: err.status,
+      code: err.code,
+      requestId: err.requestId,
+      loginRejected: true,
+    },
   );
 }
 

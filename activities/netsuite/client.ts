@@ -15,14 +15,38 @@
  */
 import type { Dispatcher } from 'undici';
 import {
-  ConcurrencyLimiter, DEFAULT_RETRY_POLICY, NetworkError, parseRetryAfter, readText, runPipeline, send,
-  type CallObserver, type HttpRequest, type RetryPolicy, type TransportOptions,
+  ConcurrencyLimiter,
+  DEFAULT_RETRY_POLICY,
+  NetworkError,
+  parseRetryAfter,
+  readText,
+  runPipeline,
+  send,
+  type CallObserver,
+  type HttpRequest,
+  type RetryPolicy,
+  type TransportOptions,
 } from '../http';
 import { TokenProvider, judgeUnauthorized, parseJson, type NetSuiteCredentials } from './auth';
 import { NetSuiteCredentialsError, NetSuiteError, NetSuiteLoginThrottledError, NetSuiteProtocolError } from './errors';
-import { createJournal, deleteJournal, getJournal, upsertJournal, writeJournal, type VerifiedJournalWrite } from './journals';
+import {
+  createJournal,
+  deleteJournal,
+  getJournal,
+  upsertJournal,
+  writeJournal,
+  type VerifiedJournalWrite,
+} from './journals';
 import { keysetPages, offsetPages, type KeysetOptions, type SuiteQLOptions, type SuiteQLPage } from './suiteql';
-import { GovernanceLimitsSchema, SuiteQLPageSchema, type GovernanceLimits, type JournalEntryInput, type JournalRecord, type SuiteQLPageWire, type SuiteQLRow } from './types';
+import {
+  GovernanceLimitsSchema,
+  SuiteQLPageSchema,
+  type GovernanceLimits,
+  type JournalEntryInput,
+  type JournalRecord,
+  type SuiteQLPageWire,
+  type SuiteQLRow,
+} from './types';
 import { recordThrottle } from '../observability/metrics';
 
 /**
@@ -31,7 +55,8 @@ import { recordThrottle } from '../observability/metrics';
  * `baseUrl` to use the Company URLs value (or the sandbox) instead.
  */
 export function accountIdToBaseUrl(accountId: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(accountId)) throw new RangeError(`invalid NetSuite account ID: ${JSON.stringify(accountId)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(accountId))
+    throw new RangeError(`invalid NetSuite account ID: ${JSON.stringify(accountId)}`);
   return `https://${accountId.toLowerCase().replace(/_/g, '-')}.suitetalk.api.netsuite.com`;
 }
 
@@ -85,7 +110,12 @@ export class NetSuiteClient {
     this.transport = { dispatcher: options.dispatcher, timeoutMs: options.timeoutMs, observer: options.observer };
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.now = options.now ?? Date.now;
-    this.tokens = new TokenProvider({ baseUrl: this.baseUrl, credentials: options.credentials, transport: this.transport, now: options.now });
+    this.tokens = new TokenProvider({
+      baseUrl: this.baseUrl,
+      credentials: options.credentials,
+      transport: this.transport,
+      now: options.now,
+    });
   }
 
   /** One authenticated REST call under the shared policy; throws a NetSuiteError on 4xx/5xx. */
@@ -94,7 +124,14 @@ export class NetSuiteClient {
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
     const logPath = url.pathname + url.search;
-    type Exchange = { status: number; headers: Record<string, string | string[] | undefined>; json: unknown; sentAt: number; provenBefore: boolean; overlapped: boolean };
+    type Exchange = {
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      json: unknown;
+      sentAt: number;
+      provenBefore: boolean;
+      overlapped: boolean;
+    };
     return runPipeline<Exchange, RestResponse>(
       {
         send: async (token, attempt) => {
@@ -104,16 +141,34 @@ export class NetSuiteClient {
           return this.limiter.run(async () => {
             const admittedAtStart = this.limiter.admitted;
             let overlapped = this.limiter.inFlight > 1;
-            const r = await send('netsuite', {
-              method, url, body, signal: options.signal, attempt,
-              headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
-            }, this.transport);
+            const r = await send(
+              'netsuite',
+              {
+                method,
+                url,
+                body,
+                signal: options.signal,
+                attempt,
+                headers: {
+                  authorization: `Bearer ${token}`,
+                  accept: 'application/json',
+                  ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+                  ...options.headers,
+                },
+              },
+              this.transport,
+            );
             let text: string;
             try {
               text = await readText(r);
             } catch (err) {
               if (options.signal?.aborted) throw err;
-              throw new NetworkError({ method, path: logPath, status: r.status, reason: 'connection lost while reading the response' });
+              throw new NetworkError({
+                method,
+                path: logPath,
+                status: r.status,
+                reason: 'connection lost while reading the response',
+              });
             }
             overlapped ||= this.limiter.inFlight > 1 || this.limiter.admitted > admittedAtStart;
             return { status: r.status, headers: r.headers, json: parseJson(text), sentAt, provenBefore, overlapped };
@@ -128,7 +183,14 @@ export class NetSuiteClient {
         // §2.6 / §6.3 / §12: expiry and revocation, throttling dressed as a bad login, or bad credentials.
         unauthorized: (res, token, reminted) => {
           const known = this.tokens.describe(token, res.sentAt);
-          const verdict = judgeUnauthorized({ replaced: known.replaced, reminted, provenBefore: res.provenBefore, succeededSince: known.succeededSince, overlapped: res.overlapped, refused: known.refused });
+          const verdict = judgeUnauthorized({
+            replaced: known.replaced,
+            reminted,
+            provenBefore: res.provenBefore,
+            succeededSince: known.succeededSince,
+            overlapped: res.overlapped,
+            refused: known.refused,
+          });
           if (verdict === 'retry-current') return 'resend';
           if (verdict === 'remint') return 'remint';
           const base = NetSuiteError.fromResponse({ status: 401, body: res.json }, { method, path: logPath });
@@ -136,7 +198,10 @@ export class NetSuiteClient {
           if (verdict === 'throttled') {
             this.limiter.throttle();
             recordThrottle('netsuite', 'login-401');
-            return new NetSuiteLoginThrottledError(`${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`, fields);
+            return new NetSuiteLoginThrottledError(
+              `${base.message} — taken as concurrency throttling (other requests were in flight; NetSuite can refuse over-limit calls this way), retried with fewer requests in flight`,
+              fields,
+            );
           }
           this.tokens.refuse(token);
           return new NetSuiteCredentialsError(
@@ -144,7 +209,11 @@ export class NetSuiteClient {
             fields,
           );
         },
-        fail: (res) => NetSuiteError.fromResponse({ status: res.status, body: res.json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) }, { method, path: logPath }),
+        fail: (res) =>
+          NetSuiteError.fromResponse(
+            { status: res.status, body: res.json, retryAfterMs: parseRetryAfter(res.headers['retry-after']) },
+            { method, path: logPath },
+          ),
       },
       { tokens: this.tokens, policy: this.retryPolicy, signal: options.signal },
     );
@@ -152,9 +221,19 @@ export class NetSuiteClient {
 
   /** One SuiteQL page (`Prefer: transient`, §3.1). */
   async suiteqlPage(sql: string, limit: number, offset: number, signal?: AbortSignal): Promise<SuiteQLPageWire> {
-    const res = await this.request('POST', '/services/rest/query/v1/suiteql', { query: { limit, offset }, json: { q: sql }, headers: { prefer: 'transient' }, signal });
+    const res = await this.request('POST', '/services/rest/query/v1/suiteql', {
+      query: { limit, offset },
+      json: { q: sql },
+      headers: { prefer: 'transient' },
+      signal,
+    });
     const parsed = SuiteQLPageSchema.safeParse(res.json);
-    if (!parsed.success) throw new NetSuiteProtocolError('NetSuite POST /services/rest/query/v1/suiteql: unexpected page shape', { method: 'POST', path: '/services/rest/query/v1/suiteql', status: res.status });
+    if (!parsed.success)
+      throw new NetSuiteProtocolError('NetSuite POST /services/rest/query/v1/suiteql: unexpected page shape', {
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql',
+        status: res.status,
+      });
     return parsed.data;
   }
 
@@ -185,7 +264,11 @@ export class NetSuiteClient {
   }
 
   /** Creates (PUT) or replaces the lines of (PATCH ?replace=line) a journal, then reads it back and compares (see `writeJournal`). */
-  writeJournal(externalId: string, journal: JournalEntryInput, opts: { exists: boolean; signal?: AbortSignal }): Promise<VerifiedJournalWrite> {
+  writeJournal(
+    externalId: string,
+    journal: JournalEntryInput,
+    opts: { exists: boolean; signal?: AbortSignal },
+  ): Promise<VerifiedJournalWrite> {
     return writeJournal(this, externalId, journal, opts);
   }
 
@@ -209,7 +292,12 @@ export class NetSuiteClient {
   async governanceLimits(signal?: AbortSignal): Promise<GovernanceLimits> {
     const res = await this.request('GET', '/services/rest/system/v1/governanceLimits', { signal });
     const parsed = GovernanceLimitsSchema.safeParse(res.json);
-    if (!parsed.success) throw new NetSuiteProtocolError('NetSuite GET governanceLimits: unexpected shape', { method: 'GET', path: '/services/rest/system/v1/governanceLimits', status: res.status });
+    if (!parsed.success)
+      throw new NetSuiteProtocolError('NetSuite GET governanceLimits: unexpected shape', {
+        method: 'GET',
+        path: '/services/rest/system/v1/governanceLimits',
+        status: res.status,
+      });
     return parsed.data;
   }
 }

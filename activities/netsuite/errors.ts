@@ -23,8 +23,20 @@ export interface NetSuiteErrorFields extends ApiErrorFields {
 }
 
 /** Codes that mean "over the concurrency limit" even when the status is not 429 (§6.3). */
-const RATE_LIMIT_CODES = new Set(['CONCURRENCY_LIMIT_EXCEEDED', 'SSS_REQUEST_LIMIT_EXCEEDED', 'WS_CONCUR_SESSION_DISALLWD', 'WS_REQUEST_BLOCKED']);
-const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
+const RATE_LIMIT_CODES = new Set([
+  'CONCURRENCY_LIMIT_EXCEEDED',
+  'SSS_REQUEST_LIMIT_EXCEEDED',
+  'WS_CONCUR_SESSION_DISALLWD',
+  'WS_REQUEST_BLOCKED',
+]);
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_grant',
+  'invalid_client',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+]);
 
 export class NetSuiteError extends ApiError {
   readonly details: NetSuiteErrorDetail[];
@@ -41,7 +53,10 @@ export class NetSuiteError extends ApiError {
    * 401 (and OAuth `{error}` bodies) → Auth; 403 → Permission; 404 → NotFound; 429 or a
    * concurrency code → RateLimit (retryable); 5xx → Server (retryable); other 4xx → Validation.
    */
-  static fromResponse(res: { status: number; body: unknown; retryAfterMs?: number; requestId?: string }, req: { method: string; path: string }): NetSuiteError {
+  static fromResponse(
+    res: { status: number; body: unknown; retryAfterMs?: number; requestId?: string },
+    req: { method: string; path: string },
+  ): NetSuiteError {
     const parsed = ErrorBodySchema.safeParse(res.body);
     const body = parsed.success ? parsed.data : {};
     const details: NetSuiteErrorDetail[] = (body['o:errorDetails'] ?? []).map((d) => ({
@@ -52,7 +67,14 @@ export class NetSuiteError extends ApiError {
     }));
     const oauth = body.error !== undefined && OAUTH_ERRORS.has(body.error) ? body.error : undefined;
     const code = details[0]?.code ?? oauth;
-    const text = details.map((d) => d.detail).filter(Boolean).join(' | ') || body.title || oauth || '';
+    const text =
+      details
+        .map((d) => d.detail)
+        .filter(Boolean)
+        .join(' | ') ||
+      body.title ||
+      oauth ||
+      '';
     const fields: NetSuiteErrorFields = {
       method: req.method,
       path: req.path,
@@ -65,7 +87,8 @@ export class NetSuiteError extends ApiError {
     };
     const message = `NetSuite ${req.method} ${req.path} → ${res.status}${code ? ` ${code}` : ''}${fields.errorPath ? ` at ${fields.errorPath}` : ''}${text ? `: ${text}` : ''}`;
     const s = res.status;
-    if (s === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return new NetSuiteRateLimitError(message, fields);
+    if (s === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code)))
+      return new NetSuiteRateLimitError(message, fields);
     if (s === 401 || oauth !== undefined) return new NetSuiteAuthError(message, fields);
     if (s === 403) return new NetSuitePermissionError(message, fields);
     if (s === 404) return new NetSuiteNotFoundError(message, fields);
@@ -129,7 +152,8 @@ export interface JournalDifference {
   held: string;
 }
 
-export const describeDifferences = (d: JournalDifference[]) => d.map((x) => `${x.field} sent ${x.sent}, NetSuite holds ${x.held}`).join('; ');
+export const describeDifferences = (d: JournalDifference[]) =>
+  d.map((x) => `${x.field} sent ${x.sent}, NetSuite holds ${x.held}`).join('; ');
 
 /**
  * A journal write NetSuite accepted (2xx) but stored differently from what was sent — lines appended,

@@ -8,8 +8,20 @@
  * honours `replace` is UNCONFIRMED, §12; without it a non-keyed sublist appends, §5.3), then read the
  * journal back and compare it with what was sent. Success is any 2xx (204 documented, 201 seen, §5.2).
  */
-import { ExternalIdSchema, JournalEntryInputSchema, JournalRecordSchema, type JournalEntryInput, type JournalRecord } from './types';
-import { NetSuiteJournalMismatchError, NetSuiteNotFoundError, NetSuiteProtocolError, NetSuiteValidationError, type JournalDifference } from './errors';
+import {
+  ExternalIdSchema,
+  JournalEntryInputSchema,
+  JournalRecordSchema,
+  type JournalEntryInput,
+  type JournalRecord,
+} from './types';
+import {
+  NetSuiteJournalMismatchError,
+  NetSuiteNotFoundError,
+  NetSuiteProtocolError,
+  NetSuiteValidationError,
+  type JournalDifference,
+} from './errors';
 import type { NetSuiteClient } from './client';
 
 export const JOURNAL_PATH = '/services/rest/record/v1/journalentry';
@@ -49,20 +61,34 @@ export function toJournalBody(input: JournalEntryInput, externalId?: string): Re
 
 export function idFromLocation(location: string | undefined, method: string, path: string): string {
   const id = location ? /\/(\d+)\/?$/.exec(location)?.[1] : undefined;
-  if (!id) throw new NetSuiteProtocolError(`NetSuite ${method} ${path}: no record id in the Location header`, { method, path });
+  if (!id)
+    throw new NetSuiteProtocolError(`NetSuite ${method} ${path}: no record id in the Location header`, {
+      method,
+      path,
+    });
   return id;
 }
 
-export async function upsertJournal(client: NetSuiteClient, externalId: string, input: JournalEntryInput, signal?: AbortSignal): Promise<{ id: string }> {
+export async function upsertJournal(
+  client: NetSuiteClient,
+  externalId: string,
+  input: JournalEntryInput,
+  signal?: AbortSignal,
+): Promise<{ id: string }> {
   ExternalIdSchema.parse(externalId);
   const path = `${JOURNAL_PATH}/eid:${externalId}`;
-  const res = await client.request('PUT', path, { query: { replace: 'line' }, json: toJournalBody(input, externalId), signal });
+  const res = await client.request('PUT', path, {
+    query: { replace: 'line' },
+    json: toJournalBody(input, externalId),
+    signal,
+  });
   return { id: idFromLocation(res.location, 'PUT', path) };
 }
 
 const cents = (n: number | undefined) => Math.round((n ?? 0) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
-const shown = (r: { id: string; refName?: string } | undefined) => (r ? (r.refName ? `${r.id} (${r.refName})` : r.id) : 'none');
+const shown = (r: { id: string; refName?: string } | undefined) =>
+  r ? (r.refName ? `${r.id} (${r.refName})` : r.id) : 'none';
 
 /**
  * What NetSuite holds vs what was sent: line count, debit and credit totals, posting period,
@@ -73,16 +99,21 @@ export function compareJournal(sent: JournalEntryInput, held: JournalRecord | un
   if (!held) return [{ field: 'record', sent: 'a journal', held: 'none' }];
   const out: JournalDifference[] = [];
   const items = held.line?.items ?? [];
-  if (items.length !== j.lines.length) out.push({ field: 'lines', sent: String(j.lines.length), held: String(items.length) });
-  const total = (ls: Array<{ debit?: number; credit?: number }>, k: 'debit' | 'credit') => ls.reduce((s, l) => s + cents(l[k]), 0);
+  if (items.length !== j.lines.length)
+    out.push({ field: 'lines', sent: String(j.lines.length), held: String(items.length) });
+  const total = (ls: Array<{ debit?: number; credit?: number }>, k: 'debit' | 'credit') =>
+    ls.reduce((s, l) => s + cents(l[k]), 0);
   for (const k of ['debit', 'credit'] as const) {
     const a = total(j.lines, k);
     const b = total(items, k);
     if (a !== b) out.push({ field: `${k}Total`, sent: money(a), held: money(b) });
   }
-  if (j.postingPeriod !== undefined && held.postingPeriod?.id !== j.postingPeriod) out.push({ field: 'postingPeriod', sent: j.postingPeriod, held: shown(held.postingPeriod) });
-  if (held.subsidiary?.id !== j.subsidiary) out.push({ field: 'subsidiary', sent: j.subsidiary, held: shown(held.subsidiary) });
-  if (j.accountingBook !== undefined && held.accountingBook?.id !== j.accountingBook) out.push({ field: 'accountingBook', sent: j.accountingBook, held: shown(held.accountingBook) });
+  if (j.postingPeriod !== undefined && held.postingPeriod?.id !== j.postingPeriod)
+    out.push({ field: 'postingPeriod', sent: j.postingPeriod, held: shown(held.postingPeriod) });
+  if (held.subsidiary?.id !== j.subsidiary)
+    out.push({ field: 'subsidiary', sent: j.subsidiary, held: shown(held.subsidiary) });
+  if (j.accountingBook !== undefined && held.accountingBook?.id !== j.accountingBook)
+    out.push({ field: 'accountingBook', sent: j.accountingBook, held: shown(held.accountingBook) });
   return out;
 }
 
@@ -103,7 +134,12 @@ export interface VerifiedJournalWrite {
  * ledger never keeps one in the wrong period or book (an existing one is left as found: deleting a
  * posted journal is not this step's call).
  */
-export async function writeJournal(client: NetSuiteClient, externalId: string, input: JournalEntryInput, opts: { exists: boolean; signal?: AbortSignal }): Promise<VerifiedJournalWrite> {
+export async function writeJournal(
+  client: NetSuiteClient,
+  externalId: string,
+  input: JournalEntryInput,
+  opts: { exists: boolean; signal?: AbortSignal },
+): Promise<VerifiedJournalWrite> {
   ExternalIdSchema.parse(externalId);
   const { signal } = opts;
   const path = `${JOURNAL_PATH}/eid:${externalId}`;
@@ -134,29 +170,44 @@ export async function writeJournal(client: NetSuiteClient, externalId: string, i
   held = await getJournal(client, { externalId }, signal);
   const second = compareJournal(input, held);
   if (second.length === 0) return { id: held!.id, created, repaired: first };
-  const removed = created && held !== undefined
-    ? await deleteJournal(client, externalId, signal).catch((err: unknown) => {
-        if (err instanceof NetSuiteValidationError) return false;
-        throw err;
-      })
-    : false;
+  const removed =
+    created && held !== undefined
+      ? await deleteJournal(client, externalId, signal).catch((err: unknown) => {
+          if (err instanceof NetSuiteValidationError) return false;
+          throw err;
+        })
+      : false;
   throw new NetSuiteJournalMismatchError(externalId, second, removed, { method: 'PATCH', path }, refusal);
 }
 
-export async function createJournal(client: NetSuiteClient, input: JournalEntryInput, externalId?: string, signal?: AbortSignal): Promise<{ id: string }> {
+export async function createJournal(
+  client: NetSuiteClient,
+  input: JournalEntryInput,
+  externalId?: string,
+  signal?: AbortSignal,
+): Promise<{ id: string }> {
   if (externalId !== undefined) ExternalIdSchema.parse(externalId);
   const res = await client.request('POST', JOURNAL_PATH, { json: toJournalBody(input, externalId), signal });
   return { id: idFromLocation(res.location, 'POST', JOURNAL_PATH) };
 }
 
 /** Reads a journal with its lines; undefined when it does not exist. */
-export async function getJournal(client: NetSuiteClient, idOrEid: { id: string } | { externalId: string }, signal?: AbortSignal): Promise<JournalRecord | undefined> {
+export async function getJournal(
+  client: NetSuiteClient,
+  idOrEid: { id: string } | { externalId: string },
+  signal?: AbortSignal,
+): Promise<JournalRecord | undefined> {
   const key = 'id' in idOrEid ? idOrEid.id : `eid:${ExternalIdSchema.parse(idOrEid.externalId)}`;
   const path = `${JOURNAL_PATH}/${key}`;
   try {
     const res = await client.request('GET', path, { query: { expandSubResources: 'true' }, signal });
     const parsed = JournalRecordSchema.safeParse(res.json);
-    if (!parsed.success) throw new NetSuiteProtocolError(`NetSuite GET ${path}: unexpected journal entry shape`, { method: 'GET', path, status: res.status });
+    if (!parsed.success)
+      throw new NetSuiteProtocolError(`NetSuite GET ${path}: unexpected journal entry shape`, {
+        method: 'GET',
+        path,
+        status: res.status,
+      });
     return parsed.data;
   } catch (err) {
     if (err instanceof NetSuiteNotFoundError) return undefined;
@@ -168,7 +219,11 @@ export async function getJournal(client: NetSuiteClient, idOrEid: { id: string }
  * Deletes a journal by external ID (`DELETE …/journalentry/eid:<externalId>`, 204; docs/netsuite.md §5
  * lists Delete, its status UNCONFIRMED). Returns false when there is none, so a repeat is harmless.
  */
-export async function deleteJournal(client: NetSuiteClient, externalId: string, signal?: AbortSignal): Promise<boolean> {
+export async function deleteJournal(
+  client: NetSuiteClient,
+  externalId: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const path = `${JOURNAL_PATH}/eid:${ExternalIdSchema.parse(externalId)}`;
   try {
     await client.request('DELETE', path, { signal });

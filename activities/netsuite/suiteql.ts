@@ -65,7 +65,8 @@ export function normaliseRow(item: Record<string, unknown>): SuiteQLRow {
   const row: SuiteQLRow = {};
   for (const [k, v] of Object.entries(item)) {
     if (k === 'links' || v === null || v === undefined) continue;
-    row[k.toLowerCase()] = typeof v === 'boolean' ? (v ? 'T' : 'F') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    row[k.toLowerCase()] =
+      typeof v === 'boolean' ? (v ? 'T' : 'F') : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return row;
 }
@@ -77,23 +78,36 @@ function typed<T>(items: Array<Record<string, unknown>>, offset: number, options
     const parsed = options.schema!.safeParse(r);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
-      throw new NetSuiteProtocolError(`SuiteQL row ${offset + i} does not match the expected columns (${issues})`, { method: 'POST', path: '/services/rest/query/v1/suiteql' });
+      throw new NetSuiteProtocolError(`SuiteQL row ${offset + i} does not match the expected columns (${issues})`, {
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql',
+      });
     }
     return parsed.data;
   });
 }
 
 /** Pages of one query from `startOffset` up to `min(totalResults, ceiling)`, in order. */
-async function* windowPages<T>(fetch: FetchPage, sql: string, options: SuiteQLOptions<T>, prefetch: number, failOverCeiling: boolean): AsyncGenerator<SuiteQLPage<T>> {
+async function* windowPages<T>(
+  fetch: FetchPage,
+  sql: string,
+  options: SuiteQLOptions<T>,
+  prefetch: number,
+  failOverCeiling: boolean,
+): AsyncGenerator<SuiteQLPage<T>> {
   const pageSize = options.pageSize ?? SUITEQL_MAX_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > SUITEQL_MAX_PAGE_SIZE) throw new RangeError(`pageSize must be 1..${SUITEQL_MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > SUITEQL_MAX_PAGE_SIZE)
+    throw new RangeError(`pageSize must be 1..${SUITEQL_MAX_PAGE_SIZE}`);
   const start = options.startOffset ?? 0;
   if (start % pageSize !== 0) throw new RangeError('startOffset must be a multiple of pageSize');
   const ceiling = ceilingFor(pageSize);
   const first = await fetch(sql, pageSize, start, options.signal);
   const total = first.totalResults;
   if (failOverCeiling && total > ceiling) {
-    throw new NetSuiteResultLimitError(`SuiteQL query has ${total} rows; offset paging reaches only ${ceiling}. Use suiteqlKeyset().`, { method: 'POST', path: '/services/rest/query/v1/suiteql', code: 'RESULT_LIMIT' });
+    throw new NetSuiteResultLimitError(
+      `SuiteQL query has ${total} rows; offset paging reaches only ${ceiling}. Use suiteqlKeyset().`,
+      { method: 'POST', path: '/services/rest/query/v1/suiteql', code: 'RESULT_LIMIT' },
+    );
   }
   yield { rows: typed(first.items, start, options), offset: start, totalResults: total };
   if (!first.hasMore) return;
@@ -119,17 +133,32 @@ async function* windowPages<T>(fetch: FetchPage, sql: string, options: SuiteQLOp
   }
 }
 
-export function offsetPages<T = SuiteQLRow>(fetch: FetchPage, sql: string, options: SuiteQLOptions<T>, defaultPrefetch: number): AsyncGenerator<SuiteQLPage<T>> {
+export function offsetPages<T = SuiteQLRow>(
+  fetch: FetchPage,
+  sql: string,
+  options: SuiteQLOptions<T>,
+  defaultPrefetch: number,
+): AsyncGenerator<SuiteQLPage<T>> {
   return windowPages(fetch, sql, options, Math.max(1, options.prefetch ?? defaultPrefetch), true);
 }
 
-export async function* keysetPages<T = SuiteQLRow, K = unknown>(fetch: FetchPage, options: KeysetOptions<T, K>, defaultPrefetch: number): AsyncGenerator<SuiteQLPage<T>> {
+export async function* keysetPages<T = SuiteQLRow, K = unknown>(
+  fetch: FetchPage,
+  options: KeysetOptions<T, K>,
+  defaultPrefetch: number,
+): AsyncGenerator<SuiteQLPage<T>> {
   const ceiling = ceilingFor(options.pageSize ?? SUITEQL_MAX_PAGE_SIZE);
   let after = options.after;
   for (;;) {
     let last: T | undefined;
     let total = 0;
-    for await (const page of windowPages(fetch, options.build(after), options, Math.max(1, options.prefetch ?? defaultPrefetch), false)) {
+    for await (const page of windowPages(
+      fetch,
+      options.build(after),
+      options,
+      Math.max(1, options.prefetch ?? defaultPrefetch),
+      false,
+    )) {
       if (page.rows.length > 0) last = page.rows[page.rows.length - 1];
       total = page.totalResults;
       yield { ...page, after };
@@ -137,7 +166,10 @@ export async function* keysetPages<T = SuiteQLRow, K = unknown>(fetch: FetchPage
     if (total <= ceiling || last === undefined) return;
     const next = options.key(last);
     if (after !== undefined && JSON.stringify(next) === JSON.stringify(after)) {
-      throw new NetSuiteProtocolError('SuiteQL keyset paging did not advance: the ORDER BY must be unique and match key()', { method: 'POST', path: '/services/rest/query/v1/suiteql' });
+      throw new NetSuiteProtocolError(
+        'SuiteQL keyset paging did not advance: the ORDER BY must be unique and match key()',
+        { method: 'POST', path: '/services/rest/query/v1/suiteql' },
+      );
     }
     after = next;
   }
@@ -166,7 +198,13 @@ export function suiteqlLiteral(value: string | number | boolean | Date | null): 
 export function keysetPredicate(columns: string[], after: ReadonlyArray<string | number> | undefined): string {
   if (after === undefined) return '1 = 1';
   if (after.length !== columns.length) throw new RangeError('keyset: one value per column');
-  for (const c of columns) if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(c)) throw new RangeError(`keyset: bad column ${c}`);
-  const terms = columns.map((c, i) => [...columns.slice(0, i).map((p, j) => `${p} = ${suiteqlLiteral(after[j]!)}`), `${c} > ${suiteqlLiteral(after[i]!)}`].join(' AND '));
+  for (const c of columns)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(c)) throw new RangeError(`keyset: bad column ${c}`);
+  const terms = columns.map((c, i) =>
+    [
+      ...columns.slice(0, i).map((p, j) => `${p} = ${suiteqlLiteral(after[j]!)}`),
+      `${c} > ${suiteqlLiteral(after[i]!)}`,
+    ].join(' AND '),
+  );
   return `(${terms.map((t) => `(${t})`).join(' OR ')})`;
 }

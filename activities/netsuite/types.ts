@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 
-const numberish = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
+const numberish = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 /** POST /services/rest/auth/oauth2/v1/token → 200 (§2.5). `expires_in` is 3600, number or string. */
 export const TokenResponseSchema = z.object({
@@ -78,31 +84,40 @@ export const JournalLineInputSchema = z.object({
   entity: InternalId.optional(),
   memo: z.string().max(4000).optional(),
 });
-export const JournalEntryInputSchema = z.object({
-  subsidiary: InternalId,
-  /** YYYY-MM-DD; REST dates carry no time zone (§5.1). */
-  tranDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  postingPeriod: InternalId.optional(),
-  currency: InternalId.optional(),
-  memo: z.string().max(4000).optional(),
-  /** Without approval routing journals post on save; false leaves it pending (not posted). */
-  approved: z.boolean().optional(),
-  /**
-   * With SuiteFlow journal approval routing the record has `approvalStatus` instead of `approved`
-   * (1 pending approval, 2 approved; values UNCONFIRMED, §5.4/§12). Send one or the other.
-   */
-  approvalStatus: InternalId.optional(),
-  /** Accounting book (Multi-Book); the primary book when omitted. Sent with `isBookSpecific: true` (§12). */
-  accountingBook: InternalId.optional(),
-  /** At most 200 lines when creating transactions over REST (§5.4). */
-  lines: z.array(JournalLineInputSchema).min(1).max(200),
-}).refine((j) => j.approved === undefined || j.approvalStatus === undefined, { message: 'send approved (no approval routing) or approvalStatus (approval routing), not both', path: ['approvalStatus'] });
+export const JournalEntryInputSchema = z
+  .object({
+    subsidiary: InternalId,
+    /** YYYY-MM-DD; REST dates carry no time zone (§5.1). */
+    tranDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    postingPeriod: InternalId.optional(),
+    currency: InternalId.optional(),
+    memo: z.string().max(4000).optional(),
+    /** Without approval routing journals post on save; false leaves it pending (not posted). */
+    approved: z.boolean().optional(),
+    /**
+     * With SuiteFlow journal approval routing the record has `approvalStatus` instead of `approved`
+     * (1 pending approval, 2 approved; values UNCONFIRMED, §5.4/§12). Send one or the other.
+     */
+    approvalStatus: InternalId.optional(),
+    /** Accounting book (Multi-Book); the primary book when omitted. Sent with `isBookSpecific: true` (§12). */
+    accountingBook: InternalId.optional(),
+    /** At most 200 lines when creating transactions over REST (§5.4). */
+    lines: z.array(JournalLineInputSchema).min(1).max(200),
+  })
+  .refine((j) => j.approved === undefined || j.approvalStatus === undefined, {
+    message: 'send approved (no approval routing) or approvalStatus (approval routing), not both',
+    path: ['approvalStatus'],
+  });
 export type JournalEntryInput = z.input<typeof JournalEntryInputSchema>;
 
 /** External IDs: letters, digits, `_` and `-` (§5.1); `|` would be parsed as a multi-select. */
-export const ExternalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'externalId may contain only letters, digits, _ and -');
+export const ExternalIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,255}$/, 'externalId may contain only letters, digits, _ and -');
 
-const RefSchema = z.object({ id: z.union([z.string(), z.number().transform(String)]), refName: z.string().optional() }).passthrough();
+const RefSchema = z
+  .object({ id: z.union([z.string(), z.number().transform(String)]), refName: z.string().optional() })
+  .passthrough();
 
 /** GET …/journalentry/{id}?expandSubResources=true (§5.1: references as {id, refName, links}). */
 export const JournalRecordSchema = z

@@ -37,16 +37,33 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'mlc_' });
 
 const base = ['connection', 'model'] as const;
-const counter = (name: string, help: string, extra: string[] = []) => new Counter({ name, help, labelNames: [...base, ...extra], registers: [registry] });
+const counter = (name: string, help: string, extra: string[] = []) =>
+  new Counter({ name, help, labelNames: [...base, ...extra], registers: [registry] });
 
 export const metrics = {
-  rowsExtracted: counter('mlc_rows_extracted_total', 'GL rows extracted from NetSuite in scope: written to the import file or quarantined (the summary\'s "rows extracted")'),
+  rowsExtracted: counter(
+    'mlc_rows_extracted_total',
+    'GL rows extracted from NetSuite in scope: written to the import file or quarantined (the summary\'s "rows extracted")',
+  ),
   rowsImported: counter('mlc_rows_imported_total', 'Rows Anaplan reported as imported'),
   rowsRejected: counter('mlc_rows_rejected_total', 'Rows Anaplan rejected during an import'),
-  rowsQuarantined: counter('mlc_rows_quarantined_total', 'Rows quarantined (member missing on either side, bad amount)', ['step']),
-  journals: counter('mlc_journals_total', 'Plan journals by outcome: posted, updated, unchanged, retired, refused', ['outcome']),
-  apiCalls: counter('mlc_api_calls_total', 'HTTP exchanges with a vendor API (every attempt)', ['system', 'status_class']),
-  throttles: counter('mlc_api_throttles_total', 'Vendor answers that asked us to slow down: HTTP 429, or a NetSuite 401 judged as concurrency throttling', ['system', 'reason']),
+  rowsQuarantined: counter(
+    'mlc_rows_quarantined_total',
+    'Rows quarantined (member missing on either side, bad amount)',
+    ['step'],
+  ),
+  journals: counter('mlc_journals_total', 'Plan journals by outcome: posted, updated, unchanged, retired, refused', [
+    'outcome',
+  ]),
+  apiCalls: counter('mlc_api_calls_total', 'HTTP exchanges with a vendor API (every attempt)', [
+    'system',
+    'status_class',
+  ]),
+  throttles: counter(
+    'mlc_api_throttles_total',
+    'Vendor answers that asked us to slow down: HTTP 429, or a NetSuite 401 judged as concurrency throttling',
+    ['system', 'reason'],
+  ),
   retries: counter('mlc_api_retries_total', 'HTTP attempts after the first of a request', ['system']),
   tokenMints: counter('mlc_token_mints_total', 'Access tokens obtained from a vendor token endpoint', ['system']),
   activities: counter('mlc_activity_total', 'Cycle activities by type and outcome', ['activity', 'outcome']),
@@ -63,7 +80,12 @@ export const metrics = {
 /** Token endpoints of both vendors (NetSuite OAuth 2.0 M2M; Anaplan basic/certificate, refresh, OAuth). */
 function isTokenMint(call: CallRecord): boolean {
   if (call.method !== 'POST' || typeof call.status !== 'number' || call.status >= 300) return false;
-  return call.path.endsWith('/auth/oauth2/v1/token') || call.path === '/token/authenticate' || call.path === '/token/refresh' || call.path === '/oauth/token';
+  return (
+    call.path.endsWith('/auth/oauth2/v1/token') ||
+    call.path === '/token/authenticate' ||
+    call.path === '/token/refresh' ||
+    call.path === '/oauth/token'
+  );
 }
 
 /** One HTTP exchange seen by the transport (all attempts, token calls included). */

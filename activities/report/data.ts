@@ -102,12 +102,21 @@ export interface ReportData {
   closeTime: string | null;
   actuals: ActualsLine[];
   byAccount: AccountBar[];
-  totals: { netsuiteCents: number; loadedCents: number; quarantinedCents: number; rejectedCents: number; differenceCents: number };
+  totals: {
+    netsuiteCents: number;
+    loadedCents: number;
+    quarantinedCents: number;
+    rejectedCents: number;
+    differenceCents: number;
+  };
   /** The cycle's own tie-out against NetSuite's SUM query, when the result is at hand. */
   tieOut: TieOut | null;
   reasons: ReasonLine[];
   journals: JournalGroup[];
-  journalTotals: Pick<JournalGroup, 'created' | 'updated' | 'unchanged' | 'retired' | 'failed' | 'createdCents' | 'updatedCents' | 'unchangedCents'>;
+  journalTotals: Pick<
+    JournalGroup,
+    'created' | 'updated' | 'unchanged' | 'retired' | 'failed' | 'createdCents' | 'updatedCents' | 'unchangedCents'
+  >;
   /** Journal externalIds the report could not place in a version × period × subsidiary. */
   unplacedJournals: string[];
   warnings: string[];
@@ -157,7 +166,11 @@ async function quarantineSubsidiaries(artifacts: ReportArtifactSource, hash: str
   for await (const line of readLines(await artifacts.openRead(hash, { chunkBytes: 64 * 1024 }))) {
     if (!line) continue;
     const q = JSON.parse(line) as { source?: string; row?: { subsidiary_id?: string | number | null } };
-    if (q.source) out.set(q.source, q.row?.subsidiary_id === null || q.row?.subsidiary_id === undefined ? '' : String(q.row.subsidiary_id));
+    if (q.source)
+      out.set(
+        q.source,
+        q.row?.subsidiary_id === null || q.row?.subsidiary_id === undefined ? '' : String(q.row.subsidiary_id),
+      );
   }
   return out;
 }
@@ -173,7 +186,9 @@ export function listMemberCode(r: AuditRecord): { dim: string; id: string; code:
   if (r.recordKind !== 'list_member' || !r.sourceRef) return undefined;
   const [dim, id] = [r.sourceRef.slice(0, r.sourceRef.indexOf(':')), r.sourceRef.slice(r.sourceRef.indexOf(':') + 1)];
   // A member excluded by an override has no target; its reason names the code it would have had.
-  const code = r.targetRef ? r.targetRef.slice(r.targetRef.indexOf(':') + 1) : /overrides\["(.+)"\] = null/.exec(r.reason ?? '')?.[1];
+  const code = r.targetRef
+    ? r.targetRef.slice(r.targetRef.indexOf(':') + 1)
+    : /overrides\["(.+)"\] = null/.exec(r.reason ?? '')?.[1];
   return code ? { dim, id, code } : undefined;
 }
 
@@ -252,7 +267,21 @@ export async function buildReportData(input: {
     }
     const key = `${account}\u0000${subsidiary}`;
     let l = lines.get(key);
-    if (!l) lines.set(key, (l = { account, subsidiary, netsuiteCents: 0, loadedCents: 0, quarantinedCents: 0, rejectedCents: 0, differenceCents: 0, rows: { loaded: 0, quarantined: 0, rejected: 0 }, reasons: {} }));
+    if (!l)
+      lines.set(
+        key,
+        (l = {
+          account,
+          subsidiary,
+          netsuiteCents: 0,
+          loadedCents: 0,
+          quarantinedCents: 0,
+          rejectedCents: 0,
+          differenceCents: 0,
+          rows: { loaded: 0, quarantined: 0, rejected: 0 },
+          reasons: {},
+        }),
+      );
     const c = cents(r.amount);
     l.netsuiteCents += c;
     if (r.outcome === 'accepted') {
@@ -277,7 +306,9 @@ export async function buildReportData(input: {
     l.differenceCents = l.netsuiteCents - l.loadedCents;
   }
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const actualsLines = [...lines.values()].sort((a, b) => byText(a.account, b.account) || byText(a.subsidiary, b.subsidiary));
+  const actualsLines = [...lines.values()].sort(
+    (a, b) => byText(a.account, b.account) || byText(a.subsidiary, b.subsidiary),
+  );
   const bars = new Map<string, AccountBar>();
   for (const l of actualsLines) {
     const b = bars.get(l.account) ?? { account: l.account, netsuiteCents: 0, anaplanCents: 0 };
@@ -306,7 +337,22 @@ export async function buildReportData(input: {
     }
     const key = `${s.version}\u0000${s.period}\u0000${s.subsidiary}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { ...s, created: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, createdCents: 0, updatedCents: 0, unchangedCents: 0, failedCents: 0 }));
+    if (!g)
+      groups.set(
+        key,
+        (g = {
+          ...s,
+          created: 0,
+          updated: 0,
+          unchanged: 0,
+          retired: 0,
+          failed: 0,
+          createdCents: 0,
+          updatedCents: 0,
+          unchangedCents: 0,
+          failedCents: 0,
+        }),
+      );
     return g;
   };
   for (const [externalId, rows] of journals) {
@@ -334,17 +380,38 @@ export async function buildReportData(input: {
     if (r.outcome === 'accepted' && r.reason === 'retired: no longer in the plan') g.retired++;
     else if (r.outcome === 'rejected') g.failed++;
   }
-  const journalLines = [...groups.values()].sort((a, b) => byText(a.version, b.version) || byText(a.period, b.period) || Number(a.subsidiary) - Number(b.subsidiary));
-  const journalTotals = { created: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, createdCents: 0, updatedCents: 0, unchangedCents: 0 };
-  for (const g of journalLines) for (const k of Object.keys(journalTotals) as Array<keyof typeof journalTotals>) journalTotals[k] += g[k];
+  const journalLines = [...groups.values()].sort(
+    (a, b) => byText(a.version, b.version) || byText(a.period, b.period) || Number(a.subsidiary) - Number(b.subsidiary),
+  );
+  const journalTotals = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    retired: 0,
+    failed: 0,
+    createdCents: 0,
+    updatedCents: 0,
+    unchangedCents: 0,
+  };
+  for (const g of journalLines)
+    for (const k of Object.keys(journalTotals) as Array<keyof typeof journalTotals>) journalTotals[k] += g[k];
 
   // Timings: the workflow's own step times when it answered, else the audit rows' time span.
   const timings: TimingLine[] = [];
   const ms = (a?: string | null, b?: string | null) => (a && b ? Date.parse(b) - Date.parse(a) : null);
   if (workflow.steps?.length) {
-    for (const s of workflow.steps) if (s.state !== 'skipped') timings.push({ step: s.name, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null, ms: ms(s.startedAt, s.endedAt), source: 'workflow' });
+    for (const s of workflow.steps)
+      if (s.state !== 'skipped')
+        timings.push({
+          step: s.name,
+          startedAt: s.startedAt ?? null,
+          endedAt: s.endedAt ?? null,
+          ms: ms(s.startedAt, s.endedAt),
+          source: 'workflow',
+        });
   } else {
-    for (const [step, s] of stepSpan) timings.push({ step, startedAt: s.first, endedAt: s.last, ms: ms(s.first, s.last), source: 'audit' });
+    for (const [step, s] of stepSpan)
+      timings.push({ step, startedAt: s.first, endedAt: s.last, ms: ms(s.first, s.last), source: 'audit' });
   }
   const calls = new Map<string, CallLine>();
   for (const c of await audit.queryCalls({ cycleId, limit: 1_000_000 })) {
@@ -357,7 +424,10 @@ export async function buildReportData(input: {
 
   const warnings = [...new Set([...(summary?.warnings ?? []), ...(workflow.warnings ?? [])])];
   if (workflow.error) warnings.unshift(`cycle failed: ${workflow.error}`);
-  if (unplaced.length) warnings.push(`${unplaced.length} journal externalId(s) not in the connector's format are left out of the journal table`);
+  if (unplaced.length)
+    warnings.push(
+      `${unplaced.length} journal externalId(s) not in the connector's format are left out of the journal table`,
+    );
   const parsedId = /^cycle:[^:]+:[^:]+:(\d{4}-\d{2}):(full|actuals|plan)(?::[^:]+)?$/.exec(cycleId);
   return {
     cycleId,

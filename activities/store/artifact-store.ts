@@ -91,7 +91,10 @@ const PART_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /** Part names are relative keys of safe segments: no '..', no absolute paths, no empty segments. */
 export function assertPartName(name: string): void {
-  if (!PART_NAME.test(name) || name.split('/').some((s) => s === '.' || s === '..')) throw new ArtifactIntegrityError(`part file name ${JSON.stringify(name)} is not a relative key of [A-Za-z0-9._-] segments`);
+  if (!PART_NAME.test(name) || name.split('/').some((s) => s === '.' || s === '..'))
+    throw new ArtifactIntegrityError(
+      `part file name ${JSON.stringify(name)} is not a relative key of [A-Za-z0-9._-] segments`,
+    );
 }
 
 /** Pass-through that fails at the end of the stream when the bytes do not hash to `hash`. */
@@ -104,7 +107,9 @@ export function verifyingTransform(hash: string): Transform {
     },
     flush(cb) {
       const actual = hasher.digest('hex');
-      cb(actual === hash ? null : new ArtifactIntegrityError(`artifact ${hash} is corrupt: content hashes to ${actual}`));
+      cb(
+        actual === hash ? null : new ArtifactIntegrityError(`artifact ${hash} is corrupt: content hashes to ${actual}`),
+      );
     },
   });
 }

@@ -6,7 +6,13 @@
  * chain: profiles, web identity, instance roles).
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { SettingsError, artifactSettings, parseS3Url as parseS3Setting, type Env, type S3Location } from '../../common/node/env';
+import {
+  SettingsError,
+  artifactSettings,
+  parseS3Url as parseS3Setting,
+  type Env,
+  type S3Location,
+} from '../../common/node/env';
 import type { ArtifactStore } from './artifact-store';
 import { FsArtifactStore } from './artifacts';
 import { S3ArtifactStore } from './artifacts-s3';
@@ -19,7 +25,10 @@ function asStoreError<T>(read: () => T): T {
   try {
     return read();
   } catch (e) {
-    if (e instanceof SettingsError) throw new ArtifactStoreConfigError(e.problems.length === 1 ? e.message : `artifact store settings: ${e.problems.join('; ')}`);
+    if (e instanceof SettingsError)
+      throw new ArtifactStoreConfigError(
+        e.problems.length === 1 ? e.message : `artifact store settings: ${e.problems.join('; ')}`,
+      );
     throw e;
   }
 }

@@ -18,9 +18,32 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertHash, assertPartName, readAll, verified, verifyingTransform, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type PartFiles, type PartWriteStream, type ReadOptions } from './artifact-store';
+import {
+  assertHash,
+  assertPartName,
+  readAll,
+  verified,
+  verifyingTransform,
+  type ArtifactRef,
+  type ArtifactStat,
+  type ArtifactStore,
+  type ArtifactWriteStream,
+  type PartFiles,
+  type PartWriteStream,
+  type ReadOptions,
+} from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError, ArtifactTooLargeError, PartFileNotFoundError } from './errors';
 
 export interface S3ArtifactStoreOptions {
@@ -58,9 +81,19 @@ class UploadWriter extends Writable {
   private waiting?: (error?: Error) => void;
   protected completed = false;
 
-  constructor(store: S3Base, key: string, private readonly finish: () => Promise<void> = async () => undefined) {
+  constructor(
+    store: S3Base,
+    key: string,
+    private readonly finish: () => Promise<void> = async () => undefined,
+  ) {
     super({ highWaterMark: 1 << 20 });
-    this.upload = new Upload({ client: store.client, queueSize: QUEUE, partSize: PART_BYTES, leavePartsOnError: false, params: { Bucket: store.bucket, Key: key, Body: this.body, ...store.sseParams() } });
+    this.upload = new Upload({
+      client: store.client,
+      queueSize: QUEUE,
+      partSize: PART_BYTES,
+      leavePartsOnError: false,
+      params: { Bucket: store.bucket, Key: key, Body: this.body, ...store.sseParams() },
+    });
     this.uploaded = this.upload.done();
     this.uploaded.catch((e: unknown) => {
       this.failure = e instanceof Error ? e : new Error(String(e));
@@ -115,8 +148,19 @@ class S3ArtifactWriter extends UploadWriter implements ArtifactWriteStream {
     super(store, temp, async () => {
       const hash = this.hasher.digest('hex');
       try {
-        if (this.bytes > MAX_COPY_BYTES) throw new ArtifactTooLargeError(`artifact of ${this.bytes} bytes exceeds the S3 store's 5 GiB limit per artifact (single CopyObject)`);
-        if (!(await store.has(hash))) await store.client.send(new CopyObjectCommand({ Bucket: store.bucket, Key: store.artifactKey(hash), CopySource: `${store.bucket}/${encodeURI(temp)}`, ...store.sseParams() }));
+        if (this.bytes > MAX_COPY_BYTES)
+          throw new ArtifactTooLargeError(
+            `artifact of ${this.bytes} bytes exceeds the S3 store's 5 GiB limit per artifact (single CopyObject)`,
+          );
+        if (!(await store.has(hash)))
+          await store.client.send(
+            new CopyObjectCommand({
+              Bucket: store.bucket,
+              Key: store.artifactKey(hash),
+              CopySource: `${store.bucket}/${encodeURI(temp)}`,
+              ...store.sseParams(),
+            }),
+          );
       } finally {
         await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: temp })).catch(() => undefined);
       }
@@ -161,7 +205,10 @@ abstract class S3Base {
 
   sseParams(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
     if (!this.sse) return {};
-    return { ServerSideEncryption: this.sse.mode as ServerSideEncryption, ...(this.sse.kmsKeyId ? { SSEKMSKeyId: this.sse.kmsKeyId } : {}) };
+    return {
+      ServerSideEncryption: this.sse.mode as ServerSideEncryption,
+      ...(this.sse.kmsKeyId ? { SSEKMSKeyId: this.sse.kmsKeyId } : {}),
+    };
   }
 
   protected async getBody(key: string): Promise<Readable | undefined> {
@@ -186,7 +233,9 @@ export class S3PartFiles extends S3Base implements PartFiles {
     const names = new Set<string>();
     let token: string | undefined;
     do {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }));
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }),
+      );
       for (const p of out.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(base.length).replace(/\/$/, ''));
       for (const o of out.Contents ?? []) if (o.Key) names.add(o.Key.slice(base.length));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
@@ -200,7 +249,9 @@ export class S3PartFiles extends S3Base implements PartFiles {
   }
 
   async writeText(name: string, text: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.part(name), Body: text, ...this.sseParams() }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.part(name), Body: text, ...this.sseParams() }),
+    );
   }
 
   async openRead(name: string): Promise<Readable> {
@@ -221,7 +272,9 @@ export class S3PartFiles extends S3Base implements PartFiles {
     const base = `${this.part(dir)}/`;
     let token: string | undefined;
     do {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }),
+      );
       await this.deleteKeys((out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -232,9 +285,17 @@ export class S3PartFiles extends S3Base implements PartFiles {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       if (!batch.length) continue;
-      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
       const failed = out.Errors?.[0];
-      if (failed) throw new Error(`could not delete part file ${failed.Key ?? ''} from s3://${this.bucket}: ${failed.Code ?? 'error'}`);
+      if (failed)
+        throw new Error(
+          `could not delete part file ${failed.Key ?? ''} from s3://${this.bucket}: ${failed.Code ?? 'error'}`,
+        );
     }
   }
 }

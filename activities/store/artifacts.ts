@@ -14,11 +14,19 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { assertHash, readAll, verified, type ArtifactRef, type ArtifactStat, type ArtifactStore, type ArtifactWriteStream, type ReadOptions } from './artifact-store';
+import {
+  assertHash,
+  readAll,
+  verified,
+  type ArtifactRef,
+  type ArtifactStat,
+  type ArtifactStore,
+  type ArtifactWriteStream,
+  type ReadOptions,
+} from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from './errors';
 import { FsPartFiles } from './part-files-fs';
 import { dataPaths } from '../../common/node/env';
-
 
 /** Writable sink returned by `FsArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
 export class ArtifactWriter extends Writable implements ArtifactWriteStream {
@@ -81,7 +89,10 @@ export class ArtifactWriter extends Writable implements ArtifactWriteStream {
     Promise.resolve(h?.close())
       .catch(() => undefined)
       .then(() => (this.ref ? undefined : fsp.rm(this.temp, { force: true })))
-      .then(() => callback(error), () => callback(error));
+      .then(
+        () => callback(error),
+        () => callback(error),
+      );
   }
 
   /** Resolves with `{hash, bytes}` after `end()` once the file is renamed; rejects if the write failed. */

@@ -13,7 +13,12 @@ export interface AtomicWriteHooks {
   beforeRename?: (tempFile: string) => void;
 }
 
-export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o600, hooks: AtomicWriteHooks = {}): void {
+export function writeFileAtomic(
+  file: string,
+  content: string | Buffer,
+  mode = 0o600,
+  hooks: AtomicWriteHooks = {},
+): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -147,7 +152,11 @@ export interface AsyncLockOptions {
  * touches the lock file every staleMs/3, so a slow but live holder is never mistaken for a crashed one.
  * Same lock file as withFileLock: the two exclude each other across processes.
  */
-export async function withFileLockAsync<T>(file: string, fn: () => Promise<T>, opts: AsyncLockOptions = {}): Promise<T> {
+export async function withFileLockAsync<T>(
+  file: string,
+  fn: () => Promise<T>,
+  opts: AsyncLockOptions = {},
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const staleMs = opts.staleMs ?? 30_000;
   const pollMs = opts.pollMs ?? 25;
@@ -160,14 +169,17 @@ export async function withFileLockAsync<T>(file: string, fn: () => Promise<T>, o
     // A little jitter so waiters in several processes do not poll in lockstep.
     await delay(pollMs + Math.floor(Math.random() * pollMs));
   }
-  const heartbeat = setInterval(() => {
-    const t = new Date();
-    try {
-      fs.utimesSync(lock, t, t);
-    } catch {
-      // gone (judged stale by someone): nothing better to do than finish quickly
-    }
-  }, Math.max(1_000, Math.floor(staleMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      const t = new Date();
+      try {
+        fs.utimesSync(lock, t, t);
+      } catch {
+        // gone (judged stale by someone): nothing better to do than finish quickly
+      }
+    },
+    Math.max(1_000, Math.floor(staleMs / 3)),
+  );
   heartbeat.unref();
   try {
     return await fn();

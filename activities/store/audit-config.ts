@@ -6,5 +6,7 @@ import { AuditTrail, type AuditStore } from './audit';
 import { isPostgresUrl, PgAuditStore } from './audit-pg';
 
 export function openAuditStore(spec: string, opts: { readonly?: boolean } = {}): AuditStore {
-  return isPostgresUrl(spec) ? new PgAuditStore({ url: spec, readonly: opts.readonly }) : new AuditTrail({ file: spec, readonly: opts.readonly });
+  return isPostgresUrl(spec)
+    ? new PgAuditStore({ url: spec, readonly: opts.readonly })
+    : new AuditTrail({ file: spec, readonly: opts.readonly });
 }

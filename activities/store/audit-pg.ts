@@ -9,7 +9,19 @@ import { redactText } from '../http/redact';
 import { OUTCOMES, RECORD_KINDS, type Outcome, type RecordKind } from './audit-schema';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './audit-pg-schema';
 import type { AuditStore, CallFilter, EventFilter } from './audit-store';
-import { AuditError, iso, recordParams, type AuditCall, type AuditCallInput, type AuditRecord, type AuditRecordInput, type CycleEvent, type CycleEventInput, type LatestOutcome, type RecordFilter } from './audit';
+import {
+  AuditError,
+  iso,
+  recordParams,
+  type AuditCall,
+  type AuditCallInput,
+  type AuditRecord,
+  type AuditRecordInput,
+  type CycleEvent,
+  type CycleEventInput,
+  type LatestOutcome,
+  type RecordFilter,
+} from './audit';
 
 export interface PgAuditStoreOptions {
   url: string;
@@ -44,7 +56,6 @@ export function redactDbUrl(url: string): string {
   }
 }
 
-
 function whereClause(pairs: Array<[string, unknown]>, args: unknown[], extra: string[] = []): string {
   const where = [...extra];
   for (const [col, v] of pairs) {
@@ -76,7 +87,12 @@ export class PgAuditStore implements AuditStore {
       connectionString: opts.url,
       max: opts.poolSize ?? 4,
       // BIGINT ids and COUNT(*) as numbers (the SQLite trail answers numbers); ids stay far below 2^53.
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
     });
     // An idle client losing its connection must not crash the worker; the next query reconnects.
     this.pool.on('error', () => undefined);
@@ -90,8 +106,12 @@ export class PgAuditStore implements AuditStore {
       await client.query('BEGIN');
       // One migrator at a time across hosts: the lock ends with the transaction.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ml-connector audit migrate']);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-      const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      );
       for (const m of PG_MIGRATIONS) {
         if (done.has(m.version)) continue;
         await client.query(m.sql);
@@ -138,16 +158,19 @@ export class PgAuditStore implements AuditStore {
     const p = (async () => {
       this.writable();
       await this.ready();
-      await this.pool.query(`INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        call.system,
-        call.method,
-        redactText(call.path),
-        call.status,
-        call.attempt,
-        Math.round(call.durationMs),
-        call.cycleId ?? null,
-        iso(call.at, this.now),
-      ]);
+      await this.pool.query(
+        `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          call.system,
+          call.method,
+          redactText(call.path),
+          call.status,
+          call.attempt,
+          Math.round(call.durationMs),
+          call.cycleId ?? null,
+          iso(call.at, this.now),
+        ],
+      );
     })();
     this.inflight.add(p);
     const done = () => this.inflight.delete(p);
@@ -163,17 +186,33 @@ export class PgAuditStore implements AuditStore {
       extra.push(`id > $${args.length}`);
     }
     const where = whereClause(
-      [['cycle_id', filter.cycleId], ['step', filter.step], ['account', filter.account], ['target_ref', filter.externalId], ['outcome', filter.outcome], ['record_kind', filter.recordKind]],
+      [
+        ['cycle_id', filter.cycleId],
+        ['step', filter.step],
+        ['account', filter.account],
+        ['target_ref', filter.externalId],
+        ['outcome', filter.outcome],
+        ['record_kind', filter.recordKind],
+      ],
       args,
       extra,
     );
     args.push(filter.limit ?? 1000);
-    return this.select<AuditRecord>(`SELECT ${RECORD_COLUMNS} FROM records ${where} ORDER BY id LIMIT $${args.length}`, args);
+    return this.select<AuditRecord>(
+      `SELECT ${RECORD_COLUMNS} FROM records ${where} ORDER BY id LIMIT $${args.length}`,
+      args,
+    );
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
     const args: unknown[] = [];
-    const where = whereClause([['cycle_id', filter.cycleId], ['system', filter.system]], args);
+    const where = whereClause(
+      [
+        ['cycle_id', filter.cycleId],
+        ['system', filter.system],
+      ],
+      args,
+    );
     args.push(filter.limit ?? 1000);
     return this.select<AuditCall>(
       `SELECT id, system, method, path, status, attempt, duration_ms AS "durationMs", cycle_id AS "cycleId", at FROM calls ${where} ORDER BY id LIMIT $${args.length}`,
@@ -183,14 +222,27 @@ export class PgAuditStore implements AuditStore {
 
   async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
     const args: unknown[] = [];
-    const where = whereClause([['cycle_id', cycleId], ['step', step]], args);
-    const rows = await this.select<{ outcome: Outcome; n: number }>(`SELECT outcome, COUNT(*) AS n FROM records ${where} GROUP BY outcome`, args);
+    const where = whereClause(
+      [
+        ['cycle_id', cycleId],
+        ['step', step],
+      ],
+      args,
+    );
+    const rows = await this.select<{ outcome: Outcome; n: number }>(
+      `SELECT outcome, COUNT(*) AS n FROM records ${where} GROUP BY outcome`,
+      args,
+    );
     const out = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     for (const r of rows) out[r.outcome] = r.n;
     return out;
   }
 
-  async latestOutcomeByTarget(cycleId: string, step: string, recordKind?: RecordKind): Promise<Map<string, LatestOutcome>> {
+  async latestOutcomeByTarget(
+    cycleId: string,
+    step: string,
+    recordKind?: RecordKind,
+  ): Promise<Map<string, LatestOutcome>> {
     const args: unknown[] = [cycleId, step];
     if (recordKind !== undefined) args.push(recordKind);
     const rows = await this.select<LatestOutcome & { targetRef: string }>(
@@ -207,14 +259,10 @@ export class PgAuditStore implements AuditStore {
   async appendEvent(e: CycleEventInput): Promise<number> {
     this.writable();
     await this.ready();
-    const r = await this.pool.query<{ id: number }>(`INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
-      e.cycleId,
-      e.kind,
-      e.scope ?? null,
-      e.actor ?? null,
-      e.note ?? null,
-      iso(e.at, this.now),
-    ]);
+    const r = await this.pool.query<{ id: number }>(
+      `INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [e.cycleId, e.kind, e.scope ?? null, e.actor ?? null, e.note ?? null, iso(e.at, this.now)],
+    );
     return r.rows[0]!.id;
   }
 
@@ -225,9 +273,20 @@ export class PgAuditStore implements AuditStore {
       args.push(filter.afterId);
       extra.push(`id > $${args.length}`);
     }
-    const where = whereClause([['cycle_id', filter.cycleId], ['scope', filter.scope], ['kind', filter.kind]], args, extra);
+    const where = whereClause(
+      [
+        ['cycle_id', filter.cycleId],
+        ['scope', filter.scope],
+        ['kind', filter.kind],
+      ],
+      args,
+      extra,
+    );
     args.push(filter.limit ?? 1000);
-    return this.select<CycleEvent>(`SELECT id, cycle_id AS "cycleId", kind, scope, actor, note, at FROM cycle_events ${where} ORDER BY id LIMIT $${args.length}`, args);
+    return this.select<CycleEvent>(
+      `SELECT id, cycle_id AS "cycleId", kind, scope, actor, note, at FROM cycle_events ${where} ORDER BY id LIMIT $${args.length}`,
+      args,
+    );
   }
 
   async close(): Promise<void> {
@@ -243,7 +302,9 @@ export class PgAuditStore implements AuditStore {
   private ready(): Promise<void> {
     this.schemaChecked ??= this.schemaVersion().then((v) => {
       if (v < PG_SCHEMA_VERSION) {
-        throw new AuditError(`audit database ${this.location} is at schema version ${v}, this connector needs ${PG_SCHEMA_VERSION}: run \`ml-connector audit migrate\``);
+        throw new AuditError(
+          `audit database ${this.location} is at schema version ${v}, this connector needs ${PG_SCHEMA_VERSION}: run \`ml-connector audit migrate\``,
+        );
       }
     });
     this.schemaChecked.catch(() => {
@@ -271,7 +332,10 @@ export class PgAuditStore implements AuditStore {
    * `batch`: a refused row rolls back its whole batch (as SQLite's appendRecords); `keep-before`:
    * the rows before it are committed (as appendRecordsAsync).
    */
-  private async stream(rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>, onRefusal: 'batch' | 'keep-before'): Promise<number> {
+  private async stream(
+    rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>,
+    onRefusal: 'batch' | 'keep-before',
+  ): Promise<number> {
     this.writable();
     await this.ready();
     const at = this.now().toISOString();
@@ -283,11 +347,16 @@ export class PgAuditStore implements AuditStore {
     let open = false;
     const flush = async () => {
       if (inChunk === 0) return;
-      const values = Array.from({ length: inChunk }, (_, r) => `(${Array.from({ length: RECORD_PARAMS }, (_, c) => `$${r * RECORD_PARAMS + c + 1}`).join(', ')})`);
+      const values = Array.from(
+        { length: inChunk },
+        (_, r) => `(${Array.from({ length: RECORD_PARAMS }, (_, c) => `$${r * RECORD_PARAMS + c + 1}`).join(', ')})`,
+      );
       try {
         await client.query(INSERT_RECORD + values.join(', '), chunk);
       } catch (e) {
-        throw new AuditError(`audit records ${total - inChunk + 1}–${total} refused: ${(e as Error).message}`, { cause: e });
+        throw new AuditError(`audit records ${total - inChunk + 1}–${total} refused: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
       chunk = [];
       inChunk = 0;
@@ -332,8 +401,10 @@ export class PgAuditStore implements AuditStore {
   private check(r: AuditRecordInput): string | null {
     if (typeof r.cycleId !== 'string' || !r.cycleId) return 'cycleId missing';
     if (typeof r.step !== 'string' || !r.step) return 'step missing';
-    if (!(RECORD_KINDS as readonly string[]).includes(r.recordKind)) return `recordKind ${JSON.stringify(r.recordKind)} is not one of ${RECORD_KINDS.join(', ')}`;
-    if (!(OUTCOMES as readonly string[]).includes(r.outcome)) return `outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`;
+    if (!(RECORD_KINDS as readonly string[]).includes(r.recordKind))
+      return `recordKind ${JSON.stringify(r.recordKind)} is not one of ${RECORD_KINDS.join(', ')}`;
+    if (!(OUTCOMES as readonly string[]).includes(r.outcome))
+      return `outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`;
     return null;
   }
 

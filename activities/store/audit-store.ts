@@ -3,7 +3,16 @@
  * the PostgreSQL one. Every method is async because a networked database can only answer that way;
  * the SQLite backend runs each call synchronously inside the promise, so its ordering is unchanged.
  */
-import type { AuditCall, AuditCallInput, AuditRecord, AuditRecordInput, CycleEvent, CycleEventInput, LatestOutcome, RecordFilter } from './audit';
+import type {
+  AuditCall,
+  AuditCallInput,
+  AuditRecord,
+  AuditRecordInput,
+  CycleEvent,
+  CycleEventInput,
+  LatestOutcome,
+  RecordFilter,
+} from './audit';
 import type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
 
 export interface CallFilter {

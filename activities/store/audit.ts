@@ -16,7 +16,6 @@ export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
 export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
 export type { AuditStore, CallFilter, EventFilter } from './audit-store';
 
-
 export class AuditError extends StoreError {}
 
 export interface AuditRecordInput {
@@ -182,7 +181,9 @@ export class AuditTrail implements AuditStore {
       this.insertCall = this.db.prepare(
         `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      this.insertEvent = this.db.prepare(`INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)`);
+      this.insertEvent = this.db.prepare(
+        `INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
+      );
     }
   }
 
@@ -294,7 +295,10 @@ export class AuditTrail implements AuditStore {
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    for (const [col, v] of [['cycle_id', filter.cycleId], ['system', filter.system]] as const) {
+    for (const [col, v] of [
+      ['cycle_id', filter.cycleId],
+      ['system', filter.system],
+    ] as const) {
       if (v === undefined) continue;
       where.push(`${col} = ?`);
       args.push(v);
@@ -321,7 +325,11 @@ export class AuditTrail implements AuditStore {
    * re-sends the targets whose latest outcome is not `accepted`; later rows supersede earlier ones
    * because the table only grows.
    */
-  async latestOutcomeByTarget(cycleId: string, step: string, recordKind?: RecordKind): Promise<Map<string, LatestOutcome>> {
+  async latestOutcomeByTarget(
+    cycleId: string,
+    step: string,
+    recordKind?: RecordKind,
+  ): Promise<Map<string, LatestOutcome>> {
     const kind = recordKind === undefined ? '' : 'AND record_kind = ?';
     const args = recordKind === undefined ? [cycleId, step] : [cycleId, step, recordKind];
     const rows = this.db
@@ -338,14 +346,25 @@ export class AuditTrail implements AuditStore {
 
   /** Appends one cycle event (ledger write, approval decision); returns its id (the scope's order). */
   async appendEvent(e: CycleEventInput): Promise<number> {
-    const info = this.writable(this.insertEvent).run(e.cycleId, e.kind, e.scope ?? null, e.actor ?? null, e.note ?? null, iso(e.at, this.now));
+    const info = this.writable(this.insertEvent).run(
+      e.cycleId,
+      e.kind,
+      e.scope ?? null,
+      e.actor ?? null,
+      e.note ?? null,
+      iso(e.at, this.now),
+    );
     return Number(info.lastInsertRowid);
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    for (const [col, v] of [['cycle_id', filter.cycleId], ['scope', filter.scope], ['kind', filter.kind]] as const) {
+    for (const [col, v] of [
+      ['cycle_id', filter.cycleId],
+      ['scope', filter.scope],
+      ['kind', filter.kind],
+    ] as const) {
       if (v === undefined) continue;
       where.push(`${col} = ?`);
       args.push(v);

@@ -11,7 +11,10 @@ export class StoreError extends Error {
 
 /** The vault key is missing, malformed, too widely readable, or does not open this vault. */
 export class VaultKeyError extends StoreError {
-  constructor(message: string, readonly file?: string) {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
     super(message);
   }
 }
@@ -21,28 +24,46 @@ export class VaultKeyError extends StoreError {
  * told apart from a plain wrong key so an operator knows to fetch the new key, not to restore a backup.
  */
 export class VaultRekeyedError extends VaultKeyError {
-  constructor(message: string, file: string, readonly retiredKeyId: string, readonly currentKeyId: string | undefined) {
+  constructor(
+    message: string,
+    file: string,
+    readonly retiredKeyId: string,
+    readonly currentKeyId: string | undefined,
+  ) {
     super(message, file);
   }
 }
 
 /** The vault's write counter is below the last one seen: an older copy of the file was restored. */
 export class VaultRollbackError extends StoreError {
-  constructor(message: string, readonly file: string, readonly stateFile: string, readonly counter: number, readonly lastSeen: number) {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly stateFile: string,
+    readonly counter: number,
+    readonly lastSeen: number,
+  ) {
     super(message);
   }
 }
 
 /** The vault file was modified outside the connector (or is corrupt); nothing was changed. */
 export class VaultIntegrityError extends StoreError {
-  constructor(message: string, readonly file: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
     super(message);
   }
 }
 
 /** No credentials stored under this connection name and kind. */
 export class CredentialNotFoundError extends StoreError {
-  constructor(readonly connection: string, readonly kind: string, readonly file: string) {
+  constructor(
+    readonly connection: string,
+    readonly kind: string,
+    readonly file: string,
+  ) {
     super(`no ${kind} credentials named "${connection}" in ${file}`);
   }
 }

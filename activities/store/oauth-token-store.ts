@@ -11,8 +11,13 @@ export function vaultOAuthTokenStore(vault: Pick<CredentialVault, 'exclusiveUpda
   return {
     exclusive: <T>(decide: (stored: StoredOAuthTokens) => Promise<{ save?: StoredOAuthTokens; result: T }>) =>
       vault.exclusiveUpdate(name, 'anaplan', async (current) => {
-        if (current.type !== 'oauth') throw new CredentialShapeError(`anaplan credentials "${name}" are ${current.type}, not oauth`);
-        const { save, result } = await decide({ refreshToken: current.refreshToken, accessToken: current.accessToken, accessTokenExpiresAt: current.accessTokenExpiresAt });
+        if (current.type !== 'oauth')
+          throw new CredentialShapeError(`anaplan credentials "${name}" are ${current.type}, not oauth`);
+        const { save, result } = await decide({
+          refreshToken: current.refreshToken,
+          accessToken: current.accessToken,
+          accessTokenExpiresAt: current.accessTokenExpiresAt,
+        });
         return { patch: save, result };
       }),
   };

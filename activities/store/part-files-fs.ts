@@ -53,7 +53,10 @@ class FsPartWriter extends Writable implements PartWriteStream {
     Promise.resolve(h?.close())
       .catch(() => undefined)
       .then(() => (this.published ? undefined : fsp.rm(this.temp, { force: true })))
-      .then(() => callback(error), () => callback(error));
+      .then(
+        () => callback(error),
+        () => callback(error),
+      );
   }
 
   async done(): Promise<void> {
@@ -120,4 +123,3 @@ export class FsPartFiles implements PartFiles {
     await fsp.rm(this.file(dir), { recursive: true, force: true });
   }
 }
-

@@ -55,7 +55,16 @@ function sortKeys<T extends Record<string, unknown>>(o: T): T {
 /** Associated data: a canonical encoding of the header, so order of JSON keys on disk does not matter. */
 export function associatedData(h: RecordHeader): Buffer {
   return Buffer.from(
-    JSON.stringify(['ml-connector-vault/v1', h.name, h.kind, h.createdAt, h.updatedAt, h.authType, h.certificateExpiry, sortKeys(h.metadata)]),
+    JSON.stringify([
+      'ml-connector-vault/v1',
+      h.name,
+      h.kind,
+      h.createdAt,
+      h.updatedAt,
+      h.authType,
+      h.certificateExpiry,
+      sortKeys(h.metadata),
+    ]),
   );
 }
 

@@ -36,14 +36,21 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Structure only (no crypto): throws VaultIntegrityError naming the file for anything unexpected. */
 export function parseVaultText(text: string, file: string): ParsedVault {
-  const corrupt = (why: string) => new VaultIntegrityError(`vault ${file} is not readable: ${why}; nothing was changed`, file);
+  const corrupt = (why: string) =>
+    new VaultIntegrityError(`vault ${file} is not readable: ${why}; nothing was changed`, file);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
     throw corrupt('not valid JSON');
   }
-  if (!isObj(doc) || doc.format !== VAULT_FORMAT || typeof doc.keyCheck !== 'string' || typeof doc.mac !== 'string' || !Array.isArray(doc.records)) {
+  if (
+    !isObj(doc) ||
+    doc.format !== VAULT_FORMAT ||
+    typeof doc.keyCheck !== 'string' ||
+    typeof doc.mac !== 'string' ||
+    !Array.isArray(doc.records)
+  ) {
     throw corrupt('not an ml-connector vault file');
   }
   const base = { keyCheck: doc.keyCheck, records: doc.records as SealedRecord[], mac: doc.mac };
@@ -59,7 +66,13 @@ export function parseVaultText(text: string, file: string): ParsedVault {
   ) {
     throw corrupt('malformed version 2 header');
   }
-  return { version: 2, keyId: doc.keyId, counter: doc.counter as number, retiredKeys: retired as RetiredKey[], ...base };
+  return {
+    version: 2,
+    keyId: doc.keyId,
+    counter: doc.counter as number,
+    retiredKeys: retired as RetiredKey[],
+    ...base,
+  };
 }
 
 /** The bytes the file MAC covers; v1 keeps its original encoding so old files still verify. */
@@ -69,7 +82,12 @@ export function macBody(v: Omit<ParsedVault, 'mac'>): string {
 }
 
 /** A v2 file sealed with `keys`. */
-export function serializeVault(keys: VaultKeys, counter: number, retiredKeys: RetiredKey[], records: SealedRecord[]): string {
+export function serializeVault(
+  keys: VaultKeys,
+  counter: number,
+  retiredKeys: RetiredKey[],
+  records: SealedRecord[],
+): string {
   const body = { version: VAULT_VERSION, keyId: keys.id, keyCheck: keys.check, counter, retiredKeys, records };
   const doc = { format: VAULT_FORMAT, ...body, mac: fileMac(keys.mac, macBody(body)) };
   return JSON.stringify(doc, null, 2) + '\n';

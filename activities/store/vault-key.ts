@@ -7,7 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dataPaths, keySettings, type Env } from '../../common/node/env';
-import { KeyMaterialError, assertOwnerOnly, generateKey, parseKeyMaterial, writeOwnerOnlyFile } from '../../common/node/codec-keys';
+import {
+  KeyMaterialError,
+  assertOwnerOnly,
+  generateKey,
+  parseKeyMaterial,
+  writeOwnerOnlyFile,
+} from '../../common/node/codec-keys';
 import { syncDir, writeFileAtomic } from './atomic-file';
 import { VaultKeyError } from './errors';
 import { VaultKeys, deriveVaultKeys, equalB64 } from './vault-crypto';
@@ -51,7 +57,10 @@ export function resolveMasterKey(opts: MasterKeyOptions = {}): ResolvedMasterKey
   }
   const mayCreate = opts.createKeyFile ?? !explicit;
   if (!mayCreate) {
-    throw new VaultKeyError(`no vault key: set ML_CONNECTOR_MASTER_KEY or create the key file ${keyFile} (mode 0600)`, keyFile);
+    throw new VaultKeyError(
+      `no vault key: set ML_CONNECTOR_MASTER_KEY or create the key file ${keyFile} (mode 0600)`,
+      keyFile,
+    );
   }
   if (opts.vaultFile && fs.existsSync(opts.vaultFile)) {
     throw new VaultKeyError(

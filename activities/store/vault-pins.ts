@@ -59,22 +59,34 @@ export function pinOrigin(url: string, field: string): string {
   } catch {
     throw new CredentialPinError(`${field}: ${JSON.stringify(url)} is not a URL`, field, url);
   }
-  if (u.username || u.password) throw new CredentialPinError(`${field}: URLs with user info are not accepted`, field, u.host);
+  if (u.username || u.password)
+    throw new CredentialPinError(`${field}: URLs with user info are not accepted`, field, u.host);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
-    throw new CredentialPinError(`${field}: ${u.origin} must use https (plain http is accepted only for loopback addresses, i.e. the sandboxes); credentials are never sent there`, field, u.origin);
+    throw new CredentialPinError(
+      `${field}: ${u.origin} must use https (plain http is accepted only for loopback addresses, i.e. the sandboxes); credentials are never sent there`,
+      field,
+      u.origin,
+    );
   }
   return u.origin;
 }
 
 /** Metadata pinning NetSuite credentials to an explicit base URL, else to their account's production host. */
 export function netsuitePins(accountId: string, baseUrl?: string): CredentialMetadata {
-  return { [PIN_KEYS.netsuiteBaseUrl]: pinOrigin(baseUrl ?? accountIdToBaseUrl(accountId), baseUrl ? '--base-url' : '--account-id') };
+  return {
+    [PIN_KEYS.netsuiteBaseUrl]: pinOrigin(
+      baseUrl ?? accountIdToBaseUrl(accountId),
+      baseUrl ? '--base-url' : '--account-id',
+    ),
+  };
 }
 
 /** Metadata pinning Anaplan credentials to its three hosts; each defaults to the production host. */
 export function anaplanPins(hosts: Partial<AnaplanHosts> = {}): CredentialMetadata {
   const flag: Record<AnaplanHost, string> = { authUrl: '--auth-url', oauthUrl: '--oauth-url', apiUrl: '--api-url' };
-  return Object.fromEntries(ANAPLAN_HOSTS.map((h) => [PIN_KEYS[h], pinOrigin(hosts[h] ?? ANAPLAN_DEFAULT_URLS[h], flag[h])]));
+  return Object.fromEntries(
+    ANAPLAN_HOSTS.map((h) => [PIN_KEYS[h], pinOrigin(hosts[h] ?? ANAPLAN_DEFAULT_URLS[h], flag[h])]),
+  );
 }
 
 const pinned = (info: CredentialInfo | undefined, key: string): string | undefined => {
@@ -121,7 +133,14 @@ export function checkNetsuitePin(
   const explicit = pinned(info, PIN_KEYS.netsuiteBaseUrl);
   const pin = explicit ?? pinOrigin(accountIdToBaseUrl(secret.accountId), `credentials "${name}"`);
   if (configured !== pin) {
-    refuse(field, configured, pin, name, !explicit, `ml-connector credentials pin --name ${name} --kind netsuite --base-url ${configured}`);
+    refuse(
+      field,
+      configured,
+      pin,
+      name,
+      !explicit,
+      `ml-connector credentials pin --name ${name} --kind netsuite --base-url ${configured}`,
+    );
   }
   return { accountId: secret.accountId, baseUrl };
 }
@@ -129,12 +148,21 @@ export function checkNetsuitePin(
 /** Refuses an Anaplan config whose auth, OAuth or API host differs from the credential's pins. */
 export function checkAnaplanPins(name: string, info: CredentialInfo | undefined, config: AnaplanHosts): void {
   const legacy = ANAPLAN_HOSTS.every((h) => !pinned(info, PIN_KEYS[h]));
-  const configured = Object.fromEntries(ANAPLAN_HOSTS.map((h) => [h, pinOrigin(config[h], `anaplan.${h}`)])) as AnaplanHosts;
+  const configured = Object.fromEntries(
+    ANAPLAN_HOSTS.map((h) => [h, pinOrigin(config[h], `anaplan.${h}`)]),
+  ) as AnaplanHosts;
   for (const h of ANAPLAN_HOSTS) {
     const pin = pinned(info, PIN_KEYS[h]) ?? new URL(ANAPLAN_DEFAULT_URLS[h]).origin;
     if (configured[h] !== pin) {
       const flags = `--auth-url ${configured.authUrl} --oauth-url ${configured.oauthUrl} --api-url ${configured.apiUrl}`;
-      refuse(`anaplan.${h}`, configured[h], pin, name, legacy, `ml-connector credentials pin --name ${name} --kind anaplan ${flags}`);
+      refuse(
+        `anaplan.${h}`,
+        configured[h],
+        pin,
+        name,
+        legacy,
+        `ml-connector credentials pin --name ${name} --kind anaplan ${flags}`,
+      );
     }
   }
 }

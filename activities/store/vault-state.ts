@@ -48,7 +48,11 @@ export function readSeen(stateFile: string, vaultFile: string): SeenState | unde
       vaultFile,
     );
   }
-  return { counter: doc.counter as number, keyId: typeof doc.keyId === 'string' ? doc.keyId : undefined, seenAt: String(doc.seenAt) };
+  return {
+    counter: doc.counter as number,
+    keyId: typeof doc.keyId === 'string' ? doc.keyId : undefined,
+    seenAt: String(doc.seenAt),
+  };
 }
 
 export function writeSeen(stateFile: string, state: SeenState): void {

@@ -70,7 +70,8 @@ export interface CredentialInfo {
 export const CONNECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function checkConnection(name: string, kind: string): asserts kind is CredentialKind {
-  if (!CONNECTION_NAME.test(name)) throw new CredentialShapeError(`connection name must match ${CONNECTION_NAME.source}`);
+  if (!CONNECTION_NAME.test(name))
+    throw new CredentialShapeError(`connection name must match ${CONNECTION_NAME.source}`);
   if (!CREDENTIAL_KINDS.includes(kind as CredentialKind)) {
     throw new CredentialShapeError(`credential kind must be one of ${CREDENTIAL_KINDS.join(', ')}`);
   }

@@ -14,7 +14,13 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dataPaths } from '../../common/node/env';
 import { AtomicWriteHooks, withFileLock, withFileLockAsync, writeFileAtomic } from './atomic-file';
-import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError, VaultRekeyedError } from './errors';
+import {
+  CredentialNotFoundError,
+  CredentialShapeError,
+  VaultIntegrityError,
+  VaultKeyError,
+  VaultRekeyedError,
+} from './errors';
 import { SealedRecord, VaultKeys, deriveVaultKeys, equalB64, fileMac, openRecord, sealRecord } from './vault-crypto';
 import { RetiredKey, macBody, parseVaultText, serializeVault } from './vault-file';
 import { MasterKeyOptions, keyFileOpening, promotePendingKey, resolveMasterKey, writePendingKey } from './vault-key';
@@ -28,7 +34,6 @@ import {
   parseMetadata,
   parseSecret,
 } from './vault-types';
-
 
 export interface CredentialVaultOptions extends MasterKeyOptions {
   /** Vault file; default ML_CONNECTOR_VAULT_FILE or `.data/credentials.vault`. */
@@ -96,7 +101,7 @@ export class CredentialVault {
     this.file = opts.file ?? paths.vaultFile;
     this.now = opts.now ?? (() => new Date());
     this.hooks = opts.hooks ?? {};
-    this.stateFile = opts.stateFile ?? (paths.vaultStateFile ?? defaultStateFile(this.file));
+    this.stateFile = opts.stateFile ?? paths.vaultStateFile ?? defaultStateFile(this.file);
     const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'MLConnectorVaultWarning'));
     this.seen = new SeenCounter(this.stateFile, this.file, warn, this.now);
     let master = opts.key;
@@ -122,7 +127,12 @@ export class CredentialVault {
   }
 
   /** Stores (or replaces) credentials. `metadata` is plain text: expiry dates, labels; never secrets. */
-  set<K extends CredentialKind>(name: string, kind: K, secret: SecretByKind[K], metadata: CredentialMetadata = {}): CredentialInfo {
+  set<K extends CredentialKind>(
+    name: string,
+    kind: K,
+    secret: SecretByKind[K],
+    metadata: CredentialMetadata = {},
+  ): CredentialInfo {
     checkConnection(name, kind);
     const what = `${kind} credentials "${name}"`;
     const value = parseSecret(kind, secret, what);
@@ -162,13 +172,16 @@ export class CredentialVault {
   remove(name: string, kind: CredentialKind): boolean {
     checkConnection(name, kind);
     let removed = false;
-    this.mutate((records) => {
-      const i = records.findIndex((r) => r.name === name && r.kind === kind);
-      if (i >= 0) {
-        records.splice(i, 1);
-        removed = true;
-      }
-    }, () => removed);
+    this.mutate(
+      (records) => {
+        const i = records.findIndex((r) => r.name === name && r.kind === kind);
+        if (i >= 0) {
+          records.splice(i, 1);
+          removed = true;
+        }
+      },
+      () => removed,
+    );
     return removed;
   }
 
@@ -231,7 +244,14 @@ export class CredentialVault {
     return rec;
   }
 
-  private seal(name: string, kind: CredentialKind, value: SecretByKind[CredentialKind], metadata: CredentialMetadata, createdAt: string, updatedAt: string): SealedRecord {
+  private seal(
+    name: string,
+    kind: CredentialKind,
+    value: SecretByKind[CredentialKind],
+    metadata: CredentialMetadata,
+    createdAt: string,
+    updatedAt: string,
+  ): SealedRecord {
     const derived = describeSecret(kind, value, `${kind} credentials "${name}"`);
     return sealRecord(this.keys.record, { name, kind, createdAt, updatedAt, ...derived, metadata }, value);
   }
@@ -261,19 +281,29 @@ export class CredentialVault {
       const current = this.load();
       if (!current.exists) throw new VaultKeyError(`no vault at ${this.file} to re-key`, this.file);
       const old = this.keys;
-      if (next.id === old.id) throw new VaultKeyError(`the new key is the key vault ${this.file} is already under (key id ${old.id})`, this.file);
+      if (next.id === old.id)
+        throw new VaultKeyError(
+          `the new key is the key vault ${this.file} is already under (key id ${old.id})`,
+          this.file,
+        );
       const records = current.records.map((r) => {
         const { nonce: _n, ciphertext: _c, ...header } = r;
         return sealRecord(next.record, header, this.open(r));
       });
-      const retiredKeys = [...current.retiredKeys.filter((k) => k.keyId !== next.id), { keyId: old.id, retiredAt: this.now().toISOString() }];
+      const retiredKeys = [
+        ...current.retiredKeys.filter((k) => k.keyId !== next.id),
+        { keyId: old.id, retiredAt: this.now().toISOString() },
+      ];
       if (opts.keyFile) {
         const keyFile = opts.keyFile;
         try {
           writePendingKey(keyFile, newKey);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code ?? 'error';
-          throw new VaultKeyError(`cannot write the new key next to the key file ${keyFile} (${code}); nothing was changed`, keyFile);
+          throw new VaultKeyError(
+            `cannot write the new key next to the key file ${keyFile} (${code}); nothing was changed`,
+            keyFile,
+          );
         }
       }
       let counter: number;
@@ -302,7 +332,10 @@ export class CredentialVault {
       const current = this.load({ acceptRollback: true });
       if (!current.exists) throw new VaultKeyError(`no vault at ${this.file}`, this.file);
       const lastSeen = this.seen.lastSeen({ tolerant: true }); // an unreadable state file is what this command repairs
-      const counter = this.writeRecords(current.records, { ...current, counter: Math.max(current.counter, lastSeen ?? 0) });
+      const counter = this.writeRecords(current.records, {
+        ...current,
+        counter: Math.max(current.counter, lastSeen ?? 0),
+      });
       return { accepted: current.counter, lastSeen, counter };
     });
   }
@@ -313,7 +346,8 @@ export class CredentialVault {
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, records: [], counter: 0, retiredKeys: [] };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        return { exists: false, records: [], counter: 0, retiredKeys: [] };
       throw e;
     }
     const doc = parseVaultText(text, this.file);
@@ -395,7 +429,11 @@ function info(r: SealedRecord): CredentialInfo {
 }
 
 /** Non-secret facts derived from a secret: the auth type and, for certificates, the expiry (issue 6 item 6). */
-function describeSecret(kind: CredentialKind, value: SecretByKind[CredentialKind], what: string): { authType: string; certificateExpiry: string | null } {
+function describeSecret(
+  kind: CredentialKind,
+  value: SecretByKind[CredentialKind],
+  what: string,
+): { authType: string; certificateExpiry: string | null } {
   const authType = kind === 'netsuite' ? 'certificate' : (value as SecretByKind['anaplan']).type;
   const pem = 'certificatePem' in value ? value.certificatePem : undefined;
   if (!pem) return { authType, certificateExpiry: null };

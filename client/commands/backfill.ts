@@ -19,7 +19,10 @@ import { watchWorkflow } from '../cycle-runner';
 export const backfillOptions: OptionSpec = {
   from: { type: 'string', description: 'backfill: first month YYYY-MM' },
   to: { type: 'string', description: 'backfill: last month YYYY-MM (included)' },
-  concurrency: { type: 'string', description: `backfill: cycles in flight at most (1–${MAX_BACKFILL_CONCURRENCY}, default 2)` },
+  concurrency: {
+    type: 'string',
+    description: `backfill: cycles in flight at most (1–${MAX_BACKFILL_CONCURRENCY}, default 2)`,
+  },
   'task-queue': { type: 'string', description: 'Task queue of the workers', default: TASK_QUEUE },
 };
 
@@ -29,9 +32,14 @@ export function retryCommand(configFile: string, period: string, kind: string): 
 }
 
 export function renderBackfill(s: BackfillStatus, configFile: string): string[] {
-  const lines = [`Backfill ${s.workflowId}: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped of ${s.periods.length} periods; ${s.rows} rows loaded, ${s.quarantined} quarantined; tie-out ✔ ${s.tiedOut} ✖ ${s.notTiedOut}`];
+  const lines = [
+    `Backfill ${s.workflowId}: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped of ${s.periods.length} periods; ${s.rows} rows loaded, ${s.quarantined} quarantined; tie-out ✔ ${s.tiedOut} ✖ ${s.notTiedOut}`,
+  ];
   for (const p of s.periods) {
-    const what = p.state === 'done' ? `rows=${p.rows ?? 0} quarantined=${p.quarantined ?? 0}${p.tiedOut === undefined ? '' : ` tie-out ${p.tiedOut ? '✔' : '✖'}`}${p.journals ? ` journals=${p.journals}` : ''}` : (p.error ?? '');
+    const what =
+      p.state === 'done'
+        ? `rows=${p.rows ?? 0} quarantined=${p.quarantined ?? 0}${p.tiedOut === undefined ? '' : ` tie-out ${p.tiedOut ? '✔' : '✖'}`}${p.journals ? ` journals=${p.journals}` : ''}`
+        : (p.error ?? '');
     lines.push(`  ${p.period}  ${p.state.padEnd(8)} ${what}`);
   }
   const failed = s.periods.filter((p) => p.state === 'failed');
@@ -42,14 +50,27 @@ export function renderBackfill(s: BackfillStatus, configFile: string): string[] 
   return lines;
 }
 
-const progressLine = (s: BackfillStatus) => `  [${s.done + s.failed + s.skipped}/${s.periods.length}] running ${s.periods.filter((p) => p.state === 'running').map((p) => p.period).join(', ') || '—'}; done ${s.done}, failed ${s.failed}, rows ${s.rows}`;
+const progressLine = (s: BackfillStatus) =>
+  `  [${s.done + s.failed + s.skipped}/${s.periods.length}] running ${
+    s.periods
+      .filter((p) => p.state === 'running')
+      .map((p) => p.period)
+      .join(', ') || '—'
+  }; done ${s.done}, failed ${s.failed}, rows ${s.rows}`;
 
 /** Polls the status query, printing each change, until the backfill ends; returns its final status. */
-export function watchBackfill(handle: WorkflowHandle<typeof backfill>, out: (line: string) => void, intervalMs = 1000): Promise<BackfillStatus> {
+export function watchBackfill(
+  handle: WorkflowHandle<typeof backfill>,
+  out: (line: string) => void,
+  intervalMs = 1000,
+): Promise<BackfillStatus> {
   return watchWorkflow(handle, async () => progressLine(await handle.query(backfillStatusQuery)), out, intervalMs);
 }
 
-export async function startBackfill(client: Client, args: { configFile: string; from: string; to: string; kind: CycleKind; concurrency: number; taskQueue: string }) {
+export async function startBackfill(
+  client: Client,
+  args: { configFile: string; from: string; to: string; kind: CycleKind; concurrency: number; taskQueue: string },
+) {
   const config = loadConfigFile(args.configFile);
   return client.workflow.start<typeof backfill>('backfill', {
     taskQueue: args.taskQueue,
@@ -60,23 +81,43 @@ export async function startBackfill(client: Client, args: { configFile: string; 
   });
 }
 
-export async function backfillCommand(ctx: CommandContext, connect: typeof connectClient = connectClient): Promise<number> {
+export async function backfillCommand(
+  ctx: CommandContext,
+  connect: typeof connectClient = connectClient,
+): Promise<number> {
   const configFile = String(ctx.values.config ?? DEFAULT_CONFIG_FILE);
   const from = ctx.values.from;
   const to = ctx.values.to;
-  if (typeof from !== 'string' || !Period.safeParse(from).success) throw new UsageError(`--from must be YYYY-MM (got ${String(from ?? 'nothing')})`);
-  if (typeof to !== 'string' || !Period.safeParse(to).success) throw new UsageError(`--to must be YYYY-MM (got ${String(to ?? 'nothing')})`);
+  if (typeof from !== 'string' || !Period.safeParse(from).success)
+    throw new UsageError(`--from must be YYYY-MM (got ${String(from ?? 'nothing')})`);
+  if (typeof to !== 'string' || !Period.safeParse(to).success)
+    throw new UsageError(`--to must be YYYY-MM (got ${String(to ?? 'nothing')})`);
   if (monthsBetween(from, to).length === 0) throw new UsageError(`--from ${from} is after --to ${to}`);
   // A backfill loads history: actuals unless asked otherwise.
   const kind = String(ctx.values.kind ?? 'actuals') as CycleKind;
-  if (!['full', 'actuals', 'plan'].includes(kind)) throw new UsageError(`--kind must be full, actuals or plan (got ${kind})`);
+  if (!['full', 'actuals', 'plan'].includes(kind))
+    throw new UsageError(`--kind must be full, actuals or plan (got ${kind})`);
   const concurrency = Number(ctx.values.concurrency ?? 2);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_BACKFILL_CONCURRENCY) throw new UsageError(`--concurrency must be an integer from 1 to ${MAX_BACKFILL_CONCURRENCY} (got ${String(ctx.values.concurrency)})`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_BACKFILL_CONCURRENCY)
+    throw new UsageError(
+      `--concurrency must be an integer from 1 to ${MAX_BACKFILL_CONCURRENCY} (got ${String(ctx.values.concurrency)})`,
+    );
   const { client, close } = await connect(undefined, cliDataConverter());
   try {
-    const handle = await startBackfill(client, { configFile, from, to, kind, concurrency, taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE) });
+    const handle = await startBackfill(client, {
+      configFile,
+      from,
+      to,
+      kind,
+      concurrency,
+      taskQueue: String(ctx.values['task-queue'] ?? TASK_QUEUE),
+    });
     if (!ctx.values.wait) {
-      ctx.out(ctx.values.json ? JSON.stringify({ workflowId: handle.workflowId, status: 'started' }) : `started ${handle.workflowId} (${monthsBetween(from, to).length} periods, ${kind}); follow it with the same command and --wait`);
+      ctx.out(
+        ctx.values.json
+          ? JSON.stringify({ workflowId: handle.workflowId, status: 'started' })
+          : `started ${handle.workflowId} (${monthsBetween(from, to).length} periods, ${kind}); follow it with the same command and --wait`,
+      );
       return 0;
     }
     if (!ctx.values.json) ctx.out(`backfill ${handle.workflowId}: ${from} … ${to}, ${kind}, ${concurrency} at a time`);

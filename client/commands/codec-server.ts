@@ -6,7 +6,15 @@
  */
 import * as fs from 'node:fs';
 import { resolveCodecKeys } from '../../common/node/codec-config';
-import { CodecServerConfigError, DEFAULT_CODEC_PORT, DEFAULT_UI_ORIGIN, checkCodecServerOptions, startCodecServer, type CodecServer, type CodecServerOptions } from '../codec-server';
+import {
+  CodecServerConfigError,
+  DEFAULT_CODEC_PORT,
+  DEFAULT_UI_ORIGIN,
+  checkCodecServerOptions,
+  startCodecServer,
+  type CodecServer,
+  type CodecServerOptions,
+} from '../codec-server';
 import { UsageError, type Command, type CommandContext } from '../command';
 import { dataPaths, variableNamedByOption, type Env } from '../../common/node/env';
 
@@ -42,13 +50,16 @@ async function run(ctx: CommandContext, deps: CodecServerDeps): Promise<number> 
   const paths = dataPaths(env);
   const { keys, source, keyFile } = resolveCodecKeys({ dataDir: paths.dataDir, env, createIfMissing: false });
   if (!keys) {
-    ctx.err(`no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${paths.codecKeyFile}`);
+    ctx.err(
+      `no payload codec keys: set ML_CONNECTOR_CODEC_KEYS, ML_CONNECTOR_CODEC_KEY_FILE, or run the embedded default once to create ${paths.codecKeyFile}`,
+    );
     return 1;
   }
   const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';
   const certFile = ctx.values['tls-cert'];
   const keyFileTls = ctx.values['tls-key'];
-  if ((typeof certFile === 'string') !== (typeof keyFileTls === 'string')) throw new UsageError('--tls-cert and --tls-key go together');
+  if ((typeof certFile === 'string') !== (typeof keyFileTls === 'string'))
+    throw new UsageError('--tls-cert and --tls-key go together');
   const readPem = (option: string, file: string) => {
     try {
       return fs.readFileSync(file, 'utf8');
@@ -57,10 +68,18 @@ async function run(ctx: CommandContext, deps: CodecServerDeps): Promise<number> 
     }
   };
   const options: CodecServerOptions = {
-    port, host, keys, bearerToken, corsOrigins: origins, log: ctx.out,
+    port,
+    host,
+    keys,
+    bearerToken,
+    corsOrigins: origins,
+    log: ctx.out,
     corsCredentials: ctx.values['cors-no-credentials'] !== true,
     allowedHosts: (ctx.values['allowed-host'] as string[] | undefined) ?? [],
-    tls: typeof certFile === 'string' && typeof keyFileTls === 'string' ? { certPem: readPem('tls-cert', certFile), keyPem: readPem('tls-key', keyFileTls) } : undefined,
+    tls:
+      typeof certFile === 'string' && typeof keyFileTls === 'string'
+        ? { certPem: readPem('tls-cert', certFile), keyPem: readPem('tls-key', keyFileTls) }
+        : undefined,
   };
   let server: CodecServer;
   try {
@@ -71,8 +90,12 @@ async function run(ctx: CommandContext, deps: CodecServerDeps): Promise<number> 
     ctx.err(`✖ ${e.message}`);
     return 1;
   }
-  ctx.out(`codec server on ${server.url} (keys from ${source === 'env' ? 'ML_CONNECTOR_CODEC_KEYS' : keyFile}; active key ${keys.activeKeyId}; CORS ${origins.join(', ')}${bearerToken ? '; bearer token required' : '; /encode disabled without a token'})`);
-  ctx.out(`Temporal UI: "Configure data encoder" → ${server.url}; dev server: temporal server start-dev --ui-codec-endpoint ${server.url}`);
+  ctx.out(
+    `codec server on ${server.url} (keys from ${source === 'env' ? 'ML_CONNECTOR_CODEC_KEYS' : keyFile}; active key ${keys.activeKeyId}; CORS ${origins.join(', ')}${bearerToken ? '; bearer token required' : '; /encode disabled without a token'})`,
+  );
+  ctx.out(
+    `Temporal UI: "Configure data encoder" → ${server.url}; dev server: temporal server start-dev --ui-codec-endpoint ${server.url}`,
+  );
   try {
     await (deps.until ?? untilSignal)(server);
   } finally {
@@ -85,14 +108,27 @@ export function createCodecServerCommand(deps: CodecServerDeps = {}): Command {
   return {
     name: 'codec-server',
     summary: 'Serve /encode and /decode for the Temporal UI',
-    usage: 'ml-connector codec-server [--port 8888] [--host 127.0.0.1] [--token-env NAME] [--cors-origin URL]... [--allowed-host NAME]... [--tls-cert F --tls-key F]',
+    usage:
+      'ml-connector codec-server [--port 8888] [--host 127.0.0.1] [--token-env NAME] [--cors-origin URL]... [--allowed-host NAME]... [--tls-cert F --tls-key F]',
     options: {
       port: { type: 'string', description: 'Listen port', default: String(DEFAULT_CODEC_PORT) },
       host: { type: 'string', description: 'Listen address', default: '127.0.0.1' },
-      'token-env': { type: 'string', description: 'Require `Authorization: Bearer <token>`, token read from this env variable' },
-      'cors-origin': { type: 'string', multiple: true, description: `Origin of the Temporal UI (repeatable; default ${DEFAULT_UI_ORIGIN}; "*" only with --cors-no-credentials)` },
+      'token-env': {
+        type: 'string',
+        description: 'Require `Authorization: Bearer <token>`, token read from this env variable',
+      },
+      'cors-origin': {
+        type: 'string',
+        multiple: true,
+        description: `Origin of the Temporal UI (repeatable; default ${DEFAULT_UI_ORIGIN}; "*" only with --cors-no-credentials)`,
+      },
       'cors-no-credentials': { type: 'boolean', description: 'Do not allow cross-origin credentials (cookies)' },
-      'allowed-host': { type: 'string', multiple: true, description: 'Host name clients use to reach the server (repeatable; the bind address and, on loopback, localhost are always allowed)' },
+      'allowed-host': {
+        type: 'string',
+        multiple: true,
+        description:
+          'Host name clients use to reach the server (repeatable; the bind address and, on loopback, localhost are always allowed)',
+      },
       'tls-cert': { type: 'string', description: 'Serve https: certificate chain (PEM file)' },
       'tls-key': { type: 'string', description: 'Serve https: private key (PEM file)' },
     },

@@ -7,8 +7,20 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import {
-  CredentialPinError, CredentialVault, openVaultAt, anaplanPins, certificateMessage, certificateStatus, describePins, netsuitePins, netsuiteSecretSchema,
-  type AnaplanSecret, type CredentialMetadata, type CredentialInfo, type CredentialKind, type NetsuiteSecret,
+  CredentialPinError,
+  CredentialVault,
+  openVaultAt,
+  anaplanPins,
+  certificateMessage,
+  certificateStatus,
+  describePins,
+  netsuitePins,
+  netsuiteSecretSchema,
+  type AnaplanSecret,
+  type CredentialMetadata,
+  type CredentialInfo,
+  type CredentialKind,
+  type NetsuiteSecret,
 } from '../../activities/store';
 import { ANAPLAN_DEFAULT_URLS } from '../../activities/anaplan/client';
 import { pollDeviceToken, startDeviceAuthorization } from '../../activities/anaplan/auth';
@@ -79,11 +91,19 @@ function checkKeyPair(privateKeyPem: string, certificatePem: string, algorithm?:
   if (algorithm) {
     const type = key.asymmetricKeyType;
     const ok = algorithm.startsWith('ES') ? type === 'ec' : type === 'rsa' || type === 'rsa-pss';
-    if (!ok) throw new UsageError(`--algorithm ${algorithm} does not fit a ${type} key (RSA: PS256/PS384/PS512/RS256; EC: ES256/ES384/ES512)`);
+    if (!ok)
+      throw new UsageError(
+        `--algorithm ${algorithm} does not fit a ${type} key (RSA: PS256/PS384/PS512/RS256; EC: ES256/ES384/ES512)`,
+      );
   }
 }
 
-async function secretFromEnvOrStdin(env: Env | undefined, variable: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN', deps: CredentialsDeps, what: string): Promise<string> {
+async function secretFromEnvOrStdin(
+  env: Env | undefined,
+  variable: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN',
+  deps: CredentialsDeps,
+  what: string,
+): Promise<string> {
   const fromEnv = credentialInput(env, variable);
   if (fromEnv) return fromEnv;
   const text = (await (deps.readStdin ?? readAllStdin)()).replace(/\r?\n$/, '');
@@ -98,7 +118,8 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | und
   if (kind === 'netsuite') {
     const why = 'for NetSuite credentials';
     const algorithm = str(ctx, 'algorithm') ?? 'PS256';
-    if (!(ALGORITHMS as readonly string[]).includes(algorithm)) throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}`);
+    if (!(ALGORITHMS as readonly string[]).includes(algorithm))
+      throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}`);
     const secret: NetsuiteSecret = {
       accountId: need(ctx, 'account-id', why),
       clientId: need(ctx, 'client-id', why),
@@ -109,7 +130,12 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | und
     };
     checkKeyPair(secret.privateKeyPem, secret.certificatePem, algorithm);
     const pins = pinsFrom(ctx, 'netsuite', secret.accountId);
-    info = openVault(env, ctx.err).set(name, 'netsuite', secret, { accountId: secret.accountId, certificateId: secret.certificateId, algorithm, ...pins });
+    info = openVault(env, ctx.err).set(name, 'netsuite', secret, {
+      accountId: secret.accountId,
+      certificateId: secret.certificateId,
+      algorithm,
+      ...pins,
+    });
   } else if (kind === 'anaplan') {
     const auth = need(ctx, 'auth', 'for Anaplan credentials (basic, certificate or oauth)');
     const pins = pinsFrom(ctx, 'anaplan');
@@ -118,18 +144,30 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | und
     let meta: Record<string, string> = {};
     if (auth === 'basic') {
       const username = need(ctx, 'username', 'for --auth basic');
-      secret = { type: 'basic', username, password: await secretFromEnvOrStdin(env, 'ANAPLAN_PASSWORD', deps, 'password') };
+      secret = {
+        type: 'basic',
+        username,
+        password: await secretFromEnvOrStdin(env, 'ANAPLAN_PASSWORD', deps, 'password'),
+      };
       meta = { username };
     } else if (auth === 'certificate') {
       const why = 'for --auth certificate';
-      secret = { type: 'certificate', certificatePem: readPemFile(ctx, 'certificate-file', why), privateKeyPem: readPemFile(ctx, 'private-key-file', why) };
+      secret = {
+        type: 'certificate',
+        certificatePem: readPemFile(ctx, 'certificate-file', why),
+        privateKeyPem: readPemFile(ctx, 'private-key-file', why),
+      };
       checkKeyPair(secret.privateKeyPem, secret.certificatePem);
     } else if (auth === 'oauth') {
       const clientId = need(ctx, 'client-id', 'for --auth oauth');
       secret =
         ctx.values.device === true
           ? await deviceGrant(ctx, clientId, pins)
-          : { type: 'oauth', clientId, refreshToken: await secretFromEnvOrStdin(env, 'ANAPLAN_REFRESH_TOKEN', deps, 'refresh token') };
+          : {
+              type: 'oauth',
+              clientId,
+              refreshToken: await secretFromEnvOrStdin(env, 'ANAPLAN_REFRESH_TOKEN', deps, 'refresh token'),
+            };
     } else {
       throw new UsageError('--auth must be basic, certificate or oauth');
     }
@@ -150,20 +188,36 @@ async function runSet(ctx: CommandContext, deps: CredentialsDeps, env: Env | und
  * credentials, so the grant happens with the same host the refresh token will later be sent to.
  */
 async function deviceGrant(ctx: CommandContext, clientId: string, pins: CredentialMetadata): Promise<AnaplanSecret> {
-  if (ctx.values['device-timeout'] !== undefined && !/^\d+$/.test(String(ctx.values['device-timeout']))) throw new UsageError('--device-timeout must be a whole number of seconds');
+  if (ctx.values['device-timeout'] !== undefined && !/^\d+$/.test(String(ctx.values['device-timeout'])))
+    throw new UsageError('--device-timeout must be a whole number of seconds');
   const pinned = pins['pin.oauthUrl'];
   const oauthUrl = typeof pinned === 'string' ? pinned : ANAPLAN_DEFAULT_URLS.oauthUrl;
   const http = { transport: {} };
   const device = await startDeviceAuthorization({ oauthUrl, clientId, http });
   const where = device.verification_uri_complete ?? device.verification_uri;
-  ctx.err(`To let ml-connector use Anaplan as you, open ${where} and enter the code ${device.user_code} (valid ${Math.max(1, Math.round(device.expires_in / 60))} min). Waiting for approval…`);
+  ctx.err(
+    `To let ml-connector use Anaplan as you, open ${where} and enter the code ${device.user_code} (valid ${Math.max(1, Math.round(device.expires_in / 60))} min). Waiting for approval…`,
+  );
   const limitMs = Math.min(device.expires_in * 1000, Number(ctx.values['device-timeout'] ?? Infinity) * 1000);
-  const tokens = await pollDeviceToken({ oauthUrl, clientId, device, http, signal: AbortSignal.timeout(Math.min(limitMs, 2 ** 31 - 1)) }).catch((e: unknown) => {
-    if (e instanceof DOMException && e.name === 'TimeoutError') throw new UsageError(`the device code ${device.user_code} was not approved in time; run the command again`);
+  const tokens = await pollDeviceToken({
+    oauthUrl,
+    clientId,
+    device,
+    http,
+    signal: AbortSignal.timeout(Math.min(limitMs, 2 ** 31 - 1)),
+  }).catch((e: unknown) => {
+    if (e instanceof DOMException && e.name === 'TimeoutError')
+      throw new UsageError(`the device code ${device.user_code} was not approved in time; run the command again`);
     throw e;
   });
   ctx.err('✔ approved');
-  return { type: 'oauth', clientId, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessTokenExpiresAt: Math.floor(tokens.expiresAt) };
+  return {
+    type: 'oauth',
+    clientId,
+    refreshToken: tokens.refreshToken,
+    accessToken: tokens.accessToken,
+    accessTokenExpiresAt: Math.floor(tokens.expiresAt),
+  };
 }
 
 function runList(ctx: CommandContext, env: Env | undefined): number {
@@ -171,7 +225,13 @@ function runList(ctx: CommandContext, env: Env | undefined): number {
   const items = vault ? vault.list() : [];
   const now = new Date();
   if (ctx.values.json === true) {
-    ctx.out(JSON.stringify(items.map((i) => ({ ...i, pinnedTo: describePins(i), certificate: certificateStatus(i, now) })), null, 2));
+    ctx.out(
+      JSON.stringify(
+        items.map((i) => ({ ...i, pinnedTo: describePins(i), certificate: certificateStatus(i, now) })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (items.length === 0) {
@@ -183,8 +243,14 @@ function runList(ctx: CommandContext, env: Env | undefined): number {
       ['NAME', 'KIND', 'AUTH', 'CERTIFICATE EXPIRES', 'UPDATED', 'PINNED TO', 'DETAILS'],
       items.map((i) => {
         const s = certificateStatus(i, now);
-        const cert = s.state === 'none' ? '—' : `${s.expiresAt!.slice(0, 10)}${s.state === 'expired' ? ' ✖ EXPIRED' : s.state === 'expiring' ? ` ⚠ ${s.daysLeft} days` : ''}`;
-        const details = Object.entries(i.metadata).filter(([k]) => !k.startsWith('pin.')).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        const cert =
+          s.state === 'none'
+            ? '—'
+            : `${s.expiresAt!.slice(0, 10)}${s.state === 'expired' ? ' ✖ EXPIRED' : s.state === 'expiring' ? ` ⚠ ${s.daysLeft} days` : ''}`;
+        const details = Object.entries(i.metadata)
+          .filter(([k]) => !k.startsWith('pin.'))
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
         return [i.name, i.kind, i.authType, cert, i.updatedAt.slice(0, 19) + 'Z', describePins(i), details];
       }),
     ),
@@ -214,7 +280,8 @@ function runPin(ctx: CommandContext, env: Env | undefined): number {
     ctx.err(`no ${kind} credentials named "${name}"`);
     return 1;
   }
-  const pins = kind === 'netsuite' ? pinsFrom(ctx, 'netsuite', vault.get(name, 'netsuite').accountId) : pinsFrom(ctx, 'anaplan');
+  const pins =
+    kind === 'netsuite' ? pinsFrom(ctx, 'netsuite', vault.get(name, 'netsuite').accountId) : pinsFrom(ctx, 'anaplan');
   const info = vault.update(name, kind, {}, pins);
   ctx.out(`✔ ${kind} credentials "${name}" pinned to ${describePins(info)}`);
   return 0;
@@ -255,7 +322,9 @@ function newMasterKey(ctx: CommandContext, env: Env | undefined, fromKeyFile: bo
     throw e;
   }
   if (!fromKeyFile) {
-    throw new UsageError('the vault key comes from ML_CONNECTOR_MASTER_KEY: give the new key with --new-key-file F (mode 0600) or ML_CONNECTOR_NEW_MASTER_KEY');
+    throw new UsageError(
+      'the vault key comes from ML_CONNECTOR_MASTER_KEY: give the new key with --new-key-file F (mode 0600) or ML_CONNECTOR_NEW_MASTER_KEY',
+    );
   }
   return generateKey();
 }
@@ -269,8 +338,13 @@ function runRotate(ctx: CommandContext, env: Env | undefined): number {
   const fromKeyFile = vault.keySource === 'file' || vault.keySource === 'created';
   const key = newMasterKey(ctx, env, fromKeyFile);
   const r = vault.rotateMasterKey(key, { keyFile: fromKeyFile ? vault.keyFile : undefined });
-  ctx.out(`✔ re-encrypted ${r.records} credential record(s) under key id ${r.keyId} (vault version ${r.counter}); key id ${r.previousKeyId} is retired and refused from now on`);
-  if (r.keyFile) ctx.out(`  the key file ${r.keyFile} now holds the new key: back it up apart from the vault (old backups need the old key)`);
+  ctx.out(
+    `✔ re-encrypted ${r.records} credential record(s) under key id ${r.keyId} (vault version ${r.counter}); key id ${r.previousKeyId} is retired and refused from now on`,
+  );
+  if (r.keyFile)
+    ctx.out(
+      `  the key file ${r.keyFile} now holds the new key: back it up apart from the vault (old backups need the old key)`,
+    );
   else ctx.out('  set ML_CONNECTOR_MASTER_KEY to the new key for every worker and CLI user');
   return 0;
 }
@@ -283,14 +357,17 @@ function runAcceptRollback(ctx: CommandContext, env: Env | undefined): number {
   }
   const r = vault.acceptRollback();
   const seen = r.lastSeen === undefined ? 'no version recorded before' : `version ${r.lastSeen} was seen before`;
-  ctx.out(`✔ accepted vault ${vault.file} at version ${r.accepted} (${seen}); rewritten as version ${r.counter}, recorded in ${vault.stateFile}`);
+  ctx.out(
+    `✔ accepted vault ${vault.file} at version ${r.accepted} (${seen}); rewritten as version ${r.counter}, recorded in ${vault.stateFile}`,
+  );
   return 0;
 }
 
 function runRemove(ctx: CommandContext, env: Env | undefined): number {
   const name = need(ctx, 'name', 'for remove');
   const kinds = str(ctx, 'kind') ? [need(ctx, 'kind', '')] : ['netsuite', 'anaplan'];
-  for (const k of kinds) if (k !== 'netsuite' && k !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
+  for (const k of kinds)
+    if (k !== 'netsuite' && k !== 'anaplan') throw new UsageError('--kind must be netsuite or anaplan');
   const vault = openVaultIfExists(env, ctx);
   const removed = vault ? kinds.filter((k) => vault.remove(name, k as CredentialKind)) : [];
   if (removed.length === 0) {
@@ -338,19 +415,36 @@ export function createCredentialsCommand(deps: CredentialsDeps = {}): Command {
       algorithm: { type: 'string', description: `NetSuite JWT algorithm (${ALGORITHMS.join(', ')}; default PS256)` },
       auth: { type: 'string', description: 'Anaplan: basic | certificate | oauth' },
       username: { type: 'string', description: 'Anaplan user (basic auth)' },
-      'base-url': { type: 'string', description: 'NetSuite: pin to this base URL (Company URLs value or sandbox) instead of the account host' },
+      'base-url': {
+        type: 'string',
+        description: 'NetSuite: pin to this base URL (Company URLs value or sandbox) instead of the account host',
+      },
       'auth-url': { type: 'string', description: 'Anaplan: pin the auth host (default https://auth.anaplan.com)' },
-      'oauth-url': { type: 'string', description: 'Anaplan: pin the OAuth host (default https://us1a.app.anaplan.com)' },
+      'oauth-url': {
+        type: 'string',
+        description: 'Anaplan: pin the OAuth host (default https://us1a.app.anaplan.com)',
+      },
       'api-url': { type: 'string', description: 'Anaplan: pin the API host (default https://api.anaplan.com)' },
-      device: { type: 'boolean', description: 'Anaplan --auth oauth: run the device grant (prints a code to approve in a browser) instead of reading a refresh token' },
-      'device-timeout': { type: 'string', description: 'with --device: give up after this many seconds (default: when the code expires)' },
+      device: {
+        type: 'boolean',
+        description:
+          'Anaplan --auth oauth: run the device grant (prints a code to approve in a browser) instead of reading a refresh token',
+      },
+      'device-timeout': {
+        type: 'string',
+        description: 'with --device: give up after this many seconds (default: when the code expires)',
+      },
       json: { type: 'boolean', description: 'list: JSON output' },
-      'new-key-file': { type: 'string', description: 'rotate-master-key: file holding the new 32-byte key (hex or base64, mode 0600)' },
+      'new-key-file': {
+        type: 'string',
+        description: 'rotate-master-key: file holding the new 32-byte key (hex or base64, mode 0600)',
+      },
     },
     async run(ctx) {
       const env = deps.env;
       const [sub, ...extra] = ctx.positionals;
-      if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')} (secrets are never taken from argv)`);
+      if (extra.length)
+        throw new UsageError(`unexpected arguments: ${extra.join(' ')} (secrets are never taken from argv)`);
       if (sub === 'set') return runSet(ctx, deps, env);
       if (sub === 'list') return runList(ctx, env);
       if (sub === 'remove') return runRemove(ctx, env);

@@ -22,9 +22,11 @@ import { backfillCommand, backfillOptions } from './backfill';
 async function start(ctx: CommandContext): Promise<number> {
   const config = loadConfigFile((ctx.values.config as string | undefined) ?? DEFAULT_CONFIG_FILE);
   const kind = String(ctx.values.kind ?? 'full') as CycleKind;
-  if (!['full', 'actuals', 'plan'].includes(kind)) throw new UsageError(`--kind must be full, actuals or plan (got ${kind})`);
+  if (!['full', 'actuals', 'plan'].includes(kind))
+    throw new UsageError(`--kind must be full, actuals or plan (got ${kind})`);
   let period = ctx.values.period as string | undefined;
-  if (period !== undefined && !Period.safeParse(period).success) throw new UsageError(`--period must be YYYY-MM (got ${period})`);
+  if (period !== undefined && !Period.safeParse(period).success)
+    throw new UsageError(`--period must be YYYY-MM (got ${period})`);
   if (!period) {
     const stores = openStores({ dataDir: dataDir() });
     const ports = createPortsResolver({ vault: stores.vault });
@@ -40,7 +42,15 @@ async function start(ctx: CommandContext): Promise<number> {
   try {
     let handle;
     try {
-      handle = await startCycle(client, config, period, kind, undefined as CycleOptions | undefined, String(ctx.values['task-queue'] ?? TASK_QUEUE), { dryRun: ctx.values['dry-run'] === true });
+      handle = await startCycle(
+        client,
+        config,
+        period,
+        kind,
+        undefined as CycleOptions | undefined,
+        String(ctx.values['task-queue'] ?? TASK_QUEUE),
+        { dryRun: ctx.values['dry-run'] === true },
+      );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         ctx.err(`cycle ${err.workflowId} is already running; see \`ml-connector cycle status ${err.workflowId}\``);
@@ -50,7 +60,11 @@ async function start(ctx: CommandContext): Promise<number> {
     }
     // A dry run ends at the diff: wait for it and print it.
     if (!ctx.values.wait && !ctx.values['dry-run']) {
-      ctx.out(ctx.values.json ? JSON.stringify({ workflowId: handle.workflowId, status: 'started' }) : `started ${handle.workflowId}`);
+      ctx.out(
+        ctx.values.json
+          ? JSON.stringify({ workflowId: handle.workflowId, status: 'started' })
+          : `started ${handle.workflowId}`,
+      );
       return 0;
     }
     let summary: CycleSummary;
@@ -59,7 +73,8 @@ async function start(ctx: CommandContext): Promise<number> {
     } catch (err) {
       const s = await handle.query(statusQuery).catch(() => undefined);
       const reason = s?.lastError ?? (err as Error).message;
-      if (ctx.values.json) ctx.out(JSON.stringify({ workflowId: handle.workflowId, status: 'failed', error: reason, steps: s?.steps }));
+      if (ctx.values.json)
+        ctx.out(JSON.stringify({ workflowId: handle.workflowId, status: 'failed', error: reason, steps: s?.steps }));
       else ctx.err(`cycle ${handle.workflowId} failed: ${reason}`);
       return 1;
     }
@@ -75,7 +90,10 @@ async function start(ctx: CommandContext): Promise<number> {
     if (ctx.values.json) ctx.out(JSON.stringify(summary));
     else {
       for (const l of renderSummary(summary)) ctx.out(l);
-      if (summary.approval) ctx.out(`  approval                     ${summary.approval.state}${summary.approval.by ? ` by ${summary.approval.by}` : ''}${summary.approval.note ? ` (${summary.approval.note})` : ''}`);
+      if (summary.approval)
+        ctx.out(
+          `  approval                     ${summary.approval.state}${summary.approval.by ? ` by ${summary.approval.by}` : ''}${summary.approval.note ? ` (${summary.approval.note})` : ''}`,
+        );
     }
     return summary.tieOut && !summary.tieOut.balanced ? 1 : 0;
   } finally {
@@ -83,10 +101,14 @@ async function start(ctx: CommandContext): Promise<number> {
   }
 }
 
-async function withHandle(ctx: CommandContext, fn: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<number>): Promise<number> {
+async function withHandle(
+  ctx: CommandContext,
+  fn: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<number>,
+): Promise<number> {
   const id = ctx.positionals[1];
   if (!id) throw new UsageError('a cycle workflow ID is required');
-  if (!parseCycleWorkflowId(id)) ctx.err(`note: ${id} does not look like cycle:<workspaceId>:<modelId>:<period>:<kind>`);
+  if (!parseCycleWorkflowId(id))
+    ctx.err(`note: ${id} does not look like cycle:<workspaceId>:<modelId>:<period>:<kind>`);
   const { client, close } = await connectClient(undefined, cliDataConverter());
   try {
     return await fn(client.workflow.getHandle(id));
@@ -98,7 +120,10 @@ async function withHandle(ctx: CommandContext, fn: (h: ReturnType<Awaited<Return
 /** The diff artifact of a cycle (memo artifacts.diffHash), read from this host's artifact store. */
 async function readDiff(memo: { artifacts?: CycleArtifacts } | undefined, id: string): Promise<JournalDiff> {
   const hash = memo?.artifacts?.diffHash;
-  if (!hash) throw new Error(`cycle ${id} has no journal diff (it computes one only with journals.approval: manual or --dry-run, once the plan is prepared)`);
+  if (!hash)
+    throw new Error(
+      `cycle ${id} has no journal diff (it computes one only with journals.approval: manual or --dry-run, once the plan is prepared)`,
+    );
   // The configured store (local directory or S3), like the workers'.
   const store = openArtifactStore();
   return getJson<JournalDiff>(store, hash);
@@ -108,11 +133,24 @@ const money = (cents: number) => (cents / 100).toFixed(2);
 
 /** The diff as a table: one row per subsidiary × period × version. */
 export function renderDiff(d: JournalDiff): string[] {
-  const out = [`Journal diff of ${d.cycleId}: ${d.counts.create} to create, ${d.counts.update} to update, ${d.counts.unchanged} unchanged, ${d.counts.retire} to retire`];
+  const out = [
+    `Journal diff of ${d.cycleId}: ${d.counts.create} to create, ${d.counts.update} to update, ${d.counts.unchanged} unchanged, ${d.counts.retire} to retire`,
+  ];
   const head = ['period', 'version', 'subsidiary', 'create', 'update', 'unchanged', 'retire', 'plan', 'ledger now'];
-  const rows = d.rows.map((r) => [r.period, r.version, r.subsidiaryId, String(r.create), String(r.update), String(r.unchanged), String(r.retire), money(r.planCents), money(r.ledgerCents)]);
+  const rows = d.rows.map((r) => [
+    r.period,
+    r.version,
+    r.subsidiaryId,
+    String(r.create),
+    String(r.update),
+    String(r.unchanged),
+    String(r.retire),
+    money(r.planCents),
+    money(r.ledgerCents),
+  ]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i < 3 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    '  ' + cells.map((c, i) => (i < 3 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
   out.push(line(head));
   for (const r of rows) out.push(line(r));
   return out;
@@ -127,13 +165,17 @@ async function decide(ctx: CommandContext, approved: boolean): Promise<number> {
   return withHandle(ctx, async (h) => {
     const s = await h.query(statusQuery);
     if (s.approval?.state !== 'waiting') {
-      ctx.err(`${h.workflowId} is not waiting for approval (${s.approval ? `approval: ${s.approval.state}` : 'no approval gate: journals.approval is auto or the plan is not prepared yet'})`);
+      ctx.err(
+        `${h.workflowId} is not waiting for approval (${s.approval ? `approval: ${s.approval.state}` : 'no approval gate: journals.approval is auto or the plan is not prepared yet'})`,
+      );
       return 1;
     }
     const by = String(ctx.values.by ?? os.userInfo().username);
     const note = ctx.values.note as string | undefined;
     await h.signal(approved ? approveSignal : rejectSignal, { by, ...(note ? { note } : {}) });
-    ctx.out(`${approved ? 'approved' : 'rejected'} ${h.workflowId} as ${by}${note ? ` (${note})` : ''}: ${approved ? 'posting' : 'nothing will be posted'}`);
+    ctx.out(
+      `${approved ? 'approved' : 'rejected'} ${h.workflowId} as ${by}${note ? ` (${note})` : ''}: ${approved ? 'posting' : 'nothing will be posted'}`,
+    );
     return 0;
   });
 }
@@ -177,10 +219,18 @@ export const cycleCommand: Command = {
           if (ctx.values.json) ctx.out(JSON.stringify({ workflowId: h.workflowId, execution: desc.status.name, ...s }));
           else {
             ctx.out(`${h.workflowId}: ${desc.status.name}${s?.paused ? ' (paused)' : ''}`);
-            for (const st of s?.steps ?? []) ctx.out(`  ${st.state.padEnd(8)} ${st.name.padEnd(16)} ${Object.entries(st.counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+            for (const st of s?.steps ?? [])
+              ctx.out(
+                `  ${st.state.padEnd(8)} ${st.name.padEnd(16)} ${Object.entries(st.counts)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}`,
+              );
             if (s?.quarantined) ctx.out(`  quarantined: ${s.quarantined}`);
             if (s?.lastError) ctx.out(`  last error: ${s.lastError}`);
-            if (s?.approval) ctx.out(`  ${s.approval.state === 'waiting' ? 'waiting for approval' : `approval: ${s.approval.state}${s.approval.by ? ` by ${s.approval.by}` : ''}`} — ${summaryLine(s.approval.diff)}`);
+            if (s?.approval)
+              ctx.out(
+                `  ${s.approval.state === 'waiting' ? 'waiting for approval' : `approval: ${s.approval.state}${s.approval.by ? ` by ${s.approval.by}` : ''}`} — ${summaryLine(s.approval.diff)}`,
+              );
             for (const w of s?.warnings ?? []) ctx.out(`  ⚠ ${w}`);
           }
           return 0;

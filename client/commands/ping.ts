@@ -21,7 +21,10 @@ export function formatPingReport(report: PingReport, header: { netsuite: string;
     }
   }
   const n = (s: PingCheck['status']) => report.checks.filter((c) => c.status === s).length;
-  lines.push('', `${report.ok ? '✔ ready' : '✖ not ready'}: ${n('pass')} passed, ${n('warn')} warnings, ${n('fail')} failed${n('skip') ? `, ${n('skip')} not checked` : ''}`);
+  lines.push(
+    '',
+    `${report.ok ? '✔ ready' : '✖ not ready'}: ${n('pass')} passed, ${n('warn')} warnings, ${n('fail')} failed${n('skip') ? `, ${n('skip')} not checked` : ''}`,
+  );
   return lines;
 }
 
@@ -41,7 +44,9 @@ export function createPingCommand(deps: { env?: Env } = {}): Command {
       try {
         raw = JSON.parse(fs.readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new UsageError(`--config ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+        throw new UsageError(
+          `--config ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`,
+        );
       }
       const config = parseConfig(raw, file);
       const report = await pingConnection(config, { vault: openVaultIfExists(env, ctx) });
@@ -50,7 +55,8 @@ export function createPingCommand(deps: { env?: Env } = {}): Command {
         for (const line of formatPingReport(report, {
           netsuite: `NetSuite — account ${config.netsuite.accountId}${config.netsuite.baseUrl ? ` at ${config.netsuite.baseUrl}` : ''}`,
           anaplan: `Anaplan — workspace ${config.anaplan.workspaceId}, model ${config.anaplan.modelId}`,
-        })) ctx.out(line);
+        }))
+          ctx.out(line);
       }
       return report.ok ? 0 : 1;
     },

@@ -12,7 +12,9 @@ import type { ReportWorkflowInfo } from '../../activities/report/data';
 import { connectClient } from '../temporal';
 import { auditDbFile, auditDbMissing } from './audit';
 
-export function createReportCommand(deps: { env?: Env; workflowInfo?: (cycleId: string) => Promise<ReportWorkflowInfo> } = {}): Command {
+export function createReportCommand(
+  deps: { env?: Env; workflowInfo?: (cycleId: string) => Promise<ReportWorkflowInfo> } = {},
+): Command {
   return {
     name: 'report',
     summary: 'Reconciliation report of a cycle (HTML or JSON)',
@@ -45,7 +47,9 @@ export function createReportCommand(deps: { env?: Env; workflowInfo?: (cycleId: 
             }
           }
         } catch (err) {
-          ctx.err(`⚠ cycle ${cycleId} not read from Temporal (${(err as Error).message}); the report uses the audit trail only`);
+          ctx.err(
+            `⚠ cycle ${cycleId} not read from Temporal (${(err as Error).message}); the report uses the audit trail only`,
+          );
         }
       }
       const artifacts = openArtifactStore(env);
@@ -55,7 +59,13 @@ export function createReportCommand(deps: { env?: Env; workflowInfo?: (cycleId: 
           ctx.out(JSON.stringify(await buildReportData({ cycleId, audit, artifacts, workflow }), null, 2));
           return 0;
         }
-        const { file: out, data } = await writeReport({ cycleId, audit, artifacts, workflow, out: typeof ctx.values.out === 'string' ? ctx.values.out : defaultReportFile(cycleId) });
+        const { file: out, data } = await writeReport({
+          cycleId,
+          audit,
+          artifacts,
+          workflow,
+          out: typeof ctx.values.out === 'string' ? ctx.values.out : defaultReportFile(cycleId),
+        });
         if (data.auditRows === 0) ctx.err(`⚠ no audit rows for cycle ${cycleId}: is the ID right?`);
         ctx.out(out);
         return 0;

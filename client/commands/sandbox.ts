@@ -12,14 +12,19 @@ import { sandboxConnection } from '../sandbox-connection';
 export const sandboxCommand: Command = {
   name: 'sandbox',
   summary: 'Start the NetSuite and Anaplan sandboxes (seeded demo company)',
-  usage: 'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--gl-lines L] [--multibook] [--write-config F]',
+  usage:
+    'ml-connector sandbox [--netsuite-port N] [--anaplan-port M] [--seed S] [--gl-lines L] [--multibook] [--write-config F]',
   options: {
     'netsuite-port': { type: 'string', description: 'NetSuite sandbox port (0 = any free port)', default: '0' },
     'anaplan-port': { type: 'string', description: 'Anaplan sandbox port (0 = any free port)', default: '0' },
     seed: { type: 'string', description: 'Seed of the demo company', default: '42' },
     'gl-lines': { type: 'string', description: 'Accounting lines of seeded GL activity', default: '20000' },
     // Most NetSuite accounts lack Multi-Book Accounting (docs/netsuite.md §12): the default demo company is single-book.
-    multibook: { type: 'boolean', description: "Seed a Multi-Book NetSuite account (secondary 'Plan Book')", default: false },
+    multibook: {
+      type: 'boolean',
+      description: "Seed a Multi-Book NetSuite account (secondary 'Plan Book')",
+      default: false,
+    },
     'write-config': { type: 'string', description: 'Write a connection config for the sandboxes to this file' },
     name: { type: 'string', description: 'Connection name used in the config and vault', default: 'demo' },
   },
@@ -31,8 +36,14 @@ export const sandboxCommand: Command = {
     };
     // Loaded on use: the production image ships without the sandboxes (Dockerfile).
     const { startSandboxes } = await import('../../sandbox/embedded');
-    const s = await startSandboxes({ seed: int('seed'), netsuite: { port: int('netsuite-port'), glLines: int('gl-lines'), multiBook: ctx.values.multibook === true }, anaplan: { port: int('anaplan-port') } });
-    ctx.out(`NetSuite sandbox: ${s.netsuite.url}  (account ${s.netsuite.accountId}, ${s.netsuite.state.multiBook ? "Multi-Book: primary + 'Plan Book'" : 'single-book'})`);
+    const s = await startSandboxes({
+      seed: int('seed'),
+      netsuite: { port: int('netsuite-port'), glLines: int('gl-lines'), multiBook: ctx.values.multibook === true },
+      anaplan: { port: int('anaplan-port') },
+    });
+    ctx.out(
+      `NetSuite sandbox: ${s.netsuite.url}  (account ${s.netsuite.accountId}, ${s.netsuite.state.multiBook ? "Multi-Book: primary + 'Plan Book'" : 'single-book'})`,
+    );
     ctx.out(`Anaplan sandbox:  ${s.anaplan.url}  (workspace ${s.anaplan.workspaceId}, model ${s.anaplan.modelId})`);
     const file = ctx.values['write-config'] as string | undefined;
     if (file) {
@@ -40,7 +51,9 @@ export const sandboxCommand: Command = {
       try {
         const cfg = sandboxConnection(s, stores.vault, String(ctx.values.name));
         fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
-        ctx.out(`Config written to ${file}; credentials stored in the vault as ${cfg.netsuite.credentials} and ${cfg.anaplan.credentials}.`);
+        ctx.out(
+          `Config written to ${file}; credentials stored in the vault as ${cfg.netsuite.credentials} and ${cfg.anaplan.credentials}.`,
+        );
         for (const w of stores.vault.warnings ?? []) ctx.err(`⚠ ${w}`);
       } finally {
         await stores.close();

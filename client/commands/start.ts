@@ -43,13 +43,23 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const server = await startTemporal({ dbFile: path.join(dir, 'temporal.db'), port: Number(ctx.values.port ?? 7233), uiPort: Number(ctx.values['ui-port'] ?? 8233), log: (l) => out(`• ${l}`) });
+    const server = await startTemporal({
+      dbFile: path.join(dir, 'temporal.db'),
+      port: Number(ctx.values.port ?? 7233),
+      uiPort: Number(ctx.values['ui-port'] ?? 8233),
+      log: (l) => out(`• ${l}`),
+    });
     cleanups.push(() => server.stop());
     // Loaded on use: the production image ships without the sandboxes (Dockerfile).
     const { startSandboxes } = await import('../../sandbox/embedded');
-    const sandboxes = await startSandboxes({ seed: Number(ctx.values.seed ?? 42), netsuite: { glLines: Number(ctx.values['gl-lines'] ?? 20_000) } });
+    const sandboxes = await startSandboxes({
+      seed: Number(ctx.values.seed ?? 42),
+      netsuite: { glLines: Number(ctx.values['gl-lines'] ?? 20_000) },
+    });
     cleanups.push(() => sandboxes.close());
-    out(`• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`);
+    out(
+      `• NetSuite sandbox ${sandboxes.netsuite.url} (account ${sandboxes.netsuite.accountId}); Anaplan sandbox ${sandboxes.anaplan.url}`,
+    );
     const dataConverter = cliDataConverter();
     // server.settings: TLS / API key from the environment when TEMPORAL_ADDRESS names an existing server.
     const connection = await openClientConnection(server.settings);
@@ -58,7 +68,11 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     const built = buildActivities({ dataDir: dir, temporal: client });
     cleanups.push(() => built.close());
     const config = parseConfig(sandboxConnection(sandboxes, built.stores.vault, 'demo'));
-    const { worker, connection: workerConnection } = await createConnectorWorker({ temporal: server.settings, activities: built.activities, dataConverter });
+    const { worker, connection: workerConnection } = await createConnectorWorker({
+      temporal: server.settings,
+      activities: built.activities,
+      dataConverter,
+    });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -68,7 +82,10 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     const period = await latestClosedPeriod({ ports: built.ports }, config);
     out(`• full cycle for ${period} (latest closed NetSuite period)`);
     const handle = await startCycle(client, config, period, 'full');
-    if (server.uiUrl) out(`• watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    if (server.uiUrl)
+      out(
+        `• watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`,
+      );
     let code = 0;
     try {
       const summary = await watchCycle(handle, out);
@@ -80,7 +97,13 @@ export async function runEmbedded(ctx: CommandContext, stayUp: boolean): Promise
     }
     // The reconciliation report of the demo cycle (issue 16 item 4), also for a failed cycle.
     try {
-      const { file } = await writeReport({ cycleId: handle.workflowId, audit: built.stores.audit, artifacts: built.stores.artifacts, workflow: await workflowInfo(client, handle.workflowId), out: defaultReportFile(handle.workflowId, dir) });
+      const { file } = await writeReport({
+        cycleId: handle.workflowId,
+        audit: built.stores.audit,
+        artifacts: built.stores.artifacts,
+        workflow: await workflowInfo(client, handle.workflowId),
+        out: defaultReportFile(handle.workflowId, dir),
+      });
       out(`Reconciliation report: ${file}`);
     } catch (err) {
       ctx.err(`⚠ reconciliation report not written: ${(err as Error).message}`);
@@ -110,6 +133,11 @@ export const devCommand: Command = {
   name: 'dev',
   summary: 'Like start, but stays up after the cycle (until Ctrl-C)',
   usage: 'ml-connector dev [--port 7233] [--ui-port 8233]',
-  options: { port: startOptions.port, 'ui-port': startOptions['ui-port'], 'gl-lines': startOptions['gl-lines'], seed: startOptions.seed },
+  options: {
+    port: startOptions.port,
+    'ui-port': startOptions['ui-port'],
+    'gl-lines': startOptions['gl-lines'],
+    seed: startOptions.seed,
+  },
   run: (ctx) => runEmbedded(ctx, true),
 };

@@ -7,7 +7,10 @@
 import type { ReportData } from '../../activities/report/data';
 
 export function esc(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 export const money = (cents: number) => {
@@ -21,7 +24,12 @@ type Col = { label: string; num?: boolean };
 
 /** A table whose headers sort it (script below); numeric cells carry their exact value in data-v. */
 function table(id: string, cols: Col[], rows: Cell[][], foot?: Cell[]): string {
-  const head = cols.map((c, i) => `<th data-col="${i}" data-type="${c.num ? 'num' : 'text'}"${c.num ? ' class="num"' : ''} tabindex="0">${esc(c.label)}<span class="arrow"></span></th>`).join('');
+  const head = cols
+    .map(
+      (c, i) =>
+        `<th data-col="${i}" data-type="${c.num ? 'num' : 'text'}"${c.num ? ' class="num"' : ''} tabindex="0">${esc(c.label)}<span class="arrow"></span></th>`,
+    )
+    .join('');
   const cell = (c: Cell, i: number) =>
     `<td${cols[i]?.num || c.cls ? ` class="${[cols[i]?.num ? 'num' : '', c.cls ?? ''].join(' ').trim()}"` : ''} data-v="${esc(c.sort ?? c.text)}"${c.title ? ` title="${esc(c.title)}"` : ''}>${esc(c.text)}</td>`;
   const body = rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('\n');
@@ -29,7 +37,11 @@ function table(id: string, cols: Col[], rows: Cell[][], foot?: Cell[]): string {
   return `<table id="${esc(id)}" class="sortable"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody>${tfoot}</table>`;
 }
 
-const num = (cents: number, cls?: string): Cell => ({ text: money(cents), sort: cents, cls: cls ?? (cents < 0 ? 'neg' : '') });
+const num = (cents: number, cls?: string): Cell => ({
+  text: money(cents),
+  sort: cents,
+  cls: cls ?? (cents < 0 ? 'neg' : ''),
+});
 const int = (n: number): Cell => ({ text: String(n), sort: n });
 
 /** Horizontal bars, NetSuite vs Anaplan per account, around a zero line (income is negative). */
@@ -57,13 +69,20 @@ export function chartSvg(bars: ReportData['byAccount']): string {
       const w = Math.max(Math.abs(x(v) - zero), v === 0 ? 0 : 1);
       return `<rect class="bar ${cls}" x="${x0.toFixed(1)}" y="${y + dy}" width="${w.toFixed(1)}" height="10" data-account="${esc(b.account)}" data-cents="${v}"><title>${esc(b.account)} ${who}: ${money(v)}</title></rect>`;
     };
-    parts.push(`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end" class="label">${esc(b.account.length > 16 ? b.account.slice(0, 15) + '…' : b.account)}</text>`);
+    parts.push(
+      `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end" class="label">${esc(b.account.length > 16 ? b.account.slice(0, 15) + '…' : b.account)}</text>`,
+    );
     parts.push(bar(b.netsuiteCents, 2, 'ns', 'NetSuite'));
     parts.push(bar(b.anaplanCents, 13, 'ap', 'Anaplan'));
   });
   // Scale: the two ends and zero.
-  for (const v of [...new Set([lo, 0, hi])]) parts.push(`<text x="${x(v).toFixed(1)}" y="${height - 1}" text-anchor="${v === lo && v !== 0 ? 'start' : v === hi && v !== 0 ? 'end' : 'middle'}" class="tick">${money(v)}</text>`);
-  parts.push(`<line x1="${zero.toFixed(1)}" x2="${zero.toFixed(1)}" y1="${top - 4}" y2="${height - 16}" class="zero"/>`);
+  for (const v of [...new Set([lo, 0, hi])])
+    parts.push(
+      `<text x="${x(v).toFixed(1)}" y="${height - 1}" text-anchor="${v === lo && v !== 0 ? 'start' : v === hi && v !== 0 ? 'end' : 'middle'}" class="tick">${money(v)}</text>`,
+    );
+  parts.push(
+    `<line x1="${zero.toFixed(1)}" x2="${zero.toFixed(1)}" y1="${top - 4}" y2="${height - 16}" class="zero"/>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -113,9 +132,12 @@ export function renderReportHtml(d: ReportData): string {
   const t = d.totals;
   const tie = d.tieOut;
   const unexplained = tie ? tie.netsuiteCents - tie.loadedCents - tie.quarantinedCents - tie.rejectedCents : null;
-  const card = (k: string, v: string, cls = '', id = '') => `<div class="card"${id ? ` id="${id}"` : ''}><div class="k">${esc(k)}</div><div class="v ${cls}">${esc(v)}</div></div>`;
+  const card = (k: string, v: string, cls = '', id = '') =>
+    `<div class="card"${id ? ` id="${id}"` : ''}><div class="k">${esc(k)}</div><div class="v ${cls}">${esc(v)}</div></div>`;
   const actualsRows = d.actuals.map((l) => {
-    const reasons = Object.entries(l.reasons).map(([r, n]) => `${r} (${n})`).join('; ');
+    const reasons = Object.entries(l.reasons)
+      .map(([r, n]) => `${r} (${n})`)
+      .join('; ');
     return [
       { text: l.account },
       { text: l.subsidiary },
@@ -128,10 +150,44 @@ export function renderReportHtml(d: ReportData): string {
       { text: reasons || '—', sort: reasons, cls: 'reasons' },
     ];
   });
-  const actualsFoot = [{ text: 'Total' }, { text: '' }, num(t.netsuiteCents), num(t.loadedCents), num(t.quarantinedCents), num(t.rejectedCents), num(t.differenceCents, 'diff'), int(d.actuals.reduce((s, l) => s + l.rows.loaded + l.rows.quarantined + l.rows.rejected, 0)), { text: '' }];
-  const journalRows = d.journals.map((g) => [{ text: g.version }, { text: g.period }, { text: g.subsidiary, sort: g.subsidiary }, int(g.created), num(g.createdCents), int(g.updated), num(g.updatedCents), int(g.unchanged), num(g.unchangedCents), int(g.retired), int(g.failed)]);
+  const actualsFoot = [
+    { text: 'Total' },
+    { text: '' },
+    num(t.netsuiteCents),
+    num(t.loadedCents),
+    num(t.quarantinedCents),
+    num(t.rejectedCents),
+    num(t.differenceCents, 'diff'),
+    int(d.actuals.reduce((s, l) => s + l.rows.loaded + l.rows.quarantined + l.rows.rejected, 0)),
+    { text: '' },
+  ];
+  const journalRows = d.journals.map((g) => [
+    { text: g.version },
+    { text: g.period },
+    { text: g.subsidiary, sort: g.subsidiary },
+    int(g.created),
+    num(g.createdCents),
+    int(g.updated),
+    num(g.updatedCents),
+    int(g.unchanged),
+    num(g.unchangedCents),
+    int(g.retired),
+    int(g.failed),
+  ]);
   const jt = d.journalTotals;
-  const journalFoot = [{ text: 'Total' }, { text: '' }, { text: '' }, int(jt.created), num(jt.createdCents), int(jt.updated), num(jt.updatedCents), int(jt.unchanged), num(jt.unchangedCents), int(jt.retired), int(jt.failed)];
+  const journalFoot = [
+    { text: 'Total' },
+    { text: '' },
+    { text: '' },
+    int(jt.created),
+    num(jt.createdCents),
+    int(jt.updated),
+    num(jt.updatedCents),
+    int(jt.unchanged),
+    num(jt.unchangedCents),
+    int(jt.retired),
+    int(jt.failed),
+  ];
   const fmtMs = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -156,15 +212,50 @@ ${d.byAccount.length ? chartSvg(d.byAccount) : '<p class="note">No actuals in th
 <p class="note">NetSuite = every GL row the cycle extracted (loaded + quarantined + rejected). Difference = NetSuite − loaded into Anaplan, explained by the quarantined and rejected rows. Click a header to sort.</p>
 ${table('actuals', [{ label: 'Account' }, { label: 'Subsidiary' }, { label: 'NetSuite', num: true }, { label: 'Loaded into Anaplan', num: true }, { label: 'Quarantined', num: true }, { label: 'Rejected', num: true }, { label: 'Difference', num: true }, { label: 'Rows', num: true }, { label: 'Reasons' }], actualsRows, actualsFoot)}
 <h2>Quarantined and rejected rows by reason</h2>
-${d.reasons.length ? table('reasons', [{ label: 'Outcome' }, { label: 'Reason' }, { label: 'Rows', num: true }, { label: 'Amount', num: true }], d.reasons.map((r) => [{ text: r.kind }, { text: r.reason }, int(r.rows), num(r.cents)])) : '<p class="note">None.</p>'}
+${
+  d.reasons.length
+    ? table(
+        'reasons',
+        [{ label: 'Outcome' }, { label: 'Reason' }, { label: 'Rows', num: true }, { label: 'Amount', num: true }],
+        d.reasons.map((r) => [{ text: r.kind }, { text: r.reason }, int(r.rows), num(r.cents)]),
+      )
+    : '<p class="note">None.</p>'
+}
 <h2>Plan journals by version × period × subsidiary</h2>
 ${d.journals.length ? table('journals', [{ label: 'Version' }, { label: 'Period' }, { label: 'Subsidiary' }, { label: 'Created', num: true }, { label: 'Created amount', num: true }, { label: 'Updated', num: true }, { label: 'Updated amount', num: true }, { label: 'Unchanged', num: true }, { label: 'Unchanged amount', num: true }, { label: 'Retired', num: true }, { label: 'Refused', num: true }], journalRows, journalFoot) : '<p class="note">No plan journals in this cycle.</p>'}
 <h2>Warnings</h2>
 ${d.warnings.length ? `<ul class="warn" id="warnings">${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p class="note" id="warnings">None.</p>'}
 <h2>Timings</h2>
-${table('timings', [{ label: 'Step' }, { label: 'Started' }, { label: 'Ended' }, { label: 'Duration', num: true }], d.timings.map((s) => [{ text: s.step }, { text: s.startedAt ?? '—' }, { text: s.endedAt ?? '—' }, { text: fmtMs(s.ms), sort: s.ms ?? -1 }]))}
+${table(
+  'timings',
+  [{ label: 'Step' }, { label: 'Started' }, { label: 'Ended' }, { label: 'Duration', num: true }],
+  d.timings.map((s) => [
+    { text: s.step },
+    { text: s.startedAt ?? '—' },
+    { text: s.endedAt ?? '—' },
+    { text: fmtMs(s.ms), sort: s.ms ?? -1 },
+  ]),
+)}
 <p class="note">${d.timings[0]?.source === 'audit' ? 'Step times from the first and last audit row of each step (the workflow did not answer).' : 'Step times from the cycle workflow.'}</p>
-${d.calls.length ? table('calls', [{ label: 'System' }, { label: 'Calls', num: true }, { label: 'Error responses', num: true }, { label: 'Time in calls', num: true }], d.calls.map((c) => [{ text: c.system }, int(c.calls), int(c.failed), { text: fmtMs(c.totalMs), sort: c.totalMs }])) : ''}
+${
+  d.calls.length
+    ? table(
+        'calls',
+        [
+          { label: 'System' },
+          { label: 'Calls', num: true },
+          { label: 'Error responses', num: true },
+          { label: 'Time in calls', num: true },
+        ],
+        d.calls.map((c) => [
+          { text: c.system },
+          int(c.calls),
+          int(c.failed),
+          { text: fmtMs(c.totalMs), sort: c.totalMs },
+        ]),
+      )
+    : ''
+}
 <script>${SCRIPT}</script>
 </body></html>
 `;

@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { CycleSummary } from '../../common/dto';
 import { statusQuery } from '../../common/messages';
-import { buildReportData, type ReportArtifactSource, type ReportAuditSource, type ReportData, type ReportWorkflowInfo } from '../../activities/report/data';
+import {
+  buildReportData,
+  type ReportArtifactSource,
+  type ReportAuditSource,
+  type ReportData,
+  type ReportWorkflowInfo,
+} from '../../activities/report/data';
 import { renderReportHtml } from './html';
 
 export { buildReportData, type ReportData } from '../../activities/report/data';
@@ -22,9 +28,16 @@ export async function workflowInfo(client: Client, cycleId: string): Promise<Rep
   info.startTime = desc.startTime.toISOString();
   if (desc.closeTime) info.closeTime = desc.closeTime.toISOString();
   if (desc.status.name === 'COMPLETED') info.summary = (await handle.result()) as CycleSummary;
-  else if (desc.status.name === 'FAILED') info.error = await handle.result().then(() => undefined, (e: { cause?: { message?: string }; message?: string }) => e.cause?.message ?? e.message);
+  else if (desc.status.name === 'FAILED')
+    info.error = await handle.result().then(
+      () => undefined,
+      (e: { cause?: { message?: string }; message?: string }) => e.cause?.message ?? e.message,
+    );
   // The status query needs a worker; without one the report takes step times from the audit rows.
-  const status = await Promise.race([handle.query(statusQuery), new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]).catch(() => undefined);
+  const status = await Promise.race([
+    handle.query(statusQuery),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref()),
+  ]).catch(() => undefined);
   if (status) {
     info.steps = status.steps;
     info.warnings = status.warnings;
@@ -33,7 +46,13 @@ export async function workflowInfo(client: Client, cycleId: string): Promise<Rep
   return info;
 }
 
-export async function writeReport(opts: { cycleId: string; audit: ReportAuditSource; artifacts?: ReportArtifactSource; workflow?: ReportWorkflowInfo; out: string }): Promise<{ file: string; data: ReportData }> {
+export async function writeReport(opts: {
+  cycleId: string;
+  audit: ReportAuditSource;
+  artifacts?: ReportArtifactSource;
+  workflow?: ReportWorkflowInfo;
+  out: string;
+}): Promise<{ file: string; data: ReportData }> {
   const data = await buildReportData(opts);
   const file = path.resolve(opts.out);
   fs.mkdirSync(path.dirname(file), { recursive: true });

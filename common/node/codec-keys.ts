@@ -83,7 +83,11 @@ function checkKeyId(id: string, label: string): string {
 export function parseCodecKeysEnv(value: string, activeKeyId?: string, label = 'ML_CONNECTOR_CODEC_KEYS'): CodecKeys {
   const keys = new Map<string, Buffer>();
   let first: string | undefined;
-  for (const [i, part] of value.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+  for (const [i, part] of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .entries()) {
     const sep = part.indexOf(':');
     if (sep <= 0) throw new KeyMaterialError(`${label}: entry ${i + 1} must be "keyId:key"`);
     const id = checkKeyId(part.slice(0, sep), `${label} entry ${i + 1}`);
@@ -96,7 +100,8 @@ export function parseCodecKeysEnv(value: string, activeKeyId?: string, label = '
 }
 
 function finishKeys(keys: Map<string, Buffer>, activeKeyId: string, label: string): CodecKeys {
-  if (!keys.has(activeKeyId)) throw new KeyMaterialError(`${label}: active key id "${activeKeyId}" is not among the keys`);
+  if (!keys.has(activeKeyId))
+    throw new KeyMaterialError(`${label}: active key id "${activeKeyId}" is not among the keys`);
   return { activeKeyId, keys };
 }
 
@@ -123,10 +128,16 @@ export function readCodecKeyFile(file: string): CodecKeys {
 }
 
 /** Creates a codec key file with one fresh key (mode 0600). Returns the keys it wrote. */
-export function createCodecKeyFile(file: string, keyId = `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`): CodecKeys {
+export function createCodecKeyFile(
+  file: string,
+  keyId = `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+): CodecKeys {
   checkKeyId(keyId, 'createCodecKeyFile');
   const key = generateKey();
-  writeOwnerOnlyFile(file, JSON.stringify({ activeKeyId: keyId, keys: { [keyId]: key.toString('base64') } }, null, 2) + '\n');
+  writeOwnerOnlyFile(
+    file,
+    JSON.stringify({ activeKeyId: keyId, keys: { [keyId]: key.toString('base64') } }, null, 2) + '\n',
+  );
   return { activeKeyId: keyId, keys: new Map([[keyId, key]]) };
 }
 

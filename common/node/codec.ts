@@ -25,7 +25,10 @@ const ProtoPayload = temporal.api.common.v1.Payload;
 
 /** Payload could not be decrypted: unknown key ID, wrong key or altered ciphertext. */
 export class CodecError extends Error {
-  constructor(message: string, readonly keyId?: string) {
+  constructor(
+    message: string,
+    readonly keyId?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -41,7 +44,8 @@ export class EncryptionCodec implements PayloadCodec {
     for (const [id, key] of keys.keys) {
       if (key.length !== KEY_BYTES) throw new CodecError(`codec key "${id}" must be ${KEY_BYTES} bytes`, id);
     }
-    if (!keys.keys.has(keys.activeKeyId)) throw new CodecError(`active codec key "${keys.activeKeyId}" is not among the keys`);
+    if (!keys.keys.has(keys.activeKeyId))
+      throw new CodecError(`active codec key "${keys.activeKeyId}" is not among the keys`);
     this.keys = new Map(keys.keys);
     this.activeKeyId = keys.activeKeyId;
   }
@@ -76,15 +80,21 @@ export class EncryptionCodec implements PayloadCodec {
         );
       }
       const data = Buffer.from(p.data ?? new Uint8Array());
-      if (data.length < NONCE_BYTES + TAG_BYTES) throw new CodecError(`encrypted payload (key "${keyId}") is truncated`, keyId);
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+      if (data.length < NONCE_BYTES + TAG_BYTES)
+        throw new CodecError(`encrypted payload (key "${keyId}") is truncated`, keyId);
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAAD(aad(keyId));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
         plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new CodecError(`payload failed authentication with key "${keyId}" (wrong key material or altered data)`, keyId);
+        throw new CodecError(
+          `payload failed authentication with key "${keyId}" (wrong key material or altered data)`,
+          keyId,
+        );
       }
       return ProtoPayload.decode(plain);
     });

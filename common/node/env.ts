@@ -15,7 +15,12 @@
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { TemporalSettingsError, temporalSettingsFromEnv, type TemporalSettings, type TemporalSettingsOverrides } from './temporal-settings';
+import {
+  TemporalSettingsError,
+  temporalSettingsFromEnv,
+  type TemporalSettings,
+  type TemporalSettingsOverrides,
+} from './temporal-settings';
 
 export type Env = Record<string, string | undefined>;
 
@@ -56,7 +61,8 @@ const portNumber = optional(
     .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, 'must be a port number 0-65535')
     .transform(Number),
 );
-const choice = <const T extends string>(values: [T, ...T[]]) => optional(z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }));
+const choice = <const T extends string>(values: [T, ...T[]]) =>
+  optional(z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }));
 const endpointUrl = optional(z.string().trim().url('must be a URL such as http://minio:9000'));
 
 /**
@@ -66,73 +72,198 @@ const endpointUrl = optional(z.string().trim().url('must be a URL such as http:/
  */
 const VARIABLES = {
   // Temporal connection (parsed by ./temporal-settings.ts; the names are Temporal's own envconfig names)
-  TEMPORAL_ADDRESS: { schema: text, default: 'unset: start a dev server (CLI), 127.0.0.1:7233 (worker)', meaning: 'Temporal frontend host:port' },
+  TEMPORAL_ADDRESS: {
+    schema: text,
+    default: 'unset: start a dev server (CLI), 127.0.0.1:7233 (worker)',
+    meaning: 'Temporal frontend host:port',
+  },
   TEMPORAL_NAMESPACE: { schema: text, default: 'default', meaning: 'Namespace of the worker and the CLI' },
   TEMPORAL_API_KEY: { schema: text, default: 'unset', meaning: 'API key (Temporal Cloud); turns TLS on', secret: true },
-  TEMPORAL_TLS: { schema: text, default: 'unset: on when any TLS setting or an API key is given', meaning: 'true / false' },
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: { schema: text, default: 'system CAs', meaning: 'CA that signed the server certificate (file)' },
+  TEMPORAL_TLS: {
+    schema: text,
+    default: 'unset: on when any TLS setting or an API key is given',
+    meaning: 'true / false',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: {
+    schema: text,
+    default: 'system CAs',
+    meaning: 'CA that signed the server certificate (file)',
+  },
   TEMPORAL_TLS_SERVER_CA_CERT_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text' },
   TEMPORAL_TLS_CA: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_SERVER_CA_CERT_PATH' },
-  TEMPORAL_TLS_SERVER_NAME: { schema: text, default: 'the host of TEMPORAL_ADDRESS', meaning: 'name checked in the server certificate (and SNI)' },
+  TEMPORAL_TLS_SERVER_NAME: {
+    schema: text,
+    default: 'the host of TEMPORAL_ADDRESS',
+    meaning: 'name checked in the server certificate (and SNI)',
+  },
   TEMPORAL_TLS_CLIENT_CERT_PATH: { schema: text, default: 'unset', meaning: 'mTLS client certificate (file)' },
   TEMPORAL_TLS_CLIENT_CERT_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text' },
   TEMPORAL_TLS_CERT: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_CERT_PATH' },
   TEMPORAL_TLS_CLIENT_KEY_PATH: { schema: text, default: 'unset', meaning: 'mTLS client private key (file)' },
   TEMPORAL_TLS_CLIENT_KEY_DATA: { schema: text, default: 'unset', meaning: 'the same, as PEM text', secret: true },
   TEMPORAL_TLS_KEY: { schema: text, default: 'unset', meaning: 'older name of TEMPORAL_TLS_CLIENT_KEY_PATH' },
-  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: { schema: text, default: 'unset', meaning: 'refused when true (the TypeScript SDK cannot do it)' },
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: {
+    schema: text,
+    default: 'unset',
+    meaning: 'refused when true (the TypeScript SDK cannot do it)',
+  },
   // The Temporal CLI (dev server, `temporal workflow show`)
-  TEMPORAL_CLI_PATH: { schema: text, default: 'unset', meaning: 'path of the `temporal` binary (takes precedence over PATH)' },
+  TEMPORAL_CLI_PATH: {
+    schema: text,
+    default: 'unset',
+    meaning: 'path of the `temporal` binary (takes precedence over PATH)',
+  },
   PATH: { schema: text, default: 'the process PATH', meaning: 'where the `temporal` binary and pip are looked for' },
   // Data directory and the stores under it
-  ML_CONNECTOR_DATA_DIR: { schema: text, default: '.data/ in the project root', meaning: 'dev-server database, artifacts, audit DB, credential vault, key files, tools' },
-  ML_CONNECTOR_MASTER_KEY: { schema: text, default: 'key file', meaning: '32-byte vault key (base64 or hex)', secret: true },
-  ML_CONNECTOR_MASTER_KEY_FILE: { schema: text, default: '<data dir>/master.key', meaning: 'vault key file (mode 0600)' },
-  ML_CONNECTOR_NEW_MASTER_KEY: { schema: text, default: 'unset', meaning: '`credentials rotate-master-key`: the new vault key', secret: true },
+  ML_CONNECTOR_DATA_DIR: {
+    schema: text,
+    default: '.data/ in the project root',
+    meaning: 'dev-server database, artifacts, audit DB, credential vault, key files, tools',
+  },
+  ML_CONNECTOR_MASTER_KEY: {
+    schema: text,
+    default: 'key file',
+    meaning: '32-byte vault key (base64 or hex)',
+    secret: true,
+  },
+  ML_CONNECTOR_MASTER_KEY_FILE: {
+    schema: text,
+    default: '<data dir>/master.key',
+    meaning: 'vault key file (mode 0600)',
+  },
+  ML_CONNECTOR_NEW_MASTER_KEY: {
+    schema: text,
+    default: 'unset',
+    meaning: '`credentials rotate-master-key`: the new vault key',
+    secret: true,
+  },
   ML_CONNECTOR_VAULT_FILE: { schema: text, default: '<data dir>/credentials.vault', meaning: 'encrypted credentials' },
-  ML_CONNECTOR_VAULT_STATE_FILE: { schema: text, default: '<vault file>.seen', meaning: 'highest vault write counter seen (rollback detection)' },
-  ML_CONNECTOR_AUDIT_DB: { schema: text, default: '<data dir>/audit.db', meaning: 'audit trail: SQLite file or postgres:// URL' },
-  ML_CONNECTOR_ARTIFACT_DIR: { schema: text, default: '<data dir>/artifacts', meaning: 'filesystem artifact store (part files in <data dir>/work)' },
-  ML_CONNECTOR_ARTIFACTS: { schema: text, default: 'unset: local directory', meaning: 's3://bucket/prefix: artifacts on S3 or an S3-compatible store' },
-  ML_CONNECTOR_ARTIFACTS_SSE: { schema: choice(['AES256', 'aws:kms', 'none']), default: "unset: the bucket's default", meaning: 'AES256 or aws:kms (or none)' },
-  ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID: { schema: trimmed, default: "unset: the account's default KMS key", meaning: 'KMS key for aws:kms' },
-  ML_CONNECTOR_ARTIFACTS_PATH_STYLE: { schema: choice(['true', 'false']), default: 'true with a custom endpoint, else false', meaning: 'path-style bucket addressing' },
+  ML_CONNECTOR_VAULT_STATE_FILE: {
+    schema: text,
+    default: '<vault file>.seen',
+    meaning: 'highest vault write counter seen (rollback detection)',
+  },
+  ML_CONNECTOR_AUDIT_DB: {
+    schema: text,
+    default: '<data dir>/audit.db',
+    meaning: 'audit trail: SQLite file or postgres:// URL',
+  },
+  ML_CONNECTOR_ARTIFACT_DIR: {
+    schema: text,
+    default: '<data dir>/artifacts',
+    meaning: 'filesystem artifact store (part files in <data dir>/work)',
+  },
+  ML_CONNECTOR_ARTIFACTS: {
+    schema: text,
+    default: 'unset: local directory',
+    meaning: 's3://bucket/prefix: artifacts on S3 or an S3-compatible store',
+  },
+  ML_CONNECTOR_ARTIFACTS_SSE: {
+    schema: choice(['AES256', 'aws:kms', 'none']),
+    default: "unset: the bucket's default",
+    meaning: 'AES256 or aws:kms (or none)',
+  },
+  ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID: {
+    schema: trimmed,
+    default: "unset: the account's default KMS key",
+    meaning: 'KMS key for aws:kms',
+  },
+  ML_CONNECTOR_ARTIFACTS_PATH_STYLE: {
+    schema: choice(['true', 'false']),
+    default: 'true with a custom endpoint, else false',
+    meaning: 'path-style bucket addressing',
+  },
   AWS_ENDPOINT_URL_S3: { schema: endpointUrl, default: 'unset: AWS S3', meaning: 'S3-compatible endpoint' },
-  AWS_ENDPOINT_URL: { schema: endpointUrl, default: 'unset: AWS S3', meaning: 'S3-compatible endpoint (after AWS_ENDPOINT_URL_S3)' },
+  AWS_ENDPOINT_URL: {
+    schema: endpointUrl,
+    default: 'unset: AWS S3',
+    meaning: 'S3-compatible endpoint (after AWS_ENDPOINT_URL_S3)',
+  },
   AWS_REGION: { schema: text, default: 'us-east-1', meaning: 'region of the bucket' },
   AWS_DEFAULT_REGION: { schema: text, default: 'unset', meaning: 'region, when AWS_REGION is unset' },
-  AWS_ACCESS_KEY_ID: { schema: text, default: "unset: the SDK's default chain", meaning: 'S3 credentials (with AWS_SECRET_ACCESS_KEY)' },
-  AWS_SECRET_ACCESS_KEY: { schema: text, default: "unset: the SDK's default chain", meaning: 'S3 credentials', secret: true },
+  AWS_ACCESS_KEY_ID: {
+    schema: text,
+    default: "unset: the SDK's default chain",
+    meaning: 'S3 credentials (with AWS_SECRET_ACCESS_KEY)',
+  },
+  AWS_SECRET_ACCESS_KEY: {
+    schema: text,
+    default: "unset: the SDK's default chain",
+    meaning: 'S3 credentials',
+    secret: true,
+  },
   AWS_SESSION_TOKEN: { schema: text, default: 'unset', meaning: 'S3 session credentials', secret: true },
   // Payload codec
-  ML_CONNECTOR_CODEC_KEYS: { schema: text, default: 'unset', meaning: 'payload encryption keys id:key[,id:key]', secret: true },
-  ML_CONNECTOR_CODEC_KEY_FILE: { schema: text, default: '<data dir>/codec.key', meaning: 'codec key file (JSON, mode 0600)' },
+  ML_CONNECTOR_CODEC_KEYS: {
+    schema: text,
+    default: 'unset',
+    meaning: 'payload encryption keys id:key[,id:key]',
+    secret: true,
+  },
+  ML_CONNECTOR_CODEC_KEY_FILE: {
+    schema: text,
+    default: '<data dir>/codec.key',
+    meaning: 'codec key file (JSON, mode 0600)',
+  },
   ML_CONNECTOR_CODEC_ACTIVE_KEY: { schema: trimmed, default: 'first key', meaning: 'key ID used to encrypt' },
   // Worker
   ML_CONNECTOR_TASK_QUEUE: { schema: trimmed, default: 'ml-connector', meaning: 'task queue of the worker' },
-  ML_CONNECTOR_METRICS_PORT: { schema: portNumber, default: 'unset: no metrics', meaning: 'serve Prometheus /metrics on this port' },
+  ML_CONNECTOR_METRICS_PORT: {
+    schema: portNumber,
+    default: 'unset: no metrics',
+    meaning: 'serve Prometheus /metrics on this port',
+  },
   ML_CONNECTOR_METRICS_HOST: { schema: trimmed, default: '127.0.0.1', meaning: 'bind address of /metrics' },
-  ML_CONNECTOR_WORKFLOW_BUNDLE: { schema: text, default: 'dist/workflow-bundle.js beside the compiled worker', meaning: 'prebuilt workflow bundle' },
-  ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: { schema: flag, default: 'false', meaning: 'worker/main.ts: run without codec keys (plaintext histories)' },
-  OTEL_EXPORTER_OTLP_ENDPOINT: { schema: text, default: 'unset: no tracing', meaning: 'OTLP/HTTP collector for activity spans' },
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { schema: text, default: 'unset', meaning: 'the same, traces only (read by the exporter)' },
-  OTEL_EXPORTER_OTLP_HEADERS: { schema: text, default: 'unset', meaning: 'headers of the OTLP requests (read by the exporter itself)', secret: true },
+  ML_CONNECTOR_WORKFLOW_BUNDLE: {
+    schema: text,
+    default: 'dist/workflow-bundle.js beside the compiled worker',
+    meaning: 'prebuilt workflow bundle',
+  },
+  ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: {
+    schema: flag,
+    default: 'false',
+    meaning: 'worker/main.ts: run without codec keys (plaintext histories)',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: text,
+    default: 'unset: no tracing',
+    meaning: 'OTLP/HTTP collector for activity spans',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    schema: text,
+    default: 'unset',
+    meaning: 'the same, traces only (read by the exporter)',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    schema: text,
+    default: 'unset',
+    meaning: 'headers of the OTLP requests (read by the exporter itself)',
+    secret: true,
+  },
   OTEL_SERVICE_NAME: { schema: trimmed, default: 'ml-connector-worker', meaning: 'service.name of the spans' },
   // Secret inputs of `ml-connector credentials set` (else read from stdin)
   ANAPLAN_PASSWORD: { schema: text, default: 'unset: stdin', meaning: 'Anaplan basic-auth password', secret: true },
-  ANAPLAN_REFRESH_TOKEN: { schema: text, default: 'unset: stdin', meaning: 'Anaplan OAuth refresh token', secret: true },
-
+  ANAPLAN_REFRESH_TOKEN: {
+    schema: text,
+    default: 'unset: stdin',
+    meaning: 'Anaplan OAuth refresh token',
+    secret: true,
+  },
 } satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof VARIABLES;
 type Value<K extends VariableName> = z.output<(typeof VARIABLES)[K]['schema']>;
 
-export const ENV_VARIABLES: readonly EnvVariable[] = Object.entries(VARIABLES).map(([name, v]: [string, VariableSpec]) => ({ name, default: v.default, meaning: v.meaning, secret: v.secret }));
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.entries(VARIABLES).map(
+  ([name, v]: [string, VariableSpec]) => ({ name, default: v.default, meaning: v.meaning, secret: v.secret }),
+);
 
 /** One or more variables are unusable; `problems` names each variable (never a secret's value). */
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `settings are not usable:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1 ? problems[0]! : `settings are not usable:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = new.target.name;
   }
 }
@@ -240,7 +371,10 @@ export function keySettings(env: Env = process.env): KeySettings {
 }
 
 /** Secret inputs of `credentials set` given in the environment instead of stdin. */
-export function credentialInput(env: Env = process.env, name: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN'): string | undefined {
+export function credentialInput(
+  env: Env = process.env,
+  name: 'ANAPLAN_PASSWORD' | 'ANAPLAN_REFRESH_TOKEN',
+): string | undefined {
   return get(env, name);
 }
 
@@ -274,13 +408,16 @@ export function parseS3Url(url: string): S3Location {
 function s3Location(value: string, problems: string[]): S3Location | undefined {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(value.trim());
   if (!m) {
-    problems.push('ML_CONNECTOR_ARTIFACTS must look like s3://bucket/prefix (for a local directory leave it unset and use ML_CONNECTOR_ARTIFACT_DIR)');
+    problems.push(
+      'ML_CONNECTOR_ARTIFACTS must look like s3://bucket/prefix (for a local directory leave it unset and use ML_CONNECTOR_ARTIFACT_DIR)',
+    );
     return undefined;
   }
   const bucket = m[1]!;
   if (!BUCKET.test(bucket)) problems.push(`ML_CONNECTOR_ARTIFACTS: "${bucket}" is not a valid S3 bucket name`);
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-  if (prefix.split('/').some((s) => s === '..' || s === '.') || prefix.includes('//')) problems.push('ML_CONNECTOR_ARTIFACTS: the prefix must not contain empty, "." or ".." segments');
+  if (prefix.split('/').some((s) => s === '..' || s === '.') || prefix.includes('//'))
+    problems.push('ML_CONNECTOR_ARTIFACTS: the prefix must not contain empty, "." or ".." segments');
   return { bucket, prefix };
 }
 
@@ -314,7 +451,8 @@ export function artifactSettings(env: Env = process.env, dataDir?: string): Arti
   const kmsKeyId = get(env, 'ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID');
   const sseMode = sse && sse !== 'none' ? sse : undefined;
   const sseInvalid = problems.some((p) => p.startsWith('ML_CONNECTOR_ARTIFACTS_SSE '));
-  if (kmsKeyId && sseMode !== 'aws:kms' && !sseInvalid) problems.push('ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID needs ML_CONNECTOR_ARTIFACTS_SSE=aws:kms');
+  if (kmsKeyId && sseMode !== 'aws:kms' && !sseInvalid)
+    problems.push('ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID needs ML_CONNECTOR_ARTIFACTS_SSE=aws:kms');
   const pathStyle = get(env, 'ML_CONNECTOR_ARTIFACTS_PATH_STYLE', problems);
   const s3Endpoint = get(env, 'AWS_ENDPOINT_URL_S3', problems);
   const genericEndpoint = get(env, 'AWS_ENDPOINT_URL', problems);
@@ -329,7 +467,10 @@ export function artifactSettings(env: Env = process.env, dataDir?: string): Arti
     // MinIO-like endpoints serve buckets by path, not by virtual host; AWS itself prefers virtual hosts.
     forcePathStyle: pathStyle ? pathStyle === 'true' : endpoint !== undefined,
     region: get(env, 'AWS_REGION') ?? get(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: get(env, 'AWS_SESSION_TOKEN') } : undefined,
+    credentials:
+      accessKeyId && secretAccessKey
+        ? { accessKeyId, secretAccessKey, sessionToken: get(env, 'AWS_SESSION_TOKEN') }
+        : undefined,
     tempDir: paths.tempDir,
   });
 }
@@ -355,7 +496,9 @@ export interface TracingSettings {
 
 export function tracingSettings(env: Env = process.env): TracingSettings {
   return {
-    enabled: get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined || get(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined,
+    enabled:
+      get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined ||
+      get(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined,
     serviceName: get(env, 'OTEL_SERVICE_NAME') ?? 'ml-connector-worker',
   };
 }
@@ -397,7 +540,10 @@ export interface TemporalCliSettings {
 }
 
 export function temporalCliSettings(env: Env = process.env): TemporalCliSettings {
-  return { cliPath: get(env, 'TEMPORAL_CLI_PATH'), searchPath: (get(env, 'PATH') ?? '').split(path.delimiter).filter(Boolean) };
+  return {
+    cliPath: get(env, 'TEMPORAL_CLI_PATH'),
+    searchPath: (get(env, 'PATH') ?? '').split(path.delimiter).filter(Boolean),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +563,10 @@ export interface Settings {
  * (the Temporal ones included). A process reads this once at start (the worker does) and hands the
  * parts down; `dataDir` / `temporal` override the environment as the CLI flags do.
  */
-export function readSettings(env: Env = process.env, overrides: { dataDir?: string; temporal?: TemporalSettingsOverrides } = {}): Settings {
+export function readSettings(
+  env: Env = process.env,
+  overrides: { dataDir?: string; temporal?: TemporalSettingsOverrides } = {},
+): Settings {
   const problems: string[] = [];
   const attempt = <T>(read: () => T): T | undefined => {
     try {
@@ -446,8 +595,16 @@ export function readSettings(env: Env = process.env, overrides: { dataDir?: stri
 function withoutSecretsInLogs(s: Settings): Settings {
   const redacted = () => ({
     ...s,
-    keys: Object.fromEntries(Object.entries(s.keys).map(([k, v]) => [k, v === undefined || k === 'codecActiveKey' ? v : '(set)'])),
-    artifacts: s.artifacts.kind === 's3' && s.artifacts.credentials ? { ...s.artifacts, credentials: { accessKeyId: s.artifacts.credentials.accessKeyId, secretAccessKey: '(set)' } } : s.artifacts,
+    keys: Object.fromEntries(
+      Object.entries(s.keys).map(([k, v]) => [k, v === undefined || k === 'codecActiveKey' ? v : '(set)']),
+    ),
+    artifacts:
+      s.artifacts.kind === 's3' && s.artifacts.credentials
+        ? {
+            ...s.artifacts,
+            credentials: { accessKeyId: s.artifacts.credentials.accessKeyId, secretAccessKey: '(set)' },
+          }
+        : s.artifacts,
   });
   Object.defineProperty(s, 'toJSON', { value: redacted, enumerable: false });
   Object.defineProperty(s, inspect.custom, { value: () => redacted(), enumerable: false });

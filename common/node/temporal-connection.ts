@@ -10,7 +10,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { describeTemporalSettings, type TemporalSettings } from './temporal-settings';
 
 export class TemporalConnectError extends Error {
-  constructor(message: string, readonly address: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly address: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -38,12 +42,19 @@ export function explainConnectError(s: TemporalSettings, err: unknown): Temporal
   const cause = s.apiKey ? raw.split(s.apiKey).join('[redacted]') : raw;
   const lower = cause.toLowerCase();
   let hint: string;
-  if (/certificate|unknownissuer|unknown ca|self.signed|invalidcertificate|badcertificate|not valid for name|notvalidforname|handshake|altnames|err_tls|ssl/.test(lower)) {
+  if (
+    /certificate|unknownissuer|unknown ca|self.signed|invalidcertificate|badcertificate|not valid for name|notvalidforname|handshake|altnames|err_tls|ssl/.test(
+      lower,
+    )
+  ) {
     hint = s.tls
       ? `the TLS handshake failed: check that ${s.sources.ca ?? 'the system trust store'} holds the CA that signed the server's certificate, that the server name (${s.tls.serverNameOverride ?? 'host of TEMPORAL_ADDRESS'}) is in that certificate, and that the server accepts ${s.tls.clientCertPair ? `the client certificate from ${s.sources.clientCert}` : 'clients without a certificate (if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)'}`
       : 'the server may require TLS: set TEMPORAL_TLS=true (and the CA / client certificate / API key it needs)';
   } else if (/unauthenticated|permission denied|permissiondenied|401|403/.test(lower)) {
-    hint = s.apiKey !== undefined ? 'the API key was refused: check TEMPORAL_API_KEY and TEMPORAL_NAMESPACE' : 'the server refused this client: it may need an API key (TEMPORAL_API_KEY) or a client certificate';
+    hint =
+      s.apiKey !== undefined
+        ? 'the API key was refused: check TEMPORAL_API_KEY and TEMPORAL_NAMESPACE'
+        : 'the server refused this client: it may need an API key (TEMPORAL_API_KEY) or a client certificate';
   } else if (/protocol|http2|h2|frame|connection reset|broken pipe|transport|unavailable/.test(lower)) {
     hint = s.tls
       ? `check that TEMPORAL_ADDRESS is a TLS endpoint of Temporal and that it accepts ${s.tls.clientCertPair ? `the client certificate from ${s.sources.clientCert}` : 'clients without a certificate (if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)'}`
@@ -51,7 +62,11 @@ export function explainConnectError(s: TemporalSettings, err: unknown): Temporal
   } else {
     hint = `check TEMPORAL_ADDRESS and that the server is running and reachable${s.tls ? '' : ' (a server that requires TLS also looks like this: then set TEMPORAL_TLS=true)'}`;
   }
-  return new TemporalConnectError(`cannot connect to Temporal at ${describeTemporalSettings(s)}: ${cause}\n  hint: ${hint}`, s.address, { cause: err });
+  return new TemporalConnectError(
+    `cannot connect to Temporal at ${describeTemporalSettings(s)}: ${cause}\n  hint: ${hint}`,
+    s.address,
+    { cause: err },
+  );
 }
 
 /**
@@ -71,7 +86,9 @@ export async function diagnoseTls(s: TemporalSettings, timeoutMs = 5_000): Promi
     // After a completed handshake, a reset or close instead of the server's SETTINGS is the server
     // refusing us; without a client certificate that is almost always mTLS (the alert may be lost).
     const afterHandshake = (what: string) =>
-      s.tls!.clientCertPair ? `${what} right after the TLS handshake (is the client certificate trusted by the server?)` : `${what} right after the TLS handshake: it requires a client certificate (mTLS)`;
+      s.tls!.clientCertPair
+        ? `${what} right after the TLS handshake (is the client certificate trusted by the server?)`
+        : `${what} right after the TLS handshake: it requires a client certificate (mTLS)`;
     const finish = (reason: string | undefined) => {
       if (done) return;
       done = true;
@@ -94,16 +111,32 @@ export async function diagnoseTls(s: TemporalSettings, timeoutMs = 5_000): Promi
       handshakeDone = true;
       // Connection preface + an empty SETTINGS frame: a server that refuses our certificate after a
       // TLS 1.3 handshake answers with an alert instead of its own SETTINGS.
-      socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      socket.write(
+        Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]),
+      );
     });
     socket.once('data', () => finish(undefined));
     socket.once('error', (e: NodeJS.ErrnoException) => {
       const text = `${e.code ? `${e.code}: ` : ''}${e.message.trim()}`;
       // Not a TLS problem at all (nothing listens, no such host): leave the SDK's own error.
-      if (!handshakeDone && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test(e.code ?? '')) return finish(undefined);
-      finish(handshakeDone && /ECONNRESET|EPIPE/.test(text) ? afterHandshake(`the server reset the connection (${e.code})`) : text);
+      if (
+        !handshakeDone &&
+        /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test(e.code ?? '')
+      )
+        return finish(undefined);
+      finish(
+        handshakeDone && /ECONNRESET|EPIPE/.test(text)
+          ? afterHandshake(`the server reset the connection (${e.code})`)
+          : text,
+      );
     });
-    socket.once('close', () => finish(handshakeDone ? afterHandshake('the server closed the connection') : 'the server closed the connection during the TLS handshake'));
+    socket.once('close', () =>
+      finish(
+        handshakeDone
+          ? afterHandshake('the server closed the connection')
+          : 'the server closed the connection during the TLS handshake',
+      ),
+    );
   });
 }
 
@@ -130,5 +163,9 @@ export async function openNativeConnection(s: TemporalSettings): Promise<NativeC
 /** The core's own message names the TLS failure; Node's handshake adds the reason it sees. */
 async function withTlsDiagnosis(s: TemporalSettings, err: unknown): Promise<unknown> {
   const tlsReason = await diagnoseTls(s).catch(() => undefined);
-  return tlsReason ? new Error(`TLS handshake failed: ${tlsReason} (${err instanceof Error ? err.message : String(err)})`, { cause: err }) : err;
+  return tlsReason
+    ? new Error(`TLS handshake failed: ${tlsReason} (${err instanceof Error ? err.message : String(err)})`, {
+        cause: err,
+      })
+    : err;
 }

@@ -75,9 +75,24 @@ interface PemSource {
   aliasVar?: string;
 }
 
-const CA: PemSource = { label: 'server CA certificate', pathVar: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', dataVar: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', aliasVar: 'TEMPORAL_TLS_CA' };
-const CERT: PemSource = { label: 'client certificate', pathVar: 'TEMPORAL_TLS_CLIENT_CERT_PATH', dataVar: 'TEMPORAL_TLS_CLIENT_CERT_DATA', aliasVar: 'TEMPORAL_TLS_CERT' };
-const KEY: PemSource = { label: 'client private key', pathVar: 'TEMPORAL_TLS_CLIENT_KEY_PATH', dataVar: 'TEMPORAL_TLS_CLIENT_KEY_DATA', aliasVar: 'TEMPORAL_TLS_KEY' };
+const CA: PemSource = {
+  label: 'server CA certificate',
+  pathVar: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  dataVar: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  aliasVar: 'TEMPORAL_TLS_CA',
+};
+const CERT: PemSource = {
+  label: 'client certificate',
+  pathVar: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  dataVar: 'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  aliasVar: 'TEMPORAL_TLS_CERT',
+};
+const KEY: PemSource = {
+  label: 'client private key',
+  pathVar: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  dataVar: 'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  aliasVar: 'TEMPORAL_TLS_KEY',
+};
 
 const val = (env: Env, name: string) => {
   const v = env[name];
@@ -110,7 +125,9 @@ function readPem(env: Env, src: PemSource, problems: string[]): { pem: Buffer; s
     return { pem: fs.readFileSync(pathValue), source: `${pathName}=${pathValue}` };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    problems.push(`${pathName}: cannot read the ${src.label} file ${pathValue} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message})`);
+    problems.push(
+      `${pathName}: cannot read the ${src.label} file ${pathValue} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)})`,
+    );
     return undefined;
   }
 }
@@ -159,7 +176,9 @@ export function temporalSettingsFromEnv(env: Env, overrides: TemporalSettingsOve
   const tlsFlag = parseBool(env, 'TEMPORAL_TLS', problems);
   if (parseBool(env, 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION', problems) === true) {
     // The TypeScript SDK cannot switch host verification off; say so rather than ignore it.
-    problems.push('TEMPORAL_TLS_DISABLE_HOST_VERIFICATION=true is not supported: set TEMPORAL_TLS_SERVER_NAME to the name in the server certificate instead');
+    problems.push(
+      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION=true is not supported: set TEMPORAL_TLS_SERVER_NAME to the name in the server certificate instead',
+    );
   }
   const apiKeyRaw = val(env, 'TEMPORAL_API_KEY');
   let apiKey: string | undefined;
@@ -179,33 +198,49 @@ export function temporalSettingsFromEnv(env: Env, overrides: TemporalSettingsOve
   if (ca) {
     sources.ca = ca.source;
     const c = parseCertificates(ca.pem, CA.label, ca.source, problems);
-    if (c && new Date(c.validTo) < now) problems.push(`${ca.source}: the server CA certificate expired on ${new Date(c.validTo).toISOString().slice(0, 10)}`);
+    if (c && new Date(c.validTo) < now)
+      problems.push(
+        `${ca.source}: the server CA certificate expired on ${new Date(c.validTo).toISOString().slice(0, 10)}`,
+      );
   }
   let certificate: X509Certificate | undefined;
   let privateKey: KeyObject | undefined;
   if (cert) {
     sources.clientCert = cert.source;
     certificate = parseCertificates(cert.pem, CERT.label, cert.source, problems);
-    if (certificate && new Date(certificate.validTo) < now) problems.push(`${cert.source}: the client certificate expired on ${new Date(certificate.validTo).toISOString().slice(0, 10)}`);
+    if (certificate && new Date(certificate.validTo) < now)
+      problems.push(
+        `${cert.source}: the client certificate expired on ${new Date(certificate.validTo).toISOString().slice(0, 10)}`,
+      );
   }
   if (key) {
     sources.clientKey = key.source;
     try {
       privateKey = createPrivateKey(key.pem);
     } catch {
-      problems.push(`${key.source}: the client private key is not a readable PEM private key (encrypted keys are not supported)`);
+      problems.push(
+        `${key.source}: the client private key is not a readable PEM private key (encrypted keys are not supported)`,
+      );
     }
   }
-  if (cert && !key) problems.push(`${cert.source} is set but no client private key: set ${KEY.pathVar} (mTLS needs both)`);
-  if (key && !cert) problems.push(`${key.source} is set but no client certificate: set ${CERT.pathVar} (mTLS needs both)`);
+  if (cert && !key)
+    problems.push(`${cert.source} is set but no client private key: set ${KEY.pathVar} (mTLS needs both)`);
+  if (key && !cert)
+    problems.push(`${key.source} is set but no client certificate: set ${CERT.pathVar} (mTLS needs both)`);
   if (certificate && privateKey && !certificate.checkPrivateKey(privateKey)) {
     problems.push(`${key!.source} does not belong to the client certificate in ${cert!.source}`);
   }
 
   const tlsMaterial = [ca?.source, cert?.source, key?.source, sources.serverName].filter(Boolean);
   if (tlsFlag === false) {
-    if (apiKey !== undefined) problems.push('TEMPORAL_API_KEY is set but TEMPORAL_TLS=false: an API key is never sent over plaintext; remove TEMPORAL_TLS=false');
-    if (tlsMaterial.length > 0) problems.push(`TEMPORAL_TLS=false contradicts ${tlsMaterial.map((s) => s!.split('=')[0]).join(', ')}; remove one or the other`);
+    if (apiKey !== undefined)
+      problems.push(
+        'TEMPORAL_API_KEY is set but TEMPORAL_TLS=false: an API key is never sent over plaintext; remove TEMPORAL_TLS=false',
+      );
+    if (tlsMaterial.length > 0)
+      problems.push(
+        `TEMPORAL_TLS=false contradicts ${tlsMaterial.map((s) => s!.split('=')[0]).join(', ')}; remove one or the other`,
+      );
   }
   if (problems.length > 0) throw new TemporalSettingsError(problems);
 

@@ -18,7 +18,11 @@ export const VERSION_SLUG_MAX = 24;
  * every run of non-letters/digits one separator. `Forecast Q1`, `Forecast-Q1` and `FORECAST_Q1` are one.
  */
 export function canonicalVersion(version: string): string {
-  return version.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_|_$/g, '');
+  return version
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '_')
+    .replace(/^_|_$/g, '');
 }
 
 /**
@@ -29,7 +33,10 @@ export function canonicalVersion(version: string): string {
  * SHA-256 of its canonical form, which keeps distinct names distinct.
  */
 export function versionSlug(version: string): string {
-  const ascii = version.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const ascii = version
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   if (/^[\x20-\x7e]*$/.test(version) && ascii && ascii.length <= VERSION_SLUG_MAX) return ascii;
   const hash = createHash('sha256').update(canonicalVersion(version)).digest('hex').slice(0, 8);
   return `${ascii.slice(0, VERSION_SLUG_MAX - 9).replace(/_$/, '') || 'v'}_${hash}`;
@@ -51,4 +58,3 @@ export function collidingVersions(versions: readonly string[]): Array<[string, s
   }
   return out;
 }
-

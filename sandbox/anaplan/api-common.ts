@@ -43,7 +43,8 @@ export function api(state: SandboxState, handler: ApiHandler): Handler {
   return async (ctx) => {
     const user = authenticate(state, ctx);
     checkModel(state, ctx);
-    if (state.config.blockWhileBusy && ctx.params.mid !== undefined && !ANSWERS_WHILE_BUSY.test(ctx.url.pathname)) await waitForModel(state, ctx);
+    if (state.config.blockWhileBusy && ctx.params.mid !== undefined && !ANSWERS_WHILE_BUSY.test(ctx.url.pathname))
+      await waitForModel(state, ctx);
     return handler(Object.assign(ctx, { user }));
   };
 }
@@ -54,7 +55,13 @@ export function both(router: Router, state: SandboxState, method: string, suffix
   router.add(method, `/2/0/models/:mid${suffix}`, api(state, handler));
 }
 
-export function workspaceOnly(router: Router, state: SandboxState, method: string, suffix: string, handler: ApiHandler): void {
+export function workspaceOnly(
+  router: Router,
+  state: SandboxState,
+  method: string,
+  suffix: string,
+  handler: ApiHandler,
+): void {
   router.add(method, `/2/0/workspaces/:wid/models/:mid${suffix}`, api(state, handler));
 }
 
@@ -63,7 +70,11 @@ export function schema(state: SandboxState, object: string): string {
 }
 
 export function ok(ctx: Ctx, state: SandboxState, object: string, key: string, value: unknown, status = 200): void {
-  sendJson(ctx.res, status, { meta: { schema: schema(state, object) }, status: { code: 200, message: 'Success' }, [key]: value });
+  sendJson(ctx.res, status, {
+    meta: { schema: schema(state, object) },
+    status: { code: 200, message: 'Success' },
+    [key]: value,
+  });
 }
 
 /** Paged collection; an empty page omits its key instead of sending [] (docs/anaplan.md §3.1). */
@@ -84,7 +95,10 @@ export function paged(ctx: Ctx, state: SandboxState, object: string, key: string
   const paging: Record<string, unknown> = { currentPageSize: page.length, offset, totalSize: items.length };
   if (offset + limit < items.length) paging.next = link(offset + limit);
   if (offset > 0) paging.previous = link(Math.max(0, offset - limit));
-  const body: Record<string, unknown> = { meta: { paging, schema: schema(state, object) }, status: { code: 200, message: 'Success' } };
+  const body: Record<string, unknown> = {
+    meta: { paging, schema: schema(state, object) },
+    status: { code: 200, message: 'Success' },
+  };
   if (page.length > 0) body[key] = page;
   sendJson(ctx.res, 200, body);
 }

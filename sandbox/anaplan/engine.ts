@@ -58,17 +58,47 @@ interface Counts {
   updated: number;
 }
 
-function detail(type: string, label: string, c: Counts, labelKey = type === 'hierarchyRowsProcessed' ? 'hierarchyName' : 'moduleName'): TaskDetail {
+function detail(
+  type: string,
+  label: string,
+  c: Counts,
+  labelKey = type === 'hierarchyRowsProcessed' ? 'hierarchyName' : 'moduleName',
+): TaskDetail {
   return {
     localMessageText: `${label}: ${c.success} (${c.failed}/${c.total}) rows successful, ${c.ignored} ignored `,
     occurrences: 0,
     type,
-    values: [labelKey, label, 'successRowCount', String(c.success), 'failedCount', String(c.failed), 'ignoredCount', String(c.ignored), 'totalRowCount', String(c.total), 'createdCount', String(c.created), 'updatedCount', String(c.updated)],
+    values: [
+      labelKey,
+      label,
+      'successRowCount',
+      String(c.success),
+      'failedCount',
+      String(c.failed),
+      'ignoredCount',
+      String(c.ignored),
+      'totalRowCount',
+      String(c.total),
+      'createdCount',
+      String(c.created),
+      'updatedCount',
+      String(c.updated),
+    ],
   };
 }
 
 function failed(def: { id: string; name: string }, message: string): Execution {
-  return { rows: 0, result: { successful: false, failureDumpAvailable: false, objectId: def.id, objectName: def.name, details: [{ localMessageText: message, occurrences: 1, type: 'importFailed', values: [] }] }, commit: () => undefined };
+  return {
+    rows: 0,
+    result: {
+      successful: false,
+      failureDumpAvailable: false,
+      objectId: def.id,
+      objectName: def.name,
+      details: [{ localMessageText: message, occurrences: 1, type: 'importFailed', values: [] }],
+    },
+    commit: () => undefined,
+  };
 }
 
 /** Dump rows are written as they are found, so a file with a million bad rows still streams. */
@@ -81,7 +111,9 @@ class DumpWriter {
   async add(fields: string[], line: number, error: string): Promise<void> {
     if (!this.writer) {
       this.writer = new ChunkedWriter(() => this.env.files.newPath('dump'), this.env.dumpChunkBytes);
-      await this.writer.write([quoted('_Status_'), ...this.header.map(quoted), quoted('_Line_'), quoted('_Error_1_')].join(',') + '\n');
+      await this.writer.write(
+        [quoted('_Status_'), ...this.header.map(quoted), quoted('_Line_'), quoted('_Error_1_')].join(',') + '\n',
+      );
     }
     const cols = this.header.map((_, i) => quoted(fields[i] ?? ''));
     await this.writer.write([quoted('E'), ...cols, quoted(line), quoted(error)].join(',') + '\n');
@@ -131,7 +163,8 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
       if (!header) {
         header = r.fields;
         const idx = (n: string) => header!.indexOf(n);
-        if (idx('Code') < 0 || idx('Name') < 0) return failed(def, `Missing column: ${idx('Code') < 0 ? 'Code' : 'Name'}`);
+        if (idx('Code') < 0 || idx('Name') < 0)
+          return failed(def, `Missing column: ${idx('Code') < 0 ? 'Code' : 'Name'}`);
         cols = { code: idx('Code'), name: idx('Name'), parent: idx('Parent') };
         dump = new DumpWriter(env, header);
         continue;
@@ -164,19 +197,41 @@ async function importList(env: EngineEnv, def: ListImportDef, content: StoredChu
   return {
     rows: c.total,
     dump: dumpChunks,
-    result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail('hierarchyRowsProcessed', list.name, c)] },
+    result: {
+      successful: true,
+      failureDumpAvailable: c.failed > 0,
+      objectId: def.id,
+      objectName: def.name,
+      details: [detail('hierarchyRowsProcessed', list.name, c)],
+    },
     commit() {
       for (const [code, s] of staged) {
         const parent = s.parent ? (list.parentList ?? list).getByCode(s.parent.code) : undefined;
         const item = list.getByCode(code);
-        if (item) list.update(item, s.name, parent && !list.isSelfOrDescendant(item, parent) ? parent : item.parentIndex === null ? undefined : list.itemAt(item.parentIndex));
+        if (item)
+          list.update(
+            item,
+            s.name,
+            parent && !list.isSelfOrDescendant(item, parent)
+              ? parent
+              : item.parentIndex === null
+                ? undefined
+                : list.itemAt(item.parentIndex),
+          );
         else list.add(code, s.name, parent);
       }
     },
   };
 }
 
-function checkListRow(list: ModelList, staged: Map<string, unknown>, stagedNames: Map<string, string>, code: string, name: string, parentRef: string): string | { parentCode: string | null } {
+function checkListRow(
+  list: ModelList,
+  staged: Map<string, unknown>,
+  stagedNames: Map<string, string>,
+  code: string,
+  name: string,
+  parentRef: string,
+): string | { parentCode: string | null } {
   if (code === '') return 'Invalid code: empty';
   const nameOwner = stagedNames.get(name.toLowerCase()) ?? list.getByName(name)?.code;
   if (nameOwner !== undefined && nameOwner !== code) return `Duplicate name: ${name}`;
@@ -223,7 +278,9 @@ async function importModule(env: EngineEnv, def: ModuleImportDef, content: Store
             plan.push({ col });
             continue;
           }
-          const param = env.mappingParameters?.find((p) => p.entityType === dimName || (dimName === 'Versions' && p.entityType === 'Version'));
+          const param = env.mappingParameters?.find(
+            (p) => p.entityType === dimName || (dimName === 'Versions' && p.entityType === 'Version'),
+          );
           const name = param?.entityName ?? (dimName === 'Versions' ? def.fixedVersion : undefined);
           const member = name === undefined ? undefined : model.member(mod.dims[d]!, name);
           if (!member) return failed(def, `Mapping parameter required for ${dimName}`);
@@ -245,7 +302,11 @@ async function importModule(env: EngineEnv, def: ModuleImportDef, content: Store
         const raw = (r.fields[p.col] ?? '').trim();
         const dim = mod.dims[d]!;
         const m = raw === '' ? undefined : model.member(dim, raw);
-        if (!m) error = dim.kind === 'time' ? `Invalid date or timescale identifier: ${raw}` : `Item not located in ${mod.dimName(d)} list: ${raw}`;
+        if (!m)
+          error =
+            dim.kind === 'time'
+              ? `Invalid date or timescale identifier: ${raw}`
+              : `Item not located in ${mod.dimName(d)} list: ${raw}`;
         else if (!m.leaf) error = `Cannot import into an aggregate item: ${raw}`;
         else idx[d] = m.index;
       }
@@ -271,7 +332,13 @@ async function importModule(env: EngineEnv, def: ModuleImportDef, content: Store
   return {
     rows: c.total,
     dump: dumpChunks,
-    result: { successful: true, failureDumpAvailable: c.failed > 0, objectId: def.id, objectName: def.name, details: [detail(env.moduleDetailType ?? 'moduleRowsProcessed', mod.name, c, 'moduleName')] },
+    result: {
+      successful: true,
+      failureDumpAvailable: c.failed > 0,
+      objectId: def.id,
+      objectName: def.name,
+      details: [detail(env.moduleDetailType ?? 'moduleRowsProcessed', mod.name, c, 'moduleName')],
+    },
     commit() {
       for (const [k, v] of staged) {
         if (v === 0) target.cells.delete(k);
@@ -289,8 +356,10 @@ export async function executeExport(env: EngineEnv, def: ExportDef): Promise<Exe
   const items = def.lineItems.map((n) => mod.lineItem(n)!);
   const filter = def.filterLineItem ? mod.lineItem(def.filterLineItem) : undefined;
   const keys = new Set<number>();
-  if (filter) for (const [k, v] of filter.cells) if (v !== 0) keys.add(k);
-  else for (const li of items) for (const k of li.cells.keys()) keys.add(k);
+  if (filter)
+    for (const [k, v] of filter.cells)
+      if (v !== 0) keys.add(k);
+      else for (const li of items) for (const k of li.cells.keys()) keys.add(k);
   const sorted = [...keys].sort((a, b) => a - b);
   const writer = new ChunkedWriter(() => env.files.newPath('export'), env.exportChunkBytes);
   await writer.write([...def.dimHeaders, ...def.lineItems].map(csvField).join(',') + '\n');
@@ -306,7 +375,20 @@ export async function executeExport(env: EngineEnv, def: ExportDef): Promise<Exe
   return {
     rows: n,
     output: await statChunks(await writer.close()),
-    result: { successful: true, failureDumpAvailable: false, objectId: def.id, objectName: def.name, details: [{ localMessageText: `${n} rows exported`, occurrences: 0, type: 'exportRowsProcessed', values: ['rowCount', String(n)] }] },
+    result: {
+      successful: true,
+      failureDumpAvailable: false,
+      objectId: def.id,
+      objectName: def.name,
+      details: [
+        {
+          localMessageText: `${n} rows exported`,
+          occurrences: 0,
+          type: 'exportRowsProcessed',
+          values: ['rowCount', String(n)],
+        },
+      ],
+    },
     commit: () => undefined,
   };
 }

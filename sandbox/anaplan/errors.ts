@@ -25,17 +25,37 @@ export function reason(status: number): string {
 }
 
 /** Integration API v2 envelope: `{status:{code,message}, path, timestamp}` (§3.2); status.code equals the HTTP status in every published example. */
-export function apiError(res: ServerResponse, status: number, path: string, message = reason(status), headers: Record<string, string> = {}): void {
+export function apiError(
+  res: ServerResponse,
+  status: number,
+  path: string,
+  message = reason(status),
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { status: { code: status, message }, path, timestamp: new Date().toISOString() }, headers);
 }
 
 /** Auth service: `{status:"FAILURE_BAD_CREDENTIAL"|"FAILURE_BAD_HEADER", statusMessage}` (§2.4). */
-export function authError(res: ServerResponse, status: 400 | 401, kind: 'FAILURE_BAD_CREDENTIAL' | 'FAILURE_BAD_HEADER', statusMessage: string): void {
+export function authError(
+  res: ServerResponse,
+  status: 400 | 401,
+  kind: 'FAILURE_BAD_CREDENTIAL' | 'FAILURE_BAD_HEADER',
+  statusMessage: string,
+): void {
   sendJson(res, status, { status: kind, statusMessage });
 }
 
 /** OAuth service: RFC 6749 §5.2 / RFC 8628 §3.5 body; 400 for every polling error (the status is UNCONFIRMED for Anaplan, 400 is the RFC's). */
-export type OAuthErrorCode = 'invalid_grant' | 'access_denied' | 'invalid_request' | 'unauthorized_client' | 'authorization_pending' | 'slow_down' | 'expired_token' | 'invalid_client' | 'unsupported_grant_type';
+export type OAuthErrorCode =
+  | 'invalid_grant'
+  | 'access_denied'
+  | 'invalid_request'
+  | 'unauthorized_client'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'invalid_client'
+  | 'unsupported_grant_type';
 export function oauthError(res: ServerResponse, error: OAuthErrorCode, description: string, status = 400): void {
   sendJson(res, status, { error, error_description: description });
 }

@@ -60,11 +60,19 @@ export class Faults {
   add(spec: FaultSpec | KitFaultSpec): FaultRule {
     if (isKitFault(spec)) return this.set.add(spec);
     const f = spec as FaultSpec;
-    if (!FAULT_KINDS.includes(f.kind)) throw new FaultSpecError(`kind must be one of ${FAULT_KINDS.join(', ')}, task-duration or revoke-tokens`);
-    if (f.kind === 'status' && !(Number(f.status) >= 400 && Number(f.status) <= 599)) throw new FaultSpecError('status must be 4xx/5xx');
+    if (!FAULT_KINDS.includes(f.kind))
+      throw new FaultSpecError(`kind must be one of ${FAULT_KINDS.join(', ')}, task-duration or revoke-tokens`);
+    if (f.kind === 'status' && !(Number(f.status) >= 400 && Number(f.status) <= 599))
+      throw new FaultSpecError('status must be 4xx/5xx');
     const match = f.path === undefined && f.method === undefined ? undefined : { path: f.path, method: f.method };
     const common = { match, rate: f.rate, count: f.count, label: f.kind, kind: f.kind };
-    if (f.kind === 'status') return this.set.addRule({ ...common, effect: 'status', status: Number(f.status), retryAfterSec: f.retryAfterSec });
+    if (f.kind === 'status')
+      return this.set.addRule({
+        ...common,
+        effect: 'status',
+        status: Number(f.status),
+        retryAfterSec: f.retryAfterSec,
+      });
     if (f.kind === 'latency') return this.set.addRule({ ...common, effect: 'latency', latency: f.latencyMs ?? 0 });
     return this.set.addRule({ ...common, effect: f.kind });
   }
@@ -78,7 +86,13 @@ export class Faults {
   forRequest(method: string, path: string, route: string): RequestFaults {
     const d = this.set.draw({ method, path, route }, (effect) => !TASK_EFFECTS.includes(effect));
     const t = d.terminal;
-    return { latencyMs: d.latencyMs, status: t?.effect === 'status' ? t : undefined, drop: t?.effect === 'drop', login401: t?.effect === 'login401', fired: d.fired };
+    return {
+      latencyMs: d.latencyMs,
+      status: t?.effect === 'status' ? t : undefined,
+      drop: t?.effect === 'drop',
+      login401: t?.effect === 'login401',
+      fired: d.fired,
+    };
   }
 
   /** How the next task fails, if a task fault fires: with a `successful:false` result, or with none. */

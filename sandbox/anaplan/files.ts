@@ -61,7 +61,14 @@ export interface StoredFile {
 
 export class ChunkTooLargeError extends Error {}
 
-export const DEFAULT_SETTINGS: FileSettings = { firstDataRow: 2, headerRow: 1, separator: ',', delimiter: '"', encoding: 'UTF-8', format: 'txt' };
+export const DEFAULT_SETTINGS: FileSettings = {
+  firstDataRow: 2,
+  headerRow: 1,
+  separator: ',',
+  delimiter: '"',
+  encoding: 'UTF-8',
+  format: 'txt',
+};
 
 export class FileStore {
   readonly files = new Map<string, StoredFile>();
@@ -71,7 +78,13 @@ export class FileStore {
   constructor(private readonly dir: string) {}
 
   seed(files: SeedFile[]): void {
-    for (const f of files) this.files.set(f.id, { ...f, settings: f.kind === 'export-output' ? { ...DEFAULT_SETTINGS, firstDataRow: 0, headerRow: 0 } : { ...DEFAULT_SETTINGS }, content: new Map() });
+    for (const f of files)
+      this.files.set(f.id, {
+        ...f,
+        settings:
+          f.kind === 'export-output' ? { ...DEFAULT_SETTINGS, firstDataRow: 0, headerRow: 0 } : { ...DEFAULT_SETTINGS },
+        content: new Map(),
+      });
   }
 
   get(id: string): StoredFile | undefined {
@@ -81,7 +94,14 @@ export class FileStore {
   /** `POST …/files/{id}` on an unknown id creates a new file with a fresh id (docs/anaplan.md §5, §14.4). */
   createUnreferenced(name: string): StoredFile {
     const id = objectId(113, this.nextId++);
-    const f: StoredFile = { id, name, kind: 'import-source', headerNames: [], settings: { ...DEFAULT_SETTINGS }, content: new Map() };
+    const f: StoredFile = {
+      id,
+      name,
+      kind: 'import-source',
+      headerNames: [],
+      settings: { ...DEFAULT_SETTINGS },
+      content: new Map(),
+    };
     this.files.set(id, f);
     return f;
   }
@@ -89,7 +109,8 @@ export class FileStore {
   /** The user's content slot (created empty on first use). */
   slot(file: StoredFile, userId: string): FileContent {
     let c = file.content.get(userId);
-    if (!c) file.content.set(userId, (c = { chunkCount: 0, chunks: [], completed: false, generation: 0, updatedAt: 0 }));
+    if (!c)
+      file.content.set(userId, (c = { chunkCount: 0, chunks: [], completed: false, generation: 0, updatedAt: 0 }));
     return c;
   }
 
@@ -102,7 +123,14 @@ export class FileStore {
   }
 
   /** Streams one chunk to disk (gunzipping when sent as gzip), then swaps it in atomically. */
-  async putChunk(file: StoredFile, userId: string, index: number, body: Readable, gzip: boolean, now: number): Promise<void> {
+  async putChunk(
+    file: StoredFile,
+    userId: string,
+    index: number,
+    body: Readable,
+    gzip: boolean,
+    now: number,
+  ): Promise<void> {
     const c = this.slot(file, userId);
     const generation = c.generation;
     const final = join(this.dir, `f${file.id}-u${userId}-g${generation}-c${index}`);

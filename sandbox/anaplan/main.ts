@@ -30,7 +30,9 @@ function parseArgs(argv: string[]): AnaplanSandboxOptions {
 
 async function main(): Promise<void> {
   const sb = await startAnaplanSandbox(parseArgs(process.argv.slice(2)));
-  process.stdout.write(`Anaplan sandbox at ${sb.url}\n  workspace ${sb.workspaceId} (ML Demo Workspace)\n  model     ${sb.modelId} (FP&A Planning)\n  device-grant client_id ${sb.oauthClientId}\n  control plane ${sb.url}/__sandbox/state\n`);
+  process.stdout.write(
+    `Anaplan sandbox at ${sb.url}\n  workspace ${sb.workspaceId} (ML Demo Workspace)\n  model     ${sb.modelId} (FP&A Planning)\n  device-grant client_id ${sb.oauthClientId}\n  control plane ${sb.url}/__sandbox/state\n`,
+  );
   const stop = () => void sb.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

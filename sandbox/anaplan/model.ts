@@ -95,7 +95,13 @@ export class ModelList {
       index = this.slots.indexOf(undefined);
       if (index < 0) throw new RangeError(`List ${this.name} is full (${this.capacity} items)`);
     }
-    const item: ListItem = { id: objectId(this.itemIdPrefix, ++this.idCounter), index, name, code, parentIndex: parent?.index ?? null };
+    const item: ListItem = {
+      id: objectId(this.itemIdPrefix, ++this.idCounter),
+      index,
+      name,
+      code,
+      parentIndex: parent?.index ?? null,
+    };
     this.slots[index] = item;
     this.childCounts[index] = 0;
     this.live++;
@@ -190,7 +196,9 @@ export class Module {
     timeCount: number,
     versionCount: number,
   ) {
-    this.radices = dims.map((d) => (d.kind === 'list' ? d.list.capacity : d.kind === 'time' ? timeCount : versionCount));
+    this.radices = dims.map((d) =>
+      d.kind === 'list' ? d.list.capacity : d.kind === 'time' ? timeCount : versionCount,
+    );
     this.multipliers = [];
     let m = 1;
     for (const r of this.radices) {
@@ -219,7 +227,8 @@ export class Module {
   /** Drops every cell whose member on dimension `dim` is one of `indices` (list items being deleted). */
   dropMembers(dim: number, indices: ReadonlySet<number>): void {
     const coords: number[] = [];
-    for (const li of this.lineItems) for (const key of [...li.cells.keys()]) if (indices.has(this.decode(key, coords)[dim]!)) li.cells.delete(key);
+    for (const li of this.lineItems)
+      for (const key of [...li.cells.keys()]) if (indices.has(this.decode(key, coords)[dim]!)) li.cells.delete(key);
   }
 
   lineItem(name: string): LineItem | undefined {

@@ -42,6 +42,7 @@ export function paginate(csv: string, pageBytes: number, headerEveryPage = false
     current.push(line);
     size += n;
   }
-  if (current.length > (headerEveryPage && pages.length > 0 ? 1 : 0)) pages.push(Buffer.from(current.join('\n') + '\n'));
+  if (current.length > (headerEveryPage && pages.length > 0 ? 1 : 0))
+    pages.push(Buffer.from(current.join('\n') + '\n'));
   return pages;
 }

@@ -17,7 +17,12 @@ function tokenBody(state: SandboxState, token: IssuedToken, statusMessage: strin
     meta: { validationUrl: `${state.baseUrl}/token/validate` },
     status: 'SUCCESS',
     statusMessage,
-    tokenInfo: { tokenId: token.tokenId, tokenValue: token.value, expiresAt: token.expiresAt, refreshTokenId: token.refreshTokenId },
+    tokenInfo: {
+      tokenId: token.tokenId,
+      tokenValue: token.value,
+      expiresAt: token.expiresAt,
+      refreshTokenId: token.refreshTokenId,
+    },
   };
 }
 
@@ -42,13 +47,31 @@ export function registerAuthRoutes(router: Router, state: SandboxState): void {
       const candidate = sep > 0 ? state.userByEmail(email) : undefined;
       if (candidate?.password !== undefined && candidate.password === decoded.slice(sep + 1)) user = candidate;
       if (!user) {
-        state.authLog.push({ at: state.now(), kind: 'authenticate', method, email, ok: false, reason: 'bad credentials' });
-        return authError(ctx.res, 401, 'FAILURE_BAD_CREDENTIAL', 'Invalid credentials. Verify your username and password.');
+        state.authLog.push({
+          at: state.now(),
+          kind: 'authenticate',
+          method,
+          email,
+          ok: false,
+          reason: 'bad credentials',
+        });
+        return authError(
+          ctx.res,
+          401,
+          'FAILURE_BAD_CREDENTIAL',
+          'Invalid credentials. Verify your username and password.',
+        );
       }
     } else if (scheme === 'CACertificate' && credential) {
       const result = await certificateLogin(ctx, state, credential);
       if ('fail' in result) {
-        state.authLog.push({ at: state.now(), kind: 'authenticate', method: result.method, ok: false, reason: result.fail.message });
+        state.authLog.push({
+          at: state.now(),
+          kind: 'authenticate',
+          method: result.method,
+          ok: false,
+          reason: result.fail.message,
+        });
         return authError(ctx.res, result.fail.status, result.fail.kind, result.fail.message);
       }
       user = result.user;
@@ -109,9 +132,19 @@ export function registerAuthRoutes(router: Router, state: SandboxState): void {
 
 type CertFailure = { status: 400 | 401; kind: 'FAILURE_BAD_CREDENTIAL' | 'FAILURE_BAD_HEADER'; message: string };
 
-async function certificateLogin(ctx: Ctx, state: SandboxState, credential: string): Promise<{ user: SandboxUser; method: 'certificate-v1' | 'certificate-v2' } | { fail: CertFailure; method: 'certificate-v1' | 'certificate-v2' }> {
+async function certificateLogin(
+  ctx: Ctx,
+  state: SandboxState,
+  credential: string,
+): Promise<
+  | { user: SandboxUser; method: 'certificate-v1' | 'certificate-v2' }
+  | { fail: CertFailure; method: 'certificate-v1' | 'certificate-v2' }
+> {
   let method: 'certificate-v1' | 'certificate-v2' = 'certificate-v1';
-  const bad = (status: 400 | 401, kind: CertFailure['kind'], message: string) => ({ fail: { status, kind, message }, method });
+  const bad = (status: 400 | 401, kind: CertFailure['kind'], message: string) => ({
+    fail: { status, kind, message },
+    method,
+  });
   let cert: X509Certificate;
   try {
     // The header carries base64 of the whole PEM text (docs/anaplan.md §2.6 step 1).
@@ -125,12 +158,14 @@ async function certificateLogin(ctx: Ctx, state: SandboxState, credential: strin
   } catch {
     return bad(400, 'FAILURE_BAD_HEADER', 'Invalid request body.');
   }
-  if (typeof body.encodedData !== 'string' || typeof body.encodedSignedData !== 'string') return bad(400, 'FAILURE_BAD_HEADER', 'encodedData and encodedSignedData are required.');
+  if (typeof body.encodedData !== 'string' || typeof body.encodedSignedData !== 'string')
+    return bad(400, 'FAILURE_BAD_HEADER', 'encodedData and encodedSignedData are required.');
   if (body.encodedDataFormat === 'v2') method = 'certificate-v2';
   const user = state.userByCertificate(cert.fingerprint256);
   if (!user) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Certificate is not registered.');
   const now = state.now();
-  if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Certificate is expired or not yet valid.');
+  if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now)
+    return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Certificate is expired or not yet valid.');
   const data = Buffer.from(body.encodedData, 'base64');
   const signature = Buffer.from(body.encodedSignedData, 'base64');
   if (method === 'certificate-v2') {
@@ -139,14 +174,20 @@ async function certificateLogin(ctx: Ctx, state: SandboxState, credential: strin
     // milliseconds (docs/anaplan.md §2.6, UNCONFIRMED) — both are accepted, told apart by magnitude.
     const raw = Number(data.readBigUInt64BE(0));
     const tsMs = raw > 1e11 ? raw : raw * 1000;
-    if (Math.abs(now - tsMs) > state.config.certSkewSec * 1000) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data timestamp is outside the accepted window.');
+    if (Math.abs(now - tsMs) > state.config.certSkewSec * 1000)
+      return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data timestamp is outside the accepted window.');
   } else {
     if (state.config.requireCertV2) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data format v2 is required.');
     if (data.length < MIN_RANDOM_BYTES) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Invalid encoded data.');
   }
   // SHA512withRSA over the raw bytes, not their base64 (docs/anaplan.md §2.6 step 3).
-  if (!verify('sha512', data, cert.publicKey, signature)) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Signature verification failed.');
+  if (!verify('sha512', data, cert.publicKey, signature))
+    return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Signature verification failed.');
   // v2 payloads cannot be reused (docs/anaplan.md §2.6 step 5).
-  if (method === 'certificate-v2' && !state.rememberCertPayload(body.encodedData, now + 2 * state.config.certSkewSec * 1000)) return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data has already been used.');
+  if (
+    method === 'certificate-v2' &&
+    !state.rememberCertPayload(body.encodedData, now + 2 * state.config.certSkewSec * 1000)
+  )
+    return bad(401, 'FAILURE_BAD_CREDENTIAL', 'Encoded data has already been used.');
   return { user, method };
 }

@@ -17,12 +17,25 @@ import { SETTING_KEYS } from './files';
  * Cell count and total of one line item, filtered by dimension members given as
  * `{ <dimension name or import column>: <code or name> }` — e.g. `{ Period: 'Oct 26', Subsidiaries: 'SUB-2' }`.
  */
-export function cellTotals(state: SandboxState, moduleName: string, lineItemName: string, filter: Record<string, string>): { cells: number; total: number } {
+export function cellTotals(
+  state: SandboxState,
+  moduleName: string,
+  lineItemName: string,
+  filter: Record<string, string>,
+): { cells: number; total: number } {
   const model = state.model;
   const mod = model.modules.get(moduleName) ?? [...model.modules.values()].find((m) => m.name.startsWith(moduleName));
   const li = mod?.lineItem(lineItemName);
   if (!mod || !li) throw new HttpFailure(404, 'Unknown module or line item');
-  const aliases: Record<string, string> = { Account: 'Accounts', Subsidiary: 'Subsidiaries', Department: 'Departments', Class: 'Classes', Location: 'Locations', Period: 'Time', Version: 'Versions' };
+  const aliases: Record<string, string> = {
+    Account: 'Accounts',
+    Subsidiary: 'Subsidiaries',
+    Department: 'Departments',
+    Class: 'Classes',
+    Location: 'Locations',
+    Period: 'Time',
+    Version: 'Versions',
+  };
   const wanted: Array<[number, number]> = [];
   for (const [k, v] of Object.entries(filter)) {
     const dimName = aliases[k] ?? k;
@@ -57,13 +70,36 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     const b = await controlBody(ctx);
     if (typeof b.email !== 'string' || !b.email.includes('@')) throw new ControlError(400, 'email is required');
     try {
-      const u = state.addUser({ email: b.email, password: b.password, certificatePem: b.certificatePem, firstName: b.firstName, lastName: b.lastName, workspaceAdmin: typeof b.workspaceAdmin === 'boolean' ? b.workspaceAdmin : undefined });
-      sendJson(ctx.res, 201, { id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin });
+      const u = state.addUser({
+        email: b.email,
+        password: b.password,
+        certificatePem: b.certificatePem,
+        firstName: b.firstName,
+        lastName: b.lastName,
+        workspaceAdmin: typeof b.workspaceAdmin === 'boolean' ? b.workspaceAdmin : undefined,
+      });
+      sendJson(ctx.res, 201, {
+        id: u.id,
+        email: u.email,
+        hasPassword: u.password !== undefined,
+        certificateFingerprint: u.certFingerprint ?? null,
+        workspaceAdmin: u.workspaceAdmin,
+      });
     } catch {
       throw new ControlError(400, 'certificatePem is not a valid certificate');
     }
   });
-  router.add('GET', `${P}/users`, (ctx) => sendJson(ctx.res, 200, { users: [...state.users.values()].map((u) => ({ id: u.id, email: u.email, hasPassword: u.password !== undefined, certificateFingerprint: u.certFingerprint ?? null, workspaceAdmin: u.workspaceAdmin })) }));
+  router.add('GET', `${P}/users`, (ctx) =>
+    sendJson(ctx.res, 200, {
+      users: [...state.users.values()].map((u) => ({
+        id: u.id,
+        email: u.email,
+        hasPassword: u.password !== undefined,
+        certificateFingerprint: u.certFingerprint ?? null,
+        workspaceAdmin: u.workspaceAdmin,
+      })),
+    }),
+  );
 
   router.add('POST', `${P}/oauth/clients`, async (ctx) => {
     const b = await controlBody(ctx);
@@ -71,7 +107,13 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     state.oauthClients.set(id, { rotatable: b.rotatable !== false });
     sendJson(ctx.res, 201, { clientId: id, rotatable: b.rotatable !== false });
   });
-  router.add('GET', `${P}/device`, (ctx) => sendJson(ctx.res, 200, { pending: [...state.devices.values()].filter((d) => !d.consumed && !d.approvedUserId && !d.denied).map((d) => ({ userCode: d.userCode, clientId: d.clientId, expiresAt: d.expiresAt })) }));
+  router.add('GET', `${P}/device`, (ctx) =>
+    sendJson(ctx.res, 200, {
+      pending: [...state.devices.values()]
+        .filter((d) => !d.consumed && !d.approvedUserId && !d.denied)
+        .map((d) => ({ userCode: d.userCode, clientId: d.clientId, expiresAt: d.expiresAt })),
+    }),
+  );
   // Stands in for the human who opens verification_uri and approves (or denies) the device.
   router.add('POST', `${P}/device/approve`, async (ctx) => {
     const b = await controlBody(ctx);
@@ -99,8 +141,18 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
       workspaceId: m.workspaceId,
       modelId: m.id,
       lists: [...m.lists.values()].map((l) => ({ id: l.id, name: l.name, items: l.size })),
-      modules: [...m.modules.values()].map((mod) => ({ id: mod.id, name: mod.name, lineItems: mod.lineItems.map((li) => ({ name: li.name, cells: li.cells.size })) })),
-      budget: { limit: state.budget.limit, windowMs: state.budget.windowMs, admitted: state.budget.admitted, limited: state.budget.limited, peak: state.budget.peak },
+      modules: [...m.modules.values()].map((mod) => ({
+        id: mod.id,
+        name: mod.name,
+        lineItems: mod.lineItems.map((li) => ({ name: li.name, cells: li.cells.size })),
+      })),
+      budget: {
+        limit: state.budget.limit,
+        windowMs: state.budget.windowMs,
+        admitted: state.budget.admitted,
+        limited: state.budget.limited,
+        peak: state.budget.peak,
+      },
       faults: state.faults.rules,
       requests: state.stats.snapshot().requests,
     });
@@ -108,7 +160,11 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   router.add('GET', `${P}/lists/:name`, (ctx) => {
     const l = state.model.lists.get(ctx.params.name!) ?? state.model.listById(ctx.params.name!);
     if (!l) throw new ControlError(404, `no list ${ctx.params.name}`);
-    sendJson(ctx.res, 200, { id: l.id, name: l.name, items: l.items.map((it) => ({ id: it.id, code: it.code, name: it.name, parent: l.parentOf(it)?.code ?? null })) });
+    sendJson(ctx.res, 200, {
+      id: l.id,
+      name: l.name,
+      items: l.items.map((it) => ({ id: it.id, code: it.code, name: it.name, parent: l.parentOf(it)?.code ?? null })),
+    });
   });
   // Cell totals: /__sandbox/cells?module=ACT01 GL Actuals&lineItem=Amount&Period=Oct 26&Subsidiary=SUB-2
   router.add('GET', `${P}/cells`, (ctx) => {
@@ -121,8 +177,16 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
     sendJson(ctx.res, 200, {
       files: [...state.files.files.values()].flatMap((f): Array<Record<string, unknown>> => {
         const slots = [...f.content.entries()];
-        if (slots.length === 0) return [{ ...fileJson(f), kind: f.kind, user: null, bytes: 0, completed: false, expired: false }];
-        return slots.map(([userId, c]) => ({ ...fileJson(f, c), kind: f.kind, user: state.users.get(userId)?.email ?? userId, bytes: c.chunks.reduce((s, x) => s + (x?.size ?? 0), 0), completed: c.completed, expired: c.completed && state.files.content(f, userId, state.now()) === undefined }));
+        if (slots.length === 0)
+          return [{ ...fileJson(f), kind: f.kind, user: null, bytes: 0, completed: false, expired: false }];
+        return slots.map(([userId, c]) => ({
+          ...fileJson(f, c),
+          kind: f.kind,
+          user: state.users.get(userId)?.email ?? userId,
+          bytes: c.chunks.reduce((s, x) => s + (x?.size ?? 0), 0),
+          completed: c.completed,
+          expired: c.completed && state.files.content(f, userId, state.now()) === undefined,
+        }));
       }),
     }),
   );
@@ -137,12 +201,23 @@ export function registerControlRoutes(router: Router, state: SandboxState): void
   router.add('POST', `${P}/switches`, async (ctx) => {
     const b = await controlBody(ctx);
     for (const [k, v] of Object.entries(b)) {
-      if (!(RUNTIME_SWITCHES as readonly string[]).includes(k) || typeof v !== 'boolean') throw new ControlError(400, `switches are booleans among ${RUNTIME_SWITCHES.join(', ')}`);
+      if (!(RUNTIME_SWITCHES as readonly string[]).includes(k) || typeof v !== 'boolean')
+        throw new ControlError(400, `switches are booleans among ${RUNTIME_SWITCHES.join(', ')}`);
       (state.config as unknown as Record<string, boolean>)[k] = v;
     }
     sendJson(ctx.res, 200, Object.fromEntries(RUNTIME_SWITCHES.map((k) => [k, state.config[k]])));
   });
-  router.add('GET', `${P}/tasks`, (ctx) => sendJson(ctx.res, 200, { tasks: [...state.tasks.values()].map((t) => ({ ...taskJson(t), type: t.type, actionId: t.actionId, actionName: t.actionName, rows: t.rows })) }));
+  router.add('GET', `${P}/tasks`, (ctx) =>
+    sendJson(ctx.res, 200, {
+      tasks: [...state.tasks.values()].map((t) => ({
+        ...taskJson(t),
+        type: t.type,
+        actionId: t.actionId,
+        actionName: t.actionName,
+        rows: t.rows,
+      })),
+    }),
+  );
   router.add('GET', `${P}/timeline`, (ctx) => {
     const modelId = ctx.url.searchParams.get('modelId') ?? state.model.id;
     sendJson(ctx.res, 200, { modelId, entries: state.timelineFor(modelId) });

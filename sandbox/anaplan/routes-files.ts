@@ -12,7 +12,15 @@ import { HttpFailure } from './errors';
 import { header, sendEmpty, type Ctx } from '../kit/router';
 import { readJsonBody } from '../kit/body';
 import { both, ok, paged, workspaceOnly, type ApiCtx } from './api-common';
-import { ChunkTooLargeError, MAX_CHUNKS, SETTING_KEYS, readChunks, type FileContent, type StoredChunk, type StoredFile } from './files';
+import {
+  ChunkTooLargeError,
+  MAX_CHUNKS,
+  SETTING_KEYS,
+  readChunks,
+  type FileContent,
+  type StoredChunk,
+  type StoredFile,
+} from './files';
 import type { Router } from '../kit/router';
 import type { SandboxState } from './state';
 
@@ -20,19 +28,40 @@ import type { SandboxState } from './state';
 export function fileJson(f: StoredFile, content?: FileContent) {
   const chunkCount = content?.chunkCount ?? 0;
   // Export outputs carry only id, name, chunkCount, firstDataRow:0, headerRow:0 (docs/anaplan.md §5).
-  if (f.kind === 'export-output') return { id: f.id, name: f.name, chunkCount: Math.max(0, chunkCount), firstDataRow: 0, headerRow: 0 };
+  if (f.kind === 'export-output')
+    return { id: f.id, name: f.name, chunkCount: Math.max(0, chunkCount), firstDataRow: 0, headerRow: 0 };
   const s = f.settings;
-  return { id: f.id, name: f.name, chunkCount, delimiter: s.delimiter, encoding: s.encoding, firstDataRow: s.firstDataRow, format: s.format, headerRow: s.headerRow, separator: s.separator };
+  return {
+    id: f.id,
+    name: f.name,
+    chunkCount,
+    delimiter: s.delimiter,
+    encoding: s.encoding,
+    firstDataRow: s.firstDataRow,
+    format: s.format,
+    headerRow: s.headerRow,
+    separator: s.separator,
+  };
 }
 
-export async function streamChunks(ctx: Ctx, chunks: StoredChunk[], contentType = 'application/octet-stream'): Promise<void> {
+export async function streamChunks(
+  ctx: Ctx,
+  chunks: StoredChunk[],
+  contentType = 'application/octet-stream',
+): Promise<void> {
   const size = chunks.reduce((s, c) => s + c.size, 0);
   ctx.res.writeHead(200, { 'content-type': contentType, 'content-length': String(size) });
   await pipeline(readChunks(chunks), ctx.res);
 }
 
 export function chunkList(ctx: Ctx, state: SandboxState, count: number): void {
-  paged(ctx, state, 'chunk', 'chunks', Array.from({ length: count }, (_, i) => ({ id: String(i), name: `Chunk ${i}` })));
+  paged(
+    ctx,
+    state,
+    'chunk',
+    'chunks',
+    Array.from({ length: count }, (_, i) => ({ id: String(i), name: `Chunk ${i}` })),
+  );
 }
 
 function isGzip(ctx: Ctx): boolean {
@@ -50,7 +79,15 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
 
   const contentOf = (ctx: ApiCtx) => state.files.content(fileOf(ctx), ctx.user.id, state.now());
 
-  both(router, state, 'GET', '/files', (ctx) => paged(ctx, state, 'file', 'files', [...state.files.files.values()].map((f) => fileJson(f, f.content.get(ctx.user.id)))));
+  both(router, state, 'GET', '/files', (ctx) =>
+    paged(
+      ctx,
+      state,
+      'file',
+      'files',
+      [...state.files.files.values()].map((f) => fileJson(f, f.content.get(ctx.user.id))),
+    ),
+  );
 
   both(router, state, 'GET', '/files/:fileId', async (ctx) => {
     const content = contentOf(ctx);
@@ -61,11 +98,18 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
   both(router, state, 'POST', '/files/:fileId', async (ctx) => {
     const body = (await readJsonBody(ctx.req)) as { chunkCount?: unknown; name?: unknown } | undefined;
     const chunkCount = Number(body?.chunkCount);
-    if (!Number.isInteger(chunkCount) || chunkCount < -1 || chunkCount === 0 || chunkCount > MAX_CHUNKS) throw new HttpFailure(400, `chunkCount must be -1 or 1..${MAX_CHUNKS}`);
+    if (!Number.isInteger(chunkCount) || chunkCount < -1 || chunkCount === 0 || chunkCount > MAX_CHUNKS)
+      throw new HttpFailure(400, `chunkCount must be -1 or 1..${MAX_CHUNKS}`);
     // An unknown id silently creates a new, unreferenced file (docs/anaplan.md §14.4).
-    const f = state.files.get(ctx.params.fileId!) ?? state.files.createUnreferenced(typeof body?.name === 'string' ? body.name : `File ${ctx.params.fileId}`);
+    const f =
+      state.files.get(ctx.params.fileId!) ??
+      state.files.createUnreferenced(typeof body?.name === 'string' ? body.name : `File ${ctx.params.fileId}`);
     const open = f.content.get(ctx.user.id);
-    const finalized = state.config.chunkCountFinalizes && open?.chunkCount === -1 && chunkCount > 0 && state.files.finalize(f, ctx.user.id, state.now(), chunkCount);
+    const finalized =
+      state.config.chunkCountFinalizes &&
+      open?.chunkCount === -1 &&
+      chunkCount > 0 &&
+      state.files.finalize(f, ctx.user.id, state.now(), chunkCount);
     if (!finalized) await state.files.startUpload(f, ctx.user.id, chunkCount, state.now());
     ok(ctx, state, 'file', 'file', fileJson(f, f.content.get(ctx.user.id)));
   });
@@ -98,7 +142,8 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     if (!/^\d+$/.test(ctx.params.chunkId!)) throw new HttpFailure(400, 'Invalid chunk id');
     const index = Number(ctx.params.chunkId);
     const declared = f.content.get(ctx.user.id)?.chunkCount ?? 0;
-    if (declared === 0 || (declared > 0 && index >= declared) || index >= MAX_CHUNKS) throw new HttpFailure(400, 'Chunk id out of range; set the chunk count first');
+    if (declared === 0 || (declared > 0 && index >= declared) || index >= MAX_CHUNKS)
+      throw new HttpFailure(400, 'Chunk id out of range; set the chunk count first');
     await putChunk(state, f, index, ctx, isGzip(ctx));
     sendEmpty(ctx.res, 204);
   });
@@ -111,7 +156,8 @@ export function registerFileRoutes(router: Router, state: SandboxState): void {
     // The body's settings fields are file settings: sending them overrides the model builder's (§16).
     for (const k of SETTING_KEYS) {
       const v = body?.[k];
-      if (v !== undefined && typeof v === typeof f.settings[k]) (f.settings as unknown as Record<string, unknown>)[k] = v;
+      if (v !== undefined && typeof v === typeof f.settings[k])
+        (f.settings as unknown as Record<string, unknown>)[k] = v;
     }
     if (!state.files.finalize(f, ctx.user.id, state.now())) throw new HttpFailure(400, 'Chunks are missing');
     ok(ctx, state, 'file', 'file', fileJson(f, f.content.get(ctx.user.id)));

@@ -43,7 +43,12 @@ function resolveParent(list: ModelList, ref: unknown): ListItem | undefined | 'i
 
 function reply(ctx: ApiCtx, state: SandboxState, counts: Record<string, number>, failures: Failure[]): void {
   // No `failures` key when everything succeeded (docs/anaplan.md §10).
-  sendJson(ctx.res, 200, { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' }, ...counts, ...(failures.length ? { failures } : {}) });
+  sendJson(ctx.res, 200, {
+    meta: { schema: schema(state, 'listItem') },
+    status: { code: 200, message: 'Success' },
+    ...counts,
+    ...(failures.length ? { failures } : {}),
+  });
 }
 
 /** Deletes and index resets are for workspace administrators (Anaplan's help pages for both calls). */
@@ -68,7 +73,8 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
     const failures: Failure[] = [];
     let added = 0;
     input.forEach((it, requestIndex) => {
-      const fail = (failureMessageDetails: string, failureType = 'INCORRECT_FORMAT') => failures.push({ requestIndex, failureType, failureMessageDetails });
+      const fail = (failureMessageDetails: string, failureType = 'INCORRECT_FORMAT') =>
+        failures.push({ requestIndex, failureType, failureMessageDetails });
       if (typeof it.name !== 'string' || it.name.trim() === '') return fail('name is required');
       const code = typeof it.code === 'string' && it.code !== '' ? it.code : it.name;
       if (list.getByCode(code)) return fail(`Duplicate code: ${code}`);
@@ -94,7 +100,8 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
     const failures: Failure[] = [];
     const doomed = new Map<number, ListItem>();
     input.forEach((it, requestIndex) => {
-      const fail = (failureType: string, failureMessageDetails: string) => failures.push({ requestIndex, failureType, failureMessageDetails });
+      const fail = (failureType: string, failureMessageDetails: string) =>
+        failures.push({ requestIndex, failureType, failureMessageDetails });
       const id = typeof it.id === 'string' && it.id !== '' ? it.id : undefined;
       const code = typeof it.code === 'string' && it.code !== '' ? it.code : undefined;
       if (id && code) return fail('Ambiguous criteria', `Specifying both ID and code not supported (${id}:${code})`);
@@ -103,23 +110,32 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
       if (!item) return fail('Not found', id ? `ID '${id}' not found` : `Code '${code}' not found`);
       // What Anaplan does with a parent's children is not documented; the sandbox keeps the
       // hierarchy whole and refuses (children in this list, or in a child list of a composite one).
-      if (!list.isLeaf(item) || childListsOf(list).some((c) => c.items.some((x) => x.parentIndex === item.index))) return fail('Has children', `Item ${item.code} has children; delete them first`);
+      if (!list.isLeaf(item) || childListsOf(list).some((c) => c.items.some((x) => x.parentIndex === item.index)))
+        return fail('Has children', `Item ${item.code} has children; delete them first`);
       doomed.set(item.index, item);
     });
     for (const item of doomed.values()) list.remove(item);
     if (doomed.size > 0) {
       const indices = new Set(doomed.keys());
-      for (const m of state.model.modules.values()) m.dims.forEach((d, i) => d.kind === 'list' && d.list === list && m.dropMembers(i, indices));
+      for (const m of state.model.modules.values())
+        m.dims.forEach((d, i) => d.kind === 'list' && d.list === list && m.dropMembers(i, indices));
     }
-    const body = failures.length ? { result: { numberOfItemsDeleted: doomed.size, failures } } : { deleted: doomed.size };
-    sendJson(ctx.res, 200, { meta: { schema: schema(state, 'list') }, status: { code: 200, message: 'Success' }, ...body });
+    const body = failures.length
+      ? { result: { numberOfItemsDeleted: doomed.size, failures } }
+      : { deleted: doomed.size };
+    sendJson(ctx.res, 200, {
+      meta: { schema: schema(state, 'list') },
+      status: { code: 200, message: 'Success' },
+      ...body,
+    });
   };
 
   // Numbered lists restart their index; the list must be empty (live: 400 "contains data", docs/anaplan.md §10).
   both(router, state, 'POST', '/lists/:listId/resetIndex', (ctx) => {
     requireAdmin(ctx);
     const list = listOf(ctx);
-    if (list.size > 0) throw new HttpFailure(400, `List ${list.name} contains data; its index can only be reset when it is empty`);
+    if (list.size > 0)
+      throw new HttpFailure(400, `List ${list.name} contains data; its index can only be reset when it is empty`);
     list.resetIndex();
     sendJson(ctx.res, 200, { meta: { schema: schema(state, 'list') }, status: { code: 200, message: 'Success' } });
   });
@@ -130,15 +146,22 @@ export function registerListItemRoutes(router: Router, state: SandboxState): voi
     const failures: Failure[] = [];
     let updated = 0;
     input.forEach((it, requestIndex) => {
-      const fail = (failureMessageDetails: string, failureType = 'INCOMPLETE_DATA') => failures.push({ requestIndex, failureType, failureMessageDetails });
+      const fail = (failureMessageDetails: string, failureType = 'INCOMPLETE_DATA') =>
+        failures.push({ requestIndex, failureType, failureMessageDetails });
       // Exactly one identity (docs/anaplan.md §10).
       const ids = [it.id, it.code, it.name].filter((v) => typeof v === 'string' && v !== '');
       if (ids.length !== 1) return fail('identify the item by exactly one of id, code or name');
-      const item = typeof it.id === 'string' ? list.items.find((x) => x.id === it.id) : typeof it.code === 'string' ? list.getByCode(it.code) : list.getByName(String(it.name));
+      const item =
+        typeof it.id === 'string'
+          ? list.items.find((x) => x.id === it.id)
+          : typeof it.code === 'string'
+            ? list.getByCode(it.code)
+            : list.getByName(String(it.name));
       if (!item) return fail('item not found', 'NOT_FOUND');
       const parent = it.parent === undefined ? list.parentOf(item) : resolveParent(list, it.parent);
       if (parent === 'invalid') return fail(`Invalid parent: ${String(it.parent)}`, 'INCORRECT_FORMAT');
-      if (parent && !list.parentList && list.isSelfOrDescendant(item, parent)) return fail('Invalid parent: a cycle', 'INCORRECT_FORMAT');
+      if (parent && !list.parentList && list.isSelfOrDescendant(item, parent))
+        return fail('Invalid parent: a cycle', 'INCORRECT_FORMAT');
       list.update(item, item.name, parent);
       updated++;
     });

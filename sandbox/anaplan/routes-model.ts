@@ -6,7 +6,14 @@ import { HttpFailure } from './errors';
 import { sendJson, type Router } from '../kit/router';
 import { both, api, ok, paged, schema, type ApiCtx } from './api-common';
 import { csvField } from './csv';
-import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem, type Module, type ModelList } from './model';
+import {
+  TIME_DIMENSION_ID,
+  VERSIONS_DIMENSION_ID,
+  type Dimension,
+  type LineItem,
+  type Module,
+  type ModelList,
+} from './model';
 import { WORKSPACE_NAME } from './seed';
 import type { SandboxState, SandboxUser } from './state';
 
@@ -16,7 +23,15 @@ export function isoTime(ms: number): string {
 }
 
 function userJson(u: SandboxUser) {
-  return { id: u.id, active: true, email: u.email, emailOptIn: false, firstName: u.firstName, lastName: u.lastName, lastLoginDate: '2026-01-05T09:00:00.000+0000' };
+  return {
+    id: u.id,
+    active: true,
+    email: u.email,
+    emailOptIn: false,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    lastLoginDate: '2026-01-05T09:00:00.000+0000',
+  };
 }
 
 function listItemsJson(list: ModelList, includeAll: boolean) {
@@ -32,7 +47,12 @@ function listItemsJson(list: ModelList, includeAll: boolean) {
 /** A list's items as CSV (`Accept: text/csv`, and the pages of a list read request): docs/anaplan.md §10. */
 export function listItemsCsv(list: ModelList): string {
   const lines = ['id,name,code,parent,parentId,listId,listName'];
-  for (const it of listItemsJson(list, false)) lines.push([it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', list.id, list.name].map((v) => csvField(String(v))).join(','));
+  for (const it of listItemsJson(list, false))
+    lines.push(
+      [it.id, it.name, it.code, it.parent ?? '', it.parentId ?? '', list.id, list.name]
+        .map((v) => csvField(String(v)))
+        .join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -44,7 +64,18 @@ function dimensionId(d: Dimension): string {
 function lineItemDetails(m: Module, li: LineItem, dims: Array<{ id: string; name: string }>): Record<string, unknown> {
   const formatMetadata =
     li.format === 'NUMBER'
-      ? { dataType: 'NUMBER', minimumSignificantDigits: 4, decimalPlaces: 2, zeroFormat: 'ZERO', comparisonIncrease: 'GOOD', groupingSeparator: 'COMMA', negativeNumberNotation: 'MINUS_SIGN', unitsType: 'NONE', unitsDisplayType: 'NONE', decimalSeparator: 'FULL_STOP' }
+      ? {
+          dataType: 'NUMBER',
+          minimumSignificantDigits: 4,
+          decimalPlaces: 2,
+          zeroFormat: 'ZERO',
+          comparisonIncrease: 'GOOD',
+          groupingSeparator: 'COMMA',
+          negativeNumberNotation: 'MINUS_SIGN',
+          unitsType: 'NONE',
+          unitsDisplayType: 'NONE',
+          decimalSeparator: 'FULL_STOP',
+        }
       : { dataType: li.format };
   const hasVersions = dims.some((d) => d.id === VERSIONS_DIMENSION_ID);
   return {
@@ -93,44 +124,125 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
     return base;
   };
 
-  router.add('GET', '/2/0/users/me', api(state, (ctx) => ok(ctx, state, 'user', 'user', userJson(ctx.user))));
-  router.add('GET', '/2/0/users/:userId', api(state, (ctx) => {
-    const u = state.users.get(ctx.params.userId!);
-    if (!u) throw new HttpFailure(404);
-    ok(ctx, state, 'user', 'user', userJson(u));
-  }));
-  router.add('GET', '/2/0/users', api(state, (ctx) => paged(ctx, state, 'user', 'users', [...state.users.values()].map(userJson))));
+  router.add(
+    'GET',
+    '/2/0/users/me',
+    api(state, (ctx) => ok(ctx, state, 'user', 'user', userJson(ctx.user))),
+  );
+  router.add(
+    'GET',
+    '/2/0/users/:userId',
+    api(state, (ctx) => {
+      const u = state.users.get(ctx.params.userId!);
+      if (!u) throw new HttpFailure(404);
+      ok(ctx, state, 'user', 'user', userJson(u));
+    }),
+  );
+  router.add(
+    'GET',
+    '/2/0/users',
+    api(state, (ctx) => paged(ctx, state, 'user', 'users', [...state.users.values()].map(userJson))),
+  );
   // Third-party clients require `currentSize` too (docs/anaplan.md §16), so it is always sent.
-  const workspaceJson = () => ({ id: model().workspaceId, name: WORKSPACE_NAME, active: true, sizeAllowance: 10_737_418_240, currentSize: 52_428_800 });
-  router.add('GET', '/2/0/workspaces', api(state, (ctx) => paged(ctx, state, 'workspace', 'workspaces', [workspaceJson()])));
-  router.add('GET', '/2/0/workspaces/:wid', api(state, (ctx) => {
-    if (ctx.params.wid !== model().workspaceId) throw new HttpFailure(404);
-    ok(ctx, state, 'workspace', 'workspace', workspaceJson());
-  }));
-  router.add('GET', '/2/0/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
-  router.add('GET', '/2/0/workspaces/:wid/models', api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])));
-  router.add('GET', '/2/0/models/:mid', api(state, (ctx) => ok(ctx, state, 'model', 'model', modelJson(ctx.url.searchParams.get('modelDetails') === 'true'))));
+  const workspaceJson = () => ({
+    id: model().workspaceId,
+    name: WORKSPACE_NAME,
+    active: true,
+    sizeAllowance: 10_737_418_240,
+    currentSize: 52_428_800,
+  });
+  router.add(
+    'GET',
+    '/2/0/workspaces',
+    api(state, (ctx) => paged(ctx, state, 'workspace', 'workspaces', [workspaceJson()])),
+  );
+  router.add(
+    'GET',
+    '/2/0/workspaces/:wid',
+    api(state, (ctx) => {
+      if (ctx.params.wid !== model().workspaceId) throw new HttpFailure(404);
+      ok(ctx, state, 'workspace', 'workspace', workspaceJson());
+    }),
+  );
+  router.add(
+    'GET',
+    '/2/0/models',
+    api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])),
+  );
+  router.add(
+    'GET',
+    '/2/0/workspaces/:wid/models',
+    api(state, (ctx) => paged(ctx, state, 'model', 'models', [modelJson(false)])),
+  );
+  router.add(
+    'GET',
+    '/2/0/models/:mid',
+    api(state, (ctx) =>
+      ok(ctx, state, 'model', 'model', modelJson(ctx.url.searchParams.get('modelDetails') === 'true')),
+    ),
+  );
   // The workspace form of a single model is not a resource (live: 405, docs/anaplan.md §3.2).
-  router.add('GET', '/2/0/workspaces/:wid/models/:mid', api(state, () => {
-    throw new HttpFailure(405);
-  }));
+  router.add(
+    'GET',
+    '/2/0/workspaces/:wid/models/:mid',
+    api(state, () => {
+      throw new HttpFailure(405);
+    }),
+  );
   both(router, state, 'GET', '/status', (ctx) => {
     const t = state.scheduler.busy(model().id);
     // Bare body, no envelope, as the live service answers, with all eight documented fields (null when
     // not applicable): third-party clients (anaplan-sdk's ModelStatus) require every one (docs/anaplan.md §4.1).
     const idle = { taskId: null, tooltip: null, creationTime: state.modelOpenedAt };
-    const now = t ? { taskId: t.taskId, tooltip: `The system is currently processing an Import: ${t.actionName}`, creationTime: t.creationTime } : idle;
-    sendJson(ctx.res, 200, { requestStatus: { peakMemoryUsageEstimate: null, peakMemoryUsageTime: null, progress: t ? t.progress : -1.0, currentStep: t ? 'Processing ...' : 'Open', ...now, exportTaskType: null } });
+    const now = t
+      ? {
+          taskId: t.taskId,
+          tooltip: `The system is currently processing an Import: ${t.actionName}`,
+          creationTime: t.creationTime,
+        }
+      : idle;
+    sendJson(ctx.res, 200, {
+      requestStatus: {
+        peakMemoryUsageEstimate: null,
+        peakMemoryUsageTime: null,
+        progress: t ? t.progress : -1.0,
+        currentStep: t ? 'Processing ...' : 'Open',
+        ...now,
+        exportTaskType: null,
+      },
+    });
   });
 
-  both(router, state, 'GET', '/lists', (ctx) => paged(ctx, state, 'list', 'lists', [...model().lists.values()].map((l) => ({ id: l.id, name: l.name }))));
+  both(router, state, 'GET', '/lists', (ctx) =>
+    paged(
+      ctx,
+      state,
+      'list',
+      'lists',
+      [...model().lists.values()].map((l) => ({ id: l.id, name: l.name })),
+    ),
+  );
   both(router, state, 'GET', '/lists/:listId', (ctx) => {
     const l = model().listById(ctx.params.listId!);
     if (!l) throw new HttpFailure(404);
     const hasParents = l.items.some((i) => i.parentIndex !== null);
     // Fields per docs/anaplan.md §4.2; `permittedItems` and `nextItemIndex` are required by third-party
     // clients (anaplan-sdk's ListMetadata), so they are always sent.
-    ok(ctx, state, 'list', 'metadata', { id: l.id, name: l.name, properties: [], hasSelectiveAccess: false, managedBy: 'Planner', numberedList: false, useTopLevelAsPageDefault: false, itemCount: l.size, nextItemIndex: l.nextIndex, workflowEnabled: false, permittedItems: l.size, productionData: !hasParents && l.name === 'Departments', ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}) });
+    ok(ctx, state, 'list', 'metadata', {
+      id: l.id,
+      name: l.name,
+      properties: [],
+      hasSelectiveAccess: false,
+      managedBy: 'Planner',
+      numberedList: false,
+      useTopLevelAsPageDefault: false,
+      itemCount: l.size,
+      nextItemIndex: l.nextIndex,
+      workflowEnabled: false,
+      permittedItems: l.size,
+      productionData: !hasParents && l.name === 'Departments',
+      ...(l.parentList ? { parent: { id: l.parentList.id, name: l.parentList.name } } : {}),
+    });
   });
   // Item reads are not paged (docs/anaplan.md §3.1); CSV when asked for it (§10). Served at the model
   // form (`/2/0/models/{mid}/lists/{listId}/items`) too, as clients call it (docs/anaplan.md §16).
@@ -144,12 +256,23 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
       ctx.res.end(listItemsCsv(l));
       return;
     }
-    const body: Record<string, unknown> = { meta: { schema: schema(state, 'listItem') }, status: { code: 200, message: 'Success' } };
+    const body: Record<string, unknown> = {
+      meta: { schema: schema(state, 'listItem') },
+      status: { code: 200, message: 'Success' },
+    };
     if (items.length > 0) body.listItems = items;
     sendJson(ctx.res, 200, body);
   });
 
-  both(router, state, 'GET', '/modules', (ctx) => paged(ctx, state, 'module', 'modules', [...model().modules.values()].map((m) => ({ id: m.id, name: m.name }))));
+  both(router, state, 'GET', '/modules', (ctx) =>
+    paged(
+      ctx,
+      state,
+      'module',
+      'modules',
+      [...model().modules.values()].map((m) => ({ id: m.id, name: m.name })),
+    ),
+  );
   const dimsOf = (m: Module) => m.dims.map((d, i) => ({ id: dimensionId(d), name: m.dimName(i) }));
   /**
    * Line items in UI order: `{moduleId, moduleName, id, name}`, and with `includeAll=true` the full
@@ -170,17 +293,35 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   };
   both(router, state, 'GET', '/modules/:moduleId/lineItems', (ctx) => {
     if (!model().moduleById(ctx.params.moduleId!)) throw new HttpFailure(404);
-    ok(ctx, state, 'lineItem', 'items', lineItems(ctx.url.searchParams.get('includeAll') === 'true', ctx.params.moduleId));
+    ok(
+      ctx,
+      state,
+      'lineItem',
+      'items',
+      lineItems(ctx.url.searchParams.get('includeAll') === 'true', ctx.params.moduleId),
+    );
   });
-  both(router, state, 'GET', '/lineItems', (ctx) => ok(ctx, state, 'lineItem', 'items', lineItems(ctx.url.searchParams.get('includeAll') === 'true')));
+  both(router, state, 'GET', '/lineItems', (ctx) =>
+    ok(ctx, state, 'lineItem', 'items', lineItems(ctx.url.searchParams.get('includeAll') === 'true')),
+  );
   const moduleOfLineItem = (lineItemId: string) => {
     for (const m of model().modules.values()) if (m.lineItems.some((l) => l.id === lineItemId)) return m;
     throw new HttpFailure(404);
   };
-  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions', (ctx) => ok(ctx, state, 'dimension', 'dimensions', dimsOf(moduleOfLineItem(ctx.params.lineItemId!))));
+  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions', (ctx) =>
+    ok(ctx, state, 'dimension', 'dimensions', dimsOf(moduleOfLineItem(ctx.params.lineItemId!))),
+  );
   // Dimension items (docs/anaplan.md §4.2): lists, Versions; Time answers 400 at model level.
   const dimensionItems = (dimId: string, m?: Module) => {
-    const d = m ? m.dims.find((x) => dimensionId(x) === dimId) : dimId === VERSIONS_DIMENSION_ID ? ({ kind: 'versions' } as const) : dimId === TIME_DIMENSION_ID ? ({ kind: 'time' } as const) : [...model().lists.values()].map((list) => ({ kind: 'list', list }) as const).find((x) => x.list.id === dimId);
+    const d = m
+      ? m.dims.find((x) => dimensionId(x) === dimId)
+      : dimId === VERSIONS_DIMENSION_ID
+        ? ({ kind: 'versions' } as const)
+        : dimId === TIME_DIMENSION_ID
+          ? ({ kind: 'time' } as const)
+          : [...model().lists.values()]
+              .map((list) => ({ kind: 'list', list }) as const)
+              .find((x) => x.list.id === dimId);
     if (!d) throw new HttpFailure(404);
     if (d.kind === 'time') {
       if (!m) throw new HttpFailure(400, 'Time dimension items cannot be read at model level');
@@ -191,27 +332,53 @@ export function registerModelRoutes(router: Router, state: SandboxState): void {
   };
   const itemsBody = (ctx: ApiCtx, items: Array<Record<string, unknown>>) => {
     // Not paged; an empty collection omits its key (docs/anaplan.md §3.1).
-    const body: Record<string, unknown> = { meta: { schema: schema(state, 'item') }, status: { code: 200, message: 'Success' } };
+    const body: Record<string, unknown> = {
+      meta: { schema: schema(state, 'item') },
+      status: { code: 200, message: 'Success' },
+    };
     if (items.length > 0) body.items = items;
     sendJson(ctx.res, 200, body);
   };
   both(router, state, 'GET', '/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!)));
-  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions/:dimId/items', (ctx) => itemsBody(ctx, dimensionItems(ctx.params.dimId!, moduleOfLineItem(ctx.params.lineItemId!))));
+  both(router, state, 'GET', '/lineItems/:lineItemId/dimensions/:dimId/items', (ctx) =>
+    itemsBody(ctx, dimensionItems(ctx.params.dimId!, moduleOfLineItem(ctx.params.lineItemId!))),
+  );
   // Calendar reads (docs/anaplan.md §4.3): calendar months, no current period set (empty strings, as the
   // live service answers when unset), fiscal year FY26 of the seeded FY25–FY27 range, no totals (the
   // sandbox's Time has months only). Changing them (PUT) is not served.
   const calendarType = 'Calendar Months/Quarters/Years';
-  both(router, state, 'GET', '/currentPeriod', (ctx) => ok(ctx, state, 'currentPeriod', 'currentPeriod', { periodText: '', lastDay: '', calendarType }));
+  both(router, state, 'GET', '/currentPeriod', (ctx) =>
+    ok(ctx, state, 'currentPeriod', 'currentPeriod', { periodText: '', lastDay: '', calendarType }),
+  );
   both(router, state, 'GET', '/modelCalendar', (ctx) =>
     ok(ctx, state, 'modelCalendar', 'modelCalendar', {
       calendarType,
       currentPeriod: { periodText: '', lastDay: '' },
       fiscalYear: { year: 'FY26', startDate: '2026-01-01', endDate: '2026-12-31' },
       pastYearsCount: 1,
-      totalsSelection: { quarterTotals: false, halfYearTotals: false, yearToDateSummary: false, yearToGoSummary: false, totalOfAllPeriods: false },
+      totalsSelection: {
+        quarterTotals: false,
+        halfYearTotals: false,
+        yearToDateSummary: false,
+        yearToGoSummary: false,
+        totalOfAllPeriods: false,
+      },
     }),
   );
   both(router, state, 'GET', '/versions', (ctx) =>
-    ok(ctx, state, 'version', 'versionMetadata', model().versions.map((v) => ({ id: v.id, name: v.name, isCurrent: v.isCurrent, isActual: v.isActual, editFrom: { periodText: 'Jan 25', date: '2025-01-01' }, editTo: { periodText: 'Dec 27', date: '2027-12-31' } }))),
+    ok(
+      ctx,
+      state,
+      'version',
+      'versionMetadata',
+      model().versions.map((v) => ({
+        id: v.id,
+        name: v.name,
+        isCurrent: v.isCurrent,
+        isActual: v.isActual,
+        editFrom: { periodText: 'Jan 25', date: '2025-01-01' },
+        editTo: { periodText: 'Dec 27', date: '2027-12-31' },
+      })),
+    ),
   );
 }

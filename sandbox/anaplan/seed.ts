@@ -3,7 +3,20 @@
  * the NetSuite sandbox seeds (sandbox/demo-company.ts), so both sides describe one business.
  * Names and IDs are contracts of the connector's default configuration (see README.md).
  */
-import { ACCOUNTS, CLASSES, DEPARTMENTS, LOCATIONS, PL_ACCOUNT_TYPES, POSTING_SUBSIDIARIES, SUBSIDIARIES, UNMAPPED_ACCOUNT_ID, leaves, postingAccounts, rng, type DemoSegment } from '../demo-company';
+import {
+  ACCOUNTS,
+  CLASSES,
+  DEPARTMENTS,
+  LOCATIONS,
+  PL_ACCOUNT_TYPES,
+  POSTING_SUBSIDIARIES,
+  SUBSIDIARIES,
+  UNMAPPED_ACCOUNT_ID,
+  leaves,
+  postingAccounts,
+  rng,
+  type DemoSegment,
+} from '../demo-company';
 import { hex32, objectId } from './ids';
 import { Module, ModelList, PlanningModel, type Dimension, type LineItem } from './model';
 
@@ -35,7 +48,13 @@ export function planAccounts() {
   return ACCOUNTS.filter((a) => PL_ACCOUNT_TYPES.has(a.accttype) && !a.isinactive && a.id !== UNMAPPED_ACCOUNT_ID);
 }
 
-function addSegmentList(model: PlanningModel, ordinal: number, name: string, capacity: number, members: DemoSegment[]): ModelList {
+function addSegmentList(
+  model: PlanningModel,
+  ordinal: number,
+  name: string,
+  capacity: number,
+  members: DemoSegment[],
+): ModelList {
   const list = model.addList(new ModelList(objectId(101, ordinal), name, capacity, 210 + ordinal));
   const byId = new Map<number, string>();
   for (const m of members) {
@@ -69,7 +88,20 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
     if (groups && a.issummary) groups.add(a.acctnumber, a.name, undefined);
     else accounts.add(a.acctnumber, a.name, parent ? (groups ?? accounts).getByCode(parent.acctnumber) : undefined);
   }
-  const subsidiaries = addSegmentList(model, 2, 'Subsidiaries', 128, SUBSIDIARIES.map((s) => ({ id: s.id, name: s.name, parent: s.parent, code: s.code, isinactive: false, inAnaplan: true })));
+  const subsidiaries = addSegmentList(
+    model,
+    2,
+    'Subsidiaries',
+    128,
+    SUBSIDIARIES.map((s) => ({
+      id: s.id,
+      name: s.name,
+      parent: s.parent,
+      code: s.code,
+      isinactive: false,
+      inAnaplan: true,
+    })),
+  );
   const departments = addSegmentList(model, 3, 'Departments', 256, DEPARTMENTS);
   const classes = addSegmentList(model, 4, 'Classes', 128, CLASSES);
   const locations = addSegmentList(model, 5, 'Locations', 128, LOCATIONS);
@@ -79,7 +111,12 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
   for (const y of FISCAL_YEARS) {
     for (let m = 1; m <= 12; m++) {
       const index = model.time.length;
-      model.addPeriod({ id: objectId(109, index + 1), index, code: `${MONTHS[m - 1]} ${String(y).slice(2)}`, start: `${y}-${String(m).padStart(2, '0')}-01` });
+      model.addPeriod({
+        id: objectId(109, index + 1),
+        index,
+        code: `${MONTHS[m - 1]} ${String(y).slice(2)}`,
+        start: `${y}-${String(m).padStart(2, '0')}-01`,
+      });
     }
   }
   model.versions.push(
@@ -89,9 +126,28 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
   );
 
   const L = (list: ModelList): Dimension => ({ kind: 'list', list });
-  const li = (n: number, name: string, format: LineItem['format']): LineItem => ({ id: objectId(206, n), name, format, cells: new Map() });
-  const act = new Module(objectId(102, 1), 'ACT01 GL Actuals', [L(accounts), L(subsidiaries), L(departments), L(classes), L(locations), { kind: 'time' }], [li(1, 'Amount', 'NUMBER')], 64, 16);
-  const pln = new Module(objectId(102, 2), 'PLN01 Plan', [L(accounts), L(subsidiaries), L(departments), { kind: 'time' }, { kind: 'versions' }], [li(2, 'Amount', 'NUMBER'), li(3, 'Approved', 'BOOLEAN')], 64, 16);
+  const li = (n: number, name: string, format: LineItem['format']): LineItem => ({
+    id: objectId(206, n),
+    name,
+    format,
+    cells: new Map(),
+  });
+  const act = new Module(
+    objectId(102, 1),
+    'ACT01 GL Actuals',
+    [L(accounts), L(subsidiaries), L(departments), L(classes), L(locations), { kind: 'time' }],
+    [li(1, 'Amount', 'NUMBER')],
+    64,
+    16,
+  );
+  const pln = new Module(
+    objectId(102, 2),
+    'PLN01 Plan',
+    [L(accounts), L(subsidiaries), L(departments), { kind: 'time' }, { kind: 'versions' }],
+    [li(2, 'Amount', 'NUMBER'), li(3, 'Approved', 'BOOLEAN')],
+    64,
+    16,
+  );
   model.modules.set(act.name, act);
   model.modules.set(pln.name, pln);
   seedPlan(model, pln, random);
@@ -99,11 +155,24 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
   // Actions and their files: each import reads its own 113… source file; the export's output file
   // shares the export's 116… id (docs/anaplan.md §3.4, §5).
   const files: SeedFile[] = [];
-  const listImports: Array<[string, string]> = [['Import Accounts', 'Accounts'], ['Import Subsidiaries', 'Subsidiaries'], ['Import Departments', 'Departments'], ['Import Classes', 'Classes'], ['Import Locations', 'Locations']];
+  const listImports: Array<[string, string]> = [
+    ['Import Accounts', 'Accounts'],
+    ['Import Subsidiaries', 'Subsidiaries'],
+    ['Import Departments', 'Departments'],
+    ['Import Classes', 'Classes'],
+    ['Import Locations', 'Locations'],
+  ];
   listImports.forEach(([name, listName], i) => {
     const fileId = objectId(113, i);
     files.push({ id: fileId, name: `${listName}.csv`, kind: 'import-source', headerNames: LIST_COLUMNS });
-    model.imports.set(objectId(112, i), { id: objectId(112, i), name, kind: 'list', fileId, listName, columns: LIST_COLUMNS });
+    model.imports.set(objectId(112, i), {
+      id: objectId(112, i),
+      name,
+      kind: 'list',
+      fileId,
+      listName,
+      columns: LIST_COLUMNS,
+    });
   });
   const glFile = objectId(113, listImports.length);
   files.push({ id: glFile, name: 'GL Actuals.csv', kind: 'import-source', headerNames: GL_COLUMNS });
@@ -126,13 +195,28 @@ export function buildSeed(seed: number, opts: { compositeAccounts?: boolean } = 
     valueColumn: 'Amount',
   });
   const exportId = objectId(116, 0);
-  model.exports.set(exportId, { id: exportId, name: 'Export Approved Plan', moduleName: pln.name, layout: 'TABULAR_MULTI_COLUMN', filterLineItem: 'Approved', dimHeaders: PLAN_EXPORT_COLUMNS.slice(0, 5), lineItems: ['Amount'] });
+  model.exports.set(exportId, {
+    id: exportId,
+    name: 'Export Approved Plan',
+    moduleName: pln.name,
+    layout: 'TABULAR_MULTI_COLUMN',
+    filterLineItem: 'Approved',
+    dimHeaders: PLAN_EXPORT_COLUMNS.slice(0, 5),
+    lineItems: ['Amount'],
+  });
   files.push({ id: exportId, name: 'Approved Plan.csv', kind: 'export-output', headerNames: PLAN_EXPORT_COLUMNS });
   if (groups) {
     // The parent list's own import, loaded before the child list (parents must exist first).
     const fileId = objectId(113, 6);
     files.push({ id: fileId, name: 'Account Groups.csv', kind: 'import-source', headerNames: LIST_COLUMNS });
-    model.imports.set(objectId(112, 6), { id: objectId(112, 6), name: 'Import Account Groups', kind: 'list', fileId, listName: groups.name, columns: LIST_COLUMNS });
+    model.imports.set(objectId(112, 6), {
+      id: objectId(112, 6),
+      name: 'Import Account Groups',
+      kind: 'list',
+      fileId,
+      listName: groups.name,
+      columns: LIST_COLUMNS,
+    });
   }
   const processId = objectId(118, 0);
   model.processes.set(processId, { id: processId, name: 'Refresh Actuals', actionIds: [objectId(112, 0), glImportId] });

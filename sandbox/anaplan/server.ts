@@ -44,12 +44,23 @@ export interface AnaplanSandbox {
 
 export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Promise<AnaplanSandbox> {
   const config: SandboxConfig = { ...DEFAULT_CONFIG };
-  for (const k of Object.keys(DEFAULT_CONFIG) as Array<keyof SandboxConfig>) if (opts[k] !== undefined) (config as any)[k] = opts[k];
+  for (const k of Object.keys(DEFAULT_CONFIG) as Array<keyof SandboxConfig>)
+    if (opts[k] !== undefined) (config as any)[k] = opts[k];
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'anaplan-sandbox-')));
   // 2048-bit keeps start-up fast; Anaplan accepts CA-issued RSA certificates of common sizes.
-  const cert = await createCertificate({ kind: 'rsa', rsaBits: 2048, days: 365, commonName: 'ml-connector integration' });
-  const demoUser: DemoUser = { email: opts.demoEmail ?? 'integration@meridian.example', password: randomBytes(12).toString('base64url'), certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem };
+  const cert = await createCertificate({
+    kind: 'rsa',
+    rsaBits: 2048,
+    days: 365,
+    commonName: 'ml-connector integration',
+  });
+  const demoUser: DemoUser = {
+    email: opts.demoEmail ?? 'integration@meridian.example',
+    password: randomBytes(12).toString('base64url'),
+    certificatePem: cert.certificatePem,
+    privateKeyPem: cert.privateKeyPem,
+  };
   const state = new SandboxState(config, dataDir, demoUser);
   state.scheduler = new TaskScheduler(state);
 
@@ -77,7 +88,8 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
       if (fault.status || fault.login401) {
         req.resume();
         const status = fault.status?.status ?? 401;
-        const headers: Record<string, string> = fault.status?.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
+        const headers: Record<string, string> =
+          fault.status?.retryAfterSec !== undefined ? { 'retry-after': String(fault.status.retryAfterSec) } : {};
         return apiError(res, status, path, undefined, headers);
       }
       // The request budget covers the Integration API (the auth and OAuth services are other hosts).
@@ -110,7 +122,11 @@ export async function startAnaplanSandbox(opts: AnaplanSandboxOptions = {}): Pro
     }
   }
 
-  const server = await startKitServer(handle, { port: opts.port, host: opts.host, onError: (req, res) => apiError(res, 500, req.url ?? '/') });
+  const server = await startKitServer(handle, {
+    port: opts.port,
+    host: opts.host,
+    onError: (req, res) => apiError(res, 500, req.url ?? '/'),
+  });
   state.baseUrl = server.url;
 
   return {

@@ -73,7 +73,16 @@ export interface SandboxConfig {
 }
 
 /** Switches the control plane may flip at run time (`POST /__sandbox/switches`). */
-export const RUNTIME_SWITCHES = ['completeRequiresAdmin', 'chunkCountFinalizes', 'blockWhileBusy', 'refreshNewTokenValue', 'requireCertV2', 'periodCaseSensitive', 'alternateStepTexts', 'readPageHeaderEveryPage'] as const;
+export const RUNTIME_SWITCHES = [
+  'completeRequiresAdmin',
+  'chunkCountFinalizes',
+  'blockWhileBusy',
+  'refreshNewTokenValue',
+  'requireCertV2',
+  'periodCaseSensitive',
+  'alternateStepTexts',
+  'readPageHeaderEveryPage',
+] as const;
 
 export const DEFAULT_CONFIG: SandboxConfig = {
   seed: 42,
@@ -234,15 +243,32 @@ export class SandboxState {
     this.files = new FileStore(this.dataDir);
     this.files.seed(this.seedData.files);
     this.oauthClients.set(this.demoClientId, { rotatable: this.config.rotateRefreshTokens });
-    this.addUser({ email: this.demoUser.email, password: this.demoUser.password, certificatePem: this.demoUser.certificatePem });
+    this.addUser({
+      email: this.demoUser.email,
+      password: this.demoUser.password,
+      certificatePem: this.demoUser.certificatePem,
+    });
   }
 
   async reset(): Promise<void> {
     this.epoch++;
     for (const f of this.files.files.values()) await this.files.deleteAll(f);
-    for (const t of this.tasks.values()) if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
+    for (const t of this.tasks.values())
+      if (t.state === 'NOT_STARTED' || t.state === 'IN_PROGRESS') t.cancelRequested = true;
     this.scheduler?.clearQueues();
-    for (const m of [this.users, this.tokens, this.devices, this.refreshTokens, this.oauthClients, this.usedCertPayloads, this.tasks, this.timeline, this.latestDump, this.readRequests]) m.clear();
+    for (const m of [
+      this.users,
+      this.tokens,
+      this.devices,
+      this.refreshTokens,
+      this.oauthClients,
+      this.usedCertPayloads,
+      this.tasks,
+      this.timeline,
+      this.latestDump,
+      this.readRequests,
+    ])
+      m.clear();
     this.stats.reset();
     this.authLog.length = 0;
     this.faults.clear();
@@ -252,9 +278,22 @@ export class SandboxState {
     this.reseed();
   }
 
-  addUser(input: { email: string; password?: string; certificatePem?: string; firstName?: string; lastName?: string; workspaceAdmin?: boolean }): SandboxUser {
+  addUser(input: {
+    email: string;
+    password?: string;
+    certificatePem?: string;
+    firstName?: string;
+    lastName?: string;
+    workspaceAdmin?: boolean;
+  }): SandboxUser {
     const existing = [...this.users.values()].find((u) => u.email.toLowerCase() === input.email.toLowerCase());
-    const user: SandboxUser = existing ?? { id: randomBytes(16).toString('hex'), email: input.email, firstName: input.firstName ?? input.email.split('@')[0]!, lastName: input.lastName ?? 'User', workspaceAdmin: true };
+    const user: SandboxUser = existing ?? {
+      id: randomBytes(16).toString('hex'),
+      email: input.email,
+      firstName: input.firstName ?? input.email.split('@')[0]!,
+      lastName: input.lastName ?? 'User',
+      workspaceAdmin: true,
+    };
     if (input.password !== undefined) user.password = input.password;
     if (input.workspaceAdmin !== undefined) user.workspaceAdmin = input.workspaceAdmin;
     if (input.certificatePem !== undefined) {

@@ -60,7 +60,13 @@ export class TaskScheduler {
 
   constructor(private readonly state: SandboxState) {}
 
-  start(type: TaskType, actionId: string, actionName: string, userId: string, mappingParameters?: SandboxTask['mappingParameters']): SandboxTask {
+  start(
+    type: TaskType,
+    actionId: string,
+    actionName: string,
+    userId: string,
+    mappingParameters?: SandboxTask['mappingParameters'],
+  ): SandboxTask {
     const task: SandboxTask = {
       taskId: newTaskId(),
       modelId: this.state.model.id,
@@ -92,7 +98,10 @@ export class TaskScheduler {
     task.cancelledBy = userId;
     if (task.state === 'NOT_STARTED') {
       const q = this.queues.get(task.modelId) ?? [];
-      this.queues.set(task.modelId, q.filter((t) => t !== task));
+      this.queues.set(
+        task.modelId,
+        q.filter((t) => t !== task),
+      );
       task.state = 'CANCELLED';
       task.currentStep = this.step('cancelled');
     } else task.state = 'CANCELLING';
@@ -122,7 +131,20 @@ export class TaskScheduler {
     const p = this.run(next)
       .catch((err: unknown) => {
         next.state = 'COMPLETE';
-        next.result = { successful: false, failureDumpAvailable: false, objectId: next.actionId, objectName: next.actionName, details: [{ localMessageText: `Internal error: ${(err as Error).message}`, occurrences: 1, type: 'error', values: [] }] };
+        next.result = {
+          successful: false,
+          failureDumpAvailable: false,
+          objectId: next.actionId,
+          objectName: next.actionName,
+          details: [
+            {
+              localMessageText: `Internal error: ${(err as Error).message}`,
+              occurrences: 1,
+              type: 'error',
+              values: [],
+            },
+          ],
+        };
       })
       .finally(() => {
         this.inflight.delete(p);
@@ -135,7 +157,14 @@ export class TaskScheduler {
   private async run(task: SandboxTask): Promise<void> {
     const state = this.state;
     const epoch = state.epoch;
-    const entry: TimelineEntry = { taskId: task.taskId, type: task.type, actionId: task.actionId, actionName: task.actionName, startedAt: Date.now(), state: 'IN_PROGRESS' };
+    const entry: TimelineEntry = {
+      taskId: task.taskId,
+      type: task.type,
+      actionId: task.actionId,
+      actionName: task.actionName,
+      startedAt: Date.now(),
+      state: 'IN_PROGRESS',
+    };
     state.timelineFor(task.modelId).push(entry);
     task.state = 'IN_PROGRESS';
     task.currentStep = this.step('processing');
@@ -159,8 +188,13 @@ export class TaskScheduler {
         // counted, that run time is extrapolated from the share read so far.
         progress: (share, rowsSoFar) => {
           if (share <= 0) return;
-          const expected = (state.faults.taskDurationMs ?? state.config.taskDurationMs) + state.config.msPerRow * (task.rows + rowsSoFar / share);
-          task.progress = Math.max(task.progress, Math.round(Math.min(0.99, (Date.now() - started) / expected) * 1000) / 1000);
+          const expected =
+            (state.faults.taskDurationMs ?? state.config.taskDurationMs) +
+            state.config.msPerRow * (task.rows + rowsSoFar / share);
+          task.progress = Math.max(
+            task.progress,
+            Math.round(Math.min(0.99, (Date.now() - started) / expected) * 1000) / 1000,
+          );
         },
       };
       const imp = state.model.imports.get(id);
@@ -176,7 +210,10 @@ export class TaskScheduler {
     const duration = (state.faults.taskDurationMs ?? state.config.taskDurationMs) + state.config.msPerRow * task.rows;
     while (!task.cancelRequested && Date.now() - started < duration) {
       await sleep(Math.min(25, duration - (Date.now() - started)));
-      task.progress = Math.max(task.progress, Math.round(Math.min(0.99, (Date.now() - started) / duration) * 1000) / 1000);
+      task.progress = Math.max(
+        task.progress,
+        Math.round(Math.min(0.99, (Date.now() - started) / duration) * 1000) / 1000,
+      );
     }
     if (task.cancelRequested || epoch !== state.epoch) {
       task.state = 'CANCELLED';
@@ -188,7 +225,20 @@ export class TaskScheduler {
     } else if (failNow) {
       task.state = 'COMPLETE';
       task.currentStep = this.step('complete');
-      task.result = { successful: false, failureDumpAvailable: false, objectId: task.actionId, objectName: task.actionName, details: [{ localMessageText: 'The action failed (injected by the sandbox).', occurrences: 1, type: 'actionFailed', values: [] }] };
+      task.result = {
+        successful: false,
+        failureDumpAvailable: false,
+        objectId: task.actionId,
+        objectName: task.actionName,
+        details: [
+          {
+            localMessageText: 'The action failed (injected by the sandbox).',
+            occurrences: 1,
+            type: 'actionFailed',
+            values: [],
+          },
+        ],
+      };
     } else {
       if (task.type !== 'processes') for (const { id, exec } of executions) await this.apply(task, id, exec);
       task.state = 'COMPLETE';
@@ -196,7 +246,13 @@ export class TaskScheduler {
       const results = executions.map((e) => e.exec.result);
       task.result =
         task.type === 'processes'
-          ? { successful: results.length === actions.length && results.every((r) => r.successful), failureDumpAvailable: results.some((r) => r.failureDumpAvailable), objectId: task.actionId, objectName: task.actionName, nestedResults: results }
+          ? {
+              successful: results.length === actions.length && results.every((r) => r.successful),
+              failureDumpAvailable: results.some((r) => r.failureDumpAvailable),
+              objectId: task.actionId,
+              objectName: task.actionName,
+              nestedResults: results,
+            }
           : results[0];
     }
     task.progress = 1;

@@ -6,7 +6,14 @@
  * contains it (itself and its parents in the same list), so aggregate rows sum their children as
  * Anaplan's default "Sum" summary does; booleans do not aggregate (summary None: blank).
  */
-import { TIME_DIMENSION_ID, VERSIONS_DIMENSION_ID, type Dimension, type LineItem, type Module, type PlanningModel } from './model';
+import {
+  TIME_DIMENSION_ID,
+  VERSIONS_DIMENSION_ID,
+  type Dimension,
+  type LineItem,
+  type Module,
+  type PlanningModel,
+} from './model';
 
 /** The "Line items" pseudo-dimension of a view (docs/anaplan.md §4.2). */
 export const LINE_ITEMS_DIMENSION_ID = '101999999999';
@@ -40,12 +47,16 @@ export function defaultLayout(m: Module, lineItem?: LineItem): ViewLayout {
   const rows: Axis[] = [];
   if (firstList >= 0) rows.push({ kind: 'dim', index: firstList });
   if (timeAt >= 0) rows.push({ kind: 'lineItems' });
-  const pages: Axis[] = m.dims.map((_, index) => ({ kind: 'dim', index }) as Axis).filter((a) => a.kind === 'dim' && a.index !== timeAt && a.index !== firstList);
+  const pages: Axis[] = m.dims
+    .map((_, index) => ({ kind: 'dim', index }) as Axis)
+    .filter((a) => a.kind === 'dim' && a.index !== timeAt && a.index !== firstList);
   return { id: lineItem?.id ?? m.id, name: lineItem?.name ?? m.name, module: m, lineItems, rows, columns, pages };
 }
 
 export function axisRef(m: Module, a: Axis): { id: string; name: string } {
-  return a.kind === 'lineItems' ? { id: LINE_ITEMS_DIMENSION_ID, name: 'Line items' } : { id: dimensionIdOf(m.dims[a.index]!), name: m.dimName(a.index) };
+  return a.kind === 'lineItems'
+    ? { id: LINE_ITEMS_DIMENSION_ID, name: 'Line items' }
+    : { id: dimensionIdOf(m.dims[a.index]!), name: m.dimName(a.index) };
 }
 
 /** One member of an axis: its index (dimension member index or line item position) and label. */
@@ -128,21 +139,61 @@ export function gridPage(model: PlanningModel, v: ViewLayout, page: Member[]): G
   const rowCombos = product(v.rows.map((a) => axisMembers(model, v, a)));
   const colCombos = product(v.columns.map((a) => axisMembers(model, v, a)));
   const key = (axes: Axis[], members: number[]) => members.join('/');
-  const rowAt = new Map(rowCombos.map((c, i) => [key(v.rows, c.map((x) => x.index)), i]));
-  const colAt = new Map(colCombos.map((c, i) => [key(v.columns, c.map((x) => x.index)), i]));
+  const rowAt = new Map(
+    rowCombos.map((c, i) => [
+      key(
+        v.rows,
+        c.map((x) => x.index),
+      ),
+      i,
+    ]),
+  );
+  const colAt = new Map(
+    colCombos.map((c, i) => [
+      key(
+        v.columns,
+        c.map((x) => x.index),
+      ),
+      i,
+    ]),
+  );
   const sums: Array<Map<number, number>> = rowCombos.map(() => new Map());
   const coords: number[] = [];
   v.lineItems.forEach((li, liIndex) => {
     for (const [k, value] of li.cells) {
       m.decode(k, coords);
       // On this page? Every page axis member must contain the cell's member.
-      if (!v.pages.every((a, i) => a.kind === 'lineItems' ? page[i]!.index === liIndex : containing(m.dims[a.index]!, coords[a.index]!).includes(page[i]!.index))) continue;
-      const spread = (axes: Axis[]) => product(axes.map((a) => (a.kind === 'lineItems' ? [{ index: liIndex, id: '', label: '' }] : containing(m.dims[a.index]!, coords[a.index]!).map((index) => ({ index, id: '', label: '' })))));
+      if (
+        !v.pages.every((a, i) =>
+          a.kind === 'lineItems'
+            ? page[i]!.index === liIndex
+            : containing(m.dims[a.index]!, coords[a.index]!).includes(page[i]!.index),
+        )
+      )
+        continue;
+      const spread = (axes: Axis[]) =>
+        product(
+          axes.map((a) =>
+            a.kind === 'lineItems'
+              ? [{ index: liIndex, id: '', label: '' }]
+              : containing(m.dims[a.index]!, coords[a.index]!).map((index) => ({ index, id: '', label: '' })),
+          ),
+        );
       for (const r of spread(v.rows)) {
-        const row = rowAt.get(key(v.rows, r.map((x) => x.index)));
+        const row = rowAt.get(
+          key(
+            v.rows,
+            r.map((x) => x.index),
+          ),
+        );
         if (row === undefined) continue;
         for (const c of spread(v.columns)) {
-          const col = colAt.get(key(v.columns, c.map((x) => x.index)));
+          const col = colAt.get(
+            key(
+              v.columns,
+              c.map((x) => x.index),
+            ),
+          );
           if (col !== undefined) sums[row]!.set(col, (sums[row]!.get(col) ?? 0) + value);
         }
       }
@@ -155,14 +206,17 @@ export function gridPage(model: PlanningModel, v: ViewLayout, page: Member[]): G
     if (cAt >= 0) return v.lineItems[c[cAt]!.index]!;
     return v.lineItems[page[v.pages.findIndex((a) => a.kind === 'lineItems')]!.index]!;
   };
-  const isLeaf = (axes: Axis[], ms: Member[]) => axes.every((a, i) => a.kind === 'lineItems' || isLeafMember(m.dims[a.index]!, ms[i]!.index));
+  const isLeaf = (axes: Axis[], ms: Member[]) =>
+    axes.every((a, i) => a.kind === 'lineItems' || isLeafMember(m.dims[a.index]!, ms[i]!.index));
   const pageLeaf = isLeaf(v.pages, page);
   return {
     pages: page.map((p) => p.label),
     columnCoordinates: colCombos.map((c) => c.map((x) => x.label)),
     rows: rowCombos.map((r, ri) => ({
       rowCoordinates: r.map((x) => x.label),
-      cells: colCombos.map((c, ci) => render(liOf(r, c), sums[ri]!.get(ci), pageLeaf && isLeaf(v.rows, r) && isLeaf(v.columns, c))),
+      cells: colCombos.map((c, ci) =>
+        render(liOf(r, c), sums[ri]!.get(ci), pageLeaf && isLeaf(v.rows, r) && isLeaf(v.columns, c)),
+      ),
     })),
   };
 }
@@ -181,7 +235,8 @@ export function gridCsv(g: Grid, rowDims: number, field: (s: string) => string):
   const lines: string[] = [];
   if (g.pages.length) lines.push(g.pages.map(field).join(','));
   const colDims = g.columnCoordinates[0]?.length ?? 0;
-  for (let d = 0; d < colDims; d++) lines.push([...Array<string>(rowDims).fill(''), ...g.columnCoordinates.map((c) => field(c[d]!))].join(','));
+  for (let d = 0; d < colDims; d++)
+    lines.push([...Array<string>(rowDims).fill(''), ...g.columnCoordinates.map((c) => field(c[d]!))].join(','));
   for (const r of g.rows) lines.push([...r.rowCoordinates, ...r.cells].map(field).join(','));
   return lines.join('\n') + '\n';
 }
@@ -192,7 +247,11 @@ export function gridCsv(g: Grid, rowDims: number, field: (s: string) => string):
  * and the value. Rows whose cells are all empty are left out (the export's own "omit empty rows";
  * the sandbox always applies it, since a full cross product of its lists is millions of rows).
  */
-export function tabularRows(model: PlanningModel, v: ViewLayout, multiColumn: boolean): { header: string[]; rows: string[][] } {
+export function tabularRows(
+  model: PlanningModel,
+  v: ViewLayout,
+  multiColumn: boolean,
+): { header: string[]; rows: string[][] } {
   const m = v.module;
   const lineItems = v.lineItems;
   const dimNames = m.dims.map((_, i) => m.dimName(i));
@@ -203,7 +262,9 @@ export function tabularRows(model: PlanningModel, v: ViewLayout, multiColumn: bo
   const coords: number[] = [];
   if (!multiColumn) {
     const rows: string[][] = [];
-    for (const li of lineItems) for (const [k, value] of li.cells) rows.push([...m.decode(k, coords).map((x, i) => label(i, x)), li.name, render(li, value, true)]);
+    for (const li of lineItems)
+      for (const [k, value] of li.cells)
+        rows.push([...m.decode(k, coords).map((x, i) => label(i, x)), li.name, render(li, value, true)]);
     return { header: [...dimNames, 'Line Item', 'Value'], rows };
   }
   const byKey = new Map<number, Array<number | undefined>>();
@@ -214,6 +275,11 @@ export function tabularRows(model: PlanningModel, v: ViewLayout, multiColumn: bo
       byKey.set(k, row);
     }
   });
-  const rows = [...byKey.entries()].sort((a, b) => a[0] - b[0]).map(([k, vals]) => [...m.decode(k, coords).map((x, i) => label(i, x)), ...vals.map((value, at) => render(lineItems[at]!, value, true))]);
+  const rows = [...byKey.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, vals]) => [
+      ...m.decode(k, coords).map((x, i) => label(i, x)),
+      ...vals.map((value, at) => render(lineItems[at]!, value, true)),
+    ]);
   return { header: [...dimNames, ...lineItems.map((l) => l.name)], rows };
 }

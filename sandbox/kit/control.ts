@@ -31,7 +31,8 @@ export async function controlBody(ctx: Ctx): Promise<Record<string, any>> {
     throw new ControlError(400, 'body must be JSON');
   }
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ControlError(400, 'body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ControlError(400, 'body must be a JSON object');
   return value as Record<string, any>;
 }
 

@@ -14,7 +14,13 @@
 import { z } from 'zod';
 import { rng } from '../demo-company';
 
-const Match = z.object({ method: z.string().min(1).optional(), path: z.string().min(1).optional(), route: z.string().min(1).optional() }).strict();
+const Match = z
+  .object({
+    method: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
+    route: z.string().min(1).optional(),
+  })
+  .strict();
 
 export const KitFaultSpecSchema = z
   .object({
@@ -113,23 +119,61 @@ export class FaultSet {
   /** Adds a kit-dialect fault (validated). */
   add(input: unknown): FaultRule {
     const f = parseKitFault(input);
-    const effect: Effect = f.status !== undefined ? 'status' : f.latency !== undefined ? 'latency' : f.drop ? 'drop' : 'login401';
-    return this.addRule({ match: f.match, effect, status: f.status, latency: f.latency, retryAfterSec: f.retryAfterSec, rate: f.rate, count: f.count, seed: f.seed, label: effect });
+    const effect: Effect =
+      f.status !== undefined ? 'status' : f.latency !== undefined ? 'latency' : f.drop ? 'drop' : 'login401';
+    return this.addRule({
+      match: f.match,
+      effect,
+      status: f.status,
+      latency: f.latency,
+      retryAfterSec: f.retryAfterSec,
+      rate: f.rate,
+      count: f.count,
+      seed: f.seed,
+      label: effect,
+    });
   }
 
   /** Adds an already-validated rule (vendors translating their legacy bodies or adding vendor effects). */
-  addRule(r: { match?: FaultRule['match']; effect: string; status?: number; latency?: number; retryAfterSec?: number; rate?: number; count?: number; seed?: number; label: string; kind?: string; extra?: Record<string, unknown> }): FaultRule {
+  addRule(r: {
+    match?: FaultRule['match'];
+    effect: string;
+    status?: number;
+    latency?: number;
+    retryAfterSec?: number;
+    rate?: number;
+    count?: number;
+    seed?: number;
+    label: string;
+    kind?: string;
+    extra?: Record<string, unknown>;
+  }): FaultRule {
     const id = this.nextId++;
     const random = r.seed !== undefined ? rng(r.seed) : (this.options.random ?? rng(id * 7919));
     const remaining = r.count ?? (r.rate === undefined ? 1 : null);
-    const rule = { id, match: r.match, effect: r.effect, status: r.status, latency: r.latency, retryAfterSec: r.retryAfterSec, rate: r.rate, remaining, fired: 0, label: r.label, kind: r.kind, extra: r.extra, random };
+    const rule = {
+      id,
+      match: r.match,
+      effect: r.effect,
+      status: r.status,
+      latency: r.latency,
+      retryAfterSec: r.retryAfterSec,
+      rate: r.rate,
+      remaining,
+      fired: 0,
+      label: r.label,
+      kind: r.kind,
+      extra: r.extra,
+      random,
+    };
     this.rules.push(rule);
     return view(rule);
   }
 
   private matches(rule: FaultRule, req: RequestKey): boolean {
     const m = rule.match;
-    if (m === undefined || (m.path === undefined && m.route === undefined && m.method === undefined)) return this.options.defaultScope?.(req) ?? true;
+    if (m === undefined || (m.path === undefined && m.route === undefined && m.method === undefined))
+      return this.options.defaultScope?.(req) ?? true;
     if (m.method !== undefined && m.method.toUpperCase() !== req.method.toUpperCase()) return false;
     if (m.path !== undefined && !req.path.includes(m.path)) return false;
     if (m.route !== undefined && !req.route.includes(m.route)) return false;

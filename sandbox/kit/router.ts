@@ -33,7 +33,10 @@ export class Router<H = Handler> {
   }
 
   /** Returns the handler and params, or `methodMismatch` when the path exists under another method. */
-  match(method: string, pathname: string): { handler?: H; pattern?: string; params: Record<string, string>; methodMismatch: boolean } {
+  match(
+    method: string,
+    pathname: string,
+  ): { handler?: H; pattern?: string; params: Record<string, string>; methodMismatch: boolean } {
     const parts = pathname.split('/').filter(Boolean);
     let methodMismatch = false;
     for (const r of this.routes) {
@@ -59,9 +62,18 @@ export class Router<H = Handler> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

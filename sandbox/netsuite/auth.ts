@@ -27,9 +27,19 @@ export interface M2MMapping {
   revoked: boolean;
 }
 
-interface IssuedToken { clientId: string; certificateId: string; expiresAt: number }
+interface IssuedToken {
+  clientId: string;
+  certificateId: string;
+  expiresAt: number;
+}
 
-export interface LoginAuditEntry { time: string; clientId?: string; certificateId?: string; status: 'Success' | 'Failure'; detail: string }
+export interface LoginAuditEntry {
+  time: string;
+  clientId?: string;
+  certificateId?: string;
+  status: 'Success' | 'Failure';
+  detail: string;
+}
 
 export class MappingError extends Error {}
 
@@ -59,7 +69,8 @@ export class AuthRegistry {
 
   /** Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup. */
   register(clientId: string, certificateId: string, certificatePem: string): M2MMapping {
-    if (!clientId || !certificateId || !certificatePem) throw new MappingError('clientId, certificateId and certificatePem are required');
+    if (!clientId || !certificateId || !certificatePem)
+      throw new MappingError('clientId, certificateId and certificatePem are required');
     let info: ReturnType<typeof inspectCertificate>;
     try {
       info = inspectCertificate(certificatePem);
@@ -73,9 +84,18 @@ export class AuthRegistry {
       if (bits < 3072) throw new MappingError(`RSA keys must be 3072 or 4096 bits, got ${bits}`);
     } else if (publicKey.asymmetricKeyType === 'ec') {
       const curve = publicKey.asymmetricKeyDetails?.namedCurve;
-      if (!['prime256v1', 'secp384r1', 'secp521r1'].includes(curve ?? '')) throw new MappingError(`EC curve ${curve} is not accepted`);
+      if (!['prime256v1', 'secp384r1', 'secp521r1'].includes(curve ?? ''))
+        throw new MappingError(`EC curve ${curve} is not accepted`);
     } else throw new MappingError(`key type ${publicKey.asymmetricKeyType} is not accepted`);
-    const mapping: M2MMapping = { clientId, certificateId, certificatePem, publicKey, notBefore: info.notBefore, notAfter: info.notAfter, revoked: false };
+    const mapping: M2MMapping = {
+      clientId,
+      certificateId,
+      certificatePem,
+      publicKey,
+      notBefore: info.notBefore,
+      notAfter: info.notAfter,
+      revoked: false,
+    };
     this.mappings.set(certificateId, mapping);
     return mapping;
   }
@@ -100,8 +120,13 @@ export class AuthRegistry {
 
   /** POST /services/rest/auth/oauth2/v1/token (form-encoded, §2.4). */
   async issueToken(form: URLSearchParams, acceptedAudiences: string[]): Promise<SandboxResponse> {
-    if (form.get('grant_type') !== 'client_credentials') return this.refuse(oauthError(400, form.get('grant_type') ? 'unsupported_grant_type' : 'invalid_request'), 'grant_type must be client_credentials');
-    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return this.refuse(oauthError(400, 'invalid_request'), 'client_assertion_type must be jwt-bearer');
+    if (form.get('grant_type') !== 'client_credentials')
+      return this.refuse(
+        oauthError(400, form.get('grant_type') ? 'unsupported_grant_type' : 'invalid_request'),
+        'grant_type must be client_credentials',
+      );
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return this.refuse(oauthError(400, 'invalid_request'), 'client_assertion_type must be jwt-bearer');
     const assertion = form.get('client_assertion');
     if (!assertion) return this.refuse(oauthError(400, 'invalid_request'), 'client_assertion missing');
 
@@ -112,13 +137,15 @@ export class AuthRegistry {
       return this.refuse(oauthError(400, 'invalid_request'), 'malformed client_assertion');
     }
     const grant = (detail: string, m?: M2MMapping) => this.refuse(this.grantRefusal(), detail, m);
-    if (!header.alg || !ACCEPTED_ALGORITHMS.includes(header.alg)) return grant(`UnsupportedAlgorithm: ${String(header.alg)}`);
+    if (!header.alg || !ACCEPTED_ALGORITHMS.includes(header.alg))
+      return grant(`UnsupportedAlgorithm: ${String(header.alg)}`);
     if (String(header.typ ?? '').toUpperCase() !== 'JWT') return grant('InvalidTokenType: typ must be JWT');
     const mapping = header.kid ? this.mappings.get(header.kid) : undefined;
     if (!mapping) return grant(`InvalidCertificateId: ${String(header.kid)}`);
     const nowMs = this.now();
     if (mapping.revoked) return grant('CertificateRevoked', mapping);
-    if (mapping.notAfter.getTime() <= nowMs || mapping.notBefore.getTime() > nowMs) return grant('CertificateExpired', mapping);
+    if (mapping.notAfter.getTime() <= nowMs || mapping.notBefore.getTime() > nowMs)
+      return grant('CertificateExpired', mapping);
 
     let claims: Record<string, unknown>;
     try {
@@ -127,9 +154,11 @@ export class AuthRegistry {
     } catch {
       return grant('InvalidSignature', mapping);
     }
-    if (claims.iss !== mapping.clientId) return grant('InvalidIntegration: iss is not the client ID of the mapping', mapping);
+    if (claims.iss !== mapping.clientId)
+      return grant('InvalidIntegration: iss is not the client ID of the mapping', mapping);
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!aud.some((a) => typeof a === 'string' && acceptedAudiences.includes(a))) return grant('InvalidAudience', mapping);
+    if (!aud.some((a) => typeof a === 'string' && acceptedAudiences.includes(a)))
+      return grant('InvalidAudience', mapping);
     const iat = claims.iat;
     const exp = claims.exp;
     const now = nowMs / 1000;
@@ -138,22 +167,40 @@ export class AuthRegistry {
     if (exp <= now - CLOCK_SKEW_SEC) return grant('AssertionExpired', mapping);
     if (exp - iat > MAX_ASSERTION_LIFETIME_SEC || exp <= iat) return grant('AssertionLifetimeTooLong', mapping);
     // §2.3/§10.8: scope is documented comma-separated but Oracle's own sample is an array; accept both.
-    const scopes = Array.isArray(claims.scope) ? claims.scope.map(String) : typeof claims.scope === 'string' ? claims.scope.split(/[\s,]+/) : [];
+    const scopes = Array.isArray(claims.scope)
+      ? claims.scope.map(String)
+      : typeof claims.scope === 'string'
+        ? claims.scope.split(/[\s,]+/)
+        : [];
     if (!scopes.includes('rest_webservices')) return grant('ScopeMismatched', mapping);
 
     if (this.tokens.size > 1000) for (const [t, v] of this.tokens) if (v.expiresAt <= nowMs) this.tokens.delete(t);
     const token = randomBytes(48).toString('base64url');
-    this.tokens.set(token, { clientId: mapping.clientId, certificateId: mapping.certificateId, expiresAt: nowMs + this.tokenLifetimeSec * 1000 });
+    this.tokens.set(token, {
+      clientId: mapping.clientId,
+      certificateId: mapping.certificateId,
+      expiresAt: nowMs + this.tokenLifetimeSec * 1000,
+    });
     this.tokensIssued++;
     this.log('Success', 'TokenIssued', mapping);
     // §2.5: access_token, expires_in, token_type; no refresh token in client credentials.
-    return { status: 200, body: { access_token: token, expires_in: this.expiresIn === 'number' ? this.tokenLifetimeSec : String(this.tokenLifetimeSec), token_type: 'bearer' } };
+    return {
+      status: 200,
+      body: {
+        access_token: token,
+        expires_in: this.expiresIn === 'number' ? this.tokenLifetimeSec : String(this.tokenLifetimeSec),
+        token_type: 'bearer',
+      },
+    };
   }
 
   private grantRefusal(): SandboxResponse {
     switch (this.tokenErrorShape) {
       case 'oauth-described':
-        return { status: 400, body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' } };
+        return {
+          status: 400,
+          body: { error: 'invalid_grant', error_description: 'The provided authorization grant is invalid.' },
+        };
       case 'oauth-401':
         return oauthError(401, 'invalid_client');
       case 'rest':
@@ -181,7 +228,13 @@ export class AuthRegistry {
   }
 
   private log(status: LoginAuditEntry['status'], detail: string, mapping?: M2MMapping): void {
-    this.audit.push({ time: new Date(this.now()).toISOString(), clientId: mapping?.clientId, certificateId: mapping?.certificateId, status, detail });
+    this.audit.push({
+      time: new Date(this.now()).toISOString(),
+      clientId: mapping?.clientId,
+      certificateId: mapping?.certificateId,
+      status,
+      detail,
+    });
     if (this.audit.length > 1000) this.audit.splice(0, this.audit.length - 1000);
   }
 }

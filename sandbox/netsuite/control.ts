@@ -31,12 +31,26 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
     sendJson(ctx.res, 200, { ok: true });
   });
   r.add('GET', `${P}/m2m-mappings`, (ctx) =>
-    sendJson(ctx.res, 200, [...sb.auth.mappings.values()].map(({ clientId, certificateId, notBefore, notAfter, revoked }) => ({ clientId, certificateId, notBefore, notAfter, revoked }))),
+    sendJson(
+      ctx.res,
+      200,
+      [...sb.auth.mappings.values()].map(({ clientId, certificateId, notBefore, notAfter, revoked }) => ({
+        clientId,
+        certificateId,
+        notBefore,
+        notAfter,
+        revoked,
+      })),
+    ),
   );
   r.add('POST', `${P}/m2m-mappings`, async (ctx) => {
     const body = await controlBody(ctx);
     try {
-      const mp = sb.auth.register(String(body.clientId ?? ''), String(body.certificateId ?? ''), String(body.certificatePem ?? ''));
+      const mp = sb.auth.register(
+        String(body.clientId ?? ''),
+        String(body.certificateId ?? ''),
+        String(body.certificatePem ?? ''),
+      );
       sendJson(ctx.res, 201, { clientId: mp.clientId, certificateId: mp.certificateId, notAfter: mp.notAfter });
     } catch (err) {
       if (err instanceof MappingError) throw new ControlError(400, err.message);
@@ -48,9 +62,13 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
     sendJson(ctx.res, 200, { revoked: true });
   });
   r.add('POST', `${P}/tokens/revoke`, (ctx) => sendJson(ctx.res, 200, { revoked: sb.auth.revokeAllTokens() }));
-  r.add('GET', `${P}/journals`, (ctx) => sendJson(ctx.res, 200, listApiJournals(sb.state, Number(ctx.url.searchParams.get('limit') ?? 1000))));
+  r.add('GET', `${P}/journals`, (ctx) =>
+    sendJson(ctx.res, 200, listApiJournals(sb.state, Number(ctx.url.searchParams.get('limit') ?? 1000))),
+  );
   // NetSuite's governance snapshot (per-status counts, concurrency peaks); the kit shape is at /requests.
-  r.add('GET', `${P}/stats`, (ctx) => sendJson(ctx.res, 200, { ...sb.stats.snapshot(), tokensIssued: sb.auth.tokensIssued }));
+  r.add('GET', `${P}/stats`, (ctx) =>
+    sendJson(ctx.res, 200, { ...sb.stats.snapshot(), tokensIssued: sb.auth.tokensIssued }),
+  );
   r.add('POST', `${P}/stats/reset`, (ctx) => {
     sb.stats.reset();
     sendJson(ctx.res, 200, { ok: true });
@@ -79,7 +97,9 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
       const body = await controlBody(ctx);
       const on = action === 'lock';
       const given = ['all', 'ap', 'ar'].filter((k) => body[k] !== undefined);
-      const locks = given.length ? Object.fromEntries(given.map((k) => [k, on && body[k] === true])) : { all: on, ap: on, ar: on };
+      const locks = given.length
+        ? Object.fromEntries(given.map((k) => [k, on && body[k] === true]))
+        : { all: on, ap: on, ar: on };
       if (!sb.state.setPeriodLocks(id, locks)) throw new ControlError(404, 'no such period');
       return sendJson(ctx.res, 200, { id, ...locks });
     }
@@ -87,32 +107,57 @@ export function buildControlRouter(sb: NetSuiteSandbox): Router {
   });
   r.add('POST', `${P}/sql`, async (ctx) => {
     const body = await controlBody(ctx);
-    sendJson(ctx.res, 200, orBadRequest(() => sb.state.readOnlyQuery(String(body.sql ?? ''))));
+    sendJson(
+      ctx.res,
+      200,
+      orBadRequest(() => sb.state.readOnlyQuery(String(body.sql ?? ''))),
+    );
   });
   r.add('GET', `${P}/journal-switches`, (ctx) => sendJson(ctx.res, 200, journalSwitches(sb.state)));
   r.add('POST', `${P}/journal-switches`, async (ctx) => {
     const { reset, ...patch } = await controlBody(ctx);
-    sendJson(ctx.res, 200, orBadRequest(() => setJournalSwitches(sb.state, patch, reset === true)));
+    sendJson(
+      ctx.res,
+      200,
+      orBadRequest(() => setJournalSwitches(sb.state, patch, reset === true)),
+    );
   });
   r.add('GET', `${P}/login-audit`, (ctx) => sendJson(ctx.res, 200, sb.auth.audit));
-  const config = () => ({ accountId: sb.accountId, tokenLifetimeSec: sb.auth.tokenLifetimeSec, concurrencyLimit: sb.api.concurrencyLimit, pageLatencyMs: sb.api.pageLatencyMs, dateFormat: sb.state.dateFormat, multiBook: sb.state.multiBook, overLimitResponse: sb.overLimit.response, overLimitDelayMs: sb.overLimit.delayMs, expiresIn: sb.auth.expiresIn, tokenErrorShape: sb.auth.tokenErrorShape, ...sb.state.variants });
+  const config = () => ({
+    accountId: sb.accountId,
+    tokenLifetimeSec: sb.auth.tokenLifetimeSec,
+    concurrencyLimit: sb.api.concurrencyLimit,
+    pageLatencyMs: sb.api.pageLatencyMs,
+    dateFormat: sb.state.dateFormat,
+    multiBook: sb.state.multiBook,
+    overLimitResponse: sb.overLimit.response,
+    overLimitDelayMs: sb.overLimit.delayMs,
+    expiresIn: sb.auth.expiresIn,
+    tokenErrorShape: sb.auth.tokenErrorShape,
+    ...sb.state.variants,
+  });
   r.add('GET', `${P}/config`, (ctx) => sendJson(ctx.res, 200, config()));
   r.add('POST', `${P}/config`, async (ctx) => {
     const body = await controlBody(ctx);
-    sb.overLimit = orBadRequest(() => parseOverLimit({ response: body.overLimitResponse, delayMs: body.overLimitDelayMs }, sb.overLimit));
+    sb.overLimit = orBadRequest(() =>
+      parseOverLimit({ response: body.overLimitResponse, delayMs: body.overLimitDelayMs }, sb.overLimit),
+    );
     if (body.tokenLifetimeSec !== undefined) sb.auth.tokenLifetimeSec = Number(body.tokenLifetimeSec);
     if (body.concurrencyLimit !== undefined) sb.setConcurrencyLimit(Number(body.concurrencyLimit));
     if (body.pageLatencyMs !== undefined) sb.api.pageLatencyMs = Number(body.pageLatencyMs);
     if (body.expiresIn !== undefined) {
-      if (body.expiresIn !== 'string' && body.expiresIn !== 'number') throw new ControlError(400, "expiresIn must be 'string' or 'number'");
+      if (body.expiresIn !== 'string' && body.expiresIn !== 'number')
+        throw new ControlError(400, "expiresIn must be 'string' or 'number'");
       sb.auth.expiresIn = body.expiresIn;
     }
     if (body.tokenErrorShape !== undefined) {
-      if (!TOKEN_ERROR_SHAPES.includes(body.tokenErrorShape as TokenErrorShape)) throw new ControlError(400, `tokenErrorShape must be one of ${TOKEN_ERROR_SHAPES.join(', ')}`);
+      if (!TOKEN_ERROR_SHAPES.includes(body.tokenErrorShape as TokenErrorShape))
+        throw new ControlError(400, `tokenErrorShape must be one of ${TOKEN_ERROR_SHAPES.join(', ')}`);
       sb.auth.tokenErrorShape = body.tokenErrorShape as TokenErrorShape;
     }
     const { hiddenFields, singleBookRefuses, jsonValues } = body;
-    if (hiddenFields !== undefined || singleBookRefuses !== undefined || jsonValues !== undefined) orBadRequest(() => sb.state.setVariants({ hiddenFields, singleBookRefuses, jsonValues }));
+    if (hiddenFields !== undefined || singleBookRefuses !== undefined || jsonValues !== undefined)
+      orBadRequest(() => sb.state.setVariants({ hiddenFields, singleBookRefuses, jsonValues }));
     sendJson(ctx.res, 200, config());
   });
   return r;

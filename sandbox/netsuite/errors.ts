@@ -35,7 +35,12 @@ const TYPES: Record<number, [string, string]> = {
   503: [`${RFC2616}#sec10.5.4`, 'Service Unavailable'],
 };
 
-export function nsError(status: number, details: ErrorDetailInput | ErrorDetailInput[], title?: string, headers?: Record<string, string>): SandboxResponse {
+export function nsError(
+  status: number,
+  details: ErrorDetailInput | ErrorDetailInput[],
+  title?: string,
+  headers?: Record<string, string>,
+): SandboxResponse {
   const list = Array.isArray(details) ? details : [details];
   const [type, defaultTitle] = TYPES[status] ?? [RFC2616, 'Error'];
   return {
@@ -59,15 +64,25 @@ export function nsError(status: number, details: ErrorDetailInput | ErrorDetailI
 export function invalidLogin(accountId: string): SandboxResponse {
   return nsError(
     401,
-    { detail: 'Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.', code: 'INVALID_LOGIN' },
+    {
+      detail:
+        'Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.',
+      code: 'INVALID_LOGIN',
+    },
     'Unauthorized',
-    { 'www-authenticate': `Bearer realm="${accountId}", error="invalid_token", error_description="Invalid login attempt."` },
+    {
+      'www-authenticate': `Bearer realm="${accountId}", error="invalid_token", error_description="Invalid login attempt."`,
+    },
   );
 }
 
 /** Over the account concurrency limit: REST answers 429 (§6.3; code and title are the constructed shape). */
 export function concurrencyExceeded(): SandboxResponse {
-  return nsError(429, { detail: 'Concurrent request limit exceeded. Request blocked.', code: 'CONCURRENCY_LIMIT_EXCEEDED' }, 'Too Many Requests');
+  return nsError(
+    429,
+    { detail: 'Concurrent request limit exceeded. Request blocked.', code: 'CONCURRENCY_LIMIT_EXCEEDED' },
+    'Too Many Requests',
+  );
 }
 
 /** Validation failure on a record body: 400 USER_ERROR naming the offending field (§6.1). */
@@ -77,7 +92,14 @@ export function userError(detail: string, path?: string): SandboxResponse {
 
 /** SuiteQL failures: 400 "Invalid search query." with "Search error occurred: ..." (§6.1). */
 export function searchError(detail: string): SandboxResponse {
-  return nsError(400, { detail: `Invalid search query. Detailed unprocessed description follows. Search error occurred: ${detail}`, code: 'USER_ERROR' }, 'Bad Request');
+  return nsError(
+    400,
+    {
+      detail: `Invalid search query. Detailed unprocessed description follows. Search error occurred: ${detail}`,
+      code: 'USER_ERROR',
+    },
+    'Bad Request',
+  );
 }
 
 export function invalidParameter(name: string, detail: string): SandboxResponse {
@@ -85,11 +107,16 @@ export function invalidParameter(name: string, detail: string): SandboxResponse 
 }
 
 /** Record not found (code as seen from live accounts; not in the Oracle pages consulted). */
-export function notFound(detail = 'The record instance does not exist. Provide a valid record instance ID.'): SandboxResponse {
+export function notFound(
+  detail = 'The record instance does not exist. Provide a valid record instance ID.',
+): SandboxResponse {
   return nsError(404, { detail, code: 'NONEXISTENT_ID' });
 }
 
 /** Token endpoint errors follow RFC 6749 §5.2, not the REST problem shape (§2.6). */
-export function oauthError(status: 400 | 401, error: 'invalid_request' | 'invalid_grant' | 'invalid_client' | 'unsupported_grant_type'): SandboxResponse {
+export function oauthError(
+  status: 400 | 401,
+  error: 'invalid_request' | 'invalid_grant' | 'invalid_client' | 'unsupported_grant_type',
+): SandboxResponse {
   return { status, body: { error } };
 }

@@ -3,7 +3,15 @@
  * request against one account-wide concurrency limit and rejects the excess with HTTP 429
  * (docs/netsuite.md §6.2–6.3); faults let tests reproduce the bad days.
  */
-import { FaultSet, FaultSpecError, isKitFault, type Drawn, type FaultRule, type KitFaultSpec, type RequestKey } from '../kit/faults';
+import {
+  FaultSet,
+  FaultSpecError,
+  isKitFault,
+  type Drawn,
+  type FaultRule,
+  type KitFaultSpec,
+  type RequestKey,
+} from '../kit/faults';
 import { RequestStats } from '../kit/stats';
 import { TOKEN_PATH } from './auth';
 
@@ -17,11 +25,15 @@ export interface OverLimitBehaviour {
   delayMs: number;
 }
 
-export function parseOverLimit(input: { response?: unknown; delayMs?: unknown }, current: OverLimitBehaviour): OverLimitBehaviour {
+export function parseOverLimit(
+  input: { response?: unknown; delayMs?: unknown },
+  current: OverLimitBehaviour,
+): OverLimitBehaviour {
   const response = input.response ?? current.response;
   const delayMs = input.delayMs === undefined ? current.delayMs : Number(input.delayMs);
   if (response !== '429' && response !== '401') throw new Error("overLimitResponse must be '429' or '401'");
-  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 120_000) throw new Error('overLimitDelayMs must be an integer between 0 and 120000');
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 120_000)
+    throw new Error('overLimitDelayMs must be an integer between 0 and 120000');
   return { response, delayMs };
 }
 
@@ -58,9 +70,19 @@ export class FaultRegistry {
     const f = spec as FaultSpec;
     if (!FAULT_KINDS.includes(f.kind)) throw new FaultSpecError(`kind must be one of ${FAULT_KINDS.join(', ')}`);
     if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1)) throw new FaultSpecError('rate must be between 0 and 1');
-    if (f.count !== undefined && !(Number.isInteger(f.count) && f.count > 0)) throw new FaultSpecError('count must be a positive integer');
-    const common = { match: f.route === undefined ? undefined : { route: f.route }, rate: f.rate, count: f.count, seed: f.seed, label: f.kind, kind: f.kind, retryAfterSec: f.retryAfterSec };
-    if (f.kind === 'latency') return this.set.addRule({ ...common, effect: 'latency', latency: f.latencyMs ?? 1000 }).id;
+    if (f.count !== undefined && !(Number.isInteger(f.count) && f.count > 0))
+      throw new FaultSpecError('count must be a positive integer');
+    const common = {
+      match: f.route === undefined ? undefined : { route: f.route },
+      rate: f.rate,
+      count: f.count,
+      seed: f.seed,
+      label: f.kind,
+      kind: f.kind,
+      retryAfterSec: f.retryAfterSec,
+    };
+    if (f.kind === 'latency')
+      return this.set.addRule({ ...common, effect: 'latency', latency: f.latencyMs ?? 1000 }).id;
     if (f.kind === '429') return this.set.addRule({ ...common, effect: 'status', status: 429 }).id;
     if (f.kind === '5xx') return this.set.addRule({ ...common, effect: 'status', status: f.status ?? 503 }).id;
     return this.set.addRule({ ...common, effect: f.kind }).id;

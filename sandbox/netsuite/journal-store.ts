@@ -52,25 +52,82 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
     const approvalStatus = data.approvalStatus ?? (data.approved ? 2 : 1);
     if (existingId === undefined) {
       id = ((db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
-      db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
-        VALUES (?, ?, ?, ?, 'Journal', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(id, `JE${id}`, data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', approvalStatus, data.memo ?? null, data.currency, data.exchangeRate, data.externalId ?? null, now, now);
-      db.prepare('INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, data.externalId ?? null, data.subsidiary, now, now);
+      db.prepare(
+        `INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
+        VALUES (?, ?, ?, ?, 'Journal', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        `JE${id}`,
+        data.tranDate,
+        data.postingPeriod,
+        posting,
+        data.approved ? 'B' : 'A',
+        approvalStatus,
+        data.memo ?? null,
+        data.currency,
+        data.exchangeRate,
+        data.externalId ?? null,
+        now,
+        now,
+      );
+      db.prepare(
+        'INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(id, data.externalId ?? null, data.subsidiary, now, now);
     } else {
       id = existingId;
-      db.prepare('UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?')
-        .run(data.tranDate, data.postingPeriod, posting, data.approved ? 'B' : 'A', approvalStatus, data.memo ?? null, data.currency, data.exchangeRate, now, id);
-      db.prepare('UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?').run(data.subsidiary, now, id);
+      db.prepare(
+        'UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?',
+      ).run(
+        data.tranDate,
+        data.postingPeriod,
+        posting,
+        data.approved ? 'B' : 'A',
+        approvalStatus,
+        data.memo ?? null,
+        data.currency,
+        data.exchangeRate,
+        now,
+        id,
+      );
+      db.prepare(
+        'UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?',
+      ).run(data.subsidiary, now, id);
       db.prepare('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
       db.prepare('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
     }
-    const tl = db.prepare('INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, entity, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const tal = db.prepare('INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting, exchangerate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const tl = db.prepare(
+      'INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, entity, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const tal = db.prepare(
+      'INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting, exchangerate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     data.lines.forEach((l, i) => {
       const foreign = (cents(l.debit) - cents(l.credit)) / 100;
       const base = Math.round(foreign * data.exchangeRate * 100) / 100;
-      tl.run(id, i, i, data.subsidiary, l.department ?? null, l.class ?? null, l.location ?? null, l.entity ?? null, l.memo ?? null, foreign);
-      tal.run(id, i, data.accountingBook, l.account, base, base > 0 ? base : null, base < 0 ? -base : null, base, posting, data.exchangeRate);
+      tl.run(
+        id,
+        i,
+        i,
+        data.subsidiary,
+        l.department ?? null,
+        l.class ?? null,
+        l.location ?? null,
+        l.entity ?? null,
+        l.memo ?? null,
+        foreign,
+      );
+      tal.run(
+        id,
+        i,
+        data.accountingBook,
+        l.account,
+        base,
+        base > 0 ? base : null,
+        base < 0 ? -base : null,
+        base,
+        posting,
+        data.exchangeRate,
+      );
     });
     return id;
   });
@@ -92,25 +149,39 @@ export function deleteJournal(state: NetSuiteState, id: number): boolean {
 }
 
 export function findJournalId(state: NetSuiteState, ref: { id?: number; externalId?: string }): number | undefined {
-  const row = ref.externalId !== undefined
-    ? state.db.prepare('SELECT id FROM "transaction" WHERE externalid = ? AND type = \'Journal\'').get(ref.externalId)
-    : state.db.prepare('SELECT id FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(ref.id);
+  const row =
+    ref.externalId !== undefined
+      ? state.db.prepare('SELECT id FROM "transaction" WHERE externalid = ? AND type = \'Journal\'').get(ref.externalId)
+      : state.db.prepare('SELECT id FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(ref.id);
   return (row as { id: number } | undefined)?.id;
 }
 
 export function loadJournal(state: NetSuiteState, id: number): StoredJournal | undefined {
   const db = state.db;
-  const t = db.prepare('SELECT * FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(id) as Record<string, any> | undefined;
+  const t = db.prepare('SELECT * FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(id) as
+    | Record<string, any>
+    | undefined;
   if (!t) return undefined;
-  const lines = db.prepare(`SELECT tl.id, tl.subsidiary, tl.department, tl.class, tl.location, tl.entity, tl.memo, tal.account, tal.debit, tal.credit, tal.accountingbook, tl.foreignamount
+  const lines = db
+    .prepare(
+      `SELECT tl.id, tl.subsidiary, tl.department, tl.class, tl.location, tl.entity, tl.memo, tal.account, tal.debit, tal.credit, tal.accountingbook, tl.foreignamount
     FROM transactionline tl JOIN transactionaccountingline tal ON tal."transaction" = tl."transaction" AND tal.transactionline = tl.id
-    WHERE tl."transaction" = ? ORDER BY tl.id`).all(id) as Array<Record<string, any>>;
+    WHERE tl."transaction" = ? ORDER BY tl.id`,
+    )
+    .all(id) as Array<Record<string, any>>;
   const opt = (v: unknown) => (v === null ? undefined : (v as any));
   return {
     id,
     tranId: t.tranid,
     externalId: opt(t.externalid),
-    subsidiary: lines[0]?.subsidiary ?? (db.prepare('SELECT subsidiary FROM sandbox_journal WHERE "transaction" = ?').get(id) as { subsidiary: number } | undefined)?.subsidiary ?? 0,
+    subsidiary:
+      lines[0]?.subsidiary ??
+      (
+        db.prepare('SELECT subsidiary FROM sandbox_journal WHERE "transaction" = ?').get(id) as
+          | { subsidiary: number }
+          | undefined
+      )?.subsidiary ??
+      0,
     tranDate: t.trandate,
     postingPeriod: t.postingperiod,
     currency: t.currency,
@@ -126,13 +197,19 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
       // Amounts are stored in base currency on the accounting line; the record shows transaction currency.
       debit: l.foreignamount > 0 ? l.foreignamount : 0,
       credit: l.foreignamount < 0 ? -l.foreignamount : 0,
-      department: opt(l.department), class: opt(l.class), location: opt(l.location), entity: opt(l.entity), memo: opt(l.memo),
+      department: opt(l.department),
+      class: opt(l.class),
+      location: opt(l.location),
+      entity: opt(l.entity),
+      memo: opt(l.memo),
     })),
   };
 }
 
 /** Journals written through the record API (not the seeded activity), newest first. */
 export function listApiJournals(state: NetSuiteState, limit = 1000): StoredJournal[] {
-  const ids = state.db.prepare('SELECT "transaction" AS id FROM sandbox_journal ORDER BY "transaction" DESC LIMIT ?').all(limit) as Array<{ id: number }>;
+  const ids = state.db
+    .prepare('SELECT "transaction" AS id FROM sandbox_journal ORDER BY "transaction" DESC LIMIT ?')
+    .all(limit) as Array<{ id: number }>;
   return ids.map((r) => loadJournal(state, r.id)).filter((j): j is StoredJournal => j !== undefined);
 }

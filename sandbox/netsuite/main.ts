@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   const keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ns-sandbox-')), 'demo-client.key.pem');
   fs.writeFileSync(keyFile, sb.demoClient.privateKeyPem, { mode: 0o600 });
   console.log(`NetSuite sandbox ${sb.url} (account ${sb.accountId})`);
-  console.log(`demo M2M client: clientId=${sb.demoClient.clientId} certificateId=${sb.demoClient.certificateId} algorithm=${sb.demoClient.algorithm} privateKey=${keyFile}`);
+  console.log(
+    `demo M2M client: clientId=${sb.demoClient.clientId} certificateId=${sb.demoClient.certificateId} algorithm=${sb.demoClient.algorithm} privateKey=${keyFile}`,
+  );
   const stop = () => {
     void sb.close().finally(() => {
       fs.rmSync(path.dirname(keyFile), { recursive: true, force: true });

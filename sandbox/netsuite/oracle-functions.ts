@@ -9,10 +9,30 @@ import type Database from 'better-sqlite3';
 export type DateFormat = 'M/D/YYYY' | 'D/M/YYYY' | 'DD.MM.YYYY' | 'YYYY-MM-DD';
 
 const MON = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const MONTH = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const MONTH = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 const MASK_TOKEN = /^(YYYY|YY|MONTH|MON|MM|DDD|DD|D|HH24|HH12|HH|MI|SS|AM|PM|Q)/i;
 
-interface Parts { y: number; m: number; d: number; hh: number; mi: number; ss: number }
+interface Parts {
+  y: number;
+  m: number;
+  d: number;
+  hh: number;
+  mi: number;
+  ss: number;
+}
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 export function parseIso(value: string): Parts | undefined {
@@ -72,7 +92,8 @@ export function toDate(text: unknown, mask: unknown, userFormat: DateFormat): st
     else if (up === 'SS') p.ss = n;
   }
   if (pm && p.hh < 12) p.hh += 12;
-  if (i !== s.length || p.m < 1 || p.m > 12 || p.d < 1 || p.d > daysIn(p.y, p.m)) throw new Error(`TO_DATE: '${s}' is not a valid date for format '${fmt}'`);
+  if (i !== s.length || p.m < 1 || p.m > 12 || p.d < 1 || p.d > daysIn(p.y, p.m))
+    throw new Error(`TO_DATE: '${s}' is not a valid date for format '${fmt}'`);
   return toIso(p);
 }
 
@@ -93,21 +114,36 @@ export function toChar(value: unknown, mask: unknown, userFormat: DateFormat): s
     }
     f += tok.length;
     const up = tok.toUpperCase();
-    const title = (s: string) => (tok === up ? s : tok[1] === tok[1]!.toLowerCase() ? s[0] + s.slice(1).toLowerCase() : s);
+    const title = (s: string) =>
+      tok === up ? s : tok[1] === tok[1]!.toLowerCase() ? s[0] + s.slice(1).toLowerCase() : s;
     out +=
-      up === 'YYYY' ? pad(p.y, 4)
-      : up === 'YY' ? pad(p.y % 100)
-      : up === 'MM' ? pad(p.m)
-      : up === 'MON' ? title(MON[p.m - 1]!)
-      : up === 'MONTH' ? title(MONTH[p.m - 1]!)
-      : up === 'DD' ? pad(p.d)
-      : up === 'D' ? String(new Date(Date.UTC(p.y, p.m - 1, p.d)).getUTCDay() + 1)
-      : up === 'HH24' ? pad(p.hh)
-      : up === 'HH' || up === 'HH12' ? pad(p.hh % 12 === 0 ? 12 : p.hh % 12)
-      : up === 'MI' ? pad(p.mi)
-      : up === 'SS' ? pad(p.ss)
-      : up === 'Q' ? String(Math.ceil(p.m / 3))
-      : p.hh < 12 ? 'AM' : 'PM';
+      up === 'YYYY'
+        ? pad(p.y, 4)
+        : up === 'YY'
+          ? pad(p.y % 100)
+          : up === 'MM'
+            ? pad(p.m)
+            : up === 'MON'
+              ? title(MON[p.m - 1]!)
+              : up === 'MONTH'
+                ? title(MONTH[p.m - 1]!)
+                : up === 'DD'
+                  ? pad(p.d)
+                  : up === 'D'
+                    ? String(new Date(Date.UTC(p.y, p.m - 1, p.d)).getUTCDay() + 1)
+                    : up === 'HH24'
+                      ? pad(p.hh)
+                      : up === 'HH' || up === 'HH12'
+                        ? pad(p.hh % 12 === 0 ? 12 : p.hh % 12)
+                        : up === 'MI'
+                          ? pad(p.mi)
+                          : up === 'SS'
+                            ? pad(p.ss)
+                            : up === 'Q'
+                              ? String(Math.ceil(p.m / 3))
+                              : p.hh < 12
+                                ? 'AM'
+                                : 'PM';
   }
   return out;
 }
@@ -117,10 +153,13 @@ export function formatUserDate(iso: string, format: DateFormat): string {
   const p = parseIso(iso);
   if (!p) return iso;
   const date =
-    format === 'M/D/YYYY' ? `${p.m}/${p.d}/${p.y}`
-    : format === 'D/M/YYYY' ? `${p.d}/${p.m}/${p.y}`
-    : format === 'DD.MM.YYYY' ? `${pad(p.d)}.${pad(p.m)}.${p.y}`
-    : `${pad(p.y, 4)}-${pad(p.m)}-${pad(p.d)}`;
+    format === 'M/D/YYYY'
+      ? `${p.m}/${p.d}/${p.y}`
+      : format === 'D/M/YYYY'
+        ? `${p.d}/${p.m}/${p.y}`
+        : format === 'DD.MM.YYYY'
+          ? `${pad(p.d)}.${pad(p.m)}.${p.y}`
+          : `${pad(p.y, 4)}-${pad(p.m)}-${pad(p.d)}`;
   if (iso.length <= 10) return date;
   const h12 = p.hh % 12 === 0 ? 12 : p.hh % 12;
   return `${date} ${h12}:${pad(p.mi)} ${p.hh < 12 ? 'am' : 'pm'}`;

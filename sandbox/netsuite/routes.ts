@@ -56,12 +56,19 @@ function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: req.body.length === 0 ? undefined : JSON.parse(req.body.toString('utf8')) };
   } catch {
-    return { ok: false, response: nsError(400, { detail: 'Invalid content in the request body: the JSON is malformed.', code: 'INVALID_CONTENT' }) };
+    return {
+      ok: false,
+      response: nsError(400, {
+        detail: 'Invalid content in the request body: the JSON is malformed.',
+        code: 'INVALID_CONTENT',
+      }),
+    };
   }
 }
 
 export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
-  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request' } };
+  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    return { status: 400, body: { error: 'invalid_request' } };
   const audiences = [
     `https://${ctx.accountId.toLowerCase().replace(/_/g, '-')}.suitetalk.api.netsuite.com${TOKEN_PATH}`,
     `${ctx.baseUrl}${TOKEN_PATH}`,
@@ -70,7 +77,10 @@ export async function handleToken(ctx: ApiContext, req: ApiRequest): Promise<San
 }
 
 /** A REST handler: answers with a response the server pipeline writes (and counts). */
-export type ApiHandler = (req: ApiRequest, params: Record<string, string>) => Promise<SandboxResponse> | SandboxResponse;
+export type ApiHandler = (
+  req: ApiRequest,
+  params: Record<string, string>,
+) => Promise<SandboxResponse> | SandboxResponse;
 
 /**
  * The REST surface on the kit router. Record type names are parameters (matched case-insensitively
@@ -83,39 +93,79 @@ export function buildApiRouter(ctx: ApiContext): Router<ApiHandler> {
   r.add('POST', TOKEN_PATH, (req) => handleToken(ctx, req));
   r.add('POST', SUITEQL_PATH, (req) => suiteql(ctx, req));
   // §6.2: account-level limit, no integration-specific allocation in the sandbox.
-  r.add('GET', GOVERNANCE_PATH, () => ({ status: 200, body: { accountConcurrencyLimit: ctx.concurrencyLimit, accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit, integrationLimitType: 'accountLimit' } }));
+  r.add('GET', GOVERNANCE_PATH, () => ({
+    status: 200,
+    body: {
+      accountConcurrencyLimit: ctx.concurrencyLimit,
+      accountUnallocatedConcurrencyLimit: ctx.concurrencyLimit,
+      integrationLimitType: 'accountLimit',
+    },
+  }));
   r.add('GET', `${R}/metadata-catalog`, (req) => metadataCatalog(ctx, req, undefined));
   r.add('GET', `${R}/metadata-catalog/:type`, (req, p) => metadataCatalog(ctx, req, p.type));
   r.add('POST', `${R}/:type`, (req, p) => record(ctx, req, p.type!, undefined));
-  for (const m of ['GET', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id`, (req, p) => record(ctx, req, p.type!, p.id));
-  const noSub = (req: ApiRequest) => nsError(404, { detail: `Sub-resources are not available in this sandbox (${req.url.pathname}); use expandSubResources=true.`, code: 'NONEXISTENT_URL' });
+  for (const m of ['GET', 'PUT', 'PATCH', 'DELETE'])
+    r.add(m, `${R}/:type/:id`, (req, p) => record(ctx, req, p.type!, p.id));
+  const noSub = (req: ApiRequest) =>
+    nsError(404, {
+      detail: `Sub-resources are not available in this sandbox (${req.url.pathname}); use expandSubResources=true.`,
+      code: 'NONEXISTENT_URL',
+    });
   for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) r.add(m, `${R}/:type/:id/:sub`, noSub);
   return r;
 }
 
 /** What the router does not know: 405 when the path exists under another method, else 404. */
 export function noRoute(req: ApiRequest, methodMismatch: boolean): SandboxResponse {
-  if (methodMismatch) return nsError(405, { detail: `Method ${req.method} is not supported on ${req.url.pathname}.`, code: 'METHOD_NOT_ALLOWED' });
+  if (methodMismatch)
+    return nsError(405, {
+      detail: `Method ${req.method} is not supported on ${req.url.pathname}.`,
+      code: 'METHOD_NOT_ALLOWED',
+    });
   return nsError(404, { detail: `The requested resource ${req.url.pathname} was not found.`, code: 'NONEXISTENT_URL' });
 }
 
 async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxResponse> {
   // Oracle's examples send `Prefer: transient` (§3.1); the sandbox insists so clients do not forget it.
-  if (!/\btransient\b/i.test(header(req, 'prefer') ?? '')) return nsError(400, { detail: "SuiteQL requests must carry the header 'Prefer: transient'.", code: 'INVALID_HEADER' });
+  if (!/\btransient\b/i.test(header(req, 'prefer') ?? ''))
+    return nsError(400, {
+      detail: "SuiteQL requests must carry the header 'Prefer: transient'.",
+      code: 'INVALID_HEADER',
+    });
   const parsed = parseJsonBody(req);
   if (!parsed.ok) return parsed.response;
   const q = (parsed.value as { q?: unknown } | undefined)?.q;
-  if (typeof q !== 'string' || q.trim() === '') return nsError(400, { detail: "The request body must be a JSON object with the query in property 'q'.", code: 'INVALID_CONTENT' });
+  if (typeof q !== 'string' || q.trim() === '')
+    return nsError(400, {
+      detail: "The request body must be a JSON object with the query in property 'q'.",
+      code: 'INVALID_CONTENT',
+    });
 
   const limitRaw = req.url.searchParams.get('limit');
   const offsetRaw = req.url.searchParams.get('offset');
   const limit = limitRaw === null ? MAX_PAGE_SIZE : Number(limitRaw);
   const offset = offsetRaw === null ? 0 : Number(offsetRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) return invalidParameter('limit', `Invalid value for the 'limit' query parameter: it must be an integer between 1 and ${MAX_PAGE_SIZE}.`);
-  if (!Number.isInteger(offset) || offset < 0) return invalidParameter('offset', "Invalid value for the 'offset' query parameter: it must be a non-negative integer.");
-  if (offset % limit !== 0) return invalidParameter('offset', "Invalid value for the 'offset' query parameter: it must be a multiple of 'limit'.");
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    return invalidParameter(
+      'limit',
+      `Invalid value for the 'limit' query parameter: it must be an integer between 1 and ${MAX_PAGE_SIZE}.`,
+    );
+  if (!Number.isInteger(offset) || offset < 0)
+    return invalidParameter(
+      'offset',
+      "Invalid value for the 'offset' query parameter: it must be a non-negative integer.",
+    );
+  if (offset % limit !== 0)
+    return invalidParameter(
+      'offset',
+      "Invalid value for the 'offset' query parameter: it must be a multiple of 'limit'.",
+    );
   const ceiling = Math.min(MAX_RESULTS, limit * MAX_PAGES);
-  if (offset + limit > ceiling) return invalidParameter('offset', `The maximum number of results that can be paged through is ${ceiling}; use a narrower query (e.g. filter on id > last id).`);
+  if (offset + limit > ceiling)
+    return invalidParameter(
+      'offset',
+      `The maximum number of results that can be paged through is ${ceiling}; use a narrower query (e.g. filter on id > last id).`,
+    );
 
   let page: ReturnType<NetSuiteState['suiteqlPage']>;
   try {
@@ -130,13 +180,28 @@ async function suiteql(ctx: ApiContext, req: ApiRequest): Promise<SandboxRespons
   const href = (o: number) => `${ctx.baseUrl}${SUITEQL_PATH}?limit=${limit}&offset=${o}`;
   const lastOffset = Math.max(0, Math.min(Math.floor((page.totalResults - 1) / limit) * limit, ceiling - limit));
   const links = [
-    ...(offset > 0 ? [{ rel: 'previous', href: href(Math.max(0, offset - limit)) }, { rel: 'first', href: href(0) }] : []),
+    ...(offset > 0
+      ? [
+          { rel: 'previous', href: href(Math.max(0, offset - limit)) },
+          { rel: 'first', href: href(0) },
+        ]
+      : []),
     ...(hasMore && offset + limit < ceiling ? [{ rel: 'next', href: href(offset + limit) }] : []),
     { rel: 'last', href: href(lastOffset) },
     { rel: 'self', href: href(offset) },
   ];
   // §3.2 envelope: items carry an empty `links` array that is not a column.
-  return { status: 200, body: { links, count, hasMore, items: page.rows.map((r) => ({ links: [], ...r })), offset, totalResults: page.totalResults } };
+  return {
+    status: 200,
+    body: {
+      links,
+      count,
+      hasMore,
+      items: page.rows.map((r) => ({ links: [], ...r })),
+      offset,
+      totalResults: page.totalResults,
+    },
+  };
 }
 
 /**
@@ -154,19 +219,40 @@ function metadataCatalog(ctx: ApiContext, req: ApiRequest, type: string | undefi
     { rel: 'alternate', href: `${base}/${name}`, mediaType: 'application/schema+json' },
     { rel: 'describes', href: `${ctx.baseUrl}${RECORD_PREFIX}${name}` },
   ];
-  if (type === undefined || type === '') return { status: 200, body: { items: [{ name: 'journalentry', links: links('journalentry') }] } };
-  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
+  if (type === undefined || type === '')
+    return { status: 200, body: { items: [{ name: 'journalentry', links: links('journalentry') }] } };
+  if (type.toLowerCase() !== 'journalentry')
+    return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
   const accept = (header(req, 'accept') ?? '').toLowerCase();
   const schema = journalSchema(ctx.state);
-  if (accept.includes('application/schema+json')) return { status: 200, headers: { 'content-type': 'application/schema+json; charset=utf-8' }, body: schema };
-  if (accept.includes('application/swagger+json')) return { status: 200, headers: { 'content-type': 'application/swagger+json; charset=utf-8' }, body: { openapi: '3.0.1', info: { title: 'NetSuite REST Record API', version: 'v1' }, components: { schemas: { journalentry: schema } } } };
+  if (accept.includes('application/schema+json'))
+    return { status: 200, headers: { 'content-type': 'application/schema+json; charset=utf-8' }, body: schema };
+  if (accept.includes('application/swagger+json'))
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/swagger+json; charset=utf-8' },
+      body: {
+        openapi: '3.0.1',
+        info: { title: 'NetSuite REST Record API', version: 'v1' },
+        components: { schemas: { journalentry: schema } },
+      },
+    };
   return { status: 200, body: { name: 'journalentry', links: links('journalentry') } };
 }
 
-async function record(ctx: ApiContext, req: ApiRequest, type: string, idPart: string | undefined): Promise<SandboxResponse> {
+async function record(
+  ctx: ApiContext,
+  req: ApiRequest,
+  type: string,
+  idPart: string | undefined,
+): Promise<SandboxResponse> {
   // Record type names: Oracle documents `journalentry`; `journalEntry` is accepted too (§5.1, UNCONFIRMED).
-  if (type.toLowerCase() !== 'journalentry') return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
-  const replace = (req.url.searchParams.get('replace') ?? '').split(',').map((s) => s.trim().toLowerCase()).includes('line');
+  if (type.toLowerCase() !== 'journalentry')
+    return nsError(404, { detail: `Record type '${type}' is not available in this sandbox.`, code: 'NONEXISTENT_URL' });
+  const replace = (req.url.searchParams.get('replace') ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .includes('line');
   const base = ctx.baseUrl;
   if (idPart === undefined) {
     const body = parseJsonBody(req);
@@ -179,7 +265,11 @@ async function record(ctx: ApiContext, req: ApiRequest, type: string, idPart: st
       return renderJournal(ctx.state, base, key, req.url.searchParams.get('expandSubResources') === 'true');
     case 'PUT': {
       // Upsert exists only with an external ID and PUT (§5.2).
-      if (!('externalId' in key)) return nsError(405, { detail: 'PUT is only supported with an external ID (eid:) for upsert.', code: 'METHOD_NOT_ALLOWED' });
+      if (!('externalId' in key))
+        return nsError(405, {
+          detail: 'PUT is only supported with an external ID (eid:) for upsert.',
+          code: 'METHOD_NOT_ALLOWED',
+        });
       const body = parseJsonBody(req);
       return body.ok ? writeJournal(ctx.state, base, key, body.value, replace, 'upsert') : body.response;
     }
@@ -191,8 +281,16 @@ async function record(ctx: ApiContext, req: ApiRequest, type: string, idPart: st
       const id = findJournalId(ctx.state, key);
       if (id === undefined) return notFound();
       // As for writes, a journal in a closed or locked period stays (§5.4 / §8.2).
-      const period = ctx.state.db.prepare('SELECT ap.id, ap.closed, ap.alllocked FROM "transaction" t JOIN accountingperiod ap ON ap.id = t.postingperiod WHERE t.id = ?').get(id) as { id: number; closed: string; alllocked: string } | undefined;
-      if (period && (period.closed === 'T' || period.alllocked === 'T')) return userError(`The accounting period ${period.id} is closed or locked: the transaction cannot be deleted.`, 'postingPeriod');
+      const period = ctx.state.db
+        .prepare(
+          'SELECT ap.id, ap.closed, ap.alllocked FROM "transaction" t JOIN accountingperiod ap ON ap.id = t.postingperiod WHERE t.id = ?',
+        )
+        .get(id) as { id: number; closed: string; alllocked: string } | undefined;
+      if (period && (period.closed === 'T' || period.alllocked === 'T'))
+        return userError(
+          `The accounting period ${period.id} is closed or locked: the transaction cannot be deleted.`,
+          'postingPeriod',
+        );
       return deleteJournal(ctx.state, id) ? { status: 204 } : notFound();
     }
     default:

@@ -54,8 +54,18 @@ CREATE INDEX IF NOT EXISTS tal_account ON transactionaccountingline(account);
 
 /** Tables SuiteQL may read (anything else, including sandbox_* and sqlite_*, is "not found"). */
 export const SUITEQL_TABLES = new Set([
-  'currency', 'subsidiary', 'account', 'accountsubsidiarymap', 'department', 'classification', 'location',
-  'accountingbook', 'accountingperiod', 'transaction', 'transactionline', 'transactionaccountingline',
+  'currency',
+  'subsidiary',
+  'account',
+  'accountsubsidiarymap',
+  'department',
+  'classification',
+  'location',
+  'accountingbook',
+  'accountingperiod',
+  'transaction',
+  'transactionline',
+  'transactionaccountingline',
 ]);
 
 /**
@@ -68,8 +78,14 @@ export const MULTI_BOOK_NAMES = new Set(['accountingbook']);
 
 /** Display column per table: what `BUILTIN.DF()` shows for a reference to a row of it. */
 export const DISPLAY_COLUMN: Record<string, string> = {
-  accountingperiod: 'periodname', currency: 'name', subsidiary: 'name', department: 'fullname', classification: 'fullname',
-  location: 'fullname', account: 'displaynamewithhierarchy', accountingbook: 'name',
+  accountingperiod: 'periodname',
+  currency: 'name',
+  subsidiary: 'name',
+  department: 'fullname',
+  classification: 'fullname',
+  location: 'fullname',
+  account: 'displaynamewithhierarchy',
+  accountingbook: 'name',
 };
 
 /**

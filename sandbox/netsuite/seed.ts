@@ -6,15 +6,35 @@
  */
 import type Database from 'better-sqlite3';
 import {
-  ACCOUNTS, CLASSES, CURRENCIES, DEPARTMENTS, LOCATIONS, POSTING_SUBSIDIARIES, SUBSIDIARIES, SUBSIDIARY_LOCATIONS,
-  buildPeriods, leaves, postingAccounts, rng, type DemoSegment,
+  ACCOUNTS,
+  CLASSES,
+  CURRENCIES,
+  DEPARTMENTS,
+  LOCATIONS,
+  POSTING_SUBSIDIARIES,
+  SUBSIDIARIES,
+  SUBSIDIARY_LOCATIONS,
+  buildPeriods,
+  leaves,
+  postingAccounts,
+  rng,
+  type DemoSegment,
 } from '../demo-company';
 
 const tf = (b: boolean) => (b ? 'T' : 'F');
 
-function fullName<T extends { id: number; parent: number | null; name: string }>(list: T[], item: T, label = (x: T) => x.name): string {
+function fullName<T extends { id: number; parent: number | null; name: string }>(
+  list: T[],
+  item: T,
+  label = (x: T) => x.name,
+): string {
   const parts: string[] = [];
-  for (let cur: T | undefined = item; cur; cur = cur.parent === null ? undefined : list.find((x) => x.id === cur!.parent)) parts.unshift(label(cur));
+  for (
+    let cur: T | undefined = item;
+    cur;
+    cur = cur.parent === null ? undefined : list.find((x) => x.id === cur!.parent)
+  )
+    parts.unshift(label(cur));
   return parts.join(' : ');
 }
 
@@ -28,38 +48,77 @@ export function seedMasterData(db: Database.Database, options: { multiBook?: boo
     const cur = db.prepare('INSERT INTO currency (id, symbol, name) VALUES (?, ?, ?)');
     for (const c of CURRENCIES) cur.run(c.id, c.symbol, c.name);
 
-    const sub = db.prepare('INSERT INTO subsidiary (id, name, fullname, parent, currency, country, externalid) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    for (const s of SUBSIDIARIES) sub.run(s.id, s.name, fullName(SUBSIDIARIES, s), s.parent, s.currency, s.country, s.code);
+    const sub = db.prepare(
+      'INSERT INTO subsidiary (id, name, fullname, parent, currency, country, externalid) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const s of SUBSIDIARIES)
+      sub.run(s.id, s.name, fullName(SUBSIDIARIES, s), s.parent, s.currency, s.country, s.code);
 
     const allSubs = SUBSIDIARIES.map((s) => s.id);
-    const acct = db.prepare(`INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid)
+    const acct =
+      db.prepare(`INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const map = db.prepare('INSERT INTO accountsubsidiarymap (account, subsidiary) VALUES (?, ?)');
     for (const a of ACCOUNTS) {
-      const withNumbers = fullName(ACCOUNTS.map((x) => ({ ...x, name: `${x.acctnumber} ${x.name}` })), { ...a, name: `${a.acctnumber} ${a.name}` });
+      const withNumbers = fullName(
+        ACCOUNTS.map((x) => ({ ...x, name: `${x.acctnumber} ${x.name}` })),
+        { ...a, name: `${a.acctnumber} ${a.name}` },
+      );
       // account.subsidiary is multi-valued: a comma list in SuiteQL (§3.4); filter via accountsubsidiarymap.
-      acct.run(a.id, a.acctnumber, a.name, withNumbers, fullName(ACCOUNTS, a), a.accttype, a.parent, tf(a.isinactive), tf(a.issummary), allSubs.join(', '), `ACCT-${a.acctnumber}`);
+      acct.run(
+        a.id,
+        a.acctnumber,
+        a.name,
+        withNumbers,
+        fullName(ACCOUNTS, a),
+        a.accttype,
+        a.parent,
+        tf(a.isinactive),
+        tf(a.issummary),
+        allSubs.join(', '),
+        `ACCT-${a.acctnumber}`,
+      );
       for (const s of allSubs) map.run(a.id, s);
     }
 
     const segment = (table: string, list: DemoSegment[], subsidiaryOf: (s: DemoSegment) => string | number | null) => {
-      const st = db.prepare(`INSERT INTO ${table} (id, name, fullname, parent, isinactive, subsidiary, externalid) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-      for (const s of list) st.run(s.id, s.name, fullName(list, s), s.parent, tf(s.isinactive), subsidiaryOf(s), s.code);
+      const st = db.prepare(
+        `INSERT INTO ${table} (id, name, fullname, parent, isinactive, subsidiary, externalid) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const s of list)
+        st.run(s.id, s.name, fullName(list, s), s.parent, tf(s.isinactive), subsidiaryOf(s), s.code);
     };
     segment('department', DEPARTMENTS, () => allSubs.join(', '));
     segment('classification', CLASSES, () => allSubs.join(', '));
-    const locationSub = (s: DemoSegment) => Number(Object.entries(SUBSIDIARY_LOCATIONS).find(([, ids]) => ids.includes(s.id))?.[0] ?? 1);
+    const locationSub = (s: DemoSegment) =>
+      Number(Object.entries(SUBSIDIARY_LOCATIONS).find(([, ids]) => ids.includes(s.id))?.[0] ?? 1);
     segment('location', LOCATIONS, locationSub);
 
     db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (1, 'Primary Book', 'T')").run();
     // A secondary book (Multi-Book): plans can post there instead of the primary ledger.
-    if (options.multiBook) db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (2, 'Plan Book', 'F')").run();
+    if (options.multiBook)
+      db.prepare("INSERT INTO accountingbook (id, name, isprimary) VALUES (2, 'Plan Book', 'F')").run();
 
-    const per = db.prepare(`INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, closedondate, alllocked, aplocked, arlocked, parent)
+    const per =
+      db.prepare(`INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, closedondate, alllocked, aplocked, arlocked, parent)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const p of buildPeriods()) {
       const isPosting = !p.isquarter && !p.isyear;
-      per.run(p.id, p.periodname, p.startdate, p.enddate, tf(isPosting), tf(p.isquarter), tf(p.isyear), tf(p.closed), p.closed ? addDays(p.enddate, 10) : null, tf(p.closed), tf(p.closed), tf(p.closed), p.parent);
+      per.run(
+        p.id,
+        p.periodname,
+        p.startdate,
+        p.enddate,
+        tf(isPosting),
+        tf(p.isquarter),
+        tf(p.isyear),
+        tf(p.closed),
+        p.closed ? addDays(p.enddate, 10) : null,
+        tf(p.closed),
+        tf(p.closed),
+        tf(p.closed),
+        p.parent,
+      );
     }
   });
   tx();
@@ -91,12 +150,22 @@ export function seedGlActivity(db: Database.Database, options: GlActivityOptions
   const departments = leaves(DEPARTMENTS).map((d) => d.id);
   const classes = leaves(CLASSES).map((c) => c.id);
   const currencyOf = new Map(SUBSIDIARIES.map((s) => [s.id, s.currency]));
-  const types: Array<[string, string]> = [['Journal', 'JE'], ['Journal', 'JE'], ['VendBill', 'BILL'], ['CustInvc', 'INV']];
+  const types: Array<[string, string]> = [
+    ['Journal', 'JE'],
+    ['Journal', 'JE'],
+    ['VendBill', 'BILL'],
+    ['CustInvc', 'INV'],
+  ];
 
-  const insTxn = db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, createddate, lastmodifieddate)
+  const insTxn =
+    db.prepare(`INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, createddate, lastmodifieddate)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insLine = db.prepare('INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insTal = db.prepare('INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)');
+  const insLine = db.prepare(
+    'INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insTal = db.prepare(
+    'INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)',
+  );
 
   const startId = ((db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
   let remaining = Math.max(0, Math.floor(options.lines));
@@ -117,7 +186,20 @@ export function seedGlActivity(db: Database.Database, options: GlActivityOptions
       const [type, prefix] = pick(types);
       // ~2% pending approval: present in SuiteQL but not posted (filter posting = 'T', §4.1).
       const posted = random() >= 0.02;
-      insTxn.run(id, `${prefix}${id}`, trandate, period.id, type, posted ? 'T' : 'F', posted ? 'B' : 'A', posted ? 2 : 1, `Seeded ${type} ${id}`, currencyOf.get(sub) ?? 1, `${trandate}T12:00:00Z`, `${trandate}T12:00:00Z`);
+      insTxn.run(
+        id,
+        `${prefix}${id}`,
+        trandate,
+        period.id,
+        type,
+        posted ? 'T' : 'F',
+        posted ? 'B' : 'A',
+        posted ? 2 : 1,
+        `Seeded ${type} ${id}`,
+        currencyOf.get(sub) ?? 1,
+        `${trandate}T12:00:00Z`,
+        `${trandate}T12:00:00Z`,
+      );
       cents.length = 0;
       let net = 0;
       for (let i = 0; i < k - 1; i++) {
@@ -134,7 +216,16 @@ export function seedGlActivity(db: Database.Database, options: GlActivityOptions
       for (let i = 0; i < k; i++) {
         const amount = cents[i]! / 100;
         insLine.run(id, i, i, sub, pick(departments), pick(classes), pick(locations), null, amount);
-        insTal.run(id, i, pick(accounts), amount, amount > 0 ? amount : null, amount < 0 ? -amount : null, amount, posted ? 'T' : 'F');
+        insTal.run(
+          id,
+          i,
+          pick(accounts),
+          amount,
+          amount > 0 ? amount : null,
+          amount < 0 ? -amount : null,
+          amount,
+          posted ? 'T' : 'F',
+        );
       }
     }
   });

@@ -90,8 +90,18 @@ export class NetSuiteSandbox {
     this.auth.expiresIn = options.expiresIn ?? 'string';
     this.auth.tokenErrorShape = options.tokenErrorShape ?? 'oauth';
     this.stats = new GovernanceStats(options.concurrencyLimit ?? 5);
-    this.overLimit = parseOverLimit({ response: options.overLimitResponse, delayMs: options.overLimitDelayMs }, { response: '429', delayMs: 0 });
-    this.api = { state, auth: this.auth, accountId, concurrencyLimit: this.stats.concurrencyLimit, pageLatencyMs: options.pageLatencyMs ?? 0, baseUrl: '' };
+    this.overLimit = parseOverLimit(
+      { response: options.overLimitResponse, delayMs: options.overLimitDelayMs },
+      { response: '429', delayMs: 0 },
+    );
+    this.api = {
+      state,
+      auth: this.auth,
+      accountId,
+      concurrencyLimit: this.stats.concurrencyLimit,
+      pageLatencyMs: options.pageLatencyMs ?? 0,
+      baseUrl: '',
+    };
     this.registerDemoClient();
     this.control = buildControlRouter(this);
     this.routes = buildApiRouter(this.api);
@@ -122,7 +132,8 @@ export class NetSuiteSandbox {
       host,
       urlHost: host,
       keepAliveTimeoutMs: 5_000,
-      onError: (_req, res) => write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' })),
+      onError: (_req, res) =>
+        write(res, nsError(500, { detail: 'An unexpected error occurred.', code: 'UNEXPECTED_ERROR' })),
     });
     this.url = this.server.url;
     this.api.baseUrl = this.url;
@@ -143,7 +154,12 @@ export class NetSuiteSandbox {
     this.state.close();
   }
 
-  private async handleControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string): Promise<void> {
+  private async handleControl(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    method: string,
+  ): Promise<void> {
     const { handler, params } = this.control.match(method, url.pathname);
     try {
       if (!handler) throw new ControlError(404, `no control endpoint ${method} ${url.pathname.replace(/\/+$/, '')}`);
@@ -203,7 +219,13 @@ export class NetSuiteSandbox {
   private faultResponse(f: FaultRule): SandboxResponse | 'drop' {
     if (f.effect === 'drop') return 'drop';
     if (f.effect === 'login401') return invalidLogin(this.accountId);
-    const r = f.status === 429 ? concurrencyExceeded() : nsError(f.status ?? 503, { detail: 'The service is temporarily unavailable. Try again later.', code: 'UNEXPECTED_ERROR' });
+    const r =
+      f.status === 429
+        ? concurrencyExceeded()
+        : nsError(f.status ?? 503, {
+            detail: 'The service is temporarily unavailable. Try again later.',
+            code: 'UNEXPECTED_ERROR',
+          });
     if (f.retryAfterSec !== undefined) r.headers = { ...r.headers, 'retry-after': String(f.retryAfterSec) };
     return r;
   }
@@ -224,7 +246,9 @@ export class NetSuiteSandbox {
     const { handler, params, methodMismatch } = this.routes.match(req.method, req.url.pathname);
     // Auth is checked before anything else touches the request, as NetSuite does; the token endpoint is open.
     if (!isToken) {
-      const auth = this.auth.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      const auth = this.auth.authenticate(
+        typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined,
+      );
       if ('status' in auth) return auth;
     }
     return handler ? handler(req, params) : noRoute(req, methodMismatch);
@@ -262,7 +286,14 @@ export async function startNetSuiteSandbox(options: NetSuiteSandboxOptions = {})
     certificatePem: cert.certificatePem,
     algorithm: kind === 'ec' ? 'ES256' : 'PS256',
   };
-  const state = new NetSuiteState({ seed: options.seed ?? 42, glLines: options.glLines ?? 20_000, dbPath: options.dbPath, dateFormat: options.dateFormat, multiBook: options.multiBook, variants: options.variants });
+  const state = new NetSuiteState({
+    seed: options.seed ?? 42,
+    glLines: options.glLines ?? 20_000,
+    dbPath: options.dbPath,
+    dateFormat: options.dateFormat,
+    multiBook: options.multiBook,
+    variants: options.variants,
+  });
   const sandbox = new NetSuiteSandbox(state, accountId, demoClient, options);
   let url: string;
   try {

@@ -11,7 +11,10 @@ import { DISPLAY_COLUMN, MULTI_BOOK_NAMES, REFERENCES, SUITEQL_TABLES } from './
 export class SuiteQLSyntaxError extends Error {}
 
 type Kind = 'ws' | 'str' | 'ident' | 'qident' | 'num' | 'op';
-interface Token { kind: Kind; text: string }
+interface Token {
+  kind: Kind;
+  text: string;
+}
 
 export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
@@ -42,7 +45,8 @@ export function tokenize(sql: string): Token[] {
     else if ((m = rest.match(/^(\|\||<=|>=|<>|!=)/))) out.push({ kind: 'op', text: m[0] });
     else if (c === '[' || c === ']') throw new SuiteQLSyntaxError('Square brackets are not supported.');
     else if (c === ';') throw new SuiteQLSyntaxError('Only one statement is allowed.');
-    else if (c === '?' || c === ':') throw new SuiteQLSyntaxError('Bind parameters are not supported; put literals in the query.');
+    else if (c === '?' || c === ':')
+      throw new SuiteQLSyntaxError('Bind parameters are not supported; put literals in the query.');
     else if ('(),.*+-/=<>%'.includes(c)) {
       m = [c];
       out.push({ kind: 'op', text: c });
@@ -53,7 +57,19 @@ export function tokenize(sql: string): Token[] {
 }
 
 const upper = (t: Token | undefined) => (t && t.kind === 'ident' ? t.text.toUpperCase() : undefined);
-const FROM_END = new Set(['WHERE', 'GROUP', 'ORDER', 'HAVING', 'UNION', 'INTERSECT', 'MINUS', 'EXCEPT', 'FETCH', 'OFFSET', 'LIMIT']);
+const FROM_END = new Set([
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'UNION',
+  'INTERSECT',
+  'MINUS',
+  'EXCEPT',
+  'FETCH',
+  'OFFSET',
+  'LIMIT',
+]);
 const CLAUSE_END = new Set(['ON', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'OUTER', 'USING', 'NATURAL']);
 /** SQLite keywords that are NetSuite table/column names; quoted wherever they appear as identifiers. */
 const QUOTE_IDENTS = new Set(['TRANSACTION']);
@@ -86,7 +102,8 @@ export function translateSuiteQL(input: string, options: TranslateOptions = {}):
   const toks = tokenize(input).filter((t) => t.kind !== 'ws');
   const first = upper(toks[0]);
   if (first === 'WITH') throw new SuiteQLSyntaxError('WITH clauses are not supported.');
-  if (first !== 'SELECT' && !(toks[0]?.text === '(' && upper(toks[1]) === 'SELECT')) throw new SuiteQLSyntaxError('Only SELECT statements are supported.');
+  if (first !== 'SELECT' && !(toks[0]?.text === '(' && upper(toks[1]) === 'SELECT'))
+    throw new SuiteQLSyntaxError('Only SELECT statements are supported.');
 
   const multiBook = options.multiBook ?? true;
   const aliases = collectTables(toks, multiBook ? undefined : MULTI_BOOK_NAMES);
@@ -97,10 +114,12 @@ export function translateSuiteQL(input: string, options: TranslateOptions = {}):
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     const u = upper(t);
-    if (u === 'ROWNUM') throw new SuiteQLSyntaxError('ROWNUM is not supported by this sandbox; use FETCH FIRST n ROWS ONLY.');
+    if (u === 'ROWNUM')
+      throw new SuiteQLSyntaxError('ROWNUM is not supported by this sandbox; use FETCH FIRST n ROWS ONLY.');
     if (u === 'BUILTIN' && toks[i + 1]?.text === '.') {
       const fn = upper(toks[i + 2]);
-      if (fn !== 'DF' || toks[i + 3]?.text !== '(') throw new SuiteQLSyntaxError(`Unsupported function BUILTIN.${toks[i + 2]?.text ?? ''}.`);
+      if (fn !== 'DF' || toks[i + 3]?.text !== '(')
+        throw new SuiteQLSyntaxError(`Unsupported function BUILTIN.${toks[i + 2]?.text ?? ''}.`);
       const close = matchParen(toks, i + 3);
       const inner = toks.slice(i + 4, close);
       out.push(displayOf(inner, aliases, defaultTable));
@@ -151,7 +170,9 @@ function refuseNames(toks: Token[], hidden: Set<string>): void {
   toks.forEach((t, i) => {
     if ((t.kind !== 'ident' && t.kind !== 'qident') || !hidden.has(t.text.replace(/"/g, '').toLowerCase())) return;
     const qualified = toks[i - 1]?.text === '.' && toks[i - 2] ? `${toks[i - 2]!.text}.${t.text}` : t.text;
-    throw new SuiteQLUnknownNameError(`Unknown identifier '${qualified.replace(/"/g, '')}'. Field may not exist or may not be accessible.`);
+    throw new SuiteQLUnknownNameError(
+      `Unknown identifier '${qualified.replace(/"/g, '')}'. Field may not exist or may not be accessible.`,
+    );
   });
 }
 
@@ -175,7 +196,9 @@ function refuseHiddenFields(toks: Token[], aliases: Record<string, string>, hidd
       written = `${toks[i - 2]!.text}.${t.text}`;
       if (!hidden.has(`${table}.${column}`)) return;
     } else if (![...tables].some((tb) => hidden.has(`${tb}.${column}`))) return;
-    throw new SuiteQLUnknownNameError(`Unknown identifier '${written.replace(/"/g, '')}'. Field may not exist or may not be accessible.`);
+    throw new SuiteQLUnknownNameError(
+      `Unknown identifier '${written.replace(/"/g, '')}'. Field may not exist or may not be accessible.`,
+    );
   });
 }
 
@@ -196,11 +219,13 @@ function collectTables(toks: Token[], hidden?: Set<string>): Record<string, stri
     const name = toks[i + 1];
     if (!name || (name.kind !== 'ident' && name.kind !== 'qident')) continue;
     const table = name.text.replace(/"/g, '').toLowerCase();
-    if (!SUITEQL_TABLES.has(table) || hidden?.has(table)) throw new SuiteQLUnknownNameError(`Record '${name.text.replace(/"/g, '')}' was not found.`);
+    if (!SUITEQL_TABLES.has(table) || hidden?.has(table))
+      throw new SuiteQLUnknownNameError(`Record '${name.text.replace(/"/g, '')}' was not found.`);
     let k = i + 2;
     if (upper(toks[k]) === 'AS') k++;
     const alias = toks[k];
-    const isAlias = alias !== undefined && alias.kind === 'ident' && !CLAUSE_END.has(upper(alias)!) && !FROM_END.has(upper(alias)!);
+    const isAlias =
+      alias !== undefined && alias.kind === 'ident' && !CLAUSE_END.has(upper(alias)!) && !FROM_END.has(upper(alias)!);
     aliases[isAlias ? alias.text.toLowerCase() : table] = table;
   }
   return aliases;
@@ -236,7 +261,13 @@ function displayOf(inner: Token[], aliases: Record<string, string>, defaultTable
  * Each ORDER BY term without an explicit NULLS clause gets Oracle's default, so keyset and offset
  * paging see the same order as on NetSuite.
  */
-function orderBy(toks: Token[], start: number, out: string[], aliases: Record<string, string>, defaultTable: string | undefined): number {
+function orderBy(
+  toks: Token[],
+  start: number,
+  out: string[],
+  aliases: Record<string, string>,
+  defaultTable: string | undefined,
+): number {
   out.push('ORDER BY');
   let depth = 0;
   let term: Token[] = [];
@@ -258,7 +289,11 @@ function orderBy(toks: Token[], start: number, out: string[], aliases: Record<st
       depth--;
     }
     const u = upper(t);
-    if (depth === 0 && (u === 'FETCH' || u === 'OFFSET' || u === 'LIMIT' || u === 'UNION' || u === 'ROWS' || u === 'RANGE')) break;
+    if (
+      depth === 0 &&
+      (u === 'FETCH' || u === 'OFFSET' || u === 'LIMIT' || u === 'UNION' || u === 'ROWS' || u === 'RANGE')
+    )
+      break;
     if (depth === 0 && t.text === ',' && t.kind === 'op') {
       flush();
       out.push(',');
@@ -273,7 +308,12 @@ function orderBy(toks: Token[], start: number, out: string[], aliases: Record<st
 function translateFragment(toks: Token[], aliases: Record<string, string>, defaultTable: string | undefined): string {
   const parts: string[] = [];
   for (let i = 0; i < toks.length; i++) {
-    if (upper(toks[i]) === 'BUILTIN' && toks[i + 1]?.text === '.' && upper(toks[i + 2]) === 'DF' && toks[i + 3]?.text === '(') {
+    if (
+      upper(toks[i]) === 'BUILTIN' &&
+      toks[i + 1]?.text === '.' &&
+      upper(toks[i + 2]) === 'DF' &&
+      toks[i + 3]?.text === '('
+    ) {
       const close = matchParen(toks, i + 3);
       parts.push(displayOf(toks.slice(i + 4, close), aliases, defaultTable));
       i = close;
@@ -288,7 +328,16 @@ function joinSql(parts: string[]): string {
   let out = '';
   for (const p of parts) {
     const prev = out[out.length - 1];
-    const glue = out === '' || p === '.' || p === ',' || p === ')' || prev === '.' || prev === '(' || (p === '(' && /[A-Za-z0-9_"]$/.test(out)) ? '' : ' ';
+    const glue =
+      out === '' ||
+      p === '.' ||
+      p === ',' ||
+      p === ')' ||
+      prev === '.' ||
+      prev === '(' ||
+      (p === '(' && /[A-Za-z0-9_"]$/.test(out))
+        ? ''
+        : ' ';
     out += glue + p;
   }
   return out;

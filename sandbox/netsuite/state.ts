@@ -40,18 +40,27 @@ export interface SuiteQLVariants {
   jsonValues: boolean;
 }
 
-const DEFAULT_VARIANTS: SuiteQLVariants = { hiddenFields: [], singleBookRefuses: 'table-and-column', jsonValues: false };
+const DEFAULT_VARIANTS: SuiteQLVariants = {
+  hiddenFields: [],
+  singleBookRefuses: 'table-and-column',
+  jsonValues: false,
+};
 
 /** Checks a variants patch from the control plane or options; throws naming the bad field. */
-export function parseVariants(patch: Record<string, unknown>, current: SuiteQLVariants = DEFAULT_VARIANTS): SuiteQLVariants {
+export function parseVariants(
+  patch: Record<string, unknown>,
+  current: SuiteQLVariants = DEFAULT_VARIANTS,
+): SuiteQLVariants {
   const next = { ...current };
   if (patch.hiddenFields !== undefined) {
     const v = patch.hiddenFields;
-    if (!Array.isArray(v) || v.some((f) => typeof f !== 'string' || !/^[a-z_]+\.[a-z_]+$/.test(f.toLowerCase()))) throw new Error('hiddenFields must be a list of table.column names, e.g. ["account.issummary"]');
+    if (!Array.isArray(v) || v.some((f) => typeof f !== 'string' || !/^[a-z_]+\.[a-z_]+$/.test(f.toLowerCase())))
+      throw new Error('hiddenFields must be a list of table.column names, e.g. ["account.issummary"]');
     next.hiddenFields = v.map((f: string) => f.toLowerCase());
   }
   if (patch.singleBookRefuses !== undefined) {
-    if (patch.singleBookRefuses !== 'table-and-column' && patch.singleBookRefuses !== 'table') throw new Error("singleBookRefuses must be 'table-and-column' or 'table'");
+    if (patch.singleBookRefuses !== 'table-and-column' && patch.singleBookRefuses !== 'table')
+      throw new Error("singleBookRefuses must be 'table-and-column' or 'table'");
     next.singleBookRefuses = patch.singleBookRefuses;
   }
   if (patch.jsonValues !== undefined) {
@@ -91,7 +100,8 @@ export class NetSuiteState {
   }
 
   private open(): void {
-    if (this.options.dbPath) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.options.dbPath + suffix, { force: true });
+    if (this.options.dbPath)
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.options.dbPath + suffix, { force: true });
     this.db = new Database(this.options.dbPath ?? ':memory:');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = OFF');
@@ -143,7 +153,11 @@ export class NetSuiteState {
    * every value a string, dates in the user's format, null columns omitted (§3.2).
    */
   suiteqlPage(q: string, limit: number, offset: number): { rows: SuiteQLRow[]; totalResults: number } {
-    const { sql } = translateSuiteQL(q, { multiBook: this.multiBook, singleBookRefuses: this.variantsNow.singleBookRefuses, hiddenFields: this.hidden });
+    const { sql } = translateSuiteQL(q, {
+      multiBook: this.multiBook,
+      singleBookRefuses: this.variantsNow.singleBookRefuses,
+      hiddenFields: this.hidden,
+    });
     try {
       // Aggregations would be recomputed for every page; they are materialised once (at most the
       // 100,000 rows offset paging can reach) and served from memory until the next write.
@@ -179,7 +193,13 @@ export class NetSuiteState {
       name: c.name.toLowerCase(),
       date: c.type === 'DATE' || c.type === 'DATETIME',
       // `SELECT *` on an account without the field: not shown (the book column on a single-book account, a hidden field).
-      hidden: (!this.multiBook && this.variantsNow.singleBookRefuses !== 'table' && MULTI_BOOK_NAMES.has(c.name.toLowerCase())) || (c.table !== null && c.column !== null && this.hidden.has(`${c.table.toLowerCase()}.${c.column.toLowerCase()}`)),
+      hidden:
+        (!this.multiBook &&
+          this.variantsNow.singleBookRefuses !== 'table' &&
+          MULTI_BOOK_NAMES.has(c.name.toLowerCase())) ||
+        (c.table !== null &&
+          c.column !== null &&
+          this.hidden.has(`${c.table.toLowerCase()}.${c.column.toLowerCase()}`)),
     }));
     const json = this.variantsNow.jsonValues;
     st.raw(true);
@@ -192,7 +212,14 @@ export class NetSuiteState {
           if (json) row[col.name] = null;
           return;
         }
-        row[col.name] = typeof v === 'number' ? (json ? Number(formatNumber(v)) : formatNumber(v)) : col.date ? formatUserDate(String(v), this.dateFormat) : String(v);
+        row[col.name] =
+          typeof v === 'number'
+            ? json
+              ? Number(formatNumber(v))
+              : formatNumber(v)
+            : col.date
+              ? formatUserDate(String(v), this.dateFormat)
+              : String(v);
       });
       return row;
     });
@@ -233,7 +260,9 @@ export class NetSuiteState {
   setPeriodLocks(periodId: number, locks: { all?: boolean; ap?: boolean; ar?: boolean }): boolean {
     const tf = (v: boolean | undefined) => (v === undefined ? null : v ? 'T' : 'F');
     const r = this.db
-      .prepare('UPDATE accountingperiod SET alllocked = COALESCE(?, alllocked), aplocked = COALESCE(?, aplocked), arlocked = COALESCE(?, arlocked) WHERE id = ?')
+      .prepare(
+        'UPDATE accountingperiod SET alllocked = COALESCE(?, alllocked), aplocked = COALESCE(?, aplocked), arlocked = COALESCE(?, arlocked) WHERE id = ?',
+      )
       .run(tf(locks.all), tf(locks.ap), tf(locks.ar), periodId);
     this.touch();
     return r.changes > 0;
@@ -241,8 +270,17 @@ export class NetSuiteState {
 
   setPeriodClosed(periodId: number, closed: boolean): boolean {
     const r = this.db
-      .prepare("UPDATE accountingperiod SET closed = ?, alllocked = ?, aplocked = ?, arlocked = ?, closedondate = CASE WHEN ? = 'T' THEN date('now') ELSE NULL END WHERE id = ?")
-      .run(closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', closed ? 'T' : 'F', periodId);
+      .prepare(
+        "UPDATE accountingperiod SET closed = ?, alllocked = ?, aplocked = ?, arlocked = ?, closedondate = CASE WHEN ? = 'T' THEN date('now') ELSE NULL END WHERE id = ?",
+      )
+      .run(
+        closed ? 'T' : 'F',
+        closed ? 'T' : 'F',
+        closed ? 'T' : 'F',
+        closed ? 'T' : 'F',
+        closed ? 'T' : 'F',
+        periodId,
+      );
     this.touch();
     return r.changes > 0;
   }

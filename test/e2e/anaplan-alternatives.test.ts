@@ -20,7 +20,14 @@ describe('full cycle against the Anaplan alternatives', () => {
       netsuite: { glLines: 600 },
       // 302 s tokens: past the 5-minute refresh margin 2 s after each login; a cycle runs several
       // tasks polled at ≥ 1 s each, so it always outlives that and refreshes (305 s left a fast cycle without a refresh).
-      anaplan: { refreshNewTokenValue: true, tokenLifetimeSec: 302, moduleDetailType: 'moduleCellsProcessed', alternateStepTexts: true, blockWhileBusy: false, periodCaseSensitive: true },
+      anaplan: {
+        refreshNewTokenValue: true,
+        tokenLifetimeSec: 302,
+        moduleDetailType: 'moduleCellsProcessed',
+        alternateStepTexts: true,
+        blockWhileBusy: false,
+        periodCaseSensitive: true,
+      },
     });
     await env.startWorker();
   });
@@ -30,19 +37,43 @@ describe('full cycle against the Anaplan alternatives', () => {
   });
 
   it('completes, loads every extracted row and ties out; the sandbox really played each alternative', async () => {
-    const summary = await (await startCycle(t.client, env.config, '2026-10', 'full', undefined, env.taskQueue)).result();
+    const summary = await (
+      await startCycle(t.client, env.config, '2026-10', 'full', undefined, env.taskQueue)
+    ).result();
     assert.equal(summary.status, 'completed', JSON.stringify(summary.warnings));
     assert.ok(summary.extract!.rows > 0);
-    assert.deepEqual([summary.import!.rowsImported, summary.import!.rowsRejected], [summary.extract!.rows, 0], 'every period code matched exactly');
+    assert.deepEqual(
+      [summary.import!.rowsImported, summary.import!.rowsRejected],
+      [summary.extract!.rows, 0],
+      'every period code matched exactly',
+    );
     assert.equal(summary.tieOut!.balanced, true);
     const loaded = env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: 'Oct 26' });
-    assert.equal(Math.round(loaded.total * 100), summary.tieOut!.loadedCents, "the model's own cells hold what the tie-out counts as loaded");
+    assert.equal(
+      Math.round(loaded.total * 100),
+      summary.tieOut!.loadedCents,
+      "the model's own cells hold what the tie-out counts as loaded",
+    );
 
     const base = `${env.sandboxes.anaplan.url}/__sandbox`;
-    const tasks = ((await (await fetch(`${base}/tasks`)).json()) as { tasks: Array<{ currentStep: string; actionName: string; result?: { details?: Array<{ type: string }> } }> }).tasks;
-    assert.ok(tasks.some((x) => x.result?.details?.some((d) => d.type === 'moduleCellsProcessed')), 'module imports reported the other details.type');
-    assert.ok(tasks.length > 0 && tasks.every((x) => ['Completed', 'Queued', 'Running'].includes(x.currentStep)), JSON.stringify(tasks.map((x) => x.currentStep)));
-    const log = ((await (await fetch(`${base}/auth-log`)).json()) as { events: Array<{ kind: string; ok: boolean }> }).events;
-    assert.ok(log.some((e) => e.kind === 'refresh' && e.ok), 'the cycle refreshed a token (and got a new value)');
+    const tasks = (
+      (await (await fetch(`${base}/tasks`)).json()) as {
+        tasks: Array<{ currentStep: string; actionName: string; result?: { details?: Array<{ type: string }> } }>;
+      }
+    ).tasks;
+    assert.ok(
+      tasks.some((x) => x.result?.details?.some((d) => d.type === 'moduleCellsProcessed')),
+      'module imports reported the other details.type',
+    );
+    assert.ok(
+      tasks.length > 0 && tasks.every((x) => ['Completed', 'Queued', 'Running'].includes(x.currentStep)),
+      JSON.stringify(tasks.map((x) => x.currentStep)),
+    );
+    const log = ((await (await fetch(`${base}/auth-log`)).json()) as { events: Array<{ kind: string; ok: boolean }> })
+      .events;
+    assert.ok(
+      log.some((e) => e.kind === 'refresh' && e.ok),
+      'the cycle refreshed a token (and got a new value)',
+    );
   });
 });

@@ -29,8 +29,14 @@ describe('approval gate and dry run', () => {
     const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     return { code, lines, text: lines.join('\n') };
   };
-  const withApproval = (approval: 'auto' | 'manual', approvalTimeoutHours = 72): ConnectionConfig => ({ ...env.config, journals: { ...env.config.journals, approval, approvalTimeoutHours } });
-  const ledger = async () => JSON.stringify((await ledgerJournals(env.sandboxes.netsuite.url)).map((j) => [j.externalId, j.lastModifiedDate]).sort());
+  const withApproval = (approval: 'auto' | 'manual', approvalTimeoutHours = 72): ConnectionConfig => ({
+    ...env.config,
+    journals: { ...env.config.journals, approval, approvalTimeoutHours },
+  });
+  const ledger = async () =>
+    JSON.stringify(
+      (await ledgerJournals(env.sandboxes.netsuite.url)).map((j) => [j.externalId, j.lastModifiedDate]).sort(),
+    );
 
   before(async () => {
     t = await testTemporal();
@@ -49,7 +55,11 @@ describe('approval gate and dry run', () => {
 
   it('manual: shows the diff, posts nothing while waiting, posts exactly the diff once approved', async () => {
     const h = await startCycle(t.client, withApproval('manual'), '2026-10', 'plan', undefined, env.taskQueue);
-    const waiting = await until(() => h.query(statusQuery), (s) => s.approval?.state === 'waiting', 60_000);
+    const waiting = await until(
+      () => h.query(statusQuery),
+      (s) => s.approval?.state === 'waiting',
+      60_000,
+    );
     assert.equal(waiting.pauseReason, 'waiting for approval');
     assert.ok(waiting.approval!.diff.counts.create > 0, 'a fresh ledger: every journal is to be created');
     assert.equal((await ledgerJournals(env.sandboxes.netsuite.url)).length, 0, 'nothing posted before approval');
@@ -61,9 +71,16 @@ describe('approval gate and dry run', () => {
     const diff = JSON.parse(json.lines.at(-1)!) as JournalDiff;
     assert.deepEqual(diff.counts, waiting.approval!.diff.counts);
     assert.equal(diff.journals.filter((j) => j.action === 'create').length, diff.counts.create);
-    assert.equal(diff.rows.reduce((a, r) => a + r.planCents, 0), waiting.approval!.diff.planCents, 'amounts per subsidiary × period × version add up');
+    assert.equal(
+      diff.rows.reduce((a, r) => a + r.planCents, 0),
+      waiting.approval!.diff.planCents,
+      'amounts per subsidiary × period × version add up',
+    );
     const table = await cli(['cycle', 'diff', h.workflowId]);
-    assert.match(table.text, /period\s+version\s+subsidiary\s+create\s+update\s+unchanged\s+retire\s+plan\s+ledger now/);
+    assert.match(
+      table.text,
+      /period\s+version\s+subsidiary\s+create\s+update\s+unchanged\s+retire\s+plan\s+ledger now/,
+    );
     assert.ok(table.lines.length >= 2 + diff.rows.length, table.text);
 
     const ok = await cli(['cycle', 'approve', h.workflowId, '--note', 'checked against the budget', '--by', 'alice']);
@@ -73,7 +90,13 @@ describe('approval gate and dry run', () => {
     assert.equal(summary.approval?.by, 'alice');
     assert.equal(summary.journals?.posted, diff.counts.create, 'exactly the approved creates were posted');
     const posted = (await ledgerJournals(env.sandboxes.netsuite.url)).map((j) => j.externalId).sort();
-    assert.deepEqual(posted, diff.journals.filter((j) => j.action === 'create').map((j) => j.externalId).sort());
+    assert.deepEqual(
+      posted,
+      diff.journals
+        .filter((j) => j.action === 'create')
+        .map((j) => j.externalId)
+        .sort(),
+    );
     const ev = await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approved' });
     assert.equal(ev.length, 1);
     assert.equal(ev[0]!.actor, 'alice');
@@ -88,7 +111,11 @@ describe('approval gate and dry run', () => {
   it('manual: a rejection ends the cycle with nothing posted, recorded with who', async () => {
     const before = await ledger();
     const h = await startCycle(t.client, withApproval('manual'), '2026-09', 'plan', undefined, env.taskQueue);
-    await until(() => h.query(statusQuery), (s) => s.approval?.state === 'waiting', 60_000);
+    await until(
+      () => h.query(statusQuery),
+      (s) => s.approval?.state === 'waiting',
+      60_000,
+    );
     const no = await cli(['cycle', 'reject', h.workflowId, '--note', 'wrong version', '--by', 'bob']);
     assert.equal(no.code, 0, no.text);
     const summary = await h.result();
@@ -113,12 +140,19 @@ describe('approval gate and dry run', () => {
     assert.equal(summary.approval?.state, 'expired');
     assert.equal(summary.journals, undefined);
     assert.equal(await ledger(), before);
-    assert.equal((await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approval_expired' })).length, 1);
+    assert.equal(
+      (await env.built.stores.audit.queryEvents({ cycleId: h.workflowId, kind: 'approval_expired' })).length,
+      1,
+    );
   });
 
   it('manual: an approved diff does not post when another cycle wrote the ledger after it was computed', async () => {
     const h = await startCycle(t.client, withApproval('manual'), '2026-07', 'plan', undefined, env.taskQueue);
-    await until(() => h.query(statusQuery), (s) => s.approval?.state === 'waiting', 60_000);
+    await until(
+      () => h.query(statusQuery),
+      (s) => s.approval?.state === 'waiting',
+      60_000,
+    );
     // Meanwhile an auto cycle writes the same ledger scope.
     const other = await startCycle(t.client, withApproval('auto'), '2026-06', 'plan', undefined, env.taskQueue);
     await other.result();
@@ -135,14 +169,39 @@ describe('approval gate and dry run', () => {
     const before = await ledger();
     const file = path.join(env.dataDir, 'connection.json');
     fs.writeFileSync(file, JSON.stringify(withApproval('auto')));
-    const r = await cli(['cycle', 'start', '--config', file, '--period', '2026-11', '--kind', 'plan', '--dry-run', '--json', '--task-queue', env.taskQueue]);
+    const r = await cli([
+      'cycle',
+      'start',
+      '--config',
+      file,
+      '--period',
+      '2026-11',
+      '--kind',
+      'plan',
+      '--dry-run',
+      '--json',
+      '--task-queue',
+      env.taskQueue,
+    ]);
     assert.equal(r.code, 0, r.text);
     const out = JSON.parse(r.lines.at(-1)!) as { approval: { state: string }; diff: JournalDiff; journals?: unknown };
     assert.equal(out.approval.state, 'dry-run');
     assert.ok(out.diff.journals.length > 0, 'the diff lists the journals');
     assert.equal(out.journals, undefined, 'nothing posted');
     assert.equal(await ledger(), before, 'the ledger is untouched');
-    const text = await cli(['cycle', 'start', '--config', file, '--period', '2026-11', '--kind', 'plan', '--dry-run', '--task-queue', env.taskQueue]);
+    const text = await cli([
+      'cycle',
+      'start',
+      '--config',
+      file,
+      '--period',
+      '2026-11',
+      '--kind',
+      'plan',
+      '--dry-run',
+      '--task-queue',
+      env.taskQueue,
+    ]);
     assert.equal(text.code, 0, text.text);
     assert.match(text.text, /Journal diff of .*: \d+ to create, \d+ to update, \d+ unchanged, \d+ to retire/);
     assert.match(text.text, /dry run: nothing was written to NetSuite/);

@@ -50,25 +50,40 @@ describe('full cycle with the audit trail on PostgreSQL', () => {
 
   it('completes, and `audit --cycle` shows its rows from PostgreSQL', async () => {
     cycleId = cycleWorkflowId(env.config.anaplan.workspaceId, env.config.anaplan.modelId, PERIOD, 'full');
-    const h = await t.client.workflow.start(planningCycle, { taskQueue: env.taskQueue, workflowId: cycleId, args: [{ config: env.config, period: PERIOD, kind: 'full' }] });
+    const h = await t.client.workflow.start(planningCycle, {
+      taskQueue: env.taskQueue,
+      workflowId: cycleId,
+      args: [{ config: env.config, period: PERIOD, kind: 'full' }],
+    });
     summary = await h.result();
     assert.equal(summary.status, 'completed');
     assert.equal(summary.tieOut!.balanced, true, JSON.stringify(summary.tieOut));
     assert.ok(!fs.existsSync(path.join(env.dataDir, 'audit.db')), 'no SQLite audit file: the trail is in PostgreSQL');
 
     const audit = createAuditCommand({ env: { ML_CONNECTOR_AUDIT_DB: url } });
-    const records = JSON.parse((await runCli(audit, ['--cycle', cycleId, '--limit', '1000000', '--json'])).out) as AuditRecord[];
-    const accepted = records.filter((r) => r.step === 'importActuals' && r.recordKind === 'actual' && r.outcome === 'accepted');
+    const records = JSON.parse(
+      (await runCli(audit, ['--cycle', cycleId, '--limit', '1000000', '--json'])).out,
+    ) as AuditRecord[];
+    const accepted = records.filter(
+      (r) => r.step === 'importActuals' && r.recordKind === 'actual' && r.outcome === 'accepted',
+    );
     assert.equal(accepted.length, summary.import!.rowsImported, 'one accepted audit row per imported actuals row');
     assert.ok(records.some((r) => r.step === 'importActuals' && r.outcome === 'quarantined'));
-    const journals = records.filter((r) => r.step === 'postJournals' && r.recordKind === 'journal' && r.outcome === 'accepted');
-    assert.ok(journals.length > 0 && journals.every((j) => j.targetInternalId), 'posted journals carry their NetSuite internal id');
+    const journals = records.filter(
+      (r) => r.step === 'postJournals' && r.recordKind === 'journal' && r.outcome === 'accepted',
+    );
+    assert.ok(
+      journals.length > 0 && journals.every((j) => j.targetInternalId),
+      'posted journals carry their NetSuite internal id',
+    );
 
     // The same rows, counted in PostgreSQL itself.
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      const n = Number((await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM records WHERE cycle_id = $1', [cycleId])).rows[0]!.n);
+      const n = Number(
+        (await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM records WHERE cycle_id = $1', [cycleId])).rows[0]!.n,
+      );
       assert.equal(n, records.length);
     } finally {
       await c.end();
@@ -78,12 +93,20 @@ describe('full cycle with the audit trail on PostgreSQL', () => {
     assert.equal(table.code, 0);
     assert.match(table.out, /postJournals\s+journal/);
     assert.match(table.out, /cycle totals: accepted \d+/);
-    const calls = JSON.parse((await runCli(audit, ['--cycle', cycleId, '--calls', '--limit', '100000', '--json'])).out) as AuditCall[];
-    assert.ok(calls.some((x) => x.system === 'netsuite') && calls.some((x) => x.system === 'anaplan'), 'every external call recorded by the worker observer');
+    const calls = JSON.parse(
+      (await runCli(audit, ['--cycle', cycleId, '--calls', '--limit', '100000', '--json'])).out,
+    ) as AuditCall[];
+    assert.ok(
+      calls.some((x) => x.system === 'netsuite') && calls.some((x) => x.system === 'anaplan'),
+      'every external call recorded by the worker observer',
+    );
   });
 
   it('`report` reads the same trail', async () => {
-    const report = await runCli(createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: url } }), ['--cycle', cycleId, '--no-temporal', '--json']);
+    const report = await runCli(
+      createReportCommand({ env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_AUDIT_DB: url } }),
+      ['--cycle', cycleId, '--no-temporal', '--json'],
+    );
     assert.equal(report.code, 0, report.err);
     const data = JSON.parse(report.out) as { auditRows: number; calls: Array<{ system: string; calls: number }> };
     assert.ok(data.auditRows > 100, `report read ${data.auditRows} audit rows`);

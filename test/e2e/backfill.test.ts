@@ -42,12 +42,26 @@ describe('cycle backfill', () => {
     await other.signal(pauseSignal, { reason: 'held by the test' });
 
     const lines: string[] = [];
-    const ctx = { values: { config: configFile, from: '2024-12', to: '2025-03', concurrency: '2', wait: true, 'task-queue': env.taskQueue }, positionals: ['backfill'], out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const ctx = {
+      values: {
+        config: configFile,
+        from: '2024-12',
+        to: '2025-03',
+        concurrency: '2',
+        wait: true,
+        'task-queue': env.taskQueue,
+      },
+      positionals: ['backfill'],
+      out: (l: string) => lines.push(l),
+      err: (l: string) => lines.push(l),
+    };
     const connect = async () => ({ client: t.client, close: async () => undefined });
     const running = backfillCommand(ctx, connect);
 
     // Watch the backfill; replace the worker once a cycle is in flight.
-    const handle = t.client.workflow.getHandle<typeof backfill>(backfillWorkflowId(ws, model, '2024-12', '2025-03', 'actuals'));
+    const handle = t.client.workflow.getHandle<typeof backfill>(
+      backfillWorkflowId(ws, model, '2024-12', '2025-03', 'actuals'),
+    );
     let maxRunning = 0;
     let replaced = false;
     let last: BackfillStatus | undefined;
@@ -85,7 +99,10 @@ describe('cycle backfill', () => {
       assert.equal(cells.cells, r.rows, `Anaplan cells of ${code}`);
       // One execution per child cycle: the worker replacement did not start any twice.
       const runs: string[] = [];
-      for await (const w of t.client.workflow.list({ query: `WorkflowId = '${cycleWorkflowId(ws, model, p, 'actuals')}'` })) runs.push(w.runId);
+      for await (const w of t.client.workflow.list({
+        query: `WorkflowId = '${cycleWorkflowId(ws, model, p, 'actuals')}'`,
+      }))
+        runs.push(w.runId);
       assert.equal(runs.length, 1, `${p} ran once`);
     }
     assert.equal(result.done, 2);
@@ -96,23 +113,40 @@ describe('cycle backfill', () => {
     // Progress was shown, then the summary with the retry command of the failed month alone.
     assert.match(out, /\[\d\/4\] running/);
     assert.match(out, /2 done, 1 failed, 1 skipped of 4 periods/);
-    assert.ok(out.includes(`ml-connector cycle start --config ${configFile} --period 2024-12 --kind actuals --wait`), out);
+    assert.ok(
+      out.includes(`ml-connector cycle start --config ${configFile} --period 2024-12 --kind actuals --wait`),
+      out,
+    );
     // The cycle that was running elsewhere is left alone and finishes on its own.
     await other.signal(resumeSignal);
     assert.equal((await other.result()).status, 'completed');
 
     // The same command again attaches to nothing running: it starts a new backfill run of the range.
     lines.length = 0;
-    const again = await backfillCommand({ ...ctx, values: { ...ctx.values, from: '2025-02', to: '2025-02', wait: true } }, connect);
+    const again = await backfillCommand(
+      { ...ctx, values: { ...ctx.values, from: '2025-02', to: '2025-02', wait: true } },
+      connect,
+    );
     assert.equal(again, 0, lines.join('\n'));
     assert.match(lines.join('\n'), /1 done, 0 failed, 0 skipped of 1 periods/);
   });
 
   it('refuses bad input with the option named', async () => {
-    const ctx = (values: Record<string, string | boolean>) => ({ values: { config: 'x.json', ...values }, positionals: ['backfill'], out: () => undefined, err: () => undefined });
+    const ctx = (values: Record<string, string | boolean>) => ({
+      values: { config: 'x.json', ...values },
+      positionals: ['backfill'],
+      out: () => undefined,
+      err: () => undefined,
+    });
     const connect = async () => ({ client: t.client, close: async () => undefined });
     await assert.rejects(backfillCommand(ctx({ from: '2025-13', to: '2025-02' }), connect), /--from must be YYYY-MM/);
-    await assert.rejects(backfillCommand(ctx({ from: '2025-03', to: '2025-02' }), connect), /--from 2025-03 is after --to 2025-02/);
-    await assert.rejects(backfillCommand(ctx({ from: '2025-01', to: '2025-02', concurrency: '0' }), connect), /--concurrency must be/);
+    await assert.rejects(
+      backfillCommand(ctx({ from: '2025-03', to: '2025-02' }), connect),
+      /--from 2025-03 is after --to 2025-02/,
+    );
+    await assert.rejects(
+      backfillCommand(ctx({ from: '2025-01', to: '2025-02', concurrency: '0' }), connect),
+      /--concurrency must be/,
+    );
   });
 });

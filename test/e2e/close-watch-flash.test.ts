@@ -55,7 +55,11 @@ describe('period-close watcher: flash cycles on business days', () => {
     openMonthWithActivity(env.sandboxes.netsuite.state.db, period);
     const time = `${MONTHS[Number(period.slice(5)) - 1]} ${period.slice(2, 4)}`;
     assert.ok(env.sandboxes.anaplan.state.model.period(time), `the Anaplan sandbox's timescale has ${time}`);
-    assert.equal(env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: time }).cells, 0, 'no actuals of the month in Anaplan before the flash');
+    assert.equal(
+      env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: time }).cells,
+      0,
+      'no actuals of the month in Anaplan before the flash',
+    );
 
     // Today is a business day (the weekend is the next two days), a weekend day, or a holiday.
     const watchers = {
@@ -65,13 +69,30 @@ describe('period-close watcher: flash cycles on business days', () => {
     };
     for (const w of Object.values(watchers)) {
       const file = path.join(tmp, `${w.name}.json`);
-      fs.writeFileSync(file, JSON.stringify({ ...env.config, name: w.name, schedule: { weekend: w.weekend, holidays: w.holidays } }));
-      const created = await cli(['_', 'create'], ['config', file], ['on', 'period-close'], ['interval', '1h'], ['flash', `daily-at ${hhmm}`], ['timezone', timezone]);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...env.config, name: w.name, schedule: { weekend: w.weekend, holidays: w.holidays } }),
+      );
+      const created = await cli(
+        ['_', 'create'],
+        ['config', file],
+        ['on', 'period-close'],
+        ['interval', '1h'],
+        ['flash', `daily-at ${hhmm}`],
+        ['timezone', timezone],
+      );
       assert.equal(created.code, 0, created.out);
-      assert.match(created.out, new RegExp(`flash actuals each business day \\(${DAYS.filter((d) => !w.weekend.includes(d)).join(' ')}${w.holidays.length ? ', 1 holidays skipped' : ''}\\) at ${hhmm} ${timezone}`), created.out);
+      assert.match(
+        created.out,
+        new RegExp(
+          `flash actuals each business day \\(${DAYS.filter((d) => !w.weekend.includes(d)).join(' ')}${w.holidays.length ? ', 1 holidays skipped' : ''}\\) at ${hhmm} ${timezone}`,
+        ),
+        created.out,
+      );
     }
 
-    const status = (name: string) => t.client.workflow.getHandle(closeWatchWorkflowId(name)).query(closeWatchStatusQuery);
+    const status = (name: string) =>
+      t.client.workflow.getHandle(closeWatchWorkflowId(name)).query(closeWatchStatusQuery);
     // Each watcher sleeps until HH:MM, then checks: wait for a check at or after the flash time.
     const checkedSince = async (name: string, since: number, checks = 0): Promise<CloseWatchStatus> => {
       for (let i = 0; i < 2400; i++) {
@@ -92,8 +113,14 @@ describe('period-close watcher: flash cycles on business days', () => {
       await new Promise((r) => setTimeout(r, 100));
       biz = await status(watchers.business.name);
     }
-    assert.deepEqual(biz.started.map((s) => [s.period, s.reason, s.cycleId, s.alreadyStarted ?? false]), [[period, 'flash', flashId, false]]);
-    assert.ok(Date.parse(biz.started[0]!.at) >= flashAt.getTime(), `not started before ${hhmm} ${timezone}: ${biz.started[0]!.at}`);
+    assert.deepEqual(
+      biz.started.map((s) => [s.period, s.reason, s.cycleId, s.alreadyStarted ?? false]),
+      [[period, 'flash', flashId, false]],
+    );
+    assert.ok(
+      Date.parse(biz.started[0]!.at) >= flashAt.getTime(),
+      `not started before ${hhmm} ${timezone}: ${biz.started[0]!.at}`,
+    );
 
     // The flash is an ordinary actuals cycle of the open month: it completes and its rows are in Anaplan.
     const summary = (await t.client.workflow.getHandle(flashId).result()) as CycleSummary;
@@ -101,7 +128,11 @@ describe('period-close watcher: flash cycles on business days', () => {
     assert.equal(summary.period, period);
     assert.ok(summary.import!.rowsImported > 0, JSON.stringify(summary.import));
     assert.equal(summary.tieOut!.balanced, true, JSON.stringify(summary.tieOut));
-    assert.equal(env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: time }).cells, summary.import!.rowsImported, 'every imported row is a cell of the month in Anaplan');
+    assert.equal(
+      env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: time }).cells,
+      summary.import!.rowsImported,
+      'every imported row is a cell of the month in Anaplan',
+    );
 
     // A check asked for later the same day starts no second flash.
     const trig = await cli(['_', 'trigger'], ['_', closeWatchWorkflowId(watchers.business.name)]);
@@ -122,8 +153,13 @@ describe('period-close watcher: flash cycles on business days', () => {
     assert.equal(list.code, 0, list.out);
     assert.ok(list.out.includes(`flash ${hhmm} ${timezone}`), list.out);
     assert.ok(list.out.includes(`started ${flashId} (flash) at ${biz.started[0]!.at}`), list.out);
-    assert.equal(list.out.split(flashId).length - 1, 1, `the flash cycle is listed once, under its watcher: ${list.out}`);
+    assert.equal(
+      list.out.split(flashId).length - 1,
+      1,
+      `the flash cycle is listed once, under its watcher: ${list.out}`,
+    );
 
-    for (const w of Object.values(watchers)) assert.equal((await cli(['_', 'delete'], ['_', closeWatchWorkflowId(w.name)])).code, 0);
+    for (const w of Object.values(watchers))
+      assert.equal((await cli(['_', 'delete'], ['_', closeWatchWorkflowId(w.name)])).code, 0);
   });
 });

@@ -32,9 +32,18 @@ describe('period-close watcher', () => {
   });
 
   const cli = scheduleCli(() => env.taskQueue);
-  const periodId = (name: string) => (env.sandboxes.netsuite.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = ?`).get(name) as { id: number }).id;
+  const periodId = (name: string) =>
+    (
+      env.sandboxes.netsuite.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = ?`).get(name) as {
+        id: number;
+      }
+    ).id;
   const control = async (name: string, action: 'close' | 'reopen' | 'lock' | 'unlock', body: object = {}) => {
-    const r = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/periods/${periodId(name)}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/periods/${periodId(name)}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(r.status, 200, await r.text());
   };
 
@@ -69,7 +78,10 @@ describe('period-close watcher', () => {
     const model = env.config.anaplan.modelId;
     await control('Nov 2026', 'close');
     let s = await checked();
-    assert.deepEqual(s.started.map((x) => [x.period, x.generation, x.reason, x.cycleId]), [['2026-11', 1, 'closed', closeCycleWorkflowId(ws, model, '2026-11', 'actuals', 1)]]);
+    assert.deepEqual(
+      s.started.map((x) => [x.period, x.generation, x.reason, x.cycleId]),
+      [['2026-11', 1, 'closed', closeCycleWorkflowId(ws, model, '2026-11', 'actuals', 1)]],
+    );
     const first = await t.client.workflow.getHandle(s.started[0]!.cycleId).result();
     assert.equal(first.status, 'completed');
     assert.ok(first.import!.rowsImported > 0);
@@ -114,14 +126,21 @@ describe('period-close watcher', () => {
     const list = await cli(['_', 'list']);
     assert.equal(list.code, 0, list.out);
     assert.ok(list.out.includes(id) && list.out.includes(`last check ${s.lastCheck}`), list.out);
-    assert.ok(list.out.includes(`started ${closeCycleWorkflowId(ws, model, '2026-11', 'actuals', 2)} (closed)`), list.out);
+    assert.ok(
+      list.out.includes(`started ${closeCycleWorkflowId(ws, model, '2026-11', 'actuals', 2)} (closed)`),
+      list.out,
+    );
 
     // Delete ends the watcher; the cycles it started are ordinary cycles and stay.
     const del = await cli(['_', 'delete'], ['_', id]);
     assert.equal(del.code, 0, del.out);
-    for (let i = 0; i < 100 && (await h.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await h.describe()).status.name === 'RUNNING'; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal((await h.describe()).status.name, 'CANCELLED');
-    assert.equal((await t.client.workflow.getHandle(closeCycleWorkflowId(ws, model, '2026-12', 'actuals', 1)).result()).status, 'completed');
+    assert.equal(
+      (await t.client.workflow.getHandle(closeCycleWorkflowId(ws, model, '2026-12', 'actuals', 1)).result()).status,
+      'completed',
+    );
   });
 
   it('with --on-lock a month locked for all GL posting starts its final cycle', async () => {
@@ -129,23 +148,39 @@ describe('period-close watcher', () => {
     try {
       await env2.startWorker();
       // Started directly, to continue-as-new every 2 checks: the state (what was started) carries over.
-      const h = await t.client.workflow.start(closeWatch, { taskQueue: env2.taskQueue, workflowId: closeWatchWorkflowId(env2.config.name), args: [{ config: env2.config, intervalMs: 1000, onLock: true, checksPerRun: 2 }] });
+      const h = await t.client.workflow.start(closeWatch, {
+        taskQueue: env2.taskQueue,
+        workflowId: closeWatchWorkflowId(env2.config.name),
+        args: [{ config: env2.config, intervalMs: 1000, onLock: true, checksPerRun: 2 }],
+      });
       const firstRun = h.firstExecutionRunId;
       let s: CloseWatchStatus | undefined;
       for (let i = 0; i < 600 && !(s && s.checks > 0); i++) {
         s = await h.query(closeWatchStatusQuery).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const id = (env2.sandboxes.netsuite.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }).id;
+      const id = (
+        env2.sandboxes.netsuite.state.db
+          .prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`)
+          .get() as { id: number }
+      ).id;
       // A/P lock alone is not a GL lock.
-      await fetch(`${env2.sandboxes.netsuite.url}/__sandbox/periods/${id}/lock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ap: true }) });
+      await fetch(`${env2.sandboxes.netsuite.url}/__sandbox/periods/${id}/lock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ap: true }),
+      });
       const checksAfterAp = s!.checks + 3;
       for (let i = 0; i < 600 && s!.checks < checksAfterAp; i++) {
         await new Promise((r) => setTimeout(r, 100));
         s = await h.query(closeWatchStatusQuery);
       }
       assert.equal(s!.started.length, 0, 'an A/P lock is not final');
-      await fetch(`${env2.sandboxes.netsuite.url}/__sandbox/periods/${id}/lock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ all: true }) });
+      await fetch(`${env2.sandboxes.netsuite.url}/__sandbox/periods/${id}/lock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ all: true }),
+      });
       for (let i = 0; i < 600 && s!.started.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
         s = await h.query(closeWatchStatusQuery);

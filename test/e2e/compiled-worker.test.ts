@@ -44,7 +44,9 @@ function parseMetrics(text: string): Sample[] {
 }
 
 function sum(samples: Sample[], name: string, where: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
+  return samples
+    .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
+    .reduce((a, s) => a + s.value, 0);
 }
 
 describe('compiled worker (npm run build, node dist/client/cli.js worker)', () => {
@@ -61,26 +63,54 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     // The production build step itself (what the Dockerfile's build stage runs).
     const build = spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
-    assert.ok(fs.existsSync(path.join(PROJECT_ROOT, 'dist/workflow-bundle.js')), 'the build writes the prebuilt workflow bundle');
+    assert.ok(
+      fs.existsSync(path.join(PROJECT_ROOT, 'dist/workflow-bundle.js')),
+      'the build writes the prebuilt workflow bundle',
+    );
 
     t = await testTemporal();
     sandboxes = await startSandboxes({ seed: 4200 + (process.pid % 500), netsuite: { glLines: 4_000 } });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-compiled-'));
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 9).toString('hex') };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 9).toString('hex'),
+    };
     // The worker process reads the credentials from the vault in its data dir.
     const stores = openStores({ dataDir, env });
     config = parseConfig(sandboxConnection(sandboxes, stores.vault, 'compiled'));
     await stores.close();
 
     // Two throttles on the GL query: the worker must count them and the retries they cause.
-    const fault = await fetch(`${sandboxes.netsuite.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: '429', count: 2, route: SUITEQL, retryAfterSec: 0 }) });
+    const fault = await fetch(`${sandboxes.netsuite.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: '429', count: 2, route: SUITEQL, retryAfterSec: 0 }),
+    });
     assert.ok(fault.ok, `fault injection: ${fault.status}`);
 
-    worker = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/client/cli.js'), 'worker', '--metrics-port', '0', '--task-queue', taskQueue, '--insecure-plaintext-payloads'], {
-      cwd: PROJECT_ROOT,
-      env: { ...env, TEMPORAL_ADDRESS: t.server.address, TEMPORAL_NAMESPACE: t.server.namespace, ML_CONNECTOR_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    worker = spawn(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, 'dist/client/cli.js'),
+        'worker',
+        '--metrics-port',
+        '0',
+        '--task-queue',
+        taskQueue,
+        '--insecure-plaintext-payloads',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...env,
+          TEMPORAL_ADDRESS: t.server.address,
+          TEMPORAL_NAMESPACE: t.server.namespace,
+          ML_CONNECTOR_DATA_DIR: dataDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     metricsUrl = await new Promise<string>((resolve, reject) => {
@@ -91,7 +121,9 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
         url ??= out.match(/metrics at (\S+)/)?.[1];
         if (url && out.includes('polling task queue')) resolve(url);
       });
-      worker!.once('exit', (code) => reject(new Error(`compiled worker exited (${code}) before polling:\n${out}\n${stderr}`)));
+      worker!.once('exit', (code) =>
+        reject(new Error(`compiled worker exited (${code}) before polling:\n${out}\n${stderr}`)),
+      );
     });
   });
 
@@ -117,7 +149,9 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     assert.equal(summary.tieOut!.balanced, true, JSON.stringify(summary.tieOut));
     assert.ok(summary.import!.rowsImported > 0 && summary.extract!.quarantined > 0);
     assert.ok(summary.journals!.posted > 0);
-    const journals = (await (await fetch(`${sandboxes.netsuite.url}/__sandbox/journals?limit=1000`)).json()) as unknown[];
+    const journals = (await (
+      await fetch(`${sandboxes.netsuite.url}/__sandbox/journals?limit=1000`)
+    ).json()) as unknown[];
     assert.equal(journals.length, summary.journals!.posted, 'NetSuite holds the journals the cycle posted');
   });
 
@@ -135,13 +169,25 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     assert.equal(sum(m, 'mlc_rows_rejected_total', l), summary.import!.rowsRejected);
     assert.equal(sum(m, 'mlc_rows_quarantined_total', l), summary.quarantined);
     assert.equal(sum(m, 'mlc_rows_quarantined_total', { ...l, step: 'importActuals' }), summary.extract!.quarantined);
-    for (const [outcome, n] of [['posted', summary.journals!.posted], ['updated', summary.journals!.updated], ['unchanged', summary.journals!.unchanged], ['retired', summary.journals!.retired ?? 0], ['refused', summary.journals!.failed]] as const) {
+    for (const [outcome, n] of [
+      ['posted', summary.journals!.posted],
+      ['updated', summary.journals!.updated],
+      ['unchanged', summary.journals!.unchanged],
+      ['retired', summary.journals!.retired ?? 0],
+      ['refused', summary.journals!.failed],
+    ] as const) {
       assert.equal(sum(m, 'mlc_journals_total', { ...l, outcome }), n, `journals ${outcome}`);
     }
 
     // HTTP calls: every request the NetSuite sandbox answered, each throttle, each token it issued.
-    const ns = (await (await fetch(`${sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>>; tokensIssued: number };
-    const nsCalls = Object.values(ns.requests).reduce((a, byStatus) => a + Object.values(byStatus).reduce((x, n) => x + n, 0), 0);
+    const ns = (await (await fetch(`${sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
+      requests: Record<string, Record<string, number>>;
+      tokensIssued: number;
+    };
+    const nsCalls = Object.values(ns.requests).reduce(
+      (a, byStatus) => a + Object.values(byStatus).reduce((x, n) => x + n, 0),
+      0,
+    );
     const ns429 = Object.values(ns.requests).reduce((a, byStatus) => a + (byStatus['429'] ?? 0), 0);
     assert.equal(ns429, 2, 'the injected throttles were served');
     assert.equal(sum(m, 'mlc_api_calls_total', { ...l, system: 'netsuite' }), nsCalls);
@@ -149,11 +195,21 @@ describe('compiled worker (npm run build, node dist/client/cli.js worker)', () =
     assert.ok(sum(m, 'mlc_api_retries_total', { ...l, system: 'netsuite' }) >= 2, 'each throttled request was retried');
     assert.equal(sum(m, 'mlc_token_mints_total', { ...l, system: 'netsuite' }), ns.tokensIssued);
     assert.ok(sum(m, 'mlc_token_mints_total', { ...l, system: 'anaplan' }) >= 1);
-    assert.equal(sum(m, 'mlc_api_calls_total', { connection: 'unknown' }), 0, 'every call is labelled with its connection');
+    assert.equal(
+      sum(m, 'mlc_api_calls_total', { connection: 'unknown' }),
+      0,
+      'every call is labelled with its connection',
+    );
 
     // Step durations: one observation per completed activity attempt.
-    assert.equal(sum(m, 'mlc_step_duration_seconds_count', { ...l, activity: 'extractActuals', outcome: 'completed' }), 1);
-    assert.equal(sum(m, 'mlc_step_duration_seconds_count', { ...l, activity: 'runActualsImport', outcome: 'completed' }), 1);
+    assert.equal(
+      sum(m, 'mlc_step_duration_seconds_count', { ...l, activity: 'extractActuals', outcome: 'completed' }),
+      1,
+    );
+    assert.equal(
+      sum(m, 'mlc_step_duration_seconds_count', { ...l, activity: 'runActualsImport', outcome: 'completed' }),
+      1,
+    );
 
     // The Temporal SDK's own worker metrics, merged into the same endpoint.
     assert.equal(sum(m, 'temporal_workflow_completed', { task_queue: taskQueue, workflow_type: 'planningCycle' }), 1);

@@ -17,11 +17,22 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal';
 /** A NetSuite summary account and one posting child under it (ids above the demo chart's). */
 function addSummaryAccount(s: Sandboxes, id: number, number: string, name: string): void {
   const db = s.netsuite.state.db;
-  const acct = db.prepare(`INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid) VALUES (?, ?, ?, ?, ?, 'OthExpense', ?, 'F', ?, '1, 2, 3, 4', ?)`);
+  const acct = db.prepare(
+    `INSERT INTO account (id, acctnumber, accountsearchdisplayname, displaynamewithhierarchy, fullname, accttype, parent, isinactive, issummary, subsidiary, externalid) VALUES (?, ?, ?, ?, ?, 'OthExpense', ?, 'F', ?, '1, 2, 3, 4', ?)`,
+  );
   const map = db.prepare('INSERT INTO accountsubsidiarymap (account, subsidiary) VALUES (?, ?)');
   const child = String(Number(number) + 10);
   acct.run(id, number, name, `${number} ${name}`, name, null, 'T', `ACCT-${number}`);
-  acct.run(id + 1, child, `${name} detail`, `${number} ${name} : ${child} ${name} detail`, `${name} : ${name} detail`, id, 'F', `ACCT-${child}`);
+  acct.run(
+    id + 1,
+    child,
+    `${name} detail`,
+    `${number} ${name} : ${child} ${name} detail`,
+    `${name} : ${name} detail`,
+    id,
+    'F',
+    `ACCT-${child}`,
+  );
   for (const sub of [1, 2, 3, 4]) {
     map.run(id, sub);
     map.run(id + 1, sub);
@@ -30,7 +41,11 @@ function addSummaryAccount(s: Sandboxes, id: number, number: string, name: strin
 }
 
 async function anaplanList(env: CycleEnv, name: string): Promise<Array<{ code: string; parent: string | null }>> {
-  return ((await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/lists/${encodeURIComponent(name)}`)).json()) as { items: Array<{ code: string; parent: string | null }> }).items;
+  return (
+    (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/lists/${encodeURIComponent(name)}`)).json()) as {
+      items: Array<{ code: string; parent: string | null }>;
+    }
+  ).items;
 }
 
 describe('composite hierarchy: Accounts → Account Groups', () => {
@@ -48,20 +63,40 @@ describe('composite hierarchy: Accounts → Account Groups', () => {
 
   it('loads a new parent into the parent list first, then its child with Parent = the parent code', async () => {
     addSummaryAccount(env.sandboxes, 2000, '8000', 'Special Items');
-    const timelineBefore = ((await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/timeline`)).json()) as { entries: unknown[] }).entries.length;
-    const summary = await (await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
+    const timelineBefore = (
+      (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/timeline`)).json()) as { entries: unknown[] }
+    ).entries.length;
+    const summary = await (
+      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
+    ).result();
     assert.equal(summary.status, 'completed');
     assert.equal(summary.align!.dimensions.accounts.rejected, 0);
     const groups = await anaplanList(env, 'Account Groups');
     const accounts = await anaplanList(env, 'Accounts');
-    assert.ok(groups.some((g) => g.code === '8000'), 'the new summary account is in Account Groups');
+    assert.ok(
+      groups.some((g) => g.code === '8000'),
+      'the new summary account is in Account Groups',
+    );
     assert.equal(accounts.find((a) => a.code === '8010')?.parent, '8000', 'its child is in Accounts under it');
     const groupCodes = new Set(groups.map((g) => g.code));
     assert.ok(!accounts.some((a) => groupCodes.has(a.code)), 'no summary account is an Accounts member');
-    assert.ok(accounts.every((a) => a.parent === null || groupCodes.has(a.parent)), 'every Accounts parent is an Account Groups item');
+    assert.ok(
+      accounts.every((a) => a.parent === null || groupCodes.has(a.parent)),
+      'every Accounts parent is an Account Groups item',
+    );
     // The parent import ran before the child import in this cycle.
-    const entries = ((await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/timeline`)).json()) as { entries: Array<{ actionName: string }> }).entries.slice(timelineBefore).map((e) => e.actionName);
-    assert.ok(entries.indexOf('Import Account Groups') >= 0 && entries.indexOf('Import Account Groups') < entries.indexOf('Import Accounts'), entries.join(', '));
+    const entries = (
+      (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/timeline`)).json()) as {
+        entries: Array<{ actionName: string }>;
+      }
+    ).entries
+      .slice(timelineBefore)
+      .map((e) => e.actionName);
+    assert.ok(
+      entries.indexOf('Import Account Groups') >= 0 &&
+        entries.indexOf('Import Account Groups') < entries.indexOf('Import Accounts'),
+      entries.join(', '),
+    );
   });
 
   it('without the parent import, a child whose parent is not in the parent list is refused as "invalid parent" and reported', async () => {
@@ -73,7 +108,14 @@ describe('composite hierarchy: Accounts → Account Groups', () => {
     assert.equal(summary.align!.dimensions.accounts.rejected, 1);
     assert.ok(!(await anaplanList(env, 'Accounts')).some((a) => a.code === '9010'));
     assert.ok(!(await anaplanList(env, 'Account Groups')).some((a) => a.code === '9000'));
-    const refused = (await env.built.stores.audit.queryRecords({ cycleId: summary.workflowId, step: 'alignDimensions', outcome: 'quarantined', limit: 10_000 })).filter((r) => r.targetRef === 'Accounts:9010');
+    const refused = (
+      await env.built.stores.audit.queryRecords({
+        cycleId: summary.workflowId,
+        step: 'alignDimensions',
+        outcome: 'quarantined',
+        limit: 10_000,
+      })
+    ).filter((r) => r.targetRef === 'Accounts:9010');
     assert.equal(refused.length, 1);
     assert.match(refused[0]!.reason ?? '', /Anaplan refused 9010: Invalid parent/);
   });
@@ -95,7 +137,9 @@ describe('same-list parents (Accounts seeded as one parent-child list)', () => {
   it('loads parents and children into the one list and completes the cycle', async () => {
     assert.equal(env.config.dimensions.accounts.parentList, undefined);
     addSummaryAccount(env.sandboxes, 2000, '8000', 'Special Items');
-    const summary = await (await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
+    const summary = await (
+      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
+    ).result();
     assert.equal(summary.status, 'completed');
     assert.ok(summary.tieOut!.balanced);
     const accounts = await anaplanList(env, 'Accounts');

@@ -20,7 +20,12 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
   let env: CycleEnv;
   let first = '';
   let second = '';
-  const writes = () => env.sandboxes.netsuite.state.db.prepare('SELECT seq, ext, op FROM temp.mlc_writes ORDER BY seq').all() as Array<{ seq: number; ext: string; op: string }>;
+  const writes = () =>
+    env.sandboxes.netsuite.state.db.prepare('SELECT seq, ext, op FROM temp.mlc_writes ORDER BY seq').all() as Array<{
+      seq: number;
+      ext: string;
+      op: string;
+    }>;
 
   before(async () => {
     t = await testTemporal();
@@ -53,44 +58,94 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     // (Watched side by side: the plan cycle has no actuals step and gets there first.)
     await Promise.all(
       [full, plan].map(async (h) => {
-        await until(() => h.query(statusQuery), (s) => s.step === 'exportPlan', 60_000, 10);
+        await until(
+          () => h.query(statusQuery),
+          (s) => s.step === 'exportPlan',
+          60_000,
+          10,
+        );
         await h.signal(pauseSignal, { reason: 'test: hold before postJournals' });
-        await until(() => h.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done', 60_000);
+        await until(
+          () => h.query(statusQuery),
+          (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done',
+          60_000,
+        );
       }),
     );
     assert.equal(writes().length, 0, 'nothing written before the release');
     await Promise.all([full.signal(resumeSignal), plan.signal(resumeSignal)]);
     const [fs, ps] = await Promise.all([full.result(), plan.result()]);
     const written = (j: typeof fs.journals) => (j?.posted ?? 0) + (j?.updated ?? 0) + (j?.retired ?? 0);
-    assert.ok(written(fs.journals) > 3 && written(ps.journals) > 3, `both cycles wrote journals (${written(fs.journals)}, ${written(ps.journals)})`);
+    assert.ok(
+      written(fs.journals) > 3 && written(ps.journals) > 3,
+      `both cycles wrote journals (${written(fs.journals)}, ${written(ps.journals)})`,
+    );
 
     // Who wrote first: the audit's journal rows by cycle, in write order — one switch, no alternation.
-    const rows = (await env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 100_000 })).filter((r) => r.cycleId === full.workflowId || r.cycleId === plan.workflowId);
+    const rows = (
+      await env.built.stores.audit.queryRecords({ step: 'postJournals', recordKind: 'journal', limit: 100_000 })
+    ).filter((r) => r.cycleId === full.workflowId || r.cycleId === plan.workflowId);
     first = rows[0]!.cycleId;
     second = first === full.workflowId ? plan.workflowId : full.workflowId;
     const switches = rows.filter((r, i) => i > 0 && r.cycleId !== rows[i - 1]!.cycleId).length;
-    assert.equal(switches, 1, `journal writes by cycle (A = ${first}): ${rows.map((r) => (r.cycleId === first ? 'A' : 'B')).join('')}`);
+    assert.equal(
+      switches,
+      1,
+      `journal writes by cycle (A = ${first}): ${rows.map((r) => (r.cycleId === first ? 'A' : 'B')).join('')}`,
+    );
     const count = (id: string) => written((id === full.workflowId ? fs : ps).journals);
 
     // The sandbox timeline: the first writer's journals, each once, then the second's, each once.
     const timeline = writes();
-    assert.equal(timeline.length, count(first) + count(second), 'every write the cycles report reached the ledger once');
+    assert.equal(
+      timeline.length,
+      count(first) + count(second),
+      'every write the cycles report reached the ledger once',
+    );
     const blockA = timeline.slice(0, count(first)).map((w) => w.ext);
     const blockB = timeline.slice(count(first)).map((w) => w.ext);
-    assert.equal(new Set(blockA).size, blockA.length, `the first block holds no journal twice (interleaved writes): ${blockA.join(' ')}`);
-    assert.equal(new Set(blockB).size, blockB.length, `the second block holds no journal twice (interleaved writes): ${blockB.join(' ')}`);
+    assert.equal(
+      new Set(blockA).size,
+      blockA.length,
+      `the first block holds no journal twice (interleaved writes): ${blockA.join(' ')}`,
+    );
+    assert.equal(
+      new Set(blockB).size,
+      blockB.length,
+      `the second block holds no journal twice (interleaved writes): ${blockB.join(' ')}`,
+    );
 
     // The ledger-write record (what replay checks) has both, in lock order.
-    const scope = ledgerLockWorkflowId(env.config.netsuite.accountId, env.config.anaplan.workspaceId, env.config.anaplan.modelId);
+    const scope = ledgerLockWorkflowId(
+      env.config.netsuite.accountId,
+      env.config.anaplan.workspaceId,
+      env.config.anaplan.modelId,
+    );
     const events = await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' });
-    assert.deepEqual(events.map((e) => e.cycleId), [first, second], 'each cycle recorded its write of the scope, in write order');
+    assert.deepEqual(
+      events.map((e) => e.cycleId),
+      [first, second],
+      'each cycle recorded its write of the scope, in write order',
+    );
   });
 
   it('refuses to replay the older writer, naming the newer cycle, and writes nothing', async () => {
     assert.ok(first && second, 'needs the two cycles of the first test');
     const before = writes().length;
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', first, '--step', 'postJournals', '--task-queue', env.taskQueue, '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(
+      [
+        'replay',
+        '--cycle',
+        first,
+        '--step',
+        'postJournals',
+        '--task-queue',
+        env.taskQueue,
+        '--insecure-plaintext-payloads',
+      ],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     assert.equal(code, 1, lines.join('\n'));
     const text = lines.join('\n');
     assert.ok(text.includes(second), `the error names the newer cycle ${second}: ${text}`);
@@ -99,7 +154,24 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
 
     // The latest writer may replay: same plan, nothing to change.
     lines.length = 0;
-    assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
+    assert.equal(
+      await main(
+        [
+          'replay',
+          '--cycle',
+          second,
+          '--step',
+          'postJournals',
+          '--task-queue',
+          env.taskQueue,
+          '--json',
+          '--insecure-plaintext-payloads',
+        ],
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      ),
+      0,
+      lines.join('\n'),
+    );
     const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; failed: number } };
     assert.equal(again.journals.failed, 0);
   });
@@ -107,18 +179,50 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
   it('replay --rederive re-prepares from the current plan under the ledger lock', async () => {
     assert.ok(first && second, 'needs the two cycles of the first test');
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', first, '--rederive', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(
+      [
+        'replay',
+        '--cycle',
+        first,
+        '--rederive',
+        '--task-queue',
+        env.taskQueue,
+        '--json',
+        '--insecure-plaintext-payloads',
+      ],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     assert.equal(code, 0, lines.join('\n'));
     const r = JSON.parse(lines.at(-1)!) as { rederived: string; journals: { failed: number } };
     assert.match(r.rederived, /:plan$/, 'a plan cycle re-derived the journals');
     assert.equal(r.journals.failed, 0);
-    const scope = ledgerLockWorkflowId(env.config.netsuite.accountId, env.config.anaplan.workspaceId, env.config.anaplan.modelId);
+    const scope = ledgerLockWorkflowId(
+      env.config.netsuite.accountId,
+      env.config.anaplan.workspaceId,
+      env.config.anaplan.modelId,
+    );
     const last = (await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' })).at(-1)!;
     assert.equal(last.cycleId, r.rederived, 'the re-derivation is the scope’s latest write');
     // And now the former latest writer is the older one: its replay is refused too.
     if (second !== r.rederived) {
       lines.length = 0;
-      assert.equal(await main(['replay', '--cycle', second, '--step', 'postJournals', '--task-queue', env.taskQueue, '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 1, lines.join('\n'));
+      assert.equal(
+        await main(
+          [
+            'replay',
+            '--cycle',
+            second,
+            '--step',
+            'postJournals',
+            '--task-queue',
+            env.taskQueue,
+            '--insecure-plaintext-payloads',
+          ],
+          { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+        ),
+        1,
+        lines.join('\n'),
+      );
       assert.ok(lines.join('\n').includes(r.rederived), lines.join('\n'));
     }
   });

@@ -34,25 +34,55 @@ describe('journals are read back and compared after every write', async () => {
   });
 
   const ns = () => env.sandboxes.netsuite;
-  const switches = async (s: Record<string, boolean>) => assert.equal((await fetch(`${ns().url}/__sandbox/journal-switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(s) })).status, 200);
-  const resetLedger = async () => assert.equal((await fetch(`${ns().url}/__sandbox/reset`, { method: 'POST' })).status, 200);
-  const run = (config: ConnectionConfig = env.config) => startCycle(t.client, config, PERIOD, 'plan', undefined, env.taskQueue);
+  const switches = async (s: Record<string, boolean>) =>
+    assert.equal(
+      (
+        await fetch(`${ns().url}/__sandbox/journal-switches`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(s),
+        })
+      ).status,
+      200,
+    );
+  const resetLedger = async () =>
+    assert.equal((await fetch(`${ns().url}/__sandbox/reset`, { method: 'POST' })).status, 200);
+  const run = (config: ConnectionConfig = env.config) =>
+    startCycle(t.client, config, PERIOD, 'plan', undefined, env.taskQueue);
   /** Journal audit rows of a cycle ID, only those after `afterId` (cycle IDs repeat per period and kind). */
-  const auditOf = (cycleId: string, afterId?: number) => env.built.stores.audit.queryRecords({ cycleId, step: 'postJournals', recordKind: 'journal', afterId, limit: 10_000 });
+  const auditOf = (cycleId: string, afterId?: number) =>
+    env.built.stores.audit.queryRecords({
+      cycleId,
+      step: 'postJournals',
+      recordKind: 'journal',
+      afterId,
+      limit: 10_000,
+    });
   const lastAuditId = async () => (await env.built.stores.audit.queryRecords({ limit: 1_000_000 })).at(-1)?.id ?? 0;
-  const planOf = async (cycleId: string): Promise<StoredJournals> => getJson<StoredJournals>(env.built.stores.artifacts, (await auditOf(cycleId)).at(-1)!.artifactHash!);
+  const planOf = async (cycleId: string): Promise<StoredJournals> =>
+    getJson<StoredJournals>(env.built.stores.artifacts, (await auditOf(cycleId)).at(-1)!.artifactHash!);
 
   /** Every planned journal (but `except`) is in the ledger with exactly its lines, period and subsidiary; nothing else is. */
-  async function assertLedgerEqualsPlan(plan: StoredJournals, except: (externalId: string) => boolean = () => false): Promise<number> {
+  async function assertLedgerEqualsPlan(
+    plan: StoredJournals,
+    except: (externalId: string) => boolean = () => false,
+  ): Promise<number> {
     const ledger = new Map((await ledgerJournals(ns().url)).map((j) => [j.externalId!, j]));
     const wanted = plan.journals.filter((j) => !except(j.externalId));
     assert.ok(wanted.length > 0);
-    assert.deepEqual([...ledger.keys()].sort(), wanted.map((j) => j.externalId).sort(), 'the ledger holds exactly the planned journals');
+    assert.deepEqual(
+      [...ledger.keys()].sort(),
+      wanted.map((j) => j.externalId).sort(),
+      'the ledger holds exactly the planned journals',
+    );
     for (const j of wanted) {
       const held = ledger.get(j.externalId)!;
-      const line = (account: string, debit: number, credit: number, department: unknown) => `${account}|${debit}|${credit}|${department ?? ''}`;
+      const line = (account: string, debit: number, credit: number, department: unknown) =>
+        `${account}|${debit}|${credit}|${department ?? ''}`;
       assert.deepEqual(
-        held.lines.map((l: any) => line(String(l.account), Math.round(l.debit * 100), Math.round(l.credit * 100), l.department)).sort(),
+        held.lines
+          .map((l: any) => line(String(l.account), Math.round(l.debit * 100), Math.round(l.credit * 100), l.department))
+          .sort(),
         j.lines.map((l) => line(l.accountId, l.debitCents, l.creditCents, l.departmentId)).sort(),
         `${j.externalId} has exactly the planned lines`,
       );
@@ -99,36 +129,68 @@ describe('journals are read back and compared after every write', async () => {
 
   it('switch (b) — a period locked mid-cycle is re-dated by NetSuite: those journals are refused, audited and not left in another period', async () => {
     await resetLedger();
-    const nov = (ns().state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }).id;
+    const nov = (
+      ns().state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }
+    ).id;
     await switches({ redateLockedPeriods: true });
     const since = await lastAuditId();
     const h = await run();
-    await until(() => h.query(statusQuery), (s) => s.step === 'exportPlan');
+    await until(
+      () => h.query(statusQuery),
+      (s) => s.step === 'exportPlan',
+    );
     await h.signal(pauseSignal, { reason: 'test: lock November' });
-    await until(() => h.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done');
+    await until(
+      () => h.query(statusQuery),
+      (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done',
+    );
     assert.equal((await fetch(`${ns().url}/__sandbox/periods/${nov}/close`, { method: 'POST' })).status, 200);
     await h.signal(resumeSignal);
-    await assert.rejects(h.result(), (e: { cause?: { message?: string; type?: string } }) => e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''));
+    await assert.rejects(
+      h.result(),
+      (e: { cause?: { message?: string; type?: string } }) =>
+        e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''),
+    );
     const status = await h.query(statusQuery);
     const step = status.steps.find((s) => s.name === 'postJournals')!;
     assert.equal(step.state, 'failed');
 
     const plan = await planOf(h.workflowId);
     const isNov = (id: string) => /-202611-/.test(id);
-    const novPlanned = plan.journals.filter((j) => isNov(j.externalId)).map((j) => j.externalId).sort();
+    const novPlanned = plan.journals
+      .filter((j) => isNov(j.externalId))
+      .map((j) => j.externalId)
+      .sort();
     assert.ok(novPlanned.length > 0);
     const audit = await auditOf(h.workflowId, since);
     const rejected = audit.filter((r) => r.outcome === 'rejected');
     assert.deepEqual(rejected.map((r) => r.targetRef).sort(), novPlanned, 'exactly the November journals are refused');
-    for (const r of rejected) assert.match(r.reason ?? '', /postingPeriod sent \d+, NetSuite holds \d+ \(Dec 2026\).*deleted again/);
-    assert.ok(!audit.some((r) => r.outcome === 'accepted' && isNov(r.targetRef ?? '')), 'no November journal is reported posted');
+    for (const r of rejected)
+      assert.match(r.reason ?? '', /postingPeriod sent \d+, NetSuite holds \d+ \(Dec 2026\).*deleted again/);
+    assert.ok(
+      !audit.some((r) => r.outcome === 'accepted' && isNov(r.targetRef ?? '')),
+      'no November journal is reported posted',
+    );
     assert.equal(step.counts?.failed, novPlanned.length, 'counted as failed');
     await assertLedgerEqualsPlan(plan, isNov);
 
     // Refused, so replayable: once November is open again, the replay posts exactly the missing journals.
     assert.equal((await fetch(`${ns().url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
     const out: string[] = [];
-    const code = await main(['replay', '--cycle', h.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const code = await main(
+      [
+        'replay',
+        '--cycle',
+        h.workflowId,
+        '--step',
+        'postJournals',
+        '--task-queue',
+        env.taskQueue,
+        '--json',
+        '--insecure-plaintext-payloads',
+      ],
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+    );
     assert.equal(code, 0, out.join('\n'));
     const replayed = JSON.parse(out.at(-1)!) as { journals: { posted: number; failed: number } };
     assert.equal(replayed.journals.failed, 0);
@@ -141,11 +203,29 @@ describe('journals are read back and compared after every write', async () => {
     await switches({ approvalRouting: true });
     // When the metadata catalog does not tell (here: not allowed to the role), preflight lets the
     // cycle run and the post step refuses, naming the setting.
-    const faults = (method: string, body?: unknown) => fetch(`${ns().url}/__sandbox/faults`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    assert.equal((await faults('POST', { match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' }, status: 403, rate: 1 })).status, 201);
+    const faults = (method: string, body?: unknown) =>
+      fetch(`${ns().url}/__sandbox/faults`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    assert.equal(
+      (
+        await faults('POST', {
+          match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' },
+          status: 403,
+          rate: 1,
+        })
+      ).status,
+      201,
+    );
     const since = await lastAuditId();
     const h = await run();
-    await assert.rejects(h.result(), (e: { cause?: { message?: string; type?: string } }) => e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''));
+    await assert.rejects(
+      h.result(),
+      (e: { cause?: { message?: string; type?: string } }) =>
+        e.cause?.type === 'JournalsRefused' && /refused by NetSuite/.test(e.cause.message ?? ''),
+    );
     const rejected = (await auditOf(h.workflowId, since)).filter((r) => r.outcome === 'rejected');
     assert.ok(rejected.length > 0);
     for (const r of rejected) assert.match(r.reason ?? '', /approved.*set journals\.approvalRouting: true/);
@@ -156,20 +236,36 @@ describe('journals are read back and compared after every write', async () => {
     const h2 = await run();
     await assert.rejects(h2.result(), (err: unknown) => {
       const messages: string[] = [];
-      for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
-      return messages.some((m) => /routes journal approval through SuiteFlow.*set journals\.approvalRouting: true/.test(m));
+      for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+        messages.push(String(e.message));
+      return messages.some((m) =>
+        /routes journal approval through SuiteFlow.*set journals\.approvalRouting: true/.test(m),
+      );
     });
-    assert.equal((await auditOf(h2.workflowId, since2)).filter((r) => r.outcome === 'rejected').length, 0, 'no journal sent');
+    assert.equal(
+      (await auditOf(h2.workflowId, since2)).filter((r) => r.outcome === 'rejected').length,
+      0,
+      'no journal sent',
+    );
     assert.equal((await ledgerJournals(ns().url)).length, 0);
 
     const routed = { ...env.config, journals: { ...env.config.journals, approvalRouting: true } };
     const ok = await (await run(routed)).result();
     assert.equal(ok.journals!.failed, 0);
     assert.ok(ok.journals!.posted > 0);
-    const rows = ns().state.db.prepare(`SELECT DISTINCT posting, approvalstatus FROM "transaction" WHERE externalid LIKE 'mlc-%'`).all();
+    const rows = ns()
+      .state.db.prepare(`SELECT DISTINCT posting, approvalstatus FROM "transaction" WHERE externalid LIKE 'mlc-%'`)
+      .all();
     assert.deepEqual(rows, [{ posting: 'T', approvalstatus: 2 }], 'approved through approvalStatus');
-    const pending = await (await run({ ...routed, journals: { ...routed.journals, approvalStatus: 'pendingApproval' } })).result();
+    const pending = await (
+      await run({ ...routed, journals: { ...routed.journals, approvalStatus: 'pendingApproval' } })
+    ).result();
     assert.equal(pending.journals!.failed, 0);
-    assert.deepEqual(ns().state.db.prepare(`SELECT DISTINCT posting, approvalstatus FROM "transaction" WHERE externalid LIKE 'mlc-%'`).all(), [{ posting: 'F', approvalstatus: 1 }]);
+    assert.deepEqual(
+      ns()
+        .state.db.prepare(`SELECT DISTINCT posting, approvalstatus FROM "transaction" WHERE externalid LIKE 'mlc-%'`)
+        .all(),
+      [{ posting: 'F', approvalstatus: 1 }],
+    );
   });
 });

@@ -31,28 +31,59 @@ describe('lock lease expiry: the holder is told and takes the lock again', () =>
     const a = await startCycle(t.client, env.config, '2026-10', 'actuals', { lockLeaseMs: 4_000 }, env.taskQueue);
     // Hold A before importActuals, then let it go and pause it during the extraction: it stops at
     // the gate after the extraction, inside the file lock, with its file uploaded.
-    await until(() => a.query(statusQuery), (s) => s.step === 'alignDimensions', 60_000, 10);
+    await until(
+      () => a.query(statusQuery),
+      (s) => s.step === 'alignDimensions',
+      60_000,
+      10,
+    );
     await a.signal(pauseSignal, { reason: 'test: hold before importActuals' });
-    await until(() => a.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'alignDimensions')!.state === 'done', 60_000);
+    await until(
+      () => a.query(statusQuery),
+      (s) => s.paused && s.steps.find((x) => x.name === 'alignDimensions')!.state === 'done',
+      60_000,
+    );
     await a.signal(resumeSignal);
-    await until(() => a.query(statusQuery), (s) => s.step === 'importActuals', 60_000, 5);
+    await until(
+      () => a.query(statusQuery),
+      (s) => s.step === 'importActuals',
+      60_000,
+      5,
+    );
     await a.signal(pauseSignal, { reason: 'test: hold A inside the file lock' });
-    const held = await until(() => a.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'importActuals')!.counts.rows !== undefined, 60_000);
-    assert.equal(held.steps.find((x) => x.name === 'importActuals')!.state, 'running', 'A stopped between its extraction and its import');
+    const held = await until(
+      () => a.query(statusQuery),
+      (s) => s.paused && s.steps.find((x) => x.name === 'importActuals')!.counts.rows !== undefined,
+      60_000,
+    );
+    assert.equal(
+      held.steps.find((x) => x.name === 'importActuals')!.state,
+      'running',
+      'A stopped between its extraction and its import',
+    );
 
     // B (September) waits for the file lock; A's lease lapses; B uploads its file and imports.
-    const fileLock = t.client.workflow.getHandle(fileLockWorkflowId(env.config.anaplan.workspaceId, env.config.anaplan.modelId, env.config.actions.importActuals));
+    const fileLock = t.client.workflow.getHandle(
+      fileLockWorkflowId(env.config.anaplan.workspaceId, env.config.anaplan.modelId, env.config.actions.importActuals),
+    );
     const b = await startCycle(t.client, env.config, '2026-09', 'actuals', undefined, env.taskQueue);
     const bs = await b.result();
     assert.ok((bs.import?.rowsImported ?? 0) > 0, 'B imported its own file');
     const lockState = await fileLock.query(lockStateQuery).catch(() => undefined);
-    assert.ok(lockState === undefined || lockState.leasesExpired >= 1 || lockState.holder?.requesterId === a.workflowId, 'A’s lease expired');
+    assert.ok(
+      lockState === undefined || lockState.leasesExpired >= 1 || lockState.holder?.requesterId === a.workflowId,
+      'A’s lease expired',
+    );
 
     await a.signal(resumeSignal);
     const as = await a.result();
     const oct = env.sandboxes.anaplan.cellTotals('ACT01 GL Actuals', 'Amount', { Time: 'Oct 26' });
     assert.ok(as.tieOut?.balanced, `A ties out: ${JSON.stringify(as.tieOut)}`);
-    assert.equal(Math.round(oct.total * 100), as.tieOut!.loadedCents, 'Anaplan holds A’s month as A extracted it (A imported its own file, not B’s)');
+    assert.equal(
+      Math.round(oct.total * 100),
+      as.tieOut!.loadedCents,
+      'Anaplan holds A’s month as A extracted it (A imported its own file, not B’s)',
+    );
     assert.equal(as.import!.rowsImported + as.import!.rowsRejected, as.extract!.rows, 'A’s import read A’s rows');
   });
 });

@@ -15,7 +15,15 @@ describe('over-limit calls answered as bad logins', () => {
   let env: CycleEnv;
   before(async () => {
     t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 4_000, concurrencyLimit: 2, overLimitResponse: '401', overLimitDelayMs: 100, pageLatencyMs: 20 } });
+    env = await cycleEnv(t, {
+      netsuite: {
+        glLines: 4_000,
+        concurrencyLimit: 2,
+        overLimitResponse: '401',
+        overLimitDelayMs: 100,
+        pageLatencyMs: 20,
+      },
+    });
     await env.startWorker();
   });
   after(async () => {
@@ -28,11 +36,20 @@ describe('over-limit calls answered as bad logins', () => {
     const r = await (await startCycle(t.client, env.config, '2026-10', 'full', undefined, env.taskQueue)).result();
     assert.equal(r.status, 'completed');
     assert.equal(r.tieOut!.balanced, true, JSON.stringify(r.tieOut));
-    const stats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>>; rejectedOverLimit: number; tokensIssued: number };
+    const stats = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
+      requests: Record<string, Record<string, number>>;
+      rejectedOverLimit: number;
+      tokensIssued: number;
+    };
     const refused401 = Object.values(stats.requests).reduce((n, byStatus) => n + (byStatus['401'] ?? 0), 0);
-    assert.ok(refused401 > 0 && stats.rejectedOverLimit === refused401, `over-limit 401s: ${refused401}, rejected ${stats.rejectedOverLimit}`);
+    assert.ok(
+      refused401 > 0 && stats.rejectedOverLimit === refused401,
+      `over-limit 401s: ${refused401}, rejected ${stats.rejectedOverLimit}`,
+    );
     assert.equal(stats.tokensIssued, 1, 'throttling 401s never re-mint the token');
-    const journals = ((await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journals`)).json()) as Array<{ externalId?: string }>).filter((j) => String(j.externalId ?? '').startsWith('mlc-'));
+    const journals = (
+      (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journals`)).json()) as Array<{ externalId?: string }>
+    ).filter((j) => String(j.externalId ?? '').startsWith('mlc-'));
     assert.equal(journals.length, r.plan!.journals);
     assert.equal(new Set(journals.map((j) => j.externalId)).size, journals.length, 'no journal twice');
   });

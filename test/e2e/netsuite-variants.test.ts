@@ -29,12 +29,20 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
         glLines: 1_000,
         dateFormat: 'DD.MM.YYYY',
         expiresIn: 'number',
-        variants: { hiddenFields: ['account.issummary', 'transaction.externalid'], jsonValues: true, singleBookRefuses: 'table' },
+        variants: {
+          hiddenFields: ['account.issummary', 'transaction.externalid'],
+          jsonValues: true,
+          singleBookRefuses: 'table',
+        },
       },
       // Small parts, so one subsidiary × month × version needs several journals.
       configOverrides: { journals: { offsetAccount: '2900', maxLinesPerJournal: 12 } },
     });
-    const res = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journal-switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upsertCreated201: true }) });
+    const res = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/journal-switches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ upsertCreated201: true }),
+    });
     assert.equal(res.status, 200);
     await env.startWorker();
   });
@@ -43,30 +51,46 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
     await t?.close();
   });
 
-  const run = async (kind: 'full' | 'plan'): Promise<CycleSummary> => (await startCycle(t.client, env.config, PERIOD, kind, undefined, env.taskQueue)).result();
-  const parse = (externalId: string) => parseJournalExternalId({ modelId: env.config.anaplan.modelId, externalIdPrefix: env.config.journals.externalIdPrefix }, externalId)!;
+  const run = async (kind: 'full' | 'plan'): Promise<CycleSummary> =>
+    (await startCycle(t.client, env.config, PERIOD, kind, undefined, env.taskQueue)).result();
+  const parse = (externalId: string) =>
+    parseJournalExternalId(
+      { modelId: env.config.anaplan.modelId, externalIdPrefix: env.config.journals.externalIdPrefix },
+      externalId,
+    )!;
   const groupOf = (externalId: string) => {
     const k = parse(externalId);
     return `${k.version}|${k.period}|${k.subsidiaryId}`;
   };
-  const stats = async () => (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { requests: Record<string, Record<string, number>> };
+  const stats = async () =>
+    (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
+      requests: Record<string, Record<string, number>>;
+    };
 
   it('ties out, posts the plan once, and retires exactly the journals a smaller plan no longer needs', async () => {
     const first = await run('full');
     assert.equal(first.status, 'completed');
     assert.equal(first.tieOut!.balanced, true, JSON.stringify(first.tieOut));
     assert.ok(first.import!.rowsImported > 10, `actuals loaded (${first.import!.rowsImported})`);
-    assert.ok(first.align!.dimensions.accounts.imported > 0, 'the chart of accounts was read and loaded without issummary');
+    assert.ok(
+      first.align!.dimensions.accounts.imported > 0,
+      'the chart of accounts was read and loaded without issummary',
+    );
     const before = await ledgerJournals(env.sandboxes.netsuite.url);
     assert.ok(first.journals!.posted > 0);
     assert.equal(before.length, first.plan!.journals, 'one journal per planned journal');
     assert.equal(ledgerPlanCents(before, OFFSET_ACCOUNT_ID), first.plan!.planCents);
     const s1 = await stats();
-    assert.ok((s1.requests['PUT /services/rest/record/v1/journalentry/{eid}']?.['201'] ?? 0) >= before.length, 'creates were answered 201');
+    assert.ok(
+      (s1.requests['PUT /services/rest/record/v1/journalentry/{eid}']?.['201'] ?? 0) >= before.length,
+      'creates were answered 201',
+    );
 
     const parts = new Map<string, number>();
     for (const j of before) parts.set(groupOf(j.externalId!), (parts.get(groupOf(j.externalId!)) ?? 0) + 1);
-    const budget = [...parts.entries()].filter(([g, n]) => g.startsWith('budget|') && n >= 3).map(([g]) => g.split('|'));
+    const budget = [...parts.entries()]
+      .filter(([g, n]) => g.startsWith('budget|') && n >= 3)
+      .map(([g]) => g.split('|'));
     assert.ok(budget.length >= 2, `need two Budget groups with ≥ 3 parts, have ${JSON.stringify([...parts])}`);
     const [, shrinkMonth, shrinkSub] = budget[0]!;
     const [, goneMonth, goneSub] = budget.find(([, m, s]) => m !== shrinkMonth || s !== shrinkSub)!;
@@ -77,12 +101,28 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
     const afterShrink = await ledgerJournals(env.sandboxes.netsuite.url);
     const afterIds = new Set(afterShrink.map((j) => j.externalId!));
     const gone = before.map((j) => j.externalId!).filter((id) => !afterIds.has(id));
-    assert.equal(afterShrink.length, second.plan!.journals, 'the ledger holds exactly the journals of the new plan: no stale part beside them');
+    assert.equal(
+      afterShrink.length,
+      second.plan!.journals,
+      'the ledger holds exactly the journals of the new plan: no stale part beside them',
+    );
     assert.ok(gone.length > 0);
     assert.equal(second.journals!.retired, gone.length);
-    assert.ok(!afterShrink.some((j) => groupOf(j.externalId!) === `budget|${goneMonth}|${goneSub}`), 'the emptied group has no journal left');
-    assert.ok(gone.every((id) => [`budget|${shrinkMonth}|${shrinkSub}`, `budget|${goneMonth}|${goneSub}`].includes(groupOf(id))), 'nothing outside the two changed groups was touched');
-    assert.equal(ledgerPlanCents(afterShrink, OFFSET_ACCOUNT_ID), second.plan!.planCents, 'ledger plan lines sum to the approved plan');
+    assert.ok(
+      !afterShrink.some((j) => groupOf(j.externalId!) === `budget|${goneMonth}|${goneSub}`),
+      'the emptied group has no journal left',
+    );
+    assert.ok(
+      gone.every((id) =>
+        [`budget|${shrinkMonth}|${shrinkSub}`, `budget|${goneMonth}|${goneSub}`].includes(groupOf(id)),
+      ),
+      'nothing outside the two changed groups was touched',
+    );
+    assert.equal(
+      ledgerPlanCents(afterShrink, OFFSET_ACCOUNT_ID),
+      second.plan!.planCents,
+      'ledger plan lines sum to the approved plan',
+    );
 
     assert.match(first.warnings.join(' | '), /looked up by external ID/, 'the refused SuiteQL search is reported');
     const third = await run('plan');
@@ -94,7 +134,12 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
 
   it('preflight reads the journal approval mode and refuses a setting that contradicts it, before anything moves', async () => {
     const ns = env.sandboxes.netsuite.url;
-    const switches = (body: unknown) => fetch(`${ns}/__sandbox/journal-switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const switches = (body: unknown) =>
+      fetch(`${ns}/__sandbox/journal-switches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const snapshot = async () => JSON.stringify(await ledgerJournals(ns));
     const before = await snapshot();
     assert.equal((await switches({ approvalRouting: true })).status, 200);
@@ -102,8 +147,11 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
       const h = await startCycle(t.client, env.config, PERIOD, 'plan', undefined, env.taskQueue);
       await assert.rejects(h.result(), (err: unknown) => {
         const messages: string[] = [];
-        for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
-        return messages.some((m) => /routes journal approval through SuiteFlow/.test(m) && /set journals\.approvalRouting: true/.test(m));
+        for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+          messages.push(String(e.message));
+        return messages.some(
+          (m) => /routes journal approval through SuiteFlow/.test(m) && /set journals\.approvalRouting: true/.test(m),
+        );
       });
       assert.equal(await snapshot(), before, 'nothing posted or changed');
       const routed = { ...env.config, journals: { ...env.config.journals, approvalRouting: true } };

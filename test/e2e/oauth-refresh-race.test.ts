@@ -31,7 +31,12 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
   let dir: string;
   let vault: CredentialVault;
   let configFile: string;
-  const env = () => ({ ...process.env, ML_CONNECTOR_VAULT_FILE: path.join(dir, 'credentials.vault'), ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dir });
+  const env = () => ({
+    ...process.env,
+    ML_CONNECTOR_VAULT_FILE: path.join(dir, 'credentials.vault'),
+    ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
+    ML_CONNECTOR_DATA_DIR: dir,
+  });
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-oauth-race-'));
@@ -40,7 +45,11 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     const input = sandboxConnection(sb, vault, 'race');
     configFile = path.join(dir, 'config.json');
     fs.writeFileSync(configFile, JSON.stringify(input));
-    assert.equal(sb.anaplan.state.oauthClients.get(sb.anaplan.oauthClientId)?.rotatable, true, 'the sandbox client rotates refresh tokens');
+    assert.equal(
+      sb.anaplan.state.oauthClients.get(sb.anaplan.oauthClientId)?.rotatable,
+      true,
+      'the sandbox client rotates refresh tokens',
+    );
   });
   after(async () => {
     await sb?.close();
@@ -53,12 +62,27 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     a.state.config.deviceIntervalSec = 0.05;
     const http = { transport: {} };
     const device = await startDeviceAuthorization({ oauthUrl: a.url, clientId: a.oauthClientId, http });
-    const pending = pollDeviceToken({ oauthUrl: a.url, clientId: a.oauthClientId, device, http, slowDownIncrementMs: 50 });
-    const res = await fetch(`${a.url}/__sandbox/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userCode: device.user_code }) });
+    const pending = pollDeviceToken({
+      oauthUrl: a.url,
+      clientId: a.oauthClientId,
+      device,
+      http,
+      slowDownIncrementMs: 50,
+    });
+    const res = await fetch(`${a.url}/__sandbox/device/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userCode: device.user_code }),
+    });
     assert.ok(res.status < 300);
     const got = await pending;
     // Pinned to the sandbox, as `credentials set --auth oauth --auth-url … --oauth-url … --api-url …` stores it.
-    vault.set('race-anaplan', 'anaplan', { type: 'oauth', clientId: a.oauthClientId, refreshToken: got.refreshToken }, anaplanPins({ authUrl: a.url, oauthUrl: a.url, apiUrl: a.url }));
+    vault.set(
+      'race-anaplan',
+      'anaplan',
+      { type: 'oauth', clientId: a.oauthClientId, refreshToken: got.refreshToken },
+      anaplanPins({ authUrl: a.url, oauthUrl: a.url, apiUrl: a.url }),
+    );
     return got.refreshToken;
   }
 
@@ -72,7 +96,11 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     const runs = modes.map(
       (mode) =>
         new Promise<{ code: number; out: string }>((resolve) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, configFile, String(rounds), go], { cwd: PROJECT_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, configFile, String(rounds), go], {
+            cwd: PROJECT_ROOT,
+            env: env(),
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
           child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -94,13 +122,28 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
       const results = await race(['worker', 'worker', 'ping'], 6);
       const events = (await authLog()).slice(before).filter((e) => e.kind === 'oauth-refresh');
       for (const r of results) assert.equal(r.code, 0, r.out);
-      assert.deepEqual(events.filter((e) => !e.ok), [], 'no refresh was refused (a spent token would be invalid_grant)');
-      assert.ok(events.filter((e) => e.ok).length >= 10, `the processes really refreshed, many times (${events.length})`);
+      assert.deepEqual(
+        events.filter((e) => !e.ok),
+        [],
+        'no refresh was refused (a spent token would be invalid_grant)',
+      );
+      assert.ok(
+        events.filter((e) => e.ok).length >= 10,
+        `the processes really refreshed, many times (${events.length})`,
+      );
       const stored = vault.get('race-anaplan', 'anaplan');
       assert.equal(stored.type, 'oauth');
       if (stored.type !== 'oauth') return;
       assert.notEqual(stored.refreshToken, first, 'the rotated token was saved');
-      const res = await fetch(`${sb.anaplan.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', client_id: sb.anaplan.oauthClientId, refresh_token: stored.refreshToken }) });
+      const res = await fetch(`${sb.anaplan.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'refresh_token',
+          client_id: sb.anaplan.oauthClientId,
+          refresh_token: stored.refreshToken,
+        }),
+      });
       assert.equal(res.status, 200, 'the last saved refresh token is the live one');
     } finally {
       sb.anaplan.state.config.oauthAccessTokenSec = 2100;
@@ -115,13 +158,20 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     const refreshes = (await authLog()).slice(before).filter((e) => e.kind === 'oauth-refresh');
     assert.equal(refreshes.length, 1, `one refresh for three processes (${JSON.stringify(refreshes)})`);
     const stored = vault.get('race-anaplan', 'anaplan');
-    assert.ok(stored.type === 'oauth' && stored.accessToken && stored.accessTokenExpiresAt! > Date.now(), 'the shared access token is stored (encrypted) with its expiry');
+    assert.ok(
+      stored.type === 'oauth' && stored.accessToken && stored.accessTokenExpiresAt! > Date.now(),
+      'the shared access token is stored (encrypted) with its expiry',
+    );
   });
 
   it('a shared access token the API refused (401) is not adopted again: the next refresh replaces it', async () => {
     const stored = vault.get('race-anaplan', 'anaplan');
     assert.ok(stored.type === 'oauth' && stored.accessToken, 'the previous test left a shared access token');
-    const revoked = await fetch(`${sb.anaplan.url}/__sandbox/tokens/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const revoked = await fetch(`${sb.anaplan.url}/__sandbox/tokens/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(revoked.status, 200);
     const before = (await authLog()).length;
     const resolve = createPortsResolver({ vault });
@@ -135,6 +185,9 @@ describe('rotating OAuth refresh tokens shared by separate processes', () => {
     const refreshes = (await authLog()).slice(before).filter((e) => e.kind === 'oauth-refresh');
     assert.equal(refreshes.filter((e) => e.ok).length, 1, 'refreshed once after the 401');
     const now = vault.get('race-anaplan', 'anaplan');
-    assert.ok(now.type === 'oauth' && now.accessToken !== stored.accessToken, 'the refused token was replaced in the vault');
+    assert.ok(
+      now.type === 'oauth' && now.accessToken !== stored.accessToken,
+      'the refused token was replaced in the vault',
+    );
   });
 });

@@ -12,7 +12,6 @@ import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { until, ledgerJournals } from '../helpers/until';
 
-
 describe('replay of a failed journal posting', () => {
   let t: TestTemporal;
   let env: CycleEnv;
@@ -28,11 +27,19 @@ describe('replay of a failed journal posting', () => {
 
   it('fails with the refused journals audited, then posts each exactly once on replay', async () => {
     const ns = env.sandboxes.netsuite;
-    const nov = (ns.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }).id;
+    const nov = (
+      ns.state.db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }
+    ).id;
     const handle = await startCycle(t.client, env.config, '2026-10', 'full', { journalBatchSize: 2 }, env.taskQueue);
-    await until(() => handle.query(statusQuery), (s) => s.step === 'exportPlan');
+    await until(
+      () => handle.query(statusQuery),
+      (s) => s.step === 'exportPlan',
+    );
     await handle.signal(pauseSignal, { reason: 'test: close November' });
-    await until(() => handle.query(statusQuery), (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done');
+    await until(
+      () => handle.query(statusQuery),
+      (s) => s.paused && s.steps.find((x) => x.name === 'exportPlan')!.state === 'done',
+    );
     assert.equal((await fetch(`${ns.url}/__sandbox/periods/${nov}/close`, { method: 'POST' })).status, 200);
     await handle.signal(resumeSignal);
     await assert.rejects(handle.result(), /refused|failed/i);
@@ -40,15 +47,35 @@ describe('replay of a failed journal posting', () => {
     assert.equal(status.steps.find((s) => s.name === 'postJournals')!.state, 'failed');
     assert.match(status.lastError ?? '', /ml-connector replay/);
 
-    const rejected = await env.built.stores.audit.queryRecords({ cycleId: handle.workflowId, step: 'postJournals', recordKind: 'journal', outcome: 'rejected' });
+    const rejected = await env.built.stores.audit.queryRecords({
+      cycleId: handle.workflowId,
+      step: 'postJournals',
+      recordKind: 'journal',
+      outcome: 'rejected',
+    });
     assert.ok(rejected.length > 0, 'the audit names the journals that did not post');
-    assert.ok(rejected.every((r) => /-202611-/.test(r.targetRef ?? '')), 'only November journals were refused');
+    assert.ok(
+      rejected.every((r) => /-202611-/.test(r.targetRef ?? '')),
+      'only November journals were refused',
+    );
     const journalsBefore = await ledgerJournals(ns.url);
-    for (const r of rejected) assert.ok(!journalsBefore.some((j) => j.externalId === r.targetRef), `${r.targetRef} is not in the ledger`);
+    for (const r of rejected)
+      assert.ok(!journalsBefore.some((j) => j.externalId === r.targetRef), `${r.targetRef} is not in the ledger`);
 
     assert.equal((await fetch(`${ns.url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
     const lines: string[] = [];
-    const code = await main(['replay', '--cycle', handle.workflowId, '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await main(
+      [
+        'replay',
+        '--cycle',
+        handle.workflowId,
+        '--task-queue',
+        env.taskQueue,
+        '--json',
+        '--insecure-plaintext-payloads',
+      ],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     assert.equal(code, 0, lines.join('\n'));
     const replayed = JSON.parse(lines.at(-1)!) as { journals: { posted: number; unchanged: number; failed: number } };
     assert.equal(replayed.journals.failed, 0);
@@ -63,10 +90,26 @@ describe('replay of a failed journal posting', () => {
 
     // Replaying again changes nothing downstream.
     lines.length = 0;
-    assert.equal(await main(['replay', '--cycle', handle.workflowId, '--step', 'postJournals', '--task-queue', env.taskQueue, '--json', '--insecure-plaintext-payloads'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), 0, lines.join('\n'));
+    assert.equal(
+      await main(
+        [
+          'replay',
+          '--cycle',
+          handle.workflowId,
+          '--step',
+          'postJournals',
+          '--task-queue',
+          env.taskQueue,
+          '--json',
+          '--insecure-plaintext-payloads',
+        ],
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      ),
+      0,
+      lines.join('\n'),
+    );
     const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; unchanged: number } };
     assert.equal(again.journals.posted + again.journals.updated, 0);
     assert.equal(again.journals.unchanged, ids.length);
   });
 });
-

@@ -33,7 +33,9 @@ async function keys(bucket: string, prefix: string): Promise<string[]> {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) out.push(o.Key!);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -74,8 +76,16 @@ describe('artifact store on S3', () => {
       const stored = await keys(bucket, 'prod/cycles/');
       assert.ok(stored.includes(`prod/cycles/sha256/${summary.extract!.csvHash}`));
       assert.ok(stored.length >= 4, `member maps, actuals, export, journals … (${stored.length})`);
-      assert.deepEqual(stored.filter((k) => !k.startsWith('prod/cycles/sha256/')), [], 'no temp objects or part files left');
-      assert.equal(fs.existsSync(path.join(env.dataDir, 'artifacts')), false, 'nothing written to the local artifact directory');
+      assert.deepEqual(
+        stored.filter((k) => !k.startsWith('prod/cycles/sha256/')),
+        [],
+        'no temp objects or part files left',
+      );
+      assert.equal(
+        fs.existsSync(path.join(env.dataDir, 'artifacts')),
+        false,
+        'nothing written to the local artifact directory',
+      );
       assert.equal(fs.existsSync(path.join(env.dataDir, 'work')), false, 'no local part files');
     } finally {
       await env.close();
@@ -90,13 +100,34 @@ describe('artifact store on S3', () => {
     const taskQueue = uniqueTaskQueue('s3-hosts');
     const base = { ...process.env, ...s3env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, TEMPORAL_ADDRESS: t.server.address };
     const workers: ChildProcess[] = [];
-    const startWorker = async (dataDir: string, configFile: string): Promise<{ child: ChildProcess; output: () => string }> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client', 'cli.ts'), 'worker', '--config', configFile, '--task-queue', taskQueue, '--insecure-plaintext-payloads'], { cwd: PROJECT_ROOT, env: { ...base, ML_CONNECTOR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const startWorker = async (
+      dataDir: string,
+      configFile: string,
+    ): Promise<{ child: ChildProcess; output: () => string }> => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PROJECT_ROOT, 'client', 'cli.ts'),
+          'worker',
+          '--config',
+          configFile,
+          '--task-queue',
+          taskQueue,
+          '--insecure-plaintext-payloads',
+        ],
+        { cwd: PROJECT_ROOT, env: { ...base, ML_CONNECTOR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       workers.push(child);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      await until(async () => out.includes('polling') || child.exitCode !== null, (ready) => ready, 60_000);
+      await until(
+        async () => out.includes('polling') || child.exitCode !== null,
+        (ready) => ready,
+        60_000,
+      );
       assert.ok(out.includes('polling'), `worker on ${dataDir} did not start polling:\n${out.slice(-2000)}`);
       return { child, output: () => out };
     };
@@ -110,7 +141,12 @@ describe('artifact store on S3', () => {
       fs.copyFileSync(path.join(hostA, 'credentials.vault'), path.join(hostB, 'credentials.vault'));
       const configFile = path.join(hostA, 'connection.json');
       fs.writeFileSync(configFile, JSON.stringify(config));
-      sandboxes.netsuite.sandbox.faults.add({ kind: 'latency', latencyMs: 300, rate: 1, route: 'POST /services/rest/query/v1/suiteql' });
+      sandboxes.netsuite.sandbox.faults.add({
+        kind: 'latency',
+        latencyMs: 300,
+        rate: 1,
+        route: 'POST /services/rest/query/v1/suiteql',
+      });
 
       const a = await startWorker(hostA, configFile);
       const h = await t.client.workflow.start(planningCycle, {
@@ -133,7 +169,10 @@ describe('artifact store on S3', () => {
       const line = /actuals extracted (\{.*\})/.exec(b.output());
       assert.ok(line, `host B ran the extraction:\n${b.output().slice(-2000)}`);
       const stats = JSON.parse(line[1]!) as { partitions: number; reusedParts: number; rows: number };
-      assert.ok(stats.reusedParts >= leftByA.length, `host B read back the ${leftByA.length} parts host A finished (reused ${stats.reusedParts} of ${stats.partitions})`);
+      assert.ok(
+        stats.reusedParts >= leftByA.length,
+        `host B read back the ${leftByA.length} parts host A finished (reused ${stats.reusedParts} of ${stats.partitions})`,
+      );
       assert.equal(stats.rows, summary.extract!.rows);
       const tie = checkActuals(sandboxes, config, PERIOD);
       assert.ok(tie.ok, tie.detail);

@@ -12,7 +12,10 @@ import { PROJECT_ROOT } from '../../client/paths';
 
 function children(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -34,7 +37,22 @@ describe('ml-connector start', () => {
     // The Temporal CLI lives in the project's .data/tools; point at it explicitly.
     const cli = path.join(PROJECT_ROOT, '.data', 'tools', 'bin', 'temporal');
     if (!env.TEMPORAL_CLI_PATH && fs.existsSync(cli)) env.TEMPORAL_CLI_PATH = cli;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client/cli.ts'), 'start', '--port', '0', '--ui-port', '0', '--gl-lines', '800'], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'client/cli.ts'),
+        'start',
+        '--port',
+        '0',
+        '--ui-port',
+        '0',
+        '--gl-lines',
+        '800',
+      ],
+      { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

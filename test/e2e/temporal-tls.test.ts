@@ -25,7 +25,11 @@ const SERVER_NAME = 'temporal.test';
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ml-connector.js'), ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ml-connector.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -39,7 +43,8 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
   let dir: string;
   let tlsEnd: TlsTerminator;
   let mtlsEnd: TlsTerminator;
-  const files: Record<'ca' | 'strangerCa' | 'clientCert' | 'clientKey' | 'otherCert' | 'otherKey', string> = {} as never;
+  const files: Record<'ca' | 'strangerCa' | 'clientCert' | 'clientKey' | 'otherCert' | 'otherKey', string> =
+    {} as never;
   // Every process (in-test worker, CLI children) shares one codec key, as a deployment would.
   const codecEnv = { ML_CONNECTOR_CODEC_KEYS: `tls:${randomBytes(32).toString('hex')}` };
   let baseEnv: NodeJS.ProcessEnv;
@@ -65,7 +70,11 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
     write('otherCert', other.certificatePem);
     write('otherKey', other.privateKeyPem);
     tlsEnd = await startTlsTerminator({ backend: t.server.address, server: serverCert });
-    mtlsEnd = await startTlsTerminator({ backend: t.server.address, server: serverCert, clientCa: clientCa.certificatePem });
+    mtlsEnd = await startTlsTerminator({
+      backend: t.server.address,
+      server: serverCert,
+      clientCa: clientCa.certificatePem,
+    });
     baseEnv = { ...process.env, ...codecEnv, ML_CONNECTOR_DATA_DIR: dir };
     for (const k of Object.keys(baseEnv)) if (k.startsWith('TEMPORAL_') && k !== 'TEMPORAL_CLI_PATH') delete baseEnv[k];
   });
@@ -88,16 +97,29 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
     const taskQueue = uniqueTaskQueue('tls');
     const dataConverter = resolveDataConverter({ dataDir: dir, env: codecEnv });
     const workerSettings = temporalSettingsFromEnv(mtlsVars());
-    const clientSettings = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: tlsEnd.address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME });
+    const clientSettings = temporalSettingsFromEnv({
+      TEMPORAL_ADDRESS: tlsEnd.address,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+    });
     assert.ok(workerSettings.tls?.clientCertPair && clientSettings.tls?.serverRootCACertificate);
     const mtlsBefore = mtlsEnd.accepted;
     const tlsBefore = tlsEnd.accepted;
-    const { worker, connection } = await createConnectorWorker({ temporal: workerSettings, taskQueue, ...demoWorkerOptions(), dataConverter });
+    const { worker, connection } = await createConnectorWorker({
+      temporal: workerSettings,
+      taskQueue,
+      ...demoWorkerOptions(),
+      dataConverter,
+    });
     const { client, close } = await connectClient(undefined, dataConverter, undefined, clientSettings);
     const workflowId = `tls-demo-${taskQueue}`;
     try {
       await worker.runUntil(async () => {
-        const result = await client.workflow.execute(connectorDemo, { taskQueue, workflowId, args: [{ steps: ['align', 'import'] }] });
+        const result = await client.workflow.execute(connectorDemo, {
+          taskQueue,
+          workflowId,
+          args: [{ steps: ['align', 'import'] }],
+        });
         assert.deepEqual(result.completed, ['align', 'import']);
       });
     } finally {
@@ -118,7 +140,11 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
   });
 
   it('a server certificate from a CA the settings do not trust is refused with an error naming the CA setting', async () => {
-    const s = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: tlsEnd.address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.strangerCa, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME });
+    const s = temporalSettingsFromEnv({
+      TEMPORAL_ADDRESS: tlsEnd.address,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.strangerCa,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+    });
     await assert.rejects(connectClient(undefined, undefined, undefined, s), (e: unknown) => {
       assert.ok(e instanceof TemporalConnectError, String(e));
       assert.match(e.message, /TLS handshake failed/);
@@ -137,12 +163,23 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
   });
 
   it('a server name that is not in the certificate is refused', async () => {
-    const s = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: tlsEnd.address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca, TEMPORAL_TLS_SERVER_NAME: 'elsewhere.test' });
-    await assert.rejects(connectClient(undefined, undefined, undefined, s), (e: unknown) => e instanceof TemporalConnectError && /altnames|elsewhere\.test/.test(e.message));
+    const s = temporalSettingsFromEnv({
+      TEMPORAL_ADDRESS: tlsEnd.address,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca,
+      TEMPORAL_TLS_SERVER_NAME: 'elsewhere.test',
+    });
+    await assert.rejects(
+      connectClient(undefined, undefined, undefined, s),
+      (e: unknown) => e instanceof TemporalConnectError && /altnames|elsewhere\.test/.test(e.message),
+    );
   });
 
   it('the mTLS endpoint refuses a client without a certificate and one whose certificate it does not trust, naming the client-certificate settings', async () => {
-    const noCert = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: mtlsEnd.address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME });
+    const noCert = temporalSettingsFromEnv({
+      TEMPORAL_ADDRESS: mtlsEnd.address,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: files.ca,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+    });
     const refusedBefore = mtlsEnd.refused.length;
     await assert.rejects(connectClient(undefined, undefined, undefined, noCert), (e: unknown) => {
       assert.ok(e instanceof TemporalConnectError, String(e));
@@ -150,16 +187,29 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
       assert.match(e.message, /TEMPORAL_TLS_CLIENT_CERT_PATH/);
       return true;
     });
-    await assert.rejects(createConnectorWorker({ temporal: noCert, activities: createActivities() }), (e: unknown) => e instanceof TemporalConnectError && /TEMPORAL_TLS_CLIENT_CERT_PATH/.test(e.message));
-    const intruder = temporalSettingsFromEnv({ ...mtlsVars(), TEMPORAL_TLS_CLIENT_CERT_PATH: files.otherCert, TEMPORAL_TLS_CLIENT_KEY_PATH: files.otherKey });
-    await assert.rejects(connectClient(undefined, undefined, undefined, intruder), (e: unknown) => e instanceof TemporalConnectError && /TLS handshake failed/.test(e.message));
+    await assert.rejects(
+      createConnectorWorker({ temporal: noCert, activities: createActivities() }),
+      (e: unknown) => e instanceof TemporalConnectError && /TEMPORAL_TLS_CLIENT_CERT_PATH/.test(e.message),
+    );
+    const intruder = temporalSettingsFromEnv({
+      ...mtlsVars(),
+      TEMPORAL_TLS_CLIENT_CERT_PATH: files.otherCert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: files.otherKey,
+    });
+    await assert.rejects(
+      connectClient(undefined, undefined, undefined, intruder),
+      (e: unknown) => e instanceof TemporalConnectError && /TLS handshake failed/.test(e.message),
+    );
     assert.ok(mtlsEnd.refused.length > refusedBefore, 'the endpoint itself refused the handshakes');
   });
 
   it('plaintext against the TLS endpoint fails and the hint says to turn TLS on', async () => {
     const s = temporalSettingsFromEnv({ TEMPORAL_ADDRESS: tlsEnd.address });
     assert.equal(s.tls, undefined);
-    await assert.rejects(createConnectorWorker({ temporal: s, activities: createActivities() }), (e: unknown) => e instanceof TemporalConnectError && /TEMPORAL_TLS=true/.test(e.message));
+    await assert.rejects(
+      createConnectorWorker({ temporal: s, activities: createActivities() }),
+      (e: unknown) => e instanceof TemporalConnectError && /TEMPORAL_TLS=true/.test(e.message),
+    );
   });
 
   it('`ml-connector worker` refuses unusable settings at start, naming each variable, before connecting', async () => {
@@ -171,9 +221,17 @@ describe('Temporal over TLS and mTLS (real TLS endpoint in front of the dev serv
       TEMPORAL_TLS_CLIENT_CERT_PATH: files.clientCert,
     });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read the server CA certificate file .*missing-ca\.pem \(no such file\)/);
+    assert.match(
+      r.stderr,
+      /TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read the server CA certificate file .*missing-ca\.pem \(no such file\)/,
+    );
     assert.match(r.stderr, /no client private key: set TEMPORAL_TLS_CLIENT_KEY_PATH/);
-    const k = await runCli(['worker'], { ...baseEnv, TEMPORAL_ADDRESS: mtlsEnd.address, TEMPORAL_API_KEY: 'secret-api-key-value', TEMPORAL_TLS: 'false' });
+    const k = await runCli(['worker'], {
+      ...baseEnv,
+      TEMPORAL_ADDRESS: mtlsEnd.address,
+      TEMPORAL_API_KEY: 'secret-api-key-value',
+      TEMPORAL_TLS: 'false',
+    });
     assert.equal(k.code, 1);
     assert.match(k.stderr, /TEMPORAL_API_KEY is set but TEMPORAL_TLS=false/);
     assert.ok(!k.stderr.includes('secret-api-key-value'), 'the API key is never printed');

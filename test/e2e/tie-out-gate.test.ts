@@ -30,7 +30,9 @@ describe('tie-out gate', () => {
     env = await cycleEnv(t, { netsuite: { glLines: 1_500 } });
     await env.startWorker();
     const db = env.sandboxes.netsuite.state.db;
-    const periodId = (db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Oct 2026'`).get() as { id: number }).id;
+    const periodId = (
+      db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Oct 2026'`).get() as { id: number }
+    ).id;
     // A posted line of the period on an in-scope account that maps (not the quarantined 6990).
     const row = db
       .prepare(
@@ -40,7 +42,9 @@ describe('tie-out gate', () => {
       )
       .get(periodId) as { tx: number; book: number; id: number; acctnumber: string };
     acct = { id: row.id, acctnumber: row.acctnumber };
-    db.prepare(`INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, 99999, ?, ?, ?, ?, NULL, ?, 'T')`).run(row.tx, row.book, row.id, HIDDEN, HIDDEN, HIDDEN);
+    db.prepare(
+      `INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting) VALUES (?, 99999, ?, ?, ?, ?, NULL, ?, 'T')`,
+    ).run(row.tx, row.book, row.id, HIDDEN, HIDDEN, HIDDEN);
   });
   after(async () => {
     await env?.close();
@@ -66,23 +70,41 @@ describe('tie-out gate', () => {
     assert.equal(cause.type, 'TieOutFailed');
     assert.equal(cause.nonRetryable, true);
     assert.match(cause.message, new RegExp(`variance by account: ${acct.acctnumber} \\+123\\.45 `));
-    const details = cause.details?.[0] as { varianceHash: string; accountsWithVariance: number; totalVarianceCents: number; accounts: TieOutLine[]; tieOut: { balanced: boolean } };
+    const details = cause.details?.[0] as {
+      varianceHash: string;
+      accountsWithVariance: number;
+      totalVarianceCents: number;
+      accounts: TieOutLine[];
+      tieOut: { balanced: boolean };
+    };
     assert.equal(details.tieOut.balanced, false);
     assert.equal(details.accountsWithVariance, 1, JSON.stringify(details.accounts));
     assert.equal(details.totalVarianceCents, 12_345);
     assert.deepEqual(
-      details.accounts.map((l) => [l.account, l.netsuiteId, l.varianceCents, l.netsuiteCents - l.loadedCents - l.quarantinedCents - l.rejectedCents]),
+      details.accounts.map((l) => [
+        l.account,
+        l.netsuiteId,
+        l.varianceCents,
+        l.netsuiteCents - l.loadedCents - l.quarantinedCents - l.rejectedCents,
+      ]),
       [[acct.acctnumber, String(acct.id), 12_345, 12_345]],
     );
     // The artifact holds every account of the scope, the tied ones with a zero variance.
-    const stored = JSON.parse((await env.built.stores.artifacts.read(details.varianceHash)).toString('utf8')) as { accounts: TieOutLine[] };
+    const stored = JSON.parse((await env.built.stores.artifacts.read(details.varianceHash)).toString('utf8')) as {
+      accounts: TieOutLine[];
+    };
     assert.ok(stored.accounts.length > 5, `all accounts of the scope (${stored.accounts.length})`);
-    assert.deepEqual(stored.accounts.filter((l) => l.varianceCents !== 0).map((l) => l.account), [acct.acctnumber]);
+    assert.deepEqual(
+      stored.accounts.filter((l) => l.varianceCents !== 0).map((l) => l.account),
+      [acct.acctnumber],
+    );
     assert.match(cause.message, new RegExp(details.varianceHash));
     // Nothing posted: the plan was neither exported nor posted.
     assert.equal((await ledgerJournals(env.sandboxes.netsuite.url)).length, 0, 'no plan journal in NetSuite');
     const hist = await h.fetchHistory();
-    const scheduled = (hist.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const scheduled = (hist.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
     assert.ok(scheduled.includes('tieOutVariance'));
     assert.ok(!scheduled.includes('runPlanExport') && !scheduled.includes('postJournals'), scheduled.join(','));
   });
@@ -91,8 +113,14 @@ describe('tie-out gate', () => {
     const r = await (await run('warn', 'warn')).result();
     assert.equal(r.status, 'completed');
     assert.equal(r.tieOut!.balanced, false);
-    assert.equal(r.tieOut!.netsuiteCents - r.tieOut!.loadedCents - r.tieOut!.quarantinedCents - r.tieOut!.rejectedCents, 12_345);
-    assert.ok(r.warnings.some((w) => w.startsWith('tie-out: NetSuite')), JSON.stringify(r.warnings));
+    assert.equal(
+      r.tieOut!.netsuiteCents - r.tieOut!.loadedCents - r.tieOut!.quarantinedCents - r.tieOut!.rejectedCents,
+      12_345,
+    );
+    assert.ok(
+      r.warnings.some((w) => w.startsWith('tie-out: NetSuite')),
+      JSON.stringify(r.warnings),
+    );
     // Created now, not found unchanged: the blocked cycle before it posted nothing.
     assert.ok((r.journals?.posted ?? 0) > 0, JSON.stringify(r.journals));
     assert.ok((await ledgerJournals(env.sandboxes.netsuite.url)).length > 0, 'plan journals in NetSuite');

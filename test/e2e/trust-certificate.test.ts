@@ -28,13 +28,26 @@ describe('certificate watch', () => {
     const res = await fetch(`${env.sandboxes.netsuite.url}/__sandbox/m2m-mappings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: demo.clientId, certificateId: `${name}-cert`, certificatePem: cert.certificatePem }),
+      body: JSON.stringify({
+        clientId: demo.clientId,
+        certificateId: `${name}-cert`,
+        certificatePem: cert.certificatePem,
+      }),
     });
     assert.equal(res.status, 201, await res.text());
-    env.built.stores.vault.set(`${name}-netsuite`, 'netsuite', {
-      accountId: env.sandboxes.netsuite.accountId, clientId: demo.clientId, certificateId: `${name}-cert`,
-      privateKeyPem: cert.privateKeyPem, certificatePem: cert.certificatePem, algorithm: 'ES256',
-    }, sandboxNetsuitePins(env.sandboxes));
+    env.built.stores.vault.set(
+      `${name}-netsuite`,
+      'netsuite',
+      {
+        accountId: env.sandboxes.netsuite.accountId,
+        clientId: demo.clientId,
+        certificateId: `${name}-cert`,
+        privateKeyPem: cert.privateKeyPem,
+        certificatePem: cert.certificatePem,
+        algorithm: 'ES256',
+      },
+      sandboxNetsuitePins(env.sandboxes),
+    );
     return parseConfig({ ...env.config, name, netsuite: { ...env.config.netsuite, credentials: `${name}-netsuite` } });
   }
 
@@ -50,9 +63,15 @@ describe('certificate watch', () => {
 
   it('stops the cycle in preflight, non-retryably, before any NetSuite call, when the stored certificate has expired', async () => {
     const config = await withCertificate('expired', new Date(Date.now() - 40 * DAY), 30);
-    const statsBefore = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { tokensIssued: number };
+    const statsBefore = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
+      tokensIssued: number;
+    };
     const workflowId = `${cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, '2026-10', 'full')}:expired`;
-    const handle = await t.client.workflow.start(planningCycle, { taskQueue: env.taskQueue, workflowId, args: [{ config, period: '2026-10', kind: 'full' }] });
+    const handle = await t.client.workflow.start(planningCycle, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [{ config, period: '2026-10', kind: 'full' }],
+    });
     const err = await handle.result().then(
       () => assert.fail('the cycle must fail'),
       (e: unknown) => e,
@@ -64,23 +83,43 @@ describe('certificate watch', () => {
     const app = activity.cause;
     assert.ok(app instanceof ApplicationFailure);
     assert.equal(app.nonRetryable, true);
-    assert.match(app.message, /NetSuite certificate of connection expired expired on \d{4}-\d{2}-\d{2}.*credentials set/);
+    assert.match(
+      app.message,
+      /NetSuite certificate of connection expired expired on \d{4}-\d{2}-\d{2}.*credentials set/,
+    );
 
     const history = await handle.fetchHistory();
-    const preflightAttempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const preflightAttempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     assert.deepEqual(preflightAttempts, [1], 'one attempt, no retries');
-    const statsAfter = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as { tokensIssued: number };
+    const statsAfter = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
+      tokensIssued: number;
+    };
     assert.equal(statsAfter.tokensIssued, statsBefore.tokensIssued, 'no NetSuite token was requested');
-    assert.deepEqual((await env.built.stores.audit.queryCalls({ cycleId: workflowId })).filter((c) => c.system === 'netsuite'), [], 'no NetSuite call recorded for the cycle');
-    assert.ok(certificateWarnings(env.built.stores.vault).some((w) => /"expired-netsuite" expired on/.test(w)), 'worker-log warning');
+    assert.deepEqual(
+      (await env.built.stores.audit.queryCalls({ cycleId: workflowId })).filter((c) => c.system === 'netsuite'),
+      [],
+      'no NetSuite call recorded for the cycle',
+    );
+    assert.ok(
+      certificateWarnings(env.built.stores.vault).some((w) => /"expired-netsuite" expired on/.test(w)),
+      'worker-log warning',
+    );
   });
 
   it('warns (in preflight and for the worker log) when the certificate expires within 30 days, and preflight still passes', async () => {
     const config = await withCertificate('soon', new Date(Date.now() - DAY), 12);
     const pre = await env.built.activities.preflight({ config, period: '2026-10', kind: 'full' });
-    assert.ok(pre.warnings.some((w) => /NetSuite certificate of connection soon expires in 1[01] days/.test(w)), pre.warnings.join('; '));
+    assert.ok(
+      pre.warnings.some((w) => /NetSuite certificate of connection soon expires in 1[01] days/.test(w)),
+      pre.warnings.join('; '),
+    );
     const logWarnings = certificateWarnings(env.built.stores.vault);
-    assert.ok(logWarnings.some((w) => /"soon-netsuite" expires in 1[01] days/.test(w)), logWarnings.join('; '));
+    assert.ok(
+      logWarnings.some((w) => /"soon-netsuite" expires in 1[01] days/.test(w)),
+      logWarnings.join('; '),
+    );
     assert.ok(!logWarnings.some((w) => w.includes('"demo-netsuite"')), 'a certificate valid for long is not mentioned');
   });
 });

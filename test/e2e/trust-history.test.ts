@@ -21,14 +21,18 @@ import { historyText } from '../helpers/history-text';
 function collectPayloads(node: unknown, out: Payload[] = []): Payload[] {
   if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return out;
   const o = node as Record<string, unknown>;
-  if (o.metadata && typeof o.metadata === 'object' && (o.data instanceof Uint8Array || o.data === undefined || o.data === null) && 'encoding' in (o.metadata as object)) {
+  if (
+    o.metadata &&
+    typeof o.metadata === 'object' &&
+    (o.data instanceof Uint8Array || o.data === undefined || o.data === null) &&
+    'encoding' in (o.metadata as object)
+  ) {
     out.push(o as Payload);
     return out;
   }
   for (const v of Array.isArray(node) ? node : Object.values(o)) collectPayloads(v, out);
   return out;
 }
-
 
 describe('encrypted payloads in workflow histories', () => {
   let t: TestTemporal;
@@ -44,7 +48,13 @@ describe('encrypted payloads in workflow histories', () => {
     const dataConverter = resolveDataConverter({ dataDir, env: {}, createIfMissing: true, onWarning: () => undefined });
     assert.ok(dataConverter, 'the embedded default creates a codec key');
     const taskQueue = uniqueTaskQueue('trust-history');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions(), dataConverter, overrides: { shutdownGraceTime: '1s' } });
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      ...demoWorkerOptions(),
+      dataConverter,
+      overrides: { shutdownGraceTime: '1s' },
+    });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
@@ -53,7 +63,11 @@ describe('encrypted payloads in workflow histories', () => {
     };
     codecClient = new Client({ connection: t.connection, namespace: t.server.namespace, dataConverter });
     workflowId = `trust-history-${Date.now().toString(36)}`;
-    const handle = await codecClient.workflow.start(connectorDemo, { taskQueue, workflowId, args: [{ steps: secretWords }] });
+    const handle = await codecClient.workflow.start(connectorDemo, {
+      taskQueue,
+      workflowId,
+      args: [{ steps: secretWords }],
+    });
     const result = await handle.result();
     assert.deepEqual(result.completed, secretWords, 'the codec client reads the result');
   });
@@ -73,7 +87,8 @@ describe('encrypted payloads in workflow histories', () => {
       assert.ok(p.metadata!['encryption-key-id'], 'key ID travels with the payload');
     }
     const text = historyText(history);
-    for (const word of [...secretWords, '98765.43', 'Meridian', 'Contoso']) assert.ok(!text.includes(word), `"${word}" is not readable on the server`);
+    for (const word of [...secretWords, '98765.43', 'Meridian', 'Contoso'])
+      assert.ok(!text.includes(word), `"${word}" is not readable on the server`);
   });
 
   it('decodes the same history with the codec (so the scan above looked at real data)', async () => {
@@ -86,10 +101,13 @@ describe('encrypted payloads in workflow histories', () => {
   });
 
   it('a client without the codec cannot read the result', async () => {
-    const plain = await t.client.workflow.getHandle(workflowId).result().then(
-      (r) => JSON.stringify(r),
-      (e: Error) => `error: ${e.message}`,
-    );
+    const plain = await t.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        (r) => JSON.stringify(r),
+        (e: Error) => `error: ${e.message}`,
+      );
     for (const word of secretWords) assert.ok(!plain.includes(word));
   });
 });

@@ -33,14 +33,20 @@ async function strangerListener(): Promise<{ url: string; received: Received[]; 
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       received.push({ method: req.method, url: req.url, headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"x","expires_in":3600,"tokenInfo":{"tokenValue":"x"}}');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"access_token":"x","expires_in":3600,"tokenInfo":{"tokenValue":"x"}}');
     });
   });
   // A connection that opens and sends nothing is recorded too: nothing may even connect.
   server.on('connection', () => received.push({ headers: {}, body: '(connection opened)' }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('credentials pinned to their hosts', () => {
@@ -62,17 +68,39 @@ describe('credentials pinned to their hosts', () => {
   });
 
   function assertStrangerGotNothing(): void {
-    const secrets = [env.sandboxes.anaplan.demoUser.password, 'client_assertion', 'authorization', 'AnaplanCertificate', 'Basic '];
+    const secrets = [
+      env.sandboxes.anaplan.demoUser.password,
+      'client_assertion',
+      'authorization',
+      'AnaplanCertificate',
+      'Basic ',
+    ];
     for (const r of stranger.received) {
-      assert.equal(r.headers.authorization, undefined, `the stranger received an Authorization header on ${r.method} ${r.url}`);
+      assert.equal(
+        r.headers.authorization,
+        undefined,
+        `the stranger received an Authorization header on ${r.method} ${r.url}`,
+      );
       for (const s of secrets) assert.ok(!r.body.includes(s), `the stranger received ${s} in a body`);
     }
-    assert.deepEqual(stranger.received.map((r) => `${r.method} ${r.url}`), [], 'the stranger received no request at all');
+    assert.deepEqual(
+      stranger.received.map((r) => `${r.method} ${r.url}`),
+      [],
+      'the stranger received no request at all',
+    );
   }
 
-  async function refusedCycle(config: ConnectionConfig, suffix: string, taskQueue = env.taskQueue): Promise<ApplicationFailure> {
+  async function refusedCycle(
+    config: ConnectionConfig,
+    suffix: string,
+    taskQueue = env.taskQueue,
+  ): Promise<ApplicationFailure> {
     const workflowId = `${cycleWorkflowId(config.anaplan.workspaceId, config.anaplan.modelId, '2026-10', 'full')}:${suffix}`;
-    const handle = await t.client.workflow.start(planningCycle, { taskQueue, workflowId, args: [{ config, period: '2026-10', kind: 'full' }] });
+    const handle = await t.client.workflow.start(planningCycle, {
+      taskQueue,
+      workflowId,
+      args: [{ config, period: '2026-10', kind: 'full' }],
+    });
     const err = await handle.result().then(
       () => assert.fail('the cycle must be refused'),
       (e: unknown) => e,
@@ -86,26 +114,61 @@ describe('credentials pinned to their hosts', () => {
   }
 
   it("the worker's cycle refuses an Anaplan auth URL that is not the credential's, and sends the stranger nothing", async () => {
-    const config = parseConfig({ ...env.config, name: 'stolen-ap', anaplan: { ...env.config.anaplan, authUrl: stranger.url } });
+    const config = parseConfig({
+      ...env.config,
+      name: 'stolen-ap',
+      anaplan: { ...env.config.anaplan, authUrl: stranger.url },
+    });
     const app = await refusedCycle(config, 'pin-ap');
-    assert.match(app.message, new RegExp(`anaplan\\.authUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`));
+    assert.match(
+      app.message,
+      new RegExp(
+        `anaplan\\.authUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`,
+      ),
+    );
     assert.ok(!app.message.includes(env.sandboxes.anaplan.demoUser.password));
     assertStrangerGotNothing();
   });
 
   it("the worker's cycle refuses a NetSuite base URL that is not the credential's, and sends the stranger nothing", async () => {
-    const config = parseConfig({ ...env.config, name: 'stolen-ns', netsuite: { ...env.config.netsuite, baseUrl: stranger.url } });
+    const config = parseConfig({
+      ...env.config,
+      name: 'stolen-ns',
+      netsuite: { ...env.config.netsuite, baseUrl: stranger.url },
+    });
     const app = await refusedCycle(config, 'pin-ns');
-    assert.match(app.message, new RegExp(`netsuite\\.baseUrl points at ${stranger.url}, but credentials "demo-netsuite" are pinned to ${env.sandboxes.netsuite.url}`));
+    assert.match(
+      app.message,
+      new RegExp(
+        `netsuite\\.baseUrl points at ${stranger.url}, but credentials "demo-netsuite" are pinned to ${env.sandboxes.netsuite.url}`,
+      ),
+    );
     assertStrangerGotNothing();
   });
 
-  it('an `ml-connector worker` process refuses Anaplan OAuth and API hosts that are not the credential\'s', async () => {
+  it("an `ml-connector worker` process refuses Anaplan OAuth and API hosts that are not the credential's", async () => {
     const taskQueue = uniqueTaskQueue('pins');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'worker', '--task-queue', taskQueue, '--insecure-plaintext-payloads'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: t.server.address, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve(__dirname, '../../client/cli.ts'),
+        'worker',
+        '--task-queue',
+        taskQueue,
+        '--insecure-plaintext-payloads',
+      ],
+      {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: t.server.address,
+          ML_CONNECTOR_DATA_DIR: env.dataDir,
+          ML_CONNECTOR_MASTER_KEY: masterKey,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -117,9 +180,18 @@ describe('credentials pinned to their hosts', () => {
         });
         child.on('exit', () => reject(new Error(`worker exited: ${output}`)));
       });
-      const config = parseConfig({ ...env.config, name: 'stolen-oauth', anaplan: { ...env.config.anaplan, oauthUrl: stranger.url, apiUrl: `${stranger.url}/2/0` } });
+      const config = parseConfig({
+        ...env.config,
+        name: 'stolen-oauth',
+        anaplan: { ...env.config.anaplan, oauthUrl: stranger.url, apiUrl: `${stranger.url}/2/0` },
+      });
       const app = await refusedCycle(config, 'pin-proc', taskQueue);
-      assert.match(app.message, new RegExp(`anaplan\\.oauthUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`));
+      assert.match(
+        app.message,
+        new RegExp(
+          `anaplan\\.oauthUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`,
+        ),
+      );
       assertStrangerGotNothing();
     } finally {
       child.kill('SIGTERM');
@@ -129,18 +201,39 @@ describe('credentials pinned to their hosts', () => {
 
   it('`ml-connector ping` (a real process) refuses both, names the fields and hosts, and sends the stranger nothing', async () => {
     const file = path.join(env.dataDir, 'stolen.config.json');
-    fs.writeFileSync(file, JSON.stringify({ ...env.config, netsuite: { ...env.config.netsuite, baseUrl: stranger.url }, anaplan: { ...env.config.anaplan, authUrl: stranger.url, oauthUrl: stranger.url, apiUrl: stranger.url } }));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'ping', '--config', file], {
-      env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...env.config,
+        netsuite: { ...env.config.netsuite, baseUrl: stranger.url },
+        anaplan: { ...env.config.anaplan, authUrl: stranger.url, oauthUrl: stranger.url, apiUrl: stranger.url },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'ping', '--config', file],
+      {
+        env: { ...process.env, ML_CONNECTOR_DATA_DIR: env.dataDir, ML_CONNECTOR_MASTER_KEY: masterKey },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 1, output);
-    assert.match(output, new RegExp(`✖ refused: netsuite\\.baseUrl points at ${stranger.url}, but credentials "demo-netsuite" are pinned to ${env.sandboxes.netsuite.url}`));
-    assert.match(output, new RegExp(`✖ refused: anaplan\\.authUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`));
+    assert.match(
+      output,
+      new RegExp(
+        `✖ refused: netsuite\\.baseUrl points at ${stranger.url}, but credentials "demo-netsuite" are pinned to ${env.sandboxes.netsuite.url}`,
+      ),
+    );
+    assert.match(
+      output,
+      new RegExp(
+        `✖ refused: anaplan\\.authUrl points at ${stranger.url}, but credentials "demo-anaplan" are pinned to ${env.sandboxes.anaplan.url}`,
+      ),
+    );
     assert.match(output, /credentials pin --name demo-anaplan --kind anaplan/);
     assert.match(output, /– token request: not checked/);
     assert.ok(!output.includes(env.sandboxes.anaplan.demoUser.password));

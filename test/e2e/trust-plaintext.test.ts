@@ -28,12 +28,27 @@ describe('payload encryption is required outside the embedded default', () => {
   });
 
   /** Runs the CLI; resolves when it exits, or (with `until`) once its output matches and it was stopped by SIGTERM. */
-  function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}, until?: RegExp): Promise<{ code: number | null; output: string; matched: boolean }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: t.server.address, ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 9).toString('hex'), ML_CONNECTOR_TASK_QUEUE: uniqueTaskQueue('plain'), ...extraEnv };
+  function cli(
+    args: string[],
+    extraEnv: NodeJS.ProcessEnv = {},
+    until?: RegExp,
+  ): Promise<{ code: number | null; output: string; matched: boolean }> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: t.server.address,
+      ML_CONNECTOR_DATA_DIR: dir,
+      ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 9).toString('hex'),
+      ML_CONNECTOR_TASK_QUEUE: uniqueTaskQueue('plain'),
+      ...extraEnv,
+    };
     delete env.ML_CONNECTOR_CODEC_KEYS;
     delete env.ML_CONNECTOR_CODEC_KEY_FILE;
     Object.assign(env, extraEnv);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client/cli.ts'), ...args], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'client/cli.ts'), ...args], {
+      env,
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let matched = false;
     const onData = (d: Buffer) => {
@@ -51,24 +66,40 @@ describe('payload encryption is required outside the embedded default', () => {
   it('`worker` without codec keys refuses, says why and names the flag, before connecting', async () => {
     const r = await cli(['worker'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     assert.equal(r.code, 1, r.output);
-    assert.match(r.output, /ml-connector worker: no payload codec keys: ml-connector worker would write \(or read\) Temporal histories in plaintext/);
-    assert.match(r.output, /Set ML_CONNECTOR_CODEC_KEYS \(or ML_CONNECTOR_CODEC_KEY_FILE\), or pass --insecure-plaintext-payloads/);
+    assert.match(
+      r.output,
+      /ml-connector worker: no payload codec keys: ml-connector worker would write \(or read\) Temporal histories in plaintext/,
+    );
+    assert.match(
+      r.output,
+      /Set ML_CONNECTOR_CODEC_KEYS \(or ML_CONNECTOR_CODEC_KEY_FILE\), or pass --insecure-plaintext-payloads/,
+    );
     assert.doesNotMatch(r.output, /polling task queue|ECONNREFUSED|TransportError|Failed to connect/i);
     assert.ok(!fs.existsSync(path.join(dir, 'codec.key')), 'a production worker never creates a key file of its own');
   });
 
   it('`cycle` and `replay` refuse the same way', async () => {
-    for (const args of [['cycle', 'status', '--config', 'x.json', '--period', '2026-10'], ['replay', '--cycle', 'cycle:x']]) {
+    for (const args of [
+      ['cycle', 'status', '--config', 'x.json', '--period', '2026-10'],
+      ['replay', '--cycle', 'cycle:x'],
+    ]) {
       const r = await cli(args);
       assert.equal(r.code, 1, r.output);
-      assert.match(r.output, new RegExp(`ml-connector ${args[0]}: no payload codec keys.*--insecure-plaintext-payloads`));
+      assert.match(
+        r.output,
+        new RegExp(`ml-connector ${args[0]}: no payload codec keys.*--insecure-plaintext-payloads`),
+      );
     }
   });
 
   it('`worker --insecure-plaintext-payloads` runs, and so does a worker with codec keys', async () => {
     const plain = await cli(['worker', '--insecure-plaintext-payloads'], {}, /polling task queue/);
     assert.ok(plain.matched, plain.output);
-    const keyed = await cli(['worker'], { ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}` }, /polling task queue/);
+    const keyed = await cli(
+      ['worker'],
+      { ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}` },
+      /polling task queue/,
+    );
     assert.ok(keyed.matched, keyed.output);
   });
 

@@ -36,15 +36,33 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-
 /** Device grant against the Anaplan sandbox: the refresh token a user would obtain once at set-up. */
 async function deviceGrantRefreshToken(sb: Sandboxes): Promise<string> {
   const base = sb.anaplan.url;
-  const form = (p: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p).toString() });
-  const code = (await (await fetch(`${base}/oauth/device/code`, form({ client_id: sb.anaplan.oauthClientId }))).json()) as { device_code: string; user_code: string };
-  const approved = await fetch(`${base}/__sandbox/device/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userCode: code.user_code }) });
+  const form = (p: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(p).toString(),
+  });
+  const code = (await (
+    await fetch(`${base}/oauth/device/code`, form({ client_id: sb.anaplan.oauthClientId }))
+  ).json()) as { device_code: string; user_code: string };
+  const approved = await fetch(`${base}/__sandbox/device/approve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userCode: code.user_code }),
+  });
   assert.equal(approved.status, 200);
-  const tok = (await (await fetch(`${base}/oauth/token`, form({ client_id: sb.anaplan.oauthClientId, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: code.device_code }))).json()) as { refresh_token: string };
+  const tok = (await (
+    await fetch(
+      `${base}/oauth/token`,
+      form({
+        client_id: sb.anaplan.oauthClientId,
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: code.device_code,
+      }),
+    )
+  ).json()) as { refresh_token: string };
   assert.ok(tok.refresh_token);
   return tok.refresh_token;
 }
@@ -79,17 +97,43 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     sb = await startSandboxes({ netsuite: { glLines: 3_000 } });
     taskQueue = uniqueTaskQueue('trust-secrets');
     const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY };
-    built = buildActivities({ dataDir, temporal: t.client, taskQueue, env, log: (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`) });
+    built = buildActivities({
+      dataDir,
+      temporal: t.client,
+      taskQueue,
+      env,
+      log: (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`),
+    });
     const config = parseConfig(sandboxConnection(sb, built.stores.vault, 'demo'));
     initialRefreshToken = await deviceGrantRefreshToken(sb);
-    built.stores.vault.set('demo-oauth-anaplan', 'anaplan', { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: initialRefreshToken }, sandboxAnaplanPins(sb));
-    const oauthConfig: ConnectionConfig = { ...config, name: 'demo-oauth', anaplan: { ...config.anaplan, credentials: 'demo-oauth-anaplan' } };
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: built.activities, overrides: { shutdownGraceTime: '1s' } });
+    built.stores.vault.set(
+      'demo-oauth-anaplan',
+      'anaplan',
+      { type: 'oauth', clientId: sb.anaplan.oauthClientId, refreshToken: initialRefreshToken },
+      sandboxAnaplanPins(sb),
+    );
+    const oauthConfig: ConnectionConfig = {
+      ...config,
+      name: 'demo-oauth',
+      anaplan: { ...config.anaplan, credentials: 'demo-oauth-anaplan' },
+    };
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      activities: built.activities,
+      overrides: { shutdownGraceTime: '1s' },
+    });
     w = { worker, connection, running: worker.run() };
     const run = async (cfg: ConnectionConfig, kind: 'full' | 'plan') => {
       const workflowId = `${cycleWorkflowId(cfg.anaplan.workspaceId, cfg.anaplan.modelId, PERIOD, kind)}:${cfg.name}`;
       cycleIds.push(workflowId);
-      return (await t.client.workflow.start(planningCycle, { taskQueue, workflowId, args: [{ config: cfg, period: PERIOD, kind }] })).result();
+      return (
+        await t.client.workflow.start(planningCycle, {
+          taskQueue,
+          workflowId,
+          args: [{ config: cfg, period: PERIOD, kind }],
+        })
+      ).result();
     };
     basic = await run(config, 'full');
     oauth = await run(oauthConfig, 'plan');
@@ -115,17 +159,27 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     };
     pemLines('NetSuite private key', sb.netsuite.demoClient.privateKeyPem);
     const user = sb.anaplan.demoUser;
-    out.push(['Anaplan password', user.password], ['Anaplan Basic header', Buffer.from(`${user.email}:${user.password}`).toString('base64')]);
+    out.push(
+      ['Anaplan password', user.password],
+      ['Anaplan Basic header', Buffer.from(`${user.email}:${user.password}`).toString('base64')],
+    );
     const nsTokens = [...(sb.netsuite.sandbox.auth as unknown as { tokens: Map<string, unknown> }).tokens.keys()];
     assert.ok(nsTokens.length >= 1, 'NetSuite issued tokens');
     for (const v of nsTokens) out.push(['NetSuite access token', v]);
     const apTokens = [...sb.anaplan.state.tokens.values()];
-    assert.ok(apTokens.some((x) => x.source === 'auth') && apTokens.some((x) => x.source === 'oauth'), 'Anaplan tokens from both auth paths');
-    for (const v of apTokens) out.push(['Anaplan access token', v.value], ['Anaplan token refresh id', v.refreshTokenId]);
+    assert.ok(
+      apTokens.some((x) => x.source === 'auth') && apTokens.some((x) => x.source === 'oauth'),
+      'Anaplan tokens from both auth paths',
+    );
+    for (const v of apTokens)
+      out.push(['Anaplan access token', v.value], ['Anaplan token refresh id', v.refreshTokenId]);
     const refresh = [...sb.anaplan.state.refreshTokens.keys()];
     assert.ok(refresh.length >= 2, `the refresh token rotated during the cycle (${refresh.length})`);
     for (const v of new Set([initialRefreshToken, ...refresh])) out.push(['Anaplan refresh token', v]);
-    out.push(['vault master key (hex)', MASTER_KEY], ['vault master key (base64)', Buffer.from(MASTER_KEY, 'hex').toString('base64')]);
+    out.push(
+      ['vault master key (hex)', MASTER_KEY],
+      ['vault master key (base64)', Buffer.from(MASTER_KEY, 'hex').toString('base64')],
+    );
     return out;
   }
 
@@ -141,7 +195,11 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
     assert.equal(basic.status, 'completed');
     assert.equal(oauth.status, 'completed');
     const current = built.stores.vault.get('demo-oauth-anaplan', 'anaplan') as { refreshToken: string };
-    assert.notEqual(current.refreshToken, initialRefreshToken, 'the rotated refresh token was written back to the vault');
+    assert.notEqual(
+      current.refreshToken,
+      initialRefreshToken,
+      'the rotated refresh token was written back to the vault',
+    );
     // The scanner itself finds a secret where there is one.
     assert.ok(scan([['probe', `x${sb.anaplan.demoUser.password}x`]]).length > 0);
   });
@@ -149,11 +207,16 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
   it('no secret in any workflow history of the run', async () => {
     const seen = new Map<string, string | undefined>();
     for (let i = 0; i < 50; i++) {
-      for await (const e of t.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) seen.set(`${e.workflowId}/${e.runId}`, e.runId);
+      for await (const e of t.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` }))
+        seen.set(`${e.workflowId}/${e.runId}`, e.runId);
       if (cycleIds.every((id) => [...seen.keys()].some((k) => k.startsWith(`${id}/`)))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    for (const id of cycleIds) assert.ok([...seen.keys()].some((k) => k.startsWith(`${id}/`)), `visibility lists ${id}`);
+    for (const id of cycleIds)
+      assert.ok(
+        [...seen.keys()].some((k) => k.startsWith(`${id}/`)),
+        `visibility lists ${id}`,
+      );
     const sources: Array<[string, string]> = [];
     for (const key of seen.keys()) {
       const [id, runId] = key.split('/');
@@ -161,13 +224,22 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
       sources.push([`history ${key}`, historyText(history)]);
     }
     assert.ok(sources.length >= 3, `cycles and the model lock (${sources.length} histories)`);
-    assert.ok(sources.some(([, h]) => h.includes('demo-anaplan')), 'histories carry connection names');
+    assert.ok(
+      sources.some(([, h]) => h.includes('demo-anaplan')),
+      'histories carry connection names',
+    );
     assert.deepEqual(scan(sources), []);
   });
 
   it('no secret in any log line, activity log or console', async () => {
     assert.ok(logs.length >= 3, `activity log lines were captured (${logs.length})`);
-    assert.deepEqual(scan([['activity log', logs.join('\n')], ['console', consoleLines.join('')]]), []);
+    assert.deepEqual(
+      scan([
+        ['activity log', logs.join('\n')],
+        ['console', consoleLines.join('')],
+      ]),
+      [],
+    );
   });
 
   it('no secret in any file under the data dir (artifacts, work files, audit DB) nor in the vault file', async () => {
@@ -178,9 +250,20 @@ describe('no secret in histories, logs, artifacts or the audit trail after full 
   });
 
   it('no secret in the audit trail rows', async () => {
-    const records = (await Promise.all(cycleIds.map((id) => built.stores.audit.queryRecords({ cycleId: id, limit: 1_000_000 })))).flat();
+    const records = (
+      await Promise.all(cycleIds.map((id) => built.stores.audit.queryRecords({ cycleId: id, limit: 1_000_000 })))
+    ).flat();
     const calls = await built.stores.audit.queryCalls({ limit: 1_000_000 });
-    assert.ok(records.length > 100 && calls.length > 10, `audit rows written (${records.length} records, ${calls.length} calls)`);
-    assert.deepEqual(scan([['audit records', JSON.stringify(records)], ['audit calls', JSON.stringify(calls)]]), []);
+    assert.ok(
+      records.length > 100 && calls.length > 10,
+      `audit rows written (${records.length} records, ${calls.length} calls)`,
+    );
+    assert.deepEqual(
+      scan([
+        ['audit records', JSON.stringify(records)],
+        ['audit calls', JSON.stringify(calls)],
+      ]),
+      [],
+    );
   });
 });

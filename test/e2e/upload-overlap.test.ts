@@ -28,7 +28,10 @@ describe('actuals upload during the extraction', async () => {
     config = {
       ...env.config,
       anaplan: { ...env.config.anaplan, chunkSizeMb: 1 },
-      dimensions: { ...env.config.dimensions, departments: { ...env.config.dimensions.departments, sync: true, importAction: 'Import Departments' } },
+      dimensions: {
+        ...env.config.dimensions,
+        departments: { ...env.config.dimensions.departments, sync: true, importAction: 'Import Departments' },
+      },
     };
     await env.startWorker();
   });
@@ -41,38 +44,61 @@ describe('actuals upload during the extraction', async () => {
     const summary = await (await startCycle(t.client, config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
     assert.equal(summary.status, 'completed');
     assert.ok(summary.extract!.rows > 30_000, `${summary.extract!.rows} rows`);
-    assert.ok((summary.extract!.uploadedChunks ?? 0) >= 2, `uploaded during extraction in ${summary.extract!.uploadedChunks} chunks`);
+    assert.ok(
+      (summary.extract!.uploadedChunks ?? 0) >= 2,
+      `uploaded during extraction in ${summary.extract!.uploadedChunks} chunks`,
+    );
     assert.equal(summary.import!.chunks, summary.extract!.uploadedChunks);
     assert.ok(summary.tieOut!.balanced);
 
     const calls = await env.built.stores.audit.queryCalls({ cycleId: summary.workflowId, limit: 100_000 });
-    const firstChunk = calls.find((c) => c.system === 'anaplan' && c.method === 'PUT' && /\/chunks\/0$/.test(c.path) && c.path.includes('/files/'));
+    const firstChunk = calls.find(
+      (c) => c.system === 'anaplan' && c.method === 'PUT' && /\/chunks\/0$/.test(c.path) && c.path.includes('/files/'),
+    );
     assert.ok(firstChunk, 'a chunked upload of the actuals file');
-    const pagesAfter = calls.filter((c) => c.system === 'netsuite' && c.path.includes('/suiteql') && c.id > firstChunk.id).length;
+    const pagesAfter = calls.filter(
+      (c) => c.system === 'netsuite' && c.path.includes('/suiteql') && c.id > firstChunk.id,
+    ).length;
     assert.ok(pagesAfter >= 10, `${pagesAfter} SuiteQL pages were read after the first chunk went up`);
 
     // What the import data source holds is byte for byte the artifact the audit rows point at.
-    const files = (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/files`)).json()) as { files: Array<{ name: string; bytes: number; completed: boolean }> };
+    const files = (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/files`)).json()) as {
+      files: Array<{ name: string; bytes: number; completed: boolean }>;
+    };
     const artifactBytes = (await env.built.stores.artifacts.stat(summary.extract!.csvHash))!.bytes;
-    assert.ok(files.files.some((f) => f.bytes === artifactBytes && f.completed), `a completed file of ${artifactBytes} bytes in ${JSON.stringify(files.files.map((f) => [f.name, f.bytes]))}`);
+    assert.ok(
+      files.files.some((f) => f.bytes === artifactBytes && f.completed),
+      `a completed file of ${artifactBytes} bytes in ${JSON.stringify(files.files.map((f) => [f.name, f.bytes]))}`,
+    );
     assert.equal(summary.import!.fileBytes, artifactBytes);
   });
 
   /** Audit call ids so far (the cycle ID repeats across runs of one period). */
-  const lastCallId = async () => Math.max(0, ...(await env.built.stores.audit.queryCalls({ limit: 100_000 })).map((c) => c.id));
+  const lastCallId = async () =>
+    Math.max(0, ...(await env.built.stores.audit.queryCalls({ limit: 100_000 })).map((c) => c.id));
   /** The run's calls to the actuals file's `/complete` (status per call). */
   const completeCalls = async (cycleId: string, after: number) =>
     (await env.built.stores.audit.queryCalls({ cycleId, limit: 100_000 }))
-      .filter((c) => c.id > after && c.system === 'anaplan' && c.method === 'POST' && /\/files\/\d+\/complete$/.test(c.path))
+      .filter(
+        (c) => c.id > after && c.system === 'anaplan' && c.method === 'POST' && /\/files\/\d+\/complete$/.test(c.path),
+      )
       .map((c) => c.status);
 
   async function sandboxControl(path: string, body: unknown): Promise<void> {
-    const res = await fetch(`${env.sandboxes.anaplan.url}/__sandbox${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${env.sandboxes.anaplan.url}/__sandbox${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status < 300, true, `${path}: ${res.status}`);
   }
 
   async function heldBytes(): Promise<Array<{ bytes: number; completed: boolean; user: string | null }>> {
-    return ((await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/files`)).json()) as { files: Array<{ bytes: number; completed: boolean; user: string | null }> }).files;
+    return (
+      (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/files`)).json()) as {
+        files: Array<{ bytes: number; completed: boolean; user: string | null }>;
+      }
+    ).files;
   }
 
   it('non-admin user, /complete refused, a re-posted count closes the upload: the streamed file stands and is the artifact', async () => {
@@ -82,8 +108,15 @@ describe('actuals upload during the extraction', async () => {
     const summary = await (await startCycle(t.client, config, '2026-10', 'actuals', undefined, env.taskQueue)).result();
     assert.equal(summary.status, 'completed');
     assert.ok(summary.tieOut!.balanced);
-    assert.ok((summary.extract!.uploadedChunks ?? 0) >= 2, `still uploaded during extraction (${summary.extract!.uploadedChunks} chunks)`);
-    assert.deepEqual(await completeCalls(summary.workflowId, mark), [500], 'one /complete attempt, refused, no retry storm');
+    assert.ok(
+      (summary.extract!.uploadedChunks ?? 0) >= 2,
+      `still uploaded during extraction (${summary.extract!.uploadedChunks} chunks)`,
+    );
+    assert.deepEqual(
+      await completeCalls(summary.workflowId, mark),
+      [500],
+      'one /complete attempt, refused, no retry storm',
+    );
     const artifactBytes = (await env.built.stores.artifacts.stat(summary.extract!.csvHash))!.bytes;
     assert.ok((await heldBytes()).some((f) => f.bytes === artifactBytes && f.completed));
   });
@@ -100,6 +133,9 @@ describe('actuals upload during the extraction', async () => {
     const artifactBytes = (await env.built.stores.artifacts.stat(summary.extract!.csvHash))!.bytes;
     assert.equal(summary.import!.fileBytes, artifactBytes);
     assert.equal(summary.import!.chunks, Math.ceil(artifactBytes / (1024 * 1024)));
-    assert.ok((await heldBytes()).some((f) => f.bytes === artifactBytes && f.completed), 'the file Anaplan holds is the artifact');
+    assert.ok(
+      (await heldBytes()).some((f) => f.bytes === artifactBytes && f.completed),
+      'the file Anaplan holds is the artifact',
+    );
   });
 });

@@ -33,9 +33,21 @@ export interface BrowserPage {
 }
 
 /** Opens `url` in a fresh headless Chromium and waits until `readyExpression` is true. */
-export async function openPage(url: string, opts: { readyExpression?: string; width?: number; height?: number } = {}): Promise<BrowserPage> {
+export async function openPage(
+  url: string,
+  opts: { readyExpression?: string; width?: number; height?: number } = {},
+): Promise<BrowserPage> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-chromium-'));
-  const args = ['--headless', '--disable-gpu', '--no-first-run', '--no-default-browser-check', '--remote-debugging-port=0', `--user-data-dir=${profile}`, `--window-size=${opts.width ?? 1200},${opts.height ?? 900}`, 'about:blank'];
+  const args = [
+    '--headless',
+    '--disable-gpu',
+    '--no-first-run',
+    '--no-default-browser-check',
+    '--remote-debugging-port=0',
+    `--user-data-dir=${profile}`,
+    `--window-size=${opts.width ?? 1200},${opts.height ?? 900}`,
+    'about:blank',
+  ];
   // Chromium refuses to run as root with its sandbox (containers, CI).
   if (process.getuid?.() === 0) args.unshift('--no-sandbox');
   const proc: ChildProcess = spawn(findChromium(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -67,7 +79,10 @@ export async function openPage(url: string, opts: { readyExpression?: string; wi
       proc.once('exit', (code) => reject(new Error(`chromium exited (${code}): ${buf.slice(-500)}`)));
     });
     const port = new URL(browserWs).port;
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+      type: string;
+      webSocketDebuggerUrl: string;
+    }>;
     const page = targets.find((t) => t.type === 'page');
     if (!page) throw new Error('chromium opened no page');
     const ws = new WebSocket(page.webSocketDebuggerUrl);
@@ -80,7 +95,13 @@ export async function openPage(url: string, opts: { readyExpression?: string; wi
     const requests: string[] = [];
     const events: Array<(method: string, params: Record<string, unknown>) => void> = [];
     ws.addEventListener('message', (ev) => {
-      const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: Record<string, unknown> };
+      const msg = JSON.parse(String(ev.data)) as {
+        id?: number;
+        result?: unknown;
+        error?: { message: string };
+        method?: string;
+        params?: Record<string, unknown>;
+      };
       if (msg.id !== undefined) {
         const p = pending.get(msg.id);
         pending.delete(msg.id);
@@ -103,8 +124,12 @@ export async function openPage(url: string, opts: { readyExpression?: string; wi
     await send('Page.navigate', { url });
     await loaded;
     const evaluate = async <T>(expression: string): Promise<T> => {
-      const r = await send<{ result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-      if (r.exceptionDetails) throw new Error(`page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+      const r = await send<{
+        result: { value?: T };
+        exceptionDetails?: { text: string; exception?: { description?: string } };
+      }>('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+      if (r.exceptionDetails)
+        throw new Error(`page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
       return r.result.value as T;
     };
     if (opts.readyExpression) {
@@ -117,12 +142,18 @@ export async function openPage(url: string, opts: { readyExpression?: string; wi
       evaluate,
       requests,
       async click(selector) {
-        const box = await evaluate<{ x: number; y: number } | null>(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return null; e.scrollIntoView({block:'center'}); const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`);
+        const box = await evaluate<{ x: number; y: number } | null>(
+          `(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return null; e.scrollIntoView({block:'center'}); const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`,
+        );
         if (!box) throw new Error(`no element ${selector}`);
-        for (const type of ['mousePressed', 'mouseReleased']) await send('Input.dispatchMouseEvent', { type, x: box.x, y: box.y, button: 'left', clickCount: 1 });
+        for (const type of ['mousePressed', 'mouseReleased'])
+          await send('Input.dispatchMouseEvent', { type, x: box.x, y: box.y, button: 'left', clickCount: 1 });
       },
       async screenshot(file) {
-        const { data } = await send<{ data: string }>('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+        const { data } = await send<{ data: string }>('Page.captureScreenshot', {
+          format: 'png',
+          captureBeyondViewport: true,
+        });
         fs.writeFileSync(file, Buffer.from(data, 'base64'));
       },
       async close() {

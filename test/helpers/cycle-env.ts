@@ -26,12 +26,18 @@ export interface CycleEnv {
 
 let envCount = 0;
 
-export async function cycleEnv(t: TestTemporal, opts: SandboxesOptions & { configOverrides?: Partial<ConnectionConfigInput>; env?: NodeJS.ProcessEnv } = {}): Promise<CycleEnv> {
+export async function cycleEnv(
+  t: TestTemporal,
+  opts: SandboxesOptions & { configOverrides?: Partial<ConnectionConfigInput>; env?: NodeJS.ProcessEnv } = {},
+): Promise<CycleEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-e2e-'));
   const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ...opts.env };
   // A seed of its own per environment: workspace/model IDs derive from it, so cycle and model-lock
   // workflow IDs never collide with another test's (each lives on its own test's task queue).
-  const sandboxes = await startSandboxes({ seed: opts.seed ?? 1000 + (process.pid % 1000) * 100 + envCount++, ...opts });
+  const sandboxes = await startSandboxes({
+    seed: opts.seed ?? 1000 + (process.pid % 1000) * 100 + envCount++,
+    ...opts,
+  });
   const taskQueue = uniqueTaskQueue('e2e');
   const built = buildActivities({ dataDir, temporal: t.client, taskQueue, env });
   const config = parseConfig(sandboxConnection(sandboxes, built.stores.vault, 'demo', opts.configOverrides));
@@ -43,7 +49,12 @@ export async function cycleEnv(t: TestTemporal, opts: SandboxesOptions & { confi
     taskQueue,
     built,
     async startWorker() {
-      const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, activities: built.activities, overrides: { shutdownGraceTime: '1s' } });
+      const { worker, connection } = await createConnectorWorker({
+        address: t.server.address,
+        taskQueue,
+        activities: built.activities,
+        overrides: { shutdownGraceTime: '1s' },
+      });
       const w = { worker, connection, running: worker.run() };
       workers.push(w);
       return w;

@@ -14,15 +14,25 @@ const pad = (n: number) => String(n).padStart(2, '0');
 export function openMonthWithActivity(db: Database.Database, period: string): void {
   const [y, m] = period.split('-').map(Number) as [number, number];
   const start = `${period}-01`;
-  let row = db.prepare(`SELECT id, closed, alllocked FROM accountingperiod WHERE startdate = ? AND isquarter = 'F' AND isyear = 'F'`).get(start) as { id: number; closed: string; alllocked: string } | undefined;
+  let row = db
+    .prepare(
+      `SELECT id, closed, alllocked FROM accountingperiod WHERE startdate = ? AND isquarter = 'F' AND isyear = 'F'`,
+    )
+    .get(start) as { id: number; closed: string; alllocked: string } | undefined;
   if (!row) {
     const id = (db.prepare('SELECT MAX(id) AS m FROM accountingperiod').get() as { m: number }).m + 1;
     const end = `${period}-${pad(new Date(Date.UTC(y, m, 0)).getUTCDate())}`;
-    db.prepare(`INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, alllocked, aplocked, arlocked) VALUES (?, ?, ?, ?, 'T', 'F', 'F', 'F', 'F', 'F', 'F')`).run(id, `${MONTHS[m - 1]} ${y}`, start, end);
+    db.prepare(
+      `INSERT INTO accountingperiod (id, periodname, startdate, enddate, isposting, isquarter, isyear, closed, alllocked, aplocked, arlocked) VALUES (?, ?, ?, ?, 'T', 'F', 'F', 'F', 'F', 'F', 'F')`,
+    ).run(id, `${MONTHS[m - 1]} ${y}`, start, end);
     row = { id, closed: 'F', alllocked: 'F' };
   }
   assert.equal(row.closed + row.alllocked, 'FF', `${period} is open in the NetSuite sandbox`);
-  const posted = (db.prepare(`SELECT COUNT(*) AS n FROM "transaction" WHERE postingperiod = ? AND posting = 'T'`).get(row.id) as { n: number }).n;
+  const posted = (
+    db.prepare(`SELECT COUNT(*) AS n FROM "transaction" WHERE postingperiod = ? AND posting = 'T'`).get(row.id) as {
+      n: number;
+    }
+  ).n;
   if (posted > 0) return;
   const src = (db.prepare(`SELECT id FROM accountingperiod WHERE periodname = 'Nov 2026'`).get() as { id: number }).id;
   const off = (db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number }).m;

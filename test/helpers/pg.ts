@@ -7,7 +7,10 @@ import pg from 'pg';
 
 export function testPgUrl(): string {
   const url = process.env.ML_CONNECTOR_TEST_PG_URL;
-  if (!url) throw new Error('ML_CONNECTOR_TEST_PG_URL is not set: run the tests with `npm test -- <files>` (it starts PostgreSQL)');
+  if (!url)
+    throw new Error(
+      'ML_CONNECTOR_TEST_PG_URL is not set: run the tests with `npm test -- <files>` (it starts PostgreSQL)',
+    );
   return url;
 }
 

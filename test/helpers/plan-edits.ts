@@ -5,7 +5,12 @@
 import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
 
 /** Un-approves Budget cells of one subsidiary in one month (`YYYY-MM`): all of them, or every other one. Returns how many. */
-export function unapproveBudget(anaplan: AnaplanSandbox, subCode: string, month: string, share: 'all' | 'half'): number {
+export function unapproveBudget(
+  anaplan: AnaplanSandbox,
+  subCode: string,
+  month: string,
+  share: 'all' | 'half',
+): number {
   const model = anaplan.state.model;
   const pln = [...model.modules.values()].find((m) => m.name === 'PLN01 Plan')!;
   const approved = pln.lineItem('Approved')!.cells;
@@ -28,6 +33,9 @@ export function unapproveBudget(anaplan: AnaplanSandbox, subCode: string, month:
 /** Net of the plan journals' lines in the ledger, offset account left out, in cents. */
 export function ledgerPlanCents(journals: Array<Record<string, any>>, offsetAccountId: string): number {
   let cents = 0;
-  for (const j of journals) for (const l of j.line?.items ?? j.lines ?? []) if (String(l.account?.id ?? l.account) !== offsetAccountId) cents += Math.round(Number(l.debit ?? 0) * 100) - Math.round(Number(l.credit ?? 0) * 100);
+  for (const j of journals)
+    for (const l of j.line?.items ?? j.lines ?? [])
+      if (String(l.account?.id ?? l.account) !== offsetAccountId)
+        cents += Math.round(Number(l.debit ?? 0) * 100) - Math.round(Number(l.credit ?? 0) * 100);
   return cents;
 }

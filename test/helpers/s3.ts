@@ -17,16 +17,29 @@ export function testS3(): TestS3 {
   const endpoint = process.env.ML_CONNECTOR_TEST_S3_ENDPOINT;
   const accessKeyId = process.env.ML_CONNECTOR_TEST_S3_ACCESS_KEY;
   const secretAccessKey = process.env.ML_CONNECTOR_TEST_S3_SECRET_KEY;
-  if (!endpoint || !accessKeyId || !secretAccessKey) throw new Error('ML_CONNECTOR_TEST_S3_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run the tests with `npm test`, which starts the S3-compatible server');
+  if (!endpoint || !accessKeyId || !secretAccessKey)
+    throw new Error(
+      'ML_CONNECTOR_TEST_S3_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run the tests with `npm test`, which starts the S3-compatible server',
+    );
   return { endpoint, accessKeyId, secretAccessKey };
 }
 
 export function testS3Client(s3 = testS3()): S3Client {
-  return new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
 /** Creates a fresh bucket and returns the environment that selects it as the artifact store. */
-export async function s3ArtifactEnv(prefix = 'ml-connector', extra: NodeJS.ProcessEnv = {}): Promise<{ env: NodeJS.ProcessEnv; bucket: string }> {
+export async function s3ArtifactEnv(
+  prefix = 'ml-connector',
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{ env: NodeJS.ProcessEnv; bucket: string }> {
   const s3 = testS3();
   const bucket = `mlc-test-${randomBytes(6).toString('hex')}`;
   const client = testS3Client(s3);

@@ -13,7 +13,12 @@ export function scheduleCli(taskQueue: () => string) {
       if (k === '_') positionals.push(String(v));
       else values[k] = v;
     }
-    const code = await scheduleCommand.run({ values, positionals, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await scheduleCommand.run({
+      values,
+      positionals,
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     return { code, out: lines.join('\n') };
   };
 }

@@ -27,10 +27,16 @@ async function keyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   // The PEM label is put together at run time, so the repository holds no key-header literal.
   const label = ['PRIVATE', 'KEY'].join(' ');
-  return `-----BEGIN ${label}-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
+  return `-----BEGIN ${label}-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }
 
-const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1');
+const serial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 
 /** A self-signed CA that issues server and client certificates valid for a day. */
 export async function createTestCa(name: string): Promise<TestCa> {
@@ -44,14 +50,20 @@ export async function createTestCa(name: string): Promise<TestCa> {
     notAfter,
     signingAlgorithm: ALG,
     keys,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
   });
   return {
     certificatePem: ca.toString('pem') + '\n',
     privateKeyPem: await keyPem(keys.privateKey),
     async issue(opts) {
       const leaf = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-      const names = [...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+      const names = [
+        ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+        ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ];
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial(),
         subject: `CN=${opts.commonName}`,
@@ -64,7 +76,9 @@ export async function createTestCa(name: string): Promise<TestCa> {
         extensions: [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([opts.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+          new x509.ExtendedKeyUsageExtension([
+            opts.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+          ]),
           ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
         ],
       });
@@ -87,8 +101,15 @@ export interface TlsTerminator {
  * Listens on 127.0.0.1 with `server` as its certificate and pipes to `backend` (host:port).
  * `clientCa` set: mTLS, a client must present a certificate signed by it.
  */
-export async function startTlsTerminator(opts: { backend: string; server: Pem; clientCa?: string }): Promise<TlsTerminator> {
-  const [host, port] = [opts.backend.slice(0, opts.backend.lastIndexOf(':')), Number(opts.backend.slice(opts.backend.lastIndexOf(':') + 1))];
+export async function startTlsTerminator(opts: {
+  backend: string;
+  server: Pem;
+  clientCa?: string;
+}): Promise<TlsTerminator> {
+  const [host, port] = [
+    opts.backend.slice(0, opts.backend.lastIndexOf(':')),
+    Number(opts.backend.slice(opts.backend.lastIndexOf(':') + 1)),
+  ];
   const sockets = new Set<net.Socket>();
   const state = { refused: [] as string[], accepted: 0 };
   const srv = tls.createServer(

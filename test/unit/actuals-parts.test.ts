@@ -22,7 +22,12 @@ import { loadConfigFile } from '../../client/config-file';
 import type { ExtractResult, PeriodInfo } from '../../common/dto';
 import { s3ArtifactEnv } from '../helpers/s3';
 
-const map = (fromCode: Record<string, string>): MemberMap => ({ fromCode, toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])), unmapped: {}, outOfScope: [] });
+const map = (fromCode: Record<string, string>): MemberMap => ({
+  fromCode,
+  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
+  unmapped: {},
+  outOfScope: [],
+});
 const MAPS: MemberMaps = {
   accounts: map({ '4010': '41', '6100': '61' }),
   subsidiaries: map({ 'SUB-2': '2' }),
@@ -30,7 +35,14 @@ const MAPS: MemberMaps = {
   classes: map({ 'CLS-1': '1' }),
   locations: map({ 'LOC-1': '1' }),
 };
-const PERIOD: PeriodInfo = { period: '2026-10', id: '10', name: 'Oct 2026', startDate: '2026-10-01', endDate: '2026-10-31', closed: true };
+const PERIOD: PeriodInfo = {
+  period: '2026-10',
+  id: '10',
+  name: 'Oct 2026',
+  startDate: '2026-10-01',
+  endDate: '2026-10-31',
+  closed: true,
+};
 
 const backends: Array<{ name: string; open(dir: string): Promise<() => ArtifactStore> }> = [
   { name: 'filesystem', open: async (dir) => () => new FsArtifactStore(path.join(dir, 'artifacts')) },
@@ -45,97 +57,118 @@ const backends: Array<{ name: string; open(dir: string): Promise<() => ArtifactS
 ];
 
 for (const backend of backends)
-describe(`extraction part files (${backend.name})`, () => {
-  let dir: string;
-  let artifacts: ArtifactStore;
-  /** A new store instance per attempt: on S3, another host with its own local directory. */
-  let openStore: () => ArtifactStore;
-  let audit: AuditTrail;
-  let config: ConnectionConfig;
-  let memberMapsHash: string;
-  /** Net per account as NetSuite holds it now; `failOn` makes that account's query fail (non-retryably). */
-  let ledger: Record<string, string>;
-  let failOn: string | null;
-  let glQueries: string[];
+  describe(`extraction part files (${backend.name})`, () => {
+    let dir: string;
+    let artifacts: ArtifactStore;
+    /** A new store instance per attempt: on S3, another host with its own local directory. */
+    let openStore: () => ArtifactStore;
+    let audit: AuditTrail;
+    let config: ConnectionConfig;
+    let memberMapsHash: string;
+    /** Net per account as NetSuite holds it now; `failOn` makes that account's query fail (non-retryably). */
+    let ledger: Record<string, string>;
+    let failOn: string | null;
+    let glQueries: string[];
 
-  const netsuite: NetSuitePort = {
-    async *query(sql) {
-      if (/SELECT DISTINCT tal\.account/.test(sql)) yield Object.keys(ledger).map((a) => ({ account_id: a }));
-      else if (/SUM\(NVL\(tal\.debit, 0\) - NVL\(tal\.credit, 0\)\) AS net, COUNT/.test(sql)) yield [{ net: String(Object.values(ledger).reduce((s, v) => s + Number(v), 0)), lines: '1' }];
-      else {
-        const account = /tal\.account = (\d+)/.exec(sql)![1]!;
-        glQueries.push(account);
-        if (failOn === account) throw Object.assign(new Error('400 Invalid search query'), { status: 400, retryable: false });
-        const row: SuiteQlRow = { account_id: account, subsidiary_id: '2', department_id: '101', class_id: '1', location_id: '1', net: ledger[account]! };
-        yield [row];
-      }
-    },
-    // eslint-disable-next-line require-yield
-    async *queryKeyset() {
-      throw new Error('not used');
-    },
-    upsertJournal: () => Promise.reject(new Error('not used')),
-    deleteJournal: () => Promise.reject(new Error('not used')),
-    getJournal: () => Promise.reject(new Error('not used')),
-  };
-  const deps = (): CycleDeps => ({
-    ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
-    artifacts: openStore(),
-    audit,
-  });
-  const extract = async (runId: string, cfg: ConnectionConfig = config) =>
-    (await new MockActivityEnvironment({ workflowExecution: { workflowId: 'cycle:parts', runId } }, { logger: new DefaultLogger('ERROR') }).run(makeActuals(deps()).extractActuals, { config: cfg, cycleId: 'cycle:parts', periodInfo: PERIOD, anaplanPeriodCode: 'Oct 26', memberMapsHash })) as ExtractResult;
-  const csv = async (r: ExtractResult) => (await artifacts.read(r.csvHash)).toString('utf8');
+    const netsuite: NetSuitePort = {
+      async *query(sql) {
+        if (/SELECT DISTINCT tal\.account/.test(sql)) yield Object.keys(ledger).map((a) => ({ account_id: a }));
+        else if (/SUM\(NVL\(tal\.debit, 0\) - NVL\(tal\.credit, 0\)\) AS net, COUNT/.test(sql))
+          yield [{ net: String(Object.values(ledger).reduce((s, v) => s + Number(v), 0)), lines: '1' }];
+        else {
+          const account = /tal\.account = (\d+)/.exec(sql)![1]!;
+          glQueries.push(account);
+          if (failOn === account)
+            throw Object.assign(new Error('400 Invalid search query'), { status: 400, retryable: false });
+          const row: SuiteQlRow = {
+            account_id: account,
+            subsidiary_id: '2',
+            department_id: '101',
+            class_id: '1',
+            location_id: '1',
+            net: ledger[account]!,
+          };
+          yield [row];
+        }
+      },
+      // eslint-disable-next-line require-yield
+      async *queryKeyset() {
+        throw new Error('not used');
+      },
+      upsertJournal: () => Promise.reject(new Error('not used')),
+      deleteJournal: () => Promise.reject(new Error('not used')),
+      getJournal: () => Promise.reject(new Error('not used')),
+    };
+    const deps = (): CycleDeps => ({
+      ports: async (): Promise<Ports> => ({
+        netsuite,
+        anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }),
+      }),
+      artifacts: openStore(),
+      audit,
+    });
+    const extract = async (runId: string, cfg: ConnectionConfig = config) =>
+      (await new MockActivityEnvironment(
+        { workflowExecution: { workflowId: 'cycle:parts', runId } },
+        { logger: new DefaultLogger('ERROR') },
+      ).run(makeActuals(deps()).extractActuals, {
+        config: cfg,
+        cycleId: 'cycle:parts',
+        periodInfo: PERIOD,
+        anaplanPeriodCode: 'Oct 26',
+        memberMapsHash,
+      })) as ExtractResult;
+    const csv = async (r: ExtractResult) => (await artifacts.read(r.csvHash)).toString('utf8');
 
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-parts-'));
-    openStore = await backend.open(dir);
-    artifacts = openStore();
-    audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
-    const loaded = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
-    // One account at a time: account 41's part is finished before account 61's query fails.
-    // Multi-Book set in config: the fake port answers GL queries only (no book probe), and the last test varies the book.
-    config = { ...loaded, netsuite: { ...loaded.netsuite, concurrency: 1, multiBook: 'on' } };
-    memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-  });
-  after(async () => {
-    await audit.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    await artifacts.parts.removeTree(cycleWorkDir('cycle:parts'));
-    ledger = { '41': '-100.00', '61': '50.00' };
-    failOn = '61';
-    glQueries = [];
-  });
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-parts-'));
+      openStore = await backend.open(dir);
+      artifacts = openStore();
+      audit = new AuditTrail({ file: path.join(dir, 'audit.db') });
+      const loaded = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
+      // One account at a time: account 41's part is finished before account 61's query fails.
+      // Multi-Book set in config: the fake port answers GL queries only (no book probe), and the last test varies the book.
+      config = { ...loaded, netsuite: { ...loaded.netsuite, concurrency: 1, multiBook: 'on' } };
+      memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
+    });
+    after(async () => {
+      await audit.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+      await artifacts.parts.removeTree(cycleWorkDir('cycle:parts'));
+      ledger = { '41': '-100.00', '61': '50.00' };
+      failOn = '61';
+      glQueries = [];
+    });
 
-  it('a retried attempt of the same run reuses the part it finished', async () => {
-    await assert.rejects(extract('run-1'), /Invalid search query/);
-    assert.deepEqual(glQueries, ['41', '61']);
-    failOn = null;
-    glQueries = [];
-    const r = await extract('run-1');
-    assert.deepEqual(glQueries, ['61'], 'account 41 is read back from its part, not queried again');
-    assert.equal(r.rows, 2);
-  });
+    it('a retried attempt of the same run reuses the part it finished', async () => {
+      await assert.rejects(extract('run-1'), /Invalid search query/);
+      assert.deepEqual(glQueries, ['41', '61']);
+      failOn = null;
+      glQueries = [];
+      const r = await extract('run-1');
+      assert.deepEqual(glQueries, ['61'], 'account 41 is read back from its part, not queried again');
+      assert.equal(r.rows, 2);
+    });
 
-  it('a new run of the same cycle ID discards the parts an earlier run left, and extracts what NetSuite holds now', async () => {
-    await assert.rejects(extract('run-1'), /Invalid search query/);
-    failOn = null;
-    ledger['41'] = '-175.00'; // a late adjustment posted between the runs
-    glQueries = [];
-    const r = await extract('run-2');
-    assert.deepEqual(glQueries.sort(), ['41', '61'], 'both accounts are queried again');
-    assert.match(await csv(r), /4010,SUB-2,DEP-101,CLS-1,LOC-1,Oct 26,-175(\.00)?\n/);
-    assert.doesNotMatch(await csv(r), /-100/);
-    assert.equal(r.csvCents, -12_500);
-  });
+    it('a new run of the same cycle ID discards the parts an earlier run left, and extracts what NetSuite holds now', async () => {
+      await assert.rejects(extract('run-1'), /Invalid search query/);
+      failOn = null;
+      ledger['41'] = '-175.00'; // a late adjustment posted between the runs
+      glQueries = [];
+      const r = await extract('run-2');
+      assert.deepEqual(glQueries.sort(), ['41', '61'], 'both accounts are queried again');
+      assert.match(await csv(r), /4010,SUB-2,DEP-101,CLS-1,LOC-1,Oct 26,-175(\.00)?\n/);
+      assert.doesNotMatch(await csv(r), /-100/);
+      assert.equal(r.csvCents, -12_500);
+    });
 
-  it('the same run with another query (a different accounting book) discards the part', async () => {
-    await assert.rejects(extract('run-1'), /Invalid search query/);
-    failOn = null;
-    glQueries = [];
-    await extract('run-1', { ...config, netsuite: { ...config.netsuite, accountingBook: 2 } });
-    assert.deepEqual(glQueries.sort(), ['41', '61']);
+    it('the same run with another query (a different accounting book) discards the part', async () => {
+      await assert.rejects(extract('run-1'), /Invalid search query/);
+      failOn = null;
+      glQueries = [];
+      await extract('run-1', { ...config, netsuite: { ...config.netsuite, accountingBook: 2 } });
+      assert.deepEqual(glQueries.sort(), ['41', '61']);
+    });
   });
-});

@@ -20,11 +20,19 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const authEvents = async (kind: string) => ((await control(sb, 'GET', '/auth-log')).events as Array<{ kind: string; method?: string; ok: boolean }>).filter((e) => e.kind === kind);
+const authEvents = async (kind: string) =>
+  ((await control(sb, 'GET', '/auth-log')).events as Array<{ kind: string; method?: string; ok: boolean }>).filter(
+    (e) => e.kind === kind,
+  );
 
 test('basic auth: 201 token with a 35-minute expiry, one token reused across calls', async () => {
   await control(sb, 'POST', '/reset');
-  const res = await fetch(`${sb.url}/token/authenticate`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${sb.demoUser.email}:${sb.demoUser.password}`).toString('base64')}` } });
+  const res = await fetch(`${sb.url}/token/authenticate`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${sb.demoUser.email}:${sb.demoUser.password}`).toString('base64')}`,
+    },
+  });
   assert.equal(res.status, 201);
   const body = (await res.json()) as any;
   assert.equal(body.status, 'SUCCESS');
@@ -37,11 +45,17 @@ test('basic auth: 201 token with a 35-minute expiry, one token reused across cal
   await c.lists();
   await c.imports();
   assert.equal(c.tokens.stats.authenticated, 1, 'one token per session, not per call');
-  const bad = await fetch(`${sb.url}/token/authenticate`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${sb.demoUser.email}:wrong`).toString('base64')}` } });
+  const bad = await fetch(`${sb.url}/token/authenticate`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${sb.demoUser.email}:wrong`).toString('base64')}` },
+  });
   assert.equal(bad.status, 401);
   assert.equal(((await bad.json()) as any).status, 'FAILURE_BAD_CREDENTIAL');
   const wrong = client(sb, { credentials: { kind: 'basic', email: sb.demoUser.email, password: 'nope' } });
-  await assert.rejects(wrong.me(), (e: unknown) => e instanceof AnaplanAuthError && e.status === 401 && !e.message.includes('nope'));
+  await assert.rejects(
+    wrong.me(),
+    (e: unknown) => e instanceof AnaplanAuthError && e.status === 401 && !e.message.includes('nope'),
+  );
 });
 
 test('certificate v2: registered certificate logs in; replayed, stale, v1-when-required and wrongly signed payloads are refused', async () => {
@@ -52,20 +66,45 @@ test('certificate v2: registered certificate logs in; replayed, stale, v1-when-r
   assert.equal((await c.me()).email, 'cert.user@meridian.example');
   assert.ok((await authEvents('authenticate')).some((e) => e.method === 'certificate-v2' && e.ok));
 
-  const post = (r: { authorization: string; body: string }) => fetch(`${sb.url}/token/authenticate`, { method: 'POST', headers: { authorization: r.authorization, 'content-type': 'application/json' }, body: r.body });
+  const post = (r: { authorization: string; body: string }) =>
+    fetch(`${sb.url}/token/authenticate`, {
+      method: 'POST',
+      headers: { authorization: r.authorization, 'content-type': 'application/json' },
+      body: r.body,
+    });
   const once = certificateAuthRequest(cred);
   assert.equal((await post(once)).status, 201);
   const replay = await post(once);
   assert.equal(replay.status, 401, 'a v2 payload cannot be reused');
   assert.match(((await replay.json()) as any).statusMessage, /already been used/);
   assert.equal((await post(certificateAuthRequest(cred, Date.now() - 20 * 60_000))).status, 401, 'stale timestamp');
-  assert.equal((await post(certificateAuthRequest({ ...cred, timestampUnit: 'ms' }))).status, 201, 'millisecond timestamps are tolerated');
+  assert.equal(
+    (await post(certificateAuthRequest({ ...cred, timestampUnit: 'ms' }))).status,
+    201,
+    'millisecond timestamps are tolerated',
+  );
   const other = await createCertificate({ kind: 'rsa', rsaBits: 2048 });
-  assert.equal((await post(certificateAuthRequest({ ...cred, privateKeyPem: other.privateKeyPem }))).status, 401, 'signature by another key');
-  assert.equal((await post(certificateAuthRequest({ ...cred, certificatePem: other.certificatePem, privateKeyPem: other.privateKeyPem }))).status, 401, 'unregistered certificate');
+  assert.equal(
+    (await post(certificateAuthRequest({ ...cred, privateKeyPem: other.privateKeyPem }))).status,
+    401,
+    'signature by another key',
+  );
+  assert.equal(
+    (
+      await post(
+        certificateAuthRequest({ ...cred, certificatePem: other.certificatePem, privateKeyPem: other.privateKeyPem }),
+      )
+    ).status,
+    401,
+    'unregistered certificate',
+  );
   sb.state.config.requireCertV2 = true;
   try {
-    assert.equal((await post(certificateAuthRequest({ ...cred, format: 'v1' }))).status, 401, 'v1 refused when v2 is required');
+    assert.equal(
+      (await post(certificateAuthRequest({ ...cred, format: 'v1' }))).status,
+      401,
+      'v1 refused when v2 is required',
+    );
   } finally {
     sb.state.config.requireCertV2 = false;
   }
@@ -79,24 +118,50 @@ test('device grant: pending until approved, slow_down when polled too fast, rota
   assert.ok(device.verification_uri.endsWith('/activate'));
 
   // Raw protocol: pending, then slow_down for an immediate second poll.
-  const poll = () => fetch(`${sb.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.device_code, client_id: sb.oauthClientId }) });
+  const poll = () =>
+    fetch(`${sb.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: device.device_code,
+        client_id: sb.oauthClientId,
+      }),
+    });
   const p1 = await poll();
   assert.equal(p1.status, 400);
   assert.equal(((await p1.json()) as any).error, 'authorization_pending');
   assert.equal(((await (await poll()).json()) as any).error, 'slow_down');
 
-  const tokens = pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device, http, slowDownIncrementMs: 200 });
+  const tokens = pollDeviceToken({
+    oauthUrl: sb.url,
+    clientId: sb.oauthClientId,
+    device,
+    http,
+    slowDownIncrementMs: 200,
+  });
   await new Promise((r) => setTimeout(r, 500));
   await control(sb, 'POST', '/device/approve', { userCode: device.user_code });
   const got = await tokens;
   assert.ok(got.accessToken && got.refreshToken);
 
   const persisted: string[] = [];
-  const c = client(sb, { credentials: { kind: 'refresh-token', clientId: sb.oauthClientId, refreshToken: got.refreshToken, onRefreshToken: (t) => void persisted.push(t) } });
+  const c = client(sb, {
+    credentials: {
+      kind: 'refresh-token',
+      clientId: sb.oauthClientId,
+      refreshToken: got.refreshToken,
+      onRefreshToken: (t) => void persisted.push(t),
+    },
+  });
   assert.equal((await c.me()).email, sb.demoUser.email);
   assert.equal(persisted.length, 1, 'rotated refresh token handed to the callback');
   assert.notEqual(persisted[0], got.refreshToken);
-  const reuse = await fetch(`${sb.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', client_id: sb.oauthClientId, refresh_token: got.refreshToken }) });
+  const reuse = await fetch(`${sb.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'refresh_token', client_id: sb.oauthClientId, refresh_token: got.refreshToken }),
+  });
   assert.equal(((await reuse.json()) as any).error, 'invalid_grant', 'a rotated refresh token is single use');
 
   // Non-rotatable client: the same refresh token keeps working and nothing needs persisting.
@@ -108,7 +173,14 @@ test('device grant: pending until approved, slow_down when polled too fast, rota
     const t2 = await pending;
     const seen: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const ci = client(sb, { credentials: { kind: 'refresh-token', clientId: sb.oauthClientId, refreshToken: t2.refreshToken, onRefreshToken: (t) => void seen.push(t) } });
+      const ci = client(sb, {
+        credentials: {
+          kind: 'refresh-token',
+          clientId: sb.oauthClientId,
+          refreshToken: t2.refreshToken,
+          onRefreshToken: (t) => void seen.push(t),
+        },
+      });
       assert.equal((await ci.me()).email, sb.demoUser.email);
     }
     assert.deepEqual(seen, [], 'a non-rotatable refresh token is reused, not replaced');
@@ -119,13 +191,19 @@ test('device grant: pending until approved, slow_down when polled too fast, rota
   // Denied by the human.
   const denied = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
   await control(sb, 'POST', '/device/approve', { userCode: denied.user_code, deny: true });
-  await assert.rejects(pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: denied, http }), (e: unknown) => e instanceof AnaplanAuthError && e.code === 'access_denied');
+  await assert.rejects(
+    pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: denied, http }),
+    (e: unknown) => e instanceof AnaplanAuthError && e.code === 'access_denied',
+  );
 
   // Expired device code.
   const late = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
   await control(sb, 'POST', '/clock', { advanceMs: 16 * 60_000 });
   try {
-    await assert.rejects(pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: late, http }), (e: unknown) => e instanceof AnaplanAuthError && e.code === 'expired_token');
+    await assert.rejects(
+      pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device: late, http }),
+      (e: unknown) => e instanceof AnaplanAuthError && e.code === 'expired_token',
+    );
   } finally {
     await control(sb, 'POST', '/clock', { advanceMs: -16 * 60_000 });
   }
@@ -135,7 +213,11 @@ test('a token is refreshed across a simulated 35-minute boundary mid-upload, and
   await control(sb, 'POST', '/reset');
   const file = join(dir, 'gl.csv');
   const line = '6100,SUB-2,DEP-104,CLS-201,LOC-301,Oct 26,1.00\n';
-  await writeFile(file, 'Account,Subsidiary,Department,Class,Location,Period,Amount\n' + line.repeat(Math.ceil((6 * 1024 * 1024) / line.length)));
+  await writeFile(
+    file,
+    'Account,Subsidiary,Department,Class,Location,Period,Amount\n' +
+      line.repeat(Math.ceil((6 * 1024 * 1024) / line.length)),
+  );
   let offsetMs = 0;
   const c = client(sb, { now: () => Date.now() + offsetMs });
   const fileId = (await c.findFile('GL Actuals.csv')).id;

@@ -23,7 +23,10 @@ test('409 and 423 on a model read are retried until the model answers', async ()
   await control(sb, 'POST', '/faults', { match: { method: 'GET', path: '/lists' }, status: 409, count: 1 });
   await control(sb, 'POST', '/faults', { match: { method: 'GET', path: '/lists' }, status: 423, count: 1 });
   assert.ok((await c.lists()).length > 0);
-  assert.deepEqual(calls.filter((r) => r.path.endsWith('/lists')).map((r) => r.status), [409, 423, 200]);
+  assert.deepEqual(
+    calls.filter((r) => r.path.endsWith('/lists')).map((r) => r.status),
+    [409, 423, 200],
+  );
   assert.deepEqual(await control(sb, 'GET', '/faults'), [], 'both faults fired');
 });
 

@@ -14,7 +14,11 @@ import {
 import { ApiError } from '../../activities/http';
 
 const req = { method: 'GET', path: '/2/0/workspaces/w/models/M/imports', taskId: 'ABC' };
-const envelope = (code: number, message: string) => ({ status: { code, message }, path: req.path, timestamp: '2026-01-01T00:00:00Z' });
+const envelope = (code: number, message: string) => ({
+  status: { code, message },
+  path: req.path,
+  timestamp: '2026-01-01T00:00:00Z',
+});
 
 test('status → error class table is pinned (409/423 busy, 429 rate limit, 5xx server, 4xx by meaning)', () => {
   const table: Array<[number, unknown, new (...a: any[]) => AnaplanError, boolean]> = [
@@ -52,9 +56,17 @@ test('errors carry Anaplan codes, messages and Retry-After', () => {
   assert.equal(e.retryAfterMs, 7000);
   assert.equal(e.code, '429');
   assert.match(e.message, /GET \/2\/0\/workspaces\/w\/models\/M\/imports failed with 429: Too Many Requests/);
-  const o = fromResponse({ status: 400, headers: {} }, { error: 'invalid_grant', error_description: 'Invalid refresh token.' }, req);
+  const o = fromResponse(
+    { status: 400, headers: {} },
+    { error: 'invalid_grant', error_description: 'Invalid refresh token.' },
+    req,
+  );
   assert.equal(o.code, 'invalid_grant');
-  const a = fromResponse({ status: 401, headers: {} }, { status: 'FAILURE_BAD_CREDENTIAL', statusMessage: 'Invalid credentials.' }, req);
+  const a = fromResponse(
+    { status: 401, headers: {} },
+    { status: 'FAILURE_BAD_CREDENTIAL', statusMessage: 'Invalid credentials.' },
+    req,
+  );
   assert.equal(a.code, 'FAILURE_BAD_CREDENTIAL');
 });
 
@@ -62,6 +74,10 @@ test('a token echoed in a body never reaches the error message', () => {
   const secret = 'AAAAbbbbCCCC1234==.ddddEEEEffff5678.gggg==';
   const e = fromResponse({ status: 400, headers: {} }, envelope(400, `bad header AnaplanAuthToken ${secret}`), req);
   assert.ok(!e.message.includes(secret), e.message);
-  const o = fromResponse({ status: 400, headers: {} }, { error: 'invalid_request', error_description: `refresh_token=${secret}` }, req);
+  const o = fromResponse(
+    { status: 400, headers: {} },
+    { error: 'invalid_request', error_description: `refresh_token=${secret}` },
+    req,
+  );
   assert.ok(!o.message.includes(secret), o.message);
 });

@@ -43,7 +43,11 @@ test('A3 refreshNewTokenValue: the connector adopts the new token from /token/re
     assert.ok((await c.lists()).length > 0);
     const second = await c.tokens.token();
     assert.notEqual(second, first, 'a new token value came back');
-    assert.deepEqual({ ...c.tokens.stats }, { authenticated: 1, refreshed: 1, reauthenticatedAfter401: 0, adoptedFromStore: 0 }, 'refreshed once and used at once: no 401, no second login');
+    assert.deepEqual(
+      { ...c.tokens.stats },
+      { authenticated: 1, refreshed: 1, reauthenticatedAfter401: 0, adoptedFromStore: 0 },
+      'refreshed once and used at once: no 401, no second login',
+    );
     const old = await fetch(`${sb.url}/2/0/users/me`, { headers: { authorization: `AnaplanAuthToken ${first}` } });
     assert.equal(old.status, 401, 'the token before the refresh is dead');
   });
@@ -54,11 +58,28 @@ test('A5 devicePollStatus: authorization_pending under 401, 403 or 429 — polle
     await withSandbox({ devicePollStatus: status, deviceIntervalSec: 0.2 }, async (sb) => {
       const http = { transport: {}, retryPolicy: FAST_RETRY };
       const device = await startDeviceAuthorization({ oauthUrl: sb.url, clientId: sb.oauthClientId, http });
-      const raw = await fetch(`${sb.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.device_code, client_id: sb.oauthClientId }) });
+      const raw = await fetch(`${sb.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          device_code: device.device_code,
+          client_id: sb.oauthClientId,
+        }),
+      });
       assert.equal(raw.status, status);
       assert.equal(((await raw.json()) as { error: string }).error, 'authorization_pending');
-      const polls = async () => ((await control(sb, 'GET', '/auth-log')).events as Array<{ kind: string; ok: boolean; reason?: string }>).filter((e) => e.kind === 'oauth-token');
-      const tokens = pollDeviceToken({ oauthUrl: sb.url, clientId: sb.oauthClientId, device, http, slowDownIncrementMs: 200 });
+      const polls = async () =>
+        (
+          (await control(sb, 'GET', '/auth-log')).events as Array<{ kind: string; ok: boolean; reason?: string }>
+        ).filter((e) => e.kind === 'oauth-token');
+      const tokens = pollDeviceToken({
+        oauthUrl: sb.url,
+        clientId: sb.oauthClientId,
+        device,
+        http,
+        slowDownIncrementMs: 200,
+      });
       // Let the client poll a few times before the human approves.
       while ((await polls()).length < 4) await new Promise((r) => setTimeout(r, 50));
       await control(sb, 'POST', '/device/approve', { userCode: device.user_code });
@@ -66,7 +87,11 @@ test('A5 devicePollStatus: authorization_pending under 401, 403 or 429 — polle
       assert.ok(got.accessToken && got.refreshToken, `tokens under ${status}`);
       const events = await polls();
       // The raw poll above was the only early one; the client itself never polled before the interval.
-      assert.deepEqual(events.filter((e) => e.reason === 'slow_down').length, 0, `no slow_down under ${status}: ${JSON.stringify(events.map((e) => e.reason ?? 'ok'))}`);
+      assert.deepEqual(
+        events.filter((e) => e.reason === 'slow_down').length,
+        0,
+        `no slow_down under ${status}: ${JSON.stringify(events.map((e) => e.reason ?? 'ok'))}`,
+      );
       assert.equal(events.at(-1)!.ok, true);
     });
   }
@@ -87,9 +112,18 @@ test('A16 moduleDetailType: module import counts are read by key whatever detail
       await c.uploadFile(imp.importDataSourceId!, file);
       const r = await c.runImport(imp.id, { poll: FAST_POLL });
       // The sandbox really sent the variant.
-      const task = (await c.getJson(`/workspaces/${sb.workspaceId}/models/${sb.modelId}/imports/${imp.id}/tasks/${r.taskId}`)).task as { result: { details: Array<{ type: string }> } };
-      assert.deepEqual(task.result.details.map((d) => d.type), [type]);
-      assert.deepEqual({ total: r.counts.total, ok: r.counts.successful, failed: r.counts.failed }, { total: 3, ok: 2, failed: 1 }, `counts under details.type ${type}`);
+      const task = (
+        await c.getJson(`/workspaces/${sb.workspaceId}/models/${sb.modelId}/imports/${imp.id}/tasks/${r.taskId}`)
+      ).task as { result: { details: Array<{ type: string }> } };
+      assert.deepEqual(
+        task.result.details.map((d) => d.type),
+        [type],
+      );
+      assert.deepEqual(
+        { total: r.counts.total, ok: r.counts.successful, failed: r.counts.failed },
+        { total: 3, ok: 2, failed: 1 },
+        `counts under details.type ${type}`,
+      );
       assert.deepEqual(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26' }), { cells: 2, total: 30 });
     });
   }
@@ -102,7 +136,8 @@ test('A18 blockWhileBusy: false — model reads answer during an import instead 
     const file = join(dir, 'a18.csv');
     await writeFile(file, glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '5']]));
     const accounts = await c.findList('Accounts');
-    const taskState = async () => ((await control(sb, 'GET', '/tasks')).tasks as Array<{ taskState: string }>).at(-1)?.taskState;
+    const taskState = async () =>
+      ((await control(sb, 'GET', '/tasks')).tasks as Array<{ taskState: string }>).at(-1)?.taskState;
     for (const blockWhileBusy of [false, true]) {
       await control(sb, 'POST', '/switches', { blockWhileBusy });
       await c.uploadFile(imp.importDataSourceId!, file);
@@ -133,7 +168,11 @@ test('A22 periodCaseSensitive: the connector writes period codes exactly as the 
       return c.runImport(imp.id, { poll: FAST_POLL });
     };
     const ok = await load(codes);
-    assert.deepEqual({ ok: ok.counts.successful, failed: ok.counts.failed }, { ok: 12, failed: 0 }, `codes ${codes.join(', ')}`);
+    assert.deepEqual(
+      { ok: ok.counts.successful, failed: ok.counts.failed },
+      { ok: 12, failed: 0 },
+      `codes ${codes.join(', ')}`,
+    );
     // The switch bites: the same months in another case are refused as Anaplan words it.
     const shouted = await load(codes.map((x) => x.toUpperCase()));
     assert.equal(shouted.counts.failed, 12);
@@ -154,10 +193,17 @@ test('A16 alternateStepTexts: other currentStep wordings change nothing — load
     await c.uploadFile(imp.importDataSourceId!, file);
     const r = await c.runImport(imp.id, { poll: FAST_POLL });
     assert.equal(r.counts.successful, 1);
-    const steps = async () => ((await control(sb, 'GET', '/tasks')).tasks as Array<{ currentStep: string }>).map((t) => t.currentStep);
+    const steps = async () =>
+      ((await control(sb, 'GET', '/tasks')).tasks as Array<{ currentStep: string }>).map((t) => t.currentStep);
     assert.deepEqual(await steps(), ['Completed'], 'the sandbox really used the other wording');
     await control(sb, 'POST', '/faults', { kind: 'task-failed-no-result', count: 1 });
-    await assert.rejects(c.runImport(imp.id, { poll: FAST_POLL }), (e: unknown) => e instanceof Error && /ended COMPLETE \("Failed"\) without a result/.test(e.message) && e.message.includes(imp.id));
+    await assert.rejects(
+      c.runImport(imp.id, { poll: FAST_POLL }),
+      (e: unknown) =>
+        e instanceof Error &&
+        /ended COMPLETE \("Failed"\) without a result/.test(e.message) &&
+        e.message.includes(imp.id),
+    );
     assert.deepEqual(await steps(), ['Completed', 'Failed']);
   });
 });

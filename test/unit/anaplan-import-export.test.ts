@@ -29,7 +29,15 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
   for (let i = 0; i < 100; i++) {
     const amount = ((i + 1) * 137.25).toFixed(2);
     // Distinct cells, so every good row is one cell.
-    good.push([accounts[i % 5]!, `SUB-${2 + (Math.floor(i / 5) % 3)}`, 'DEP-104', ['CLS-201', 'CLS-202', 'CLS-203'][Math.floor(i / 15) % 3]!, 'LOC-301', periods[Math.floor(i / 45) % 4]!, amount]);
+    good.push([
+      accounts[i % 5]!,
+      `SUB-${2 + (Math.floor(i / 5) % 3)}`,
+      'DEP-104',
+      ['CLS-201', 'CLS-202', 'CLS-203'][Math.floor(i / 15) % 3]!,
+      'LOC-301',
+      periods[Math.floor(i / 45) % 4]!,
+      amount,
+    ]);
   }
   const seen = new Set(good.map((r) => r.slice(0, 6).join('|')));
   assert.equal(seen.size, 100);
@@ -41,7 +49,17 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
     ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', 'abc'], // not a number
     ['6100', 'SUB-1', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '10'], // aggregate (parent subsidiary; summary accounts live in Account Groups)
   ];
-  const rows = [...good.slice(0, 10), bad[0]!, ...good.slice(10, 40), bad[1]!, bad[2]!, ...good.slice(40, 90), bad[3]!, ...good.slice(90), bad[4]!];
+  const rows = [
+    ...good.slice(0, 10),
+    bad[0]!,
+    ...good.slice(10, 40),
+    bad[1]!,
+    bad[2]!,
+    ...good.slice(40, 90),
+    bad[3]!,
+    ...good.slice(90),
+    bad[4]!,
+  ];
   const file = join(dir, 'bad-rows.csv');
   await writeFile(file, glCsv(rows));
   const imp = await c.findImport('Import GL Actuals');
@@ -49,13 +67,22 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
   const r = await c.runImport(imp.id, { poll: FAST_POLL });
   assert.equal(r.successful, true);
   assert.equal(r.failureDumpAvailable, true);
-  assert.deepEqual({ total: r.counts.total, ok: r.counts.successful, failed: r.counts.failed }, { total: 105, ok: 100, failed: 5 });
+  assert.deepEqual(
+    { total: r.counts.total, ok: r.counts.successful, failed: r.counts.failed },
+    { total: 105, ok: 100, failed: 5 },
+  );
   assert.ok(r.dump);
   assert.equal(r.dump.totalRows, 5);
   assert.deepEqual(r.dump.columns, ['Account', 'Subsidiary', 'Department', 'Class', 'Location', 'Period', 'Amount']);
   // _Line_ counts the header as line 1.
-  assert.deepEqual(r.dump.rows.map((d) => d.line), [12, 43, 44, 95, 106]);
-  assert.deepEqual(r.dump.rows.map((d) => d.status), ['E', 'E', 'E', 'E', 'E']);
+  assert.deepEqual(
+    r.dump.rows.map((d) => d.line),
+    [12, 43, 44, 95, 106],
+  );
+  assert.deepEqual(
+    r.dump.rows.map((d) => d.status),
+    ['E', 'E', 'E', 'E', 'E'],
+  );
   assert.match(r.dump.rows[0]!.error, /Item not located in Departments list: DEP-108/);
   assert.match(r.dump.rows[1]!.error, /Accounts list: 9999/);
   assert.match(r.dump.rows[2]!.error, /Invalid date/);
@@ -71,14 +98,18 @@ test('an import with 5 bad rows completes: the 5 rows come back in the parsed du
 
   // Dumps are kept for the latest task only: a new run replaces the old task's dump (404).
   const again = await c.runImport(imp.id, { poll: FAST_POLL });
-  const stale = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${r.taskId}/dump`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  const stale = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${r.taskId}/dump`, {
+    headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` },
+  });
   assert.equal(stale.status, 404);
   assert.equal(again.dump?.totalRows, 5);
   // A clean run removes the dump altogether.
   await c.uploadFile(imp.importDataSourceId!, Readable.from([glCsv(good.slice(0, 3))]));
   const clean = await c.runImport(imp.id, { poll: FAST_POLL });
   assert.equal(clean.failureDumpAvailable, false);
-  const gone = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${again.taskId}/dump`, { headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` } });
+  const gone = await fetch(`${sb.url}/2/0${c.modelPath}/imports/${imp.id}/tasks/${again.taskId}/dump`, {
+    headers: { authorization: `AnaplanAuthToken ${await c.tokens.token()}` },
+  });
   assert.equal(gone.status, 404);
 });
 
@@ -87,11 +118,23 @@ test('list import creates and updates members with parents; bad parents go to th
   // Accounts is a composite hierarchy: a Parent must be an item of Account Groups, not of Accounts.
   const imp = await c.findImport('Import Accounts');
   const file = join(dir, 'accounts.csv');
-  await writeFile(file, 'Code,Name,Parent\n6900,"Training, Conferences",6000\n6100,Salaries & Wages,6000\n6910,Orphan,9999\n6920,Child of an account,6900\n');
+  await writeFile(
+    file,
+    'Code,Name,Parent\n6900,"Training, Conferences",6000\n6100,Salaries & Wages,6000\n6910,Orphan,9999\n6920,Child of an account,6900\n',
+  );
   await c.uploadFile(imp.importDataSourceId!, file, { chunkSizeBytes: 1024 * 1024 });
   const r = await c.runImport(imp.id, { poll: FAST_POLL });
-  assert.deepEqual({ created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed }, { created: 1, updated: 1, failed: 2 });
-  assert.deepEqual(r.dump?.rows.map((d) => [d.values.Code, d.error]), [['6910', 'Invalid parent'], ['6920', 'Invalid parent']]);
+  assert.deepEqual(
+    { created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed },
+    { created: 1, updated: 1, failed: 2 },
+  );
+  assert.deepEqual(
+    r.dump?.rows.map((d) => [d.values.Code, d.error]),
+    [
+      ['6910', 'Invalid parent'],
+      ['6920', 'Invalid parent'],
+    ],
+  );
   const items = await c.listItems((await c.findList('Accounts')).id);
   const byCode = new Map(items.map((i) => [i.code, i]));
   assert.equal(byCode.get('6900')?.name, 'Training, Conferences');
@@ -103,7 +146,10 @@ test('list import creates and updates members with parents; bad parents go to th
   // Subsidiaries keeps its parents in the same list: a row may name one created earlier in the file.
   const subs = await c.findImport('Import Subsidiaries');
   const subFile = join(dir, 'subs.csv');
-  await writeFile(subFile, 'Code,Name,Parent\nSUB-9,New Holding,SUB-1\nSUB-10,Child of new,SUB-9\nSUB-11,Orphan,SUB-99\n');
+  await writeFile(
+    subFile,
+    'Code,Name,Parent\nSUB-9,New Holding,SUB-1\nSUB-10,Child of new,SUB-9\nSUB-11,Orphan,SUB-99\n',
+  );
   await c.uploadFile(subs.importDataSourceId!, subFile, { chunkSizeBytes: 1024 * 1024 });
   const rs = await c.runImport(subs.id, { poll: FAST_POLL });
   assert.deepEqual({ created: rs.counts.created, failed: rs.counts.failed }, { created: 2, failed: 1 });
@@ -137,18 +183,35 @@ test('export of approved plan values is downloaded in chunks and parsed; it matc
   assert.ok(Math.abs(rows.reduce((s, x) => s + Number(x.Amount), 0) - total) < 0.01);
   assert.ok(rows.every((x) => x.Version === 'Budget' || x.Version === 'Forecast'));
   assert.ok(rows.some((x) => x.Version === 'Forecast' && x.Period === 'Oct 26'));
-  assert.ok(!rows.some((x) => x.Version === 'Forecast' && x.Period === 'Sep 26'), 'unapproved forecast months are filtered out');
+  assert.ok(
+    !rows.some((x) => x.Version === 'Forecast' && x.Period === 'Sep 26'),
+    'unapproved forecast months are filtered out',
+  );
   assert.ok(!rows.some((x) => x.Department === 'DEP-108'));
 });
 
 test('the Refresh Actuals process runs its imports in one task with nested results', async () => {
   const c = client(sb);
-  await c.uploadFile((await c.findFile('Accounts.csv')).id, Readable.from(['Code,Name,Parent\n6950,Bank Charges,6000\n']));
-  await c.uploadFile((await c.findFile('GL Actuals.csv')).id, Readable.from([glCsv([['6950', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '12.5'], ['6950', 'SUB-2', 'DEP-108', 'CLS-201', 'LOC-301', 'Oct 26', '1']])]));
+  await c.uploadFile(
+    (await c.findFile('Accounts.csv')).id,
+    Readable.from(['Code,Name,Parent\n6950,Bank Charges,6000\n']),
+  );
+  await c.uploadFile(
+    (await c.findFile('GL Actuals.csv')).id,
+    Readable.from([
+      glCsv([
+        ['6950', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '12.5'],
+        ['6950', 'SUB-2', 'DEP-108', 'CLS-201', 'LOC-301', 'Oct 26', '1'],
+      ]),
+    ]),
+  );
   const proc = await c.findProcess('Refresh Actuals');
   const r = await c.runProcess(proc.id, { poll: FAST_POLL });
   assert.equal(r.result.nestedResults?.length, 2);
-  assert.deepEqual({ total: r.counts.total, created: r.counts.created, failed: r.counts.failed }, { total: 3, created: 1, failed: 1 });
+  assert.deepEqual(
+    { total: r.counts.total, created: r.counts.created, failed: r.counts.failed },
+    { total: 3, created: 1, failed: 1 },
+  );
   // The account created by the first import is usable by the second one in the same process.
   assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Account: '6950' }).total, 12.5);
   const glImport = (await c.findImport('Import GL Actuals')).id;

@@ -9,12 +9,35 @@ import type { AnaplanSandbox } from '../../sandbox/anaplan/server';
 import { FAST_POLL, client, sandbox } from '../fixtures/anaplan/harness';
 
 const TARGET_BYTES = 200 * 1024 * 1024;
-const ACCOUNTS = ['4010', '4020', '4030', '5010', '5020', '5030', '6100', '6110', '6120', '6200', '6210', '6300', '6310', '6400', '6500', '6600', '6700', '6800', '7010', '7020'];
+const ACCOUNTS = [
+  '4010',
+  '4020',
+  '4030',
+  '5010',
+  '5020',
+  '5030',
+  '6100',
+  '6110',
+  '6120',
+  '6200',
+  '6210',
+  '6300',
+  '6310',
+  '6400',
+  '6500',
+  '6600',
+  '6700',
+  '6800',
+  '7010',
+  '7020',
+];
 const SUBS = ['SUB-2', 'SUB-3', 'SUB-4'];
 const DEPS = ['DEP-101', 'DEP-102', 'DEP-104', 'DEP-105', 'DEP-106', 'DEP-107'];
 const CLASSES = ['CLS-201', 'CLS-202', 'CLS-203'];
 const LOCS = ['LOC-301', 'LOC-302', 'LOC-303', 'LOC-304'];
-const PERIODS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m) => `${m} 26`);
+const PERIODS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(
+  (m) => `${m} 26`,
+);
 const DIMS = [ACCOUNTS, SUBS, DEPS, CLASSES, LOCS, PERIODS];
 const KEYS = DIMS.reduce((n, d) => n * d.length, 1);
 
@@ -82,7 +105,10 @@ test('a 200 MB CSV is uploaded in chunks with flat memory, imported, and the mod
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const chunkSize = 10 * 1024 * 1024;
-  const up = await c.uploadFile(imp.importDataSourceId!, path, { chunkSizeBytes: chunkSize, onChunk: () => (peak = Math.max(peak, process.memoryUsage().rss)) });
+  const up = await c.uploadFile(imp.importDataSourceId!, path, {
+    chunkSizeBytes: chunkSize,
+    onChunk: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+  });
   clearInterval(sampler);
   assert.equal(up.bytes, size);
   assert.equal(up.chunkCount, Math.ceil(size / chunkSize));

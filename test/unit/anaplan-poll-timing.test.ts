@@ -16,8 +16,16 @@ test('firstPollDelay: 1 s with no history under the default policy; the expected
   assert.equal(firstPollDelay(DEFAULT_POLL, 3000), 3300);
   assert.equal(firstPollDelay(DEFAULT_POLL, 200), 1000, 'never sooner than the early step');
   assert.equal(firstPollDelay(DEFAULT_POLL, 10 * 60_000), 60_000, 'capped at maxMs');
-  assert.equal(firstPollDelay({ initialMs: 250, factor: 1.5, maxMs: 2000 }, undefined), 250, 'a policy faster than 1 s keeps its own first step');
-  assert.equal(firstPollDelay({ ...DEFAULT_POLL, earlyMs: 5000 }, undefined), 5000, 'earlyMs = initialMs: no early window');
+  assert.equal(
+    firstPollDelay({ initialMs: 250, factor: 1.5, maxMs: 2000 }, undefined),
+    250,
+    'a policy faster than 1 s keeps its own first step',
+  );
+  assert.equal(
+    firstPollDelay({ ...DEFAULT_POLL, earlyMs: 5000 }, undefined),
+    5000,
+    'earlyMs = initialMs: no early window',
+  );
 });
 
 test('PollClock: stretching early steps while the task is young, then ≥ initialMs apart (§7.3), each moved to the predicted end', () => {
@@ -56,7 +64,11 @@ test('with the default policy a 1.5 s import is polled early (not first at 5 s),
   const run = async () => {
     await c.uploadFile(imp.importDataSourceId!, Readable.from([csv]));
     const polls: Array<{ state: string; progress: number }> = [];
-    const r = await c.runImport(imp.id, { poll: DEFAULT_POLL, workBytes: csv.length, onProgress: (t) => polls.push({ state: t.taskState ?? '', progress: t.progress ?? -1 }) });
+    const r = await c.runImport(imp.id, {
+      poll: DEFAULT_POLL,
+      workBytes: csv.length,
+      onProgress: (t) => polls.push({ state: t.taskState ?? '', progress: t.progress ?? -1 }),
+    });
     assert.equal(r.successful, true);
     return polls;
   };

@@ -24,11 +24,29 @@ test('port adapter: list items by list name with parent codes, actions described
   await control(sb, 'POST', '/reset');
   const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
   const deps = await port.listItems('Departments');
-  assert.deepEqual(deps.find((d) => d.code === 'DEP-104'), { code: 'DEP-104', name: 'Platform', parent: 'DEP-103' });
+  assert.deepEqual(
+    deps.find((d) => d.code === 'DEP-104'),
+    { code: 'DEP-104', name: 'Platform', parent: 'DEP-103' },
+  );
   assert.equal(deps.find((d) => d.code === 'DEP-100')?.parent, null);
   const actions = await port.describeActions();
-  assert.deepEqual(actions.imports.find((i) => i.name === 'Import GL Actuals')?.columns, ['Account', 'Subsidiary', 'Department', 'Class', 'Location', 'Period', 'Amount']);
-  assert.deepEqual(actions.exports.find((e) => e.name === 'Export Approved Plan')?.columns, ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount']);
+  assert.deepEqual(actions.imports.find((i) => i.name === 'Import GL Actuals')?.columns, [
+    'Account',
+    'Subsidiary',
+    'Department',
+    'Class',
+    'Location',
+    'Period',
+    'Amount',
+  ]);
+  assert.deepEqual(actions.exports.find((e) => e.name === 'Export Approved Plan')?.columns, [
+    'Account',
+    'Subsidiary',
+    'Department',
+    'Period',
+    'Version',
+    'Amount',
+  ]);
 });
 
 test('port adapter: runImport by name uploads, runs and returns counts with the dump as CSV; runExport streams the output', async () => {
@@ -40,7 +58,11 @@ test('port adapter: runImport by name uploads, runs and returns counts with the 
   ]);
   await writeFile(path, text);
   const phases = new Set<string>();
-  const out = await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) }, { onProgress: (p) => phases.add(p.phase) });
+  const out = await port.runImport(
+    'Import GL Actuals',
+    { path, bytes: Buffer.byteLength(text) },
+    { onProgress: (p) => phases.add(p.phase) },
+  );
   assert.equal(out.successful, true);
   assert.deepEqual([out.rowsImported, out.rowsRejected, out.chunks], [1, 1, 1]);
   assert.ok(phases.has('upload') && phases.has('import'));
@@ -61,19 +83,28 @@ test('port adapter: runImport by name uploads, runs and returns counts with the 
   assert.match(r.taskId, /^[0-9A-F]{32}$/);
   const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
   assert.equal(rows.length, sb.cellTotals('PLN01 Plan', 'Approved').cells);
-  await assert.rejects(port.runExport('No Such Export', async () => undefined), /no export "No Such Export"/);
+  await assert.rejects(
+    port.runExport('No Such Export', async () => undefined),
+    /no export "No Such Export"/,
+  );
 });
 
 test('port adapter: lists and actions are read once per session; preflight reads only what it asks for; a cached ID that 404s is re-read once', async () => {
   await control(sb, 'POST', '/reset');
   const requests = async () => (await control(sb, 'GET', '/state')).requests as Record<string, number>;
-  const count = (r: Record<string, number>, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith('GET ') && k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  const count = (r: Record<string, number>, suffix: string) =>
+    Object.entries(r)
+      .filter(([k]) => k.startsWith('GET ') && k.endsWith(suffix))
+      .reduce((s, [, n]) => s + n, 0);
   const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
 
   const described = await port.describeActions({ imports: ['Import GL Actuals'], exports: [] });
   assert.deepEqual(described.exports, [], 'exports not read when none is asked for');
   assert.ok(described.imports.find((i) => i.name === 'Import GL Actuals')?.columns?.includes('Amount'));
-  assert.ok(described.imports.filter((i) => i.name !== 'Import GL Actuals').every((i) => i.columns === undefined), 'metadata only for the named import');
+  assert.ok(
+    described.imports.filter((i) => i.name !== 'Import GL Actuals').every((i) => i.columns === undefined),
+    'metadata only for the named import',
+  );
   let r = await requests();
   assert.equal(count(r, '/imports/:id'), 1, 'one metadata read');
   assert.equal(count(r, '/exports'), 0);
@@ -81,15 +112,26 @@ test('port adapter: lists and actions are read once per session; preflight reads
   const path = join(dir, 'cache.csv');
   const text = glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '1']]);
   await writeFile(path, text);
-  for (let i = 0; i < 2; i++) assert.equal((await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful, true);
+  for (let i = 0; i < 2; i++)
+    assert.equal(
+      (await port.runImport('Import GL Actuals', { path, bytes: Buffer.byteLength(text) })).successful,
+      true,
+    );
   await port.listItems('Departments');
   await port.listItems('Classes');
   r = await requests();
   assert.equal(count(r, '/imports'), 1, 'imports listed once (by describeActions), reused by both runs');
   assert.equal(count(r, '/lists'), 1, 'lists listed once for two list reads');
-  const calls = (method: string, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  const calls = (method: string, suffix: string) =>
+    Object.entries(r)
+      .filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix))
+      .reduce((s, [, n]) => s + n, 0);
   assert.equal(calls('PUT', '/files/:fileId'), 2, 'a one-chunk file goes up in a single PUT');
-  assert.equal(calls('POST', '/files/:fileId') + calls('POST', '/complete') + calls('PUT', '/chunks/:chunkId'), 0, 'no chunked-upload calls for it');
+  assert.equal(
+    calls('POST', '/files/:fileId') + calls('POST', '/complete') + calls('PUT', '/chunks/:chunkId'),
+    0,
+    'no chunked-upload calls for it',
+  );
 
   // The import's file answers 404 once (as if the action was rebuilt): the catalog is re-read and the upload retried.
   await control(sb, 'POST', '/faults', { match: { path: '/files/' }, status: 404, count: 1 });
@@ -100,19 +142,41 @@ test('port adapter: lists and actions are read once per session; preflight reads
 test('port adapter: a streamed import file goes up as it is produced — one PUT when it fits a chunk, else chunks', async () => {
   await control(sb, 'POST', '/reset');
   const requests = async () => (await control(sb, 'GET', '/state')).requests as Record<string, number>;
-  const calls = (r: Record<string, number>, method: string, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix)).reduce((n, [, v]) => n + v, 0);
+  const calls = (r: Record<string, number>, method: string, suffix: string) =>
+    Object.entries(r)
+      .filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix))
+      .reduce((n, [, v]) => n + v, 0);
   const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
   const { Readable } = await import('node:stream');
 
   const small = glCsv([['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '5']]);
-  assert.deepEqual(await port.uploadImportFile('Import GL Actuals', Readable.from([small]), {}), { chunks: 1, bytes: Buffer.byteLength(small) });
+  assert.deepEqual(await port.uploadImportFile('Import GL Actuals', Readable.from([small]), {}), {
+    chunks: 1,
+    bytes: Buffer.byteLength(small),
+  });
   let r = await requests();
   assert.equal(calls(r, 'PUT', '/files/:fileId'), 1);
   assert.equal(calls(r, 'POST', '/files/:fileId') + calls(r, 'PUT', '/chunks/:chunkId'), 0);
-  const ran = await port.runImport('Import GL Actuals', { path: '/nonexistent', bytes: 0 }, { uploaded: { chunks: 1 } });
-  assert.deepEqual([ran.successful, ran.rowsImported, ran.chunks], [true, 1, 1], 'the import runs on what was uploaded, without reading a file');
+  const ran = await port.runImport(
+    'Import GL Actuals',
+    { path: '/nonexistent', bytes: 0 },
+    { uploaded: { chunks: 1 } },
+  );
+  assert.deepEqual(
+    [ran.successful, ran.rowsImported, ran.chunks],
+    [true, 1, 1],
+    'the import runs on what was uploaded, without reading a file',
+  );
 
-  const rows = Array.from({ length: 40_000 }, (_, i) => ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', String(i)]);
+  const rows = Array.from({ length: 40_000 }, (_, i) => [
+    '6100',
+    'SUB-2',
+    'DEP-104',
+    'CLS-201',
+    'LOC-301',
+    'Oct 26',
+    String(i),
+  ]);
   const big = glCsv(rows);
   const pieces = (async function* () {
     for (let i = 0; i < big.length; i += 100_000) yield big.slice(i, i + 100_000);

@@ -32,17 +32,28 @@ test('a task that ends "Failed." with no result is reported as a failed task nam
     assert.ok(e instanceof AnaplanTaskFailedError, String(e));
     assert.equal(e.result, undefined);
     assert.equal(e.code, 'task-without-result');
-    assert.match(e.message, new RegExp(`task ${e.taskId} of imports ${imp.id} ended COMPLETE \\("Failed\\."\\) without a result`));
+    assert.match(
+      e.message,
+      new RegExp(`task ${e.taskId} of imports ${imp.id} ended COMPLETE \\("Failed\\."\\) without a result`),
+    );
     return true;
   });
   assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount').cells, 0);
   const tasks = (await control(sb, 'GET', '/tasks')).tasks as Array<{ currentStep: string; result?: unknown }>;
-  assert.deepEqual([tasks.at(-1)!.currentStep, tasks.at(-1)!.result], ['Failed.', undefined], 'the sandbox really sent no result');
+  assert.deepEqual(
+    [tasks.at(-1)!.currentStep, tasks.at(-1)!.result],
+    ['Failed.', undefined],
+    'the sandbox really sent no result',
+  );
 
   // Through the port the cycle uses: an outcome with the message, not a crash on the missing field.
   await control(sb, 'POST', '/faults', { kind: 'task-failed-no-result', count: 1 });
   const port = createAnaplanPort(c, { poll: FAST_POLL });
-  const out = await port.runImport('Import GL Actuals', { path: '/nonexistent', bytes: 0 }, { uploaded: { chunks: 1 } });
+  const out = await port.runImport(
+    'Import GL Actuals',
+    { path: '/nonexistent', bytes: 0 },
+    { uploaded: { chunks: 1 } },
+  );
   assert.deepEqual([out.successful, out.rowsImported, out.rowsRejected], [false, 0, 0]);
   assert.match(out.message ?? '', /\("Failed\."\) without a result/);
   // The next run loads.
@@ -61,10 +72,17 @@ test('files belong to the user who uploaded them: another user neither sees nor 
   assert.equal((await theirs.files()).find((f) => f.id === fileId)!.chunkCount, 0, 'the other user sees no content');
   await assert.rejects(theirs.getJson(`${theirs.modelPath}/files/${fileId}/chunks/0`), AnaplanNotFoundError);
   // Their import reads their (empty) content, so it fails; ours loads ours.
-  await assert.rejects(theirs.runImport(imp.id, { poll: FAST_POLL }), (e: unknown) => e instanceof AnaplanTaskFailedError && /No data in source file/.test(e.message));
+  await assert.rejects(
+    theirs.runImport(imp.id, { poll: FAST_POLL }),
+    (e: unknown) => e instanceof AnaplanTaskFailedError && /No data in source file/.test(e.message),
+  );
   await theirs.uploadFile(fileId, Readable.from([glCsv([[...ROW.slice(0, 6), '7']])]));
   assert.equal((await mine.runImport(imp.id, { poll: FAST_POLL })).counts.successful, 1);
-  assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount').total, 100, "our import loaded our file, not the other user's");
+  assert.equal(
+    sb.cellTotals('ACT01 GL Actuals', 'Amount').total,
+    100,
+    "our import loaded our file, not the other user's",
+  );
   assert.equal((await theirs.runImport(imp.id, { poll: FAST_POLL })).counts.successful, 1);
   assert.equal(sb.cellTotals('ACT01 GL Actuals', 'Amount').total, 7);
 });
@@ -73,7 +91,10 @@ test('uploaded content and failure dumps expire after 48 h on the sandbox clock'
   const c = client(sb);
   const imp = await c.findImport('Import GL Actuals');
   const fileId = imp.importDataSourceId!;
-  await c.uploadFile(fileId, Readable.from([glCsv([ROW, ['9999', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '1']])]));
+  await c.uploadFile(
+    fileId,
+    Readable.from([glCsv([ROW, ['9999', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', '1']])]),
+  );
   const run = await c.runImport(imp.id, { poll: FAST_POLL });
   assert.equal(run.failureDumpAvailable, true);
   const dumpPath = `${c.modelPath}/imports/${imp.id}/tasks/${run.taskId}/dump/chunks`;
@@ -85,19 +106,41 @@ test('uploaded content and failure dumps expire after 48 h on the sandbox clock'
 
   await control(sb, 'POST', '/clock', { advanceMs: 2 * HOURS });
   await assert.rejects(c.getJson(dumpPath), AnaplanNotFoundError, 'the dump is gone after 49 h');
-  await assert.rejects(c.getJson(`${c.modelPath}/files/${fileId}/chunks/0`), AnaplanNotFoundError, 'so is the uploaded content');
+  await assert.rejects(
+    c.getJson(`${c.modelPath}/files/${fileId}/chunks/0`),
+    AnaplanNotFoundError,
+    'so is the uploaded content',
+  );
   const listed = (await control(sb, 'GET', '/files')).files as Array<{ id: string; expired: boolean }>;
   assert.equal(listed.find((f) => f.id === fileId)!.expired, true);
-  await assert.rejects(c.runImport(imp.id, { poll: FAST_POLL }), (e: unknown) => e instanceof AnaplanTaskFailedError && /No data in source file/.test(e.message));
+  await assert.rejects(
+    c.runImport(imp.id, { poll: FAST_POLL }),
+    (e: unknown) => e instanceof AnaplanTaskFailedError && /No data in source file/.test(e.message),
+  );
 });
 
 test('list items are added and updated at the model form (/2/0/models/{mid}/lists/{id}/items); bad items fail one by one', async () => {
   const c = client(sb);
   const list = await c.findList('Locations');
   const path = `/models/${sb.modelId}/lists/${list.id}/items`;
-  const added = await c.sendJson('POST', `${path}?action=add`, { items: [{ name: 'Lisbon Office', code: 'LOC-390', parent: 'LOC-300' }, { name: 'Nowhere', code: 'LOC-391', parent: 'LOC-999' }, { name: 'Lisbon Office', code: 'LOC-392' }] });
+  const added = await c.sendJson('POST', `${path}?action=add`, {
+    items: [
+      { name: 'Lisbon Office', code: 'LOC-390', parent: 'LOC-300' },
+      { name: 'Nowhere', code: 'LOC-391', parent: 'LOC-999' },
+      { name: 'Lisbon Office', code: 'LOC-392' },
+    ],
+  });
   assert.deepEqual([added.added, added.ignored, added.total], [1, 2, 3]);
-  assert.deepEqual((added.failures as Array<{ requestIndex: number; failureMessageDetails: string }>).map((f) => [f.requestIndex, f.failureMessageDetails]), [[1, 'Invalid parent: LOC-999'], [2, 'Duplicate name: Lisbon Office']]);
+  assert.deepEqual(
+    (added.failures as Array<{ requestIndex: number; failureMessageDetails: string }>).map((f) => [
+      f.requestIndex,
+      f.failureMessageDetails,
+    ]),
+    [
+      [1, 'Invalid parent: LOC-999'],
+      [2, 'Duplicate name: Lisbon Office'],
+    ],
+  );
   const updated = await c.sendJson('PUT', path, { items: [{ code: 'LOC-390', parent: '' }] });
   assert.deepEqual([updated.updated, updated.failures], [1, undefined], 'no failures key when all succeed');
   const items = await c.listItems(list.id);
@@ -105,7 +148,10 @@ test('list items are added and updated at the model form (/2/0/models/{mid}/list
   assert.equal(lisbon.parent, undefined);
   // The same read at the model form, as third-party clients call it.
   const viaModel = (await c.getJson(`${path}?includeAll=true`)).listItems as Array<{ code: string }>;
-  assert.deepEqual(viaModel.map((i) => i.code), items.map((i) => i.code));
+  assert.deepEqual(
+    viaModel.map((i) => i.code),
+    items.map((i) => i.code),
+  );
 });
 
 test('cells are written at the model form (/2/0/models/{mid}/modules/{id}/data) with per-cell failures; views list each module', async () => {
@@ -125,8 +171,23 @@ test('cells are written at the model form (/2/0/models/{mid}/modules/{id}/data) 
     { lineItemName: 'Nope', dimensions: coords('SUB-2'), value: 1 },
   ]);
   assert.equal(r.numberOfCellsChanged, 1);
-  assert.deepEqual((r.failures as Array<{ requestIndex: number; failureType: string }>).map((f) => [f.requestIndex, f.failureType]), [[1, 'AGGREGATE_CELL'], [2, 'INVALID_LINE_ITEM']]);
-  assert.deepEqual(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26', Subsidiary: 'SUB-2' }), { cells: 1, total: 12.5 });
-  const views = (await c.getJson(`/models/${sb.modelId}/modules/${mod.id}/views`)).views as Array<Record<string, unknown>>;
-  assert.deepEqual(views, [{ code: '', id: mod.id, name: mod.name, moduleId: mod.id }], 'the default view shares the module id (docs/anaplan.md §4.2)');
+  assert.deepEqual(
+    (r.failures as Array<{ requestIndex: number; failureType: string }>).map((f) => [f.requestIndex, f.failureType]),
+    [
+      [1, 'AGGREGATE_CELL'],
+      [2, 'INVALID_LINE_ITEM'],
+    ],
+  );
+  assert.deepEqual(sb.cellTotals('ACT01 GL Actuals', 'Amount', { Period: 'Oct 26', Subsidiary: 'SUB-2' }), {
+    cells: 1,
+    total: 12.5,
+  });
+  const views = (await c.getJson(`/models/${sb.modelId}/modules/${mod.id}/views`)).views as Array<
+    Record<string, unknown>
+  >;
+  assert.deepEqual(
+    views,
+    [{ code: '', id: mod.id, name: mod.name, moduleId: mod.id }],
+    'the default view shares the module id (docs/anaplan.md §4.2)',
+  );
 });

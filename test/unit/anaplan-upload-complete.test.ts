@@ -31,7 +31,15 @@ beforeEach(async () => {
 
 /** A GL file of about 3 MB (3–4 one-MB chunks) with distinct cells. */
 function bigCsv(): { text: string; rows: number } {
-  const rows = Array.from({ length: 60_000 }, (_, i) => ['6100', 'SUB-2', 'DEP-104', 'CLS-201', 'LOC-301', 'Oct 26', `${(i % 997) + 1}.25`]);
+  const rows = Array.from({ length: 60_000 }, (_, i) => [
+    '6100',
+    'SUB-2',
+    'DEP-104',
+    'CLS-201',
+    'LOC-301',
+    'Oct 26',
+    `${(i % 997) + 1}.25`,
+  ]);
   return { text: glCsv(rows), rows: rows.length };
 }
 
@@ -42,10 +50,15 @@ async function nonAdmin(): Promise<void> {
 }
 
 const requests = async () => (await control(sb, 'GET', '/state')).requests as Record<string, number>;
-const calls = (r: Record<string, number>, method: string, suffix: string) => Object.entries(r).filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix)).reduce((n, [, v]) => n + v, 0);
+const calls = (r: Record<string, number>, method: string, suffix: string) =>
+  Object.entries(r)
+    .filter(([k]) => k.startsWith(`${method} `) && k.endsWith(suffix))
+    .reduce((n, [, v]) => n + v, 0);
 
 async function wholeFile(fileId: string, token: string): Promise<string> {
-  const res = await fetch(`${sb.url}/2/0/workspaces/${sb.workspaceId}/models/${sb.modelId}/files/${fileId}`, { headers: { authorization: `AnaplanAuthToken ${token}` } });
+  const res = await fetch(`${sb.url}/2/0/workspaces/${sb.workspaceId}/models/${sb.modelId}/files/${fileId}`, {
+    headers: { authorization: `AnaplanAuthToken ${token}` },
+  });
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -80,11 +93,19 @@ test('a stream whose /complete is refused (500) is closed by re-posting its exac
   const c = client(sb);
   const imp = await c.findImport('Import GL Actuals');
   const { text, rows } = bigCsv();
-  const up = await c.uploadFile(imp.importDataSourceId!, Readable.from([text.slice(0, 1_000_000), text.slice(1_000_000)]), { chunkSizeBytes: MB });
+  const up = await c.uploadFile(
+    imp.importDataSourceId!,
+    Readable.from([text.slice(0, 1_000_000), text.slice(1_000_000)]),
+    { chunkSizeBytes: MB },
+  );
   assert.equal(up.closedBy, 'count');
   assert.equal(up.chunkCount, Math.ceil(Buffer.byteLength(text) / MB));
   const r = await requests();
-  assert.equal(calls(r, 'POST', '/complete'), 1, 'one /complete attempt: a 5xx there goes to the fallback, not to retries');
+  assert.equal(
+    calls(r, 'POST', '/complete'),
+    1,
+    'one /complete attempt: a 5xx there goes to the fallback, not to retries',
+  );
   assert.equal(calls(r, 'POST', '/files/:fileId'), 2, '-1 first, then the exact count');
   assert.equal(await wholeFile(imp.importDataSourceId!, await c.tokens.token()), text);
   assert.equal((await c.runImport(imp.id, { poll: FAST_POLL })).counts.successful, rows);
@@ -95,16 +116,22 @@ test('a stream whose /complete is refused and whose re-posted count restarts the
   const c = client(sb);
   const imp = await c.findImport('Import GL Actuals');
   const { text } = bigCsv();
-  await assert.rejects(c.uploadFile(imp.importDataSourceId!, Readable.from([text]), { chunkSizeBytes: MB }), (err: unknown) => {
-    assert.ok(err instanceof AnaplanUploadIncompleteError, String(err));
-    assert.equal(err.code, 'upload-not-closed');
-    assert.match(err.message, new RegExp(`file ${imp.importDataSourceId}.*/complete failed`));
-    return true;
-  });
+  await assert.rejects(
+    c.uploadFile(imp.importDataSourceId!, Readable.from([text]), { chunkSizeBytes: MB }),
+    (err: unknown) => {
+      assert.ok(err instanceof AnaplanUploadIncompleteError, String(err));
+      assert.equal(err.code, 'upload-not-closed');
+      assert.match(err.message, new RegExp(`file ${imp.importDataSourceId}.*/complete failed`));
+      return true;
+    },
+  );
   // The same file from disk needs no /complete and goes up.
   const path = join(dir, 'again.csv');
   await writeFile(path, text);
-  assert.equal((await c.uploadFile(imp.importDataSourceId!, path, { chunkSizeBytes: MB })).bytes, Buffer.byteLength(text));
+  assert.equal(
+    (await c.uploadFile(imp.importDataSourceId!, path, { chunkSizeBytes: MB })).bytes,
+    Buffer.byteLength(text),
+  );
   assert.equal(await wholeFile(imp.importDataSourceId!, await c.tokens.token()), text);
 });
 

@@ -34,9 +34,13 @@ after(async () => {
 const SLACK_MS = 5;
 function recorder(): { calls: Array<CallRecord & { start: number; end: number }>; observer: (c: CallRecord) => void } {
   const calls: Array<CallRecord & { start: number; end: number }> = [];
-  return { calls, observer: (c) => calls.push({ ...c, end: performance.now(), start: performance.now() - c.durationMs }) };
+  return {
+    calls,
+    observer: (c) => calls.push({ ...c, end: performance.now(), start: performance.now() - c.durationMs }),
+  };
 }
-const chunkPuts = (calls: Array<CallRecord & { start: number; end: number }>) => calls.filter((c) => c.method === 'PUT' && /\/chunks\/\d+$/.test(c.path));
+const chunkPuts = (calls: Array<CallRecord & { start: number; end: number }>) =>
+  calls.filter((c) => c.method === 'PUT' && /\/chunks\/\d+$/.test(c.path));
 function maxOverlap(xs: Array<{ start: number; end: number }>): number {
   let best = 0;
   for (const x of xs) best = Math.max(best, xs.filter((y) => y.start <= x.start && y.end > x.start + SLACK_MS).length);
@@ -56,7 +60,10 @@ test('a file on disk goes up several chunks at once; chunk 0 landing last still 
   const rec = recorder();
   const c = client(sb, { observer: rec.observer });
   const reported: Array<{ index: number; totalBytes: number; at: number }> = [];
-  const r = await c.uploadFile(fileId, sourcePath, { chunkSizeBytes: MB, onChunk: ({ index, totalBytes }) => reported.push({ index, totalBytes, at: performance.now() }) });
+  const r = await c.uploadFile(fileId, sourcePath, {
+    chunkSizeBytes: MB,
+    onChunk: ({ index, totalBytes }) => reported.push({ index, totalBytes, at: performance.now() }),
+  });
   await control(sb, 'DELETE', '/faults');
   assert.deepEqual({ chunks: r.chunkCount, bytes: r.bytes }, { chunks: 6, bytes: source.length });
   const puts = chunkPuts(rec.calls);
@@ -64,8 +71,14 @@ test('a file on disk goes up several chunks at once; chunk 0 landing last still 
   const overlap = maxOverlap(puts);
   assert.ok(overlap === 2, `chunk PUTs in flight at once: ${overlap} (default limit 2)`);
   // The resume cursor only ever names a stored prefix: nothing is reported before chunk 0 is stored.
-  assert.deepEqual(reported.map((x) => x.index), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(reported.map((x) => x.totalBytes), [1, 2, 3, 4, 5, 5.5].map((m) => m * MB));
+  assert.deepEqual(
+    reported.map((x) => x.index),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    reported.map((x) => x.totalBytes),
+    [1, 2, 3, 4, 5, 5.5].map((m) => m * MB),
+  );
   const put0 = puts.find((p) => p.path.endsWith('/chunks/0'))!;
   assert.ok(reported[0]!.at >= put0.end, 'chunk 0 is reported after its PUT answered');
   assert.ok(Buffer.compare(await stored(c), source) === 0, 'the stored file is the source, byte for byte');
@@ -76,7 +89,9 @@ test('a stream goes up several chunks at once too, each chunk its own copy of th
   const rec = recorder();
   const c = client(sb, { observer: rec.observer });
   // Small pieces: the slicer refills its one buffer while earlier chunks are still in flight.
-  const pieces = Array.from({ length: Math.ceil(source.length / 65_536) }, (_, i) => source.subarray(i * 65_536, (i + 1) * 65_536));
+  const pieces = Array.from({ length: Math.ceil(source.length / 65_536) }, (_, i) =>
+    source.subarray(i * 65_536, (i + 1) * 65_536),
+  );
   const r = await c.uploadFile(fileId, Readable.from(pieces), { chunkSizeBytes: MB });
   await control(sb, 'DELETE', '/faults');
   assert.deepEqual({ chunks: r.chunkCount, bytes: r.bytes }, { chunks: 6, bytes: source.length });
@@ -91,7 +106,10 @@ test('one chunk refused once (500) is sent again alone; the file is whole', asyn
   await c.uploadFile(fileId, sourcePath, { chunkSizeBytes: MB });
   await control(sb, 'DELETE', '/faults');
   const puts = chunkPuts(rec.calls);
-  assert.deepEqual(puts.map((p) => Number(p.path.split('/').pop())).sort((a, b) => a - b), [0, 1, 2, 2, 3, 4, 5]);
+  assert.deepEqual(
+    puts.map((p) => Number(p.path.split('/').pop())).sort((a, b) => a - b),
+    [0, 1, 2, 2, 3, 4, 5],
+  );
   const twice = puts.filter((p) => p.path.endsWith('/chunks/2')).map((p) => p.status);
   assert.equal(twice[0], 500);
   assert.ok(typeof twice[1] === 'number' && twice[1] < 300, `retry answered ${twice[1]}`);
@@ -102,9 +120,15 @@ test('a chunk refused for good fails the upload with that error; the cursor neve
   await control(sb, 'POST', '/faults', { kind: 'status', status: 400, method: 'PUT', path: '/chunks/3', count: 1 });
   const c = client(sb);
   const reported: number[] = [];
-  await assert.rejects(c.uploadFile(fileId, sourcePath, { chunkSizeBytes: MB, onChunk: ({ index }) => reported.push(index) }), (e: Error) => /400|chunks\/3/.test(e.message));
+  await assert.rejects(
+    c.uploadFile(fileId, sourcePath, { chunkSizeBytes: MB, onChunk: ({ index }) => reported.push(index) }),
+    (e: Error) => /400|chunks\/3/.test(e.message),
+  );
   await control(sb, 'DELETE', '/faults');
-  assert.ok(reported.every((i) => i < 3), `reported ${reported}`);
+  assert.ok(
+    reported.every((i) => i < 3),
+    `reported ${reported}`,
+  );
 });
 
 test('parallel chunks stay inside the tenant budget: in flight + answered within the window never exceed it', async () => {
@@ -120,7 +144,10 @@ test('parallel chunks stay inside the tenant budget: in flight + answered within
   // At each request's start: requests begun by then and not answered before the window → the server's view.
   for (const x of calls) {
     const counted = calls.filter((y) => y.start <= x.start && y.end > x.start - windowMs + SLACK_MS).length;
-    assert.ok(counted <= limit, `${counted} requests in one ${windowMs} ms window at ${Math.round(x.start)} (limit ${limit})`);
+    assert.ok(
+      counted <= limit,
+      `${counted} requests in one ${windowMs} ms window at ${Math.round(x.start)} (limit ${limit})`,
+    );
   }
   assert.ok(c.limiter.peak <= limit);
   assert.ok(maxOverlap(chunkPuts(calls)) >= 2, 'the budget still lets chunks overlap');

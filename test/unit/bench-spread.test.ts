@@ -16,5 +16,9 @@ test('bench --repeat: min / median / max of every numeric figure, nested ones by
   assert.deepEqual(s['ours_s.1'], { min: 2, median: 2, max: 4 });
   assert.equal(s.note, undefined);
   assert.equal(s.scenario, undefined);
-  assert.deepEqual(spread(runs.slice(0, 2)).wall_s, { min: 27, median: 28.5, max: 30 }, 'even count: mean of the middle two');
+  assert.deepEqual(
+    spread(runs.slice(0, 2)).wall_s,
+    { min: 27, median: 28.5, max: 30 },
+    'even count: mean of the middle two',
+  );
 });

@@ -16,13 +16,53 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function seed(audit: AuditStore): Promise<void> {
   await audit.appendRecords([
-    { cycleId: 'c1', step: 'importActuals', recordKind: 'actual', account: '4000', amount: '1250.50', outcome: 'accepted', targetRef: 'task-1', sourceRef: 'q:ab#1' },
-    { cycleId: 'c1', step: 'importActuals', recordKind: 'actual', account: '6990', amount: '10.00', outcome: 'quarantined', reason: 'account excluded (6990)' },
-    { cycleId: 'c1', step: 'postJournals', recordKind: 'journal', account: null, outcome: 'rejected', targetRef: 'mlc-2026-10-s1-p1', reason: 'INVALID_KEY_OR_REF' },
-    { cycleId: 'c1', step: 'postJournals', recordKind: 'journal', outcome: 'accepted', targetRef: 'mlc-2026-10-s1-p2', targetInternalId: '901' },
+    {
+      cycleId: 'c1',
+      step: 'importActuals',
+      recordKind: 'actual',
+      account: '4000',
+      amount: '1250.50',
+      outcome: 'accepted',
+      targetRef: 'task-1',
+      sourceRef: 'q:ab#1',
+    },
+    {
+      cycleId: 'c1',
+      step: 'importActuals',
+      recordKind: 'actual',
+      account: '6990',
+      amount: '10.00',
+      outcome: 'quarantined',
+      reason: 'account excluded (6990)',
+    },
+    {
+      cycleId: 'c1',
+      step: 'postJournals',
+      recordKind: 'journal',
+      account: null,
+      outcome: 'rejected',
+      targetRef: 'mlc-2026-10-s1-p1',
+      reason: 'INVALID_KEY_OR_REF',
+    },
+    {
+      cycleId: 'c1',
+      step: 'postJournals',
+      recordKind: 'journal',
+      outcome: 'accepted',
+      targetRef: 'mlc-2026-10-s1-p2',
+      targetInternalId: '901',
+    },
     { cycleId: 'c2', step: 'importActuals', recordKind: 'actual', account: '4000', amount: '99', outcome: 'accepted' },
   ]);
-  await audit.appendCall({ system: 'netsuite', method: 'PUT', path: '/services/rest/record/v1/journalentry/eid:mlc-2026-10-s1-p1', status: 400, attempt: 1, durationMs: 12, cycleId: 'c1' });
+  await audit.appendCall({
+    system: 'netsuite',
+    method: 'PUT',
+    path: '/services/rest/record/v1/journalentry/eid:mlc-2026-10-s1-p1',
+    status: 400,
+    attempt: 1,
+    durationMs: 12,
+    cycleId: 'c1',
+  });
   await audit.close();
 }
 
@@ -77,12 +117,27 @@ for (const backend of backends) {
     });
 
     it('filters by account, external id, outcome and step, as JSON', async () => {
-      const byAccount = JSON.parse((await run(['--cycle', 'c1', '--account', '4000', '--json'])).out) as Array<{ amount: string }>;
-      assert.deepEqual(byAccount.map((r) => r.amount), ['1250.50']);
-      const byEid = JSON.parse((await run(['--cycle', 'c1', '--external-id', 'mlc-2026-10-s1-p2', '--json'])).out) as Array<{ targetInternalId: string }>;
-      assert.deepEqual(byEid.map((r) => r.targetInternalId), ['901']);
-      const rejected = JSON.parse((await run(['--cycle', 'c1', '--outcome', 'rejected', '--step', 'postJournals', '--json'])).out) as Array<{ reason: string }>;
-      assert.deepEqual(rejected.map((r) => r.reason), ['INVALID_KEY_OR_REF']);
+      const byAccount = JSON.parse((await run(['--cycle', 'c1', '--account', '4000', '--json'])).out) as Array<{
+        amount: string;
+      }>;
+      assert.deepEqual(
+        byAccount.map((r) => r.amount),
+        ['1250.50'],
+      );
+      const byEid = JSON.parse(
+        (await run(['--cycle', 'c1', '--external-id', 'mlc-2026-10-s1-p2', '--json'])).out,
+      ) as Array<{ targetInternalId: string }>;
+      assert.deepEqual(
+        byEid.map((r) => r.targetInternalId),
+        ['901'],
+      );
+      const rejected = JSON.parse(
+        (await run(['--cycle', 'c1', '--outcome', 'rejected', '--step', 'postJournals', '--json'])).out,
+      ) as Array<{ reason: string }>;
+      assert.deepEqual(
+        rejected.map((r) => r.reason),
+        ['INVALID_KEY_OR_REF'],
+      );
       const limited = JSON.parse((await run(['--cycle', 'c1', '--limit', '1', '--json'])).out) as unknown[];
       assert.equal(limited.length, 1);
     });

@@ -17,7 +17,11 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[], env: NodeJS.ProcessEnv, whileUp: (s: CodecServer) => Promise<void> = async () => undefined) {
+async function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  whileUp: (s: CodecServer) => Promise<void> = async () => undefined,
+) {
   const cmd = createCodecServerCommand({ env, until: whileUp });
   const out: string[] = [];
   const err: string[] = [];
@@ -35,7 +39,11 @@ describe('ml-connector codec-server', () => {
   });
 
   it('refuses (not warns) a non-loopback bind without a token and CORS "*" with credentials, without opening a port', async () => {
-    const env = { ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}`, CODEC_TOKEN: randomBytes(24).toString('base64url') };
+    const env = {
+      ML_CONNECTOR_DATA_DIR: dir,
+      ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+      CODEC_TOKEN: randomBytes(24).toString('base64url'),
+    };
     let started = false;
     const up = async () => {
       started = true;
@@ -50,11 +58,27 @@ describe('ml-connector codec-server', () => {
     assert.equal(unnamed.code, 1);
     assert.match(unnamed.err, /--allowed-host/);
     assert.equal(started, false, 'no server was started');
-    const named = await run(['--port', '0', '--host', '0.0.0.0', '--token-env', 'CODEC_TOKEN', '--allowed-host', 'codec.example', '--cors-origin', '*', '--cors-no-credentials'], env, async (s) => {
-      const res = await fetch(`http://127.0.0.1:${s.port}/health`);
-      assert.equal(res.status, 421, 'a Host that is not configured is refused');
-      started = true;
-    });
+    const named = await run(
+      [
+        '--port',
+        '0',
+        '--host',
+        '0.0.0.0',
+        '--token-env',
+        'CODEC_TOKEN',
+        '--allowed-host',
+        'codec.example',
+        '--cors-origin',
+        '*',
+        '--cors-no-credentials',
+      ],
+      env,
+      async (s) => {
+        const res = await fetch(`http://127.0.0.1:${s.port}/health`);
+        assert.equal(res.status, 421, 'a Host that is not configured is refused');
+        started = true;
+      },
+    );
     assert.equal(named.code, 0, named.err);
     assert.ok(started);
   });
@@ -65,31 +89,56 @@ describe('ml-connector codec-server', () => {
     fs.writeFileSync(path.join(dir, 'tls.key.pem'), cert.privateKeyPem, { mode: 0o600 });
     const env = { ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_CODEC_KEYS: `k1:${randomBytes(32).toString('hex')}` };
     let url = '';
-    const r = await run(['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem'), '--tls-key', path.join(dir, 'tls.key.pem')], env, async (s) => {
-      url = s.url;
-    });
+    const r = await run(
+      ['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem'), '--tls-key', path.join(dir, 'tls.key.pem')],
+      env,
+      async (s) => {
+        url = s.url;
+      },
+    );
     assert.equal(r.code, 0, r.err);
     assert.match(url, /^https:/);
     assert.match(r.out, /codec server on https:\/\/127\.0\.0\.1:\d+/);
-    await assert.rejects(run(['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem')], env), /--tls-cert and --tls-key go together/);
+    await assert.rejects(
+      run(['--port', '0', '--tls-cert', path.join(dir, 'tls.cert.pem')], env),
+      /--tls-cert and --tls-key go together/,
+    );
   });
 
   it("decodes the worker's payloads with the data dir's key, behind a bearer token from --token-env, with CORS for the UI", async () => {
     const env = { ML_CONNECTOR_DATA_DIR: dir, CODEC_TOKEN: randomBytes(24).toString('base64url') };
     const dc = resolveDataConverter({ dataDir: dir, env, createIfMissing: true, onWarning: () => undefined })!;
-    const [enc] = await dc.payloadCodecs![0]!.encode([defaultPayloadConverter.toPayload({ amount: '4321.09' }) as Payload]);
+    const [enc] = await dc.payloadCodecs![0]!.encode([
+      defaultPayloadConverter.toPayload({ amount: '4321.09' }) as Payload,
+    ]);
     const body = JSON.stringify({ payloads: [toWire(enc!)] });
     let checked = false;
-    const r = await run(['--port', '0', '--token-env', 'CODEC_TOKEN', '--cors-origin', 'https://ui.example'], env, async (s) => {
-      const denied = await fetch(`${s.url}/decode`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-      assert.equal(denied.status, 401);
-      const res = await fetch(`${s.url}/decode`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${env.CODEC_TOKEN}`, origin: 'https://ui.example' } });
-      assert.equal(res.status, 200);
-      assert.equal(res.headers.get('access-control-allow-origin'), 'https://ui.example');
-      const [p] = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
-      assert.deepEqual(JSON.parse(Buffer.from(p!.data, 'base64').toString()), { amount: '4321.09' });
-      checked = true;
-    });
+    const r = await run(
+      ['--port', '0', '--token-env', 'CODEC_TOKEN', '--cors-origin', 'https://ui.example'],
+      env,
+      async (s) => {
+        const denied = await fetch(`${s.url}/decode`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(denied.status, 401);
+        const res = await fetch(`${s.url}/decode`, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${env.CODEC_TOKEN}`,
+            origin: 'https://ui.example',
+          },
+        });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('access-control-allow-origin'), 'https://ui.example');
+        const [p] = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
+        assert.deepEqual(JSON.parse(Buffer.from(p!.data, 'base64').toString()), { amount: '4321.09' });
+        checked = true;
+      },
+    );
     assert.equal(r.code, 0, r.err);
     assert.ok(checked);
     assert.ok(!r.out.includes(env.CODEC_TOKEN), 'the token is never printed');

@@ -29,7 +29,10 @@ after(async () => {
 
 /** Runs the command; `onErr` sees each stderr line as it is printed (the user code arrives mid-run). */
 async function run(argv: string[], onErr: (line: string) => void = () => undefined) {
-  const cmd = createCredentialsCommand({ env: env(), readStdin: async () => assert.fail('the device grant reads nothing from stdin') });
+  const cmd = createCredentialsCommand({
+    env: env(),
+    readStdin: async () => assert.fail('the device grant reads nothing from stdin'),
+  });
   const out: string[] = [];
   const err: string[] = [];
   const { values, positionals } = parseCommandArgs(cmd, argv);
@@ -41,7 +44,25 @@ async function run(argv: string[], onErr: (line: string) => void = () => undefin
     });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
-const deviceArgs = (name: string, extra: string[] = []) => ['set', '--name', name, '--kind', 'anaplan', '--auth', 'oauth', '--client-id', sb.oauthClientId, '--device', '--oauth-url', sb.url, '--auth-url', sb.url, '--api-url', sb.url, ...extra];
+const deviceArgs = (name: string, extra: string[] = []) => [
+  'set',
+  '--name',
+  name,
+  '--kind',
+  'anaplan',
+  '--auth',
+  'oauth',
+  '--client-id',
+  sb.oauthClientId,
+  '--device',
+  '--oauth-url',
+  sb.url,
+  '--auth-url',
+  sb.url,
+  '--api-url',
+  sb.url,
+  ...extra,
+];
 
 describe('credentials set --auth oauth --device', () => {
   it('prints the code to approve, waits for the approval, and stores tokens that work (never printed)', async () => {
@@ -56,14 +77,20 @@ describe('credentials set --auth oauth --device', () => {
     assert.equal(r.code, 0, r.err);
     assert.ok(approved, `the command printed a user code to approve:\n${r.err}`);
     assert.match(r.err, new RegExp(`open ${sb.url.replace(/[.]/g, '\\.')}/activate`));
-    const secret = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') }).get('ap-device', 'anaplan');
+    const secret = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') }).get(
+      'ap-device',
+      'anaplan',
+    );
     assert.equal(secret.type, 'oauth');
     if (secret.type !== 'oauth') return;
     assert.equal(secret.clientId, sb.oauthClientId);
     assert.ok(secret.accessToken && secret.accessTokenExpiresAt && secret.accessTokenExpiresAt > Date.now());
-    for (const t of [secret.refreshToken, secret.accessToken]) assert.ok(!r.out.includes(t) && !r.err.includes(t), 'no token on the terminal');
+    for (const t of [secret.refreshToken, secret.accessToken])
+      assert.ok(!r.out.includes(t) && !r.err.includes(t), 'no token on the terminal');
     // The stored refresh token logs in as the person who approved.
-    const c = client(sb, { credentials: { kind: 'refresh-token', clientId: sb.oauthClientId, refreshToken: secret.refreshToken } });
+    const c = client(sb, {
+      credentials: { kind: 'refresh-token', clientId: sb.oauthClientId, refreshToken: secret.refreshToken },
+    });
     assert.equal((await c.me()).email, sb.demoUser.email);
     assert.match((await run(['list'])).out, /ap-device\s+anaplan\s+oauth/);
   });

@@ -17,8 +17,16 @@ let other: TestCertificate;
 const env = () => ({ ML_CONNECTOR_DATA_DIR: dir, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 3).toString('hex') });
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-cred-'));
-  [ec, soon, other] = await Promise.all([createCertificate({ kind: 'ec', days: 300 }), createCertificate({ kind: 'ec', days: 10 }), createCertificate({ kind: 'ec', days: 300 })]);
-  for (const [n, c] of [['ec', ec], ['soon', soon], ['other', other]] as const) {
+  [ec, soon, other] = await Promise.all([
+    createCertificate({ kind: 'ec', days: 300 }),
+    createCertificate({ kind: 'ec', days: 10 }),
+    createCertificate({ kind: 'ec', days: 300 }),
+  ]);
+  for (const [n, c] of [
+    ['ec', ec],
+    ['soon', soon],
+    ['other', other],
+  ] as const) {
     fs.writeFileSync(path.join(dir, `${n}.key.pem`), c.privateKeyPem, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, `${n}.cert.pem`), c.certificatePem);
   }
@@ -34,15 +42,34 @@ async function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: stri
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 const nsArgs = (name: string, cert: string, extra: string[] = []) => [
-  'set', '--name', name, '--kind', 'netsuite', '--account-id', '1234567_SB1', '--client-id', 'consumer-key-abc', '--certificate-id', 'cert-id-1',
-  '--private-key-file', path.join(dir, `${cert}.key.pem`), '--certificate-file', path.join(dir, `${cert}.cert.pem`), '--algorithm', 'ES256', ...extra,
+  'set',
+  '--name',
+  name,
+  '--kind',
+  'netsuite',
+  '--account-id',
+  '1234567_SB1',
+  '--client-id',
+  'consumer-key-abc',
+  '--certificate-id',
+  'cert-id-1',
+  '--private-key-file',
+  path.join(dir, `${cert}.key.pem`),
+  '--certificate-file',
+  path.join(dir, `${cert}.cert.pem`),
+  '--algorithm',
+  'ES256',
+  ...extra,
 ];
 
 describe('ml-connector credentials', () => {
   it('stores NetSuite credentials from files; list shows metadata and expiry, never the key', async () => {
     const r = await run(nsArgs('acme-ns', 'ec'));
     assert.equal(r.code, 0, r.err);
-    const secret = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') }).get('acme-ns', 'netsuite');
+    const secret = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') }).get(
+      'acme-ns',
+      'netsuite',
+    );
     assert.equal(secret.privateKeyPem, ec.privateKeyPem);
     const list = await run(['list']);
     assert.match(list.out, /acme-ns\s+netsuite\s+certificate\s+\d{4}-\d{2}-\d{2}/);
@@ -74,21 +101,68 @@ describe('ml-connector credentials', () => {
 
   it('takes the Anaplan password from ANAPLAN_PASSWORD or stdin, never from argv', async () => {
     const pw = `pw-${randomBytes(8).toString('hex')}`;
-    assert.equal((await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], { env: { ...env(), ANAPLAN_PASSWORD: pw } })).code, 0);
+    assert.equal(
+      (
+        await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], {
+          env: { ...env(), ANAPLAN_PASSWORD: pw },
+        })
+      ).code,
+      0,
+    );
     const vault = new CredentialVault({ env: env(), file: path.join(dir, 'credentials.vault') });
     assert.deepEqual(vault.get('ap', 'anaplan'), { type: 'basic', username: 'u@x.example', password: pw });
     const pw2 = `pw-${randomBytes(8).toString('hex')}`;
-    assert.equal((await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], { stdin: `${pw2}\n` })).code, 0);
+    assert.equal(
+      (
+        await run(['set', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'], {
+          stdin: `${pw2}\n`,
+        })
+      ).code,
+      0,
+    );
     assert.equal((vault.get('ap', 'anaplan') as { password: string }).password, pw2);
-    await assert.rejects(() => run(['set', 'hunter2', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']), UsageError);
-    await assert.rejects(() => run(['set', '--name', 'ap2', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']), /ANAPLAN_PASSWORD/);
-    assert.ok(!fs.readFileSync(path.join(dir, 'credentials.vault'), 'utf8').includes(pw2), 'vault holds no clear password');
+    await assert.rejects(
+      () => run(['set', 'hunter2', '--name', 'ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']),
+      UsageError,
+    );
+    await assert.rejects(
+      () => run(['set', '--name', 'ap2', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u']),
+      /ANAPLAN_PASSWORD/,
+    );
+    assert.ok(
+      !fs.readFileSync(path.join(dir, 'credentials.vault'), 'utf8').includes(pw2),
+      'vault holds no clear password',
+    );
   });
 
   it('stores Anaplan OAuth (refresh token from stdin) and certificate credentials', async () => {
     const rt = `rt-${randomBytes(12).toString('hex')}`;
-    assert.equal((await run(['set', '--name', 'ap-oauth', '--kind', 'anaplan', '--auth', 'oauth', '--client-id', 'cid'], { stdin: rt })).code, 0);
-    assert.equal((await run(['set', '--name', 'ap-cert', '--kind', 'anaplan', '--auth', 'certificate', '--certificate-file', path.join(dir, 'ec.cert.pem'), '--private-key-file', path.join(dir, 'ec.key.pem')])).code, 0);
+    assert.equal(
+      (
+        await run(['set', '--name', 'ap-oauth', '--kind', 'anaplan', '--auth', 'oauth', '--client-id', 'cid'], {
+          stdin: rt,
+        })
+      ).code,
+      0,
+    );
+    assert.equal(
+      (
+        await run([
+          'set',
+          '--name',
+          'ap-cert',
+          '--kind',
+          'anaplan',
+          '--auth',
+          'certificate',
+          '--certificate-file',
+          path.join(dir, 'ec.cert.pem'),
+          '--private-key-file',
+          path.join(dir, 'ec.key.pem'),
+        ])
+      ).code,
+      0,
+    );
     const json = JSON.parse((await run(['list', '--json'])).out) as Array<{ name: string; authType: string }>;
     assert.equal(json.find((j) => j.name === 'ap-oauth')!.authType, 'oauth');
     assert.equal(json.find((j) => j.name === 'ap-cert')!.authType, 'certificate');
@@ -105,10 +179,28 @@ describe('ml-connector credentials', () => {
 
   it('reads the password piped on stdin through the real entry point (bin process)', async () => {
     const pw = `piped-${randomBytes(8).toString('hex')}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../client/cli.ts'), 'credentials', 'set', '--name', 'piped', '--kind', 'anaplan', '--auth', 'basic', '--username', 'p@x.example'], {
-      env: { ...process.env, ...env(), ANAPLAN_PASSWORD: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve(__dirname, '../../client/cli.ts'),
+        'credentials',
+        'set',
+        '--name',
+        'piped',
+        '--kind',
+        'anaplan',
+        '--auth',
+        'basic',
+        '--username',
+        'p@x.example',
+      ],
+      {
+        env: { ...process.env, ...env(), ANAPLAN_PASSWORD: '' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -124,16 +216,40 @@ describe('ml-connector credentials', () => {
   it('pins credentials to production hosts by default, to given hosts on request, refuses plain http off loopback, and re-pins with `pin`', async () => {
     assert.equal((await run(nsArgs('pin-ns', 'ec'))).code, 0);
     const pw = `pw-${randomBytes(8).toString('hex')}`;
-    const set = await run(['set', '--name', 'pin-ap', '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example', '--auth-url', 'https://auth.eu1.example.com'], { env: { ...env(), ANAPLAN_PASSWORD: pw } });
+    const set = await run(
+      [
+        'set',
+        '--name',
+        'pin-ap',
+        '--kind',
+        'anaplan',
+        '--auth',
+        'basic',
+        '--username',
+        'u@x.example',
+        '--auth-url',
+        'https://auth.eu1.example.com',
+      ],
+      { env: { ...env(), ANAPLAN_PASSWORD: pw } },
+    );
     assert.equal(set.code, 0, set.err);
-    assert.match(set.out, /pinned to https:\/\/auth\.eu1\.example\.com https:\/\/us1a\.app\.anaplan\.com https:\/\/api\.anaplan\.com/);
+    assert.match(
+      set.out,
+      /pinned to https:\/\/auth\.eu1\.example\.com https:\/\/us1a\.app\.anaplan\.com https:\/\/api\.anaplan\.com/,
+    );
     const list = await run(['list']);
     assert.match(list.out, /pin-ns\s+netsuite\s+.*https:\/\/1234567-sb1\.suitetalk\.api\.netsuite\.com/);
     assert.match(list.out, /pin-ap\s+anaplan\s+.*https:\/\/auth\.eu1\.example\.com/);
     const json = JSON.parse((await run(['list', '--json'])).out) as Array<{ name: string; pinnedTo: string }>;
     assert.equal(json.find((j) => j.name === 'pin-ns')!.pinnedTo, 'https://1234567-sb1.suitetalk.api.netsuite.com');
-    await assert.rejects(() => run(nsArgs('pin-bad', 'ec', ['--base-url', 'http://ns.example.com'])), /--base-url: http:\/\/ns\.example\.com must use https/);
-    await assert.rejects(() => run(nsArgs('pin-bad', 'ec', ['--auth-url', 'https://a.example.com'])), /--auth-url does not apply to netsuite/);
+    await assert.rejects(
+      () => run(nsArgs('pin-bad', 'ec', ['--base-url', 'http://ns.example.com'])),
+      /--base-url: http:\/\/ns\.example\.com must use https/,
+    );
+    await assert.rejects(
+      () => run(nsArgs('pin-bad', 'ec', ['--auth-url', 'https://a.example.com'])),
+      /--auth-url does not apply to netsuite/,
+    );
     const pinned = await run(['pin', '--name', 'pin-ns', '--kind', 'netsuite', '--base-url', 'http://127.0.0.1:4555/']);
     assert.equal(pinned.code, 0, pinned.err);
     assert.match(pinned.out, /"pin-ns" pinned to http:\/\/127\.0\.0\.1:4555$/);
@@ -157,7 +273,17 @@ describe('ml-connector credentials', () => {
 
 describe('ml-connector credentials rotate-master-key and accept-rollback (issue 13 item 8)', () => {
   const fresh = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-cli-life-'));
-  const basicSet = (name: string) => ['set', '--name', name, '--kind', 'anaplan', '--auth', 'basic', '--username', 'u@x.example'];
+  const basicSet = (name: string) => [
+    'set',
+    '--name',
+    name,
+    '--kind',
+    'anaplan',
+    '--auth',
+    'basic',
+    '--username',
+    'u@x.example',
+  ];
 
   it('embedded-default layout: generates the new key into the key file (0600); list keeps working, the old key is refused as re-keyed', async () => {
     const data = fresh();
@@ -169,7 +295,10 @@ describe('ml-connector credentials rotate-master-key and accept-rollback (issue 
       const oldKey = fs.readFileSync(keyFile, 'utf8').trim();
       const r = await run(['rotate-master-key'], { env: e });
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /re-encrypted 1 credential record\(s\) under key id [0-9a-f]{16} .*key id [0-9a-f]{16} is retired/);
+      assert.match(
+        r.out,
+        /re-encrypted 1 credential record\(s\) under key id [0-9a-f]{16} .*key id [0-9a-f]{16} is retired/,
+      );
       assert.match(r.out, /key file .*master\.key now holds the new key/);
       const newKey = fs.readFileSync(keyFile, 'utf8').trim();
       assert.notEqual(newKey, oldKey);
@@ -178,7 +307,10 @@ describe('ml-connector credentials rotate-master-key and accept-rollback (issue 
       assert.match((await run(['list'], { env: e })).out, /life\s+anaplan\s+basic/);
       const vault = new CredentialVault({ env: e, file: path.join(data, 'credentials.vault'), keyFile });
       assert.equal((vault.get('life', 'anaplan') as { password: string }).password, pw);
-      await assert.rejects(() => run(['list'], { env: { ...e, ML_CONNECTOR_MASTER_KEY: oldKey } }), (err: Error) => err instanceof VaultRekeyedError && /was re-keyed/.test(err.message));
+      await assert.rejects(
+        () => run(['list'], { env: { ...e, ML_CONNECTOR_MASTER_KEY: oldKey } }),
+        (err: Error) => err instanceof VaultRekeyedError && /was re-keyed/.test(err.message),
+      );
     } finally {
       fs.rmSync(data, { recursive: true, force: true });
     }
@@ -190,7 +322,10 @@ describe('ml-connector credentials rotate-master-key and accept-rollback (issue 
       const oldKey = randomBytes(32).toString('hex');
       const e = { ML_CONNECTOR_DATA_DIR: data, ML_CONNECTOR_MASTER_KEY: oldKey };
       assert.equal((await run(basicSet('life'), { env: { ...e, ANAPLAN_PASSWORD: 'pw-1234567890' } })).code, 0);
-      await assert.rejects(() => run(['rotate-master-key'], { env: e }), (err: Error) => err instanceof UsageError && /--new-key-file/.test(err.message));
+      await assert.rejects(
+        () => run(['rotate-master-key'], { env: e }),
+        (err: Error) => err instanceof UsageError && /--new-key-file/.test(err.message),
+      );
       const newKeyFile = path.join(data, 'new.key');
       const newKey = randomBytes(32).toString('base64');
       fs.writeFileSync(newKeyFile, newKey, { mode: 0o644 });
@@ -199,7 +334,11 @@ describe('ml-connector credentials rotate-master-key and accept-rollback (issue 
       const r = await run(['rotate-master-key', '--new-key-file', newKeyFile], { env: e });
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /set ML_CONNECTOR_MASTER_KEY to the new key/);
-      assert.equal(fs.existsSync(path.join(data, 'master.key')), false, 'no key file is written when the key comes from the environment');
+      assert.equal(
+        fs.existsSync(path.join(data, 'master.key')),
+        false,
+        'no key file is written when the key comes from the environment',
+      );
       await assert.rejects(() => run(['list'], { env: e }), VaultRekeyedError);
       assert.match((await run(['list'], { env: { ...e, ML_CONNECTOR_MASTER_KEY: newKey } })).out, /life\s+anaplan/);
     } finally {
@@ -210,13 +349,20 @@ describe('ml-connector credentials rotate-master-key and accept-rollback (issue 
   it('an older copy of the vault put back is refused by list and set; accept-rollback accepts it on purpose', async () => {
     const data = fresh();
     try {
-      const e = { ML_CONNECTOR_DATA_DIR: data, ML_CONNECTOR_MASTER_KEY: randomBytes(32).toString('hex'), ANAPLAN_PASSWORD: 'pw-1234567890' };
+      const e = {
+        ML_CONNECTOR_DATA_DIR: data,
+        ML_CONNECTOR_MASTER_KEY: randomBytes(32).toString('hex'),
+        ANAPLAN_PASSWORD: 'pw-1234567890',
+      };
       const file = path.join(data, 'credentials.vault');
       assert.equal((await run(basicSet('first'), { env: e })).code, 0);
       const copy = fs.readFileSync(file);
       assert.equal((await run(basicSet('second'), { env: e })).code, 0);
       fs.writeFileSync(file, copy);
-      await assert.rejects(() => run(['list'], { env: e }), (err: Error) => err instanceof VaultRollbackError && /accept-rollback/.test(err.message));
+      await assert.rejects(
+        () => run(['list'], { env: e }),
+        (err: Error) => err instanceof VaultRollbackError && /accept-rollback/.test(err.message),
+      );
       await assert.rejects(() => run(basicSet('third'), { env: e }), VaultRollbackError);
       const r = await run(['accept-rollback'], { env: e });
       assert.equal(r.code, 0, r.err);

@@ -29,13 +29,23 @@ describe('resolveDataConverter', () => {
   it('creates <dataDir>/codec.key (0600) once for the embedded default, warns, then reuses it', () => {
     const dir = tmp();
     const warnings: string[] = [];
-    const first = resolveCodecKeys({ dataDir: dir, env: {}, createIfMissing: true, onWarning: (m) => warnings.push(m) });
+    const first = resolveCodecKeys({
+      dataDir: dir,
+      env: {},
+      createIfMissing: true,
+      onWarning: (m) => warnings.push(m),
+    });
     assert.equal(first.source, 'created');
     const file = path.join(dir, 'codec.key');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /codec\.key/);
-    const second = resolveCodecKeys({ dataDir: dir, env: {}, createIfMissing: true, onWarning: (m) => warnings.push(m) });
+    const second = resolveCodecKeys({
+      dataDir: dir,
+      env: {},
+      createIfMissing: true,
+      onWarning: (m) => warnings.push(m),
+    });
     assert.equal(second.source, 'file');
     assert.equal(warnings.length, 1, 'no second warning');
     assert.deepEqual(second.keys!.keys.get(second.keys!.activeKeyId), first.keys!.keys.get(first.keys!.activeKeyId));
@@ -50,7 +60,9 @@ describe('resolveDataConverter', () => {
     const r = resolveCodecKeys({ dataDir: dir, env });
     assert.equal(r.source, 'env');
     const dc = resolveDataConverter({ dataDir: dir, env })!;
-    const [p] = await dc.payloadCodecs![0]!.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"amount":1234.56}') }]);
+    const [p] = await dc.payloadCodecs![0]!.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"amount":1234.56}') },
+    ]);
     assert.equal(Buffer.from(p!.metadata!.encoding!).toString(), ENCRYPTED_ENCODING);
     assert.equal(Buffer.from(p!.metadata!['encryption-key-id']!).toString(), 'prod1');
     assert.ok(!Buffer.from(p!.data!).includes('1234.56'));
@@ -61,7 +73,11 @@ describe('resolveDataConverter', () => {
   it('refuses a configured key file that is missing or readable by others, without creating one', () => {
     const dir = tmp();
     const missing = path.join(dir, 'nope.json');
-    assert.throws(() => resolveDataConverter({ dataDir: dir, env: { ML_CONNECTOR_CODEC_KEY_FILE: missing }, createIfMissing: true }), KeyMaterialError);
+    assert.throws(
+      () =>
+        resolveDataConverter({ dataDir: dir, env: { ML_CONNECTOR_CODEC_KEY_FILE: missing }, createIfMissing: true }),
+      KeyMaterialError,
+    );
     assert.equal(fs.existsSync(missing), false);
     resolveCodecKeys({ dataDir: dir, env: {}, createIfMissing: true, onWarning: () => undefined });
     fs.chmodSync(path.join(dir, 'codec.key'), 0o644);

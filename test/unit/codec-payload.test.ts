@@ -12,12 +12,19 @@ import {
   encodeToPayloads,
   loadDataConverter,
 } from '@temporalio/common/lib/internal-non-workflow';
-import { CodecError, createDataConverter, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../common/node/codec';
+import {
+  CodecError,
+  createDataConverter,
+  ENCRYPTED_ENCODING,
+  EncryptionCodec,
+  KEY_ID_METADATA,
+} from '../../common/node/codec';
 import { createCodecKeyFile, KeyMaterialError, loadCodecKeys, parseCodecKeysEnv } from '../../common/node/codec-keys';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
-const codec = (active: string, entries: Array<[string, Buffer]>) => new EncryptionCodec({ activeKeyId: active, keys: new Map(entries) });
+const codec = (active: string, entries: Array<[string, Buffer]>) =>
+  new EncryptionCodec({ activeKeyId: active, keys: new Map(entries) });
 const value = { cycleId: 'c-2026-11', account: '4000', amount: '1250.10', memo: 'Q4 accrual for ACME' };
 const payload = (v: unknown = value) => defaultPayloadConverter.toPayload(v) as Payload;
 const str = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
@@ -38,7 +45,8 @@ void describe('payload codec', () => {
       assert.equal(str(e.metadata?.[KEY_ID_METADATA]), 'k1');
       assert.deepEqual(Object.keys(e.metadata ?? {}).sort(), ['encoding', KEY_ID_METADATA].sort());
       const wire = Buffer.from(e.data!);
-      for (const needle of ['1250.10', 'ACME', 'json/plain', 'plain string']) assert.equal(wire.includes(needle), false, needle);
+      for (const needle of ['1250.10', 'ACME', 'json/plain', 'plain string'])
+        assert.equal(wire.includes(needle), false, needle);
     }
     const decoded = await c.decode(encoded);
     assert.deepEqual(defaultPayloadConverter.fromPayload(decoded[0]), value);
@@ -65,7 +73,10 @@ void describe('payload codec', () => {
 
   void it('keeps decoding old payloads after the active key rotates', async () => {
     const before = codec('k1', [['k1', k1]]);
-    const after = codec('k2', [['k1', k1], ['k2', k2]]);
+    const after = codec('k2', [
+      ['k1', k1],
+      ['k2', k2],
+    ]);
     const [old] = await before.encode([payload()]);
     const [fresh] = await after.encode([payload()]);
     assert.equal(str(fresh.metadata?.[KEY_ID_METADATA]), 'k2');
@@ -73,20 +84,35 @@ void describe('payload codec', () => {
     assert.deepEqual(defaultPayloadConverter.fromPayload(a), value);
     assert.deepEqual(defaultPayloadConverter.fromPayload(b), value);
     // a process that only has the new key names the missing one
-    await assert.rejects(codec('k2', [['k2', k2]]).decode([old]), (e: Error) => e instanceof CodecError && /"k1"/.test(e.message) && /known: k2/.test(e.message));
+    await assert.rejects(
+      codec('k2', [['k2', k2]]).decode([old]),
+      (e: Error) => e instanceof CodecError && /"k1"/.test(e.message) && /known: k2/.test(e.message),
+    );
   });
 
   void it('fails with the wrong key, altered data or a relabelled key id', async () => {
     const [p] = await codec('k1', [['k1', k1]]).encode([payload()]);
-    await assert.rejects(codec('k1', [['k1', k2]]).decode([p]), (e: Error) => e instanceof CodecError && /failed authentication/.test(e.message));
+    await assert.rejects(
+      codec('k1', [['k1', k2]]).decode([p]),
+      (e: Error) => e instanceof CodecError && /failed authentication/.test(e.message),
+    );
 
     const altered = Buffer.from(p.data!);
     altered[20] ^= 1;
     await assert.rejects(codec('k1', [['k1', k1]]).decode([{ ...p, data: altered }]), CodecError);
 
     const relabelled = { ...p, metadata: { ...p.metadata, [KEY_ID_METADATA]: Buffer.from('k2') } };
-    await assert.rejects(codec('k1', [['k1', k1], ['k2', k1]]).decode([relabelled]), CodecError);
-    await assert.rejects(codec('k1', [['k1', k1]]).decode([{ ...p, metadata: { encoding: p.metadata!.encoding } }]), /no encryption-key-id/);
+    await assert.rejects(
+      codec('k1', [
+        ['k1', k1],
+        ['k2', k1],
+      ]).decode([relabelled]),
+      CodecError,
+    );
+    await assert.rejects(
+      codec('k1', [['k1', k1]]).decode([{ ...p, metadata: { encoding: p.metadata!.encoding } }]),
+      /no encryption-key-id/,
+    );
   });
 
   void it('builds a data converter the SDK loads, encrypting values and failure messages', async () => {
@@ -94,7 +120,11 @@ void describe('payload codec', () => {
     assert.equal(dc.payloadCodecs?.length, 1);
     assert.ok(dc.payloadCodecs?.[0] instanceof EncryptionCodec);
     assert.deepEqual(createDataConverter(undefined), {});
-    assert.equal(createDataConverter({ activeKeyId: 'k1', keys: new Map([['k1', k1]]) }, { encryptFailures: false }).failureConverterPath, undefined);
+    assert.equal(
+      createDataConverter({ activeKeyId: 'k1', keys: new Map([['k1', k1]]) }, { encryptFailures: false })
+        .failureConverterPath,
+      undefined,
+    );
 
     // the same helpers the SDK's client and worker use on the way to and from the server
     const loaded = loadDataConverter(dc);
@@ -104,7 +134,10 @@ void describe('payload codec', () => {
     assert.deepEqual(await decodeFromPayloadsAtIndex(loaded, 0, wire), value);
     assert.equal(await decodeFromPayloadsAtIndex(loaded, 1, wire), 'second');
 
-    const failure = await encodeErrorToFailure(loaded, ApplicationFailure.nonRetryable('journal JE-7 rejected: amount 98765.43 exceeds limit'));
+    const failure = await encodeErrorToFailure(
+      loaded,
+      ApplicationFailure.nonRetryable('journal JE-7 rejected: amount 98765.43 exceeds limit'),
+    );
     assert.equal(failure.message, 'Encoded failure');
     assert.equal(failure.stackTrace, '');
     assert.equal(str(failure.encodedAttributes?.metadata?.encoding), ENCRYPTED_ENCODING);
@@ -125,9 +158,15 @@ void describe('payload codec', () => {
     assert.deepEqual(b.keys.get('old'), k1);
     assert.equal(loadCodecKeys({ env: {} }), undefined);
     const secret = randomBytes(20).toString('hex');
-    assert.throws(() => parseCodecKeysEnv(`x:${secret}`), (e: Error) => e instanceof KeyMaterialError && !e.message.includes(secret));
+    assert.throws(
+      () => parseCodecKeysEnv(`x:${secret}`),
+      (e: Error) => e instanceof KeyMaterialError && !e.message.includes(secret),
+    );
     assert.throws(() => parseCodecKeysEnv(`a:${k1.toString('hex')},a:${k2.toString('hex')}`), /listed twice/);
-    assert.throws(() => loadCodecKeys({ env: { ML_CONNECTOR_CODEC_KEYS: env, ML_CONNECTOR_CODEC_ACTIVE_KEY: 'nope' } }), /not among the keys/);
+    assert.throws(
+      () => loadCodecKeys({ env: { ML_CONNECTOR_CODEC_KEYS: env, ML_CONNECTOR_CODEC_ACTIVE_KEY: 'nope' } }),
+      /not among the keys/,
+    );
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-codec-'));
     dirs.push(dir);
@@ -139,6 +178,9 @@ void describe('payload codec', () => {
     assert.deepEqual(loaded.keys.get('k2026'), created.keys.get('k2026'));
     fs.chmodSync(file, 0o644);
     assert.throws(() => loadCodecKeys({ env: {}, keyFile: file }), /owner only/);
-    assert.throws(() => loadCodecKeys({ env: { ML_CONNECTOR_CODEC_KEY_FILE: path.join(dir, 'missing') } }), /does not exist/);
+    assert.throws(
+      () => loadCodecKeys({ env: { ML_CONNECTOR_CODEC_KEY_FILE: path.join(dir, 'missing') } }),
+      /does not exist/,
+    );
   });
 });

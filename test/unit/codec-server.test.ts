@@ -17,7 +17,12 @@ const lines: string[] = [];
 
 before(async () => {
   open = await startCodecServer({ port: 0, keys, log: (l) => lines.push(l) });
-  guarded = await startCodecServer({ port: 0, keys, bearerToken: token, corsOrigins: ['http://localhost:8233', 'https://ui.example'] });
+  guarded = await startCodecServer({
+    port: 0,
+    keys,
+    bearerToken: token,
+    corsOrigins: ['http://localhost:8233', 'https://ui.example'],
+  });
 });
 after(async () => {
   await open.close();
@@ -55,11 +60,21 @@ void describe('codec server', () => {
   });
 
   void it('requires the bearer token when one is configured', async () => {
-    const [wire] = (await post(guarded, 'encode', { payloads: [toWire(defaultPayloadConverter.toPayload(value) as Payload)] }, { authorization: `Bearer ${token}` })).json.payloads;
+    const [wire] = (
+      await post(
+        guarded,
+        'encode',
+        { payloads: [toWire(defaultPayloadConverter.toPayload(value) as Payload)] },
+        { authorization: `Bearer ${token}` },
+      )
+    ).json.payloads;
     const missing = await post(guarded, 'decode', { payloads: [wire] });
     assert.equal(missing.status, 401);
     assert.match(String(missing.headers['www-authenticate']), /^Bearer/);
-    assert.equal((await post(guarded, 'decode', { payloads: [wire] }, { authorization: `Bearer ${token}x` })).status, 401);
+    assert.equal(
+      (await post(guarded, 'decode', { payloads: [wire] }, { authorization: `Bearer ${token}x` })).status,
+      401,
+    );
     assert.equal((await post(guarded, 'decode', { payloads: [wire] }, { authorization: token })).status, 401);
     const ok = await post(guarded, 'decode', { payloads: [wire] }, { authorization: `Bearer ${token}` });
     assert.equal(ok.status, 200);
@@ -70,7 +85,11 @@ void describe('codec server', () => {
     const preflight = (origin: string) =>
       request(`${guarded.url}/decode`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-namespace,content-type,authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-namespace,content-type,authorization',
+        },
       });
     const res = await preflight('http://localhost:8233');
     await res.body.dump();
@@ -94,8 +113,14 @@ void describe('codec server', () => {
   });
 
   void it('refuses a non-loopback bind without a token, and CORS "*" while credentials are allowed', async () => {
-    await assert.rejects(startCodecServer({ port: 0, host: '0.0.0.0', keys }), (e: Error) => e instanceof CodecServerConfigError && /on 0\.0\.0\.0 without a bearer token/.test(e.message));
-    await assert.rejects(startCodecServer({ port: 0, keys, corsOrigins: ['*'] }), (e: Error) => e instanceof CodecServerConfigError && /"\*" with credentials/.test(e.message));
+    await assert.rejects(
+      startCodecServer({ port: 0, host: '0.0.0.0', keys }),
+      (e: Error) => e instanceof CodecServerConfigError && /on 0\.0\.0\.0 without a bearer token/.test(e.message),
+    );
+    await assert.rejects(
+      startCodecServer({ port: 0, keys, corsOrigins: ['*'] }),
+      (e: Error) => e instanceof CodecServerConfigError && /"\*" with credentials/.test(e.message),
+    );
     await assert.rejects(startCodecServer({ port: 0, host: '0.0.0.0', keys, bearerToken: token }), /--allowed-host/);
     const any = await startCodecServer({ port: 0, keys, corsOrigins: ['*'], corsCredentials: false });
     try {
@@ -111,7 +136,11 @@ void describe('codec server', () => {
   void it('refuses requests whose Host is not the bind address or a configured name (DNS rebinding)', async () => {
     const port = new URL(open.url).port;
     const withHost = async (server: CodecServer, host: string) => {
-      const res = await request(`${server.url}/decode`, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{"payloads":[]}' });
+      const res = await request(`${server.url}/decode`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json' },
+        body: '{"payloads":[]}',
+      });
       const body = (await res.body.json()) as { error?: string };
       return { status: res.statusCode, body };
     };
@@ -120,7 +149,13 @@ void describe('codec server', () => {
     assert.match(rebound.body.error!, /Host "evil\.example:\d+" is not served here/);
     assert.equal((await withHost(open, `localhost:${port}`)).status, 200);
     assert.equal((await withHost(open, `127.0.0.1:${port}`)).status, 200);
-    const named = await startCodecServer({ port: 0, host: '0.0.0.0', keys, bearerToken: token, allowedHosts: ['codec.internal.example'] });
+    const named = await startCodecServer({
+      port: 0,
+      host: '0.0.0.0',
+      keys,
+      bearerToken: token,
+      allowedHosts: ['codec.internal.example'],
+    });
     try {
       const url = `http://127.0.0.1:${named.port}/health`;
       const ok = await request(url, { headers: { host: `codec.internal.example:${named.port}` } });
@@ -136,28 +171,50 @@ void describe('codec server', () => {
 
   void it('serves https with a given certificate and key', async () => {
     const cert = await createCertificate({ kind: 'ec', commonName: 'localhost' });
-    const tls = await startCodecServer({ port: 0, keys, bearerToken: token, tls: { certPem: cert.certificatePem, keyPem: cert.privateKeyPem } });
+    const tls = await startCodecServer({
+      port: 0,
+      keys,
+      bearerToken: token,
+      tls: { certPem: cert.certificatePem, keyPem: cert.privateKeyPem },
+    });
     const dispatcher = new Agent({ connect: { ca: cert.certificatePem, checkServerIdentity: () => undefined } });
     try {
       assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+$/);
       const plain = toWire(defaultPayloadConverter.toPayload(value) as Payload);
-      const res = await request(`${tls.url}/encode`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ payloads: [plain] }) });
+      const res = await request(`${tls.url}/encode`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ payloads: [plain] }),
+      });
       assert.equal(res.statusCode, 200);
       const [wire] = ((await res.body.json()) as { payloads: Array<{ metadata: Record<string, string> }> }).payloads;
       assert.equal(Buffer.from(wire!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
-      await assert.rejects(request(`${tls.url.replace('https', 'http')}/health`, { headersTimeout: 2_000 }), 'plain http is not served on the TLS port');
+      await assert.rejects(
+        request(`${tls.url.replace('https', 'http')}/health`, { headersTimeout: 2_000 }),
+        'plain http is not served on the TLS port',
+      );
     } finally {
       await dispatcher.close();
       await tls.close();
     }
-    await assert.rejects(startCodecServer({ port: 0, keys, tls: { certPem: 'x', keyPem: 'y' } }), CodecServerConfigError);
+    await assert.rejects(
+      startCodecServer({ port: 0, keys, tls: { certPem: 'x', keyPem: 'y' } }),
+      CodecServerConfigError,
+    );
   });
 
   void it('reports bad requests without crashing', async () => {
     assert.equal((await post(open, 'decode', '{not json')).status, 400);
     assert.equal((await post(open, 'decode', { payloads: [{ metadata: { encoding: '***' } }] })).status, 400);
     assert.equal((await post(open, 'nothing', { payloads: [] })).status, 404);
-    const foreign = { metadata: { encoding: Buffer.from('binary/encrypted').toString('base64'), 'encryption-key-id': Buffer.from('k0').toString('base64') }, data: randomBytes(40).toString('base64') };
+    const foreign = {
+      metadata: {
+        encoding: Buffer.from('binary/encrypted').toString('base64'),
+        'encryption-key-id': Buffer.from('k0').toString('base64'),
+      },
+      data: randomBytes(40).toString('base64'),
+    };
     const unknown = await post(open, 'decode', { payloads: [foreign] });
     assert.equal(unknown.status, 422);
     assert.match(unknown.json.error, /"k0"/);

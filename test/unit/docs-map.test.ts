@@ -10,7 +10,11 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../client/paths';
 
 const read = (rel: string) => fs.readFileSync(path.join(PROJECT_ROOT, rel), 'utf8');
-const tsFiles = (dir: string) => fs.readdirSync(path.join(PROJECT_ROOT, dir)).filter((f) => f.endsWith('.ts')).sort();
+const tsFiles = (dir: string) =>
+  fs
+    .readdirSync(path.join(PROJECT_ROOT, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
 
 test('the README file map has one row for each file of activities/cycle/ and workflows/', () => {
   const map = read('README.md').split('## File map')[1]?.split('\n## ')[0] ?? '';
@@ -18,17 +22,27 @@ test('the README file map has one row for each file of activities/cycle/ and wor
   for (const dir of ['activities/cycle', 'workflows']) {
     const files = tsFiles(dir);
     assert.ok(files.length > 0, `${dir} has files`);
-    for (const f of files) assert.match(map, new RegExp(`^\\| \`${dir}/${f.replace('.', '\\.')}\` \\| \\S`, 'm'), `${dir}/${f} is in the file map`);
+    for (const f of files)
+      assert.match(
+        map,
+        new RegExp(`^\\| \`${dir}/${f.replace('.', '\\.')}\` \\| \\S`, 'm'),
+        `${dir}/${f} is in the file map`,
+      );
   }
 });
 
 test('each client README cites only § sections its docs/ file has', () => {
-  for (const [readme, doc] of [['activities/netsuite/README.md', 'docs/netsuite.md'], ['activities/anaplan/README.md', 'docs/anaplan.md']] as const) {
+  for (const [readme, doc] of [
+    ['activities/netsuite/README.md', 'docs/netsuite.md'],
+    ['activities/anaplan/README.md', 'docs/anaplan.md'],
+  ] as const) {
     const text = read(readme);
     assert.ok(text.includes(doc), `${readme} points to ${doc}`);
     const headings = new Set([...read(doc).matchAll(/^#{2,4} (\d+(?:\.\d+)*)[.\s]/gm)].map((m) => m[1]));
     // "§3.1", "§1.1–1.2", "§5.1–5.2": every number named after a § must be a heading of the doc.
-    const cited = [...text.matchAll(/§(\d+(?:\.\d+)*)(?:[–-](\d+(?:\.\d+)*))?/g)].flatMap((m) => (m[2] ? [m[1], m[2]] : [m[1]]));
+    const cited = [...text.matchAll(/§(\d+(?:\.\d+)*)(?:[–-](\d+(?:\.\d+)*))?/g)].flatMap((m) =>
+      m[2] ? [m[1], m[2]] : [m[1]],
+    );
     assert.ok(cited.length > 0, `${readme} cites sections`);
     for (const s of cited) assert.ok(headings.has(s), `${readme} cites §${s}, which ${doc} has`);
   }

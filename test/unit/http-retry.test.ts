@@ -6,10 +6,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, NetworkError } from '../../activities/http/errors';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry, type RetryPolicy } from '../../activities/http/retry';
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  withRetry,
+  type RetryPolicy,
+} from '../../activities/http/retry';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 5_000 };
-const retryable = (status: number, retryAfterMs?: number) => new ApiError(`GET /x → ${status}`, { method: 'GET', path: '/x', status, retryAfterMs }, true);
+const retryable = (status: number, retryAfterMs?: number) =>
+  new ApiError(`GET /x → ${status}`, { method: 'GET', path: '/x', status, retryAfterMs }, true);
 const fatal = (status: number) => new ApiError(`GET /x → ${status}`, { method: 'GET', path: '/x', status }, false);
 
 describe('parseRetryAfter', () => {
@@ -38,11 +45,18 @@ describe('backoffDelayMs', () => {
     assert.equal(backoffDelayMs(2, policy, undefined, top), 199);
     assert.equal(backoffDelayMs(3, policy, undefined, top), 399);
     assert.equal(backoffDelayMs(10, policy, undefined, top), 999, 'capped at maxDelayMs');
-    assert.equal(backoffDelayMs(3, policy, undefined, () => 0), 0, 'full jitter reaches zero');
+    assert.equal(
+      backoffDelayMs(3, policy, undefined, () => 0),
+      0,
+      'full jitter reaches zero',
+    );
   });
 
   it('never waits less than Retry-After, adding at most baseDelayMs of jitter', () => {
-    assert.equal(backoffDelayMs(1, policy, 2_000, () => 0), 2_000);
+    assert.equal(
+      backoffDelayMs(1, policy, 2_000, () => 0),
+      2_000,
+    );
     const most = backoffDelayMs(5, policy, 2_000, () => 0.999999);
     assert.ok(most >= 2_000 && most < 2_000 + policy.baseDelayMs, String(most));
   });
@@ -52,7 +66,11 @@ describe('withRetry', () => {
   it('retries 429/5xx/network errors with the computed waits, then returns the value', async () => {
     const waits: number[] = [];
     const seen: number[] = [];
-    const errors = [retryable(429, 1_200), new NetworkError({ method: 'GET', path: '/x', reason: 'ECONNRESET' }), retryable(503)];
+    const errors = [
+      retryable(429, 1_200),
+      new NetworkError({ method: 'GET', path: '/x', reason: 'ECONNRESET' }),
+      retryable(503),
+    ];
     const value = await withRetry(
       async (attempt) => {
         seen.push(attempt);
@@ -64,7 +82,11 @@ describe('withRetry', () => {
     );
     assert.equal(value, 'ok');
     assert.deepEqual(seen, [1, 2, 3, 4]);
-    assert.deepEqual(waits, [1_200 + 50, 100, 200], 'Retry-After floor on the 429, then half the cap of attempts 2 and 3');
+    assert.deepEqual(
+      waits,
+      [1_200 + 50, 100, 200],
+      'Retry-After floor on the 429, then half the cap of attempts 2 and 3',
+    );
   });
 
   it('throws a non-retryable error at once, without waiting', async () => {
@@ -88,10 +110,13 @@ describe('withRetry', () => {
   it('throws errors that are not ApiErrors at once (a bug is not a transient failure)', async () => {
     let calls = 0;
     await assert.rejects(
-      withRetry(async () => {
-        calls++;
-        throw new TypeError('undefined is not a function');
-      }, { policy, sleep: async () => undefined }),
+      withRetry(
+        async () => {
+          calls++;
+          throw new TypeError('undefined is not a function');
+        },
+        { policy, sleep: async () => undefined },
+      ),
       TypeError,
     );
     assert.equal(calls, 1);
@@ -106,7 +131,11 @@ describe('withRetry', () => {
           calls++;
           throw retryable(500 + calls);
         },
-        { policy, sleep: async () => undefined, onRetry: (i) => retries.push({ attempt: i.attempt, status: i.error.status }) },
+        {
+          policy,
+          sleep: async () => undefined,
+          onRetry: (i) => retries.push({ attempt: i.attempt, status: i.error.status }),
+        },
       ),
       (e: unknown) => e instanceof ApiError && e.status === 504,
     );

@@ -30,13 +30,21 @@ const sum = (byStatus: Record<string, number> | undefined) => Object.values(bySt
 
 test('NetSuite: with the token endpoint answering 503, one API call makes at most one token request per attempt', async () => {
   await ns.control(nsb, 'POST', 'reset');
-  await ns.control(nsb, 'POST', 'faults', { kind: '5xx', status: 503, route: 'POST /services/rest/auth/oauth2/v1/token', rate: 1 });
+  await ns.control(nsb, 'POST', 'faults', {
+    kind: '5xx',
+    status: 503,
+    route: 'POST /services/rest/auth/oauth2/v1/token',
+    rate: 1,
+  });
   const client = ns.clientFor(nsb, { retryPolicy: POLICY });
   await assert.rejects(client.governanceLimits(), (e: unknown) => e instanceof NetSuiteServerError && e.status === 503);
   const stats = await ns.control<{ requests: Record<string, Record<string, number>> }>(nsb, 'GET', 'stats');
   const tokenRequests = sum(Object.entries(stats.requests).find(([route]) => route.includes('/oauth2/v1/token'))?.[1]);
   assert.ok(tokenRequests >= 1, 'the token endpoint was asked');
-  assert.ok(tokenRequests <= POLICY.maxAttempts, `${tokenRequests} token requests for one API call of ${POLICY.maxAttempts} attempts`);
+  assert.ok(
+    tokenRequests <= POLICY.maxAttempts,
+    `${tokenRequests} token requests for one API call of ${POLICY.maxAttempts} attempts`,
+  );
   // The call recovers once the endpoint does, with a single mint.
   await ns.control(nsb, 'DELETE', 'faults');
   assert.equal((await client.governanceLimits()).accountConcurrencyLimit, 5);
@@ -49,10 +57,17 @@ test('Anaplan: with the auth service answering 503, one API call makes at most o
   await assert.rejects(client.me(), (e: unknown) => e instanceof AnaplanServerError && e.status === 503);
   // Answered by the fault before routing, so counted by the fault rule rather than the route statistics.
   // (Rules added in the original body keep their match under `match` in the sandbox kit's listing.)
-  const state = (await ap.control(asb, 'GET', '/state')) as { faults: Array<{ path?: string; match?: { path?: string }; fired: number }> };
-  const logins = state.faults.filter((f) => (f.match?.path ?? f.path) === '/token/authenticate').reduce((a, f) => a + f.fired, 0);
+  const state = (await ap.control(asb, 'GET', '/state')) as {
+    faults: Array<{ path?: string; match?: { path?: string }; fired: number }>;
+  };
+  const logins = state.faults
+    .filter((f) => (f.match?.path ?? f.path) === '/token/authenticate')
+    .reduce((a, f) => a + f.fired, 0);
   assert.ok(logins >= 1, 'the auth service was asked');
-  assert.ok(logins <= POLICY.maxAttempts, `${logins} login requests for one API call of ${POLICY.maxAttempts} attempts`);
+  assert.ok(
+    logins <= POLICY.maxAttempts,
+    `${logins} login requests for one API call of ${POLICY.maxAttempts} attempts`,
+  );
   await ap.control(asb, 'DELETE', '/faults');
   assert.equal((await client.me()).email, asb.demoUser.email);
 });

@@ -17,7 +17,12 @@ test('plain, close-driven and flash cycle IDs parse to workspace, model, period 
 });
 
 test('anything else is not a cycle ID', () => {
-  for (const id of [`cycle:${WS}:${MODEL}:2026-10:weekly`, `cycle:${WS}:${MODEL}:2026-10:actuals:close-`, `cycle:${WS}:${MODEL}:2026-10:actuals:other`, `backfill:${WS}:${MODEL}:2026-01:2026-10:actuals`]) {
+  for (const id of [
+    `cycle:${WS}:${MODEL}:2026-10:weekly`,
+    `cycle:${WS}:${MODEL}:2026-10:actuals:close-`,
+    `cycle:${WS}:${MODEL}:2026-10:actuals:other`,
+    `backfill:${WS}:${MODEL}:2026-01:2026-10:actuals`,
+  ]) {
     assert.equal(parseCycleWorkflowId(id), undefined, id);
   }
 });

@@ -29,7 +29,12 @@ const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
 4010,SUB-2,DEP-101,Oct 26,Budget,-900
 `;
 
-const map = (fromCode: Record<string, string>): MemberMap => ({ fromCode, toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])), unmapped: {}, outOfScope: [] });
+const map = (fromCode: Record<string, string>): MemberMap => ({
+  fromCode,
+  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
+  unmapped: {},
+  outOfScope: [],
+});
 const MAPS: MemberMaps = {
   accounts: map({ '4010': '41', '6100': '61', '2900': '90' }),
   subsidiaries: map({ 'SUB-2': '2', 'SUB-3': '3' }),
@@ -37,15 +42,28 @@ const MAPS: MemberMaps = {
   classes: map({}),
   locations: map({}),
 };
-const month = (period: string, id: string, closed: boolean): PeriodInfo => ({ period, id, name: period, startDate: `${period}-01`, endDate: `${period}-28`, closed });
-const PERIODS = [month('2026-10', '10', true), month('2026-11', '11', false), month('2026-12', '12', false), month('2027-01', '13', false)];
+const month = (period: string, id: string, closed: boolean): PeriodInfo => ({
+  period,
+  id,
+  name: period,
+  startDate: `${period}-01`,
+  endDate: `${period}-28`,
+  closed,
+});
+const PERIODS = [
+  month('2026-10', '10', true),
+  month('2026-11', '11', false),
+  month('2026-12', '12', false),
+  month('2027-01', '13', false),
+];
 
 describe('stale plan journals', () => {
   let dir: string;
   let artifacts: ArtifactStore;
   let audit: AuditTrail;
   let config: ConnectionConfig;
-  const id = (version: string, period: string, sub: string, part: number) => journalExternalId({ externalIdPrefix: 'mlc', modelId: MODEL }, version, period, sub, part);
+  const id = (version: string, period: string, sub: string, part: number) =>
+    journalExternalId({ externalIdPrefix: 'mlc', modelId: MODEL }, version, period, sub, part);
   const deleted: string[] = [];
   /** Every write, in the order it completed (upserts) or started (deletes). */
   const calls: string[] = [];
@@ -61,10 +79,22 @@ describe('stale plan journals', () => {
   const netsuite: NetSuitePort = {
     async *query(sql) {
       if (/DISTINCT t\.externalid/.test(sql)) {
-        if (refuseMembersQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'department' was not found"), { status: 400, retryable: false });
+        if (refuseMembersQuery)
+          throw Object.assign(
+            new Error(
+              "NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'department' was not found",
+            ),
+            { status: 400, retryable: false },
+          );
         yield [];
       } else if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
-        if (refuseQuery) throw Object.assign(new Error("NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found"), { status: 400, retryable: false });
+        if (refuseQuery)
+          throw Object.assign(
+            new Error(
+              "NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found",
+            ),
+            { status: 400, retryable: false },
+          );
         yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
       } else yield [];
     },
@@ -80,17 +110,29 @@ describe('stale plan journals', () => {
     async getJournal(externalId) {
       reads.push(externalId);
       const found = ledger.find((e) => e.toLowerCase() === externalId.toLowerCase());
-      return found ? { internalId: String(ledger.indexOf(found) + 1), body: { externalId: found, line: { items: ledgerLines[found] ?? [] } } } : null;
+      return found
+        ? {
+            internalId: String(ledger.indexOf(found) + 1),
+            body: { externalId: found, line: { items: ledgerLines[found] ?? [] } },
+          }
+        : null;
     },
     async deleteJournal(externalId) {
       calls.push(`delete ${externalId}`);
-      if (refuse.has(externalId)) throw Object.assign(new Error('The accounting period 12 is closed or locked: the transaction cannot be deleted.'), { status: 400, code: 'USER_ERROR', retryable: false });
+      if (refuse.has(externalId))
+        throw Object.assign(
+          new Error('The accounting period 12 is closed or locked: the transaction cannot be deleted.'),
+          { status: 400, code: 'USER_ERROR', retryable: false },
+        );
       deleted.push(externalId);
       return true;
     },
   };
   const deps = (): CycleDeps => ({
-    ports: async (): Promise<Ports> => ({ netsuite, anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }) }),
+    ports: async (): Promise<Ports> => ({
+      netsuite,
+      anaplan: new Proxy({} as Ports['anaplan'], { get: () => () => Promise.reject(new Error('no Anaplan here')) }),
+    }),
     artifacts,
     audit,
   });
@@ -111,11 +153,18 @@ describe('stale plan journals', () => {
   async function prepare(): Promise<{ r: PreparePlanResult; stored: StoredJournals }> {
     const exportHash = (await artifacts.put(EXPORT)).hash;
     const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-    const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:retire', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    const r = (await env().run(makePlan(deps()).preparePlan, {
+      config,
+      cycleId: 'cycle:retire',
+      exportHash,
+      memberMapsHash,
+      periods: PERIODS,
+      period: '2026-10',
+    })) as PreparePlanResult;
     return { r, stored: JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals };
   }
 
-  it('marks only this model\'s journals, in the version × open months the export covers, that no planned journal replaces', async () => {
+  it("marks only this model's journals, in the version × open months the export covers, that no planned journal replaces", async () => {
     ledger = [
       id('Budget', '2026-11', '2', 1), // planned again: kept (upserted)
       id('Budget', '2026-11', '2', 2), // the group shrank to one part: stale
@@ -127,8 +176,14 @@ describe('stale plan journals', () => {
       'mlc-75a40874e6b6-budget-202611-s2-p2-manual', // a look-alike made by hand
     ];
     const { r, stored } = await prepare();
-    assert.deepEqual(stored.journals.map((j) => j.externalId).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-12', '2', 1)]);
-    assert.deepEqual(stored.retire?.map((x) => x.externalId).sort(), [id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '3', 1)]);
+    assert.deepEqual(stored.journals.map((j) => j.externalId).sort(), [
+      id('Budget', '2026-11', '2', 1),
+      id('Budget', '2026-12', '2', 1),
+    ]);
+    assert.deepEqual(stored.retire?.map((x) => x.externalId).sort(), [
+      id('Budget', '2026-11', '2', 2),
+      id('Budget', '2026-11', '3', 1),
+    ]);
     assert.equal(r.retire, 2);
   });
 
@@ -138,7 +193,13 @@ describe('stale plan journals', () => {
     refuse = new Set([id('Budget', '2026-11', '3', 1)]);
     deleted.length = 0;
     const total = stored.journals.length + stored.retire!.length;
-    const result = (await env().run(makeJournals(deps()), { config, cycleId: 'cycle:retire', journalsHash: r.journalsHash, from: 0, to: total })) as PostJournalsResult;
+    const result = (await env().run(makeJournals(deps()), {
+      config,
+      cycleId: 'cycle:retire',
+      journalsHash: r.journalsHash,
+      from: 0,
+      to: total,
+    })) as PostJournalsResult;
     assert.equal(result.posted, 2);
     assert.equal(result.retired, 1);
     assert.equal(result.failed, 1);
@@ -156,17 +217,30 @@ describe('stale plan journals', () => {
   });
 
   it('finds the journals by external ID through the record API, with a warning, when NetSuite refuses the stale-journal query', async () => {
-    ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '2', 3), id('Budget', '2027-01', '3', 1), id('Budget', '2026-10', '2', 2)];
+    ledger = [
+      id('Budget', '2026-11', '2', 1),
+      id('Budget', '2026-11', '2', 2),
+      id('Budget', '2026-11', '2', 3),
+      id('Budget', '2027-01', '3', 1),
+      id('Budget', '2026-10', '2', 2),
+    ];
     refuseQuery = true;
     reads = [];
     try {
       const { r, stored } = await prepare();
-      assert.deepEqual(stored.retire, [
-        { externalId: id('Budget', '2026-11', '2', 2), period: '2026-11' },
-        { externalId: id('Budget', '2026-11', '2', 3), period: '2026-11' },
-      ], 'stale parts of a covered month retired; a month the export has no rows for, and a closed month, left alone');
+      assert.deepEqual(
+        stored.retire,
+        [
+          { externalId: id('Budget', '2026-11', '2', 2), period: '2026-11' },
+          { externalId: id('Budget', '2026-11', '2', 3), period: '2026-11' },
+        ],
+        'stale parts of a covered month retired; a month the export has no rows for, and a closed month, left alone',
+      );
       assert.equal(stored.journals.length, 2, 'the plan is still prepared');
-      assert.match(r.warning ?? '', /refused the SuiteQL search .*400 Invalid search query.*looked up by external ID instead \(\d+ record reads\)/);
+      assert.match(
+        r.warning ?? '',
+        /refused the SuiteQL search .*400 Invalid search query.*looked up by external ID instead \(\d+ record reads\)/,
+      );
       assert.ok(!reads.some((e) => e.includes('-202610-')), 'the closed month is not read');
       assert.ok(reads.includes(id('Budget', '2026-11', '2', 5)), 'one part past the first missing one is read');
       assert.ok(!reads.includes(id('Budget', '2026-11', '2', 6)));
@@ -177,16 +251,29 @@ describe('stale plan journals', () => {
 
   it('without the SuiteQL search, a posted journal with a line on an unmapped member freezes its scope from the record API lines', async () => {
     ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2)];
-    ledgerLines = { [id('Budget', '2026-11', '2', 2)]: [{ account: { id: '41' }, department: { id: '102' }, debit: 5 }] };
+    ledgerLines = {
+      [id('Budget', '2026-11', '2', 2)]: [{ account: { id: '41' }, department: { id: '102' }, debit: 5 }],
+    };
     refuseQuery = true;
     const maps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'dropped from Anaplan' } } };
     try {
       const exportHash = (await artifacts.put(EXPORT)).hash;
       const memberMapsHash = (await artifacts.put(JSON.stringify(maps))).hash;
-      const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:retire-rest-frozen', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+      const r = (await env().run(makePlan(deps()).preparePlan, {
+        config,
+        cycleId: 'cycle:retire-rest-frozen',
+        exportHash,
+        memberMapsHash,
+        periods: PERIODS,
+        period: '2026-10',
+      })) as PreparePlanResult;
       const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
       assert.deepEqual(stored.retire, [], 'the frozen scope keeps its journals');
-      assert.deepEqual(stored.journals.map((j) => j.externalId), [id('Budget', '2026-12', '2', 1)], 'its planned journal is held back, not written over the posted one');
+      assert.deepEqual(
+        stored.journals.map((j) => j.externalId),
+        [id('Budget', '2026-12', '2', 1)],
+        'its planned journal is held back, not written over the posted one',
+      );
       assert.match(r.warning ?? '', /department 102 \(dropped from Anaplan\)/);
     } finally {
       refuseQuery = false;
@@ -200,11 +287,24 @@ describe('stale plan journals', () => {
     const both = { ...config, plan: { versions: ['Budget', 'BUDGET'] } };
     const exportHash = (await artifacts.put(`${EXPORT}4010,SUB-2,DEP-101,Nov 26,BUDGET,-700\n`)).hash;
     const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-    await assert.rejects(env().run(makePlan(deps()).preparePlan, { config: both, cycleId: 'cycle:retire-dup', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' }), (e: Error & { nonRetryable?: boolean }) => {
-      assert.equal(e.nonRetryable, true);
-      assert.match(e.message, /share the externalId mlc-75a40874e6b6-budget-202611-s2-p1 \((Budget|BUDGET) 2026-11 .* and (BUDGET|Budget) 2026-11/);
-      return true;
-    });
+    await assert.rejects(
+      env().run(makePlan(deps()).preparePlan, {
+        config: both,
+        cycleId: 'cycle:retire-dup',
+        exportHash,
+        memberMapsHash,
+        periods: PERIODS,
+        period: '2026-10',
+      }),
+      (e: Error & { nonRetryable?: boolean }) => {
+        assert.equal(e.nonRetryable, true);
+        assert.match(
+          e.message,
+          /share the externalId mlc-75a40874e6b6-budget-202611-s2-p1 \((Budget|BUDGET) 2026-11 .* and (BUDGET|Budget) 2026-11/,
+        );
+        return true;
+      },
+    );
   });
 
   it('freezes scopes the export cannot speak for: keeps their journals, holds back partial ones, audits both', async () => {
@@ -214,18 +314,50 @@ describe('stale plan journals', () => {
       id('Budget', '2026-12', '3', 1), // Dec has a row whose subsidiary does not map: every subsidiary frozen
       id('Budget', '2026-11', '7', 1), // subsidiary 7 is not in the member map at all: kept
     ];
-    const exportHash = (await artifacts.put(`${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`)).hash;
+    const exportHash = (
+      await artifacts.put(`${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`)
+    ).hash;
     const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-    const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:frozen', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    const r = (await env().run(makePlan(deps()).preparePlan, {
+      config,
+      cycleId: 'cycle:frozen',
+      exportHash,
+      memberMapsHash,
+      periods: PERIODS,
+      period: '2026-10',
+    })) as PreparePlanResult;
     const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
     assert.deepEqual(stored.retire, [], 'nothing retired');
-    assert.deepEqual(stored.journals.map((j) => j.externalId), [id('Budget', '2026-12', '2', 1)], 'the posted Nov scope is not overwritten by a journal without the quarantined value');
+    assert.deepEqual(
+      stored.journals.map((j) => j.externalId),
+      [id('Budget', '2026-12', '2', 1)],
+      'the posted Nov scope is not overwritten by a journal without the quarantined value',
+    );
     assert.equal(r.keptJournals, 4, 'the held-back one included');
     assert.equal(r.heldValues, 1);
-    assert.deepEqual(r.frozen!.map((f) => `${f.version}|${f.period}|${f.subsidiaryId}`).sort(), ['Budget|2026-11|2', 'Budget|2026-11|7', 'Budget|2026-12|*', 'Forecast|*|*']);
-    assert.match(r.warning ?? '', /4 plan scope\(s\) frozen, nothing deleted there and 1 plan value\(s\) held back; 4 ledger journal\(s\) kept as posted/);
+    assert.deepEqual(r.frozen!.map((f) => `${f.version}|${f.period}|${f.subsidiaryId}`).sort(), [
+      'Budget|2026-11|2',
+      'Budget|2026-11|7',
+      'Budget|2026-12|*',
+      'Forecast|*|*',
+    ]);
+    assert.match(
+      r.warning ?? '',
+      /4 plan scope\(s\) frozen, nothing deleted there and 1 plan value\(s\) held back; 4 ledger journal\(s\) kept as posted/,
+    );
     const rows = await audit.queryRecords({ cycleId: 'cycle:frozen', step: 'exportPlan', recordKind: 'journal' });
-    assert.deepEqual(rows.filter((x) => x.reason?.startsWith('kept')).map((x) => x.targetRef).sort(), [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '2', 2), id('Budget', '2026-12', '3', 1), id('Budget', '2026-11', '7', 1)].sort());
+    assert.deepEqual(
+      rows
+        .filter((x) => x.reason?.startsWith('kept'))
+        .map((x) => x.targetRef)
+        .sort(),
+      [
+        id('Budget', '2026-11', '2', 1),
+        id('Budget', '2026-11', '2', 2),
+        id('Budget', '2026-12', '3', 1),
+        id('Budget', '2026-11', '7', 1),
+      ].sort(),
+    );
     assert.equal(rows.filter((x) => x.targetRef?.startsWith('scope:')).length, 4);
   });
 
@@ -233,15 +365,33 @@ describe('stale plan journals', () => {
     ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '3', 1)];
     refuseMembersQuery = true;
     try {
-      const withUnmapped: MemberMaps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } } };
+      const withUnmapped: MemberMaps = {
+        ...MAPS,
+        departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } },
+      };
       const exportHash = (await artifacts.put(EXPORT)).hash;
       const memberMapsHash = (await artifacts.put(JSON.stringify(withUnmapped))).hash;
-      const r = (await env().run(makePlan(deps()).preparePlan, { config, cycleId: 'cycle:lines-refused', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+      const r = (await env().run(makePlan(deps()).preparePlan, {
+        config,
+        cycleId: 'cycle:lines-refused',
+        exportHash,
+        memberMapsHash,
+        periods: PERIODS,
+        period: '2026-10',
+      })) as PreparePlanResult;
       const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
       assert.equal(stored.journals.length, 2, 'the plan still posts');
       assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
       assert.equal(r.keptJournals, 1);
-      assert.ok(r.frozen!.some((f) => f.version === 'Budget' && f.period === '*' && /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason)), JSON.stringify(r.frozen));
+      assert.ok(
+        r.frozen!.some(
+          (f) =>
+            f.version === 'Budget' &&
+            f.period === '*' &&
+            /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason),
+        ),
+        JSON.stringify(r.frozen),
+      );
     } finally {
       refuseMembersQuery = false;
     }

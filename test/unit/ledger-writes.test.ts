@@ -28,12 +28,18 @@ describe('ledger-write record', () => {
     const id1 = await audit.appendEvent({ cycleId: 'A', kind: 'ledger_write', scope: 'S', actor: 'A' });
     const id2 = await audit.appendEvent({ cycleId: 'B', kind: 'ledger_write', scope: 'T', actor: 'B' });
     assert.ok(id2 > id1);
-    assert.deepEqual((await audit.queryEvents({ scope: 'S' })).map((e) => e.cycleId), ['A']);
+    assert.deepEqual(
+      (await audit.queryEvents({ scope: 'S' })).map((e) => e.cycleId),
+      ['A'],
+    );
     const db = new Database(path.join(dir, 'audit.db'));
     try {
       assert.throws(() => db.prepare('UPDATE cycle_events SET actor = ? WHERE id = ?').run('x', id1), /append-only/);
       assert.throws(() => db.prepare('DELETE FROM cycle_events WHERE id = ?').run(id1), /append-only/);
-      assert.throws(() => db.prepare("INSERT INTO cycle_events (cycle_id, kind, at) VALUES ('A', 'bogus', 'now')").run(), /CHECK/);
+      assert.throws(
+        () => db.prepare("INSERT INTO cycle_events (cycle_id, kind, at) VALUES ('A', 'bogus', 'now')").run(),
+        /CHECK/,
+      );
     } finally {
       db.close();
     }
@@ -45,17 +51,35 @@ describe('ledger-write record', () => {
     const oldStart = new Date(clock - 5_000).toISOString();
     await w.recordLedgerWrite({ scope: 'L', cycleId: 'new', writer: 'new' });
     await w.recordLedgerWrite({ scope: 'other-scope', cycleId: 'elsewhere', writer: 'elsewhere' });
-    assert.deepEqual((await w.newerLedgerWriters({ scope: 'L', cycleId: 'old', since: oldStart })).map((n) => n.cycleId), ['new']);
-    assert.deepEqual(await w.newerLedgerWriters({ scope: 'L', cycleId: 'new', since: oldStart }), [], 'the latest writer may replay');
+    assert.deepEqual(
+      (await w.newerLedgerWriters({ scope: 'L', cycleId: 'old', since: oldStart })).map((n) => n.cycleId),
+      ['new'],
+    );
+    assert.deepEqual(
+      await w.newerLedgerWriters({ scope: 'L', cycleId: 'new', since: oldStart }),
+      [],
+      'the latest writer may replay',
+    );
     // A replay of `new` writes again (as `new`): `old` stays behind it.
     await w.recordLedgerWrite({ scope: 'L', cycleId: 'new', writer: 'replay:new:postJournals' });
-    assert.deepEqual((await w.newerLedgerWriters({ scope: 'L', cycleId: 'old', since: oldStart })).map((n) => n.writer), ['replay:new:postJournals']);
+    assert.deepEqual(
+      (await w.newerLedgerWriters({ scope: 'L', cycleId: 'old', since: oldStart })).map((n) => n.writer),
+      ['replay:new:postJournals'],
+    );
     // A cycle that never wrote: anything after its start counts; before it does not.
     const neverStart = new Date(clock + 500).toISOString();
     assert.deepEqual(await w.newerLedgerWriters({ scope: 'L', cycleId: 'never', since: neverStart }), []);
     await w.recordLedgerWrite({ scope: 'L', cycleId: 'later', writer: 'later' });
-    assert.deepEqual((await w.newerLedgerWriters({ scope: 'L', cycleId: 'never', since: neverStart })).map((n) => n.cycleId), ['later']);
+    assert.deepEqual(
+      (await w.newerLedgerWriters({ scope: 'L', cycleId: 'never', since: neverStart })).map((n) => n.cycleId),
+      ['later'],
+    );
     // sinceOnly (approval gate): an earlier run's own write does not move the reference point.
-    assert.deepEqual((await w.newerLedgerWriters({ scope: 'L', cycleId: 'new', since: neverStart, sinceOnly: true })).map((n) => n.cycleId), ['later']);
+    assert.deepEqual(
+      (await w.newerLedgerWriters({ scope: 'L', cycleId: 'new', since: neverStart, sinceOnly: true })).map(
+        (n) => n.cycleId,
+      ),
+      ['later'],
+    );
   });
 });

@@ -4,12 +4,20 @@ import { csvLine, neutralizeFormula, readLines, restoreFormula } from '../../act
 
 async function collect(chunks: Array<Buffer | string>): Promise<string[]> {
   const out: string[] = [];
-  for await (const l of readLines((async function* () { yield* chunks; })())) out.push(l);
+  for await (const l of readLines(
+    (async function* () {
+      yield* chunks;
+    })(),
+  ))
+    out.push(l);
   return out;
 }
 
 test('csvLine quotes only fields that need it (RFC 4180)', () => {
-  assert.equal(csvLine(['6000', 'a,b', 'say "x"', 'two\nlines', '-12.50']), '6000,"a,b","say ""x""","two\nlines",-12.50\n');
+  assert.equal(
+    csvLine(['6000', 'a,b', 'say "x"', 'two\nlines', '-12.50']),
+    '6000,"a,b","say ""x""","two\nlines",-12.50\n',
+  );
 });
 
 test('readLines splits LF and CRLF, keeps empty lines, and yields a last line without a newline', async () => {
@@ -41,9 +49,35 @@ test('readLines pulls the source only as fast as lines are consumed', async () =
 
 test('csvLine neutralises cells a spreadsheet would run as formulas, and leaves numbers and -number codes alone', async () => {
   const { parse } = await import('csv-parse/sync');
-  const cells = ['=1+2', '+SUM(A1)', '@cmd', '-A1*2', '\tx', '-100', '-12.50', '-1e3', '-.5', '4000', 'Sales - East', ''];
+  const cells = [
+    '=1+2',
+    '+SUM(A1)',
+    '@cmd',
+    '-A1*2',
+    '\tx',
+    '-100',
+    '-12.50',
+    '-1e3',
+    '-.5',
+    '4000',
+    'Sales - East',
+    '',
+  ];
   const [parsed] = parse(csvLine(cells)) as string[][];
-  assert.deepEqual(parsed, ["'=1+2", "'+SUM(A1)", "'@cmd", "'-A1*2", "'\tx", '-100', '-12.50', '-1e3', '-.5', '4000', 'Sales - East', '']);
+  assert.deepEqual(parsed, [
+    "'=1+2",
+    "'+SUM(A1)",
+    "'@cmd",
+    "'-A1*2",
+    "'\tx",
+    '-100',
+    '-12.50',
+    '-1e3',
+    '-.5',
+    '4000',
+    'Sales - East',
+    '',
+  ]);
   for (const c of cells) assert.equal(restoreFormula(neutralizeFormula(c)), c, `${JSON.stringify(c)} round-trips`);
   assert.equal(restoreFormula("'plain"), "'plain", 'a quote that guards nothing is data');
 });

@@ -1,12 +1,37 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertDistinctExternalIds, collidingVersions, DuplicateExternalIdError, journalExternalId, MAX_JOURNAL_EXTERNAL_ID_LENGTH, parseJournalExternalId, planJournals, journalBody, versionSlug, VERSION_SLUG_MAX, type PlanValue } from '../../activities/mapping/journals';
+import {
+  assertDistinctExternalIds,
+  collidingVersions,
+  DuplicateExternalIdError,
+  journalExternalId,
+  MAX_JOURNAL_EXTERNAL_ID_LENGTH,
+  parseJournalExternalId,
+  planJournals,
+  journalBody,
+  versionSlug,
+  VERSION_SLUG_MAX,
+  type PlanValue,
+} from '../../activities/mapping/journals';
 import { centsToString, parseCents } from '../../activities/mapping/amounts';
 
-const opts = { modelId: '75A40874E6B64FA3AE0743278996BF8D', externalIdPrefix: 'mlc', offsetAccountId: '90', maxLinesPerJournal: 4 };
+const opts = {
+  modelId: '75A40874E6B64FA3AE0743278996BF8D',
+  externalIdPrefix: 'mlc',
+  offsetAccountId: '90',
+  maxLinesPerJournal: 4,
+};
 
 function values(n: number, sub = '2', version = 'Budget'): PlanValue[] {
-  return Array.from({ length: n }, (_, i) => ({ accountId: String(40 + i), subsidiaryId: sub, departmentId: i % 2 ? '101' : null, period: '2026-11', version, cents: (i + 1) * 1000 * (i % 3 === 0 ? -1 : 1), sourceLine: i + 2 }));
+  return Array.from({ length: n }, (_, i) => ({
+    accountId: String(40 + i),
+    subsidiaryId: sub,
+    departmentId: i % 2 ? '101' : null,
+    period: '2026-11',
+    version,
+    cents: (i + 1) * 1000 * (i % 3 === 0 ? -1 : 1),
+    sourceLine: i + 2,
+  }));
 }
 
 describe('plan → journals', () => {
@@ -18,21 +43,46 @@ describe('plan → journals', () => {
       assert.ok(j.lines.length <= opts.maxLinesPerJournal);
       assert.equal(j.parts, 3);
     }
-    assert.deepEqual(js.map((j) => j.externalId), ['mlc-75a40874e6b6-budget-202611-s2-p1', 'mlc-75a40874e6b6-budget-202611-s2-p2', 'mlc-75a40874e6b6-budget-202611-s2-p3']);
-    const total = js.flatMap((j) => j.lines.filter((l) => !l.isOffset)).reduce((s, l) => s + l.debitCents - l.creditCents, 0);
-    assert.equal(total, values(7).reduce((s, v) => s + v.cents, 0), 'non-offset lines carry the plan exactly');
+    assert.deepEqual(
+      js.map((j) => j.externalId),
+      [
+        'mlc-75a40874e6b6-budget-202611-s2-p1',
+        'mlc-75a40874e6b6-budget-202611-s2-p2',
+        'mlc-75a40874e6b6-budget-202611-s2-p3',
+      ],
+    );
+    const total = js
+      .flatMap((j) => j.lines.filter((l) => !l.isOffset))
+      .reduce((s, l) => s + l.debitCents - l.creditCents, 0);
+    assert.equal(
+      total,
+      values(7).reduce((s, v) => s + v.cents, 0),
+      'non-offset lines carry the plan exactly',
+    );
   });
 
   it('gives the same journals for the same plan in any input order', () => {
     const a = planJournals(values(7), opts);
     const b = planJournals(values(7).reverse(), opts);
-    assert.deepEqual(b.map((j) => [j.externalId, j.lines.map((l) => [l.accountId, l.debitCents, l.creditCents])]), a.map((j) => [j.externalId, j.lines.map((l) => [l.accountId, l.debitCents, l.creditCents])]));
+    assert.deepEqual(
+      b.map((j) => [j.externalId, j.lines.map((l) => [l.accountId, l.debitCents, l.creditCents])]),
+      a.map((j) => [j.externalId, j.lines.map((l) => [l.accountId, l.debitCents, l.creditCents])]),
+    );
   });
 
   it('groups by subsidiary × period × version and folds duplicate cells onto one line', () => {
-    const vs = [...values(2, '2'), ...values(2, '3'), ...values(2, '2', 'Forecast'), { ...values(1)[0]!, sourceLine: 99 }];
+    const vs = [
+      ...values(2, '2'),
+      ...values(2, '3'),
+      ...values(2, '2', 'Forecast'),
+      { ...values(1)[0]!, sourceLine: 99 },
+    ];
     const js = planJournals(vs, { ...opts, maxLinesPerJournal: 200 });
-    assert.deepEqual(js.map((j) => j.externalId).sort(), ['mlc-75a40874e6b6-budget-202611-s2-p1', 'mlc-75a40874e6b6-budget-202611-s3-p1', 'mlc-75a40874e6b6-forecast-202611-s2-p1']);
+    assert.deepEqual(js.map((j) => j.externalId).sort(), [
+      'mlc-75a40874e6b6-budget-202611-s2-p1',
+      'mlc-75a40874e6b6-budget-202611-s3-p1',
+      'mlc-75a40874e6b6-forecast-202611-s2-p1',
+    ]);
     const b2 = js.find((j) => j.externalId.endsWith('budget-202611-s2-p1'))!;
     const folded = b2.lines.find((l) => l.accountId === '40')!;
     assert.equal(folded.creditCents, 2000, 'two -10.00 cells fold into one 20.00 credit');
@@ -62,13 +112,30 @@ describe('plan → journals', () => {
     assert.equal(centsToString(5), '0.05');
   });
 
-  it('reads back the parts of its own external IDs and no other model\'s or prefix\'s', () => {
+  it("reads back the parts of its own external IDs and no other model's or prefix's", () => {
     const id = journalExternalId(opts, 'Forecast Q4', '2026-11', '3', 12);
     assert.equal(id, 'mlc-75a40874e6b6-forecast_q4-202611-s3-p12');
-    assert.deepEqual(parseJournalExternalId(opts, id), { version: 'forecast_q4', period: '2026-11', subsidiaryId: '3', part: 12 });
-    assert.equal(parseJournalExternalId({ ...opts, modelId: 'FFFFFFFFFFFF4FA3AE0743278996BF8D' }, id), null, 'another model');
-    assert.equal(parseJournalExternalId({ ...opts, externalIdPrefix: 'ml' }, id), null, 'a shorter prefix does not claim it');
-    assert.equal(parseJournalExternalId(opts, 'mlc-75a40874e6b6-budget-202611-s3-p1-copy'), null, 'hand-made look-alikes are left alone');
+    assert.deepEqual(parseJournalExternalId(opts, id), {
+      version: 'forecast_q4',
+      period: '2026-11',
+      subsidiaryId: '3',
+      part: 12,
+    });
+    assert.equal(
+      parseJournalExternalId({ ...opts, modelId: 'FFFFFFFFFFFF4FA3AE0743278996BF8D' }, id),
+      null,
+      'another model',
+    );
+    assert.equal(
+      parseJournalExternalId({ ...opts, externalIdPrefix: 'ml' }, id),
+      null,
+      'a shorter prefix does not claim it',
+    );
+    assert.equal(
+      parseJournalExternalId(opts, 'mlc-75a40874e6b6-budget-202611-s3-p1-copy'),
+      null,
+      'hand-made look-alikes are left alone',
+    );
   });
 });
 
@@ -90,7 +157,12 @@ describe('journal external IDs that cannot collide', () => {
     assert.equal(versionSlug('Prevision'), 'prevision', 'ASCII unchanged');
     assert.match(versionSlug('Prévision'), /^pr_vision_[0-9a-f]{8}$/);
     const id = journalExternalId(ids, 'Бюджет', '2026-11', '2', 1);
-    assert.deepEqual(parseJournalExternalId(ids, id), { version: versionSlug('Бюджет'), period: '2026-11', subsidiaryId: '2', part: 1 });
+    assert.deepEqual(parseJournalExternalId(ids, id), {
+      version: versionSlug('Бюджет'),
+      period: '2026-11',
+      subsidiaryId: '2',
+      part: 1,
+    });
   });
 
   it('keeps long names unique with a hash suffix and every ID within the documented maximum', () => {
@@ -98,22 +170,40 @@ describe('journal external IDs that cannot collide', () => {
     const b = 'Rolling forecast for the EMEA region scenario B';
     assert.notEqual(versionSlug(a), versionSlug(b));
     assert.ok(versionSlug(a).length <= VERSION_SLUG_MAX);
-    const longest = journalExternalId({ modelId: opts.modelId, externalIdPrefix: 'p'.repeat(20) }, a, '2026-11', '9'.repeat(12), 99_999);
+    const longest = journalExternalId(
+      { modelId: opts.modelId, externalIdPrefix: 'p'.repeat(20) },
+      a,
+      '2026-11',
+      '9'.repeat(12),
+      99_999,
+    );
     assert.ok(longest.length <= MAX_JOURNAL_EXTERNAL_ID_LENGTH, `${longest.length}: ${longest}`);
   });
 
   it('names the configured versions that would share IDs: case, separators, non-Latin case', () => {
-    assert.deepEqual(collidingVersions(['Forecast Q1', 'Forecast-Q1', 'Budget', 'BUDGET', 'Бюджет', 'бюджет', 'Прогноз']), [
-      ['Forecast Q1', 'Forecast-Q1'],
-      ['Budget', 'BUDGET'],
-      ['Бюджет', 'бюджет'],
-    ]);
+    assert.deepEqual(
+      collidingVersions(['Forecast Q1', 'Forecast-Q1', 'Budget', 'BUDGET', 'Бюджет', 'бюджет', 'Прогноз']),
+      [
+        ['Forecast Q1', 'Forecast-Q1'],
+        ['Budget', 'BUDGET'],
+        ['Бюджет', 'бюджет'],
+      ],
+    );
     assert.deepEqual(collidingVersions(['Budget', 'Forecast', 'Бюджет', 'Прогноз']), []);
   });
 
   it('refuses a plan in which two journals share an externalId (NetSuite compares them case-insensitively)', () => {
     const js = planJournals([...values(2, '2', 'Budget'), ...values(2, '2', 'BUDGET')], opts);
-    assert.throws(() => assertDistinctExternalIds(js), (e: Error) => e instanceof DuplicateExternalIdError && /mlc-75a40874e6b6-budget-202611-s2-p1/.test(e.message) && /Budget 2026-11/.test(e.message) && /BUDGET 2026-11/.test(e.message));
-    assert.doesNotThrow(() => assertDistinctExternalIds(planJournals([...values(2, '2', 'Budget'), ...values(2, '3', 'Budget')], opts)));
+    assert.throws(
+      () => assertDistinctExternalIds(js),
+      (e: Error) =>
+        e instanceof DuplicateExternalIdError &&
+        /mlc-75a40874e6b6-budget-202611-s2-p1/.test(e.message) &&
+        /Budget 2026-11/.test(e.message) &&
+        /BUDGET 2026-11/.test(e.message),
+    );
+    assert.doesNotThrow(() =>
+      assertDistinctExternalIds(planJournals([...values(2, '2', 'Budget'), ...values(2, '3', 'Budget')], opts)),
+    );
   });
 });

@@ -7,7 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Counter } from 'prom-client';
 import assert from 'node:assert/strict';
-import { metrics, recordActivityResult, recordCall, registry, withCycleLabels } from '../../activities/observability/metrics';
+import {
+  metrics,
+  recordActivityResult,
+  recordCall,
+  registry,
+  withCycleLabels,
+} from '../../activities/observability/metrics';
 import { labelsOf } from '../../worker/activity-metrics';
 import { startMetricsServer } from '../../worker/metrics-server';
 import { parseMetricsPort } from '../../client/commands/worker';
@@ -15,20 +21,64 @@ import { clientFor, control, startSandbox } from '../fixtures/netsuite/harness';
 
 async function value(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
   const { values } = await counter.get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((a, v) => a + v.value, 0);
 }
 
 describe('connector metrics', () => {
   it('counts calls, throttles, retries and token mints under the labels of the activity that made them', async () => {
     const l = { connection: 'acme', model: 'M1' };
     withCycleLabels(l, () => {
-      recordCall({ system: 'netsuite', method: 'POST', path: '/services/rest/auth/oauth2/v1/token', status: 200, attempt: 1, durationMs: 5 });
-      recordCall({ system: 'netsuite', method: 'POST', path: '/services/rest/query/v1/suiteql', status: 429, attempt: 1, durationMs: 5 });
-      recordCall({ system: 'netsuite', method: 'POST', path: '/services/rest/query/v1/suiteql', status: 200, attempt: 2, durationMs: 5 });
-      recordCall({ system: 'anaplan', method: 'POST', path: '/token/authenticate', status: 201, attempt: 1, durationMs: 5 });
+      recordCall({
+        system: 'netsuite',
+        method: 'POST',
+        path: '/services/rest/auth/oauth2/v1/token',
+        status: 200,
+        attempt: 1,
+        durationMs: 5,
+      });
+      recordCall({
+        system: 'netsuite',
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql',
+        status: 429,
+        attempt: 1,
+        durationMs: 5,
+      });
+      recordCall({
+        system: 'netsuite',
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql',
+        status: 200,
+        attempt: 2,
+        durationMs: 5,
+      });
+      recordCall({
+        system: 'anaplan',
+        method: 'POST',
+        path: '/token/authenticate',
+        status: 201,
+        attempt: 1,
+        durationMs: 5,
+      });
       // A refused token request is a call, not a mint.
-      recordCall({ system: 'anaplan', method: 'POST', path: '/token/authenticate', status: 401, attempt: 1, durationMs: 5 });
-      recordCall({ system: 'anaplan', method: 'GET', path: '/2/0/workspaces', status: 'network-error', attempt: 3, durationMs: 5 });
+      recordCall({
+        system: 'anaplan',
+        method: 'POST',
+        path: '/token/authenticate',
+        status: 401,
+        attempt: 1,
+        durationMs: 5,
+      });
+      recordCall({
+        system: 'anaplan',
+        method: 'GET',
+        path: '/2/0/workspaces',
+        status: 'network-error',
+        attempt: 3,
+        durationMs: 5,
+      });
     });
     recordCall({ system: 'anaplan', method: 'GET', path: '/2/0/workspaces', status: 200, attempt: 1, durationMs: 5 });
 
@@ -40,14 +90,25 @@ describe('connector metrics', () => {
     assert.equal(await value(metrics.retries, { ...l, system: 'anaplan' }), 1);
     assert.equal(await value(metrics.tokenMints, { ...l, system: 'netsuite' }), 1);
     assert.equal(await value(metrics.tokenMints, { ...l, system: 'anaplan' }), 1);
-    assert.equal(await value(metrics.apiCalls, { connection: 'unknown', model: 'unknown', system: 'anaplan' }), 1, 'a call outside an activity is labelled unknown');
+    assert.equal(
+      await value(metrics.apiCalls, { connection: 'unknown', model: 'unknown', system: 'anaplan' }),
+      1,
+      'a call outside an activity is labelled unknown',
+    );
   });
 
   it('takes the labels from the activity input’s config and counts journal outcomes from the result', async () => {
     const l = labelsOf([{ config: { name: 'beta', anaplan: { modelId: 'M2' } }, cycleId: 'c' }]);
     assert.deepEqual(l, { connection: 'beta', model: 'M2' });
     assert.deepEqual(labelsOf(['demo-step']), { connection: 'unknown', model: 'unknown' });
-    recordActivityResult('postJournals', l, { posted: 3, updated: 2, unchanged: 1, retired: 4, failed: 1, failures: [] });
+    recordActivityResult('postJournals', l, {
+      posted: 3,
+      updated: 2,
+      unchanged: 1,
+      retired: 4,
+      failed: 1,
+      failures: [],
+    });
     recordActivityResult('postJournals', l, { posted: 1, updated: 0, unchanged: 0, failed: 0, failures: [] });
     assert.equal(await value(metrics.journals, { ...l, outcome: 'posted' }), 4);
     assert.equal(await value(metrics.journals, { ...l, outcome: 'retired' }), 4);
@@ -74,7 +135,9 @@ describe('connector metrics', () => {
   });
 
   it('serves its registry and the SDK exporter’s text on one /metrics, and its own when the SDK is down', async () => {
-    const sdk = http.createServer((_req, res) => res.end('# TYPE temporal_num_pollers gauge\ntemporal_num_pollers{poller_type="activity_task"} 5\n'));
+    const sdk = http.createServer((_req, res) =>
+      res.end('# TYPE temporal_num_pollers gauge\ntemporal_num_pollers{poller_type="activity_task"} 5\n'),
+    );
     await new Promise<void>((r) => sdk.listen(0, '127.0.0.1', () => r()));
     const sdkUrl = `http://127.0.0.1:${(sdk.address() as AddressInfo).port}/metrics`;
     const server = await startMetricsServer({ port: 0, sdkMetricsUrl: sdkUrl });

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  NetSuiteAuthError, NetSuiteError, NetSuiteNotFoundError, NetSuitePermissionError, NetSuiteRateLimitError,
-  NetSuiteServerError, NetSuiteValidationError, accountIdToBaseUrl,
+  NetSuiteAuthError,
+  NetSuiteError,
+  NetSuiteNotFoundError,
+  NetSuitePermissionError,
+  NetSuiteRateLimitError,
+  NetSuiteServerError,
+  NetSuiteValidationError,
+  accountIdToBaseUrl,
 } from '../../activities/netsuite';
 import { ApiError } from '../../activities/http';
 
@@ -38,19 +44,37 @@ test('fromResponse maps status and body to the documented error classes', () => 
 });
 
 test('errors carry status, code and the path of the offending field', () => {
-  const err = NetSuiteError.fromResponse({ status: 400, body: problem(400, 'USER_ERROR', 'line.items[1].account', 'Invalid account reference key 999.'), retryAfterMs: 2000 }, { method: 'PUT', path: '/services/rest/record/v1/journalentry/eid:x' });
+  const err = NetSuiteError.fromResponse(
+    {
+      status: 400,
+      body: problem(400, 'USER_ERROR', 'line.items[1].account', 'Invalid account reference key 999.'),
+      retryAfterMs: 2000,
+    },
+    { method: 'PUT', path: '/services/rest/record/v1/journalentry/eid:x' },
+  );
   assert.equal(err.code, 'USER_ERROR');
   assert.equal(err.errorPath, 'line.items[1].account');
   assert.equal(err.details[0]!.detail, 'Invalid account reference key 999.');
   assert.equal(err.retryAfterMs, 2000);
-  assert.match(err.message, /PUT \/services\/rest\/record\/v1\/journalentry\/eid:x → 400 USER_ERROR at line\.items\[1\]\.account/);
+  assert.match(
+    err.message,
+    /PUT \/services\/rest\/record\/v1\/journalentry\/eid:x → 400 USER_ERROR at line\.items\[1\]\.account/,
+  );
 });
 
 test('error messages never contain a bearer token, key or assertion echoed by a server', () => {
   const token = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl';
   const key = '-----BEGIN ' + 'PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
-  const body = problem(401, 'INVALID_LOGIN', undefined, `Bearer ${token} rejected; client_assertion=${token}; key ${key}`);
-  const err = NetSuiteError.fromResponse({ status: 401, body }, { method: 'GET', path: '/services/rest/record/v1/journalentry/1' });
+  const body = problem(
+    401,
+    'INVALID_LOGIN',
+    undefined,
+    `Bearer ${token} rejected; client_assertion=${token}; key ${key}`,
+  );
+  const err = NetSuiteError.fromResponse(
+    { status: 401, body },
+    { method: 'GET', path: '/services/rest/record/v1/journalentry/1' },
+  );
   assert.ok(!err.message.includes(token), err.message);
   assert.ok(!err.message.includes('MIIEvQIBADAN'), err.message);
 });

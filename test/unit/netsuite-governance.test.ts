@@ -25,9 +25,18 @@ test('a 429 storm on 30% of calls is survived and the concurrency limit is never
     // SuiteQL paging and journal upserts share the client's one concurrency cap.
     const [rows, journals] = await Promise.all([
       count(client.suiteql(q, { pageSize: 100 })),
-      Promise.all(Array.from({ length: 15 }, (_, i) => client.upsertJournal(`storm-${i}`, {
-        subsidiary: '2', tranDate: '2026-11-15', lines: [{ account: '41', debit: 10 + i }, { account: '90', credit: 10 + i }],
-      }))),
+      Promise.all(
+        Array.from({ length: 15 }, (_, i) =>
+          client.upsertJournal(`storm-${i}`, {
+            subsidiary: '2',
+            tranDate: '2026-11-15',
+            lines: [
+              { account: '41', debit: 10 + i },
+              { account: '90', credit: 10 + i },
+            ],
+          }),
+        ),
+      ),
     ]);
     assert.equal(rows, 20_000);
     assert.equal(new Set(journals.map((j) => j.id)).size, 15);
@@ -41,7 +50,10 @@ test('a 429 storm on 30% of calls is survived and the concurrency limit is never
   assert.equal(retried, stats.faultsFired['429'], 'every 429 was retried');
   assert.ok(stats.peakAttempted <= 5, `requests at once: ${stats.peakAttempted}`);
   assert.equal(stats.rejectedOverLimit, 0, 'the account limit was never exceeded');
-  const written = await sql<{ n: number }>(sb, "SELECT COUNT(*) AS n FROM \"transaction\" WHERE externalid LIKE 'storm-%'");
+  const written = await sql<{ n: number }>(
+    sb,
+    'SELECT COUNT(*) AS n FROM "transaction" WHERE externalid LIKE \'storm-%\'',
+  );
   assert.equal(written[0]!.n, 15, 'each journal exactly once despite retries');
 });
 
@@ -66,7 +78,11 @@ test('requests over the account limit get the documented 429', async () => {
   const token = await client.tokens.get();
   await control(sb, 'POST', 'stats/reset');
   await control(sb, 'POST', 'faults', { kind: 'latency', latencyMs: 300, count: 8, route: 'governanceLimits' });
-  const responses = await Promise.all(Array.from({ length: 8 }, () => fetch(`${sb.url}/services/rest/system/v1/governanceLimits`, { headers: { authorization: `Bearer ${token}` } })));
+  const responses = await Promise.all(
+    Array.from({ length: 8 }, () =>
+      fetch(`${sb.url}/services/rest/system/v1/governanceLimits`, { headers: { authorization: `Bearer ${token}` } }),
+    ),
+  );
   const statuses = responses.map((r) => r.status).sort();
   assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
   const refused = (await responses.find((r) => r.status === 429)!.json()) as any;
@@ -93,10 +109,15 @@ test('5xx responses and dropped connections are retried; retries are bounded', a
   await client.governanceLimits();
   assert.ok(Date.now() - started >= 1_000, `waited ${Date.now() - started} ms`);
 
-  const impatient = clientFor(sb, { retryPolicy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 } });
+  const impatient = clientFor(sb, {
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 10 },
+  });
   await impatient.tokens.get();
   await control(sb, 'POST', 'faults', { kind: '429', count: 3, route: 'governanceLimits' });
-  await assert.rejects(impatient.governanceLimits(), (e: unknown) => e instanceof NetSuiteRateLimitError && e.code === 'CONCURRENCY_LIMIT_EXCEEDED');
+  await assert.rejects(
+    impatient.governanceLimits(),
+    (e: unknown) => e instanceof NetSuiteRateLimitError && e.code === 'CONCURRENCY_LIMIT_EXCEEDED',
+  );
   await control(sb, 'DELETE', 'faults');
 });
 
@@ -112,7 +133,10 @@ test('with realistic page latency, concurrent page fetching beats sequential pag
     const client = clientFor(sb, { concurrency: 5 });
     await client.tokens.get();
     const started = Date.now();
-    assert.equal(await count(client.suiteql('SELECT id FROM transaction WHERE id <= 2000 ORDER BY id', { pageSize: 100 })), 2000);
+    assert.equal(
+      await count(client.suiteql('SELECT id FROM transaction WHERE id <= 2000 ORDER BY id', { pageSize: 100 })),
+      2000,
+    );
     const elapsed = Date.now() - started;
     // 20 pages × 100 ms would take ≥ 2 s one at a time.
     assert.ok(elapsed < 1_500, `20 pages took ${elapsed} ms`);

@@ -30,16 +30,26 @@ test('the sandbox switch answers over-limit calls with a delayed 401 "Invalid lo
   const token = await clientFor(sb).tokens.get();
   await control(sb, 'POST', 'config', { concurrencyLimit: 2, overLimitResponse: '401', overLimitDelayMs: 50 });
   await control(sb, 'POST', 'faults', { kind: 'latency', latencyMs: 200, count: 4, route: 'governanceLimits' });
-  const responses = await Promise.all(Array.from({ length: 4 }, () => fetch(`${sb.url}/services/rest/system/v1/governanceLimits`, { headers: { authorization: `Bearer ${token}` } })));
+  const responses = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      fetch(`${sb.url}/services/rest/system/v1/governanceLimits`, { headers: { authorization: `Bearer ${token}` } }),
+    ),
+  );
   assert.deepEqual(responses.map((r) => r.status).sort(), [200, 200, 401, 401]);
   const refused = responses.find((r) => r.status === 401)!;
-  assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token", error_description="Invalid login attempt\."/);
+  assert.match(
+    refused.headers.get('www-authenticate') ?? '',
+    /error="invalid_token", error_description="Invalid login attempt\."/,
+  );
   const body = (await refused.json()) as { 'o:errorDetails': Array<{ 'o:errorCode': string; detail: string }> };
   assert.equal(body['o:errorDetails'][0]!['o:errorCode'], 'INVALID_LOGIN');
   const stats = await control(sb, 'GET', 'stats');
   assert.equal(stats.rejectedOverLimit, 2);
   assert.equal(stats.requests[GOV]['401'], 2);
-  await assert.rejects(control(sb, 'POST', 'config', { overLimitResponse: '418' }), /overLimitResponse must be '429' or '401'/);
+  await assert.rejects(
+    control(sb, 'POST', 'config', { overLimitResponse: '418' }),
+    /overLimitResponse must be '429' or '401'/,
+  );
 });
 
 test('401s from over-limit calls are throttling: every call completes, one token, fewer in flight', async () => {
@@ -50,13 +60,17 @@ test('401s from over-limit calls are throttling: every call completes, one token
   await control(sb, 'POST', 'config', { concurrencyLimit: 2, overLimitResponse: '401', overLimitDelayMs: 20 });
   await control(sb, 'POST', 'faults', { kind: 'latency', latencyMs: 15, rate: 1, route: 'suiteql' });
   const pages: number[] = [];
-  for await (const page of client.suiteql('SELECT id FROM transaction ORDER BY id', { pageSize: 25 })) pages.push(page.rows.length);
+  for await (const page of client.suiteql('SELECT id FROM transaction ORDER BY id', { pageSize: 25 }))
+    pages.push(page.rows.length);
   const results = await Promise.all(Array.from({ length: 12 }, () => client.governanceLimits()));
   assert.equal(results.length, 12);
   assert.ok(pages.length >= 10, `pages: ${pages.length}`);
   const stats = await control(sb, 'GET', 'stats');
   const suiteql401 = stats.requests['POST /services/rest/query/v1/suiteql']['401'] ?? 0;
-  assert.ok(suiteql401 + (stats.requests[GOV]['401'] ?? 0) > 0, `401s were answered: ${JSON.stringify(stats.requests)}`);
+  assert.ok(
+    suiteql401 + (stats.requests[GOV]['401'] ?? 0) > 0,
+    `401s were answered: ${JSON.stringify(stats.requests)}`,
+  );
   assert.equal(client.tokens.mints, 1, 'no token was re-minted for a throttling 401');
   assert.equal(stats.tokensIssued, issued);
   assert.ok(client.limiter.cap < 5, `in-flight cap lowered to ${client.limiter.cap}`);
@@ -88,7 +102,10 @@ test('refused credentials with many requests in flight end without a login storm
   const issued = (await control(sb, 'GET', 'stats')).tokensIssued;
   await control(sb, 'POST', 'faults', { kind: 'revoke-token', rate: 1, route: 'governanceLimits' });
   const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => client.governanceLimits()));
-  assert.ok(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NetSuiteAuthError), outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join('\n'));
+  assert.ok(
+    outcomes.every((o) => o.status === 'rejected' && o.reason instanceof NetSuiteAuthError),
+    outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join('\n'),
+  );
   assert.ok(outcomes.some((o) => o.status === 'rejected' && o.reason instanceof NetSuiteCredentialsError));
   const stats = await control(sb, 'GET', 'stats');
   assert.equal(client.tokens.mints, 1, 'one login in all');
@@ -105,10 +122,21 @@ test('a token that worked and is then revoked is still re-minted once', async ()
 });
 
 test('the 401 verdicts, one per situation', () => {
-  const base = { replaced: false, reminted: false, provenBefore: false, succeededSince: false, overlapped: false, refused: false };
+  const base = {
+    replaced: false,
+    reminted: false,
+    provenBefore: false,
+    succeededSince: false,
+    overlapped: false,
+    refused: false,
+  };
   assert.equal(judgeUnauthorized({ ...base, provenBefore: true }), 'remint', 'expired or revoked');
   assert.equal(judgeUnauthorized({ ...base, provenBefore: true, reminted: true }), 'credentials');
-  assert.equal(judgeUnauthorized({ ...base, provenBefore: true, succeededSince: true, overlapped: true }), 'throttled', 'the token works for others');
+  assert.equal(
+    judgeUnauthorized({ ...base, provenBefore: true, succeededSince: true, overlapped: true }),
+    'throttled',
+    'the token works for others',
+  );
   assert.equal(judgeUnauthorized({ ...base, overlapped: true }), 'throttled', 'fresh token, others in flight');
   assert.equal(judgeUnauthorized({ ...base }), 'credentials', 'fresh token, alone');
   assert.equal(judgeUnauthorized({ ...base, replaced: true }), 'retry-current', 'someone else re-minted already');

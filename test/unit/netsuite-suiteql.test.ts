@@ -1,7 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { NetSuiteResultLimitError, NetSuiteValidationError, keysetPredicate, suiteqlLiteral, type NetSuiteClient } from '../../activities/netsuite';
+import {
+  NetSuiteResultLimitError,
+  NetSuiteValidationError,
+  keysetPredicate,
+  suiteqlLiteral,
+  type NetSuiteClient,
+} from '../../activities/netsuite';
 import type { StartedNetSuiteSandbox } from '../../sandbox/netsuite/server';
 import { clientFor, control, sql, startSandbox } from '../fixtures/netsuite/harness';
 
@@ -18,7 +24,11 @@ before(async () => {
 });
 after(() => sb.close());
 
-async function raw(q: string, qs = '', headers: Record<string, string> = { prefer: 'transient' }): Promise<{ status: number; body: any }> {
+async function raw(
+  q: string,
+  qs = '',
+  headers: Record<string, string> = { prefer: 'transient' },
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sb.url}/services/rest/query/v1/suiteql${qs}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
@@ -28,7 +38,12 @@ async function raw(q: string, qs = '', headers: Record<string, string> = { prefe
 }
 
 test('250,000 accounting lines page past the 100,000 ceiling with keyset paging, none lost or repeated', async () => {
-  const Row = z.object({ transaction: z.string(), transactionline: z.string(), debit: z.string().optional(), credit: z.string().optional() });
+  const Row = z.object({
+    transaction: z.string(),
+    transactionline: z.string(),
+    debit: z.string().optional(),
+    credit: z.string().optional(),
+  });
   type Key = [number, number];
   const seen = new Set<string>();
   let rows = 0;
@@ -61,7 +76,9 @@ test('250,000 accounting lines page past the 100,000 ceiling with keyset paging,
 });
 
 test('offset paging refuses a result bigger than the ceiling instead of truncating it', async () => {
-  const pages = client.suiteql('SELECT transaction, transactionline FROM transactionaccountingline ORDER BY transaction, transactionline');
+  const pages = client.suiteql(
+    'SELECT transaction, transactionline FROM transactionaccountingline ORDER BY transaction, transactionline',
+  );
   await assert.rejects(pages.next(), NetSuiteResultLimitError);
   const direct = await raw('SELECT id FROM transaction ORDER BY id', '?limit=1000&offset=100000');
   assert.equal(direct.status, 400);
@@ -70,7 +87,10 @@ test('offset paging refuses a result bigger than the ceiling instead of truncati
 
 test('offset pages are fetched concurrently and yielded in order', async () => {
   const q = "SELECT id, tranid FROM transaction WHERE type = 'Journal' AND id <= 3000 ORDER BY id";
-  const [{ n }] = await sql<{ n: number }>(sb, "SELECT COUNT(*) AS n FROM \"transaction\" WHERE type = 'Journal' AND id <= 3000");
+  const [{ n }] = await sql<{ n: number }>(
+    sb,
+    'SELECT COUNT(*) AS n FROM "transaction" WHERE type = \'Journal\' AND id <= 3000',
+  );
   const fresh = clientFor(sb);
   const ids: number[] = [];
   for await (const page of fresh.suiteql(q, { pageSize: 50 })) {
@@ -78,13 +98,19 @@ test('offset pages are fetched concurrently and yielded in order', async () => {
     ids.push(...page.rows.map((r) => Number(r.id)));
   }
   assert.equal(ids.length, n);
-  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
   assert.ok(fresh.limiter.peak >= 2, `pages were fetched concurrently (peak ${fresh.limiter.peak})`);
   assert.ok(fresh.limiter.peak <= 5);
 });
 
 test('the response envelope, value rendering and limits follow the documented SuiteQL shape', async () => {
-  const res = await raw("SELECT ID, PeriodName, startdate, closedondate, isquarter FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F' ORDER BY id", '?limit=5&offset=5');
+  const res = await raw(
+    "SELECT ID, PeriodName, startdate, closedondate, isquarter FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F' ORDER BY id",
+    '?limit=5&offset=5',
+  );
   assert.equal(res.status, 200);
   const b = res.body;
   assert.deepEqual(Object.keys(b).sort(), ['count', 'hasMore', 'items', 'links', 'offset', 'totalResults']);
@@ -126,16 +152,24 @@ test('connector SuiteQL constructs run: NVL, BUILTIN.DF, TO_DATE/TO_CHAR, T/F bo
   assert.equal(rows.length, 9, '3 months × 3 posting subsidiaries');
   assert.deepEqual([...new Set(rows.map((r) => r.period_name))], ['Jan 2026', 'Feb 2026', 'Mar 2026']);
   assert.equal(rows[0]!.period_start, '2026-01-01');
-  const [expected] = await sql<{ net: number }>(sb, `SELECT SUM(IFNULL(tal.debit,0) - IFNULL(tal.credit,0)) AS net FROM transactionaccountingline tal
+  const [expected] = await sql<{ net: number }>(
+    sb,
+    `SELECT SUM(IFNULL(tal.debit,0) - IFNULL(tal.credit,0)) AS net FROM transactionaccountingline tal
     JOIN "transaction" t ON t.id = tal."transaction" WHERE tal.posting = 'T' AND t.postingperiod = ${rows[0]!.period_id}
-    AND tal."transaction" IN (SELECT "transaction" FROM transactionline WHERE subsidiary = ${rows[0]!.subsidiary_id})`);
+    AND tal."transaction" IN (SELECT "transaction" FROM transactionline WHERE subsidiary = ${rows[0]!.subsidiary_id})`,
+  );
   assert.equal(Number(rows[0]!.net).toFixed(2), expected!.net.toFixed(2));
   for (const r of rows) assert.match(r.debit!, /^\d+(\.\d{1,2})?$/, 'sums render as exact decimals');
 
-  await assert.rejects(client.suiteqlAll('DELETE FROM account'), (e: unknown) => e instanceof NetSuiteValidationError && e.code === 'USER_ERROR');
+  await assert.rejects(
+    client.suiteqlAll('DELETE FROM account'),
+    (e: unknown) => e instanceof NetSuiteValidationError && e.code === 'USER_ERROR',
+  );
   await assert.rejects(client.suiteqlAll('SELECT id FROM sandbox_journal'), /was not found/);
   await assert.rejects(client.suiteqlAll('SELECT nosuchcolumn FROM account'), /Unknown identifier/);
-  const accounts = await client.suiteqlAll("SELECT id, BUILTIN.DF(parent) AS parent_name FROM account WHERE acctnumber = '6100'");
+  const accounts = await client.suiteqlAll(
+    "SELECT id, BUILTIN.DF(parent) AS parent_name FROM account WHERE acctnumber = '6100'",
+  );
   assert.equal(accounts[0]!.parent_name, '6000 Operating Expenses');
   const stats = await control(sb, 'GET', 'stats');
   assert.ok(stats.requests['POST /services/rest/query/v1/suiteql']['200'] > 250);

@@ -5,7 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approvalSettingConflict, NetSuiteAuthError, NetSuiteValidationError, readJournalApprovalMode, type NetSuiteClient } from '../../activities/netsuite';
+import {
+  approvalSettingConflict,
+  NetSuiteAuthError,
+  NetSuiteValidationError,
+  readJournalApprovalMode,
+  type NetSuiteClient,
+} from '../../activities/netsuite';
 import { netsuitePort } from '../../activities/cycle/netsuite-port';
 import { accountRows } from '../../activities/cycle/align';
 import { bookSupport, glBookScope } from '../../activities/cycle/books';
@@ -17,7 +23,8 @@ import { clientFor, control, sql, startSandbox } from '../fixtures/netsuite/harn
 
 const SUITEQL = 'POST /services/rest/query/v1/suiteql';
 const TOKEN = 'POST /services/rest/auth/oauth2/v1/token';
-const refusedSuiteQl = async (sb: StartedNetSuiteSandbox) => (await control(sb, 'GET', 'stats')).requests[SUITEQL]?.['400'] ?? 0;
+const refusedSuiteQl = async (sb: StartedNetSuiteSandbox) =>
+  (await control(sb, 'GET', 'stats')).requests[SUITEQL]?.['400'] ?? 0;
 
 describe('an account whose SuiteQL has no account.issummary (N25)', () => {
   let sb: StartedNetSuiteSandbox;
@@ -29,13 +36,26 @@ describe('an account whose SuiteQL has no account.issummary (N25)', () => {
   after(() => sb.close());
 
   test('SuiteQL naming the field gets the 400 of an unknown identifier; SELECT * does not show it', async () => {
-    for (const [q, name] of [['SELECT id, issummary FROM account', 'issummary'], ["SELECT a.id FROM account a WHERE a.issummary = 'F'", 'a.issummary']] as const) {
-      await assert.rejects(client.suiteqlAll(q), (e: unknown) => e instanceof NetSuiteValidationError && e.status === 400 && e.message.includes(`Unknown identifier '${name}'`), q);
+    for (const [q, name] of [
+      ['SELECT id, issummary FROM account', 'issummary'],
+      ["SELECT a.id FROM account a WHERE a.issummary = 'F'", 'a.issummary'],
+    ] as const) {
+      await assert.rejects(
+        client.suiteqlAll(q),
+        (e: unknown) =>
+          e instanceof NetSuiteValidationError &&
+          e.status === 400 &&
+          e.message.includes(`Unknown identifier '${name}'`),
+        q,
+      );
     }
     const [row] = await client.suiteqlAll('SELECT * FROM account FETCH FIRST 1 ROWS ONLY');
     assert.ok(row && 'acctnumber' in row && !('issummary' in row), JSON.stringify(row));
     // Another table's column of the same name is not affected, nor an output alias.
-    assert.equal((await client.suiteqlAll("SELECT 'T' AS issummary FROM subsidiary FETCH FIRST 1 ROWS ONLY"))[0]!.issummary, 'T');
+    assert.equal(
+      (await client.suiteqlAll("SELECT 'T' AS issummary FROM subsidiary FETCH FIRST 1 ROWS ONLY"))[0]!.issummary,
+      'T',
+    );
   });
 
   test('the connector reads the chart of accounts without it, asking once per connection', async () => {
@@ -63,15 +83,17 @@ describe('SuiteQL values as JSON numbers with explicit nulls (N6)', () => {
   });
   after(() => sb.close());
 
-  test('the wire carries numbers and nulls, and the connector\'s totals still tie to the cent', async () => {
+  test("the wire carries numbers and nulls, and the connector's totals still tie to the cent", async () => {
     await control(sb, 'POST', 'config', { jsonValues: true });
     const client = clientFor(sb);
     const token = await client.tokens.token();
-    const raw = (await (await fetch(`${sb.url}/services/rest/query/v1/suiteql?limit=5`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, prefer: 'transient', 'content-type': 'application/json' },
-      body: JSON.stringify({ q: 'SELECT id, parent, acctnumber FROM account WHERE parent IS NULL ORDER BY id' }),
-    })).json()) as { items: Array<Record<string, unknown>> };
+    const raw = (await (
+      await fetch(`${sb.url}/services/rest/query/v1/suiteql?limit=5`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, prefer: 'transient', 'content-type': 'application/json' },
+        body: JSON.stringify({ q: 'SELECT id, parent, acctnumber FROM account WHERE parent IS NULL ORDER BY id' }),
+      })
+    ).json()) as { items: Array<Record<string, unknown>> };
     assert.equal(typeof raw.items[0]!.id, 'number', JSON.stringify(raw.items[0]));
     assert.ok('parent' in raw.items[0]! && raw.items[0]!.parent === null, 'null column present as null');
     assert.equal(typeof raw.items[0]!.acctnumber, 'string', 'text stays text');
@@ -79,12 +101,17 @@ describe('SuiteQL values as JSON numbers with explicit nulls (N6)', () => {
     const port = netsuitePort(client);
     const [{ id }] = await sql<{ id: number }>(sb, "SELECT id FROM accountingperiod WHERE periodname = 'Oct 2026'");
     const accounts: string[] = [];
-    for await (const page of port.query(accountsWithActivitySql(String(id), 'single-book'))) for (const r of page) accounts.push(String(r.account_id));
+    for await (const page of port.query(accountsWithActivitySql(String(id), 'single-book')))
+      for (const r of page) accounts.push(String(r.account_id));
     assert.ok(accounts.length > 5 && accounts.every((a) => /^\d+$/.test(a)), accounts.join());
     let cents = 0;
-    for await (const page of port.query(glTotalSql(String(id), accounts, 'single-book'))) cents += toCents(page[0]!.net!);
-    const [{ net }] = await sql<{ net: number }>(sb, `SELECT ROUND(SUM(IFNULL(tal.debit,0) - IFNULL(tal.credit,0)) * 100) AS net FROM transactionaccountingline tal
-      JOIN "transaction" t ON t.id = tal."transaction" WHERE tal.posting = 'T' AND t.postingperiod = ${id}`);
+    for await (const page of port.query(glTotalSql(String(id), accounts, 'single-book')))
+      cents += toCents(page[0]!.net!);
+    const [{ net }] = await sql<{ net: number }>(
+      sb,
+      `SELECT ROUND(SUM(IFNULL(tal.debit,0) - IFNULL(tal.credit,0)) * 100) AS net FROM transactionaccountingline tal
+      JOIN "transaction" t ON t.id = tal."transaction" WHERE tal.posting = 'T' AND t.postingperiod = ${id}`,
+    );
     assert.equal(cents, net);
     assert.equal((await control(sb, 'POST', 'config', { jsonValues: false })).jsonValues, false);
   });
@@ -99,11 +126,23 @@ describe('a single-book account that refuses only the accountingbook record, not
 
   test('the probe still finds a single-book account and the GL queries name no book', async () => {
     const client = clientFor(sb);
-    assert.equal((await client.suiteqlAll('SELECT tal.accountingbook FROM transactionaccountingline tal FETCH FIRST 1 ROWS ONLY'))[0]!.accountingbook, '1', 'the column is there');
-    await assert.rejects(client.suiteqlAll("SELECT id FROM accountingbook WHERE isprimary = 'T'"), /Record 'accountingbook' was not found/);
+    assert.equal(
+      (
+        await client.suiteqlAll('SELECT tal.accountingbook FROM transactionaccountingline tal FETCH FIRST 1 ROWS ONLY')
+      )[0]!.accountingbook,
+      '1',
+      'the column is there',
+    );
+    await assert.rejects(
+      client.suiteqlAll("SELECT id FROM accountingbook WHERE isprimary = 'T'"),
+      /Record 'accountingbook' was not found/,
+    );
     const support = await bookSupport(netsuitePort(client));
     assert.deepEqual(support, { multiBook: false, source: 'probe' });
-    assert.equal(glBookScope(support, { name: 'x', netsuite: { accountId: sb.accountId }, journals: {} } as never), 'single-book');
+    assert.equal(
+      glBookScope(support, { name: 'x', netsuite: { accountId: sb.accountId }, journals: {} } as never),
+      'single-book',
+    );
   });
 });
 
@@ -141,7 +180,10 @@ describe('token endpoint variants (N2, N3)', () => {
         assert.match(e.message, /Login Audit Trail/);
         return true;
       });
-      const tokenRequests = Object.values((await control(sb, 'GET', 'stats')).requests[TOKEN] ?? {}).reduce((a: number, b) => a + Number(b), 0);
+      const tokenRequests = Object.values((await control(sb, 'GET', 'stats')).requests[TOKEN] ?? {}).reduce(
+        (a: number, b) => a + Number(b),
+        0,
+      );
       assert.equal(tokenRequests, 1, 'no retry storm against the token endpoint');
       assert.equal((await control(sb, 'GET', 'login-audit')).at(-1).detail, 'InvalidCertificateId: not-uploaded-cert');
     });
@@ -159,21 +201,32 @@ describe('upsert answered 201 Created instead of 204 (N17)', () => {
     await control(sb, 'POST', 'journal-switches', { upsertCreated201: true });
     const client = clientFor(sb);
     const port = netsuitePort(client);
-    const [a, b] = await sql<{ id: number }>(sb, "SELECT id FROM account WHERE issummary = 'F' AND isinactive = 'F' AND accttype = 'Expense' ORDER BY id LIMIT 2");
+    const [a, b] = await sql<{ id: number }>(
+      sb,
+      "SELECT id FROM account WHERE issummary = 'F' AND isinactive = 'F' AND accttype = 'Expense' ORDER BY id LIMIT 2",
+    );
     const body = (amount: number) => ({
       subsidiary: { id: '2' },
       tranDate: '2026-11-15',
       memo: 'variant 201',
-      line: { items: [{ account: { id: String(a!.id) }, debit: amount }, { account: { id: String(b!.id) }, credit: amount }] },
+      line: {
+        items: [
+          { account: { id: String(a!.id) }, debit: amount },
+          { account: { id: String(b!.id) }, credit: amount },
+        ],
+      },
     });
     const created = await port.upsertJournal('variant-201-a', body(10));
-    const [row] = await sql<{ id: number }>(sb, "SELECT id FROM \"transaction\" WHERE externalid = 'variant-201-a'");
+    const [row] = await sql<{ id: number }>(sb, 'SELECT id FROM "transaction" WHERE externalid = \'variant-201-a\'');
     assert.equal(created.internalId, String(row!.id));
     const stats = (await control(sb, 'GET', 'stats')).requests;
     assert.equal(stats['PUT /services/rest/record/v1/journalentry/{eid}']?.['201'], 1, JSON.stringify(stats));
     const updated = await port.upsertJournal('variant-201-a', body(12), { exists: true });
     assert.equal(updated.internalId, created.internalId);
-    const [{ n }] = await sql<{ n: number }>(sb, "SELECT COUNT(*) AS n FROM \"transaction\" WHERE externalid = 'variant-201-a'");
+    const [{ n }] = await sql<{ n: number }>(
+      sb,
+      'SELECT COUNT(*) AS n FROM "transaction" WHERE externalid = \'variant-201-a\'',
+    );
     assert.equal(n, 1);
   });
 });
@@ -184,25 +237,39 @@ describe('journal approval mode from the REST metadata catalog (issue 12 item 4)
     sb = await startSandbox();
   });
   after(() => sb.close());
-  const config = (approvalRouting: boolean) => ({ name: 'demo', netsuite: { accountId: sb.accountId }, journals: { approvalRouting } });
+  const config = (approvalRouting: boolean) => ({
+    name: 'demo',
+    netsuite: { accountId: sb.accountId },
+    journals: { approvalRouting },
+  });
 
-  test('the journal schema shows the approval field of the account\'s mode, and a contradicting setting is named', async () => {
+  test("the journal schema shows the approval field of the account's mode, and a contradicting setting is named", async () => {
     const client = clientFor(sb);
     const checkbox = await readJournalApprovalMode(client);
     assert.equal(checkbox.mode, 'checkbox', checkbox.detail);
     assert.equal(approvalSettingConflict(checkbox, config(false)), undefined);
-    assert.match(approvalSettingConflict(checkbox, config(true)) ?? '', /has no journal approval routing .*journals\.approvalRouting is true: set journals\.approvalRouting: false/);
+    assert.match(
+      approvalSettingConflict(checkbox, config(true)) ?? '',
+      /has no journal approval routing .*journals\.approvalRouting is true: set journals\.approvalRouting: false/,
+    );
 
     await control(sb, 'POST', 'journal-switches', { approvalRouting: true });
     const routing = await readJournalApprovalMode(client);
     assert.equal(routing.mode, 'routing', routing.detail);
     assert.equal(approvalSettingConflict(routing, config(true)), undefined);
-    assert.match(approvalSettingConflict(routing, config(false)) ?? '', /routes journal approval through SuiteFlow .*set journals\.approvalRouting: true/);
+    assert.match(
+      approvalSettingConflict(routing, config(false)) ?? '',
+      /routes journal approval through SuiteFlow .*set journals\.approvalRouting: true/,
+    );
     await control(sb, 'POST', 'journal-switches', { approvalRouting: false });
   });
 
   test('a catalog the role may not read says nothing: no mode, no conflict, the reason kept', async () => {
-    await control(sb, 'POST', 'faults', { match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' }, status: 403, count: 1 });
+    await control(sb, 'POST', 'faults', {
+      match: { method: 'GET', path: '/services/rest/record/v1/metadata-catalog/journalentry' },
+      status: 403,
+      count: 1,
+    });
     const reading = await readJournalApprovalMode(clientFor(sb));
     assert.equal(reading.mode, undefined);
     assert.match(reading.detail, /metadata catalog could not be read .*403/);

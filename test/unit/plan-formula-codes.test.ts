@@ -19,7 +19,12 @@ import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activitie
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PreparePlanResult } from '../../common/dto';
 
-const map = (fromCode: Record<string, string>): MemberMap => ({ fromCode, toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])), unmapped: {}, outOfScope: [] });
+const map = (fromCode: Record<string, string>): MemberMap => ({
+  fromCode,
+  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
+  unmapped: {},
+  outOfScope: [],
+});
 const MAPS: MemberMaps = {
   accounts: map({ '+4010': '41', '-6100': '61', '2900': '90' }),
   subsidiaries: map({ 'SUB-2': '2' }),
@@ -27,7 +32,9 @@ const MAPS: MemberMaps = {
   classes: map({}),
   locations: map({}),
 };
-const PERIODS: PeriodInfo[] = [{ period: '2026-11', id: '11', name: 'Nov 2026', startDate: '2026-11-01', endDate: '2026-11-30', closed: false }];
+const PERIODS: PeriodInfo[] = [
+  { period: '2026-11', id: '11', name: 'Nov 2026', startDate: '2026-11-01', endDate: '2026-11-30', closed: false },
+];
 
 describe('formula-guarded codes in the plan export', () => {
   let dir: string;
@@ -44,19 +51,31 @@ describe('formula-guarded codes in the plan export', () => {
   });
 
   it('maps a guarded account code back to its NetSuite account; a -number code needs no guard', async () => {
-    const netsuite = { async *query() { yield []; } } as unknown as NetSuitePort;
+    const netsuite = {
+      async *query() {
+        yield [];
+      },
+    } as unknown as NetSuitePort;
     const deps: CycleDeps = { ports: async () => ({ netsuite, anaplan: {} as Ports['anaplan'] }), artifacts, audit };
     // What Anaplan holds after our list import wrote the codes with csvLine.
-    const exported = csvLine(['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'])
-      + csvLine(['+4010', 'SUB-2', 'DEP-101', 'Nov 26', 'Budget', '-1500.00'])
-      + csvLine(['-6100', 'SUB-2', 'DEP-101', 'Nov 26', 'Budget', '1500.00']);
+    const exported =
+      csvLine(['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount']) +
+      csvLine(['+4010', 'SUB-2', 'DEP-101', 'Nov 26', 'Budget', '-1500.00']) +
+      csvLine(['-6100', 'SUB-2', 'DEP-101', 'Nov 26', 'Budget', '1500.00']);
     assert.match(exported, /^'\+4010,/m);
     assert.match(exported, /^-6100,/m);
     const exportHash = (await artifacts.put(exported)).hash;
     const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
     const config = loadConfigFile(path.join(__dirname, '..', 'fixtures', 'bad', 'config', 'valid.json'));
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const r = (await env.run(makePlan(deps).preparePlan, { config, cycleId: 'cycle:formula', exportHash, memberMapsHash, periods: PERIODS, period: '2026-10' })) as PreparePlanResult;
+    const r = (await env.run(makePlan(deps).preparePlan, {
+      config,
+      cycleId: 'cycle:formula',
+      exportHash,
+      memberMapsHash,
+      periods: PERIODS,
+      period: '2026-10',
+    })) as PreparePlanResult;
     assert.equal(r.quarantined, 0, 'nothing quarantined');
     assert.equal(r.values, 2);
     const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;

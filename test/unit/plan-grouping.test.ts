@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { PlanGrouping, planJournals, type PlanValue } from '../../activities/mapping/journals';
 import { rng } from '../../sandbox/demo-company';
 
-const opts = { modelId: '75A40874E6B64FA3AE0743278996BF8D', externalIdPrefix: 'mlc', offsetAccountId: '90', maxLinesPerJournal: 5 };
+const opts = {
+  modelId: '75A40874E6B64FA3AE0743278996BF8D',
+  externalIdPrefix: 'mlc',
+  offsetAccountId: '90',
+  maxLinesPerJournal: 5,
+};
 
 /** A plan export's mapped values in file order: 3 versions × 3 months × 3 subsidiaries, accounts that fold (two members → one account). */
 function values(n: number, seed = 3): PlanValue[] {
@@ -26,11 +31,18 @@ test('values folded as they stream give the journals planJournals gives for the 
   for (const v of vs) grouping.add(v);
   assert.deepEqual(grouping.journals(opts), planJournals(vs, opts));
   // Holding back whole scopes later (frozen version × month × subsidiary) equals leaving their values out.
-  const held = (version: string, period: string, sub: string) => (version === 'Forecast' && period === '2026-11') || sub === '4';
+  const held = (version: string, period: string, sub: string) =>
+    (version === 'Forecast' && period === '2026-11') || sub === '4';
   const kept = vs.filter((v) => !held(v.version, v.period, v.subsidiaryId));
   assert.ok(kept.length > 0 && kept.length < vs.length);
-  assert.deepEqual(grouping.journals(opts, (a, b, c) => !held(a, b, c)), planJournals(kept, opts));
-  assert.deepEqual(grouping.totals((a, b, c) => !held(a, b, c)), { values: kept.length, cents: kept.reduce((s, v) => s + v.cents, 0) });
+  assert.deepEqual(
+    grouping.journals(opts, (a, b, c) => !held(a, b, c)),
+    planJournals(kept, opts),
+  );
+  assert.deepEqual(
+    grouping.totals((a, b, c) => !held(a, b, c)),
+    { values: kept.length, cents: kept.reduce((s, v) => s + v.cents, 0) },
+  );
   assert.deepEqual(grouping.totals(), { values: vs.length, cents: vs.reduce((s, v) => s + v.cents, 0) });
 });
 
@@ -40,7 +52,8 @@ test('a grouping keeps one entry per journal line, not per value: 20,000 values 
   for (const v of vs) grouping.add(v);
   const js = grouping.journals({ ...opts, maxLinesPerJournal: 1000 });
   assert.equal(js.length, 27, 'one journal per version × month × subsidiary');
-  for (const j of js) assert.ok(j.lines.filter((l) => !l.isOffset).length <= 36, `${j.externalId}: ${j.lines.length} lines`);
+  for (const j of js)
+    assert.ok(j.lines.filter((l) => !l.isOffset).length <= 36, `${j.externalId}: ${j.lines.length} lines`);
   // Every value's source line is still traceable to exactly one journal line.
   const lines = js.flatMap((j) => j.lines.flatMap((l) => l.sourceLines));
   const nonZeroGroups = new Set(lines);

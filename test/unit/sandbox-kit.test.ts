@@ -29,7 +29,12 @@ const targets: Target[] = [
     path: '/services/rest/auth/oauth2/v1/token',
     route: 'POST /services/rest/auth/oauth2/v1/token',
     normal: 400,
-    probe: () => fetch(`${ns.url}/services/rest/auth/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }),
+    probe: () =>
+      fetch(`${ns.url}/services/rest/auth/oauth2/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      }),
   },
   {
     name: 'Anaplan',
@@ -37,7 +42,13 @@ const targets: Target[] = [
     path: '/token/authenticate',
     route: 'POST /token/authenticate',
     normal: 201,
-    probe: () => fetch(`${ap.url}/token/authenticate`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${ap.demoUser.email}:${ap.demoUser.password}`).toString('base64')}` } }),
+    probe: () =>
+      fetch(`${ap.url}/token/authenticate`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${ap.demoUser.email}:${ap.demoUser.password}`).toString('base64')}`,
+        },
+      }),
   },
 ];
 
@@ -48,8 +59,17 @@ after(async () => {
   await Promise.all([ns.close(), ap.close()]);
 });
 
-async function control(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${t.url()}/__sandbox/${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function control(
+  t: Target,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${t.url()}/__sandbox/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -67,7 +87,11 @@ for (const t of targets) {
     });
 
     test('status with count: answers the status n times, then the normal answer; one-shot faults are used up', async () => {
-      const added = await control(t, 'POST', 'faults', { match: { method: 'POST', path: t.path }, status: 503, count: 2 });
+      const added = await control(t, 'POST', 'faults', {
+        match: { method: 'POST', path: t.path },
+        status: 503,
+        count: 2,
+      });
       assert.equal(added.status, 201);
       assert.equal(added.body.effect, 'status');
       assert.equal(added.body.remaining, 2);
@@ -86,7 +110,8 @@ for (const t of targets) {
       await control(t, 'POST', 'faults', { match: { path: t.path }, login401: true });
       const refused = await t.probe();
       assert.equal(refused.status, 401);
-      if (t.name === 'NetSuite') assert.equal(((await refused.json()) as any)['o:errorDetails'][0]['o:errorCode'], 'INVALID_LOGIN');
+      if (t.name === 'NetSuite')
+        assert.equal(((await refused.json()) as any)['o:errorDetails'][0]['o:errorCode'], 'INVALID_LOGIN');
       else await refused.arrayBuffer();
 
       await control(t, 'POST', 'faults', { match: { path: t.path }, drop: true });
@@ -127,7 +152,10 @@ for (const t of targets) {
       const unknown = await fetch(`${t.url()}/no/such/path`);
       await unknown.arrayBuffer();
       assert.ok(unknown.status >= 400);
-      assert.deepEqual((await control(t, 'GET', 'requests')).body, { requests: { [t.route]: 2, 'GET (no route)': 1 }, faultsFired: { status: 1 } });
+      assert.deepEqual((await control(t, 'GET', 'requests')).body, {
+        requests: { [t.route]: 2, 'GET (no route)': 1 },
+        faultsFired: { status: 1 },
+      });
       await control(t, 'POST', 'requests/reset');
     });
 
@@ -135,7 +163,11 @@ for (const t of targets) {
       const unknown = await control(t, 'GET', 'no-such-thing');
       assert.equal(unknown.status, 404);
       assert.match(unknown.body.error, /no control endpoint GET \/__sandbox\/no-such-thing/);
-      const res = await fetch(`${t.url()}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+      const res = await fetch(`${t.url()}/__sandbox/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{not json',
+      });
       assert.equal(res.status, 400);
       assert.deepEqual(await res.json(), { error: 'body must be JSON' });
     });
@@ -157,12 +189,26 @@ for (const t of targets) {
 }
 
 test('the original fault bodies still work on both (aliases of the kit dialect)', async () => {
-  const n = await control(targets[0]!, 'POST', 'faults', { kind: '5xx', status: 503, count: 1, route: 'oauth2/v1/token' });
+  const n = await control(targets[0]!, 'POST', 'faults', {
+    kind: '5xx',
+    status: 503,
+    count: 1,
+    route: 'oauth2/v1/token',
+  });
   assert.equal(n.status, 201);
   assert.equal(typeof n.body.id, 'number');
   assert.equal(await statusOf(targets[0]!), 503);
-  assert.equal((await control(targets[0]!, 'GET', 'stats')).body.faultsFired['5xx'], 1, 'legacy kinds keep their name in faultsFired');
-  const a = await control(targets[1]!, 'POST', 'faults', { kind: 'status', status: 429, retryAfterSec: 3, path: '/token/authenticate' });
+  assert.equal(
+    (await control(targets[0]!, 'GET', 'stats')).body.faultsFired['5xx'],
+    1,
+    'legacy kinds keep their name in faultsFired',
+  );
+  const a = await control(targets[1]!, 'POST', 'faults', {
+    kind: 'status',
+    status: 429,
+    retryAfterSec: 3,
+    path: '/token/authenticate',
+  });
   assert.equal(a.status, 201);
   const res = await targets[1]!.probe();
   assert.equal(res.status, 429);

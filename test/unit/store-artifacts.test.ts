@@ -13,7 +13,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FsArtifactStore, openArtifactStore, S3ArtifactStore, type ArtifactStore } from '../../activities/store';
-import { ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStoreConfigError, PartFileNotFoundError } from '../../activities/store/errors';
+import {
+  ArtifactIntegrityError,
+  ArtifactNotFoundError,
+  ArtifactStoreConfigError,
+  PartFileNotFoundError,
+} from '../../activities/store/errors';
 import { s3ArtifactEnv, testS3Client } from '../helpers/s3';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -57,8 +62,17 @@ const backends: Array<{ name: string; open(): Promise<Opened> }> = [
       return {
         store,
         another: () => openArtifactStore({}, d),
-        stored: async () => (fs.existsSync(store.root) ? fs.readdirSync(store.root).filter((n) => n !== '.tmp').sort() : []),
-        temps: async () => [...(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []), ...listTree(store.parts.root).filter((f) => f.endsWith('.tmp'))],
+        stored: async () =>
+          fs.existsSync(store.root)
+            ? fs
+                .readdirSync(store.root)
+                .filter((n) => n !== '.tmp')
+                .sort()
+            : [],
+        temps: async () => [
+          ...(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []),
+          ...listTree(store.parts.root).filter((f) => f.endsWith('.tmp')),
+        ],
         async corrupt(hash, content) {
           fs.chmodSync(path.join(store.root, hash), 0o644);
           fs.writeFileSync(path.join(store.root, hash), content);
@@ -84,7 +98,9 @@ const backends: Array<{ name: string; open(): Promise<Opened> }> = [
         stored: () => keys('tenant-a/artifacts/sha256/'),
         temps: () => keys('tenant-a/artifacts/tmp/'),
         async corrupt(hash, content) {
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: `tenant-a/artifacts/sha256/${hash}`, Body: content }));
+          await client.send(
+            new PutObjectCommand({ Bucket: bucket, Key: `tenant-a/artifacts/sha256/${hash}`, Body: content }),
+          );
         },
       };
     },
@@ -93,7 +109,10 @@ const backends: Array<{ name: string; open(): Promise<Opened> }> = [
 
 function listTree(root: string): string[] {
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 for (const backend of backends) {
@@ -173,13 +192,22 @@ for (const backend of backends) {
       const s = b.store;
       const ref = await s.put('original bytes');
       await b.corrupt(ref.hash, 'original bytez');
-      await assert.rejects(s.read(ref.hash), (e: Error) => e instanceof ArtifactIntegrityError && e.message.includes(ref.hash));
-      await assert.rejects(s.withLocalFile(ref.hash, async () => 'used'), ArtifactIntegrityError);
+      await assert.rejects(
+        s.read(ref.hash),
+        (e: Error) => e instanceof ArtifactIntegrityError && e.message.includes(ref.hash),
+      );
+      await assert.rejects(
+        s.withLocalFile(ref.hash, async () => 'used'),
+        ArtifactIntegrityError,
+      );
       // unverified reads are possible on request
       assert.equal(await text(await s.openRead(ref.hash, { verify: false })), 'original bytez');
 
       await assert.rejects(s.openRead(sha('never stored')), ArtifactNotFoundError);
-      await assert.rejects(s.withLocalFile(sha('never stored'), async () => 'used'), ArtifactNotFoundError);
+      await assert.rejects(
+        s.withLocalFile(sha('never stored'), async () => 'used'),
+        ArtifactNotFoundError,
+      );
       await assert.rejects(s.has('../../etc/passwd'), ArtifactIntegrityError);
       await assert.rejects(s.has('ABC'), ArtifactIntegrityError);
     });
@@ -210,7 +238,10 @@ for (const backend of backends) {
       await p.writeText('c0ffee/actuals-2/part-61.json', '{}');
 
       const q = b.another().parts;
-      assert.equal(await text(await q.openRead('c0ffee/actuals-1/part-41.csv')), '4010,SUB-2,-100.00\n6100,SUB-2,50.00\n');
+      assert.equal(
+        await text(await q.openRead('c0ffee/actuals-1/part-41.csv')),
+        '4010,SUB-2,-100.00\n6100,SUB-2,50.00\n',
+      );
       assert.equal(await q.readText('c0ffee/actuals-1/part-41.json'), '{"rows":2}');
       assert.deepEqual((await q.list('c0ffee')).sort(), ['actuals-1', 'actuals-2']);
       assert.deepEqual((await q.list('c0ffee/actuals-1')).sort(), ['part-41.csv', 'part-41.json']);
@@ -230,7 +261,8 @@ for (const backend of backends) {
       assert.deepEqual(await p.list('c0ffee'), ['actuals-2']);
       assert.deepEqual(await b.temps(), []);
 
-      for (const bad of ['../escape', '/abs', 'a//b', 'a/./b', '']) assert.throws(() => p.writeStream(bad), ArtifactIntegrityError, bad);
+      for (const bad of ['../escape', '/abs', 'a//b', 'a/./b', ''])
+        assert.throws(() => p.writeStream(bad), ArtifactIntegrityError, bad);
       await assert.rejects(p.readText('c0ffee/../../x'), ArtifactIntegrityError);
     });
   });
@@ -242,7 +274,10 @@ void describe('artifact store selection', () => {
     const fsStore = openArtifactStore({}, d);
     assert.ok(fsStore instanceof FsArtifactStore);
     assert.equal(fsStore.location, path.join(d, 'artifacts'));
-    const s3 = openArtifactStore({ ML_CONNECTOR_ARTIFACTS: 's3://acme-artifacts/prod/ml/', AWS_REGION: 'eu-west-1' }, d);
+    const s3 = openArtifactStore(
+      { ML_CONNECTOR_ARTIFACTS: 's3://acme-artifacts/prod/ml/', AWS_REGION: 'eu-west-1' },
+      d,
+    );
     assert.ok(s3 instanceof S3ArtifactStore);
     assert.equal(s3.location, 's3://acme-artifacts/prod/ml');
     assert.equal(s3.bucket, 'acme-artifacts');
@@ -251,29 +286,53 @@ void describe('artifact store selection', () => {
   void it('names the bad setting and never echoes credentials', () => {
     const d = tempDir();
     const secret = 'wJalrXUtnFEMI-not-a-real-secret';
-    const attempt = (env: NodeJS.ProcessEnv) => () => openArtifactStore({ AWS_SECRET_ACCESS_KEY: secret, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', ...env }, d);
-    const refused = (pattern: RegExp) => (e: Error) => e instanceof ArtifactStoreConfigError && pattern.test(e.message) && !e.message.includes(secret);
-    assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: '/srv/artifacts' }), refused(/ML_CONNECTOR_ARTIFACTS must look like s3:\/\/bucket\/prefix/));
-    assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://Bad_Bucket/x' }), refused(/"Bad_Bucket" is not a valid S3 bucket name/));
+    const attempt = (env: NodeJS.ProcessEnv) => () =>
+      openArtifactStore({ AWS_SECRET_ACCESS_KEY: secret, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', ...env }, d);
+    const refused = (pattern: RegExp) => (e: Error) =>
+      e instanceof ArtifactStoreConfigError && pattern.test(e.message) && !e.message.includes(secret);
+    assert.throws(
+      attempt({ ML_CONNECTOR_ARTIFACTS: '/srv/artifacts' }),
+      refused(/ML_CONNECTOR_ARTIFACTS must look like s3:\/\/bucket\/prefix/),
+    );
+    assert.throws(
+      attempt({ ML_CONNECTOR_ARTIFACTS: 's3://Bad_Bucket/x' }),
+      refused(/"Bad_Bucket" is not a valid S3 bucket name/),
+    );
     assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/a/../b' }), refused(/prefix/));
-    assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', ML_CONNECTOR_ARTIFACTS_SSE: 'aes' }), refused(/ML_CONNECTOR_ARTIFACTS_SSE/));
-    assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID: 'alias/x' }), refused(/needs ML_CONNECTOR_ARTIFACTS_SSE=aws:kms/));
-    assert.throws(attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', AWS_ENDPOINT_URL: 'not a url' }), refused(/AWS_ENDPOINT_URL/));
+    assert.throws(
+      attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', ML_CONNECTOR_ARTIFACTS_SSE: 'aes' }),
+      refused(/ML_CONNECTOR_ARTIFACTS_SSE/),
+    );
+    assert.throws(
+      attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', ML_CONNECTOR_ARTIFACTS_KMS_KEY_ID: 'alias/x' }),
+      refused(/needs ML_CONNECTOR_ARTIFACTS_SSE=aws:kms/),
+    );
+    assert.throws(
+      attempt({ ML_CONNECTOR_ARTIFACTS: 's3://ok-bucket/x', AWS_ENDPOINT_URL: 'not a url' }),
+      refused(/AWS_ENDPOINT_URL/),
+    );
   });
 
   void it('a failed upload fails the writer (no hang on backpressure), and leaves nothing stored', async () => {
     const { env } = await s3ArtifactEnv('gone');
     // A bucket that does not exist: every upload is refused by the server.
-    const store = openArtifactStore({ ...env, ML_CONNECTOR_ARTIFACTS: 's3://mlc-no-such-bucket-for-this-test/x' }, tempDir());
+    const store = openArtifactStore(
+      { ...env, ML_CONNECTOR_ARTIFACTS: 's3://mlc-no-such-bucket-for-this-test/x' },
+      tempDir(),
+    );
     const chunk = Buffer.alloc(1 << 20, 120);
     async function* big() {
       for (let i = 0; i < 64; i++) yield chunk;
     }
     const w = store.writeStream();
-    await assert.rejects(pipeline(Readable.from(big()), w), (e: Error) => /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`));
+    await assert.rejects(pipeline(Readable.from(big()), w), (e: Error) =>
+      /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`),
+    );
     await assert.rejects(w.done());
     const p = store.parts.writeStream('c/part-1.csv');
-    await assert.rejects(pipeline(Readable.from(big()), p), (e: Error) => /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`));
+    await assert.rejects(pipeline(Readable.from(big()), p), (e: Error) =>
+      /NoSuchBucket|does not exist/i.test(`${e.name} ${e.message}`),
+    );
   });
 
   void it('asks for server-side encryption on every object it writes when configured', async () => {

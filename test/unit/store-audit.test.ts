@@ -62,7 +62,12 @@ const postgres: Backend = {
   },
 };
 
-const journal = (cycleId: string, externalId: string, outcome: AuditRecordInput['outcome'], extra: Partial<AuditRecordInput> = {}): AuditRecordInput => ({
+const journal = (
+  cycleId: string,
+  externalId: string,
+  outcome: AuditRecordInput['outcome'],
+  extra: Partial<AuditRecordInput> = {},
+): AuditRecordInput => ({
   cycleId,
   step: 'post-journals',
   recordKind: 'journal',
@@ -86,35 +91,102 @@ for (const backend of [sqlite, postgres]) {
 
     void it('appends records and calls and answers queries', async () => {
       const n = await audit.appendRecords([
-        { cycleId: 'c1', step: 'import-actuals', recordKind: 'actual', sourceRef: 'q:abc#1', account: '4000', amount: '1250.10', targetRef: 'task-1', outcome: 'accepted' },
-        { cycleId: 'c1', step: 'import-actuals', recordKind: 'actual', sourceRef: 'q:abc#2', account: '4000', amount: '-3.00', targetRef: 'task-1', outcome: 'rejected', reason: 'Invalid period' },
-        { cycleId: 'c1', step: 'import-actuals', recordKind: 'actual', sourceRef: 'q:abc#3', account: '9999', amount: '1.00', outcome: 'quarantined', reason: 'unmapped account' },
+        {
+          cycleId: 'c1',
+          step: 'import-actuals',
+          recordKind: 'actual',
+          sourceRef: 'q:abc#1',
+          account: '4000',
+          amount: '1250.10',
+          targetRef: 'task-1',
+          outcome: 'accepted',
+        },
+        {
+          cycleId: 'c1',
+          step: 'import-actuals',
+          recordKind: 'actual',
+          sourceRef: 'q:abc#2',
+          account: '4000',
+          amount: '-3.00',
+          targetRef: 'task-1',
+          outcome: 'rejected',
+          reason: 'Invalid period',
+        },
+        {
+          cycleId: 'c1',
+          step: 'import-actuals',
+          recordKind: 'actual',
+          sourceRef: 'q:abc#3',
+          account: '9999',
+          amount: '1.00',
+          outcome: 'quarantined',
+          reason: 'unmapped account',
+        },
         journal('c1', 'JE-1', 'accepted', { targetInternalId: '501' }),
-        { cycleId: 'c2', step: 'import-actuals', recordKind: 'actual', account: '4000', amount: 7, outcome: 'accepted' },
+        {
+          cycleId: 'c2',
+          step: 'import-actuals',
+          recordKind: 'actual',
+          account: '4000',
+          amount: 7,
+          outcome: 'accepted',
+        },
       ]);
       assert.equal(n, 5);
       const acct = await audit.queryRecords({ cycleId: 'c1', account: '4000' });
-      assert.deepEqual(acct.map((r) => [r.sourceRef, r.amount, r.outcome, r.reason]), [
-        ['q:abc#1', '1250.10', 'accepted', null],
-        ['q:abc#2', '-3.00', 'rejected', 'Invalid period'],
-      ]);
+      assert.deepEqual(
+        acct.map((r) => [r.sourceRef, r.amount, r.outcome, r.reason]),
+        [
+          ['q:abc#1', '1250.10', 'accepted', null],
+          ['q:abc#2', '-3.00', 'rejected', 'Invalid period'],
+        ],
+      );
       assert.equal(acct[0].at, '2026-11-27T10:00:00.000Z');
       assert.equal(typeof acct[0].id, 'number');
-      assert.deepEqual((await audit.queryRecords({ externalId: 'JE-1' })).map((r) => [r.recordKind, r.targetInternalId]), [['journal', '501']]);
+      assert.deepEqual(
+        (await audit.queryRecords({ externalId: 'JE-1' })).map((r) => [r.recordKind, r.targetInternalId]),
+        [['journal', '501']],
+      );
       assert.equal((await audit.queryRecords({ cycleId: 'c1', outcome: 'quarantined' }))[0].account, '9999');
       assert.equal((await audit.queryRecords({ cycleId: 'c1', limit: 2 })).length, 2);
-      assert.deepEqual((await audit.queryRecords({ cycleId: 'c1', afterId: acct[1].id })).map((r) => r.sourceRef), ['q:abc#3', 'export:e1#JE-1']);
+      assert.deepEqual(
+        (await audit.queryRecords({ cycleId: 'c1', afterId: acct[1].id })).map((r) => r.sourceRef),
+        ['q:abc#3', 'export:e1#JE-1'],
+      );
       assert.equal((await audit.queryRecords({ cycleId: 'c2' }))[0].amount, '7');
       assert.deepEqual(await audit.countsByOutcome('c1'), { accepted: 2, rejected: 1, quarantined: 1, pending: 0 });
-      assert.deepEqual(await audit.countsByOutcome('c1', 'post-journals'), { accepted: 1, rejected: 0, quarantined: 0, pending: 0 });
+      assert.deepEqual(await audit.countsByOutcome('c1', 'post-journals'), {
+        accepted: 1,
+        rejected: 0,
+        quarantined: 0,
+        pending: 0,
+      });
 
-      await audit.appendCall({ system: 'netsuite', method: 'POST', path: '/services/rest/query/v1/suiteql?limit=1000', status: 200, attempt: 1, durationMs: 41.6, cycleId: 'c1' });
-      await audit.appendCall({ system: 'anaplan', method: 'POST', path: '/token/refresh?refresh_token=SECRETVALUE123', status: null, attempt: 2, durationMs: 5 });
+      await audit.appendCall({
+        system: 'netsuite',
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql?limit=1000',
+        status: 200,
+        attempt: 1,
+        durationMs: 41.6,
+        cycleId: 'c1',
+      });
+      await audit.appendCall({
+        system: 'anaplan',
+        method: 'POST',
+        path: '/token/refresh?refresh_token=SECRETVALUE123',
+        status: null,
+        attempt: 2,
+        durationMs: 5,
+      });
       const calls = await audit.queryCalls();
-      assert.deepEqual(calls.map((c) => [c.system, c.status, c.attempt, c.durationMs, c.cycleId]), [
-        ['netsuite', 200, 1, 42, 'c1'],
-        ['anaplan', null, 2, 5, null],
-      ]);
+      assert.deepEqual(
+        calls.map((c) => [c.system, c.status, c.attempt, c.durationMs, c.cycleId]),
+        [
+          ['netsuite', 200, 1, 42, 'c1'],
+          ['anaplan', null, 2, 5, null],
+        ],
+      );
       assert.ok(!calls[1].path.includes('SECRETVALUE123'));
       assert.equal((await audit.queryCalls({ cycleId: 'c1' })).length, 1);
       assert.equal((await audit.queryCalls({ system: 'anaplan' })).length, 1);
@@ -143,15 +215,25 @@ for (const backend of [sqlite, postgres]) {
 
     void it('rejects unknown kinds and outcomes, naming the row', async () => {
       const bad = { ...journal('c4', 'JE-1', 'accepted'), outcome: 'posted' as never };
-      await assert.rejects(audit.appendRecords([journal('c4', 'JE-0', 'accepted'), bad]), (e: Error) => e instanceof AuditError && /record 2 refused/.test(e.message));
+      await assert.rejects(
+        audit.appendRecords([journal('c4', 'JE-0', 'accepted'), bad]),
+        (e: Error) => e instanceof AuditError && /record 2 refused/.test(e.message),
+      );
       assert.equal((await audit.queryRecords({ cycleId: 'c4' })).length, 0, 'the failed batch is rolled back');
       async function* stream() {
         yield journal('c4b', 'JE-0', 'accepted');
         yield journal('c4b', 'JE-1', 'accepted');
         yield { ...journal('c4b', 'JE-2', 'accepted'), recordKind: 'ledger' as never };
       }
-      await assert.rejects(audit.appendRecordsAsync(stream()), (e: Error) => e instanceof AuditError && /record 3 refused/.test(e.message));
-      assert.equal((await audit.queryRecords({ cycleId: 'c4b' })).length, 2, 'a streamed pass keeps the rows before the refused one');
+      await assert.rejects(
+        audit.appendRecordsAsync(stream()),
+        (e: Error) => e instanceof AuditError && /record 3 refused/.test(e.message),
+      );
+      assert.equal(
+        (await audit.queryRecords({ cycleId: 'c4b' })).length,
+        2,
+        'a streamed pass keeps the rows before the refused one',
+      );
     });
 
     void it('tells which journals of a step did not post, latest row winning', async () => {
@@ -165,28 +247,52 @@ for (const backend of [sqlite, postgres]) {
         journal('c6', 'JE-3', 'accepted'),
       ]);
       const latest = await audit.latestOutcomeByTarget('c5', 'post-journals', 'journal');
-      assert.deepEqual([...latest].map(([k, v]) => [k, v.outcome, v.targetInternalId, v.reason]), [
-        ['JE-3', 'pending', null, null],
-        ['JE-1', 'accepted', '901', null],
-        ['JE-2', 'rejected', null, 'Period closed'],
-      ]);
-      assert.equal((await audit.latestOutcomeByTarget('c5', 'post-journals')).get('JE-1')!.outcome, 'accepted', 'without a kind, the journal_line row is the latest');
+      assert.deepEqual(
+        [...latest].map(([k, v]) => [k, v.outcome, v.targetInternalId, v.reason]),
+        [
+          ['JE-3', 'pending', null, null],
+          ['JE-1', 'accepted', '901', null],
+          ['JE-2', 'rejected', null, 'Period closed'],
+        ],
+      );
+      assert.equal(
+        (await audit.latestOutcomeByTarget('c5', 'post-journals')).get('JE-1')!.outcome,
+        'accepted',
+        'without a kind, the journal_line row is the latest',
+      );
       // replay fixes JE-2 and JE-3
-      await audit.appendRecords([journal('c5', 'JE-2', 'accepted', { targetInternalId: '902' }), journal('c5', 'JE-3', 'accepted', { targetInternalId: '903' })]);
-      const notPosted = [...(await audit.latestOutcomeByTarget('c5', 'post-journals', 'journal'))].filter(([, v]) => v.outcome !== 'accepted');
+      await audit.appendRecords([
+        journal('c5', 'JE-2', 'accepted', { targetInternalId: '902' }),
+        journal('c5', 'JE-3', 'accepted', { targetInternalId: '903' }),
+      ]);
+      const notPosted = [...(await audit.latestOutcomeByTarget('c5', 'post-journals', 'journal'))].filter(
+        ([, v]) => v.outcome !== 'accepted',
+      );
       assert.deepEqual(notPosted, []);
     });
 
     void it('keeps cycle events in order per scope and kind', async () => {
       const a = await audit.appendEvent({ cycleId: 'e1', kind: 'ledger_write', scope: 'L1', actor: 'w-e1' });
-      const b = await audit.appendEvent({ cycleId: 'e2', kind: 'ledger_write', scope: 'L1', actor: 'w-e2', at: '2026-11-28T00:00:00.000Z' });
+      const b = await audit.appendEvent({
+        cycleId: 'e2',
+        kind: 'ledger_write',
+        scope: 'L1',
+        actor: 'w-e2',
+        at: '2026-11-28T00:00:00.000Z',
+      });
       await audit.appendEvent({ cycleId: 'e1', kind: 'approved', actor: 'ana', note: 'ok (diff abc)' });
       assert.ok(b > a);
-      assert.deepEqual((await audit.queryEvents({ scope: 'L1', afterId: a })).map((e) => [e.cycleId, e.actor, e.at]), [['e2', 'w-e2', '2026-11-28T00:00:00.000Z']]);
-      assert.deepEqual((await audit.queryEvents({ cycleId: 'e1' })).map((e) => [e.kind, e.scope, e.note]), [
-        ['ledger_write', 'L1', null],
-        ['approved', null, 'ok (diff abc)'],
-      ]);
+      assert.deepEqual(
+        (await audit.queryEvents({ scope: 'L1', afterId: a })).map((e) => [e.cycleId, e.actor, e.at]),
+        [['e2', 'w-e2', '2026-11-28T00:00:00.000Z']],
+      );
+      assert.deepEqual(
+        (await audit.queryEvents({ cycleId: 'e1' })).map((e) => [e.kind, e.scope, e.note]),
+        [
+          ['ledger_write', 'L1', null],
+          ['approved', null, 'ok (diff abc)'],
+        ],
+      );
       assert.equal((await audit.queryEvents({ cycleId: 'e1', kind: 'approved' })).length, 1);
     });
 
@@ -209,18 +315,37 @@ for (const backend of [sqlite, postgres]) {
       const t0 = performance.now();
       assert.equal(await audit.appendRecords(rows()), 200_000);
       console.log(`audit (${backend.name}): 200000 rows appended in ${(performance.now() - t0).toFixed(0)} ms`);
-      assert.deepEqual(await audit.countsByOutcome('bulk'), { accepted: 198_000, rejected: 2_000, quarantined: 0, pending: 0 });
-      const tail = await audit.queryRecords({ cycleId: 'bulk', afterId: (await audit.queryRecords({ cycleId: 'bulk', limit: 199_998 })).at(-1)!.id });
-      assert.deepEqual(tail.map((r) => [r.sourceRef, r.amount]), [['q:ffff#199998', '49999.50'], ['q:ffff#199999', '49999.75']], 'insertion order kept');
+      assert.deepEqual(await audit.countsByOutcome('bulk'), {
+        accepted: 198_000,
+        rejected: 2_000,
+        quarantined: 0,
+        pending: 0,
+      });
+      const tail = await audit.queryRecords({
+        cycleId: 'bulk',
+        afterId: (await audit.queryRecords({ cycleId: 'bulk', limit: 199_998 })).at(-1)!.id,
+      });
+      assert.deepEqual(
+        tail.map((r) => [r.sourceRef, r.amount]),
+        [
+          ['q:ffff#199998', '49999.50'],
+          ['q:ffff#199999', '49999.75'],
+        ],
+        'insertion order kept',
+      );
 
       async function* few() {
-        for (let i = 0; i < 3; i++) yield { cycleId: 'async', step: 's', recordKind: 'plan_value' as const, outcome: 'accepted' as const };
+        for (let i = 0; i < 3; i++)
+          yield { cycleId: 'async', step: 's', recordKind: 'plan_value' as const, outcome: 'accepted' as const };
       }
       assert.equal(await audit.appendRecordsAsync(few()), 3);
       const ro = openAuditStore(spec, { readonly: true });
       try {
         assert.equal((await ro.queryRecords({ cycleId: 'async' })).length, 3);
-        await assert.rejects(ro.appendCall({ system: 'x', method: 'GET', path: '/', status: 1, attempt: 1, durationMs: 1 }), AuditError);
+        await assert.rejects(
+          ro.appendCall({ system: 'x', method: 'GET', path: '/', status: 1, attempt: 1, durationMs: 1 }),
+          AuditError,
+        );
         await assert.rejects(ro.appendEvent({ cycleId: 'x', kind: 'approved' }), AuditError);
       } finally {
         await ro.close();
@@ -234,7 +359,11 @@ void describe('audit trail on PostgreSQL: migrations', () => {
     const url = await freshPgDatabase('mig');
     const store = new PgAuditStore({ url });
     try {
-      await assert.rejects(store.appendRecord(journal('m', 'JE-1', 'accepted')), (e: Error) => e instanceof AuditError && /schema version 0/.test(e.message) && /ml-connector audit migrate/.test(e.message));
+      await assert.rejects(
+        store.appendRecord(journal('m', 'JE-1', 'accepted')),
+        (e: Error) =>
+          e instanceof AuditError && /schema version 0/.test(e.message) && /ml-connector audit migrate/.test(e.message),
+      );
       await assert.rejects(store.queryRecords({}), /audit migrate/);
       const other = new PgAuditStore({ url });
       const both = await Promise.all([store.migrate(), other.migrate()]).finally(() => other.close());

@@ -4,7 +4,13 @@ import { certificateWarnings, type CredentialInfo } from '../../activities/store
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const rec = (name: string, kind: 'netsuite' | 'anaplan', certificateExpiry?: string): CredentialInfo => ({
-  name, kind, createdAt: now.toISOString(), updatedAt: now.toISOString(), authType: 'certificate', metadata: {}, ...(certificateExpiry ? { certificateExpiry } : {}),
+  name,
+  kind,
+  createdAt: now.toISOString(),
+  updatedAt: now.toISOString(),
+  authType: 'certificate',
+  metadata: {},
+  ...(certificateExpiry ? { certificateExpiry } : {}),
 });
 
 describe('certificateWarnings', () => {

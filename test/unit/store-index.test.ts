@@ -14,11 +14,20 @@ void describe('store wiring', () => {
       assert.equal(warnings.length, 1);
       s.vault.set('demo', 'anaplan', { type: 'basic', username: 'u', password: 'p4ssw0rd-demo' });
       const { hash } = await s.artifacts.put('x');
-      await s.audit.appendRecord({ cycleId: 'c', step: 's', recordKind: 'actual', outcome: 'accepted', artifactHash: hash });
+      await s.audit.appendRecord({
+        cycleId: 'c',
+        step: 's',
+        recordKind: 'actual',
+        outcome: 'accepted',
+        artifactHash: hash,
+      });
       await s.close();
       const files = fs.readdirSync(dir);
       for (const f of ['artifacts', 'audit.db', 'credentials.vault', 'master.key']) assert.ok(files.includes(f), f);
-      assert.deepEqual(fs.readdirSync(path.join(dir, 'artifacts')).filter((f) => f !== '.tmp'), [hash]);
+      assert.deepEqual(
+        fs.readdirSync(path.join(dir, 'artifacts')).filter((f) => f !== '.tmp'),
+        [hash],
+      );
       assert.equal(fs.statSync(path.join(dir, 'master.key')).mode & 0o777, 0o600);
 
       const again = openStores({ dataDir: dir, env: {}, vault: { onWarning: (m) => warnings.push(m) } });

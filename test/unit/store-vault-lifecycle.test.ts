@@ -12,7 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createCertificate, type TestCertificate } from '../../sandbox/certs';
 import { CredentialVault } from '../../activities/store/vault';
-import { VaultIntegrityError, VaultKeyError, VaultRekeyedError, VaultRollbackError } from '../../activities/store/errors';
+import {
+  VaultIntegrityError,
+  VaultKeyError,
+  VaultRekeyedError,
+  VaultRollbackError,
+} from '../../activities/store/errors';
 import type { AnaplanSecret, NetsuiteSecret } from '../../activities/store/vault-types';
 
 const dirs: string[] = [];
@@ -43,7 +48,13 @@ const netsuite = (): NetsuiteSecret => ({
 
 /** A data dir laid out like the embedded default: vault + key file created on first use. */
 function fileKeyVault(dir: string, extra: { env?: NodeJS.ProcessEnv } = {}): CredentialVault {
-  return new CredentialVault({ file: path.join(dir, 'credentials.vault'), keyFile: path.join(dir, 'master.key'), createKeyFile: true, env: extra.env ?? {}, onWarning: () => {} });
+  return new CredentialVault({
+    file: path.join(dir, 'credentials.vault'),
+    keyFile: path.join(dir, 'master.key'),
+    createKeyFile: true,
+    env: extra.env ?? {},
+    onWarning: () => {},
+  });
 }
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>;
 
@@ -112,7 +123,10 @@ void describe('vault master key rotation', () => {
     assert.equal(fs.existsSync(`${keyFile}.next`), false);
     const after = readJson(v.file);
     assert.equal(after.keyId, r.keyId);
-    assert.deepEqual(after.retiredKeys.map((k: { keyId: string }) => k.keyId), [oldKeyId]);
+    assert.deepEqual(
+      after.retiredKeys.map((k: { keyId: string }) => k.keyId),
+      [oldKeyId],
+    );
     assert.ok(after.counter > before.counter);
     for (const [i, rec] of (after.records as Array<{ ciphertext: string; updatedAt: string }>).entries()) {
       assert.notEqual(rec.ciphertext, before.records[i].ciphertext, 'record re-encrypted');
@@ -125,7 +139,11 @@ void describe('vault master key rotation', () => {
 
     const bytes = fs.readFileSync(v.file);
     const stale = new CredentialVault({ file: v.file, key: Buffer.from(oldKey.trim(), 'base64') });
-    for (const attempt of [() => stale.list(), () => stale.get('acme', 'anaplan'), () => stale.set('x', 'anaplan', basic())]) {
+    for (const attempt of [
+      () => stale.list(),
+      () => stale.get('acme', 'anaplan'),
+      () => stale.set('x', 'anaplan', basic()),
+    ]) {
       assert.throws(attempt, (e: Error) => {
         assert.ok(e instanceof VaultRekeyedError, String(e));
         assert.match(e.message, /was re-keyed at .* rotate-master-key/);
@@ -136,7 +154,10 @@ void describe('vault master key rotation', () => {
     }
     assert.deepEqual(fs.readFileSync(v.file), bytes, 'a refused key changes nothing');
     // A key that never opened this vault still gets the plain wrong-key error.
-    assert.throws(() => new CredentialVault({ file: v.file, key: randomBytes(32) }).list(), (e: Error) => e instanceof VaultKeyError && !(e instanceof VaultRekeyedError));
+    assert.throws(
+      () => new CredentialVault({ file: v.file, key: randomBytes(32) }).list(),
+      (e: Error) => e instanceof VaultKeyError && !(e instanceof VaultRekeyedError),
+    );
   });
 
   void it('re-keys a vault whose key is given directly (ML_CONNECTOR_MASTER_KEY), twice; both old keys are refused', () => {
@@ -184,7 +205,10 @@ void describe('vault master key rotation', () => {
     assertAll(fileKeyVault(dir), expected);
     assert.equal(fs.readFileSync(keyFile, 'utf8'), pending, 'the pending key replaced the key file');
     assert.equal(fs.existsSync(`${keyFile}.next`), false);
-    assert.throws(() => new CredentialVault({ file: v.file, key: Buffer.from(oldKey.trim(), 'base64') }).list(), VaultRekeyedError);
+    assert.throws(
+      () => new CredentialVault({ file: v.file, key: Buffer.from(oldKey.trim(), 'base64') }).list(),
+      VaultRekeyedError,
+    );
   });
 });
 
@@ -208,7 +232,12 @@ void describe('vault rollback detection', () => {
     assert.equal(fs.existsSync(`${file}.seen`), false, 'the state is kept where configured, apart from the vault');
 
     fs.writeFileSync(file, copy); // restore the older copy
-    for (const attempt of [() => v.get('acme', 'anaplan'), () => open().list(), () => v.set('x', 'anaplan', basic()), () => v.remove('acme', 'anaplan')]) {
+    for (const attempt of [
+      () => v.get('acme', 'anaplan'),
+      () => open().list(),
+      () => v.set('x', 'anaplan', basic()),
+      () => v.remove('acme', 'anaplan'),
+    ]) {
       assert.throws(attempt, (e: Error) => {
         assert.ok(e instanceof VaultRollbackError, String(e));
         assert.equal(e.counter, copyCounter);
@@ -226,7 +255,10 @@ void describe('vault rollback detection', () => {
     assert.equal(open().list().length, 2);
     // Another host that had seen the newer vault accepts the rewritten one too (its counter is higher).
     const otherHost = path.join(dir, 'other-host.seen');
-    fs.writeFileSync(otherHost, JSON.stringify({ format: 'ml-connector-vault-seen', counter: copyCounter + 2, seenAt: new Date().toISOString() }));
+    fs.writeFileSync(
+      otherHost,
+      JSON.stringify({ format: 'ml-connector-vault-seen', counter: copyCounter + 2, seenAt: new Date().toISOString() }),
+    );
     assert.equal(new CredentialVault({ file, key, stateFile: otherHost }).list().length, 2);
   });
 
@@ -264,7 +296,11 @@ void describe('vault rollback detection', () => {
     assert.equal(new CredentialVault({ file, key }).list().length, 1);
 
     fs.writeFileSync(v.stateFile, 'garbage');
-    assert.throws(() => v.list(), (e: Error) => e instanceof VaultIntegrityError && e.message.includes(v.stateFile) && /accept-rollback/.test(e.message));
+    assert.throws(
+      () => v.list(),
+      (e: Error) =>
+        e instanceof VaultIntegrityError && e.message.includes(v.stateFile) && /accept-rollback/.test(e.message),
+    );
     assert.equal(v.acceptRollback().counter, 4);
     assert.equal(v.list().length, 1);
   });
@@ -277,15 +313,33 @@ const V1_VAULT = {
   keyCheck: 'oOELMxCDbqEfgONvAJen3A==',
   records: [
     {
-      name: 'legacy-basic', kind: 'anaplan', createdAt: '2026-11-01T10:00:00.000Z', updatedAt: '2026-11-01T10:00:00.000Z', authType: 'basic', certificateExpiry: null,
-      metadata: { username: 'legacy@example.com', 'pin.authUrl': 'https://auth.anaplan.com', 'pin.oauthUrl': 'https://us1a.app.anaplan.com', 'pin.apiUrl': 'https://api.anaplan.com' },
+      name: 'legacy-basic',
+      kind: 'anaplan',
+      createdAt: '2026-11-01T10:00:00.000Z',
+      updatedAt: '2026-11-01T10:00:00.000Z',
+      authType: 'basic',
+      certificateExpiry: null,
+      metadata: {
+        username: 'legacy@example.com',
+        'pin.authUrl': 'https://auth.anaplan.com',
+        'pin.oauthUrl': 'https://us1a.app.anaplan.com',
+        'pin.apiUrl': 'https://api.anaplan.com',
+      },
       nonce: 'wraLp5nw9OyY7eia',
-      ciphertext: 'syCMziIYw57THwBk9R9cZ33h2XFRiWcbZQ4UAUG8QwqBR5QzXQgwCf4Z/Tl8w143PZi3x6I/dIEzb+jM6/gUdWojZw/bDnab9ZWND4U7jckby2BnBZv4iV7kGUml2Dc=',
+      ciphertext:
+        'syCMziIYw57THwBk9R9cZ33h2XFRiWcbZQ4UAUG8QwqBR5QzXQgwCf4Z/Tl8w143PZi3x6I/dIEzb+jM6/gUdWojZw/bDnab9ZWND4U7jckby2BnBZv4iV7kGUml2Dc=',
     },
     {
-      name: 'legacy-oauth', kind: 'anaplan', createdAt: '2026-11-01T10:00:00.000Z', updatedAt: '2026-11-01T10:00:00.000Z', authType: 'oauth', certificateExpiry: null, metadata: {},
+      name: 'legacy-oauth',
+      kind: 'anaplan',
+      createdAt: '2026-11-01T10:00:00.000Z',
+      updatedAt: '2026-11-01T10:00:00.000Z',
+      authType: 'oauth',
+      certificateExpiry: null,
+      metadata: {},
       nonce: 'DnEYaxixh29OqRpX',
-      ciphertext: '/I14Y9QHG9jlX2i2FDOqMMXOf8ieO1idhc7aR26CO0oL1EghI7flobgiMhbpo3wrrIWCsodBuQNViqdOjubckp1AETdoAkHR4BoyrUqWvrCFsHIVb0bJgCwmb0qPGpbuaOCQ',
+      ciphertext:
+        '/I14Y9QHG9jlX2i2FDOqMMXOf8ieO1idhc7aR26CO0oL1EghI7flobgiMhbpo3wrrIWCsodBuQNViqdOjubckp1AETdoAkHR4BoyrUqWvrCFsHIVb0bJgCwmb0qPGpbuaOCQ',
     },
   ],
   mac: '2C4l/JkiV57GEHRBehwaqaDm2EObo8Hn1GH3CNJDzJI=',
@@ -311,7 +365,10 @@ void describe('vault files written before (format version 1)', () => {
     assert.equal(doc.counter, 1);
     assert.equal(doc.keyId, v.keyId);
     assert.deepEqual(new CredentialVault({ file, key: V1_KEY }).get('legacy-basic', 'anaplan'), LEGACY_BASIC);
-    assert.deepEqual(new CredentialVault({ file, key: V1_KEY }).get('legacy-oauth', 'anaplan'), { ...LEGACY_OAUTH, refreshToken: 'rotated-refresh-token-2' });
+    assert.deepEqual(new CredentialVault({ file, key: V1_KEY }).get('legacy-oauth', 'anaplan'), {
+      ...LEGACY_OAUTH,
+      refreshToken: 'rotated-refresh-token-2',
+    });
 
     fs.writeFileSync(file, JSON.stringify(V1_VAULT)); // the pre-migration copy restored
     assert.throws(() => new CredentialVault({ file, key: V1_KEY }).list(), VaultRollbackError);

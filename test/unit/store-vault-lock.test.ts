@@ -49,11 +49,18 @@ describe('vault lock and the refresh path', () => {
     vault.set('acme-anaplan', 'anaplan', { type: 'oauth', clientId: 'cid', refreshToken: 'rt-1' });
     // "Another process" (a second vault object on the same file) rotates the token.
     const other = new CredentialVault({ file: vault.file, key: Buffer.alloc(32, 3) });
-    other.update('acme-anaplan', 'anaplan', { refreshToken: 'rt-2', accessToken: 'at-2', accessTokenExpiresAt: 4_102_444_800_000 });
+    other.update('acme-anaplan', 'anaplan', {
+      refreshToken: 'rt-2',
+      accessToken: 'at-2',
+      accessTokenExpiresAt: 4_102_444_800_000,
+    });
     const store = vaultOAuthTokenStore(vault, 'acme-anaplan');
     const got = await store.exclusive(async (stored) => {
       assert.deepEqual(stored, { refreshToken: 'rt-2', accessToken: 'at-2', accessTokenExpiresAt: 4_102_444_800_000 });
-      return { save: { refreshToken: 'rt-3', accessToken: 'at-3', accessTokenExpiresAt: 4_102_444_900_000 }, result: 'done' };
+      return {
+        save: { refreshToken: 'rt-3', accessToken: 'at-3', accessTokenExpiresAt: 4_102_444_900_000 },
+        result: 'done',
+      };
     });
     assert.equal(got, 'done');
     const s = other.get('acme-anaplan', 'anaplan');
@@ -106,14 +113,22 @@ describe('vault lock and the refresh path', () => {
     dirs.push(d);
     const file = path.join(d, 'x.vault');
     const order: string[] = [];
-    const slow = withFileLockAsync(file, async () => {
-      order.push('slow:start');
-      await new Promise((r) => setTimeout(r, 4_000));
-      order.push('slow:end');
-    }, { staleMs: 3_000 });
+    const slow = withFileLockAsync(
+      file,
+      async () => {
+        order.push('slow:start');
+        await new Promise((r) => setTimeout(r, 4_000));
+        order.push('slow:end');
+      },
+      { staleMs: 3_000 },
+    );
     await new Promise((r) => setTimeout(r, 50));
     const second = withFileLockAsync(file, async () => void order.push('second'), { staleMs: 3_000 });
     await Promise.all([slow, second]);
-    assert.deepEqual(order, ['slow:start', 'slow:end', 'second'], 'the waiter did not take a lock held longer than staleMs by a live holder');
+    assert.deepEqual(
+      order,
+      ['slow:start', 'slow:end', 'second'],
+      'the waiter did not take a lock held longer than staleMs by a live holder',
+    );
   });
 });

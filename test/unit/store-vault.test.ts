@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createCertificate, TestCertificate } from '../../sandbox/certs';
 import { CredentialVault } from '../../activities/store/vault';
-import { CredentialNotFoundError, CredentialShapeError, VaultIntegrityError, VaultKeyError } from '../../activities/store/errors';
+import {
+  CredentialNotFoundError,
+  CredentialShapeError,
+  VaultIntegrityError,
+  VaultKeyError,
+} from '../../activities/store/errors';
 import { deriveVaultKeys, fileMac, openRecord } from '../../activities/store/vault-crypto';
 import { macBody } from '../../activities/store/vault-file';
 import type { AnaplanSecret, NetsuiteSecret } from '../../activities/store/vault-types';
@@ -38,7 +43,11 @@ function netsuite(): NetsuiteSecret {
     algorithm: 'ES256',
   };
 }
-const oauth = (): Extract<AnaplanSecret, { type: 'oauth' }> => ({ type: 'oauth', clientId: `cid-${uniq()}`, refreshToken: `rt-${uniq()}` });
+const oauth = (): Extract<AnaplanSecret, { type: 'oauth' }> => ({
+  type: 'oauth',
+  clientId: `cid-${uniq()}`,
+  refreshToken: `rt-${uniq()}`,
+});
 const basic = (): AnaplanSecret => ({ type: 'basic', username: `user-${uniq()}`, password: `pw-${uniq()}` });
 
 function secretStrings(...secrets: object[]): string[] {
@@ -79,7 +88,11 @@ void describe('credential vault', () => {
     const list = again.list();
     assert.deepEqual(
       list.map((i) => [i.name, i.kind, i.authType]),
-      [['acme', 'anaplan', 'oauth'], ['acme', 'netsuite', 'certificate'], ['other', 'anaplan', 'basic']],
+      [
+        ['acme', 'anaplan', 'oauth'],
+        ['acme', 'netsuite', 'certificate'],
+        ['other', 'anaplan', 'basic'],
+      ],
     );
     const nsInfo = list.find((i) => i.kind === 'netsuite')!;
     assert.equal(nsInfo.metadata.label, 'production');
@@ -105,7 +118,11 @@ void describe('credential vault', () => {
     assert.ok(strings.length >= 8);
     for (const s of strings) {
       assert.equal(bytes.includes(Buffer.from(s)), false, 'secret found in vault file');
-      assert.equal(bytes.includes(Buffer.from(Buffer.from(s).toString('base64').slice(0, 16))), false, 'base64 of a secret in file');
+      assert.equal(
+        bytes.includes(Buffer.from(Buffer.from(s).toString('base64').slice(0, 16))),
+        false,
+        'base64 of a secret in file',
+      );
     }
     assert.equal(fs.statSync(vault.file).mode & 0o777, 0o600);
   });
@@ -113,8 +130,18 @@ void describe('credential vault', () => {
   void it('rejects secrets of the wrong shape without echoing them', () => {
     const vault = openVault(tmp());
     const bad = { type: 'basic', username: 'u', password: '' } as AnaplanSecret;
-    assert.throws(() => vault.set('acme', 'anaplan', bad), (e: Error) => e instanceof CredentialShapeError && /password/.test(e.message));
-    assert.throws(() => vault.set('acme', 'netsuite', { ...netsuite(), certificatePem: '-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----' }), CredentialShapeError);
+    assert.throws(
+      () => vault.set('acme', 'anaplan', bad),
+      (e: Error) => e instanceof CredentialShapeError && /password/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        vault.set('acme', 'netsuite', {
+          ...netsuite(),
+          certificatePem: '-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----',
+        }),
+      CredentialShapeError,
+    );
     assert.throws(() => vault.set('bad name!', 'anaplan', basic()), CredentialShapeError);
     assert.equal(fs.existsSync(vault.file), false);
   });
@@ -131,7 +158,12 @@ void describe('credential vault', () => {
     const tampered = Buffer.from(text.slice(0, at) + flipped + text.slice(at + 1));
     fs.writeFileSync(vault.file, tampered);
 
-    for (const attempt of [() => vault.get('acme', 'netsuite'), () => vault.list(), () => vault.set('x', 'anaplan', basic()), () => vault.remove('acme', 'netsuite')]) {
+    for (const attempt of [
+      () => vault.get('acme', 'netsuite'),
+      () => vault.list(),
+      () => vault.set('x', 'anaplan', basic()),
+      () => vault.remove('acme', 'netsuite'),
+    ]) {
       assert.throws(attempt, (e: Error) => {
         assert.ok(e instanceof VaultIntegrityError, String(e));
         assert.ok(e.message.includes(vault.file));
@@ -142,7 +174,10 @@ void describe('credential vault', () => {
     assert.deepEqual(fs.readFileSync(vault.file), tampered);
 
     // metadata is authenticated too
-    const meta = text.replace(/"certificateExpiry": "(\d{4})/, (_m, y: string) => `"certificateExpiry": "${Number(y) + 5}`);
+    const meta = text.replace(
+      /"certificateExpiry": "(\d{4})/,
+      (_m, y: string) => `"certificateExpiry": "${Number(y) + 5}`,
+    );
     assert.notEqual(meta, text);
     fs.writeFileSync(vault.file, meta);
     assert.throws(() => vault.list(), VaultIntegrityError);
@@ -153,7 +188,10 @@ void describe('credential vault', () => {
     openVault(dir, Buffer.alloc(32, 1)).set('acme', 'anaplan', basic());
     const before = fs.readFileSync(path.join(dir, 'credentials.vault'));
     const wrong = openVault(dir, Buffer.alloc(32, 2));
-    assert.throws(() => wrong.get('acme', 'anaplan'), (e: Error) => e instanceof VaultKeyError && e.message.includes(wrong.file));
+    assert.throws(
+      () => wrong.get('acme', 'anaplan'),
+      (e: Error) => e instanceof VaultKeyError && e.message.includes(wrong.file),
+    );
     assert.throws(() => wrong.set('acme', 'anaplan', basic()), VaultKeyError);
     assert.throws(() => wrong.update('acme', 'anaplan', { password: 'x'.repeat(12) }), VaultKeyError);
     assert.deepEqual(fs.readFileSync(wrong.file), before);
@@ -175,7 +213,10 @@ void describe('credential vault', () => {
     // Even with a valid whole-file MAC (an attacker holding the MAC key), the AEAD binding refuses it.
     doc.mac = fileMac(keys.mac, macBody(doc));
     fs.writeFileSync(vault.file, JSON.stringify(doc));
-    assert.throws(() => vault.get('alpha', 'anaplan'), (e: Error) => e instanceof VaultIntegrityError && e.message.includes('"alpha"'));
+    assert.throws(
+      () => vault.get('alpha', 'anaplan'),
+      (e: Error) => e instanceof VaultIntegrityError && e.message.includes('"alpha"'),
+    );
     assert.throws(() => vault.get('beta', 'anaplan'), VaultIntegrityError);
   });
 
@@ -225,11 +266,15 @@ void describe('credential vault', () => {
     const file = path.join(dir, 'v.vault');
     const ap = basic();
     new CredentialVault({ file, env: { ML_CONNECTOR_MASTER_KEY: key.toString('hex') } }).set('acme', 'anaplan', ap);
-    assert.deepEqual(new CredentialVault({ file, env: { ML_CONNECTOR_MASTER_KEY: key.toString('base64') } }).get('acme', 'anaplan'), ap);
+    assert.deepEqual(
+      new CredentialVault({ file, env: { ML_CONNECTOR_MASTER_KEY: key.toString('base64') } }).get('acme', 'anaplan'),
+      ap,
+    );
     for (const bad of ['abc', randomBytes(16).toString('base64'), 'z'.repeat(64)]) {
       assert.throws(
         () => new CredentialVault({ file, env: { ML_CONNECTOR_MASTER_KEY: bad } }),
-        (e: Error) => e instanceof VaultKeyError && e.message.includes('ML_CONNECTOR_MASTER_KEY') && !e.message.includes(bad),
+        (e: Error) =>
+          e instanceof VaultKeyError && e.message.includes('ML_CONNECTOR_MASTER_KEY') && !e.message.includes(bad),
       );
     }
   });
@@ -248,7 +293,10 @@ void describe('credential vault', () => {
     assert.deepEqual(new CredentialVault({ file, env: {}, keyFile }).get('acme', 'anaplan'), ap);
 
     fs.chmodSync(keyFile, 0o644);
-    assert.throws(() => new CredentialVault({ file, env: {}, keyFile }), (e: Error) => e instanceof VaultKeyError && /0644/.test(e.message) && e.message.includes(keyFile));
+    assert.throws(
+      () => new CredentialVault({ file, env: {}, keyFile }),
+      (e: Error) => e instanceof VaultKeyError && /0644/.test(e.message) && e.message.includes(keyFile),
+    );
     fs.chmodSync(keyFile, 0o640);
     assert.throws(() => new CredentialVault({ file, env: {}, keyFile }), VaultKeyError);
 
@@ -259,7 +307,14 @@ void describe('credential vault', () => {
     assert.equal(fs.existsSync(keyFile), false);
     assert.deepEqual(fs.readFileSync(file), before);
     // An explicitly named key file is never created implicitly.
-    assert.throws(() => new CredentialVault({ file: path.join(dir, 'new.vault'), env: { ML_CONNECTOR_MASTER_KEY_FILE: path.join(dir, 'nope.key') } }), VaultKeyError);
+    assert.throws(
+      () =>
+        new CredentialVault({
+          file: path.join(dir, 'new.vault'),
+          env: { ML_CONNECTOR_MASTER_KEY_FILE: path.join(dir, 'nope.key') },
+        }),
+      VaultKeyError,
+    );
   });
 
   void it('serialises writers with a lock file and breaks a stale one', async () => {
@@ -269,7 +324,10 @@ void describe('credential vault', () => {
     const lock = `${vault.file}.lock`;
 
     // another process holds the lock for a moment: the update waits for it instead of racing
-    const holder = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(lock)}, ''); console.log('held'); setTimeout(() => require('fs').rmSync(${JSON.stringify(lock)}), 300);`]);
+    const holder = spawn(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(lock)}, ''); console.log('held'); setTimeout(() => require('fs').rmSync(${JSON.stringify(lock)}), 300);`,
+    ]);
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     const t0 = Date.now();
     vault.update('acme', 'anaplan', { refreshToken: 'rt-after-wait-123' });

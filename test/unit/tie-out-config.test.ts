@@ -12,7 +12,13 @@ const base = {
   netsuite: { accountId: '1234567_SB1', credentials: 'tie-out-netsuite' },
   anaplan: { workspaceId: 'a'.repeat(32), modelId: 'B'.repeat(32), credentials: 'tie-out-anaplan' },
   actions: { importActuals: 'Import GL Actuals', exportPlan: 'Export Approved Plan' },
-  dimensions: { accounts: { list: 'Accounts', sync: false }, subsidiaries: { list: 'Subsidiaries', sync: false }, departments: { list: 'Departments', sync: false }, classes: { list: 'Classes', sync: false }, locations: { list: 'Locations', sync: false } },
+  dimensions: {
+    accounts: { list: 'Accounts', sync: false },
+    subsidiaries: { list: 'Subsidiaries', sync: false },
+    departments: { list: 'Departments', sync: false },
+    classes: { list: 'Classes', sync: false },
+    locations: { list: 'Locations', sync: false },
+  },
   journals: { offsetAccount: '2900' },
 };
 
@@ -23,11 +29,23 @@ test('actuals.tieOut defaults to warn (as before the gate) and takes block', () 
 });
 
 test('an unknown actuals.tieOut value or key is refused, naming the setting', () => {
-  assert.throws(() => parseConfig({ ...base, actuals: { tieOut: 'stop' } }), (e: unknown) => e instanceof ConfigError && /actuals\.tieOut/.test(e.message));
-  assert.throws(() => parseConfig({ ...base, actuals: { tieout: 'block' } }), (e: unknown) => e instanceof ConfigError && /actuals/.test(e.message));
+  assert.throws(
+    () => parseConfig({ ...base, actuals: { tieOut: 'stop' } }),
+    (e: unknown) => e instanceof ConfigError && /actuals\.tieOut/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig({ ...base, actuals: { tieout: 'block' } }),
+    (e: unknown) => e instanceof ConfigError && /actuals/.test(e.message),
+  );
 });
 
 test('the per-account tie-out query groups by account and refuses a non-numeric account ID', () => {
-  assert.match(glTotalsByAccountSql('32', ['21', '22'], 'single-book'), /tal\.account IN \(21, 22\)\nGROUP BY tal\.account/);
-  assert.throws(() => glTotalsByAccountSql('32', ['21', "22) OR (1=1"], 'single-book'), /account id must be a NetSuite internal ID/);
+  assert.match(
+    glTotalsByAccountSql('32', ['21', '22'], 'single-book'),
+    /tal\.account IN \(21, 22\)\nGROUP BY tal\.account/,
+  );
+  assert.throws(
+    () => glTotalsByAccountSql('32', ['21', '22) OR (1=1'], 'single-book'),
+    /account id must be a NetSuite internal ID/,
+  );
 });

@@ -13,32 +13,62 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../worker/create-worker';
 
 const dir = path.join(__dirname, '../fixtures/histories');
-const recorded = fs.readdirSync(dir).filter((f) => /^(planning-cycle|replay-step|model-lock|close-watch)-.*\.binpb$/.test(f)).sort();
+const recorded = fs
+  .readdirSync(dir)
+  .filter((f) => /^(planning-cycle|replay-step|model-lock|close-watch)-.*\.binpb$/.test(f))
+  .sort();
 
 describe('planningCycle, replayStep, modelLock and closeWatch replay their recorded histories', () => {
   it('has the recorded histories (cycle full and plan, replay of postJournals, a lock lease that expired; v1)', () => {
-    for (const f of ['planning-cycle-full-v1.binpb', 'planning-cycle-plan-v1.binpb', 'replay-step-postJournals-v1.binpb', 'model-lock-lease-expired-v1.binpb']) assert.ok(recorded.includes(f), `${f} in ${recorded.join(', ')}`);
+    for (const f of [
+      'planning-cycle-full-v1.binpb',
+      'planning-cycle-plan-v1.binpb',
+      'replay-step-postJournals-v1.binpb',
+      'model-lock-lease-expired-v1.binpb',
+    ])
+      assert.ok(recorded.includes(f), `${f} in ${recorded.join(', ')}`);
   });
   it('has the tie-out gate histories: block configured, actuals unbalanced, before the gate (completed) and with it (failed)', () => {
-    const events = (f: string) => temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
+    const events = (f: string) =>
+      temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
     // Patch markers carry the patch ID as JSON in their details: the bytes of the history hold it.
-    const markers = (f: string) => events(f).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').map((e) => Buffer.from(temporal.api.history.v1.HistoryEvent.encode(e).finish()).toString('latin1'));
+    const markers = (f: string) =>
+      events(f)
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .map((e) => Buffer.from(temporal.api.history.v1.HistoryEvent.encode(e).finish()).toString('latin1'));
     const before = events('planning-cycle-full-unbalanced-completed-v3.binpb');
-    assert.ok(before.some((e) => e.workflowExecutionCompletedEventAttributes), 'recorded before the gate: the cycle completed');
+    assert.ok(
+      before.some((e) => e.workflowExecutionCompletedEventAttributes),
+      'recorded before the gate: the cycle completed',
+    );
     assert.ok(!markers('planning-cycle-full-unbalanced-completed-v3.binpb').some((m) => m.includes('tie-out-gate')));
     const after = events('planning-cycle-full-unbalanced-failed-v3.binpb');
     const failed = after.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes;
     assert.equal(failed?.failure?.applicationFailureInfo?.type, 'TieOutFailed');
-    assert.ok(markers('planning-cycle-full-unbalanced-failed-v3.binpb').some((m) => m.includes('tie-out-gate')), 'the gate recorded its patch marker');
+    assert.ok(
+      markers('planning-cycle-full-unbalanced-failed-v3.binpb').some((m) => m.includes('tie-out-gate')),
+      'the gate recorded its patch marker',
+    );
   });
   it('has the closeWatch flash histories: before the weekend was configurable (v1) and with a Friday–Saturday weekend (v2)', () => {
     for (const f of ['close-watch-flash-v1.binpb', 'close-watch-flash-v2.binpb']) {
       const events = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
-      const flashes = events.filter((e) => /:flash-\d{4}-\d{2}-\d{2}$/.test(e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? ''));
+      const flashes = events.filter((e) =>
+        /:flash-\d{4}-\d{2}-\d{2}$/.test(e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? ''),
+      );
       assert.equal(flashes.length, 1, `${f}: one flash cycle started`);
-      assert.ok(events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes), `${f}: the run continued as new`);
-      const input = Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString();
-      assert.equal(input.includes('"weekend":["Fri","Sat"]'), f.endsWith('v2.binpb'), `${f}: weekend in the watcher's input only in v2`);
+      assert.ok(
+        events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes),
+        `${f}: the run continued as new`,
+      );
+      const input = Buffer.from(
+        events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!,
+      ).toString();
+      assert.equal(
+        input.includes('"weekend":["Fri","Sat"]'),
+        f.endsWith('v2.binpb'),
+        `${f}: weekend in the watcher's input only in v2`,
+      );
     }
   });
   for (const file of recorded) {

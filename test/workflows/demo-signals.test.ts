@@ -6,7 +6,6 @@ import { connectorDemo, demoWorkerOptions } from '../helpers/demo-worker';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
-
 describe('demo workflow on a real Temporal dev server', () => {
   let t: TestTemporal;
   before(async () => {
@@ -18,7 +17,11 @@ describe('demo workflow on a real Temporal dev server', () => {
 
   it('holds while paused, reports it through the status query, and completes after resume', async () => {
     const taskQueue = uniqueTaskQueue('demo');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      ...demoWorkerOptions(),
+    });
     try {
       await worker.runUntil(async () => {
         const handle = await t.client.workflow.start(connectorDemo, {
@@ -26,7 +29,10 @@ describe('demo workflow on a real Temporal dev server', () => {
           workflowId: `demo-${taskQueue}`,
           args: [{ steps: ['align', 'import', 'export'], pauseAfterFirst: true }],
         });
-        const paused = await until(() => handle.query(statusQuery), (s) => s.paused);
+        const paused = await until(
+          () => handle.query(statusQuery),
+          (s) => s.paused,
+        );
         assert.equal(paused.steps[0]!.state, 'done');
         assert.equal(paused.steps[1]!.state, 'pending', 'no step runs while paused');
         assert.equal(paused.pauseReason, 'pauseAfterFirst');
@@ -48,13 +54,24 @@ describe('demo workflow on a real Temporal dev server', () => {
 
   it('accepts a pause signal from a client before the first step', async () => {
     const taskQueue = uniqueTaskQueue('demo-pause');
-    const handle = await t.client.workflow.start(connectorDemo, { taskQueue, workflowId: `demo-${taskQueue}`, args: [{ steps: ['one', 'two'] }] });
+    const handle = await t.client.workflow.start(connectorDemo, {
+      taskQueue,
+      workflowId: `demo-${taskQueue}`,
+      args: [{ steps: ['one', 'two'] }],
+    });
     // Signal before any worker polls: the pause is in history before the first workflow task runs.
     await handle.signal(pauseSignal, { reason: 'operator hold' });
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      ...demoWorkerOptions(),
+    });
     try {
       await worker.runUntil(async () => {
-        const s = await until(() => handle.query(statusQuery), (v) => v.paused);
+        const s = await until(
+          () => handle.query(statusQuery),
+          (v) => v.paused,
+        );
         assert.equal(s.pauseReason, 'operator hold');
         assert.ok(s.steps.every((st) => st.state === 'pending'));
         await handle.signal(resumeSignal);

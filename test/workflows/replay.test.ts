@@ -13,10 +13,18 @@ describe('workflow replay (determinism check)', () => {
   before(async () => {
     t = await testTemporal();
     const taskQueue = uniqueTaskQueue('replay');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      ...demoWorkerOptions(),
+    });
     try {
       await worker.runUntil(async () => {
-        const handle = await t.client.workflow.start(connectorDemo, { taskQueue, workflowId: `replay-${taskQueue}`, args: [{ steps: ['a', 'b'] }] });
+        const handle = await t.client.workflow.start(connectorDemo, {
+          taskQueue,
+          workflowId: `replay-${taskQueue}`,
+          args: [{ steps: ['a', 'b'] }],
+        });
         await handle.result();
         history = await handle.fetchHistory();
       });

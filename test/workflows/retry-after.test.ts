@@ -28,8 +28,15 @@ after(async () => {
 });
 
 test('a Retry-After longer than the in-activity cap delays the next activity attempt by at least that long', async () => {
-  await control(sb, 'POST', 'faults', { kind: '429', route: 'governanceLimits', count: 1, retryAfterSec: RETRY_AFTER_SEC });
-  const client = clientFor(sb, { retryPolicy: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 } });
+  await control(sb, 'POST', 'faults', {
+    kind: '429',
+    route: 'governanceLimits',
+    count: 1,
+    retryAfterSec: RETRY_AFTER_SEC,
+  });
+  const client = clientFor(sb, {
+    retryPolicy: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 },
+  });
   const activities: RetryAfterActivities = {
     async governanceCall() {
       try {
@@ -43,10 +50,21 @@ test('a Retry-After longer than the in-activity cap delays the next activity att
   };
   const taskQueue = uniqueTaskQueue('retry-after');
   const connection = await NativeConnection.connect({ address: t.server.address });
-  const worker = await Worker.create({ connection, namespace: t.server.namespace, taskQueue, workflowsPath: require.resolve('../fixtures/workflows-retry-after'), activities });
+  const worker = await Worker.create({
+    connection,
+    namespace: t.server.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../fixtures/workflows-retry-after'),
+    activities,
+  });
   const workflowId = `retry-after-${taskQueue}`;
   try {
-    const result = await worker.runUntil(t.client.workflow.execute('retryAfterProbe', { taskQueue, workflowId }) as Promise<{ attempt: number; scheduledAtMs: number }>);
+    const result = await worker.runUntil(
+      t.client.workflow.execute('retryAfterProbe', { taskQueue, workflowId }) as Promise<{
+        attempt: number;
+        scheduledAtMs: number;
+      }>,
+    );
     assert.equal(result.attempt, 2, 'the first attempt met the 429, the second succeeded');
     const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
@@ -57,8 +75,14 @@ test('a Retry-After longer than the in-activity cap delays the next activity att
     const firstScheduledAt = tsToMs(scheduled.eventTime);
     // The 429 came after the first attempt was scheduled, so the second attempt may not be scheduled
     // (nor start) before firstScheduledAt + Retry-After.
-    assert.ok(result.scheduledAtMs - firstScheduledAt >= RETRY_AFTER_SEC * 1000, `second attempt scheduled ${result.scheduledAtMs - firstScheduledAt} ms after the first`);
-    assert.ok(tsToMs(started.eventTime) - firstScheduledAt >= RETRY_AFTER_SEC * 1000, `second attempt started ${tsToMs(started.eventTime) - firstScheduledAt} ms after the first was scheduled`);
+    assert.ok(
+      result.scheduledAtMs - firstScheduledAt >= RETRY_AFTER_SEC * 1000,
+      `second attempt scheduled ${result.scheduledAtMs - firstScheduledAt} ms after the first`,
+    );
+    assert.ok(
+      tsToMs(started.eventTime) - firstScheduledAt >= RETRY_AFTER_SEC * 1000,
+      `second attempt started ${tsToMs(started.eventTime) - firstScheduledAt} ms after the first was scheduled`,
+    );
   } finally {
     await connection.close();
   }

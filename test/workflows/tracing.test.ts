@@ -38,10 +38,18 @@ describe('OpenTelemetry traces over OTLP', () => {
 
   it('exports one span per activity of a workflow run to the configured endpoint', async () => {
     const taskQueue = uniqueTaskQueue('otel');
-    const { worker, connection } = await createConnectorWorker({ address: t.server.address, taskQueue, ...demoWorkerOptions() });
+    const { worker, connection } = await createConnectorWorker({
+      address: t.server.address,
+      taskQueue,
+      ...demoWorkerOptions(),
+    });
     try {
       await worker.runUntil(async () => {
-        const result = await t.client.workflow.execute(connectorDemo, { taskQueue, workflowId: `otel-${taskQueue}`, args: [{ steps: ['align', 'import'] }] });
+        const result = await t.client.workflow.execute(connectorDemo, {
+          taskQueue,
+          workflowId: `otel-${taskQueue}`,
+          args: [{ steps: ['align', 'import'] }],
+        });
         assert.deepEqual(result.completed, ['align', 'import']);
       });
     } finally {
@@ -51,7 +59,10 @@ describe('OpenTelemetry traces over OTLP', () => {
     assert.ok(tracing, 'tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT is set');
     await tracing.shutdown(); // flushes the batch processor
     const traces = posts.filter((p) => p.path === '/v1/traces');
-    assert.ok(traces.length > 0, `the exporter posted to /v1/traces (got ${posts.map((p) => p.path).join(', ') || 'nothing'})`);
+    assert.ok(
+      traces.length > 0,
+      `the exporter posted to /v1/traces (got ${posts.map((p) => p.path).join(', ') || 'nothing'})`,
+    );
     const spans = traces.map((p) => p.body).join('\n');
     assert.equal(spans.split('RunActivity:demoStep').length - 1, 2, 'a span per demoStep activity');
     assert.match(spans, /ml-connector-worker/, 'the service name is on the resource');
