@@ -12,8 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import {
   assertHash,
   readAll,
@@ -26,78 +25,40 @@ import {
 } from './artifact-store';
 import { ArtifactIntegrityError, ArtifactNotFoundError } from './errors';
 import { FsPartFiles } from './part-files-fs';
+import { TempFileWriter } from './temp-file-writer';
 import { dataPaths } from '../../common/node/env';
 
 /** Writable sink returned by `FsArtifactStore.writeStream()`; `done()` resolves once the artifact is in place. */
-export class ArtifactWriter extends Writable implements ArtifactWriteStream {
+export class ArtifactWriter extends TempFileWriter implements ArtifactWriteStream {
   private readonly hasher = createHash('sha256');
-  private handle?: fsp.FileHandle;
-  private readonly temp: string;
   private bytes = 0;
   private ref?: ArtifactRef;
+  protected override readonly syncBeforePublish = true;
 
   constructor(private readonly store: FsArtifactStore) {
-    super({ highWaterMark: 1 << 20 });
-    this.temp = path.join(store.root, '.tmp', `${process.pid}-${randomBytes(8).toString('hex')}`);
+    super(path.join(store.root, '.tmp', `${process.pid}-${randomBytes(8).toString('hex')}`));
   }
 
-  override _construct(callback: (error?: Error | null) => void): void {
-    fsp
-      .mkdir(path.dirname(this.temp), { recursive: true })
-      .then(() => fsp.open(this.temp, 'wx', 0o600))
-      .then((h) => {
-        this.handle = h;
-        callback();
-      }, callback);
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+  protected override onChunk(chunk: Buffer): void {
     this.hasher.update(chunk);
     this.bytes += chunk.length;
-    this.handle!.write(chunk).then(() => callback(), callback);
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const bufs = chunks.map((c) => c.chunk);
-    for (const b of bufs) {
-      this.hasher.update(b);
-      this.bytes += b.length;
-    }
-    this.handle!.writev(bufs).then(() => callback(), callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
+  protected override async publish(temp: string): Promise<void> {
     const hash = this.hasher.digest('hex');
     const target = this.store.path(hash);
-    (async () => {
-      await this.handle!.sync();
-      await this.handle!.close();
-      this.handle = undefined;
-      if (await exists(target)) {
-        await fsp.rm(this.temp, { force: true }); // idempotent: content already stored
-      } else {
-        await fsp.chmod(this.temp, 0o444); // artifacts are immutable once named
-        await fsp.rename(this.temp, target);
-      }
-      this.ref = { hash, bytes: this.bytes };
-    })().then(() => callback(), callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const h = this.handle;
-    this.handle = undefined;
-    Promise.resolve(h?.close())
-      .catch(() => undefined)
-      .then(() => (this.ref ? undefined : fsp.rm(this.temp, { force: true })))
-      .then(
-        () => callback(error),
-        () => callback(error),
-      );
+    if (await exists(target)) {
+      await fsp.rm(temp, { force: true }); // idempotent: content already stored
+    } else {
+      await fsp.chmod(temp, 0o444); // artifacts are immutable once named
+      await fsp.rename(temp, target);
+    }
+    this.ref = { hash, bytes: this.bytes };
   }
 
   /** Resolves with `{hash, bytes}` after `end()` once the file is renamed; rejects if the write failed. */
   async done(): Promise<ArtifactRef> {
-    if (!this.ref) await finished(this);
+    await this.whenPublished();
     if (!this.ref) throw new ArtifactIntegrityError('artifact write did not complete');
     return this.ref;
   }

@@ -7,60 +7,23 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { assertPartName, type PartFiles, type PartWriteStream } from './artifact-store';
 import { PartFileNotFoundError } from './errors';
+import { TempFileWriter } from './temp-file-writer';
 
 const tempName = (file: string) => `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
 
-class FsPartWriter extends Writable implements PartWriteStream {
-  private handle?: fsp.FileHandle;
-  private readonly temp: string;
-  private published = false;
-
+class FsPartWriter extends TempFileWriter implements PartWriteStream {
   constructor(private readonly file: string) {
-    super({ highWaterMark: 1 << 20 });
-    this.temp = tempName(file);
+    super(tempName(file));
   }
 
-  override _construct(callback: (error?: Error | null) => void): void {
-    fsp
-      .mkdir(path.dirname(this.file), { recursive: true })
-      .then(() => fsp.open(this.temp, 'wx', 0o600))
-      .then((h) => {
-        this.handle = h;
-        callback();
-      }, callback);
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.handle!.write(chunk).then(() => callback(), callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    (async () => {
-      await this.handle!.close();
-      this.handle = undefined;
-      await fsp.rename(this.temp, this.file);
-      this.published = true;
-    })().then(() => callback(), callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const h = this.handle;
-    this.handle = undefined;
-    Promise.resolve(h?.close())
-      .catch(() => undefined)
-      .then(() => (this.published ? undefined : fsp.rm(this.temp, { force: true })))
-      .then(
-        () => callback(error),
-        () => callback(error),
-      );
+  protected override async publish(temp: string): Promise<void> {
+    await fsp.rename(temp, this.file);
   }
 
   async done(): Promise<void> {
-    if (!this.published) await finished(this);
+    await this.whenPublished();
   }
 }
 
