@@ -331,30 +331,12 @@ export class AnaplanTokenManager {
   /** Without a store (a single process holding the only copy): refresh and hand a rotated token to onRefreshToken. */
   private async oauthRefreshAlone(signal?: AbortSignal): Promise<Session> {
     const c = this.opts.credentials as Extract<AnaplanCredentials, { kind: 'refresh-token' }>;
-    const body: Record<string, string> = {
-      grant_type: 'refresh_token',
-      client_id: c.clientId,
-      refresh_token: this.refreshToken!,
-    };
-    if (c.clientSecret) body.client_secret = c.clientSecret;
-    const started = this.now();
-    // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
-    const parsed = OAuthTokenResponse.parse(
-      await callJson(
-        once(this.opts.http),
-        'POST',
-        new URL('/oauth/token', this.opts.oauthUrl),
-        { 'content-type': 'application/json' },
-        JSON.stringify(body),
-        signal,
-      ),
-    );
-    this.stats.refreshed++;
-    if (parsed.refresh_token && parsed.refresh_token !== this.refreshToken) {
-      this.refreshToken = parsed.refresh_token;
-      await c.onRefreshToken?.(parsed.refresh_token);
+    const { session, refreshToken } = await this.postRefresh(c, this.refreshToken!, signal);
+    if (refreshToken !== this.refreshToken) {
+      this.refreshToken = refreshToken;
+      await c.onRefreshToken?.(refreshToken);
     }
-    return { value: parsed.access_token, expiresAt: started + parsed.expires_in * 1000, source: 'oauth' };
+    return session;
   }
 }
 
