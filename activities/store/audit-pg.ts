@@ -179,13 +179,8 @@ export class PgAuditStore implements AuditStore {
   }
 
   async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
-    const args: unknown[] = [];
-    const extra: string[] = [];
-    if (filter.afterId !== undefined) {
-      args.push(filter.afterId);
-      extra.push(`id > $${args.length}`);
-    }
-    const where = whereClause(
+    return this.page<AuditRecord>(
+      `${RECORD_COLUMNS} FROM records`,
       [
         ['cycle_id', filter.cycleId],
         ['step', filter.step],
@@ -194,14 +189,25 @@ export class PgAuditStore implements AuditStore {
         ['outcome', filter.outcome],
         ['record_kind', filter.recordKind],
       ],
-      args,
-      extra,
+      filter,
     );
+  }
+
+  /** One page of `SELECT <from>` in id order: rows equal to the given values, after `afterId`, at most `limit` (1000). */
+  private page<T extends object>(
+    from: string,
+    equals: Parameters<typeof whereClause>[0],
+    filter: { afterId?: number; limit?: number },
+  ): Promise<T[]> {
+    const args: unknown[] = [];
+    const extra: string[] = [];
+    if (filter.afterId !== undefined) {
+      args.push(filter.afterId);
+      extra.push(`id > $${args.length}`);
+    }
+    const where = whereClause(equals, args, extra);
     args.push(filter.limit ?? 1000);
-    return this.select<AuditRecord>(
-      `SELECT ${RECORD_COLUMNS} FROM records ${where} ORDER BY id LIMIT $${args.length}`,
-      args,
-    );
+    return this.select<T>(`SELECT ${from} ${where} ORDER BY id LIMIT $${args.length}`, args);
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
@@ -267,25 +273,14 @@ export class PgAuditStore implements AuditStore {
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
-    const args: unknown[] = [];
-    const extra: string[] = [];
-    if (filter.afterId !== undefined) {
-      args.push(filter.afterId);
-      extra.push(`id > $${args.length}`);
-    }
-    const where = whereClause(
+    return this.page<CycleEvent>(
+      `id, cycle_id AS "cycleId", kind, scope, actor, note, at FROM cycle_events`,
       [
         ['cycle_id', filter.cycleId],
         ['scope', filter.scope],
         ['kind', filter.kind],
       ],
-      args,
-      extra,
-    );
-    args.push(filter.limit ?? 1000);
-    return this.select<CycleEvent>(
-      `SELECT id, cycle_id AS "cycleId", kind, scope, actor, note, at FROM cycle_events ${where} ORDER BY id LIMIT $${args.length}`,
-      args,
+      filter,
     );
   }
 
