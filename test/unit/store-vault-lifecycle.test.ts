@@ -3,14 +3,13 @@
  * error), rollback detection (a write counter under the MAC against the last one seen, kept apart
  * from the file), and migration of vault files written before (format version 1).
  */
-import { afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createCertificate, type TestCertificate } from '../../sandbox/certs';
+import { vaultFixtures } from '../helpers/vault-fixtures';
 import { CredentialVault } from '../../activities/store/vault';
 import {
   VaultIntegrityError,
@@ -18,33 +17,8 @@ import {
   VaultRekeyedError,
   VaultRollbackError,
 } from '../../activities/store/errors';
-import type { AnaplanSecret, NetsuiteSecret } from '../../activities/store/vault-types';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-vault-life-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  while (dirs.length) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
-});
-
-let cert: TestCertificate;
-before(async () => {
-  cert = await createCertificate({ kind: 'ec', days: 200 });
-});
-const uniq = () => randomBytes(9).toString('hex');
-const basic = (): AnaplanSecret => ({ type: 'basic', username: `user-${uniq()}`, password: `pw-${uniq()}` });
-const oauth = (): AnaplanSecret => ({ type: 'oauth', clientId: `cid-${uniq()}`, refreshToken: `rt-${uniq()}` });
-const netsuite = (): NetsuiteSecret => ({
-  accountId: `acct-${uniq()}`,
-  clientId: `client-${uniq()}`,
-  certificateId: `cert-${uniq()}`,
-  privateKeyPem: cert.privateKeyPem,
-  certificatePem: cert.certificatePem,
-  algorithm: 'ES256',
-});
+const { tmp, netsuite, oauth, basic } = vaultFixtures('mlc-vault-life-');
 
 /** A data dir laid out like the embedded default: vault + key file created on first use. */
 function fileKeyVault(dir: string, extra: { env?: NodeJS.ProcessEnv } = {}): CredentialVault {

@@ -1,11 +1,10 @@
-import { afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createCertificate, TestCertificate } from '../../sandbox/certs';
+import { vaultFixtures } from '../helpers/vault-fixtures';
 import { CredentialVault } from '../../activities/store/vault';
 import {
   CredentialNotFoundError,
@@ -15,40 +14,10 @@ import {
 } from '../../activities/store/errors';
 import { deriveVaultKeys, fileMac, openRecord } from '../../activities/store/vault-crypto';
 import { macBody } from '../../activities/store/vault-file';
-import type { AnaplanSecret, NetsuiteSecret } from '../../activities/store/vault-types';
+import type { AnaplanSecret } from '../../activities/store/vault-types';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-vault-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  while (dirs.length) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
-});
-
-let cert: TestCertificate;
-before(async () => {
-  cert = await createCertificate({ kind: 'ec', days: 200 });
-});
-
+const { tmp, cert, netsuite, oauth, basic } = vaultFixtures('mlc-vault-');
 const uniq = () => randomBytes(9).toString('hex');
-function netsuite(): NetsuiteSecret {
-  return {
-    accountId: `acct-${uniq()}`,
-    clientId: `client-${uniq()}`,
-    certificateId: `cert-${uniq()}`,
-    privateKeyPem: cert.privateKeyPem,
-    certificatePem: cert.certificatePem,
-    algorithm: 'ES256',
-  };
-}
-const oauth = (): Extract<AnaplanSecret, { type: 'oauth' }> => ({
-  type: 'oauth',
-  clientId: `cid-${uniq()}`,
-  refreshToken: `rt-${uniq()}`,
-});
-const basic = (): AnaplanSecret => ({ type: 'basic', username: `user-${uniq()}`, password: `pw-${uniq()}` });
 
 function secretStrings(...secrets: object[]): string[] {
   const out: string[] = [];
@@ -96,7 +65,7 @@ void describe('credential vault', () => {
     );
     const nsInfo = list.find((i) => i.kind === 'netsuite')!;
     assert.equal(nsInfo.metadata.label, 'production');
-    assert.equal(nsInfo.certificateExpiry, new Date(Math.floor(cert.notAfter.getTime() / 1000) * 1000).toISOString());
+    assert.equal(nsInfo.certificateExpiry, new Date(Math.floor(cert().notAfter.getTime() / 1000) * 1000).toISOString());
     const listed = JSON.stringify(list);
     for (const s of secretStrings(ns, ap, ap2)) assert.ok(!listed.includes(s), 'list() leaked a secret');
 
