@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
 import type { ConnectionConfig } from '../../common/config';
 import type { Sandboxes } from '../../sandbox/embedded';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { cycleEnv, cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
 /** A NetSuite summary account and one posting child under it (ids above the demo chart's). */
@@ -51,15 +51,7 @@ async function anaplanList(env: CycleEnv, name: string): Promise<Array<{ code: s
 describe('composite hierarchy: Accounts → Account Groups', () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 300 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-  });
+  cycleEnvHooks({ netsuite: { glLines: 300 } }, (x) => ({ t, env } = x));
 
   it('loads a new parent into the parent list first, then its child with Parent = the parent code', async () => {
     addSummaryAccount(env.sandboxes, 2000, '8000', 'Special Items');

@@ -6,7 +6,7 @@
  * model), or fail with a clear non-retryable reason — and then the same cycle (same workflow ID,
  * same idempotency keys) run again completes with the same invariants.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { cycleWorkflowId } from '../../common/ids';
@@ -14,8 +14,8 @@ import { statusQuery } from '../../common/messages';
 import type { CycleSummary } from '../../common/dto';
 import { planningCycle } from '../../workflows';
 import { checkActuals, checkJournals, checkNoOverlap, formatResults } from '../../scripts/chaos-invariants';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
+import { type TestTemporal } from '../helpers/temporal';
 
 const PERIOD = '2026-10';
 
@@ -33,15 +33,7 @@ async function post(url: string, body: unknown): Promise<Record<string, unknown>
 describe('fault sweep: 429s, 5xx, dropped connections, token revocations and a failed task in one cycle', () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 4_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-  });
+  cycleEnvHooks({ netsuite: { glLines: 4_000 } }, (x) => ({ t, env } = x));
 
   it(
     'completes with the invariants, or fails non-retryably and completes when the same cycle runs again',

@@ -5,7 +5,7 @@
  * the journals NetSuite stored differently are refused, audited and left out of the ledger; never
  * reported posted.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
@@ -14,8 +14,8 @@ import type { CycleSummary } from '../../common/dto';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { getJson } from '../../activities/cycle/context';
 import type { StoredJournals } from '../../activities/cycle/plan';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
+import { type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals, until } from '../helpers/until';
 
 const PERIOD = '2026-10';
@@ -23,15 +23,7 @@ const PERIOD = '2026-10';
 describe('journals are read back and compared after every write', async () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 1_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-  });
+  cycleEnvHooks({ netsuite: { glLines: 1_000 } }, (x) => ({ t, env } = x));
 
   const ns = () => env.sandboxes.netsuite;
   const switches = async (s: Record<string, boolean>) =>

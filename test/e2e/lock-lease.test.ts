@@ -5,27 +5,19 @@
  * A resumes it must not import the file B wrote: it was told its lease expired, took the lock again
  * and re-uploaded its own artifact — so Anaplan holds A's month exactly as NetSuite has it.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
 import { fileLockWorkflowId } from '../../common/ids';
 import { lockStateQuery, pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
+import { type TestTemporal } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
 describe('lock lease expiry: the holder is told and takes the lock again', () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 3_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-  });
+  cycleEnvHooks({ netsuite: { glLines: 3_000 } }, (x) => ({ t, env } = x));
 
   it('a paused cycle whose file lock lapsed re-uploads its own file before importing', async () => {
     const a = await startCycle(t.client, env.config, '2026-10', 'actuals', { lockLeaseMs: 4_000 }, env.taskQueue);

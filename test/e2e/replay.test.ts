@@ -3,27 +3,19 @@
  * the cycle failed with the audit naming the journals that did not post; after the period is
  * reopened, `ml-connector replay` re-sends from the stored journals and every journal exists once.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
+import { type TestTemporal } from '../helpers/temporal';
 import { until, ledgerJournals } from '../helpers/until';
 
 describe('replay of a failed journal posting', () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 3_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-  });
+  cycleEnvHooks({ netsuite: { glLines: 3_000 } }, (x) => ({ t, env } = x));
 
   it('fails with the refused journals audited, then posts each exactly once on replay', async () => {
     const ns = env.sandboxes.netsuite;

@@ -12,7 +12,8 @@ import { startSandboxes, type Sandboxes, type SandboxesOptions } from '../../san
 import { sandboxConnection } from '../../client/sandbox-connection';
 import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
-import { uniqueTaskQueue, type TestTemporal } from './temporal';
+import { after, before } from 'node:test';
+import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
 
 export interface CycleEnv {
   sandboxes: Sandboxes;
@@ -70,4 +71,26 @@ export async function cycleEnv(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The usual e2e set-up of a describe block: before its tests, the run's Temporal and one cycle
+ * environment with a worker running, handed to `set` (e.g. `(x) => ({ t, env } = x)`); after them,
+ * both closed.
+ */
+export function cycleEnvHooks(
+  opts: Parameters<typeof cycleEnv>[1],
+  set: (x: { t: TestTemporal; env: CycleEnv }) => void,
+): void {
+  const held: { t?: TestTemporal; env?: CycleEnv } = {};
+  before(async () => {
+    const t = (held.t = await testTemporal());
+    const env = (held.env = await cycleEnv(t, opts));
+    await env.startWorker();
+    set({ t, env });
+  });
+  after(async () => {
+    await held.env?.close();
+    await held.t?.close();
+  });
 }
