@@ -1,6 +1,6 @@
 # ml-connector worker image, multi-stage: compiled JavaScript and a prebuilt workflow bundle, production
 # dependencies only (no TypeScript, tsx, @temporalio/testing or sandboxes in the final image).
-# Glibc base: the Temporal SDK's native core has no musl build (shared/reference/temporal.md §8.2).
+# Glibc base: the Temporal SDK's native core has no musl build (docs/temporal.md §8.2).
 
 # 1. Build: every dependency (typescript, tsx), `npm run build` = tsc to dist/ + dist/workflow-bundle.js.
 FROM node:20-bookworm-slim AS build
@@ -19,12 +19,10 @@ COPY client client
 COPY common common
 COPY sandbox sandbox
 COPY scripts scripts
-# The sandboxes are compiled (start/sandbox load them on use) but not shipped, except sandbox/certs.js:
-# the NetSuite port reads certificate expiry with it. scripts/ are build and bench tools.
+# The sandboxes are compiled (the dev commands `start` and `sandbox` load them on use) but not shipped:
+# production code imports none of sandbox/ (a lint rule). scripts/ are build and bench tools.
 RUN npm run build \
- && mkdir /tmp/keep && mv dist/sandbox/certs.js /tmp/keep/ \
- && rm -rf dist/sandbox dist/scripts \
- && mkdir dist/sandbox && mv /tmp/keep/certs.js dist/sandbox/
+ && rm -rf dist/sandbox dist/scripts
 
 # 2. Production dependencies only, native modules built against this Node.
 FROM node:20-bookworm-slim AS prod-deps
