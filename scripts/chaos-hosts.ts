@@ -20,7 +20,8 @@
  * row and every journal on the ledger, and `ml-connector replay --step postJournals` of each full
  * cycle succeeds from host A alone and from host B alone without writing to the ledger.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { replayJournalsArgs, spawnCli, workerArgs } from './cli-process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,7 +35,6 @@ import { openStores } from '../activities/store';
 import { openAuditStore } from '../activities/store/audit-config';
 import { PgAuditStore } from '../activities/store/audit-pg';
 import { freePort, startTemporal, type TemporalServer } from '../client/dev-server';
-import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { sandboxConnection } from '../client/sandbox-connection';
@@ -158,21 +158,7 @@ class Host {
   private polling = false;
 
   async start(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(PROJECT_ROOT, 'client', 'cli.ts'),
-        'worker',
-        '--config',
-        this.configFile,
-        '--task-queue',
-        this.taskQueue,
-        '--insecure-plaintext-payloads',
-      ],
-      { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnCli(workerArgs(this.configFile, this.taskQueue), this.env);
     this.child = child;
     this.pids.push(child.pid!);
     this.expectingExit = false;
@@ -818,24 +804,7 @@ async function checkAuditComplete(
 
 /** `ml-connector replay --step postJournals` as a separate process with the host's settings. */
 async function replayFrom(host: Host, cycleId: string, taskQueue: string): Promise<{ code: number; text: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(PROJECT_ROOT, 'client', 'cli.ts'),
-      'replay',
-      '--cycle',
-      cycleId,
-      '--step',
-      'postJournals',
-      '--task-queue',
-      taskQueue,
-      '--json',
-      '--insecure-plaintext-payloads',
-    ],
-    { cwd: PROJECT_ROOT, env: host.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnCli(replayJournalsArgs(cycleId, taskQueue), host.env);
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));

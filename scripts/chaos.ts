@@ -11,7 +11,8 @@
  * Cycles: cycle i runs on model i % 2, for the month ⌊i/2⌋ months before 2026-10; the 2026-10
  * cycles are `full` (they post the plan), earlier months `actuals`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { replayJournalsArgs, spawnCli, workerArgs } from './cli-process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +25,6 @@ import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
 import { openStores } from '../activities/store';
 import { startTemporal } from '../client/dev-server';
-import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import { startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { sandboxConnection } from '../client/sandbox-connection';
@@ -190,21 +190,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 function workerProcess(configFile: string, taskQueue: string, env: NodeJS.ProcessEnv) {
   let worker: ChildProcess | undefined;
   const start = async (): Promise<ChildProcess> => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(PROJECT_ROOT, 'client', 'cli.ts'),
-        'worker',
-        '--config',
-        configFile,
-        '--task-queue',
-        taskQueue,
-        '--insecure-plaintext-payloads',
-      ],
-      { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnCli(workerArgs(configFile, taskQueue), env);
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
@@ -335,20 +321,10 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const pln = s.anaplan.state.model.modules.get('PLN01 Plan')!;
   const replay = async (cycleId: string): Promise<{ code: number; text: string }> => {
     const lines: string[] = [];
-    const code = await cli(
-      [
-        'replay',
-        '--cycle',
-        cycleId,
-        '--step',
-        'postJournals',
-        '--task-queue',
-        taskQueue,
-        '--json',
-        '--insecure-plaintext-payloads',
-      ],
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
+    const code = await cli(replayJournalsArgs(cycleId, taskQueue), {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     if (code === 0) report.replays.applied++;
     else report.replays.refused++;
     return { code, text: lines.join(' ') };

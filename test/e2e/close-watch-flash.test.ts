@@ -8,7 +8,7 @@
  * (`…:flash-<today>`), which completes with its actuals in Anaplan; a check asked for afterwards
  * (`schedule trigger`) starts no second one; the other two start nothing; `schedule list` shows it.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,10 +16,10 @@ import * as path from 'node:path';
 import { closeWatchWorkflowId, flashCycleWorkflowId } from '../../common/ids';
 import { closeWatchStatusQuery, type CloseWatchStatus } from '../../common/messages';
 import type { CycleSummary } from '../../common/dto';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { openMonthWithActivity } from '../helpers/open-month';
 import { scheduleCli } from '../helpers/schedule-cli';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import type { TestTemporal } from '../helpers/temporal';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -28,17 +28,9 @@ const pad = (n: number) => String(n).padStart(2, '0');
 describe('period-close watcher: flash cycles on business days', () => {
   let t: TestTemporal;
   let env: CycleEnv;
+  cycleEnvHooks({ netsuite: { glLines: 2_000 } }, (x) => ({ t, env } = x));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-flash-'));
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 2_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const cli = scheduleCli(() => env.taskQueue);
 

@@ -4,7 +4,7 @@
  * through the NetSuite sandbox's control plane; each close starts exactly one final cycle with a
  * distinct ID per close; pause holds it; `schedule list` shows last check and starts; delete ends it.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,24 +12,16 @@ import * as path from 'node:path';
 import { closeCycleWorkflowId, closeWatchWorkflowId } from '../../common/ids';
 import { checkNowSignal, closeWatchStatusQuery, type CloseWatchStatus } from '../../common/messages';
 import { closeWatch } from '../../workflows';
-import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
+import { cycleEnv, cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { scheduleCli } from '../helpers/schedule-cli';
-import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import type { TestTemporal } from '../helpers/temporal';
 
 describe('period-close watcher', () => {
   let t: TestTemporal;
   let env: CycleEnv;
+  cycleEnvHooks({ netsuite: { glLines: 2_000 } }, (x) => ({ t, env } = x));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-close-watch-'));
-  before(async () => {
-    t = await testTemporal();
-    env = await cycleEnv(t, { netsuite: { glLines: 2_000 } });
-    await env.startWorker();
-  });
-  after(async () => {
-    await env?.close();
-    await t?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const cli = scheduleCli(() => env.taskQueue);
   const periodId = (name: string) =>

@@ -10,9 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
 import type { CycleSummary } from '../../common/dto';
-import { parseJournalExternalId } from '../../activities/mapping/journals';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { ledgerPlanCents, unapproveBudget } from '../helpers/plan-edits';
+import { journalGroup, ledgerPlanCents, shrinkTwoBudgetScopes } from '../helpers/plan-edits';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals } from '../helpers/until';
 
@@ -53,15 +52,7 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
 
   const run = async (kind: 'full' | 'plan'): Promise<CycleSummary> =>
     (await startCycle(t.client, env.config, PERIOD, kind, undefined, env.taskQueue)).result();
-  const parse = (externalId: string) =>
-    parseJournalExternalId(
-      { modelId: env.config.anaplan.modelId, externalIdPrefix: env.config.journals.externalIdPrefix },
-      externalId,
-    )!;
-  const groupOf = (externalId: string) => {
-    const k = parse(externalId);
-    return `${k.version}|${k.period}|${k.subsidiaryId}`;
-  };
+  const groupOf = (externalId: string) => journalGroup(env.config, externalId);
   const stats = async () =>
     (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {
       requests: Record<string, Record<string, number>>;
@@ -88,16 +79,7 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
       'creates were answered 201',
     );
 
-    const parts = new Map<string, number>();
-    for (const j of before) parts.set(groupOf(j.externalId!), (parts.get(groupOf(j.externalId!)) ?? 0) + 1);
-    const budget = [...parts.entries()]
-      .filter(([g, n]) => g.startsWith('budget|') && n >= 3)
-      .map(([g]) => g.split('|'));
-    assert.ok(budget.length >= 2, `need two Budget groups with ≥ 3 parts, have ${JSON.stringify([...parts])}`);
-    const [, shrinkMonth, shrinkSub] = budget[0]!;
-    const [, goneMonth, goneSub] = budget.find(([, m, s]) => m !== shrinkMonth || s !== shrinkSub)!;
-    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${shrinkSub}`, shrinkMonth!, 'half') > 0);
-    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${goneSub}`, goneMonth!, 'all') > 0);
+    const { shrunkGroup, goneGroup } = shrinkTwoBudgetScopes(env.sandboxes.anaplan, env.config, before);
 
     const second = await run('plan');
     const afterShrink = await ledgerJournals(env.sandboxes.netsuite.url);
@@ -110,14 +92,9 @@ describe('cycles against a NetSuite account with the other plausible behaviours'
     );
     assert.ok(gone.length > 0);
     assert.equal(second.journals!.retired, gone.length);
+    assert.ok(!afterShrink.some((j) => groupOf(j.externalId!) === goneGroup), 'the emptied group has no journal left');
     assert.ok(
-      !afterShrink.some((j) => groupOf(j.externalId!) === `budget|${goneMonth}|${goneSub}`),
-      'the emptied group has no journal left',
-    );
-    assert.ok(
-      gone.every((id) =>
-        [`budget|${shrinkMonth}|${shrinkSub}`, `budget|${goneMonth}|${goneSub}`].includes(groupOf(id)),
-      ),
+      gone.every((id) => [shrunkGroup, goneGroup].includes(groupOf(id))),
       'nothing outside the two changed groups was touched',
     );
     assert.equal(

@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCycle } from '../../client/cycle-runner';
 import type { CycleSummary } from '../../common/dto';
-import { parseJournalExternalId } from '../../activities/mapping/journals';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
-import { ledgerPlanCents, unapproveBudget } from '../helpers/plan-edits';
+import { journalGroup, ledgerPlanCents, shrinkTwoBudgetScopes } from '../helpers/plan-edits';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals } from '../helpers/until';
 
@@ -34,28 +33,13 @@ describe('plan write-back when the plan shrinks', () => {
 
   const run = async (): Promise<CycleSummary> =>
     (await startCycle(t.client, env.config, PERIOD, 'plan', undefined, env.taskQueue)).result();
-  const ids = { modelId: () => env.config.anaplan.modelId, prefix: () => env.config.journals.externalIdPrefix };
-  const parse = (externalId: string) =>
-    parseJournalExternalId({ modelId: ids.modelId(), externalIdPrefix: ids.prefix() }, externalId)!;
-  const groupOf = (externalId: string) => {
-    const k = parse(externalId);
-    return `${k.version}|${k.period}|${k.subsidiaryId}`;
-  };
+  const groupOf = (externalId: string) => journalGroup(env.config, externalId);
 
   it('deletes the stale parts and groups, leaves the ledger equal to the new plan, and a re-run changes nothing', async () => {
     const first = await run();
     assert.ok(first.journals!.posted > 0);
     const before = await ledgerJournals(env.sandboxes.netsuite.url);
-    const parts = new Map<string, number>();
-    for (const j of before) parts.set(groupOf(j.externalId!), (parts.get(groupOf(j.externalId!)) ?? 0) + 1);
-    const budget = [...parts.entries()]
-      .filter(([g, n]) => g.startsWith('budget|') && n >= 3)
-      .map(([g]) => g.split('|'));
-    assert.ok(budget.length >= 2, `need two Budget groups with ≥ 3 parts, have ${JSON.stringify([...parts])}`);
-    const [, shrinkMonth, shrinkSub] = budget[0]!;
-    const [, goneMonth, goneSub] = budget.find(([, m, s]) => m !== shrinkMonth || s !== shrinkSub)!;
-    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${shrinkSub}`, shrinkMonth!, 'half') > 0);
-    assert.ok(unapproveBudget(env.sandboxes.anaplan, `SUB-${goneSub}`, goneMonth!, 'all') > 0);
+    const { shrunkGroup, goneGroup } = shrinkTwoBudgetScopes(env.sandboxes.anaplan, env.config, before);
 
     const second = await run();
     const after = await ledgerJournals(env.sandboxes.netsuite.url);
@@ -65,17 +49,14 @@ describe('plan write-back when the plan shrinks', () => {
     assert.equal(second.plan!.retire, gone.length);
     assert.equal(second.journals!.retired, gone.length);
     assert.ok(
-      gone.some((id) => groupOf(id) === `budget|${shrinkMonth}|${shrinkSub}`),
+      gone.some((id) => groupOf(id) === shrunkGroup),
       'higher parts of the shrunk group deleted',
     );
-    assert.ok(
-      !after.some((j) => groupOf(j.externalId!) === `budget|${goneMonth}|${goneSub}`),
-      'the emptied group has no journal left',
-    );
+    assert.ok(!after.some((j) => groupOf(j.externalId!) === goneGroup), 'the emptied group has no journal left');
     assert.ok(
       gone.every((id) => {
         const g = groupOf(id);
-        return g === `budget|${shrinkMonth}|${shrinkSub}` || g === `budget|${goneMonth}|${goneSub}`;
+        return g === shrunkGroup || g === goneGroup;
       }),
       'nothing outside the two changed groups was touched',
     );

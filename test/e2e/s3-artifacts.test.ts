@@ -6,7 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnCli, workerArgs } from '../../scripts/cli-process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +16,6 @@ import { cycleWorkflowId } from '../../common/ids';
 import { parseConfig } from '../../common/config';
 import { planningCycle } from '../../workflows';
 import { openArtifactStore, openStores } from '../../activities/store';
-import { PROJECT_ROOT } from '../../client/paths';
 import { startSandboxes } from '../../sandbox/embedded';
 import { sandboxConnection } from '../../client/sandbox-connection';
 import { checkActuals } from '../../scripts/chaos-invariants';
@@ -104,21 +104,7 @@ describe('artifact store on S3', () => {
       dataDir: string,
       configFile: string,
     ): Promise<{ child: ChildProcess; output: () => string }> => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(PROJECT_ROOT, 'client', 'cli.ts'),
-          'worker',
-          '--config',
-          configFile,
-          '--task-queue',
-          taskQueue,
-          '--insecure-plaintext-payloads',
-        ],
-        { cwd: PROJECT_ROOT, env: { ...base, ML_CONNECTOR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawnCli(workerArgs(configFile, taskQueue), { ...base, ML_CONNECTOR_DATA_DIR: dataDir });
       workers.push(child);
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
