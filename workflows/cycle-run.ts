@@ -61,8 +61,8 @@ export interface CycleRun {
   gate(): Promise<void>;
   /** Stores artifact hashes in the memo as they are produced. */
   remember(a: Partial<CycleArtifacts>): void;
-  /** Runs `fn` under a lock; the status query says what the cycle waits for meanwhile. */
-  locked<T>(scope: LockScope, purpose: string, waitingFor: string, fn: (attempt: number) => Promise<T>): Promise<T>;
+  /** Runs `fn` under a lock; the status query says which lock the cycle waits for meanwhile. */
+  locked<T>(scope: LockScope, purpose: string, fn: (attempt: number) => Promise<T>): Promise<T>;
   /** Runs one step if the cycle's kind selects it (after the pause gate), tracking its state. */
   step<T>(name: CycleStep, fn: (s: StepStatus) => Promise<T>): Promise<T | undefined>;
   /** Records the error the status query shows. */
@@ -116,13 +116,13 @@ export function beginCycle(input: CycleInput): CycleRun {
       Object.assign(artifacts, a);
       upsertMemo({ artifacts: { ...artifacts } });
     },
-    locked: (scope, purpose, waitingFor, fn) =>
+    locked: (scope, purpose, fn) =>
       withLock(
         { ...lockTarget, ...scope },
         `${cycleId} ${purpose}`,
         leaseMs,
         fn,
-        (w) => (waitingForLock = w ? waitingFor : undefined),
+        (w) => (waitingForLock = w ? waitingFor(scope) : undefined),
       ),
     step: async (name, fn) => {
       const s = steps.find((x) => x.name === name)!;
@@ -185,6 +185,13 @@ export function beginCycle(input: CycleInput): CycleRun {
   // The (secret-free) config and period too: a replay re-sends with exactly what this cycle used.
   upsertMemo({ config, period, kind });
   return run;
+}
+
+/** What the status query shows while the cycle waits for the lock of `scope`. */
+function waitingFor(scope: LockScope): string {
+  if ('importFile' in scope) return 'waiting for the Anaplan import file lock';
+  if ('ledgerAccountId' in scope) return 'waiting for the NetSuite ledger lock';
+  return 'waiting for the Anaplan model lock';
 }
 
 function describe(err: unknown): string {

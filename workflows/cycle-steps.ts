@@ -21,7 +21,7 @@ export async function preflight(c: CycleRun, s: StepStatus): Promise<PreflightRe
 }
 
 export async function alignDimensions(c: CycleRun, s: StepStatus): Promise<AlignResult> {
-  const r = await c.locked({}, 'alignDimensions', 'waiting for the Anaplan model lock', () =>
+  const r = await c.locked({}, 'alignDimensions', () =>
     c.acts.alignDimensions({ config: c.config, cycleId: c.cycleId }),
   );
   const d = Object.values(r.dimensions);
@@ -47,11 +47,8 @@ export async function importActuals(
   const pipelined = patched('actuals-upload-during-extraction');
   const im = !pipelined
     ? await extractAndImport(c, s, pre, align, false)
-    : await c.locked(
-        { importFile: c.config.actions.importActuals },
-        'importActuals (file)',
-        'waiting for the Anaplan import file lock',
-        (attempt) => extractAndImport(c, s, pre, align, true, attempt),
+    : await c.locked({ importFile: c.config.actions.importActuals }, 'importActuals (file)', (attempt) =>
+        extractAndImport(c, s, pre, align, true, attempt),
       );
   await tieOutGate(c, pre, align);
   return im;
@@ -91,7 +88,7 @@ async function extractAndImport(
     ex.uploadedChunks === undefined || c.extracted.attempt !== attempt
       ? {}
       : { uploaded: { chunks: ex.uploadedChunks } };
-  const im = await c.locked({}, 'importActuals', 'waiting for the Anaplan model lock', () =>
+  const im = await c.locked({}, 'importActuals', () =>
     c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }),
   );
   summary.import = im;
@@ -157,9 +154,7 @@ export async function exportPlan(
   align: AlignResult,
 ): Promise<PreparePlanResult> {
   const { config, cycleId, summary } = c;
-  const ex = await c.locked({}, 'exportPlan', 'waiting for the Anaplan model lock', () =>
-    c.acts.runPlanExport({ config, cycleId }),
-  );
+  const ex = await c.locked({}, 'exportPlan', () => c.acts.runPlanExport({ config, cycleId }));
   summary.export = ex;
   const p = await c.acts.preparePlan({
     config,
@@ -259,31 +254,26 @@ export async function postJournals(
   // interleave with these. The write is recorded first (audit cycle_events) for replay's check.
   // Cycles started before the ledger lock post without it.
   const total = patched('ledger-lock')
-    ? await c.locked(
-        { ledgerAccountId: config.netsuite.accountId },
-        'postJournals (ledger)',
-        'waiting for the NetSuite ledger lock',
-        async () => {
-          const scope = ledgerLockWorkflowId(
-            config.netsuite.accountId,
-            config.anaplan.workspaceId,
-            config.anaplan.modelId,
-          );
-          if (diffAt !== undefined) {
-            // The approved diff is what posts: if another writer changed the scope since it was
-            // computed, the controller approved something that is no longer true.
-            const newer = await c.acts.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
-            if (newer.length > 0)
-              throw ApplicationFailure.nonRetryable(
-                `the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`,
-                'LedgerMovedOn',
-                { newer },
-              );
-          }
-          await c.acts.recordLedgerWrite({ scope, cycleId, writer: cycleId });
-          return postAll();
-        },
-      )
+    ? await c.locked({ ledgerAccountId: config.netsuite.accountId }, 'postJournals (ledger)', async () => {
+        const scope = ledgerLockWorkflowId(
+          config.netsuite.accountId,
+          config.anaplan.workspaceId,
+          config.anaplan.modelId,
+        );
+        if (diffAt !== undefined) {
+          // The approved diff is what posts: if another writer changed the scope since it was
+          // computed, the controller approved something that is no longer true.
+          const newer = await c.acts.newerLedgerWriters({ scope, cycleId, since: diffAt, sinceOnly: true });
+          if (newer.length > 0)
+            throw ApplicationFailure.nonRetryable(
+              `the ledger changed after the approved diff was computed (${newer.map((n) => n.cycleId).join(', ')} wrote to ${scope}); nothing posted — start the cycle again for a fresh diff`,
+              'LedgerMovedOn',
+              { newer },
+            );
+        }
+        await c.acts.recordLedgerWrite({ scope, cycleId, writer: cycleId });
+        return postAll();
+      })
     : await postAll();
   summary.journals = total;
   if (total.failed > 0) {

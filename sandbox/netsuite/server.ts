@@ -178,7 +178,8 @@ export class NetSuiteSandbox {
     const route = routeKey(method, url.pathname);
     // The kit statistics count every request that arrives, whatever answers it (governance, a fault,
     // a drop or the route), under its route key or `METHOD (no route)`: the one rule of both sandboxes.
-    this.stats.kit.record(this.routes.match(method, url.pathname).handler ? route : `${method} (no route)`);
+    const matched = this.routes.match(method, url.pathname);
+    this.stats.kit.record(matched.handler ? route : `${method} (no route)`);
     const isToken = url.pathname === TOKEN_PATH;
     // The token endpoint is not counted against concurrency governance (sandbox choice, README).
     const admitted = isToken ? true : this.stats.arrive();
@@ -201,7 +202,7 @@ export class NetSuiteSandbox {
       }
       const body = await readBody(req, MAX_BODY_BYTES);
       const apiReq: ApiRequest = { method, url, headers: req.headers, body };
-      const response = await this.process(route, isToken, apiReq);
+      const response = await this.process(route, matched, isToken, apiReq);
       leave();
       if (response === 'drop') {
         this.stats.record(route, 'dropped');
@@ -231,7 +232,12 @@ export class NetSuiteSandbox {
   }
 
   /** Faults, then auth, then the route (each request already counted on arrival, in handle()). */
-  private async process(route: string, isToken: boolean, req: ApiRequest): Promise<SandboxResponse | 'drop'> {
+  private async process(
+    route: string,
+    matched: ReturnType<Router<ApiHandler>['match']>,
+    isToken: boolean,
+    req: ApiRequest,
+  ): Promise<SandboxResponse | 'drop'> {
     const drawn = this.faults.draw({ method: req.method, path: req.url.pathname, route });
     for (const f of drawn.fired) this.stats.fault(f.label);
     if (drawn.latencyMs > 0) await sleep(drawn.latencyMs);
@@ -243,7 +249,7 @@ export class NetSuiteSandbox {
     }
     const terminal = drawn.terminal && this.faultResponse(drawn.terminal);
     if (terminal !== undefined) return terminal;
-    const { handler, params, methodMismatch } = this.routes.match(req.method, req.url.pathname);
+    const { handler, params, methodMismatch } = matched;
     // Auth is checked before anything else touches the request, as NetSuite does; the token endpoint is open.
     if (!isToken) {
       const auth = this.auth.authenticate(
