@@ -103,13 +103,19 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
   };
 
   return {
-    async listItems(listName: string): Promise<Array<{ code: string; name: string; parent: string | null }>> {
+    async listItems(
+      listName: string,
+    ): Promise<Array<{ id: string; code: string; name: string; parent: string | null; parentId?: string }>> {
       const { value: items } = await lists.with(listName, {}, (list) => client.listItems(list.id));
       const codeById = new Map(items.map((i) => [i.id, i.code ?? i.name]));
+      // `parent` resolves within this list; a composite hierarchy's parent is an item of its parent
+      // list, which the caller resolves from `parentId`.
       return items.map((i) => ({
+        id: i.id,
         code: i.code ?? i.name,
         name: i.name,
         parent: i.parentId ? (codeById.get(i.parentId) ?? null) : null,
+        ...(i.parentId ? { parentId: i.parentId } : {}),
       }));
     },
 

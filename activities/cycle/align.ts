@@ -13,7 +13,9 @@ import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../com
 import type { AlignResult, DimensionCounts } from '../../common/dto';
 import {
   alignDimension,
+  changedImportRows,
   memberMap,
+  type AnaplanMember,
   type AlignmentResult,
   type MemberMaps,
   type NetSuiteMember,
@@ -22,7 +24,7 @@ import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
 import { classify, nonRetryable, putJson, taskFailed, type CycleDeps } from './context';
 import { ACCOUNTS_SQL, ACCOUNTS_SQL_WITHOUT_SUMMARY, LIST_SQL } from './queries';
-import type { NetSuitePort, SuiteQlRow } from './ports';
+import type { AnaplanListItem, NetSuitePort, SuiteQlRow } from './ports';
 
 const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
 
@@ -94,6 +96,34 @@ async function readMembers(deps: CycleDeps, config: ConnectionConfig, dim: Dimen
   return out;
 }
 
+/**
+ * The Anaplan side of one dimension by code, as NetSuite knows the codes (imports formula-guard
+ * them: csvLine), each with its name and its parent's code. A composite hierarchy's parent is an
+ * item of the parent list, found by ID there.
+ */
+export function anaplanMembers(
+  listItems: AnaplanListItem[],
+  parentItems: AnaplanListItem[],
+): { list: Map<string, AnaplanMember>; parentList: Map<string, AnaplanMember> } {
+  const codeById = new Map<string, string>();
+  for (const i of [...parentItems, ...listItems]) if (i.id !== undefined) codeById.set(i.id, i.code);
+  const byCode = (items: AnaplanListItem[]) =>
+    new Map(
+      items.map((i) => {
+        const parent = i.parent ?? (i.parentId !== undefined ? codeById.get(i.parentId) : undefined) ?? null;
+        return [
+          restoreFormula(i.code),
+          {
+            code: restoreFormula(i.code),
+            name: restoreFormula(i.name),
+            parent: parent === null ? null : restoreFormula(parent),
+          },
+        ];
+      }),
+    );
+  return { list: byCode(listItems), parentList: byCode(parentItems) };
+}
+
 export function makeAlign(deps: CycleDeps) {
   return async function alignDimensions(input: { config: ConnectionConfig; cycleId: string }): Promise<AlignResult> {
     const { config, cycleId } = input;
@@ -110,21 +140,32 @@ export function makeAlign(deps: CycleDeps) {
     const taskIds: string[] = [];
     try {
       for (const dim of DIMENSIONS) {
-        beat({ dimension: dim });
         const rule = config.dimensions[dim];
-        const members = await readMembers(deps, config, dim);
         if (rule.parentImportAction && !rule.parentList)
           throw nonRetryable(
             `dimensions.${dim}.parentImportAction needs dimensions.${dim}.parentList (the list it loads)`,
           );
+      }
+      // Every dimension's reads at once, not one after another: each NetSuite read is at least one
+      // SuiteQL page (the connection's limiter caps how many run together), each Anaplan read a
+      // round trip — and this activity holds the model lock meanwhile.
+      const read = (dim: DimensionName) =>
+        Promise.all([
+          readMembers(deps, config, dim),
+          anaplan.listItems(config.dimensions[dim].list),
+          config.dimensions[dim].parentList ? anaplan.listItems(config.dimensions[dim].parentList!) : [],
+        ]);
+      const reads = DIMENSIONS.map((dim) => read(dim));
+      // A failed read fails the activity; the others are awaited here only so none is left unobserved.
+      for (const r of reads) r.catch(() => undefined);
+      for (const [k, dim] of DIMENSIONS.entries()) {
+        beat({ dimension: dim });
+        const rule = config.dimensions[dim];
+        const [members, listItems, parentItems] = await reads[k]!;
         // Members of a composite hierarchy's parent list count as existing too (they are its parents).
         // Codes come back as imported, i.e. formula-guarded (csvLine): compare them as NetSuite knows them.
-        const existing = new Set(
-          [
-            ...(await anaplan.listItems(rule.list)),
-            ...(rule.parentList ? await anaplan.listItems(rule.parentList) : []),
-          ].map((i) => restoreFormula(i.code)),
-        );
+        const { list: inList, parentList: inParentList } = anaplanMembers(listItems, parentItems);
+        const existing = new Set([...inList.keys(), ...inParentList.keys()]);
         const result = alignDimension(
           dim,
           members,
@@ -165,9 +206,12 @@ export function makeAlign(deps: CycleDeps) {
         };
         if (rule.sync && result.importRows.length > 0) {
           // Composite hierarchy: the parent list first, so every Parent the list names exists there.
+          // Only rows that change the list go up: a list already in line is not imported at all.
           const { parents, children } = splitForParentList(result, members, rule.parentList);
-          if (rule.parentImportAction && parents.length > 0) await load(rule.parentImportAction, parents);
-          if (rule.importAction && children.length > 0) await load(rule.importAction, children);
+          const newParents = changedImportRows(parents, inParentList);
+          const newChildren = changedImportRows(children, inList);
+          if (rule.parentImportAction && newParents.length > 0) await load(rule.parentImportAction, newParents);
+          if (rule.importAction && newChildren.length > 0) await load(rule.importAction, newChildren);
         }
         const map = memberMap(result);
         for (const [code, reason] of rejectedCodes) {

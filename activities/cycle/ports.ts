@@ -44,6 +44,9 @@ export interface AnaplanListItem {
   code: string;
   name: string;
   parent?: string | null;
+  /** The item's ID and its parent's (an item of the parent list in a composite hierarchy), when known. */
+  id?: string;
+  parentId?: string;
 }
 
 export interface AnaplanTaskOutcome {

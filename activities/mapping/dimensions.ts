@@ -150,3 +150,26 @@ export function memberMap(result: AlignmentResult): MemberMap {
 }
 
 export type MemberMaps = Record<DimensionName, MemberMap>;
+
+/** A member as the Anaplan list holds it: code, name, and its parent's code (none: null or ''). */
+export interface AnaplanMember {
+  code: string;
+  name: string;
+  parent: string | null;
+}
+
+/**
+ * The import rows that would change the list: a member Anaplan lacks, or one whose name or parent
+ * differs. A list import of `Code,Name,Parent` sets exactly those three, so a row that matches the
+ * list's item is a no-op — and an import that is all no-ops still takes the model for a task (a
+ * start, at least one poll, the model lock meanwhile). The order of the rows (parents first) is kept.
+ */
+export function changedImportRows(
+  rows: AlignmentResult['importRows'],
+  existing: ReadonlyMap<string, AnaplanMember>,
+): AlignmentResult['importRows'] {
+  return rows.filter((r) => {
+    const have = existing.get(r.code);
+    return !have || have.name !== r.name || (have.parent ?? '') !== r.parent;
+  });
+}

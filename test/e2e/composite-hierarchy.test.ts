@@ -40,10 +40,13 @@ function addSummaryAccount(s: Sandboxes, id: number, number: string, name: strin
   s.netsuite.state.touch();
 }
 
-async function anaplanList(env: CycleEnv, name: string): Promise<Array<{ code: string; parent: string | null }>> {
+async function anaplanList(
+  env: CycleEnv,
+  name: string,
+): Promise<Array<{ code: string; name: string; parent: string | null }>> {
   return (
     (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/lists/${encodeURIComponent(name)}`)).json()) as {
-      items: Array<{ code: string; parent: string | null }>;
+      items: Array<{ code: string; name: string; parent: string | null }>;
     }
   ).items;
 }
@@ -89,6 +92,44 @@ describe('composite hierarchy: Accounts → Account Groups', () => {
         entries.indexOf('Import Account Groups') < entries.indexOf('Import Accounts'),
       entries.join(', '),
     );
+  });
+
+  it('imports only what changed: no list import when NetSuite and Anaplan agree, one row for a renamed member', async () => {
+    // The previous test's cycle brought every synced list in line (Accounts under Account Groups included).
+    const timeline = async () =>
+      (
+        (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/timeline`)).json()) as {
+          entries: Array<{ actionName: string }>;
+        }
+      ).entries.map((e) => e.actionName);
+    const before = (await timeline()).length;
+    const same = await (
+      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
+    ).result();
+    assert.equal(same.status, 'completed');
+    assert.deepEqual(
+      (await timeline()).slice(before).filter((a) => a.startsWith('Import ') && a !== 'Import GL Actuals'),
+      [],
+      'no list import ran',
+    );
+    assert.deepEqual(same.align!.anaplanTaskIds, []);
+    assert.ok(same.align!.dimensions.accounts.mapped > 20, 'the accounts still map');
+
+    const db = env.sandboxes.netsuite.state.db;
+    const cls = db.prepare('SELECT id FROM classification ORDER BY id LIMIT 1').get() as { id: number };
+    db.prepare('UPDATE classification SET name = ? WHERE id = ?').run('Renamed Class', cls.id);
+    env.sandboxes.netsuite.state.touch();
+    const mid = (await timeline()).length;
+    const renamed = await (
+      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
+    ).result();
+    assert.equal(renamed.status, 'completed');
+    assert.deepEqual(
+      (await timeline()).slice(mid).filter((a) => a.startsWith('Import ') && a !== 'Import GL Actuals'),
+      ['Import Classes'],
+    );
+    assert.equal(renamed.align!.dimensions.classes.imported, 1, 'only the renamed class went up');
+    assert.equal((await anaplanList(env, 'Classes')).find((c) => c.code === `CLS-${cls.id}`)?.name, 'Renamed Class');
   });
 
   it('without the parent import, a child whose parent is not in the parent list is refused as "invalid parent" and reported', async () => {

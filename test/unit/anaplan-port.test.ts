@@ -24,10 +24,12 @@ test('port adapter: list items by list name with parent codes, actions described
   await control(sb, 'POST', '/reset');
   const port = createAnaplanPort(client(sb), { poll: FAST_POLL, chunkSizeBytes: 1024 * 1024 });
   const deps = await port.listItems('Departments');
+  const platform = deps.find((d) => d.code === 'DEP-104')!;
   assert.deepEqual(
-    deps.find((d) => d.code === 'DEP-104'),
+    { code: platform.code, name: platform.name, parent: platform.parent },
     { code: 'DEP-104', name: 'Platform', parent: 'DEP-103' },
   );
+  assert.equal(platform.parentId, deps.find((d) => d.code === 'DEP-103')?.id, 'the parent by ID too');
   assert.equal(deps.find((d) => d.code === 'DEP-100')?.parent, null);
   const actions = await port.describeActions();
   assert.deepEqual(actions.imports.find((i) => i.name === 'Import GL Actuals')?.columns, [
