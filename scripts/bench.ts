@@ -18,7 +18,8 @@
  *                                              at the concurrency limit
  *           + ⌈3J / C⌉·L_rec                 journals written (plan write-back): read, write, read-back
  *           + Σ_tasks max(d + r·msPerRow, poll₀)   every Anaplan task on the model; tasks on one model
- *                                              never overlap, and none is seen done before the first poll
+ *                                              never overlap, and none is seen done before the first poll;
+ *                                              list imports only for lists that differ from NetSuite (alignTasks)
  *           + max(U·L_req, (U − 600)/10 s)   the minimum Anaplan requests U (auth, action lookups,
  *                                              chunk uploads/downloads, task start, one poll, result),
  *                                              serial, under the 600/min budget
@@ -42,6 +43,15 @@ import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
 import { DIMENSIONS } from '../common/config';
 import { cycleActions } from '../activities/cycle/preflight';
+import { splitForParentList } from '../activities/cycle/align';
+import { ACCOUNTS_SQL, LIST_SQL } from '../activities/cycle/queries';
+import {
+  alignDimension,
+  anaplanMembers,
+  changedImportRows,
+  type AnaplanItem,
+  type NetSuiteMember,
+} from '../activities/mapping/dimensions';
 import { openStores } from '../activities/store';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
@@ -49,6 +59,7 @@ import { startSandboxes, type Sandboxes } from '../sandbox/embedded';
 import { sandboxConnection } from '../client/sandbox-connection';
 import { planningCycle } from '../workflows';
 import { sdkComparisonScenario } from './bench-sdk';
+import { writeTimeline } from './bench-timeline';
 import { addAnaplanMembers, addGlActivity, addNetSuiteMembers, addPlanValues, type ExtraMembers } from './bench-data';
 
 export const SETTINGS = {
@@ -71,6 +82,8 @@ export const SETTINGS = {
 const MASTER_KEY = Buffer.alloc(32, 5).toString('hex');
 /** `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it needs). */
 let workerNodeOptions: string | undefined;
+/** `--timeline FILE`: every cycle's activities and lock waits (scripts/bench-timeline.ts), JSON lines. */
+let timelineFile: string | undefined;
 const PERIOD = '2026-10';
 
 interface Measured {
@@ -98,6 +111,8 @@ interface Measured {
   steps_s?: Record<string, number>;
   /** CPU seconds during the cycles: sandboxes (bench process) and worker. */
   cpu_s?: { sandboxes: number; worker: number };
+  /** With `--timeline`: per activity and lock over all cycles (scripts/bench-timeline.ts). */
+  timeline_s?: Record<string, { n: number; wait_s: number; run_s: number }>;
 }
 
 interface Env {
@@ -390,7 +405,11 @@ async function runCycles(
   summaries: CycleSummary[];
   history: { events: number; bytes: number; steps: Record<string, number> };
 }> {
+  // The list imports each model needs, from the data as it is before any cycle aligns it.
+  for (const m of new Set(runs.map((r) => r.model)))
+    listImportsBefore.set(env.models[m]!.anaplan, listImportsNeeded(env.models[m]!, env.configs[m]!));
   const t0 = performance.now();
+  const epoch0 = Date.now();
   const cpu0 = { bench: process.cpuUsage(), worker: cpuSeconds(env.worker.pid!) };
   const handles = await Promise.all(
     runs.map((r) => {
@@ -409,6 +428,7 @@ async function runCycles(
   // The sandboxes run in this process: their CPU competes with the worker on a small machine.
   cpu.sandboxes = Math.round((used.user + used.system) / 1e5) / 10;
   cpu.worker = Math.round((cpuSeconds(env.worker.pid!) - cpu0.worker) * 10) / 10;
+  if (timelineFile) timeline = await writeTimeline(timelineFile, handles, epoch0);
   let history: { events: number; bytes: number; steps: Record<string, number> } = { events: 0, bytes: 0, steps: {} };
   for (const h of handles) {
     const x = await historyOf(h);
@@ -463,24 +483,61 @@ const requestSeconds = (u: number) =>
   );
 
 /**
- * List import tasks of one alignment: one per synced list, over its NetSuite member count, and for
- * a composite hierarchy (Accounts under Account Groups) the parent list's import first, over the
- * summary accounts.
+ * List import tasks of one alignment: one per synced list whose Anaplan items differ from what
+ * NetSuite says (a member missing, or its name or parent different), over the rows that differ, and
+ * for a composite hierarchy (Accounts under Account Groups) the parent list's import first. An import
+ * of rows the list already holds changes nothing, so it is not part of the minimum (the connector
+ * skips it since session 5; before, every cycle loaded every synced list). Taken from the sandboxes'
+ * data before the cycles run (`runCycles` → `noteListImports`): a later cycle on the same model
+ * finds the lists in line and needs none.
  */
-function alignTasks(s: Sandboxes, config: ConnectionConfig): TaskSpec[] {
+function alignTasks(s: Sandboxes, _config: ConnectionConfig): TaskSpec[] {
+  return listImportsBefore.get(s.anaplan) ?? [];
+}
+const listImportsBefore = new WeakMap<Sandboxes['anaplan'], TaskSpec[]>();
+
+/** The list imports the data needs (see `alignTasks`), by the connector's own alignment rules. */
+function listImportsNeeded(s: Sandboxes, config: ConnectionConfig): TaskSpec[] {
   const db = s.netsuite.state.db;
-  const n = (t: string, where = '') => (db.prepare(`SELECT COUNT(*) AS n FROM ${t} ${where}`).get() as { n: number }).n;
-  const pl = `accttype IN ('Income','COGS','Expense','OthIncome','OthExpense') AND isinactive = 'F'`;
-  return [
-    ...(config.dimensions.accounts.parentImportAction
-      ? [{ rows: n('account', `WHERE ${pl} AND issummary = 'T'`) }]
-      : []),
-    { rows: n('account', `WHERE ${pl}`) },
-    { rows: n('subsidiary') },
-    { rows: n('department') },
-    { rows: n('classification') },
-    { rows: n('location') },
-  ];
+  const items = (name: string | undefined): AnaplanItem[] => {
+    const list = name ? s.anaplan.state.model.lists.get(name) : undefined;
+    return (list?.items ?? []).map((i) => {
+      const parent = list!.parentOf(i);
+      return { id: i.id, code: i.code, name: i.name, ...(parent ? { parentId: parent.id } : {}) };
+    });
+  };
+  const out: TaskSpec[] = [];
+  for (const dim of DIMENSIONS) {
+    const rule = config.dimensions[dim];
+    if (!rule.sync) continue;
+    const rows = db.prepare(dim === 'accounts' ? ACCOUNTS_SQL : LIST_SQL[dim]).all() as Array<Record<string, unknown>>;
+    const members: NetSuiteMember[] = rows.map((r) => ({
+      id: String(r.id),
+      number: r.acctnumber == null ? undefined : String(r.acctnumber),
+      name: String(r.name ?? r.id),
+      parent: r.parent == null ? null : String(r.parent),
+      isinactive: r.isinactive === 'T',
+      type: r.accttype == null ? undefined : String(r.accttype),
+      issummary: r.issummary === 'T',
+    }));
+    const { list, parentList } = anaplanMembers(items(rule.list), items(rule.parentList));
+    const result = alignDimension(
+      dim,
+      members,
+      {
+        sync: true,
+        overrides: rule.overrides,
+        accountTypes: dim === 'accounts' ? config.dimensions.accounts.accountTypes : undefined,
+      },
+      new Set([...list.keys(), ...parentList.keys()]),
+    );
+    const { parents, children } = splitForParentList(result, members, rule.parentList);
+    const p = changedImportRows(parents, parentList).length;
+    const c = changedImportRows(children, list).length;
+    if (rule.parentImportAction && p > 0) out.push({ rows: p });
+    if (rule.importAction && c > 0) out.push({ rows: c });
+  }
+  return out;
 }
 
 /** Minimum Anaplan requests of one import or export: action list, chunk transfers, task start, one poll, result/dump. */
@@ -628,14 +685,21 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
     for (const [i, r] of runs.entries()) {
       P += suiteqlPages(s, [r.period], true, r.kind === 'full');
       const sum = summaries[i]!;
+      // The lists are in line after the model's first alignment: later cycles on it import none.
       const tasks = [
-        ...alignTasks(s, env.configs[0]!),
+        ...(perModel.has(r.model) ? [] : alignTasks(env.models[r.model]!, env.configs[r.model]!)),
         { rows: sum.extract!.rows },
         ...(sum.export ? [{ rows: sum.export.rows }] : []),
       ];
       perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(tasks));
     }
     const bound = Math.max(Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000), ...perModel.values());
+    // Not in bound_s (its rule counts SuiteQL pages only): the journal writes (read, write, read-back)
+    // share NetSuite's concurrency limit with the pages, as plan-10k's bound counts them.
+    const J = summaries.reduce((a, x) => a + (x.plan?.journals ?? 0), 0);
+    const netsuiteFloor =
+      Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) +
+      Math.ceil((3 * J) / SETTINGS.concurrency) * (SETTINGS.recordLatencyMs / 1000);
     const c = await calls(env);
     const rows = summaries.reduce((a, x) => a + (x.extract?.rows ?? 0) + (x.extract?.quarantined ?? 0), 0);
     return finish(
@@ -646,7 +710,7 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
       env,
       history,
       c,
-      `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle`,
+      `all ${summaries.filter((x) => x.status === 'completed').length}/${cycles} completed; history = largest cycle; SuiteQL pages ${P}, journals ${J}: NetSuite floor with the journal writes ${round(netsuiteFloor)} s`,
       P,
     );
   } finally {
@@ -693,11 +757,14 @@ function finish(
     note,
     steps_s: history.steps,
     cpu_s: { ...cpu },
+    ...(timeline ? { timeline_s: timeline } : {}),
   };
 }
 const round = (x: number) => Math.round(x * 100) / 100;
 /** CPU seconds of the last runCycles: the sandboxes (this process) and the worker. */
 const cpu = { sandboxes: 0, worker: 0 };
+/** With `--timeline`: per activity (and lock) of all cycles, count, seconds queued/waiting and seconds running. */
+let timeline: Record<string, { n: number; wait_s: number; run_s: number }> | undefined;
 
 const SCENARIOS: Array<{
   name: string;
@@ -712,6 +779,10 @@ const SCENARIOS: Array<{
   { name: 'dimensions', rows: 50_000, run: dimensionScenario },
   // `rows` = cycles; two cycles a model (5 models for the full set's 10 cycles).
   { name: 'concurrent', rows: 10, run: (a, n) => concurrentScenario(a, n, Math.max(1, Math.ceil(n / 2))) },
+  // `rows` = models, two cycles on each (actuals for Sep, full for Oct), all at once: how wall time
+  // and worker RSS grow per model (5 models is concurrent-10).
+  { name: 'models', rows: 1, run: (a, n) => concurrentScenario(a, 2 * n, n) },
+  { name: 'models', rows: 20, run: (a, n) => concurrentScenario(a, 2 * n, n) },
   {
     name: 'anaplan-sdk',
     rows: 1_000_000,
@@ -730,6 +801,7 @@ const QUICK: Record<string, number> = {
   plan: 10_000,
   dimensions: 5_000,
   concurrent: 4,
+  models: 1,
   'anaplan-sdk': 100_000,
 };
 
@@ -771,9 +843,11 @@ async function main(): Promise<number> {
       'worker-node-options': { type: 'string' },
       quick: { type: 'boolean' },
       repeat: { type: 'string' },
+      timeline: { type: 'string' },
     },
   });
   workerNodeOptions = values['worker-node-options'];
+  timelineFile = values.timeline;
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) {

@@ -13,9 +13,9 @@ import { DIMENSIONS, type ConnectionConfig, type DimensionName } from '../../com
 import type { AlignResult, DimensionCounts } from '../../common/dto';
 import {
   alignDimension,
+  anaplanMembers,
   changedImportRows,
   memberMap,
-  type AnaplanMember,
   type AlignmentResult,
   type MemberMaps,
   type NetSuiteMember,
@@ -24,7 +24,7 @@ import { csvLine, restoreFormula } from '../mapping/csv';
 import type { AuditRecordInput } from '../store';
 import { classify, nonRetryable, putJson, taskFailed, type CycleDeps } from './context';
 import { ACCOUNTS_SQL, ACCOUNTS_SQL_WITHOUT_SUMMARY, LIST_SQL } from './queries';
-import type { AnaplanListItem, NetSuitePort, SuiteQlRow } from './ports';
+import type { NetSuitePort, SuiteQlRow } from './ports';
 
 const bool = (v: string | null | undefined) => v === 'T' || v === 'true';
 
@@ -94,34 +94,6 @@ async function readMembers(deps: CycleDeps, config: ConnectionConfig, dim: Dimen
     }
   }
   return out;
-}
-
-/**
- * The Anaplan side of one dimension by code, as NetSuite knows the codes (imports formula-guard
- * them: csvLine), each with its name and its parent's code. A composite hierarchy's parent is an
- * item of the parent list, found by ID there.
- */
-export function anaplanMembers(
-  listItems: AnaplanListItem[],
-  parentItems: AnaplanListItem[],
-): { list: Map<string, AnaplanMember>; parentList: Map<string, AnaplanMember> } {
-  const codeById = new Map<string, string>();
-  for (const i of [...parentItems, ...listItems]) if (i.id !== undefined) codeById.set(i.id, i.code);
-  const byCode = (items: AnaplanListItem[]) =>
-    new Map(
-      items.map((i) => {
-        const parent = i.parent ?? (i.parentId !== undefined ? codeById.get(i.parentId) : undefined) ?? null;
-        return [
-          restoreFormula(i.code),
-          {
-            code: restoreFormula(i.code),
-            name: restoreFormula(i.name),
-            parent: parent === null ? null : restoreFormula(parent),
-          },
-        ];
-      }),
-    );
-  return { list: byCode(listItems), parentList: byCode(parentItems) };
 }
 
 export function makeAlign(deps: CycleDeps) {

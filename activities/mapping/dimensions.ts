@@ -8,6 +8,7 @@
  * otherwise it is unmapped with a reason, and rows that reference it are quarantined.
  */
 import type { DimensionName } from '../../common/config';
+import { restoreFormula } from './csv';
 
 export const CODE_PREFIX: Record<Exclude<DimensionName, 'accounts'>, string> = {
   subsidiaries: 'SUB',
@@ -172,4 +173,41 @@ export function changedImportRows(
     const have = existing.get(r.code);
     return !have || have.name !== r.name || (have.parent ?? '') !== r.parent;
   });
+}
+
+/** A list item as the Anaplan port reads it (`AnaplanListItem`). */
+export interface AnaplanItem {
+  code: string;
+  name: string;
+  parent?: string | null;
+  id?: string;
+  parentId?: string;
+}
+
+/**
+ * The Anaplan side of one dimension by code, as NetSuite knows the codes (imports formula-guard
+ * them: csvLine), each with its name and its parent's code. A composite hierarchy's parent is an
+ * item of the parent list, found by ID there.
+ */
+export function anaplanMembers(
+  listItems: AnaplanItem[],
+  parentItems: AnaplanItem[],
+): { list: Map<string, AnaplanMember>; parentList: Map<string, AnaplanMember> } {
+  const codeById = new Map<string, string>();
+  for (const i of [...parentItems, ...listItems]) if (i.id !== undefined) codeById.set(i.id, i.code);
+  const byCode = (items: AnaplanItem[]) =>
+    new Map(
+      items.map((i) => {
+        const parent = i.parent ?? (i.parentId !== undefined ? codeById.get(i.parentId) : undefined) ?? null;
+        return [
+          restoreFormula(i.code),
+          {
+            code: restoreFormula(i.code),
+            name: restoreFormula(i.name),
+            parent: parent === null ? null : restoreFormula(parent),
+          },
+        ];
+      }),
+    );
+  return { list: byCode(listItems), parentList: byCode(parentItems) };
 }
