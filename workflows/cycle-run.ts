@@ -62,7 +62,12 @@ export interface CycleRun {
   /** Stores artifact hashes in the memo as they are produced. */
   remember(a: Partial<CycleArtifacts>): void;
   /** Runs `fn` under a lock; the status query says which lock the cycle waits for meanwhile. */
-  locked<T>(scope: LockScope, purpose: string, fn: (attempt: number) => Promise<T>): Promise<T>;
+  locked<T>(
+    scope: LockScope,
+    purpose: string,
+    fn: (attempt: number, queued: boolean) => Promise<T>,
+    whileQueued?: () => Promise<void>,
+  ): Promise<T>;
   /** Runs one step if the cycle's kind selects it (after the pause gate), tracking its state. */
   step<T>(name: CycleStep, fn: (s: StepStatus) => Promise<T>): Promise<T | undefined>;
   /** Records the error the status query shows. */
@@ -116,13 +121,14 @@ export function beginCycle(input: CycleInput): CycleRun {
       Object.assign(artifacts, a);
       upsertMemo({ artifacts: { ...artifacts } });
     },
-    locked: (scope, purpose, fn) =>
+    locked: (scope, purpose, fn, whileQueued) =>
       withLock(
         { ...lockTarget, ...scope },
         `${cycleId} ${purpose}`,
         leaseMs,
         fn,
         (w) => (waitingForLock = w ? waitingFor(scope) : undefined),
+        whileQueued,
       ),
     step: async (name, fn) => {
       const s = steps.find((x) => x.name === name)!;

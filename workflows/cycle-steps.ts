@@ -6,7 +6,14 @@
  * sequence: change it only behind a new `patched()` with a recorded history (test/workflows/cycle-replay.test.ts).
  */
 import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
-import type { AlignResult, ImportResult, PostJournalsResult, PreflightResult, PreparePlanResult } from '../common/dto';
+import type {
+  AlignResult,
+  ExtractResult,
+  ImportResult,
+  PostJournalsResult,
+  PreflightResult,
+  PreparePlanResult,
+} from '../common/dto';
 import { ledgerLockWorkflowId } from '../common/ids';
 import type { StepStatus } from '../common/messages';
 import type { CycleRun } from './cycle-run';
@@ -45,13 +52,45 @@ export async function importActuals(
   // Newer runs upload the import file while extracting, holding the file's lock (not the model's)
   // from the upload through the import; runs started before that extract, then upload and import.
   const pipelined = patched('actuals-upload-during-extraction');
+  // When another cycle holds the file (another cycle on the same model, between its extraction and
+  // its import), newer runs extract while their request waits — without uploading, since the file
+  // is not theirs yet — and upload the artifact once they hold it, instead of waiting out the other
+  // cycle's whole extraction first. A free file is still uploaded during the extraction.
+  const extractWhileBusy = pipelined && patched('actuals-extract-while-file-busy');
   const im = !pipelined
     ? await extractAndImport(c, s, pre, align, false)
-    : await c.locked({ importFile: c.config.actions.importActuals }, 'importActuals (file)', (attempt) =>
-        extractAndImport(c, s, pre, align, true, attempt),
+    : await c.locked(
+        { importFile: c.config.actions.importActuals },
+        'importActuals (file)',
+        (attempt, queued) => extractAndImport(c, s, pre, align, !queued, attempt),
+        extractWhileBusy ? () => extractOnly(c, s, pre, align) : undefined,
       );
   await tieOutGate(c, pre, align);
   return im;
+}
+
+/** The extraction alone (no upload: the cycle does not hold the import file); its artifact is uploaded by the import. */
+async function extractOnly(c: CycleRun, s: StepStatus, pre: PreflightResult, align: AlignResult): Promise<void> {
+  recordExtraction(
+    c,
+    s,
+    await c.acts.extractActuals({
+      config: c.config,
+      cycleId: c.cycleId,
+      periodInfo: pre.periodInfo,
+      anaplanPeriodCode: pre.anaplanPeriodCode,
+      memberMapsHash: align.memberMapsHash,
+    }),
+    -1,
+  );
+}
+
+function recordExtraction(c: CycleRun, s: StepStatus, ex: ExtractResult, attempt: number): void {
+  c.extracted = { ex, attempt };
+  c.summary.extract = ex;
+  c.remember({ csvHash: ex.csvHash, csvRows: ex.rows });
+  c.summary.quarantined += ex.quarantined;
+  s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
 }
 
 async function extractAndImport(
@@ -74,20 +113,15 @@ async function extractAndImport(
       memberMapsHash: align.memberMapsHash,
       ...(pipelined ? { uploadTo: config.actions.importActuals } : {}),
     });
-    c.extracted = { ex, attempt };
-    summary.extract = ex;
-    c.remember({ csvHash: ex.csvHash, csvRows: ex.rows });
-    summary.quarantined += ex.quarantined;
-    s.counts = { rows: ex.rows, quarantined: ex.quarantined, outOfScope: ex.outOfScope, pages: ex.pages };
+    recordExtraction(c, s, ex, attempt);
   }
-  const ex = c.extracted.ex;
+  const extracted = c.extracted!;
+  const ex = extracted.ex;
   await c.gate();
   // The file uploaded during the extraction is trusted only under the same hold of the file lock;
   // otherwise runActualsImport uploads this cycle's artifact again before importing.
   const uploaded =
-    ex.uploadedChunks === undefined || c.extracted.attempt !== attempt
-      ? {}
-      : { uploaded: { chunks: ex.uploadedChunks } };
+    ex.uploadedChunks === undefined || extracted.attempt !== attempt ? {} : { uploaded: { chunks: ex.uploadedChunks } };
   const im = await c.locked({}, 'importActuals', () =>
     c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }),
   );

@@ -44,8 +44,9 @@ export type WithModelLock = <T>(
   target: LockTarget,
   purpose: string,
   leaseMs: number,
-  fn: (attempt: number) => Promise<T>,
+  fn: (attempt: number, queued: boolean) => Promise<T>,
   onWait?: (waiting: boolean) => void,
+  whileQueued?: () => Promise<void>,
 ) => Promise<T>;
 
 /**
@@ -68,7 +69,7 @@ export function createLockClient(): WithModelLock {
   // would wait forever (the lock serves one holder), and taking them out of order can deadlock
   // with another cycle: both are programming errors, refused before any request is sent.
   const held = new Map<string, number>();
-  return async (target, purpose, leaseMs, fn, onWait) => {
+  return async (target, purpose, leaseMs, fn, onWait, whileQueued) => {
     const lock = lockOf(target);
     if (held.has(lock.id))
       throw ApplicationFailure.nonRetryable(
@@ -87,7 +88,18 @@ export function createLockClient(): WithModelLock {
       // `attempt` that it runs again (e.g. it re-uploads a file another holder may have replaced).
       for (let attempt = 0; ; attempt++) {
         try {
-          return await withModelLock(grants, lost, lock.id, purpose, leaseMs, () => fn(attempt), onWait);
+          // `whileQueued` runs at most once (the first attempt): work that needs no lock, done while
+          // the request waits behind another holder instead of after the grant.
+          return await withModelLock(
+            grants,
+            lost,
+            lock.id,
+            purpose,
+            leaseMs,
+            (queued) => fn(attempt, queued),
+            onWait,
+            attempt === 0 ? whileQueued : undefined,
+          );
         } catch (err) {
           if (!(err instanceof LockLostError)) throw err;
           if (attempt >= LOCK_LOST_RETRIES) {
@@ -117,8 +129,9 @@ async function withModelLock<T>(
   lockId: string,
   purpose: string,
   leaseMs: number,
-  fn: () => Promise<T>,
+  fn: (queued: boolean) => Promise<T>,
   onWait?: (waiting: boolean) => void,
+  whileQueued?: () => Promise<void>,
 ): Promise<T> {
   const requestId = uuid4();
   const request = { requesterId: workflowInfo().workflowId, requestId, leaseMs, purpose };
@@ -129,7 +142,21 @@ async function withModelLock<T>(
         .catch(() => undefined),
     );
   onWait?.(true);
+  let queued = false;
   try {
+    if (whileQueued) {
+      // The request reports whether another holder has the lock; if so, the lock-free work runs
+      // now, while this request keeps its place in the queue (a grant meanwhile simply waits).
+      const r = await requestModelLock({ lockWorkflowId: lockId, request, reportBusy: true });
+      if (r?.busy && !grants.has(requestId)) {
+        queued = true;
+        await whileQueued();
+      }
+      while (!grants.has(requestId)) {
+        await condition(() => grants.has(requestId), '2 minutes');
+        if (!grants.has(requestId)) await requestModelLock({ lockWorkflowId: lockId, request });
+      }
+    }
     // Re-send while waiting: idempotent by requestId, and it restarts a lock workflow that ended.
     while (!grants.has(requestId)) {
       await requestModelLock({ lockWorkflowId: lockId, request });
@@ -153,7 +180,7 @@ async function withModelLock<T>(
     })
     .catch(() => undefined);
   try {
-    return await work.run(fn);
+    return await work.run(() => fn(queued));
   } catch (err) {
     if (lost.has(requestId))
       throw new LockLostError(`the lease on ${lockId} (${leaseMs} ms) expired while ${purpose} held it`);

@@ -5,19 +5,30 @@
 import type { Client } from '@temporalio/client';
 import type { AuditStore } from '../store';
 import { TASK_QUEUE } from '../../common/ids';
-import { lockRequestSignal, type LockRequest } from '../../common/messages';
+import { lockRequestSignal, lockStateQuery, type LockRequest } from '../../common/messages';
 
 export function makeLock(getClient: () => Client | undefined, taskQueue = TASK_QUEUE) {
-  return async function requestModelLock(input: { lockWorkflowId: string; request: LockRequest }): Promise<void> {
+  return async function requestModelLock(input: {
+    lockWorkflowId: string;
+    request: LockRequest;
+    /** Also say whether another requester holds the lock now (one query of the lock's state). */
+    reportBusy?: boolean;
+  }): Promise<{ busy: boolean } | void> {
     const client = getClient();
     if (!client) throw new Error('requestModelLock needs a Temporal client (worker wiring)');
-    await client.workflow.signalWithStart('modelLock', {
+    const handle = await client.workflow.signalWithStart('modelLock', {
       workflowId: input.lockWorkflowId,
       taskQueue,
       args: [{}],
       signal: lockRequestSignal,
       signalArgs: [input.request],
     });
+    if (!input.reportBusy) return;
+    // Busy = held by someone else. A lock run that has just ended answers nothing: not busy (the
+    // request's own run, started by the signal above, serves it next).
+    const state = await handle.query(lockStateQuery).catch(() => undefined);
+    const holder = state?.holder?.requestId;
+    return { busy: holder !== undefined && holder !== input.request.requestId };
   };
 }
 

@@ -50,6 +50,32 @@ describe('planningCycle, replayStep, modelLock and closeWatch replay their recor
       'the gate recorded its patch marker',
     );
   });
+  it('has the file-busy history: the queued actuals cycle extracted before its file lock was granted (v4)', () => {
+    const f = 'planning-cycle-actuals-file-busy-v4.binpb';
+    const events = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
+    const bytes = (e: temporal.api.history.v1.IHistoryEvent) =>
+      Buffer.from(temporal.api.history.v1.HistoryEvent.encode(e).finish()).toString('latin1');
+    assert.ok(
+      events.some(
+        (e) =>
+          e.markerRecordedEventAttributes?.markerName === 'core_patch' &&
+          bytes(e).includes('actuals-extract-while-file-busy'),
+      ),
+      'the patch marker is recorded',
+    );
+    const fileRequest = events.findIndex(
+      (e) =>
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestModelLock' &&
+        bytes(e).includes('anaplan-file:'),
+    );
+    const grant = events.findIndex(
+      (e, i) => i > fileRequest && e.workflowExecutionSignaledEventAttributes?.signalName === 'lock-granted',
+    );
+    const extract = events.findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractActuals',
+    );
+    assert.ok(fileRequest >= 0 && fileRequest < extract && extract < grant, `${fileRequest} < ${extract} < ${grant}`);
+  });
   it('has the closeWatch flash histories: before the weekend was configurable (v1) and with a Friday–Saturday weekend (v2)', () => {
     for (const f of ['close-watch-flash-v1.binpb', 'close-watch-flash-v2.binpb']) {
       const events = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
