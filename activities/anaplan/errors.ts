@@ -1,6 +1,6 @@
 /**
  * Anaplan errors: one class per category with typed fields, and one `fromResponse()` mapping HTTP
- * status + body to a class (STYLE.md §10). Status meanings per Anaplan's troubleshooting page
+ * status + body to a class (docs/style.md §10). Status meanings per Anaplan's troubleshooting page
  * (docs/anaplan.md §3.2): 400 bad request, 401 token, 403 permission, 404 wrong/invisible object,
  * 409 model or object busy, 423 model locked, 429 rate limit, 5xx transient. Messages carry method,
  * path, status and Anaplan's own message/code — never a token or an Authorization header.

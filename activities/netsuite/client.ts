@@ -1,5 +1,5 @@
 /**
- * The NetSuite SuiteTalk REST client. Everything is injected (STYLE.md §8): account ID or base URL,
+ * The NetSuite SuiteTalk REST client. Everything is injected (docs/style.md §8): account ID or base URL,
  * credentials, undici dispatcher, concurrency cap, retry policy, observer, clock. The same class
  * talks to a real account or to sandbox/netsuite by changing only those.
  *

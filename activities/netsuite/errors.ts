@@ -1,8 +1,8 @@
 /**
  * NetSuite errors: one class per category, one `fromResponse()` mapping status + body
- * (STYLE.md §10, pinned by test/unit/netsuite-errors.test.ts). Fields carry status, `o:errorCode`
+ * (docs/style.md §10, pinned by test/unit/netsuite-errors.test.ts). Fields carry status, `o:errorCode`
  * and `o:errorPath`; messages carry method, path and NetSuite's detail text — never a token, key,
- * assertion or request body (STYLE.md §13). Branch on status + code + path, not on detail text
+ * assertion or request body (docs/style.md §13). Branch on status + code + path, not on detail text
  * (docs/netsuite.md §6.1).
  */
 import { ApiError, redactText, type ApiErrorFields } from '../http';

@@ -1,7 +1,7 @@
 /**
  * Journal entries through the REST record service (docs/netsuite.md §5).
  *
- * Writes are keyed by external ID, the idempotency key of the write (STYLE.md §12): a retried or
+ * Writes are keyed by external ID, the idempotency key of the write (docs/style.md §12): a retried or
  * replayed post lands on the same record. `upsertJournal` is `PUT …/eid:<externalId>?replace=line`.
  * `writeJournal` is what the cycle uses: create with that PUT, replace an existing journal's lines
  * with the documented `PATCH …/eid:<externalId>?replace=line` and the complete line set (whether PUT

@@ -1,5 +1,5 @@
 /**
- * The audit trail's contract (DESIGN.md §5), shared by the embedded SQLite backend (audit.ts) and
+ * The audit trail's contract (docs/design.md §5), shared by the embedded SQLite backend (audit.ts) and
  * the PostgreSQL one. Every method is async because a networked database can only answer that way;
  * the SQLite backend runs each call synchronously inside the promise, so its ordering is unchanged.
  */

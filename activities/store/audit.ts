@@ -1,5 +1,5 @@
 /**
- * Audit trail (issue 6 item 4, DESIGN.md §5) in SQLite (`.data/audit.db` by default, WAL):
+ * Audit trail (issue 6 item 4, docs/design.md §5) in SQLite (`.data/audit.db` by default, WAL):
  * one row per record moved and one per external call, append-only (audit-schema.ts). Answers
  * `ml-connector audit` and tells a replay which targets (journals) did not post.
  */
