@@ -6,26 +6,7 @@
  */
 import pg from 'pg';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './audit-pg-schema';
-import {
-  callParams,
-  callsPage,
-  countsByOutcomeQuery,
-  countsFrom,
-  eventParams,
-  eventsPage,
-  insertCallSql,
-  insertEventSql,
-  insertRecordsSql,
-  latestFrom,
-  latestOutcomeQuery,
-  pgPlaceholder as ph,
-  RECORD_PARAMS,
-  recordParams,
-  recordProblem,
-  recordsPage,
-  type LatestOutcomeRow,
-  type Query,
-} from './audit-queries';
+import * as sql from './audit-queries';
 import type { Outcome, RecordKind } from './audit-schema';
 import {
   AuditError,
@@ -41,6 +22,9 @@ import {
   type LatestOutcome,
   type RecordFilter,
 } from './audit-store';
+
+/** This backend's placeholders; everything else about the SQL is in audit-queries.ts. */
+const ph = sql.pgPlaceholder;
 
 export interface PgAuditStoreOptions {
   url: string;
@@ -85,7 +69,7 @@ export class PgAuditStore implements AuditStore {
     this.location = redactDbUrl(opts.url);
     this.readonly = opts.readonly ?? false;
     this.batchSize = opts.batchSize ?? 10_000;
-    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 500, Math.floor(65_535 / RECORD_PARAMS)));
+    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 500, Math.floor(65_535 / sql.RECORD_PARAMS)));
     this.now = opts.now ?? (() => new Date());
     this.pool = new pg.Pool({
       connectionString: opts.url,
@@ -162,7 +146,7 @@ export class PgAuditStore implements AuditStore {
     const p = (async () => {
       this.writable();
       await this.ready();
-      await this.pool.query(insertCallSql(ph), callParams(call, this.now));
+      await this.pool.query(sql.insertCallSql(ph), sql.callParams(call, this.now));
     })();
     this.inflight.add(p);
     const done = () => this.inflight.delete(p);
@@ -171,15 +155,15 @@ export class PgAuditStore implements AuditStore {
   }
 
   async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
-    return this.select<AuditRecord>(recordsPage(ph, filter));
+    return this.select<AuditRecord>(sql.recordsPage(ph, filter));
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
-    return this.select<AuditCall>(callsPage(ph, filter));
+    return this.select<AuditCall>(sql.callsPage(ph, filter));
   }
 
   async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
-    return countsFrom(await this.select(countsByOutcomeQuery(ph, cycleId, step)));
+    return sql.countsFrom(await this.select(sql.countsByOutcomeQuery(ph, cycleId, step)));
   }
 
   async latestOutcomeByTarget(
@@ -187,18 +171,23 @@ export class PgAuditStore implements AuditStore {
     step: string,
     recordKind?: RecordKind,
   ): Promise<Map<string, LatestOutcome>> {
-    return latestFrom(await this.select<LatestOutcomeRow>(latestOutcomeQuery(ph, cycleId, step, recordKind)));
+    return sql.latestFrom(
+      await this.select<sql.LatestOutcomeRow>(sql.latestOutcomeQuery(ph, cycleId, step, recordKind)),
+    );
   }
 
   async appendEvent(e: CycleEventInput): Promise<number> {
     this.writable();
     await this.ready();
-    const r = await this.pool.query<{ id: number }>(`${insertEventSql(ph)} RETURNING id`, eventParams(e, this.now));
+    const r = await this.pool.query<{ id: number }>(
+      `${sql.insertEventSql(ph)} RETURNING id`,
+      sql.eventParams(e, this.now),
+    );
     return r.rows[0]!.id;
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
-    return this.select<CycleEvent>(eventsPage(ph, filter));
+    return this.select<CycleEvent>(sql.eventsPage(ph, filter));
   }
 
   async close(): Promise<void> {
@@ -225,7 +214,7 @@ export class PgAuditStore implements AuditStore {
     return this.schemaChecked;
   }
 
-  private async select<T extends object>(q: Query): Promise<T[]> {
+  private async select<T extends object>(q: sql.Query): Promise<T[]> {
     await this.ready();
     return (await this.pool.query<T>(q.sql, q.args)).rows;
   }
@@ -260,7 +249,7 @@ export class PgAuditStore implements AuditStore {
     const flush = async () => {
       if (inChunk === 0) return;
       try {
-        await client.query(insertRecordsSql(ph, inChunk), chunk);
+        await client.query(sql.insertRecordsSql(ph, inChunk), chunk);
       } catch (e) {
         throw new AuditError(`audit records ${total - inChunk + 1}–${total} refused: ${(e as Error).message}`, {
           cause: e,
@@ -271,7 +260,7 @@ export class PgAuditStore implements AuditStore {
     };
     try {
       for await (const row of rows) {
-        const bad = recordProblem(row);
+        const bad = sql.recordProblem(row);
         if (bad) {
           if (onRefusal === 'keep-before') {
             await flush();
@@ -284,7 +273,7 @@ export class PgAuditStore implements AuditStore {
           await client.query('BEGIN');
           open = true;
         }
-        chunk.push(...recordParams(row, at, this.now));
+        chunk.push(...sql.recordParams(row, at, this.now));
         inChunk++;
         inTx++;
         total++;

@@ -73,61 +73,51 @@ function where(b: Binder, equals: Array<[string, unknown]>, extra: string[] = []
   return conds.length ? `WHERE ${conds.join(' AND ')}` : '';
 }
 
-/** One page of a table in id order: rows equal to the given values, after `afterId`, at most `limit`. */
-function page(
-  ph: Placeholder,
-  columns: string,
-  table: string,
-  equals: Array<[string, unknown]>,
-  filter: { afterId?: number; limit?: number },
-): Query {
+/** A page query: its table and columns, and which filter field matches which column. */
+interface PageSpec<F> {
+  table: string;
+  columns: string;
+  filters: { [K in keyof F]?: string };
+}
+
+const RECORDS: PageSpec<RecordFilter> = {
+  table: 'records',
+  columns: RECORD_COLUMNS,
+  filters: {
+    cycleId: 'cycle_id',
+    step: 'step',
+    account: 'account',
+    externalId: 'target_ref',
+    outcome: 'outcome',
+    recordKind: 'record_kind',
+  },
+};
+const CALLS: PageSpec<CallFilter> = {
+  table: 'calls',
+  columns: CALL_COLUMNS,
+  filters: { cycleId: 'cycle_id', system: 'system' },
+};
+const EVENTS: PageSpec<EventFilter> = {
+  table: 'cycle_events',
+  columns: EVENT_COLUMNS,
+  filters: { cycleId: 'cycle_id', scope: 'scope', kind: 'kind' },
+};
+
+/** One page of a table in id order: rows whose columns equal the filter's values, after `afterId`, at most `limit`. */
+function page<F extends { afterId?: number; limit?: number }>(ph: Placeholder, spec: PageSpec<F>, filter: F): Query {
   const b = new Binder(ph);
   const extra = filter.afterId === undefined ? [] : [`id > ${b.bind(filter.afterId)}`];
+  const equals = Object.entries(spec.filters).map(
+    ([field, col]) => [col, filter[field as keyof F]] as [string, unknown],
+  );
   const w = where(b, equals, extra);
-  const sql = `SELECT ${columns} FROM ${table} ${w} ORDER BY id LIMIT ${b.bind(filter.limit ?? DEFAULT_PAGE)}`;
+  const sql = `SELECT ${spec.columns} FROM ${spec.table} ${w} ORDER BY id LIMIT ${b.bind(filter.limit ?? DEFAULT_PAGE)}`;
   return { sql, args: b.args };
 }
 
-export const recordsPage = (ph: Placeholder, f: RecordFilter = {}): Query =>
-  page(
-    ph,
-    RECORD_COLUMNS,
-    'records',
-    [
-      ['cycle_id', f.cycleId],
-      ['step', f.step],
-      ['account', f.account],
-      ['target_ref', f.externalId],
-      ['outcome', f.outcome],
-      ['record_kind', f.recordKind],
-    ],
-    f,
-  );
-
-export const callsPage = (ph: Placeholder, f: CallFilter = {}): Query =>
-  page(
-    ph,
-    CALL_COLUMNS,
-    'calls',
-    [
-      ['cycle_id', f.cycleId],
-      ['system', f.system],
-    ],
-    { limit: f.limit },
-  );
-
-export const eventsPage = (ph: Placeholder, f: EventFilter = {}): Query =>
-  page(
-    ph,
-    EVENT_COLUMNS,
-    'cycle_events',
-    [
-      ['cycle_id', f.cycleId],
-      ['scope', f.scope],
-      ['kind', f.kind],
-    ],
-    f,
-  );
+export const recordsPage = (ph: Placeholder, f: RecordFilter = {}): Query => page(ph, RECORDS, f);
+export const callsPage = (ph: Placeholder, f: CallFilter = {}): Query => page(ph, CALLS, f);
+export const eventsPage = (ph: Placeholder, f: EventFilter = {}): Query => page(ph, EVENTS, f);
 
 /** Rows per outcome of a cycle (optionally one step); read the answer with `countsFrom`. */
 export function countsByOutcomeQuery(ph: Placeholder, cycleId: string, step?: string): Query {

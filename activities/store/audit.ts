@@ -21,43 +21,16 @@ import {
   type LatestOutcome,
   type RecordFilter,
 } from './audit-store';
-import {
-  callParams,
-  callsPage,
-  countsByOutcomeQuery,
-  countsFrom,
-  eventParams,
-  eventsPage,
-  insertCallSql,
-  insertEventSql,
-  insertRecordsSql,
-  latestFrom,
-  latestOutcomeQuery,
-  recordParams,
-  recordsPage,
-  sqlitePlaceholder as ph,
-  type LatestOutcomeRow,
-  type Query,
-} from './audit-queries';
+import * as sql from './audit-queries';
 import type { Outcome, RecordKind } from './audit-schema';
 import { dataPaths } from '../../common/node/env';
 
 export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
 export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
-export { AuditError } from './audit-store';
-export type {
-  AuditCall,
-  AuditCallInput,
-  AuditRecord,
-  AuditRecordInput,
-  AuditStore,
-  CallFilter,
-  CycleEvent,
-  CycleEventInput,
-  EventFilter,
-  LatestOutcome,
-  RecordFilter,
-} from './audit-store';
+export * from './audit-store';
+
+/** This backend's placeholders; everything else about the SQL is in audit-queries.ts. */
+const ph = sql.sqlitePlaceholder;
 
 export interface AuditTrailOptions {
   /** Default ML_CONNECTOR_AUDIT_DB or `.data/audit.db`. */
@@ -99,9 +72,9 @@ export class AuditTrail implements AuditStore {
       // the worker's RSS flat through a 1M-row audit pass.
       this.db.pragma('cache_size = -4000');
       this.db.exec(AUDIT_SCHEMA);
-      this.insertRecord = this.db.prepare(insertRecordsSql(ph));
-      this.insertCall = this.db.prepare(insertCallSql(ph));
-      this.insertEvent = this.db.prepare(insertEventSql(ph));
+      this.insertRecord = this.db.prepare(sql.insertRecordsSql(ph));
+      this.insertCall = this.db.prepare(sql.insertCallSql(ph));
+      this.insertEvent = this.db.prepare(sql.insertEventSql(ph));
     }
   }
 
@@ -175,20 +148,20 @@ export class AuditTrail implements AuditStore {
   async appendCall(call: AuditCallInput): Promise<void> {
     const stmt = this.writable(this.insertCall);
     this.commitStreamed();
-    stmt.run(...callParams(call, this.now));
+    stmt.run(...sql.callParams(call, this.now));
   }
 
   async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
-    return this.all<AuditRecord>(recordsPage(ph, filter));
+    return this.all<AuditRecord>(sql.recordsPage(ph, filter));
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
-    return this.all<AuditCall>(callsPage(ph, filter));
+    return this.all<AuditCall>(sql.callsPage(ph, filter));
   }
 
   /** Row counts per outcome for a cycle (optionally one step); every outcome present, zero if none. */
   async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
-    return countsFrom(this.all(countsByOutcomeQuery(ph, cycleId, step)));
+    return sql.countsFrom(this.all(sql.countsByOutcomeQuery(ph, cycleId, step)));
   }
 
   /**
@@ -200,17 +173,17 @@ export class AuditTrail implements AuditStore {
     step: string,
     recordKind?: RecordKind,
   ): Promise<Map<string, LatestOutcome>> {
-    return latestFrom(this.all<LatestOutcomeRow>(latestOutcomeQuery(ph, cycleId, step, recordKind)));
+    return sql.latestFrom(this.all<sql.LatestOutcomeRow>(sql.latestOutcomeQuery(ph, cycleId, step, recordKind)));
   }
 
   /** Appends one cycle event (ledger write, approval decision); returns its id (the scope's order). */
   async appendEvent(e: CycleEventInput): Promise<number> {
-    return Number(this.writable(this.insertEvent).run(...eventParams(e, this.now)).lastInsertRowid);
+    return Number(this.writable(this.insertEvent).run(...sql.eventParams(e, this.now)).lastInsertRowid);
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
     try {
-      return this.all<CycleEvent>(eventsPage(ph, filter));
+      return this.all<CycleEvent>(sql.eventsPage(ph, filter));
     } catch (err) {
       // A database written before cycle events existed, opened read-only (the CLI): none recorded.
       if (/no such table: cycle_events/.test((err as Error).message)) return [];
@@ -232,12 +205,12 @@ export class AuditTrail implements AuditStore {
     return stmt;
   }
 
-  private all<T>(q: Query): T[] {
+  private all<T>(q: sql.Query): T[] {
     return this.db.prepare(q.sql).all(...q.args) as T[];
   }
 
   private insertRow(stmt: Database.Statement, r: AuditRecordInput, at: string): void {
-    stmt.run(...recordParams(r, at, this.now));
+    stmt.run(...sql.recordParams(r, at, this.now));
   }
 
   private writeBatch(batch: AuditRecordInput[], offset: number): number {
