@@ -8,9 +8,10 @@
 import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../common/dto';
 import { sameJournalContent } from '../mapping/journal-compare';
-import { journalBody, parseJournalExternalId, versionSlug } from '../mapping/journals';
+import { parseJournalExternalId, versionSlug } from '../mapping/journals';
 import { getJson, putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
+import { plannedJournalBody } from './journals';
 import type { StoredJournals } from './plan';
 import type { AuditStore } from '../store';
 
@@ -41,14 +42,7 @@ export function makeDiff(deps: CycleDeps) {
     const one = async (item: (typeof queue)[number]) => {
       if ('planned' in item) {
         const j = item.planned;
-        const p = stored.periods[j.period]!;
-        const body = journalBody(j, {
-          postingPeriodId: p.id,
-          tranDate: p.endDate,
-          memo: config.journals.memo,
-          accountingBookId: config.journals.accountingBook,
-          approved: config.journals.approvalStatus === 'approved',
-        });
+        const body = plannedJournalBody(stored, j, config);
         const existing = await netsuite.getJournal(j.externalId);
         const action: JournalDiffAction = !existing
           ? 'create'
