@@ -7,6 +7,7 @@
  */
 import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../common/dto';
+import { mapEntry } from '../../common/map-entry';
 import { sameJournalContent } from '../mapping/journal-compare';
 import { parseJournalExternalId, versionSlug } from '../mapping/journals';
 import { getJson, putJson, type CycleDeps } from './context';
@@ -92,22 +93,17 @@ export function makeDiff(deps: CycleDeps) {
     for (const j of journals) {
       counts[j.action]++;
       const key = `${j.subsidiaryId}|${j.period}|${j.version}`;
-      let row = rows.get(key);
-      if (!row)
-        rows.set(
-          key,
-          (row = {
-            subsidiaryId: j.subsidiaryId,
-            period: j.period,
-            version: j.version,
-            create: 0,
-            update: 0,
-            unchanged: 0,
-            retire: 0,
-            planCents: 0,
-            ledgerCents: 0,
-          }),
-        );
+      const row = mapEntry(rows, key, () => ({
+        subsidiaryId: j.subsidiaryId,
+        period: j.period,
+        version: j.version,
+        create: 0,
+        update: 0,
+        unchanged: 0,
+        retire: 0,
+        planCents: 0,
+        ledgerCents: 0,
+      }));
       row[j.action]++;
       row.planCents += j.debitCents;
       row.ledgerCents += j.ledgerDebitCents;
