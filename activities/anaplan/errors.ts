@@ -5,7 +5,7 @@
  * 409 model or object busy, 423 model locked, 429 rate limit, 5xx transient. Messages carry method,
  * path, status and Anaplan's own message/code — never a token or an Authorization header.
  */
-import { ApiError, parseRetryAfter, redactText, type ApiErrorFields } from '../http';
+import { ApiError, parseRetryAfter, redactText, wireParser, type ApiErrorFields } from '../http';
 import type { TaskResult } from './types';
 
 export interface AnaplanErrorFields extends ApiErrorFields {
@@ -69,6 +69,15 @@ export class AnaplanUploadIncompleteError extends AnaplanError {
     super(message, fields, false);
   }
 }
+/** A 2xx response whose shape the client does not understand (changed API, wrong base URL): not retried. */
+export class AnaplanProtocolError extends AnaplanError {
+  constructor(message: string, fields: AnaplanErrorFields) {
+    super(message, fields, false);
+  }
+}
+
+/** An Anaplan response body parsed by its schema; a mismatch is an AnaplanProtocolError naming the request. */
+export const parseAnaplan = wireParser('Anaplan', AnaplanProtocolError);
 /** A task reached COMPLETE with `successful:false` (or its result is missing). */
 export class AnaplanTaskFailedError extends AnaplanError {
   constructor(

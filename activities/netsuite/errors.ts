@@ -5,7 +5,7 @@
  * assertion or request body (docs/style.md §13). Branch on status + code + path, not on detail text
  * (docs/netsuite.md §6.1).
  */
-import { ApiError, redactText, type ApiErrorFields } from '../http';
+import { ApiError, redactText, wireParser, type ApiErrorFields } from '../http';
 import { ErrorBodySchema } from './types';
 
 export interface NetSuiteErrorDetail {
@@ -139,6 +139,8 @@ export class NetSuiteProtocolError extends NetSuiteError {
     super(message, fields, false);
   }
 }
+/** A NetSuite response body parsed by its schema; a mismatch is a NetSuiteProtocolError naming the request. */
+export const parseNetSuite = wireParser('NetSuite', NetSuiteProtocolError);
 /** A SuiteQL query has more rows than offset paging can reach (100,000, §3.1): use keyset paging. */
 export class NetSuiteResultLimitError extends NetSuiteError {
   constructor(message: string, fields: NetSuiteErrorFields) {

@@ -19,6 +19,7 @@ import {
   NetSuiteJournalMismatchError,
   NetSuiteNotFoundError,
   NetSuiteProtocolError,
+  parseNetSuite,
   NetSuiteValidationError,
   type JournalDifference,
 } from './errors';
@@ -201,14 +202,12 @@ export async function getJournal(
   const path = `${JOURNAL_PATH}/${key}`;
   try {
     const res = await client.request('GET', path, { query: { expandSubResources: 'true' }, signal });
-    const parsed = JournalRecordSchema.safeParse(res.json);
-    if (!parsed.success)
-      throw new NetSuiteProtocolError(`NetSuite GET ${path}: unexpected journal entry shape`, {
-        method: 'GET',
-        path,
-        status: res.status,
-      });
-    return parsed.data;
+    return parseNetSuite(JournalRecordSchema, res.json, {
+      method: 'GET',
+      path,
+      status: res.status,
+      what: 'journal entry',
+    });
   } catch (err) {
     if (err instanceof NetSuiteNotFoundError) return undefined;
     throw err;
