@@ -16,11 +16,12 @@ import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { journalExternalId } from '../../activities/mapping/journals';
-import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
+import type { MemberMaps } from '../../activities/mapping/dimensions';
 import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PostJournalsResult, PreparePlanResult } from '../../common/dto';
+import { memberMaps } from '../helpers/member-maps';
 
 const MODEL = '75A40874E6B64FA3AE0743278996850F';
 const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
@@ -29,19 +30,11 @@ const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
 4010,SUB-2,DEP-101,Oct 26,Budget,-900
 `;
 
-const map = (fromCode: Record<string, string>): MemberMap => ({
-  fromCode,
-  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
-  unmapped: {},
-  outOfScope: [],
+const MAPS: MemberMaps = memberMaps({
+  accounts: { '4010': '41', '6100': '61', '2900': '90' },
+  subsidiaries: { 'SUB-2': '2', 'SUB-3': '3' },
+  departments: { 'DEP-101': '101' },
 });
-const MAPS: MemberMaps = {
-  accounts: map({ '4010': '41', '6100': '61', '2900': '90' }),
-  subsidiaries: map({ 'SUB-2': '2', 'SUB-3': '3' }),
-  departments: map({ 'DEP-101': '101' }),
-  classes: map({}),
-  locations: map({}),
-};
 const month = (period: string, id: string, closed: boolean): PeriodInfo => ({
   period,
   id,
