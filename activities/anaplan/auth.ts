@@ -91,14 +91,10 @@ const once = (http: AnaplanHttp): AnaplanHttp => ({ ...http, retryPolicy: ONE_AT
 /** callJson, its answer parsed by `schema` (a mismatch is an AnaplanProtocolError naming the request). */
 export async function callParsed<S extends ZodTypeAny>(
   schema: S,
-  http: AnaplanHttp,
-  method: 'GET' | 'POST',
-  url: URL,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal?: AbortSignal,
+  ...call: Parameters<typeof callJson>
 ): Promise<z.output<S>> {
-  return parseAnaplan(schema, await callJson(http, method, url, headers, body, signal), { method, path: url.pathname });
+  const [, method, url] = call;
+  return parseAnaplan(schema, await callJson(...call), { method, path: url.pathname });
 }
 
 /** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */

@@ -194,6 +194,17 @@ export function listMemberCode(r: AuditRecord): { dim: string; id: string; code:
 }
 
 const JOURNAL_RANK = { posted: 3, updated: 2, unchanged: 1 } as const;
+/** Journal counts and amounts of a group, or of the whole cycle, before any journal is counted. */
+const noJournals = () => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  retired: 0,
+  failed: 0,
+  createdCents: 0,
+  updatedCents: 0,
+  unchangedCents: 0,
+});
 
 export async function buildReportData(input: {
   cycleId: string;
@@ -331,18 +342,7 @@ export async function buildReportData(input: {
       return undefined;
     }
     const key = `${s.version}\u0000${s.period}\u0000${s.subsidiary}`;
-    const g = mapEntry(groups, key, () => ({
-      ...s,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      retired: 0,
-      failed: 0,
-      createdCents: 0,
-      updatedCents: 0,
-      unchangedCents: 0,
-      failedCents: 0,
-    }));
+    const g = mapEntry(groups, key, () => ({ ...s, ...noJournals(), failedCents: 0 }));
     return g;
   };
   for (const [externalId, rows] of journals) {
@@ -373,16 +373,7 @@ export async function buildReportData(input: {
   const journalLines = [...groups.values()].sort(
     (a, b) => byText(a.version, b.version) || byText(a.period, b.period) || Number(a.subsidiary) - Number(b.subsidiary),
   );
-  const journalTotals = {
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    retired: 0,
-    failed: 0,
-    createdCents: 0,
-    updatedCents: 0,
-    unchangedCents: 0,
-  };
+  const journalTotals = noJournals();
   for (const g of journalLines)
     for (const k of Object.keys(journalTotals) as Array<keyof typeof journalTotals>) journalTotals[k] += g[k];
 
