@@ -125,7 +125,7 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries,
-    // and only type imports from activities (see ../shared/reference/temporal.md §2.1).
+    // and only type imports from activities (docs/temporal.md §2.1).
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [

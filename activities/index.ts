@@ -1,5 +1,5 @@
 /**
- * Activities are thin and built by a factory (STYLE.md §5): the worker wires real dependencies,
+ * Activities are thin and built by a factory (docs/style.md §5): the worker wires real dependencies,
  * tests wire sandboxes. Arguments and results carry IDs, counts and artifact hashes only.
  */
 import { Context } from '@temporalio/activity';

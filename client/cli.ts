@@ -1,5 +1,5 @@
 /**
- * `ml-connector` — the command line (DESIGN.md §9). Each command lives in client/commands/.
+ * `ml-connector` — the command line (docs/design.md §9). Each command lives in client/commands/.
  */
 import { resolveDataConverter } from '../common/node/codec-config';
 import { PLAINTEXT_FLAG, WORKFLOW_COMMANDS, requireDataConverter, setDataConverterResolver } from './codec';

@@ -1,6 +1,6 @@
 /**
  * The connection config file (`ml-connector.config.json`): one file per customer connection.
- * zod is the single source of its types (STYLE.md §14); `loadConfig` reports every problem at once,
+ * zod is the single source of its types (docs/style.md §14); `loadConfig` reports every problem at once,
  * with its path, before anything runs. The config holds no secrets: credentials are referenced by
  * name and resolved from the encrypted vault inside activities.
  */

@@ -1,6 +1,6 @@
 /**
  * What moves through workflow history: IDs, counts, hashes of stored artifacts. Never rows, never
- * secrets (DESIGN.md §4). Shared by workflows (types and the option bounds), activities, CLI and tests.
+ * secrets (docs/design.md §4). Shared by workflows (types and the option bounds), activities, CLI and tests.
  */
 import type { CycleKind } from './ids';
 import type { ConnectionConfig, DimensionName } from './config';

@@ -1,5 +1,5 @@
 /**
- * Names that users, scripts and the Temporal UI rely on (DESIGN.md §3). Workflows, worker, CLI and
+ * Names that users, scripts and the Temporal UI rely on (docs/design.md §3). Workflows, worker, CLI and
  * tests import them from here. No Node imports: this file is bundled into workflow code.
  */
 export const TASK_QUEUE = 'ml-connector';

@@ -1,5 +1,5 @@
 /**
- * Signals, queries and updates shared by workflows, CLI and tests (STYLE.md §3).
+ * Signals, queries and updates shared by workflows, CLI and tests (docs/style.md §3).
  * No Node imports: bundled into workflow code.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';

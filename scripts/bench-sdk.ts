@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ConnectionConfigSchema } from '../common/config';
+import { inheritedEnv } from '../common/node/env';
 import { PROJECT_ROOT } from '../client/paths';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
 import type { AnaplanSandbox } from '../sandbox/anaplan/server';
@@ -123,7 +124,7 @@ export async function sdkComparisonScenario(
       modelId: sb.modelId,
       credentials: 'bench',
     });
-    const base = { ...process.env, ANAPLAN_USER: sb.demoUser.email, ANAPLAN_PASSWORD: sb.demoUser.password };
+    const base = inheritedEnv({ ANAPLAN_USER: sb.demoUser.email, ANAPLAN_PASSWORD: sb.demoUser.password });
     const ours = await child(
       process.execPath,
       ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'bench-upload-client.ts')],

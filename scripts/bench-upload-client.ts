@@ -12,6 +12,7 @@
 import { statSync } from 'node:fs';
 import { AnaplanClient } from '../activities/anaplan/client';
 import type { PollPolicy } from '../activities/anaplan/tasks';
+import { benchUploadSettings } from '../common/node/env';
 
 interface Input {
   sandboxUrl: string;
@@ -28,7 +29,8 @@ interface Input {
 }
 
 async function main(): Promise<void> {
-  const input = JSON.parse(process.env.BENCH_UPLOAD ?? '') as Input;
+  const handOff = benchUploadSettings();
+  const input = JSON.parse(handOff.input ?? '') as Input;
   const t0 = performance.now();
   const client = new AnaplanClient({
     authUrl: input.sandboxUrl,
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
     apiUrl: input.sandboxUrl,
     workspaceId: input.workspaceId,
     modelId: input.modelId,
-    credentials: { kind: 'basic', email: process.env.ANAPLAN_USER!, password: process.env.ANAPLAN_PASSWORD! },
+    credentials: { kind: 'basic', email: handOff.user!, password: handOff.password! },
     requestsPerMinute: input.requestsPerMinute,
   });
   const seconds: number[] = [];

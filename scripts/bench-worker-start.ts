@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
+import { inheritedEnv, configuredTemporalAddress } from '../common/node/env';
 
 /** utime + stime of a process in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
 function procCpuMs(pid: number): number {
@@ -50,13 +51,12 @@ async function oneRun(
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: {
-      ...process.env,
+    env: inheritedEnv({
       TEMPORAL_ADDRESS: address,
       ML_CONNECTOR_DATA_DIR: data,
       ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'),
       ML_CONNECTOR_TASK_QUEUE: `bench-start-${process.pid}`,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -100,10 +100,9 @@ async function main(): Promise<void> {
   const root = path.resolve(values.root!);
   if (variant === 'compiled' && !fs.existsSync(path.join(root, 'dist/workflow-bundle.js')))
     throw new Error(`${root}/dist/workflow-bundle.js missing: run \`npm run build\` first`);
-  const server = process.env.TEMPORAL_ADDRESS
-    ? undefined
-    : await startTemporal({ log: () => undefined, startTimeoutMs: 120_000 });
-  const address = process.env.TEMPORAL_ADDRESS ?? server!.address;
+  const configured = configuredTemporalAddress();
+  const server = configured ? undefined : await startTemporal({ log: () => undefined, startTimeoutMs: 120_000 });
+  const address = configured ?? server!.address;
   try {
     for (let i = 0; i < Number(values.runs); i++) {
       const r = await oneRun(root, variant, address, Number(values['idle-ms']));

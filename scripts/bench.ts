@@ -42,6 +42,7 @@ import { resolveDataConverter } from '../common/node/codec-config';
 import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
 import { DIMENSIONS } from '../common/config';
+import { inheritedEnv } from '../common/node/env';
 import { cycleActions } from '../activities/cycle/preflight';
 import { splitForParentList } from '../activities/cycle/align';
 import { ACCOUNTS_SQL, LIST_SQL } from '../activities/cycle/queries';
@@ -143,7 +144,7 @@ async function environment(
   prepare: (s: Sandboxes) => void | Promise<void>,
 ): Promise<Env> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-bench-'));
-  const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir };
+  const env = inheritedEnv({ ML_CONNECTOR_MASTER_KEY: MASTER_KEY, ML_CONNECTOR_DATA_DIR: dataDir });
   const first = await startSandboxes({
     netsuite: {
       glLines: 2_000,

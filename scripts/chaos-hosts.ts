@@ -31,6 +31,7 @@ import { parseConfig, type ConnectionConfig } from '../common/config';
 import { resolveDataConverter } from '../common/node/codec-config';
 import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
+import { inheritedEnv } from '../common/node/env';
 import { openStores } from '../activities/store';
 import { openAuditStore } from '../activities/store/audit-config';
 import { PgAuditStore } from '../activities/store/audit-pg';
@@ -268,13 +269,12 @@ export async function runHostsChaos(opts: HostsChaosOptions): Promise<HostsChaos
   const results = report.results;
   const dirs = { A: path.join(root, 'host-a'), B: path.join(root, 'host-b') };
   for (const d of Object.values(dirs)) fs.mkdirSync(d);
-  const shared = {
-    ...process.env,
+  const shared = inheritedEnv({
     ...opts.artifactsEnv,
     ML_CONNECTOR_AUDIT_DB: opts.auditDb,
     ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
     TEMPORAL_ADDRESS: server.address,
-  };
+  });
   const hostEnv = (h: HostName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = { ...shared, ML_CONNECTOR_DATA_DIR: dirs[h] };
     if (h === 'B' && opts.sabotage === 'audit-not-shared') delete env.ML_CONNECTOR_AUDIT_DB;

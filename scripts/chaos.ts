@@ -23,6 +23,7 @@ import { parseConfig, type ConnectionConfig } from '../common/config';
 import { resolveDataConverter } from '../common/node/codec-config';
 import type { CycleSummary } from '../common/dto';
 import { cycleWorkflowId, type CycleKind } from '../common/ids';
+import { inheritedEnv, setProcessEnv } from '../common/node/env';
 import { openStores } from '../activities/store';
 import { startTemporal } from '../client/dev-server';
 import { startAnaplanSandbox } from '../sandbox/anaplan';
@@ -87,12 +88,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const random = rng(opts.seed);
   const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-chaos-'));
-  const env = {
-    ...process.env,
+  const env = inheritedEnv({
     ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
     ML_CONNECTOR_DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: server.address,
-  };
+  });
   const a = await startSandboxes({ netsuite: { glLines: opts.glLines } });
   const bAnaplan = await startAnaplanSandbox({ seed: 43 });
   const models: Sandboxes[] = [a, { netsuite: a.netsuite, anaplan: bAnaplan, close: () => bAnaplan.close() }];
@@ -277,12 +277,11 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const random = rng(opts.seed);
   const server = await startTemporal({ uiPort: false, startTimeoutMs: 120_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-ledger-chaos-'));
-  const env = {
-    ...process.env,
+  const env = inheritedEnv({
     ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
     ML_CONNECTOR_DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: server.address,
-  };
+  });
   const s = await startSandboxes({ netsuite: { glLines: opts.glLines }, seed: 4_000 + opts.seed });
   const stores = openStores({ dataDir, env });
   const base: ConnectionConfig = parseConfig(sandboxConnection(s, stores.vault, 'ledgerchaos'));
@@ -292,12 +291,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
   const taskQueue = `ledger-chaos-${process.pid}-${Date.now().toString(36)}`;
   const writes = recordLedgerWrites(s, planJournalPrefix(base));
   // The replay CLI runs in this process: it reads the same settings as the worker.
-  const savedEnv = {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-    ML_CONNECTOR_DATA_DIR: process.env.ML_CONNECTOR_DATA_DIR,
-    ML_CONNECTOR_MASTER_KEY: process.env.ML_CONNECTOR_MASTER_KEY,
-  };
-  Object.assign(process.env, {
+  const restoreEnv = setProcessEnv({
     TEMPORAL_ADDRESS: server.address,
     ML_CONNECTOR_DATA_DIR: dataDir,
     ML_CONNECTOR_MASTER_KEY: MASTER_KEY,
@@ -552,10 +546,7 @@ export async function runLedgerChaos(opts: LedgerChaosOptions): Promise<LedgerCh
     stopKills = true;
     await killer.catch(() => undefined);
     await w.stop('SIGTERM').catch(() => undefined);
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     await connection.close();
     await s.close();
     await server.stop();

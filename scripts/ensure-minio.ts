@@ -8,9 +8,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { localToolsDir } from '../client/temporal-cli';
+import { inheritedEnv, devToolSettings } from '../common/node/env';
 
 /** MinIO publishes no semver tags for its Go module; this pseudo-version is its 2026-02-12 main. */
 export const MINIO_MODULE = 'github.com/minio/minio';
@@ -46,12 +46,7 @@ function localBuild(): { binary: string; stamp: string } {
 
 /** The machine-wide copy, outside any clone: one per pinned version. */
 function machineCopy(): string {
-  return path.join(
-    process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
-    'ml-connector',
-    'tools',
-    `minio-${MINIO_VERSION}`,
-  );
+  return path.join(devToolSettings().cacheDir, 'ml-connector', 'tools', `minio-${MINIO_VERSION}`);
 }
 
 export function resolveMinio(opts: { install?: boolean; log?: (line: string) => void } = {}): {
@@ -60,7 +55,7 @@ export function resolveMinio(opts: { install?: boolean; log?: (line: string) => 
 } {
   const log = opts.log ?? (() => undefined);
   const tried: string[] = [];
-  const fromEnv = process.env.MINIO_PATH;
+  const fromEnv = devToolSettings().minioPath;
   if (fromEnv) {
     if (isExecutable(fromEnv)) return { path: path.resolve(fromEnv), source: 'MINIO_PATH' };
     throw new MinioNotFoundError([`MINIO_PATH=${fromEnv}: not an executable file`]);
@@ -78,17 +73,17 @@ export function resolveMinio(opts: { install?: boolean; log?: (line: string) => 
   if (opts.install === false) throw new MinioNotFoundError(tried);
 
   const goPath = path.join(minioDir(), 'go');
-  const env = {
-    ...process.env,
+  const goBin = path.dirname(binary);
+  const env = inheritedEnv({
     GOPATH: goPath,
     GOMODCACHE: path.join(goPath, 'mod'),
-    GOBIN: path.dirname(binary),
+    GOBIN: goBin,
     // Module cache files writable, so `rm -rf .data/tools` works; the machine's own Go, no toolchain download.
     GOFLAGS: '-modcacherw',
     GOTOOLCHAIN: 'local',
     CGO_ENABLED: '0',
-  };
-  fs.mkdirSync(env.GOBIN, { recursive: true });
+  });
+  fs.mkdirSync(goBin, { recursive: true });
   const args = ['install', '-trimpath', `${MINIO_MODULE}@${MINIO_VERSION}`];
   log(`building MinIO (first time only, a few minutes): go ${args.join(' ')}`);
   const started = Date.now();

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../client/dev-server';
+import { devToolSettings, pathOnlyEnv, type Env } from '../common/node/env';
 
 export interface PgServer {
   /** Superuser URL of the `postgres` database; tests create their own databases from it. */
@@ -19,8 +20,9 @@ export interface PgServer {
 }
 
 /** initdb/postgres of the newest installed major version (PG_BIN wins). */
-export function findPgBin(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PG_BIN) return env.PG_BIN;
+export function findPgBin(env?: Env): string {
+  const configured = devToolSettings(env).pgBin;
+  if (configured) return configured;
   const root = '/usr/lib/postgresql';
   const majors = fs.existsSync(root)
     ? fs
@@ -84,7 +86,7 @@ export async function startPgServer(
   const init = spawnSync(
     path.join(bin, 'initdb'),
     ['-D', data, '-U', 'mlc', '--auth=trust', '--encoding=UTF8', '--no-instructions'],
-    { ...asUser, encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C' }, cwd: dir },
+    { ...asUser, encoding: 'utf8', env: pathOnlyEnv({ LANG: 'C' }), cwd: dir },
   );
   if (init.status !== 0) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -118,7 +120,7 @@ export async function startPgServer(
       ...asUser,
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, LANG: 'C' },
+      env: pathOnlyEnv({ LANG: 'C' }),
     },
   );
   let output = '';

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
+import { inheritedEnv } from '../common/node/env';
 import { resolveMinio } from './ensure-minio';
 import { startPgServer, type PgServer } from './pg-server';
 import { startS3Server, type S3Server } from './s3-server';
@@ -61,8 +62,7 @@ async function main(): Promise<number> {
         {
           stdio: 'inherit',
           cwd: PROJECT_ROOT,
-          env: {
-            ...process.env,
+          env: inheritedEnv({
             TEMPORAL_ADDRESS: server.address,
             ML_CONNECTOR_TEST_RUN: '1',
             ML_CONNECTOR_DATA_DIR: testData,
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
             ML_CONNECTOR_TEST_S3_ACCESS_KEY: s3.accessKeyId,
             ML_CONNECTOR_TEST_S3_SECRET_KEY: s3.secretAccessKey,
             ML_CONNECTOR_TEST_PG_URL: pgServer.url,
-          },
+          }),
         },
       );
       child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../client/dev-server';
+import { pathOnlyEnv } from '../common/node/env';
 
 export interface S3Server {
   endpoint: string;
@@ -65,8 +66,7 @@ export async function startS3Server(
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH,
+      env: pathOnlyEnv({
         HOME: dir,
         MINIO_ROOT_USER: accessKeyId,
         MINIO_ROOT_PASSWORD: secretAccessKey,
@@ -75,7 +75,7 @@ export async function startS3Server(
         MINIO_BROWSER: 'off',
         MINIO_UPDATE: 'off',
         MINIO_CI_CD: '1',
-      },
+      }),
     },
   );
   let output = '';

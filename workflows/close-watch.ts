@@ -1,5 +1,5 @@
 /**
- * `closeWatch` (issue 16 item 1, DESIGN.md §3): one long-running watcher per connection
+ * `closeWatch` (issue 16 item 1, docs/design.md §3): one long-running watcher per connection
  * (`close-watch:<connection>`). Every interval it reads NetSuite's accounting periods (an activity)
  * and, when a month becomes final — closed, or locked for all GL posting with `onLock` — starts that
  * month's final cycle exactly once: the cycle ID carries the close generation

@@ -1,5 +1,5 @@
 /**
- * The five steps of a planning cycle, one function each (DESIGN.md §3): preflight, align the model's
+ * The five steps of a planning cycle, one function each (docs/design.md §3): preflight, align the model's
  * lists, import actuals (with the tie-out gate), export and prepare the plan, post the journals.
  * Each takes the cycle's run state (cycle-run.ts) and its step's status, whose counts the status
  * query shows. The order of activity calls and `patched()` markers here is the cycle's command

@@ -1,8 +1,8 @@
 /**
- * `planningCycle`: one cycle for one connection and one period (DESIGN.md §3). Steps run as durable
+ * `planningCycle`: one cycle for one connection and one period (docs/design.md §3). Steps run as durable
  * activities (cycle-steps.ts); every Anaplan action runs under the model lock; pause/resume take
  * effect between steps and batches; the `status` query shows step, counts, paused, quarantined and
- * last error (cycle-run.ts). History carries IDs, counts and artifact hashes only (DESIGN.md §4).
+ * last error (cycle-run.ts). History carries IDs, counts and artifact hashes only (docs/design.md §4).
  * A cycle's kind selects its steps: `actuals` the first three, `plan` all but importActuals, `full` all.
  */
 import { isCancellation } from '@temporalio/workflow';

@@ -4,6 +4,7 @@
  * replaced once after a 401 — never minted per call, which Anaplan warns makes requests fail (§2.3).
  */
 import { createSign, randomBytes } from 'node:crypto';
+import type { z, ZodTypeAny } from 'zod';
 import {
   ApiError,
   DEFAULT_RETRY_POLICY,
@@ -18,7 +19,7 @@ import {
   type TransportOptions,
 } from '../http';
 import type { TenantRequestBudget } from './budget';
-import { AnaplanAuthError, fromResponse } from './errors';
+import { AnaplanAuthError, fromResponse, parseAnaplan } from './errors';
 import { AuthTokenResponse, DeviceCodeResponse, OAuthTokenResponse } from './types';
 
 export type AnaplanCredentials =
@@ -86,6 +87,15 @@ export interface AnaplanHttp {
  */
 const ONE_ATTEMPT: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 };
 const once = (http: AnaplanHttp): AnaplanHttp => ({ ...http, retryPolicy: ONE_ATTEMPT });
+
+/** callJson, its answer parsed by `schema` (a mismatch is an AnaplanProtocolError naming the request). */
+export async function callParsed<S extends ZodTypeAny>(
+  schema: S,
+  ...call: Parameters<typeof callJson>
+): Promise<z.output<S>> {
+  const [, method, url] = call;
+  return parseAnaplan(schema, await callJson(...call), { method, path: url.pathname });
+}
 
 /** One JSON call with the shared HTTP policy (429/5xx/network retried); any other failure is mapped and thrown. */
 export async function callJson(
@@ -238,22 +248,21 @@ export class AnaplanTokenManager {
     }
     // A v2 certificate payload is single use (docs/anaplan.md §2.6): built afresh for every mint, and a
     // mint is one request, so a retry (by the API call's pipeline) always carries a new payload.
-    const parsed = AuthTokenResponse.parse(await callJson(once(this.opts.http), 'POST', url, headers, body, signal));
+    const parsed = await callParsed(AuthTokenResponse, once(this.opts.http), 'POST', url, headers, body, signal);
     return { value: parsed.tokenInfo.tokenValue, expiresAt: parsed.tokenInfo.expiresAt, source: 'auth' };
   }
 
   private async refresh(s: Session, signal?: AbortSignal): Promise<Session> {
     if (s.source === 'oauth') return this.oauthRefresh(signal);
     try {
-      const parsed = AuthTokenResponse.parse(
-        await callJson(
-          once(this.opts.http),
-          'POST',
-          new URL('/token/refresh', this.opts.authUrl),
-          { authorization: `AnaplanAuthToken ${s.value}` },
-          undefined,
-          signal,
-        ),
+      const parsed = await callParsed(
+        AuthTokenResponse,
+        once(this.opts.http),
+        'POST',
+        new URL('/token/refresh', this.opts.authUrl),
+        { authorization: `AnaplanAuthToken ${s.value}` },
+        undefined,
+        signal,
       );
       this.stats.refreshed++;
       // Adopt whatever comes back: live refresh kept the value, other sources show a new one (§2.3).
@@ -311,15 +320,14 @@ export class AnaplanTokenManager {
     if (c.clientSecret) body.client_secret = c.clientSecret;
     const started = this.now();
     // Not retried on a lost response: a rotated refresh token would already be spent (docs/anaplan.md §14.2).
-    const parsed = OAuthTokenResponse.parse(
-      await callJson(
-        once(this.opts.http),
-        'POST',
-        new URL('/oauth/token', this.opts.oauthUrl),
-        { 'content-type': 'application/json' },
-        JSON.stringify(body),
-        signal,
-      ),
+    const parsed = await callParsed(
+      OAuthTokenResponse,
+      once(this.opts.http),
+      'POST',
+      new URL('/oauth/token', this.opts.oauthUrl),
+      { 'content-type': 'application/json' },
+      JSON.stringify(body),
+      signal,
     );
     this.stats.refreshed++;
     return {
@@ -354,15 +362,14 @@ export async function startDeviceAuthorization(opts: {
   signal?: AbortSignal;
 }): Promise<DeviceAuthorization> {
   const body = JSON.stringify({ client_id: opts.clientId, scope: opts.scope ?? 'openid profile email offline_access' });
-  const parsed = DeviceCodeResponse.parse(
-    await callJson(
-      opts.http,
-      'POST',
-      new URL('/oauth/device/code', opts.oauthUrl),
-      { 'content-type': 'application/json' },
-      body,
-      opts.signal,
-    ),
+  const parsed = await callParsed(
+    DeviceCodeResponse,
+    opts.http,
+    'POST',
+    new URL('/oauth/device/code', opts.oauthUrl),
+    { 'content-type': 'application/json' },
+    body,
+    opts.signal,
   );
   return { ...parsed, expiresAtMs: Date.now() + parsed.expires_in * 1000 };
 }
@@ -403,8 +410,14 @@ export async function pollDeviceToken(opts: {
   for (;;) {
     await sleep(intervalMs, opts.signal);
     try {
-      const parsed = OAuthTokenResponse.parse(
-        await callJson(once(opts.http), 'POST', url, { 'content-type': 'application/json' }, body, opts.signal),
+      const parsed = await callParsed(
+        OAuthTokenResponse,
+        once(opts.http),
+        'POST',
+        url,
+        { 'content-type': 'application/json' },
+        body,
+        opts.signal,
       );
       if (!parsed.refresh_token)
         throw new AnaplanAuthError('device grant returned no refresh token (is offline_access in scope?)', {

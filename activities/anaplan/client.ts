@@ -5,7 +5,7 @@
  * retries 429/5xx/network per the shared HTTP policy, and re-authenticates once on 401.
  */
 import type { Readable } from 'node:stream';
-import type { ZodType, ZodTypeDef } from 'zod';
+import { z, type ZodType, type ZodTypeAny, type ZodTypeDef } from 'zod';
 import {
   DEFAULT_RETRY_POLICY,
   readJson,
@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
 } from '../http';
 import type { Dispatcher } from 'undici';
-import { AnaplanAuthError, AnaplanNotFoundError, fromResponse } from './errors';
+import { AnaplanAuthError, AnaplanNotFoundError, fromResponse, parseAnaplan } from './errors';
 import { TenantRequestBudget } from './budget';
 import { AnaplanTokenManager, type AnaplanCredentials, type AnaplanHttp } from './auth';
 import {
@@ -46,6 +46,16 @@ import {
 } from './tasks';
 
 /** Production hosts (docs/anaplan.md §1); the OAuth service is not on auth.anaplan.com. */
+// Member arrays whose key an empty answer leaves out (or sends as null).
+const orEmpty = <T extends ZodTypeAny>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((v) => v ?? []);
+const ListItems = orEmpty(ListItem);
+const LineItems = orEmpty(LineItem);
+const Versions = orEmpty(VersionInfo);
+
 export const ANAPLAN_DEFAULT_URLS = {
   authUrl: 'https://auth.anaplan.com',
   oauthUrl: 'https://us1a.app.anaplan.com',
@@ -197,6 +207,17 @@ export class AnaplanClient {
     return ((await readJson(res)) ?? {}) as Record<string, unknown>;
   }
 
+  /** One field of a GET response, parsed by its schema (a mismatch is an AnaplanProtocolError). */
+  async getField<S extends ZodTypeAny>(
+    path: string,
+    key: string,
+    schema: S,
+    opts: CallOptions = {},
+  ): Promise<z.output<S>> {
+    const body = await this.getJson(path, opts);
+    return parseAnaplan(schema, body[key], { method: 'GET', path, taskId: opts.taskId });
+  }
+
   /** Every page of a collection (`limit`/`offset`, max 5000); an absent key is an empty page (docs/anaplan.md §3.1). */
   async *paginate<T>(
     path: string,
@@ -206,9 +227,11 @@ export class AnaplanClient {
   ): AsyncGenerator<T[]> {
     for (let offset = 0; ; ) {
       const sep = path.includes('?') ? '&' : '?';
-      const body = Envelope.parse(await this.getJson(`${path}${sep}limit=5000&offset=${offset}`, opts));
+      const page = `${path}${sep}limit=5000&offset=${offset}`;
+      const req = { method: 'GET', path: page };
+      const body = parseAnaplan(Envelope, await this.getJson(page, opts), req);
       const items = ((body as Record<string, unknown>)[key] as unknown[] | undefined) ?? [];
-      const parsed = items.map((i) => schema.parse(i));
+      const parsed = items.map((i) => parseAnaplan(schema, i, req));
       if (parsed.length > 0) yield parsed;
       const paging = body.meta?.paging;
       offset += parsed.length;
@@ -230,7 +253,7 @@ export class AnaplanClient {
   // --- tenant and model structure -------------------------------------------------------------
 
   async me(opts?: CallOptions): Promise<User> {
-    return User.parse((await this.getJson('/users/me', opts)).user);
+    return this.getField('/users/me', 'user', User, opts);
   }
   workspaces(opts?: CallOptions): Promise<Workspace[]> {
     return this.all('/workspaces', 'workspaces', Workspace, opts);
@@ -242,26 +265,23 @@ export class AnaplanClient {
     return this.all(`${this.modelPath}/lists`, 'lists', NamedObject, opts);
   }
   async listMetadata(listId: string, opts?: CallOptions): Promise<ListMetadata> {
-    return ListMetadata.parse((await this.getJson(`${this.modelPath}/lists/${listId}`, opts)).metadata);
+    return this.getField(`${this.modelPath}/lists/${listId}`, 'metadata', ListMetadata, opts);
   }
   /** List members (not paged on the real service, docs/anaplan.md §3.1). */
   async listItems(listId: string, opts?: CallOptions): Promise<ListItem[]> {
-    const body = await this.getJson(`${this.modelPath}/lists/${listId}/items?includeAll=true`, opts);
-    return ((body.listItems as unknown[] | undefined) ?? []).map((i) => ListItem.parse(i));
+    return this.getField(`${this.modelPath}/lists/${listId}/items?includeAll=true`, 'listItems', ListItems, opts);
   }
   modules(opts?: CallOptions): Promise<NamedObject[]> {
     return this.all(`${this.modelPath}/modules`, 'modules', NamedObject, opts);
   }
   async lineItems(moduleId?: string, opts?: CallOptions): Promise<LineItem[]> {
-    const body = await this.getJson(
-      moduleId ? `/models/${this.modelId}/modules/${moduleId}/lineItems` : `/models/${this.modelId}/lineItems`,
-      opts,
-    );
-    return ((body.items as unknown[] | undefined) ?? []).map((i) => LineItem.parse(i));
+    const path = moduleId
+      ? `/models/${this.modelId}/modules/${moduleId}/lineItems`
+      : `/models/${this.modelId}/lineItems`;
+    return this.getField(path, 'items', LineItems, opts);
   }
   async versions(opts?: CallOptions): Promise<VersionInfo[]> {
-    const body = await this.getJson(`/models/${this.modelId}/versions`, opts);
-    return ((body.versionMetadata as unknown[] | undefined) ?? []).map((v) => VersionInfo.parse(v));
+    return this.getField(`/models/${this.modelId}/versions`, 'versionMetadata', Versions, opts);
   }
   files(opts?: CallOptions): Promise<FileInfo[]> {
     return this.all(`${this.modelPath}/files`, 'files', FileInfo, opts);
@@ -276,10 +296,10 @@ export class AnaplanClient {
     return this.all(`${this.modelPath}/processes`, 'processes', NamedObject, opts);
   }
   async importMetadata(importId: string, opts?: CallOptions): Promise<ImportMetadata> {
-    return ImportMetadata.parse((await this.getJson(`${this.modelPath}/imports/${importId}`, opts)).importMetadata);
+    return this.getField(`${this.modelPath}/imports/${importId}`, 'importMetadata', ImportMetadata, opts);
   }
   async exportMetadata(exportId: string, opts?: CallOptions): Promise<ExportMetadata> {
-    return ExportMetadata.parse((await this.getJson(`${this.modelPath}/exports/${exportId}`, opts)).exportMetadata);
+    return this.getField(`${this.modelPath}/exports/${exportId}`, 'exportMetadata', ExportMetadata, opts);
   }
 
   // --- lookups by name (action definitions are built in the UI; the API knows them by ID) ----------

@@ -1,11 +1,11 @@
 /**
  * Anaplan errors: one class per category with typed fields, and one `fromResponse()` mapping HTTP
- * status + body to a class (STYLE.md §10). Status meanings per Anaplan's troubleshooting page
+ * status + body to a class (docs/style.md §10). Status meanings per Anaplan's troubleshooting page
  * (docs/anaplan.md §3.2): 400 bad request, 401 token, 403 permission, 404 wrong/invisible object,
  * 409 model or object busy, 423 model locked, 429 rate limit, 5xx transient. Messages carry method,
  * path, status and Anaplan's own message/code — never a token or an Authorization header.
  */
-import { ApiError, parseRetryAfter, redactText, type ApiErrorFields } from '../http';
+import { ApiError, parseRetryAfter, redactText, wireParser, type ApiErrorFields } from '../http';
 import type { TaskResult } from './types';
 
 export interface AnaplanErrorFields extends ApiErrorFields {
@@ -69,6 +69,15 @@ export class AnaplanUploadIncompleteError extends AnaplanError {
     super(message, fields, false);
   }
 }
+/** A 2xx response whose shape the client does not understand (changed API, wrong base URL): not retried. */
+export class AnaplanProtocolError extends AnaplanError {
+  constructor(message: string, fields: AnaplanErrorFields) {
+    super(message, fields, false);
+  }
+}
+
+/** An Anaplan response body parsed by its schema; a mismatch is an AnaplanProtocolError naming the request. */
+export const parseAnaplan = wireParser('Anaplan', AnaplanProtocolError);
 /** A task reached COMPLETE with `successful:false` (or its result is missing). */
 export class AnaplanTaskFailedError extends AnaplanError {
   constructor(

@@ -28,6 +28,7 @@ import {
   AnaplanServerError,
   AnaplanUploadIncompleteError,
   AnaplanValidationError,
+  parseAnaplan,
 } from './errors';
 import { Chunk, FileInfo } from './types';
 
@@ -183,7 +184,11 @@ class Upload {
 
   /** Sets the chunk count, which (re)starts the upload; refuses a file id the server does not know. */
   async start(chunkCount: number): Promise<FileInfo> {
-    const started = FileInfo.parse((await this.client.sendJson('POST', this.base, { chunkCount }, this.opts)).file);
+    const started = parseAnaplan(
+      FileInfo,
+      (await this.client.sendJson('POST', this.base, { chunkCount }, this.opts)).file,
+      { method: 'POST', path: this.base },
+    );
     // A wrong file id makes the server create a new, unreferenced file (docs/anaplan.md §14.4): refuse it.
     if (started.id !== this.fileId)
       throw new AnaplanNotFoundError(`file ${this.fileId} does not exist (the server created ${started.id} instead)`, {

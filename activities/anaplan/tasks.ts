@@ -7,7 +7,7 @@
 import { parse } from 'csv-parse';
 import { sleep } from '../http';
 import type { AnaplanClient } from './client';
-import { AnaplanTaskCancelledError, AnaplanTaskFailedError } from './errors';
+import { AnaplanTaskCancelledError, AnaplanTaskFailedError, parseAnaplan } from './errors';
 import { Chunk, Task, TASK_TERMINAL, type ActionType, type TaskDetail, type TaskResult } from './types';
 
 /**
@@ -215,7 +215,10 @@ export async function runAction(
   if (opts.mappingParameters) body.mappingParameters = opts.mappingParameters;
   // Starting a task is not idempotent; a retried POST after a lost response may start a second run.
   // Imports write values (not deltas) and exports overwrite their file, so a duplicate run is harmless.
-  const started = Task.parse((await client.sendJson('POST', base, body, { signal: opts.signal })).task);
+  const started = parseAnaplan(Task, (await client.sendJson('POST', base, body, { signal: opts.signal })).task, {
+    method: 'POST',
+    path: base,
+  });
   const taskId = started.taskId;
   const task = await pollTask(client, `${base}/${taskId}`, taskId, `${type}/${actionId}`, opts);
   if (task.taskState === 'CANCELLED')
@@ -296,7 +299,7 @@ async function pollTask(
   try {
     for (let polls = 1; ; polls++) {
       await sleep(delay, opts.signal);
-      const task = Task.parse((await client.getJson(path, { signal: opts.signal, taskId })).task);
+      const task = await client.getField(path, 'task', Task, { signal: opts.signal, taskId });
       opts.onProgress?.(task);
       const elapsed = Date.now() - startedAt;
       if (task.taskState && TASK_TERMINAL.has(task.taskState)) {

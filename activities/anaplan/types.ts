@@ -1,6 +1,6 @@
 /**
  * Wire shapes of Anaplan's auth service, OAuth service and Integration API v2, parsed at the boundary
- * (STYLE.md §9). Objects are `.passthrough()` because Anaplan adds fields without notice (e.g. the
+ * (docs/style.md §9). Objects are `.passthrough()` because Anaplan adds fields without notice (e.g. the
  * optional `refreshToken` on token responses, docs/anaplan.md §2.2). Model-object IDs stay strings
  * (12-digit values such as `112000000001`; numbers risk precision/format drift, docs/anaplan.md §3.4).
  */

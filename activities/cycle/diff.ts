@@ -7,10 +7,12 @@
  */
 import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../common/dto';
+import { mapEntry } from '../../common/map-entry';
 import { sameJournalContent } from '../mapping/journal-compare';
-import { journalBody, parseJournalExternalId, versionSlug } from '../mapping/journals';
+import { parseJournalExternalId, versionSlug } from '../mapping/journals';
 import { getJson, putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
+import { plannedJournalBody } from './journals';
 import type { StoredJournals } from './plan';
 import type { AuditStore } from '../store';
 
@@ -41,14 +43,7 @@ export function makeDiff(deps: CycleDeps) {
     const one = async (item: (typeof queue)[number]) => {
       if ('planned' in item) {
         const j = item.planned;
-        const p = stored.periods[j.period]!;
-        const body = journalBody(j, {
-          postingPeriodId: p.id,
-          tranDate: p.endDate,
-          memo: config.journals.memo,
-          accountingBookId: config.journals.accountingBook,
-          approved: config.journals.approvalStatus === 'approved',
-        });
+        const body = plannedJournalBody(stored, j, config);
         const existing = await netsuite.getJournal(j.externalId);
         const action: JournalDiffAction = !existing
           ? 'create'
@@ -98,22 +93,17 @@ export function makeDiff(deps: CycleDeps) {
     for (const j of journals) {
       counts[j.action]++;
       const key = `${j.subsidiaryId}|${j.period}|${j.version}`;
-      let row = rows.get(key);
-      if (!row)
-        rows.set(
-          key,
-          (row = {
-            subsidiaryId: j.subsidiaryId,
-            period: j.period,
-            version: j.version,
-            create: 0,
-            update: 0,
-            unchanged: 0,
-            retire: 0,
-            planCents: 0,
-            ledgerCents: 0,
-          }),
-        );
+      const row = mapEntry(rows, key, () => ({
+        subsidiaryId: j.subsidiaryId,
+        period: j.period,
+        version: j.version,
+        create: 0,
+        update: 0,
+        unchanged: 0,
+        retire: 0,
+        planCents: 0,
+        ledgerCents: 0,
+      }));
       row[j.action]++;
       row.planCents += j.debitCents;
       row.ledgerCents += j.ledgerDebitCents;

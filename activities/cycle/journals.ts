@@ -18,12 +18,33 @@ import type { ConnectionConfig } from '../../common/config';
 import type { PostJournalsResult } from '../../common/dto';
 import { centsToString } from '../mapping/amounts';
 import { sameJournalContent } from '../mapping/journal-compare';
-import { journalBody } from '../mapping/journals';
+import { journalBody, type PlannedJournal } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, type CycleDeps } from './context';
 import type { StoredJournals } from './plan';
 
 let cache: { hash: string; value: StoredJournals } | undefined;
+
+/**
+ * A planned journal's record body as postJournals writes it (period, date, memo, book, approval as
+ * configured). diffJournals compares the ledger against this same body, so the diff an approver sees
+ * classes each journal exactly as posting will.
+ */
+export function plannedJournalBody(
+  stored: Pick<StoredJournals, 'periods'>,
+  j: PlannedJournal,
+  config: ConnectionConfig,
+): Record<string, unknown> {
+  const p = stored.periods[j.period]!;
+  return journalBody(j, {
+    postingPeriodId: p.id,
+    tranDate: p.endDate,
+    memo: config.journals.memo,
+    accountingBookId: config.journals.accountingBook,
+    approved: config.journals.approvalStatus === 'approved',
+    approvalRouting: config.journals.approvalRouting,
+  });
+}
 
 export function makeJournals(deps: CycleDeps) {
   return async function postJournals(input: {
@@ -64,49 +85,33 @@ export function makeJournals(deps: CycleDeps) {
 
     // Items past the planned journals are stale ones to delete (StoredJournals.retire), so they go last.
     const retireOne = async (externalId: string) => {
-      const sourceRef = `retire:${externalId}`;
+      const audit = (outcome: 'accepted' | 'rejected', reason: string) =>
+        deps.audit.appendRecord({
+          cycleId,
+          step: 'postJournals',
+          recordKind: 'journal',
+          sourceRef: `retire:${externalId}`,
+          artifactHash: journalsHash,
+          targetRef: externalId,
+          outcome,
+          reason,
+        });
       try {
         // The external ID is the key here too: deleting one already gone is a no-op.
         const existed = await netsuite.deleteJournal(externalId);
         if (existed) result.retired!++;
-        await deps.audit.appendRecord({
-          cycleId,
-          step: 'postJournals',
-          recordKind: 'journal',
-          sourceRef,
-          artifactHash: journalsHash,
-          targetRef: externalId,
-          outcome: 'accepted',
-          reason: existed ? 'retired: no longer in the plan' : 'retired: already gone',
-        });
+        await audit('accepted', existed ? 'retired: no longer in the plan' : 'retired: already gone');
       } catch (err) {
         const reason = refused(err);
         result.failed++;
         result.failures.push({ externalId, reason });
-        await deps.audit.appendRecord({
-          cycleId,
-          step: 'postJournals',
-          recordKind: 'journal',
-          sourceRef,
-          artifactHash: journalsHash,
-          targetRef: externalId,
-          outcome: 'rejected',
-          reason: `retire refused: ${reason}`,
-        });
+        await audit('rejected', `retire refused: ${reason}`);
       }
     };
 
     const postOne = async (i: number) => {
       const j = stored.journals[i]!;
-      const p = stored.periods[j.period]!;
-      const body = journalBody(j, {
-        postingPeriodId: p.id,
-        tranDate: p.endDate,
-        memo: config.journals.memo,
-        accountingBookId: config.journals.accountingBook,
-        approved: config.journals.approvalStatus === 'approved',
-        approvalRouting: config.journals.approvalRouting,
-      });
+      const body = plannedJournalBody(stored, j, config);
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
       const sourceRef = `journal:${i}@${bodyHash}`;
       const audit: AuditRecordInput[] = [];

@@ -10,6 +10,7 @@ import { cancellationSignal } from '@temporalio/activity';
 import { buildReportData, listMemberCode, type ReportAuditSource } from '../report/data';
 import type { ConnectionConfig } from '../../common/config';
 import type { PeriodInfo } from '../../common/dto';
+import { mapEntry } from '../../common/map-entry';
 import { toCents } from '../mapping/amounts';
 import type { MemberMaps } from '../mapping/dimensions';
 import type { AuditRecord, RecordFilter } from '../store/audit';
@@ -133,21 +134,16 @@ export function makeTieOut(deps: CycleDeps) {
       label.startsWith('#') ? label.slice(1) : (idByCode.get(label) ?? maps.accounts.fromCode[label] ?? null);
     const lines = new Map<string, TieOutLine>();
     const line = (key: string, account: string, netsuiteId: string | null): TieOutLine => {
-      let l = lines.get(key);
-      if (!l)
-        lines.set(
-          key,
-          (l = {
-            account,
-            netsuiteId,
-            netsuiteCents: 0,
-            movedCents: 0,
-            loadedCents: 0,
-            quarantinedCents: 0,
-            rejectedCents: 0,
-            varianceCents: 0,
-          }),
-        );
+      const l = mapEntry(lines, key, () => ({
+        account,
+        netsuiteId,
+        netsuiteCents: 0,
+        movedCents: 0,
+        loadedCents: 0,
+        quarantinedCents: 0,
+        rejectedCents: 0,
+        varianceCents: 0,
+      }));
       return l;
     };
     for (const a of report.actuals) {

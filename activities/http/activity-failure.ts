@@ -1,6 +1,6 @@
 /**
  * The last step of the request pipeline: how an error that leaves the in-activity retry loop is
- * handed to Temporal's activity retry policy (DESIGN.md §7, STYLE.md §11). Stated once for both
+ * handed to Temporal's activity retry policy (docs/design.md §7, docs/style.md §11). Stated once for both
  * vendors; activities call it through `classify` (activities/cycle/context.ts).
  *
  * - A rejected login (bad password, refused assertion, invalid_grant, unusable key) → non-retryable

@@ -2,7 +2,7 @@
  * Base of every error the connector raises for a remote call. Vendor modules subclass it
  * (NetSuite*Error, Anaplan*Error) and decide `retryable`; the shared retry loop reads only these
  * fields. Messages carry method, path, status and vendor code — never headers, tokens or bodies
- * with financial data (STYLE.md §13).
+ * with financial data (docs/style.md §13).
  */
 export interface ApiErrorFields {
   method: string;

@@ -6,3 +6,4 @@ export * from './transport';
 export * from './activity-failure';
 export * from './token-cache';
 export * from './pipeline';
+export * from './wire';

@@ -1,5 +1,5 @@
 /**
- * The one request pipeline of both clients (DESIGN.md §7, §10; issue 13 item 6):
+ * The one request pipeline of both clients (docs/design.md §7, §10; issue 13 item 6):
  *
  *   token → limiter/budget → send → on 401 re-mint once → map the error → retry policy
  *

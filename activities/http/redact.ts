@@ -1,5 +1,5 @@
 /**
- * Redaction at the source (DESIGN.md §6): anything that may reach a log line, an error message or a
+ * Redaction at the source (docs/design.md §6): anything that may reach a log line, an error message or a
  * Temporal payload passes through here first.
  */
 const PATTERNS: Array<[RegExp, string]> = [

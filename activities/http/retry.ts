@@ -1,7 +1,7 @@
 import { ApiError } from './errors';
 
 /**
- * One retry policy for both clients (DESIGN.md §7, STYLE.md §11): 429, 5xx and network errors are
+ * One retry policy for both clients (docs/design.md §7, docs/style.md §11): 429, 5xx and network errors are
  * retried with full-jitter exponential backoff, honouring Retry-After; anything else is thrown at
  * once. After `maxAttempts` the last error surfaces and Temporal's activity retry policy takes over.
  */

@@ -1,5 +1,5 @@
 /**
- * The pipeline's token source (DESIGN.md §7, §10): one cached token per credential, reused until
+ * The pipeline's token source (docs/design.md §7, §10): one cached token per credential, reused until
  * shortly before it expires, obtained by one request shared by every concurrent caller, dropped
  * after a 401 so the next call re-mints. Both vendors' auth modules are built on it and differ only
  * in how a token is obtained (NetSuite: a signed assertion; Anaplan: login, refresh, OAuth).

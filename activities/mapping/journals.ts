@@ -4,7 +4,7 @@
  * One journal per subsidiary × period × version, split deterministically when it has more lines
  * than the limit; every part balances on its own against the configured offset account. Each part's
  * externalId is derived from model, version, period, subsidiary and part number, so a re-run of the
- * same plan upserts the same records (the idempotency key of the write, STYLE.md §12) and a changed
+ * same plan upserts the same records (the idempotency key of the write, docs/style.md §12) and a changed
  * plan replaces their lines. Amounts follow the actuals convention: positive = debit.
  */
 import { versionSlug } from '../../common/node/version-slug';

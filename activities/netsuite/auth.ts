@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8, type CryptoKey, type KeyObject } from 'jose';
 import { TokenCache, parseRetryAfter, readText, send, type CachedToken, type TransportOptions } from '../http';
-import { NetSuiteAuthError, NetSuiteError, NetSuiteProtocolError } from './errors';
+import { NetSuiteAuthError, NetSuiteError, parseNetSuite } from './errors';
 import { TokenResponseSchema } from './types';
 
 export const TOKEN_PATH = '/services/rest/auth/oauth2/v1/token';
@@ -180,20 +180,19 @@ export class TokenProvider {
       if (!err.retryable) err.loginRejected = true;
       throw err;
     }
-    const parsed = TokenResponseSchema.safeParse(json);
-    if (!parsed.success)
-      throw new NetSuiteProtocolError(`NetSuite POST ${TOKEN_PATH}: unexpected token response shape`, {
-        method: 'POST',
-        path: TOKEN_PATH,
-        status: 200,
-      });
-    const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
+    const parsed = parseNetSuite(TokenResponseSchema, json, {
+      method: 'POST',
+      path: TOKEN_PATH,
+      status: 200,
+      what: 'token response',
+    });
+    const lifetimeMs = (parsed.expires_in ?? DEFAULT_TOKEN_LIFETIME_SEC) * 1000;
     const issuedAt = requestedAt;
     // Re-mint a little before expiry: 60 s, or 10% of short test lifetimes.
     const margin = Math.min(60_000, lifetimeMs * 0.1);
     this.mints++;
     return {
-      value: parsed.data.access_token,
+      value: parsed.access_token,
       expiresAt: issuedAt + lifetimeMs,
       refreshAt: issuedAt + lifetimeMs - margin,
       successes: 0,

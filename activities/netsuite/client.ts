@@ -1,5 +1,5 @@
 /**
- * The NetSuite SuiteTalk REST client. Everything is injected (STYLE.md §8): account ID or base URL,
+ * The NetSuite SuiteTalk REST client. Everything is injected (docs/style.md §8): account ID or base URL,
  * credentials, undici dispatcher, concurrency cap, retry policy, observer, clock. The same class
  * talks to a real account or to sandbox/netsuite by changing only those.
  *
@@ -28,7 +28,7 @@ import {
   type TransportOptions,
 } from '../http';
 import { TokenProvider, judgeUnauthorized, parseJson, type NetSuiteCredentials } from './auth';
-import { NetSuiteCredentialsError, NetSuiteError, NetSuiteLoginThrottledError, NetSuiteProtocolError } from './errors';
+import { NetSuiteCredentialsError, NetSuiteError, NetSuiteLoginThrottledError, parseNetSuite } from './errors';
 import {
   createJournal,
   deleteJournal,
@@ -227,14 +227,12 @@ export class NetSuiteClient {
       headers: { prefer: 'transient' },
       signal,
     });
-    const parsed = SuiteQLPageSchema.safeParse(res.json);
-    if (!parsed.success)
-      throw new NetSuiteProtocolError('NetSuite POST /services/rest/query/v1/suiteql: unexpected page shape', {
-        method: 'POST',
-        path: '/services/rest/query/v1/suiteql',
-        status: res.status,
-      });
-    return parsed.data;
+    return parseNetSuite(SuiteQLPageSchema, res.json, {
+      method: 'POST',
+      path: '/services/rest/query/v1/suiteql',
+      status: res.status,
+      what: 'page',
+    });
   }
 
   /**
@@ -291,13 +289,10 @@ export class NetSuiteClient {
   /** The account's concurrency limit (admin roles only, §6.2); also a cheap authenticated ping. */
   async governanceLimits(signal?: AbortSignal): Promise<GovernanceLimits> {
     const res = await this.request('GET', '/services/rest/system/v1/governanceLimits', { signal });
-    const parsed = GovernanceLimitsSchema.safeParse(res.json);
-    if (!parsed.success)
-      throw new NetSuiteProtocolError('NetSuite GET governanceLimits: unexpected shape', {
-        method: 'GET',
-        path: '/services/rest/system/v1/governanceLimits',
-        status: res.status,
-      });
-    return parsed.data;
+    return parseNetSuite(GovernanceLimitsSchema, res.json, {
+      method: 'GET',
+      path: '/services/rest/system/v1/governanceLimits',
+      status: res.status,
+    });
   }
 }

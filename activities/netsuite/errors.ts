@@ -1,11 +1,11 @@
 /**
  * NetSuite errors: one class per category, one `fromResponse()` mapping status + body
- * (STYLE.md §10, pinned by test/unit/netsuite-errors.test.ts). Fields carry status, `o:errorCode`
+ * (docs/style.md §10, pinned by test/unit/netsuite-errors.test.ts). Fields carry status, `o:errorCode`
  * and `o:errorPath`; messages carry method, path and NetSuite's detail text — never a token, key,
- * assertion or request body (STYLE.md §13). Branch on status + code + path, not on detail text
+ * assertion or request body (docs/style.md §13). Branch on status + code + path, not on detail text
  * (docs/netsuite.md §6.1).
  */
-import { ApiError, redactText, type ApiErrorFields } from '../http';
+import { ApiError, redactText, wireParser, type ApiErrorFields } from '../http';
 import { ErrorBodySchema } from './types';
 
 export interface NetSuiteErrorDetail {
@@ -139,6 +139,8 @@ export class NetSuiteProtocolError extends NetSuiteError {
     super(message, fields, false);
   }
 }
+/** A NetSuite response body parsed by its schema; a mismatch is a NetSuiteProtocolError naming the request. */
+export const parseNetSuite = wireParser('NetSuite', NetSuiteProtocolError);
 /** A SuiteQL query has more rows than offset paging can reach (100,000, §3.1): use keyset paging. */
 export class NetSuiteResultLimitError extends NetSuiteError {
   constructor(message: string, fields: NetSuiteErrorFields) {

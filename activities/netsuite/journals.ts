@@ -1,7 +1,7 @@
 /**
  * Journal entries through the REST record service (docs/netsuite.md §5).
  *
- * Writes are keyed by external ID, the idempotency key of the write (STYLE.md §12): a retried or
+ * Writes are keyed by external ID, the idempotency key of the write (docs/style.md §12): a retried or
  * replayed post lands on the same record. `upsertJournal` is `PUT …/eid:<externalId>?replace=line`.
  * `writeJournal` is what the cycle uses: create with that PUT, replace an existing journal's lines
  * with the documented `PATCH …/eid:<externalId>?replace=line` and the complete line set (whether PUT
@@ -19,6 +19,7 @@ import {
   NetSuiteJournalMismatchError,
   NetSuiteNotFoundError,
   NetSuiteProtocolError,
+  parseNetSuite,
   NetSuiteValidationError,
   type JournalDifference,
 } from './errors';
@@ -201,14 +202,12 @@ export async function getJournal(
   const path = `${JOURNAL_PATH}/${key}`;
   try {
     const res = await client.request('GET', path, { query: { expandSubResources: 'true' }, signal });
-    const parsed = JournalRecordSchema.safeParse(res.json);
-    if (!parsed.success)
-      throw new NetSuiteProtocolError(`NetSuite GET ${path}: unexpected journal entry shape`, {
-        method: 'GET',
-        path,
-        status: res.status,
-      });
-    return parsed.data;
+    return parseNetSuite(JournalRecordSchema, res.json, {
+      method: 'GET',
+      path,
+      status: res.status,
+      what: 'journal entry',
+    });
   } catch (err) {
     if (err instanceof NetSuiteNotFoundError) return undefined;
     throw err;

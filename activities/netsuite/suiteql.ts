@@ -15,7 +15,7 @@
  * valid at any page boundary because each window's query is `key > after`.
  */
 import type { z } from 'zod';
-import { NetSuiteProtocolError, NetSuiteResultLimitError } from './errors';
+import { NetSuiteProtocolError, NetSuiteResultLimitError, parseNetSuite } from './errors';
 import type { SuiteQLPageWire, SuiteQLRow } from './types';
 
 /** §3.1: 1000 rows per page and 1000 pages; 100,000 results without SuiteAnalytics Connect. */
@@ -74,17 +74,13 @@ export function normaliseRow(item: Record<string, unknown>): SuiteQLRow {
 function typed<T>(items: Array<Record<string, unknown>>, offset: number, options: SuiteQLOptions<T>): T[] {
   const rows = items.map(normaliseRow);
   if (!options.schema) return rows as unknown as T[];
-  return rows.map((r, i) => {
-    const parsed = options.schema!.safeParse(r);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
-      throw new NetSuiteProtocolError(`SuiteQL row ${offset + i} does not match the expected columns (${issues})`, {
-        method: 'POST',
-        path: '/services/rest/query/v1/suiteql',
-      });
-    }
-    return parsed.data;
-  });
+  return rows.map((r, i) =>
+    parseNetSuite(options.schema!, r, {
+      method: 'POST',
+      path: '/services/rest/query/v1/suiteql',
+      what: `row ${offset + i}`,
+    }),
+  );
 }
 
 /** Pages of one query from `startOffset` up to `min(totalResults, ceiling)`, in order. */

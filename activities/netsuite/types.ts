@@ -1,5 +1,5 @@
 /**
- * NetSuite wire shapes, parsed at the boundary (STYLE.md §9). Where the reference marks a shape
+ * NetSuite wire shapes, parsed at the boundary (docs/style.md §9). Where the reference marks a shape
  * UNCONFIRMED the schema is tolerant: numbers may arrive as strings, nulls as missing keys
  * (docs/netsuite.md §2.5, §3.2).
  */

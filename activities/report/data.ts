@@ -10,6 +10,7 @@ import { parseCents } from '../mapping/amounts';
 import { readLines } from '../mapping/csv';
 import type { CycleSummary, TieOut } from '../../common/dto';
 import type { StepStatus } from '../../common/messages';
+import { mapEntry } from '../../common/map-entry';
 
 /** What the report reads from the audit store. */
 export interface ReportAuditSource {
@@ -193,6 +194,17 @@ export function listMemberCode(r: AuditRecord): { dim: string; id: string; code:
 }
 
 const JOURNAL_RANK = { posted: 3, updated: 2, unchanged: 1 } as const;
+/** Journal counts and amounts of a group, or of the whole cycle, before any journal is counted. */
+const noJournals = () => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  retired: 0,
+  failed: 0,
+  createdCents: 0,
+  updatedCents: 0,
+  unchangedCents: 0,
+});
 
 export async function buildReportData(input: {
   cycleId: string;
@@ -266,22 +278,17 @@ export async function buildReportData(input: {
       if (sub !== undefined) subsidiary = sub || '(none)';
     }
     const key = `${account}\u0000${subsidiary}`;
-    let l = lines.get(key);
-    if (!l)
-      lines.set(
-        key,
-        (l = {
-          account,
-          subsidiary,
-          netsuiteCents: 0,
-          loadedCents: 0,
-          quarantinedCents: 0,
-          rejectedCents: 0,
-          differenceCents: 0,
-          rows: { loaded: 0, quarantined: 0, rejected: 0 },
-          reasons: {},
-        }),
-      );
+    const l = mapEntry(lines, key, () => ({
+      account,
+      subsidiary,
+      netsuiteCents: 0,
+      loadedCents: 0,
+      quarantinedCents: 0,
+      rejectedCents: 0,
+      differenceCents: 0,
+      rows: { loaded: 0, quarantined: 0, rejected: 0 },
+      reasons: {},
+    }));
     const c = cents(r.amount);
     l.netsuiteCents += c;
     if (r.outcome === 'accepted') {
@@ -298,10 +305,10 @@ export async function buildReportData(input: {
       const reason = r.reason ?? r.outcome;
       l.reasons[reason] = (l.reasons[reason] ?? 0) + 1;
       const rk = `${r.outcome}\u0000${reason}`;
-      const rl = reasons.get(rk) ?? { kind: r.outcome, reason, rows: 0, cents: 0 };
+      const kind = r.outcome;
+      const rl = mapEntry(reasons, rk, () => ({ kind, reason, rows: 0, cents: 0 }));
       rl.rows++;
       rl.cents += c;
-      reasons.set(rk, rl);
     }
     l.differenceCents = l.netsuiteCents - l.loadedCents;
   }
@@ -311,10 +318,9 @@ export async function buildReportData(input: {
   );
   const bars = new Map<string, AccountBar>();
   for (const l of actualsLines) {
-    const b = bars.get(l.account) ?? { account: l.account, netsuiteCents: 0, anaplanCents: 0 };
+    const b = mapEntry(bars, l.account, () => ({ account: l.account, netsuiteCents: 0, anaplanCents: 0 }));
     b.netsuiteCents += l.netsuiteCents;
     b.anaplanCents += l.loadedCents;
-    bars.set(l.account, b);
   }
   const totals = { netsuiteCents: 0, loadedCents: 0, quarantinedCents: 0, rejectedCents: 0, differenceCents: 0 };
   for (const l of actualsLines) {
@@ -336,23 +342,7 @@ export async function buildReportData(input: {
       return undefined;
     }
     const key = `${s.version}\u0000${s.period}\u0000${s.subsidiary}`;
-    let g = groups.get(key);
-    if (!g)
-      groups.set(
-        key,
-        (g = {
-          ...s,
-          created: 0,
-          updated: 0,
-          unchanged: 0,
-          retired: 0,
-          failed: 0,
-          createdCents: 0,
-          updatedCents: 0,
-          unchangedCents: 0,
-          failedCents: 0,
-        }),
-      );
+    const g = mapEntry(groups, key, () => ({ ...s, ...noJournals(), failedCents: 0 }));
     return g;
   };
   for (const [externalId, rows] of journals) {
@@ -383,16 +373,7 @@ export async function buildReportData(input: {
   const journalLines = [...groups.values()].sort(
     (a, b) => byText(a.version, b.version) || byText(a.period, b.period) || Number(a.subsidiary) - Number(b.subsidiary),
   );
-  const journalTotals = {
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    retired: 0,
-    failed: 0,
-    createdCents: 0,
-    updatedCents: 0,
-    unchangedCents: 0,
-  };
+  const journalTotals = noJournals();
   for (const g of journalLines)
     for (const k of Object.keys(journalTotals) as Array<keyof typeof journalTotals>) journalTotals[k] += g[k];
 
@@ -415,11 +396,10 @@ export async function buildReportData(input: {
   }
   const calls = new Map<string, CallLine>();
   for (const c of await audit.queryCalls({ cycleId, limit: 1_000_000 })) {
-    const l = calls.get(c.system) ?? { system: c.system, calls: 0, failed: 0, totalMs: 0 };
+    const l = mapEntry(calls, c.system, () => ({ system: c.system, calls: 0, failed: 0, totalMs: 0 }));
     l.calls++;
     if (c.status === null || c.status >= 400) l.failed++;
     l.totalMs += c.durationMs;
-    calls.set(c.system, l);
   }
 
   const warnings = [...new Set([...(summary?.warnings ?? []), ...(workflow.warnings ?? [])])];

@@ -1,5 +1,5 @@
 /**
- * What every artifact store backend offers (DESIGN.md §4): content-addressed, immutable artifacts
+ * What every artifact store backend offers (docs/design.md §4): content-addressed, immutable artifacts
  * named by their SHA-256, plus a scratch area for resumable part files. Activities see only this
  * interface; `openStores()` picks the backend from configuration (filesystem by default, S3 with
  * ML_CONNECTOR_ARTIFACTS=s3://…), so a worker on another host finds the same artifacts and parts.

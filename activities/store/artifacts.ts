@@ -1,5 +1,5 @@
 /**
- * Filesystem artifact store, the embedded default (DESIGN.md §4): bulk data (SuiteQL results,
+ * Filesystem artifact store, the embedded default (docs/design.md §4): bulk data (SuiteQL results,
  * import/export files, failure dumps, journal batches) lives on disk under its SHA-256 and moves
  * through Temporal history by hash only. Files are named by hash alone, so nothing about their
  * content leaks through names. The S3 backend (artifacts-s3.ts) implements the same interface.

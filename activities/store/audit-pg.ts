@@ -5,23 +5,26 @@
  * (audit-pg-schema.ts); a store whose database is not migrated refuses with that command named.
  */
 import pg from 'pg';
-import { redactText } from '../http/redact';
-import { OUTCOMES, RECORD_KINDS, type Outcome, type RecordKind } from './audit-schema';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './audit-pg-schema';
-import type { AuditStore, CallFilter, EventFilter } from './audit-store';
+import * as sql from './audit-queries';
+import type { Outcome, RecordKind } from './audit-schema';
 import {
   AuditError,
-  iso,
-  recordParams,
   type AuditCall,
   type AuditCallInput,
   type AuditRecord,
   type AuditRecordInput,
+  type AuditStore,
+  type CallFilter,
   type CycleEvent,
   type CycleEventInput,
+  type EventFilter,
   type LatestOutcome,
   type RecordFilter,
-} from './audit';
+} from './audit-store';
+
+/** This backend's placeholders; everything else about the SQL is in audit-queries.ts. */
+const ph = sql.pgPlaceholder;
 
 export interface PgAuditStoreOptions {
   url: string;
@@ -35,11 +38,6 @@ export interface PgAuditStoreOptions {
   now?: () => Date;
 }
 
-const RECORD_COLUMNS = `id, cycle_id AS "cycleId", step, record_kind AS "recordKind", source_ref AS "sourceRef",
-  artifact_hash AS "artifactHash", target_ref AS "targetRef", target_internal_id AS "targetInternalId", outcome,
-  reason, account, amount, at`;
-const INSERT_RECORD = `INSERT INTO records (cycle_id, step, record_kind, source_ref, artifact_hash, target_ref, target_internal_id, outcome, reason, account, amount, at) VALUES `;
-const RECORD_PARAMS = 12;
 const INT8_OID = 20;
 
 export const isPostgresUrl = (spec: string | undefined): spec is string => !!spec && /^postgres(ql)?:\/\//i.test(spec);
@@ -54,16 +52,6 @@ export function redactDbUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable URL)';
   }
-}
-
-function whereClause(pairs: Array<[string, unknown]>, args: unknown[], extra: string[] = []): string {
-  const where = [...extra];
-  for (const [col, v] of pairs) {
-    if (v === undefined) continue;
-    args.push(v);
-    where.push(`${col} = $${args.length}`);
-  }
-  return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 
 export class PgAuditStore implements AuditStore {
@@ -81,7 +69,7 @@ export class PgAuditStore implements AuditStore {
     this.location = redactDbUrl(opts.url);
     this.readonly = opts.readonly ?? false;
     this.batchSize = opts.batchSize ?? 10_000;
-    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 500, Math.floor(65_535 / RECORD_PARAMS)));
+    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 500, Math.floor(65_535 / sql.RECORD_PARAMS)));
     this.now = opts.now ?? (() => new Date());
     this.pool = new pg.Pool({
       connectionString: opts.url,
@@ -158,19 +146,7 @@ export class PgAuditStore implements AuditStore {
     const p = (async () => {
       this.writable();
       await this.ready();
-      await this.pool.query(
-        `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          call.system,
-          call.method,
-          redactText(call.path),
-          call.status,
-          call.attempt,
-          Math.round(call.durationMs),
-          call.cycleId ?? null,
-          iso(call.at, this.now),
-        ],
-      );
+      await this.pool.query(sql.insertCallSql(ph), sql.callParams(call, this.now));
     })();
     this.inflight.add(p);
     const done = () => this.inflight.delete(p);
@@ -179,69 +155,15 @@ export class PgAuditStore implements AuditStore {
   }
 
   async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
-    return this.page<AuditRecord>(
-      `${RECORD_COLUMNS} FROM records`,
-      [
-        ['cycle_id', filter.cycleId],
-        ['step', filter.step],
-        ['account', filter.account],
-        ['target_ref', filter.externalId],
-        ['outcome', filter.outcome],
-        ['record_kind', filter.recordKind],
-      ],
-      filter,
-    );
-  }
-
-  /** One page of `SELECT <from>` in id order: rows equal to the given values, after `afterId`, at most `limit` (1000). */
-  private page<T extends object>(
-    from: string,
-    equals: Parameters<typeof whereClause>[0],
-    filter: { afterId?: number; limit?: number },
-  ): Promise<T[]> {
-    const args: unknown[] = [];
-    const extra: string[] = [];
-    if (filter.afterId !== undefined) {
-      args.push(filter.afterId);
-      extra.push(`id > $${args.length}`);
-    }
-    const where = whereClause(equals, args, extra);
-    args.push(filter.limit ?? 1000);
-    return this.select<T>(`SELECT ${from} ${where} ORDER BY id LIMIT $${args.length}`, args);
+    return this.select<AuditRecord>(sql.recordsPage(ph, filter));
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
-    const args: unknown[] = [];
-    const where = whereClause(
-      [
-        ['cycle_id', filter.cycleId],
-        ['system', filter.system],
-      ],
-      args,
-    );
-    args.push(filter.limit ?? 1000);
-    return this.select<AuditCall>(
-      `SELECT id, system, method, path, status, attempt, duration_ms AS "durationMs", cycle_id AS "cycleId", at FROM calls ${where} ORDER BY id LIMIT $${args.length}`,
-      args,
-    );
+    return this.select<AuditCall>(sql.callsPage(ph, filter));
   }
 
   async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
-    const args: unknown[] = [];
-    const where = whereClause(
-      [
-        ['cycle_id', cycleId],
-        ['step', step],
-      ],
-      args,
-    );
-    const rows = await this.select<{ outcome: Outcome; n: number }>(
-      `SELECT outcome, COUNT(*) AS n FROM records ${where} GROUP BY outcome`,
-      args,
-    );
-    const out = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-    for (const r of rows) out[r.outcome] = r.n;
-    return out;
+    return sql.countsFrom(await this.select(sql.countsByOutcomeQuery(ph, cycleId, step)));
   }
 
   async latestOutcomeByTarget(
@@ -249,39 +171,23 @@ export class PgAuditStore implements AuditStore {
     step: string,
     recordKind?: RecordKind,
   ): Promise<Map<string, LatestOutcome>> {
-    const args: unknown[] = [cycleId, step];
-    if (recordKind !== undefined) args.push(recordKind);
-    const rows = await this.select<LatestOutcome & { targetRef: string }>(
-      `SELECT r.target_ref AS "targetRef", r.outcome, r.reason, r.target_internal_id AS "targetInternalId", r.at, r.id
-       FROM records r JOIN (
-         SELECT MAX(id) AS id FROM records
-         WHERE cycle_id = $1 AND step = $2 AND target_ref IS NOT NULL ${recordKind === undefined ? '' : 'AND record_kind = $3'} GROUP BY target_ref
-       ) m ON r.id = m.id ORDER BY r.id`,
-      args,
+    return sql.latestFrom(
+      await this.select<sql.LatestOutcomeRow>(sql.latestOutcomeQuery(ph, cycleId, step, recordKind)),
     );
-    return new Map(rows.map(({ targetRef, ...rest }) => [targetRef, rest]));
   }
 
   async appendEvent(e: CycleEventInput): Promise<number> {
     this.writable();
     await this.ready();
     const r = await this.pool.query<{ id: number }>(
-      `INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [e.cycleId, e.kind, e.scope ?? null, e.actor ?? null, e.note ?? null, iso(e.at, this.now)],
+      `${sql.insertEventSql(ph)} RETURNING id`,
+      sql.eventParams(e, this.now),
     );
     return r.rows[0]!.id;
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
-    return this.page<CycleEvent>(
-      `id, cycle_id AS "cycleId", kind, scope, actor, note, at FROM cycle_events`,
-      [
-        ['cycle_id', filter.cycleId],
-        ['scope', filter.scope],
-        ['kind', filter.kind],
-      ],
-      filter,
-    );
+    return this.select<CycleEvent>(sql.eventsPage(ph, filter));
   }
 
   async close(): Promise<void> {
@@ -308,9 +214,9 @@ export class PgAuditStore implements AuditStore {
     return this.schemaChecked;
   }
 
-  private async select<T extends object>(sql: string, args: unknown[]): Promise<T[]> {
+  private async select<T extends object>(q: sql.Query): Promise<T[]> {
     await this.ready();
-    return (await this.pool.query<T>(sql, args)).rows;
+    return (await this.pool.query<T>(q.sql, q.args)).rows;
   }
 
   private async connect(): Promise<pg.PoolClient> {
@@ -342,12 +248,8 @@ export class PgAuditStore implements AuditStore {
     let open = false;
     const flush = async () => {
       if (inChunk === 0) return;
-      const values = Array.from(
-        { length: inChunk },
-        (_, r) => `(${Array.from({ length: RECORD_PARAMS }, (_, c) => `$${r * RECORD_PARAMS + c + 1}`).join(', ')})`,
-      );
       try {
-        await client.query(INSERT_RECORD + values.join(', '), chunk);
+        await client.query(sql.insertRecordsSql(ph, inChunk), chunk);
       } catch (e) {
         throw new AuditError(`audit records ${total - inChunk + 1}–${total} refused: ${(e as Error).message}`, {
           cause: e,
@@ -358,7 +260,7 @@ export class PgAuditStore implements AuditStore {
     };
     try {
       for await (const row of rows) {
-        const bad = this.check(row);
+        const bad = sql.recordProblem(row);
         if (bad) {
           if (onRefusal === 'keep-before') {
             await flush();
@@ -371,7 +273,7 @@ export class PgAuditStore implements AuditStore {
           await client.query('BEGIN');
           open = true;
         }
-        chunk.push(...this.params(row, at));
+        chunk.push(...sql.recordParams(row, at, this.now));
         inChunk++;
         inTx++;
         total++;
@@ -391,19 +293,5 @@ export class PgAuditStore implements AuditStore {
       if (open) await client.query('ROLLBACK').catch(() => undefined);
       client.release();
     }
-  }
-
-  private check(r: AuditRecordInput): string | null {
-    if (typeof r.cycleId !== 'string' || !r.cycleId) return 'cycleId missing';
-    if (typeof r.step !== 'string' || !r.step) return 'step missing';
-    if (!(RECORD_KINDS as readonly string[]).includes(r.recordKind))
-      return `recordKind ${JSON.stringify(r.recordKind)} is not one of ${RECORD_KINDS.join(', ')}`;
-    if (!(OUTCOMES as readonly string[]).includes(r.outcome))
-      return `outcome ${JSON.stringify(r.outcome)} is not one of ${OUTCOMES.join(', ')}`;
-    return null;
-  }
-
-  private params(r: AuditRecordInput, at: string): unknown[] {
-    return recordParams(r, at, this.now);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Audit trail schema (DESIGN.md §5). Both tables are append-only: triggers abort any UPDATE or
+ * Audit trail schema (docs/design.md §5). Both tables are append-only: triggers abort any UPDATE or
  * DELETE, so a row, once written, is the record of what happened. Enumerations are CHECK
  * constraints so a bulk insert need not validate each row in JavaScript.
  */

@@ -1,112 +1,36 @@
 /**
- * Audit trail (issue 6 item 4, DESIGN.md §5) in SQLite (`.data/audit.db` by default, WAL):
+ * Audit trail (issue 6 item 4, docs/design.md §5) in SQLite (`.data/audit.db` by default, WAL):
  * one row per record moved and one per external call, append-only (audit-schema.ts). Answers
  * `ml-connector audit` and tells a replay which targets (journals) did not post.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { redactText } from '../http/redact';
-import { AUDIT_SCHEMA, OUTCOMES, Outcome, RecordKind, type CycleEventKind } from './audit-schema';
-import type { AuditStore, CallFilter, EventFilter } from './audit-store';
+import { AUDIT_SCHEMA } from './audit-schema';
+import {
+  AuditError,
+  type AuditCall,
+  type AuditCallInput,
+  type AuditRecord,
+  type AuditRecordInput,
+  type AuditStore,
+  type CallFilter,
+  type CycleEvent,
+  type CycleEventInput,
+  type EventFilter,
+  type LatestOutcome,
+  type RecordFilter,
+} from './audit-store';
+import * as sql from './audit-queries';
+import type { Outcome, RecordKind } from './audit-schema';
 import { dataPaths } from '../../common/node/env';
-import { StoreError } from './errors';
 
 export { CYCLE_EVENT_KINDS, OUTCOMES, RECORD_KINDS } from './audit-schema';
 export type { CycleEventKind, Outcome, RecordKind } from './audit-schema';
-export type { AuditStore, CallFilter, EventFilter } from './audit-store';
+export * from './audit-store';
 
-export class AuditError extends StoreError {}
-
-export interface AuditRecordInput {
-  cycleId: string;
-  step: string;
-  recordKind: RecordKind;
-  /** Query hash / export id plus row number, e.g. "q:9f2c…#41". */
-  sourceRef?: string | null;
-  artifactHash?: string | null;
-  /** Anaplan task id, or the NetSuite journal externalId (the idempotency key). */
-  targetRef?: string | null;
-  targetInternalId?: string | null;
-  outcome: Outcome;
-  reason?: string | null;
-  account?: string | null;
-  /** Decimal amount; keep it a string to avoid float rounding. */
-  amount?: string | number | null;
-  /** Default: now. */
-  at?: Date | string;
-}
-
-export interface AuditRecord {
-  id: number;
-  cycleId: string;
-  step: string;
-  recordKind: RecordKind;
-  sourceRef: string | null;
-  artifactHash: string | null;
-  targetRef: string | null;
-  targetInternalId: string | null;
-  outcome: Outcome;
-  reason: string | null;
-  account: string | null;
-  amount: string | null;
-  at: string;
-}
-
-export interface AuditCallInput {
-  system: string;
-  method: string;
-  /** Request path; redacted again here, so a token in a query string never lands on disk. */
-  path: string;
-  /** HTTP status; null when no response arrived. */
-  status: number | null;
-  attempt: number;
-  durationMs: number;
-  cycleId?: string | null;
-  at?: Date | string;
-}
-
-export interface AuditCall extends Required<Omit<AuditCallInput, 'at' | 'cycleId'>> {
-  id: number;
-  cycleId: string | null;
-  at: string;
-}
-
-export interface RecordFilter {
-  cycleId?: string;
-  step?: string;
-  account?: string;
-  /** NetSuite externalId / Anaplan task id (target_ref). */
-  externalId?: string;
-  outcome?: Outcome;
-  recordKind?: RecordKind;
-  /** Default 1000; rows come in insertion order. */
-  limit?: number;
-  /** Rows with id greater than this (paging). */
-  afterId?: number;
-}
-
-export interface LatestOutcome {
-  outcome: Outcome;
-  reason: string | null;
-  targetInternalId: string | null;
-  at: string;
-  id: number;
-}
-
-export interface CycleEventInput {
-  cycleId: string;
-  kind: CycleEventKind;
-  scope?: string | null;
-  actor?: string | null;
-  note?: string | null;
-  at?: Date | string;
-}
-
-export interface CycleEvent extends Required<Omit<CycleEventInput, 'at'>> {
-  id: number;
-  at: string;
-}
+/** This backend's placeholders; everything else about the SQL is in audit-queries.ts. */
+const ph = sql.sqlitePlaceholder;
 
 export interface AuditTrailOptions {
   /** Default ML_CONNECTOR_AUDIT_DB or `.data/audit.db`. */
@@ -116,32 +40,6 @@ export interface AuditTrailOptions {
   /** Rows per transaction in bulk appends. */
   batchSize?: number;
   now?: () => Date;
-}
-
-const RECORD_COLUMNS = `id, cycle_id AS cycleId, step, record_kind AS recordKind, source_ref AS sourceRef,
-  artifact_hash AS artifactHash, target_ref AS targetRef, target_internal_id AS targetInternalId, outcome,
-  reason, account, amount, at`;
-
-/** A row's time as stored by both backends: ISO text, `now()` when the row gives none. */
-export const iso = (at: Date | string | undefined, now: () => Date) =>
-  at === undefined ? now().toISOString() : typeof at === 'string' ? at : at.toISOString();
-
-/** One record's column values in insert order (cycle_id … at), shared by the SQLite and PostgreSQL backends. */
-export function recordParams(r: AuditRecordInput, at: string, now: () => Date): unknown[] {
-  return [
-    r.cycleId,
-    r.step,
-    r.recordKind,
-    r.sourceRef ?? null,
-    r.artifactHash ?? null,
-    r.targetRef ?? null,
-    r.targetInternalId ?? null,
-    r.outcome,
-    r.reason ?? null,
-    r.account ?? null,
-    r.amount === undefined || r.amount === null ? null : String(r.amount),
-    r.at === undefined ? at : iso(r.at, now),
-  ];
 }
 
 /** The embedded backend: async methods over better-sqlite3's synchronous calls. */
@@ -174,16 +72,9 @@ export class AuditTrail implements AuditStore {
       // the worker's RSS flat through a 1M-row audit pass.
       this.db.pragma('cache_size = -4000');
       this.db.exec(AUDIT_SCHEMA);
-      this.insertRecord = this.db.prepare(
-        `INSERT INTO records (cycle_id, step, record_kind, source_ref, artifact_hash, target_ref, target_internal_id,
-           outcome, reason, account, amount, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      this.insertCall = this.db.prepare(
-        `INSERT INTO calls (system, method, path, status, attempt, duration_ms, cycle_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      this.insertEvent = this.db.prepare(
-        `INSERT INTO cycle_events (cycle_id, kind, scope, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
-      );
+      this.insertRecord = this.db.prepare(sql.insertRecordsSql(ph));
+      this.insertCall = this.db.prepare(sql.insertCallSql(ph));
+      this.insertEvent = this.db.prepare(sql.insertEventSql(ph));
     }
   }
 
@@ -257,125 +148,42 @@ export class AuditTrail implements AuditStore {
   async appendCall(call: AuditCallInput): Promise<void> {
     const stmt = this.writable(this.insertCall);
     this.commitStreamed();
-    stmt.run(
-      call.system,
-      call.method,
-      redactText(call.path),
-      call.status,
-      call.attempt,
-      Math.round(call.durationMs),
-      call.cycleId ?? null,
-      iso(call.at, this.now),
-    );
+    stmt.run(...sql.callParams(call, this.now));
   }
 
   async queryRecords(filter: RecordFilter = {}): Promise<AuditRecord[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const eq = (col: string, v: unknown) => {
-      if (v !== undefined) {
-        where.push(`${col} = ?`);
-        args.push(v);
-      }
-    };
-    eq('cycle_id', filter.cycleId);
-    eq('step', filter.step);
-    eq('account', filter.account);
-    eq('target_ref', filter.externalId);
-    eq('outcome', filter.outcome);
-    eq('record_kind', filter.recordKind);
-    if (filter.afterId !== undefined) {
-      where.push('id > ?');
-      args.push(filter.afterId);
-    }
-    const sql = `SELECT ${RECORD_COLUMNS} FROM records ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
-    return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditRecord[];
+    return this.all<AuditRecord>(sql.recordsPage(ph, filter));
   }
 
   async queryCalls(filter: CallFilter = {}): Promise<AuditCall[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    for (const [col, v] of [
-      ['cycle_id', filter.cycleId],
-      ['system', filter.system],
-    ] as const) {
-      if (v === undefined) continue;
-      where.push(`${col} = ?`);
-      args.push(v);
-    }
-    const sql = `SELECT id, system, method, path, status, attempt, duration_ms AS durationMs, cycle_id AS cycleId, at
-      FROM calls ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
-    return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditCall[];
+    return this.all<AuditCall>(sql.callsPage(ph, filter));
   }
 
   /** Row counts per outcome for a cycle (optionally one step); every outcome present, zero if none. */
   async countsByOutcome(cycleId: string, step?: string): Promise<Record<Outcome, number>> {
-    const rows = this.db
-      .prepare(
-        `SELECT outcome, COUNT(*) AS n FROM records WHERE cycle_id = ? ${step === undefined ? '' : 'AND step = ?'} GROUP BY outcome`,
-      )
-      .all(...(step === undefined ? [cycleId] : [cycleId, step])) as Array<{ outcome: Outcome; n: number }>;
-    const out = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-    for (const r of rows) out[r.outcome] = r.n;
-    return out;
+    return sql.countsFrom(this.all(sql.countsByOutcomeQuery(ph, cycleId, step)));
   }
 
   /**
    * The last recorded outcome per target (journal externalId / task id) of a step. A replay
-   * re-sends the targets whose latest outcome is not `accepted`; later rows supersede earlier ones
-   * because the table only grows.
+   * re-sends the targets whose latest outcome is not `accepted`.
    */
   async latestOutcomeByTarget(
     cycleId: string,
     step: string,
     recordKind?: RecordKind,
   ): Promise<Map<string, LatestOutcome>> {
-    const kind = recordKind === undefined ? '' : 'AND record_kind = ?';
-    const args = recordKind === undefined ? [cycleId, step] : [cycleId, step, recordKind];
-    const rows = this.db
-      .prepare(
-        `SELECT r.target_ref AS targetRef, r.outcome, r.reason, r.target_internal_id AS targetInternalId, r.at, r.id
-         FROM records r JOIN (
-           SELECT MAX(id) AS id FROM records
-           WHERE cycle_id = ? AND step = ? AND target_ref IS NOT NULL ${kind} GROUP BY target_ref
-         ) m ON r.id = m.id ORDER BY r.id`,
-      )
-      .all(...args) as Array<LatestOutcome & { targetRef: string }>;
-    return new Map(rows.map(({ targetRef, ...rest }) => [targetRef, rest]));
+    return sql.latestFrom(this.all<sql.LatestOutcomeRow>(sql.latestOutcomeQuery(ph, cycleId, step, recordKind)));
   }
 
   /** Appends one cycle event (ledger write, approval decision); returns its id (the scope's order). */
   async appendEvent(e: CycleEventInput): Promise<number> {
-    const info = this.writable(this.insertEvent).run(
-      e.cycleId,
-      e.kind,
-      e.scope ?? null,
-      e.actor ?? null,
-      e.note ?? null,
-      iso(e.at, this.now),
-    );
-    return Number(info.lastInsertRowid);
+    return Number(this.writable(this.insertEvent).run(...sql.eventParams(e, this.now)).lastInsertRowid);
   }
 
   async queryEvents(filter: EventFilter = {}): Promise<CycleEvent[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    for (const [col, v] of [
-      ['cycle_id', filter.cycleId],
-      ['scope', filter.scope],
-      ['kind', filter.kind],
-    ] as const) {
-      if (v === undefined) continue;
-      where.push(`${col} = ?`);
-      args.push(v);
-    }
-    if (filter.afterId !== undefined) {
-      where.push('id > ?');
-      args.push(filter.afterId);
-    }
-    const sql = `SELECT id, cycle_id AS cycleId, kind, scope, actor, note, at FROM cycle_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
     try {
-      return this.db.prepare(sql).all(...args, filter.limit ?? 1000) as CycleEvent[];
+      return this.all<CycleEvent>(sql.eventsPage(ph, filter));
     } catch (err) {
       // A database written before cycle events existed, opened read-only (the CLI): none recorded.
       if (/no such table: cycle_events/.test((err as Error).message)) return [];
@@ -397,8 +205,12 @@ export class AuditTrail implements AuditStore {
     return stmt;
   }
 
+  private all<T>(q: sql.Query): T[] {
+    return this.db.prepare(q.sql).all(...q.args) as T[];
+  }
+
   private insertRow(stmt: Database.Statement, r: AuditRecordInput, at: string): void {
-    stmt.run(...recordParams(r, at, this.now));
+    stmt.run(...sql.recordParams(r, at, this.now));
   }
 
   private writeBatch(batch: AuditRecordInput[], offset: number): number {

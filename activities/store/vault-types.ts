@@ -1,5 +1,5 @@
 /**
- * Shapes of the secrets kept in the credential vault (DESIGN.md §6). The CLI, the vault and the
+ * Shapes of the secrets kept in the credential vault (docs/design.md §6). The CLI, the vault and the
  * activities that resolve credentials by connection name all parse with these schemas.
  */
 import { z } from 'zod';

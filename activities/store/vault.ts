@@ -1,5 +1,5 @@
 /**
- * Credential vault (issue 6, DESIGN.md §6): NetSuite and Anaplan credentials by connection name,
+ * Credential vault (issue 6, docs/design.md §6): NetSuite and Anaplan credentials by connection name,
  * encrypted at rest in one file (`.data/credentials.vault` by default). Activities resolve
  * credentials here by connection name; secrets never travel in workflow arguments.
  *

@@ -12,6 +12,7 @@
  * Node-only (node:path, and the Temporal settings read files): workflow code must not import it
  * (eslint.config.mjs refuses it there).
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
@@ -242,12 +243,82 @@ const VARIABLES = {
   },
   OTEL_SERVICE_NAME: { schema: trimmed, default: 'ml-connector-worker', meaning: 'service.name of the spans' },
   // Secret inputs of `ml-connector credentials set` (else read from stdin)
-  ANAPLAN_PASSWORD: { schema: text, default: 'unset: stdin', meaning: 'Anaplan basic-auth password', secret: true },
+  ANAPLAN_PASSWORD: {
+    schema: text,
+    default: 'unset: stdin',
+    meaning: 'Anaplan basic-auth password (also of the upload benchmark)',
+    secret: true,
+  },
   ANAPLAN_REFRESH_TOKEN: {
     schema: text,
     default: 'unset: stdin',
     meaning: 'Anaplan OAuth refresh token',
     secret: true,
+  },
+  // Development only: read by scripts/ (tools, the test runner, benchmarks, chaos runs) and the test
+  // harness (test/helpers), never by the connector. scripts/run-tests.ts sets the ML_CONNECTOR_TEST_ ones.
+  MINIO_PATH: {
+    schema: text,
+    default: 'unset: <data dir>/tools, then the machine cache, then a build from source',
+    meaning: 'development: MinIO binary for the S3 tests and chaos runs (scripts/ensure-minio.ts)',
+  },
+  XDG_CACHE_HOME: {
+    schema: text,
+    default: '~/.cache',
+    meaning: 'development: machine-wide cache of built tools (MinIO), shared by every clone',
+  },
+  PG_BIN: {
+    schema: text,
+    default: 'the newest /usr/lib/postgresql/<n>/bin',
+    meaning: 'development: directory of initdb and postgres for the tests and chaos runs',
+  },
+  CHROMIUM_BIN: {
+    schema: text,
+    default: 'chromium, chromium-browser or google-chrome on PATH',
+    meaning: 'development: headless Chromium of the report test',
+  },
+  ML_CONNECTOR_TEST_RUN: { schema: flag, default: 'unset', meaning: 'development: set by `npm test` for its tests' },
+  ML_CONNECTOR_TEST_S3_ENDPOINT: {
+    schema: endpointUrl,
+    default: 'set by `npm test`',
+    meaning: 'development: the MinIO of the test run',
+  },
+  ML_CONNECTOR_TEST_S3_ACCESS_KEY: {
+    schema: text,
+    default: 'set by `npm test`',
+    meaning: 'development: its access key',
+  },
+  ML_CONNECTOR_TEST_S3_SECRET_KEY: {
+    schema: text,
+    default: 'set by `npm test`',
+    meaning: 'development: its secret key',
+    secret: true,
+  },
+  ML_CONNECTOR_TEST_PG_URL: {
+    schema: text,
+    default: 'set by `npm test`',
+    meaning: 'development: superuser URL of the PostgreSQL of the test run',
+    secret: true,
+  },
+  MLC_KEEP_REPORT: {
+    schema: text,
+    default: 'unset',
+    meaning: 'development: the report test copies its HTML report to this directory',
+  },
+  MLC_REPORT_SCREENSHOT: {
+    schema: text,
+    default: 'unset',
+    meaning: 'development: the report test saves a screenshot to this file',
+  },
+  BENCH_UPLOAD: {
+    schema: text,
+    default: 'set by scripts/bench-sdk.ts',
+    meaning: 'development: input of the upload benchmark child (JSON)',
+  },
+  ANAPLAN_USER: {
+    schema: text,
+    default: 'set by scripts/bench-sdk.ts',
+    meaning: 'development: Anaplan sandbox user of the upload benchmark (and of anaplan-sdk)',
   },
 } satisfies Record<string, VariableSpec>;
 
@@ -609,4 +680,94 @@ function withoutSecretsInLogs(s: Settings): Settings {
   Object.defineProperty(s, 'toJSON', { value: redacted, enumerable: false });
   Object.defineProperty(s, inspect.custom, { value: () => redacted(), enumerable: false });
   return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Development: scripts/ and the test harness (the variables above marked "development")
+
+export interface DevToolSettings {
+  /** MINIO_PATH: a MinIO binary to use as is. */
+  minioPath?: string;
+  /** XDG_CACHE_HOME, else ~/.cache: where built tools are kept for every clone of the machine. */
+  cacheDir: string;
+  /** PG_BIN: the directory of initdb and postgres. */
+  pgBin?: string;
+  /** CHROMIUM_BIN. */
+  chromiumBin?: string;
+  /** The directories of PATH, in order. */
+  searchPath: string[];
+}
+
+export function devToolSettings(env: Env = process.env): DevToolSettings {
+  return {
+    minioPath: get(env, 'MINIO_PATH'),
+    cacheDir: get(env, 'XDG_CACHE_HOME') ?? path.join(os.homedir(), '.cache'),
+    pgBin: get(env, 'PG_BIN'),
+    chromiumBin: get(env, 'CHROMIUM_BIN'),
+    searchPath: temporalCliSettings(env).searchPath,
+  };
+}
+
+export interface TestRunSettings {
+  /** The MinIO of `npm test`; undefined outside it. */
+  s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  /** The PostgreSQL superuser URL of `npm test`; undefined outside it. */
+  pgUrl?: string;
+  keepReportDir?: string;
+  reportScreenshot?: string;
+}
+
+/** What `npm test` (scripts/run-tests.ts) hands its tests; a bad value throws naming the variable. */
+export function testRunSettings(env: Env = process.env): TestRunSettings {
+  const problems: string[] = [];
+  const endpoint = get(env, 'ML_CONNECTOR_TEST_S3_ENDPOINT', problems);
+  const accessKeyId = get(env, 'ML_CONNECTOR_TEST_S3_ACCESS_KEY');
+  const secretAccessKey = get(env, 'ML_CONNECTOR_TEST_S3_SECRET_KEY');
+  return done(problems, {
+    s3: endpoint && accessKeyId && secretAccessKey ? { endpoint, accessKeyId, secretAccessKey } : undefined,
+    pgUrl: get(env, 'ML_CONNECTOR_TEST_PG_URL'),
+    keepReportDir: get(env, 'MLC_KEEP_REPORT'),
+    reportScreenshot: get(env, 'MLC_REPORT_SCREENSHOT'),
+  });
+}
+
+/** The upload benchmark child's input and login (scripts/bench-sdk.ts → scripts/bench-upload-client.ts). */
+export function benchUploadSettings(env: Env = process.env): { input?: string; user?: string; password?: string } {
+  return { input: get(env, 'BENCH_UPLOAD'), user: get(env, 'ANAPLAN_USER'), password: get(env, 'ANAPLAN_PASSWORD') };
+}
+
+/** TEMPORAL_ADDRESS as given (undefined: a script starts a dev server of its own). */
+export function configuredTemporalAddress(env: Env = process.env): string | undefined {
+  return get(env, 'TEMPORAL_ADDRESS');
+}
+
+/**
+ * This process's environment passed through unread, with `overrides` on top: for a child process a
+ * script starts, or connector code a script or test runs with settings of its own. Scripts call this
+ * instead of spreading `process.env`, so the variables anything reads are the ones listed in this file
+ * (the overrides are these variables, or a tool's own such as MinIO's).
+ */
+export function inheritedEnv(overrides: Env = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+/** As inheritedEnv but passing only PATH through: a server (PostgreSQL, MinIO) that should see nothing else. */
+export function pathOnlyEnv(overrides: Env = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, ...overrides };
+}
+
+/**
+ * Sets variables on this process, for connector code a script runs in-process (the replay CLI reads
+ * the same settings a worker child gets); returns the function that puts the previous values back.
+ */
+export function setProcessEnv(vars: Env): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Env) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(vars);
+  return () => apply(saved);
 }

@@ -9,11 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff } from '../../common/dto';
 import { statusQuery } from '../../common/messages';
+import { setProcessEnv } from '../../common/node/env';
+import { runCli as cli } from '../helpers/cli';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals, until } from '../helpers/until';
@@ -21,18 +22,21 @@ import { ledgerJournals, until } from '../helpers/until';
 describe('approval gate and dry run', () => {
   let t: TestTemporal;
   let env: CycleEnv;
-  let savedDataDir: string | undefined;
-  const cli = async (args: string[]) => {
-    const lines: string[] = [];
-    // The test run has no codec keys: workflow commands need the plaintext flag (issue 13 item 3).
-    const argv = ['cycle', 'replay', 'schedule'].includes(args[0]!) ? [...args, '--insecure-plaintext-payloads'] : args;
-    const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    return { code, lines, text: lines.join('\n') };
-  };
+  let restoreEnv = () => {};
   const withApproval = (approval: 'auto' | 'manual', approvalTimeoutHours = 72): ConnectionConfig => ({
     ...env.config,
     journals: { ...env.config.journals, approval, approvalTimeoutHours },
   });
+  /** Starts a plan cycle of `period` with the given approval mode on the test's worker. */
+  const planCycle = (period: string, approval: 'auto' | 'manual', approvalTimeoutHours?: number) =>
+    startCycle(t.client, withApproval(approval, approvalTimeoutHours), period, 'plan', undefined, env.taskQueue);
+  /** The cycle's status once it waits for a decision. */
+  const waitingForApproval = (h: Awaited<ReturnType<typeof planCycle>>) =>
+    until(
+      () => h.query(statusQuery),
+      (s) => s.approval?.state === 'waiting',
+      60_000,
+    );
   const ledger = async () =>
     JSON.stringify(
       (await ledgerJournals(env.sandboxes.netsuite.url)).map((j) => [j.externalId, j.lastModifiedDate]).sort(),
@@ -43,23 +47,17 @@ describe('approval gate and dry run', () => {
     env = await cycleEnv(t, { netsuite: { glLines: 300 } });
     await env.startWorker();
     // `cycle diff` reads the diff artifact from this host's data dir.
-    savedDataDir = process.env.ML_CONNECTOR_DATA_DIR;
-    process.env.ML_CONNECTOR_DATA_DIR = env.dataDir;
+    restoreEnv = setProcessEnv({ ML_CONNECTOR_DATA_DIR: env.dataDir });
   });
   after(async () => {
-    if (savedDataDir === undefined) delete process.env.ML_CONNECTOR_DATA_DIR;
-    else process.env.ML_CONNECTOR_DATA_DIR = savedDataDir;
+    restoreEnv();
     await env?.close();
     await t?.close();
   });
 
   it('manual: shows the diff, posts nothing while waiting, posts exactly the diff once approved', async () => {
-    const h = await startCycle(t.client, withApproval('manual'), '2026-10', 'plan', undefined, env.taskQueue);
-    const waiting = await until(
-      () => h.query(statusQuery),
-      (s) => s.approval?.state === 'waiting',
-      60_000,
-    );
+    const h = await planCycle('2026-10', 'manual');
+    const waiting = await waitingForApproval(h);
     assert.equal(waiting.pauseReason, 'waiting for approval');
     assert.ok(waiting.approval!.diff.counts.create > 0, 'a fresh ledger: every journal is to be created');
     assert.equal((await ledgerJournals(env.sandboxes.netsuite.url)).length, 0, 'nothing posted before approval');
@@ -110,12 +108,8 @@ describe('approval gate and dry run', () => {
 
   it('manual: a rejection ends the cycle with nothing posted, recorded with who', async () => {
     const before = await ledger();
-    const h = await startCycle(t.client, withApproval('manual'), '2026-09', 'plan', undefined, env.taskQueue);
-    await until(
-      () => h.query(statusQuery),
-      (s) => s.approval?.state === 'waiting',
-      60_000,
-    );
+    const h = await planCycle('2026-09', 'manual');
+    await waitingForApproval(h);
     const no = await cli(['cycle', 'reject', h.workflowId, '--note', 'wrong version', '--by', 'bob']);
     assert.equal(no.code, 0, no.text);
     const summary = await h.result();
@@ -135,7 +129,7 @@ describe('approval gate and dry run', () => {
   it('manual: no decision within the timeout ends the cycle as not approved, posting nothing', async () => {
     const before = await ledger();
     // 0.0005 h = 1.8 s
-    const h = await startCycle(t.client, withApproval('manual', 0.0005), '2026-08', 'plan', undefined, env.taskQueue);
+    const h = await planCycle('2026-08', 'manual', 0.0005);
     const summary = await h.result();
     assert.equal(summary.approval?.state, 'expired');
     assert.equal(summary.journals, undefined);
@@ -147,14 +141,10 @@ describe('approval gate and dry run', () => {
   });
 
   it('manual: an approved diff does not post when another cycle wrote the ledger after it was computed', async () => {
-    const h = await startCycle(t.client, withApproval('manual'), '2026-07', 'plan', undefined, env.taskQueue);
-    await until(
-      () => h.query(statusQuery),
-      (s) => s.approval?.state === 'waiting',
-      60_000,
-    );
+    const h = await planCycle('2026-07', 'manual');
+    await waitingForApproval(h);
     // Meanwhile an auto cycle writes the same ledger scope.
-    const other = await startCycle(t.client, withApproval('auto'), '2026-06', 'plan', undefined, env.taskQueue);
+    const other = await planCycle('2026-06', 'auto');
     await other.result();
     const before = await ledger();
     assert.equal((await cli(['cycle', 'approve', h.workflowId, '--by', 'carol'])).code, 0);
@@ -169,39 +159,16 @@ describe('approval gate and dry run', () => {
     const before = await ledger();
     const file = path.join(env.dataDir, 'connection.json');
     fs.writeFileSync(file, JSON.stringify(withApproval('auto')));
-    const r = await cli([
-      'cycle',
-      'start',
-      '--config',
-      file,
-      '--period',
-      '2026-11',
-      '--kind',
-      'plan',
-      '--dry-run',
-      '--json',
-      '--task-queue',
-      env.taskQueue,
-    ]);
+    const dryRun = (...extra: string[]) =>
+      cli(['cycle', 'start', '--config', file, '--period', '2026-11', '--kind', 'plan', '--dry-run', ...extra]);
+    const r = await dryRun('--json', '--task-queue', env.taskQueue);
     assert.equal(r.code, 0, r.text);
     const out = JSON.parse(r.lines.at(-1)!) as { approval: { state: string }; diff: JournalDiff; journals?: unknown };
     assert.equal(out.approval.state, 'dry-run');
     assert.ok(out.diff.journals.length > 0, 'the diff lists the journals');
     assert.equal(out.journals, undefined, 'nothing posted');
     assert.equal(await ledger(), before, 'the ledger is untouched');
-    const text = await cli([
-      'cycle',
-      'start',
-      '--config',
-      file,
-      '--period',
-      '2026-11',
-      '--kind',
-      'plan',
-      '--dry-run',
-      '--task-queue',
-      env.taskQueue,
-    ]);
+    const text = await dryRun('--task-queue', env.taskQueue);
     assert.equal(text.code, 0, text.text);
     assert.match(text.text, /Journal diff of .*: \d+ to create, \d+ to update, \d+ unchanged, \d+ to retire/);
     assert.match(text.text, /dry run: nothing was written to NetSuite/);

@@ -7,10 +7,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import { ledgerLockWorkflowId } from '../../common/ids';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
+import { runCli } from '../helpers/cli';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { until } from '../helpers/until';
@@ -26,6 +26,19 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
       ext: string;
       op: string;
     }>;
+  /** `ml-connector replay --cycle <id> …` on the test's worker. */
+  const replay = (cycleId: string, ...args: string[]) =>
+    runCli(['replay', '--cycle', cycleId, ...args, '--task-queue', env.taskQueue]);
+  /** The ledger-write events of the test connection's ledger-lock scope (what replay checks), in order. */
+  const ledgerWrites = () =>
+    env.built.stores.audit.queryEvents({
+      scope: ledgerLockWorkflowId(
+        env.config.netsuite.accountId,
+        env.config.anaplan.workspaceId,
+        env.config.anaplan.modelId,
+      ),
+      kind: 'ledger_write',
+    });
 
   before(async () => {
     t = await testTemporal();
@@ -116,12 +129,7 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
     );
 
     // The ledger-write record (what replay checks) has both, in lock order.
-    const scope = ledgerLockWorkflowId(
-      env.config.netsuite.accountId,
-      env.config.anaplan.workspaceId,
-      env.config.anaplan.modelId,
-    );
-    const events = await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' });
+    const events = await ledgerWrites();
     assert.deepEqual(
       events.map((e) => e.cycleId),
       [first, second],
@@ -132,98 +140,34 @@ describe('ledger lock: one writer per NetSuite account × Anaplan model', () => 
   it('refuses to replay the older writer, naming the newer cycle, and writes nothing', async () => {
     assert.ok(first && second, 'needs the two cycles of the first test');
     const before = writes().length;
-    const lines: string[] = [];
-    const code = await main(
-      [
-        'replay',
-        '--cycle',
-        first,
-        '--step',
-        'postJournals',
-        '--task-queue',
-        env.taskQueue,
-        '--insecure-plaintext-payloads',
-      ],
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    assert.equal(code, 1, lines.join('\n'));
-    const text = lines.join('\n');
+    const refused = await replay(first, '--step', 'postJournals');
+    assert.equal(refused.code, 1, refused.text);
+    const text = refused.text;
     assert.ok(text.includes(second), `the error names the newer cycle ${second}: ${text}`);
     assert.match(text, /--rederive/);
     assert.equal(writes().length, before, 'the refused replay wrote nothing');
 
     // The latest writer may replay: same plan, nothing to change.
-    lines.length = 0;
-    assert.equal(
-      await main(
-        [
-          'replay',
-          '--cycle',
-          second,
-          '--step',
-          'postJournals',
-          '--task-queue',
-          env.taskQueue,
-          '--json',
-          '--insecure-plaintext-payloads',
-        ],
-        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-      ),
-      0,
-      lines.join('\n'),
-    );
-    const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; failed: number } };
+    const latest = await replay(second, '--step', 'postJournals', '--json');
+    assert.equal(latest.code, 0, latest.text);
+    const again = JSON.parse(latest.lines.at(-1)!) as { journals: { posted: number; updated: number; failed: number } };
     assert.equal(again.journals.failed, 0);
   });
 
   it('replay --rederive re-prepares from the current plan under the ledger lock', async () => {
     assert.ok(first && second, 'needs the two cycles of the first test');
-    const lines: string[] = [];
-    const code = await main(
-      [
-        'replay',
-        '--cycle',
-        first,
-        '--rederive',
-        '--task-queue',
-        env.taskQueue,
-        '--json',
-        '--insecure-plaintext-payloads',
-      ],
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    assert.equal(code, 0, lines.join('\n'));
-    const r = JSON.parse(lines.at(-1)!) as { rederived: string; journals: { failed: number } };
+    const rederive = await replay(first, '--rederive', '--json');
+    assert.equal(rederive.code, 0, rederive.text);
+    const r = JSON.parse(rederive.lines.at(-1)!) as { rederived: string; journals: { failed: number } };
     assert.match(r.rederived, /:plan$/, 'a plan cycle re-derived the journals');
     assert.equal(r.journals.failed, 0);
-    const scope = ledgerLockWorkflowId(
-      env.config.netsuite.accountId,
-      env.config.anaplan.workspaceId,
-      env.config.anaplan.modelId,
-    );
-    const last = (await env.built.stores.audit.queryEvents({ scope, kind: 'ledger_write' })).at(-1)!;
+    const last = (await ledgerWrites()).at(-1)!;
     assert.equal(last.cycleId, r.rederived, 'the re-derivation is the scope’s latest write');
     // And now the former latest writer is the older one: its replay is refused too.
     if (second !== r.rederived) {
-      lines.length = 0;
-      assert.equal(
-        await main(
-          [
-            'replay',
-            '--cycle',
-            second,
-            '--step',
-            'postJournals',
-            '--task-queue',
-            env.taskQueue,
-            '--insecure-plaintext-payloads',
-          ],
-          { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-        ),
-        1,
-        lines.join('\n'),
-      );
-      assert.ok(lines.join('\n').includes(r.rederived), lines.join('\n'));
+      const older = await replay(second, '--step', 'postJournals');
+      assert.equal(older.code, 1, older.text);
+      assert.ok(older.text.includes(r.rederived), older.text);
     }
   });
 });

@@ -7,13 +7,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import type { ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { getJson } from '../../activities/cycle/context';
 import type { StoredJournals } from '../../activities/cycle/plan';
+import { runCli } from '../helpers/cli';
 import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals, until } from '../helpers/until';
@@ -168,23 +168,18 @@ describe('journals are read back and compared after every write', async () => {
 
     // Refused, so replayable: once November is open again, the replay posts exactly the missing journals.
     assert.equal((await fetch(`${ns().url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
-    const out: string[] = [];
-    const code = await main(
-      [
-        'replay',
-        '--cycle',
-        h.workflowId,
-        '--step',
-        'postJournals',
-        '--task-queue',
-        env.taskQueue,
-        '--json',
-        '--insecure-plaintext-payloads',
-      ],
-      { out: (l) => out.push(l), err: (l) => out.push(l) },
-    );
-    assert.equal(code, 0, out.join('\n'));
-    const replayed = JSON.parse(out.at(-1)!) as { journals: { posted: number; failed: number } };
+    const replay = await runCli([
+      'replay',
+      '--cycle',
+      h.workflowId,
+      '--step',
+      'postJournals',
+      '--task-queue',
+      env.taskQueue,
+      '--json',
+    ]);
+    assert.equal(replay.code, 0, replay.text);
+    const replayed = JSON.parse(replay.lines.at(-1)!) as { journals: { posted: number; failed: number } };
     assert.equal(replayed.journals.failed, 0);
     assert.equal(replayed.journals.posted, novPlanned.length);
     await assertLedgerEqualsPlan(plan);

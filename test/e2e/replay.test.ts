@@ -5,9 +5,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../client/cli';
 import { startCycle } from '../../client/cycle-runner';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
+import { runCli } from '../helpers/cli';
 import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { type TestTemporal } from '../helpers/temporal';
 import { until, ledgerJournals } from '../helpers/until';
@@ -55,21 +55,13 @@ describe('replay of a failed journal posting', () => {
       assert.ok(!journalsBefore.some((j) => j.externalId === r.targetRef), `${r.targetRef} is not in the ledger`);
 
     assert.equal((await fetch(`${ns.url}/__sandbox/periods/${nov}/reopen`, { method: 'POST' })).status, 200);
-    const lines: string[] = [];
-    const code = await main(
-      [
-        'replay',
-        '--cycle',
-        handle.workflowId,
-        '--task-queue',
-        env.taskQueue,
-        '--json',
-        '--insecure-plaintext-payloads',
-      ],
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-    );
-    assert.equal(code, 0, lines.join('\n'));
-    const replayed = JSON.parse(lines.at(-1)!) as { journals: { posted: number; unchanged: number; failed: number } };
+    const replay = (...args: string[]) =>
+      runCli(['replay', '--cycle', handle.workflowId, ...args, '--task-queue', env.taskQueue, '--json']);
+    const first = await replay();
+    assert.equal(first.code, 0, first.text);
+    const replayed = JSON.parse(first.lines.at(-1)!) as {
+      journals: { posted: number; unchanged: number; failed: number };
+    };
     assert.equal(replayed.journals.failed, 0);
     assert.equal(replayed.journals.posted, rejected.length, 'exactly the refused journals are posted');
 
@@ -81,26 +73,11 @@ describe('replay of a failed journal posting', () => {
     assert.equal(ids.length, memo.artifacts?.journals, 'every planned journal is in the ledger once');
 
     // Replaying again changes nothing downstream.
-    lines.length = 0;
-    assert.equal(
-      await main(
-        [
-          'replay',
-          '--cycle',
-          handle.workflowId,
-          '--step',
-          'postJournals',
-          '--task-queue',
-          env.taskQueue,
-          '--json',
-          '--insecure-plaintext-payloads',
-        ],
-        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
-      ),
-      0,
-      lines.join('\n'),
-    );
-    const again = JSON.parse(lines.at(-1)!) as { journals: { posted: number; updated: number; unchanged: number } };
+    const second = await replay('--step', 'postJournals');
+    assert.equal(second.code, 0, second.text);
+    const again = JSON.parse(second.lines.at(-1)!) as {
+      journals: { posted: number; updated: number; unchanged: number };
+    };
     assert.equal(again.journals.posted + again.journals.updated, 0);
     assert.equal(again.journals.unchanged, ids.length);
   });

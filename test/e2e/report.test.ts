@@ -20,6 +20,7 @@ import { planningCycle } from '../../workflows';
 import { cycleEnv, type CycleEnv } from '../helpers/cycle-env';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { openPage, type BrowserPage } from '../helpers/browser';
+import { inheritedEnv, testRunSettings } from '../../common/node/env';
 
 const PERIOD = '2026-10';
 const toCents = (s: string | number) => Math.round(Number(s) * 100);
@@ -64,11 +65,10 @@ describe('reconciliation report in a real browser', () => {
     out = path.join(tmp, 'report.html');
     const lines: string[] = [];
     const cmd = createReportCommand({
-      env: {
-        ...process.env,
+      env: inheritedEnv({
         ML_CONNECTOR_DATA_DIR: env.dataDir,
         ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.location,
-      },
+      }),
       workflowInfo: (id) => workflowInfo(t.client, id),
     });
     const code = await cmd.run({
@@ -87,7 +87,8 @@ describe('reconciliation report in a real browser', () => {
     await page?.close();
     await env?.close();
     await t?.close();
-    if (process.env.MLC_KEEP_REPORT) fs.cpSync(tmp, process.env.MLC_KEEP_REPORT, { recursive: true });
+    const keep = testRunSettings().keepReportDir;
+    if (keep) fs.cpSync(tmp, keep, { recursive: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -238,11 +239,10 @@ describe('reconciliation report in a real browser', () => {
   it('--json prints the same figures', async () => {
     const lines: string[] = [];
     const cmd = createReportCommand({
-      env: {
-        ...process.env,
+      env: inheritedEnv({
         ML_CONNECTOR_DATA_DIR: env.dataDir,
         ML_CONNECTOR_AUDIT_DB: env.built.stores.audit.location,
-      },
+      }),
       workflowInfo: (id) => workflowInfo(t.client, id),
     });
     assert.equal(
@@ -276,7 +276,8 @@ describe('reconciliation report in a real browser', () => {
 
   it('needs no network: the only request is the file itself', async () => {
     assert.deepEqual(page.requests, [pathToFileURL(out).href]);
-    if (process.env.MLC_REPORT_SCREENSHOT) await page.screenshot(process.env.MLC_REPORT_SCREENSHOT);
+    const screenshot = testRunSettings().reportScreenshot;
+    if (screenshot) await page.screenshot(screenshot);
   });
 
   it('escapes codes and reasons from customer systems', async () => {

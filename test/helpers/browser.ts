@@ -9,10 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WebSocket } from 'undici';
+import { devToolSettings, type Env } from '../../common/node/env';
 
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CHROMIUM_BIN) return env.CHROMIUM_BIN;
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+export function findChromium(env?: Env): string {
+  const tools = devToolSettings(env);
+  if (tools.chromiumBin) return tools.chromiumBin;
+  for (const dir of tools.searchPath) {
     for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
       const p = path.join(dir, name);
       if (fs.existsSync(p)) return p;

@@ -14,6 +14,7 @@ import { createConnectorWorker } from '../../worker/create-worker';
 import { buildActivities } from '../../worker/deps';
 import { after, before } from 'node:test';
 import { testTemporal, uniqueTaskQueue, type TestTemporal } from './temporal';
+import { inheritedEnv } from '../../common/node/env';
 
 export interface CycleEnv {
   sandboxes: Sandboxes;
@@ -32,7 +33,7 @@ export async function cycleEnv(
   opts: SandboxesOptions & { configOverrides?: Partial<ConnectionConfigInput>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CycleEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlc-e2e-'));
-  const env = { ...process.env, ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ...opts.env };
+  const env = inheritedEnv({ ML_CONNECTOR_MASTER_KEY: Buffer.alloc(32, 7).toString('hex'), ...opts.env });
   // A seed of its own per environment: workspace/model IDs derive from it, so cycle and model-lock
   // workflow IDs never collide with another test's (each lives on its own test's task queue).
   const sandboxes = await startSandboxes({

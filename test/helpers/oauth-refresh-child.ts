@@ -11,11 +11,12 @@ import { createPortsResolver } from '../../activities/cycle/connections';
 import { pingConnection } from '../../client/ping';
 import { CredentialVault } from '../../activities/store';
 import { parseConfig } from '../../common/config';
+import { inheritedEnv } from '../../common/node/env';
 
 async function main(): Promise<void> {
   const [mode, configFile, roundsText, goFile] = process.argv.slice(2);
   const config = parseConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')));
-  const vault = new CredentialVault({ env: process.env });
+  const vault = new CredentialVault({ env: inheritedEnv() });
   while (!fs.existsSync(goFile)) await delay(10);
   const rounds = Number(roundsText);
   if (mode === 'worker') {

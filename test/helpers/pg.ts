@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { testRunSettings } from '../../common/node/env';
 
 export function testPgUrl(): string {
-  const url = process.env.ML_CONNECTOR_TEST_PG_URL;
+  const url = testRunSettings().pgUrl;
   if (!url)
     throw new Error(
       'ML_CONNECTOR_TEST_PG_URL is not set: run the tests with `npm test -- <files>` (it starts PostgreSQL)',

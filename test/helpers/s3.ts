@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { testRunSettings } from '../../common/node/env';
 
 export interface TestS3 {
   endpoint: string;
@@ -14,14 +15,12 @@ export interface TestS3 {
 }
 
 export function testS3(): TestS3 {
-  const endpoint = process.env.ML_CONNECTOR_TEST_S3_ENDPOINT;
-  const accessKeyId = process.env.ML_CONNECTOR_TEST_S3_ACCESS_KEY;
-  const secretAccessKey = process.env.ML_CONNECTOR_TEST_S3_SECRET_KEY;
-  if (!endpoint || !accessKeyId || !secretAccessKey)
+  const s3 = testRunSettings().s3;
+  if (!s3)
     throw new Error(
       'ML_CONNECTOR_TEST_S3_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are not set: run the tests with `npm test`, which starts the S3-compatible server',
     );
-  return { endpoint, accessKeyId, secretAccessKey };
+  return s3;
 }
 
 export function testS3Client(s3 = testS3()): S3Client {

@@ -15,26 +15,21 @@ import { DefaultLogger } from '@temporalio/worker';
 import { cycleWorkDir, makeActuals } from '../../activities/cycle/actuals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports, SuiteQlRow } from '../../activities/cycle/ports';
-import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
+import type { MemberMaps } from '../../activities/mapping/dimensions';
 import { FsArtifactStore, AuditTrail, openArtifactStore, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { ExtractResult, PeriodInfo } from '../../common/dto';
+import { memberMaps } from '../helpers/member-maps';
 import { s3ArtifactEnv } from '../helpers/s3';
 
-const map = (fromCode: Record<string, string>): MemberMap => ({
-  fromCode,
-  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
-  unmapped: {},
-  outOfScope: [],
+const MAPS: MemberMaps = memberMaps({
+  accounts: { '4010': '41', '6100': '61' },
+  subsidiaries: { 'SUB-2': '2' },
+  departments: { 'DEP-101': '101' },
+  classes: { 'CLS-1': '1' },
+  locations: { 'LOC-1': '1' },
 });
-const MAPS: MemberMaps = {
-  accounts: map({ '4010': '41', '6100': '61' }),
-  subsidiaries: map({ 'SUB-2': '2' }),
-  departments: map({ 'DEP-101': '101' }),
-  classes: map({ 'CLS-1': '1' }),
-  locations: map({ 'LOC-1': '1' }),
-};
 const PERIOD: PeriodInfo = {
   period: '2026-10',
   id: '10',

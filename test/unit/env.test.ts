@@ -16,6 +16,8 @@ import { ENV_VARIABLES, PROJECT_ROOT, SettingsError, dataPaths, readSettings } f
 
 const root = PROJECT_ROOT;
 const PRODUCTION_DIRS = ['activities', 'common', 'worker', 'client'];
+/** Code that is not the connector but reads settings too: its tools, benchmarks, sandboxes, test harness. */
+const DEV_DIRS = ['scripts', 'sandbox', 'test/helpers'];
 /** The settings module, and the Temporal part of it that it delegates to. */
 const SETTINGS_FILES = new Set(['common/node/env.ts', 'common/node/temporal-settings.ts']);
 
@@ -279,6 +281,13 @@ describe('settings from the environment (common/node/env.ts)', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('scripts, sandboxes and the test helpers read the environment only through the settings module', () => {
+    const files = [...DEV_DIRS.flatMap(tsFiles), 'test/e2e/report.test.ts'];
+    assert.ok(files.length > 30, 'the scan finds the scripts, sandbox and helper files');
+    const offenders = files.filter((f) => /\bprocess\s*\.\s*env\b|\bprocess\s*\[\s*['"]env['"]\s*\]/.test(code(f)));
+    assert.deepEqual(offenders, []);
+  });
+
   it('lists every variable named in production code, and the README documents each one', () => {
     // Constants and messages that look like variable names but are not read from the environment.
     const notVariables = new Set([
@@ -287,9 +296,11 @@ describe('settings from the environment (common/node/env.ts)', () => {
       'ANAPLAN_DEFAULT_URLS',
       'ANAPLAN_HOSTS',
       'TEMPORAL_TLS_',
+      'ANAPLAN_FIXED_PER_TASK',
+      'ANAPLAN_SANDBOX_DEFAULTS',
     ]);
     const unlisted = new Set<string>();
-    for (const file of PRODUCTION_DIRS.flatMap(tsFiles)) {
+    for (const file of [...PRODUCTION_DIRS, ...DEV_DIRS].flatMap(tsFiles)) {
       for (const m of code(file).matchAll(/\b(?:ML_CONNECTOR|TEMPORAL|AWS|OTEL|ANAPLAN|NETSUITE)_[A-Z0-9_]+/g)) {
         if (!names.has(m[0]) && !notVariables.has(m[0])) unlisted.add(`${file}: ${m[0]}`);
       }

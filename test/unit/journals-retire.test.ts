@@ -4,7 +4,7 @@
  * `postJournals` deletes them — after the planned ones, audited, with a refusal reported like a
  * refused journal instead of failing the batch.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,11 +16,12 @@ import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { journalExternalId } from '../../activities/mapping/journals';
-import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
+import type { MemberMaps } from '../../activities/mapping/dimensions';
 import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import type { ConnectionConfig } from '../../common/config';
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PostJournalsResult, PreparePlanResult } from '../../common/dto';
+import { memberMaps } from '../helpers/member-maps';
 
 const MODEL = '75A40874E6B64FA3AE0743278996850F';
 const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
@@ -29,19 +30,11 @@ const EXPORT = `Account,Subsidiary,Department,Period,Version,Amount
 4010,SUB-2,DEP-101,Oct 26,Budget,-900
 `;
 
-const map = (fromCode: Record<string, string>): MemberMap => ({
-  fromCode,
-  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
-  unmapped: {},
-  outOfScope: [],
+const MAPS: MemberMaps = memberMaps({
+  accounts: { '4010': '41', '6100': '61', '2900': '90' },
+  subsidiaries: { 'SUB-2': '2', 'SUB-3': '3' },
+  departments: { 'DEP-101': '101' },
 });
-const MAPS: MemberMaps = {
-  accounts: map({ '4010': '41', '6100': '61', '2900': '90' }),
-  subsidiaries: map({ 'SUB-2': '2', 'SUB-3': '3' }),
-  departments: map({ 'DEP-101': '101' }),
-  classes: map({}),
-  locations: map({}),
-};
 const month = (period: string, id: string, closed: boolean): PeriodInfo => ({
   period,
   id,
@@ -56,6 +49,15 @@ const PERIODS = [
   month('2026-12', '12', false),
   month('2027-01', '13', false),
 ];
+
+/** NetSuite's answer to SuiteQL naming a field the account does not expose. */
+const suiteqlRefusal = (field: string) =>
+  Object.assign(
+    new Error(
+      `NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field '${field}' was not found`,
+    ),
+    { status: 400, retryable: false },
+  );
 
 describe('stale plan journals', () => {
   let dir: string;
@@ -79,22 +81,10 @@ describe('stale plan journals', () => {
   const netsuite: NetSuitePort = {
     async *query(sql) {
       if (/DISTINCT t\.externalid/.test(sql)) {
-        if (refuseMembersQuery)
-          throw Object.assign(
-            new Error(
-              "NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'department' was not found",
-            ),
-            { status: 400, retryable: false },
-          );
+        if (refuseMembersQuery) throw suiteqlRefusal('department');
         yield [];
       } else if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
-        if (refuseQuery)
-          throw Object.assign(
-            new Error(
-              "NetSuite POST /services/rest/query/v1/suiteql: 400 Invalid search query: field 'externalid' was not found",
-            ),
-            { status: 400, retryable: false },
-          );
+        if (refuseQuery) throw suiteqlRefusal('externalid');
         yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
       } else yield [];
     },
@@ -149,18 +139,40 @@ describe('stale plan journals', () => {
     await audit.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  // Each test starts from a ledger that refuses nothing; it sets the ledger and the refusals it needs.
+  beforeEach(() => {
+    refuse = new Set();
+    refuseQuery = false;
+    refuseMembersQuery = false;
+    ledgerLines = {};
+    reads = [];
+    deleted.length = 0;
+  });
 
-  async function prepare(): Promise<{ r: PreparePlanResult; stored: StoredJournals }> {
-    const exportHash = (await artifacts.put(EXPORT)).hash;
-    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-    const r = (await env().run(makePlan(deps()).preparePlan, {
-      config,
-      cycleId: 'cycle:retire',
+  interface PrepareOptions {
+    exportCsv?: string;
+    maps?: MemberMaps;
+    cycleId?: string;
+    config?: ConnectionConfig;
+  }
+
+  /** Runs preparePlan over the export and member maps (default: EXPORT, MAPS) in the test's months. */
+  async function runPrepare(opts: PrepareOptions = {}): Promise<PreparePlanResult> {
+    const exportHash = (await artifacts.put(opts.exportCsv ?? EXPORT)).hash;
+    const memberMapsHash = (await artifacts.put(JSON.stringify(opts.maps ?? MAPS))).hash;
+    return (await env().run(makePlan(deps()).preparePlan, {
+      config: opts.config ?? config,
+      cycleId: opts.cycleId ?? 'cycle:retire',
       exportHash,
       memberMapsHash,
       periods: PERIODS,
       period: '2026-10',
     })) as PreparePlanResult;
+  }
+
+  /** preparePlan's result and the journals it stored. */
+  async function prepare(opts: PrepareOptions = {}): Promise<{ r: PreparePlanResult; stored: StoredJournals }> {
+    const r = await runPrepare(opts);
     return { r, stored: JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals };
   }
 
@@ -191,7 +203,6 @@ describe('stale plan journals', () => {
     ledger = [id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '3', 1)];
     const { stored, r } = await prepare();
     refuse = new Set([id('Budget', '2026-11', '3', 1)]);
-    deleted.length = 0;
     const total = stored.journals.length + stored.retire!.length;
     const result = (await env().run(makeJournals(deps()), {
       config,
@@ -225,28 +236,23 @@ describe('stale plan journals', () => {
       id('Budget', '2026-10', '2', 2),
     ];
     refuseQuery = true;
-    reads = [];
-    try {
-      const { r, stored } = await prepare();
-      assert.deepEqual(
-        stored.retire,
-        [
-          { externalId: id('Budget', '2026-11', '2', 2), period: '2026-11' },
-          { externalId: id('Budget', '2026-11', '2', 3), period: '2026-11' },
-        ],
-        'stale parts of a covered month retired; a month the export has no rows for, and a closed month, left alone',
-      );
-      assert.equal(stored.journals.length, 2, 'the plan is still prepared');
-      assert.match(
-        r.warning ?? '',
-        /refused the SuiteQL search .*400 Invalid search query.*looked up by external ID instead \(\d+ record reads\)/,
-      );
-      assert.ok(!reads.some((e) => e.includes('-202610-')), 'the closed month is not read');
-      assert.ok(reads.includes(id('Budget', '2026-11', '2', 5)), 'one part past the first missing one is read');
-      assert.ok(!reads.includes(id('Budget', '2026-11', '2', 6)));
-    } finally {
-      refuseQuery = false;
-    }
+    const { r, stored } = await prepare();
+    assert.deepEqual(
+      stored.retire,
+      [
+        { externalId: id('Budget', '2026-11', '2', 2), period: '2026-11' },
+        { externalId: id('Budget', '2026-11', '2', 3), period: '2026-11' },
+      ],
+      'stale parts of a covered month retired; a month the export has no rows for, and a closed month, left alone',
+    );
+    assert.equal(stored.journals.length, 2, 'the plan is still prepared');
+    assert.match(
+      r.warning ?? '',
+      /refused the SuiteQL search .*400 Invalid search query.*looked up by external ID instead \(\d+ record reads\)/,
+    );
+    assert.ok(!reads.some((e) => e.includes('-202610-')), 'the closed month is not read');
+    assert.ok(reads.includes(id('Budget', '2026-11', '2', 5)), 'one part past the first missing one is read');
+    assert.ok(!reads.includes(id('Budget', '2026-11', '2', 6)));
   });
 
   it('without the SuiteQL search, a posted journal with a line on an unmapped member freezes its scope from the record API lines', async () => {
@@ -256,45 +262,25 @@ describe('stale plan journals', () => {
     };
     refuseQuery = true;
     const maps = { ...MAPS, departments: { ...MAPS.departments, unmapped: { '102': 'dropped from Anaplan' } } };
-    try {
-      const exportHash = (await artifacts.put(EXPORT)).hash;
-      const memberMapsHash = (await artifacts.put(JSON.stringify(maps))).hash;
-      const r = (await env().run(makePlan(deps()).preparePlan, {
-        config,
-        cycleId: 'cycle:retire-rest-frozen',
-        exportHash,
-        memberMapsHash,
-        periods: PERIODS,
-        period: '2026-10',
-      })) as PreparePlanResult;
-      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
-      assert.deepEqual(stored.retire, [], 'the frozen scope keeps its journals');
-      assert.deepEqual(
-        stored.journals.map((j) => j.externalId),
-        [id('Budget', '2026-12', '2', 1)],
-        'its planned journal is held back, not written over the posted one',
-      );
-      assert.match(r.warning ?? '', /department 102 \(dropped from Anaplan\)/);
-    } finally {
-      refuseQuery = false;
-      ledgerLines = {};
-    }
+    const { r, stored } = await prepare({ maps, cycleId: 'cycle:retire-rest-frozen' });
+    assert.deepEqual(stored.retire, [], 'the frozen scope keeps its journals');
+    assert.deepEqual(
+      stored.journals.map((j) => j.externalId),
+      [id('Budget', '2026-12', '2', 1)],
+      'its planned journal is held back, not written over the posted one',
+    );
+    assert.match(r.warning ?? '', /department 102 \(dropped from Anaplan\)/);
   });
 
   it('fails the step non-retryably, posting nothing, when two planned journals would share an externalId', async () => {
     ledger = [];
     // Config validation refuses these versions; the activity does not rely on it.
     const both = { ...config, plan: { versions: ['Budget', 'BUDGET'] } };
-    const exportHash = (await artifacts.put(`${EXPORT}4010,SUB-2,DEP-101,Nov 26,BUDGET,-700\n`)).hash;
-    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
     await assert.rejects(
-      env().run(makePlan(deps()).preparePlan, {
+      runPrepare({
         config: both,
         cycleId: 'cycle:retire-dup',
-        exportHash,
-        memberMapsHash,
-        periods: PERIODS,
-        period: '2026-10',
+        exportCsv: `${EXPORT}4010,SUB-2,DEP-101,Nov 26,BUDGET,-700\n`,
       }),
       (e: Error & { nonRetryable?: boolean }) => {
         assert.equal(e.nonRetryable, true);
@@ -314,19 +300,10 @@ describe('stale plan journals', () => {
       id('Budget', '2026-12', '3', 1), // Dec has a row whose subsidiary does not map: every subsidiary frozen
       id('Budget', '2026-11', '7', 1), // subsidiary 7 is not in the member map at all: kept
     ];
-    const exportHash = (
-      await artifacts.put(`${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`)
-    ).hash;
-    const memberMapsHash = (await artifacts.put(JSON.stringify(MAPS))).hash;
-    const r = (await env().run(makePlan(deps()).preparePlan, {
-      config,
+    const { r, stored } = await prepare({
       cycleId: 'cycle:frozen',
-      exportHash,
-      memberMapsHash,
-      periods: PERIODS,
-      period: '2026-10',
-    })) as PreparePlanResult;
-    const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      exportCsv: `${EXPORT}9999,SUB-2,DEP-101,Nov 26,Budget,10\n6100,SUB-9,DEP-101,Dec 26,Budget,10\n`,
+    });
     assert.deepEqual(stored.retire, [], 'nothing retired');
     assert.deepEqual(
       stored.journals.map((j) => j.externalId),
@@ -364,36 +341,22 @@ describe('stale plan journals', () => {
   it('retires nothing, and still posts, when NetSuite refuses the query for the lines of posted journals', async () => {
     ledger = [id('Budget', '2026-11', '2', 1), id('Budget', '2026-11', '3', 1)];
     refuseMembersQuery = true;
-    try {
-      const withUnmapped: MemberMaps = {
-        ...MAPS,
-        departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } },
-      };
-      const exportHash = (await artifacts.put(EXPORT)).hash;
-      const memberMapsHash = (await artifacts.put(JSON.stringify(withUnmapped))).hash;
-      const r = (await env().run(makePlan(deps()).preparePlan, {
-        config,
-        cycleId: 'cycle:lines-refused',
-        exportHash,
-        memberMapsHash,
-        periods: PERIODS,
-        period: '2026-10',
-      })) as PreparePlanResult;
-      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
-      assert.equal(stored.journals.length, 2, 'the plan still posts');
-      assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
-      assert.equal(r.keptJournals, 1);
-      assert.ok(
-        r.frozen!.some(
-          (f) =>
-            f.version === 'Budget' &&
-            f.period === '*' &&
-            /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason),
-        ),
-        JSON.stringify(r.frozen),
-      );
-    } finally {
-      refuseMembersQuery = false;
-    }
+    const withUnmapped: MemberMaps = {
+      ...MAPS,
+      departments: { ...MAPS.departments, unmapped: { '102': 'DEP-102 is not a member of the Anaplan list' } },
+    };
+    const { r, stored } = await prepare({ maps: withUnmapped, cycleId: 'cycle:lines-refused' });
+    assert.equal(stored.journals.length, 2, 'the plan still posts');
+    assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
+    assert.equal(r.keptJournals, 1);
+    assert.ok(
+      r.frozen!.some(
+        (f) =>
+          f.version === 'Budget' &&
+          f.period === '*' &&
+          /lines of posted journals could not be read .*400 Invalid search query/.test(f.reason),
+      ),
+      JSON.stringify(r.frozen),
+    );
   });
 });

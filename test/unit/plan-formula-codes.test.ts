@@ -14,24 +14,17 @@ import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { csvLine } from '../../activities/mapping/csv';
-import type { MemberMap, MemberMaps } from '../../activities/mapping/dimensions';
+import type { MemberMaps } from '../../activities/mapping/dimensions';
 import { FsArtifactStore, AuditTrail, type ArtifactStore } from '../../activities/store';
 import { loadConfigFile } from '../../client/config-file';
 import type { PeriodInfo, PreparePlanResult } from '../../common/dto';
+import { memberMaps } from '../helpers/member-maps';
 
-const map = (fromCode: Record<string, string>): MemberMap => ({
-  fromCode,
-  toCode: Object.fromEntries(Object.entries(fromCode).map(([c, id]) => [id, c])),
-  unmapped: {},
-  outOfScope: [],
+const MAPS: MemberMaps = memberMaps({
+  accounts: { '+4010': '41', '-6100': '61', '2900': '90' },
+  subsidiaries: { 'SUB-2': '2' },
+  departments: { 'DEP-101': '101' },
 });
-const MAPS: MemberMaps = {
-  accounts: map({ '+4010': '41', '-6100': '61', '2900': '90' }),
-  subsidiaries: map({ 'SUB-2': '2' }),
-  departments: map({ 'DEP-101': '101' }),
-  classes: map({}),
-  locations: map({}),
-};
 const PERIODS: PeriodInfo[] = [
   { period: '2026-11', id: '11', name: 'Nov 2026', startDate: '2026-11-01', endDate: '2026-11-30', closed: false },
 ];
