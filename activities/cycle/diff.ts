@@ -9,9 +9,9 @@ import type { ConnectionConfig } from '../../common/config';
 import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../common/dto';
 import { sameJournalContent } from '../mapping/journal-compare';
 import { journalBody, parseJournalExternalId, versionSlug } from '../mapping/journals';
-import { getJson, putJson, type CycleDeps } from './context';
+import { putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
-import type { StoredJournals } from './plan';
+import { readStoredJournals } from './stored-journals';
 import type { AuditStore } from '../store';
 
 const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? v ?? '');
@@ -27,7 +27,7 @@ export function makeDiff(deps: CycleDeps) {
   }): Promise<JournalDiffResult> {
     const { config, cycleId, journalsHash } = input;
     const { netsuite } = await deps.ports(config);
-    const stored = await getJson<StoredJournals>(deps.artifacts, journalsHash);
+    const stored = await readStoredJournals(deps.artifacts, journalsHash);
     const idOpts = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
     const versionBySlug = new Map(stored.journals.map((j) => [versionSlug(j.version), j.version]));
     const journals: JournalDiff['journals'] = [];

@@ -13,6 +13,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { makeJournals } from '../../activities/cycle/journals';
 import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
+import { readStoredJournals } from '../../activities/cycle/stored-journals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { journalExternalId } from '../../activities/mapping/journals';
@@ -161,7 +162,7 @@ describe('stale plan journals', () => {
       periods: PERIODS,
       period: '2026-10',
     })) as PreparePlanResult;
-    return { r, stored: JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals };
+    return { r, stored: await readStoredJournals(artifacts, r.journalsHash) };
   }
 
   it("marks only this model's journals, in the version × open months the export covers, that no planned journal replaces", async () => {
@@ -267,7 +268,7 @@ describe('stale plan journals', () => {
         periods: PERIODS,
         period: '2026-10',
       })) as PreparePlanResult;
-      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      const stored = await readStoredJournals(artifacts, r.journalsHash);
       assert.deepEqual(stored.retire, [], 'the frozen scope keeps its journals');
       assert.deepEqual(
         stored.journals.map((j) => j.externalId),
@@ -326,7 +327,7 @@ describe('stale plan journals', () => {
       periods: PERIODS,
       period: '2026-10',
     })) as PreparePlanResult;
-    const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+    const stored = await readStoredJournals(artifacts, r.journalsHash);
     assert.deepEqual(stored.retire, [], 'nothing retired');
     assert.deepEqual(
       stored.journals.map((j) => j.externalId),
@@ -379,7 +380,7 @@ describe('stale plan journals', () => {
         periods: PERIODS,
         period: '2026-10',
       })) as PreparePlanResult;
-      const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+      const stored = await readStoredJournals(artifacts, r.journalsHash);
       assert.equal(stored.journals.length, 2, 'the plan still posts');
       assert.deepEqual(stored.retire, [], 'SUB-3 has no Nov values, but nothing shows the scope fully mapped');
       assert.equal(r.keptJournals, 1);
