@@ -8,7 +8,9 @@
  * (`node dist/worker/main.js`, built by `npm run build` at the bench's start) with the prebuilt
  * workflow bundle; `--worker source` runs `node --import tsx worker/main.ts` instead (webpack bundles
  * the workflows at start, and VmHWM keeps that peak). Peak RSS is the worker's alone: the kernel's
- * high-water mark (/proc/<pid>/status VmHWM), one fresh worker per scenario. History is the cycle workflow's (fetchHistory, protobuf-encoded size).
+ * high-water mark (/proc/<pid>/status VmHWM), one fresh worker per scenario, with the worker image's
+ * NODE_OPTIONS (its heap limit, read from the Dockerfile) unless `--worker-node-options` says
+ * otherwise. History is the cycle workflow's (fetchHistory, protobuf-encoded size).
  *
  * Settings (SETTINGS below): NetSuite SuiteQL page latency L_page, record-API latency L_rec,
  * concurrency limit C = 5 (sandbox and connector); Anaplan request latency L_req, 600 requests/min,
@@ -71,8 +73,22 @@ export const SETTINGS = {
 };
 
 const MASTER_KEY = Buffer.alloc(32, 5).toString('hex');
-/** `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it needs). */
+/**
+ * `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it
+ * needs); by default the worker image's own (`productionNodeOptions`).
+ */
 let workerNodeOptions: string | undefined;
+
+/**
+ * NODE_OPTIONS the worker image sets (the Dockerfile's ENV), so the bench's worker runs with
+ * production's heap limit: V8 times its full collections from that limit, so the peak RSS of the
+ * same work differs with it (plan-100k: 330 MB without, 279 MB with the image's 512 MB).
+ */
+function productionNodeOptions(): string {
+  const m = /NODE_OPTIONS=(\S+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
+  return m[1]!;
+}
 /** `--worker compiled|source`: which worker the bench runs (see the header). */
 let workerKind: 'compiled' | 'source' = 'compiled';
 
@@ -212,7 +228,7 @@ async function environment(
       TEMPORAL_ADDRESS: address,
       ML_CONNECTOR_TASK_QUEUE: taskQueue,
       ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true',
-      ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}),
+      NODE_OPTIONS: workerNodeOptions ?? productionNodeOptions(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
