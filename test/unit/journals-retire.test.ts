@@ -162,7 +162,12 @@ describe('stale plan journals', () => {
       periods: PERIODS,
       period: '2026-10',
     })) as PreparePlanResult;
-    return { r, stored: await readStoredJournals(artifacts, r.journalsHash) };
+    const stored = await readStoredJournals(artifacts, r.journalsHash);
+    // Written journal by journal (stored-journals.ts): a header line, then one line per journal, so
+    // postJournals can keep just its batch.
+    const text = (await artifacts.read(r.journalsHash)).toString('utf8');
+    assert.equal(text.split('\n').filter(Boolean).length, stored.journals.length + 1, 'header + one journal a line');
+    return { r, stored };
   }
 
   it("marks only this model's journals, in the version × open months the export covers, that no planned journal replaces", async () => {
