@@ -4,9 +4,13 @@
  *   scenario, rows, wall_s, bound_s, ratio, peak_rss_mb, history_events, history_bytes,
  *   calls_netsuite, calls_anaplan, throttled
  *
- * The worker runs as its own process (`node --import tsx worker/main.ts`), so peak RSS is the
- * worker's alone: the kernel's high-water mark (/proc/<pid>/status VmHWM), one fresh worker per
- * scenario. History is the cycle workflow's (fetchHistory, protobuf-encoded size).
+ * The worker runs as its own process, as production runs it: the compiled worker
+ * (`node dist/worker/main.js`, built by `npm run build` at the bench's start) with the prebuilt
+ * workflow bundle; `--worker source` runs `node --import tsx worker/main.ts` instead (webpack bundles
+ * the workflows at start, and VmHWM keeps that peak). Peak RSS is the worker's alone: the kernel's
+ * high-water mark (/proc/<pid>/status VmHWM), one fresh worker per scenario, with the worker image's
+ * NODE_OPTIONS (its heap limit, read from the Dockerfile) unless `--worker-node-options` says
+ * otherwise. History is the cycle workflow's (fetchHistory, protobuf-encoded size).
  *
  * Settings (SETTINGS below): NetSuite SuiteQL page latency L_page, record-API latency L_rec,
  * concurrency limit C = 5 (sandbox and connector); Anaplan request latency L_req, 600 requests/min,
@@ -81,10 +85,44 @@ export const SETTINGS = {
 };
 
 const MASTER_KEY = Buffer.alloc(32, 5).toString('hex');
-/** `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it needs). */
+/**
+ * `--worker-node-options`: NODE_OPTIONS of the worker process (e.g. a heap limit, to see what RSS it
+ * needs); by default the worker image's own (`productionNodeOptions`).
+ */
 let workerNodeOptions: string | undefined;
 /** `--timeline FILE`: every cycle's activities and lock waits (scripts/bench-timeline.ts), JSON lines. */
 let timelineFile: string | undefined;
+
+/**
+ * NODE_OPTIONS the worker image sets (the Dockerfile's ENV), so the bench's worker runs with
+ * production's heap limit: V8 times its full collections from that limit, so the peak RSS of the
+ * same work differs with it (plan-100k: 330 MB without, 279 MB with the image's 512 MB).
+ */
+function productionNodeOptions(): string {
+  const m = /NODE_OPTIONS=(\S+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
+  return m[1]!;
+}
+/** `--worker compiled|source`: which worker the bench runs (see the header). */
+let workerKind: 'compiled' | 'source' = 'compiled';
+
+/** The worker process's node arguments for `workerKind`. */
+function workerArgs(): string[] {
+  return workerKind === 'compiled'
+    ? [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]
+    : ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')];
+}
+
+/** `npm run build` once before the scenarios, so the compiled worker and its bundle are the sources' own (never stale). */
+async function buildCompiledWorker(): Promise<void> {
+  const child = spawn('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`npm run build failed (${code}): ${err}`);
+  if (!fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js')))
+    throw new Error('npm run build left no dist/workflow-bundle.js');
+}
 const PERIOD = '2026-10';
 
 interface Measured {
@@ -199,14 +237,14 @@ async function environment(
   await stores.close();
 
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
+  const worker = spawn(process.execPath, workerArgs(), {
     cwd: PROJECT_ROOT,
     env: {
       ...env,
       TEMPORAL_ADDRESS: address,
       ML_CONNECTOR_TASK_QUEUE: taskQueue,
       ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true',
-      ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}),
+      NODE_OPTIONS: workerNodeOptions ?? productionNodeOptions(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -853,6 +891,7 @@ async function main(): Promise<number> {
       scenario: { type: 'string' },
       rows: { type: 'string' },
       'worker-node-options': { type: 'string' },
+      worker: { type: 'string', default: 'compiled' },
       quick: { type: 'boolean' },
       repeat: { type: 'string' },
       timeline: { type: 'string' },
@@ -860,6 +899,11 @@ async function main(): Promise<number> {
   });
   workerNodeOptions = values['worker-node-options'];
   timelineFile = values.timeline;
+  if (values.worker !== 'compiled' && values.worker !== 'source') {
+    console.error(`--worker must be compiled or source, got ${values.worker}`);
+    return 2;
+  }
+  workerKind = values.worker;
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) {
@@ -878,6 +922,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const needsTemporal = todo.some((s) => s.name !== 'anaplan-sdk');
+  if (needsTemporal && workerKind === 'compiled') await buildCompiledWorker();
   const server = needsTemporal ? await startTemporal({ uiPort: false, startTimeoutMs: 120_000 }) : undefined;
   let failed = 0;
   try {

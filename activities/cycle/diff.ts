@@ -10,10 +10,10 @@ import type { JournalDiff, JournalDiffAction, JournalDiffResult } from '../../co
 import { mapEntry } from '../../common/map-entry';
 import { sameJournalContent } from '../mapping/journal-compare';
 import { parseJournalExternalId, versionSlug } from '../mapping/journals';
-import { getJson, putJson, type CycleDeps } from './context';
+import { putJson, type CycleDeps } from './context';
 import { beat } from './heartbeat';
 import { plannedJournalBody } from './journals';
-import type { StoredJournals } from './plan';
+import { readStoredJournals } from './stored-journals';
 import type { AuditStore } from '../store';
 
 const ref = (v: unknown) => String((v as { id?: string } | undefined)?.id ?? v ?? '');
@@ -29,7 +29,7 @@ export function makeDiff(deps: CycleDeps) {
   }): Promise<JournalDiffResult> {
     const { config, cycleId, journalsHash } = input;
     const { netsuite } = await deps.ports(config);
-    const stored = await getJson<StoredJournals>(deps.artifacts, journalsHash);
+    const stored = await readStoredJournals(deps.artifacts, journalsHash);
     const idOpts = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
     const versionBySlug = new Map(stored.journals.map((j) => [versionSlug(j.version), j.version]));
     const journals: JournalDiff['journals'] = [];

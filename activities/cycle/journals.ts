@@ -20,10 +20,8 @@ import { centsToString } from '../mapping/amounts';
 import { sameJournalContent } from '../mapping/journal-compare';
 import { journalBody, type PlannedJournal } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
-import { classify, getJson, type CycleDeps } from './context';
-import type { StoredJournals } from './plan';
-
-let cache: { hash: string; value: StoredJournals } | undefined;
+import { classify, type CycleDeps } from './context';
+import { readStoredJournals, type StoredJournals } from './stored-journals';
 
 /**
  * A planned journal's record body as postJournals writes it (period, date, memo, book, approval as
@@ -56,13 +54,12 @@ export function makeJournals(deps: CycleDeps) {
   }): Promise<PostJournalsResult> {
     const { config, cycleId, journalsHash } = input;
     const { netsuite } = await deps.ports(config);
-    if (cache?.hash !== journalsHash)
-      cache = { hash: journalsHash, value: await getJson<StoredJournals>(deps.artifacts, journalsHash) };
-    const stored = cache.value;
     const resumeAt = Math.max(
       input.from,
       (activityInfo().heartbeatDetails as { next?: number } | undefined)?.next ?? input.from,
     );
+    // Only this batch's journals are kept (stored-journals.ts): memory stays flat however large the plan.
+    const stored = await readStoredJournals(deps.artifacts, journalsHash, resumeAt, input.to);
     const result: PostJournalsResult = { posted: 0, updated: 0, unchanged: 0, retired: 0, failed: 0, failures: [] };
     const done = new Set<number>();
     let low = resumeAt;
@@ -110,7 +107,7 @@ export function makeJournals(deps: CycleDeps) {
     };
 
     const postOne = async (i: number) => {
-      const j = stored.journals[i]!;
+      const j = stored.journals[i - stored.first]!;
       const body = plannedJournalBody(stored, j, config);
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
       const sourceRef = `journal:${i}@${bodyHash}`;
@@ -179,8 +176,8 @@ export function makeJournals(deps: CycleDeps) {
     };
 
     const one = async (i: number) => {
-      if (i < stored.journals.length) await postOne(i);
-      else await retireOne(stored.retire![i - stored.journals.length]!.externalId);
+      if (i < stored.count) await postOne(i);
+      else await retireOne(stored.retire![i - stored.count]!.externalId);
       done.add(i);
       while (done.has(low)) done.delete(low++);
       beat({ next: low });
@@ -196,7 +193,7 @@ export function makeJournals(deps: CycleDeps) {
       );
       await Promise.all(workers);
     };
-    await run(Math.min(input.to, Math.max(next, stored.journals.length)));
+    await run(Math.min(input.to, Math.max(next, stored.count)));
     await run(input.to);
     return result;
   };

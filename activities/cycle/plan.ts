@@ -24,31 +24,19 @@ import {
   parseJournalExternalId,
   PlanGrouping,
   versionSlug,
-  type PlannedJournal,
 } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { ANY, describeScope, FrozenScopes } from './plan-scopes';
 import { connectorJournalsOnMembersSql, connectorJournalsSql } from './queries';
+import { writeStoredJournals, type StoredJournals } from './stored-journals';
 
 /** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
 export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'Version', 'Amount'] as const;
 /** A plan row is six short cells; a record past this is a broken export, refused before it is buffered whole. */
 export const MAX_PLAN_RECORD_BYTES = 64 * 1024;
 
-export interface StoredJournals {
-  period: string;
-  journals: PlannedJournal[];
-  /** NetSuite period internal ID and end date per YYYY-MM. */
-  periods: Record<string, { id: string; endDate: string }>;
-  /**
-   * Plan journals already in NetSuite that this plan no longer needs: same model, a version and open
-   * period the export covers, but no planned journal with that external ID (a plan that shrank to
-   * fewer parts, or a subsidiary with no approved values left), outside frozen scopes (plan-scopes.ts,
-   * README "What is retired when"). Posted first, then deleted.
-   */
-  retire?: Array<{ externalId: string; period: string }>;
-}
+export type { StoredJournals } from './stored-journals';
 
 export function makePlan(deps: CycleDeps) {
   async function runPlanExport(input: { config: ConnectionConfig; cycleId: string }): Promise<ExportResult> {
@@ -264,11 +252,21 @@ export function makePlan(deps: CycleDeps) {
     // Held back: whole journal groups (a frozen scope is a version × month × subsidiary).
     const posts = (version: string, period: string, subsidiaryId: string) =>
       !frozen.holdsBack(versionSlug(version), period, subsidiaryId);
+    const planOptions = {
+      ...idOptions,
+      offsetAccountId: offsetId,
+      maxLinesPerJournal: config.journals.maxLinesPerJournal,
+    };
+    // Which journals the plan makes, without their lines: the lines are built again, one journal at a
+    // time, as the artifact is written (writeStoredJournals), so the whole plan is never held twice.
     const plan = () =>
-      grouping.journals(
-        { ...idOptions, offsetAccountId: offsetId, maxLinesPerJournal: config.journals.maxLinesPerJournal },
-        posts,
-      );
+      Array.from(grouping.eachJournal(planOptions, posts), (j) => ({
+        externalId: j.externalId,
+        version: j.version,
+        period: j.period,
+        subsidiaryId: j.subsidiaryId,
+        part: j.part,
+      }));
     let journals = plan();
     // A frozen scope whose ledger journals would stay while new ones are posted beside them (a part the
     // smaller plan no longer has): its new parts would re-split lines the kept part still carries, so
@@ -337,8 +335,11 @@ export function makePlan(deps: CycleDeps) {
       });
     await deps.audit.appendRecords(frozenAudit);
 
-    const stored: StoredJournals = { period: input.period, journals, periods, retire };
-    const journalsHash = await putJson(deps.artifacts, stored);
+    const journalsHash = await writeStoredJournals(
+      deps.artifacts,
+      { period: input.period, periods, retire, count: journals.length },
+      grouping.eachJournal(planOptions, posts),
+    );
     const quarantineHash = quarantine.length ? await putJson(deps.artifacts, quarantine) : null;
     const heldValues = mappedValues - values.values;
     const warnings: string[] = [];

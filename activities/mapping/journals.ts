@@ -187,8 +187,18 @@ export class PlanGrouping {
     o: JournalPlanOptions,
     include: (version: string, period: string, subsidiaryId: string) => boolean = () => true,
   ): PlannedJournal[] {
+    return [...this.eachJournal(o, include)];
+  }
+
+  /**
+   * `journals`, one at a time: a caller that writes them out as they come (preparePlan) never holds
+   * the whole plan's journal lines twice. Every pass yields the same journals in the same order.
+   */
+  *eachJournal(
+    o: JournalPlanOptions,
+    include: (version: string, period: string, subsidiaryId: string) => boolean = () => true,
+  ): Generator<PlannedJournal> {
     if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
-    const out: PlannedJournal[] = [];
     for (const g of [...this.groups.keys()].sort(cmp)) {
       const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
       if (!include(version, period, subsidiaryId)) continue;
@@ -224,7 +234,7 @@ export class PlanGrouping {
           });
         const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
         const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
-        out.push({
+        yield {
           externalId: journalExternalId(o, version, period, subsidiaryId, p + 1),
           subsidiaryId,
           period,
@@ -234,10 +244,9 @@ export class PlanGrouping {
           lines: jl,
           debitCents,
           creditCents,
-        });
+        };
       }
     }
-    return out;
   }
 }
 

@@ -11,9 +11,9 @@ import { startCycle } from '../../client/cycle-runner';
 import type { ConnectionConfig } from '../../common/config';
 import type { CycleSummary } from '../../common/dto';
 import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
-import { getJson } from '../../activities/cycle/context';
 import type { StoredJournals } from '../../activities/cycle/plan';
 import { runCli } from '../helpers/cli';
+import { readStoredJournals } from '../../activities/cycle/stored-journals';
 import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import { type TestTemporal } from '../helpers/temporal';
 import { ledgerJournals, until } from '../helpers/until';
@@ -52,7 +52,7 @@ describe('journals are read back and compared after every write', async () => {
     });
   const lastAuditId = async () => (await env.built.stores.audit.queryRecords({ limit: 1_000_000 })).at(-1)?.id ?? 0;
   const planOf = async (cycleId: string): Promise<StoredJournals> =>
-    getJson<StoredJournals>(env.built.stores.artifacts, (await auditOf(cycleId)).at(-1)!.artifactHash!);
+    readStoredJournals(env.built.stores.artifacts, (await auditOf(cycleId)).at(-1)!.artifactHash!);
 
   /** Every planned journal (but `except`) is in the ledger with exactly its lines, period and subsidiary; nothing else is. */
   async function assertLedgerEqualsPlan(

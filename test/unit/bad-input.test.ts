@@ -15,7 +15,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import { ConfigError, parseConfig, type ConnectionConfig } from '../../common/config';
 import type { PeriodInfo, PreparePlanResult } from '../../common/dto';
 import { loadConfigFile } from '../../client/config-file';
-import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
+import { makePlan } from '../../activities/cycle/plan';
+import { readStoredJournals } from '../../activities/cycle/stored-journals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { accountsWithActivitySql, glActivitySql, glTotalSql, sqlInt } from '../../activities/cycle/queries';
@@ -359,8 +360,7 @@ describe('bad plan exports (preparePlan)', () => {
     }) as Promise<PreparePlanResult>;
   }
   const file = (name: string) => fs.readFileSync(fixture('plan', name));
-  const journalsOf = async (hash: string) =>
-    JSON.parse((await artifacts.read(hash)).toString('utf8')) as StoredJournals;
+  const journalsOf = async (hash: string) => await readStoredJournals(artifacts, hash);
   const quarantineOf = async (hash: string | null) =>
     hash ? (JSON.parse((await artifacts.read(hash)).toString('utf8')) as Array<{ line: number; reason: string }>) : [];
 

@@ -13,6 +13,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { makeJournals } from '../../activities/cycle/journals';
 import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
+import { readStoredJournals } from '../../activities/cycle/stored-journals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { journalExternalId } from '../../activities/mapping/journals';
@@ -173,7 +174,12 @@ describe('stale plan journals', () => {
   /** preparePlan's result and the journals it stored. */
   async function prepare(opts: PrepareOptions = {}): Promise<{ r: PreparePlanResult; stored: StoredJournals }> {
     const r = await runPrepare(opts);
-    return { r, stored: JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals };
+    const stored = await readStoredJournals(artifacts, r.journalsHash);
+    // Written journal by journal (stored-journals.ts): a header line, then one line per journal, so
+    // postJournals can keep just its batch.
+    const text = (await artifacts.read(r.journalsHash)).toString('utf8');
+    assert.equal(text.split('\n').filter(Boolean).length, stored.journals.length + 1, 'header + one journal a line');
+    return { r, stored };
   }
 
   it("marks only this model's journals, in the version × open months the export covers, that no planned journal replaces", async () => {

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { makePlan, type StoredJournals } from '../../activities/cycle/plan';
+import { makePlan } from '../../activities/cycle/plan';
+import { readStoredJournals } from '../../activities/cycle/stored-journals';
 import type { CycleDeps } from '../../activities/cycle/context';
 import type { NetSuitePort, Ports } from '../../activities/cycle/ports';
 import { csvLine } from '../../activities/mapping/csv';
@@ -71,7 +72,7 @@ describe('formula-guarded codes in the plan export', () => {
     })) as PreparePlanResult;
     assert.equal(r.quarantined, 0, 'nothing quarantined');
     assert.equal(r.values, 2);
-    const stored = JSON.parse((await artifacts.read(r.journalsHash)).toString('utf8')) as StoredJournals;
+    const stored = await readStoredJournals(artifacts, r.journalsHash);
     const accounts = stored.journals.flatMap((j) => j.lines.map((l) => l.accountId)).sort();
     assert.ok(accounts.includes('41') && accounts.includes('61'), `lines on accounts 41 and 61: ${accounts.join(',')}`);
   });
