@@ -885,6 +885,15 @@ export function spread(
   return out;
 }
 
+const USAGE = `npm run bench [-- options]   one JSON line per scenario (see bench/results.md)
+  --scenario NAME         one of: ${[...new Set(SCENARIOS.map((s) => s.name))].join(', ')} (default: the full set)
+  --rows N                size for that scenario (rows; cycles for concurrent; models for models)
+  --quick                 the small size of each scenario
+  --repeat N              run each scenario N times, then a line with min/median/max of every figure
+  --worker compiled|source  the worker the bench runs (default compiled, as the image runs it)
+  --worker-node-options S NODE_OPTIONS of the worker (default: the Dockerfile's)
+  --timeline FILE         every cycle's activities and lock waits, JSON lines`;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -895,8 +904,13 @@ async function main(): Promise<number> {
       quick: { type: 'boolean' },
       repeat: { type: 'string' },
       timeline: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   workerNodeOptions = values['worker-node-options'];
   timelineFile = values.timeline;
   if (values.worker !== 'compiled' && values.worker !== 'source') {
