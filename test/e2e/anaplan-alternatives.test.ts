@@ -18,11 +18,14 @@ describe('full cycle against the Anaplan alternatives', () => {
     t = await testTemporal();
     env = await cycleEnv(t, {
       netsuite: { glLines: 600 },
-      // 302 s tokens: past the 5-minute refresh margin 2 s after each login; a cycle runs several
-      // tasks polled at ≥ 1 s each, so it always outlives that and refreshes (305 s left a fast cycle without a refresh).
+      // 301 s tokens: past the 5-minute refresh margin 1 s after each login. Every task runs 1.5 s, so
+      // the poll that sees the actuals import finish comes > 1 s after the login before it and
+      // refreshes (302 s tokens with the default task time left a fast cycle without a refresh once
+      // alignment stopped importing lists already in line).
       anaplan: {
         refreshNewTokenValue: true,
-        tokenLifetimeSec: 302,
+        tokenLifetimeSec: 301,
+        taskDurationMs: 1_500,
         moduleDetailType: 'moduleCellsProcessed',
         alternateStepTexts: true,
         blockWhileBusy: false,

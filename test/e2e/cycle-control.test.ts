@@ -54,7 +54,13 @@ describe('cycle control against both sandboxes', async () => {
         assert.equal(r.tieOut?.balanced, true);
       }
       const runs = (await timeline(env)).sort((a, b) => ms(a.startedAt) - ms(b.startedAt));
-      assert.ok(runs.length >= 3 * 5, `list imports and actuals imports of three cycles ran (${runs.length})`);
+      // List imports run only for lists that differ from NetSuite (the first alignment may import,
+      // later ones find the lists in line); the actuals import runs once per cycle.
+      assert.equal(
+        runs.filter((r) => r.actionName === env.config.actions.importActuals).length,
+        3,
+        `one actuals import per cycle: ${JSON.stringify(runs.map((r) => r.actionName))}`,
+      );
       for (let i = 1; i < runs.length; i++)
         assert.ok(
           ms(runs[i]!.startedAt) >= ms(runs[i - 1]!.endedAt),
