@@ -102,33 +102,30 @@ describe('composite hierarchy: Accounts → Account Groups', () => {
           entries: Array<{ actionName: string }>;
         }
       ).entries.map((e) => e.actionName);
-    const before = (await timeline()).length;
-    const same = await (
-      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
-    ).result();
-    assert.equal(same.status, 'completed');
-    assert.deepEqual(
-      (await timeline()).slice(before).filter((a) => a.startsWith('Import ') && a !== 'Import GL Actuals'),
-      [],
-      'no list import ran',
-    );
-    assert.deepEqual(same.align!.anaplanTaskIds, []);
-    assert.ok(same.align!.dimensions.accounts.mapped > 20, 'the accounts still map');
+    /** Runs an actuals cycle; its summary and the list imports (not the actuals import) it ran. */
+    const actualsCycle = async () => {
+      const before = (await timeline()).length;
+      const summary = await (
+        await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
+      ).result();
+      assert.equal(summary.status, 'completed');
+      const listImports = (await timeline())
+        .slice(before)
+        .filter((a) => a.startsWith('Import ') && a !== 'Import GL Actuals');
+      return { summary, listImports };
+    };
+    const same = await actualsCycle();
+    assert.deepEqual(same.listImports, [], 'no list import ran');
+    assert.deepEqual(same.summary.align!.anaplanTaskIds, []);
+    assert.ok(same.summary.align!.dimensions.accounts.mapped > 20, 'the accounts still map');
 
     const db = env.sandboxes.netsuite.state.db;
     const cls = db.prepare('SELECT id FROM classification ORDER BY id LIMIT 1').get() as { id: number };
     db.prepare('UPDATE classification SET name = ? WHERE id = ?').run('Renamed Class', cls.id);
     env.sandboxes.netsuite.state.touch();
-    const mid = (await timeline()).length;
-    const renamed = await (
-      await startCycle(t.client, env.config, '2026-10', 'actuals', undefined, env.taskQueue)
-    ).result();
-    assert.equal(renamed.status, 'completed');
-    assert.deepEqual(
-      (await timeline()).slice(mid).filter((a) => a.startsWith('Import ') && a !== 'Import GL Actuals'),
-      ['Import Classes'],
-    );
-    assert.equal(renamed.align!.dimensions.classes.imported, 1, 'only the renamed class went up');
+    const renamed = await actualsCycle();
+    assert.deepEqual(renamed.listImports, ['Import Classes']);
+    assert.equal(renamed.summary.align!.dimensions.classes.imported, 1, 'only the renamed class went up');
     assert.equal((await anaplanList(env, 'Classes')).find((c) => c.code === `CLS-${cls.id}`)?.name, 'Renamed Class');
   });
 
