@@ -77,7 +77,7 @@ describe('period-close watcher: flash cycles on business days', () => {
       assert.match(
         created.out,
         new RegExp(
-          `flash actuals each business day \\(${DAYS.filter((d) => !w.weekend.includes(d)).join(' ')}${w.holidays.length ? ', 1 holidays skipped' : ''}\\) at ${hhmm} ${timezone}`,
+          `flash actuals each business day \\(${DAYS.filter((d) => !w.weekend.includes(d)).join(' ')}${w.holidays.length ? ', 1 holidays skipped' : ''}\\) at ${hhmm} ${timezone.replace(/[+]/g, '\\+')}`,
         ),
         created.out,
       );
