@@ -51,54 +51,62 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
     const posting = data.approved ? 'T' : 'F';
     const approvalStatus = data.approvalStatus ?? (data.approved ? 2 : 1);
     if (existingId === undefined) {
-      id = ((db.prepare('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
-      db.prepare(
-        `INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
+      id = ((state.prepared('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
+      state
+        .prepared(
+          `INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
         VALUES (?, ?, ?, ?, 'Journal', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        `JE${id}`,
-        data.tranDate,
-        data.postingPeriod,
-        posting,
-        data.approved ? 'B' : 'A',
-        approvalStatus,
-        data.memo ?? null,
-        data.currency,
-        data.exchangeRate,
-        data.externalId ?? null,
-        now,
-        now,
-      );
-      db.prepare(
-        'INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(id, data.externalId ?? null, data.subsidiary, now, now);
+        )
+        .run(
+          id,
+          `JE${id}`,
+          data.tranDate,
+          data.postingPeriod,
+          posting,
+          data.approved ? 'B' : 'A',
+          approvalStatus,
+          data.memo ?? null,
+          data.currency,
+          data.exchangeRate,
+          data.externalId ?? null,
+          now,
+          now,
+        );
+      state
+        .prepared(
+          'INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(id, data.externalId ?? null, data.subsidiary, now, now);
     } else {
       id = existingId;
-      db.prepare(
-        'UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?',
-      ).run(
-        data.tranDate,
-        data.postingPeriod,
-        posting,
-        data.approved ? 'B' : 'A',
-        approvalStatus,
-        data.memo ?? null,
-        data.currency,
-        data.exchangeRate,
-        now,
-        id,
-      );
-      db.prepare(
-        'UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?',
-      ).run(data.subsidiary, now, id);
-      db.prepare('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
-      db.prepare('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
+      state
+        .prepared(
+          'UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?',
+        )
+        .run(
+          data.tranDate,
+          data.postingPeriod,
+          posting,
+          data.approved ? 'B' : 'A',
+          approvalStatus,
+          data.memo ?? null,
+          data.currency,
+          data.exchangeRate,
+          now,
+          id,
+        );
+      state
+        .prepared(
+          'UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?',
+        )
+        .run(data.subsidiary, now, id);
+      state.prepared('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
+      state.prepared('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
     }
-    const tl = db.prepare(
+    const tl = state.prepared(
       'INSERT INTO transactionline ("transaction", id, linesequencenumber, subsidiary, department, class, location, entity, memo, foreignamount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const tal = db.prepare(
+    const tal = state.prepared(
       'INSERT INTO transactionaccountingline ("transaction", transactionline, accountingbook, account, amount, debit, credit, netamount, posting, exchangerate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     data.lines.forEach((l, i) => {
@@ -139,10 +147,10 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
 export function deleteJournal(state: NetSuiteState, id: number): boolean {
   const db = state.db;
   const changes = db.transaction(() => {
-    db.prepare('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
-    db.prepare('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
-    db.prepare('DELETE FROM sandbox_journal WHERE "transaction" = ?').run(id);
-    return db.prepare('DELETE FROM "transaction" WHERE id = ? AND type = \'Journal\'').run(id).changes;
+    state.prepared('DELETE FROM transactionline WHERE "transaction" = ?').run(id);
+    state.prepared('DELETE FROM transactionaccountingline WHERE "transaction" = ?').run(id);
+    state.prepared('DELETE FROM sandbox_journal WHERE "transaction" = ?').run(id);
+    return state.prepared('DELETE FROM "transaction" WHERE id = ? AND type = \'Journal\'').run(id).changes;
   })();
   state.touch();
   return changes > 0;
@@ -151,19 +159,18 @@ export function deleteJournal(state: NetSuiteState, id: number): boolean {
 export function findJournalId(state: NetSuiteState, ref: { id?: number; externalId?: string }): number | undefined {
   const row =
     ref.externalId !== undefined
-      ? state.db.prepare('SELECT id FROM "transaction" WHERE externalid = ? AND type = \'Journal\'').get(ref.externalId)
-      : state.db.prepare('SELECT id FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(ref.id);
+      ? state.prepared('SELECT id FROM "transaction" WHERE externalid = ? AND type = \'Journal\'').get(ref.externalId)
+      : state.prepared('SELECT id FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(ref.id);
   return (row as { id: number } | undefined)?.id;
 }
 
 export function loadJournal(state: NetSuiteState, id: number): StoredJournal | undefined {
-  const db = state.db;
-  const t = db.prepare('SELECT * FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(id) as
+  const t = state.prepared('SELECT * FROM "transaction" WHERE id = ? AND type = \'Journal\'').get(id) as
     | Record<string, any>
     | undefined;
   if (!t) return undefined;
-  const lines = db
-    .prepare(
+  const lines = state
+    .prepared(
       `SELECT tl.id, tl.subsidiary, tl.department, tl.class, tl.location, tl.entity, tl.memo, tal.account, tal.debit, tal.credit, tal.accountingbook, tl.foreignamount
     FROM transactionline tl JOIN transactionaccountingline tal ON tal."transaction" = tl."transaction" AND tal.transactionline = tl.id
     WHERE tl."transaction" = ? ORDER BY tl.id`,
@@ -177,7 +184,7 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
     subsidiary:
       lines[0]?.subsidiary ??
       (
-        db.prepare('SELECT subsidiary FROM sandbox_journal WHERE "transaction" = ?').get(id) as
+        state.prepared('SELECT subsidiary FROM sandbox_journal WHERE "transaction" = ?').get(id) as
           | { subsidiary: number }
           | undefined
       )?.subsidiary ??
@@ -208,8 +215,8 @@ export function loadJournal(state: NetSuiteState, id: number): StoredJournal | u
 
 /** Journals written through the record API (not the seeded activity), newest first. */
 export function listApiJournals(state: NetSuiteState, limit = 1000): StoredJournal[] {
-  const ids = state.db
-    .prepare('SELECT "transaction" AS id FROM sandbox_journal ORDER BY "transaction" DESC LIMIT ?')
+  const ids = state
+    .prepared('SELECT "transaction" AS id FROM sandbox_journal ORDER BY "transaction" DESC LIMIT ?')
     .all(limit) as Array<{ id: number }>;
   return ids.map((r) => loadJournal(state, r.id)).filter((j): j is StoredJournal => j !== undefined);
 }

@@ -115,7 +115,7 @@ function checkRef(
   extra?: (row: RowCheck) => void,
 ): void {
   if (id === undefined) return;
-  const row = state.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as RowCheck | undefined;
+  const row = state.prepared(`SELECT * FROM ${table} WHERE id = ?`).get(id) as RowCheck | undefined;
   if (!row) fail(`Invalid ${label} reference key ${id}.`, path);
   if (row!.isinactive === 'T') fail(`The ${label} ${id} is inactive.`, path);
   extra?.(row!);
@@ -142,7 +142,7 @@ export function buildJournal(
   const currency =
     refId(field(body, 'currency'), 'currency', 'currency') ??
     existing?.currency ??
-    (state.db.prepare('SELECT currency FROM subsidiary WHERE id = ?').get(subsidiary) as { currency: number }).currency;
+    (state.prepared('SELECT currency FROM subsidiary WHERE id = ?').get(subsidiary) as { currency: number }).currency;
   checkRef(state, 'currency', currency, 'currency', 'currency');
 
   const rawDate = field(body, 'tranDate');
@@ -154,8 +154,8 @@ export function buildJournal(
   let postingPeriod = refId(field(body, 'postingPeriod'), 'postingPeriod', 'accounting period');
   if (postingPeriod === undefined && rawDate === undefined) postingPeriod = existing?.postingPeriod;
   if (postingPeriod === undefined) {
-    const p = state.db
-      .prepare("SELECT id FROM accountingperiod WHERE isposting = 'T' AND startdate <= ? AND enddate >= ?")
+    const p = state
+      .prepared("SELECT id FROM accountingperiod WHERE isposting = 'T' AND startdate <= ? AND enddate >= ?")
       .get(tranDate, tranDate) as { id: number } | undefined;
     if (!p) fail(`No accounting period covers the transaction date ${tranDate}.`, 'tranDate');
     postingPeriod = p!.id;
@@ -171,8 +171,8 @@ export function buildJournal(
   if (locked) {
     if (!switches.redateLockedPeriods)
       fail(`The accounting period ${postingPeriod} is closed or locked for posting.`, 'postingPeriod');
-    const next = state.db
-      .prepare(
+    const next = state
+      .prepared(
         "SELECT id FROM accountingperiod WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND closed = 'F' AND alllocked = 'F' AND startdate > (SELECT startdate FROM accountingperiod WHERE id = ?) ORDER BY startdate LIMIT 1",
       )
       .get(postingPeriod) as { id: number } | undefined;
@@ -288,9 +288,7 @@ function parseLine(state: NetSuiteState, item: unknown, path: string, subsidiary
       fail(`The account ${account} is a summary account and cannot be posted to.`, `${path}.account`);
   });
   if (
-    !state.db
-      .prepare('SELECT 1 FROM accountsubsidiarymap WHERE account = ? AND subsidiary = ?')
-      .get(account, subsidiary)
+    !state.prepared('SELECT 1 FROM accountsubsidiarymap WHERE account = ? AND subsidiary = ?').get(account, subsidiary)
   )
     fail(`The account ${account} is not available for subsidiary ${subsidiary}.`, `${path}.account`);
   const debit = amount(line.debit, `${path}.debit`);
@@ -465,7 +463,7 @@ export function renderJournal(state: NetSuiteState, base: string, key: RecordKey
   if (!j) return notFound();
   const self = `${base}/services/rest/record/v1/journalentry/${j.id}`;
   const name = (table: string, col: string, ref: number) =>
-    (state.db.prepare(`SELECT ${col} AS n FROM ${table} WHERE id = ?`).get(ref) as { n: string } | undefined)?.n;
+    (state.prepared(`SELECT ${col} AS n FROM ${table} WHERE id = ?`).get(ref) as { n: string } | undefined)?.n;
   const ref = (type: string, table: string, col: string, v: number | undefined) =>
     v === undefined
       ? undefined

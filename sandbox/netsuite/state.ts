@@ -90,6 +90,8 @@ export class NetSuiteState {
   private readonly counts = new Map<string, number>();
   private readonly results = new Map<string, { rows: SuiteQLRow[]; total: number }>();
   private readonly statements = new Map<string, Database.Statement>();
+  /** The sandbox's own statements (fixed SQL), compiled once per database: see `prepared`. */
+  private readonly own = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
   constructor(readonly options: StateOptions) {
     this.dateFormat = options.dateFormat ?? 'M/D/YYYY';
@@ -135,6 +137,18 @@ export class NetSuiteState {
     this.results.clear();
     this.version++;
     this.open();
+  }
+
+  /**
+   * A statement of the sandbox's own SQL (record routes, journal store), prepared once per database
+   * and reused: compiling it on every request cost a third of a journal write's CPU.
+   */
+  prepared(sql: string): Database.Statement {
+    let byDb = this.own.get(this.db);
+    if (!byDb) this.own.set(this.db, (byDb = new Map()));
+    let st = byDb.get(sql);
+    if (!st) byDb.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   close(): void {
