@@ -50,6 +50,17 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
     let id: number;
     const posting = data.approved ? 'T' : 'F';
     const approvalStatus = data.approvalStatus ?? (data.approved ? 2 : 1);
+    // The header columns both statements set, in their column order (trandate … exchangerate).
+    const header = [
+      data.tranDate,
+      data.postingPeriod,
+      posting,
+      data.approved ? 'B' : 'A',
+      approvalStatus,
+      data.memo ?? null,
+      data.currency,
+      data.exchangeRate,
+    ];
     if (existingId === undefined) {
       id = ((state.prepared('SELECT MAX(id) AS m FROM "transaction"').get() as { m: number | null }).m ?? 0) + 1;
       state
@@ -57,21 +68,7 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
           `INSERT INTO "transaction" (id, tranid, trandate, postingperiod, type, posting, status, approvalstatus, memo, currency, exchangerate, externalid, createddate, lastmodifieddate)
         VALUES (?, ?, ?, ?, 'Journal', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          id,
-          `JE${id}`,
-          data.tranDate,
-          data.postingPeriod,
-          posting,
-          data.approved ? 'B' : 'A',
-          approvalStatus,
-          data.memo ?? null,
-          data.currency,
-          data.exchangeRate,
-          data.externalId ?? null,
-          now,
-          now,
-        );
+        .run(id, `JE${id}`, ...header, data.externalId ?? null, now, now);
       state
         .prepared(
           'INSERT INTO sandbox_journal ("transaction", externalid, subsidiary, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
@@ -83,18 +80,7 @@ export function saveJournal(state: NetSuiteState, data: JournalData, existingId?
         .prepared(
           'UPDATE "transaction" SET trandate = ?, postingperiod = ?, posting = ?, status = ?, approvalstatus = ?, memo = ?, currency = ?, exchangerate = ?, lastmodifieddate = ? WHERE id = ?',
         )
-        .run(
-          data.tranDate,
-          data.postingPeriod,
-          posting,
-          data.approved ? 'B' : 'A',
-          approvalStatus,
-          data.memo ?? null,
-          data.currency,
-          data.exchangeRate,
-          now,
-          id,
-        );
+        .run(...header, now, id);
       state
         .prepared(
           'UPDATE sandbox_journal SET subsidiary = ?, updated_at = ?, writes = writes + 1 WHERE "transaction" = ?',
