@@ -48,15 +48,9 @@ import { cycleWorkflowId, type CycleKind } from '../common/ids';
 import { DIMENSIONS } from '../common/config';
 import { inheritedEnv } from '../common/node/env';
 import { cycleActions } from '../activities/cycle/preflight';
-import { splitForParentList } from '../activities/cycle/align';
+import { netsuiteMember, splitForParentList } from '../activities/cycle/align';
 import { ACCOUNTS_SQL, LIST_SQL } from '../activities/cycle/queries';
-import {
-  alignDimension,
-  anaplanMembers,
-  changedImportRows,
-  type AnaplanItem,
-  type NetSuiteMember,
-} from '../activities/mapping/dimensions';
+import { alignDimension, anaplanMembers, changedImportRows, type AnaplanItem } from '../activities/mapping/dimensions';
 import { openStores } from '../activities/store';
 import { startTemporal } from '../client/dev-server';
 import { PROJECT_ROOT } from '../client/paths';
@@ -527,10 +521,10 @@ const requestSeconds = (u: number) =>
  * for a composite hierarchy (Accounts under Account Groups) the parent list's import first. An import
  * of rows the list already holds changes nothing, so it is not part of the minimum (the connector
  * skips it since session 5; before, every cycle loaded every synced list). Taken from the sandboxes'
- * data before the cycles run (`runCycles` → `noteListImports`): a later cycle on the same model
+ * data before the cycles run (`runCycles`, `listImportsNeeded`): a later cycle on the same model
  * finds the lists in line and needs none.
  */
-function alignTasks(s: Sandboxes, _config: ConnectionConfig): TaskSpec[] {
+function alignTasks(s: Sandboxes): TaskSpec[] {
   return listImportsBefore.get(s.anaplan) ?? [];
 }
 const listImportsBefore = new WeakMap<Sandboxes['anaplan'], TaskSpec[]>();
@@ -550,15 +544,10 @@ function listImportsNeeded(s: Sandboxes, config: ConnectionConfig): TaskSpec[] {
     const rule = config.dimensions[dim];
     if (!rule.sync) continue;
     const rows = db.prepare(dim === 'accounts' ? ACCOUNTS_SQL : LIST_SQL[dim]).all() as Array<Record<string, unknown>>;
-    const members: NetSuiteMember[] = rows.map((r) => ({
-      id: String(r.id),
-      number: r.acctnumber == null ? undefined : String(r.acctnumber),
-      name: String(r.name ?? r.id),
-      parent: r.parent == null ? null : String(r.parent),
-      isinactive: r.isinactive === 'T',
-      type: r.accttype == null ? undefined : String(r.accttype),
-      issummary: r.issummary === 'T',
-    }));
+    // As SuiteQL answers them (every value a string), then read as the connector reads them.
+    const members = rows.map((r) =>
+      netsuiteMember(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v == null ? null : String(v)]))),
+    );
     const { list, parentList } = anaplanMembers(items(rule.list), items(rule.parentList));
     const result = alignDimension(
       dim,
@@ -607,7 +596,7 @@ async function actualsScenario(address: string, rowsTarget: number): Promise<Mea
     const rows = sum.extract!.rows + sum.extract!.quarantined;
     const P = suiteqlPages(s, [PERIOD], true);
     const importRows = sum.extract!.rows;
-    const tasks = [...alignTasks(s, env.configs[0]!), { rows: importRows }];
+    const tasks = [...alignTasks(s), { rows: importRows }];
     const chunks = Math.max(1, Math.ceil((importRows * CSV_BYTES_PER_ROW) / (SETTINGS.chunkSizeMb * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound =
@@ -645,7 +634,7 @@ async function planScenario(address: string, valuesTarget: number): Promise<Meas
     const sum = summaries[0]!;
     const P = suiteqlPages(s, [], false);
     const J = sum.plan!.journals;
-    const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.export!.rows }];
+    const tasks = [...alignTasks(s), { rows: sum.export!.rows }];
     const chunks = Math.max(1, Math.ceil(sum.export!.bytes / (10 * 1024 * 1024)));
     const U = 1 + tasks.length * ANAPLAN_FIXED_PER_TASK + tasks.length + chunks;
     const bound =
@@ -687,7 +676,7 @@ async function dimensionScenario(address: string, membersTarget: number): Promis
     const d = Object.values(sum.align!.dimensions);
     const members = d.reduce((a, x) => a + x.members, 0);
     const P = suiteqlPages(s, [PERIOD], true);
-    const tasks = [...alignTasks(s, env.configs[0]!), { rows: sum.extract!.rows }];
+    const tasks = [...alignTasks(s), { rows: sum.extract!.rows }];
     const U = 1 + tasks.length * (ANAPLAN_FIXED_PER_TASK + 2);
     const bound =
       Math.ceil(P / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) + taskSeconds(tasks) + requestSeconds(U);
@@ -729,7 +718,7 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
       const sum = summaries[i]!;
       // The lists are in line after the model's first alignment: later cycles on it import none.
       const tasks = [
-        ...(perModel.has(r.model) ? [] : alignTasks(env.models[r.model]!, env.configs[r.model]!)),
+        ...(perModel.has(r.model) ? [] : alignTasks(env.models[r.model]!)),
         { rows: sum.extract!.rows },
         ...(sum.export ? [{ rows: sum.export.rows }] : []),
       ];

@@ -143,23 +143,23 @@ async function withModelLock<T>(
     );
   onWait?.(true);
   let queued = false;
+  // Whether the request was just sent (by the busy check below), so the wait loop waits before re-sending.
+  let sent = false;
   try {
     if (whileQueued) {
       // The request reports whether another holder has the lock; if so, the lock-free work runs
       // now, while this request keeps its place in the queue (a grant meanwhile simply waits).
       const r = await requestModelLock({ lockWorkflowId: lockId, request, reportBusy: true });
+      sent = true;
       if (r?.busy && !grants.has(requestId)) {
         queued = true;
         await whileQueued();
       }
-      while (!grants.has(requestId)) {
-        await condition(() => grants.has(requestId), '2 minutes');
-        if (!grants.has(requestId)) await requestModelLock({ lockWorkflowId: lockId, request });
-      }
     }
     // Re-send while waiting: idempotent by requestId, and it restarts a lock workflow that ended.
     while (!grants.has(requestId)) {
-      await requestModelLock({ lockWorkflowId: lockId, request });
+      if (!sent) await requestModelLock({ lockWorkflowId: lockId, request });
+      sent = false;
       await condition(() => grants.has(requestId), '2 minutes');
     }
   } catch (err) {

@@ -77,21 +77,24 @@ export async function* accountRows(netsuite: NetSuitePort): AsyncIterable<SuiteQ
   yield* netsuite.query(ACCOUNTS_SQL_WITHOUT_SUMMARY);
 }
 
+/** A member as alignment sees it, from a row of the list or chart-of-accounts query (queries.ts). */
+export function netsuiteMember(r: SuiteQlRow): NetSuiteMember {
+  return {
+    id: String(r.id),
+    number: r.acctnumber ?? undefined,
+    name: String(r.name ?? r.id),
+    parent: r.parent ? String(r.parent) : null,
+    isinactive: bool(r.isinactive),
+    type: r.accttype ?? undefined,
+    issummary: bool(r.issummary),
+  };
+}
+
 async function readMembers(deps: CycleDeps, config: ConnectionConfig, dim: DimensionName): Promise<NetSuiteMember[]> {
   const { netsuite } = await deps.ports(config);
   const out: NetSuiteMember[] = [];
   for await (const page of dim === 'accounts' ? accountRows(netsuite) : netsuite.query(LIST_SQL[dim])) {
-    for (const r of page) {
-      out.push({
-        id: String(r.id),
-        number: r.acctnumber ?? undefined,
-        name: String(r.name ?? r.id),
-        parent: r.parent ? String(r.parent) : null,
-        isinactive: bool(r.isinactive),
-        type: r.accttype ?? undefined,
-        issummary: bool(r.issummary),
-      });
-    }
+    for (const r of page) out.push(netsuiteMember(r));
   }
   return out;
 }

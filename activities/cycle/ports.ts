@@ -4,6 +4,7 @@
  * stays readable and the adapters are the one place that knows each client's method names.
  */
 import type { Readable } from 'node:stream';
+import type { AnaplanItem } from '../mapping/dimensions';
 import type { ApprovalModeReading } from '../netsuite/approval-mode';
 
 export type SuiteQlRow = Record<string, string | null>;
@@ -40,14 +41,8 @@ export interface NetSuitePort {
   certificateExpiresAt?(): Date | undefined;
 }
 
-export interface AnaplanListItem {
-  code: string;
-  name: string;
-  parent?: string | null;
-  /** The item's ID and its parent's (an item of the parent list in a composite hierarchy), when known. */
-  id?: string;
-  parentId?: string;
-}
+/** A list item as the port reads it (the shape alignment compares: mapping/dimensions.ts). */
+export type AnaplanListItem = AnaplanItem;
 
 export interface AnaplanTaskOutcome {
   taskId: string;

@@ -9,7 +9,7 @@
  * an in-flight cycle or a later `ml-connector replay` may point at one.
  */
 import { once } from 'node:events';
-import * as readline from 'node:readline';
+import { readLines } from '../mapping/csv';
 import type { PlannedJournal } from '../mapping/journals';
 import type { ArtifactStore } from '../store';
 
@@ -81,10 +81,8 @@ export async function readStoredJournals(
   from = 0,
   to = Number.POSITIVE_INFINITY,
 ): Promise<StoredJournals & { count: number; first: number }> {
-  const lines = readline.createInterface({
-    input: await artifacts.openRead(hash, { chunkBytes: 64 * 1024 }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  // Pulled line by line (readLines), so a slow consumer never queues the file's lines in memory.
+  const lines = readLines(await artifacts.openRead(hash, { chunkBytes: 64 * 1024 }));
   let header: (StoredJournalsHeader & { format?: string }) | undefined;
   const journals: PlannedJournal[] = [];
   let i = 0;

@@ -175,11 +175,12 @@ export function changedImportRows(
   });
 }
 
-/** A list item as the Anaplan port reads it (`AnaplanListItem`). */
+/** A list item as the Anaplan port reads it (`AnaplanListItem` in activities/cycle/ports.ts). */
 export interface AnaplanItem {
   code: string;
   name: string;
   parent?: string | null;
+  /** The item's ID and its parent's (an item of the parent list in a composite hierarchy), when known. */
   id?: string;
   parentId?: string;
 }
