@@ -36,6 +36,12 @@ export class FrozenScopes {
     if (hold) this.held.add(k);
   }
 
+  /** Adds another set's scopes and holds, in the order they were frozen there (a scope frozen here keeps its reason). */
+  add(other: FrozenScopes): void {
+    for (const [k, s] of other.scopes) if (!this.scopes.has(k)) this.scopes.set(k, s);
+    for (const k of other.held) this.held.add(k);
+  }
+
   /** Frozen for this very subsidiary (not only through an `every subsidiary` freeze). */
   frozenFor(slug: string, period: string, subsidiaryId: string): boolean {
     return this.scopes.has(key(slug, period, subsidiaryId)) || this.scopes.has(key(slug, ANY, subsidiaryId));

@@ -86,7 +86,33 @@ export function makePlan(deps: CycleDeps) {
     const lastMonth = input.periods.reduce((m, p) => (p.period > m ? p.period : m), '');
     const versions = new Set(config.plan.versions);
     const offset = maps.accounts.fromCode[config.journals.offsetAccount] ?? null;
-    const offsetId = offset ?? (await resolveAccountId(deps, config, config.journals.offsetAccount));
+    /** A month this cycle posts to: after the cycle's period, with an open, unlocked NetSuite period. */
+    const writable = (month: string) => {
+      const p = periodsByMonth.get(month);
+      return month > input.period && !!p && !p.closed && !p.locked;
+    };
+    const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
+    // The NetSuite reads that do not depend on the export (the offset account, the connector's journals
+    // already in the ledger) run while the export is parsed, not after it. The ledger's freezes are
+    // kept apart and added after the export's, so every scope keeps the reason it had when these
+    // reads came last (the first reason given for a scope is the one kept).
+    const offsetRead =
+      offset !== null ? Promise.resolve(offset) : resolveAccountId(deps, config, config.journals.offsetAccount);
+    const ledgerFrozen = new FrozenScopes();
+    const ledgerRead = offsetRead.then((offsetId) =>
+      ledgerJournals(
+        deps,
+        config,
+        maps,
+        idOptions,
+        offsetId,
+        ledgerFrozen,
+        writable,
+        input.periods.map((p) => p.period).filter(writable),
+      ),
+    );
+    // Awaited below; a refusal that comes while the export is still being parsed is not unhandled.
+    ledgerRead.catch(() => undefined);
     // Mapped values are folded onto their journal lines as the export streams: never held one by one.
     const grouping = new PlanGrouping();
     let mappedValues = 0;
@@ -100,11 +126,6 @@ export function makePlan(deps: CycleDeps) {
     const covered = new Set<string>();
     const frozen = new FrozenScopes();
     const inExport = new Set<string>();
-    /** A month this cycle posts to: after the cycle's period, with an open, unlocked NetSuite period. */
-    const writable = (month: string) => {
-      const p = periodsByMonth.get(month);
-      return month > input.period && !!p && !p.closed && !p.locked;
-    };
     const parser = (await deps.artifacts.openRead(input.exportHash, { chunkBytes: 64 * 1024 })).pipe(
       parse({
         columns: true,
@@ -224,6 +245,8 @@ export function makePlan(deps: CycleDeps) {
         if (++mappedValues % 10_000 === 0) beat({ values: mappedValues });
       }
     } catch (err) {
+      // A bad offset account is named first, as when it was looked up before the export was read.
+      await offsetRead;
       if ((err as { code?: string }).code?.startsWith?.('CSV_'))
         throw nonRetryable(`plan export is not valid CSV: ${(err as Error).message}`);
       throw classify(err);
@@ -233,17 +256,9 @@ export function makePlan(deps: CycleDeps) {
     for (const v of config.plan.versions)
       if (!inExport.has(v)) frozen.freeze(v, ANY, ANY, `version ${JSON.stringify(v)} is not in the plan export`);
 
-    const idOptions = { modelId: config.anaplan.modelId, externalIdPrefix: config.journals.externalIdPrefix };
-    const ledger = await ledgerJournals(
-      deps,
-      config,
-      maps,
-      idOptions,
-      offsetId,
-      frozen,
-      writable,
-      input.periods.map((p) => p.period).filter(writable),
-    );
+    const offsetId = await offsetRead;
+    const ledger = await ledgerRead;
+    frozen.add(ledgerFrozen);
     // A scope frozen for its own subsidiary whose ledger already holds journals: posting would replace
     // them with journals that lack the quarantined or unmappable values.
     for (const { k } of ledger.journals)

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Transform } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { makeJournals } from '../../activities/cycle/journals';
@@ -78,6 +79,8 @@ describe('stale plan journals', () => {
   /** Lines of ledger journals as the record API returns them (default: none). */
   let ledgerLines: Record<string, Array<Record<string, unknown>>> = {};
   let reads: string[] = [];
+  /** Called when the ledger's connector journals are queried (the SuiteQL prefix query). */
+  let onLedgerQuery = () => {};
 
   const netsuite: NetSuitePort = {
     async *query(sql) {
@@ -85,6 +88,7 @@ describe('stale plan journals', () => {
         if (refuseMembersQuery) throw suiteqlRefusal('department');
         yield [];
       } else if (/externalid LIKE 'mlc-75a40874e6b6-%'/.test(sql)) {
+        onLedgerQuery();
         if (refuseQuery) throw suiteqlRefusal('externalid');
         yield ledger.map((externalid, i) => ({ id: String(i + 1), externalid }));
       } else yield [];
@@ -147,6 +151,7 @@ describe('stale plan journals', () => {
     refuseMembersQuery = false;
     ledgerLines = {};
     reads = [];
+    onLedgerQuery = () => {};
     deleted.length = 0;
   });
 
@@ -203,6 +208,55 @@ describe('stale plan journals', () => {
       id('Budget', '2026-11', '3', 1),
     ]);
     assert.equal(r.retire, 2);
+  });
+
+  it('reads the ledger while the export is parsed, and the ledger still freezes and retires as before', async () => {
+    // The export's last bytes are held back until the ledger has been queried (or 2 s, so that code
+    // reading the ledger only after the whole export fails here instead of hanging).
+    let ledgerQueried!: () => void;
+    const queried = new Promise<void>((r) => (ledgerQueried = r));
+    let queriedBeforeExportEnd: boolean | undefined;
+    let exportEnded = false;
+    onLedgerQuery = () => {
+      queriedBeforeExportEnd ??= !exportEnded;
+      ledgerQueried();
+    };
+    const exportHash = (await artifacts.put(EXPORT)).hash;
+    const held: ArtifactStore = new Proxy(artifacts, {
+      get: (target, prop) =>
+        prop !== 'openRead'
+          ? Reflect.get(target, prop, target)
+          : async (hash: string, o?: Parameters<ArtifactStore['openRead']>[1]) => {
+              const stream = await target.openRead(hash, o);
+              if (hash !== exportHash) return stream;
+              return stream.pipe(
+                new Transform({
+                  transform: (chunk, _enc, cb) => cb(null, chunk),
+                  flush: (cb) => {
+                    void Promise.race([queried, new Promise((r) => setTimeout(r, 2_000))]).then(() => {
+                      exportEnded = true;
+                      cb();
+                    });
+                  },
+                }),
+              );
+            },
+    });
+    ledger = [id('Budget', '2026-11', '2', 2), id('Budget', '2026-11', '3', 1)];
+    const r = (await env().run(makePlan({ ...deps(), artifacts: held }).preparePlan, {
+      config,
+      cycleId: 'cycle:ledger-read-early',
+      exportHash,
+      memberMapsHash: (await artifacts.put(JSON.stringify(MAPS))).hash,
+      periods: PERIODS,
+      period: '2026-10',
+    })) as PreparePlanResult;
+    assert.equal(queriedBeforeExportEnd, true, 'the ledger is queried before the export has been read to its end');
+    const stored = await readStoredJournals(artifacts, r.journalsHash);
+    assert.deepEqual(stored.retire?.map((x) => x.externalId).sort(), [
+      id('Budget', '2026-11', '2', 2),
+      id('Budget', '2026-11', '3', 1),
+    ]);
   });
 
   it('deletes them after the planned journals, audits each, and reports a refused delete without failing the rest', async () => {
