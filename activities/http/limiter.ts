@@ -1,16 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Caps in-flight requests (NetSuite: under the account's concurrency governance limit).
- * FIFO so that a long SuiteQL scan cannot starve a journal upsert.
+ * FIFO among requests of one priority, so that a long SuiteQL scan cannot starve a journal upsert.
+ * A caller may run its requests at a higher priority (`withRequestPriority`): waiting requests of
+ * a higher priority go first — e.g. the extraction of a cycle with more steps after it than another
+ * cycle sharing the account — and a waiter passed over `PASSES_PER_STEP` times rises one step, so
+ * no request waits forever behind a stream of higher ones.
  *
  * The cap can be lowered at run time when the server says (in its own way) that we are over its
  * limit — NetSuite sometimes answers that with 401 "Invalid login attempt" instead of 429
  * (docs/netsuite.md §6.3, §12) — and climbs back one step per `RECOVER_AFTER` successes.
  */
 const RECOVER_AFTER = 20;
+/** A waiter passed over this many times by higher-priority admissions rises one priority step. */
+export const PASSES_PER_STEP = 10;
+
+const priorityStore = new AsyncLocalStorage<number>();
+
+/** Runs `fn` with the requests it makes under any `ConcurrencyLimiter` queued at `priority` (default 0). */
+export function withRequestPriority<T>(priority: number, fn: () => T): T {
+  return priorityStore.run(priority, fn);
+}
+
+interface Waiter {
+  priority: number;
+  passed: number;
+  go: () => void;
+}
 
 export class ConcurrencyLimiter {
   private active = 0;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Waiter[] = [];
   private successesSinceThrottle = 0;
   /** Current cap: `limit` unless lowered by throttle(). */
   private current: number;
@@ -70,9 +91,13 @@ export class ConcurrencyLimiter {
       return Promise.resolve();
     }
     return new Promise((resolve) =>
-      this.waiters.push(() => {
-        this.admit();
-        resolve();
+      this.waiters.push({
+        priority: priorityStore.getStore() ?? 0,
+        passed: 0,
+        go: () => {
+          this.admit();
+          resolve();
+        },
       }),
     );
   }
@@ -83,6 +108,13 @@ export class ConcurrencyLimiter {
   }
 
   private drain(): void {
-    while (this.active < this.current && this.waiters.length > 0) this.waiters.shift()!();
+    while (this.active < this.current && this.waiters.length > 0) {
+      // The highest (aged) priority; the earliest among equals. Those ahead of it are passed over.
+      const rank = (w: Waiter) => w.priority + Math.floor(w.passed / PASSES_PER_STEP);
+      let best = 0;
+      for (let i = 1; i < this.waiters.length; i++) if (rank(this.waiters[i]!) > rank(this.waiters[best]!)) best = i;
+      for (let i = 0; i < best; i++) this.waiters[i]!.passed++;
+      this.waiters.splice(best, 1)[0]!.go();
+    }
   }
 }

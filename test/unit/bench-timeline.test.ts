@@ -31,7 +31,9 @@ function history() {
       add(s, { activityTaskCompletedEventAttributes: { scheduledEventId } });
     },
     granted(s: number, requestId: string) {
-      add(s, { workflowExecutionSignaledEventAttributes: { signalName: 'lock-granted', input: payloads({ requestId }) } });
+      add(s, {
+        workflowExecutionSignaledEventAttributes: { signalName: 'lock-granted', input: payloads({ requestId }) },
+      });
     },
     released(s: number, workflowId: string, requestId: string) {
       add(s, {

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConcurrencyLimiter } from '../../activities/http/limiter';
+import { ConcurrencyLimiter, PASSES_PER_STEP, withRequestPriority } from '../../activities/http/limiter';
 import { TenantRequestBudget } from '../../activities/anaplan/budget';
 
 /** A promise with its resolve function outside, to hold a request "in flight". */
@@ -95,6 +95,49 @@ describe('ConcurrencyLimiter', () => {
     assert.deepEqual(order, ['second']);
     a.open();
     await Promise.all([running, waiting]);
+  });
+});
+
+describe('ConcurrencyLimiter priorities', () => {
+  /** Queues `name` at `priority` behind the one request in flight; records the admission order. */
+  function queue(limiter: ConcurrencyLimiter, order: string[], name: string, priority: number) {
+    return withRequestPriority(priority, () => limiter.run(async () => void order.push(name)));
+  }
+
+  it('admits a waiting request of a higher priority before earlier ones of a lower one, FIFO among equals', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const first = gate();
+    const order: string[] = [];
+    const held = limiter.run(() => first.promise);
+    const runs = [
+      queue(limiter, order, 'actuals-1', 0),
+      queue(limiter, order, 'actuals-2', 0),
+      queue(limiter, order, 'full-1', 2),
+      queue(limiter, order, 'full-2', 2),
+      // Outside any withRequestPriority: priority 0, as before priorities existed.
+      limiter.run(async () => void order.push('plain')),
+    ];
+    await tick();
+    first.open();
+    await Promise.all([held, ...runs]);
+    assert.deepEqual(order, ['full-1', 'full-2', 'actuals-1', 'actuals-2', 'plain']);
+  });
+
+  it('a low-priority waiter passed over PASSES_PER_STEP times rises a step: no starvation behind a stream of higher ones', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const first = gate();
+    const order: string[] = [];
+    const held = limiter.run(() => first.promise);
+    const runs = [queue(limiter, order, 'low', 0)];
+    for (let i = 0; i < PASSES_PER_STEP + 5; i++) runs.push(queue(limiter, order, `high-${i}`, 1));
+    await tick();
+    first.open();
+    await Promise.all([held, ...runs]);
+    assert.equal(
+      order.indexOf('low'),
+      PASSES_PER_STEP,
+      `admitted after ${PASSES_PER_STEP} higher ones: ${order.join(' ')}`,
+    );
   });
 });
 
