@@ -73,7 +73,8 @@ export function cycleTimeline(
         const json = payloadJson(a.input);
         lock = json ? lockOfRequest(json) : undefined;
         const id = lock?.requestId;
-        if (id && !requests.has(id)) requests.set(id, { lock: lock?.lock ?? 'lock', at: t, granted: grantedEarly.get(id) });
+        if (id && !requests.has(id))
+          requests.set(id, { lock: lock?.lock ?? 'lock', at: t, granted: grantedEarly.get(id) });
       }
       scheduled.set(String(e.eventId), { type, at: t, lock });
     }
