@@ -21,7 +21,21 @@ import { journalBatchSize, postJournalBatches } from './journal-batches';
 
 export async function preflight(c: CycleRun, s: StepStatus): Promise<PreflightResult> {
   const { config, period, kind } = c.input;
-  const r = await c.acts.preflight({ config, period, kind });
+  // A full cycle queues for the import file and for the model's alignment before its preflight:
+  // a shorter cycle on the model started with it then aligns after it and finds the file taken, so
+  // it extracts while it waits instead of holding the file through its extraction while the full
+  // cycle waits. The model stays idle for this preflight; no other cycle could use it sooner, as
+  // every cycle runs its own preflight first. The requests go out with the preflight (one workflow
+  // task, file before model); reserving waits for nothing, so the lock order is not at stake here.
+  const [r] = await Promise.all([
+    c.acts.preflight({ config, period, kind }),
+    ...(reservesLocks(c)
+      ? [
+          c.reserve({ importFile: config.actions.importActuals }, 'importActuals (file)'),
+          c.reserve({}, 'alignDimensions'),
+        ]
+      : []),
+  ]);
   s.counts = { periods: r.periods.length };
   c.summary.warnings.push(...r.warnings);
   return r;
@@ -47,11 +61,6 @@ function extractPriority(c: CycleRun): { priority?: number } {
 }
 
 export async function alignDimensions(c: CycleRun, s: StepStatus): Promise<AlignResult> {
-  // A full cycle queues for the import file before it aligns: a shorter cycle on the model that
-  // aligns meanwhile then finds the file taken and extracts while it waits, instead of holding the
-  // file through its whole extraction while the full cycle waits for it. Aligning needs only the
-  // model, which comes after the file in the lock order.
-  if (reservesLocks(c)) await c.reserve({ importFile: c.config.actions.importActuals }, 'importActuals (file)');
   const r = await c.locked({}, 'alignDimensions', () =>
     c.acts.alignDimensions({ config: c.config, cycleId: c.cycleId }),
   );
