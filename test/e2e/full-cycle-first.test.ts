@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startCycle } from '../../client/cycle-runner';
+import { fileLockWorkflowId, modelLockWorkflowId } from '../../common/ids';
+import { pauseSignal, resumeSignal, statusQuery } from '../../common/messages';
 import { addNetSuiteMembers } from '../../scripts/bench-data';
 import { cycleEnvHooks, type CycleEnv } from '../helpers/cycle-env';
 import type { TestTemporal } from '../helpers/temporal';
@@ -59,6 +61,51 @@ describe('a full cycle beside an actuals cycle on one model keeps its chain goin
     assert.notEqual(f.extract!.uploadedChunks, undefined, 'the full cycle held the file while extracting');
     assert.equal(a.extract!.uploadedChunks, undefined, 'the actuals cycle extracted while queued for the file');
     assert.ok(f.journals!.posted + f.journals!.updated + f.journals!.unchanged > 0, 'the plan was written back');
+  });
+
+  it('gives back the locks it queued for when it fails before using them', async () => {
+    // Not a NetSuite posting period: the preflight fails, after the file and model were requested.
+    const full = await startCycle(t.client, env.config, '2031-01', 'full', undefined, env.taskQueue);
+    await assert.rejects(full.result(), (err: Error & { cause?: Error & { cause?: Error } }) => {
+      assert.match(String(err.cause?.cause?.message ?? err.cause?.message), /not a NetSuite posting period/);
+      return true;
+    });
+    const e = await events(full);
+    const requested = e.filter(
+      (x) => x.activityTaskScheduledEventAttributes?.activityType?.name === 'requestModelLock',
+    ).length;
+    assert.equal(requested, 2, 'the file and the model were requested with the preflight');
+    const { workspaceId, modelId } = env.config.anaplan;
+    for (const id of [
+      modelLockWorkflowId(workspaceId, modelId),
+      fileLockWorkflowId(workspaceId, modelId, env.config.actions.importActuals),
+    ]) {
+      // Released: the lock run ends, as nobody waits (a leaked grant would hold it for the 2 h lease).
+      const ended = async () => (await t.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING';
+      await until(ended);
+    }
+    const next = await startCycle(t.client, env.config, '2026-08', 'actuals', undefined, env.taskQueue);
+    assert.equal((await next.result()).status, 'completed');
+  });
+
+  it('gives back the locks it queued for while it is paused, and takes them again on resume', async () => {
+    const full = await startCycle(t.client, env.config, '2026-09', 'full', undefined, env.taskQueue);
+    await full.signal(pauseSignal, { reason: 'test: paused before alignment' });
+    await until(async () => {
+      const s = await full.query(statusQuery);
+      return s.paused && s.steps.find((x) => x.name === 'preflight')?.state === 'done';
+    });
+    const { workspaceId, modelId } = env.config.anaplan;
+    // Paused between steps, it keeps nobody waiting: both lock runs end (nobody waits on them).
+    for (const id of [
+      modelLockWorkflowId(workspaceId, modelId),
+      fileLockWorkflowId(workspaceId, modelId, env.config.actions.importActuals),
+    ])
+      await until(async () => (await t.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING');
+    await full.signal(resumeSignal);
+    const f = await full.result();
+    assert.equal(f.status, 'completed');
+    assert.ok(f.tieOut!.balanced);
   });
 
   it("passes the model from the full cycle's import straight to its plan export", async () => {
