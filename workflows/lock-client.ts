@@ -151,6 +151,9 @@ export function createLockClient(): LockClient {
               'LockLost',
             );
           }
+          // Waiting for this lock again must not hold a later lock queued ahead meanwhile (a granted
+          // reservation is held): those are given back first, as the lock order requires.
+          if ([...reservations.values()].some((r) => r.rank > lock.rank)) await dropReservations();
           log.warn('lock lease expired while held; taking the lock again', { lockId: lock.id, purpose, attempt });
         }
       }
