@@ -29,6 +29,9 @@
  *                                              serial, under the 600/min budget
  * For N cycles on M models at once: max(⌈ΣP / C⌉·L_page + ⌈3ΣJ / C⌉·L_rec, max over models of its
  * Σ_tasks, the longest cycle's own bound) — NetSuite is shared, each model serializes its own tasks.
+ * A model's list imports count once in its Σ_tasks (one cycle brings the lists in line), and in
+ * every cycle's own bound on that model (no cycle maps its data before the lists are in line,
+ * whichever cycle imports them).
  * ratio = wall_s / bound_s. Calls are what the sandboxes counted (all REST calls incl. tokens and
  * 429s); `throttled` = NetSuite concurrency refusals + Anaplan budget refusals.
  */
@@ -716,13 +719,13 @@ async function concurrentScenario(address: string, cycles: number, models: numbe
       const Pi = suiteqlPages(s, [r.period], true, r.kind === 'full');
       P += Pi;
       const sum = summaries[i]!;
-      // The lists are in line after the model's first alignment: later cycles on it import none.
-      const tasks = [
-        ...(perModel.has(r.model) ? [] : alignTasks(env.models[r.model]!)),
-        { rows: sum.extract!.rows },
-        ...(sum.export ? [{ rows: sum.export.rows }] : []),
-      ];
-      perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(tasks));
+      // The model's list imports run once (later cycles on it find the lists in line), so the
+      // model's task sum counts them once; but every cycle on the model maps its data only once
+      // the lists are in line, whoever imports them, so each cycle's own chain counts them.
+      const own = [{ rows: sum.extract!.rows }, ...(sum.export ? [{ rows: sum.export.rows }] : [])];
+      const lists = alignTasks(env.models[r.model]!);
+      const tasks = [...lists, ...own];
+      perModel.set(r.model, (perModel.get(r.model) ?? 0) + taskSeconds(perModel.has(r.model) ? own : tasks));
       cycleBound = Math.max(
         cycleBound,
         Math.ceil(Pi / SETTINGS.concurrency) * (SETTINGS.pageLatencyMs / 1000) +

@@ -68,6 +68,13 @@ export interface CycleRun {
     fn: (attempt: number, queued: boolean) => Promise<T>,
     whileQueued?: () => Promise<void>,
   ): Promise<T>;
+  /**
+   * Queues a request for `scope` now, for the next locked section on it (lock-client `reserve`).
+   * An idle reservation is released when the cycle pauses, fails or is cancelled.
+   */
+  reserve(scope: LockScope, purpose: string): Promise<void>;
+  /** Releases the reservations not taken up (lock-client `dropReservations`). */
+  dropReservations(): Promise<void>;
   /** Runs one step if the cycle's kind selects it (after the pause gate), tracking its state. */
   step<T>(name: CycleStep, fn: (s: StepStatus) => Promise<T>): Promise<T | undefined>;
   /** Records the error the status query shows. */
@@ -116,7 +123,13 @@ export function beginCycle(input: CycleInput): CycleRun {
     acts,
     summary,
     steps,
-    gate: () => condition(() => !paused),
+    gate: async () => {
+      // A paused cycle keeps nobody waiting: a reservation not taken up yet is given back (the
+      // section then requests its lock as usual). Only runs that reserve (full cycles since
+      // 'full-cycle-reserves-locks') have any, so older runs' commands are as before.
+      if (paused) await withLock.dropReservations();
+      await condition(() => !paused);
+    },
     remember: (a) => {
       Object.assign(artifacts, a);
       upsertMemo({ artifacts: { ...artifacts } });
@@ -130,6 +143,8 @@ export function beginCycle(input: CycleInput): CycleRun {
         (w) => (waitingForLock = w ? waitingFor(scope) : undefined),
         whileQueued,
       ),
+    reserve: (scope, purpose) => withLock.reserve({ ...lockTarget, ...scope }, `${cycleId} ${purpose}`, leaseMs),
+    dropReservations: () => withLock.dropReservations(),
     step: async (name, fn) => {
       const s = steps.find((x) => x.name === name)!;
       if (!selected.has(name)) return undefined;

@@ -21,10 +21,43 @@ import { journalBatchSize, postJournalBatches } from './journal-batches';
 
 export async function preflight(c: CycleRun, s: StepStatus): Promise<PreflightResult> {
   const { config, period, kind } = c.input;
-  const r = await c.acts.preflight({ config, period, kind });
+  // A full cycle queues for the import file and for the model's alignment before its preflight:
+  // a shorter cycle on the model started with it then aligns after it and finds the file taken, so
+  // it extracts while it waits instead of holding the file through its extraction while the full
+  // cycle waits. The model stays idle for this preflight; no other cycle could use it sooner, as
+  // every cycle runs its own preflight first. The requests go out with the preflight (one workflow
+  // task, file before model); reserving waits for nothing, so the lock order is not at stake here.
+  const [r] = await Promise.all([
+    c.acts.preflight({ config, period, kind }),
+    ...(reservesLocks(c)
+      ? [
+          c.reserve({ importFile: config.actions.importActuals }, 'importActuals (file)'),
+          c.reserve({}, 'alignDimensions'),
+        ]
+      : []),
+  ]);
   s.counts = { periods: r.periods.length };
   c.summary.warnings.push(...r.warnings);
   return r;
+}
+
+/**
+ * Whether this cycle queues its locks ahead (since 'full-cycle-reserves-locks'): a full cycle has
+ * the longest chain after its import (plan export, preparation, journals), so on a model shared with
+ * shorter cycles it should not wait behind them for the import file, nor lose the model to another
+ * cycle's import between its own import and its plan export.
+ */
+function reservesLocks(c: CycleRun): boolean {
+  return c.input.kind === 'full' && patched('full-cycle-reserves-locks');
+}
+
+/**
+ * The extraction's priority at the shared NetSuite limiter: the steps its cycle runs after the
+ * import (a full cycle's plan export and journals), so the longer chain is not slowed by a shorter
+ * cycle extracting beside it. Sent only by runs that reserve their locks; others run at 0 as before.
+ */
+function extractPriority(c: CycleRun): { priority?: number } {
+  return reservesLocks(c) ? { priority: 2 } : {};
 }
 
 export async function alignDimensions(c: CycleRun, s: StepStatus): Promise<AlignResult> {
@@ -80,6 +113,7 @@ async function extractOnly(c: CycleRun, s: StepStatus, pre: PreflightResult, ali
       periodInfo: pre.periodInfo,
       anaplanPeriodCode: pre.anaplanPeriodCode,
       memberMapsHash: align.memberMapsHash,
+      ...extractPriority(c),
     }),
     -1,
   );
@@ -112,6 +146,7 @@ async function extractAndImport(
       anaplanPeriodCode: pre.anaplanPeriodCode,
       memberMapsHash: align.memberMapsHash,
       ...(pipelined ? { uploadTo: config.actions.importActuals } : {}),
+      ...extractPriority(c),
     });
     recordExtraction(c, s, ex, attempt);
   }
@@ -122,9 +157,17 @@ async function extractAndImport(
   // otherwise runActualsImport uploads this cycle's artifact again before importing.
   const uploaded =
     ex.uploadedChunks === undefined || extracted.attempt !== attempt ? {} : { uploaded: { chunks: ex.uploadedChunks } };
-  const im = await c.locked({}, 'importActuals', () =>
-    c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }),
-  );
+  // A full cycle's plan export needs the model next: its request queues behind this hold while the
+  // import runs, so the model passes straight to the export instead of to another cycle's import
+  // that asks for it in between (that import fits in this cycle's plan preparation and journals).
+  const handoff = reservesLocks(c);
+  const im = await c.locked({}, 'importActuals', async () => {
+    const [r] = await Promise.all([
+      c.acts.runActualsImport({ config, cycleId, csvHash: ex.csvHash, rows: ex.rows, ...uploaded }),
+      handoff ? c.reserve({}, 'exportPlan') : undefined,
+    ]);
+    return r;
+  });
   summary.import = im;
   s.counts = { ...s.counts, imported: im.rowsImported, rejected: im.rowsRejected, chunks: im.chunks };
   const loadedCents = ex.csvCents - im.rejectedCents;

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { fileLockWorkflowId, ledgerLockWorkflowId, modelLockWorkflowId } from '../common/ids';
-import { lockGrantedSignal, lockLostSignal, lockReleaseSignal } from '../common/messages';
+import { lockGrantedSignal, lockLostSignal, lockReleaseSignal, type LockRequest } from '../common/messages';
 
 const { requestModelLock } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -55,8 +55,32 @@ export type WithModelLock = <T>(
  */
 export const LOCK_LOST_RETRIES = 3;
 
+/**
+ * A lock request sent before its section runs (`reserve`): it queues now, so the workflow keeps its
+ * place ahead of requests sent later, and the section that takes it up (`withModelLock` on the same
+ * lock) waits only for the rest of the queue.
+ */
+interface Reservation {
+  request: LockRequest;
+  rank: number;
+}
+
+export interface LockClient extends WithModelLock {
+  /**
+   * Sends a request for `target` now, for the next section on that lock (which takes it up instead
+   * of sending its own). Allowed while holding the same lock: the request queues behind this hold,
+   * so the lock passes straight to this workflow's next section when this hold ends. A granted
+   * reservation counts as held for the lock order. Once per lock: a second call is a no-op.
+   */
+  reserve(target: LockTarget, purpose: string, leaseMs: number): Promise<void>;
+  /** Whether a reservation for `target` waits to be taken up. */
+  reserved(target: LockTarget): boolean;
+  /** Releases every reservation not taken up (the cycle pauses, fails or is cancelled): nobody waits behind an idle one. */
+  dropReservations(): Promise<void>;
+}
+
 /** Call once at the top of a workflow: installs the grant/lost handlers and returns `withModelLock`. */
-export function createLockClient(): WithModelLock {
+export function createLockClient(): LockClient {
   const grants = new Set<string>();
   const lost = new Set<string>();
   setHandler(lockGrantedSignal, ({ requestId }) => {
@@ -69,19 +93,35 @@ export function createLockClient(): WithModelLock {
   // would wait forever (the lock serves one holder), and taking them out of order can deadlock
   // with another cycle: both are programming errors, refused before any request is sent.
   const held = new Map<string, number>();
-  return async (target, purpose, leaseMs, fn, onWait, whileQueued) => {
+  const reservations = new Map<string, Reservation>();
+  // Held locks and reservations (a granted one is as good as held) other than `except`.
+  const blocking = (except: string) => [
+    ...[...held].filter(([id]) => id !== except),
+    ...[...reservations].filter(([id]) => id !== except).map(([id, r]) => [id, r.rank] as const),
+  ];
+  const withLock = async <T>(
+    target: LockTarget,
+    purpose: string,
+    leaseMs: number,
+    fn: (attempt: number, queued: boolean) => Promise<T>,
+    onWait?: (waiting: boolean) => void,
+    whileQueued?: () => Promise<void>,
+  ): Promise<T> => {
     const lock = lockOf(target);
     if (held.has(lock.id))
       throw ApplicationFailure.nonRetryable(
         `lock ${lock.id} is already held by this workflow (${purpose}): waiting on it would never end`,
         'LockOrder',
       );
-    const above = [...held].find(([, rank]) => rank >= lock.rank);
+    const above = blocking(lock.id).find(([, rank]) => rank >= lock.rank);
     if (above)
       throw ApplicationFailure.nonRetryable(
         `lock ${lock.id} requested while holding ${above[0]}: the order is file → model → ledger`,
         'LockOrder',
       );
+    // A reservation is taken up by the first section on its lock: its request is already queued.
+    let reservation = reservations.get(lock.id);
+    reservations.delete(lock.id);
     held.set(lock.id, lock.rank);
     try {
       // A lost lease fails the work over to a retry that takes the lock again; `fn` learns from
@@ -90,6 +130,8 @@ export function createLockClient(): WithModelLock {
         try {
           // `whileQueued` runs at most once (the first attempt): work that needs no lock, done while
           // the request waits behind another holder instead of after the grant.
+          const reserved = reservation?.request;
+          reservation = undefined;
           return await withModelLock(
             grants,
             lost,
@@ -99,6 +141,7 @@ export function createLockClient(): WithModelLock {
             (queued) => fn(attempt, queued),
             onWait,
             attempt === 0 ? whileQueued : undefined,
+            reserved,
           );
         } catch (err) {
           if (!(err instanceof LockLostError)) throw err;
@@ -108,6 +151,9 @@ export function createLockClient(): WithModelLock {
               'LockLost',
             );
           }
+          // Waiting for this lock again must not hold a later lock queued ahead meanwhile (a granted
+          // reservation is held): those are given back first, as the lock order requires.
+          if ([...reservations.values()].some((r) => r.rank > lock.rank)) await dropReservations();
           log.warn('lock lease expired while held; taking the lock again', { lockId: lock.id, purpose, attempt });
         }
       }
@@ -115,6 +161,38 @@ export function createLockClient(): WithModelLock {
       held.delete(lock.id);
     }
   };
+  const reserve = async (target: LockTarget, purpose: string, leaseMs: number): Promise<void> => {
+    const lock = lockOf(target);
+    if (reservations.has(lock.id)) return;
+    // Reserving is not waiting, but a granted reservation is held: the same order applies, except
+    // that the lock this workflow holds now may be reserved (the request queues behind this hold).
+    const above = blocking(lock.id).find(([, rank]) => rank > lock.rank);
+    if (above)
+      throw ApplicationFailure.nonRetryable(
+        `lock ${lock.id} reserved while holding ${above[0]}: the order is file → model → ledger`,
+        'LockOrder',
+      );
+    const request: LockRequest = { requesterId: workflowInfo().workflowId, requestId: uuid4(), leaseMs, purpose };
+    reservations.set(lock.id, { request, rank: lock.rank });
+    await requestModelLock({ lockWorkflowId: lock.id, request });
+  };
+  const dropReservations = async (): Promise<void> => {
+    const idle = [...reservations];
+    reservations.clear();
+    for (const [lockId, r] of idle) {
+      grants.delete(r.request.requestId);
+      await CancellationScope.nonCancellable(() =>
+        getExternalWorkflowHandle(lockId)
+          .signal(lockReleaseSignal, { requestId: r.request.requestId })
+          .catch(() => undefined),
+      );
+    }
+  };
+  return Object.assign(withLock, {
+    reserve,
+    reserved: (target: LockTarget) => reservations.has(lockOf(target).id),
+    dropReservations,
+  });
 }
 
 /** The lock workflow took the lock back (lease expired) while `fn` ran: its work was cancelled. */
@@ -132,9 +210,11 @@ async function withModelLock<T>(
   fn: (queued: boolean) => Promise<T>,
   onWait?: (waiting: boolean) => void,
   whileQueued?: () => Promise<void>,
+  /** A request sent earlier (`reserve`): queued already, so nothing is sent unless the wait is long. */
+  reserved?: LockRequest,
 ): Promise<T> {
-  const requestId = uuid4();
-  const request = { requesterId: workflowInfo().workflowId, requestId, leaseMs, purpose };
+  const request = reserved ?? { requesterId: workflowInfo().workflowId, requestId: uuid4(), leaseMs, purpose };
+  const requestId = request.requestId;
   const release = () =>
     CancellationScope.nonCancellable(() =>
       getExternalWorkflowHandle(lockId)
@@ -146,7 +226,14 @@ async function withModelLock<T>(
   // Whether the request was just sent (by the busy check below), so the wait loop waits before re-sending.
   let sent = false;
   try {
-    if (whileQueued) {
+    if (reserved) {
+      sent = true;
+      // Not granted yet: another holder is ahead, so the lock-free work runs while it waits.
+      if (whileQueued && !grants.has(requestId)) {
+        queued = true;
+        await whileQueued();
+      }
+    } else if (whileQueued) {
       // The request reports whether another holder has the lock; if so, the lock-free work runs
       // now, while this request keeps its place in the queue (a grant meanwhile simply waits).
       const r = await requestModelLock({ lockWorkflowId: lockId, request, reportBusy: true });

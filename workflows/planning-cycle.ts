@@ -28,5 +28,8 @@ export async function planningCycle(input: CycleInput): Promise<CycleSummary> {
     if (isCancellation(err)) throw err;
     c.failed(err);
     throw err;
+  } finally {
+    // A lock queued ahead and not taken up (the cycle failed or was cancelled first) is given back.
+    await c.dropReservations();
   }
 }

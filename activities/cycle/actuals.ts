@@ -24,6 +24,7 @@ import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, taskFailed, type CycleDeps } from './context';
 import { accountsWithActivitySql, glActivitySql, glTotalSql } from './queries';
 import { AccountingBookSettingError, bookSupport, glBookScope } from './books';
+import { withRequestPriority } from '../http/limiter';
 
 /** Read size when an artifact is split into lines (see ArtifactStore.openRead). */
 const LINE_CHUNK_BYTES = 64 * 1024;
@@ -77,14 +78,23 @@ function parseStats(text: string): PartStats | undefined {
 }
 
 export function makeActuals(deps: CycleDeps) {
-  async function extractActuals(input: {
+  type ExtractInput = {
     config: ConnectionConfig;
     cycleId: string;
     periodInfo: PeriodInfo;
     anaplanPeriodCode: string;
     memberMapsHash: string;
     uploadTo?: string;
-  }): Promise<ExtractResult> {
+    /**
+     * Priority of its NetSuite requests where cycles share the account's limiter (default 0): the
+     * workflow gives the steps its cycle still runs after this one, so the longer chain goes first.
+     */
+    priority?: number;
+  };
+  function extractActuals(input: ExtractInput): Promise<ExtractResult> {
+    return withRequestPriority(input.priority ?? 0, () => extract(input));
+  }
+  async function extract(input: ExtractInput): Promise<ExtractResult> {
     const { config, cycleId, periodInfo } = input;
     const { netsuite, anaplan } = await deps.ports(config);
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);

@@ -3,9 +3,9 @@
  * lowered on throttling and climbing back) and `TenantRequestBudget` (Anaplan's per-tenant window,
  * where a slot is held while in flight and counted from the response). Clocks are injected.
  */
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConcurrencyLimiter } from '../../activities/http/limiter';
+import { ConcurrencyLimiter, HOLD_MS, PASSES_PER_STEP, withRequestPriority } from '../../activities/http/limiter';
 import { TenantRequestBudget } from '../../activities/anaplan/budget';
 
 /** A promise with its resolve function outside, to hold a request "in flight". */
@@ -95,6 +95,88 @@ describe('ConcurrencyLimiter', () => {
     assert.deepEqual(order, ['second']);
     a.open();
     await Promise.all([running, waiting]);
+  });
+});
+
+describe('ConcurrencyLimiter priorities', () => {
+  /** Queues `name` at `priority` behind the one request in flight; records the admission order. */
+  function queue(limiter: ConcurrencyLimiter, order: string[], name: string, priority: number) {
+    return withRequestPriority(priority, () => limiter.run(async () => void order.push(name)));
+  }
+
+  it('admits a waiting request of a higher priority before earlier ones of a lower one, FIFO among equals', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const first = gate();
+    const order: string[] = [];
+    const held = limiter.run(() => first.promise);
+    const runs = [
+      queue(limiter, order, 'actuals-1', 0),
+      queue(limiter, order, 'actuals-2', 0),
+      queue(limiter, order, 'full-1', 2),
+      queue(limiter, order, 'full-2', 2),
+      // Outside any withRequestPriority: priority 0, as before priorities existed.
+      limiter.run(async () => void order.push('plain')),
+    ];
+    await tick();
+    first.open();
+    await Promise.all([held, ...runs]);
+    assert.deepEqual(order, ['full-1', 'full-2', 'actuals-1', 'actuals-2', 'plain']);
+  });
+
+  it("holds a slot freed by a prioritised request for that priority's next request, then gives it to a lower waiter", async () => {
+    // Mocked timers: the hold's expiry is ticked by hand, no wall clock involved.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const limiter = new ConcurrencyLimiter(1);
+      const started: string[] = [];
+      const hold = (name: string, priority: number, g: { promise: Promise<void> }) =>
+        withRequestPriority(priority, () =>
+          limiter.run(async () => {
+            started.push(name);
+            await g.promise;
+          }),
+        );
+      const a = gate();
+      const b = gate();
+      const low = gate();
+      const runs = [hold('full-1', 2, a), hold('actuals', 0, low)];
+      await tick();
+      assert.deepEqual(started, ['full-1']);
+      a.open();
+      await tick();
+      assert.deepEqual(started, ['full-1'], 'the freed slot waits for the next full-cycle request');
+      runs.push(hold('full-2', 2, b));
+      await tick();
+      assert.deepEqual(started, ['full-1', 'full-2'], 'which takes it although the other came first');
+      b.open();
+      await tick();
+      assert.deepEqual(started, ['full-1', 'full-2']);
+      mock.timers.tick(HOLD_MS);
+      await tick();
+      assert.deepEqual(started, ['full-1', 'full-2', 'actuals'], 'no next full-cycle request: the hold lapses');
+      low.open();
+      await Promise.all(runs);
+      assert.equal(limiter.inFlight, 0);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('a low-priority waiter passed over PASSES_PER_STEP times rises a step: no starvation behind a stream of higher ones', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const first = gate();
+    const order: string[] = [];
+    const held = limiter.run(() => first.promise);
+    const runs = [queue(limiter, order, 'low', 0)];
+    for (let i = 0; i < PASSES_PER_STEP + 5; i++) runs.push(queue(limiter, order, `high-${i}`, 1));
+    await tick();
+    first.open();
+    await Promise.all([held, ...runs]);
+    assert.equal(
+      order.indexOf('low'),
+      PASSES_PER_STEP,
+      `admitted after ${PASSES_PER_STEP} higher ones: ${order.join(' ')}`,
+    );
   });
 });
 

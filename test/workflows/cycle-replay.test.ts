@@ -76,6 +76,46 @@ describe('planningCycle, replayStep, modelLock and closeWatch replay their recor
     );
     assert.ok(fileRequest >= 0 && fileRequest < extract && extract < grant, `${fileRequest} < ${extract} < ${grant}`);
   });
+  it('has the full-cycle histories before (v5) and with (v6) the lock reservations; the queued one extracted before its file grant', () => {
+    const events = (f: string) =>
+      temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
+    const bytes = (e: temporal.api.history.v1.IHistoryEvent) =>
+      Buffer.from(temporal.api.history.v1.HistoryEvent.encode(e).finish()).toString('latin1');
+    const marked = (f: string) =>
+      events(f).some(
+        (e) =>
+          e.markerRecordedEventAttributes?.markerName === 'core_patch' &&
+          bytes(e).includes('full-cycle-reserves-locks'),
+      );
+    assert.ok(!marked('planning-cycle-full-v5.binpb'), 'v5: recorded before the reservations');
+    assert.ok(marked('planning-cycle-full-v6.binpb') && marked('planning-cycle-full-queued-v6.binpb'));
+    const e = events('planning-cycle-full-queued-v6.binpb');
+    const scheduled = (type: string, has = '') =>
+      e.findIndex((x) => x.activityTaskScheduledEventAttributes?.activityType?.name === type && bytes(x).includes(has));
+    const fileRequest = scheduled('requestModelLock', 'anaplan-file:');
+    const align = scheduled('alignDimensions');
+    const extract = scheduled('extractActuals');
+    const fileGrant = e.findIndex(
+      (x, i) => i > align && x.workflowExecutionSignaledEventAttributes?.signalName === 'lock-granted' && i > extract,
+    );
+    assert.ok(
+      fileRequest >= 0 && fileRequest < align && align < extract && extract < fileGrant,
+      `${fileRequest} < ${align} < ${extract} < ${fileGrant}`,
+    );
+    // The export's model request is sent with the import, before the import's model is released.
+    const importAt = scheduled('runActualsImport');
+    const exportRequest = e.findIndex(
+      (x, i) => i > importAt && x.activityTaskScheduledEventAttributes?.activityType?.name === 'requestModelLock',
+    );
+    const firstRelease = e.findIndex(
+      (x, i) =>
+        i > importAt && x.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'lock-release',
+    );
+    assert.ok(
+      importAt >= 0 && exportRequest > importAt && exportRequest < firstRelease,
+      `${importAt} < ${exportRequest} < ${firstRelease}`,
+    );
+  });
   it('has the closeWatch flash histories: before the weekend was configurable (v1) and with a Friday–Saturday weekend (v2)', () => {
     for (const f of ['close-watch-flash-v1.binpb', 'close-watch-flash-v2.binpb']) {
       const events = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))).events ?? [];
