@@ -138,7 +138,12 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
     async runImport(
       importRef: string,
       file: { path: string; bytes: number },
-      opts: { signal?: AbortSignal; uploaded?: { chunks: number }; onProgress?: (p: Progress) => void } = {},
+      opts: {
+        signal?: AbortSignal;
+        uploaded?: { chunks: number };
+        onProgress?: (p: Progress) => void;
+        onStarted?: (taskId: string) => void;
+      } = {},
     ) {
       const chunks = Math.max(1, Math.ceil(file.bytes / chunkSize));
       const { item: imp, value: up } = await imports.with(importRef, { signal: opts.signal }, async (found) => {
@@ -158,6 +163,7 @@ export function createAnaplanPort(client: AnaplanClient, options: AnaplanPortOpt
           workBytes: file.bytes,
           maxDumpRows: options.maxDumpRows ?? 100_000,
           onProgress: (t) => opts.onProgress?.({ phase: 'import', progress: t.progress }),
+          onStarted: opts.onStarted,
         });
         return {
           taskId: r.taskId,

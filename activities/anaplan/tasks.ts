@@ -115,6 +115,11 @@ export interface ActionRunOptions {
   /** `en_US` is the documented value (docs/anaplan.md §7.1). */
   localeName?: string;
   onProgress?: (task: Task) => void;
+  /**
+   * Called once the task runs on the server, before the first poll's wait: the caller can do its own
+   * work (e.g. settle the previous task's outcome) while this one runs instead of before starting it.
+   */
+  onStarted?: (taskId: string) => void;
   /** Dump rows kept in memory (all are counted); default 10 000. */
   maxDumpRows?: number;
   /** Size of the data the task works on (an import's uploaded file): scales the expected run time. */
@@ -220,6 +225,7 @@ export async function runAction(
     path: base,
   });
   const taskId = started.taskId;
+  opts.onStarted?.(taskId);
   const task = await pollTask(client, `${base}/${taskId}`, taskId, `${type}/${actionId}`, opts);
   if (task.taskState === 'CANCELLED')
     throw new AnaplanTaskCancelledError(`task ${taskId} of ${type} ${actionId} was cancelled`, {

@@ -167,6 +167,22 @@ export function makeActuals(deps: CycleDeps) {
         for (const r of page) accounts.push(String(r.account_id));
       const outOfScope = new Set(maps.accounts.outOfScope);
       const partitions = accounts.filter((a) => !outOfScope.has(a));
+      // NetSuite's own total over the same accounts, for the tie-out: asked for now, beside the
+      // partitions (it takes a slot of the connection's limiter like any page), not as one more
+      // round trip after the last partition.
+      const netsuiteTotal = (async () => {
+        let cents = 0;
+        if (!partitions.length) return cents;
+        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) {
+          // SUM over no lines is NULL, and SuiteQL omits null columns (§3.2).
+          const net = page[0]?.net;
+          if (net !== null && net !== undefined && net !== '')
+            cents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
+        }
+        return cents;
+      })();
+      // Awaited after the partitions; a failure before then must not count as unhandled.
+      netsuiteTotal.catch(() => undefined);
       const total: PartStats = { rows: 0, cents: 0, quarantined: 0, quarantinedCents: 0, pages: 0 };
       let done = 0;
       let reused = 0;
@@ -280,16 +296,7 @@ export function makeActuals(deps: CycleDeps) {
         );
       }
 
-      // NetSuite's own total over the same accounts, for the tie-out.
-      let netsuiteCents = 0;
-      if (partitions.length) {
-        for await (const page of netsuite.query(glTotalSql(periodInfo.id, partitions, book), { signal })) {
-          // SUM over no lines is NULL, and SuiteQL omits null columns (§3.2).
-          const net = page[0]?.net;
-          if (net !== null && net !== undefined && net !== '')
-            netsuiteCents += toCents(net, `NetSuite's GL total of period ${periodInfo.id}`);
-        }
-      }
+      const netsuiteCents = await netsuiteTotal;
       await parts.removeTree(dir);
       // `reusedParts`: parts an earlier attempt finished (on this host or another), read back instead of queried.
       deps.log?.('actuals extracted', {

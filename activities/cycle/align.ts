@@ -113,6 +113,79 @@ export function makeAlign(deps: CycleDeps) {
       reason: string;
     }> = [];
     const taskIds: string[] = [];
+    /**
+     * A dimension's outcome: its member map less what Anaplan refused, its quarantine, counts and
+     * audit rows. Mostly CPU and audit writes (tens of thousands of members at scale), so it runs
+     * while the next dimension's list import task runs on the server (`onStarted`) rather than
+     * between the two imports, where the model lock would wait for it.
+     */
+    const settle = async (
+      dim: DimensionName,
+      members: NetSuiteMember[],
+      result: AlignmentResult,
+      dumps: string[],
+      imported: number,
+      rejected: number,
+    ): Promise<void> => {
+      const rule = config.dimensions[dim];
+      const rejectedCodes = new Map<string, string>();
+      for (const dump of dumps)
+        for (const row of parse(dump, { columns: true, skip_empty_lines: true, bom: true }) as Array<
+          Record<string, string>
+        >) {
+          if (row.Code) rejectedCodes.set(restoreFormula(row.Code), row._Error_1_ ?? 'rejected by the list import');
+        }
+      const map = memberMap(result);
+      for (const [code, reason] of rejectedCodes) {
+        const id = map.fromCode[code];
+        if (id === undefined) continue;
+        delete map.toCode[id];
+        delete map.fromCode[code];
+        map.unmapped[id] = `Anaplan refused ${code}: ${reason}`;
+      }
+      maps[dim] = map;
+      const byId = new Map(members.map((m) => [m.id, m]));
+      // One lookup table, not a scan per unmapped member (tens of thousands of members at scale).
+      const outcomeById = new Map(result.outcomes.map((o) => [o.id, o]));
+      for (const [id, reason] of Object.entries(map.unmapped))
+        quarantine.push({
+          dimension: dim,
+          id,
+          name: byId.get(id)?.name ?? id,
+          code: outcomeById.get(id)?.code ?? null,
+          reason,
+        });
+      counts[dim] = {
+        members: members.length,
+        mapped: Object.keys(map.toCode).length,
+        unmapped: Object.keys(map.unmapped).length,
+        outOfScope: map.outOfScope.length,
+        imported,
+        rejected,
+      };
+      const audit: AuditRecordInput[] = result.outcomes.map((o) => ({
+        cycleId,
+        step: 'alignDimensions',
+        recordKind: 'list_member',
+        sourceRef: `${dim}:${o.id}`,
+        targetRef: o.code ? `${rule.list}:${o.code}` : null,
+        outcome: map.toCode[o.id] ? 'accepted' : map.unmapped[o.id] ? 'quarantined' : 'accepted',
+        reason: map.unmapped[o.id] ?? (o.status === 'out-of-scope' ? o.reason : null),
+      }));
+      await deps.audit.appendRecords(audit);
+    };
+    /** Settles waiting for a window (a dimension without an import waits for the next task too), and those started. */
+    const deferred: Array<() => Promise<void>> = [];
+    const settling: Array<Promise<void>> = [];
+    const settleDeferred = () => {
+      for (const run of deferred.splice(0)) {
+        // setImmediate: after the caller's synchronous continuation (the poll's timer is armed by then).
+        const p = new Promise<void>((resolve) => setImmediate(resolve)).then(run);
+        // Observed below (Promise.all / allSettled); until then a failure must not count as unhandled.
+        p.catch(() => undefined);
+        settling.push(p);
+      }
+    };
     try {
       for (const dim of DIMENSIONS) {
         const rule = config.dimensions[dim];
@@ -153,7 +226,7 @@ export function makeAlign(deps: CycleDeps) {
         );
         let imported = 0;
         let rejected = 0;
-        const rejectedCodes = new Map<string, string>();
+        const dumps: string[] = [];
         const load = async (action: string, rows: ImportRow[]) => {
           const w = deps.artifacts.writeStream();
           w.write(csvLine(['Code', 'Name', 'Parent']));
@@ -164,20 +237,18 @@ export function makeAlign(deps: CycleDeps) {
             anaplan.runImport(
               action,
               { path: file, bytes: ref.bytes },
-              { signal: cancellationSignal(), onProgress: (p) => beat({ dimension: dim, ...p }) },
+              {
+                signal: cancellationSignal(),
+                onProgress: (p) => beat({ dimension: dim, ...p }),
+                onStarted: settleDeferred,
+              },
             ),
           );
           taskIds.push(outcome.taskId);
           if (!outcome.successful) throw taskFailed(action, outcome);
           imported += outcome.rowsImported;
           rejected += outcome.rowsRejected;
-          if (outcome.dumpCsv) {
-            for (const row of parse(outcome.dumpCsv, { columns: true, skip_empty_lines: true, bom: true }) as Array<
-              Record<string, string>
-            >) {
-              if (row.Code) rejectedCodes.set(restoreFormula(row.Code), row._Error_1_ ?? 'rejected by the list import');
-            }
-          }
+          if (outcome.dumpCsv) dumps.push(outcome.dumpCsv);
         };
         if (rule.sync && result.importRows.length > 0) {
           // Composite hierarchy: the parent list first, so every Parent the list names exists there.
@@ -188,46 +259,13 @@ export function makeAlign(deps: CycleDeps) {
           if (rule.parentImportAction && newParents.length > 0) await load(rule.parentImportAction, newParents);
           if (rule.importAction && newChildren.length > 0) await load(rule.importAction, newChildren);
         }
-        const map = memberMap(result);
-        for (const [code, reason] of rejectedCodes) {
-          const id = map.fromCode[code];
-          if (id === undefined) continue;
-          delete map.toCode[id];
-          delete map.fromCode[code];
-          map.unmapped[id] = `Anaplan refused ${code}: ${reason}`;
-        }
-        maps[dim] = map;
-        const byId = new Map(members.map((m) => [m.id, m]));
-        // One lookup table, not a scan per unmapped member (tens of thousands of members at scale).
-        const outcomeById = new Map(result.outcomes.map((o) => [o.id, o]));
-        for (const [id, reason] of Object.entries(map.unmapped))
-          quarantine.push({
-            dimension: dim,
-            id,
-            name: byId.get(id)?.name ?? id,
-            code: outcomeById.get(id)?.code ?? null,
-            reason,
-          });
-        counts[dim] = {
-          members: members.length,
-          mapped: Object.keys(map.toCode).length,
-          unmapped: Object.keys(map.unmapped).length,
-          outOfScope: map.outOfScope.length,
-          imported,
-          rejected,
-        };
-        const audit: AuditRecordInput[] = result.outcomes.map((o) => ({
-          cycleId,
-          step: 'alignDimensions',
-          recordKind: 'list_member',
-          sourceRef: `${dim}:${o.id}`,
-          targetRef: o.code ? `${rule.list}:${o.code}` : null,
-          outcome: map.toCode[o.id] ? 'accepted' : map.unmapped[o.id] ? 'quarantined' : 'accepted',
-          reason: map.unmapped[o.id] ?? (o.status === 'out-of-scope' ? o.reason : null),
-        }));
-        await deps.audit.appendRecords(audit);
+        deferred.push(() => settle(dim, members, result, dumps, imported, rejected));
       }
+      settleDeferred();
+      await Promise.all(settling);
     } catch (err) {
+      // Nothing is left running unobserved: a settle in flight finishes (or fails) before the activity does.
+      await Promise.allSettled(settling);
       throw classify(err);
     }
     const memberMapsHash = await putJson(deps.artifacts, maps);

@@ -68,6 +68,8 @@ export interface AnaplanPort {
       signal?: AbortSignal;
       uploaded?: { chunks: number };
       onProgress?: (p: { phase: string; chunk?: number; chunks?: number; progress?: number }) => void;
+      /** The task runs on the server (after the upload, before the first poll). */
+      onStarted?: (taskId: string) => void;
     },
   ): Promise<AnaplanTaskOutcome & { chunks: number }>;
   /** Streams `source` (size unknown) to the import's data source in chunks, as it is produced. */

@@ -32,6 +32,13 @@ export * from './audit-store';
 /** This backend's placeholders; everything else about the SQL is in audit-queries.ts. */
 const ph = sql.sqlitePlaceholder;
 
+/**
+ * Rows per INSERT statement in bulk appends. One statement per row spent most of a 1M-row audit
+ * pass binding values call by call (~5.4 s of CPU per million rows against ~3.8 s in statements of 64;
+ * 64 × 12 values stays far below SQLite's 32,766 bound parameters).
+ */
+const ROWS_PER_INSERT = 64;
+
 export interface AuditTrailOptions {
   /** Default ML_CONNECTOR_AUDIT_DB or `.data/audit.db`. */
   file?: string;
@@ -49,6 +56,7 @@ export class AuditTrail implements AuditStore {
   private readonly batchSize: number;
   private readonly now: () => Date;
   private readonly insertRecord?: Database.Statement;
+  private readonly insertRecords?: Database.Statement;
   private readonly insertCall?: Database.Statement;
   private readonly insertEvent?: Database.Statement;
   /** Rows appendRecordsAsync inserted in the open transaction, not committed yet. */
@@ -73,6 +81,7 @@ export class AuditTrail implements AuditStore {
       this.db.pragma('cache_size = -4000');
       this.db.exec(AUDIT_SCHEMA);
       this.insertRecord = this.db.prepare(sql.insertRecordsSql(ph));
+      this.insertRecords = this.db.prepare(sql.insertRecordsSql(ph, ROWS_PER_INSERT));
       this.insertCall = this.db.prepare(sql.insertCallSql(ph));
       this.insertEvent = this.db.prepare(sql.insertEventSql(ph));
     }
@@ -95,20 +104,37 @@ export class AuditTrail implements AuditStore {
    * heap by ~100 MB. A refused row stops the pass; the rows before it stay.
    */
   async appendRecordsAsync(rows: AsyncIterable<AuditRecordInput> | Iterable<AuditRecordInput>): Promise<number> {
-    const stmt = this.writable(this.insertRecord);
+    this.writable(this.insertRecord);
     const at = this.now().toISOString();
     let total = 0;
+    /** Rows received and not inserted yet (at most ROWS_PER_INSERT): one multi-row INSERT. */
+    let group: AuditRecordInput[] = [];
+    let refused = false;
+    const flush = () => {
+      if (group.length === 0) return;
+      const g = group;
+      group = [];
+      if (!this.db.inTransaction) this.db.exec('BEGIN');
+      try {
+        this.insertRows(g, total - g.length, at);
+      } catch (e) {
+        refused = true;
+        throw e;
+      }
+      this.streamed += g.length;
+      if (this.streamed >= this.batchSize) this.commitStreamed();
+    };
     try {
       for await (const row of rows) {
-        if (!this.db.inTransaction) this.db.exec('BEGIN');
-        try {
-          this.insertRow(stmt, row, at);
-        } catch (e) {
-          throw new AuditError(`audit record ${total + 1} refused: ${(e as Error).message}`, { cause: e });
-        }
+        group.push(row);
         total++;
-        if (++this.streamed >= this.batchSize) this.commitStreamed();
+        if (group.length === ROWS_PER_INSERT) flush();
       }
+      flush();
+    } catch (err) {
+      // The source failed (not a refused row): the rows it gave before that are kept, as one by one.
+      if (!refused) flush();
+      throw err;
     } finally {
       this.commitStreamed();
     }
@@ -213,18 +239,43 @@ export class AuditTrail implements AuditStore {
     stmt.run(...sql.recordParams(r, at, this.now));
   }
 
-  private writeBatch(batch: AuditRecordInput[], offset: number): number {
-    const stmt = this.writable(this.insertRecord);
-    const at = this.now().toISOString();
-    this.commitStreamed();
+  /**
+   * Inserts `rows` (numbered from `offset` + 1 in errors) in statements of ROWS_PER_INSERT, the rest
+   * one by one, inside the caller's transaction. A refused row fails its whole statement (SQLite
+   * rolls the statement back), so that group is inserted again row by row: the rows before the
+   * refused one are kept and the error names it, as with one statement per row.
+   */
+  private insertRows(rows: AuditRecordInput[], offset: number, at: string): void {
+    const one = this.writable(this.insertRecord);
+    const many = this.writable(this.insertRecords);
+    const single = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        try {
+          this.insertRow(one, rows[i]!, at);
+        } catch (e) {
+          throw new AuditError(`audit record ${offset + i + 1} refused: ${(e as Error).message}`, { cause: e });
+        }
+      }
+    };
     let i = 0;
-    try {
-      this.db.transaction(() => {
-        for (; i < batch.length; i++) this.insertRow(stmt, batch[i]!, at);
-      })();
-    } catch (e) {
-      throw new AuditError(`audit record ${offset + i + 1} refused: ${(e as Error).message}`, { cause: e });
+    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+      const params: unknown[] = [];
+      for (let k = i; k < i + ROWS_PER_INSERT; k++)
+        for (const v of sql.recordParams(rows[k]!, at, this.now)) params.push(v);
+      try {
+        many.run(params);
+      } catch {
+        single(i, i + ROWS_PER_INSERT);
+      }
     }
+    single(i, rows.length);
+  }
+
+  private writeBatch(batch: AuditRecordInput[], offset: number): number {
+    const at = this.now().toISOString();
+    this.writable(this.insertRecord);
+    this.commitStreamed();
+    this.db.transaction(() => this.insertRows(batch, offset, at))();
     return batch.length;
   }
 }

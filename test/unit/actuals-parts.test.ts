@@ -64,13 +64,16 @@ for (const backend of backends)
     let ledger: Record<string, string>;
     let failOn: string | null;
     let glQueries: string[];
+    /** When the tie-out total was asked for and when each partition's query ended. */
+    let order: string[];
 
     const netsuite: NetSuitePort = {
       async *query(sql) {
         if (/SELECT DISTINCT tal\.account/.test(sql)) yield Object.keys(ledger).map((a) => ({ account_id: a }));
-        else if (/SUM\(NVL\(tal\.debit, 0\) - NVL\(tal\.credit, 0\)\) AS net, COUNT/.test(sql))
+        else if (/SUM\(NVL\(tal\.debit, 0\) - NVL\(tal\.credit, 0\)\) AS net, COUNT/.test(sql)) {
+          order.push('total');
           yield [{ net: String(Object.values(ledger).reduce((s, v) => s + Number(v), 0)), lines: '1' }];
-        else {
+        } else {
           const account = /tal\.account = (\d+)/.exec(sql)![1]!;
           glQueries.push(account);
           if (failOn === account)
@@ -84,6 +87,7 @@ for (const backend of backends)
             net: ledger[account]!,
           };
           yield [row];
+          order.push(`part-end:${account}`);
         }
       },
       // eslint-disable-next-line require-yield
@@ -135,6 +139,7 @@ for (const backend of backends)
       ledger = { '41': '-100.00', '61': '50.00' };
       failOn = '61';
       glQueries = [];
+      order = [];
     });
 
     it('a retried attempt of the same run reuses the part it finished', async () => {
@@ -157,6 +162,18 @@ for (const backend of backends)
       assert.match(await csv(r), /4010,SUB-2,DEP-101,CLS-1,LOC-1,Oct 26,-175(\.00)?\n/);
       assert.doesNotMatch(await csv(r), /-100/);
       assert.equal(r.csvCents, -12_500);
+    });
+
+    it("NetSuite's tie-out total is asked for alongside the partitions, not after the last one", async () => {
+      failOn = null;
+      const r = await extract('run-1');
+      assert.ok(order.includes('total'), order.join(' '));
+      assert.ok(
+        order.indexOf('total') < order.indexOf('part-end:61'),
+        `total before the last part ends: ${order.join(' ')}`,
+      );
+      assert.equal(r.netsuiteCents, -5_000, 'the total is the same');
+      assert.equal(r.csvCents, -5_000);
     });
 
     it('the same run with another query (a different accounting book) discards the part', async () => {

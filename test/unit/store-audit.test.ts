@@ -236,6 +236,40 @@ for (const backend of [sqlite, postgres]) {
       );
     });
 
+    void it('bulk appends past one multi-row statement: every row in order; a refused row mid-statement is named', async () => {
+      // 200 rows: several 64-row statements on SQLite (300-row chunks on PostgreSQL) and a remainder.
+      const rows = Array.from({ length: 200 }, (_, i) => journal('c4c', `JE-${i}`, i % 7 ? 'accepted' : 'rejected'));
+      assert.equal(await audit.appendRecords(rows), 200);
+      assert.equal(await audit.appendRecordsAsync(rows.map((r) => ({ ...r, cycleId: 'c4d' }))), 200);
+      for (const c of ['c4c', 'c4d']) {
+        const got = await audit.queryRecords({ cycleId: c, limit: 1000 });
+        assert.deepEqual(
+          got.map((r) => [r.targetRef, r.outcome]),
+          rows.map((r) => [r.targetRef, r.outcome]),
+          `${c}: every row, in order`,
+        );
+      }
+      const bad = rows.map((r, i) => ({ ...r, cycleId: 'c4e', ...(i === 99 ? { outcome: 'posted' as never } : {}) }));
+      await assert.rejects(
+        audit.appendRecords(bad),
+        (e: Error) => e instanceof AuditError && /record 100 refused/.test(e.message),
+      );
+      assert.equal((await audit.queryRecords({ cycleId: 'c4e' })).length, 0, 'the failed batch is rolled back');
+      async function* stream() {
+        for (const r of bad) yield { ...r, cycleId: 'c4f' };
+      }
+      await assert.rejects(
+        audit.appendRecordsAsync(stream()),
+        (e: Error) => e instanceof AuditError && /record 100 refused/.test(e.message),
+      );
+      const kept = await audit.queryRecords({ cycleId: 'c4f', limit: 1000 });
+      assert.deepEqual(
+        kept.map((r) => r.targetRef),
+        rows.slice(0, 99).map((r) => r.targetRef),
+        'a streamed pass keeps exactly the rows before the refused one',
+      );
+    });
+
     void it('tells which journals of a step did not post, latest row winning', async () => {
       await audit.appendRecords([
         journal('c5', 'JE-1', 'pending'),
