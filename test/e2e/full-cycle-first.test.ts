@@ -89,8 +89,18 @@ describe('a full cycle beside an actuals cycle on one model keeps its chain goin
   });
 
   it('gives back the locks it queued for while it is paused, and takes them again on resume', async () => {
+    // A slow preflight, so the pause lands while it runs (sent before the cycle's first workflow task,
+    // it would pause the cycle before its preflight, with nothing queued yet).
+    env.sandboxes.netsuite.sandbox.faults.add({
+      kind: 'latency',
+      latencyMs: 1500,
+      rate: 1,
+      route: 'POST /services/rest/query/v1/suiteql',
+    });
     const full = await startCycle(t.client, env.config, '2026-09', 'full', undefined, env.taskQueue);
+    await until(async () => scheduledIndex(await events(full), 'preflight') >= 0);
     await full.signal(pauseSignal, { reason: 'test: paused before alignment' });
+    env.sandboxes.netsuite.sandbox.faults.clear();
     await until(async () => {
       const s = await full.query(statusQuery);
       return s.paused && s.steps.find((x) => x.name === 'preflight')?.state === 'done';
