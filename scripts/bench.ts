@@ -94,9 +94,9 @@ let timelineFile: string | undefined;
  * same work differs with it (plan-100k: 330 MB without, 279 MB with the image's 512 MB).
  */
 function productionNodeOptions(): string {
-  const m = /NODE_OPTIONS=(\S+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
+  const m = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
   if (!m) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
-  return m[1]!;
+  return (m[1] ?? m[2])!;
 }
 /**
  * MALLOC_ARENA_MAX the worker image sets (the Dockerfile's ENV), unless the bench's own environment
