@@ -10,7 +10,8 @@
  * the workflows at start, and VmHWM keeps that peak). Peak RSS is the worker's alone: the kernel's
  * high-water mark (/proc/<pid>/status VmHWM), one fresh worker per scenario, with the worker image's
  * NODE_OPTIONS (its heap limit, read from the Dockerfile) unless `--worker-node-options` says
- * otherwise. History is the cycle workflow's (fetchHistory, protobuf-encoded size).
+ * otherwise, and the image's MALLOC_ARENA_MAX unless the bench's environment sets one. History is
+ * the cycle workflow's (fetchHistory, protobuf-encoded size).
  *
  * Settings (SETTINGS below): NetSuite SuiteQL page latency L_page, record-API latency L_rec,
  * concurrency limit C = 5 (sandbox and connector); Anaplan request latency L_req, 600 requests/min,
@@ -96,9 +97,16 @@ let timelineFile: string | undefined;
  * same work differs with it (plan-100k: 330 MB without, 279 MB with the image's 512 MB).
  */
 function productionNodeOptions(): string {
-  const m = /NODE_OPTIONS=(\S+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
+  const m = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
   if (!m) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
-  return m[1]!;
+  return (m[1] ?? m[2])!;
+}
+/**
+ * MALLOC_ARENA_MAX the worker image sets (the Dockerfile's ENV), unless the bench's own environment
+ * sets it (e.g. to compare another value): glibc's arena count changes the native side's RSS.
+ */
+function productionMallocArenas(): string | undefined {
+  return /MALLOC_ARENA_MAX=(\d+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
 }
 /** `--worker compiled|source`: which worker the bench runs (see the header). */
 let workerKind: 'compiled' | 'source' = 'compiled';
@@ -242,6 +250,7 @@ async function environment(
       ML_CONNECTOR_TASK_QUEUE: taskQueue,
       ML_CONNECTOR_INSECURE_PLAINTEXT_PAYLOADS: 'true',
       NODE_OPTIONS: workerNodeOptions ?? productionNodeOptions(),
+      MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? productionMallocArenas(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

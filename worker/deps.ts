@@ -9,7 +9,7 @@ import { createActivities } from '../activities';
 import { createPortsResolver, type PortsResolver } from '../activities/cycle/connections';
 import type { CallObserver } from '../activities/http';
 import { openStores, type Stores } from '../activities/store';
-import type { Env } from '../common/node/env';
+import { dataPaths, type Env } from '../common/node/env';
 import { recordCall } from '../activities/observability/metrics';
 
 export interface WorkerDepsOptions {
@@ -55,7 +55,14 @@ export function buildActivities(opts: WorkerDepsOptions): {
     temporal: opts.temporal,
     taskQueue: opts.taskQueue,
     log: opts.log,
-    cycle: { ports, artifacts: stores.artifacts, audit: stores.audit, log: opts.log },
+    cycle: {
+      ports,
+      artifacts: stores.artifacts,
+      audit: stores.audit,
+      log: opts.log,
+      // Scratch files (the plan's on-disk grouping) beside the S3 store's temporary files: the data volume, not /tmp.
+      scratchDir: dataPaths(opts.env, opts.dataDir).tempDir,
+    },
   });
   return {
     activities,

@@ -14,6 +14,8 @@ export interface CycleDeps {
   artifacts: ArtifactStore;
   audit: AuditStore;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Local scratch files (preparePlan's grouping); default the OS temp dir. The worker uses `<data dir>/tmp`. */
+  scratchDir?: string;
 }
 
 export async function putJson(artifacts: ArtifactStore, value: unknown): Promise<string> {

@@ -22,13 +22,14 @@ import {
   journalExternalId,
   journalIdPrefix,
   parseJournalExternalId,
-  PlanGrouping,
   versionSlug,
+  type PlanGroups,
 } from '../mapping/journals';
 import type { AuditRecordInput } from '../store';
 import { classify, getJson, nonRetryable, putJson, type CycleDeps } from './context';
 import { ANY, describeScope, FrozenScopes } from './plan-scopes';
 import { connectorJournalsOnMembersSql, connectorJournalsSql } from './queries';
+import { DiskPlanGrouping } from './plan-grouping-disk';
 import { writeStoredJournals, type StoredJournals } from './stored-journals';
 
 /** Columns the `Export Approved Plan` action writes (tabular multi-column export). */
@@ -37,6 +38,15 @@ export const PLAN_COLUMNS = ['Account', 'Subsidiary', 'Department', 'Period', 'V
 export const MAX_PLAN_RECORD_BYTES = 64 * 1024;
 
 export type { StoredJournals } from './stored-journals';
+
+interface PreparePlanInput {
+  config: ConnectionConfig;
+  cycleId: string;
+  exportHash: string;
+  memberMapsHash: string;
+  periods: PeriodInfo[];
+  period: string;
+}
 
 export function makePlan(deps: CycleDeps) {
   async function runPlanExport(input: { config: ConnectionConfig; cycleId: string }): Promise<ExportResult> {
@@ -72,14 +82,18 @@ export function makePlan(deps: CycleDeps) {
     }
   }
 
-  async function preparePlan(input: {
-    config: ConnectionConfig;
-    cycleId: string;
-    exportHash: string;
-    memberMapsHash: string;
-    periods: PeriodInfo[];
-    period: string;
-  }): Promise<PreparePlanResult> {
+  async function preparePlan(input: PreparePlanInput): Promise<PreparePlanResult> {
+    // Mapped values are folded onto their journal lines on disk as the export streams (plan-grouping-disk.ts):
+    // never held one by one, nor line by line.
+    const grouping = new DiskPlanGrouping({ dir: deps.scratchDir });
+    try {
+      return await prepareWith(input, grouping);
+    } finally {
+      grouping.close();
+    }
+  }
+
+  async function prepareWith(input: PreparePlanInput, grouping: PlanGroups): Promise<PreparePlanResult> {
     const { config, cycleId } = input;
     const maps = await getJson<MemberMaps>(deps.artifacts, input.memberMapsHash);
     const periodsByMonth = new Map(input.periods.map((p) => [p.period, p]));
@@ -113,8 +127,6 @@ export function makePlan(deps: CycleDeps) {
     );
     // Awaited below; a refusal that comes while the export is still being parsed is not unhandled.
     ledgerRead.catch(() => undefined);
-    // Mapped values are folded onto their journal lines as the export streams: never held one by one.
-    const grouping = new PlanGrouping();
     let mappedValues = 0;
     const audit: AuditRecordInput[] = [];
     let quarantined = 0;
@@ -272,16 +284,9 @@ export function makePlan(deps: CycleDeps) {
       offsetAccountId: offsetId,
       maxLinesPerJournal: config.journals.maxLinesPerJournal,
     };
-    // Which journals the plan makes, without their lines: the lines are built again, one journal at a
-    // time, as the artifact is written (writeStoredJournals), so the whole plan is never held twice.
-    const plan = () =>
-      Array.from(grouping.eachJournal(planOptions, posts), (j) => ({
-        externalId: j.externalId,
-        version: j.version,
-        period: j.period,
-        subsidiaryId: j.subsidiaryId,
-        part: j.part,
-      }));
+    // Which journals the plan makes, without their lines: the lines are built one journal at a time as
+    // the artifact is written (writeStoredJournals), so the plan's lines are never all in memory.
+    const plan = () => grouping.heads(planOptions, posts);
     let journals = plan();
     // A frozen scope whose ledger journals would stay while new ones are posted beside them (a part the
     // smaller plan no longer has): its new parts would re-split lines the kept part still carries, so

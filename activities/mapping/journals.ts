@@ -121,7 +121,7 @@ export function parseJournalExternalId(
   return m ? { version: m[1]!, period: `${m[2]}-${m[3]}`, subsidiaryId: m[4]!, part: Number(m[5]) } : null;
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function planJournals(values: Iterable<PlanValue>, o: JournalPlanOptions): PlannedJournal[] {
   const grouping = new PlanGrouping();
@@ -129,9 +129,145 @@ export function planJournals(values: Iterable<PlanValue>, o: JournalPlanOptions)
   return grouping.journals(o);
 }
 
+/** Which journal groups (version × period × subsidiary) a caller keeps; frozen scopes are left out. */
+export type GroupFilter = (version: string, period: string, subsidiaryId: string) => boolean;
+
+/** A planned journal without its lines: what the plan makes, for checks before the lines are built. */
+export type PlannedJournalHead = Pick<
+  PlannedJournal,
+  'externalId' | 'version' | 'period' | 'subsidiaryId' | 'part' | 'parts'
+>;
+
+/**
+ * What preparePlan folds the export into: `PlanGrouping` here (in memory), or the scratch-file one of
+ * activities/cycle/plan-grouping-disk.ts, which yields the same journals without holding the lines.
+ */
+export interface PlanGroups {
+  add(v: PlanValue): void;
+  /** Values added and their sum, over the groups `include` keeps (all by default). */
+  totals(include?: GroupFilter): { values: number; cents: number };
+  /** The journals `eachJournal` yields, without lines, in the same order. */
+  heads(o: JournalPlanOptions, include?: GroupFilter): PlannedJournalHead[];
+  /** The journals of the groups `include` keeps, one at a time; every pass yields the same journals in the same order. */
+  eachJournal(o: JournalPlanOptions, include?: GroupFilter): Iterable<PlannedJournal>;
+}
+
+/** One journal line folded from the values on its account and department (before the debit/credit split). */
+export interface FoldedLine {
+  accountId: string;
+  departmentId: string | null;
+  cents: number;
+  sourceLines: number[];
+}
+
+/** Group key: sorting the keys sorts by version, then period, then subsidiary (NUL sorts first). */
+export function groupKey(version: string, period: string, subsidiaryId: string): string {
+  return `${version}\u0000${period}\u0000${subsidiaryId}`;
+}
+
+export function splitGroupKey(g: string): [version: string, period: string, subsidiaryId: string] {
+  return g.split('\u0000') as [string, string, string];
+}
+
+/** Line order inside a journal: account ID as a number (IDs are digits), then department. */
+export const accountOrderKey = (accountId: string) => accountId.padStart(12, '0');
+export const compareLines = (a: FoldedLine, b: FoldedLine) =>
+  cmp(accountOrderKey(a.accountId), accountOrderKey(b.accountId)) || cmp(a.departmentId ?? '', b.departmentId ?? '');
+
+/** Non-offset lines a part holds (one line of every journal is left for its offset). */
+export function linesPerPart(o: JournalPlanOptions): number {
+  if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
+  return o.maxLinesPerJournal - 1;
+}
+
+/** Heads of the journals of groups given in key order with their non-zero line counts. */
+export function journalHeads(
+  groups: Iterable<{ key: string; lines: number }>,
+  o: JournalPlanOptions,
+  include: GroupFilter = () => true,
+): PlannedJournalHead[] {
+  const perPart = linesPerPart(o);
+  const heads: PlannedJournalHead[] = [];
+  for (const { key, lines } of groups) {
+    const [version, period, subsidiaryId] = splitGroupKey(key);
+    if (lines === 0 || !include(version, period, subsidiaryId)) continue;
+    const parts = Math.ceil(lines / perPart);
+    for (let p = 1; p <= parts; p++)
+      heads.push({
+        externalId: journalExternalId(o, version, period, subsidiaryId, p),
+        version,
+        period,
+        subsidiaryId,
+        part: p,
+        parts,
+      });
+  }
+  return heads;
+}
+
+/**
+ * Part `part` of `parts` of a group's journal from its slice of non-zero lines (in line order):
+ * the lines, then the offset line that balances this part on its own.
+ */
+export function partJournal(
+  o: JournalPlanOptions,
+  groupKeyOf: string,
+  part: number,
+  parts: number,
+  slice: FoldedLine[],
+): PlannedJournal {
+  const [version, period, subsidiaryId] = splitGroupKey(groupKeyOf);
+  const jl: JournalLine[] = slice.map((l) => ({
+    accountId: l.accountId,
+    departmentId: l.departmentId,
+    debitCents: l.cents > 0 ? l.cents : 0,
+    creditCents: l.cents < 0 ? -l.cents : 0,
+    sourceLines: l.sourceLines,
+    isOffset: false,
+  }));
+  const net = slice.reduce((s, l) => s + l.cents, 0);
+  if (net !== 0)
+    jl.push({
+      accountId: o.offsetAccountId,
+      departmentId: null,
+      debitCents: net < 0 ? -net : 0,
+      creditCents: net > 0 ? net : 0,
+      sourceLines: [],
+      isOffset: true,
+    });
+  const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
+  const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
+  return {
+    externalId: journalExternalId(o, version, period, subsidiaryId, part),
+    subsidiaryId,
+    period,
+    version,
+    part,
+    parts,
+    lines: jl,
+    debitCents,
+    creditCents,
+  };
+}
+
+/** Values and their sum over the kept groups. */
+export function groupTotals(
+  groups: Iterable<[key: string, { values: number; cents: number }]>,
+  include: GroupFilter = () => true,
+): { values: number; cents: number } {
+  let values = 0;
+  let cents = 0;
+  for (const [g, group] of groups) {
+    if (!include(...splitGroupKey(g))) continue;
+    values += group.values;
+    cents += group.cents;
+  }
+  return { values, cents };
+}
+
 /** One journal group's folded lines (see `PlanGrouping`). */
 interface GroupLines {
-  lines: Map<string, { accountId: string; departmentId: string | null; cents: number; sourceLines: number[] }>;
+  lines: Map<string, FoldedLine>;
   values: number;
   cents: number;
 }
@@ -141,13 +277,14 @@ interface GroupLines {
  * line (account, department): an export can carry one value per cell only, but several Anaplan
  * members may map onto one NetSuite account. Only the folded lines are kept, never the values, so
  * a caller streaming the export holds one entry per journal line; groups can be left out later
- * (`include`) without reading the export again.
+ * (`include`) without reading the export again. preparePlan folds on disk instead
+ * (plan-grouping-disk.ts): a plan's lines grow with its size.
  */
-export class PlanGrouping {
+export class PlanGrouping implements PlanGroups {
   private readonly groups = new Map<string, GroupLines>();
 
   add(v: PlanValue): void {
-    const g = `${v.version}\u0000${v.period}\u0000${v.subsidiaryId}`;
+    const g = groupKey(v.version, v.period, v.subsidiaryId);
     let group = this.groups.get(g);
     if (!group) this.groups.set(g, (group = { lines: new Map(), values: 0, cents: 0 }));
     group.values++;
@@ -166,86 +303,37 @@ export class PlanGrouping {
       });
   }
 
-  /** Values added and their sum, over the groups `include` keeps (all by default). */
-  totals(include: (version: string, period: string, subsidiaryId: string) => boolean = () => true): {
-    values: number;
-    cents: number;
-  } {
-    let values = 0;
-    let cents = 0;
-    for (const [g, group] of this.groups) {
-      const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
-      if (!include(version, period, subsidiaryId)) continue;
-      values += group.values;
-      cents += group.cents;
-    }
-    return { values, cents };
+  totals(include?: GroupFilter): { values: number; cents: number } {
+    return groupTotals(this.groups, include);
   }
 
   /** The journals of the groups `include` keeps, in a stable order (groups sorted, lines by account then department). */
-  journals(
-    o: JournalPlanOptions,
-    include: (version: string, period: string, subsidiaryId: string) => boolean = () => true,
-  ): PlannedJournal[] {
+  journals(o: JournalPlanOptions, include?: GroupFilter): PlannedJournal[] {
     return [...this.eachJournal(o, include)];
   }
 
+  heads(o: JournalPlanOptions, include?: GroupFilter): PlannedJournalHead[] {
+    const counted = [...this.groups.keys()].sort(cmp).map((key) => {
+      let lines = 0;
+      for (const l of this.groups.get(key)!.lines.values()) if (l.cents !== 0) lines++;
+      return { key, lines };
+    });
+    return journalHeads(counted, o, include);
+  }
+
   /**
-   * `journals`, one at a time: a caller that writes them out as they come (preparePlan) never holds
-   * the whole plan's journal lines twice. Every pass yields the same journals in the same order.
+   * `journals`, one at a time: a caller that writes them out as they come never holds the whole
+   * plan's journal lines twice. Every pass yields the same journals in the same order.
    */
-  *eachJournal(
-    o: JournalPlanOptions,
-    include: (version: string, period: string, subsidiaryId: string) => boolean = () => true,
-  ): Generator<PlannedJournal> {
-    if (o.maxLinesPerJournal < 2) throw new RangeError('maxLinesPerJournal must leave room for the offset line');
+  *eachJournal(o: JournalPlanOptions, include: GroupFilter = () => true): Generator<PlannedJournal> {
+    const perPart = linesPerPart(o);
     for (const g of [...this.groups.keys()].sort(cmp)) {
-      const [version, period, subsidiaryId] = g.split('\u0000') as [string, string, string];
-      if (!include(version, period, subsidiaryId)) continue;
-      const lines = [...this.groups.get(g)!.lines.values()]
-        .filter((l) => l.cents !== 0)
-        .sort(
-          (a, b) =>
-            cmp(a.accountId.padStart(12, '0'), b.accountId.padStart(12, '0')) ||
-            cmp(a.departmentId ?? '', b.departmentId ?? ''),
-        );
-      if (lines.length === 0) continue;
-      const perPart = o.maxLinesPerJournal - 1;
+      if (!include(...splitGroupKey(g))) continue;
+      // Stable sort: lines with equal keys keep the order their first values came in.
+      const lines = [...this.groups.get(g)!.lines.values()].filter((l) => l.cents !== 0).sort(compareLines);
       const parts = Math.ceil(lines.length / perPart);
-      for (let p = 0; p < parts; p++) {
-        const slice = lines.slice(p * perPart, (p + 1) * perPart);
-        const jl: JournalLine[] = slice.map((l) => ({
-          accountId: l.accountId,
-          departmentId: l.departmentId,
-          debitCents: l.cents > 0 ? l.cents : 0,
-          creditCents: l.cents < 0 ? -l.cents : 0,
-          sourceLines: l.sourceLines,
-          isOffset: false,
-        }));
-        const net = slice.reduce((s, l) => s + l.cents, 0);
-        if (net !== 0)
-          jl.push({
-            accountId: o.offsetAccountId,
-            departmentId: null,
-            debitCents: net < 0 ? -net : 0,
-            creditCents: net > 0 ? net : 0,
-            sourceLines: [],
-            isOffset: true,
-          });
-        const debitCents = jl.reduce((s, l) => s + l.debitCents, 0);
-        const creditCents = jl.reduce((s, l) => s + l.creditCents, 0);
-        yield {
-          externalId: journalExternalId(o, version, period, subsidiaryId, p + 1),
-          subsidiaryId,
-          period,
-          version,
-          part: p + 1,
-          parts,
-          lines: jl,
-          debitCents,
-          creditCents,
-        };
-      }
+      for (let p = 0; p < parts; p++)
+        yield partJournal(o, g, p + 1, parts, lines.slice(p * perPart, (p + 1) * perPart));
     }
   }
 }
