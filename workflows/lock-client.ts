@@ -99,14 +99,7 @@ export function createLockClient(): LockClient {
     ...[...held].filter(([id]) => id !== except),
     ...[...reservations].filter(([id]) => id !== except).map(([id, r]) => [id, r.rank] as const),
   ];
-  const withLock = async <T>(
-    target: LockTarget,
-    purpose: string,
-    leaseMs: number,
-    fn: (attempt: number, queued: boolean) => Promise<T>,
-    onWait?: (waiting: boolean) => void,
-    whileQueued?: () => Promise<void>,
-  ): Promise<T> => {
+  const withLock: WithModelLock = async (target, purpose, leaseMs, fn, onWait, whileQueued) => {
     const lock = lockOf(target);
     if (held.has(lock.id))
       throw ApplicationFailure.nonRetryable(
