@@ -89,8 +89,18 @@ describe('certificate watch', () => {
     );
 
     const history = await handle.fetchHistory();
+    // The preflight's attempts only: a full cycle queues its locks with its preflight (requestModelLock).
+    const preflightScheduled = new Set(
+      history
+        .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'preflight')
+        .map((e) => String(e.eventId)),
+    );
     const preflightAttempts = history
-      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .events!.filter(
+        (e) =>
+          e.activityTaskStartedEventAttributes &&
+          preflightScheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+      )
       .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     assert.deepEqual(preflightAttempts, [1], 'one attempt, no retries');
     const statsAfter = (await (await fetch(`${env.sandboxes.netsuite.url}/__sandbox/stats`)).json()) as {

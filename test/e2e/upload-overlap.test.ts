@@ -59,7 +59,9 @@ describe('actuals upload during the extraction', async () => {
     const pagesAfter = calls.filter(
       (c) => c.system === 'netsuite' && c.path.includes('/suiteql') && c.id > firstChunk.id,
     ).length;
-    assert.ok(pagesAfter >= 10, `${pagesAfter} SuiteQL pages were read after the first chunk went up`);
+    // Uploading only after the extraction reads none after it. How many follow depends on how the
+    // upload and the page reads interleave on a loaded machine (7 to 10+ seen), so a few is the claim.
+    assert.ok(pagesAfter >= 3, `${pagesAfter} SuiteQL pages were read after the first chunk went up`);
 
     // What the import data source holds is byte for byte the artifact the audit rows point at.
     const files = (await (await fetch(`${env.sandboxes.anaplan.url}/__sandbox/files`)).json()) as {
