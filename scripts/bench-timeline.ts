@@ -50,12 +50,7 @@ const payloadJson = (p: temporal.api.common.v1.IPayloads | null | undefined): st
 };
 
 /** The timeline of one cycle's history; `t0` = the run's start (epoch ms). */
-export function cycleTimeline(
-  cycle: string,
-  history: temporal.api.history.v1.IHistory,
-  t0: number,
-  lockOfRequest: (payloadJson: string) => LockRequestInfo = lockRequestOf,
-): TimelineEntry[] {
+export function cycleTimeline(cycle: string, history: temporal.api.history.v1.IHistory, t0: number): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const s = (ms: number) => Math.round((ms - t0) / 10) / 100;
   const scheduled = new Map<string, { type: string; at: number; started?: number; lock?: LockRequestInfo }>();
@@ -71,7 +66,7 @@ export function cycleTimeline(
       let lock: LockRequestInfo | undefined;
       if (type === 'requestModelLock') {
         const json = payloadJson(a.input);
-        lock = json ? lockOfRequest(json) : undefined;
+        lock = json ? lockRequestOf(json) : undefined;
         const id = lock?.requestId;
         if (id && !requests.has(id))
           requests.set(id, { lock: lock?.lock ?? 'lock', at: t, granted: grantedEarly.get(id) });

@@ -97,16 +97,23 @@ let timelineFile: string | undefined;
  * same work differs with it (plan-100k: 330 MB without, 279 MB with the image's 512 MB).
  */
 function productionNodeOptions(): string {
-  const m = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
-  if (!m) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
-  return (m[1] ?? m[2])!;
+  const v = imageEnv('NODE_OPTIONS');
+  if (v === undefined) throw new Error('Dockerfile sets no NODE_OPTIONS: give --worker-node-options');
+  return v;
 }
 /**
  * MALLOC_ARENA_MAX the worker image sets (the Dockerfile's ENV), unless the bench's own environment
  * sets it (e.g. to compare another value): glibc's arena count changes the native side's RSS.
  */
 function productionMallocArenas(): string | undefined {
-  return /MALLOC_ARENA_MAX=(\d+)/.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  return imageEnv('MALLOC_ARENA_MAX');
+}
+/** A variable the Dockerfile's ENV sets (`NAME=value` or `NAME="value with spaces"`). */
+function imageEnv(name: string): string | undefined {
+  const m = new RegExp(`\\b${name}=(?:"([^"]*)"|(\\S+))`).exec(
+    fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'),
+  );
+  return m ? (m[1] ?? m[2])! : undefined;
 }
 /** `--worker compiled|source`: which worker the bench runs (see the header). */
 let workerKind: 'compiled' | 'source' = 'compiled';

@@ -73,8 +73,6 @@ export interface LockClient extends WithModelLock {
    * reservation counts as held for the lock order. Once per lock: a second call is a no-op.
    */
   reserve(target: LockTarget, purpose: string, leaseMs: number): Promise<void>;
-  /** Whether a reservation for `target` waits to be taken up. */
-  reserved(target: LockTarget): boolean;
   /** Releases every reservation not taken up (the cycle pauses, fails or is cancelled): nobody waits behind an idle one. */
   dropReservations(): Promise<void>;
 }
@@ -174,18 +172,23 @@ export function createLockClient(): LockClient {
     reservations.clear();
     for (const [lockId, r] of idle) {
       grants.delete(r.request.requestId);
-      await CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(lockId)
-          .signal(lockReleaseSignal, { requestId: r.request.requestId })
-          .catch(() => undefined),
-      );
+      await sendRelease(lockId, r.request.requestId);
     }
   };
-  return Object.assign(withLock, {
-    reserve,
-    reserved: (target: LockTarget) => reservations.has(lockOf(target).id),
-    dropReservations,
-  });
+  return Object.assign(withLock, { reserve, dropReservations });
+}
+
+/**
+ * Tells the lock workflow that `requestId` is done with it: released when it holds the lock, taken
+ * out of the queue when it waits. Sent even while the workflow is being cancelled; a lock run that
+ * has ended meanwhile has nothing to release.
+ */
+function sendRelease(lockId: string, requestId: string): Promise<void> {
+  return CancellationScope.nonCancellable(() =>
+    getExternalWorkflowHandle(lockId)
+      .signal(lockReleaseSignal, { requestId })
+      .catch(() => undefined),
+  );
 }
 
 /** The lock workflow took the lock back (lease expired) while `fn` ran: its work was cancelled. */
@@ -208,33 +211,27 @@ async function withModelLock<T>(
 ): Promise<T> {
   const request = reserved ?? { requesterId: workflowInfo().workflowId, requestId: uuid4(), leaseMs, purpose };
   const requestId = request.requestId;
-  const release = () =>
-    CancellationScope.nonCancellable(() =>
-      getExternalWorkflowHandle(lockId)
-        .signal(lockReleaseSignal, { requestId })
-        .catch(() => undefined),
-    );
+  const release = () => sendRelease(lockId, requestId);
   onWait?.(true);
   let queued = false;
   // Whether the request was just sent (by the busy check below), so the wait loop waits before re-sending.
   let sent = false;
   try {
+    // Whether another holder is ahead: a reservation not granted yet, or a request the lock reports busy.
+    let busy = false;
     if (reserved) {
       sent = true;
-      // Not granted yet: another holder is ahead, so the lock-free work runs while it waits.
-      if (whileQueued && !grants.has(requestId)) {
-        queued = true;
-        await whileQueued();
-      }
+      busy = true;
     } else if (whileQueued) {
-      // The request reports whether another holder has the lock; if so, the lock-free work runs
-      // now, while this request keeps its place in the queue (a grant meanwhile simply waits).
       const r = await requestModelLock({ lockWorkflowId: lockId, request, reportBusy: true });
       sent = true;
-      if (r?.busy && !grants.has(requestId)) {
-        queued = true;
-        await whileQueued();
-      }
+      busy = !!r?.busy;
+    }
+    // The lock-free work runs now, while the request keeps its place in the queue (a grant
+    // meanwhile simply waits).
+    if (whileQueued && busy && !grants.has(requestId)) {
+      queued = true;
+      await whileQueued();
     }
     // Re-send while waiting: idempotent by requestId, and it restarts a lock workflow that ended.
     while (!grants.has(requestId)) {
