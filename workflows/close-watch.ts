@@ -158,7 +158,6 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
         (err as { cause?: { message?: string }; message?: string }).cause?.message ?? (err as Error).message;
       return;
     }
-    s.checks++;
     s.lastCheck = new Date().toISOString();
     s.lastError = null;
     const wasFinal = new Set(s.final);
@@ -177,6 +176,9 @@ export async function closeWatch(input: CloseWatchInput): Promise<void> {
     s.final = nowFinal.map((p) => p.period);
     s.open = periods.filter((p) => !s.final.includes(p.period)).map((p) => p.period);
     s.baseline = false;
+    // Counted once the check is whole: a status that shows it also shows the cycles it started
+    // (starting a child takes a round trip to the server, during which the status can be queried).
+    s.checks++;
   };
 
   for (let run = 0; run < (input.checksPerRun ?? CHECKS_PER_RUN); run++) {
